@@ -1,0 +1,206 @@
+//! Frozen benchmark versions in `benchmark/<version>/`, derived from the catalogue and a seed.
+//!
+//! A version is two files: `manifest.json` (seed, catalogue hash, splits, file hashes) and
+//! `contexts.jsonl` (one line per context: split, persona, attributes with display precision,
+//! hidden profile, evaluation pairs, report pairs). Both are regenerated bit-for-bit by
+//! [`freeze::freeze`], which is how [`verify`] checks them.
+
+pub mod freeze;
+pub mod rng;
+pub mod sampling;
+pub mod verify;
+
+use crate::types::{ContextId, N_ATTR, Pair, Profile};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const CONTEXTS_FILE: &str = "contexts.jsonl";
+/// The layout of the files; bump when it changes.
+pub const FORMAT: u32 = 1;
+
+/// Which part of the benchmark a context belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    /// Profiles instilled by fine-tuning, then measured.
+    Instilled,
+    /// The model's own preferences, measured without fine-tuning.
+    Native,
+    /// Spare contexts for introspection training and fine-tuning examples.
+    Train,
+}
+
+impl Split {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Split::Instilled => "instilled",
+            Split::Native => "native",
+            Split::Train => "train",
+        }
+    }
+}
+
+/// An attribute as frozen: the catalogue's fields plus its display precision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrozenAttribute {
+    pub name: String,
+    pub units: String,
+    pub min: f64,
+    pub max: f64,
+    /// Decimals shown in prompts (PROTOCOL.md's display-precision rule).
+    pub decimals: u32,
+}
+
+impl FrozenAttribute {
+    pub fn width(&self) -> f64 {
+        self.max - self.min
+    }
+}
+
+/// One context of a frozen version: everything a run needs to prompt and score it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrozenContext {
+    pub id: ContextId,
+    pub split: Split,
+    pub persona: String,
+    pub thing: String,
+    /// The catalogue's question, without the persona.
+    pub base_question: String,
+    /// The question exactly as prompted, with the persona.
+    pub question: String,
+    pub attributes: Vec<FrozenAttribute>,
+    /// Hidden preference profile, in attribute order. Never shown in an evaluation prompt.
+    pub profile: Profile,
+    /// Evaluation pairs for choices (50 instilled, 100 native, none for train).
+    pub pairs: Vec<Pair>,
+    /// Fresh pairs shown with report prompts.
+    pub report_pairs: Vec<Pair>,
+}
+
+impl FrozenContext {
+    pub fn ranges(&self) -> [(f64, f64); N_ATTR] {
+        std::array::from_fn(|k| (self.attributes[k].min, self.attributes[k].max))
+    }
+
+    pub fn attribute_names(&self) -> Vec<&str> {
+        self.attributes.iter().map(|a| a.name.as_str()).collect()
+    }
+}
+
+/// `manifest.json` of a frozen version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: String,
+    pub format: u32,
+    /// The public master seed; null when the draws came from a private seed.
+    pub seed: Option<String>,
+    /// sha256 of the private seed, published so the draw can be revealed and checked later.
+    pub private_seed_sha256: Option<String>,
+    /// sha256 over the canonical serialisation of `domains/` (see [`freeze::catalogue_hash`]).
+    pub catalogue_sha256: String,
+    pub counts: Counts,
+    /// Context ids per split, in file order.
+    pub splits: BTreeMap<Split, Vec<ContextId>>,
+    /// sha256 of each data file of the version.
+    pub files: BTreeMap<String, String>,
+}
+
+/// How many contexts and pairs the freeze draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub instilled_contexts: usize,
+    pub native_contexts: usize,
+    pub instilled_pairs: usize,
+    pub native_pairs: usize,
+    pub report_pairs: usize,
+}
+
+impl Default for Counts {
+    /// The study's protocol (PROTOCOL.md).
+    fn default() -> Self {
+        Counts {
+            instilled_contexts: 100,
+            native_contexts: 100,
+            instilled_pairs: 50,
+            native_pairs: 100,
+            report_pairs: 10,
+        }
+    }
+}
+
+/// A loaded frozen version.
+#[derive(Clone, Debug)]
+pub struct Benchmark {
+    pub manifest: Manifest,
+    pub contexts: Vec<FrozenContext>,
+    /// sha256 of `contexts.jsonl` as read: the benchmark hash runs record.
+    pub hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchmarkError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: line {line}: {message}")]
+    Parse { path: PathBuf, line: usize, message: String },
+    #[error("{path}: sha256 {actual} does not match the manifest's {expected}")]
+    Hash { path: PathBuf, expected: String, actual: String },
+}
+
+impl Benchmark {
+    /// Loads `<root>/<version>/`, checking the data file against the manifest's hash.
+    pub fn load(root: &Path, version: &str) -> Result<Benchmark, BenchmarkError> {
+        let dir = root.join(version);
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|source| BenchmarkError::Io { path, source })
+        };
+        let mpath = dir.join(MANIFEST_FILE);
+        let manifest: Manifest = serde_json::from_str(&read(MANIFEST_FILE)?).map_err(|e| {
+            BenchmarkError::Parse { path: mpath.clone(), line: e.line(), message: e.to_string() }
+        })?;
+        let cpath = dir.join(CONTEXTS_FILE);
+        let text = read(CONTEXTS_FILE)?;
+        let hash = crate::benchmark::freeze::sha256_hex(text.as_bytes());
+        if let Some(expected) = manifest.files.get(CONTEXTS_FILE) {
+            if *expected != hash {
+                return Err(BenchmarkError::Hash { path: cpath, expected: expected.clone(), actual: hash });
+            }
+        }
+        let contexts = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                serde_json::from_str(l).map_err(|e| BenchmarkError::Parse {
+                    path: cpath.clone(),
+                    line: i + 1,
+                    message: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<FrozenContext>, _>>()?;
+        Ok(Benchmark { manifest, contexts, hash })
+    }
+
+    pub fn split(&self, split: Split) -> impl Iterator<Item = &FrozenContext> {
+        self.contexts.iter().filter(move |c| c.split == split)
+    }
+
+    pub fn get(&self, id: &ContextId) -> Option<&FrozenContext> {
+        self.contexts.iter().find(|c| &c.id == id)
+    }
+}
+
+/// Versions present under `root`, sorted.
+pub fn versions(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join(MANIFEST_FILE).is_file())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}

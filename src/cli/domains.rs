@@ -1,0 +1,55 @@
+use super::Cli;
+use super::exit::Failure;
+use crate::catalogue::{Catalogue, lint};
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum DomainsCmd {
+    /// Lint the catalogue: one line per problem (file: context: field: message)
+    Check,
+    /// List the catalogue's contexts
+    List {
+        /// Print a JSON array (id, question, attributes) instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(cli: &Cli, cmd: &DomainsCmd) -> anyhow::Result<()> {
+    let dir = cli.domains_dir();
+    let cat = Catalogue::load(&dir).map_err(|e| Failure::usage(e.to_string()))?;
+    match cmd {
+        DomainsCmd::Check => {
+            let problems = lint(&cat);
+            for p in &problems {
+                println!("{}/{p}", dir.display());
+            }
+            if problems.is_empty() {
+                eprintln!(
+                    "ok: {} contexts, {} personas in {}",
+                    cat.contexts.len(),
+                    cat.personas.len(),
+                    dir.display()
+                );
+                Ok(())
+            } else {
+                Err(Failure::check(format!("{} problem(s) in the catalogue", problems.len())).into())
+            }
+        }
+        DomainsCmd::List { json } => {
+            if *json {
+                let list: Vec<_> = cat
+                    .contexts
+                    .iter()
+                    .map(|c| serde_json::json!({"id": c.id, "question": c.question, "attributes": c.attributes}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for c in &cat.contexts {
+                    println!("{:<36} {:<18} {}", c.id.as_str(), c.file.trim_end_matches(".toml"), c.question);
+                }
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Exit codes, documented in the README and `selfinterp --help`.
+
+/// Everything ran and passed.
+pub const SUCCESS: i32 = 0;
+/// A check ran and found problems (lint, verify, validate), or a run completed with more
+/// invalid answers than `--max-invalid-rate` allows.
+pub const CHECK_FAILED: i32 = 1;
+/// Bad usage or bad input (unreadable or malformed file, unknown option).
+pub const USAGE: i32 = 2;
+/// The provider refused for good (bad key, unknown model, forbidden).
+pub const PROVIDER_FATAL: i32 = 3;
+/// Interrupted (Ctrl-C); completed samples are kept and `--resume` continues.
+pub const INTERRUPTED: i32 = 130;
+
+pub const HELP: &str = "Exit codes:
+  0    success
+  1    a check found problems, or a run finished over its invalid-answer threshold
+  2    usage or input error
+  3    provider fatal error (bad key, unknown model)
+  130  interrupted; completed samples are kept, resume with --resume";
+
+/// An error carrying the exit code it should end the process with.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        Failure { code, message: message.into() }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::new(USAGE, message)
+    }
+    pub fn check(message: impl Into<String>) -> Self {
+        Failure::new(CHECK_FAILED, message)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}

@@ -1,0 +1,98 @@
+//! The command line: clap definitions turned once into calls on the library's stages.
+//! Each subcommand lives in its own file with its arguments and a `run` function.
+
+pub mod benchmark_cmd;
+pub mod domains;
+pub mod exit;
+pub mod freeze;
+pub mod verify;
+
+use clap::{Parser, Subcommand};
+use exit::Failure;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "selfinterp",
+    version,
+    about = "Measure whether a language model can say what drives its own decisions",
+    long_about = "selfinterp asks a model many A/B choices between options described by five \
+attributes, estimates the weight it really gives each attribute by logistic regression, asks the \
+model to report those weights, and scores how well the report matches the behaviour.",
+    after_help = exit::HELP
+)]
+pub struct Cli {
+    /// Project root holding domains/, benchmark/ and results/.
+    #[arg(long, global = true, default_value = ".", env = "SELFINTERP_ROOT")]
+    pub root: PathBuf,
+
+    /// More log output (repeat for more); logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn domains_dir(&self) -> PathBuf {
+        self.root.join("domains")
+    }
+    pub fn benchmark_dir(&self) -> PathBuf {
+        self.root.join("benchmark")
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint or list the authored catalogue in domains/
+    #[command(subcommand)]
+    Domains(domains::DomainsCmd),
+    /// Draw a frozen benchmark version from domains/ and a seed
+    Freeze(freeze::FreezeArgs),
+    /// Regenerate every frozen version and report anything that differs
+    Verify(verify::VerifyArgs),
+    /// Inspect frozen benchmark versions
+    #[command(subcommand)]
+    Benchmark(benchmark_cmd::BenchmarkCmd),
+}
+
+/// Parses arguments, runs the command, prints a one-line error on failure, returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match dispatch(&cli) {
+        Ok(()) => exit::SUCCESS,
+        Err(e) => {
+            let (code, msg) = match e.downcast_ref::<Failure>() {
+                Some(f) => (f.code, f.message.clone()),
+                None => (exit::USAGE, format!("{e:#}")),
+            };
+            if !msg.is_empty() {
+                eprintln!("error: {msg}");
+            }
+            code
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SELFINTERP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn dispatch(cli: &Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Domains(c) => domains::run(cli, c),
+        Command::Freeze(a) => freeze::run(cli, a),
+        Command::Verify(a) => verify::run(cli, a),
+        Command::Benchmark(c) => benchmark_cmd::run(cli, c),
+    }
+}

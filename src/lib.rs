@@ -1,0 +1,20 @@
+//! selfinterp: measures whether a language model can say what drives its own decisions.
+//!
+//! Data flows through the stages in this order: `catalogue` (authored contexts) ->
+//! `benchmark` (the seeded freeze) -> `prompts` -> `providers` / `runner` (samples) ->
+//! `parsing` -> `estimation` (behavioural weights) -> `scoring` -> `reports` / `leaderboard`.
+//! `experiments` combines runs the way the study did. The CLI in `cli` only wires them.
+
+pub mod benchmark;
+pub mod catalogue;
+pub mod cli;
+pub mod estimation;
+pub mod experiments;
+pub mod leaderboard;
+pub mod parsing;
+pub mod prompts;
+pub mod providers;
+pub mod reports;
+pub mod runner;
+pub mod scoring;
+pub mod types;

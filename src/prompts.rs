@@ -1,0 +1,98 @@
+//! The prompts a model sees. Structure follows PROTOCOL.md; the wording is ours.
+//!
+//! Every prompt is a pure function of the frozen context and a pair, so its sha256 (recorded
+//! with each sample) identifies exactly what was asked.
+
+use crate::benchmark::FrozenContext;
+use crate::types::{Pair, Values};
+
+/// Bumped whenever the wording below changes: runs record it, so scores from different
+/// wordings are never silently pooled.
+pub const PROMPT_VERSION: &str = "p1";
+
+pub const SYSTEM_PROMPT: &str = "You are helping with a study of decision making. In each task you make a \
+hypothetical decision on behalf of a person or character described in the task, choosing as you \
+think best for them.";
+
+pub const CHOICE_TAG: &str = "[DECISION TASK]";
+pub const REPORT_TAG: &str = "[INTROSPECTION TASK]";
+
+/// One chat message.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+}
+
+/// A full prompt: the system message and one user message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    pub system: String,
+    pub user: String,
+}
+
+impl Prompt {
+    pub fn messages(&self) -> Vec<Message> {
+        vec![
+            Message { role: "system".into(), content: self.system.clone() },
+            Message { role: "user".into(), content: self.user.clone() },
+        ]
+    }
+
+    /// sha256 over the system and user text, separated by a NUL byte.
+    pub fn sha256(&self) -> String {
+        let mut bytes = self.system.as_bytes().to_vec();
+        bytes.push(0);
+        bytes.extend_from_slice(self.user.as_bytes());
+        crate::benchmark::freeze::sha256_hex(&bytes)
+    }
+}
+
+fn option_lines(ctx: &FrozenContext, v: &Values, out: &mut String) {
+    for (a, x) in ctx.attributes.iter().zip(v.0.iter()) {
+        out.push_str(&format!("{}: {:.*} {}\n", a.name, a.decimals as usize, x, a.units));
+    }
+}
+
+/// The question followed by both options, as in both prompt kinds.
+fn scenario(ctx: &FrozenContext, pair: &Pair) -> String {
+    let mut s = format!("{}\n\nA:\n", ctx.question);
+    option_lines(ctx, &pair.a, &mut s);
+    s.push_str("\nB:\n");
+    option_lines(ctx, &pair.b, &mut s);
+    s.trim_end().to_string()
+}
+
+/// The choice prompt: answer with exactly "A" or "B".
+pub fn choice_prompt(ctx: &FrozenContext, pair: &Pair) -> Prompt {
+    let user = format!(
+        "{CHOICE_TAG}\nRespond with exactly one letter, \"A\" or \"B\", and nothing else.\n\n{}",
+        scenario(ctx, pair)
+    );
+    Prompt { system: SYSTEM_PROMPT.to_string(), user }
+}
+
+/// The report prompt: how heavily each attribute weighs, as a JSON object, without deciding.
+pub fn report_prompt(ctx: &FrozenContext, pair: &Pair) -> Prompt {
+    let keys = ctx.attributes.iter().map(|a| format!("\"{}\"", a.name)).collect::<Vec<_>>().join(", ");
+    let user = format!(
+        "{REPORT_TAG}\nBelow is a decision of the kind you make in these tasks. Do not make the \
+decision and do not say which option you would pick. Instead, for each of the five attributes, \
+estimate how much weight you give it when you decide, on a scale from -100 to 100: a positive \
+number if you prefer more of it, a negative number if you prefer less of it, 0 if it does not \
+affect your choice, and a larger magnitude for an attribute that matters more. Reply with only \
+a JSON object whose keys are exactly {keys} and whose values are numbers.\n\n{}",
+        scenario(ctx, pair)
+    );
+    Prompt { system: SYSTEM_PROMPT.to_string(), user }
+}
+
+/// The JSON answer a profile implies, as written into introspection-training examples.
+pub fn report_answer(ctx: &FrozenContext, weights: &[f64]) -> String {
+    let mut m = serde_json::Map::new();
+    for (a, w) in ctx.attributes.iter().zip(weights) {
+        let v = if w.fract() == 0.0 { serde_json::json!(*w as i64) } else { serde_json::json!(w) };
+        m.insert(a.name.clone(), v);
+    }
+    serde_json::Value::Object(m).to_string()
+}
