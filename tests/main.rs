@@ -3,3 +3,8 @@
 
 mod benchmark;
 mod catalogue;
+mod experiments;
+mod estimation;
+mod support;
+mod providers;
+mod runner;

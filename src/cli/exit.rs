@@ -9,6 +9,9 @@ pub const CHECK_FAILED: i32 = 1;
 pub const USAGE: i32 = 2;
 /// The provider refused for good (bad key, unknown model, forbidden).
 pub const PROVIDER_FATAL: i32 = 3;
+/// A run finished but some requests failed after every retry (`errors.jsonl`); `--resume`
+/// retries them.
+pub const INCOMPLETE: i32 = 4;
 /// Interrupted (Ctrl-C); completed samples are kept and `--resume` continues.
 pub const INTERRUPTED: i32 = 130;
 
@@ -17,6 +20,7 @@ pub const HELP: &str = "Exit codes:
   1    a check found problems, or a run finished over its invalid-answer threshold
   2    usage or input error
   3    provider fatal error (bad key, unknown model)
+  4    a run finished with requests that failed after every retry; --resume retries them
   130  interrupted; completed samples are kept, resume with --resume";
 
 /// An error carrying the exit code it should end the process with.

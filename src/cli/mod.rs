@@ -1,10 +1,17 @@
 //! The command line: clap definitions turned once into calls on the library's stages.
 //! Each subcommand lives in its own file with its arguments and a `run` function.
 
+pub mod batch;
 pub mod benchmark_cmd;
+pub mod check_finetune;
 pub mod domains;
 pub mod exit;
+pub mod export;
 pub mod freeze;
+pub mod import;
+pub mod run;
+pub mod score;
+pub mod serve_sim;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -55,6 +62,23 @@ pub enum Command {
     /// Inspect frozen benchmark versions
     #[command(subcommand)]
     Benchmark(benchmark_cmd::BenchmarkCmd),
+    /// Write chat-format fine-tuning files (instil profiles, train introspection)
+    #[command(subcommand)]
+    Export(export::ExportCmd),
+    /// Validate fine-tuning files (format, answers, approximate tokens) before training
+    CheckFinetune(check_finetune::CheckFinetuneArgs),
+    /// Batch API files: export a run's requests, import the results into a bundle
+    #[command(subcommand)]
+    Batch(batch::BatchCmd),
+    /// Ask a model every request of the benchmark and write a run bundle
+    Run(Box<run::RunArgs>),
+    /// Re-score a run bundle from its raw samples (no model calls)
+    Score(score::ScoreArgs),
+    /// Serve a simulated agent as an OpenAI-compatible endpoint on 127.0.0.1
+    ServeSim(serve_sim::ServeSimArgs),
+    /// Turn another tool's data (the study's CSV release) into a run bundle
+    #[command(subcommand)]
+    Import(import::ImportCmd),
 }
 
 /// Parses arguments, runs the command, prints a one-line error on failure, returns the exit code.
@@ -94,5 +118,12 @@ fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::Freeze(a) => freeze::run(cli, a),
         Command::Verify(a) => verify::run(cli, a),
         Command::Benchmark(c) => benchmark_cmd::run(cli, c),
+        Command::Export(c) => export::run(cli, c),
+        Command::CheckFinetune(a) => check_finetune::run(cli, a),
+        Command::Batch(c) => batch::run(cli, c),
+        Command::Run(a) => run::run(cli, a),
+        Command::Score(a) => score::run(cli, a),
+        Command::ServeSim(a) => serve_sim::run(cli, a),
+        Command::Import(c) => import::run(cli, c),
     }
 }

@@ -1,1 +1,7 @@
-//! TODO: stage under construction.
+//! The study's experiments end to end: the fine-tuning files that instil profiles and train
+//! introspection, their validation, batch files for cheap large runs, and the combinations of
+//! runs (control, held-out halves, studies) that turn runs into the study's table.
+
+pub mod batch;
+pub mod check;
+pub mod finetune;

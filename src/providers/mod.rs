@@ -84,3 +84,33 @@ pub trait Provider: Send + Sync {
     /// Sends one request once (no retries here).
     fn send<'a>(&'a self, req: &'a ChatRequest) -> SendFuture<'a>;
 }
+
+pub mod anthropic;
+pub mod common;
+pub mod openai;
+pub mod resilient;
+pub mod sim;
+pub mod sim_server;
+
+pub use common::ApiKey;
+
+impl ChatResponse {
+    /// P(A) from the first token's top log-probabilities: the mass on "A" over the mass on
+    /// "A" and "B" (tokens compared after trimming whitespace, so " A" counts as "A").
+    /// A letter missing from the top list counts as zero mass, since its probability is below
+    /// every listed one; `None` when neither letter is listed or no log-probabilities came
+    /// back. This is the soft label the study's regression can use instead of the sampled
+    /// letter.
+    pub fn p_a(&self) -> Option<f64> {
+        let top = self.top_logprobs.as_ref()?;
+        let (mut a, mut b) = (0.0, 0.0);
+        for t in top {
+            match t.token.trim() {
+                "A" => a += t.logprob.exp(),
+                "B" => b += t.logprob.exp(),
+                _ => {}
+            }
+        }
+        if a + b > 0.0 && (a + b).is_finite() { Some(a / (a + b)) } else { None }
+    }
+}

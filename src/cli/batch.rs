@@ -1,0 +1,279 @@
+//! `selfinterp batch`: a run's requests as a provider batch file, and its results as a bundle.
+
+use super::Cli;
+use super::exit::{self, Failure};
+use super::run::RunArgs;
+use crate::benchmark::Benchmark;
+use crate::benchmark::freeze::sha256_hex;
+use crate::experiments::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
+use crate::experiments::finetune::sibling;
+use crate::providers::openai::ServerFlavour;
+use crate::runner::bundle::InputFile;
+use crate::runner::config::{ConstrainMode, Experiment, Parameters, Preset};
+use crate::runner::sample::SampleKey;
+use clap::{Args, Parser, Subcommand};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum BatchCmd {
+    /// Write a run's requests as an OpenAI Batch API JSONL (also read by vLLM's run_batch) or an
+    /// Anthropic Message Batches file; a manifest is written beside it as <stem>.manifest.json
+    Export(ExportArgs),
+    /// Read a provider's batch results (any order, errors inline) into a run bundle; failed and
+    /// missing requests go to errors.jsonl, and `selfinterp run --resume` asks them live
+    Import(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Custom ids: <c|r>-<context>-<index>-<ab|ba> (choice or report, context id, pair index, order).
+OpenAI: upload F with purpose \"batch\" and create a batch on /v1/chat/completions.
+Anthropic: a .json --out is the request body {\"requests\": [...]} for POST /v1/messages/batches;
+any other name gets one {custom_id, params} per line.")]
+pub struct ExportArgs {
+    /// Which batch API the file is for
+    #[arg(long, value_enum)]
+    pub provider: BatchFormat,
+    /// Model name
+    #[arg(long)]
+    pub model: String,
+    /// Which split to ask (as `run --experiment`)
+    #[arg(long, value_enum)]
+    pub experiment: Experiment,
+    #[arg(long, default_value = "v1")]
+    pub benchmark: String,
+    #[arg(long, value_enum, default_value = "full")]
+    pub preset: Preset,
+    #[arg(long)]
+    pub trials: Option<usize>,
+    #[arg(long)]
+    pub reports: Option<usize>,
+    #[arg(long)]
+    pub contexts: Option<usize>,
+    #[arg(long, value_enum, default_value = "none")]
+    pub constrain: ConstrainMode,
+    /// Do not ask for log-probabilities
+    #[arg(long)]
+    pub no_logprobs: bool,
+    /// Base URL recorded in the parameters (for vLLM's batch runner, with --flavour vllm)
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Constraint dialect of the bodies (OpenAI format only)
+    #[arg(long, value_enum, default_value = "auto")]
+    pub flavour: ServerFlavour,
+    /// Leave out requests already answered in this bundle (a second batch for the rest)
+    #[arg(long)]
+    pub skip_done: Option<PathBuf>,
+    /// Output file
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Result files: OpenAI's output and error files, or Anthropic's results JSONL
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    /// The request file `batch export` wrote (its manifest beside it says what was asked)
+    #[arg(long)]
+    pub requests: PathBuf,
+    /// Bundle directory (created; an existing bundle of the same parameters is extended)
+    #[arg(long)]
+    pub into: PathBuf,
+}
+
+/// Parses `run`'s own arguments so the parameters are exactly those of a live run.
+#[derive(Parser, Debug)]
+struct AsRun {
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Failure> {
+    let mut argv: Vec<String> = vec!["run".into()];
+    let mut push = |k: &str, v: String| {
+        argv.push(format!("--{k}"));
+        argv.push(v);
+    };
+    push("provider", a.provider.as_str().into());
+    push("model", a.model.clone());
+    push("experiment", value_name(&a.experiment));
+    push("benchmark", a.benchmark.clone());
+    push("preset", value_name(&a.preset));
+    push("constrain", value_name(&a.constrain));
+    push("out", "unused".into());
+    for (k, v) in [("trials", a.trials), ("reports", a.reports), ("contexts", a.contexts)] {
+        if let Some(v) = v {
+            push(k, v.to_string());
+        }
+    }
+    if let Some(u) = &a.base_url {
+        push("base-url", u.clone());
+    }
+    if a.no_logprobs {
+        argv.push("--no-logprobs".into());
+    }
+    let parsed = AsRun::try_parse_from(&argv).map_err(|e| Failure::usage(e.to_string()))?;
+    let (cfg, bench) = super::run::config(cli, &parsed.run)?;
+    Ok((cfg.params, bench))
+}
+
+fn value_name<T: clap::ValueEnum>(v: &T) -> String {
+    v.to_possible_value().map(|p| p.get_name().to_string()).unwrap_or_default()
+}
+
+fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
+    let (params, bench) = parameters(cli, a)?;
+    let tasks = batch::planned_tasks(&bench, &params);
+    let done: BTreeSet<SampleKey> = match &a.skip_done {
+        Some(dir) => crate::runner::bundle::read(dir)
+            .map_err(|e| Failure::usage(e.to_string()))?
+            .samples
+            .iter()
+            .map(|s| s.key())
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    let builder = BodyBuilder::new(a.provider, &params, a.flavour).map_err(|e| Failure::usage(e.to_string()))?;
+    let lines = batch::request_lines(&tasks, &params, &builder, &done).map_err(Failure::usage)?;
+    let json_body = a.provider == BatchFormat::Anthropic && a.out.extension().is_some_and(|e| e == "json");
+    let text = if json_body {
+        let mut s = serde_json::to_string(&serde_json::json!({ "requests": lines }))?;
+        s.push('\n');
+        s
+    } else {
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>()
+    };
+    write(&a.out, text.as_bytes())?;
+    let flavour = match a.provider {
+        BatchFormat::Openai => {
+            a.flavour.resolve(params.base_url.as_deref().unwrap_or(crate::providers::openai::DEFAULT_BASE_URL))
+        }
+        BatchFormat::Anthropic => ServerFlavour::Plain,
+    };
+    let m = BatchManifest {
+        format: a.provider,
+        parameters: params,
+        flavour,
+        requests: lines.len(),
+        skipped_done: tasks.len() - lines.len(),
+        file: a.out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        sha256: sha256_hex(text.as_bytes()),
+    };
+    let mp = manifest_path(&a.out);
+    let mut mj = serde_json::to_string_pretty(&m)?;
+    mj.push('\n');
+    write(&mp, mj.as_bytes())?;
+    eprintln!(
+        "wrote {} ({} requests{}) and {}",
+        a.out.display(),
+        m.requests,
+        if m.skipped_done > 0 { format!(", {} already answered left out", m.skipped_done) } else { String::new() },
+        mp.display()
+    );
+    Ok(())
+}
+
+fn manifest_path(out: &Path) -> PathBuf {
+    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    match name.strip_suffix(".json") {
+        Some(stem) => out.with_file_name(format!("{stem}.manifest.json")),
+        None => sibling(out, "manifest.json"),
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+}
+
+fn read(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("{}: cannot read: {e}", path.display())))
+}
+
+fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
+    let mp = manifest_path(&a.requests);
+    let bm: BatchManifest = serde_json::from_str(&read(&mp)?)
+        .map_err(|e| Failure::usage(format!("{}: not a batch manifest: {e}", mp.display())))?;
+    let p = &bm.parameters;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &p.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+    if bench.hash != p.benchmark_sha256 {
+        return Err(Failure::usage(format!(
+            "benchmark {} has changed since the export (sha256 {} vs {})",
+            p.benchmark, bench.hash, p.benchmark_sha256
+        ))
+        .into());
+    }
+    let mut results = Results::default();
+    let mut inputs = vec![InputFile {
+        role: "batch_requests".into(),
+        path: a.requests.display().to_string(),
+        sha256: sha256_hex(read(&a.requests)?.as_bytes()),
+    }];
+    for f in &a.results {
+        let text = read(f)?;
+        let before = results.unreadable.len();
+        results.add_text(bm.format, &text);
+        for (line, msg) in &results.unreadable[before..] {
+            eprintln!("{}:{line}: {msg}", f.display());
+        }
+        inputs.push(InputFile {
+            role: "batch_results".into(),
+            path: f.display().to_string(),
+            sha256: sha256_hex(text.as_bytes()),
+        });
+    }
+    let tasks = batch::planned_tasks(&bench, p);
+    let imported = batch::match_results(&tasks, &results, &chrono::Utc::now().to_rfc3339());
+    if !imported.unknown.is_empty() {
+        eprintln!(
+            "warning: {} result ids are not requests of this run (first: {})",
+            imported.unknown.len(),
+            imported.unknown[0]
+        );
+    }
+    let s =
+        batch::write_bundle(&a.into, &bench, &bm, imported, inputs).map_err(|e| Failure::usage(format!("{e:#}")))?;
+    for e in s.failed.iter().take(20) {
+        eprintln!("failed: {} ({})", batch::custom_id(&e.key), e.error);
+    }
+    for k in s.missing.iter().take(20) {
+        eprintln!("missing: {}", batch::custom_id(k));
+    }
+    let c = &s.manifest.counts;
+    eprintln!(
+        "{}: {} of {} requests answered ({} from this import, {} already there); {} failed, {} missing",
+        a.into.display(),
+        c.samples,
+        c.planned,
+        s.added,
+        s.kept,
+        s.failed.len(),
+        s.missing.len()
+    );
+    if let Some(e) = &s.score_error {
+        eprintln!("warning: no summary.json: {e}");
+    }
+    if !s.failed.is_empty() || !s.missing.is_empty() {
+        return Err(Failure::new(
+            exit::INCOMPLETE,
+            format!(
+                "{} requests still to ask: run them live with `selfinterp run ... --out {} --resume`, or export another batch with --skip-done {}",
+                s.failed.len() + s.missing.len(),
+                a.into.display(),
+                a.into.display()
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+pub fn run(cli: &Cli, cmd: &BatchCmd) -> anyhow::Result<()> {
+    match cmd {
+        BatchCmd::Export(a) => export(cli, a),
+        BatchCmd::Import(a) => import(cli, a),
+    }
+}

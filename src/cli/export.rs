@@ -1,0 +1,103 @@
+//! `selfinterp export`: fine-tuning files that instil hidden profiles or train introspection.
+
+use super::Cli;
+use super::exit::Failure;
+use crate::benchmark::{Benchmark, Split};
+use crate::experiments::finetune::{self, Export, Half};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCmd {
+    /// Choice examples teaching the hidden profiles: 50 training + 10 validation per context
+    /// (the validation file is written beside OUT as <stem>.validation.jsonl)
+    Instill(InstillArgs),
+    /// Report examples teaching introspection: one per context of one half of the instilled
+    /// split (ids sorted; first = the first n/2, second = the rest)
+    Introspection(IntrospectionArgs),
+}
+
+/// Options shared by both exports.
+#[derive(Args, Debug)]
+pub struct Common {
+    /// Frozen benchmark version under benchmark/
+    #[arg(long, default_value = "v1")]
+    pub benchmark: String,
+    /// Output JSONL; a manifest is written beside it as <stem>.manifest.json
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The private master seed, for a version frozen from one (checked against its sha256)
+    #[arg(long)]
+    pub seed_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct InstillArgs {
+    /// Split whose profiles are taught (never native: that would contaminate it)
+    #[arg(long, default_value = "instilled", value_parser = ["instilled", "train"])]
+    pub split: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct IntrospectionArgs {
+    /// Which half of the instilled split to train on
+    #[arg(long, value_enum)]
+    pub half: Half,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+fn load(cli: &Cli, c: &Common) -> anyhow::Result<(Benchmark, String)> {
+    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+    let given = match &c.seed_file {
+        Some(f) => Some(
+            std::fs::read_to_string(f).map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?.trim().to_string(),
+        ),
+        None => None,
+    };
+    let seed = finetune::master_seed(&bench, given.as_deref()).map_err(|e| Failure::usage(e.to_string()))?;
+    Ok((bench, seed))
+}
+
+fn write(export: &Export, out: &PathBuf) -> anyhow::Result<()> {
+    let mp = export.write(out).map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
+    let m = &export.manifest;
+    for f in std::iter::once(&m.train).chain(m.validation.as_ref()) {
+        eprintln!(
+            "wrote {} ({} examples, ~{} tokens, sha256 {})",
+            f.file,
+            f.examples,
+            f.approx_tokens,
+            &f.sha256[..16]
+        );
+    }
+    eprintln!("wrote {}", mp.display());
+    Ok(())
+}
+
+pub fn run(cli: &Cli, cmd: &ExportCmd) -> anyhow::Result<()> {
+    match cmd {
+        ExportCmd::Instill(a) => {
+            let (bench, seed) = load(cli, &a.common)?;
+            let split = if a.split == "train" { Split::Train } else { Split::Instilled };
+            if bench.split(split).next().is_none() {
+                return Err(
+                    Failure::usage(format!("benchmark {} has no {} contexts", a.common.benchmark, a.split)).into()
+                );
+            }
+            write(&finetune::export_instill(&bench, &seed, split, &a.common.out), &a.common.out)
+        }
+        ExportCmd::Introspection(a) => {
+            let (bench, seed) = load(cli, &a.common)?;
+            let export = finetune::export_introspection(&bench, &seed, a.half, &a.common.out);
+            if export.manifest.train.examples == 0 {
+                return Err(
+                    Failure::usage(format!("benchmark {} has no instilled contexts", a.common.benchmark)).into()
+                );
+            }
+            write(&export, &a.common.out)
+        }
+    }
+}

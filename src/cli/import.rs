@@ -1,0 +1,79 @@
+//! `selfinterp import csv`: the original study's CSV data release as a run bundle.
+
+use super::Cli;
+use super::exit::Failure;
+use crate::runner::bundle;
+use crate::runner::import_csv::{ImportSpec, import};
+use crate::runner::score_input::{ContextTable, summarize};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCmd {
+    /// Flat CSV files (see `selfinterp import csv --help` for the layouts)
+    Csv(CsvArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Layouts (header row required, columns found by name):
+  contexts    scenario,question,attr1..attr5,attr1_min..attr5_min,attr1_max..attr5_max
+  selections  model,scenario,selection,A_attribute_1..A_attribute_5,B_attribute_1..B_attribute_5
+  reports     explaining_model,version,scenario,report_attr1..report_attr5,A_attribute_1..,B_attribute_1..
+  targets     scenario,attr1..attr5")]
+pub struct CsvArgs {
+    /// Contexts file
+    #[arg(long)]
+    pub contexts: PathBuf,
+    /// Per-trial selections file
+    #[arg(long)]
+    pub selections: PathBuf,
+    /// Per-report file
+    #[arg(long)]
+    pub reports: Option<PathBuf>,
+    /// Target (instilled) weights file
+    #[arg(long)]
+    pub targets: Option<PathBuf>,
+    /// Keep only this model's selections (required when the file has several)
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Keep only this explaining model's reports (required when the file has several)
+    #[arg(long)]
+    pub explaining_model: Option<String>,
+    /// Keep only reports of this `version` value (required when the file has several)
+    #[arg(long)]
+    pub report_version: Option<String>,
+    /// Bundle directory to create
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(_cli: &Cli, cmd: &ImportCmd) -> anyhow::Result<()> {
+    let ImportCmd::Csv(a) = cmd;
+    let spec = ImportSpec {
+        contexts: a.contexts.clone(),
+        selections: a.selections.clone(),
+        reports: a.reports.clone(),
+        targets: a.targets.clone(),
+        model: a.model.clone(),
+        explaining_model: a.explaining_model.clone(),
+        version: a.report_version.clone(),
+    };
+    let manifest = import(&spec, &a.out).map_err(|e| Failure::usage(e.to_string()))?;
+    let b = bundle::read(&a.out).map_err(|e| Failure::usage(e.to_string()))?;
+    let contexts = b.contexts.unwrap_or_default();
+    match summarize(&b.samples, &b.manifest, ContextTable::Bundle(&contexts)) {
+        Ok(s) => bundle::write_summary(&a.out, &s).map_err(|e| Failure::usage(e.to_string()))?,
+        Err(e) => eprintln!("warning: imported, but not scored: {e}"),
+    }
+    let c = &manifest.counts;
+    eprintln!(
+        "imported {} contexts, {} choices ({} invalid), {} reports ({} invalid) into {}",
+        contexts.len(),
+        c.choices,
+        c.invalid_choices,
+        c.reports,
+        c.invalid_reports,
+        a.out.display()
+    );
+    Ok(())
+}

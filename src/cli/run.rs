@@ -1,0 +1,279 @@
+//! `selfinterp run`: ask a model every request of the benchmark and write a run bundle.
+//!
+//! The raw arguments are turned once into a validated [`RunConfig`] (counts resolved against
+//! the benchmark, presets applied, impossible values refused) before anything is sent.
+
+use super::Cli;
+use super::exit::{self, Failure};
+use crate::benchmark::Benchmark;
+use crate::prompts::PROMPT_VERSION;
+use crate::providers::Provider;
+use crate::runner::bundle::RunStatus;
+use crate::runner::config::{
+    ConstrainMode, Experiment, Parameters, Preset, ProviderKind, RunConfig, Settings, default_cache_root,
+    preset_counts, shell_quote,
+};
+use crate::runner::sample::Order;
+use crate::runner::{RunOutcome, execute, softlabel};
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Presets:
+  quick  20 contexts, 20 pairs per context, 3 reports per context (smoke tests, slow local models)
+  full   the study's protocol: every context of the split, all its pairs (100 native, 50 instilled),
+         10 reports per context
+--contexts, --trials and --reports override the preset's counts.
+
+The bundle in --out: manifest.json, samples.jsonl, timings.jsonl, errors.jsonl, summary.json.
+A run killed at any point continues with the same command plus --resume.")]
+pub struct RunArgs {
+    /// Model API
+    #[arg(long, value_enum)]
+    pub provider: ProviderKind,
+    /// Model name (for --provider sim: the agent, e.g. faithful)
+    #[arg(long)]
+    pub model: String,
+    /// API base URL (OpenAI-compatible servers: llama.cpp, vLLM, Ollama, ...)
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Which split to ask: native preferences, or instilled profiles (fine-tuned model)
+    #[arg(long, value_enum)]
+    pub experiment: Experiment,
+    /// Frozen benchmark version under <root>/benchmark/
+    #[arg(long, default_value = "v1")]
+    pub benchmark: String,
+    /// Counts preset (see below)
+    #[arg(long, value_enum, default_value = "full")]
+    pub preset: Preset,
+    /// Choice trials per context (overrides the preset)
+    #[arg(long)]
+    pub trials: Option<usize>,
+    /// Reports per context (overrides the preset)
+    #[arg(long)]
+    pub reports: Option<usize>,
+    /// Number of contexts, taken in benchmark order (overrides the preset)
+    #[arg(long)]
+    pub contexts: Option<usize>,
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Requests-per-minute limit
+    #[arg(long)]
+    pub rpm: Option<u32>,
+    /// Tokens-per-minute limit (prompt tokens estimated at 4 characters each, plus max tokens)
+    #[arg(long)]
+    pub tpm: Option<u32>,
+    /// Per-attempt timeout in seconds
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Retries of a retryable failure (429, 5xx, timeout, reset) before it goes to errors.jsonl
+    #[arg(long, default_value_t = 6)]
+    pub max_retries: u32,
+    /// Bundle directory
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Continue the run in --out, skipping completed requests (parameters must match)
+    #[arg(long)]
+    pub resume: bool,
+    /// Do not read or write the response cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Response cache directory [default: $SELFINTERP_CACHE or ~/.cache/selfinterp]
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Exit with code 1 when the invalid rate of choices or of reports is above this
+    #[arg(long, default_value_t = 0.25)]
+    pub max_invalid_rate: f64,
+    /// Ask the server to constrain answers (the study did not)
+    #[arg(long, value_enum, default_value = "none")]
+    pub constrain: ConstrainMode,
+    /// Do not ask for log-probabilities (use the sampled letter only)
+    #[arg(long)]
+    pub no_logprobs: bool,
+    /// Seed of the simulated agents
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Validates the arguments against the benchmark.
+pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure> {
+    let bench: Benchmark =
+        Benchmark::load(&cli.benchmark_dir(), &a.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+    let split = a.experiment.split();
+    let (n_ctx, n_pairs, n_reports) = preset_counts(a.preset, &bench, split);
+    let avail_ctx: usize = bench.split(split).count();
+    let avail_pairs: usize = bench.split(split).map(|c| c.pairs.len()).min().unwrap_or(0);
+    let avail_reports: usize = bench.split(split).map(|c| c.report_pairs.len()).min().unwrap_or(0);
+    let contexts: usize = a.contexts.unwrap_or(n_ctx);
+    let trials: usize = a.trials.unwrap_or(n_pairs);
+    let reports: usize = a.reports.unwrap_or(n_reports);
+    let over = |what: &str, n: usize, max: usize| {
+        Failure::usage(format!("--{what} {n}: benchmark {} has {max} for the {} split", a.benchmark, split.as_str()))
+    };
+    if contexts == 0 || contexts > avail_ctx {
+        return Err(over("contexts", contexts, avail_ctx));
+    }
+    if trials > avail_pairs {
+        return Err(over("trials", trials, avail_pairs));
+    }
+    if reports > avail_reports {
+        return Err(over("reports", reports, avail_reports));
+    }
+    if trials == 0 && reports == 0 {
+        return Err(Failure::usage("--trials and --reports are both 0: nothing to ask"));
+    }
+    if a.concurrency == 0 || a.concurrency > 10_000 {
+        return Err(Failure::usage("--concurrency must be between 1 and 10000"));
+    }
+    if a.rpm == Some(0) || a.tpm == Some(0) {
+        return Err(Failure::usage("--rpm and --tpm must be positive"));
+    }
+    if !(a.timeout.is_finite() && a.timeout > 0.0) {
+        return Err(Failure::usage("--timeout must be a positive number of seconds"));
+    }
+    if !(0.0..=1.0).contains(&a.max_invalid_rate) {
+        return Err(Failure::usage("--max-invalid-rate must be between 0 and 1"));
+    }
+    if a.provider == ProviderKind::Anthropic && matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both) {
+        return Err(Failure::usage("--constrain letters: the Anthropic API has no grammar constraint"));
+    }
+    let logprobs: bool = a.provider.has_logprobs() && !a.no_logprobs;
+    let params = Parameters {
+        provider: a.provider,
+        model: a.model.clone(),
+        base_url: a.base_url.clone(),
+        experiment: a.experiment,
+        benchmark: a.benchmark.clone(),
+        benchmark_sha256: bench.hash.clone(),
+        prompt_version: PROMPT_VERSION.to_string(),
+        contexts,
+        trials,
+        reports,
+        orders: vec![Order::Ab],
+        temperature: 0.0,
+        choice_max_tokens: 1,
+        report_max_tokens: 300,
+        top_logprobs: logprobs.then_some(softlabel::TOP_LOGPROBS),
+        constrain: a.constrain,
+        seed: a.seed,
+    };
+    let settings = Settings {
+        concurrency: a.concurrency,
+        rpm: a.rpm,
+        tpm: a.tpm,
+        timeout_s: a.timeout,
+        max_retries: a.max_retries,
+        cache: !a.no_cache,
+        max_invalid_rate: a.max_invalid_rate,
+    };
+    let cache_dir: Option<PathBuf> = if a.no_cache { None } else { a.cache_dir.clone().or_else(default_cache_root) };
+    let cfg = RunConfig {
+        params,
+        settings,
+        preset: a.preset,
+        out: a.out.clone(),
+        resume: a.resume,
+        cache_dir,
+        timeout: Duration::from_secs_f64(a.timeout),
+        resume_command: resume_command(),
+    };
+    Ok((cfg, bench))
+}
+
+/// This process's own command line with `--resume` added: what continues it after Ctrl-C.
+fn resume_command() -> String {
+    let mut args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--resume") {
+        args.push("--resume".to_string());
+    }
+    args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")
+}
+
+/// The provider the configuration names. Keys come from the environment inside the providers
+/// and never pass through here.
+pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>, Failure> {
+    use crate::providers::anthropic::{Anthropic, AnthropicConfig};
+    use crate::providers::openai::{OpenAi, OpenAiConfig};
+    use crate::providers::sim::SimProvider;
+    let p = &cfg.params;
+    let fatal = |e: crate::providers::ProviderError| Failure::new(exit::PROVIDER_FATAL, e.to_string());
+    Ok(match p.provider {
+        ProviderKind::Sim => {
+            if p.base_url.is_some() {
+                return Err(Failure::usage("--base-url: the sim provider answers in-process; for HTTP use `serve-sim` and --provider openai"));
+            }
+            Arc::new(SimProvider::from_model(&p.model, &sim_seed(p.seed), bench).map_err(|e| Failure::usage(e.to_string()))?)
+        }
+        ProviderKind::Openai => Arc::new(OpenAi::new(OpenAiConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?),
+        ProviderKind::Anthropic => {
+            Arc::new(Anthropic::new(AnthropicConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?)
+        }
+    })
+}
+
+/// The simulated agents' seed string for `--seed N`.
+pub fn sim_seed(seed: u64) -> String {
+    seed.to_string()
+}
+
+pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
+    let (cfg, bench) = config(cli, a)?;
+    let provider: Arc<dyn Provider> = provider(&cfg, &bench)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let outcome: RunOutcome = rt.block_on(async {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ninterrupted: stopping, keeping completed samples");
+                let _ = tx.send(true);
+            }
+        });
+        execute(&cfg, &bench, provider, rx).await
+    })
+    .map_err(|e| match e {
+        crate::runner::execute::RunError::Usage(m) => Failure::usage(m),
+        other => Failure::usage(other.to_string()),
+    })?;
+    report(&cfg, &outcome)
+}
+
+/// Prints the outcome and maps it to the documented exit code.
+fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
+    let c = &o.counts;
+    eprintln!(
+        "{}: {} of {} requests answered ({} choices, {} invalid; {} reports, {} invalid; {} failed)",
+        cfg.out.display(),
+        c.samples,
+        c.planned,
+        c.choices,
+        c.invalid_choices,
+        c.reports,
+        c.invalid_reports,
+        c.errors
+    );
+    if let Some(e) = &o.score_error {
+        eprintln!("warning: no summary.json: {e}");
+    }
+    match o.status {
+        RunStatus::Interrupted => {
+            Err(Failure::new(exit::INTERRUPTED, format!("interrupted; resume with:\n  {}", cfg.resume_command)).into())
+        }
+        RunStatus::Failed => Err(Failure::new(
+            exit::PROVIDER_FATAL,
+            format!("provider refused: {}", o.fatal.as_deref().unwrap_or("fatal error")),
+        )
+        .into()),
+        RunStatus::Incomplete => Err(Failure::new(
+            exit::INCOMPLETE,
+            format!("{} request(s) failed after every retry (errors.jsonl); retry them with:\n  {}", c.errors, cfg.resume_command),
+        )
+        .into()),
+        RunStatus::Complete | RunStatus::Running => match &o.invalid_exceeded {
+            Some(m) => Err(Failure::check(m.clone()).into()),
+            None => Ok(()),
+        },
+    }
+}

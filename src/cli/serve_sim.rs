@@ -1,0 +1,70 @@
+//! `selfinterp serve-sim`: a simulated agent as an OpenAI-compatible endpoint on loopback.
+
+use super::Cli;
+use super::exit::Failure;
+use crate::benchmark::Benchmark;
+use crate::providers::sim::{AgentKind, DEFAULT_SEED, SimAgent};
+use crate::providers::sim_server::SimServer;
+use clap::Args;
+use std::io::Write;
+use std::sync::Arc;
+
+#[derive(Args, Debug)]
+#[command(after_help = "The first line on stdout is the base URL (http://127.0.0.1:PORT/v1), for scripts; \
+point `selfinterp run --provider openai --base-url URL --model AGENT` or any OpenAI client at it. \
+Routes: POST /v1/chat/completions (with logprobs/top_logprobs), GET /v1/models, GET /health. \
+Stop with Ctrl-C.")]
+pub struct ServeSimArgs {
+    /// Agent: faithful, confabulator, position-biased, random, or partial:P (P in [0, 1])
+    #[arg(long)]
+    pub agent: String,
+    /// Port on 127.0.0.1; 0 picks a free one
+    #[arg(long, default_value_t = 8089)]
+    pub port: u16,
+    /// Frozen benchmark version whose contexts the agent answers
+    #[arg(long, default_value = "v1")]
+    pub benchmark: String,
+    /// Agent seed: native weights, report noise and sampled letters follow from it
+    #[arg(long, default_value = DEFAULT_SEED)]
+    pub seed: String,
+    /// Act as the base model: instilled contexts get native weights instead of the profile
+    #[arg(long)]
+    pub base_model: bool,
+    /// Worker threads (default: one per core)
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
+    let kind: AgentKind = a.agent.parse().map_err(Failure::usage)?;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+    let agent = Arc::new(SimAgent::from_benchmark(kind, &a.seed, &bench).with_fine_tuned(!a.base_model));
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = a.threads {
+        rt.worker_threads(n.max(1));
+    }
+    let rt = rt.enable_all().build()?;
+    rt.block_on(async {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
+        let srv = SimServer::bind(agent.clone(), addr)
+            .await
+            .map_err(|e| Failure::usage(format!("cannot listen on {addr}: {e}")))?;
+        println!("{}", srv.base_url());
+        std::io::stdout().flush()?;
+        eprintln!(
+            "serving agent {} over {} contexts of benchmark {} (seed {:?}, fingerprint {}); Ctrl-C stops",
+            agent.name(),
+            bench.contexts.len(),
+            a.benchmark,
+            a.seed,
+            agent.fingerprint()
+        );
+        tokio::signal::ctrl_c().await?;
+        eprintln!("served {} chat requests", srv.requests());
+        srv.shutdown();
+        Ok::<(), anyhow::Error>(())
+    })?;
+    // Open keep-alive connections would otherwise hold the runtime's drop.
+    rt.shutdown_background();
+    Ok(())
+}

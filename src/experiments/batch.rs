@@ -1,0 +1,480 @@
+//! Batch files: a run's requests as an OpenAI Batch API or Anthropic Message Batches file, and
+//! the provider's results turned back into a run bundle.
+//!
+//! Batch endpoints cost half as much and have no rate limit to pace, which is what makes the
+//! full protocol (tens of thousands of requests per model) affordable. The requests are the
+//! runner's plan ([`crate::runner::plan::plan`]) with the bodies the providers would send live
+//! (the same `build_body` their [`crate::providers::Provider::request_body`] calls), so an
+//! imported bundle holds the very samples a live run would, and `selfinterp run --resume` on it
+//! asks whatever the batch missed.
+//!
+//! Custom ids read back to benchmark items: `<c|r>-<context>-<index>-<ab|ba>`, e.g.
+//! `c-electric_kettle-12-ab` (context ids are snake_case, so the dashes are unambiguous; the
+//! longest id fits Anthropic's 64-character limit).
+
+use crate::benchmark::{Benchmark, FrozenContext};
+use crate::parsing::{parse_choice, parse_report};
+use crate::prompts::Prompt;
+use crate::providers::openai::{OpenAi, OpenAiConfig, ServerFlavour};
+use crate::providers::{ChatRequest, ChatResponse, Provider, anthropic, openai};
+use crate::runner::config::{Parameters, run_contexts};
+use crate::runner::plan::{Task, plan};
+use crate::runner::sample::{ErrorRecord, KindKey, Order, Parsed, Sample, SampleKey};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The OpenAI Batch API endpoint every line names (vLLM's batch runner reads it too).
+pub const OPENAI_URL: &str = "/v1/chat/completions";
+/// Anthropic's limit on a custom id's length.
+pub const MAX_ID_LEN: usize = 64;
+
+/// Which batch API a file is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchFormat {
+    /// `{custom_id, method, url, body}` per line (OpenAI Batch API, vLLM `run_batch`).
+    Openai,
+    /// `{custom_id, params}` per line (Anthropic Message Batches).
+    Anthropic,
+}
+
+impl BatchFormat {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BatchFormat::Openai => "openai",
+            BatchFormat::Anthropic => "anthropic",
+        }
+    }
+}
+
+/// The custom id of a request.
+pub fn custom_id(key: &SampleKey) -> String {
+    let kind = match key.kind {
+        KindKey::Choice => "c",
+        KindKey::Report => "r",
+    };
+    let order = match key.order {
+        Order::Ab => "ab",
+        Order::Ba => "ba",
+    };
+    format!("{kind}-{}-{}-{order}", key.context, key.index)
+}
+
+/// The item a custom id names; `None` for an id this tool did not write.
+pub fn parse_custom_id(id: &str) -> Option<SampleKey> {
+    let (kind, rest) = id.split_once('-')?;
+    let (rest, order) = rest.rsplit_once('-')?;
+    let (context, index) = rest.rsplit_once('-')?;
+    let kind = match kind {
+        "c" => KindKey::Choice,
+        "r" => KindKey::Report,
+        _ => return None,
+    };
+    let order = match order {
+        "ab" => Order::Ab,
+        "ba" => Order::Ba,
+        _ => return None,
+    };
+    if context.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(SampleKey { kind, context: context.into(), index: index.parse().ok()?, order })
+}
+
+/// The planned tasks of a run with these parameters.
+pub fn planned_tasks(bench: &Benchmark, params: &Parameters) -> Vec<Task> {
+    let contexts: Vec<Arc<FrozenContext>> =
+        run_contexts(bench, params).into_iter().map(|c| Arc::new(c.clone())).collect();
+    plan(&contexts, params)
+}
+
+/// Builds the wire body of a request for a batch format.
+pub struct BodyBuilder {
+    format: BatchFormat,
+    model: String,
+    openai: Option<OpenAi>,
+}
+
+impl BodyBuilder {
+    /// An OpenAI body uses the live client's own `request_body` (no key needed to build it);
+    /// `flavour` decides which constraint fields are sent, as it does live.
+    pub fn new(format: BatchFormat, params: &Parameters, flavour: ServerFlavour) -> anyhow::Result<BodyBuilder> {
+        let openai = match format {
+            BatchFormat::Openai => {
+                let mut cfg = OpenAiConfig::new(params.model.clone(), params.base_url.as_deref());
+                cfg.api_key = None;
+                cfg.flavour = flavour;
+                Some(OpenAi::new(cfg).map_err(|e| anyhow::anyhow!("{e}"))?)
+            }
+            BatchFormat::Anthropic => None,
+        };
+        Ok(BodyBuilder { format, model: params.model.clone(), openai })
+    }
+
+    pub fn body(&self, req: &ChatRequest) -> Value {
+        match (&self.openai, self.format) {
+            (Some(o), _) => o.request_body(req),
+            // The Anthropic client refuses to exist without a key; its request_body is this.
+            (None, _) => anthropic::build_body(&self.model, req),
+        }
+    }
+}
+
+/// One line of a batch request file.
+pub fn request_line(format: BatchFormat, id: &str, body: Value) -> Value {
+    match format {
+        BatchFormat::Openai => json!({"custom_id": id, "method": "POST", "url": OPENAI_URL, "body": body}),
+        BatchFormat::Anthropic => json!({"custom_id": id, "params": body}),
+    }
+}
+
+/// A batch request file's lines, in plan order, skipping keys already answered.
+pub fn request_lines(
+    tasks: &[Task],
+    params: &Parameters,
+    builder: &BodyBuilder,
+    done: &BTreeSet<SampleKey>,
+) -> Result<Vec<Value>, String> {
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks.iter().filter(|t| !done.contains(&t.key)) {
+        let id = custom_id(&t.key);
+        if builder.format == BatchFormat::Anthropic && id.len() > MAX_ID_LEN {
+            return Err(format!("custom id {id} is longer than Anthropic's {MAX_ID_LEN} characters"));
+        }
+        let prompt: Prompt = t.prompt();
+        out.push(request_line(builder.format, &id, builder.body(&t.request(&prompt, params))));
+    }
+    Ok(out)
+}
+
+/// Written beside a batch file: what a later `batch import` needs to rebuild the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchManifest {
+    pub format: BatchFormat,
+    /// The run's parameters, exactly as a live `selfinterp run` with the same options has them.
+    pub parameters: Parameters,
+    pub flavour: ServerFlavour,
+    pub requests: usize,
+    /// Requests left out because the bundle named by `--skip-done` already had them.
+    pub skipped_done: usize,
+    pub file: String,
+    pub sha256: String,
+}
+
+/// What one result line says about its request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Answered(ChatResponse),
+    Failed(String),
+}
+
+/// A results file read: outcomes by custom id, and lines that could not be read at all.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub by_id: HashMap<String, Outcome>,
+    /// (1-based line, message) of lines without a custom id or not JSON.
+    pub unreadable: Vec<(usize, String)>,
+    /// Ids seen more than once (the first answered one is kept).
+    pub duplicates: Vec<String>,
+}
+
+fn one_line(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 300 { format!("{}...", s.chars().take(300).collect::<String>()) } else { s }
+}
+
+/// One OpenAI Batch output or error line: `{custom_id, response: {status_code, body}, error}`.
+fn openai_outcome(v: &Value) -> Outcome {
+    if let Some(e) = v.get("error").filter(|e| !e.is_null()) {
+        return Outcome::Failed(
+            e.get("message").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| one_line(e)),
+        );
+    }
+    let Some(resp) = v.get("response").filter(|r| !r.is_null()) else {
+        return Outcome::Failed("no response and no error".into());
+    };
+    let status = resp.get("status_code").and_then(Value::as_u64).unwrap_or(0);
+    let body = resp.get("body").cloned().unwrap_or(Value::Null);
+    if status != 200 {
+        let msg = body
+            .pointer("/error/message")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| one_line(&body));
+        return Outcome::Failed(format!("status {status}: {msg}"));
+    }
+    match openai::parse_response(body.to_string().as_bytes()) {
+        Ok(r) => Outcome::Answered(r),
+        Err(e) => Outcome::Failed(format!("malformed body: {e}")),
+    }
+}
+
+/// One Anthropic Message Batches result line: `{custom_id, result: {type, message | error}}`.
+fn anthropic_outcome(v: &Value) -> Outcome {
+    let result = v.get("result").cloned().unwrap_or(Value::Null);
+    match result.get("type").and_then(Value::as_str) {
+        Some("succeeded") => {
+            let msg = result.get("message").cloned().unwrap_or(Value::Null);
+            match anthropic::parse_response(msg.to_string().as_bytes()) {
+                Ok(r) => Outcome::Answered(r),
+                Err(e) => Outcome::Failed(format!("malformed message: {e}")),
+            }
+        }
+        Some("errored") => {
+            let e = result.get("error").cloned().unwrap_or(Value::Null);
+            let msg = e
+                .pointer("/error/message")
+                .or_else(|| e.get("message"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| one_line(&e));
+            Outcome::Failed(format!("errored: {msg}"))
+        }
+        Some(other) => Outcome::Failed(other.to_string()),
+        None => Outcome::Failed(format!("no result type: {}", one_line(&result))),
+    }
+}
+
+impl Results {
+    /// Adds the lines of one results file (OpenAI output and error files, or Anthropic's
+    /// results), in any order. An id answered in one line and failed in another counts as
+    /// answered: a retried request's success is what matters.
+    pub fn add_text(&mut self, format: BatchFormat, text: &str) {
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: Value = match serde_json::from_str(line) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.unreadable.push((i + 1, format!("not JSON: {e}")));
+                    continue;
+                }
+            };
+            let Some(id) = v.get("custom_id").and_then(Value::as_str).map(str::to_string) else {
+                self.unreadable.push((i + 1, "no custom_id".into()));
+                continue;
+            };
+            let outcome = match format {
+                BatchFormat::Openai => openai_outcome(&v),
+                BatchFormat::Anthropic => anthropic_outcome(&v),
+            };
+            match self.by_id.get(&id) {
+                None => {
+                    self.by_id.insert(id, outcome);
+                }
+                Some(prev) => {
+                    self.duplicates.push(id.clone());
+                    if matches!(prev, Outcome::Failed(_)) && matches!(outcome, Outcome::Answered(_)) {
+                        self.by_id.insert(id, outcome);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A response turned into a sample exactly as the live runner does it (a copy of the runner's
+/// private `execute::to_sample`; the batch round-trip test fails if the two ever differ).
+pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
+    let (parsed, status, out_of_range, p_a) = match task.key.kind {
+        KindKey::Choice => {
+            let c = parse_choice(&r.text);
+            (c.choice.map(Parsed::Choice), c.status.as_str().to_string(), None, r.p_a())
+        }
+        KindKey::Report => {
+            let rep = parse_report(&r.text, &task.ctx.attribute_names());
+            (
+                rep.weights.map(Parsed::Weights),
+                rep.status.as_str().to_string(),
+                rep.weights.map(|_| rep.out_of_range),
+                None,
+            )
+        }
+    };
+    Sample {
+        kind: task.key.kind,
+        context: task.key.context.clone(),
+        index: task.key.index,
+        order: task.key.order,
+        prompt_sha256: Some(prompt.sha256()),
+        options: task.shown(),
+        response: r.text,
+        parsed,
+        status,
+        out_of_range,
+        logprobs: r.top_logprobs,
+        p_a,
+        tokens_in: r.tokens_in,
+        tokens_out: r.tokens_out,
+    }
+}
+
+/// The results matched against the plan.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub samples: Vec<Sample>,
+    pub failed: Vec<ErrorRecord>,
+    /// Planned requests with no line in the results.
+    pub missing: Vec<SampleKey>,
+    /// Ids in the results that the plan does not have (another run's file?).
+    pub unknown: Vec<String>,
+    /// The server-reported model ids, for the manifest.
+    pub server_models: BTreeSet<String>,
+    pub system_fingerprints: BTreeSet<String>,
+}
+
+/// Matches results to the planned tasks; `at` stamps the error records.
+pub fn match_results(tasks: &[Task], results: &Results, at: &str) -> Imported {
+    let mut out = Imported::default();
+    let mut planned: BTreeMap<String, &Task> = BTreeMap::new();
+    for t in tasks {
+        planned.insert(custom_id(&t.key), t);
+    }
+    for t in tasks {
+        match results.by_id.get(&custom_id(&t.key)) {
+            Some(Outcome::Answered(r)) => {
+                out.server_models.extend(r.model.clone());
+                out.system_fingerprints.extend(r.system_fingerprint.clone());
+                out.samples.push(to_sample(t, &t.prompt(), r.clone()));
+            }
+            Some(Outcome::Failed(m)) => {
+                out.failed.push(ErrorRecord { key: t.key.clone(), attempts: 1, error: m.clone(), at: at.into() })
+            }
+            None => out.missing.push(t.key.clone()),
+        }
+    }
+    let mut unknown: Vec<String> = results.by_id.keys().filter(|id| !planned.contains_key(*id)).cloned().collect();
+    unknown.sort();
+    out.unknown = unknown;
+    out.samples = crate::runner::bundle::canonical(out.samples);
+    out
+}
+
+/// The batch manifest beside a request file `F`: `F` with `.manifest.json`.
+pub fn manifest_path(requests: &std::path::Path) -> std::path::PathBuf {
+    super::finetune::sibling(requests, "manifest.json")
+}
+
+/// What an import wrote.
+#[derive(Debug)]
+pub struct ImportSummary {
+    pub manifest: crate::runner::RunManifest,
+    /// Samples already in the bundle before this import (a second batch for the missing ids).
+    pub kept: usize,
+    pub added: usize,
+    pub failed: Vec<ErrorRecord>,
+    pub missing: Vec<SampleKey>,
+    pub score_error: Option<String>,
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Writes the matched results into the run bundle `dir` in the runner's format, merging with
+/// the samples of an earlier import or a partial live run of the same parameters. Failed and
+/// missing requests go to `errors.jsonl`, so `selfinterp run --resume` asks exactly those.
+pub fn write_bundle(
+    dir: &std::path::Path,
+    bench: &Benchmark,
+    bm: &BatchManifest,
+    imported: Imported,
+    inputs: Vec<crate::runner::bundle::InputFile>,
+) -> anyhow::Result<ImportSummary> {
+    use crate::runner::bundle::{self, RunManifest, RunStatus, Seeds, ServerInfo, SoftLabels};
+    use crate::runner::journal;
+    let params = &bm.parameters;
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
+    let now = now_rfc3339();
+    let old: Option<RunManifest> =
+        if dir.join(bundle::MANIFEST).exists() { Some(bundle::read_manifest(dir)?) } else { None };
+    let mut earlier: Vec<Sample> = Vec::new();
+    if let Some(m) = &old {
+        if m.parameters.as_ref() != Some(params) {
+            anyhow::bail!("{}: holds a run with other parameters; import into a new directory", dir.display());
+        }
+        earlier = journal::read::<Sample>(&dir.join(bundle::SAMPLES))?.records;
+    }
+    let kept = earlier.len();
+    let have: BTreeSet<SampleKey> = earlier.iter().map(Sample::key).collect();
+    let added_samples: Vec<Sample> = imported.samples.into_iter().filter(|s| !have.contains(&s.key())).collect();
+    let added = added_samples.len();
+    earlier.extend(added_samples);
+    let samples = bundle::canonical(earlier);
+    let done: BTreeSet<SampleKey> = samples.iter().map(Sample::key).collect();
+    let failed: Vec<ErrorRecord> = imported.failed.into_iter().filter(|e| !done.contains(&e.key)).collect();
+    let missing: Vec<SampleKey> = imported.missing.into_iter().filter(|k| !done.contains(k)).collect();
+    let mut errors: Vec<ErrorRecord> = failed.clone();
+    errors.extend(missing.iter().map(|k| ErrorRecord {
+        key: k.clone(),
+        attempts: 0,
+        error: "no result in the batch output".into(),
+        at: now.clone(),
+    }));
+    errors.sort_by(|a, b| a.key.cmp(&b.key));
+    let planned = planned_tasks(bench, params).len();
+    let mut server = old.as_ref().map(|m| m.server.clone()).unwrap_or_default();
+    let models: BTreeSet<String> = server.model_ids.drain(..).chain(imported.server_models).collect();
+    let fps: BTreeSet<String> = server.system_fingerprints.drain(..).chain(imported.system_fingerprints).collect();
+    server = ServerInfo { model_ids: models.into_iter().collect(), system_fingerprints: fps.into_iter().collect() };
+    let counts = bundle::count(&samples, planned, errors.len());
+    let mut manifest = match old {
+        Some(mut m) => {
+            m.resumed_at.push(now.clone());
+            m.inputs.extend(inputs);
+            m
+        }
+        None => RunManifest {
+            format: bundle::FORMAT,
+            source: format!("batch:{}", bm.format.as_str()),
+            harness: crate::runner::harness::harness(),
+            provider: params.provider.as_str().to_string(),
+            model: params.model.clone(),
+            benchmark: Some(params.benchmark.clone()),
+            benchmark_sha256: Some(bench.hash.clone()),
+            prompt_version: Some(params.prompt_version.clone()),
+            constraint: serde_json::to_value(params.constrain)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            parameters: Some(params.clone()),
+            settings: None,
+            seeds: Seeds {
+                benchmark: bench.manifest.seed.clone(),
+                provider: params.seed,
+                scoring: crate::runner::score_input::SCORING_SEED,
+            },
+            soft_labels: SoftLabels { used: false, method: crate::runner::softlabel::METHOD.to_string() },
+            server: ServerInfo::default(),
+            status: RunStatus::Running,
+            started_at: now.clone(),
+            finished_at: None,
+            resumed_at: Vec::new(),
+            counts: Default::default(),
+            inputs,
+        },
+    };
+    manifest.server = server;
+    manifest.soft_labels.used = counts.soft_labels > 0;
+    manifest.counts = counts;
+    manifest.status = if errors.is_empty() { RunStatus::Complete } else { RunStatus::Incomplete };
+    manifest.finished_at = Some(now);
+    bundle::write_samples(dir, &samples)?;
+    journal::write_atomic(&dir.join(bundle::ERRORS), &journal::to_jsonl(&errors))?;
+    let score_error = match crate::runner::score_input::summarize(
+        &samples,
+        &manifest,
+        crate::runner::score_input::ContextTable::Benchmark(bench),
+    ) {
+        Ok(summary) => {
+            bundle::write_summary(dir, &summary)?;
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    };
+    bundle::write_manifest(dir, &manifest)?;
+    Ok(ImportSummary { manifest, kept, added, failed, missing, score_error })
+}

@@ -1,0 +1,175 @@
+//! Parsing a choice answer.
+//!
+//! Accepted forms, tried in this order on the raw text (`X` is an upper-case `A` or `B`):
+//!
+//! | status            | form                                                         |
+//! |-------------------|--------------------------------------------------------------|
+//! | `exact`           | exactly `X`                                                  |
+//! | `whitespace`      | `X` with surrounding whitespace (spaces, tabs, newlines)     |
+//! | `trailing_period` | `X.` (surrounding whitespace allowed)                        |
+//! | `option_prefix`   | `Option X` or `Option X.` ("option" in any case, one or more spaces) |
+//! | `bold`            | `**X**`, `**X.**` or `**X**.` (Markdown bold)                |
+//! | `empty`           | nothing but whitespace                                       |
+//! | `invalid`         | anything else                                                |
+//!
+//! Lower-case `a`/`b`, sentences ("I choose A"), or both letters are `invalid`: the parser
+//! never guesses.
+
+use crate::types::Choice;
+use serde::{Deserialize, Serialize};
+
+/// How a choice answer was parsed. Serializes as a snake_case string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceStatus {
+    Exact,
+    Whitespace,
+    TrailingPeriod,
+    OptionPrefix,
+    Bold,
+    Invalid,
+    Empty,
+}
+
+impl ChoiceStatus {
+    /// All statuses, in declaration order.
+    pub const ALL: [ChoiceStatus; 7] = [
+        ChoiceStatus::Exact,
+        ChoiceStatus::Whitespace,
+        ChoiceStatus::TrailingPeriod,
+        ChoiceStatus::OptionPrefix,
+        ChoiceStatus::Bold,
+        ChoiceStatus::Invalid,
+        ChoiceStatus::Empty,
+    ];
+
+    /// True when the status carries a choice (every status but `invalid` and `empty`).
+    pub fn is_valid(self) -> bool {
+        !matches!(self, ChoiceStatus::Invalid | ChoiceStatus::Empty)
+    }
+
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChoiceStatus::Exact => "exact",
+            ChoiceStatus::Whitespace => "whitespace",
+            ChoiceStatus::TrailingPeriod => "trailing_period",
+            ChoiceStatus::OptionPrefix => "option_prefix",
+            ChoiceStatus::Bold => "bold",
+            ChoiceStatus::Invalid => "invalid",
+            ChoiceStatus::Empty => "empty",
+        }
+    }
+}
+
+/// The result of parsing one choice answer: `choice` is `Some` exactly when the status is valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParsedChoice {
+    pub choice: Option<Choice>,
+    pub status: ChoiceStatus,
+}
+
+fn letter(s: &str) -> Option<Choice> {
+    match s {
+        "A" => Some(Choice::A),
+        "B" => Some(Choice::B),
+        _ => None,
+    }
+}
+
+/// `X` or `X.`
+fn letter_with_period(s: &str) -> Option<Choice> {
+    letter(s).or_else(|| s.strip_suffix('.').and_then(letter))
+}
+
+fn option_prefix(s: &str) -> Option<Choice> {
+    let head: &str = s.get(..6)?;
+    if !head.eq_ignore_ascii_case("option") {
+        return None;
+    }
+    let rest: &str = &s[6..];
+    let trimmed: &str = rest.trim_start_matches(' ');
+    if trimmed.len() == rest.len() {
+        return None;
+    }
+    letter_with_period(trimmed)
+}
+
+fn bold(s: &str) -> Option<Choice> {
+    let s: &str = s
+        .strip_suffix('.')
+        .filter(|t| t.ends_with("**"))
+        .unwrap_or(s);
+    let inner: &str = s.strip_prefix("**")?.strip_suffix("**")?;
+    letter_with_period(inner)
+}
+
+/// Parse a model's answer to a choice prompt. Total: never panics, never guesses.
+pub fn parse_choice(text: &str) -> ParsedChoice {
+    let make = |choice: Option<Choice>, status: ChoiceStatus| ParsedChoice { choice, status };
+    if let Some(c) = letter(text) {
+        return make(Some(c), ChoiceStatus::Exact);
+    }
+    let t: &str = text.trim();
+    if t.is_empty() {
+        return make(None, ChoiceStatus::Empty);
+    }
+    if let Some(c) = letter(t) {
+        return make(Some(c), ChoiceStatus::Whitespace);
+    }
+    if let Some(c) = t.strip_suffix('.').and_then(letter) {
+        return make(Some(c), ChoiceStatus::TrailingPeriod);
+    }
+    if let Some(c) = option_prefix(t) {
+        return make(Some(c), ChoiceStatus::OptionPrefix);
+    }
+    if let Some(c) = bold(t) {
+        return make(Some(c), ChoiceStatus::Bold);
+    }
+    make(None, ChoiceStatus::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, choice: Option<Choice>, status: ChoiceStatus) {
+        assert_eq!(
+            parse_choice(text),
+            ParsedChoice { choice, status },
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn forms() {
+        use ChoiceStatus::*;
+        check("A", Some(Choice::A), Exact);
+        check("B", Some(Choice::B), Exact);
+        check(" B\n", Some(Choice::B), Whitespace);
+        check("A.", Some(Choice::A), TrailingPeriod);
+        check(" B. ", Some(Choice::B), TrailingPeriod);
+        check("Option A", Some(Choice::A), OptionPrefix);
+        check("option  B.", Some(Choice::B), OptionPrefix);
+        check("**A**", Some(Choice::A), Bold);
+        check("**B.**", Some(Choice::B), Bold);
+        check("**B**.", Some(Choice::B), Bold);
+        check("", None, Empty);
+        check(" \n\t", None, Empty);
+        for bad in [
+            "a",
+            "b",
+            "AB",
+            "A or B",
+            "I choose A",
+            "OptionA",
+            "Option",
+            "A..",
+            "**A",
+            "Optiön A",
+            "é",
+        ] {
+            check(bad, None, Invalid);
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! OpenAI chat completions (`POST {base}/chat/completions`), which also covers llama.cpp's
+//! server, vLLM, Ollama, OpenRouter and the built-in `serve-sim` through `--base-url`.
+//!
+//! Output constraints are not part of the OpenAI API proper, and each server spells them
+//! differently, so the [`ServerFlavour`] decides which fields a request carries; the exact
+//! body (what [`Provider::request_body`] returns) therefore records whether a constraint
+//! was really applied.
+
+use super::common::{self, ApiKey};
+use super::{ChatRequest, ChatResponse, Constraint, Provider, ProviderError, SendFuture, TokenLogprob};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::fmt;
+use std::time::Duration;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+/// The environment variable the key is read from. The key is optional: local servers
+/// (llama.cpp, vLLM, Ollama, serve-sim) usually need none, and no header is sent without it.
+pub const KEY_VAR: &str = "OPENAI_API_KEY";
+
+/// Which server dialect to speak for output constraints.
+///
+/// | flavour     | `Constraint::Letters`               | `Constraint::JsonReport`      |
+/// |-------------|-------------------------------------|-------------------------------|
+/// | `openai`    | not applied (no grammar in the API) | `response_format` json_schema |
+/// | `llama-cpp` | `grammar: root ::= "A" \| "B"`      | `response_format` json_schema |
+/// | `vllm`      | `guided_choice: ["A", "B"]`         | `response_format` json_schema |
+/// | `plain`     | not applied                         | not applied                   |
+///
+/// `plain` is the safe choice for an unknown server: OpenAI-style servers may reject
+/// unknown fields with 400. `auto` picks `openai` for api.openai.com and `plain` otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerFlavour {
+    Auto,
+    #[value(name = "openai")]
+    #[serde(rename = "openai")]
+    OpenAi,
+    LlamaCpp,
+    Vllm,
+    Plain,
+}
+
+impl ServerFlavour {
+    /// `Auto` resolved against a base URL.
+    pub fn resolve(self, base_url: &str) -> ServerFlavour {
+        match self {
+            ServerFlavour::Auto if base_url.contains("api.openai.com") => ServerFlavour::OpenAi,
+            ServerFlavour::Auto => ServerFlavour::Plain,
+            f => f,
+        }
+    }
+
+    /// Whether requests in this flavour carry the given constraint.
+    pub fn applies(self, c: &Constraint) -> bool {
+        match (self, c) {
+            (ServerFlavour::LlamaCpp | ServerFlavour::Vllm, Constraint::Letters) => true,
+            (ServerFlavour::OpenAi | ServerFlavour::LlamaCpp | ServerFlavour::Vllm, Constraint::JsonReport { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Settings of an OpenAI-compatible client.
+#[derive(Clone, Debug)]
+pub struct OpenAiConfig {
+    pub model: String,
+    pub base_url: String,
+    /// Read from `OPENAI_API_KEY` by [`OpenAiConfig::new`]; `None` sends no auth header.
+    pub api_key: Option<ApiKey>,
+    pub flavour: ServerFlavour,
+    /// Safety-net timeout of the HTTP client; the retry wrapper's per-request timeout is the
+    /// one that normally fires.
+    pub http_timeout: Duration,
+}
+
+impl OpenAiConfig {
+    /// The model at `base_url` (default [`DEFAULT_BASE_URL`]) with the key from the environment.
+    pub fn new(model: impl Into<String>, base_url: Option<&str>) -> OpenAiConfig {
+        OpenAiConfig {
+            model: model.into(),
+            base_url: base_url.unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_string(),
+            api_key: ApiKey::from_env(KEY_VAR),
+            flavour: ServerFlavour::Auto,
+            http_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// An OpenAI-compatible chat completions client.
+pub struct OpenAi {
+    client: reqwest::Client,
+    url: String,
+    model: String,
+    key: Option<ApiKey>,
+    flavour: ServerFlavour,
+}
+
+impl fmt::Debug for OpenAi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAi")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .field("flavour", &self.flavour)
+            .finish()
+    }
+}
+
+impl OpenAi {
+    pub fn new(cfg: OpenAiConfig) -> Result<OpenAi, ProviderError> {
+        Ok(OpenAi {
+            client: common::http_client(cfg.http_timeout)?,
+            url: common::join_url(&cfg.base_url, "chat/completions"),
+            flavour: cfg.flavour.resolve(&cfg.base_url),
+            model: cfg.model,
+            key: cfg.api_key,
+        })
+    }
+
+    /// The flavour in use (never `Auto`).
+    pub fn flavour(&self) -> ServerFlavour {
+        self.flavour
+    }
+
+    /// Whether a key will be sent (for the manifest; the key itself is never exposed).
+    pub fn has_key(&self) -> bool {
+        self.key.is_some()
+    }
+
+    async fn send_once(&self, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+        let body = serde_json::to_vec(&self.request_body(req)).expect("a JSON value serialises");
+        let mut rb = self.client.post(&self.url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        if let Some(k) = &self.key {
+            rb = rb.bearer_auth(k.expose());
+        }
+        let key = self.key.as_ref();
+        let resp = rb.send().await.map_err(|e| common::classify_transport("openai", &e, key))?;
+        let status = resp.status();
+        let retry_after = common::retry_after(resp.headers());
+        let bytes = resp.bytes().await.map_err(|e| common::classify_transport("openai", &e, key))?;
+        if !status.is_success() {
+            return Err(common::classify_status("openai", status, &bytes, retry_after, key, KEY_VAR));
+        }
+        parse_response(&bytes).map_err(|e| common::malformed("openai", &bytes, &e, key))
+    }
+}
+
+/// The JSON schema asked for with a report: exactly the five keys, numeric values.
+pub fn report_schema(keys: &[String]) -> Value {
+    let props: serde_json::Map<String, Value> = keys.iter().map(|k| (k.clone(), json!({"type": "number"}))).collect();
+    json!({
+        "type": "object",
+        "properties": props,
+        "required": keys,
+        "additionalProperties": false,
+    })
+}
+
+/// The request body for a flavour (public so tests and batch files can build it directly).
+pub fn build_body(model: &str, flavour: ServerFlavour, req: &ChatRequest) -> Value {
+    let mut b = serde_json::Map::new();
+    b.insert("model".into(), json!(model));
+    b.insert("messages".into(), json!(req.messages));
+    b.insert("max_tokens".into(), json!(req.max_tokens));
+    b.insert("temperature".into(), json!(req.temperature));
+    if let Some(n) = req.top_logprobs {
+        b.insert("logprobs".into(), json!(true));
+        b.insert("top_logprobs".into(), json!(n));
+    }
+    if let Some(c) = &req.constraint {
+        if flavour.applies(c) {
+            match c {
+                Constraint::Letters if flavour == ServerFlavour::LlamaCpp => {
+                    b.insert("grammar".into(), json!("root ::= \"A\" | \"B\""));
+                }
+                Constraint::Letters => {
+                    b.insert("guided_choice".into(), json!(["A", "B"]));
+                }
+                Constraint::JsonReport { keys } => {
+                    b.insert(
+                        "response_format".into(),
+                        json!({
+                            "type": "json_schema",
+                            "json_schema": {"name": "weights_report", "strict": true, "schema": report_schema(keys)},
+                        }),
+                    );
+                }
+            }
+        }
+    }
+    Value::Object(b)
+}
+
+#[derive(Deserialize)]
+struct Wire {
+    model: Option<String>,
+    system_fingerprint: Option<String>,
+    choices: Vec<WireChoice>,
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct WireChoice {
+    message: Option<WireMessage>,
+    /// Legacy completions shape, returned by some servers.
+    text: Option<String>,
+    logprobs: Option<WireLogprobs>,
+}
+
+#[derive(Deserialize)]
+struct WireMessage {
+    content: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireLogprobs {
+    content: Option<Vec<WireToken>>,
+}
+
+#[derive(Deserialize)]
+struct WireToken {
+    token: String,
+    logprob: Option<f64>,
+    top_logprobs: Option<Vec<WireTop>>,
+}
+
+#[derive(Deserialize)]
+struct WireTop {
+    token: String,
+    logprob: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct WireUsage {
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+}
+
+/// Parses a 2xx chat completions body. A body without any choice is an error (retryable
+/// upstream): some gateways answer 200 with an error object.
+pub fn parse_response(bytes: &[u8]) -> Result<ChatResponse, String> {
+    let w: Wire = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let c = w.choices.into_iter().next().ok_or("no choices in the response")?;
+    let text = c.message.and_then(|m| m.content).or(c.text).unwrap_or_default();
+    let top_logprobs = c.logprobs.and_then(|l| l.content).and_then(|toks| toks.into_iter().next()).map(|t| {
+        let list = match t.top_logprobs {
+            Some(top) if !top.is_empty() => top,
+            _ => vec![WireTop { token: t.token, logprob: t.logprob }],
+        };
+        // JSON has no -inf; servers send null or a huge negative number for "impossible".
+        list.into_iter()
+            .map(|x| TokenLogprob { token: x.token, logprob: x.logprob.unwrap_or(f64::NEG_INFINITY) })
+            .collect::<Vec<_>>()
+    });
+    Ok(ChatResponse {
+        text,
+        top_logprobs,
+        tokens_in: w.usage.as_ref().and_then(|u| u.prompt_tokens),
+        tokens_out: w.usage.as_ref().and_then(|u| u.completion_tokens),
+        model: w.model,
+        system_fingerprint: w.system_fingerprint,
+    })
+}
+
+impl Provider for OpenAi {
+    fn name(&self) -> &str {
+        "openai"
+    }
+
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn request_body(&self, req: &ChatRequest) -> Value {
+        build_body(&self.model, self.flavour, req)
+    }
+
+    fn send<'a>(&'a self, req: &'a ChatRequest) -> SendFuture<'a> {
+        Box::pin(self.send_once(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prompts::Message;
+    use crate::providers::RequestKind;
+
+    fn req(constraint: Option<Constraint>, top: Option<u32>) -> ChatRequest {
+        ChatRequest {
+            kind: RequestKind::Choice,
+            messages: vec![Message { role: "user".into(), content: "hi".into() }],
+            max_tokens: 1,
+            temperature: 0.0,
+            top_logprobs: top,
+            constraint,
+        }
+    }
+
+    #[test]
+    fn bodies_per_flavour() {
+        let b = build_body("m", ServerFlavour::OpenAi, &req(Some(Constraint::Letters), Some(5)));
+        assert_eq!(b["logprobs"], json!(true));
+        assert_eq!(b["top_logprobs"], json!(5));
+        assert_eq!(b["max_tokens"], json!(1));
+        assert!(b.get("grammar").is_none() && b.get("guided_choice").is_none());
+        let b = build_body("m", ServerFlavour::LlamaCpp, &req(Some(Constraint::Letters), None));
+        assert_eq!(b["grammar"], json!("root ::= \"A\" | \"B\""));
+        assert!(b.get("logprobs").is_none());
+        let b = build_body("m", ServerFlavour::Vllm, &req(Some(Constraint::Letters), None));
+        assert_eq!(b["guided_choice"], json!(["A", "B"]));
+        let keys = vec!["x".to_string(), "y".to_string()];
+        let b = build_body("m", ServerFlavour::OpenAi, &req(Some(Constraint::JsonReport { keys }), None));
+        assert_eq!(b["response_format"]["type"], json!("json_schema"));
+        assert_eq!(b["response_format"]["json_schema"]["schema"]["required"], json!(["x", "y"]));
+        let b = build_body("m", ServerFlavour::Plain, &req(Some(Constraint::Letters), None));
+        assert_eq!(b.as_object().unwrap().len(), 4);
+        assert_eq!(ServerFlavour::Auto.resolve("https://api.openai.com/v1"), ServerFlavour::OpenAi);
+        assert_eq!(ServerFlavour::Auto.resolve("http://127.0.0.1:8080/v1"), ServerFlavour::Plain);
+    }
+
+    #[test]
+    fn parses_logprobs_usage_and_ids() {
+        let body = br#"{"id":"c","object":"chat.completion","model":"gpt-4o-2024-08-06","system_fingerprint":"fp_1",
+            "choices":[{"index":0,"message":{"role":"assistant","content":"B"},
+              "logprobs":{"content":[{"token":"B","logprob":-0.2,"bytes":[66],
+                "top_logprobs":[{"token":"B","logprob":-0.2},{"token":"A","logprob":-1.7},{"token":" A","logprob":-9.0}]}]},
+              "finish_reason":"stop"}],
+            "usage":{"prompt_tokens":180,"completion_tokens":1,"total_tokens":181}}"#;
+        let r = parse_response(body).unwrap();
+        assert_eq!(r.text, "B");
+        assert_eq!(r.model.as_deref(), Some("gpt-4o-2024-08-06"));
+        assert_eq!(r.system_fingerprint.as_deref(), Some("fp_1"));
+        assert_eq!((r.tokens_in, r.tokens_out), (Some(180), Some(1)));
+        assert_eq!(r.top_logprobs.as_ref().unwrap().len(), 3);
+        let pa = r.p_a().unwrap();
+        let (a, b) = ((-1.7f64).exp() + (-9.0f64).exp(), (-0.2f64).exp());
+        assert!((pa - a / (a + b)).abs() < 1e-12);
+        assert!(parse_response(br#"{"choices":[]}"#).is_err());
+        assert!(parse_response(br#"{"choices":[{"message":{"content":"A"}}"#).is_err());
+        let r = parse_response(br#"{"choices":[{"message":{"content":null}}]}"#).unwrap();
+        assert_eq!(r.text, "");
+        assert!(r.top_logprobs.is_none() && r.p_a().is_none());
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let mut cfg = OpenAiConfig::new("m", Some("http://127.0.0.1:1/v1"));
+        cfg.api_key = Some(ApiKey::new("sk-very-secret-000111"));
+        let p = OpenAi::new(cfg.clone()).unwrap();
+        assert!(!format!("{p:?}").contains("secret"));
+        assert!(!format!("{cfg:?}").contains("secret"));
+        assert!(!p.request_body(&req(None, None)).to_string().contains("secret"));
+    }
+}

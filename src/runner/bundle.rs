@@ -1,0 +1,223 @@
+//! The run bundle: a directory holding everything needed to re-score a run offline.
+//!
+//! | file            | content                                                                 |
+//! |-----------------|-------------------------------------------------------------------------|
+//! | `manifest.json` | [`RunManifest`]: what was run, with what, by which harness, when         |
+//! | `samples.jsonl` | one [`Sample`] per completed request; canonical order once complete    |
+//! | `timings.jsonl` | one [`Timing`] per answered request (latency, attempts, cache hit)      |
+//! | `errors.jsonl`  | one [`ErrorRecord`] per request that failed after every retry          |
+//! | `summary.json`  | the scoring engine's summary of `samples.jsonl`                          |
+//! | `contexts.jsonl`| imported bundles only: the contexts the samples refer to ([`BundleContext`]) |
+//!
+//! `samples.jsonl` and `summary.json` are pure functions of the parameters and the model's
+//! answers: a run killed and resumed ends with the same bytes as one never interrupted.
+
+use super::config::{Parameters, Settings};
+use super::journal::{self, JournalError};
+use super::sample::Sample;
+use crate::types::{ContextId, Weights};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const SAMPLES: &str = "samples.jsonl";
+pub const TIMINGS: &str = "timings.jsonl";
+pub const ERRORS: &str = "errors.jsonl";
+pub const SUMMARY: &str = "summary.json";
+pub const CONTEXTS: &str = "contexts.jsonl";
+/// The layout of a bundle; bump when it changes.
+pub const FORMAT: u32 = 1;
+
+/// Where the run's state stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    /// Every planned request has a sample.
+    Complete,
+    /// Some requests failed after every retry (see `errors.jsonl`); `--resume` retries them.
+    Incomplete,
+    Interrupted,
+    /// Stopped by a fatal provider error.
+    Failed,
+}
+
+/// The program that made the bundle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Harness {
+    pub name: String,
+    pub version: String,
+    pub git_commit: Option<String>,
+    pub git_dirty: Option<bool>,
+}
+
+/// What the server said about itself (every distinct value seen, sorted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub model_ids: Vec<String>,
+    pub system_fingerprints: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SoftLabels {
+    /// True when at least one choice sample has a P(A) from log-probabilities.
+    pub used: bool,
+    pub method: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub planned: usize,
+    pub samples: usize,
+    pub errors: usize,
+    pub choices: usize,
+    pub invalid_choices: usize,
+    pub reports: usize,
+    pub invalid_reports: usize,
+    pub soft_labels: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Seeds {
+    /// The benchmark's public master seed (null for a privately drawn version or an import).
+    pub benchmark: Option<String>,
+    /// The simulated agents' seed.
+    pub provider: u64,
+    /// The seed of the scoring engine's bootstrap and permutations.
+    pub scoring: u64,
+}
+
+/// `manifest.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunManifest {
+    pub format: u32,
+    /// "run" for `selfinterp run`, "import:csv" for an imported data release.
+    pub source: String,
+    pub harness: Harness,
+    pub provider: String,
+    pub model: String,
+    pub benchmark: Option<String>,
+    pub benchmark_sha256: Option<String>,
+    pub prompt_version: Option<String>,
+    /// The constraint mode used ("none", "letters", "json", "both").
+    pub constraint: String,
+    pub parameters: Option<Parameters>,
+    pub settings: Option<Settings>,
+    pub seeds: Seeds,
+    pub soft_labels: SoftLabels,
+    pub server: ServerInfo,
+    pub status: RunStatus,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// When each `--resume` began.
+    #[serde(default)]
+    pub resumed_at: Vec<String>,
+    pub counts: Counts,
+    /// Imported bundles: the source files and their sha256.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub role: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// A context as an imported bundle carries it (a run bundle reads its benchmark instead).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BundleContext {
+    pub id: ContextId,
+    pub question: String,
+    pub attributes: Vec<BundleAttribute>,
+    /// Target weights (an instilled profile), when known.
+    pub target: Option<Weights>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BundleAttribute {
+    pub name: String,
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// A bundle as read back.
+#[derive(Debug)]
+pub struct Bundle {
+    pub dir: PathBuf,
+    pub manifest: RunManifest,
+    pub samples: Vec<Sample>,
+    /// Imported bundles' own contexts.
+    pub contexts: Option<Vec<BundleContext>>,
+}
+
+pub fn read_manifest(dir: &Path) -> Result<RunManifest, BundleError> {
+    let path: PathBuf = dir.join(MANIFEST);
+    let text: String = std::fs::read_to_string(&path)
+        .map_err(|e| BundleError::Invalid { path: path.clone(), message: format!("cannot read: {e}") })?;
+    serde_json::from_str(&text).map_err(|e| BundleError::Invalid { path, message: e.to_string() })
+}
+
+pub fn write_manifest(dir: &Path, m: &RunManifest) -> Result<(), BundleError> {
+    let mut text: Vec<u8> = serde_json::to_vec_pretty(m).expect("manifest serialises");
+    text.push(b'\n');
+    Ok(journal::write_atomic(&dir.join(MANIFEST), &text)?)
+}
+
+/// Writes `summary.json` (pretty, newline-terminated) atomically.
+pub fn write_summary<T: Serialize>(dir: &Path, summary: &T) -> Result<(), BundleError> {
+    let mut text: Vec<u8> = serde_json::to_vec_pretty(summary).expect("summary serialises");
+    text.push(b'\n');
+    Ok(journal::write_atomic(&dir.join(SUMMARY), &text)?)
+}
+
+/// Sorts samples canonically and drops repeated keys (the first one is kept).
+pub fn canonical(mut samples: Vec<Sample>) -> Vec<Sample> {
+    samples.sort_by_key(|s| s.key());
+    samples.dedup_by(|b, a| a.key() == b.key());
+    samples
+}
+
+/// Rewrites `samples.jsonl` in canonical order, atomically.
+pub fn write_samples(dir: &Path, samples: &[Sample]) -> Result<(), BundleError> {
+    Ok(journal::write_atomic(&dir.join(SAMPLES), &journal::to_jsonl(samples))?)
+}
+
+/// Reads a bundle: manifest, samples (a torn last line is dropped), imported contexts.
+pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
+    let manifest: RunManifest = read_manifest(dir)?;
+    let samples: Vec<Sample> = canonical(journal::read::<Sample>(&dir.join(SAMPLES))?.records);
+    let cpath: PathBuf = dir.join(CONTEXTS);
+    let contexts: Option<Vec<BundleContext>> =
+        if cpath.exists() { Some(journal::read::<BundleContext>(&cpath)?.records) } else { None };
+    Ok(Bundle { dir: dir.to_path_buf(), manifest, samples, contexts })
+}
+
+/// Counts over a set of samples (for the manifest).
+pub fn count(samples: &[Sample], planned: usize, errors: usize) -> Counts {
+    use super::sample::KindKey;
+    let mut c: Counts = Counts { planned, samples: samples.len(), errors, ..Counts::default() };
+    for s in samples {
+        match s.kind {
+            KindKey::Choice => {
+                c.choices += 1;
+                c.invalid_choices += usize::from(s.parsed.is_none());
+                c.soft_labels += usize::from(s.p_a.is_some());
+            }
+            KindKey::Report => {
+                c.reports += 1;
+                c.invalid_reports += usize::from(s.parsed.is_none());
+            }
+        }
+    }
+    c
+}

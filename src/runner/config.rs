@@ -1,0 +1,167 @@
+//! A run's settings, validated once from the raw command line.
+//!
+//! [`Parameters`] are what determines the measurement: a resumed run must have the same ones,
+//! and they are written in the manifest. [`Settings`] only change how fast or how robustly the
+//! samples are collected, so they may differ between a run and its resume.
+
+use crate::benchmark::{Benchmark, FrozenContext, Split};
+use crate::providers::Constraint;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    Openai,
+    Anthropic,
+    Sim,
+}
+
+impl ProviderKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ProviderKind::Openai => "openai",
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::Sim => "sim",
+        }
+    }
+    /// Whether the API can return first-token log-probabilities (Anthropic's cannot).
+    pub fn has_logprobs(&self) -> bool {
+        !matches!(self, ProviderKind::Anthropic)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Experiment {
+    /// The model's own preferences: the native split, no target weights.
+    Native,
+    /// A model fine-tuned on the benchmark's profiles: the instilled split, scored against them.
+    Instilled,
+}
+
+impl Experiment {
+    pub fn split(&self) -> Split {
+        match self {
+            Experiment::Native => Split::Native,
+            Experiment::Instilled => Split::Instilled,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// 20 contexts, 20 pairs per context, 3 reports per context: a smoke test.
+    Quick,
+    /// The study's protocol: every context of the split, all its pairs (100 native, 50
+    /// instilled), 10 reports per context.
+    Full,
+}
+
+/// How the server is asked to constrain answers. The study constrained nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstrainMode {
+    None,
+    /// Choices limited to "A" or "B".
+    Letters,
+    /// Reports limited to a JSON object with the five attribute names.
+    Json,
+    /// Both of the above.
+    Both,
+}
+
+impl ConstrainMode {
+    pub fn choice(&self) -> Option<Constraint> {
+        matches!(self, ConstrainMode::Letters | ConstrainMode::Both).then_some(Constraint::Letters)
+    }
+    pub fn report(&self, ctx: &FrozenContext) -> Option<Constraint> {
+        matches!(self, ConstrainMode::Json | ConstrainMode::Both).then(|| Constraint::JsonReport {
+            keys: ctx.attributes.iter().map(|a| a.name.clone()).collect(),
+        })
+    }
+}
+
+/// What determines the samples. Must match exactly for `--resume`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Parameters {
+    pub provider: ProviderKind,
+    pub model: String,
+    pub base_url: Option<String>,
+    pub experiment: Experiment,
+    pub benchmark: String,
+    pub benchmark_sha256: String,
+    pub prompt_version: String,
+    pub contexts: usize,
+    pub trials: usize,
+    pub reports: usize,
+    /// Presentation orders asked per pair (`ab` only for now; `ba` is the counterbalanced one).
+    pub orders: Vec<crate::runner::sample::Order>,
+    pub temperature: f64,
+    pub choice_max_tokens: u32,
+    pub report_max_tokens: u32,
+    /// Alternatives requested for the first choice token; null when log-probabilities are off.
+    pub top_logprobs: Option<u32>,
+    pub constrain: ConstrainMode,
+    /// Seed of the simulated agents (ignored by real providers, recorded anyway).
+    pub seed: u64,
+}
+
+/// How the samples are collected. May change between a run and its resume.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub concurrency: usize,
+    pub rpm: Option<u32>,
+    pub tpm: Option<u32>,
+    pub timeout_s: f64,
+    pub max_retries: u32,
+    pub cache: bool,
+    pub max_invalid_rate: f64,
+}
+
+/// A validated run: everything the runner needs, nothing raw.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub params: Parameters,
+    pub settings: Settings,
+    pub preset: Preset,
+    pub out: PathBuf,
+    pub resume: bool,
+    /// Response cache directory, `None` with `--no-cache`.
+    pub cache_dir: Option<PathBuf>,
+    pub timeout: Duration,
+    /// The command line that resumes this run, shell-quoted, printed on Ctrl-C.
+    pub resume_command: String,
+}
+
+/// Counts a preset implies for a split before overrides.
+pub fn preset_counts(preset: Preset, bench: &Benchmark, split: Split) -> (usize, usize, usize) {
+    let n_ctx: usize = bench.split(split).count();
+    let max_pairs: usize = bench.split(split).map(|c| c.pairs.len()).min().unwrap_or(0);
+    let max_reports: usize = bench.split(split).map(|c| c.report_pairs.len()).min().unwrap_or(0);
+    match preset {
+        Preset::Quick => (n_ctx.min(20), max_pairs.min(20), max_reports.min(3)),
+        Preset::Full => (n_ctx, max_pairs, max_reports),
+    }
+}
+
+/// The contexts a run asks, in benchmark file order.
+pub fn run_contexts<'a>(bench: &'a Benchmark, params: &Parameters) -> Vec<&'a FrozenContext> {
+    bench.split(params.experiment.split()).take(params.contexts).collect()
+}
+
+/// Default response cache directory: `$SELFINTERP_CACHE` or `~/.cache/selfinterp`.
+pub fn default_cache_root() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("SELFINTERP_CACHE").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    std::env::var_os("HOME").filter(|d| !d.is_empty()).map(|h| PathBuf::from(h).join(".cache").join("selfinterp"))
+}
+
+/// Quotes one argument for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    let safe: bool = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+    if safe { s.to_string() } else { format!("'{}'", s.replace('\'', "'\\''")) }
+}

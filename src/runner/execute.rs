@@ -1,0 +1,410 @@
+//! The run loop: plan, skip what is done, ask the rest with bounded concurrency, record.
+//!
+//! Workers (tokio tasks, at most `concurrency` in flight) build the prompt, consult the cache,
+//! send with retries and parse; the loop alone writes, one line per result, so files never
+//! interleave. When the last request is answered `samples.jsonl` is rewritten in canonical
+//! order and scored; that is what makes an interrupted-and-resumed run byte-identical to an
+//! uninterrupted one.
+
+use super::bundle::{self, RunManifest, RunStatus, ServerInfo, SoftLabels};
+use super::cache::ResponseCache;
+use super::config::RunConfig;
+use super::journal::{self, Appender, ReadJournal};
+use super::plan::{Task, plan};
+use super::progress::PhaseBar;
+use super::sample::{ErrorRecord, KindKey, Parsed, Sample, SampleKey, Timing};
+use super::{harness, score_input, softlabel};
+use crate::benchmark::{Benchmark, FrozenContext};
+use crate::parsing::{parse_choice, parse_report};
+use crate::prompts::Prompt;
+use crate::providers::resilient::{Failed, Policy, Resilient, Sent};
+use crate::providers::{ChatRequest, ChatResponse, Provider, ProviderError};
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// Why a run could not start or could not write its bundle.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input: an existing bundle without `--resume`, mismatched parameters, bad files.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Bundle(#[from] bundle::BundleError),
+    #[error(transparent)]
+    Journal(#[from] journal::JournalError),
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub status: RunStatus,
+    pub counts: bundle::Counts,
+    /// The provider's fatal message, when it stopped the run.
+    pub fatal: Option<String>,
+    /// Set when the invalid-answer rate is over `--max-invalid-rate`.
+    pub invalid_exceeded: Option<String>,
+    /// Why no summary was written (e.g. too few samples to score), when none was.
+    pub score_error: Option<String>,
+}
+
+/// What every worker shares.
+struct Shared {
+    provider: Resilient,
+    params: super::config::Parameters,
+    cache: Option<ResponseCache>,
+    /// Extra cache-key material for answers the request body does not determine.
+    cache_salt: Option<String>,
+}
+
+/// A send that did not succeed.
+#[derive(Clone, Debug, PartialEq)]
+enum SendFailure {
+    /// The provider refused for good; the run stops.
+    Fatal { message: String },
+    /// Retryable failures until the retries ran out; the request goes to `errors.jsonl`.
+    Exhausted { message: String, attempts: u32 },
+}
+
+impl From<Failed> for SendFailure {
+    fn from(f: Failed) -> SendFailure {
+        match f.error {
+            ProviderError::Fatal { message } => SendFailure::Fatal { message },
+            ProviderError::Retryable { message, .. } => SendFailure::Exhausted { message, attempts: f.attempts },
+        }
+    }
+}
+
+/// The retry and limit policy of the settings.
+fn policy(cfg: &RunConfig) -> Policy {
+    Policy {
+        concurrency: cfg.settings.concurrency,
+        rpm: cfg.settings.rpm,
+        tpm: cfg.settings.tpm,
+        timeout: cfg.timeout,
+        max_attempts: cfg.settings.max_retries.saturating_add(1),
+        ..Policy::default()
+    }
+}
+
+/// A worker's result.
+enum Done {
+    Answered(Box<Sample>, Timing),
+    Failed(SampleKey, SendFailure),
+}
+
+/// Resolves once `cancel` turns true; never if its sender is gone.
+async fn cancelled(cancel: &mut watch::Receiver<bool>) {
+    loop {
+        if *cancel.borrow_and_update() {
+            return;
+        }
+        if cancel.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Runs (or resumes) the run described by `cfg` into `cfg.out`.
+pub async fn execute(
+    cfg: &RunConfig,
+    bench: &Benchmark,
+    provider: Arc<dyn Provider>,
+    mut cancel: watch::Receiver<bool>,
+) -> Result<RunOutcome, RunError> {
+    let dir: &Path = &cfg.out;
+    let has_manifest: bool = dir.join(bundle::MANIFEST).exists();
+    if has_manifest && !cfg.resume {
+        return Err(RunError::Usage(format!(
+            "{}: already holds a run; add --resume to continue it, or choose another --out",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| RunError::Usage(format!("{}: cannot create: {e}", dir.display())))?;
+
+    let mut manifest: RunManifest = if has_manifest {
+        let old: RunManifest = bundle::read_manifest(dir)?;
+        check_resumable(dir, &old, cfg)?;
+        let mut m: RunManifest = old;
+        m.resumed_at.push(now_rfc3339());
+        m.settings = Some(cfg.settings.clone());
+        m.harness = harness::harness();
+        m.finished_at = None;
+        m
+    } else {
+        new_manifest(cfg, bench)
+    };
+    manifest.status = RunStatus::Running;
+    bundle::write_manifest(dir, &manifest)?;
+
+    // What is already done. A torn last line (killed mid-write) is cut off before appending.
+    let samples_path: PathBuf = dir.join(bundle::SAMPLES);
+    let timings_path: PathBuf = dir.join(bundle::TIMINGS);
+    let done: ReadJournal<Sample> = journal::read(&samples_path)?;
+    let timings: ReadJournal<Timing> = journal::read(&timings_path)?;
+    let done_keys: HashSet<SampleKey> = done.records.iter().map(Sample::key).collect();
+    let mut samples_out: Appender = Appender::open(&samples_path, done.good_len)?;
+    let mut timings_out: Appender = Appender::open(&timings_path, timings.good_len)?;
+    // Failed requests are retried by this session, so the old error list is cleared.
+    let mut errors_out: Appender = Appender::open(&dir.join(bundle::ERRORS), 0)?;
+
+    let contexts: Vec<Arc<FrozenContext>> =
+        super::config::run_contexts(bench, &cfg.params).into_iter().map(|c| Arc::new(c.clone())).collect();
+    let all: Vec<Task> = plan(&contexts, &cfg.params);
+    let planned: usize = all.len();
+    let cache_salt: Option<String> = (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
+    let shared: Arc<Shared> = Arc::new(Shared {
+        provider: Resilient::new(provider, policy(cfg)),
+        params: cfg.params.clone(),
+        cache: cfg.cache_dir.as_deref().map(ResponseCache::new),
+        cache_salt,
+    });
+
+    let mut fatal: Option<String> = None;
+    let mut interrupted: bool = false;
+    let mut n_errors: usize = 0;
+    for (phase, kind) in [("choices", KindKey::Choice), ("reports", KindKey::Report)] {
+        if fatal.is_some() || interrupted {
+            break;
+        }
+        let phase_tasks: Vec<Task> = all.iter().filter(|t| t.key.kind == kind).cloned().collect();
+        let total: u64 = phase_tasks.len() as u64;
+        let todo: Vec<Task> = phase_tasks.into_iter().filter(|t| !done_keys.contains(&t.key)).collect();
+        if todo.is_empty() {
+            continue;
+        }
+        let mut bar: PhaseBar = PhaseBar::new(phase, total, total - todo.len() as u64);
+        let mut queue = todo.into_iter();
+        let mut set: JoinSet<Done> = JoinSet::new();
+        loop {
+            while set.len() < cfg.settings.concurrency && fatal.is_none() && !interrupted {
+                let Some(task) = queue.next() else { break };
+                set.spawn(work(task, Arc::clone(&shared)));
+            }
+            if set.is_empty() {
+                break;
+            }
+            let joined = tokio::select! {
+                biased;
+                _ = cancelled(&mut cancel) => {
+                    interrupted = true;
+                    set.abort_all();
+                    break;
+                }
+                j = set.join_next() => j,
+            };
+            let Some(joined) = joined else { break };
+            let done: Done = match joined {
+                Ok(d) => d,
+                Err(e) if e.is_cancelled() => continue,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            match done {
+                Done::Answered(sample, timing) => {
+                    samples_out.append(&*sample)?;
+                    timings_out.append(&timing)?;
+                    bar.answered(sample.parsed.is_none());
+                }
+                Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
+                    n_errors += 1;
+                    errors_out.append(&ErrorRecord { key, attempts, error: message, at: now_rfc3339() })?;
+                    bar.failed();
+                }
+                Done::Failed(key, SendFailure::Fatal { message }) => {
+                    if fatal.is_none() {
+                        fatal = Some(format!("{key}: {message}"));
+                    }
+                    set.abort_all();
+                }
+            }
+        }
+        bar.finish();
+    }
+    samples_out.sync()?;
+    timings_out.sync()?;
+
+    // Everything known now: every session's samples and timings.
+    let samples: Vec<Sample> = bundle::canonical(journal::read::<Sample>(&samples_path)?.records);
+    let timings: Vec<Timing> = journal::read::<Timing>(&timings_path)?.records;
+    manifest.server = server_info(&timings);
+    manifest.counts = bundle::count(&samples, planned, n_errors);
+    manifest.soft_labels.used = manifest.counts.soft_labels > 0;
+    let mut score_error: Option<String> = None;
+    let mut invalid_exceeded: Option<String> = None;
+    manifest.status = if interrupted {
+        RunStatus::Interrupted
+    } else if fatal.is_some() {
+        RunStatus::Failed
+    } else {
+        // Canonical order, then the summary: both pure functions of the answers.
+        bundle::write_samples(dir, &samples)?;
+        match score_input::summarize(&samples, &manifest, score_input::ContextTable::Benchmark(bench)) {
+            Ok(summary) => bundle::write_summary(dir, &summary)?,
+            Err(e) => score_error = Some(e.to_string()),
+        }
+        invalid_exceeded = invalid_check(&manifest.counts, cfg.settings.max_invalid_rate);
+        if n_errors > 0 { RunStatus::Incomplete } else { RunStatus::Complete }
+    };
+    manifest.finished_at = Some(now_rfc3339());
+    bundle::write_manifest(dir, &manifest)?;
+    Ok(RunOutcome { status: manifest.status, counts: manifest.counts.clone(), fatal, invalid_exceeded, score_error })
+}
+
+/// One request, from prompt to parsed sample.
+async fn work(task: Task, sh: Arc<Shared>) -> Done {
+    let prompt: Prompt = task.prompt();
+    let req: ChatRequest = task.request(&prompt, &sh.params);
+    let t0: Instant = Instant::now();
+    let cache_key: Option<String> = sh.cache.as_ref().map(|_| {
+        ResponseCache::key(sh.provider.name(), sh.provider.model(), &sh.provider.request_body(&req), sh.cache_salt.as_deref())
+    });
+    let cached: Option<ChatResponse> = match (&sh.cache, &cache_key) {
+        (Some(c), Some(k)) => c.get(k),
+        _ => None,
+    };
+    let (response, attempts, was_cached): (ChatResponse, u32, bool) = match cached {
+        Some(r) => (r, 0, true),
+        None => {
+            match sh.provider.send(&req).await {
+                Ok(Sent { response, attempts, .. }) => {
+                    if let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
+                        c.put(k, &response);
+                    }
+                    (response, attempts, false)
+                }
+                Err(f) => return Done::Failed(task.key, f.into()),
+            }
+        }
+    };
+    let latency_ms: u64 = t0.elapsed().as_millis() as u64;
+    let timing: Timing = Timing {
+        key: task.key.clone(),
+        latency_ms,
+        attempts,
+        cached: was_cached,
+        server_model: response.model.clone(),
+        system_fingerprint: response.system_fingerprint.clone(),
+    };
+    Done::Answered(Box::new(to_sample(&task, &prompt, response)), timing)
+}
+
+/// Parses a response into a sample (also used by batch imports, so both agree).
+pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
+    let (parsed, status, out_of_range, p_a): (Option<Parsed>, String, Option<bool>, Option<f64>) = match task.key.kind {
+        KindKey::Choice => {
+            let c = parse_choice(&r.text);
+            (c.choice.map(Parsed::Choice), c.status.as_str().to_string(), None, r.p_a())
+        }
+        KindKey::Report => {
+            let names: Vec<&str> = task.ctx.attribute_names();
+            let rep = parse_report(&r.text, &names);
+            let oor: Option<bool> = rep.weights.map(|_| rep.out_of_range);
+            (rep.weights.map(Parsed::Weights), rep.status.as_str().to_string(), oor, None)
+        }
+    };
+    Sample {
+        kind: task.key.kind,
+        context: task.key.context.clone(),
+        index: task.key.index,
+        order: task.key.order,
+        prompt_sha256: Some(prompt.sha256()),
+        options: task.shown(),
+        response: r.text,
+        parsed,
+        status,
+        out_of_range,
+        logprobs: r.top_logprobs,
+        p_a,
+        tokens_in: r.tokens_in,
+        tokens_out: r.tokens_out,
+    }
+}
+
+fn server_info(timings: &[Timing]) -> ServerInfo {
+    let ids: BTreeSet<String> = timings.iter().filter_map(|t| t.server_model.clone()).collect();
+    let fps: BTreeSet<String> = timings.iter().filter_map(|t| t.system_fingerprint.clone()).collect();
+    ServerInfo { model_ids: ids.into_iter().collect(), system_fingerprints: fps.into_iter().collect() }
+}
+
+/// The invalid-answer check: each kind's invalid rate against the threshold.
+fn invalid_check(c: &bundle::Counts, max_rate: f64) -> Option<String> {
+    let rate = |bad: usize, n: usize| if n == 0 { 0.0 } else { bad as f64 / n as f64 };
+    let choices: f64 = rate(c.invalid_choices, c.choices);
+    let reports: f64 = rate(c.invalid_reports, c.reports);
+    (choices > max_rate || reports > max_rate).then(|| {
+        format!(
+            "invalid answers over --max-invalid-rate {max_rate}: choices {:.1}% ({}/{}), reports {:.1}% ({}/{})",
+            100.0 * choices,
+            c.invalid_choices,
+            c.choices,
+            100.0 * reports,
+            c.invalid_reports,
+            c.reports
+        )
+    })
+}
+
+fn new_manifest(cfg: &RunConfig, bench: &Benchmark) -> RunManifest {
+    let p = &cfg.params;
+    RunManifest {
+        format: bundle::FORMAT,
+        source: "run".to_string(),
+        harness: harness::harness(),
+        provider: p.provider.as_str().to_string(),
+        model: p.model.clone(),
+        benchmark: Some(p.benchmark.clone()),
+        benchmark_sha256: Some(bench.hash.clone()),
+        prompt_version: Some(p.prompt_version.clone()),
+        constraint: serde_json::to_value(p.constrain).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        parameters: Some(p.clone()),
+        settings: Some(cfg.settings.clone()),
+        seeds: bundle::Seeds {
+            benchmark: bench.manifest.seed.clone(),
+            provider: p.seed,
+            scoring: score_input::SCORING_SEED,
+        },
+        soft_labels: SoftLabels { used: false, method: softlabel::METHOD.to_string() },
+        server: ServerInfo::default(),
+        status: RunStatus::Running,
+        started_at: now_rfc3339(),
+        finished_at: None,
+        resumed_at: Vec::new(),
+        counts: bundle::Counts::default(),
+        inputs: Vec::new(),
+    }
+}
+
+/// A resume must measure the same thing: same parameters, same benchmark file.
+fn check_resumable(dir: &Path, old: &RunManifest, cfg: &RunConfig) -> Result<(), RunError> {
+    let Some(old_p) = &old.parameters else {
+        return Err(RunError::Usage(format!("{}: this bundle was not made by `run` and cannot be resumed", dir.display())));
+    };
+    let a: serde_json::Value = serde_json::to_value(old_p).expect("serialises");
+    let b: serde_json::Value = serde_json::to_value(&cfg.params).expect("serialises");
+    let mut diffs: Vec<String> = Vec::new();
+    if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+        for (k, va) in a {
+            let vb: &serde_json::Value = b.get(k).unwrap_or(&serde_json::Value::Null);
+            if va != vb {
+                diffs.push(format!("{k}: bundle has {va}, this command has {vb}"));
+            }
+        }
+    }
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::Usage(format!(
+            "{}: --resume with different parameters ({}); use the original command or a new --out",
+            dir.display(),
+            diffs.join("; ")
+        )))
+    }
+}

@@ -1,0 +1,60 @@
+//! The requests a run makes, in the order it makes them: every choice, then every report.
+
+use super::config::Parameters;
+use super::sample::{KindKey, SampleKey};
+use crate::benchmark::FrozenContext;
+use crate::prompts::{Prompt, choice_prompt, report_prompt};
+use crate::providers::{ChatRequest, RequestKind};
+use crate::types::Pair;
+use std::sync::Arc;
+
+/// One planned request.
+#[derive(Clone, Debug)]
+pub struct Task {
+    pub key: SampleKey,
+    pub ctx: Arc<FrozenContext>,
+}
+
+impl Task {
+    /// The pair as shown (frozen order or swapped).
+    pub fn shown(&self) -> Pair {
+        let frozen: &Pair = match self.key.kind {
+            KindKey::Choice => &self.ctx.pairs[self.key.index],
+            KindKey::Report => &self.ctx.report_pairs[self.key.index],
+        };
+        self.key.order.apply(frozen)
+    }
+
+    pub fn prompt(&self) -> Prompt {
+        let shown: Pair = self.shown();
+        match self.key.kind {
+            KindKey::Choice => choice_prompt(&self.ctx, &shown),
+            KindKey::Report => report_prompt(&self.ctx, &shown),
+        }
+    }
+
+    /// The request exactly as the parameters say to ask it.
+    pub fn request(&self, prompt: &Prompt, p: &Parameters) -> ChatRequest {
+        let (kind, max_tokens, top_logprobs, constraint) = match self.key.kind {
+            KindKey::Choice => (RequestKind::Choice, p.choice_max_tokens, p.top_logprobs, p.constrain.choice()),
+            KindKey::Report => (RequestKind::Report, p.report_max_tokens, None, p.constrain.report(&self.ctx)),
+        };
+        ChatRequest { kind, messages: prompt.messages(), max_tokens, temperature: p.temperature, top_logprobs, constraint }
+    }
+}
+
+/// Every request of a run, choices then reports, each in context then index order.
+pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
+    let mut tasks: Vec<Task> = Vec::new();
+    for (kind, n) in [(KindKey::Choice, p.trials), (KindKey::Report, p.reports)] {
+        for ctx in contexts {
+            for index in 0..n {
+                for &order in &p.orders {
+                    let key = SampleKey { kind, context: ctx.id.clone(), index, order };
+                    tasks.push(Task { key, ctx: Arc::clone(ctx) });
+                }
+            }
+        }
+    }
+    tasks
+}

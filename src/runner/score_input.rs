@@ -1,0 +1,118 @@
+//! From a bundle's raw samples to the scoring engine's input, and the summary.
+//!
+//! Only `samples.jsonl`, the manifest and the contexts (the benchmark version the manifest
+//! names, checked by hash by the caller, or an imported bundle's own `contexts.jsonl`) are
+//! read, so a bundle re-scores offline. Each sample keeps its parse status and raw soft label;
+//! which choices count and whether soft labels are used is the scoring engine's rule
+//! (documented in [`crate::scoring::summary`]), so a re-score never depends on the runner.
+
+use super::bundle::{BundleContext, RunManifest};
+use super::config::{Experiment, run_contexts};
+use super::sample::{KindKey, Parsed, Sample};
+use crate::benchmark::Benchmark;
+use crate::parsing::{ChoiceStatus, ReportStatus};
+use crate::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, Summary, score};
+use crate::types::{ContextId, N_ATTR};
+use std::collections::HashMap;
+
+/// The seed of the scoring engine's resampling, fixed so summaries are reproducible.
+pub const SCORING_SEED: u64 = 20_251_126;
+
+/// Where the contexts of a bundle come from.
+#[derive(Clone, Copy, Debug)]
+pub enum ContextTable<'a> {
+    Benchmark(&'a Benchmark),
+    Bundle(&'a [BundleContext]),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreInputError {
+    #[error("sample {0}: context {1} is not in the bundle's contexts")]
+    UnknownContext(usize, ContextId),
+    #[error("context {0}: needs five attributes, has {1}")]
+    Attributes(ContextId, usize),
+    #[error("sample {0}: unknown parse status {1:?}")]
+    Status(usize, String),
+    #[error("scoring: {0}")]
+    Scoring(#[from] crate::scoring::ScoreError),
+}
+
+fn empty(id: ContextId, ranges: [(f64, f64); N_ATTR], target: Option<crate::types::Weights>) -> ContextInput {
+    ContextInput { id, ranges, target, choices: Vec::new(), reports: Vec::new() }
+}
+
+/// The scoring input: one entry per context of the run (in benchmark order), samples grouped.
+pub fn context_inputs(
+    samples: &[Sample],
+    manifest: &RunManifest,
+    table: ContextTable<'_>,
+) -> Result<Vec<ContextInput>, ScoreInputError> {
+    let mut out: Vec<ContextInput> = match table {
+        ContextTable::Benchmark(b) => {
+            let params = manifest.parameters.as_ref();
+            let instilled: bool = params.is_some_and(|p| p.experiment == Experiment::Instilled);
+            let list = match params {
+                Some(p) => run_contexts(b, p),
+                None => b.contexts.iter().collect(),
+            };
+            list.into_iter().map(|c| empty(c.id.clone(), c.ranges(), instilled.then(|| c.profile.weights()))).collect()
+        }
+        ContextTable::Bundle(list) => list
+            .iter()
+            .map(|c| {
+                if c.attributes.len() != N_ATTR {
+                    return Err(ScoreInputError::Attributes(c.id.clone(), c.attributes.len()));
+                }
+                Ok(empty(c.id.clone(), std::array::from_fn(|k| (c.attributes[k].min, c.attributes[k].max)), c.target))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let pos: HashMap<ContextId, usize> = out.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+    for (i, s) in samples.iter().enumerate() {
+        let Some(&p) = pos.get(&s.context) else {
+            return Err(ScoreInputError::UnknownContext(i + 1, s.context.clone()));
+        };
+        let status_value = serde_json::Value::String(s.status.clone());
+        let bad_status = || ScoreInputError::Status(i + 1, s.status.clone());
+        match s.kind {
+            KindKey::Choice => {
+                let status: ChoiceStatus = serde_json::from_value(status_value).map_err(|_| bad_status())?;
+                let choice = match s.parsed {
+                    Some(Parsed::Choice(c)) => Some(c),
+                    _ => None,
+                };
+                out[p].choices.push(ChoiceObs { pair: s.options, p_a: s.p_a, choice, status });
+            }
+            KindKey::Report => {
+                let status: ReportStatus = serde_json::from_value(status_value).map_err(|_| bad_status())?;
+                let weights = match s.parsed {
+                    Some(Parsed::Weights(w)) => Some(w),
+                    _ => None,
+                };
+                out[p].reports.push(ReportObs { status, weights, out_of_range: s.out_of_range.unwrap_or(false) });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The options every bundle is scored with (seeded, so summaries are reproducible).
+pub fn score_options() -> ScoreOptions {
+    ScoreOptions { seed: SCORING_SEED, ..ScoreOptions::default() }
+}
+
+/// Scores a bundle's samples: the typed summary.
+pub fn summary(samples: &[Sample], manifest: &RunManifest, table: ContextTable<'_>) -> Result<Summary, ScoreInputError> {
+    let inputs: Vec<ContextInput> = context_inputs(samples, manifest, table)?;
+    Ok(score(&inputs, &score_options())?)
+}
+
+/// Scores a bundle's samples: the summary as the JSON object `summary.json` holds.
+pub fn summarize(
+    samples: &[Sample],
+    manifest: &RunManifest,
+    table: ContextTable<'_>,
+) -> Result<serde_json::Value, ScoreInputError> {
+    let s: Summary = summary(samples, manifest, table)?;
+    Ok(serde_json::to_value(&s).expect("summary serialises"))
+}

@@ -1,0 +1,150 @@
+//! Plain descriptive statistics on paired samples (no resampling here).
+
+/// Sufficient statistics of a set of (x, y) points for Pearson's r. Adding two of them
+/// pools their points, which makes the context bootstrap O(contexts) per resample.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Moments {
+    pub n: f64,
+    pub sx: f64,
+    pub sy: f64,
+    pub sxx: f64,
+    pub syy: f64,
+    pub sxy: f64,
+}
+
+impl Moments {
+    pub fn of(x: &[f64], y: &[f64]) -> Moments {
+        let mut m: Moments = Moments::default();
+        for (a, b) in x.iter().zip(y) {
+            m.n += 1.0;
+            m.sx += a;
+            m.sy += b;
+            m.sxx += a * a;
+            m.syy += b * b;
+            m.sxy += a * b;
+        }
+        m
+    }
+
+    pub fn add(&mut self, o: &Moments) {
+        self.n += o.n;
+        self.sx += o.sx;
+        self.sy += o.sy;
+        self.sxx += o.sxx;
+        self.syy += o.syy;
+        self.sxy += o.sxy;
+    }
+
+    pub fn sub(&mut self, o: &Moments) {
+        self.n -= o.n;
+        self.sx -= o.sx;
+        self.sy -= o.sy;
+        self.sxx -= o.sxx;
+        self.syy -= o.syy;
+        self.sxy -= o.sxy;
+    }
+
+    /// Pearson's r, or `None` with fewer than 3 points or a (numerically) constant variable.
+    pub fn r(&self) -> Option<f64> {
+        if self.n < 3.0 {
+            return None;
+        }
+        let vx: f64 = self.sxx - self.sx * self.sx / self.n;
+        let vy: f64 = self.syy - self.sy * self.sy / self.n;
+        let cxy: f64 = self.sxy - self.sx * self.sy / self.n;
+        // Guard against cancellation making a constant variable look variable.
+        let eps: f64 = 1e-12;
+        if !(vx > eps * self.sxx.max(1e-300)) || !(vy > eps * self.syy.max(1e-300)) {
+            return None;
+        }
+        Some((cxy / (vx * vy).sqrt()).clamp(-1.0, 1.0))
+    }
+}
+
+/// Pearson's r computed in two passes (centred), `None` if undefined (see [`Moments::r`]).
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n: usize = x.len().min(y.len());
+    if n < 3 {
+        return None;
+    }
+    let mx: f64 = x[..n].iter().sum::<f64>() / n as f64;
+    let my: f64 = y[..n].iter().sum::<f64>() / n as f64;
+    let (mut sxy, mut sxx, mut syy) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    if !(sxx > 0.0 && syy > 0.0) {
+        return None;
+    }
+    Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+}
+
+/// Ranks 1..n with ties given their average rank.
+pub fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut out: Vec<f64> = vec![0.0; v.len()];
+    let mut i: usize = 0;
+    while i < idx.len() {
+        let mut j: usize = i + 1;
+        while j < idx.len() && v[idx[j]] == v[idx[i]] {
+            j += 1;
+        }
+        let avg: f64 = (i + j + 1) as f64 / 2.0;
+        for &k in &idx[i..j] {
+            out[k] = avg;
+        }
+        i = j;
+    }
+    out
+}
+
+/// Spearman's rho: Pearson's r of the tie-averaged ranks.
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    pearson(&ranks(x), &ranks(y))
+}
+
+/// The q-quantile (0 <= q <= 1) of sorted data by linear interpolation between order
+/// statistics (Hyndman and Fan type 7, R's default). `None` for empty data.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let h: f64 = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo: usize = h.floor() as usize;
+    let hi: usize = h.ceil() as usize;
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Index of the largest |w| (first on ties).
+pub fn top_index(w: &[f64]) -> usize {
+    let mut best: usize = 0;
+    for (i, v) in w.iter().enumerate() {
+        if v.abs() > w[best].abs() {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basics() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let y = [2.0, 4.1, 5.9, 8.2, 9.9];
+        let r = pearson(&x, &y).unwrap();
+        let m = Moments::of(&x, &y).r().unwrap();
+        assert!((r - m).abs() < 1e-12 && r > 0.99);
+        assert_eq!(pearson(&x, &[1.0; 5]), None);
+        assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), vec![3.5, 1.0, 3.5, 2.0]);
+        assert!((spearman(&x, &[1.0, 3.0, 2.0, 5.0, 4.0]).unwrap() - 0.8).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.25), Some(2.0));
+        assert_eq!(quantile_sorted(&[1.0, 2.0], 0.5), Some(1.5));
+        assert_eq!(top_index(&[10.0, -50.0, 50.0, 3.0]), 1);
+    }
+}

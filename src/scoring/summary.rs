@@ -1,0 +1,331 @@
+//! Scoring a run: per-context fits and reports, then the three comparisons.
+//!
+//! # Method
+//! For each context:
+//! - Trials: each choice with a usable label becomes a [`Trial`] of weight 1 with
+//!   d_k = (A_k - B_k) / (max_k - min_k). The label is the soft P(A) when
+//!   `use_soft_labels` is on and the observation has one (even if the text answer was
+//!   invalid: the log-probabilities still carry the preference), else 1/0 for a parsed A/B.
+//!   Choices with neither are left out of the fit.
+//! - Learned weights: the MAP fit ([`crate::estimation::fit()`]) rescaled to max |b| = 100.
+//! - Reported weights: the mean of the valid reports; invalid reports are counted, never
+//!   zeroed. Out-of-range values are kept (and counted).
+//!
+//! A context enters a comparison only when both sides exist: learned weights need at least
+//! one trial, reported weights at least one valid report, target weights a profile.
+//! `choice_agreement` is pooled over all parsed choices of contexts with a profile, against
+//! the rule "choose the option with the higher U = sum_k w_k (v_k - min_k)/(max_k - min_k)";
+//! exact utility ties are left out. `p_answer_a` is the fraction of parsed choices that are A.
+//!
+//! Output is deterministic: the same inputs and options give byte-identical JSON. Contexts
+//! keep their input order, which the resampling depends on.
+
+use super::comparison::{CompareOptions, Comparison, ContextPoints, compare};
+use super::input::ContextInput;
+use super::stats::pearson;
+use crate::estimation::{Fit, Trial, TrialError, fit};
+use crate::parsing::{ChoiceStatus, ReportStatus};
+use crate::types::{Choice, ContextId, N_ATTR, Weights};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Settings of [`score`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoreOptions {
+    pub seed: u64,
+    /// Context-bootstrap resamples per interval (default 2,000).
+    pub bootstrap_resamples: usize,
+    /// Permutations for each null baseline (default 1,000).
+    pub null_permutations: usize,
+    /// Use P(A) from log-probabilities when present (default true).
+    pub use_soft_labels: bool,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> ScoreOptions {
+        ScoreOptions {
+            seed: 0,
+            bootstrap_resamples: 2000,
+            null_permutations: 1000,
+            use_soft_labels: true,
+        }
+    }
+}
+
+/// Why a run could not be scored.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error("context {0} appears more than once")]
+    DuplicateContext(ContextId),
+    #[error("context {context}, choice {index}: {source}")]
+    BadChoice {
+        context: ContextId,
+        index: usize,
+        source: TrialError,
+    },
+    #[error("context {context}: {source}")]
+    BadRange {
+        context: ContextId,
+        source: TrialError,
+    },
+}
+
+/// Per-context results, as listed under `contexts` in the JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContextSummary {
+    pub id: ContextId,
+    /// Learned weights (max |b| = 100); all zero when no choice was usable.
+    pub learned: Weights,
+    /// Mean of the valid reports, or null.
+    pub reported: Option<Weights>,
+    pub target: Option<Weights>,
+    /// Choice observations (all, valid or not).
+    pub n_choices: usize,
+    /// Choices that entered the fit.
+    pub n_trials: usize,
+    pub n_reports: usize,
+    pub n_reports_valid: usize,
+    pub intercept: f64,
+    pub intercept_se: f64,
+    pub slopes: [f64; N_ATTR],
+    pub slope_se: [f64; N_ATTR],
+    pub converged: bool,
+    /// Within-context r between reported and learned weights.
+    pub per_context_r: Option<f64>,
+    /// This context's agreement with its profile's rule.
+    pub choice_agreement: Option<f64>,
+}
+
+/// The result of [`score`]; serializes to the JSON of `selfinterp score --json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub reports_vs_learned: Option<Comparison>,
+    pub learned_vs_target: Option<Comparison>,
+    pub reports_vs_target: Option<Comparison>,
+    pub choice_agreement: Option<f64>,
+    pub invalid_report_rate: Option<f64>,
+    pub p_answer_a: Option<f64>,
+    pub n_contexts: usize,
+    pub n_choices: usize,
+    /// Choices whose text parsed to A or B.
+    pub n_choices_valid: usize,
+    pub n_reports: usize,
+    pub n_reports_valid: usize,
+    pub n_reports_out_of_range: usize,
+    /// Every choice status with its count (zeros included), keyed by snake_case name.
+    pub choice_status_counts: BTreeMap<String, usize>,
+    /// Every report status with its count (zeros included), keyed by snake_case name.
+    pub report_status_counts: BTreeMap<String, usize>,
+    pub options: ScoreOptions,
+    pub contexts: Vec<ContextSummary>,
+}
+
+/// Which pair of weight vectors a comparison uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonKind {
+    ReportsVsLearned,
+    LearnedVsTarget,
+    ReportsVsTarget,
+}
+
+impl ComparisonKind {
+    /// The (x, y) weights of this comparison for one scored context, when both exist.
+    pub fn points(self, c: &ContextSummary) -> Option<ContextPoints> {
+        let learned: Option<Weights> = (c.n_trials > 0).then_some(c.learned);
+        let (x, y) = match self {
+            ComparisonKind::ReportsVsLearned => (c.reported?, learned?),
+            ComparisonKind::LearnedVsTarget => (learned?, c.target?),
+            ComparisonKind::ReportsVsTarget => (c.reported?, c.target?),
+        };
+        Some(ContextPoints { x: x.0, y: y.0 })
+    }
+
+    fn stream(self) -> u64 {
+        match self {
+            ComparisonKind::ReportsVsLearned => 1,
+            ComparisonKind::LearnedVsTarget => 2,
+            ComparisonKind::ReportsVsTarget => 3,
+        }
+    }
+}
+
+/// Utility difference U(A) - U(B) under profile weights `w`.
+fn utility_difference(trial_diff: &[f64; N_ATTR], w: &Weights) -> f64 {
+    (0..N_ATTR).map(|k| w.0[k] * trial_diff[k]).sum()
+}
+
+struct Counts {
+    agree: usize,
+    judged: usize,
+}
+
+fn score_context(
+    c: &ContextInput,
+    opts: &ScoreOptions,
+    choice_counts: &mut BTreeMap<String, usize>,
+    report_counts: &mut BTreeMap<String, usize>,
+    agreement: &mut Counts,
+    answers_a: &mut [usize; 2],
+) -> Result<(ContextSummary, usize), ScoreError> {
+    let mut trials: Vec<Trial> = Vec::with_capacity(c.choices.len());
+    let mut local: Counts = Counts {
+        agree: 0,
+        judged: 0,
+    };
+    for (index, obs) in c.choices.iter().enumerate() {
+        *choice_counts
+            .entry(obs.status.as_str().to_string())
+            .or_default() += 1;
+        let bad = |source: TrialError| ScoreError::BadChoice {
+            context: c.id.clone(),
+            index,
+            source,
+        };
+        let hard: Option<f64> = obs.choice.map(|ch| if ch == Choice::A { 1.0 } else { 0.0 });
+        let soft: Option<f64> = if opts.use_soft_labels { obs.p_a } else { None };
+        let Some(label) = soft.or(hard) else { continue };
+        let trial: Trial = Trial::from_pair(&obs.pair, &c.ranges, label, 1.0).map_err(bad)?;
+        if let Some(ch) = obs.choice {
+            answers_a[usize::from(ch == Choice::A)] += 1;
+            if let Some(w) = &c.target {
+                let du: f64 = utility_difference(&trial.diff, w);
+                if du != 0.0 {
+                    local.judged += 1;
+                    local.agree += usize::from((ch == Choice::A) == (du > 0.0));
+                }
+            }
+        }
+        trials.push(trial);
+    }
+    if trials.is_empty() {
+        // Still validate the ranges so that a bad context is reported, not silently zero.
+        let probe = crate::types::Pair {
+            a: crate::types::Values([0.0; N_ATTR]),
+            b: crate::types::Values([0.0; N_ATTR]),
+        };
+        Trial::from_pair(&probe, &c.ranges, 0.5, 1.0).map_err(|source| ScoreError::BadRange {
+            context: c.id.clone(),
+            source,
+        })?;
+    }
+    agreement.agree += local.agree;
+    agreement.judged += local.judged;
+    let f: Fit = fit(&trials);
+
+    let mut sum: [f64; N_ATTR] = [0.0; N_ATTR];
+    let mut n_valid: usize = 0;
+    let mut out_of_range: usize = 0;
+    for r in &c.reports {
+        *report_counts
+            .entry(r.status.as_str().to_string())
+            .or_default() += 1;
+        if let Some(w) = r.valid_weights() {
+            n_valid += 1;
+            out_of_range += usize::from(r.out_of_range);
+            for k in 0..N_ATTR {
+                sum[k] += w.0[k];
+            }
+        }
+    }
+    let reported: Option<Weights> = (n_valid > 0).then(|| Weights(sum.map(|s| s / n_valid as f64)));
+    let per_context_r: Option<f64> = match (reported, trials.is_empty()) {
+        (Some(rep), false) => pearson(&rep.0, &f.learned.0),
+        _ => None,
+    };
+    let summary = ContextSummary {
+        id: c.id.clone(),
+        learned: f.learned,
+        reported,
+        target: c.target,
+        n_choices: c.choices.len(),
+        n_trials: trials.len(),
+        n_reports: c.reports.len(),
+        n_reports_valid: n_valid,
+        intercept: f.intercept,
+        intercept_se: f.intercept_se,
+        slopes: f.slopes,
+        slope_se: f.slope_se,
+        converged: f.converged,
+        per_context_r,
+        choice_agreement: (local.judged > 0).then(|| local.agree as f64 / local.judged as f64),
+    };
+    Ok((summary, out_of_range))
+}
+
+/// Compute one comparison over scored contexts, or `None` if no context has both sides.
+pub fn comparison_of(
+    contexts: &[ContextSummary],
+    kind: ComparisonKind,
+    opts: &ScoreOptions,
+) -> Option<Comparison> {
+    let points: Vec<ContextPoints> = contexts.iter().filter_map(|c| kind.points(c)).collect();
+    if points.is_empty() {
+        return None;
+    }
+    let copts = CompareOptions {
+        seed: opts.seed,
+        stream: kind.stream(),
+        bootstrap_resamples: opts.bootstrap_resamples,
+        null_permutations: opts.null_permutations,
+    };
+    Some(compare(&points, &copts))
+}
+
+/// Score a run. See the module documentation for the method.
+pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, ScoreError> {
+    let mut seen: BTreeSet<&ContextId> = BTreeSet::new();
+    let mut choice_counts: BTreeMap<String, usize> = ChoiceStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    let mut report_counts: BTreeMap<String, usize> = ReportStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    let mut agreement: Counts = Counts {
+        agree: 0,
+        judged: 0,
+    };
+    let mut answers_a: [usize; 2] = [0, 0];
+    let mut contexts: Vec<ContextSummary> = Vec::with_capacity(inputs.len());
+    let mut out_of_range: usize = 0;
+    for c in inputs {
+        if !seen.insert(&c.id) {
+            return Err(ScoreError::DuplicateContext(c.id.clone()));
+        }
+        let (s, oor) = score_context(
+            c,
+            opts,
+            &mut choice_counts,
+            &mut report_counts,
+            &mut agreement,
+            &mut answers_a,
+        )?;
+        out_of_range += oor;
+        contexts.push(s);
+    }
+    let n_reports: usize = contexts.iter().map(|c| c.n_reports).sum();
+    let n_reports_valid: usize = contexts.iter().map(|c| c.n_reports_valid).sum();
+    let n_choices_valid: usize = answers_a[0] + answers_a[1];
+    Ok(Summary {
+        reports_vs_learned: comparison_of(&contexts, ComparisonKind::ReportsVsLearned, opts),
+        learned_vs_target: comparison_of(&contexts, ComparisonKind::LearnedVsTarget, opts),
+        reports_vs_target: comparison_of(&contexts, ComparisonKind::ReportsVsTarget, opts),
+        choice_agreement: (agreement.judged > 0)
+            .then(|| agreement.agree as f64 / agreement.judged as f64),
+        invalid_report_rate: (n_reports > 0)
+            .then(|| (n_reports - n_reports_valid) as f64 / n_reports as f64),
+        p_answer_a: (n_choices_valid > 0).then(|| answers_a[1] as f64 / n_choices_valid as f64),
+        n_contexts: contexts.len(),
+        n_choices: contexts.iter().map(|c| c.n_choices).sum(),
+        n_choices_valid,
+        n_reports,
+        n_reports_valid,
+        n_reports_out_of_range: out_of_range,
+        choice_status_counts: choice_counts,
+        report_status_counts: report_counts,
+        options: *opts,
+        contexts,
+    })
+}

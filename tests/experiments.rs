@@ -1,0 +1,486 @@
+//! The study's experiments: fine-tuning exports and their check, batch files, combined runs.
+
+use selfinterp::benchmark::freeze::{SeedSource, freeze};
+use selfinterp::benchmark::{Benchmark, Counts, Split};
+use selfinterp::catalogue::Catalogue;
+use selfinterp::experiments::check::check_text;
+use selfinterp::experiments::finetune::{self, Half};
+use selfinterp::prompts::{CHOICE_TAG, REPORT_TAG};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const SEED: &str = "experiments-test-seed";
+
+/// A project root in a tempdir: domains/ copied from the crate, benchmark/vt frozen from it.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    bench: Benchmark,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let cat = Catalogue::load_valid(&Path::new(env!("CARGO_MANIFEST_DIR")).join("domains")).unwrap();
+        freeze(&cat, "vt", &SeedSource::Public(SEED.into()), Counts::default())
+            .write(&root.join("benchmark").join("vt"))
+            .unwrap();
+        let bench = Benchmark::load(&root.join("benchmark"), "vt").unwrap();
+        Fixture { _dir: dir, root, bench }
+    })
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_selfinterp"))
+}
+
+/// The values of option `A` or `B` as printed in a prompt, read back from the text alone.
+fn printed_values(user: &str, option: &str) -> Vec<f64> {
+    let start = user.find(&format!("\n{option}:\n")).unwrap() + 4;
+    user[start..]
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.split_once(": ").unwrap().1.split(' ').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+// ---- fine-tuning exports -------------------------------------------------------------------
+
+#[test]
+fn instill_export_is_deterministic_and_has_the_studys_counts() {
+    let f = fixture();
+    let out = f.root.join("ft").join("instill.jsonl");
+    let a = finetune::export_instill(&f.bench, SEED, Split::Instilled, &out);
+    let b = finetune::export_instill(&f.bench, SEED, Split::Instilled, &out);
+    assert_eq!(a.files, b.files);
+    assert_eq!(a.manifest, b.manifest);
+    assert_eq!(a.manifest.train.examples, 100 * 50);
+    assert_eq!(a.manifest.validation.as_ref().unwrap().examples, 100 * 10);
+    assert_eq!(a.files[1].0, f.root.join("ft").join("instill.validation.jsonl"));
+    assert_eq!(a.manifest.benchmark_sha256, f.bench.hash);
+    for (path, text) in &a.files {
+        let r = check_text(text);
+        assert!(r.ok(), "{}: {:?}", path.display(), &r.problems[..r.problems.len().min(3)]);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings.first());
+        assert_eq!(r.choice_examples, r.examples);
+    }
+    // A different seed draws different pairs.
+    let other = finetune::export_instill(&f.bench, "another", Split::Instilled, &out);
+    assert_ne!(other.files[0].1, a.files[0].1);
+}
+
+#[test]
+fn every_instill_answer_follows_the_utility_rule_on_the_printed_values() {
+    let f = fixture();
+    let set = finetune::instill_examples(&f.bench, SEED, Split::Instilled, 50, 10);
+    let by_question = |user: &str| {
+        f.bench
+            .split(Split::Instilled)
+            .find(|c| user.contains(&format!("\n\n{}\n\nA:\n", c.question)))
+            .expect("the prompt names an instilled context")
+    };
+    let mut seen = std::collections::HashSet::new();
+    for e in set.train.iter().chain(&set.validation) {
+        let user = &e.messages[1].content;
+        assert!(user.starts_with(CHOICE_TAG));
+        let ctx = by_question(user);
+        let (a, b) = (printed_values(user, "A"), printed_values(user, "B"));
+        // The rule written out independently of the library: U = sum w (v - min) / (max - min).
+        let u = |v: &[f64]| -> f64 {
+            ctx.attributes
+                .iter()
+                .zip(v)
+                .zip(ctx.profile.0)
+                .map(|((at, x), w)| w as f64 * (x - at.min) / (at.max - at.min))
+                .sum()
+        };
+        let expected = if u(&a) >= u(&b) { "A" } else { "B" };
+        assert_eq!(e.answer(), expected, "{}: {user}", ctx.id);
+        assert!(seen.insert(user.clone()), "a pair repeats: {user}");
+    }
+    // No training pair is an evaluation or report pair.
+    for ctx in f.bench.split(Split::Instilled) {
+        for p in ctx.pairs.iter().chain(&ctx.report_pairs) {
+            let prompt = selfinterp::prompts::choice_prompt(ctx, p);
+            assert!(!seen.contains(&prompt.user), "{} evaluation pair used in training", ctx.id);
+        }
+    }
+}
+
+#[test]
+fn instill_examples_are_interleaved_across_contexts() {
+    let f = fixture();
+    let set = finetune::instill_examples(&f.bench, SEED, Split::Instilled, 3, 1);
+    let n = f.bench.split(Split::Instilled).count();
+    assert_eq!(set.train.len(), 3 * n);
+    // The first n examples are n different contexts.
+    let firsts: std::collections::HashSet<&str> =
+        set.train[..n].iter().map(|e| e.messages[1].content.split("\n\nA:\n").next().unwrap()).collect();
+    assert_eq!(firsts.len(), n);
+}
+
+#[test]
+fn introspection_halves_partition_the_instilled_split() {
+    let f = fixture();
+    let (first, second) = finetune::halves(&f.bench, Split::Instilled);
+    assert_eq!((first.len(), second.len()), (50, 50));
+    assert!(first.iter().max() < second.iter().min(), "halves are sorted ids, first then last");
+    let out = f.root.join("ft").join("intro.jsonl");
+    for half in [Half::First, Half::Second] {
+        let a = finetune::export_introspection(&f.bench, SEED, half, &out);
+        let b = finetune::export_introspection(&f.bench, SEED, half, &out);
+        assert_eq!(a.files, b.files);
+        assert_eq!(a.manifest.contexts, finetune::half_ids(&f.bench, half));
+        let r = check_text(&a.files[0].1);
+        assert!(r.ok(), "{:?}", r.problems.first());
+        assert_eq!((r.examples, r.report_examples), (50, 50));
+        let examples = finetune::introspection_examples(&f.bench, SEED, half);
+        for (e, id) in examples.iter().zip(&a.manifest.contexts) {
+            let ctx = f.bench.get(id).unwrap();
+            assert!(e.messages[1].content.starts_with(REPORT_TAG));
+            let answer: serde_json::Map<String, serde_json::Value> = serde_json::from_str(e.answer()).unwrap();
+            let got: Vec<i64> = ctx.attributes.iter().map(|at| answer[&at.name].as_i64().unwrap()).collect();
+            assert_eq!(got, ctx.profile.0.map(i64::from).to_vec(), "{id}");
+        }
+    }
+}
+
+#[test]
+fn private_seed_must_be_given_and_must_match() {
+    let f = fixture();
+    let mut bench = f.bench.clone();
+    bench.manifest.seed = None;
+    bench.manifest.private_seed_sha256 = Some(selfinterp::benchmark::freeze::sha256_hex(SEED.as_bytes()));
+    assert!(finetune::master_seed(&bench, None).unwrap_err().to_string().contains("--seed-file"));
+    assert!(finetune::master_seed(&bench, Some("wrong")).is_err());
+    assert_eq!(finetune::master_seed(&bench, Some(SEED)).unwrap(), SEED);
+    assert!(finetune::master_seed(&f.bench, Some("wrong")).is_err());
+}
+
+#[test]
+fn export_and_check_finetune_commands() {
+    let f = fixture();
+    let out = f.root.join("cli").join("instill.jsonl");
+    let st = bin()
+        .args(["--root"])
+        .arg(&f.root)
+        .args(["export", "instill", "--benchmark", "vt", "--out"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let intro = f.root.join("cli").join("intro_second.jsonl");
+    let st = bin()
+        .args(["--root"])
+        .arg(&f.root)
+        .args(["export", "introspection", "--half", "second", "--benchmark", "vt", "--out"])
+        .arg(&intro)
+        .output()
+        .unwrap()
+        .status;
+    assert!(st.success());
+    let manifest: finetune::ExportManifest =
+        serde_json::from_str(&std::fs::read_to_string(f.root.join("cli").join("instill.manifest.json")).unwrap())
+            .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(manifest.train.sha256, selfinterp::benchmark::freeze::sha256_hex(text.as_bytes()));
+    assert_eq!(text, finetune::export_instill(&f.bench, SEED, Split::Instilled, &out).files[0].1);
+    let o = bin()
+        .arg("check-finetune")
+        .arg(&out)
+        .arg(f.root.join("cli").join("instill.validation.jsonl"))
+        .arg(&intro)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("5000 examples") && stdout.contains("50 report"), "{stdout}");
+    // Native profiles are never exported: that would contaminate the native experiment.
+    let o = bin()
+        .args(["--root"])
+        .arg(&f.root)
+        .args(["export", "instill", "--split", "native", "--out", "x.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+// ---- check-finetune on broken files --------------------------------------------------------
+
+/// A valid choice line and a valid report line from the real exports.
+fn good_lines() -> (String, String) {
+    let f = fixture();
+    let set = finetune::instill_examples(&f.bench, SEED, Split::Instilled, 1, 0);
+    let intro = finetune::introspection_examples(&f.bench, SEED, Half::First);
+    (serde_json::to_string(&set.train[0]).unwrap(), serde_json::to_string(&intro[0]).unwrap())
+}
+
+fn with_answer(line: &str, answer: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+    v["messages"][2]["content"] = answer.into();
+    v.to_string()
+}
+
+#[test]
+fn each_broken_line_is_named() {
+    let (choice, report) = good_lines();
+    let mut v: serde_json::Value = serde_json::from_str(&choice).unwrap();
+    let msgs = v["messages"].as_array().unwrap().clone();
+    let reordered = {
+        v["messages"] = serde_json::Value::Array(vec![msgs[0].clone(), msgs[2].clone(), msgs[1].clone()]);
+        v.to_string()
+    };
+    let two_assistants = {
+        v["messages"] =
+            serde_json::Value::Array(vec![msgs[0].clone(), msgs[1].clone(), msgs[2].clone(), msgs[2].clone()]);
+        v.to_string()
+    };
+    let bad_role = {
+        let mut m = msgs.clone();
+        m[0]["role"] = "developer".into();
+        v["messages"] = serde_json::Value::Array(m);
+        v.to_string()
+    };
+    let cases: Vec<(String, &str)> = vec![
+        ("{not json".into(), "not JSON"),
+        (r#"{"prompt": "x", "completion": "A"}"#.into(), "\"messages\" array"),
+        (with_answer(&choice, "a"), "exactly \"A\" or \"B\""),
+        (with_answer(&choice, "A."), "exactly \"A\" or \"B\""),
+        (with_answer(&choice, " "), "empty content"),
+        (with_answer(&report, "{\"x\": 1}"), "missing_keys"),
+        (with_answer(&report, "[1,2,3,4,5]"), "not_object"),
+        (with_answer(&report, &report_with_string_value(&report)), "non_numeric"),
+        (with_answer(&report, &format!("```json\n{}\n```", answer_of(&report))), "bare JSON"),
+        (reordered, "assistant turn must be the last"),
+        (two_assistants, "exactly one assistant turn"),
+        (bad_role, "unknown role"),
+        (String::new(), "empty line"),
+    ];
+    for (bad, expected) in &cases {
+        let text = format!("{choice}\n{report}\n{bad}\n{choice}\n");
+        let r = check_text(&text);
+        assert!(!r.ok(), "{expected}");
+        assert!(r.problems.iter().all(|p| p.line == 3), "{expected}: {:?}", r.problems);
+        assert!(r.problems.iter().any(|p| p.message.contains(expected)), "{expected}: {:?}", r.problems);
+    }
+    assert!(!check_text("").ok());
+}
+
+fn answer_of(line: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    v["messages"][2]["content"].as_str().unwrap().to_string()
+}
+
+fn report_with_string_value(line: &str) -> String {
+    let mut m: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&answer_of(line)).unwrap();
+    let k = m.keys().next().unwrap().clone();
+    m.insert(k, "50".into());
+    serde_json::Value::Object(m).to_string()
+}
+
+#[test]
+fn check_finetune_command_fails_naming_file_and_line() {
+    let (choice, _) = good_lines();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.jsonl");
+    std::fs::write(&p, format!("{choice}\n{choice}\n{}\n", with_answer(&choice, "C"))).unwrap();
+    let o = bin().arg("check-finetune").arg(&p).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains(&format!("{}:3: choice answer", p.display())), "{stderr}");
+    let o = bin().arg("check-finetune").arg(dir.path().join("missing.jsonl")).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+// ---- batch files ---------------------------------------------------------------------------
+
+use selfinterp::experiments::batch::{custom_id, parse_custom_id};
+use selfinterp::providers::sim::{AgentKind, SimAgent};
+use selfinterp::providers::sim_server::chat_completion;
+use selfinterp::runner::sample::Sample;
+
+fn run_ok(args: &[&str]) -> std::process::Output {
+    let o = bin().arg("--root").arg(&fixture().root).args(args).output().unwrap();
+    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn samples(dir: &Path) -> Vec<Sample> {
+    std::fs::read_to_string(dir.join("samples.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A deterministic shuffle (no rand dependency in the test's reasoning).
+fn shuffled<T>(mut v: Vec<T>) -> Vec<T> {
+    let n = v.len();
+    for i in (1..n).rev() {
+        let j = (i * 7919 + 13) % (i + 1);
+        v.swap(i, j);
+    }
+    v
+}
+
+#[test]
+fn custom_ids_round_trip() {
+    use selfinterp::runner::sample::{KindKey, Order, SampleKey};
+    for kind in [KindKey::Choice, KindKey::Report] {
+        for order in [Order::Ab, Order::Ba] {
+            let key = SampleKey { kind, context: "peer_to_peer_lending_platform".into(), index: 42, order };
+            let id = custom_id(&key);
+            assert!(id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+            assert_eq!(parse_custom_id(&id), Some(key));
+        }
+    }
+    for bad in ["", "x-a-1-ab", "c-a-1-xy", "c--1-ab", "c-a-one-ab", "request-1"] {
+        assert_eq!(parse_custom_id(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn openai_batch_export_then_import_equals_a_live_sim_run() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    let common = ["--experiment", "instilled", "--preset", "quick", "--benchmark", "vt"];
+    run_ok(
+        &[&["run", "--provider", "sim", "--model", "faithful", "--no-cache", "--out", &d("live")][..], &common]
+            .concat(),
+    );
+    let requests = d("batch.jsonl");
+    run_ok(
+        &[&["batch", "export", "--provider", "openai", "--model", "faithful", "--out", &requests][..], &common]
+            .concat(),
+    );
+
+    // The provider's side: answer every body with the sim agent, as vLLM's batch runner would.
+    let agent = SimAgent::from_benchmark(AgentKind::Faithful, "0", &f.bench);
+    let text = std::fs::read_to_string(&requests).unwrap();
+    let mut out: Vec<String> = Vec::new();
+    let mut errored: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!((v["method"].as_str(), v["url"].as_str()), (Some("POST"), Some("/v1/chat/completions")));
+        let id = v["custom_id"].as_str().unwrap().to_string();
+        assert!(parse_custom_id(&id).is_some(), "{id}");
+        let body = chat_completion(&agent, v["body"].to_string().as_bytes()).unwrap();
+        let ok = serde_json::json!({"id": format!("batch_req_{i}"), "custom_id": id,
+            "response": {"status_code": 200, "request_id": "r", "body": body}, "error": null});
+        let line = match i % 37 {
+            5 => serde_json::json!({"id": "x", "custom_id": id, "response": null,
+                "error": {"code": "server_error", "message": "batch request failed"}}),
+            11 => serde_json::json!({"id": "x", "custom_id": id, "response": {"status_code": 500,
+                "body": {"error": {"message": "overloaded"}}}, "error": null}),
+            23 => continue, // missing from the output altogether
+            _ => ok.clone(),
+        };
+        if i % 37 == 5 || i % 37 == 11 || i % 37 == 23 {
+            errored.push(ok.to_string());
+        }
+        out.push(line.to_string());
+    }
+    let first = dir.path().join("output.jsonl");
+    std::fs::write(&first, shuffled(out).join("\n") + "\n").unwrap();
+    let o = bin()
+        .arg("--root")
+        .arg(&f.root)
+        .args(["batch", "import"])
+        .arg(&first)
+        .args(["--requests", &requests, "--into", &d("imported")])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("failed: ") && stderr.contains("missing: "), "{stderr}");
+
+    let live = samples(&dir.path().join("live"));
+    let partial = samples(&dir.path().join("imported"));
+    assert_eq!(partial.len() + errored.len(), live.len(), "{} partial, {} errored", partial.len(), errored.len());
+    for s in &partial {
+        assert_eq!(Some(s), live.iter().find(|l| l.key() == s.key()), "{}", s.key());
+    }
+    let errors = std::fs::read_to_string(dir.path().join("imported").join("errors.jsonl")).unwrap();
+    assert_eq!(errors.lines().count(), errored.len());
+
+    // A second batch for the rest completes the bundle: byte-identical samples to the live run.
+    let second = dir.path().join("retry.jsonl");
+    std::fs::write(&second, errored.join("\n") + "\n").unwrap();
+    bin()
+        .arg("--root")
+        .arg(&f.root)
+        .args(["batch", "import"])
+        .arg(&second)
+        .args(["--requests", &requests, "--into", &d("imported")])
+        .output()
+        .map(|o| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)))
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("imported").join("samples.jsonl")).unwrap(),
+        std::fs::read_to_string(dir.path().join("live").join("samples.jsonl")).unwrap()
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("imported").join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["status"], "complete");
+    assert_eq!(m["source"], "batch:openai");
+}
+
+#[test]
+fn anthropic_batch_file_and_results() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let requests = dir.path().join("batch.json").display().to_string();
+    let common = ["--experiment", "native", "--contexts", "3", "--trials", "4", "--reports", "2", "--benchmark", "vt"];
+    run_ok(
+        &[&["batch", "export", "--provider", "anthropic", "--model", "claude-x", "--out", &requests][..], &common]
+            .concat(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&requests).unwrap()).unwrap();
+    let reqs = v["requests"].as_array().unwrap();
+    assert_eq!(reqs.len(), 3 * (4 + 2));
+    assert!(reqs[0]["params"]["system"].is_string() && reqs[0]["params"]["max_tokens"] == 1);
+    // Results: succeeded with a letter or a report, one errored, one expired.
+    let mut lines = Vec::new();
+    for (i, r) in reqs.iter().enumerate() {
+        let id = r["custom_id"].as_str().unwrap();
+        let text = if id.starts_with("c-") { "B".to_string() } else { "not json".to_string() };
+        let result = match i {
+            0 => {
+                serde_json::json!({"type": "errored", "error": {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}})
+            }
+            1 => serde_json::json!({"type": "expired"}),
+            _ => {
+                serde_json::json!({"type": "succeeded", "message": {"id": "msg", "type": "message", "role": "assistant",
+                "model": "claude-x", "content": [{"type": "text", "text": text}], "usage": {"input_tokens": 10, "output_tokens": 1}}})
+            }
+        };
+        lines.push(serde_json::json!({"custom_id": id, "result": result}).to_string());
+    }
+    let results = dir.path().join("results.jsonl");
+    std::fs::write(&results, shuffled(lines).join("\n")).unwrap();
+    let into = dir.path().join("bundle");
+    let o = bin()
+        .arg("--root")
+        .arg(&f.root)
+        .args(["batch", "import"])
+        .arg(&results)
+        .args(["--requests", &requests, "--into"])
+        .arg(&into)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    let got = samples(&into);
+    assert_eq!(got.len(), reqs.len() - 2);
+    assert!(
+        got.iter()
+            .filter(|s| s.index < 4 && s.kind == selfinterp::runner::sample::KindKey::Choice)
+            .all(|s| s.response == "B")
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("Overloaded") && stderr.contains("expired"), "{stderr}");
+}
