@@ -221,3 +221,55 @@ fn soft_labels_and_weights_behave_like_repeated_hard_labels() {
     }
     assert!((c.intercept - d.intercept).abs() < 1e-9);
 }
+
+#[derive(Deserialize)]
+struct SharedContext {
+    diff: Vec<[f64; N_ATTR]>,
+    p_a: Vec<f64>,
+}
+
+/// Driven by scripts/reference/fit_timing.py: fits the contexts in $SELFINTERP_FIT_DATA,
+/// prints the wall time, and writes the parameters to $SELFINTERP_FIT_OUT. Skipped (passes)
+/// when the variables are not set.
+#[test]
+#[ignore]
+fn fit_shared_data_for_timing() {
+    let (Ok(data), Ok(out)) = (
+        std::env::var("SELFINTERP_FIT_DATA"),
+        std::env::var("SELFINTERP_FIT_OUT"),
+    ) else {
+        eprintln!("SELFINTERP_FIT_DATA / SELFINTERP_FIT_OUT not set: nothing to do");
+        return;
+    };
+    let contexts: Vec<SharedContext> =
+        serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
+    let trials: Vec<Vec<Trial>> = contexts
+        .iter()
+        .map(|c| {
+            c.diff
+                .iter()
+                .zip(&c.p_a)
+                .map(|(d, y)| Trial::new(*d, *y, 1.0).unwrap())
+                .collect()
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let fits: Vec<Fit> = trials.iter().map(|t| fit(t)).collect();
+    let elapsed: f64 = start.elapsed().as_secs_f64();
+    let params: Vec<[f64; 6]> = fits
+        .iter()
+        .map(|f| {
+            [
+                f.intercept,
+                f.slopes[0],
+                f.slopes[1],
+                f.slopes[2],
+                f.slopes[3],
+                f.slopes[4],
+            ]
+        })
+        .collect();
+    let result = serde_json::json!({ "seconds": elapsed, "params": params });
+    std::fs::write(out, serde_json::to_string(&result).unwrap()).unwrap();
+    println!("selfinterp fit {} contexts in {:.4} s", fits.len(), elapsed);
+}

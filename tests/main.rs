@@ -8,3 +8,6 @@ mod estimation;
 mod support;
 mod providers;
 mod runner;
+mod import;
+mod parsing;
+mod scoring;

@@ -10,7 +10,9 @@ use selfinterp::providers::anthropic::{Anthropic, AnthropicConfig};
 use selfinterp::providers::openai::{OpenAi, OpenAiConfig, ServerFlavour};
 use selfinterp::providers::resilient::{Policy, Resilient, SleepFn};
 use selfinterp::providers::sim::{AgentKind, SimAgent, SimProvider, synthetic_contexts};
-use selfinterp::providers::{ApiKey, ChatRequest, Constraint, Provider, ProviderError, RequestKind};
+use selfinterp::providers::{
+    ApiKey, ChatRequest, Constraint, Provider, ProviderError, RequestKind,
+};
 use selfinterp::types::{Choice, Weights};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -69,7 +71,10 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 #[tokio::test]
 async fn openai_request_and_response_fields() {
     let srv = MockServer::builder().record(true).start().await;
-    let r = openai(&srv.base_url(), Some(KEY)).send(&choice_req()).await.unwrap();
+    let r = openai(&srv.base_url(), Some(KEY))
+        .send(&choice_req())
+        .await
+        .unwrap();
     assert_eq!(r.text, "A");
     assert_eq!(r.model.as_deref(), Some("mock-model"));
     assert_eq!(r.system_fingerprint.as_deref(), Some("fp_mock"));
@@ -77,26 +82,45 @@ async fn openai_request_and_response_fields() {
     let pa = r.p_a().unwrap();
     assert!((pa - 0.9 / (0.9 + 0.1)).abs() < 1e-3, "{pa}");
 
-    openai(&srv.base_url(), None).send(&choice_req()).await.unwrap();
+    openai(&srv.base_url(), None)
+        .send(&choice_req())
+        .await
+        .unwrap();
     let got = srv.received();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].path, "/v1/chat/completions");
-    assert_eq!(got[0].headers.get("authorization").map(String::as_str), Some(&*format!("Bearer {KEY}")));
-    assert!(!got[1].headers.contains_key("authorization"), "no key, no auth header");
+    assert_eq!(
+        got[0].headers.get("authorization").map(String::as_str),
+        Some(&*format!("Bearer {KEY}"))
+    );
+    assert!(
+        !got[1].headers.contains_key("authorization"),
+        "no key, no auth header"
+    );
     let body = got[0].json();
     assert_eq!(body["logprobs"], serde_json::json!(true));
     assert_eq!(body["top_logprobs"], serde_json::json!(5));
     assert_eq!(body["max_tokens"], serde_json::json!(1));
     assert_eq!(body["model"], serde_json::json!("gpt-test"));
-    assert_eq!(body, openai(&srv.base_url(), None).request_body(&choice_req()), "request_body is the wire body");
+    assert_eq!(
+        body,
+        openai(&srv.base_url(), None).request_body(&choice_req()),
+        "request_body is the wire body"
+    );
 }
 
 #[tokio::test]
 async fn every_retryable_fault_is_retried() {
     for fault in Fault::retryable_kinds() {
-        let srv = MockServer::builder().fault_at(0, fault.clone()).start().await;
+        let srv = MockServer::builder()
+            .fault_at(0, fault.clone())
+            .start()
+            .await;
         let r = Resilient::new(openai(&srv.base_url(), Some(KEY)), policy());
-        let sent = r.send(&choice_req()).await.unwrap_or_else(|e| panic!("{fault:?}: {e}"));
+        let sent = r
+            .send(&choice_req())
+            .await
+            .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
         assert_eq!(sent.attempts, 2, "{fault:?}");
         assert_eq!(sent.response.text, "A");
         assert_eq!(srv.requests(), 2, "{fault:?}");
@@ -106,10 +130,21 @@ async fn every_retryable_fault_is_retried() {
 
 #[tokio::test]
 async fn anthropic_retries_overloaded_and_faults() {
-    for fault in [Fault::Status(529), Fault::rate_limited(0), Fault::Reset, Fault::TruncatedJson] {
-        let srv = MockServer::builder().fault_at(0, fault.clone()).start().await;
+    for fault in [
+        Fault::Status(529),
+        Fault::rate_limited(0),
+        Fault::Reset,
+        Fault::TruncatedJson,
+    ] {
+        let srv = MockServer::builder()
+            .fault_at(0, fault.clone())
+            .start()
+            .await;
         let r = Resilient::new(anthropic(&srv.base_url()), policy());
-        let sent = r.send(&choice_req()).await.unwrap_or_else(|e| panic!("{fault:?}: {e}"));
+        let sent = r
+            .send(&choice_req())
+            .await
+            .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
         assert_eq!((sent.attempts, srv.requests()), (2, 2), "{fault:?}");
     }
 }
@@ -117,27 +152,53 @@ async fn anthropic_retries_overloaded_and_faults() {
 #[tokio::test]
 async fn fatal_statuses_are_not_retried_and_never_show_the_key() {
     for code in [400u16, 401, 403, 404] {
-        let echo = format!(r#"{{"error": {{"message": "Incorrect API key provided: {KEY}. Or model not found.", "type": "invalid_request_error"}}}}"#);
-        let srv = MockServer::builder().faults_at(0..10, Fault::StatusBody(code, echo)).start().await;
+        let echo = format!(
+            r#"{{"error": {{"message": "Incorrect API key provided: {KEY}. Or model not found.", "type": "invalid_request_error"}}}}"#
+        );
+        let srv = MockServer::builder()
+            .faults_at(0..10, Fault::StatusBody(code, echo))
+            .start()
+            .await;
         let r = Resilient::new(openai(&srv.base_url(), Some(KEY)), policy());
         let f = r.send(&choice_req()).await.unwrap_err();
         assert!(f.is_fatal(), "{code}");
         assert_eq!((f.attempts, srv.requests()), (1, 1), "{code}");
         let msg = f.to_string();
         assert!(msg.contains(&format!("HTTP {code}")), "{msg}");
-        assert!(msg.contains("Incorrect API key provided"), "the server's message is kept: {msg}");
-        assert!(!msg.contains("SECRET") && !msg.contains("0123456789"), "key leaked: {msg}");
+        assert!(
+            msg.contains("Incorrect API key provided"),
+            "the server's message is kept: {msg}"
+        );
+        assert!(
+            !msg.contains("SECRET") && !msg.contains("0123456789"),
+            "key leaked: {msg}"
+        );
         assert!(!format!("{f:?}").contains("SECRET"));
     }
-    let srv = MockServer::builder().faults_at(0..10, Fault::Status(401)).start().await;
-    let f = Resilient::new(anthropic(&srv.base_url()), policy()).send(&choice_req()).await.unwrap_err();
-    assert!(f.is_fatal() && f.attempts == 1 && f.to_string().contains("ANTHROPIC_API_KEY"), "{f}");
+    let srv = MockServer::builder()
+        .faults_at(0..10, Fault::Status(401))
+        .start()
+        .await;
+    let f = Resilient::new(anthropic(&srv.base_url()), policy())
+        .send(&choice_req())
+        .await
+        .unwrap_err();
+    assert!(
+        f.is_fatal() && f.attempts == 1 && f.to_string().contains("ANTHROPIC_API_KEY"),
+        "{f}"
+    );
 }
 
 #[tokio::test]
 async fn retries_are_bounded() {
-    let srv = MockServer::builder().faults_at(0..10, Fault::Status(503)).start().await;
-    let f = Resilient::new(openai(&srv.base_url(), None), policy()).send(&choice_req()).await.unwrap_err();
+    let srv = MockServer::builder()
+        .faults_at(0..10, Fault::Status(503))
+        .start()
+        .await;
+    let f = Resilient::new(openai(&srv.base_url(), None), policy())
+        .send(&choice_req())
+        .await
+        .unwrap_err();
     assert!(!f.is_fatal());
     assert_eq!((f.attempts, srv.requests()), (4, 4));
     assert!(f.to_string().contains("HTTP 503"), "{f}");
@@ -145,12 +206,19 @@ async fn retries_are_bounded() {
 
 #[tokio::test]
 async fn retry_after_seconds_are_honoured() {
-    let srv = MockServer::builder().fault_at(0, Fault::rate_limited(1)).start().await;
+    let srv = MockServer::builder()
+        .fault_at(0, Fault::rate_limited(1))
+        .start()
+        .await;
     let r = Resilient::new(openai(&srv.base_url(), None), policy());
     let t = Instant::now();
     let sent = r.send(&choice_req()).await.unwrap();
     assert_eq!(sent.attempts, 2);
-    assert!(t.elapsed() >= Duration::from_millis(990), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(990),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(r.stats().throttled, 1);
 }
 
@@ -158,7 +226,15 @@ async fn retry_after_seconds_are_honoured() {
 async fn retry_after_http_dates_are_honoured() {
     let when = chrono::Utc::now() + chrono::Duration::seconds(30);
     let date = when.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-    let srv = MockServer::builder().fault_at(0, Fault::RateLimited { retry_after: Some(date) }).start().await;
+    let srv = MockServer::builder()
+        .fault_at(
+            0,
+            Fault::RateLimited {
+                retry_after: Some(date),
+            },
+        )
+        .start()
+        .await;
     let waits = Arc::new(Mutex::new(Vec::<Duration>::new()));
     let w = waits.clone();
     let sleep: SleepFn = Arc::new(move |d| {
@@ -168,7 +244,10 @@ async fn retry_after_http_dates_are_honoured() {
     let r = Resilient::new(openai(&srv.base_url(), None), policy()).with_sleep(sleep);
     assert_eq!(r.send(&choice_req()).await.unwrap().attempts, 2);
     let longest = waits.lock().unwrap().iter().copied().max().unwrap();
-    assert!(longest >= Duration::from_secs(28) && longest <= Duration::from_secs(31), "{longest:?}");
+    assert!(
+        longest >= Duration::from_secs(28) && longest <= Duration::from_secs(31),
+        "{longest:?}"
+    );
 }
 
 #[tokio::test]
@@ -215,7 +294,11 @@ async fn many_concurrent_requests_with_random_faults_all_complete_correctly() {
         assert_eq!(sent.response.text, direct.text);
         assert!((sent.response.p_a().unwrap() - direct.p_a.unwrap()).abs() < 1e-9);
     }
-    assert_eq!(srv.requests(), attempts, "every attempt reached the server once");
+    assert_eq!(
+        srv.requests(),
+        attempts,
+        "every attempt reached the server once"
+    );
     assert!(srv.faults() > n / 10, "faults injected: {}", srv.faults());
     assert_eq!(srv.answered(), n, "each request answered exactly once");
 }
@@ -234,20 +317,33 @@ async fn anthropic_wire_format() {
     };
     let r = anthropic(&srv.base_url()).send(&req).await.unwrap();
     let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.text).unwrap();
-    assert_eq!(v.keys().cloned().collect::<Vec<_>>(), cs[0].attribute_names());
+    assert_eq!(
+        v.keys().cloned().collect::<Vec<_>>(),
+        cs[0].attribute_names()
+    );
     assert!(r.top_logprobs.is_none());
     let got = &srv.received()[0];
     assert_eq!(got.path, "/v1/messages");
     assert_eq!(got.headers.get("x-api-key").map(String::as_str), Some(KEY));
-    assert_eq!(got.headers.get("anthropic-version").map(String::as_str), Some("2023-06-01"));
+    assert_eq!(
+        got.headers.get("anthropic-version").map(String::as_str),
+        Some("2023-06-01")
+    );
     assert!(!got.headers.contains_key("authorization"));
     let body = got.json();
-    assert_eq!(body["system"], serde_json::json!(selfinterp::prompts::SYSTEM_PROMPT));
+    assert_eq!(
+        body["system"],
+        serde_json::json!(selfinterp::prompts::SYSTEM_PROMPT)
+    );
     assert_eq!(body["messages"].as_array().unwrap().len(), 1);
     assert_eq!(body["max_tokens"], serde_json::json!(300));
 }
 
-fn sim_choice(p: &SimProvider, c: &selfinterp::benchmark::FrozenContext, pair: &selfinterp::types::Pair) -> ChatRequest {
+fn sim_choice(
+    p: &SimProvider,
+    c: &selfinterp::benchmark::FrozenContext,
+    pair: &selfinterp::types::Pair,
+) -> ChatRequest {
     let _ = p;
     ChatRequest {
         kind: RequestKind::Choice,
@@ -262,11 +358,18 @@ fn sim_choice(p: &SimProvider, c: &selfinterp::benchmark::FrozenContext, pair: &
 #[tokio::test]
 async fn sim_faithful_agrees_with_its_rule_about_82_percent() {
     let cs = synthetic_contexts("agree", Split::Instilled, 50, 100, 0);
-    let p = SimProvider::new(Arc::new(SimAgent::new(AgentKind::Faithful, "x", &cs)), "faithful");
+    let p = SimProvider::new(
+        Arc::new(SimAgent::new(AgentKind::Faithful, "x", &cs)),
+        "faithful",
+    );
     let (mut agree, mut n) = (0, 0);
     for c in &cs {
         let w = p.agent().true_weights(&c.id).unwrap();
-        assert_eq!(w, c.profile.weights(), "instilled: the profile drives choices");
+        assert_eq!(
+            w,
+            c.profile.weights(),
+            "instilled: the profile drives choices"
+        );
         for pair in &c.pairs {
             let r = p.send(&sim_choice(&p, c, pair)).await.unwrap();
             let letter = if r.text == "A" { Choice::A } else { Choice::B };
@@ -281,8 +384,14 @@ async fn sim_faithful_agrees_with_its_rule_about_82_percent() {
 #[tokio::test]
 async fn sim_position_biased_and_random() {
     let cs = synthetic_contexts("pos", Split::Native, 10, 50, 1);
-    let pb = SimProvider::new(Arc::new(SimAgent::new(AgentKind::PositionBiased, "x", &cs)), "position-biased");
-    let rnd = SimProvider::new(Arc::new(SimAgent::new(AgentKind::Random, "x", &cs)), "random");
+    let pb = SimProvider::new(
+        Arc::new(SimAgent::new(AgentKind::PositionBiased, "x", &cs)),
+        "position-biased",
+    );
+    let rnd = SimProvider::new(
+        Arc::new(SimAgent::new(AgentKind::Random, "x", &cs)),
+        "random",
+    );
     let mut a_count = 0;
     for c in &cs {
         for pair in &c.pairs {
@@ -293,7 +402,10 @@ async fn sim_position_biased_and_random() {
         }
         assert_eq!(pb.agent().choice_weights(&c.id), Some(Weights([0.0; 5])));
     }
-    assert!((200..=300).contains(&a_count), "random chose A {a_count} of 500");
+    assert!(
+        (200..=300).contains(&a_count),
+        "random chose A {a_count} of 500"
+    );
 }
 
 #[tokio::test]
@@ -304,19 +416,41 @@ async fn sim_is_deterministic_from_its_seed() {
         let mut out = Vec::new();
         for c in &cs {
             for pair in c.pairs.iter() {
-                out.push(a.respond(&choice_prompt(c, pair).messages(), Some(2)).unwrap().text);
+                out.push(
+                    a.respond(&choice_prompt(c, pair).messages(), Some(2))
+                        .unwrap()
+                        .text,
+                );
             }
             for pair in &c.report_pairs {
-                out.push(a.respond(&report_prompt(c, pair).messages(), None).unwrap().text);
+                out.push(
+                    a.respond(&report_prompt(c, pair).messages(), None)
+                        .unwrap()
+                        .text,
+                );
             }
         }
         out
     };
-    assert_eq!(answers("s1", AgentKind::Faithful), answers("s1", AgentKind::Faithful));
-    assert_ne!(answers("s1", AgentKind::Faithful), answers("s2", AgentKind::Faithful));
+    assert_eq!(
+        answers("s1", AgentKind::Faithful),
+        answers("s1", AgentKind::Faithful)
+    );
+    assert_ne!(
+        answers("s1", AgentKind::Faithful),
+        answers("s2", AgentKind::Faithful)
+    );
     // The confabulator chooses exactly like the faithful agent; only its reports differ.
-    let (f, k) = (answers("s1", AgentKind::Faithful), answers("s1", AgentKind::Confabulator));
-    let letters = |v: &[String]| v.iter().filter(|t| t.len() == 1).cloned().collect::<Vec<_>>();
+    let (f, k) = (
+        answers("s1", AgentKind::Faithful),
+        answers("s1", AgentKind::Confabulator),
+    );
+    let letters = |v: &[String]| {
+        v.iter()
+            .filter(|t| t.len() == 1)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     assert_eq!(letters(&f), letters(&k));
     assert_ne!(f, k);
 }
@@ -330,8 +464,12 @@ async fn sim_reports_track_truth_as_designed() {
         for c in &cs {
             let mut mean = [0.0; 5];
             for pair in &c.report_pairs {
-                let t = a.respond(&report_prompt(c, pair).messages(), None).unwrap().text;
-                let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&t).unwrap();
+                let t = a
+                    .respond(&report_prompt(c, pair).messages(), None)
+                    .unwrap()
+                    .text;
+                let v: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&t).unwrap();
                 for (k, x) in v.values().enumerate() {
                     mean[k] += x.as_f64().unwrap() / c.report_pairs.len() as f64;
                 }
@@ -341,19 +479,34 @@ async fn sim_reports_track_truth_as_designed() {
         }
         pearson(&rep, &truth)
     };
-    let (f, c, p) = (corr(AgentKind::Faithful), corr(AgentKind::Confabulator), corr(AgentKind::Partial(0.5)));
+    let (f, c, p) = (
+        corr(AgentKind::Faithful),
+        corr(AgentKind::Confabulator),
+        corr(AgentKind::Partial(0.5)),
+    );
     assert!(f > 0.97, "faithful {f}");
     assert!(c.abs() < 0.2, "confabulator {c}");
-    assert!(p > c + 0.3 && p < f - 0.05, "partial {p} between {c} and {f}");
+    assert!(
+        p > c + 0.3 && p < f - 0.05,
+        "partial {p} between {c} and {f}"
+    );
 }
 
 #[tokio::test]
 async fn sim_rejects_prompts_it_cannot_read() {
     let cs = synthetic_contexts("bad", Split::Native, 1, 1, 0);
-    let p = SimProvider::new(Arc::new(SimAgent::new(AgentKind::Faithful, "x", &cs)), "faithful");
+    let p = SimProvider::new(
+        Arc::new(SimAgent::new(AgentKind::Faithful, "x", &cs)),
+        "faithful",
+    );
     let mut req = sim_choice(&p, &cs[0], &cs[0].pairs[0]);
-    req.messages[1].content = req.messages[1].content.replace(&cs[0].question, "Who are you?");
-    assert!(matches!(p.send(&req).await, Err(ProviderError::Fatal { .. })));
+    req.messages[1].content = req.messages[1]
+        .content
+        .replace(&cs[0].question, "Who are you?");
+    assert!(matches!(
+        p.send(&req).await,
+        Err(ProviderError::Fatal { .. })
+    ));
 }
 
 #[test]
@@ -364,22 +517,49 @@ fn serve_sim_command_serves_over_http() {
     let cs = support::contexts(2, 2, 5, 2);
     support::write_benchmark(root.path(), "v1", &cs);
     let mut child = Command::new(env!("CARGO_BIN_EXE_selfinterp"))
-        .args(["--root", root.path().to_str().unwrap(), "serve-sim", "--agent", "partial:0.3", "--port", "0", "--seed", "cli"])
+        .args([
+            "--root",
+            root.path().to_str().unwrap(),
+            "serve-sim",
+            "--agent",
+            "partial:0.3",
+            "--port",
+            "0",
+            "--seed",
+            "cli",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let base = line.trim().to_string();
-    assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/v1"), "{base:?}");
+    assert!(
+        base.starts_with("http://127.0.0.1:") && base.ends_with("/v1"),
+        "{base:?}"
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let result = rt.block_on(async {
         let http = reqwest::Client::new();
-        let models: serde_json::Value = http.get(format!("{base}/models")).send().await?.json().await?;
-        let health = http.get(base.replace("/v1", "/health")).send().await?.status();
+        let models: serde_json::Value = http
+            .get(format!("{base}/models"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let health = http
+            .get(base.replace("/v1", "/health"))
+            .send()
+            .await?
+            .status();
         let client = openai(&base, None);
-        let r = client.send(&sim_choice_req(&cs)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let r = client
+            .send(&sim_choice_req(&cs))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok::<_, anyhow::Error>((models, health, r))
     });
     let _ = child.kill();
@@ -387,7 +567,9 @@ fn serve_sim_command_serves_over_http() {
     let (models, health, r) = result.unwrap();
     assert_eq!(models["data"][0]["id"], serde_json::json!("partial:0.3"));
     assert!(health.is_success());
-    let direct = SimAgent::new(AgentKind::Partial(0.3), "cli", &cs).respond(&sim_choice_req(&cs).messages, Some(5)).unwrap();
+    let direct = SimAgent::new(AgentKind::Partial(0.3), "cli", &cs)
+        .respond(&sim_choice_req(&cs).messages, Some(5))
+        .unwrap();
     assert_eq!(r.text, direct.text);
     assert!((r.p_a().unwrap() - direct.p_a.unwrap()).abs() < 1e-12);
 }
@@ -401,4 +583,63 @@ fn sim_choice_req(cs: &[selfinterp::benchmark::FrozenContext]) -> ChatRequest {
         top_logprobs: Some(5),
         constraint: None,
     }
+}
+
+/// Throughput of the whole HTTP path (OpenAI client, resilient wrapper, sim server) on
+/// loopback. Ignored by default (timing depends on the machine); run with
+/// `cargo test --release --test integration sim_server_throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn sim_server_throughput() {
+    use selfinterp::providers::sim_server::SimServer;
+    let cs = support::contexts(5, 5, 100, 1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let agent = Arc::new(SimAgent::new(AgentKind::Faithful, "bench", &cs));
+        let srv = SimServer::bind(agent, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let mut p = policy();
+        p.concurrency = 64;
+        let r = Arc::new(Resilient::new(openai(&srv.base_url(), None), p));
+        let reqs: Vec<ChatRequest> = cs
+            .iter()
+            .flat_map(|c| c.pairs.iter().map(move |pair| (c, pair)))
+            .map(|(c, pair)| ChatRequest {
+                kind: RequestKind::Choice,
+                messages: choice_prompt(c, pair).messages(),
+                max_tokens: 1,
+                temperature: 0.0,
+                top_logprobs: Some(5),
+                constraint: None,
+            })
+            .collect();
+        let reqs = Arc::new(reqs);
+        let t = Instant::now();
+        let rounds = 10;
+        let mut tasks = Vec::new();
+        for w in 0..64 {
+            let (r, reqs) = (r.clone(), reqs.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut i = w;
+                while i < reqs.len() * rounds {
+                    r.send(&reqs[i % reqs.len()]).await.unwrap();
+                    i += 64;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let n = reqs.len() * rounds;
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{n} requests in {secs:.2}s: {:.0} requests/s",
+            n as f64 / secs
+        );
+        assert_eq!(srv.requests() as usize, n);
+    });
 }

@@ -1,9 +1,6 @@
 //! The runner and the run bundle: fault tolerance, resume after a real kill, Ctrl-C, the
 //! cache, and recovery of a simulated agent's weights over the full native preset.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use clap::Parser;
 use selfinterp::benchmark::{Benchmark, Split};
 use selfinterp::cli::{Cli, Command};
@@ -20,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{Fault, MockServer, Responder};
+use crate::support::{self, Fault, MockServer, Responder};
 use tokio::sync::watch;
 
 /// A temporary root with a synthetic frozen benchmark `v1`.

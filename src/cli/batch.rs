@@ -113,12 +113,17 @@ fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Fail
     if a.no_logprobs {
         argv.push("--no-logprobs".into());
     }
-    let parsed = AsRun::try_parse_from(&argv).map_err(|e| Failure::usage(e.to_string()))?;
-    let (cfg, bench) = super::run::config(cli, &parsed.run)?;
+    let (cfg, bench) = super::run::config(cli, &parse_run_args(&argv)?)?;
     Ok((cfg.params, bench))
 }
 
-fn value_name<T: clap::ValueEnum>(v: &T) -> String {
+/// `run`'s arguments from an argument list (starting with the program name), so callers get
+/// exactly the defaults and checks of `selfinterp run`.
+pub fn parse_run_args(argv: &[String]) -> Result<RunArgs, Failure> {
+    AsRun::try_parse_from(argv).map(|a| a.run).map_err(|e| Failure::usage(e.to_string()))
+}
+
+pub fn value_name<T: clap::ValueEnum>(v: &T) -> String {
     v.to_possible_value().map(|p| p.get_name().to_string()).unwrap_or_default()
 }
 

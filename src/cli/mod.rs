@@ -9,9 +9,11 @@ pub mod exit;
 pub mod export;
 pub mod freeze;
 pub mod import;
+pub mod report;
 pub mod run;
 pub mod score;
 pub mod serve_sim;
+pub mod study;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -70,6 +72,8 @@ pub enum Command {
     /// Batch API files: export a run's requests, import the results into a bundle
     #[command(subcommand)]
     Batch(batch::BatchCmd),
+    /// Run a whole study from a TOML file and write one combined table
+    Study(study::StudyArgs),
     /// Ask a model every request of the benchmark and write a run bundle
     Run(Box<run::RunArgs>),
     /// Re-score a run bundle from its raw samples (no model calls)
@@ -79,6 +83,8 @@ pub enum Command {
     /// Turn another tool's data (the study's CSV release) into a run bundle
     #[command(subcommand)]
     Import(import::ImportCmd),
+    /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
+    Report(report::ReportArgs),
 }
 
 /// Parses arguments, runs the command, prints a one-line error on failure, returns the exit code.
@@ -121,9 +127,11 @@ fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::Export(c) => export::run(cli, c),
         Command::CheckFinetune(a) => check_finetune::run(cli, a),
         Command::Batch(c) => batch::run(cli, c),
+        Command::Study(a) => study::run(cli, a),
         Command::Run(a) => run::run(cli, a),
         Command::Score(a) => score::run(cli, a),
         Command::ServeSim(a) => serve_sim::run(cli, a),
         Command::Import(c) => import::run(cli, c),
+        Command::Report(a) => report::run(cli, a),
     }
 }

@@ -10,10 +10,12 @@ use std::io::Write;
 use std::sync::Arc;
 
 #[derive(Args, Debug)]
-#[command(after_help = "The first line on stdout is the base URL (http://127.0.0.1:PORT/v1), for scripts; \
+#[command(
+    after_help = "The first line on stdout is the base URL (http://127.0.0.1:PORT/v1), for scripts; \
 point `selfinterp run --provider openai --base-url URL --model AGENT` or any OpenAI client at it. \
 Routes: POST /v1/chat/completions (with logprobs/top_logprobs), GET /v1/models, GET /health. \
-Stop with Ctrl-C.")]
+Stop with Ctrl-C."
+)]
 pub struct ServeSimArgs {
     /// Agent: faithful, confabulator, position-biased, random, or partial:P (P in [0, 1])
     #[arg(long)]
@@ -37,8 +39,10 @@ pub struct ServeSimArgs {
 
 pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
     let kind: AgentKind = a.agent.parse().map_err(Failure::usage)?;
-    let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
-    let agent = Arc::new(SimAgent::from_benchmark(kind, &a.seed, &bench).with_fine_tuned(!a.base_model));
+    let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let agent =
+        Arc::new(SimAgent::from_benchmark(kind, &a.seed, &bench).with_fine_tuned(!a.base_model));
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = a.threads {
         rt.worker_threads(n.max(1));

@@ -4,4 +4,6 @@
 
 pub mod batch;
 pub mod check;
+pub mod combine;
 pub mod finetune;
+pub mod study;

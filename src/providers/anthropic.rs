@@ -30,7 +30,10 @@ impl AnthropicConfig {
     pub fn new(model: impl Into<String>, base_url: Option<&str>) -> AnthropicConfig {
         AnthropicConfig {
             model: model.into(),
-            base_url: base_url.unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_string(),
+            base_url: base_url
+                .unwrap_or(DEFAULT_BASE_URL)
+                .trim_end_matches('/')
+                .to_string(),
             api_key: ApiKey::from_env(KEY_VAR),
             http_timeout: Duration::from_secs(600),
         }
@@ -46,7 +49,11 @@ pub struct Anthropic {
 
 impl fmt::Debug for Anthropic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Anthropic").field("url", &self.url).field("model", &self.model).field("key", &"[redacted]").finish()
+        f.debug_struct("Anthropic")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("key", &"[redacted]")
+            .finish()
     }
 }
 
@@ -54,7 +61,9 @@ impl Anthropic {
     /// Fails (fatally) when no key is configured: the API refuses every request without one,
     /// and saying so before the run starts is clearer than a 401 on the first request.
     pub fn new(cfg: AnthropicConfig) -> Result<Anthropic, ProviderError> {
-        let key = cfg.api_key.ok_or_else(|| ProviderError::Fatal { message: format!("anthropic: no API key: set {KEY_VAR}") })?;
+        let key = cfg.api_key.ok_or_else(|| ProviderError::Fatal {
+            message: format!("anthropic: no API key: set {KEY_VAR}"),
+        })?;
         Ok(Anthropic {
             client: common::http_client(cfg.http_timeout)?,
             url: common::join_url(&cfg.base_url, "messages"),
@@ -78,9 +87,19 @@ impl Anthropic {
             .map_err(|e| common::classify_transport("anthropic", &e, key))?;
         let status = resp.status();
         let retry_after = common::retry_after(resp.headers());
-        let bytes = resp.bytes().await.map_err(|e| common::classify_transport("anthropic", &e, key))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| common::classify_transport("anthropic", &e, key))?;
         if !status.is_success() {
-            return Err(common::classify_status("anthropic", status, &bytes, retry_after, key, KEY_VAR));
+            return Err(common::classify_status(
+                "anthropic",
+                status,
+                &bytes,
+                retry_after,
+                key,
+                KEY_VAR,
+            ));
         }
         parse_response(&bytes).map_err(|e| common::malformed("anthropic", &bytes, &e, key))
     }
@@ -88,7 +107,12 @@ impl Anthropic {
 
 /// The Messages API body: system messages joined into the top-level `system` field.
 pub fn build_body(model: &str, req: &ChatRequest) -> Value {
-    let system: Vec<&str> = req.messages.iter().filter(|m| m.role == "system").map(|m| m.content.as_str()).collect();
+    let system: Vec<&str> = req
+        .messages
+        .iter()
+        .filter(|m| m.role == "system")
+        .map(|m| m.content.as_str())
+        .collect();
     let messages: Vec<Value> = req
         .messages
         .iter()
@@ -129,7 +153,12 @@ struct WireUsage {
 /// Parses a 2xx Messages body: the text blocks concatenated.
 pub fn parse_response(bytes: &[u8]) -> Result<ChatResponse, String> {
     let w: Wire = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    let text = w.content.iter().filter(|b| b.kind == "text").filter_map(|b| b.text.as_deref()).collect::<String>();
+    let text = w
+        .content
+        .iter()
+        .filter(|b| b.kind == "text")
+        .filter_map(|b| b.text.as_deref())
+        .collect::<String>();
     Ok(ChatResponse {
         text,
         top_logprobs: None,
@@ -169,8 +198,14 @@ mod tests {
         let req = ChatRequest {
             kind: RequestKind::Report,
             messages: vec![
-                Message { role: "system".into(), content: "sys".into() },
-                Message { role: "user".into(), content: "u".into() },
+                Message {
+                    role: "system".into(),
+                    content: "sys".into(),
+                },
+                Message {
+                    role: "user".into(),
+                    content: "u".into(),
+                },
             ],
             max_tokens: 200,
             temperature: 0.0,
@@ -201,7 +236,10 @@ mod tests {
     fn missing_key_is_fatal_and_debug_redacts() {
         let mut cfg = AnthropicConfig::new("m", Some("http://127.0.0.1:1/v1"));
         cfg.api_key = None;
-        assert!(matches!(Anthropic::new(cfg.clone()), Err(ProviderError::Fatal { .. })));
+        assert!(matches!(
+            Anthropic::new(cfg.clone()),
+            Err(ProviderError::Fatal { .. })
+        ));
         cfg.api_key = Some(ApiKey::new("sk-ant-topsecret-99"));
         let p = Anthropic::new(cfg).unwrap();
         assert!(!format!("{p:?}").contains("topsecret"));

@@ -23,7 +23,11 @@ impl ApiKey {
 
     /// The key from an environment variable; `None` when unset or blank.
     pub fn from_env(var: &str) -> Option<ApiKey> {
-        std::env::var(var).ok().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).map(ApiKey)
+        std::env::var(var)
+            .ok()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .map(ApiKey)
     }
 
     /// The secret itself, for building a header. Never format it into a message.
@@ -53,7 +57,9 @@ pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
     while let Some(i) = rest.find("sk-") {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.'))).unwrap_or(tail.len());
+        let len = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.')))
+            .unwrap_or(tail.len());
         if len >= 11 {
             out.push_str("sk-[redacted]");
         } else {
@@ -68,7 +74,11 @@ pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
 /// Server-requested wait, from `retry-after-ms` (milliseconds, sent by some OpenAI-compatible
 /// servers) or `Retry-After` (delta-seconds or an HTTP-date, RFC 9110).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok()) {
+    if let Some(ms) = headers
+        .get("retry-after-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
         if ms.is_finite() && ms >= 0.0 {
             return Some(Duration::from_secs_f64(ms / 1000.0));
         }
@@ -85,26 +95,38 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     // IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") is valid RFC 2822.
     let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let when = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(date.timestamp().max(0) as u64))?;
+    let when =
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(date.timestamp().max(0) as u64))?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// The server's own error message from a JSON error body (`{"error": {"message": ...}}`,
 /// `{"error": "..."}` or `{"message": ...}`), else the start of the body as text.
 pub fn server_message(body: &[u8]) -> String {
-    let from_json = serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| {
-        let e = v.get("error").unwrap_or(&v);
-        e.get("message").and_then(|m| m.as_str()).or_else(|| e.as_str()).map(str::to_string)
-    });
+    let from_json = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            let e = v.get("error").unwrap_or(&v);
+            e.get("message")
+                .and_then(|m| m.as_str())
+                .or_else(|| e.as_str())
+                .map(str::to_string)
+        });
     let text = from_json.unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_string());
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 300 { format!("{}...", one_line.chars().take(300).collect::<String>()) } else { one_line }
+    if one_line.chars().count() > 300 {
+        format!("{}...", one_line.chars().take(300).collect::<String>())
+    } else {
+        one_line
+    }
 }
 
 /// Whether a status is worth retrying: 408, 409 (conflict/lock), 425, 429 and all 5xx
 /// (including Anthropic's 529 "overloaded"). Every other non-success status is final.
 pub fn status_is_retryable(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 409 | 425 | 429) || status.is_server_error() || status.as_u16() >= 600
+    matches!(status.as_u16(), 408 | 409 | 425 | 429)
+        || status.is_server_error()
+        || status.as_u16() >= 600
 }
 
 /// Classifies a non-success HTTP answer. The message names the provider, the status and
@@ -124,7 +146,10 @@ pub fn classify_status(
         message.push_str(&format!(": {server}"));
     }
     if status_is_retryable(status) {
-        return ProviderError::Retryable { message, retry_after };
+        return ProviderError::Retryable {
+            message,
+            retry_after,
+        };
     }
     let hint = match status.as_u16() {
         401 if key.is_none() => format!(" (no key was sent: set {key_var})"),
@@ -139,7 +164,11 @@ pub fn classify_status(
 
 /// Classifies a transport failure: timeouts, refused or reset connections and bodies cut
 /// short are all retryable; only a request that cannot be built at all is fatal.
-pub fn classify_transport(provider: &str, err: &reqwest::Error, key: Option<&ApiKey>) -> ProviderError {
+pub fn classify_transport(
+    provider: &str,
+    err: &reqwest::Error,
+    key: Option<&ApiKey>,
+) -> ProviderError {
     let what = if err.is_timeout() {
         "timed out"
     } else if err.is_connect() {
@@ -163,17 +192,34 @@ pub fn classify_transport(provider: &str, err: &reqwest::Error, key: Option<&Api
     if err.is_builder() {
         ProviderError::Fatal { message }
     } else {
-        ProviderError::Retryable { message, retry_after: None }
+        ProviderError::Retryable {
+            message,
+            retry_after: None,
+        }
     }
 }
 
 /// A 2xx body that does not parse as the expected JSON: a proxy's HTML page, a stream cut
 /// inside the JSON, or an error object sent with 200. Retryable: asking again usually works,
 /// and the attempt limit bounds it.
-pub fn malformed(provider: &str, body: &[u8], err: &dyn fmt::Display, key: Option<&ApiKey>) -> ProviderError {
-    let start: String = String::from_utf8_lossy(&body[..body.len().min(120)]).chars().filter(|c| !c.is_control()).collect();
+pub fn malformed(
+    provider: &str,
+    body: &[u8],
+    err: &dyn fmt::Display,
+    key: Option<&ApiKey>,
+) -> ProviderError {
+    let start: String = String::from_utf8_lossy(&body[..body.len().min(120)])
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
     ProviderError::Retryable {
-        message: redact(&format!("{provider}: malformed response body ({} bytes: {err}): {start}", body.len()), key),
+        message: redact(
+            &format!(
+                "{provider}: malformed response body ({} bytes: {err}): {start}",
+                body.len()
+            ),
+            key,
+        ),
         retry_after: None,
     }
 }
@@ -188,12 +234,18 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> 
         .timeout(timeout)
         .pool_idle_timeout(Duration::from_secs(60))
         .build()
-        .map_err(|e| ProviderError::Fatal { message: format!("cannot build the HTTP client: {e}") })
+        .map_err(|e| ProviderError::Fatal {
+            message: format!("cannot build the HTTP client: {e}"),
+        })
 }
 
 /// Joins a base URL and a path without doubling or dropping the slash.
 pub fn join_url(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 #[cfg(test)]
@@ -204,10 +256,19 @@ mod tests {
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after(" 1.5 ", now), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_retry_after(" 1.5 ", now),
+            Some(Duration::from_millis(1500))
+        );
         assert_eq!(parse_retry_after("-3", now), None);
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(Duration::from_secs(10)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
@@ -223,11 +284,17 @@ mod tests {
     fn keys_are_redacted() {
         let k = ApiKey::new("sk-live-abcdef123456");
         assert_eq!(format!("{k:?}"), "ApiKey([redacted])");
-        let s = redact("Incorrect API key provided: sk-live-abcdef123456 and sk-proj-****wxyz1234.", Some(&k));
+        let s = redact(
+            "Incorrect API key provided: sk-live-abcdef123456 and sk-proj-****wxyz1234.",
+            Some(&k),
+        );
         assert!(!s.contains("abcdef"), "{s}");
         assert!(!s.contains("wxyz"), "{s}");
         assert_eq!(redact("task-based ask-me", None), "task-based ask-me");
-        let other = redact("key xyz-SECRET-1 leaked", Some(&ApiKey::new("xyz-SECRET-1")));
+        let other = redact(
+            "key xyz-SECRET-1 leaked",
+            Some(&ApiKey::new("xyz-SECRET-1")),
+        );
         assert_eq!(other, "key [redacted] leaked");
     }
 
@@ -235,7 +302,14 @@ mod tests {
     fn statuses_classified() {
         let body = br#"{"error": {"message": "Incorrect API key provided: sk-abc***********wxyz1234", "type": "invalid_request_error"}}"#;
         let key = ApiKey::new("sk-abcdefgh12345678wxyz1234");
-        match classify_status("openai", StatusCode::UNAUTHORIZED, body, None, Some(&key), "OPENAI_API_KEY") {
+        match classify_status(
+            "openai",
+            StatusCode::UNAUTHORIZED,
+            body,
+            None,
+            Some(&key),
+            "OPENAI_API_KEY",
+        ) {
             ProviderError::Fatal { message } => {
                 assert!(message.contains("HTTP 401"), "{message}");
                 assert!(message.contains("Incorrect API key provided"), "{message}");
@@ -244,14 +318,40 @@ mod tests {
             e => panic!("{e:?}"),
         }
         for code in [429u16, 500, 502, 503, 504, 529, 408] {
-            let e = classify_status("x", StatusCode::from_u16(code).unwrap(), b"busy", Some(Duration::from_secs(2)), None, "K");
-            assert!(matches!(e, ProviderError::Retryable { retry_after: Some(_), .. }), "{code}: {e:?}");
+            let e = classify_status(
+                "x",
+                StatusCode::from_u16(code).unwrap(),
+                b"busy",
+                Some(Duration::from_secs(2)),
+                None,
+                "K",
+            );
+            assert!(
+                matches!(
+                    e,
+                    ProviderError::Retryable {
+                        retry_after: Some(_),
+                        ..
+                    }
+                ),
+                "{code}: {e:?}"
+            );
         }
         for code in [400u16, 401, 403, 404, 422] {
-            let e = classify_status("x", StatusCode::from_u16(code).unwrap(), b"no", None, None, "K");
+            let e = classify_status(
+                "x",
+                StatusCode::from_u16(code).unwrap(),
+                b"no",
+                None,
+                None,
+                "K",
+            );
             assert!(matches!(e, ProviderError::Fatal { .. }), "{code}");
         }
-        assert_eq!(server_message(b"{\"error\": \"plain string\"}"), "plain string");
+        assert_eq!(
+            server_message(b"{\"error\": \"plain string\"}"),
+            "plain string"
+        );
         assert_eq!(server_message(b"  upstream\n  down "), "upstream down");
     }
 }

@@ -7,7 +7,9 @@
 //! was really applied.
 
 use super::common::{self, ApiKey};
-use super::{ChatRequest, ChatResponse, Constraint, Provider, ProviderError, SendFuture, TokenLogprob};
+use super::{
+    ChatRequest, ChatResponse, Constraint, Provider, ProviderError, SendFuture, TokenLogprob,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::fmt;
@@ -29,7 +31,9 @@ pub const KEY_VAR: &str = "OPENAI_API_KEY";
 ///
 /// `plain` is the safe choice for an unknown server: OpenAI-style servers may reject
 /// unknown fields with 400. `auto` picks `openai` for api.openai.com and `plain` otherwise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServerFlavour {
     Auto,
@@ -55,7 +59,10 @@ impl ServerFlavour {
     pub fn applies(self, c: &Constraint) -> bool {
         match (self, c) {
             (ServerFlavour::LlamaCpp | ServerFlavour::Vllm, Constraint::Letters) => true,
-            (ServerFlavour::OpenAi | ServerFlavour::LlamaCpp | ServerFlavour::Vllm, Constraint::JsonReport { .. }) => true,
+            (
+                ServerFlavour::OpenAi | ServerFlavour::LlamaCpp | ServerFlavour::Vllm,
+                Constraint::JsonReport { .. },
+            ) => true,
             _ => false,
         }
     }
@@ -79,7 +86,10 @@ impl OpenAiConfig {
     pub fn new(model: impl Into<String>, base_url: Option<&str>) -> OpenAiConfig {
         OpenAiConfig {
             model: model.into(),
-            base_url: base_url.unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_string(),
+            base_url: base_url
+                .unwrap_or(DEFAULT_BASE_URL)
+                .trim_end_matches('/')
+                .to_string(),
             api_key: ApiKey::from_env(KEY_VAR),
             flavour: ServerFlavour::Auto,
             http_timeout: Duration::from_secs(600),
@@ -130,17 +140,34 @@ impl OpenAi {
 
     async fn send_once(&self, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let body = serde_json::to_vec(&self.request_body(req)).expect("a JSON value serialises");
-        let mut rb = self.client.post(&self.url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        let mut rb = self
+            .client
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
         if let Some(k) = &self.key {
             rb = rb.bearer_auth(k.expose());
         }
         let key = self.key.as_ref();
-        let resp = rb.send().await.map_err(|e| common::classify_transport("openai", &e, key))?;
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| common::classify_transport("openai", &e, key))?;
         let status = resp.status();
         let retry_after = common::retry_after(resp.headers());
-        let bytes = resp.bytes().await.map_err(|e| common::classify_transport("openai", &e, key))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| common::classify_transport("openai", &e, key))?;
         if !status.is_success() {
-            return Err(common::classify_status("openai", status, &bytes, retry_after, key, KEY_VAR));
+            return Err(common::classify_status(
+                "openai",
+                status,
+                &bytes,
+                retry_after,
+                key,
+                KEY_VAR,
+            ));
         }
         parse_response(&bytes).map_err(|e| common::malformed("openai", &bytes, &e, key))
     }
@@ -148,7 +175,10 @@ impl OpenAi {
 
 /// The JSON schema asked for with a report: exactly the five keys, numeric values.
 pub fn report_schema(keys: &[String]) -> Value {
-    let props: serde_json::Map<String, Value> = keys.iter().map(|k| (k.clone(), json!({"type": "number"}))).collect();
+    let props: serde_json::Map<String, Value> = keys
+        .iter()
+        .map(|k| (k.clone(), json!({"type": "number"})))
+        .collect();
     json!({
         "type": "object",
         "properties": props,
@@ -241,18 +271,36 @@ struct WireUsage {
 /// upstream): some gateways answer 200 with an error object.
 pub fn parse_response(bytes: &[u8]) -> Result<ChatResponse, String> {
     let w: Wire = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    let c = w.choices.into_iter().next().ok_or("no choices in the response")?;
-    let text = c.message.and_then(|m| m.content).or(c.text).unwrap_or_default();
-    let top_logprobs = c.logprobs.and_then(|l| l.content).and_then(|toks| toks.into_iter().next()).map(|t| {
-        let list = match t.top_logprobs {
-            Some(top) if !top.is_empty() => top,
-            _ => vec![WireTop { token: t.token, logprob: t.logprob }],
-        };
-        // JSON has no -inf; servers send null or a huge negative number for "impossible".
-        list.into_iter()
-            .map(|x| TokenLogprob { token: x.token, logprob: x.logprob.unwrap_or(f64::NEG_INFINITY) })
-            .collect::<Vec<_>>()
-    });
+    let c = w
+        .choices
+        .into_iter()
+        .next()
+        .ok_or("no choices in the response")?;
+    let text = c
+        .message
+        .and_then(|m| m.content)
+        .or(c.text)
+        .unwrap_or_default();
+    let top_logprobs = c
+        .logprobs
+        .and_then(|l| l.content)
+        .and_then(|toks| toks.into_iter().next())
+        .map(|t| {
+            let list = match t.top_logprobs {
+                Some(top) if !top.is_empty() => top,
+                _ => vec![WireTop {
+                    token: t.token,
+                    logprob: t.logprob,
+                }],
+            };
+            // JSON has no -inf; servers send null or a huge negative number for "impossible".
+            list.into_iter()
+                .map(|x| TokenLogprob {
+                    token: x.token,
+                    logprob: x.logprob.unwrap_or(f64::NEG_INFINITY),
+                })
+                .collect::<Vec<_>>()
+        });
     Ok(ChatResponse {
         text,
         top_logprobs,
@@ -290,7 +338,10 @@ mod tests {
     fn req(constraint: Option<Constraint>, top: Option<u32>) -> ChatRequest {
         ChatRequest {
             kind: RequestKind::Choice,
-            messages: vec![Message { role: "user".into(), content: "hi".into() }],
+            messages: vec![Message {
+                role: "user".into(),
+                content: "hi".into(),
+            }],
             max_tokens: 1,
             temperature: 0.0,
             top_logprobs: top,
@@ -300,24 +351,53 @@ mod tests {
 
     #[test]
     fn bodies_per_flavour() {
-        let b = build_body("m", ServerFlavour::OpenAi, &req(Some(Constraint::Letters), Some(5)));
+        let b = build_body(
+            "m",
+            ServerFlavour::OpenAi,
+            &req(Some(Constraint::Letters), Some(5)),
+        );
         assert_eq!(b["logprobs"], json!(true));
         assert_eq!(b["top_logprobs"], json!(5));
         assert_eq!(b["max_tokens"], json!(1));
         assert!(b.get("grammar").is_none() && b.get("guided_choice").is_none());
-        let b = build_body("m", ServerFlavour::LlamaCpp, &req(Some(Constraint::Letters), None));
+        let b = build_body(
+            "m",
+            ServerFlavour::LlamaCpp,
+            &req(Some(Constraint::Letters), None),
+        );
         assert_eq!(b["grammar"], json!("root ::= \"A\" | \"B\""));
         assert!(b.get("logprobs").is_none());
-        let b = build_body("m", ServerFlavour::Vllm, &req(Some(Constraint::Letters), None));
+        let b = build_body(
+            "m",
+            ServerFlavour::Vllm,
+            &req(Some(Constraint::Letters), None),
+        );
         assert_eq!(b["guided_choice"], json!(["A", "B"]));
         let keys = vec!["x".to_string(), "y".to_string()];
-        let b = build_body("m", ServerFlavour::OpenAi, &req(Some(Constraint::JsonReport { keys }), None));
+        let b = build_body(
+            "m",
+            ServerFlavour::OpenAi,
+            &req(Some(Constraint::JsonReport { keys }), None),
+        );
         assert_eq!(b["response_format"]["type"], json!("json_schema"));
-        assert_eq!(b["response_format"]["json_schema"]["schema"]["required"], json!(["x", "y"]));
-        let b = build_body("m", ServerFlavour::Plain, &req(Some(Constraint::Letters), None));
+        assert_eq!(
+            b["response_format"]["json_schema"]["schema"]["required"],
+            json!(["x", "y"])
+        );
+        let b = build_body(
+            "m",
+            ServerFlavour::Plain,
+            &req(Some(Constraint::Letters), None),
+        );
         assert_eq!(b.as_object().unwrap().len(), 4);
-        assert_eq!(ServerFlavour::Auto.resolve("https://api.openai.com/v1"), ServerFlavour::OpenAi);
-        assert_eq!(ServerFlavour::Auto.resolve("http://127.0.0.1:8080/v1"), ServerFlavour::Plain);
+        assert_eq!(
+            ServerFlavour::Auto.resolve("https://api.openai.com/v1"),
+            ServerFlavour::OpenAi
+        );
+        assert_eq!(
+            ServerFlavour::Auto.resolve("http://127.0.0.1:8080/v1"),
+            ServerFlavour::Plain
+        );
     }
 
     #[test]
@@ -351,6 +431,10 @@ mod tests {
         let p = OpenAi::new(cfg.clone()).unwrap();
         assert!(!format!("{p:?}").contains("secret"));
         assert!(!format!("{cfg:?}").contains("secret"));
-        assert!(!p.request_body(&req(None, None)).to_string().contains("secret"));
+        assert!(
+            !p.request_body(&req(None, None))
+                .to_string()
+                .contains("secret")
+        );
     }
 }

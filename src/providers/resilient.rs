@@ -114,7 +114,11 @@ impl Bucket {
     pub fn per_minute(per_minute: u32) -> Bucket {
         let rate = f64::from(per_minute.max(1)) / 60.0;
         let burst = rate.max(1.0);
-        Bucket { rate_per_sec: rate, burst, state: Mutex::new((burst, Instant::now())) }
+        Bucket {
+            rate_per_sec: rate,
+            burst,
+            state: Mutex::new((burst, Instant::now())),
+        }
     }
 
     pub fn reserve(&self, n: f64) -> Duration {
@@ -124,7 +128,11 @@ impl Bucket {
         s.0 = (s.0 + elapsed * self.rate_per_sec).min(self.burst);
         s.1 = now;
         s.0 -= n;
-        if s.0 >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-s.0 / self.rate_per_sec) }
+        if s.0 >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-s.0 / self.rate_per_sec)
+        }
     }
 
     /// Charges (positive) or refunds (negative) a correction once the true count is known.
@@ -201,7 +209,11 @@ pub struct Resilient {
 
 impl std::fmt::Debug for Resilient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resilient").field("provider", &self.inner.name()).field("model", &self.inner.model()).field("policy", &self.policy).finish()
+        f.debug_struct("Resilient")
+            .field("provider", &self.inner.name())
+            .field("model", &self.inner.model())
+            .field("policy", &self.policy)
+            .finish()
     }
 }
 
@@ -265,10 +277,15 @@ impl Resilient {
             attempt += 1;
             let gate = *self.gate.lock().unwrap();
             if let Some(t) = gate {
-                self.pause(t.saturating_duration_since(Instant::now())).await;
+                self.pause(t.saturating_duration_since(Instant::now()))
+                    .await;
             }
             let result = {
-                let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed");
                 if let Some(b) = &self.rpm {
                     self.pause(b.reserve(1.0)).await;
                 }
@@ -299,22 +316,40 @@ impl Resilient {
             };
             match result {
                 Ok((response, latency)) => {
-                    if let (Some(b), Some(i), Some(o)) = (&self.tpm, response.tokens_in, response.tokens_out) {
+                    if let (Some(b), Some(i), Some(o)) =
+                        (&self.tpm, response.tokens_in, response.tokens_out)
+                    {
                         b.adjust((i + o) as f64 - estimate as f64);
                     }
                     self.counters.succeeded.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Sent { response, attempts: attempt, latency });
+                    return Ok(Sent {
+                        response,
+                        attempts: attempt,
+                        latency,
+                    });
                 }
                 Err(error @ ProviderError::Fatal { .. }) => {
                     self.counters.failed.fetch_add(1, Ordering::Relaxed);
-                    return Err(Failed { error, attempts: attempt });
+                    return Err(Failed {
+                        error,
+                        attempts: attempt,
+                    });
                 }
                 Err(error @ ProviderError::Retryable { .. }) => {
                     if attempt >= self.policy.max_attempts {
                         self.counters.failed.fetch_add(1, Ordering::Relaxed);
-                        return Err(Failed { error, attempts: attempt });
+                        return Err(Failed {
+                            error,
+                            attempts: attempt,
+                        });
                     }
-                    let ProviderError::Retryable { retry_after, message } = &error else { unreachable!() };
+                    let ProviderError::Retryable {
+                        retry_after,
+                        message,
+                    } = &error
+                    else {
+                        unreachable!()
+                    };
                     tracing::debug!(attempt, %message, "retrying");
                     if let Some(ra) = retry_after {
                         self.counters.throttled.fetch_add(1, Ordering::Relaxed);
@@ -326,7 +361,8 @@ impl Resilient {
                     }
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     let u = unit_draw(self.policy.jitter_seed, req_hash, attempt);
-                    self.pause(backoff_delay(&self.policy, attempt, *retry_after, u)).await;
+                    self.pause(backoff_delay(&self.policy, attempt, *retry_after, u))
+                        .await;
                 }
             }
         }
@@ -346,7 +382,12 @@ impl Provider for Resilient {
         self.inner.request_body(req)
     }
     fn send<'a>(&'a self, req: &'a ChatRequest) -> SendFuture<'a> {
-        Box::pin(async move { Resilient::send(self, req).await.map(|s| s.response).map_err(|f| f.error) })
+        Box::pin(async move {
+            Resilient::send(self, req)
+                .await
+                .map(|s| s.response)
+                .map_err(|f| f.error)
+        })
     }
 }
 
@@ -354,7 +395,13 @@ impl Provider for Resilient {
 fn request_hash(req: &ChatRequest) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for m in &req.messages {
-        for b in m.role.bytes().chain([0]).chain(m.content.bytes()).chain([0]) {
+        for b in m
+            .role
+            .bytes()
+            .chain([0])
+            .chain(m.content.bytes())
+            .chain([0])
+        {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
@@ -364,7 +411,8 @@ fn request_hash(req: &ChatRequest) -> u64 {
 
 /// SplitMix64 of (seed, request, attempt) mapped to [0, 1).
 pub fn unit_draw(seed: u64, req_hash: u64, attempt: u32) -> f64 {
-    let mut z = seed ^ req_hash.rotate_left(17) ^ (u64::from(attempt)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut z =
+        seed ^ req_hash.rotate_left(17) ^ (u64::from(attempt)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -388,7 +436,11 @@ mod tests {
 
     impl Scripted {
         fn new(script: Vec<Result<ChatResponse, ProviderError>>) -> Arc<Scripted> {
-            Arc::new(Scripted { script: Mutex::new(script.into()), calls: AtomicU64::new(0), hang: false })
+            Arc::new(Scripted {
+                script: Mutex::new(script.into()),
+                calls: AtomicU64::new(0),
+                hang: false,
+            })
         }
     }
 
@@ -410,7 +462,12 @@ mod tests {
                 if hang {
                     std::future::pending::<()>().await;
                 }
-                next.unwrap_or_else(|| Ok(ChatResponse { text: "A".into(), ..Default::default() }))
+                next.unwrap_or_else(|| {
+                    Ok(ChatResponse {
+                        text: "A".into(),
+                        ..Default::default()
+                    })
+                })
             })
         }
     }
@@ -418,7 +475,10 @@ mod tests {
     fn req() -> ChatRequest {
         ChatRequest {
             kind: RequestKind::Choice,
-            messages: vec![Message { role: "user".into(), content: "x".repeat(400) }],
+            messages: vec![Message {
+                role: "user".into(),
+                content: "x".repeat(400),
+            }],
             max_tokens: 1,
             temperature: 0.0,
             top_logprobs: None,
@@ -427,26 +487,42 @@ mod tests {
     }
 
     fn retryable(ra: Option<u64>) -> Result<ChatResponse, ProviderError> {
-        Err(ProviderError::Retryable { message: "busy".into(), retry_after: ra.map(Duration::from_secs) })
+        Err(ProviderError::Retryable {
+            message: "busy".into(),
+            retry_after: ra.map(Duration::from_secs),
+        })
     }
 
     fn recorder() -> (SleepFn, Arc<Mutex<Vec<Duration>>>) {
         let log = Arc::new(Mutex::new(Vec::new()));
         let l = log.clone();
-        (Arc::new(move |d| {
-            l.lock().unwrap().push(d);
-            Box::pin(async {})
-        }), log)
+        (
+            Arc::new(move |d| {
+                l.lock().unwrap().push(d);
+                Box::pin(async {})
+            }),
+            log,
+        )
     }
 
     #[test]
     fn backoff_is_capped_full_jitter_and_honours_retry_after() {
-        let p = Policy { base_delay: Duration::from_secs(1), max_delay: Duration::from_secs(8), ..Policy::default() };
+        let p = Policy {
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(8),
+            ..Policy::default()
+        };
         assert_eq!(backoff_delay(&p, 1, None, 0.999_999).as_millis(), 999);
         assert_eq!(backoff_delay(&p, 3, None, 0.5), Duration::from_secs(2));
         assert_eq!(backoff_delay(&p, 10, None, 0.5), Duration::from_secs(4));
-        assert_eq!(backoff_delay(&p, 1, Some(Duration::from_secs(30)), 0.1), Duration::from_secs(30));
-        assert_eq!(backoff_delay(&p, 1, Some(Duration::from_secs(9999)), 0.1), p.max_retry_after);
+        assert_eq!(
+            backoff_delay(&p, 1, Some(Duration::from_secs(30)), 0.1),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            backoff_delay(&p, 1, Some(Duration::from_secs(9999)), 0.1),
+            p.max_retry_after
+        );
         assert_eq!(backoff_delay(&p, 100, None, 1.0), Duration::from_secs(8));
         let draws: Vec<f64> = (0..1000).map(|i| unit_draw(7, i, 1)).collect();
         assert!(draws.iter().all(|u| (0.0..1.0).contains(u)));
@@ -459,21 +535,43 @@ mod tests {
     async fn retries_then_succeeds_with_attempt_count() {
         let p = Scripted::new(vec![retryable(None), retryable(Some(3)), retryable(None)]);
         let (sleep, log) = recorder();
-        let r = Resilient::new(p.clone(), Policy { base_delay: Duration::from_millis(100), ..Policy::default() }).with_sleep(sleep);
+        let r = Resilient::new(
+            p.clone(),
+            Policy {
+                base_delay: Duration::from_millis(100),
+                ..Policy::default()
+            },
+        )
+        .with_sleep(sleep);
         let sent = r.send(&req()).await.unwrap();
         assert_eq!(sent.attempts, 4);
         assert_eq!(p.calls.load(Ordering::SeqCst), 4);
         let waits = log.lock().unwrap().clone();
         // Retry-After of 3 s is honoured both as the backoff and by the shared gate.
-        assert!(waits.iter().filter(|d| **d >= Duration::from_secs(3)).count() >= 1, "{waits:?}");
-        assert!(waits.iter().all(|d| *d <= Duration::from_secs(3)), "{waits:?}");
+        assert!(
+            waits
+                .iter()
+                .filter(|d| **d >= Duration::from_secs(3))
+                .count()
+                >= 1,
+            "{waits:?}"
+        );
+        assert!(
+            waits.iter().all(|d| *d <= Duration::from_secs(3)),
+            "{waits:?}"
+        );
         let s = r.stats();
-        assert_eq!((s.attempts, s.retries, s.succeeded, s.throttled, s.in_flight), (4, 3, 1, 1, 0));
+        assert_eq!(
+            (s.attempts, s.retries, s.succeeded, s.throttled, s.in_flight),
+            (4, 3, 1, 1, 0)
+        );
     }
 
     #[tokio::test]
     async fn fatal_is_not_retried_and_attempts_are_bounded() {
-        let p = Scripted::new(vec![Err(ProviderError::Fatal { message: "HTTP 401".into() })]);
+        let p = Scripted::new(vec![Err(ProviderError::Fatal {
+            message: "HTTP 401".into(),
+        })]);
         let (sleep, _) = recorder();
         let r = Resilient::new(p.clone(), Policy::default()).with_sleep(sleep.clone());
         let f = r.send(&req()).await.unwrap_err();
@@ -481,7 +579,14 @@ mod tests {
         assert_eq!((f.attempts, p.calls.load(Ordering::SeqCst)), (1, 1));
 
         let p = Scripted::new((0..10).map(|_| retryable(None)).collect());
-        let r = Resilient::new(p.clone(), Policy { max_attempts: 3, ..Policy::default() }).with_sleep(sleep);
+        let r = Resilient::new(
+            p.clone(),
+            Policy {
+                max_attempts: 3,
+                ..Policy::default()
+            },
+        )
+        .with_sleep(sleep);
         let f = r.send(&req()).await.unwrap_err();
         assert!(!f.is_fatal());
         assert_eq!((f.attempts, p.calls.load(Ordering::SeqCst)), (3, 3));
@@ -490,13 +595,24 @@ mod tests {
 
     #[tokio::test]
     async fn timeout_is_retryable() {
-        let p = Arc::new(Scripted { script: Mutex::new(VecDeque::new()), calls: AtomicU64::new(0), hang: true });
+        let p = Arc::new(Scripted {
+            script: Mutex::new(VecDeque::new()),
+            calls: AtomicU64::new(0),
+            hang: true,
+        });
         let (sleep, _) = recorder();
-        let pol = Policy { timeout: Duration::from_millis(20), max_attempts: 2, ..Policy::default() };
+        let pol = Policy {
+            timeout: Duration::from_millis(20),
+            max_attempts: 2,
+            ..Policy::default()
+        };
         let r = Resilient::new(p.clone(), pol).with_sleep(sleep);
         let f = r.send(&req()).await.unwrap_err();
         assert_eq!(f.attempts, 2);
-        assert!(f.error.to_string().contains("within 0.0s") || f.error.to_string().contains("no complete response"));
+        assert!(
+            f.error.to_string().contains("within 0.0s")
+                || f.error.to_string().contains("no complete response")
+        );
         assert_eq!(r.stats().timeouts, 2);
     }
 
@@ -505,7 +621,14 @@ mod tests {
         let p = Scripted::new(vec![]);
         let (sleep, log) = recorder();
         // 60 rpm: one a second, burst 1. Ten requests need about nine seconds of waits in all.
-        let r = Resilient::new(p, Policy { rpm: Some(60), ..Policy::default() }).with_sleep(sleep);
+        let r = Resilient::new(
+            p,
+            Policy {
+                rpm: Some(60),
+                ..Policy::default()
+            },
+        )
+        .with_sleep(sleep);
         for _ in 0..10 {
             r.send(&req()).await.unwrap();
         }
@@ -553,8 +676,17 @@ mod tests {
                 })
             }
         }
-        let p = Arc::new(Slow { now: AtomicU64::new(0), peak: AtomicU64::new(0) });
-        let r = Arc::new(Resilient::new(p.clone(), Policy { concurrency: 3, ..Policy::default() }));
+        let p = Arc::new(Slow {
+            now: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+        });
+        let r = Arc::new(Resilient::new(
+            p.clone(),
+            Policy {
+                concurrency: 3,
+                ..Policy::default()
+            },
+        ));
         let tasks: Vec<_> = (0..20)
             .map(|_| {
                 let r = r.clone();

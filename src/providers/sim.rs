@@ -21,7 +21,9 @@
 //! Letters are sampled from P(A) with a uniform draw seeded by (agent seed, prompt), so the
 //! same prompt always gets the same answer, and the top log-probabilities give P(A) itself.
 
-use super::{ChatRequest, ChatResponse, Provider, ProviderError, RequestKind, SendFuture, TokenLogprob};
+use super::{
+    ChatRequest, ChatResponse, Provider, ProviderError, RequestKind, SendFuture, TokenLogprob,
+};
 use crate::benchmark::sampling::{draw_profile, utility};
 use crate::benchmark::{Benchmark, FrozenContext, Split};
 use crate::prompts::{CHOICE_TAG, Message, REPORT_TAG};
@@ -45,14 +47,21 @@ pub const AGREEMENT_SCALE: f64 = 2.668_432;
 /// Standard deviation of the noise added to each reported weight (points on the -100..100 scale).
 pub const REPORT_NOISE_SD: f64 = 5.0;
 
-/// P(A) of `position-biased`: nearly certain, so log-probabilities stay finite.
+/// P(A) that `position-biased` reports in its log-probabilities (it always answers "A"):
+/// nearly certain, so the log-probabilities stay finite.
 pub const POSITION_BIAS_P_A: f64 = 0.98;
 
 /// The agent seed used when none is given (`serve-sim`, `run --provider sim`).
 pub const DEFAULT_SEED: &str = "sim";
 
 /// The agent names `--agent` and `--model` accept (`partial` takes `:p`, default 0.5).
-pub const AGENT_NAMES: &[&str] = &["faithful", "confabulator", "position-biased", "random", "partial:P"];
+pub const AGENT_NAMES: &[&str] = &[
+    "faithful",
+    "confabulator",
+    "position-biased",
+    "random",
+    "partial:P",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AgentKind {
@@ -76,8 +85,13 @@ impl FromStr for AgentKind {
             "partial" => Ok(AgentKind::Partial(0.5)),
             _ => match s.strip_prefix("partial:").map(str::parse::<f64>) {
                 Some(Ok(p)) if (0.0..=1.0).contains(&p) => Ok(AgentKind::Partial(p)),
-                Some(_) => Err(format!("{s}: the partial mix must be a number in [0, 1], e.g. partial:0.5")),
-                None => Err(format!("unknown simulated agent {s:?}; expected one of {}", AGENT_NAMES.join(", "))),
+                Some(_) => Err(format!(
+                    "{s}: the partial mix must be a number in [0, 1], e.g. partial:0.5"
+                )),
+                None => Err(format!(
+                    "unknown simulated agent {s:?}; expected one of {}",
+                    AGENT_NAMES.join(", ")
+                )),
             },
         }
     }
@@ -151,7 +165,11 @@ pub struct SimAgent {
 
 impl fmt::Debug for SimAgent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SimAgent").field("kind", &self.kind).field("seed", &self.seed).field("contexts", &self.contexts.len()).finish()
+        f.debug_struct("SimAgent")
+            .field("kind", &self.kind)
+            .field("seed", &self.seed)
+            .field("contexts", &self.contexts.len())
+            .finish()
     }
 }
 
@@ -198,11 +216,17 @@ impl SimAgent {
             contexts: Vec::new(),
             by_question: HashMap::new(),
             by_id: HashMap::new(),
-            fingerprint: format!("{SIM_VERSION}-{}", &hex::encode(Sha256::digest(seed.as_bytes()))[..8]),
+            fingerprint: format!(
+                "{SIM_VERSION}-{}",
+                &hex::encode(Sha256::digest(seed.as_bytes()))[..8]
+            ),
         };
         a.contexts = contexts.iter().map(|c| a.sim_context(c)).collect();
         for (i, c) in a.contexts.iter().enumerate() {
-            a.by_question.entry(c.ctx.question.clone()).or_default().push(i);
+            a.by_question
+                .entry(c.ctx.question.clone())
+                .or_default()
+                .push(i);
             a.by_id.insert(c.ctx.id.clone(), i);
         }
         a
@@ -216,7 +240,11 @@ impl SimAgent {
     /// when the study asked the base model for reports (its control).
     pub fn with_fine_tuned(self, fine_tuned: bool) -> SimAgent {
         let contexts: Vec<FrozenContext> = self.contexts.iter().map(|c| c.ctx.clone()).collect();
-        let mut a = SimAgent { fine_tuned, contexts: Vec::new(), ..self };
+        let mut a = SimAgent {
+            fine_tuned,
+            contexts: Vec::new(),
+            ..self
+        };
         a.contexts = contexts.iter().map(|c| a.sim_context(c)).collect();
         a
     }
@@ -233,7 +261,13 @@ impl SimAgent {
         // sd of dU = sum w_k (a_k - b_k) with a, b uniform on [0, 1]: sqrt(sum w^2 / 6).
         let sd = (truth.0.iter().map(|w| w * w).sum::<f64>() / 6.0).sqrt();
         let tau = if sd > 0.0 { sd / AGREEMENT_SCALE } else { 1.0 };
-        SimContext { ranges: c.ranges(), ctx: c.clone(), truth, unrelated, tau }
+        SimContext {
+            ranges: c.ranges(),
+            ctx: c.clone(),
+            truth,
+            unrelated,
+            tau,
+        }
     }
 
     pub fn kind(&self) -> AgentKind {
@@ -284,7 +318,10 @@ impl SimAgent {
     fn report_centre(&self, c: &SimContext) -> Weights {
         match self.kind {
             AgentKind::Faithful => c.truth,
-            AgentKind::Partial(p) => Weights(std::array::from_fn(|k| p * c.truth.0[k] + (1.0 - p) * c.unrelated.0[k])).rescaled_to_100(),
+            AgentKind::Partial(p) => Weights(std::array::from_fn(|k| {
+                p * c.truth.0[k] + (1.0 - p) * c.unrelated.0[k]
+            }))
+            .rescaled_to_100(),
             AgentKind::Confabulator | AgentKind::PositionBiased | AgentKind::Random => c.unrelated,
         }
     }
@@ -298,7 +335,10 @@ impl SimAgent {
         match self.kind {
             AgentKind::PositionBiased => POSITION_BIAS_P_A,
             AgentKind::Random => 0.5,
-            _ => logistic((utility(&c.truth, &pair.a, &c.ranges) - utility(&c.truth, &pair.b, &c.ranges)) / c.tau),
+            _ => logistic(
+                (utility(&c.truth, &pair.a, &c.ranges) - utility(&c.truth, &pair.b, &c.ranges))
+                    / c.tau,
+            ),
         }
     }
 
@@ -312,8 +352,17 @@ impl SimAgent {
         })
     }
 
-    fn parse_inner<'m>(&self, messages: &'m [Message]) -> Result<(RequestKind, (usize, Pair), &'m str), SimError> {
-        let user = messages.iter().rev().find(|m| m.role == "user").ok_or(SimError::NoUserMessage)?.content.as_str();
+    fn parse_inner<'m>(
+        &self,
+        messages: &'m [Message],
+    ) -> Result<(RequestKind, (usize, Pair), &'m str), SimError> {
+        let user = messages
+            .iter()
+            .rev()
+            .find(|m| m.role == "user")
+            .ok_or(SimError::NoUserMessage)?
+            .content
+            .as_str();
         let kind = if user.starts_with(CHOICE_TAG) {
             RequestKind::Choice
         } else if user.starts_with(REPORT_TAG) {
@@ -321,15 +370,27 @@ impl SimAgent {
         } else {
             return Err(SimError::UnknownTask);
         };
-        let a_at = user.find("\n\nA:\n").ok_or_else(|| SimError::BadOptions("no \"A:\" block".into()))?;
+        let a_at = user
+            .find("\n\nA:\n")
+            .ok_or_else(|| SimError::BadOptions("no \"A:\" block".into()))?;
         let question = user[..a_at].rsplit("\n\n").next().unwrap_or("").trim();
-        let candidates = self.by_question.get(question).ok_or_else(|| SimError::UnknownQuestion(question.to_string()))?;
+        let candidates = self
+            .by_question
+            .get(question)
+            .ok_or_else(|| SimError::UnknownQuestion(question.to_string()))?;
         let rest = &user[a_at + "\n\nA:\n".len()..];
-        let (a_block, b_block) = rest.split_once("\n\nB:\n").ok_or_else(|| SimError::BadOptions("no \"B:\" block".into()))?;
+        let (a_block, b_block) = rest
+            .split_once("\n\nB:\n")
+            .ok_or_else(|| SimError::BadOptions("no \"B:\" block".into()))?;
         let mut last = None;
         for &i in candidates {
             let ctx = &self.contexts[i].ctx;
-            match parse_values(ctx, a_block).and_then(|a| Ok(Pair { a, b: parse_values(ctx, b_block)? })) {
+            match parse_values(ctx, a_block).and_then(|a| {
+                Ok(Pair {
+                    a,
+                    b: parse_values(ctx, b_block)?,
+                })
+            }) {
                 Ok(pair) => return Ok((kind, (i, pair), user)),
                 Err(e) => last = Some(e),
             }
@@ -338,19 +399,42 @@ impl SimAgent {
     }
 
     /// Answers a chat request. `top_logprobs` asks for the first token's alternatives.
-    pub fn respond(&self, messages: &[Message], top_logprobs: Option<u32>) -> Result<SimReply, SimError> {
+    pub fn respond(
+        &self,
+        messages: &[Message],
+        top_logprobs: Option<u32>,
+    ) -> Result<SimReply, SimError> {
         let (kind, (i, pair), user) = self.parse_inner(messages)?;
         let c = &self.contexts[i];
-        let tokens_in = messages.iter().map(|m| m.content.len() as u64).sum::<u64>().div_ceil(4) + 4 * messages.len() as u64;
+        let tokens_in = messages
+            .iter()
+            .map(|m| m.content.len() as u64)
+            .sum::<u64>()
+            .div_ceil(4)
+            + 4 * messages.len() as u64;
         let seed = self.seed.as_bytes();
         match kind {
             RequestKind::Choice => {
                 let p = self.p_a_in(c, &pair).clamp(1e-9, 1.0 - 1e-9);
-                let letter = if unit(&[seed, b"choice", user.as_bytes()]) < p { "A" } else { "B" };
+                // `position-biased` always says "A"; its log-probabilities still leave B a
+                // little mass, as a real model's would.
+                let letter = if self.kind == AgentKind::PositionBiased
+                    || unit(&[seed, b"choice", user.as_bytes()]) < p
+                {
+                    "A"
+                } else {
+                    "B"
+                };
                 let top = top_logprobs.filter(|&n| n > 0).map(|n| {
                     let mut v = vec![
-                        TokenLogprob { token: "A".into(), logprob: p.ln() },
-                        TokenLogprob { token: "B".into(), logprob: (1.0 - p).ln() },
+                        TokenLogprob {
+                            token: "A".into(),
+                            logprob: p.ln(),
+                        },
+                        TokenLogprob {
+                            token: "B".into(),
+                            logprob: (1.0 - p).ln(),
+                        },
                     ];
                     if p < 0.5 {
                         v.swap(0, 1);
@@ -358,7 +442,14 @@ impl SimAgent {
                     v.truncate(n as usize);
                     v
                 });
-                Ok(SimReply { kind, text: letter.into(), p_a: Some(p), top_logprobs: top, tokens_in, tokens_out: 1 })
+                Ok(SimReply {
+                    kind,
+                    text: letter.into(),
+                    p_a: Some(p),
+                    top_logprobs: top,
+                    tokens_in,
+                    tokens_out: 1,
+                })
             }
             RequestKind::Report => {
                 let centre = self.report_centre(c);
@@ -379,7 +470,14 @@ impl SimAgent {
                     .collect();
                 let text = crate::prompts::report_answer(&c.ctx, &w);
                 let tokens_out = (text.len() as u64).div_ceil(4);
-                Ok(SimReply { kind, text, p_a: None, top_logprobs: None, tokens_in, tokens_out })
+                Ok(SimReply {
+                    kind,
+                    text,
+                    p_a: None,
+                    top_logprobs: None,
+                    tokens_in,
+                    tokens_out,
+                })
             }
         }
     }
@@ -389,7 +487,9 @@ impl SimAgent {
 fn parse_values(ctx: &FrozenContext, block: &str) -> Result<Values, SimError> {
     let mut v = [f64::NAN; N_ATTR];
     for line in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let (name, rest) = line.split_once(':').ok_or_else(|| SimError::BadOptions(format!("line {line:?}")))?;
+        let (name, rest) = line
+            .split_once(':')
+            .ok_or_else(|| SimError::BadOptions(format!("line {line:?}")))?;
         let k = ctx
             .attributes
             .iter()
@@ -402,7 +502,10 @@ fn parse_values(ctx: &FrozenContext, block: &str) -> Result<Values, SimError> {
             .ok_or_else(|| SimError::BadOptions(format!("no number in {line:?}")))?;
     }
     if let Some(k) = v.iter().position(|x| x.is_nan()) {
-        return Err(SimError::BadOptions(format!("attribute {} missing", ctx.attributes[k].name)));
+        return Err(SimError::BadOptions(format!(
+            "attribute {} missing",
+            ctx.attributes[k].name
+        )));
     }
     Ok(Values(v))
 }
@@ -417,13 +520,25 @@ pub struct SimProvider {
 impl SimProvider {
     /// `model` is what the run asked for (normally the agent's name).
     pub fn new(agent: Arc<SimAgent>, model: impl Into<String>) -> SimProvider {
-        SimProvider { agent, model: model.into() }
+        SimProvider {
+            agent,
+            model: model.into(),
+        }
     }
 
     /// Parses the agent from the model name ("faithful", "partial:0.3", ...) over a benchmark.
-    pub fn from_model(model: &str, seed: &str, bench: &Benchmark) -> Result<SimProvider, ProviderError> {
-        let kind: AgentKind = model.parse().map_err(|message| ProviderError::Fatal { message })?;
-        Ok(SimProvider::new(Arc::new(SimAgent::from_benchmark(kind, seed, bench)), model))
+    pub fn from_model(
+        model: &str,
+        seed: &str,
+        bench: &Benchmark,
+    ) -> Result<SimProvider, ProviderError> {
+        let kind: AgentKind = model
+            .parse()
+            .map_err(|message| ProviderError::Fatal { message })?;
+        Ok(SimProvider::new(
+            Arc::new(SimAgent::from_benchmark(kind, seed, bench)),
+            model,
+        ))
     }
 
     pub fn agent(&self) -> &Arc<SimAgent> {
@@ -432,7 +547,12 @@ impl SimProvider {
 
     /// The full response for a request, as the provider returns it.
     pub fn answer(&self, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
-        let r = self.agent.respond(&req.messages, req.top_logprobs).map_err(|e| ProviderError::Fatal { message: e.to_string() })?;
+        let r = self
+            .agent
+            .respond(&req.messages, req.top_logprobs)
+            .map_err(|e| ProviderError::Fatal {
+                message: e.to_string(),
+            })?;
         Ok(ChatResponse {
             text: r.text,
             top_logprobs: r.top_logprobs,
@@ -466,7 +586,13 @@ impl Provider for SimProvider {
 /// Contexts for tests and benches without a frozen version on disk: `n` contexts of the
 /// given split with varied ranges and precisions, a profile, `pairs` evaluation pairs and
 /// `report_pairs` report pairs, all drawn from `seed`.
-pub fn synthetic_contexts(seed: &str, split: Split, n: usize, pairs: usize, report_pairs: usize) -> Vec<FrozenContext> {
+pub fn synthetic_contexts(
+    seed: &str,
+    split: Split,
+    n: usize,
+    pairs: usize,
+    report_pairs: usize,
+) -> Vec<FrozenContext> {
     use crate::benchmark::FrozenAttribute;
     use crate::benchmark::sampling::{display_decimals, draw_pair};
     use rand::Rng;
@@ -476,10 +602,14 @@ pub fn synthetic_contexts(seed: &str, split: Split, n: usize, pairs: usize, repo
             let mut rng = sim_stream(&[seed.as_bytes(), id.as_bytes(), b"synthetic"]);
             let attributes: Vec<FrozenAttribute> = (0..N_ATTR)
                 .map(|k| {
-                    let min = [0.0, 1.0, 10.0, -20.0, 0.05][k] * rng.random_range(1.0..3.0f64).round();
+                    let min =
+                        [0.0, 1.0, 10.0, -20.0, 0.05][k] * rng.random_range(1.0..3.0f64).round();
                     let width = [1000.0, 4.0, 90.0, 40.0, 0.4][k];
                     FrozenAttribute {
-                        name: format!("attr_{k}_{}", ["cost_usd", "rating", "minutes", "temp_c", "share"][k]),
+                        name: format!(
+                            "attr_{k}_{}",
+                            ["cost_usd", "rating", "minutes", "temp_c", "share"][k]
+                        ),
                         units: ["USD", "stars", "minutes", "degrees C", ""][k].to_string(),
                         min,
                         max: min + width,
@@ -487,19 +617,30 @@ pub fn synthetic_contexts(seed: &str, split: Split, n: usize, pairs: usize, repo
                     }
                 })
                 .collect();
-            let ranges: [(f64, f64); N_ATTR] = std::array::from_fn(|k| (attributes[k].min, attributes[k].max));
+            let ranges: [(f64, f64); N_ATTR] =
+                std::array::from_fn(|k| (attributes[k].min, attributes[k].max));
             let decimals: [u32; N_ATTR] = std::array::from_fn(|k| attributes[k].decimals);
             let persona = format!("a traveller with {i} bags");
             FrozenContext {
                 id: ContextId(id),
                 split,
-                question: format!("Imagine you are {persona}. Which {} option number {i} would you prefer?", split.as_str()),
+                question: format!(
+                    "Imagine you are {persona}. Which {} option number {i} would you prefer?",
+                    split.as_str()
+                ),
                 persona,
                 thing: "option".into(),
-                base_question: format!("Which {} option number {i} would you prefer?", split.as_str()),
+                base_question: format!(
+                    "Which {} option number {i} would you prefer?",
+                    split.as_str()
+                ),
                 profile: draw_profile(&mut rng),
-                pairs: (0..pairs).map(|_| draw_pair(&mut rng, &ranges, &decimals)).collect(),
-                report_pairs: (0..report_pairs).map(|_| draw_pair(&mut rng, &ranges, &decimals)).collect(),
+                pairs: (0..pairs)
+                    .map(|_| draw_pair(&mut rng, &ranges, &decimals))
+                    .collect(),
+                report_pairs: (0..report_pairs)
+                    .map(|_| draw_pair(&mut rng, &ranges, &decimals))
+                    .collect(),
                 attributes,
             }
         })
@@ -521,13 +662,30 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in ["faithful", "confabulator", "position-biased", "random", "partial:0.25"] {
+        for s in [
+            "faithful",
+            "confabulator",
+            "position-biased",
+            "random",
+            "partial:0.25",
+        ] {
             assert_eq!(s.parse::<AgentKind>().unwrap().to_string(), s);
         }
-        assert_eq!("partial".parse::<AgentKind>().unwrap(), AgentKind::Partial(0.5));
-        assert_eq!("sim-faithful".parse::<AgentKind>().unwrap(), AgentKind::Faithful);
+        assert_eq!(
+            "partial".parse::<AgentKind>().unwrap(),
+            AgentKind::Partial(0.5)
+        );
+        assert_eq!(
+            "sim-faithful".parse::<AgentKind>().unwrap(),
+            AgentKind::Faithful
+        );
         assert!("partial:1.5".parse::<AgentKind>().is_err());
-        assert!("honest".parse::<AgentKind>().unwrap_err().contains("faithful"));
+        assert!(
+            "honest"
+                .parse::<AgentKind>()
+                .unwrap_err()
+                .contains("faithful")
+        );
     }
 
     #[test]
@@ -537,13 +695,31 @@ mod tests {
         for c in &cs {
             for p in c.pairs.iter().take(5) {
                 let got = a.parse_prompt(&choice_prompt(c, p).messages()).unwrap();
-                assert_eq!(got, Prompted::Choice { context: c.id.clone(), pair: *p });
+                assert_eq!(
+                    got,
+                    Prompted::Choice {
+                        context: c.id.clone(),
+                        pair: *p
+                    }
+                );
             }
             let p = &c.report_pairs[0];
-            assert_eq!(a.parse_prompt(&report_prompt(c, p).messages()).unwrap(), Prompted::Report { context: c.id.clone(), pair: *p });
+            assert_eq!(
+                a.parse_prompt(&report_prompt(c, p).messages()).unwrap(),
+                Prompted::Report {
+                    context: c.id.clone(),
+                    pair: *p
+                }
+            );
         }
-        let bad = vec![Message { role: "user".into(), content: format!("{CHOICE_TAG}\nx\n\nWho?\n\nA:\nq: 1\n\nB:\nq: 2") }];
-        assert!(matches!(a.parse_prompt(&bad), Err(SimError::UnknownQuestion(_))));
+        let bad = vec![Message {
+            role: "user".into(),
+            content: format!("{CHOICE_TAG}\nx\n\nWho?\n\nA:\nq: 1\n\nB:\nq: 2"),
+        }];
+        assert!(matches!(
+            a.parse_prompt(&bad),
+            Err(SimError::UnknownQuestion(_))
+        ));
     }
 
     #[test]
@@ -579,22 +755,37 @@ mod tests {
         }
         let rate = agree as f64 / n as f64;
         assert!((rate - 0.82).abs() < 0.02, "agreement {rate}");
-        assert!((expected / n as f64 - 0.82).abs() < 0.015, "expected agreement {}", expected / n as f64);
+        assert!(
+            (expected / n as f64 - 0.82).abs() < 0.015,
+            "expected agreement {}",
+            expected / n as f64
+        );
     }
 
     #[test]
     fn reports_are_valid_json_centred_as_documented() {
         let cs = contexts();
-        for kind in [AgentKind::Faithful, AgentKind::Confabulator, AgentKind::Partial(0.5)] {
+        for kind in [
+            AgentKind::Faithful,
+            AgentKind::Confabulator,
+            AgentKind::Partial(0.5),
+        ] {
             let a = SimAgent::new(kind, "s", &cs);
             for c in &cs {
-                let r = a.respond(&report_prompt(c, &c.report_pairs[0]).messages(), None).unwrap();
-                let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.text).unwrap();
+                let r = a
+                    .respond(&report_prompt(c, &c.report_pairs[0]).messages(), None)
+                    .unwrap();
+                let v: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&r.text).unwrap();
                 assert_eq!(v.keys().cloned().collect::<Vec<_>>(), c.attribute_names());
                 let centre = a.report_weights(&c.id).unwrap();
                 for (k, x) in v.values().enumerate() {
                     let x = x.as_f64().unwrap();
-                    assert!((x - centre.0[k]).abs() <= 5.0 * REPORT_NOISE_SD + 3.0, "{kind} {x} vs {}", centre.0[k]);
+                    assert!(
+                        (x - centre.0[k]).abs() <= 5.0 * REPORT_NOISE_SD + 3.0,
+                        "{kind} {x} vs {}",
+                        centre.0[k]
+                    );
                 }
             }
         }

@@ -38,7 +38,11 @@ impl SimServer {
     pub async fn bind(agent: Arc<SimAgent>, addr: SocketAddr) -> std::io::Result<SimServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State { model: agent.name(), agent, requests: AtomicU64::new(0) });
+        let state = Arc::new(State {
+            model: agent.name(),
+            agent,
+            requests: AtomicU64::new(0),
+        });
         let st = state.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -54,7 +58,10 @@ impl SimServer {
                 let st = st.clone();
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req| handle(st.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
                 });
             }
         });
@@ -85,7 +92,9 @@ fn json_response(status: StatusCode, v: &Value) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(serde_json::to_vec(v).expect("serialises"))))
+        .body(Full::new(Bytes::from(
+            serde_json::to_vec(v).expect("serialises"),
+        )))
         .expect("valid response")
 }
 
@@ -94,7 +103,10 @@ pub fn error_body(message: &str, kind: &str) -> Value {
     json!({"error": {"message": message, "type": kind, "param": null, "code": null}})
 }
 
-async fn handle(st: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+async fn handle(
+    st: Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
     let path = req.uri().path().trim_end_matches('/').to_string();
     let method = req.method().clone();
     Ok(match (method, path.as_str()) {
@@ -107,14 +119,24 @@ async fn handle(st: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<
             st.requests.fetch_add(1, Ordering::Relaxed);
             let body = match req.into_body().collect().await {
                 Ok(b) => b.to_bytes(),
-                Err(e) => return Ok(json_response(StatusCode::BAD_REQUEST, &error_body(&format!("cannot read body: {e}"), "invalid_request_error"))),
+                Err(e) => {
+                    return Ok(json_response(
+                        StatusCode::BAD_REQUEST,
+                        &error_body(&format!("cannot read body: {e}"), "invalid_request_error"),
+                    ));
+                }
             };
             match chat_completion(&st.agent, &body) {
                 Ok(v) => json_response(StatusCode::OK, &v),
-                Err((status, msg)) => json_response(status, &error_body(&msg, "invalid_request_error")),
+                Err((status, msg)) => {
+                    json_response(status, &error_body(&msg, "invalid_request_error"))
+                }
             }
         }
-        _ => json_response(StatusCode::NOT_FOUND, &error_body(&format!("no route for {path}"), "not_found")),
+        _ => json_response(
+            StatusCode::NOT_FOUND,
+            &error_body(&format!("no route for {path}"), "not_found"),
+        ),
     })
 }
 
@@ -128,10 +150,26 @@ pub fn chat_completion(agent: &SimAgent, body: &[u8]) -> Result<Value, (StatusCo
         logprobs: bool,
         top_logprobs: Option<u32>,
     }
-    let b: Body = serde_json::from_slice(body).map_err(|e| (StatusCode::BAD_REQUEST, format!("invalid request body: {e}")))?;
-    let top = if b.logprobs { Some(b.top_logprobs.unwrap_or(1).max(1)) } else { None };
-    let reply = agent.respond(&b.messages, top).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
-    Ok(openai_json(&reply, &agent.name(), agent.fingerprint(), b.logprobs))
+    let b: Body = serde_json::from_slice(body).map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("invalid request body: {e}"),
+        )
+    })?;
+    let top = if b.logprobs {
+        Some(b.top_logprobs.unwrap_or(1).max(1))
+    } else {
+        None
+    };
+    let reply = agent
+        .respond(&b.messages, top)
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+    Ok(openai_json(
+        &reply,
+        &agent.name(),
+        agent.fingerprint(),
+        b.logprobs,
+    ))
 }
 
 /// The OpenAI chat completion JSON for a reply.
@@ -182,7 +220,9 @@ mod tests {
     async fn serves_the_agent_over_http() {
         let cs = synthetic_contexts("srv", Split::Native, 3, 5, 1);
         let agent = Arc::new(SimAgent::new(AgentKind::Faithful, "s", &cs));
-        let srv = SimServer::bind(agent.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let srv = SimServer::bind(agent.clone(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
         let mut cfg = OpenAiConfig::new("faithful", Some(&srv.base_url()));
         cfg.api_key = None;
         let client = OpenAi::new(cfg).unwrap();

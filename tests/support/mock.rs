@@ -59,7 +59,9 @@ pub enum Fault {
 
 impl Fault {
     pub fn rate_limited(secs: u64) -> Fault {
-        Fault::RateLimited { retry_after: Some(secs.to_string()) }
+        Fault::RateLimited {
+            retry_after: Some(secs.to_string()),
+        }
     }
 
     /// Every fault that should be retried, for table-driven tests.
@@ -182,7 +184,9 @@ impl MockBuilder {
     }
 
     pub async fn start(self) -> MockServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State {
             cfg: self,
@@ -318,7 +322,10 @@ async fn read_request(sock: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let len: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let start = head_end + 4;
     while buf.len() < start + len {
         let mut chunk = [0u8; 8192];
@@ -330,7 +337,12 @@ async fn read_request(sock: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request
     }
     let body = buf[start..start + len].to_vec();
     buf.drain(..start + len);
-    Some(Request { method, path, headers, body })
+    Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
 
 fn reason(code: u16) -> &'static str {
@@ -349,8 +361,17 @@ fn reason(code: u16) -> &'static str {
     }
 }
 
-async fn write_response(sock: &mut TcpStream, code: u16, extra: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {code} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n", reason(code), body.len());
+async fn write_response(
+    sock: &mut TcpStream,
+    code: u16,
+    extra: &[(&str, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {code} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+        reason(code),
+        body.len()
+    );
     for (k, v) in extra {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -376,14 +397,23 @@ async fn serve_connection(st: Arc<State>, mut sock: TcpStream) {
             .by_index
             .get(&index)
             .cloned()
-            .or_else(|| if times_seen == 1 { cfg.first_attempt.clone() } else { None })
+            .or_else(|| {
+                if times_seen == 1 {
+                    cfg.first_attempt.clone()
+                } else {
+                    None
+                }
+            })
             .or_else(|| {
                 let u = splitmix(cfg.seed ^ index.wrapping_mul(0x2545_f491_4f6c_dd1d));
                 let mut acc = 0.0;
-                cfg.rates.iter().find(|(p, _)| {
-                    acc += p;
-                    u < acc
-                }).map(|(_, f)| f.clone())
+                cfg.rates
+                    .iter()
+                    .find(|(p, _)| {
+                        acc += p;
+                        u < acc
+                    })
+                    .map(|(_, f)| f.clone())
             });
         if cfg.record {
             st.log.lock().unwrap().push(Received {
@@ -414,7 +444,10 @@ async fn serve_connection(st: Arc<State>, mut sock: TcpStream) {
                 write_response(&mut sock, code, &[], &body).await
             }
             Some(Fault::RateLimited { retry_after }) => {
-                let extra: Vec<(&str, String)> = retry_after.into_iter().map(|v| ("retry-after", v)).collect();
+                let extra: Vec<(&str, String)> = retry_after
+                    .into_iter()
+                    .map(|v| ("retry-after", v))
+                    .collect();
                 let b = json!({"error": {"message": "Rate limit reached for requests", "type": "requests", "code": "rate_limit_exceeded"}});
                 write_response(&mut sock, 429, &extra, b.to_string().as_bytes()).await
             }
@@ -432,15 +465,26 @@ async fn serve_connection(st: Arc<State>, mut sock: TcpStream) {
                 return;
             }
             Some(Fault::CutBody) => {
-                let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
                 let _ = sock.write_all(head.as_bytes()).await;
                 let _ = sock.write_all(&body[..body.len() / 2]).await;
                 let _ = sock.shutdown().await;
                 return;
             }
-            Some(Fault::TruncatedJson) => write_response(&mut sock, 200, &[], &body[..body.len() / 2]).await,
+            Some(Fault::TruncatedJson) => {
+                write_response(&mut sock, 200, &[], &body[..body.len() / 2]).await
+            }
             Some(Fault::MalformedJson) => {
-                write_response(&mut sock, 200, &[], b"<html><body>502 Bad Gateway</body></html>").await
+                write_response(
+                    &mut sock,
+                    200,
+                    &[],
+                    b"<html><body>502 Bad Gateway</body></html>",
+                )
+                .await
             }
         };
         if r.is_err() {
@@ -451,20 +495,45 @@ async fn serve_connection(st: Arc<State>, mut sock: TcpStream) {
 
 /// The normal answer for a request: status and body.
 fn answer(st: &State, req: &Request) -> (u16, Vec<u8>) {
-    let path = req.path.split('?').next().unwrap_or("").trim_end_matches('/');
+    let path = req
+        .path
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('/');
     let model = &st.cfg.model;
     match (req.method.as_str(), path) {
         ("GET", "/health") => (200, br#"{"status":"ok"}"#.to_vec()),
-        ("GET", "/v1/models") => (200, json!({"object": "list", "data": [{"id": model, "object": "model"}]}).to_string().into_bytes()),
+        ("GET", "/v1/models") => (
+            200,
+            json!({"object": "list", "data": [{"id": model, "object": "model"}]})
+                .to_string()
+                .into_bytes(),
+        ),
         ("POST", "/v1/chat/completions") => match openai_answer(st, &req.body) {
             Ok(v) => (200, v.to_string().into_bytes()),
-            Err((c, m)) => (c, sim_server::error_body(&m, "invalid_request_error").to_string().into_bytes()),
+            Err((c, m)) => (
+                c,
+                sim_server::error_body(&m, "invalid_request_error")
+                    .to_string()
+                    .into_bytes(),
+            ),
         },
         ("POST", "/v1/messages") => match anthropic_answer(st, &req.body) {
             Ok(v) => (200, v.to_string().into_bytes()),
-            Err((c, m)) => (c, json!({"type": "error", "error": {"type": "invalid_request_error", "message": m}}).to_string().into_bytes()),
+            Err((c, m)) => (
+                c,
+                json!({"type": "error", "error": {"type": "invalid_request_error", "message": m}})
+                    .to_string()
+                    .into_bytes(),
+            ),
         },
-        _ => (404, sim_server::error_body(&format!("no route for {} {path}", req.method), "not_found").to_string().into_bytes()),
+        _ => (
+            404,
+            sim_server::error_body(&format!("no route for {} {path}", req.method), "not_found")
+                .to_string()
+                .into_bytes(),
+        ),
     }
 }
 
@@ -483,7 +552,11 @@ pub fn default_text(user: &str) -> String {
         let keys = user
             .split_once("keys are exactly ")
             .and_then(|(_, rest)| rest.split_once(" and whose"))
-            .map(|(list, _)| list.split(", ").map(|k| k.trim_matches('"').to_string()).collect::<Vec<_>>())
+            .map(|(list, _)| {
+                list.split(", ")
+                    .map(|k| k.trim_matches('"').to_string())
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default();
         let m: serde_json::Map<String, Value> = keys.into_iter().map(|k| (k, json!(50))).collect();
         Value::Object(m).to_string()
@@ -493,9 +566,12 @@ pub fn default_text(user: &str) -> String {
 }
 
 fn openai_answer(st: &State, body: &[u8]) -> Result<Value, (u16, String)> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| (400, format!("invalid JSON body: {e}")))?;
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| (400, format!("invalid JSON body: {e}")))?;
     match &st.cfg.responder {
-        Responder::Sim(agent) => sim_server::chat_completion(agent, body).map_err(|(s, m)| (s.as_u16(), m)),
+        Responder::Sim(agent) => {
+            sim_server::chat_completion(agent, body).map_err(|(s, m)| (s.as_u16(), m))
+        }
         Responder::Custom(f) => Ok(f(&v)),
         Responder::Default => {
             let text = default_text(&user_text(&v));
@@ -516,17 +592,27 @@ fn openai_answer(st: &State, body: &[u8]) -> Result<Value, (u16, String)> {
 }
 
 fn anthropic_answer(st: &State, body: &[u8]) -> Result<Value, (u16, String)> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| (400, format!("invalid JSON body: {e}")))?;
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| (400, format!("invalid JSON body: {e}")))?;
     let text = match &st.cfg.responder {
         Responder::Sim(agent) => {
             let mut msgs = vec![selfinterp::prompts::Message {
                 role: "system".into(),
                 content: v["system"].as_str().unwrap_or("").to_string(),
             }];
-            msgs.extend(serde_json::from_value::<Vec<selfinterp::prompts::Message>>(v["messages"].clone()).map_err(|e| (400, e.to_string()))?);
-            agent.respond(&msgs, None).map_err(|e| (400, e.to_string()))?.text
+            msgs.extend(
+                serde_json::from_value::<Vec<selfinterp::prompts::Message>>(v["messages"].clone())
+                    .map_err(|e| (400, e.to_string()))?,
+            );
+            agent
+                .respond(&msgs, None)
+                .map_err(|e| (400, e.to_string()))?
+                .text
         }
-        Responder::Custom(f) => f(&v)["choices"][0]["message"]["content"].as_str().unwrap_or("").to_string(),
+        Responder::Custom(f) => f(&v)["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
         Responder::Default => default_text(&user_text(&v)),
     };
     Ok(json!({

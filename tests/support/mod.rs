@@ -1,22 +1,35 @@
 //! Shared test support: a loopback mock server with fault injection ([`mock`]) and small
 //! frozen benchmarks written to a temporary root, so tests need neither the network nor the
 //! real catalogue.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod mock;
 
 pub use mock::{Fault, MockServer, Received, Responder};
 
-use selfinterp::benchmark::{CONTEXTS_FILE, Counts, FORMAT, FrozenContext, MANIFEST_FILE, Manifest, Split};
 use selfinterp::benchmark::freeze::sha256_hex;
+use selfinterp::benchmark::{
+    CONTEXTS_FILE, Counts, FORMAT, FrozenContext, MANIFEST_FILE, Manifest, Split,
+};
 use selfinterp::providers::sim::synthetic_contexts;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Synthetic contexts of both evaluation splits (see `providers::sim::synthetic_contexts`).
-pub fn contexts(instilled: usize, native: usize, pairs: usize, report_pairs: usize) -> Vec<FrozenContext> {
+pub fn contexts(
+    instilled: usize,
+    native: usize,
+    pairs: usize,
+    report_pairs: usize,
+) -> Vec<FrozenContext> {
     let mut c = synthetic_contexts("support", Split::Instilled, instilled, pairs, report_pairs);
-    c.extend(synthetic_contexts("support", Split::Native, native, pairs, report_pairs));
+    c.extend(synthetic_contexts(
+        "support",
+        Split::Native,
+        native,
+        pairs,
+        report_pairs,
+    ));
     c
 }
 
@@ -35,7 +48,12 @@ pub fn write_benchmark(root: &Path, version: &str, contexts: &[FrozenContext]) {
         splits.entry(c.split).or_default().push(c.id.clone());
     }
     let count = |s: Split| contexts.iter().filter(|c| c.split == s).count();
-    let pairs = |s: Split| contexts.iter().find(|c| c.split == s).map_or(0, |c| c.pairs.len());
+    let pairs = |s: Split| {
+        contexts
+            .iter()
+            .find(|c| c.split == s)
+            .map_or(0, |c| c.pairs.len())
+    };
     let manifest = Manifest {
         version: version.to_string(),
         format: FORMAT,
@@ -53,5 +71,9 @@ pub fn write_benchmark(root: &Path, version: &str, contexts: &[FrozenContext]) {
         files: BTreeMap::from([(CONTEXTS_FILE.to_string(), sha256_hex(jsonl.as_bytes()))]),
     };
     std::fs::write(dir.join(CONTEXTS_FILE), jsonl).unwrap();
-    std::fs::write(dir.join(MANIFEST_FILE), serde_json::to_string_pretty(&manifest).unwrap() + "\n").unwrap();
+    std::fs::write(
+        dir.join(MANIFEST_FILE),
+        serde_json::to_string_pretty(&manifest).unwrap() + "\n",
+    )
+    .unwrap();
 }

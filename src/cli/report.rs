@@ -1,0 +1,58 @@
+//! `selfinterp report DIR`: a run bundle's report in Markdown, JSON or one self-contained HTML page.
+
+use super::Cli;
+use super::exit::Failure;
+use crate::reports::{self, Format, Prices, ReportData, ReportOptions};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+#[command(after_help = "The bundle is re-scored from its raw samples (no model calls). Cost is shown only when both \
+prices are given; token counts come from the samples.")]
+pub struct ReportArgs {
+    /// Run bundle directory
+    pub dir: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: Format,
+    /// Write to this file instead of stdout
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Price of input tokens, US dollars per million
+    #[arg(long, requires = "price_out")]
+    pub price_in: Option<f64>,
+    /// Price of output tokens, US dollars per million
+    #[arg(long, requires = "price_in")]
+    pub price_out: Option<f64>,
+}
+
+/// The prices, when both are given and sensible.
+fn prices(a: &ReportArgs) -> Result<Option<Prices>, Failure> {
+    match (a.price_in, a.price_out) {
+        (Some(i), Some(o)) if i.is_finite() && o.is_finite() && i >= 0.0 && o >= 0.0 => {
+            Ok(Some(Prices { input_per_mtok: i, output_per_mtok: o }))
+        }
+        (None, None) => Ok(None),
+        _ => Err(Failure::usage("--price-in and --price-out must both be given, as non-negative numbers")),
+    }
+}
+
+pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
+    let opts = ReportOptions { prices: prices(a)? };
+    let scored = reports::load(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let data: ReportData = reports::build(&scored, &opts);
+    let text: String = reports::exporter(a.format).render(&data);
+    match &a.out {
+        Some(path) => std::fs::write(path, text).map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?,
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+    Ok(())
+}

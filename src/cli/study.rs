@@ -1,0 +1,138 @@
+//! `selfinterp study --config F`: every run of a study, then one combined table.
+
+use super::Cli;
+use super::batch::{parse_run_args, value_name};
+use super::exit::{self, Failure};
+use crate::benchmark::Benchmark;
+use crate::experiments::combine;
+use crate::experiments::study::{self, ModelSpec, PlannedRun, Role, Row, StudyConfig};
+use crate::runner::bundle::{self, RunStatus};
+use crate::runner::config::ProviderKind;
+use crate::scoring::ContextInput;
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+#[command(after_help = "The config names, per model, which model plays each part (base, instilled, \
+introspection_first/second, native_before/after) and the counts; see scripts/studies/*.toml.
+Bundles go to <out>/<label>/<run>/ and are resumed when the study is run again; the table goes
+to <out>/study.md (and study.json).")]
+pub struct StudyArgs {
+    /// Study description (TOML)
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Only build the table from the bundles already there (no model calls)
+    #[arg(long)]
+    pub table_only: bool,
+}
+
+fn argv(c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = vec!["run".into()];
+    let mut kv = |k: &str, x: String| {
+        v.push(format!("--{k}"));
+        v.push(x);
+    };
+    kv("provider", value_name(&m.provider));
+    kv("model", r.model.clone());
+    kv("experiment", value_name(&r.experiment));
+    kv("benchmark", c.benchmark.clone());
+    kv("preset", value_name(&c.preset));
+    kv("seed", m.seed.to_string());
+    kv("out", dir.display().to_string());
+    if let Some(n) = c.contexts {
+        kv("contexts", n.to_string());
+    }
+    if r.reports_only {
+        kv("trials", "0".into());
+    } else if let Some(n) = c.trials {
+        kv("trials", n.to_string());
+    }
+    if let Some(n) = c.reports {
+        kv("reports", n.to_string());
+    }
+    if let Some(u) = &m.base_url {
+        kv("base-url", u.clone());
+    }
+    v.push("--resume".into());
+    if m.provider == ProviderKind::Sim {
+        v.push("--no-cache".into());
+    }
+    v
+}
+
+/// Makes (or resumes) one run with the runner, in-process.
+fn execute(cli: &Cli, c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path) -> anyhow::Result<()> {
+    let args = parse_run_args(&argv(c, m, r, dir))?;
+    let (mut cfg, bench) = super::run::config(cli, &args)?;
+    if c.counterbalance {
+        combine::counterbalance(&mut cfg.params);
+    }
+    let provider = super::run::provider(&cfg, &bench)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let outcome = rt
+        .block_on(async {
+            let (_tx, rx) = tokio::sync::watch::channel(false);
+            crate::runner::execute(&cfg, &bench, provider, rx).await
+        })
+        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    let n = &outcome.counts;
+    eprintln!(
+        "{} {}: {} ({} of {} answered)",
+        m.label,
+        r.role.dir_name(),
+        serde_json::to_value(outcome.status)?.as_str().unwrap_or(""),
+        n.samples,
+        n.planned
+    );
+    match outcome.status {
+        RunStatus::Failed => {
+            Err(Failure::new(exit::PROVIDER_FATAL, format!("{}: {}", dir.display(), outcome.fatal.unwrap_or_default()))
+                .into())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn inputs(dir: &Path, bench: &Benchmark) -> Result<Vec<ContextInput>, Failure> {
+    let b = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
+    if b.manifest.benchmark_sha256.as_deref().is_some_and(|h| h != bench.hash) {
+        return Err(Failure::usage(format!("{}: made on another benchmark file", dir.display())));
+    }
+    combine::bundle_inputs(&b, Some(bench)).map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
+}
+
+/// Runs the study (unless `table_only`) and returns its rows.
+pub fn run_study(cli: &Cli, c: &StudyConfig, out: &Path, table_only: bool) -> anyhow::Result<Vec<Row>> {
+    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut rows = Vec::new();
+    for m in &c.models {
+        let mut runs: BTreeMap<Role, Vec<ContextInput>> = BTreeMap::new();
+        for r in study::planned_runs(m) {
+            let dir = out.join(&m.label).join(r.role.dir_name());
+            if !table_only {
+                execute(cli, c, m, &r, &dir)?;
+            }
+            if dir.join(bundle::MANIFEST).exists() {
+                runs.insert(r.role, inputs(&dir, &bench)?);
+            }
+        }
+        rows.extend(study::rows(&bench, m, &runs).map_err(|e| Failure::usage(format!("{}: {e}", m.label)))?);
+    }
+    Ok(rows)
+}
+
+pub fn run(cli: &Cli, a: &StudyArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&a.config)
+        .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", a.config.display())))?;
+    let c = StudyConfig::parse(&text).map_err(|e| Failure::usage(format!("{}: {e}", a.config.display())))?;
+    let out =
+        if c.out.is_relative() { a.config.parent().unwrap_or(Path::new(".")).join(&c.out) } else { c.out.clone() };
+    let rows = run_study(cli, &c, &out, a.table_only)?;
+    let table = format!("{}\n{}\n", study::markdown(&rows), study::footnote());
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("study.md"), &table)?;
+    std::fs::write(out.join("study.json"), serde_json::to_string_pretty(&rows)? + "\n")?;
+    print!("{table}");
+    Ok(())
+}

@@ -1,0 +1,283 @@
+//! A whole study from one TOML file: which model plays which part, which runs that implies,
+//! and the combined table with a row per condition, like the study's own table.
+//!
+//! ```toml
+//! benchmark = "v1"
+//! out = "results/studies/gpt-4o"
+//! preset = "full"            # or "quick"; contexts / trials / reports override it
+//! counterbalance = false     # ask every pair in both orders (position-bias control)
+//!
+//! [[models]]
+//! label = "gpt-4o"
+//! provider = "openai"        # openai | anthropic | sim
+//! base = "gpt-4o-2024-08-06"                  # untrained: the control's reports
+//! instilled = "ft:gpt-4o:org:instilled:abc"   # fine-tuned on `export instill`
+//! introspection_first = "ft:...:intro-first"  # + `export introspection --half first`
+//! introspection_second = "ft:...:intro-second"
+//! native_before = "gpt-4o-2024-08-06"         # defaults to `base`
+//! native_after = "ft:...:intro-first"         # defaults to `introspection_first`
+//! ```
+//!
+//! Every part is optional: a condition is run when the models it needs are named.
+
+use super::combine::{self, HeldOut};
+use super::finetune::{Half, halves};
+use crate::benchmark::{Benchmark, Split};
+use crate::runner::config::{Experiment, Preset, ProviderKind};
+use crate::scoring::{ContextInput, PairedComparison, Summary, score};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+fn default_benchmark() -> String {
+    "v1".into()
+}
+
+fn default_preset() -> Preset {
+    Preset::Full
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyConfig {
+    #[serde(default = "default_benchmark")]
+    pub benchmark: String,
+    /// Where the bundles (`<out>/<label>/<run>/`) and the table (`<out>/study.md`) go; a
+    /// relative path is relative to the config file.
+    pub out: PathBuf,
+    #[serde(default = "default_preset")]
+    pub preset: Preset,
+    pub contexts: Option<usize>,
+    pub trials: Option<usize>,
+    pub reports: Option<usize>,
+    #[serde(default)]
+    pub counterbalance: bool,
+    pub models: Vec<ModelSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    pub label: String,
+    pub provider: ProviderKind,
+    pub base_url: Option<String>,
+    /// Seed of the simulated agents (`run --seed`).
+    #[serde(default)]
+    pub seed: u64,
+    pub base: Option<String>,
+    pub instilled: Option<String>,
+    pub introspection_first: Option<String>,
+    pub introspection_second: Option<String>,
+    pub native_before: Option<String>,
+    pub native_after: Option<String>,
+}
+
+impl StudyConfig {
+    pub fn parse(text: &str) -> Result<StudyConfig, String> {
+        let c: StudyConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut labels = std::collections::BTreeSet::new();
+        for m in &c.models {
+            if m.label.is_empty() || !m.label.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
+                return Err(format!("model label {:?}: use letters, digits, '-', '_' or '.'", m.label));
+            }
+            if !labels.insert(&m.label) {
+                return Err(format!("model label {:?} appears twice", m.label));
+            }
+            if m.introspection_first.is_some() != m.introspection_second.is_some() {
+                return Err(format!("{}: introspection training needs both halves' models", m.label));
+            }
+        }
+        if c.models.is_empty() {
+            return Err("no [[models]]".into());
+        }
+        Ok(c)
+    }
+}
+
+/// The part a run plays in the study.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The fine-tuned model on the instilled split.
+    Instilled,
+    /// The base model's reports on the instilled split (no choices: the control needs none).
+    BaseReports,
+    /// Trained on the first half's introspection examples, tested on the instilled split.
+    TrainedFirst,
+    TrainedSecond,
+    NativeBefore,
+    NativeAfter,
+}
+
+impl Role {
+    pub fn dir_name(&self) -> &'static str {
+        match self {
+            Role::Instilled => "instilled",
+            Role::BaseReports => "base_reports",
+            Role::TrainedFirst => "introspection_first",
+            Role::TrainedSecond => "introspection_second",
+            Role::NativeBefore => "native_before",
+            Role::NativeAfter => "native_after",
+        }
+    }
+}
+
+/// One run the study makes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedRun {
+    pub role: Role,
+    pub model: String,
+    pub experiment: Experiment,
+    /// Ask reports only (`--trials 0`).
+    pub reports_only: bool,
+}
+
+/// The runs a model's spec implies, in the order they are made.
+pub fn planned_runs(m: &ModelSpec) -> Vec<PlannedRun> {
+    let native_before = m.native_before.as_ref().or(m.base.as_ref());
+    let native_after = m.native_after.as_ref().or(m.introspection_first.as_ref());
+    let list: [(Role, Option<&String>, Experiment, bool); 6] = [
+        (Role::Instilled, m.instilled.as_ref(), Experiment::Instilled, false),
+        (Role::BaseReports, m.base.as_ref().filter(|_| m.instilled.is_some()), Experiment::Instilled, true),
+        (
+            Role::TrainedFirst,
+            m.introspection_first.as_ref().filter(|_| m.instilled.is_some()),
+            Experiment::Instilled,
+            false,
+        ),
+        (
+            Role::TrainedSecond,
+            m.introspection_second.as_ref().filter(|_| m.instilled.is_some()),
+            Experiment::Instilled,
+            false,
+        ),
+        (Role::NativeBefore, native_before, Experiment::Native, false),
+        (Role::NativeAfter, native_after, Experiment::Native, false),
+    ];
+    list.into_iter()
+        .filter_map(|(role, model, experiment, reports_only)| {
+            Some(PlannedRun { role, model: model?.clone(), experiment, reports_only })
+        })
+        .collect()
+}
+
+/// One row of the combined table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub label: String,
+    pub condition: String,
+    pub models: String,
+    pub summary: Summary,
+    /// The paired effect against this row's reference condition, when it has one.
+    pub versus: Option<(String, PairedComparison)>,
+}
+
+/// The scored conditions of one model, from the scoring inputs of its runs.
+pub fn rows(
+    bench: &Benchmark,
+    m: &ModelSpec,
+    runs: &BTreeMap<Role, Vec<ContextInput>>,
+) -> Result<Vec<Row>, crate::scoring::ScoreError> {
+    let opts = crate::runner::score_input::score_options();
+    let model_of = |r: Role| planned_runs(m).into_iter().find(|p| p.role == r).map(|p| p.model).unwrap_or_default();
+    let row = |condition: &str, models: String, summary: Summary, versus: Option<(String, PairedComparison)>| Row {
+        label: m.label.clone(),
+        condition: condition.into(),
+        models,
+        summary,
+        versus,
+    };
+    let mut out = Vec::new();
+    if let Some(inst) = runs.get(&Role::Instilled) {
+        let s = score(inst, &opts)?;
+        out.push(row("instilled", model_of(Role::Instilled), s, None));
+        if let Some(base) = runs.get(&Role::BaseReports) {
+            let c = combine::control(inst, base)?;
+            let models = format!("choices {}, reports {}", model_of(Role::Instilled), model_of(Role::BaseReports));
+            out.push(row("control: base model's reports", models, c, None));
+        }
+        if let (Some(t1), Some(t2)) = (runs.get(&Role::TrainedFirst), runs.get(&Role::TrainedSecond)) {
+            let HeldOut { summary, versus_untrained } =
+                combine::held_out(inst, t1, t2, &halves(bench, Split::Instilled))?;
+            let models = format!("{} / {}", model_of(Role::TrainedFirst), model_of(Role::TrainedSecond));
+            out.push(row(
+                "introspection-trained (held-out halves)",
+                models,
+                summary,
+                Some(("instilled".into(), versus_untrained)),
+            ));
+        }
+    }
+    let mut before: Option<Summary> = None;
+    if let Some(nb) = runs.get(&Role::NativeBefore) {
+        let s = score(nb, &opts)?;
+        before = Some(s.clone());
+        out.push(row("native, before training", model_of(Role::NativeBefore), s, None));
+    }
+    if let Some(na) = runs.get(&Role::NativeAfter) {
+        let s = score(na, &opts)?;
+        let versus = before.as_ref().map(|b| ("native, before".to_string(), combine::paired(b, &s)));
+        out.push(row("native, after introspection training", model_of(Role::NativeAfter), s, versus));
+    }
+    Ok(out)
+}
+
+fn f2(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into())
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|v| format!("{:.1}%", 100.0 * v)).unwrap_or_else(|| "-".into())
+}
+
+fn ci(x: Option<[f64; 2]>) -> String {
+    x.map(|[a, b]| format!("[{a:.2}, {b:.2}]")).unwrap_or_else(|| "-".into())
+}
+
+/// The combined Markdown table: one row per (model, condition).
+pub fn markdown(rows: &[Row]) -> String {
+    let mut s = String::new();
+    s.push_str(
+        "| model | condition | contexts | reports vs learned r | 95% CI (contexts) | 95% CI (study) | \
+         change in r [95% CI] | learned vs target r | choices agreeing with profile | invalid reports | answered A |\n",
+    );
+    s.push_str("|---|---|---:|---:|---|---|---|---:|---:|---:|---:|\n");
+    for r in rows {
+        let rvl = r.summary.reports_vs_learned.as_ref();
+        let versus = match &r.versus {
+            Some((what, p)) => match p.difference {
+                Some(d) => format!("{d:+.2} {} vs {what}", ci(p.ci_bootstrap)),
+                None => "-".into(),
+            },
+            None => "-".into(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.label,
+            r.condition,
+            rvl.map(|c| c.n_contexts).unwrap_or(0),
+            f2(rvl.and_then(|c| c.r)),
+            ci(rvl.and_then(|c| c.ci_bootstrap)),
+            ci(rvl.and_then(|c| c.ci_study)),
+            versus,
+            f2(r.summary.learned_vs_target.as_ref().and_then(|c| c.r)),
+            pct(r.summary.choice_agreement),
+            pct(r.summary.invalid_report_rate),
+            pct(r.summary.p_answer_a),
+        );
+    }
+    s
+}
+
+/// Which half each trained model is tested on, for the report's footnote.
+pub fn footnote() -> String {
+    format!(
+        "Held-out halves: instilled context ids sorted; the model trained on the {} half is scored on the {} half and \
+vice versa, pooled. Control: the instilled model's learned weights against the base model's reports. Changes in r \
+are paired over the same contexts (context bootstrap).",
+        Half::First.as_str(),
+        Half::First.other().as_str()
+    )
+}

@@ -1,0 +1,349 @@
+//! The HTML report: one self-contained page (inline CSS, SVG and a small sorting script, no
+//! network). Everything that came from a model or a file goes through [`html`] escaping.
+
+use super::Exporter;
+use super::data::{ContextRow, ReportData, StatusRow, Verdict};
+use super::markdown::reproducibility_lines;
+use super::svg;
+use super::text::{MISSING, html, interval, num, order_label, pct, weights};
+use std::fmt::Write;
+
+pub struct HtmlExporter;
+
+/// Forbids every network fetch; only the page's own inline style and script run.
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+
+pub const STYLE: &str = r#"
+:root{--fg:#1b1b1b;--muted:#5f6368;--line:#ddd;--accent:#0072B2;--bg:#fafafa}
+*{box-sizing:border-box}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:24px 32px 48px;max-width:1200px}
+h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.8em 0 .6em;border-bottom:1px solid var(--line);padding-bottom:.2em}
+h3{font-size:1em;margin:1.2em 0 .4em}
+.sub{color:var(--muted);margin:0 0 1em}
+.headline{display:flex;gap:28px;align-items:center;background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 22px}
+.score{font-size:3em;font-weight:700;line-height:1;font-variant-numeric:tabular-nums}
+.score small{display:block;font-size:.28em;font-weight:400;color:var(--muted);margin-top:4px}
+.verdict-above_chance .score{color:#1a7f37}.verdict-at_chance .score{color:#9a6700}.verdict-below_chance .score{color:#cf222e}
+.figs dl{display:grid;grid-template-columns:auto auto;gap:2px 14px;margin:0 0 8px}.figs dt{color:var(--muted)}.figs dd{margin:0;font-variant-numeric:tabular-nums}
+.sentence{margin:6px 0 0;max-width:60em}
+table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums}
+th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#f0f0f0;font-weight:600}
+td.n{text-align:right}
+th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" ⇅";color:#aaa}
+th[aria-sort=ascending]:after{content:" ▲";color:var(--fg)}th[aria-sort=descending]:after{content:" ▼";color:var(--fg)}
+.w{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;white-space:nowrap}
+.plots{display:flex;flex-wrap:wrap;gap:18px}
+.plots figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px}
+figcaption{font-weight:600;margin:0 0 4px}
+svg .tick{font-size:11px;fill:#555}svg .axis{font-size:12px;fill:#222}
+code.raw{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f8fa;border:1px solid #eee;padding:2px 5px;margin:2px 0;font-size:.85em;max-width:46em}
+.scroll{overflow-x:auto;max-height:640px;overflow-y:auto;border:1px solid var(--line)}
+.scroll table{border:0}.scroll thead th{position:sticky;top:0}
+dl.repro{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:#fff;border:1px solid var(--line);padding:10px 14px;border-radius:6px}
+dl.repro dt{color:var(--muted)}dl.repro dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all}
+"#;
+
+/// Sorts any `table.sortable` by the clicked column: numbers by `data-v`, text by content;
+/// missing values always last.
+pub const SCRIPT: &str = r#"
+(function(){
+  function key(td,num){
+    var v=td.getAttribute('data-v');
+    if(num){var x=parseFloat(v);return isNaN(x)?null:x;}
+    return (v===null?td.textContent:v).toLowerCase();
+  }
+  function sortBy(t,th,i){
+    var num=th.getAttribute('data-sort')==='num';
+    var asc=th.getAttribute('aria-sort')!=='ascending';
+    Array.prototype.forEach.call(t.tHead.rows[0].cells,function(c){c.removeAttribute('aria-sort');});
+    th.setAttribute('aria-sort',asc?'ascending':'descending');
+    var body=t.tBodies[0];
+    var rows=Array.prototype.slice.call(body.rows);
+    rows.sort(function(a,b){
+      var x=key(a.cells[i],num),y=key(b.cells[i],num);
+      if(x===null&&y===null)return 0;if(x===null)return 1;if(y===null)return -1;
+      var c=x<y?-1:(x>y?1:0);return asc?c:-c;
+    });
+    rows.forEach(function(r){body.appendChild(r);});
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'),function(t){
+    Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th,i){
+      if(!th.hasAttribute('data-sort'))return;
+      th.tabIndex=0;
+      th.addEventListener('click',function(){sortBy(t,th,i);});
+      th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sortBy(t,th,i);}});
+    });
+  });
+})();
+"#;
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::AboveChance => "above_chance",
+        Verdict::AtChance => "at_chance",
+        Verdict::BelowChance => "below_chance",
+        Verdict::NoScore => "no_score",
+    }
+}
+
+fn head(r: &ReportData, out: &mut String) {
+    let t = &r.title;
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>selfinterp report: {} ({})</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        html(&t.model),
+        html(&t.experiment)
+    );
+}
+
+fn headline(r: &ReportData, out: &mut String) {
+    let t = &r.title;
+    let h = &r.headline;
+    let _ = write!(
+        out,
+        "<header>\n<h1>{}</h1>\n<p class=\"sub\">provider <b>{}</b> · experiment <b>{}</b> · benchmark <b>{}</b></p>\n",
+        html(&t.model),
+        html(&t.provider),
+        html(&t.experiment),
+        html(t.benchmark.as_deref().unwrap_or(MISSING))
+    );
+    let _ = write!(
+        out,
+        "<div class=\"headline verdict-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
+<div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula</dt><dd>{}</dd>\
+<dt>chance level</dt><dd>{} (95% within {})</dd><dt>points / contexts</dt><dd>{} / {}</dd></dl>\n\
+<p class=\"sentence\">{}</p></div>\n</div>\n</header>\n",
+        verdict_class(h.verdict),
+        num(h.r, 3),
+        interval(h.ci_bootstrap),
+        interval(h.ci_study),
+        num(h.chance_mean, 3),
+        interval(h.chance_range),
+        h.n_points,
+        h.n_contexts,
+        html(&h.sentence)
+    );
+}
+
+fn td_num(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("<td class=\"n\" data-v=\"{x}\">{}</td>", num(Some(x), decimals)),
+        _ => format!("<td class=\"n\" data-v=\"\">{MISSING}</td>"),
+    }
+}
+
+fn comparisons(r: &ReportData, out: &mut String) {
+    out.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n<table>\n<thead><tr><th>comparison</th><th>r</th><th>95% CI bootstrap</th><th>95% CI study</th><th>chance r</th><th>Spearman</th><th>mean context r</th><th>same sign</th><th>same top attribute</th><th>MAE</th><th>points / contexts</th></tr></thead>\n<tbody>\n");
+    for c in &r.comparisons {
+        let k = &c.comparison;
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td>{}<td>{}</td><td>{}</td><td>{} {}</td>{}{}<td class=\"n\">{}</td><td class=\"n\">{}</td>{}<td class=\"n\">{} / {}</td></tr>",
+            html(&c.label),
+            td_num(k.r, 3),
+            interval(k.ci_bootstrap),
+            interval(k.ci_study),
+            num(k.null.mean, 3),
+            interval(k.null.range),
+            td_num(k.spearman, 3),
+            td_num(k.mean_context_r, 3),
+            pct(k.sign_agreement),
+            pct(k.top_attribute_agreement),
+            td_num(k.mae, 1),
+            k.n,
+            k.n_contexts
+        );
+    }
+    let o = &r.overview;
+    let _ = write!(
+        out,
+        "</tbody>\n</table>\n<p>Contexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}); choices agreeing with the target profile {}.</p>\n</section>\n",
+        o.n_contexts,
+        o.n_choices,
+        o.n_choices_valid,
+        pct(o.invalid_choice_rate),
+        o.n_reports,
+        o.n_reports_valid,
+        pct(o.invalid_report_rate),
+        o.n_reports_out_of_range,
+        pct(o.choice_agreement)
+    );
+}
+
+fn plots(r: &ReportData, out: &mut String) {
+    out.push_str("<section id=\"plots\">\n<h2>Plots</h2>\n<div class=\"plots\">\n");
+    for (i, p) in r.scatter.iter().enumerate() {
+        let fit: String = match &p.fit {
+            Some(l) => format!("fit: y = {} + {}x", num(Some(l.intercept), 1), num(Some(l.slope), 2)),
+            None => "no fit".into(),
+        };
+        let _ = writeln!(
+            out,
+            "<figure><figcaption>{} (r = {}; {})</figcaption>{}</figure>",
+            html(&p.title),
+            num(p.r, 3),
+            fit,
+            svg::scatter(p, &format!("scatter{i}"))
+        );
+    }
+    let _ = writeln!(out, "<figure><figcaption>Per-context r</figcaption>{}</figure>", svg::histogram(&r.histogram));
+    out.push_str("</div>\n</section>\n");
+}
+
+fn weights_cell(w: Option<&crate::types::Weights>, names: &[String]) -> String {
+    let tip: String = match w {
+        Some(w) => names.iter().zip(w.0.iter()).map(|(n, v)| format!("{n}: {}", num(Some(*v), 1))).collect::<Vec<String>>().join("; "),
+        None => String::new(),
+    };
+    format!("<td class=\"w\" title=\"{}\">{}</td>", html(&tip), weights(w))
+}
+
+fn context_row(c: &ContextRow, instilled: bool, out: &mut String) {
+    let _ = write!(
+        out,
+        "<tr><td title=\"{}\">{}</td>{}{}",
+        html(c.question.as_deref().unwrap_or("")),
+        html(c.id.as_str()),
+        weights_cell(c.learned.as_ref(), &c.attributes),
+        weights_cell(c.reported.as_ref(), &c.attributes)
+    );
+    if instilled {
+        out.push_str(&weights_cell(c.target.as_ref(), &c.attributes));
+    }
+    out.push_str(&td_num(c.per_context_r, 2));
+    let _ = write!(
+        out,
+        "<td class=\"n\" data-v=\"{}\">{}/{}</td><td class=\"n\" data-v=\"{}\">{}/{}</td>{}",
+        c.n_reports_valid,
+        c.n_reports_valid,
+        c.n_reports,
+        c.n_trials,
+        c.n_trials,
+        c.n_choices,
+        td_num(Some(c.intercept), 2)
+    );
+    if instilled {
+        out.push_str(&td_num(c.choice_agreement, 3));
+    }
+    out.push_str("</tr>\n");
+}
+
+fn contexts(r: &ReportData, out: &mut String) {
+    let instilled: bool = r.contexts.iter().any(|c| c.target.is_some());
+    out.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<p>Weights in attribute order, max |w| = 100 (hover for attribute names). Click a column header to sort.</p>\n<div class=\"scroll\"><table class=\"sortable\" id=\"context-table\">\n<thead><tr><th data-sort=\"text\">context</th><th>learned</th><th>reported</th>");
+    if instilled {
+        out.push_str("<th>target</th>");
+    }
+    out.push_str("<th data-sort=\"num\">r</th><th data-sort=\"num\">valid reports</th><th data-sort=\"num\">choices fitted</th><th data-sort=\"num\">intercept</th>");
+    if instilled {
+        out.push_str("<th data-sort=\"num\">agrees with target</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for c in &r.contexts {
+        context_row(c, instilled, out);
+    }
+    out.push_str("</tbody>\n</table></div>\n</section>\n");
+}
+
+fn status_table(rows: &[StatusRow], out: &mut String) {
+    out.push_str("<table>\n<thead><tr><th>status</th><th>count</th><th>share</th><th>used</th><th>examples (raw answers)</th></tr></thead>\n<tbody>\n");
+    for s in rows {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>",
+            html(&s.status),
+            s.count,
+            pct(s.share),
+            if s.usable { "yes" } else { "no" }
+        );
+        for e in &s.examples {
+            let _ = write!(
+                out,
+                "<code class=\"raw\" title=\"{} #{}\">{}{}</code>",
+                html(e.context.as_str()),
+                e.index,
+                html(&e.response),
+                if e.truncated { "…" } else { "" }
+            );
+        }
+        out.push_str("</td></tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+fn failures(r: &ReportData, out: &mut String) {
+    out.push_str("<section id=\"parsing\">\n<h2>Parsing</h2>\n<h3>Choices</h3>\n");
+    status_table(&r.failures.choices, out);
+    out.push_str("<h3>Reports</h3>\n");
+    status_table(&r.failures.reports, out);
+    out.push_str("</section>\n");
+}
+
+fn position(r: &ReportData, out: &mut String) {
+    let p = &r.position_bias;
+    let _ = write!(
+        out,
+        "<section id=\"position\">\n<h2>Position bias</h2>\n<p>P(answer A) = <b>{}</b> over all parsed choices (0.5 = no preference for a position).",
+        num(p.p_answer_a, 3)
+    );
+    for o in &p.by_order {
+        let _ = write!(out, " Order {}: {} of {} parsed choices.", order_label(o.order), num(o.p_answer_a, 3), o.n_valid);
+    }
+    let _ = write!(
+        out,
+        "</p>\n<p>Fitted intercept b0 (&gt; 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A and {} favour B beyond 1.96 standard errors.</p>\n</section>\n",
+        num(p.intercept_mean, 2),
+        num(p.intercept_sd, 2),
+        p.contexts_fitted,
+        p.contexts_favouring_a,
+        p.contexts_favouring_b
+    );
+}
+
+fn tokens(r: &ReportData, out: &mut String) {
+    let t = &r.tokens;
+    let cost: String = match (t.cost_usd, t.prices) {
+        (Some(c), Some(p)) => format!(
+            "Cost <b>${c:.4}</b> at ${} / ${} per million input / output tokens.",
+            num(Some(p.input_per_mtok), 2),
+            num(Some(p.output_per_mtok), 2)
+        ),
+        _ => "Cost unknown (no price given; pass --price-in and --price-out).".into(),
+    };
+    let _ = write!(
+        out,
+        "<section id=\"tokens\">\n<h2>Tokens and cost</h2>\n<p>{} input and {} output tokens ({} of {} samples carried counts). {cost}</p>\n</section>\n",
+        t.input, t.output, t.samples_counted, t.samples
+    );
+}
+
+fn reproducibility(r: &ReportData, out: &mut String) {
+    out.push_str("<section id=\"reproducibility\">\n<h2>Reproducibility</h2>\n<dl class=\"repro\">\n");
+    for (k, v) in reproducibility_lines(r) {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", html(k), html(&v));
+    }
+    out.push_str("</dl>\n</section>\n");
+}
+
+impl Exporter for HtmlExporter {
+    fn extension(&self) -> &'static str {
+        "html"
+    }
+
+    fn render(&self, r: &ReportData) -> String {
+        let mut out: String = String::new();
+        head(r, &mut out);
+        headline(r, &mut out);
+        comparisons(r, &mut out);
+        plots(r, &mut out);
+        contexts(r, &mut out);
+        failures(r, &mut out);
+        position(r, &mut out);
+        tokens(r, &mut out);
+        reproducibility(r, &mut out);
+        let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
+        out
+    }
+}

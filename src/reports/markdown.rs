@@ -1,0 +1,256 @@
+//! The Markdown report: the same sections as the HTML page, with text in place of plots.
+
+use super::Exporter;
+use super::data::{ContextRow, ReportData, StatusRow};
+use super::text::{MISSING, interval, md_cell, num, order_label, pct, weights};
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+pub struct MarkdownExporter;
+
+/// A GitHub-flavoured Markdown table.
+pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut b: Builder = Builder::default();
+    b.push_record(header.iter().map(|h| h.to_string()));
+    for r in rows {
+        b.push_record(r);
+    }
+    b.build().with(Style::markdown()).to_string()
+}
+
+fn headline(r: &ReportData, out: &mut String) {
+    let t = &r.title;
+    out.push_str(&format!(
+        "# {} · {} · {}\n\n",
+        md_cell(&t.model),
+        md_cell(&t.experiment),
+        md_cell(t.benchmark.as_deref().unwrap_or(MISSING))
+    ));
+    let h = &r.headline;
+    out.push_str(&format!(
+        "**Score (reports vs learned weights): r = {}**, 95% CI {} (context bootstrap), {} (study's formula); \
+chance level {} (95% of chance in {}); {} points in {} contexts.\n\n",
+        num(h.r, 3),
+        interval(h.ci_bootstrap),
+        interval(h.ci_study),
+        num(h.chance_mean, 3),
+        interval(h.chance_range),
+        h.n_points,
+        h.n_contexts
+    ));
+    out.push_str(&format!("{}\n\n", h.sentence));
+    out.push_str(&format!("Provider `{}`, model `{}`.\n\n", md_cell(&t.provider), md_cell(&t.model)));
+}
+
+fn comparisons(r: &ReportData, out: &mut String) {
+    out.push_str("## Scores\n\n");
+    let rows: Vec<Vec<String>> = r
+        .comparisons
+        .iter()
+        .map(|c| {
+            let k = &c.comparison;
+            vec![
+                c.label.clone(),
+                num(k.r, 3),
+                interval(k.ci_bootstrap),
+                interval(k.ci_study),
+                format!("{} {}", num(k.null.mean, 3), interval(k.null.range)),
+                num(k.spearman, 3),
+                num(k.mean_context_r, 3),
+                pct(k.sign_agreement),
+                pct(k.top_attribute_agreement),
+                num(k.mae, 1),
+                format!("{} / {}", k.n, k.n_contexts),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &["comparison", "r", "95% CI bootstrap", "95% CI study", "chance r", "Spearman", "mean context r", "same sign", "same top attribute", "MAE", "points / contexts"],
+        rows,
+    ));
+    let o = &r.overview;
+    out.push_str(&format!(
+        "\n\nContexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}); \
+choices agreeing with the target profile {}.\n\n",
+        o.n_contexts,
+        o.n_choices,
+        o.n_choices_valid,
+        pct(o.invalid_choice_rate),
+        o.n_reports,
+        o.n_reports_valid,
+        pct(o.invalid_report_rate),
+        o.n_reports_out_of_range,
+        pct(o.choice_agreement)
+    ));
+}
+
+fn scatter(r: &ReportData, out: &mut String) {
+    for p in &r.scatter {
+        out.push_str(&format!("## {}\n\n", p.title));
+        match &p.fit {
+            Some(l) => out.push_str(&format!(
+                "{} points; least-squares line {} = {} + {} × {}; r = {}. (The HTML report draws the scatter plot.)\n\n",
+                p.points.len(),
+                p.y_label,
+                num(Some(l.intercept), 2),
+                num(Some(l.slope), 3),
+                p.x_label,
+                num(p.r, 3)
+            )),
+            None => out.push_str(&format!("{} points; no line can be fitted.\n\n", p.points.len())),
+        }
+    }
+}
+
+fn histogram(r: &ReportData, out: &mut String) {
+    out.push_str("## Per-context r (reported vs learned)\n\n```text\n");
+    let max: usize = r.histogram.bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    for b in &r.histogram.bins {
+        let bar: String = "█".repeat((b.count * 40).div_ceil(max));
+        out.push_str(&format!("[{:>5}, {:>5}) {:>4} {}\n", num(Some(b.lo), 1), num(Some(b.hi), 1), b.count, bar));
+    }
+    out.push_str(&format!("undefined   {:>4}\n```\n\n", r.histogram.undefined));
+}
+
+fn context_rows(rows: &[ContextRow], instilled: bool) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|c| {
+            let mut v: Vec<String> = vec![md_cell(c.id.as_str()), weights(c.learned.as_ref()), weights(c.reported.as_ref())];
+            if instilled {
+                v.push(weights(c.target.as_ref()));
+            }
+            v.push(num(c.per_context_r, 2));
+            v.push(format!("{}/{}", c.n_reports_valid, c.n_reports));
+            v.push(format!("{}/{}", c.n_trials, c.n_choices));
+            if instilled {
+                v.push(pct(c.choice_agreement));
+            }
+            v
+        })
+        .collect()
+}
+
+fn contexts(r: &ReportData, out: &mut String) {
+    out.push_str("## Contexts\n\nWeights in attribute order, max |w| = 100.\n\n");
+    let instilled: bool = r.contexts.iter().any(|c| c.target.is_some());
+    let header: Vec<&str> = if instilled {
+        vec!["context", "learned", "reported", "target", "r", "valid reports", "choices fitted", "agrees with target"]
+    } else {
+        vec!["context", "learned", "reported", "r", "valid reports", "choices fitted"]
+    };
+    out.push_str(&table(&header, context_rows(&r.contexts, instilled)));
+    out.push_str("\n\n");
+}
+
+fn status_table(rows: &[StatusRow]) -> String {
+    table(
+        &["status", "count", "share", "used", "examples"],
+        rows.iter()
+            .map(|s| {
+                let ex: Vec<String> = s
+                    .examples
+                    .iter()
+                    .map(|e| format!("<code>{}{}</code> ({} #{})", md_cell(&e.response), if e.truncated { "…" } else { "" }, md_cell(e.context.as_str()), e.index))
+                    .collect();
+                vec![s.status.clone(), s.count.to_string(), pct(s.share), if s.usable { "yes" } else { "no" }.into(), ex.join("<br>")]
+            })
+            .collect(),
+    )
+}
+
+fn failures(r: &ReportData, out: &mut String) {
+    out.push_str("## Parsing\n\n### Choices\n\n");
+    out.push_str(&status_table(&r.failures.choices));
+    out.push_str("\n\n### Reports\n\n");
+    out.push_str(&status_table(&r.failures.reports));
+    out.push_str("\n\n");
+}
+
+fn position(r: &ReportData, out: &mut String) {
+    let p = &r.position_bias;
+    out.push_str("## Position bias\n\n");
+    out.push_str(&format!("P(answer A) = {} over all parsed choices (0.5 = no preference for a position).", num(p.p_answer_a, 3)));
+    for o in &p.by_order {
+        out.push_str(&format!(" Order {}: {} of {} parsed choices.", order_label(o.order), num(o.p_answer_a, 3), o.n_valid));
+    }
+    out.push_str(&format!(
+        "\n\nFitted intercept b0 (> 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A and {} favour B beyond 1.96 standard errors.\n\n",
+        num(p.intercept_mean, 2),
+        num(p.intercept_sd, 2),
+        p.contexts_fitted,
+        p.contexts_favouring_a,
+        p.contexts_favouring_b
+    ));
+}
+
+fn tokens(r: &ReportData, out: &mut String) {
+    let t = &r.tokens;
+    out.push_str("## Tokens and cost\n\n");
+    out.push_str(&format!(
+        "{} input and {} output tokens ({} of {} samples carried counts). ",
+        t.input, t.output, t.samples_counted, t.samples
+    ));
+    match (t.cost_usd, t.prices) {
+        (Some(c), Some(p)) => out.push_str(&format!(
+            "Cost ${c:.4} at ${} / ${} per million input / output tokens.\n\n",
+            num(Some(p.input_per_mtok), 2),
+            num(Some(p.output_per_mtok), 2)
+        )),
+        _ => out.push_str("Cost unknown (no price given; pass --price-in and --price-out).\n\n"),
+    }
+}
+
+/// (label, value) lines of the reproducibility block, shared with the HTML page.
+pub fn reproducibility_lines(r: &ReportData) -> Vec<(&'static str, String)> {
+    let p = &r.reproducibility;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| MISSING.to_string());
+    let list = |v: &[String]| if v.is_empty() { MISSING.to_string() } else { v.join(", ") };
+    vec![
+        ("source", p.source.clone()),
+        ("benchmark", opt(&p.benchmark)),
+        ("benchmark sha256", opt(&p.benchmark_sha256)),
+        ("prompt version", opt(&p.prompt_version)),
+        ("harness", format!("{} {}", p.harness_name, p.harness_version)),
+        (
+            "harness commit",
+            format!("{}{}", opt(&p.harness_commit), if p.harness_dirty == Some(true) { " (uncommitted changes)" } else { "" }),
+        ),
+        ("provider", p.provider.clone()),
+        ("model id", p.model.clone()),
+        ("server model ids", list(&p.server_model_ids)),
+        ("system fingerprints", list(&p.system_fingerprints)),
+        ("seeds", format!("benchmark {}, provider {}, scoring {}", opt(&p.seed_benchmark), p.seed_provider, p.seed_scoring)),
+        ("temperature", num(p.temperature, 1)),
+        ("constraint", p.constraint.clone()),
+        ("soft labels (log-probabilities)", if p.soft_labels_used { "used" } else { "not used" }.to_string()),
+        ("resampling", format!("{} bootstrap resamples, {} null permutations", p.bootstrap_resamples, p.null_permutations)),
+        ("run", format!("{}: {} of {} requests answered, {} failed", p.status, p.samples, p.planned, p.errors)),
+    ]
+}
+
+fn reproducibility(r: &ReportData, out: &mut String) {
+    out.push_str("## Reproducibility\n\n");
+    let rows: Vec<Vec<String>> = reproducibility_lines(r).into_iter().map(|(k, v)| vec![k.to_string(), md_cell(&v)]).collect();
+    out.push_str(&table(&["", "value"], rows));
+    out.push('\n');
+}
+
+impl Exporter for MarkdownExporter {
+    fn extension(&self) -> &'static str {
+        "md"
+    }
+
+    fn render(&self, r: &ReportData) -> String {
+        let mut out: String = String::new();
+        headline(r, &mut out);
+        comparisons(r, &mut out);
+        scatter(r, &mut out);
+        histogram(r, &mut out);
+        contexts(r, &mut out);
+        failures(r, &mut out);
+        position(r, &mut out);
+        tokens(r, &mut out);
+        reproducibility(r, &mut out);
+        out
+    }
+}

@@ -1,0 +1,100 @@
+//! Number formatting and escaping shared by the exporters, so that every format prints the
+//! same figure the same way, and nothing from a model or a file reaches HTML unescaped.
+
+use crate::types::Weights;
+
+/// Shown where a figure is undefined.
+pub const MISSING: &str = "–";
+
+pub fn num(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) if x.is_finite() => fix_zero(format!("{x:.decimals$}")),
+        _ => MISSING.to_string(),
+    }
+}
+
+/// "-0.000" reads as a sign where there is none.
+fn fix_zero(s: String) -> String {
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') { s[1..].to_string() } else { s }
+}
+
+pub fn interval(v: Option<[f64; 2]>) -> String {
+    match v {
+        Some([a, b]) => format!("[{}, {}]", num(Some(a), 2), num(Some(b), 2)),
+        None => MISSING.to_string(),
+    }
+}
+
+pub fn pct(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{:.1}%", 100.0 * x),
+        _ => MISSING.to_string(),
+    }
+}
+
+/// Five weights as whole numbers, space separated.
+pub fn weights(w: Option<&Weights>) -> String {
+    match w {
+        Some(w) => w.0.iter().map(|x| num(Some(*x), 0)).collect::<Vec<String>>().join(" "),
+        None => MISSING.to_string(),
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn html(s: &str) -> String {
+    let mut out: String = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text safe inside a Markdown table cell: HTML-escaped (GitHub renders inline HTML), pipes
+/// escaped, line breaks shown as ⏎, and Markdown emphasis characters neutralised.
+pub fn md_cell(s: &str) -> String {
+    let mut out: String = String::with_capacity(s.len());
+    for c in html(s).chars() {
+        match c {
+            '|' => out.push_str("&#124;"),
+            '\n' => out.push('⏎'),
+            '\r' => {}
+            '`' => out.push_str("&#96;"),
+            '*' => out.push_str("&#42;"),
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
+            '\\' => out.push_str("&#92;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(num(Some(-0.0001), 2), "0.00");
+        assert_eq!(num(Some(-0.5), 2), "-0.50");
+        assert_eq!(num(None, 2), MISSING);
+        assert_eq!(interval(Some([0.123, 0.456])), "[0.12, 0.46]");
+        assert_eq!(html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(md_cell("a|b\n*c*"), "a&#124;b⏎&#42;c&#42;");
+    }
+}
+
+/// How a presentation order reads in a report.
+pub fn order_label(o: crate::runner::sample::Order) -> &'static str {
+    match o {
+        crate::runner::sample::Order::Ab => "as frozen (ab)",
+        crate::runner::sample::Order::Ba => "swapped (ba)",
+    }
+}

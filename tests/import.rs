@@ -1,0 +1,100 @@
+//! `selfinterp import csv`: the study's data-release layout becomes a bundle `score` accepts.
+
+use selfinterp::runner::bundle::{self, RunStatus};
+use selfinterp::runner::import_csv::{ImportSpec, import};
+use selfinterp::runner::sample::Sample;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(name)
+}
+
+fn spec() -> ImportSpec {
+    ImportSpec {
+        contexts: fixture("contexts.csv"),
+        selections: fixture("selections.csv"),
+        reports: Some(fixture("reports.csv")),
+        targets: Some(fixture("targets.csv")),
+        model: Some("gpt-4o".into()),
+        ..ImportSpec::default()
+    }
+}
+
+fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp"))
+}
+
+#[test]
+fn an_import_is_a_bundle_that_score_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out: &Path = &dir.path().join("imported");
+    let m = import(&spec(), out).unwrap();
+    assert_eq!(m.status, RunStatus::Complete);
+    assert_eq!(m.model, "gpt-4o");
+    assert_eq!((m.counts.choices, m.counts.invalid_choices), (120, 1));
+    assert_eq!((m.counts.reports, m.counts.invalid_reports), (10, 1));
+    assert_eq!(m.inputs.len(), 4);
+    let b = bundle::read(out).unwrap();
+    let invalid: Vec<&Sample> = b.samples.iter().filter(|s| s.parsed.is_none()).collect();
+    assert_eq!(invalid[0].status, "invalid");
+    assert_eq!(invalid[0].response, "I would pick A");
+    assert_eq!(invalid[1].status, "missing_keys");
+
+    let scored = bin().arg("score").arg("--json").arg(out).output().unwrap();
+    assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
+    assert_eq!(s["contexts"].as_array().unwrap().len(), 2);
+    let lt = s["learned_vs_target"]["r"].as_f64().unwrap();
+    let rt = s["reports_vs_target"]["r"].as_f64().unwrap();
+    assert!(lt > 0.8, "learned vs target r = {lt}");
+    assert!(rt > 0.9, "reports vs target r = {rt}");
+    assert!((s["invalid_report_rate"].as_f64().unwrap() - 0.1).abs() < 1e-12);
+    let human = bin().arg("score").arg(out).output().unwrap();
+    assert!(String::from_utf8_lossy(&human.stdout).contains("reports vs learned"));
+}
+
+#[test]
+fn the_cli_imports_and_refuses_mixed_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let args = |model: Option<&str>| {
+        let mut c = bin();
+        c.args(["import", "csv", "--contexts"]).arg(fixture("contexts.csv")).arg("--selections").arg(fixture("selections.csv"));
+        c.arg("--out").arg(&out);
+        if let Some(m) = model {
+            c.args(["--model", m]);
+        }
+        c
+    };
+    let mixed = args(None).output().unwrap();
+    assert_eq!(mixed.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&mixed.stderr);
+    assert!(err.contains("gpt-4o, gpt-4o-mini") && err.contains("--model"), "{err}");
+    let ok = args(Some("gpt-4o-mini")).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(out.join(bundle::SUMMARY).exists());
+}
+
+#[test]
+fn a_bad_row_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spec();
+    s.selections = fixture("bad_selections.csv");
+    s.reports = None;
+    let e = import(&s, &dir.path().join("b")).unwrap_err().to_string();
+    assert!(e.contains("bad_selections.csv: line 3: column A_attribute_1: expected a number, got \"fifty\""), "{e}");
+
+    let unknown = dir.path().join("unknown.csv");
+    std::fs::write(&unknown, "scenario,attr1,attr2,attr3,attr4,attr5\nkettle,1,2,3,4,5\nboat,1,2,3,4,5\n").unwrap();
+    let mut s = spec();
+    s.targets = Some(unknown);
+    let e = import(&s, &dir.path().join("c")).unwrap_err().to_string();
+    assert!(e.contains("unknown.csv: line 3: scenario \"boat\" is not in the contexts file"), "{e}");
+
+    let short = dir.path().join("short.csv");
+    std::fs::write(&short, "scenario,question,attr1\nx,q,a\n").unwrap();
+    let mut s = spec();
+    s.contexts = short;
+    let e = import(&s, &dir.path().join("d")).unwrap_err().to_string();
+    assert!(e.contains("short.csv: missing column(s) attr2, attr3"), "{e}");
+}
