@@ -6,7 +6,9 @@ use selfinterp::runner::sample::Sample;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
 }
 
 fn spec() -> ImportSpec {
@@ -59,7 +61,10 @@ fn the_cli_imports_and_refuses_mixed_models() {
     let out = dir.path().join("b");
     let args = |model: Option<&str>| {
         let mut c = bin();
-        c.args(["import", "csv", "--contexts"]).arg(fixture("contexts.csv")).arg("--selections").arg(fixture("selections.csv"));
+        c.args(["import", "csv", "--contexts"])
+            .arg(fixture("contexts.csv"))
+            .arg("--selections")
+            .arg(fixture("selections.csv"));
         c.arg("--out").arg(&out);
         if let Some(m) = model {
             c.args(["--model", m]);
@@ -82,14 +87,24 @@ fn a_bad_row_names_the_file_and_line() {
     s.selections = fixture("bad_selections.csv");
     s.reports = None;
     let e = import(&s, &dir.path().join("b")).unwrap_err().to_string();
-    assert!(e.contains("bad_selections.csv: line 3: column A_attribute_1: expected a number, got \"fifty\""), "{e}");
+    assert!(
+        e.contains("bad_selections.csv: line 3: column A_attribute_1: expected a number, got \"fifty\""),
+        "{e}"
+    );
 
     let unknown = dir.path().join("unknown.csv");
-    std::fs::write(&unknown, "scenario,attr1,attr2,attr3,attr4,attr5\nkettle,1,2,3,4,5\nboat,1,2,3,4,5\n").unwrap();
+    std::fs::write(
+        &unknown,
+        "scenario,attr1,attr2,attr3,attr4,attr5\nkettle,1,2,3,4,5\nboat,1,2,3,4,5\n",
+    )
+    .unwrap();
     let mut s = spec();
     s.targets = Some(unknown);
     let e = import(&s, &dir.path().join("c")).unwrap_err().to_string();
-    assert!(e.contains("unknown.csv: line 3: scenario \"boat\" is not in the contexts file"), "{e}");
+    assert!(
+        e.contains("unknown.csv: line 3: scenario \"boat\" is not in the contexts file"),
+        "{e}"
+    );
 
     let short = dir.path().join("short.csv");
     std::fs::write(&short, "scenario,question,attr1\nx,q,a\n").unwrap();

@@ -643,3 +643,85 @@ fn sim_server_throughput() {
         assert_eq!(srv.requests() as usize, n);
     });
 }
+
+/// The simulated agents read every prompt of the frozen v1 benchmark (real attribute names,
+/// units, precisions and questions), and the faithful agent's agreement holds there too.
+#[test]
+fn sim_reads_every_prompt_of_benchmark_v1() {
+    use selfinterp::benchmark::Benchmark;
+    use selfinterp::providers::sim::Prompted;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmark");
+    let Ok(bench) = Benchmark::load(&root, "v1") else {
+        eprintln!("benchmark v1 not frozen yet; skipped");
+        return;
+    };
+    let agent = SimAgent::from_benchmark(AgentKind::Faithful, "v1", &bench);
+    let (mut agree, mut n) = (0, 0);
+    for c in &bench.contexts {
+        let w = agent.true_weights(&c.id).unwrap();
+        for pair in &c.pairs {
+            let m = choice_prompt(c, pair).messages();
+            assert_eq!(
+                agent.parse_prompt(&m).unwrap(),
+                Prompted::Choice {
+                    context: c.id.clone(),
+                    pair: *pair
+                },
+                "{}",
+                c.id
+            );
+            let r = agent.respond(&m, None).unwrap();
+            let letter = if r.text == "A" { Choice::A } else { Choice::B };
+            agree += usize::from(letter == profile_choice(&w, pair, &c.ranges()));
+            n += 1;
+        }
+        for pair in &c.report_pairs {
+            let m = report_prompt(c, pair).messages();
+            assert_eq!(
+                agent.parse_prompt(&m).unwrap(),
+                Prompted::Report {
+                    context: c.id.clone(),
+                    pair: *pair
+                },
+                "{}",
+                c.id
+            );
+        }
+    }
+    let rate = agree as f64 / n as f64;
+    assert!((0.80..=0.845).contains(&rate), "agreement {rate} over {n}");
+}
+
+/// Ground truth is recoverable the way the protocol measures it: fitting the faithful
+/// agent's v1 native choices (100 pairs per context) gives its true weights back.
+#[test]
+fn sim_faithful_weights_are_recovered_by_the_fit() {
+    use selfinterp::benchmark::Benchmark;
+    use selfinterp::estimation::fit::fit;
+    use selfinterp::estimation::trial::Trial;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmark");
+    let Ok(bench) = Benchmark::load(&root, "v1") else {
+        eprintln!("benchmark v1 not frozen yet; skipped");
+        return;
+    };
+    let agent = SimAgent::from_benchmark(AgentKind::Faithful, "sim", &bench);
+    let (mut truth, mut hard, mut soft) = (Vec::new(), Vec::new(), Vec::new());
+    for c in bench.split(Split::Native) {
+        let (mut th, mut ts) = (Vec::new(), Vec::new());
+        for pair in &c.pairs {
+            let r = agent
+                .respond(&choice_prompt(c, pair).messages(), Some(2))
+                .unwrap();
+            let label = if r.text == "A" { 1.0 } else { 0.0 };
+            th.push(Trial::from_pair(pair, &c.ranges(), label, 1.0).unwrap());
+            ts.push(Trial::from_pair(pair, &c.ranges(), r.p_a.unwrap(), 1.0).unwrap());
+        }
+        truth.extend(agent.true_weights(&c.id).unwrap().0);
+        hard.extend(fit(&th).learned.0);
+        soft.extend(fit(&ts).learned.0);
+    }
+    let (rh, rs) = (pearson(&hard, &truth), pearson(&soft, &truth));
+    eprintln!("learned vs true weights: r = {rh:.3} (sampled letters), {rs:.3} (P(A) soft labels)");
+    assert!(rh >= 0.9, "{rh}");
+    assert!(rs >= 0.95, "{rs}");
+}

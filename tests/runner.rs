@@ -1,6 +1,7 @@
 //! The runner and the run bundle: fault tolerance, resume after a real kill, Ctrl-C, the
 //! cache, and recovery of a simulated agent's weights over the full native preset.
 
+use crate::support::{self, Fault, MockServer, Responder};
 use clap::Parser;
 use selfinterp::benchmark::{Benchmark, Split};
 use selfinterp::cli::{Cli, Command};
@@ -17,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use crate::support::{self, Fault, MockServer, Responder};
 use tokio::sync::watch;
 
 /// A temporary root with a synthetic frozen benchmark `v1`.
@@ -29,7 +29,12 @@ fn root_with(native: usize, pairs: usize, reports: usize) -> tempfile::TempDir {
 
 /// The validated config of `selfinterp --root ROOT run ARGS...`, exactly as the CLI builds it.
 fn config(root: &Path, args: &[&str]) -> (RunConfig, Benchmark) {
-    let mut argv: Vec<String> = vec!["selfinterp".into(), "--root".into(), root.display().to_string(), "run".into()];
+    let mut argv: Vec<String> = vec![
+        "selfinterp".into(),
+        "--root".into(),
+        root.display().to_string(),
+        "run".into(),
+    ];
     argv.extend(args.iter().map(|s| s.to_string()));
     let cli = Cli::try_parse_from(&argv).unwrap();
     let Command::Run(a) = &cli.command else { unreachable!() };
@@ -37,7 +42,11 @@ fn config(root: &Path, args: &[&str]) -> (RunConfig, Benchmark) {
 }
 
 fn sim(bench: &Benchmark, kind: AgentKind) -> Arc<dyn Provider> {
-    let agent = Arc::new(SimAgent::from_benchmark(kind, &selfinterp::cli::run::sim_seed(0), bench));
+    let agent = Arc::new(SimAgent::from_benchmark(
+        kind,
+        &selfinterp::cli::run::sim_seed(0),
+        bench,
+    ));
     Arc::new(SimProvider::new(agent, "faithful"))
 }
 
@@ -65,7 +74,17 @@ fn assert_complete(dir: &Path, planned: usize) {
     assert_eq!(s, sorted, "samples.jsonl is not in canonical order");
 }
 
-const SMALL: &[&str] = &["--experiment", "native", "--contexts", "4", "--trials", "20", "--reports", "3", "--no-cache"];
+const SMALL: &[&str] = &[
+    "--experiment",
+    "native",
+    "--contexts",
+    "4",
+    "--trials",
+    "20",
+    "--reports",
+    "3",
+    "--no-cache",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
@@ -85,7 +104,16 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     let base = srv.base_url();
     let mut args: Vec<&str> = SMALL.to_vec();
     let o = out.display().to_string();
-    args.extend(["--provider", "openai", "--model", "faithful", "--base-url", &base, "--out", &o]);
+    args.extend([
+        "--provider",
+        "openai",
+        "--model",
+        "faithful",
+        "--base-url",
+        &base,
+        "--out",
+        &o,
+    ]);
     args.extend(["--timeout", "0.5", "--max-retries", "20", "--concurrency", "16"]);
     let (cfg, bench) = config(root.path(), &args);
     let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("faithful", Some(&base))).unwrap());
@@ -104,8 +132,15 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     let mut args: Vec<&str> = SMALL.to_vec();
     args.extend(["--provider", "sim", "--model", "faithful", "--out", &c]);
     let (cfg, bench) = config(root.path(), &args);
-    assert_eq!(go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await.status, RunStatus::Complete);
-    let strip = |v: Vec<Sample>| v.into_iter().map(|s| (s.key(), s.response, s.parsed, s.p_a)).collect::<Vec<_>>();
+    assert_eq!(
+        go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await.status,
+        RunStatus::Complete
+    );
+    let strip = |v: Vec<Sample>| {
+        v.into_iter()
+            .map(|s| (s.key(), s.response, s.parsed, s.p_a))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(samples(&out)), strip(samples(&clean)));
 }
 
@@ -117,7 +152,20 @@ async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
     let out = root.path().join("run");
     let o = out.display().to_string();
     let mut args: Vec<&str> = SMALL.to_vec();
-    args.extend(["--provider", "openai", "--model", "m", "--base-url", &base, "--out", &o, "--max-retries", "0", "--concurrency", "1"]);
+    args.extend([
+        "--provider",
+        "openai",
+        "--model",
+        "m",
+        "--base-url",
+        &base,
+        "--out",
+        &o,
+        "--max-retries",
+        "0",
+        "--concurrency",
+        "1",
+    ]);
     let (cfg, bench) = config(root.path(), &args);
     let p = || -> Arc<dyn Provider> { Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap()) };
     let first = go(&cfg, &bench, p()).await;
@@ -147,10 +195,19 @@ async fn a_fatal_error_stops_the_run() {
     let mut args: Vec<&str> = SMALL.to_vec();
     args.extend(["--provider", "openai", "--model", "m", "--base-url", &base, "--out", &o]);
     let (cfg, bench) = config(root.path(), &args);
-    let outcome = go(&cfg, &bench, Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap())).await;
+    let outcome = go(
+        &cfg,
+        &bench,
+        Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap()),
+    )
+    .await;
     assert_eq!(outcome.status, RunStatus::Failed);
     assert!(outcome.fatal.as_deref().unwrap().contains("401"), "{:?}", outcome.fatal);
-    assert!(srv.requests() <= 16, "kept sending after a fatal error: {}", srv.requests());
+    assert!(
+        srv.requests() <= 16,
+        "kept sending after a fatal error: {}",
+        srv.requests()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -163,7 +220,10 @@ async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
     let (cfg, bench) = config(root.path(), &args);
     go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     let (_tx, rx) = watch::channel(false);
-    let again = execute(&cfg, &bench, sim(&bench, AgentKind::Faithful), rx).await.unwrap_err().to_string();
+    let again = execute(&cfg, &bench, sim(&bench, AgentKind::Faithful), rx)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(again.contains("--resume"), "{again}");
 
     let mut other = args.clone();
@@ -172,7 +232,10 @@ async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
     other[i + 1] = "10";
     let (cfg2, _) = config(root.path(), &other);
     let (_tx, rx) = watch::channel(false);
-    let e = execute(&cfg2, &bench, sim(&bench, AgentKind::Faithful), rx).await.unwrap_err().to_string();
+    let e = execute(&cfg2, &bench, sim(&bench, AgentKind::Faithful), rx)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("trials: bundle has 20, this command has 10"), "{e}");
 }
 
@@ -183,7 +246,16 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
     let part = root.path().join("part");
     let (f, p) = (full.display().to_string(), part.display().to_string());
     let mut args: Vec<&str> = SMALL.to_vec();
-    args.extend(["--provider", "sim", "--model", "faithful", "--concurrency", "2", "--rpm", "3000"]);
+    args.extend([
+        "--provider",
+        "sim",
+        "--model",
+        "faithful",
+        "--concurrency",
+        "2",
+        "--rpm",
+        "3000",
+    ]);
     let (mut cfg, bench) = config(root.path(), &[args.clone(), vec!["--out", &f]].concat());
     cfg.settings.rpm = None;
     go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
@@ -194,7 +266,9 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
         tokio::time::sleep(Duration::from_millis(700)).await;
         tx.send(true).unwrap();
     });
-    let outcome = execute(&cfg, &bench, sim(&bench, AgentKind::Faithful), rx).await.unwrap();
+    let outcome = execute(&cfg, &bench, sim(&bench, AgentKind::Faithful), rx)
+        .await
+        .unwrap();
     stopper.await.unwrap();
     assert_eq!(outcome.status, RunStatus::Interrupted);
     let n = samples(&part).len();
@@ -203,7 +277,10 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
 
     let (mut resume, _) = config(root.path(), &[args, vec!["--out", &p, "--resume"]].concat());
     resume.settings.rpm = None;
-    assert_eq!(go(&resume, &bench, sim(&bench, AgentKind::Faithful)).await.status, RunStatus::Complete);
+    assert_eq!(
+        go(&resume, &bench, sim(&bench, AgentKind::Faithful)).await.status,
+        RunStatus::Complete
+    );
     assert_eq!(read(&part.join(bundle::SAMPLES)), read(&full.join(bundle::SAMPLES)));
     assert_eq!(read(&part.join(bundle::SUMMARY)), read(&full.join(bundle::SUMMARY)));
 }
@@ -220,8 +297,24 @@ async fn the_cache_makes_a_rerun_free() {
         let out = root.path().join(name);
         let o = out.display().to_string();
         let args: Vec<&str> = vec![
-            "--experiment", "native", "--contexts", "4", "--trials", "20", "--reports", "3", "--provider", "openai",
-            "--model", "m", "--base-url", &base, "--out", &o, "--cache-dir", &c,
+            "--experiment",
+            "native",
+            "--contexts",
+            "4",
+            "--trials",
+            "20",
+            "--reports",
+            "3",
+            "--provider",
+            "openai",
+            "--model",
+            "m",
+            "--base-url",
+            &base,
+            "--out",
+            &o,
+            "--cache-dir",
+            &c,
         ];
         let (cfg, bench) = config(root.path(), &args);
         let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
@@ -229,7 +322,10 @@ async fn the_cache_makes_a_rerun_free() {
         outs.push(out);
     }
     assert_eq!(srv.requests(), 4 * 23, "the second run should have cost no request");
-    assert_eq!(read(&outs[0].join(bundle::SAMPLES)), read(&outs[1].join(bundle::SAMPLES)));
+    assert_eq!(
+        read(&outs[0].join(bundle::SAMPLES)),
+        read(&outs[1].join(bundle::SAMPLES))
+    );
     // The cache holds responses only: no header, no key.
     for entry in walk(&cache) {
         let text = std::fs::read_to_string(entry).unwrap();
@@ -260,14 +356,34 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 async fn the_full_native_preset_recovers_a_faithful_agent_and_exposes_a_confabulator() {
     let root = root_with(100, 100, 10);
     let mut r_reports = Vec::new();
-    for (name, kind) in [("faithful", AgentKind::Faithful), ("confabulator", AgentKind::Confabulator)] {
+    for (name, kind) in [
+        ("faithful", AgentKind::Faithful),
+        ("confabulator", AgentKind::Confabulator),
+    ] {
         let out = root.path().join(name);
         let o = out.display().to_string();
         let (cfg, bench) = config(
             root.path(),
-            &["--provider", "sim", "--model", name, "--experiment", "native", "--preset", "full", "--out", &o, "--no-cache", "--concurrency", "64"],
+            &[
+                "--provider",
+                "sim",
+                "--model",
+                name,
+                "--experiment",
+                "native",
+                "--preset",
+                "full",
+                "--out",
+                &o,
+                "--no-cache",
+                "--concurrency",
+                "64",
+            ],
         );
-        assert_eq!((cfg.params.contexts, cfg.params.trials, cfg.params.reports), (100, 100, 10));
+        assert_eq!(
+            (cfg.params.contexts, cfg.params.trials, cfg.params.reports),
+            (100, 100, 10)
+        );
         let agent = Arc::new(SimAgent::from_benchmark(kind, "0", &bench));
         let p: Arc<dyn Provider> = Arc::new(SimProvider::new(agent.clone(), name));
         assert_eq!(go(&cfg, &bench, p).await.status, RunStatus::Complete);
@@ -288,7 +404,11 @@ async fn the_full_native_preset_recovers_a_faithful_agent_and_exposes_a_confabul
         assert_eq!(bench.split(Split::Native).count(), 100);
     }
     assert!(r_reports[0] >= 0.9, "faithful reports vs learned r = {}", r_reports[0]);
-    assert!(r_reports[1].abs() <= 0.15, "confabulator reports vs learned r = {}", r_reports[1]);
+    assert!(
+        r_reports[1].abs() <= 0.15,
+        "confabulator reports vs learned r = {}",
+        r_reports[1]
+    );
 }
 
 /// The built binary.
@@ -297,7 +417,9 @@ fn bin() -> std::process::Command {
 }
 
 fn count_lines(path: &Path) -> usize {
-    std::fs::read(path).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
+    std::fs::read(path)
+        .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -305,12 +427,28 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
     let root = root_with(6, 20, 3);
     let r = root.path().display().to_string();
     let base = |out: &Path| -> Vec<String> {
-        ["--root", &r, "run", "--provider", "sim", "--model", "faithful", "--experiment", "native", "--contexts", "6"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain(["--trials", "20", "--reports", "3", "--no-cache", "--out"].iter().map(|s| s.to_string()))
-            .chain([out.display().to_string()])
-            .collect()
+        [
+            "--root",
+            &r,
+            "run",
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "native",
+            "--contexts",
+            "6",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            ["--trials", "20", "--reports", "3", "--no-cache", "--out"]
+                .iter()
+                .map(|s| s.to_string()),
+        )
+        .chain([out.display().to_string()])
+        .collect()
     };
     let reference = root.path().join("reference");
     let st = bin().args(base(&reference)).status().unwrap();
@@ -318,7 +456,12 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
 
     let killed = root.path().join("killed");
     // Slow enough (50 requests/s) to be killed half-way.
-    let mut child = bin().args(base(&killed)).args(["--rpm", "3000", "--concurrency", "4"]).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = bin()
+        .args(base(&killed))
+        .args(["--rpm", "3000", "--concurrency", "4"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let t0 = Instant::now();
     while count_lines(&killed.join(bundle::SAMPLES)) < 40 {
         assert!(t0.elapsed() < Duration::from_secs(60), "the run made no progress");
@@ -335,11 +478,21 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
 
     let out = bin().args(base(&killed)).arg("--resume").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(read(&killed.join(bundle::SAMPLES)), read(&reference.join(bundle::SAMPLES)));
-    assert_eq!(read(&killed.join(bundle::SUMMARY)), read(&reference.join(bundle::SUMMARY)));
+    assert_eq!(
+        read(&killed.join(bundle::SAMPLES)),
+        read(&reference.join(bundle::SAMPLES))
+    );
+    assert_eq!(
+        read(&killed.join(bundle::SUMMARY)),
+        read(&reference.join(bundle::SUMMARY))
+    );
 
     // `score` re-derives the same summary from the samples alone.
-    let scored = bin().args(["--root", &r, "score", "--json"]).arg(&killed).output().unwrap();
+    let scored = bin()
+        .args(["--root", &r, "score", "--json"])
+        .arg(&killed)
+        .output()
+        .unwrap();
     assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
     let a: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
     let b: serde_json::Value = serde_json::from_slice(&read(&killed.join(bundle::SUMMARY))).unwrap();
@@ -353,8 +506,30 @@ fn sigint_exits_130_and_prints_the_resume_command() {
     let out = root.path().join("run");
     let o = out.display().to_string();
     let child = bin()
-        .args(["--root", &r, "run", "--provider", "sim", "--model", "faithful", "--experiment", "native"])
-        .args(["--contexts", "6", "--trials", "20", "--reports", "3", "--no-cache", "--rpm", "3000", "--out", &o])
+        .args([
+            "--root",
+            &r,
+            "run",
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "native",
+        ])
+        .args([
+            "--contexts",
+            "6",
+            "--trials",
+            "20",
+            "--reports",
+            "3",
+            "--no-cache",
+            "--rpm",
+            "3000",
+            "--out",
+            &o,
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -363,7 +538,10 @@ fn sigint_exits_130_and_prints_the_resume_command() {
         assert!(t0.elapsed() < Duration::from_secs(60), "the run made no progress");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let st = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let st = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(st.success());
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

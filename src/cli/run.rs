@@ -111,7 +111,11 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
     let trials: usize = a.trials.unwrap_or(n_pairs);
     let reports: usize = a.reports.unwrap_or(n_reports);
     let over = |what: &str, n: usize, max: usize| {
-        Failure::usage(format!("--{what} {n}: benchmark {} has {max} for the {} split", a.benchmark, split.as_str()))
+        Failure::usage(format!(
+            "--{what} {n}: benchmark {} has {max} for the {} split",
+            a.benchmark,
+            split.as_str()
+        ))
     };
     if contexts == 0 || contexts > avail_ctx {
         return Err(over("contexts", contexts, avail_ctx));
@@ -138,7 +142,9 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         return Err(Failure::usage("--max-invalid-rate must be between 0 and 1"));
     }
     if a.provider == ProviderKind::Anthropic && matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both) {
-        return Err(Failure::usage("--constrain letters: the Anthropic API has no grammar constraint"));
+        return Err(Failure::usage(
+            "--constrain letters: the Anthropic API has no grammar constraint",
+        ));
     }
     let logprobs: bool = a.provider.has_logprobs() && !a.no_logprobs;
     let params = Parameters {
@@ -169,7 +175,11 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         cache: !a.no_cache,
         max_invalid_rate: a.max_invalid_rate,
     };
-    let cache_dir: Option<PathBuf> = if a.no_cache { None } else { a.cache_dir.clone().or_else(default_cache_root) };
+    let cache_dir: Option<PathBuf> = if a.no_cache {
+        None
+    } else {
+        a.cache_dir.clone().or_else(default_cache_root)
+    };
     let cfg = RunConfig {
         params,
         settings,
@@ -203,11 +213,18 @@ pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>,
     Ok(match p.provider {
         ProviderKind::Sim => {
             if p.base_url.is_some() {
-                return Err(Failure::usage("--base-url: the sim provider answers in-process; for HTTP use `serve-sim` and --provider openai"));
+                return Err(Failure::usage(
+                    "--base-url: the sim provider answers in-process; for HTTP use `serve-sim` and --provider openai",
+                ));
             }
-            Arc::new(SimProvider::from_model(&p.model, &sim_seed(p.seed), bench).map_err(|e| Failure::usage(e.to_string()))?)
+            Arc::new(
+                SimProvider::from_model(&p.model, &sim_seed(p.seed), bench)
+                    .map_err(|e| Failure::usage(e.to_string()))?,
+            )
         }
-        ProviderKind::Openai => Arc::new(OpenAi::new(OpenAiConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?),
+        ProviderKind::Openai => {
+            Arc::new(OpenAi::new(OpenAiConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?)
+        }
         ProviderKind::Anthropic => {
             Arc::new(Anthropic::new(AnthropicConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?)
         }
@@ -223,20 +240,21 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
     let (cfg, bench) = config(cli, a)?;
     let provider: Arc<dyn Provider> = provider(&cfg, &bench)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let outcome: RunOutcome = rt.block_on(async {
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ninterrupted: stopping, keeping completed samples");
-                let _ = tx.send(true);
-            }
-        });
-        execute(&cfg, &bench, provider, rx).await
-    })
-    .map_err(|e| match e {
-        crate::runner::execute::RunError::Usage(m) => Failure::usage(m),
-        other => Failure::usage(other.to_string()),
-    })?;
+    let outcome: RunOutcome = rt
+        .block_on(async {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("\ninterrupted: stopping, keeping completed samples");
+                    let _ = tx.send(true);
+                }
+            });
+            execute(&cfg, &bench, provider, rx).await
+        })
+        .map_err(|e| match e {
+            crate::runner::execute::RunError::Usage(m) => Failure::usage(m),
+            other => Failure::usage(other.to_string()),
+        })?;
     report(&cfg, &outcome)
 }
 
@@ -258,9 +276,11 @@ fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
         eprintln!("warning: no summary.json: {e}");
     }
     match o.status {
-        RunStatus::Interrupted => {
-            Err(Failure::new(exit::INTERRUPTED, format!("interrupted; resume with:\n  {}", cfg.resume_command)).into())
-        }
+        RunStatus::Interrupted => Err(Failure::new(
+            exit::INTERRUPTED,
+            format!("interrupted; resume with:\n  {}", cfg.resume_command),
+        )
+        .into()),
         RunStatus::Failed => Err(Failure::new(
             exit::PROVIDER_FATAL,
             format!("provider refused: {}", o.fatal.as_deref().unwrap_or("fatal error")),
@@ -268,7 +288,10 @@ fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
         .into()),
         RunStatus::Incomplete => Err(Failure::new(
             exit::INCOMPLETE,
-            format!("{} request(s) failed after every retry (errors.jsonl); retry them with:\n  {}", c.errors, cfg.resume_command),
+            format!(
+                "{} request(s) failed after every retry (errors.jsonl); retry them with:\n  {}",
+                c.errors, cfg.resume_command
+            ),
         )
         .into()),
         RunStatus::Complete | RunStatus::Running => match &o.invalid_exceeded {

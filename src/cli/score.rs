@@ -43,7 +43,10 @@ pub fn score_bundle(cli: &Cli, dir: &std::path::Path) -> Result<(Bundle, Value),
             summarize(&b.samples, &b.manifest, ContextTable::Benchmark(&bench))
         }
         (None, None) => {
-            return Err(Failure::usage(format!("{}: the manifest names no benchmark and there is no contexts.jsonl", dir.display())));
+            return Err(Failure::usage(format!(
+                "{}: the manifest names no benchmark and there is no contexts.jsonl",
+                dir.display()
+            )));
         }
     }
     .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
@@ -55,7 +58,11 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
     if a.write {
         bundle::write_summary(&a.dir, &summary).map_err(|e| Failure::usage(e.to_string()))?;
     }
-    let text: String = if a.json { serde_json::to_string(&summary)? } else { human(&b, &summary) };
+    let text: String = if a.json {
+        serde_json::to_string(&summary)?
+    } else {
+        human(&b, &summary)
+    };
     print_stdout(&text)
 }
 
@@ -77,7 +84,10 @@ fn num(v: &Value) -> String {
 }
 
 fn interval(v: &Value) -> String {
-    match v.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<f64>>()) {
+    match v
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<f64>>())
+    {
         Some(a) if a.len() == 2 => format!("[{:.3}, {:.3}]", a[0], a[1]),
         _ => "-".to_string(),
     }
@@ -108,8 +118,19 @@ fn human(b: &Bundle, s: &Value) -> String {
         if c.is_null() {
             continue;
         }
-        let null_r: Value = c.get("null_r").or_else(|| c.get("null").and_then(|n| n.get("mean"))).cloned().unwrap_or(Value::Null);
-        rows.push([key.replace('_', " "), num(&c["r"]), interval(&c["ci_study"]), interval(&c["ci_bootstrap"]), c["n"].to_string(), num(&null_r)]);
+        let null_r: Value = c
+            .get("null_r")
+            .or_else(|| c.get("null").and_then(|n| n.get("mean")))
+            .cloned()
+            .unwrap_or(Value::Null);
+        rows.push([
+            key.replace('_', " "),
+            num(&c["r"]),
+            interval(&c["ci_study"]),
+            interval(&c["ci_bootstrap"]),
+            c["n"].to_string(),
+            num(&null_r),
+        ]);
     }
     out.push_str(&Table::from_iter(rows).with(Style::rounded()).to_string());
     out.push('\n');
@@ -119,10 +140,19 @@ fn human(b: &Bundle, s: &Value) -> String {
         }
     }
     if let Some(ctx) = s["contexts"].as_array() {
-        let mut rows: Vec<[String; 5]> =
-            vec![["context".into(), "learned".into(), "reported".into(), "choices".into(), "valid reports".into()]];
+        let mut rows: Vec<[String; 5]> = vec![[
+            "context".into(),
+            "learned".into(),
+            "reported".into(),
+            "choices".into(),
+            "valid reports".into(),
+        ]];
         let fmt5 = |v: &Value| match v.as_array() {
-            Some(a) => a.iter().map(|x| x.as_f64().map(|x| format!("{x:.0}")).unwrap_or_default()).collect::<Vec<_>>().join(" "),
+            Some(a) => a
+                .iter()
+                .map(|x| x.as_f64().map(|x| format!("{x:.0}")).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(" "),
             None => "-".to_string(),
         };
         for c in ctx {

@@ -162,9 +162,14 @@ pub struct Bundle {
 
 pub fn read_manifest(dir: &Path) -> Result<RunManifest, BundleError> {
     let path: PathBuf = dir.join(MANIFEST);
-    let text: String = std::fs::read_to_string(&path)
-        .map_err(|e| BundleError::Invalid { path: path.clone(), message: format!("cannot read: {e}") })?;
-    serde_json::from_str(&text).map_err(|e| BundleError::Invalid { path, message: e.to_string() })
+    let text: String = std::fs::read_to_string(&path).map_err(|e| BundleError::Invalid {
+        path: path.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    serde_json::from_str(&text).map_err(|e| BundleError::Invalid {
+        path,
+        message: e.to_string(),
+    })
 }
 
 pub fn write_manifest(dir: &Path, m: &RunManifest) -> Result<(), BundleError> {
@@ -197,15 +202,28 @@ pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
     let manifest: RunManifest = read_manifest(dir)?;
     let samples: Vec<Sample> = canonical(journal::read::<Sample>(&dir.join(SAMPLES))?.records);
     let cpath: PathBuf = dir.join(CONTEXTS);
-    let contexts: Option<Vec<BundleContext>> =
-        if cpath.exists() { Some(journal::read::<BundleContext>(&cpath)?.records) } else { None };
-    Ok(Bundle { dir: dir.to_path_buf(), manifest, samples, contexts })
+    let contexts: Option<Vec<BundleContext>> = if cpath.exists() {
+        Some(journal::read::<BundleContext>(&cpath)?.records)
+    } else {
+        None
+    };
+    Ok(Bundle {
+        dir: dir.to_path_buf(),
+        manifest,
+        samples,
+        contexts,
+    })
 }
 
 /// Counts over a set of samples (for the manifest).
 pub fn count(samples: &[Sample], planned: usize, errors: usize) -> Counts {
     use super::sample::KindKey;
-    let mut c: Counts = Counts { planned, samples: samples.len(), errors, ..Counts::default() };
+    let mut c: Counts = Counts {
+        planned,
+        samples: samples.len(),
+        errors,
+        ..Counts::default()
+    };
     for s in samples {
         match s.kind {
             KindKey::Choice => {

@@ -22,7 +22,9 @@ pub struct ResponseCache {
 impl ResponseCache {
     /// A cache under `root/responses`, created on first write.
     pub fn new(root: &Path) -> ResponseCache {
-        ResponseCache { dir: root.join("responses") }
+        ResponseCache {
+            dir: root.join("responses"),
+        }
     }
 
     /// `salt` separates answers the body does not determine (the simulated agents' seed).

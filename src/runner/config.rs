@@ -157,11 +157,17 @@ pub fn default_cache_root() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("SELFINTERP_CACHE").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d));
     }
-    std::env::var_os("HOME").filter(|d| !d.is_empty()).map(|h| PathBuf::from(h).join(".cache").join("selfinterp"))
+    std::env::var_os("HOME")
+        .filter(|d| !d.is_empty())
+        .map(|h| PathBuf::from(h).join(".cache").join("selfinterp"))
 }
 
 /// Quotes one argument for a POSIX shell when it needs it.
 pub fn shell_quote(s: &str) -> String {
     let safe: bool = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
-    if safe { s.to_string() } else { format!("'{}'", s.replace('\'', "'\\''")) }
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }

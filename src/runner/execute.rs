@@ -73,7 +73,10 @@ impl From<Failed> for SendFailure {
     fn from(f: Failed) -> SendFailure {
         match f.error {
             ProviderError::Fatal { message } => SendFailure::Fatal { message },
-            ProviderError::Retryable { message, .. } => SendFailure::Exhausted { message, attempts: f.attempts },
+            ProviderError::Retryable { message, .. } => SendFailure::Exhausted {
+                message,
+                attempts: f.attempts,
+            },
         }
     }
 }
@@ -127,8 +130,7 @@ pub async fn execute(
             dir.display()
         )));
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| RunError::Usage(format!("{}: cannot create: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| RunError::Usage(format!("{}: cannot create: {e}", dir.display())))?;
 
     let mut manifest: RunManifest = if has_manifest {
         let old: RunManifest = bundle::read_manifest(dir)?;
@@ -156,8 +158,10 @@ pub async fn execute(
     // Failed requests are retried by this session, so the old error list is cleared.
     let mut errors_out: Appender = Appender::open(&dir.join(bundle::ERRORS), 0)?;
 
-    let contexts: Vec<Arc<FrozenContext>> =
-        super::config::run_contexts(bench, &cfg.params).into_iter().map(|c| Arc::new(c.clone())).collect();
+    let contexts: Vec<Arc<FrozenContext>> = super::config::run_contexts(bench, &cfg.params)
+        .into_iter()
+        .map(|c| Arc::new(c.clone()))
+        .collect();
     let all: Vec<Task> = plan(&contexts, &cfg.params);
     let planned: usize = all.len();
     let cache_salt: Option<String> = (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
@@ -177,7 +181,10 @@ pub async fn execute(
         }
         let phase_tasks: Vec<Task> = all.iter().filter(|t| t.key.kind == kind).cloned().collect();
         let total: u64 = phase_tasks.len() as u64;
-        let todo: Vec<Task> = phase_tasks.into_iter().filter(|t| !done_keys.contains(&t.key)).collect();
+        let todo: Vec<Task> = phase_tasks
+            .into_iter()
+            .filter(|t| !done_keys.contains(&t.key))
+            .collect();
         if todo.is_empty() {
             continue;
         }
@@ -215,7 +222,12 @@ pub async fn execute(
                 }
                 Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
                     n_errors += 1;
-                    errors_out.append(&ErrorRecord { key, attempts, error: message, at: now_rfc3339() })?;
+                    errors_out.append(&ErrorRecord {
+                        key,
+                        attempts,
+                        error: message,
+                        at: now_rfc3339(),
+                    })?;
                     bar.failed();
                 }
                 Done::Failed(key, SendFailure::Fatal { message }) => {
@@ -251,11 +263,21 @@ pub async fn execute(
             Err(e) => score_error = Some(e.to_string()),
         }
         invalid_exceeded = invalid_check(&manifest.counts, cfg.settings.max_invalid_rate);
-        if n_errors > 0 { RunStatus::Incomplete } else { RunStatus::Complete }
+        if n_errors > 0 {
+            RunStatus::Incomplete
+        } else {
+            RunStatus::Complete
+        }
     };
     manifest.finished_at = Some(now_rfc3339());
     bundle::write_manifest(dir, &manifest)?;
-    Ok(RunOutcome { status: manifest.status, counts: manifest.counts.clone(), fatal, invalid_exceeded, score_error })
+    Ok(RunOutcome {
+        status: manifest.status,
+        counts: manifest.counts.clone(),
+        fatal,
+        invalid_exceeded,
+        score_error,
+    })
 }
 
 /// One request, from prompt to parsed sample.
@@ -264,7 +286,12 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
     let req: ChatRequest = task.request(&prompt, &sh.params);
     let t0: Instant = Instant::now();
     let cache_key: Option<String> = sh.cache.as_ref().map(|_| {
-        ResponseCache::key(sh.provider.name(), sh.provider.model(), &sh.provider.request_body(&req), sh.cache_salt.as_deref())
+        ResponseCache::key(
+            sh.provider.name(),
+            sh.provider.model(),
+            &sh.provider.request_body(&req),
+            sh.cache_salt.as_deref(),
+        )
     });
     let cached: Option<ChatResponse> = match (&sh.cache, &cache_key) {
         (Some(c), Some(k)) => c.get(k),
@@ -272,17 +299,15 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
     };
     let (response, attempts, was_cached): (ChatResponse, u32, bool) = match cached {
         Some(r) => (r, 0, true),
-        None => {
-            match sh.provider.send(&req).await {
-                Ok(Sent { response, attempts, .. }) => {
-                    if let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
-                        c.put(k, &response);
-                    }
-                    (response, attempts, false)
+        None => match sh.provider.send(&req).await {
+            Ok(Sent { response, attempts, .. }) => {
+                if let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
+                    c.put(k, &response);
                 }
-                Err(f) => return Done::Failed(task.key, f.into()),
+                (response, attempts, false)
             }
-        }
+            Err(f) => return Done::Failed(task.key, f.into()),
+        },
     };
     let latency_ms: u64 = t0.elapsed().as_millis() as u64;
     let timing: Timing = Timing {
@@ -301,13 +326,23 @@ pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
     let (parsed, status, out_of_range, p_a): (Option<Parsed>, String, Option<bool>, Option<f64>) = match task.key.kind {
         KindKey::Choice => {
             let c = parse_choice(&r.text);
-            (c.choice.map(Parsed::Choice), c.status.as_str().to_string(), None, r.p_a())
+            (
+                c.choice.map(Parsed::Choice),
+                c.status.as_str().to_string(),
+                None,
+                r.p_a(),
+            )
         }
         KindKey::Report => {
             let names: Vec<&str> = task.ctx.attribute_names();
             let rep = parse_report(&r.text, &names);
             let oor: Option<bool> = rep.weights.map(|_| rep.out_of_range);
-            (rep.weights.map(Parsed::Weights), rep.status.as_str().to_string(), oor, None)
+            (
+                rep.weights.map(Parsed::Weights),
+                rep.status.as_str().to_string(),
+                oor,
+                None,
+            )
         }
     };
     Sample {
@@ -331,7 +366,10 @@ pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
 fn server_info(timings: &[Timing]) -> ServerInfo {
     let ids: BTreeSet<String> = timings.iter().filter_map(|t| t.server_model.clone()).collect();
     let fps: BTreeSet<String> = timings.iter().filter_map(|t| t.system_fingerprint.clone()).collect();
-    ServerInfo { model_ids: ids.into_iter().collect(), system_fingerprints: fps.into_iter().collect() }
+    ServerInfo {
+        model_ids: ids.into_iter().collect(),
+        system_fingerprints: fps.into_iter().collect(),
+    }
 }
 
 /// The invalid-answer check: each kind's invalid rate against the threshold.
@@ -363,7 +401,10 @@ fn new_manifest(cfg: &RunConfig, bench: &Benchmark) -> RunManifest {
         benchmark: Some(p.benchmark.clone()),
         benchmark_sha256: Some(bench.hash.clone()),
         prompt_version: Some(p.prompt_version.clone()),
-        constraint: serde_json::to_value(p.constrain).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        constraint: serde_json::to_value(p.constrain)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         parameters: Some(p.clone()),
         settings: Some(cfg.settings.clone()),
         seeds: bundle::Seeds {
@@ -371,7 +412,10 @@ fn new_manifest(cfg: &RunConfig, bench: &Benchmark) -> RunManifest {
             provider: p.seed,
             scoring: score_input::SCORING_SEED,
         },
-        soft_labels: SoftLabels { used: false, method: softlabel::METHOD.to_string() },
+        soft_labels: SoftLabels {
+            used: false,
+            method: softlabel::METHOD.to_string(),
+        },
         server: ServerInfo::default(),
         status: RunStatus::Running,
         started_at: now_rfc3339(),
@@ -385,7 +429,10 @@ fn new_manifest(cfg: &RunConfig, bench: &Benchmark) -> RunManifest {
 /// A resume must measure the same thing: same parameters, same benchmark file.
 fn check_resumable(dir: &Path, old: &RunManifest, cfg: &RunConfig) -> Result<(), RunError> {
     let Some(old_p) = &old.parameters else {
-        return Err(RunError::Usage(format!("{}: this bundle was not made by `run` and cannot be resumed", dir.display())));
+        return Err(RunError::Usage(format!(
+            "{}: this bundle was not made by `run` and cannot be resumed",
+            dir.display()
+        )));
     };
     let a: serde_json::Value = serde_json::to_value(old_p).expect("serialises");
     let b: serde_json::Value = serde_json::to_value(&cfg.params).expect("serialises");

@@ -12,16 +12,26 @@ pub fn harness() -> Harness {
         Some(c) if !c.is_empty() => (Some(c.to_string()), None),
         _ => from_git(),
     };
-    Harness { name: env!("CARGO_PKG_NAME").to_string(), version: env!("CARGO_PKG_VERSION").to_string(), git_commit, git_dirty }
+    Harness {
+        name: env!("CARGO_PKG_NAME").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit,
+        git_dirty,
+    }
 }
 
 fn from_git() -> (Option<String>, Option<bool>) {
     let dir: &str = env!("CARGO_MANIFEST_DIR");
     let run = |args: &[&str]| -> Option<String> {
         let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     };
     let commit: Option<String> = run(&["rev-parse", "HEAD"]).filter(|c| !c.is_empty());
-    let dirty: Option<bool> = commit.as_ref().and_then(|_| run(&["status", "--porcelain", "--untracked-files=no"])).map(|s| !s.is_empty());
+    let dirty: Option<bool> = commit
+        .as_ref()
+        .and_then(|_| run(&["status", "--porcelain", "--untracked-files=no"]))
+        .map(|s| !s.is_empty());
     (commit, dirty)
 }

@@ -62,10 +62,17 @@ struct Table {
 
 impl Table {
     fn read(path: &Path) -> Result<Table, ImportError> {
-        let file_err = |message: String| ImportError::File { path: path.to_path_buf(), message };
+        let file_err = |message: String| ImportError::File {
+            path: path.to_path_buf(),
+            message,
+        };
         let bytes: Vec<u8> = std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
         let sha256: String = crate::benchmark::freeze::sha256_hex(&bytes);
-        let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::All).from_reader(&bytes[..]);
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .trim(csv::Trim::All)
+            .from_reader(&bytes[..]);
         let headers: Vec<String> = rdr
             .headers()
             .map_err(|e| file_err(format!("bad header: {e}")))?
@@ -76,12 +83,21 @@ impl Table {
         for rec in rdr.records() {
             let rec: csv::StringRecord = rec.map_err(|e| {
                 let line: u64 = e.position().map(|p| p.line()).unwrap_or(0);
-                ImportError::Row { path: path.to_path_buf(), line, message: e.to_string() }
+                ImportError::Row {
+                    path: path.to_path_buf(),
+                    line,
+                    message: e.to_string(),
+                }
             })?;
             let line: u64 = rec.position().map(|p| p.line()).unwrap_or(0);
             rows.push((line, rec));
         }
-        Ok(Table { path: path.to_path_buf(), headers, rows, sha256 })
+        Ok(Table {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+            sha256,
+        })
     }
 
     /// Positions of the named columns, or an error naming the missing ones.
@@ -101,13 +117,21 @@ impl Table {
         } else {
             Err(ImportError::File {
                 path: self.path.clone(),
-                message: format!("missing column(s) {} (header: {})", missing.join(", "), self.headers.join(",")),
+                message: format!(
+                    "missing column(s) {} (header: {})",
+                    missing.join(", "),
+                    self.headers.join(",")
+                ),
             })
         }
     }
 
     fn row_err(&self, line: u64, message: String) -> ImportError {
-        ImportError::Row { path: self.path.clone(), line, message }
+        ImportError::Row {
+            path: self.path.clone(),
+            line,
+            message,
+        }
     }
 
     fn number(&self, line: u64, rec: &csv::StringRecord, col: usize, name: &str) -> Result<f64, ImportError> {
@@ -118,7 +142,13 @@ impl Table {
         }
     }
 
-    fn five(&self, line: u64, rec: &csv::StringRecord, cols: &[usize], names: &[String]) -> Result<[f64; N_ATTR], ImportError> {
+    fn five(
+        &self,
+        line: u64,
+        rec: &csv::StringRecord,
+        cols: &[usize],
+        names: &[String],
+    ) -> Result<[f64; N_ATTR], ImportError> {
         let mut v: [f64; N_ATTR] = [0.0; N_ATTR];
         for k in 0..N_ATTR {
             v[k] = self.number(line, rec, cols[k], &names[k])?;
@@ -138,7 +168,10 @@ fn pick(table: &Table, col: usize, wanted: &Option<String>, flag: &str) -> Resul
         Some(w) if values.contains(w.as_str()) => Ok(Some(w.clone())),
         Some(w) => Err(ImportError::File {
             path: table.path.clone(),
-            message: format!("{flag} {w:?} not found; present: {}", values.into_iter().collect::<Vec<_>>().join(", ")),
+            message: format!(
+                "{flag} {w:?} not found; present: {}",
+                values.into_iter().collect::<Vec<_>>().join(", ")
+            ),
         }),
         None if values.len() <= 1 => Ok(values.into_iter().next().map(str::to_string)),
         None => Err(ImportError::File {
@@ -175,12 +208,24 @@ fn read_contexts(path: &Path) -> Result<(Table, Vec<BundleContext>), ImportError
                 return Err(t.row_err(*line, format!("column {}: empty attribute name", attr[k])));
             }
             if hi[k] <= lo[k] {
-                return Err(t.row_err(*line, format!("attribute {name}: max {} must exceed min {}", hi[k], lo[k])));
+                return Err(t.row_err(
+                    *line,
+                    format!("attribute {name}: max {} must exceed min {}", hi[k], lo[k]),
+                ));
             }
-            attributes.push(BundleAttribute { name, min: lo[k], max: hi[k] });
+            attributes.push(BundleAttribute {
+                name,
+                min: lo[k],
+                max: hi[k],
+            });
         }
         let question: String = rec.get(base[1]).unwrap_or("").to_string();
-        out.push(BundleContext { id: ContextId(id), question, attributes, target: None });
+        out.push(BundleContext {
+            id: ContextId(id),
+            question,
+            attributes,
+            target: None,
+        });
     }
     Ok((t, out))
 }
@@ -205,13 +250,19 @@ fn read_targets(path: &Path, contexts: &mut [BundleContext]) -> Result<Table, Im
 fn options(t: &Table, line: u64, rec: &csv::StringRecord) -> Result<Pair, ImportError> {
     let (an, bn) = (numbered("A_attribute_", ""), numbered("B_attribute_", ""));
     let (ca, cb) = (t.columns(&an)?, t.columns(&bn)?);
-    Ok(Pair { a: Values(t.five(line, rec, &ca, &an)?), b: Values(t.five(line, rec, &cb, &bn)?) })
+    Ok(Pair {
+        a: Values(t.five(line, rec, &ca, &an)?),
+        b: Values(t.five(line, rec, &cb, &bn)?),
+    })
 }
 
 /// Builds the samples and writes the bundle into `out` (which must not hold a bundle).
 pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError> {
     if out.join(bundle::MANIFEST).exists() {
-        return Err(ImportError::File { path: out.to_path_buf(), message: "already holds a bundle".to_string() });
+        return Err(ImportError::File {
+            path: out.to_path_buf(),
+            message: "already holds a bundle".to_string(),
+        });
     }
     let (ctx_table, mut contexts) = read_contexts(&spec.contexts)?;
     let mut inputs: Vec<InputFile> = vec![input("contexts", &ctx_table)];
@@ -228,7 +279,10 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
         samples.push(s);
     };
     let find = |t: &Table, line: u64, id: &str| -> Result<usize, ImportError> {
-        by_id.get(id).copied().ok_or_else(|| t.row_err(line, format!("scenario {id:?} is not in the contexts file")))
+        by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| t.row_err(line, format!("scenario {id:?} is not in the contexts file")))
     };
 
     let sel: Table = Table::read(&spec.selections)?;
@@ -241,14 +295,26 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
         let ctx: usize = find(&sel, *line, rec.get(sc[1]).unwrap_or(""))?;
         let text: String = rec.get(sc[2]).unwrap_or("").to_string();
         let c = parse_choice(&text);
-        let s: Sample = sample(KindKey::Choice, &contexts[ctx].id, options(&sel, *line, rec)?, text, c.choice.map(Parsed::Choice), c.status.as_str(), None);
+        let s: Sample = sample(
+            KindKey::Choice,
+            &contexts[ctx].id,
+            options(&sel, *line, rec)?,
+            text,
+            c.choice.map(Parsed::Choice),
+            c.status.as_str(),
+            None,
+        );
         push(KindKey::Choice, ctx, s);
     }
     inputs.push(input("selections", &sel));
 
     if let Some(p) = &spec.reports {
         let rep: Table = Table::read(p)?;
-        let rc: Vec<usize> = rep.columns(&["explaining_model".to_string(), "version".to_string(), "scenario".to_string()])?;
+        let rc: Vec<usize> = rep.columns(&[
+            "explaining_model".to_string(),
+            "version".to_string(),
+            "scenario".to_string(),
+        ])?;
         let rn: Vec<String> = numbered("report_attr", "");
         let rv: Vec<usize> = rep.columns(&rn)?;
         let explaining: Option<String> = pick(&rep, rc[0], &spec.explaining_model, "--explaining-model")?;
@@ -276,14 +342,25 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
             let text: String = serde_json::Value::Object(obj).to_string();
             let r = parse_report(&text, &names);
             let oor: Option<bool> = r.weights.map(|_| r.out_of_range);
-            let s: Sample = sample(KindKey::Report, &contexts[ctx].id, options(&rep, *line, rec)?, text, r.weights.map(Parsed::Weights), r.status.as_str(), oor);
+            let s: Sample = sample(
+                KindKey::Report,
+                &contexts[ctx].id,
+                options(&rep, *line, rec)?,
+                text,
+                r.weights.map(Parsed::Weights),
+                r.status.as_str(),
+                oor,
+            );
             push(KindKey::Report, ctx, s);
         }
         inputs.push(input("reports", &rep));
     }
 
     let samples: Vec<Sample> = bundle::canonical(samples);
-    std::fs::create_dir_all(out).map_err(|e| ImportError::File { path: out.to_path_buf(), message: format!("cannot create: {e}") })?;
+    std::fs::create_dir_all(out).map_err(|e| ImportError::File {
+        path: out.to_path_buf(),
+        message: format!("cannot create: {e}"),
+    })?;
     journal::write_atomic(&out.join(bundle::CONTEXTS), &journal::to_jsonl(&contexts))?;
     bundle::write_samples(out, &samples)?;
     let now: String = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -299,8 +376,15 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
         constraint: "unknown".to_string(),
         parameters: None,
         settings: None,
-        seeds: bundle::Seeds { benchmark: None, provider: 0, scoring: super::score_input::SCORING_SEED },
-        soft_labels: SoftLabels { used: false, method: "none: the data release has sampled letters only".to_string() },
+        seeds: bundle::Seeds {
+            benchmark: None,
+            provider: 0,
+            scoring: super::score_input::SCORING_SEED,
+        },
+        soft_labels: SoftLabels {
+            used: false,
+            method: "none: the data release has sampled letters only".to_string(),
+        },
         server: ServerInfo::default(),
         status: RunStatus::Complete,
         started_at: now.clone(),
@@ -314,10 +398,22 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
 }
 
 fn input(role: &str, t: &Table) -> InputFile {
-    InputFile { role: role.to_string(), path: t.path.display().to_string(), sha256: t.sha256.clone() }
+    InputFile {
+        role: role.to_string(),
+        path: t.path.display().to_string(),
+        sha256: t.sha256.clone(),
+    }
 }
 
-fn sample(kind: KindKey, ctx: &ContextId, options: Pair, response: String, parsed: Option<Parsed>, status: &str, out_of_range: Option<bool>) -> Sample {
+fn sample(
+    kind: KindKey,
+    ctx: &ContextId,
+    options: Pair,
+    response: String,
+    parsed: Option<Parsed>,
+    status: &str,
+    out_of_range: Option<bool>,
+) -> Sample {
     Sample {
         kind,
         context: ctx.clone(),

@@ -16,7 +16,11 @@ pub enum JournalError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: line {line}: {message}")]
-    Parse { path: PathBuf, line: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
 }
 
 /// What [`read`] found.
@@ -34,7 +38,12 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<ReadJournal<T>, JournalE
     let bytes: Vec<u8> = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(source) => return Err(JournalError::Io { path: path.to_path_buf(), source }),
+        Err(source) => {
+            return Err(JournalError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     };
     let mut records: Vec<T> = Vec::new();
     let mut pos: usize = 0;
@@ -60,12 +69,20 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<ReadJournal<T>, JournalE
                 break;
             }
             Err(e) => {
-                return Err(JournalError::Parse { path: path.to_path_buf(), line: line_no, message: e.to_string() });
+                return Err(JournalError::Parse {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                    message: e.to_string(),
+                });
             }
         }
         pos = end + 1;
     }
-    Ok(ReadJournal { records, good_len: pos as u64, dropped_partial })
+    Ok(ReadJournal {
+        records,
+        good_len: pos as u64,
+        dropped_partial,
+    })
 }
 
 /// An open journal that appends one record per call.
@@ -78,12 +95,19 @@ pub struct Appender {
 impl Appender {
     /// Opens `path` for appending, first cutting it to `keep_len` bytes (drops a torn line).
     pub fn open(path: &Path, keep_len: u64) -> Result<Appender, JournalError> {
-        let io = |source: std::io::Error| JournalError::Io { path: path.to_path_buf(), source };
+        let io = |source: std::io::Error| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file: File = OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
         if file.metadata().map_err(io)?.len() > keep_len {
             file.set_len(keep_len).map_err(io)?;
         }
-        Ok(Appender { file, path: path.to_path_buf(), line: Vec::with_capacity(4096) })
+        Ok(Appender {
+            file,
+            path: path.to_path_buf(),
+            line: Vec::with_capacity(4096),
+        })
     }
 
     /// Writes one record as one line, in one write, unbuffered.
@@ -91,18 +115,30 @@ impl Appender {
         self.line.clear();
         serde_json::to_writer(&mut self.line, record).expect("records serialise");
         self.line.push(b'\n');
-        self.file.write_all(&self.line).map_err(|source| JournalError::Io { path: self.path.clone(), source })
+        self.file.write_all(&self.line).map_err(|source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     pub fn sync(&mut self) -> Result<(), JournalError> {
-        self.file.sync_data().map_err(|source| JournalError::Io { path: self.path.clone(), source })
+        self.file.sync_data().map_err(|source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        })
     }
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, synced, renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
-    let io = |source: std::io::Error| JournalError::Io { path: path.to_path_buf(), source };
-    let name: String = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let io = |source: std::io::Error| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let name: String = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp: PathBuf = path.with_file_name(format!(".{name}.tmp"));
     {
         let mut f: File = File::create(&tmp).map_err(io)?;

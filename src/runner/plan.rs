@@ -36,10 +36,27 @@ impl Task {
     /// The request exactly as the parameters say to ask it.
     pub fn request(&self, prompt: &Prompt, p: &Parameters) -> ChatRequest {
         let (kind, max_tokens, top_logprobs, constraint) = match self.key.kind {
-            KindKey::Choice => (RequestKind::Choice, p.choice_max_tokens, p.top_logprobs, p.constrain.choice()),
-            KindKey::Report => (RequestKind::Report, p.report_max_tokens, None, p.constrain.report(&self.ctx)),
+            KindKey::Choice => (
+                RequestKind::Choice,
+                p.choice_max_tokens,
+                p.top_logprobs,
+                p.constrain.choice(),
+            ),
+            KindKey::Report => (
+                RequestKind::Report,
+                p.report_max_tokens,
+                None,
+                p.constrain.report(&self.ctx),
+            ),
         };
-        ChatRequest { kind, messages: prompt.messages(), max_tokens, temperature: p.temperature, top_logprobs, constraint }
+        ChatRequest {
+            kind,
+            messages: prompt.messages(),
+            max_tokens,
+            temperature: p.temperature,
+            top_logprobs,
+            constraint,
+        }
     }
 }
 
@@ -50,8 +67,16 @@ pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
         for ctx in contexts {
             for index in 0..n {
                 for &order in &p.orders {
-                    let key = SampleKey { kind, context: ctx.id.clone(), index, order };
-                    tasks.push(Task { key, ctx: Arc::clone(ctx) });
+                    let key = SampleKey {
+                        kind,
+                        context: ctx.id.clone(),
+                        index,
+                        order,
+                    };
+                    tasks.push(Task {
+                        key,
+                        ctx: Arc::clone(ctx),
+                    });
                 }
             }
         }

@@ -13,26 +13,32 @@ pub struct PhaseBar {
 impl PhaseBar {
     /// A bar for `total` requests of which `done` were completed by an earlier session.
     pub fn new(phase: &str, total: u64, done: u64) -> PhaseBar {
-        let target: ProgressDrawTarget =
-            if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let target: ProgressDrawTarget = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
         let bar: ProgressBar = ProgressBar::with_draw_target(Some(total), target);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>8} [{bar:30}] {pos}/{len} {per_sec:>10} ETA {eta:>4} {msg}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {per_sec:>10} ETA {eta:>4} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         bar.set_prefix(phase.to_string());
         bar.set_position(done);
         bar.reset_eta();
-        let mut p = PhaseBar { bar, invalid: 0, failed: 0 };
+        let mut p = PhaseBar {
+            bar,
+            invalid: 0,
+            failed: 0,
+        };
         p.message();
         p
     }
 
     fn message(&mut self) {
-        self.bar.set_message(format!("invalid {}  failed {}", self.invalid, self.failed));
+        self.bar
+            .set_message(format!("invalid {}  failed {}", self.invalid, self.failed));
     }
 
     pub fn answered(&mut self, invalid: bool) {

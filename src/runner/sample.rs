@@ -118,7 +118,12 @@ pub struct Sample {
 
 impl Sample {
     pub fn key(&self) -> SampleKey {
-        SampleKey { kind: self.kind, context: self.context.clone(), index: self.index, order: self.order }
+        SampleKey {
+            kind: self.kind,
+            context: self.context.clone(),
+            index: self.index,
+            order: self.order,
+        }
     }
 }
 

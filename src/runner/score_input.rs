@@ -38,7 +38,13 @@ pub enum ScoreInputError {
 }
 
 fn empty(id: ContextId, ranges: [(f64, f64); N_ATTR], target: Option<crate::types::Weights>) -> ContextInput {
-    ContextInput { id, ranges, target, choices: Vec::new(), reports: Vec::new() }
+    ContextInput {
+        id,
+        ranges,
+        target,
+        choices: Vec::new(),
+        reports: Vec::new(),
+    }
 }
 
 /// The scoring input: one entry per context of the run (in benchmark order), samples grouped.
@@ -55,7 +61,9 @@ pub fn context_inputs(
                 Some(p) => run_contexts(b, p),
                 None => b.contexts.iter().collect(),
             };
-            list.into_iter().map(|c| empty(c.id.clone(), c.ranges(), instilled.then(|| c.profile.weights()))).collect()
+            list.into_iter()
+                .map(|c| empty(c.id.clone(), c.ranges(), instilled.then(|| c.profile.weights())))
+                .collect()
         }
         ContextTable::Bundle(list) => list
             .iter()
@@ -63,7 +71,11 @@ pub fn context_inputs(
                 if c.attributes.len() != N_ATTR {
                     return Err(ScoreInputError::Attributes(c.id.clone(), c.attributes.len()));
                 }
-                Ok(empty(c.id.clone(), std::array::from_fn(|k| (c.attributes[k].min, c.attributes[k].max)), c.target))
+                Ok(empty(
+                    c.id.clone(),
+                    std::array::from_fn(|k| (c.attributes[k].min, c.attributes[k].max)),
+                    c.target,
+                ))
             })
             .collect::<Result<_, _>>()?,
     };
@@ -81,7 +93,12 @@ pub fn context_inputs(
                     Some(Parsed::Choice(c)) => Some(c),
                     _ => None,
                 };
-                out[p].choices.push(ChoiceObs { pair: s.options, p_a: s.p_a, choice, status });
+                out[p].choices.push(ChoiceObs {
+                    pair: s.options,
+                    p_a: s.p_a,
+                    choice,
+                    status,
+                });
             }
             KindKey::Report => {
                 let status: ReportStatus = serde_json::from_value(status_value).map_err(|_| bad_status())?;
@@ -89,7 +106,11 @@ pub fn context_inputs(
                     Some(Parsed::Weights(w)) => Some(w),
                     _ => None,
                 };
-                out[p].reports.push(ReportObs { status, weights, out_of_range: s.out_of_range.unwrap_or(false) });
+                out[p].reports.push(ReportObs {
+                    status,
+                    weights,
+                    out_of_range: s.out_of_range.unwrap_or(false),
+                });
             }
         }
     }
@@ -98,11 +119,18 @@ pub fn context_inputs(
 
 /// The options every bundle is scored with (seeded, so summaries are reproducible).
 pub fn score_options() -> ScoreOptions {
-    ScoreOptions { seed: SCORING_SEED, ..ScoreOptions::default() }
+    ScoreOptions {
+        seed: SCORING_SEED,
+        ..ScoreOptions::default()
+    }
 }
 
 /// Scores a bundle's samples: the typed summary.
-pub fn summary(samples: &[Sample], manifest: &RunManifest, table: ContextTable<'_>) -> Result<Summary, ScoreInputError> {
+pub fn summary(
+    samples: &[Sample],
+    manifest: &RunManifest,
+    table: ContextTable<'_>,
+) -> Result<Summary, ScoreInputError> {
     let inputs: Vec<ContextInput> = context_inputs(samples, manifest, table)?;
     Ok(score(&inputs, &score_options())?)
 }

@@ -24,9 +24,13 @@
 //! assert!(json.contains("\"learned_vs_target\":null"));
 //! ```
 
+pub mod ceiling;
 pub mod comparison;
+pub mod fit_quality;
 pub mod input;
 pub mod paired;
+pub mod quality;
+pub mod reliability;
 pub mod stats;
 pub mod summary;
 

@@ -1,0 +1,203 @@
+//! A leaderboard entry: `results/<name>/` holding a run bundle and `entry.toml`.
+//!
+//! `entry.toml` says who ran what; everything measured comes from the bundle, whose
+//! `summary.json` `selfinterp validate` re-derives from the raw samples.
+
+use crate::runner::bundle::{self, RunManifest};
+use crate::scoring::Summary;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub const ENTRY_FILE: &str = "entry.toml";
+
+/// Files an entry may hold; anything else is refused so that nothing unreviewed is published.
+pub const ALLOWED_FILES: &[&str] = &[
+    ENTRY_FILE,
+    bundle::MANIFEST,
+    bundle::SAMPLES,
+    bundle::SUMMARY,
+    bundle::ERRORS,
+    bundle::TIMINGS,
+    bundle::CONTEXTS,
+];
+
+/// Files every entry must hold.
+pub const REQUIRED_FILES: &[&str] = &[ENTRY_FILE, bundle::MANIFEST, bundle::SAMPLES, bundle::SUMMARY];
+
+/// `entry.toml`. Unknown keys are refused, so a typo cannot silently drop a field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryMeta {
+    /// The name shown in the table.
+    pub display_name: String,
+    /// Must equal the bundle's `manifest.json` model.
+    pub model_id: String,
+    /// Must equal the bundle's `manifest.json` provider.
+    pub provider: String,
+    /// When the run was made, YYYY-MM-DD.
+    pub date: String,
+    pub submitted_by: String,
+    #[serde(default)]
+    pub notes: String,
+    /// True for the simulated reference agents (`--provider sim`).
+    pub simulated: bool,
+}
+
+/// One thing wrong with the results, located as precisely as possible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The entry's directory name, or the leaderboard file.
+    pub entry: String,
+    /// The file within the entry.
+    pub file: String,
+    /// The field (or line) within the file.
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(entry: &str, file: &str, field: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem { entry: entry.to_string(), file: file.to_string(), field: field.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.entry, self.file)?;
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+fn valid_date(s: &str) -> bool {
+    let b: &[u8] = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r.clone()].iter().all(u8::is_ascii_digit).then(|| s[r].parse::<u32>().ok()).flatten();
+    match (digits(0..4), digits(5..7), digits(8..10)) {
+        (Some(y), Some(m), Some(d)) => {
+            let days: u32 = match m {
+                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                4 | 6 | 9 | 11 => 30,
+                2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+                2 => 28,
+                _ => return false,
+            };
+            (2000..=2999).contains(&y) && (1..=days).contains(&d)
+        }
+        _ => false,
+    }
+}
+
+impl EntryMeta {
+    /// Schema rules beyond the types: (field, message) for each violation.
+    pub fn check(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = Vec::new();
+        for (field, v, max) in [
+            ("display_name", &self.display_name, 80),
+            ("model_id", &self.model_id, 200),
+            ("provider", &self.provider, 40),
+            ("submitted_by", &self.submitted_by, 80),
+        ] {
+            if v.trim().is_empty() {
+                out.push((field, "must not be empty".into()));
+            } else if v.chars().count() > max {
+                out.push((field, format!("longer than {max} characters")));
+            } else if v.chars().any(char::is_control) {
+                out.push((field, "must be one line without control characters".into()));
+            }
+        }
+        if !valid_date(&self.date) {
+            out.push(("date", format!("{:?} is not a date written YYYY-MM-DD", self.date)));
+        }
+        if self.notes.chars().count() > 500 {
+            out.push(("notes", "longer than 500 characters".into()));
+        }
+        out
+    }
+}
+
+/// The field a TOML error names (the first `backticked` word), or "" when it names none.
+pub fn toml_error_field(message: &str) -> String {
+    let mut parts = message.split('`');
+    parts.next();
+    parts.next().map(str::to_string).unwrap_or_default()
+}
+
+/// An entry as the leaderboard reads it: meta, manifest and stored summary.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub name: String,
+    pub dir: PathBuf,
+    pub meta: EntryMeta,
+    pub manifest: RunManifest,
+    pub summary: Summary,
+}
+
+/// The entry directories under `results`, sorted by name.
+pub fn entry_dirs(results: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let mut out: Vec<(String, PathBuf)> = Vec::new();
+    for e in std::fs::read_dir(results)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            out.push((e.file_name().to_string_lossy().to_string(), e.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub fn read_meta(name: &str, dir: &Path) -> Result<EntryMeta, Problem> {
+    let text: String = std::fs::read_to_string(dir.join(ENTRY_FILE))
+        .map_err(|e| Problem::new(name, ENTRY_FILE, "", format!("cannot read: {e}")))?;
+    toml::from_str::<EntryMeta>(&text).map_err(|e| {
+        let msg: String = e.message().to_string();
+        Problem::new(name, ENTRY_FILE, toml_error_field(&msg), msg)
+    })
+}
+
+/// Reads an entry for rendering; the first problem stops it.
+pub fn load(name: &str, dir: &Path) -> Result<Entry, Problem> {
+    let meta: EntryMeta = read_meta(name, dir)?;
+    let manifest: RunManifest =
+        bundle::read_manifest(dir).map_err(|e| Problem::new(name, bundle::MANIFEST, "", e.to_string()))?;
+    let text: String = std::fs::read_to_string(dir.join(bundle::SUMMARY))
+        .map_err(|e| Problem::new(name, bundle::SUMMARY, "", format!("cannot read: {e}")))?;
+    let summary: Summary =
+        serde_json::from_str(&text).map_err(|e| Problem::new(name, bundle::SUMMARY, "", e.to_string()))?;
+    Ok(Entry { name: name.to_string(), dir: dir.to_path_buf(), meta, manifest, summary })
+}
+
+/// Every entry under `results`, or the problems that stopped some from loading.
+pub fn load_all(results: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
+    let dirs = entry_dirs(results)
+        .map_err(|e| vec![Problem::new(&results.display().to_string(), "", "", format!("cannot list: {e}"))])?;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    for (name, dir) in dirs {
+        match load(&name, &dir) {
+            Ok(e) => entries.push(e),
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() { Ok(entries) } else { Err(problems) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert!(valid_date("2026-02-28"));
+        assert!(valid_date("2028-02-29"));
+        assert!(!valid_date("2026-02-29"));
+        assert!(!valid_date("2026-13-01"));
+        assert!(!valid_date("26-01-01"));
+        assert_eq!(toml_error_field("missing field `date`"), "date");
+    }
+}

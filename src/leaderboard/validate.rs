@@ -1,0 +1,368 @@
+//! `selfinterp validate`: everything published under `results/` must follow from its raw
+//! samples. Each problem names the entry, the file and the field (or line).
+//!
+//! Per entry: only known files; `entry.toml` schema; no secret-looking strings in any file;
+//! a complete manifest whose model and provider match `entry.toml`; the benchmark hash against
+//! the frozen benchmark; every sample re-derived from its raw response (options and prompt
+//! hash from the benchmark, parse status, parsed value, soft label); the manifest's counts
+//! recomputed; and `summary.json` byte-identical to a fresh score. Then the committed
+//! leaderboard must equal a fresh render.
+
+use super::entry::{self, ALLOWED_FILES, ENTRY_FILE, Entry, EntryMeta, Problem, REQUIRED_FILES};
+use super::render;
+use super::secrets;
+use crate::benchmark::{Benchmark, FrozenContext};
+use crate::providers::ChatResponse;
+use crate::runner::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus};
+use crate::runner::config::run_contexts;
+use crate::runner::execute::to_sample;
+use crate::runner::journal;
+use crate::runner::plan::{Task, plan};
+use crate::runner::sample::{Sample, SampleKey};
+use crate::runner::score_input::{ContextTable, summarize};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Problems of one kind listed per entry before the rest are only counted.
+pub const MAX_LISTED: usize = 10;
+
+/// Collects problems of one entry, capping repetitive ones.
+struct Sink<'a> {
+    entry: &'a str,
+    problems: Vec<Problem>,
+    sample_problems: usize,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, file: &str, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem::new(self.entry, file, field, message));
+    }
+    fn sample(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.sample_problems += 1;
+        if self.sample_problems <= MAX_LISTED {
+            self.push(bundle::SAMPLES, field, message);
+        }
+    }
+}
+
+fn check_files(dir: &Path, s: &mut Sink<'_>) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        s.push("", "", "cannot list the directory");
+        return;
+    };
+    let mut names: Vec<(String, bool)> =
+        read.filter_map(|e| e.ok()).map(|e| (e.file_name().to_string_lossy().to_string(), e.path().is_dir())).collect();
+    names.sort();
+    for (name, is_dir) in &names {
+        if *is_dir || !ALLOWED_FILES.contains(&name.as_str()) {
+            s.push(name, "", format!("unexpected {}; an entry holds only {}", if *is_dir { "directory" } else { "file" }, ALLOWED_FILES.join(", ")));
+        }
+        if *is_dir {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(dir.join(name)) else { continue };
+        for f in secrets::scan(&String::from_utf8_lossy(&bytes)) {
+            s.push(name, format!("line {}", f.line), format!("looks like a {} ({}); never publish credentials", f.kind, f.excerpt));
+        }
+    }
+    for req in REQUIRED_FILES {
+        if !names.iter().any(|(n, d)| n == req && !d) {
+            s.push(req, "", "missing");
+        }
+    }
+}
+
+fn check_meta(dir: &Path, s: &mut Sink<'_>) -> Option<EntryMeta> {
+    match entry::read_meta(s.entry, dir) {
+        Ok(m) => {
+            for (field, message) in m.check() {
+                s.push(ENTRY_FILE, field, message);
+            }
+            Some(m)
+        }
+        Err(p) => {
+            s.problems.push(p);
+            None
+        }
+    }
+}
+
+fn check_manifest(m: &RunManifest, meta: Option<&EntryMeta>, s: &mut Sink<'_>) {
+    if m.format != FORMAT {
+        s.push(bundle::MANIFEST, "format", format!("is {} but this harness reads format {FORMAT}", m.format));
+    }
+    if m.status != RunStatus::Complete {
+        s.push(bundle::MANIFEST, "status", format!("is {:?}; only complete runs are published", m.status));
+    }
+    if let Some(meta) = meta {
+        if meta.model_id != m.model {
+            s.push(ENTRY_FILE, "model_id", format!("is {:?} but manifest.json model is {:?}", meta.model_id, m.model));
+        }
+        if meta.provider != m.provider {
+            s.push(ENTRY_FILE, "provider", format!("is {:?} but manifest.json provider is {:?}", meta.provider, m.provider));
+        }
+        if meta.simulated != (m.provider == "sim") {
+            s.push(ENTRY_FILE, "simulated", format!("is {} but the run's provider is {:?}", meta.simulated, m.provider));
+        }
+    }
+}
+
+/// The frozen benchmark the manifest names, after checking its hash.
+fn check_benchmark(m: &RunManifest, benchmark_root: &Path, s: &mut Sink<'_>) -> Option<Benchmark> {
+    let version: &String = m.benchmark.as_ref()?;
+    let bench: Benchmark = match Benchmark::load(benchmark_root, version) {
+        Ok(b) => b,
+        Err(e) => {
+            s.push(bundle::MANIFEST, "benchmark", format!("cannot load benchmark {version}: {e}"));
+            return None;
+        }
+    };
+    let mut ok: bool = true;
+    if m.benchmark_sha256.as_deref() != Some(bench.hash.as_str()) {
+        s.push(bundle::MANIFEST, "benchmark_sha256", format!("is {:?} but frozen benchmark {version} has {}", m.benchmark_sha256, bench.hash));
+        ok = false;
+    }
+    if let Some(p) = &m.parameters {
+        if p.benchmark_sha256 != bench.hash || p.benchmark != *version {
+            s.push(bundle::MANIFEST, "parameters.benchmark_sha256", format!("{} {} does not match frozen benchmark {version} ({})", p.benchmark, p.benchmark_sha256, bench.hash));
+            ok = false;
+        }
+    }
+    ok.then_some(bench)
+}
+
+/// Every line of `samples.jsonl`, strictly: a malformed or torn line is a problem here.
+fn read_samples(dir: &Path, s: &mut Sink<'_>) -> Option<Vec<Sample>> {
+    let text: String = std::fs::read_to_string(dir.join(bundle::SAMPLES)).ok()?;
+    let mut out: Vec<Sample> = Vec::new();
+    let mut ok: bool = true;
+    for (i, line) in text.lines().enumerate() {
+        match serde_json::from_str::<Sample>(line) {
+            Ok(smp) => out.push(smp),
+            Err(e) => {
+                s.sample(format!("line {}", i + 1), format!("not a sample: {e}"));
+                ok = false;
+            }
+        }
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        s.sample("", "the last line is not terminated (torn write)");
+    }
+    for (i, w) in out.windows(2).enumerate() {
+        if w[0].key() >= w[1].key() {
+            s.sample(format!("line {}", i + 2), format!("{} is repeated or out of canonical order", w[1].key()));
+        }
+    }
+    ok.then_some(out)
+}
+
+fn show<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Re-derives every sample from its raw response and the benchmark, as the runner would.
+fn check_samples_against_plan(m: &RunManifest, bench: &Benchmark, samples: &[Sample], s: &mut Sink<'_>) -> Option<usize> {
+    let p = m.parameters.as_ref()?;
+    let contexts: Vec<Arc<FrozenContext>> = run_contexts(bench, p).into_iter().map(|c| Arc::new(c.clone())).collect();
+    let tasks: Vec<Task> = plan(&contexts, p);
+    let by_key: HashMap<&SampleKey, &Task> = tasks.iter().map(|t| (&t.key, t)).collect();
+    for (i, smp) in samples.iter().enumerate() {
+        let line: String = format!("line {} ({})", i + 1, smp.key());
+        let Some(task) = by_key.get(&smp.key()) else {
+            s.sample(line, "not a request of this run's parameters");
+            continue;
+        };
+        let prompt = task.prompt();
+        let response = ChatResponse {
+            text: smp.response.clone(),
+            top_logprobs: smp.logprobs.clone(),
+            tokens_in: smp.tokens_in,
+            tokens_out: smp.tokens_out,
+            model: None,
+            system_fingerprint: None,
+        };
+        let want: Sample = to_sample(task, &prompt, response);
+        let diffs: [(&str, String, String, &str); 6] = [
+            ("options", show(&smp.options), show(&want.options), "the benchmark's pair"),
+            ("prompt_sha256", show(&smp.prompt_sha256), show(&want.prompt_sha256), "the prompt built from the benchmark"),
+            ("status", show(&smp.status), show(&want.status), "parsing the response"),
+            ("parsed", show(&smp.parsed), show(&want.parsed), "parsing the response"),
+            ("out_of_range", show(&smp.out_of_range), show(&want.out_of_range), "parsing the response"),
+            ("p_a", show(&smp.p_a), show(&want.p_a), "the log-probabilities"),
+        ];
+        if let Some((field, got, exp, from)) = diffs.iter().find(|d| d.1 != d.2) {
+            s.sample(format!("{line} {field}"), format!("stored {got} but {from} gives {exp}"));
+        }
+    }
+    let have: std::collections::HashSet<SampleKey> = samples.iter().map(Sample::key).collect();
+    let missing: Vec<&Task> = tasks.iter().filter(|t| !have.contains(&t.key)).collect();
+    if let Some(first) = missing.first() {
+        s.sample("", format!("{} planned request(s) have no sample, the first {}", missing.len(), first.key));
+    }
+    Some(tasks.len())
+}
+
+fn check_counts(dir: &Path, m: &RunManifest, samples: &[Sample], planned: usize, s: &mut Sink<'_>) {
+    let errors: usize = std::fs::read_to_string(dir.join(bundle::ERRORS)).map(|t| t.lines().filter(|l| !l.trim().is_empty()).count()).unwrap_or(0);
+    let want: Value = serde_json::to_value(bundle::count(samples, planned, errors)).expect("counts serialise");
+    let got: Value = serde_json::to_value(&m.counts).expect("counts serialise");
+    if let (Some(w), Some(g)) = (want.as_object(), got.as_object()) {
+        for (k, wv) in w {
+            if g.get(k) != Some(wv) {
+                s.push(bundle::MANIFEST, format!("counts.{k}"), format!("is {} but the bundle has {wv}", g.get(k).map_or("missing".into(), Value::to_string)));
+            }
+        }
+    }
+}
+
+/// The first place two JSON values differ: (path, left, right).
+pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<(String, String, String)> {
+    let here = || Some((if path.is_empty() { "(whole file)".to_string() } else { path.to_string() }, a.to_string(), b.to_string()));
+    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) => {
+                        if let Some(d) = first_difference(v, w, &join(k)) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some((join(k), v.to_string(), "nothing".into())),
+                }
+            }
+            y.keys().find(|k| !x.contains_key(*k)).map(|k| (join(k), "nothing".into(), y[k].to_string()))
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| first_difference(v, w, &format!("{path}[{i}]")))
+        }
+        _ if a == b => None,
+        _ => here(),
+    }
+}
+
+fn check_summary(dir: &Path, m: &RunManifest, samples: &[Sample], bench: Option<&Benchmark>, s: &mut Sink<'_>) {
+    let cpath = dir.join(bundle::CONTEXTS);
+    let own: Option<Vec<BundleContext>> = if cpath.exists() {
+        match journal::read::<BundleContext>(&cpath) {
+            Ok(j) => Some(j.records),
+            Err(e) => {
+                s.push(bundle::CONTEXTS, "", e.to_string());
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let table: ContextTable<'_> = match (&own, bench) {
+        (Some(c), _) => ContextTable::Bundle(c),
+        (None, Some(b)) => ContextTable::Benchmark(b),
+        (None, None) => return,
+    };
+    let canonical: Vec<Sample> = bundle::canonical(samples.to_vec());
+    let fresh: Value = match summarize(&canonical, m, table) {
+        Ok(v) => v,
+        Err(e) => {
+            s.push(bundle::SAMPLES, "", format!("cannot be scored: {e}"));
+            return;
+        }
+    };
+    let mut want: Vec<u8> = serde_json::to_vec_pretty(&fresh).expect("summary serialises");
+    want.push(b'\n');
+    let Ok(stored) = std::fs::read(dir.join(bundle::SUMMARY)) else { return };
+    if stored == want {
+        return;
+    }
+    match serde_json::from_slice::<Value>(&stored) {
+        Err(e) => s.push(bundle::SUMMARY, "", format!("not JSON: {e}")),
+        Ok(v) => match first_difference(&v, &fresh, "") {
+            Some((field, got, exp)) => s.push(bundle::SUMMARY, field, format!("stored {got} but re-scoring samples.jsonl gives {exp}")),
+            None => s.push(bundle::SUMMARY, "", "same values but not in the canonical layout; rewrite it with `selfinterp score DIR --write`"),
+        },
+    }
+}
+
+/// Checks one entry; returns its problems.
+pub fn validate_entry(name: &str, dir: &Path, benchmark_root: &Path) -> Vec<Problem> {
+    let mut s: Sink<'_> = Sink { entry: name, problems: Vec::new(), sample_problems: 0 };
+    check_files(dir, &mut s);
+    let meta: Option<EntryMeta> = check_meta(dir, &mut s);
+    let manifest: RunManifest = match bundle::read_manifest(dir) {
+        Ok(m) => m,
+        Err(e) => {
+            if dir.join(bundle::MANIFEST).exists() {
+                s.push(bundle::MANIFEST, "", e.to_string());
+            }
+            return s.problems;
+        }
+    };
+    check_manifest(&manifest, meta.as_ref(), &mut s);
+    let bench: Option<Benchmark> = check_benchmark(&manifest, benchmark_root, &mut s);
+    if let Some(samples) = read_samples(dir, &mut s) {
+        let planned: usize = bench
+            .as_ref()
+            .and_then(|b| check_samples_against_plan(&manifest, b, &samples, &mut s))
+            .unwrap_or(manifest.counts.planned);
+        check_counts(dir, &manifest, &samples, planned, &mut s);
+        check_summary(dir, &manifest, &samples, bench.as_ref(), &mut s);
+    }
+    if s.sample_problems > MAX_LISTED {
+        let more: usize = s.sample_problems - MAX_LISTED;
+        s.push(bundle::SAMPLES, "", format!("… and {more} more sample problem(s)"));
+    }
+    s.problems
+}
+
+/// The entry whose row a leaderboard line shows, for the message.
+fn row_owner(line: &str, entries: &[Entry]) -> Option<String> {
+    entries.iter().find(|e| !e.meta.display_name.is_empty() && line.contains(&e.meta.display_name)).map(|e| e.name.clone())
+}
+
+/// Compares the committed leaderboard files with a fresh render.
+pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
+    let mut out: Vec<Problem> = Vec::new();
+    for (file, want) in render::render(entries) {
+        let path = results.join(file);
+        let Ok(got) = std::fs::read_to_string(&path) else {
+            out.push(Problem::new(file, "", "", "missing; run `selfinterp leaderboard`"));
+            continue;
+        };
+        if got == want {
+            continue;
+        }
+        let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+        let n: usize = (0..g.len().max(w.len())).find(|&i| g.get(i) != w.get(i)).unwrap_or(0);
+        let (gl, wl): (&str, &str) = (g.get(n).copied().unwrap_or(""), w.get(n).copied().unwrap_or(""));
+        let owner: String = row_owner(gl, entries).or_else(|| row_owner(wl, entries)).map(|e| format!(" (row of entry {e})")).unwrap_or_default();
+        let cut = |t: &str| t.chars().take(160).collect::<String>();
+        out.push(Problem::new(
+            file,
+            "",
+            format!("line {}{owner}", n + 1),
+            format!("committed {:?} but rendering the entries gives {:?}; run `selfinterp leaderboard`", cut(gl), cut(wl)),
+        ));
+    }
+    out
+}
+
+/// Validates every entry under `results` and the committed leaderboard.
+pub fn validate(results: &Path, benchmark_root: &Path) -> Result<(usize, Vec<Problem>), std::io::Error> {
+    let dirs: Vec<(String, std::path::PathBuf)> = entry::entry_dirs(results)?;
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut all_loaded: bool = true;
+    for (name, dir) in &dirs {
+        problems.extend(validate_entry(name, dir, benchmark_root));
+        match entry::load(name, dir) {
+            Ok(e) => entries.push(e),
+            Err(_) => all_loaded = false,
+        }
+    }
+    // With an entry unreadable the render would differ anyway; that entry is already reported.
+    if all_loaded {
+        problems.extend(check_leaderboard(results, &entries));
+    }
+    Ok((dirs.len(), problems))
+}

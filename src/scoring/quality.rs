@@ -1,0 +1,217 @@
+//! Measurement quality of a scored run: how reliable each measurement is, the noise ceiling
+//! of the main score, the score corrected for attenuation, per-context goodness of fit, and
+//! a flag for runs whose behaviour was not measured well enough to rank.
+//!
+//! # Method
+//! - Trials follow the scoring rule of [`super::summary`] (soft P(A) when enabled and
+//!   present, else the parsed letter).
+//! - Behavioural reliability: split-half, [`DEFAULT_SPLITS`] seeded splits per context,
+//!   Spearman-Brown projected ([`super::reliability`]); its interval is the 95% percentile
+//!   context-bootstrap interval of the pooled split-half r, projected the same way.
+//! - Report reliability: pooled pairwise agreement of single reports, projected to the
+//!   harmonic-mean number of valid reports ([`super::reliability`]); interval as above
+//!   (the projection uses the observed harmonic mean).
+//! - Ceiling and corrected r: [`super::ceiling`].
+//! - Fit: [`super::fit_quality`].
+//! - `flag`: `insufficient_data` when behavioural reliability is undefined (no context with
+//!   [`super::reliability::MIN_TRIALS`] trials, or constant weights);
+//!   `unreliable_behaviour` when it is below [`BEHAVIOUR_THRESHOLD`]; `unreliable_reports`
+//!   when report reliability is below [`REPORT_THRESHOLD`]; else `ok`. `rankable` is false
+//!   for the first two: the learned weights are then mostly noise, so a low score says
+//!   nothing about introspection and the run must not be ranked as if it did. Noisy reports
+//!   are the model's own failure to report consistently, so they do not block ranking.
+//!
+//! Why 0.5: at rel_b = 0.5 half of the learned weights' variance is noise, the ceiling is at
+//! most 0.71, and the disattenuated score doubles the raw score's relative sampling error
+//! compared with rel_b = 1; below it the corrected score is too unstable to be useful.
+//!
+//! All randomness is seeded from [`ScoreOptions::seed`] on streams separate from the
+//! comparisons', so adding this block changes no existing figure.
+
+use super::ceiling::{Ceiling, CeilingParts, ceiling, projected_interval};
+use super::comparison::{BootstrapIntervals, bootstrap_intervals, rng_for};
+use super::fit_quality::{FitOverview, FitQuality, fit_quality, overview};
+use super::input::ContextInput;
+use super::reliability::{
+    DEFAULT_SPLITS, ReportAgreement, SplitHalf, pooled_report_reliability, report_agreement,
+    spearman_brown, split_half,
+};
+use super::stats::Moments;
+use super::summary::{ContextSummary, ScoreOptions};
+use crate::estimation::Trial;
+use crate::types::{Choice, ContextId, Weights};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// Behavioural reliability below this makes a run unrankable.
+pub const BEHAVIOUR_THRESHOLD: f64 = 0.5;
+/// Report reliability below this is flagged (the run stays rankable).
+pub const REPORT_THRESHOLD: f64 = 0.5;
+
+const STREAM_SPLITS: u64 = 101;
+const STREAM_BEHAVIOUR_CI: u64 = 102;
+const STREAM_REPORT_CI: u64 = 103;
+const STREAM_CEILING_CI: u64 = 104;
+
+/// Pooled split-half reliability of the learned weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BehaviouralReliability {
+    /// Spearman-Brown projected to the full number of trials.
+    pub value: Option<f64>,
+    pub ci: Option<[f64; 2]>,
+    /// The pooled split-half r before projection.
+    pub split_half_r: Option<f64>,
+    pub splits: usize,
+    pub n_contexts: usize,
+    pub threshold: f64,
+}
+
+/// Pooled agreement of single reports and the reliability of their mean.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportReliability {
+    /// Reliability of the mean of `mean_reports` reports.
+    pub value: Option<f64>,
+    pub ci: Option<[f64; 2]>,
+    /// Pooled agreement of two single reports of the same context.
+    pub single_report_r: Option<f64>,
+    /// Harmonic mean of valid reports per context (contexts with at least two).
+    pub mean_reports: Option<f64>,
+    pub n_contexts: usize,
+    pub threshold: f64,
+}
+
+/// Why a run may or may not be ranked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualityFlag {
+    Ok,
+    InsufficientData,
+    UnreliableBehaviour,
+    UnreliableReports,
+}
+
+/// One context's quality figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContextQuality {
+    pub id: ContextId,
+    pub behavioural_reliability: Option<f64>,
+    pub split_half_r: Option<f64>,
+    pub report_reliability: Option<f64>,
+    pub report_single_r: Option<f64>,
+    #[serde(flatten)]
+    pub fit: FitQuality,
+}
+
+/// The `quality` block of the summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    pub behavioural_reliability: BehaviouralReliability,
+    pub report_reliability: ReportReliability,
+    #[serde(flatten)]
+    pub ceiling: Ceiling,
+    pub flag: QualityFlag,
+    /// False when the score must not be ranked (see `flag`).
+    pub rankable: bool,
+    pub fit: FitOverview,
+    pub contexts: Vec<ContextQuality>,
+}
+
+/// The trials the scoring engine fits for one context (same rule as [`super::summary`]);
+/// observations that cannot form a trial are skipped (scoring rejects them first).
+pub fn context_trials(c: &ContextInput, use_soft_labels: bool) -> Vec<Trial> {
+    c.choices
+        .iter()
+        .filter_map(|obs| {
+            let hard: Option<f64> = obs.choice.map(|ch| if ch == Choice::A { 1.0 } else { 0.0 });
+            let soft: Option<f64> = if use_soft_labels { obs.p_a } else { None };
+            Trial::from_pair(&obs.pair, &c.ranges, soft.or(hard)?, 1.0).ok()
+        })
+        .collect()
+}
+
+fn flag_of(rel_b: Option<f64>, rel_r: Option<f64>) -> QualityFlag {
+    match (rel_b, rel_r) {
+        (None, _) => QualityFlag::InsufficientData,
+        (Some(b), _) if b < BEHAVIOUR_THRESHOLD => QualityFlag::UnreliableBehaviour,
+        (_, Some(r)) if r < REPORT_THRESHOLD => QualityFlag::UnreliableReports,
+        _ => QualityFlag::Ok,
+    }
+}
+
+/// Interval of a pooled r over contexts, projected by Spearman-Brown with `factor`.
+fn pooled_interval(moments: &[Moments], factor: f64, resamples: usize, rng: &mut ChaCha8Rng) -> Option<[f64; 2]> {
+    let mut total: Moments = Moments::default();
+    moments.iter().for_each(|m| total.add(m));
+    let r: f64 = total.r()?;
+    let b: BootstrapIntervals = bootstrap_intervals(moments, r, resamples, rng);
+    projected_interval(&b, factor)
+}
+
+/// The quality block for scored contexts. `inputs` and `contexts` are in the same order
+/// (as [`super::score`] produces them).
+pub fn assess(inputs: &[ContextInput], contexts: &[ContextSummary], opts: &ScoreOptions) -> Quality {
+    let mut rng: ChaCha8Rng = rng_for(opts.seed, STREAM_SPLITS);
+    let mut parts: Vec<CeilingParts> = Vec::with_capacity(inputs.len());
+    let mut per_context: Vec<ContextQuality> = Vec::with_capacity(inputs.len());
+    for (c, s) in inputs.iter().zip(contexts) {
+        let trials: Vec<Trial> = context_trials(c, opts.use_soft_labels);
+        let split: Option<SplitHalf> = split_half(&trials, DEFAULT_SPLITS, &mut rng);
+        let valid: Vec<Weights> = c.reports.iter().filter_map(|r| r.valid_weights()).collect();
+        let agreement: Option<ReportAgreement> = report_agreement(&valid);
+        let score: Option<Moments> = match (s.reported, s.n_trials > 0) {
+            (Some(rep), true) => Some(Moments::of(&rep.0, &s.learned.0)),
+            _ => None,
+        };
+        parts.push(CeilingParts { score, behaviour: split.map(|x| x.moments), reports: agreement });
+        per_context.push(ContextQuality {
+            id: c.id.clone(),
+            behavioural_reliability: split.and_then(|x| x.reliability()),
+            split_half_r: split.and_then(|x| x.half_r()),
+            report_reliability: agreement.and_then(|a| a.reliability()),
+            report_single_r: agreement.and_then(|a| a.single_r()),
+            fit: fit_quality(s.intercept, &s.slopes, &trials, split.as_ref()),
+        });
+    }
+    let behaviour_moments: Vec<Moments> = parts.iter().filter_map(|p| p.behaviour).collect();
+    let mut pooled_b: Moments = Moments::default();
+    behaviour_moments.iter().for_each(|m| pooled_b.add(m));
+    let split_half_r: Option<f64> = pooled_b.r();
+    let rel_b: Option<f64> = split_half_r.and_then(|r| spearman_brown(r, 2.0));
+    let resamples: usize = opts.bootstrap_resamples;
+    let ci_b: Option<[f64; 2]> =
+        pooled_interval(&behaviour_moments, 2.0, resamples, &mut rng_for(opts.seed, STREAM_BEHAVIOUR_CI));
+
+    let agreements: Vec<&ReportAgreement> = parts.iter().filter_map(|p| p.reports.as_ref()).collect();
+    let pooled_r: Option<(f64, f64, f64)> = pooled_report_reliability(&agreements);
+    let report_moments: Vec<Moments> = agreements.iter().map(|a| a.moments).collect();
+    let ci_r: Option<[f64; 2]> = pooled_r.and_then(|(_, k, _)| {
+        pooled_interval(&report_moments, k, resamples, &mut rng_for(opts.seed, STREAM_REPORT_CI))
+    });
+    let rel_r: Option<f64> = pooled_r.map(|(_, _, v)| v);
+    let ceiling_block: Ceiling = ceiling(&parts, resamples, &mut rng_for(opts.seed, STREAM_CEILING_CI));
+    let flag: QualityFlag = flag_of(rel_b, rel_r);
+    let fits: Vec<(ContextId, FitQuality)> = per_context.iter().map(|q| (q.id.clone(), q.fit.clone())).collect();
+    Quality {
+        behavioural_reliability: BehaviouralReliability {
+            value: rel_b,
+            ci: ci_b,
+            split_half_r,
+            splits: DEFAULT_SPLITS,
+            n_contexts: behaviour_moments.len(),
+            threshold: BEHAVIOUR_THRESHOLD,
+        },
+        report_reliability: ReportReliability {
+            value: rel_r,
+            ci: ci_r,
+            single_report_r: pooled_r.map(|(r1, _, _)| r1),
+            mean_reports: pooled_r.map(|(_, k, _)| k),
+            n_contexts: agreements.len(),
+            threshold: REPORT_THRESHOLD,
+        },
+        ceiling: ceiling_block,
+        flag,
+        rankable: !matches!(flag, QualityFlag::InsufficientData | QualityFlag::UnreliableBehaviour),
+        fit: overview(&fits),
+        contexts: per_context,
+    }
+}

@@ -1,0 +1,240 @@
+//! Reliability of the two measurements: learned weights (split-half) and reports
+//! (agreement between a context's individual reports).
+//!
+//! # Behavioural reliability: method
+//! For one context with n usable trials, `splits` times: shuffle the trials (seeded), cut
+//! them into halves of floor(n/2) and ceil(n/2), fit each half with
+//! [`crate::estimation::fit()`] and take the two halves' learned weights (max |b| = 100).
+//! The five (half 1, half 2) points of every split are accumulated as [`Moments`] and
+//! averaged over splits, so one context contributes one averaged set of sufficient
+//! statistics:
+//! - per context, the split-half r is Pearson's r of those averaged moments (the five
+//!   attributes, every split pooled), and the reliability of the full-length weights is the
+//!   Spearman-Brown projection to twice the length, 2 r / (1 + r);
+//! - pooled, the moments of all contexts are added (as the main score pools its
+//!   (context, attribute) points) and the same projection is applied. This is the
+//!   reliability that attenuates the pooled score.
+//!
+//! The same splits also give held-out log-likelihoods (fit on one half, evaluate on the
+//! other, both ways), used by [`super::fit_quality`].
+//!
+//! # Report reliability: method
+//! For one context with k >= 2 valid reports: the moments of every ordered pair (i, j),
+//! i != j, of its reports (five points each), averaged over pairs. Per context, r of these
+//! moments is the (pooled-over-pairs) agreement of two single reports; pooled over contexts
+//! it is the single-report reliability r1 on the scale of the pooled score. The score uses
+//! the mean of a context's k valid reports, whose reliability is k r1 / (1 + (k - 1) r1)
+//! (Spearman-Brown); pooled, k is the harmonic mean of the contexts' valid-report counts
+//! (the error variance of a mean goes as 1/k). Contexts with fewer than two valid reports
+//! contribute nothing.
+//!
+//! # Assumptions
+//! Classical test theory: an observed weight is a true weight plus error independent of it,
+//! halves (and reports) are parallel measurements, and error variance shrinks as 1/length.
+//! The MAP prior and the rescaling to max |b| = 100 make the fit slightly nonlinear, so the
+//! Spearman-Brown projection is an approximation; the tests check it against test-retest
+//! reliability computed from the generating process. Reports at temperature 0 that vary
+//! only with the option pair shown measure that variation; a systematic error shared by all
+//! of a context's reports is not noise and is (rightly) not removed.
+//! Reliabilities are reported unclipped (a negative split-half r gives a negative value).
+
+use super::stats::Moments;
+use crate::estimation::{Fit, Trial, fit};
+use crate::types::{N_ATTR, Weights};
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+/// Random splits per context (the default of [`super::quality`]).
+pub const DEFAULT_SPLITS: usize = 50;
+
+/// Fewest usable trials for a split-half estimate (two per half).
+pub const MIN_TRIALS: usize = 4;
+
+/// Spearman-Brown: the reliability of a measurement `factor` times as long as one with
+/// reliability `r`. `None` when the result is undefined (denominator <= 0).
+pub fn spearman_brown(r: f64, factor: f64) -> Option<f64> {
+    let den: f64 = 1.0 + (factor - 1.0) * r;
+    (den > 0.0 && r.is_finite()).then(|| factor * r / den)
+}
+
+/// What the splits of one context give.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SplitHalf {
+    /// Moments of (half 1, half 2) learned weights, averaged over splits.
+    pub moments: Moments,
+    /// Splits done.
+    pub splits: usize,
+    /// Summed over splits and both directions: held-out weighted log-likelihood of the
+    /// half fit, and of the letter-only model fitted on the same half.
+    pub heldout_ll_model: f64,
+    pub heldout_ll_letter: f64,
+    /// Summed held-out trial weight (for per-trial averages).
+    pub heldout_weight: f64,
+}
+
+impl SplitHalf {
+    /// The split-half r (not projected).
+    pub fn half_r(&self) -> Option<f64> {
+        self.moments.r()
+    }
+
+    /// Spearman-Brown projected reliability of the full-length learned weights.
+    pub fn reliability(&self) -> Option<f64> {
+        self.half_r().and_then(|r| spearman_brown(r, 2.0))
+    }
+}
+
+/// Weighted log-likelihood of the logistic model (intercept, slopes) on `trials`.
+pub fn log_likelihood(intercept: f64, slopes: &[f64; N_ATTR], trials: &[Trial]) -> f64 {
+    trials
+        .iter()
+        .map(|t| {
+            let eta: f64 = intercept + (0..N_ATTR).map(|k| slopes[k] * t.diff[k]).sum::<f64>();
+            // log p = -softplus(-eta), log(1 - p) = -softplus(eta).
+            let sp = |x: f64| x.max(0.0) + (-x.abs()).exp().ln_1p();
+            t.weight * (-t.p_a * sp(-eta) - (1.0 - t.p_a) * sp(eta))
+        })
+        .sum()
+}
+
+/// The letter-only model's P(A) fitted on `trials`: the weighted mean label, smoothed by
+/// half a trial towards 1/2 so that it stays strictly inside (0, 1).
+pub fn letter_only_p(trials: &[Trial]) -> f64 {
+    let w: f64 = trials.iter().map(|t| t.weight).sum();
+    let y: f64 = trials.iter().map(|t| t.weight * t.p_a).sum();
+    (y + 0.5) / (w + 1.0)
+}
+
+/// Log-likelihood of the letter-only model with P(A) = `p` on `trials`.
+pub fn letter_log_likelihood(p: f64, trials: &[Trial]) -> f64 {
+    trials
+        .iter()
+        .map(|t| t.weight * (t.p_a * p.ln() + (1.0 - t.p_a) * (1.0 - p).ln()))
+        .sum()
+}
+
+/// Split-half analysis of one context's trials; `None` with fewer than [`MIN_TRIALS`].
+pub fn split_half(trials: &[Trial], splits: usize, rng: &mut ChaCha8Rng) -> Option<SplitHalf> {
+    let n: usize = trials.len();
+    if n < MIN_TRIALS || splits == 0 {
+        return None;
+    }
+    let mut idx: Vec<usize> = (0..n).collect();
+    let mut total: Moments = Moments::default();
+    let (mut ll_model, mut ll_letter, mut weight) = (0.0_f64, 0.0_f64, 0.0_f64);
+    let mut half_a: Vec<Trial> = Vec::with_capacity(n / 2 + 1);
+    let mut half_b: Vec<Trial> = Vec::with_capacity(n / 2 + 1);
+    for _ in 0..splits {
+        idx.shuffle(rng);
+        half_a.clear();
+        half_b.clear();
+        half_a.extend(idx[..n / 2].iter().map(|&i| trials[i]));
+        half_b.extend(idx[n / 2..].iter().map(|&i| trials[i]));
+        let fa: Fit = fit(&half_a);
+        let fb: Fit = fit(&half_b);
+        total.add(&Moments::of(&fa.learned.0, &fb.learned.0));
+        for (f, train, test) in [(&fa, &half_a, &half_b), (&fb, &half_b, &half_a)] {
+            ll_model += log_likelihood(f.intercept, &f.slopes, test);
+            ll_letter += letter_log_likelihood(letter_only_p(train), test);
+            weight += test.iter().map(|t| t.weight).sum::<f64>();
+        }
+    }
+    Some(SplitHalf {
+        moments: scaled(&total, 1.0 / splits as f64),
+        splits,
+        heldout_ll_model: ll_model,
+        heldout_ll_letter: ll_letter,
+        heldout_weight: weight,
+    })
+}
+
+/// Moments multiplied by a constant (an average of moments).
+pub(crate) fn scaled(m: &Moments, c: f64) -> Moments {
+    Moments {
+        n: m.n * c,
+        sx: m.sx * c,
+        sy: m.sy * c,
+        sxx: m.sxx * c,
+        syy: m.syy * c,
+        sxy: m.sxy * c,
+    }
+}
+
+/// Agreement between one context's valid reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReportAgreement {
+    /// Moments of every ordered pair of distinct reports, averaged over pairs.
+    pub moments: Moments,
+    /// Valid reports (k >= 2).
+    pub k: usize,
+}
+
+impl ReportAgreement {
+    /// Agreement of two single reports (r of the averaged pair moments).
+    pub fn single_r(&self) -> Option<f64> {
+        self.moments.r()
+    }
+
+    /// Reliability of the mean of the k reports (Spearman-Brown).
+    pub fn reliability(&self) -> Option<f64> {
+        self.single_r().and_then(|r| spearman_brown(r, self.k as f64))
+    }
+}
+
+/// Pairwise agreement of a context's valid reports; `None` with fewer than two.
+pub fn report_agreement(reports: &[Weights]) -> Option<ReportAgreement> {
+    let k: usize = reports.len();
+    if k < 2 {
+        return None;
+    }
+    let mut total: Moments = Moments::default();
+    for (i, a) in reports.iter().enumerate() {
+        for (j, b) in reports.iter().enumerate() {
+            if i != j {
+                total.add(&Moments::of(&a.0, &b.0));
+            }
+        }
+    }
+    Some(ReportAgreement {
+        moments: scaled(&total, 1.0 / (k * (k - 1)) as f64),
+        k,
+    })
+}
+
+/// Pooled report reliability over contexts: (single-report r1, harmonic mean k, reliability
+/// of the mean of k reports). `None` when no context has two valid reports or r1 is undefined.
+pub fn pooled_report_reliability(agreements: &[&ReportAgreement]) -> Option<(f64, f64, f64)> {
+    if agreements.is_empty() {
+        return None;
+    }
+    let mut total: Moments = Moments::default();
+    let mut inv_k: f64 = 0.0;
+    for a in agreements {
+        total.add(&a.moments);
+        inv_k += 1.0 / a.k as f64;
+    }
+    let k_h: f64 = agreements.len() as f64 / inv_k;
+    let r1: f64 = total.r()?;
+    Some((r1, k_h, spearman_brown(r1, k_h)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spearman_brown_basics() {
+        assert!((spearman_brown(0.5, 2.0).unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(spearman_brown(1.0, 10.0), Some(1.0));
+        assert_eq!(spearman_brown(0.0, 3.0), Some(0.0));
+        assert_eq!(spearman_brown(-1.0, 2.0), None);
+    }
+
+    #[test]
+    fn identical_reports_are_perfectly_reliable() {
+        let w = Weights([10.0, -20.0, 100.0, 5.0, 0.0]);
+        let a = report_agreement(&[w, w, w]).unwrap();
+        assert!((a.single_r().unwrap() - 1.0).abs() < 1e-12);
+        assert!(report_agreement(&[w]).is_none());
+    }
+}
