@@ -11,3 +11,4 @@ mod runner;
 mod import;
 mod parsing;
 mod scoring;
+mod quality;

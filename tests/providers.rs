@@ -722,6 +722,6 @@ fn sim_faithful_weights_are_recovered_by_the_fit() {
     }
     let (rh, rs) = (pearson(&hard, &truth), pearson(&soft, &truth));
     eprintln!("learned vs true weights: r = {rh:.3} (sampled letters), {rs:.3} (P(A) soft labels)");
-    assert!(rh >= 0.9, "{rh}");
+    assert!(rh >= 0.95, "{rh}");
     assert!(rs >= 0.95, "{rs}");
 }

@@ -9,11 +9,13 @@ pub mod exit;
 pub mod export;
 pub mod freeze;
 pub mod import;
+pub mod leaderboard;
 pub mod report;
 pub mod run;
 pub mod score;
 pub mod serve_sim;
 pub mod study;
+pub mod validate;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -85,6 +87,10 @@ pub enum Command {
     Import(import::ImportCmd),
     /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
     Report(report::ReportArgs),
+    /// Render results/LEADERBOARD.md and results/leaderboard.html from the entries
+    Leaderboard(leaderboard::LeaderboardArgs),
+    /// Re-score every results/ entry from its raw samples and check the leaderboard
+    Validate(validate::ValidateArgs),
 }
 
 /// Parses arguments, runs the command, prints a one-line error on failure, returns the exit code.
@@ -133,5 +139,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::ServeSim(a) => serve_sim::run(cli, a),
         Command::Import(c) => import::run(cli, c),
         Command::Report(a) => report::run(cli, a),
+        Command::Leaderboard(a) => leaderboard::run(cli, a),
+        Command::Validate(a) => validate::run(cli, a),
     }
 }

@@ -1,5 +1,6 @@
 //! Fixed-size symmetric positive-definite linear algebra for the 6-parameter fit.
-//! Allocation-free: everything lives on the stack.
+//! Allocation-free: everything lives on the stack. Index loops mirror the textbook formulas.
+#![allow(clippy::needless_range_loop)]
 
 /// Number of parameters: intercept + five slopes.
 pub(crate) const P: usize = 6;
@@ -18,7 +19,7 @@ pub(crate) fn cholesky(a: &Mat) -> Option<Mat> {
                 s -= l[i][k] * l[j][k];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
+                if s <= 0.0 || !s.is_finite() {
                     return None;
                 }
                 l[i][i] = s.sqrt();

@@ -9,4 +9,4 @@ mod linalg;
 pub mod trial;
 
 pub use fit::{Fit, FitOptions, INTERCEPT_PRIOR_SD, SLOPE_PRIOR_SD, fit, fit_with};
-pub use trial::{Trial, TrialError};
+pub use trial::{Trial, TrialError, check_ranges};

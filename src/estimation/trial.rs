@@ -48,14 +48,19 @@ impl Trial {
         p_a: f64,
         weight: f64,
     ) -> Result<Trial, TrialError> {
-        let mut diff: [f64; N_ATTR] = [0.0; N_ATTR];
-        for k in 0..N_ATTR {
-            let (lo, hi) = ranges[k];
-            if !(lo.is_finite() && hi.is_finite() && hi > lo) {
-                return Err(TrialError::BadRange(k, lo, hi));
-            }
-            diff[k] = (pair.a.0[k] - pair.b.0[k]) / (hi - lo);
-        }
+        check_ranges(ranges)?;
+        let diff: [f64; N_ATTR] =
+            std::array::from_fn(|k| (pair.a.0[k] - pair.b.0[k]) / (ranges[k].1 - ranges[k].0));
         Trial::new(diff, p_a, weight)
     }
+}
+
+/// Check that every attribute range is finite with max > min.
+pub fn check_ranges(ranges: &[(f64, f64); N_ATTR]) -> Result<(), TrialError> {
+    for (k, &(lo, hi)) in ranges.iter().enumerate() {
+        if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+            return Err(TrialError::BadRange(k, lo, hi));
+        }
+    }
+    Ok(())
 }

@@ -110,8 +110,10 @@ fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
 
 /// Means over contexts and the list of contexts at chance.
 pub fn overview(per_context: &[(ContextId, FitQuality)]) -> FitOverview {
-    let fitted: Vec<&(ContextId, FitQuality)> =
-        per_context.iter().filter(|(_, q)| q.log_loss.is_some()).collect();
+    let fitted: Vec<&(ContextId, FitQuality)> = per_context
+        .iter()
+        .filter(|(_, q)| q.log_loss.is_some())
+        .collect();
     let at_chance: Vec<ContextId> = fitted
         .iter()
         .filter(|(_, q)| q.at_chance == Some(true))

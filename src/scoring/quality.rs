@@ -139,7 +139,12 @@ fn flag_of(rel_b: Option<f64>, rel_r: Option<f64>) -> QualityFlag {
 }
 
 /// Interval of a pooled r over contexts, projected by Spearman-Brown with `factor`.
-fn pooled_interval(moments: &[Moments], factor: f64, resamples: usize, rng: &mut ChaCha8Rng) -> Option<[f64; 2]> {
+fn pooled_interval(
+    moments: &[Moments],
+    factor: f64,
+    resamples: usize,
+    rng: &mut ChaCha8Rng,
+) -> Option<[f64; 2]> {
     let mut total: Moments = Moments::default();
     moments.iter().for_each(|m| total.add(m));
     let r: f64 = total.r()?;
@@ -149,7 +154,11 @@ fn pooled_interval(moments: &[Moments], factor: f64, resamples: usize, rng: &mut
 
 /// The quality block for scored contexts. `inputs` and `contexts` are in the same order
 /// (as [`super::score`] produces them).
-pub fn assess(inputs: &[ContextInput], contexts: &[ContextSummary], opts: &ScoreOptions) -> Quality {
+pub fn assess(
+    inputs: &[ContextInput],
+    contexts: &[ContextSummary],
+    opts: &ScoreOptions,
+) -> Quality {
     let mut rng: ChaCha8Rng = rng_for(opts.seed, STREAM_SPLITS);
     let mut parts: Vec<CeilingParts> = Vec::with_capacity(inputs.len());
     let mut per_context: Vec<ContextQuality> = Vec::with_capacity(inputs.len());
@@ -162,7 +171,11 @@ pub fn assess(inputs: &[ContextInput], contexts: &[ContextSummary], opts: &Score
             (Some(rep), true) => Some(Moments::of(&rep.0, &s.learned.0)),
             _ => None,
         };
-        parts.push(CeilingParts { score, behaviour: split.map(|x| x.moments), reports: agreement });
+        parts.push(CeilingParts {
+            score,
+            behaviour: split.map(|x| x.moments),
+            reports: agreement,
+        });
         per_context.push(ContextQuality {
             id: c.id.clone(),
             behavioural_reliability: split.and_then(|x| x.reliability()),
@@ -178,19 +191,36 @@ pub fn assess(inputs: &[ContextInput], contexts: &[ContextSummary], opts: &Score
     let split_half_r: Option<f64> = pooled_b.r();
     let rel_b: Option<f64> = split_half_r.and_then(|r| spearman_brown(r, 2.0));
     let resamples: usize = opts.bootstrap_resamples;
-    let ci_b: Option<[f64; 2]> =
-        pooled_interval(&behaviour_moments, 2.0, resamples, &mut rng_for(opts.seed, STREAM_BEHAVIOUR_CI));
+    let ci_b: Option<[f64; 2]> = pooled_interval(
+        &behaviour_moments,
+        2.0,
+        resamples,
+        &mut rng_for(opts.seed, STREAM_BEHAVIOUR_CI),
+    );
 
-    let agreements: Vec<&ReportAgreement> = parts.iter().filter_map(|p| p.reports.as_ref()).collect();
+    let agreements: Vec<&ReportAgreement> =
+        parts.iter().filter_map(|p| p.reports.as_ref()).collect();
     let pooled_r: Option<(f64, f64, f64)> = pooled_report_reliability(&agreements);
     let report_moments: Vec<Moments> = agreements.iter().map(|a| a.moments).collect();
     let ci_r: Option<[f64; 2]> = pooled_r.and_then(|(_, k, _)| {
-        pooled_interval(&report_moments, k, resamples, &mut rng_for(opts.seed, STREAM_REPORT_CI))
+        pooled_interval(
+            &report_moments,
+            k,
+            resamples,
+            &mut rng_for(opts.seed, STREAM_REPORT_CI),
+        )
     });
     let rel_r: Option<f64> = pooled_r.map(|(_, _, v)| v);
-    let ceiling_block: Ceiling = ceiling(&parts, resamples, &mut rng_for(opts.seed, STREAM_CEILING_CI));
+    let ceiling_block: Ceiling = ceiling(
+        &parts,
+        resamples,
+        &mut rng_for(opts.seed, STREAM_CEILING_CI),
+    );
     let flag: QualityFlag = flag_of(rel_b, rel_r);
-    let fits: Vec<(ContextId, FitQuality)> = per_context.iter().map(|q| (q.id.clone(), q.fit.clone())).collect();
+    let fits: Vec<(ContextId, FitQuality)> = per_context
+        .iter()
+        .map(|q| (q.id.clone(), q.fit.clone()))
+        .collect();
     Quality {
         behavioural_reliability: BehaviouralReliability {
             value: rel_b,
@@ -210,7 +240,10 @@ pub fn assess(inputs: &[ContextInput], contexts: &[ContextSummary], opts: &Score
         },
         ceiling: ceiling_block,
         flag,
-        rankable: !matches!(flag, QualityFlag::InsufficientData | QualityFlag::UnreliableBehaviour),
+        rankable: !matches!(
+            flag,
+            QualityFlag::InsufficientData | QualityFlag::UnreliableBehaviour
+        ),
         fit: overview(&fits),
         contexts: per_context,
     }

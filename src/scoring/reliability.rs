@@ -177,7 +177,8 @@ impl ReportAgreement {
 
     /// Reliability of the mean of the k reports (Spearman-Brown).
     pub fn reliability(&self) -> Option<f64> {
-        self.single_r().and_then(|r| spearman_brown(r, self.k as f64))
+        self.single_r()
+            .and_then(|r| spearman_brown(r, self.k as f64))
     }
 }
 

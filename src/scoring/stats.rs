@@ -54,7 +54,8 @@ impl Moments {
         let cxy: f64 = self.sxy - self.sx * self.sy / self.n;
         // Guard against cancellation making a constant variable look variable.
         let eps: f64 = 1e-12;
-        if !(vx > eps * self.sxx.max(1e-300)) || !(vy > eps * self.syy.max(1e-300)) {
+        let varies = |v: f64, ss: f64| -> bool { v > eps * ss.max(1e-300) };
+        if !varies(vx, self.sxx) || !varies(vy, self.syy) {
             return None;
         }
         Some((cxy / (vx * vy).sqrt()).clamp(-1.0, 1.0))

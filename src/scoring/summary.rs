@@ -23,7 +23,7 @@
 use super::comparison::{CompareOptions, Comparison, ContextPoints, compare};
 use super::input::ContextInput;
 use super::stats::pearson;
-use crate::estimation::{Fit, Trial, TrialError, fit};
+use crate::estimation::{Fit, Trial, TrialError, check_ranges, fit};
 use crate::parsing::{ChoiceStatus, ReportStatus};
 use crate::types::{Choice, ContextId, N_ATTR, Weights};
 use serde::{Deserialize, Serialize};
@@ -168,6 +168,10 @@ fn score_context(
     agreement: &mut Counts,
     answers_a: &mut [usize; 2],
 ) -> Result<(ContextSummary, usize), ScoreError> {
+    check_ranges(&c.ranges).map_err(|source| ScoreError::BadRange {
+        context: c.id.clone(),
+        source,
+    })?;
     let mut trials: Vec<Trial> = Vec::with_capacity(c.choices.len());
     let mut local: Counts = Counts {
         agree: 0,
@@ -198,17 +202,6 @@ fn score_context(
         }
         trials.push(trial);
     }
-    if trials.is_empty() {
-        // Still validate the ranges so that a bad context is reported, not silently zero.
-        let probe = crate::types::Pair {
-            a: crate::types::Values([0.0; N_ATTR]),
-            b: crate::types::Values([0.0; N_ATTR]),
-        };
-        Trial::from_pair(&probe, &c.ranges, 0.5, 1.0).map_err(|source| ScoreError::BadRange {
-            context: c.id.clone(),
-            source,
-        })?;
-    }
     agreement.agree += local.agree;
     agreement.judged += local.judged;
     let f: Fit = fit(&trials);
@@ -223,8 +216,8 @@ fn score_context(
         if let Some(w) = r.valid_weights() {
             n_valid += 1;
             out_of_range += usize::from(r.out_of_range);
-            for k in 0..N_ATTR {
-                sum[k] += w.0[k];
+            for (total, v) in sum.iter_mut().zip(w.0) {
+                *total += v;
             }
         }
     }
