@@ -39,49 +39,9 @@ impl Example {
     }
 }
 
-/// One half of the instilled split, for introspection training on one half and testing on
-/// the other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Half {
-    First,
-    Second,
-}
-
-impl Half {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Half::First => "first",
-            Half::Second => "second",
-        }
-    }
-
-    pub fn other(&self) -> Half {
-        match self {
-            Half::First => Half::Second,
-            Half::Second => Half::First,
-        }
-    }
-}
-
-/// The two halves of a split: its context ids sorted, the first `n / 2` and the rest (so the
-/// second half is the larger by one when `n` is odd). Sorting by id, not by file order, keeps
-/// the halves fixed however a version's file is laid out.
-pub fn halves(bench: &Benchmark, split: Split) -> (Vec<ContextId>, Vec<ContextId>) {
-    let mut ids: Vec<ContextId> = bench.split(split).map(|c| c.id.clone()).collect();
-    ids.sort();
-    let second = ids.split_off(ids.len() / 2);
-    (ids, second)
-}
-
-/// The ids of one half of the instilled split.
-pub fn half_ids(bench: &Benchmark, half: Half) -> Vec<ContextId> {
-    let (first, second) = halves(bench, Split::Instilled);
-    match half {
-        Half::First => first,
-        Half::Second => second,
-    }
-}
+/// The halves are the runner's (it asks a trained model only its held-out half), so an
+/// export and a run can never disagree on them.
+pub use crate::runner::subset::{Half, half_ids, halves};
 
 /// The seed the fine-tuning streams are drawn from, checked against the manifest.
 #[derive(Debug, thiserror::Error)]

@@ -46,10 +46,10 @@ impl fmt::Debug for ApiKey {
 /// before it can reach an error or a log: servers echo (partly masked) keys in 401 bodies.
 pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
     let mut s = text.to_string();
-    if let Some(k) = key {
-        if k.0.len() >= 4 {
-            s = s.replace(&k.0, "[redacted]");
-        }
+    if let Some(k) = key
+        && k.0.len() >= 4
+    {
+        s = s.replace(&k.0, "[redacted]");
     }
     // Any `sk-` token of 8 or more key-like characters (OpenAI, Anthropic `sk-ant-...`).
     let mut out = String::with_capacity(s.len());
@@ -78,10 +78,10 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .get("retry-after-ms")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<f64>().ok())
+        && ms.is_finite()
+        && ms >= 0.0
     {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
-        }
+        return Some(Duration::from_secs_f64(ms / 1000.0));
     }
     let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     parse_retry_after(v, SystemTime::now())

@@ -57,14 +57,16 @@ impl ServerFlavour {
 
     /// Whether requests in this flavour carry the given constraint.
     pub fn applies(self, c: &Constraint) -> bool {
-        match (self, c) {
-            (ServerFlavour::LlamaCpp | ServerFlavour::Vllm, Constraint::Letters) => true,
+        matches!(
+            (self, c),
             (
+                ServerFlavour::LlamaCpp | ServerFlavour::Vllm,
+                Constraint::Letters
+            ) | (
                 ServerFlavour::OpenAi | ServerFlavour::LlamaCpp | ServerFlavour::Vllm,
-                Constraint::JsonReport { .. },
-            ) => true,
-            _ => false,
-        }
+                Constraint::JsonReport { .. }
+            )
+        )
     }
 }
 
@@ -198,24 +200,24 @@ pub fn build_body(model: &str, flavour: ServerFlavour, req: &ChatRequest) -> Val
         b.insert("logprobs".into(), json!(true));
         b.insert("top_logprobs".into(), json!(n));
     }
-    if let Some(c) = &req.constraint {
-        if flavour.applies(c) {
-            match c {
-                Constraint::Letters if flavour == ServerFlavour::LlamaCpp => {
-                    b.insert("grammar".into(), json!("root ::= \"A\" | \"B\""));
-                }
-                Constraint::Letters => {
-                    b.insert("guided_choice".into(), json!(["A", "B"]));
-                }
-                Constraint::JsonReport { keys } => {
-                    b.insert(
-                        "response_format".into(),
-                        json!({
-                            "type": "json_schema",
-                            "json_schema": {"name": "weights_report", "strict": true, "schema": report_schema(keys)},
-                        }),
-                    );
-                }
+    if let Some(c) = &req.constraint
+        && flavour.applies(c)
+    {
+        match c {
+            Constraint::Letters if flavour == ServerFlavour::LlamaCpp => {
+                b.insert("grammar".into(), json!("root ::= \"A\" | \"B\""));
+            }
+            Constraint::Letters => {
+                b.insert("guided_choice".into(), json!(["A", "B"]));
+            }
+            Constraint::JsonReport { keys } => {
+                b.insert(
+                    "response_format".into(),
+                    json!({
+                        "type": "json_schema",
+                        "json_schema": {"name": "weights_report", "strict": true, "schema": report_schema(keys)},
+                    }),
+                );
             }
         }
     }

@@ -723,6 +723,27 @@ mod tests {
     }
 
     #[test]
+    fn shared_questions_are_told_apart_by_attribute_names() {
+        let mut cs = synthetic_contexts("dup", Split::Native, 1, 3, 0);
+        let mut twin = cs[0].clone();
+        twin.id = ContextId("twin".into());
+        for a in &mut twin.attributes {
+            a.name = format!("{}_2", a.name);
+        }
+        cs.push(twin);
+        let a = SimAgent::new(AgentKind::Faithful, "s", &cs);
+        for c in &cs {
+            match a
+                .parse_prompt(&choice_prompt(c, &c.pairs[0]).messages())
+                .unwrap()
+            {
+                Prompted::Choice { context, .. } => assert_eq!(context, c.id),
+                p => panic!("{p:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn truth_follows_the_split() {
         let cs = contexts();
         let a = SimAgent::new(AgentKind::Faithful, "s", &cs);

@@ -21,7 +21,7 @@ h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.8em 0 .6em;border
 h3{font-size:1em;margin:1.2em 0 .4em}
 .sub{color:var(--muted);margin:0 0 1em}
 .headline{display:flex;gap:28px;align-items:center;background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 22px}
-.score{font-size:3em;font-weight:700;line-height:1;font-variant-numeric:tabular-nums}
+.score{font-size:3em;font-weight:700;line-height:1;font-variant-numeric:tabular-nums;white-space:nowrap;min-width:5.2em}
 .score small{display:block;font-size:.28em;font-weight:400;color:var(--muted);margin-top:4px}
 .verdict-above_chance .score{color:#1a7f37}.verdict-at_chance .score{color:#9a6700}.verdict-below_chance .score{color:#cf222e}
 .figs dl{display:grid;grid-template-columns:auto auto;gap:2px 14px;margin:0 0 8px}.figs dt{color:var(--muted)}.figs dd{margin:0;font-variant-numeric:tabular-nums}
@@ -156,10 +156,14 @@ fn comparisons(r: &ReportData, out: &mut String) {
             k.n_contexts
         );
     }
+    let _ = write!(out, "</tbody>\n</table>\n<p>{}</p>\n</section>\n", html(&overview_sentence(r)));
+}
+
+/// Counts and invalid rates in one sentence (shared with the Markdown report).
+pub fn overview_sentence(r: &ReportData) -> String {
     let o = &r.overview;
-    let _ = write!(
-        out,
-        "</tbody>\n</table>\n<p>Contexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}); choices agreeing with the target profile {}.</p>\n</section>\n",
+    let mut s: String = format!(
+        "Contexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}).",
         o.n_contexts,
         o.n_choices,
         o.n_choices_valid,
@@ -167,9 +171,12 @@ fn comparisons(r: &ReportData, out: &mut String) {
         o.n_reports,
         o.n_reports_valid,
         pct(o.invalid_report_rate),
-        o.n_reports_out_of_range,
-        pct(o.choice_agreement)
+        o.n_reports_out_of_range
     );
+    if o.choice_agreement.is_some() {
+        s.push_str(&format!(" Choices agreeing with the target profile's rule: {}.", pct(o.choice_agreement)));
+    }
+    s
 }
 
 fn plots(r: &ReportData, out: &mut String) {

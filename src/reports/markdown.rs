@@ -68,20 +68,7 @@ fn comparisons(r: &ReportData, out: &mut String) {
         &["comparison", "r", "95% CI bootstrap", "95% CI study", "chance r", "Spearman", "mean context r", "same sign", "same top attribute", "MAE", "points / contexts"],
         rows,
     ));
-    let o = &r.overview;
-    out.push_str(&format!(
-        "\n\nContexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}); \
-choices agreeing with the target profile {}.\n\n",
-        o.n_contexts,
-        o.n_choices,
-        o.n_choices_valid,
-        pct(o.invalid_choice_rate),
-        o.n_reports,
-        o.n_reports_valid,
-        pct(o.invalid_report_rate),
-        o.n_reports_out_of_range,
-        pct(o.choice_agreement)
-    ));
+    out.push_str(&format!("\n\n{}\n\n", md_cell(&super::html::overview_sentence(r))));
 }
 
 fn scatter(r: &ReportData, out: &mut String) {

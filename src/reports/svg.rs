@@ -10,6 +10,8 @@ use std::fmt::Write;
 pub const RANK_COLOURS: [&str; 5] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"];
 
 const SIZE: f64 = 420.0;
+/// Plot plus the legend on its right.
+const WIDTH: f64 = 500.0;
 const LEFT: f64 = 56.0;
 const TOP: f64 = 16.0;
 const PLOT: f64 = 340.0;
@@ -47,8 +49,8 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
     let mut s: String = String::new();
     let _ = write!(
         s,
-        r#"<svg class="plot" id="{id}" viewBox="0 0 {SIZE} {h}" width="{SIZE}" height="{h}" role="img" aria-labelledby="{id}-t"><title id="{id}-t">{t}</title>"#,
-        h = SIZE + 20.0,
+        r#"<svg class="plot" id="{id}" viewBox="0 0 {WIDTH} {h}" width="{WIDTH}" height="{h}" role="img" aria-labelledby="{id}-t"><title id="{id}-t">{t}</title>"#,
+        h = SIZE - 20.0,
         t = html(&panel.title)
     );
     let _ = write!(s, r##"<rect x="{LEFT}" y="{TOP}" width="{PLOT}" height="{PLOT}" fill="#fff" stroke="#999"/>"##);

@@ -20,7 +20,7 @@ fn fix_zero(s: String) -> String {
 
 pub fn interval(v: Option<[f64; 2]>) -> String {
     match v {
-        Some([a, b]) => format!("[{}, {}]", num(Some(a), 2), num(Some(b), 2)),
+        Some([a, b]) => format!("[{}, {}]", num(Some(a), 3), num(Some(b), 3)),
         None => MISSING.to_string(),
     }
 }
@@ -85,7 +85,7 @@ mod tests {
         assert_eq!(num(Some(-0.0001), 2), "0.00");
         assert_eq!(num(Some(-0.5), 2), "-0.50");
         assert_eq!(num(None, 2), MISSING);
-        assert_eq!(interval(Some([0.123, 0.456])), "[0.12, 0.46]");
+        assert_eq!(interval(Some([0.1234, 0.4567])), "[0.123, 0.457]");
         assert_eq!(html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
         assert_eq!(md_cell("a|b\n*c*"), "a&#124;b⏎&#42;c&#42;");
     }

@@ -7,6 +7,8 @@
 use crate::benchmark::{Benchmark, FrozenContext, Split};
 use crate::providers::Constraint;
 use serde::{Deserialize, Serialize};
+use crate::types::ContextId;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -94,10 +96,22 @@ pub struct Parameters {
     pub benchmark: String,
     pub benchmark_sha256: String,
     pub prompt_version: String,
+    /// How many contexts are asked: the first `contexts` of the split (after `half` and
+    /// `context_ids` narrow it), in benchmark file order.
     pub contexts: usize,
+    /// Only this half of the instilled split (`--half`): an introspection-trained model is
+    /// asked only the half it was not trained on. Absent (not null) when unset, so bundles
+    /// made before the option existed keep their exact manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half: Option<super::subset::Half>,
+    /// Only these contexts (`--contexts-file`), in the file's order; the ids themselves are
+    /// recorded, not the file's path, so a resume notices an edited file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_ids: Option<Vec<ContextId>>,
     pub trials: usize,
     pub reports: usize,
-    /// Presentation orders asked per pair (`ab` only for now; `ba` is the counterbalanced one).
+    /// Presentation orders asked per pair: `[ab]` as in the study, `[ab, ba]` with
+    /// `--counterbalance` (every pair also asked swapped, the position-bias control).
     pub orders: Vec<crate::runner::sample::Order>,
     pub temperature: f64,
     pub choice_max_tokens: u32,
@@ -147,9 +161,27 @@ pub fn preset_counts(preset: Preset, bench: &Benchmark, split: Split) -> (usize,
     }
 }
 
+/// The contexts of the split that `half` and `context_ids` allow, in benchmark file order.
+pub fn eligible_contexts<'a>(
+    bench: &'a Benchmark,
+    split: Split,
+    half: Option<super::subset::Half>,
+    context_ids: Option<&[ContextId]>,
+) -> Vec<&'a FrozenContext> {
+    let in_half: Option<HashSet<ContextId>> = half.map(|h| super::subset::half_ids(bench, h).into_iter().collect());
+    let listed: Option<HashSet<&ContextId>> = context_ids.map(|ids| ids.iter().collect());
+    bench
+        .split(split)
+        .filter(|c| in_half.as_ref().is_none_or(|s| s.contains(&c.id)))
+        .filter(|c| listed.as_ref().is_none_or(|s| s.contains(&c.id)))
+        .collect()
+}
+
 /// The contexts a run asks, in benchmark file order.
 pub fn run_contexts<'a>(bench: &'a Benchmark, params: &Parameters) -> Vec<&'a FrozenContext> {
-    bench.split(params.experiment.split()).take(params.contexts).collect()
+    let mut list = eligible_contexts(bench, params.experiment.split(), params.half, params.context_ids.as_deref());
+    list.truncate(params.contexts);
+    list
 }
 
 /// Default response cache directory: `$SELFINTERP_CACHE` or `~/.cache/selfinterp`.

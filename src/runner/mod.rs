@@ -4,7 +4,7 @@
 //! requests; [`execute`] sends them through the providers' `Resilient` wrapper (limits, retries) and the [`cache`] and
 //! appends [`sample`]s to the [`bundle`] through [`journal`]s that survive a kill; [`score_input`]
 //! turns a bundle back into the scoring engine's input; [`import_csv`] builds a bundle from the
-//! original study's CSV data release.
+//! original study's CSV data release; [`subset`] says which contexts of a split a run asks.
 
 pub mod bundle;
 pub mod cache;
@@ -18,6 +18,7 @@ pub mod progress;
 pub mod sample;
 pub mod score_input;
 pub mod softlabel;
+pub mod subset;
 
 pub use bundle::{Bundle, RunManifest, RunStatus};
 pub use config::RunConfig;

@@ -29,6 +29,7 @@ pub mod comparison;
 pub mod fit_quality;
 pub mod input;
 pub mod paired;
+pub mod plan;
 pub mod quality;
 pub mod reliability;
 pub mod stats;

@@ -1,0 +1,317 @@
+//! Power planning: how many pairs per context and how many contexts a run needs for the
+//! main score's context-bootstrap interval to have a given width, from a small pilot run.
+//!
+//! # Method (parametric simulation from the fitted pilot)
+//! - The pilot model ([`pilot_model`]): for every pilot context with usable trials and at
+//!   least one valid report, its MAP fit (intercept, slopes) and the mean of its valid
+//!   reports; the pooled within-context SD of single valid reports (per attribute, about the
+//!   context's mean, with k - 1 degrees of freedom per context); the share of reports that
+//!   were valid and of choice calls that gave a usable label; with soft labels, the SD of
+//!   logit(P(A)) about the fitted linear predictor.
+//! - A simulated run of a design (contexts m, pairs n, orders o, reports k): m contexts drawn
+//!   with replacement from the pilot's; for each, n pairs of attribute values uniform on
+//!   [0, 1] (the fit only sees range-normalised differences), each asked in o orders (the
+//!   second with A and B swapped); every call yields a label with the pilot's usable rate,
+//!   a letter drawn from logistic(b0 + b . d) (or, with soft labels, P(A) = logistic of that
+//!   plus normal noise of the pilot's residual SD); k reports, each valid with the pilot's
+//!   rate, equal to the context's mean report plus independent normal noise of the pilot's
+//!   report SD on each attribute.
+//! - Its width: the simulated run is fitted like a real one ([`crate::estimation::fit()`]),
+//!   the pooled reports-vs-learned r is computed and its 95% percentile context-bootstrap
+//!   interval ([`super::comparison::bootstrap_intervals`], the interval `score` reports)
+//!   taken; the predicted width is the mean over `replicates` simulated runs.
+//! - Search: for each candidate number of pairs, the number of contexts is found by the
+//!   1/sqrt(m) law of the interval width, m' = ceil(m (width / target)^2), re-simulated
+//!   until m stops changing (at most `max_iterations` steps); the cheapest design in calls,
+//!   m (o n + k), is recommended.
+//!
+//! # Assumptions and known biases
+//! The pilot's fitted weights and mean reports are taken as the truth of the simulation
+//! (a parametric bootstrap), so their own estimation noise is counted once more: a very
+//! small pilot makes the plan conservative (wider predicted intervals, more contexts).
+//! New contexts are assumed to resemble the pilot's; report noise is assumed normal,
+//! independent across attributes and reports, and the same in every context.
+
+use super::comparison::{bootstrap_intervals, rng_for};
+use super::input::ContextInput;
+use super::quality::context_trials;
+use super::stats::Moments;
+use crate::estimation::{Fit, Trial, fit};
+use crate::types::{N_ATTR, Weights};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// One pilot context as the simulation uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PilotContext {
+    pub intercept: f64,
+    pub slopes: [f64; N_ATTR],
+    /// Mean of the context's valid reports.
+    pub report_centre: [f64; N_ATTR],
+}
+
+/// The fitted pilot; see the module documentation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PilotModel {
+    pub contexts: Vec<PilotContext>,
+    /// Pooled within-context SD of single valid reports (0 when no context had two).
+    pub report_sd: f64,
+    pub report_valid_rate: f64,
+    /// Share of choice observations that gave a usable label.
+    pub choice_usable_rate: f64,
+    /// Soft labels: SD of logit(P(A)) about the fitted linear predictor; `None` = letters.
+    pub soft_logit_sd: Option<f64>,
+    /// Pilot size, for the record.
+    pub pilot_pairs_per_context: f64,
+    pub pilot_reports_per_context: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("the pilot has no context with both usable choices and a valid report")]
+    NoUsableContext,
+    #[error("the target width must be in (0, 2], got {0}")]
+    BadTarget(f64),
+}
+
+fn eta(intercept: f64, slopes: &[f64; N_ATTR], d: &[f64; N_ATTR]) -> f64 {
+    intercept + (0..N_ATTR).map(|k| slopes[k] * d[k]).sum::<f64>()
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Fits the pilot model from scored-engine inputs (`use_soft_labels` as in scoring).
+pub fn pilot_model(inputs: &[ContextInput], use_soft_labels: bool) -> Result<PilotModel, PlanError> {
+    let mut contexts: Vec<PilotContext> = Vec::new();
+    let (mut ss, mut df) = (0.0_f64, 0.0_f64);
+    let (mut reports, mut valid) = (0usize, 0usize);
+    let (mut choices, mut usable) = (0usize, 0usize);
+    let (mut soft_ss, mut soft_n) = (0.0_f64, 0usize);
+    let mut any_soft: bool = false;
+    for c in inputs {
+        let trials: Vec<Trial> = context_trials(c, use_soft_labels);
+        choices += c.choices.len();
+        usable += trials.len();
+        reports += c.reports.len();
+        let reps: Vec<Weights> = c.reports.iter().filter_map(|r| r.valid_weights()).collect();
+        valid += reps.len();
+        if reps.is_empty() || trials.is_empty() {
+            continue;
+        }
+        let centre: [f64; N_ATTR] =
+            std::array::from_fn(|k| reps.iter().map(|w| w.0[k]).sum::<f64>() / reps.len() as f64);
+        for w in &reps {
+            ss += (0..N_ATTR).map(|k| (w.0[k] - centre[k]).powi(2)).sum::<f64>();
+        }
+        df += ((reps.len() - 1) * N_ATTR) as f64;
+        let f: Fit = fit(&trials);
+        if use_soft_labels {
+            for (obs, t) in c.choices.iter().filter(|o| o.p_a.is_some()).zip(&trials) {
+                any_soft = true;
+                let p: f64 = obs.p_a.unwrap_or(0.5).clamp(1e-4, 1.0 - 1e-4);
+                let resid: f64 = (p / (1.0 - p)).ln() - eta(f.intercept, &f.slopes, &t.diff);
+                soft_ss += resid * resid;
+                soft_n += 1;
+            }
+        }
+        contexts.push(PilotContext { intercept: f.intercept, slopes: f.slopes, report_centre: centre });
+    }
+    if contexts.is_empty() {
+        return Err(PlanError::NoUsableContext);
+    }
+    let n_ctx: f64 = inputs.len().max(1) as f64;
+    Ok(PilotModel {
+        contexts,
+        report_sd: if df > 0.0 { (ss / df).sqrt() } else { 0.0 },
+        report_valid_rate: valid as f64 / reports.max(1) as f64,
+        choice_usable_rate: usable as f64 / choices.max(1) as f64,
+        soft_logit_sd: (any_soft && soft_n > 0).then(|| (soft_ss / soft_n as f64).sqrt()),
+        pilot_pairs_per_context: choices as f64 / n_ctx,
+        pilot_reports_per_context: reports as f64 / n_ctx,
+    })
+}
+
+/// One run design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Design {
+    pub contexts: usize,
+    pub pairs: usize,
+    /// 1 = each pair asked once; 2 = also with A and B swapped.
+    pub orders: usize,
+    pub reports: usize,
+}
+
+impl Design {
+    /// Model calls the design makes.
+    pub fn calls(&self) -> usize {
+        self.contexts * (self.pairs * self.orders + self.reports)
+    }
+}
+
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = 1.0 - rng.random::<f64>();
+    let u2: f64 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// Simulates one context of a design: (learned weights, mean valid report) when both exist.
+fn simulate_context(
+    model: &PilotModel,
+    c: &PilotContext,
+    d: &Design,
+    rng: &mut ChaCha8Rng,
+) -> Option<([f64; N_ATTR], [f64; N_ATTR])> {
+    let mut trials: Vec<Trial> = Vec::with_capacity(d.pairs * d.orders);
+    for _ in 0..d.pairs {
+        let diff: [f64; N_ATTR] = std::array::from_fn(|_| rng.random::<f64>() - rng.random::<f64>());
+        for o in 0..d.orders {
+            if rng.random::<f64>() >= model.choice_usable_rate {
+                continue;
+            }
+            let sign: f64 = if o % 2 == 0 { 1.0 } else { -1.0 };
+            let dd: [f64; N_ATTR] = diff.map(|x| sign * x);
+            let e: f64 = eta(c.intercept, &c.slopes, &dd);
+            let label: f64 = match model.soft_logit_sd {
+                Some(sd) => logistic(e + sd * normal(rng)),
+                None => f64::from(u8::from(rng.random::<f64>() < logistic(e))),
+            };
+            trials.push(Trial { diff: dd, p_a: label, weight: 1.0 });
+        }
+    }
+    let mut sum: [f64; N_ATTR] = [0.0; N_ATTR];
+    let mut n_valid: usize = 0;
+    for _ in 0..d.reports {
+        if rng.random::<f64>() >= model.report_valid_rate {
+            continue;
+        }
+        n_valid += 1;
+        for k in 0..N_ATTR {
+            sum[k] += c.report_centre[k] + model.report_sd * normal(rng);
+        }
+    }
+    if trials.is_empty() || n_valid == 0 {
+        return None;
+    }
+    Some((fit(&trials).learned.0, sum.map(|s| s / n_valid as f64)))
+}
+
+/// Width of the 95% context-bootstrap interval of one simulated run, `None` if undefined.
+pub fn simulated_width(model: &PilotModel, d: &Design, resamples: usize, rng: &mut ChaCha8Rng) -> Option<f64> {
+    let m: usize = model.contexts.len();
+    let mut moments: Vec<Moments> = Vec::with_capacity(d.contexts);
+    let mut total: Moments = Moments::default();
+    for _ in 0..d.contexts {
+        let c: &PilotContext = &model.contexts[rng.random_range(0..m)];
+        if let Some((learned, reported)) = simulate_context(model, c, d, rng) {
+            let mm: Moments = Moments::of(&reported, &learned);
+            total.add(&mm);
+            moments.push(mm);
+        }
+    }
+    let r: f64 = total.r()?;
+    let [lo, hi] = bootstrap_intervals(&moments, r, resamples, rng).percentile?;
+    Some(hi - lo)
+}
+
+/// Settings of [`plan`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    pub seed: u64,
+    /// Candidate numbers of pairs per context.
+    pub pairs: Vec<usize>,
+    pub orders: usize,
+    pub reports: usize,
+    /// Simulated runs per predicted width.
+    pub replicates: usize,
+    /// Bootstrap resamples per simulated run.
+    pub resamples: usize,
+    pub max_iterations: usize,
+    pub min_contexts: usize,
+    pub max_contexts: usize,
+}
+
+impl Default for PlanOptions {
+    fn default() -> PlanOptions {
+        PlanOptions {
+            seed: 0,
+            pairs: vec![10, 20, 30, 50, 75, 100, 150, 200],
+            orders: 1,
+            reports: 10,
+            replicates: 24,
+            resamples: 400,
+            max_iterations: 5,
+            min_contexts: 5,
+            max_contexts: 5000,
+        }
+    }
+}
+
+/// The predicted width of one design.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub design: Design,
+    /// Mean width over the simulated runs.
+    pub width: f64,
+    /// SD of the width across simulated runs (how much one real run may differ).
+    pub width_sd: f64,
+    pub calls: usize,
+    /// The target width is met (false when `max_contexts` was not enough).
+    pub feasible: bool,
+}
+
+/// Mean and SD of the width over `replicates` simulated runs of `d`.
+pub fn predict(model: &PilotModel, d: &Design, o: &PlanOptions) -> Option<(f64, f64)> {
+    let stream: u64 = (d.contexts as u64) << 32 | (d.pairs as u64) << 8 | d.orders as u64;
+    let mut rng: ChaCha8Rng = rng_for(o.seed, stream);
+    let ws: Vec<f64> = (0..o.replicates).filter_map(|_| simulated_width(model, d, o.resamples, &mut rng)).collect();
+    if ws.is_empty() {
+        return None;
+    }
+    let mean: f64 = ws.iter().sum::<f64>() / ws.len() as f64;
+    let var: f64 = ws.iter().map(|w| (w - mean).powi(2)).sum::<f64>() / (ws.len().max(2) - 1) as f64;
+    Some((mean, var.sqrt()))
+}
+
+/// The result of [`plan`]: every candidate and the cheapest feasible one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub target_width: f64,
+    pub candidates: Vec<Prediction>,
+    pub recommended: Option<Prediction>,
+    pub model: PilotModel,
+}
+
+/// Contexts needed for `pairs` pairs per context, by the 1/sqrt(m) law, re-simulated.
+fn contexts_for(model: &PilotModel, pairs: usize, target: f64, o: &PlanOptions) -> Option<Prediction> {
+    let mut d = Design {
+        contexts: model.contexts.len().clamp(o.min_contexts.max(10), o.max_contexts),
+        pairs,
+        orders: o.orders,
+        reports: o.reports,
+    };
+    let (mut w, mut sd) = predict(model, &d, o)?;
+    for _ in 0..o.max_iterations {
+        let next: usize = ((d.contexts as f64) * (w / target).powi(2)).ceil() as usize;
+        let next: usize = next.clamp(o.min_contexts, o.max_contexts);
+        if next == d.contexts {
+            break;
+        }
+        d.contexts = next;
+        (w, sd) = predict(model, &d, o)?;
+    }
+    Some(Prediction { design: d, width: w, width_sd: sd, calls: d.calls(), feasible: w <= target * 1.02 })
+}
+
+/// Plans a run with a context-bootstrap interval of width `target` (see the module docs).
+pub fn plan(model: &PilotModel, target: f64, o: &PlanOptions) -> Result<Plan, PlanError> {
+    if !(target > 0.0 && target <= 2.0) {
+        return Err(PlanError::BadTarget(target));
+    }
+    let candidates: Vec<Prediction> = o.pairs.iter().filter_map(|&n| contexts_for(model, n, target, o)).collect();
+    let recommended: Option<Prediction> =
+        candidates.iter().filter(|p| p.feasible).min_by_key(|p| p.calls).copied();
+    Ok(Plan { target_width: target, candidates, recommended, model: model.clone() })
+}
