@@ -12,3 +12,5 @@ mod import;
 mod parsing;
 mod scoring;
 mod quality;
+mod reports;
+mod leaderboard;

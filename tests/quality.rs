@@ -240,3 +240,34 @@ fn random_behaviour_is_flagged_and_contexts_at_chance_are_listed() {
     let again = quality_of(&good.run(100, 3, false, 1), &opts()).1;
     assert_eq!(serde_json::to_string(&q).unwrap(), serde_json::to_string(&again).unwrap());
 }
+
+/// The planner's promise on simulated agents: plan from a small pilot, then run the
+/// planned design many times on fresh contexts of the same agent population and compare
+/// the mean interval width `score` reports with the promised width (within 10%).
+#[test]
+fn planned_design_achieves_the_promised_width() {
+    use selfinterp::scoring::plan::{PlanOptions, pilot_model, plan};
+    let (mix, signal, sd) = (0.6, 1.0, 20.0);
+    let pilot_agent = Agent::new(30, mix, signal, sd, 51);
+    let pilot = pilot_agent.run(30, 3, false, 5);
+    let model = pilot_model(&pilot, true).unwrap();
+    let o = PlanOptions { pairs: vec![20, 50], reports: 3, replicates: 16, ..PlanOptions::default() };
+    let target: f64 = 0.2;
+    let p = plan(&model, target, &o).unwrap();
+    for c in &p.candidates {
+        eprintln!("candidate {:?}: width {:.3} +- {:.3}, calls {}", c.design, c.width, c.width_sd, c.calls);
+    }
+    let best = p.recommended.unwrap();
+    let d = best.design;
+    let reps: u64 = 8;
+    let mut achieved: f64 = 0.0;
+    for i in 0..reps {
+        let agent = Agent::new(d.contexts, mix, signal, sd, 600 + i);
+        let inputs = agent.run(d.pairs, d.reports, false, 700 + i);
+        let s: Summary = score(&inputs, &ScoreOptions { seed: i, bootstrap_resamples: 1000, null_permutations: 10, use_soft_labels: true }).unwrap();
+        let [lo, hi] = s.reports_vs_learned.unwrap().ci_bootstrap.unwrap();
+        achieved += (hi - lo) / reps as f64;
+    }
+    eprintln!("planned {d:?}: promised {:.3}, achieved {achieved:.3} (target {target})", best.width);
+    assert!((achieved - best.width).abs() <= 0.1 * best.width, "promised {} achieved {achieved}", best.width);
+}

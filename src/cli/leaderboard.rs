@@ -15,13 +15,23 @@ pub struct LeaderboardArgs {
 }
 
 pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
-    let results: PathBuf = a.results.clone().unwrap_or_else(|| cli.root.join("results"));
+    let results: PathBuf = a
+        .results
+        .clone()
+        .unwrap_or_else(|| cli.root.join("results"));
     let entries = entry::load_all(&results).map_err(|problems| {
-        Failure::usage(problems.iter().map(|p| p.to_string()).collect::<Vec<String>>().join("\n"))
+        Failure::usage(
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<String>>()
+                .join("\n"),
+        )
     })?;
     for (file, text) in render::render(&entries) {
         let path: PathBuf = results.join(file);
-        std::fs::write(&path, text).map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
+        std::fs::write(&path, text)
+            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
         eprintln!("wrote {}", path.display());
     }
     eprintln!("{} entries", entries.len());

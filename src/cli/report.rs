@@ -7,8 +7,10 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
-#[command(after_help = "The bundle is re-scored from its raw samples (no model calls). Cost is shown only when both \
-prices are given; token counts come from the samples.")]
+#[command(
+    after_help = "The bundle is re-scored from its raw samples (no model calls). Cost is shown only when both \
+prices are given; token counts come from the samples."
+)]
 pub struct ReportArgs {
     /// Run bundle directory
     pub dir: PathBuf,
@@ -30,20 +32,27 @@ pub struct ReportArgs {
 fn prices(a: &ReportArgs) -> Result<Option<Prices>, Failure> {
     match (a.price_in, a.price_out) {
         (Some(i), Some(o)) if i.is_finite() && o.is_finite() && i >= 0.0 && o >= 0.0 => {
-            Ok(Some(Prices { input_per_mtok: i, output_per_mtok: o }))
+            Ok(Some(Prices {
+                input_per_mtok: i,
+                output_per_mtok: o,
+            }))
         }
         (None, None) => Ok(None),
-        _ => Err(Failure::usage("--price-in and --price-out must both be given, as non-negative numbers")),
+        _ => Err(Failure::usage(
+            "--price-in and --price-out must both be given, as non-negative numbers",
+        )),
     }
 }
 
 pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
     let opts = ReportOptions { prices: prices(a)? };
-    let scored = reports::load(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let scored =
+        reports::load(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
     let data: ReportData = reports::build(&scored, &opts);
     let text: String = reports::exporter(a.format).render(&data);
     match &a.out {
-        Some(path) => std::fs::write(path, text).map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?,
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?,
         None => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();

@@ -9,10 +9,15 @@ use crate::benchmark::Benchmark;
 use crate::prompts::PROMPT_VERSION;
 use crate::providers::Provider;
 use crate::runner::bundle::RunStatus;
+use crate::benchmark::Split;
+use crate::experiments::combine;
 use crate::runner::config::{
     ConstrainMode, Experiment, Parameters, Preset, ProviderKind, RunConfig, Settings, default_cache_root,
-    preset_counts, shell_quote,
+    eligible_contexts, preset_counts, shell_quote,
 };
+use crate::runner::subset::{Half, parse_contexts_file};
+use crate::types::ContextId;
+use std::collections::HashSet;
 use crate::runner::sample::Order;
 use crate::runner::{RunOutcome, execute, softlabel};
 use clap::Args;
@@ -25,7 +30,10 @@ use std::time::Duration;
   quick  20 contexts, 20 pairs per context, 3 reports per context (smoke tests, slow local models)
   full   the study's protocol: every context of the split, all its pairs (100 native, 50 instilled),
          10 reports per context
---contexts, --trials and --reports override the preset's counts.
+--contexts, --trials and --reports override the preset's counts; --half and --contexts-file
+narrow the split first (--contexts then takes the first N of what is left).
+--counterbalance asks every pair twice, as frozen (ab) and swapped (ba): twice the choice
+requests, and the summary gains a position_bias block.
 
 The bundle in --out: manifest.json, samples.jsonl, timings.jsonl, errors.jsonl, summary.json.
 A run killed at any point continues with the same command plus --resume.")]
@@ -57,6 +65,19 @@ pub struct RunArgs {
     /// Number of contexts, taken in benchmark order (overrides the preset)
     #[arg(long)]
     pub contexts: Option<usize>,
+    /// Only this half of the instilled split (the halves of `export introspection`): test an
+    /// introspection-trained model on the half it was not trained on
+    #[arg(long, value_enum)]
+    pub half: Option<Half>,
+    /// Only the contexts listed in FILE (one id per line, `#` comments allowed)
+    #[arg(long, value_name = "FILE")]
+    pub contexts_file: Option<PathBuf>,
+    /// Ask every pair in both orders (A/B as frozen and swapped) and report the position bias
+    #[arg(long, overrides_with = "no_counterbalance")]
+    pub counterbalance: bool,
+    /// Ask every pair in the frozen order only (the study's design)
+    #[arg(long, overrides_with = "counterbalance")]
+    pub no_counterbalance: bool,
     /// Requests in flight at once
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
@@ -104,10 +125,13 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         Benchmark::load(&cli.benchmark_dir(), &a.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
     let split = a.experiment.split();
     let (n_ctx, n_pairs, n_reports) = preset_counts(a.preset, &bench, split);
-    let avail_ctx: usize = bench.split(split).count();
-    let avail_pairs: usize = bench.split(split).map(|c| c.pairs.len()).min().unwrap_or(0);
-    let avail_reports: usize = bench.split(split).map(|c| c.report_pairs.len()).min().unwrap_or(0);
-    let contexts: usize = a.contexts.unwrap_or(n_ctx);
+    let (half, context_ids) = subset(a, &bench)?;
+    let eligible = eligible_contexts(&bench, split, half, context_ids.as_deref());
+    let avail_ctx: usize = eligible.len();
+    let avail_pairs: usize = eligible.iter().map(|c| c.pairs.len()).min().unwrap_or(0);
+    let avail_reports: usize = eligible.iter().map(|c| c.report_pairs.len()).min().unwrap_or(0);
+    // A preset's context count is a cap: a half or a file smaller than it is asked whole.
+    let contexts: usize = a.contexts.unwrap_or(n_ctx.min(avail_ctx));
     let trials: usize = a.trials.unwrap_or(n_pairs);
     let reports: usize = a.reports.unwrap_or(n_reports);
     let over = |what: &str, n: usize, max: usize| {
@@ -156,6 +180,8 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         benchmark_sha256: bench.hash.clone(),
         prompt_version: PROMPT_VERSION.to_string(),
         contexts,
+        half,
+        context_ids,
         trials,
         reports,
         orders: vec![Order::Ab],
@@ -166,6 +192,10 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         constrain: a.constrain,
         seed: a.seed,
     };
+    let mut params = params;
+    if counterbalanced(a) {
+        combine::counterbalance(&mut params);
+    }
     let settings = Settings {
         concurrency: a.concurrency,
         rpm: a.rpm,
@@ -191,6 +221,54 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         resume_command: resume_command(),
     };
     Ok((cfg, bench))
+}
+
+/// Whether pairs are asked in both orders: the flags when given, else the preset's default.
+pub fn counterbalanced(a: &RunArgs) -> bool {
+    if a.counterbalance || a.no_counterbalance {
+        return a.counterbalance;
+    }
+    counterbalance_default(a.preset)
+}
+
+/// The preset's default for `--counterbalance`. `full` follows the study (one order).
+pub fn counterbalance_default(preset: Preset) -> bool {
+    match preset {
+        Preset::Full => false,
+        Preset::Quick => false,
+    }
+}
+
+/// `--half` and `--contexts-file`, checked against the split.
+fn subset(a: &RunArgs, bench: &Benchmark) -> Result<(Option<Half>, Option<Vec<ContextId>>), Failure> {
+    let split = a.experiment.split();
+    if a.half.is_some() && split != Split::Instilled {
+        return Err(Failure::usage(
+            "--half: the halves are of the instilled split; use it with --experiment instilled",
+        ));
+    }
+    let ids: Option<Vec<ContextId>> = match &a.contexts_file {
+        None => None,
+        Some(f) => {
+            let text: String = std::fs::read_to_string(f)
+                .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", f.display())))?;
+            let ids = parse_contexts_file(&text).map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
+            let in_split: HashSet<&ContextId> = bench.split(split).map(|c| &c.id).collect();
+            if let Some(bad) = ids.iter().find(|id| !in_split.contains(id)) {
+                return Err(Failure::usage(format!(
+                    "{}: context {bad} is not in the {} split of benchmark {}",
+                    f.display(),
+                    split.as_str(),
+                    a.benchmark
+                )));
+            }
+            Some(ids)
+        }
+    };
+    if a.half.is_some() && ids.is_some() && eligible_contexts(bench, split, a.half, ids.as_deref()).is_empty() {
+        return Err(Failure::usage("--half and --contexts-file have no context in common"));
+    }
+    Ok((a.half, ids))
 }
 
 /// This process's own command line with `--resume` added: what continues it after Ctrl-C.

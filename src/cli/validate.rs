@@ -14,16 +14,27 @@ pub struct ValidateArgs {
 }
 
 pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
-    let results: PathBuf = a.results.clone().unwrap_or_else(|| cli.root.join("results"));
+    let results: PathBuf = a
+        .results
+        .clone()
+        .unwrap_or_else(|| cli.root.join("results"));
     let (n, problems) = leaderboard::validate(&results, &cli.benchmark_dir())
         .map_err(|e| Failure::usage(format!("{}: {e}", results.display())))?;
     for p in &problems {
         println!("{p}");
     }
     if problems.is_empty() {
-        eprintln!("{}: {n} entries valid; leaderboard up to date", results.display());
+        eprintln!(
+            "{}: {n} entries valid; leaderboard up to date",
+            results.display()
+        );
         Ok(())
     } else {
-        Err(Failure::check(format!("{}: {} problem(s) in {n} entries", results.display(), problems.len())).into())
+        Err(Failure::check(format!(
+            "{}: {} problem(s) in {n} entries",
+            results.display(),
+            problems.len()
+        ))
+        .into())
     }
 }

@@ -13,13 +13,13 @@
 //! longest id fits Anthropic's 64-character limit).
 
 use crate::benchmark::{Benchmark, FrozenContext};
-use crate::parsing::{parse_choice, parse_report};
 use crate::prompts::Prompt;
 use crate::providers::openai::{OpenAi, OpenAiConfig, ServerFlavour};
 use crate::providers::{ChatRequest, ChatResponse, Provider, anthropic, openai};
 use crate::runner::config::{Parameters, run_contexts};
 use crate::runner::plan::{Task, plan};
-use crate::runner::sample::{ErrorRecord, KindKey, Order, Parsed, Sample, SampleKey};
+use crate::runner::execute::to_sample;
+use crate::runner::sample::{ErrorRecord, KindKey, Order, Sample, SampleKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -273,42 +273,6 @@ impl Results {
                 }
             }
         }
-    }
-}
-
-/// A response turned into a sample exactly as the live runner does it (a copy of the runner's
-/// private `execute::to_sample`; the batch round-trip test fails if the two ever differ).
-pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
-    let (parsed, status, out_of_range, p_a) = match task.key.kind {
-        KindKey::Choice => {
-            let c = parse_choice(&r.text);
-            (c.choice.map(Parsed::Choice), c.status.as_str().to_string(), None, r.p_a())
-        }
-        KindKey::Report => {
-            let rep = parse_report(&r.text, &task.ctx.attribute_names());
-            (
-                rep.weights.map(Parsed::Weights),
-                rep.status.as_str().to_string(),
-                rep.weights.map(|_| rep.out_of_range),
-                None,
-            )
-        }
-    };
-    Sample {
-        kind: task.key.kind,
-        context: task.key.context.clone(),
-        index: task.key.index,
-        order: task.key.order,
-        prompt_sha256: Some(prompt.sha256()),
-        options: task.shown(),
-        response: r.text,
-        parsed,
-        status,
-        out_of_range,
-        logprobs: r.top_logprobs,
-        p_a,
-        tokens_in: r.tokens_in,
-        tokens_out: r.tokens_out,
     }
 }
 

@@ -23,7 +23,12 @@ pub const ALLOWED_FILES: &[&str] = &[
 ];
 
 /// Files every entry must hold.
-pub const REQUIRED_FILES: &[&str] = &[ENTRY_FILE, bundle::MANIFEST, bundle::SAMPLES, bundle::SUMMARY];
+pub const REQUIRED_FILES: &[&str] = &[
+    ENTRY_FILE,
+    bundle::MANIFEST,
+    bundle::SAMPLES,
+    bundle::SUMMARY,
+];
 
 /// `entry.toml`. Unknown keys are refused, so a typo cannot silently drop a field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,8 +62,18 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(entry: &str, file: &str, field: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem { entry: entry.to_string(), file: file.to_string(), field: field.into(), message: message.into() }
+    pub fn new(
+        entry: &str,
+        file: &str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            entry: entry.to_string(),
+            file: file.to_string(),
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -77,7 +92,13 @@ fn valid_date(s: &str) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let digits = |r: std::ops::Range<usize>| b[r.clone()].iter().all(u8::is_ascii_digit).then(|| s[r].parse::<u32>().ok()).flatten();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r.clone()]
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| s[r].parse::<u32>().ok())
+            .flatten()
+    };
     match (digits(0..4), digits(5..7), digits(8..10)) {
         (Some(y), Some(m), Some(d)) => {
             let days: u32 = match m {
@@ -112,7 +133,10 @@ impl EntryMeta {
             }
         }
         if !valid_date(&self.date) {
-            out.push(("date", format!("{:?} is not a date written YYYY-MM-DD", self.date)));
+            out.push((
+                "date",
+                format!("{:?} is not a date written YYYY-MM-DD", self.date),
+            ));
         }
         if self.notes.chars().count() > 500 {
             out.push(("notes", "longer than 500 characters".into()));
@@ -163,19 +187,31 @@ pub fn read_meta(name: &str, dir: &Path) -> Result<EntryMeta, Problem> {
 /// Reads an entry for rendering; the first problem stops it.
 pub fn load(name: &str, dir: &Path) -> Result<Entry, Problem> {
     let meta: EntryMeta = read_meta(name, dir)?;
-    let manifest: RunManifest =
-        bundle::read_manifest(dir).map_err(|e| Problem::new(name, bundle::MANIFEST, "", e.to_string()))?;
+    let manifest: RunManifest = bundle::read_manifest(dir)
+        .map_err(|e| Problem::new(name, bundle::MANIFEST, "", e.to_string()))?;
     let text: String = std::fs::read_to_string(dir.join(bundle::SUMMARY))
         .map_err(|e| Problem::new(name, bundle::SUMMARY, "", format!("cannot read: {e}")))?;
-    let summary: Summary =
-        serde_json::from_str(&text).map_err(|e| Problem::new(name, bundle::SUMMARY, "", e.to_string()))?;
-    Ok(Entry { name: name.to_string(), dir: dir.to_path_buf(), meta, manifest, summary })
+    let summary: Summary = serde_json::from_str(&text)
+        .map_err(|e| Problem::new(name, bundle::SUMMARY, "", e.to_string()))?;
+    Ok(Entry {
+        name: name.to_string(),
+        dir: dir.to_path_buf(),
+        meta,
+        manifest,
+        summary,
+    })
 }
 
 /// Every entry under `results`, or the problems that stopped some from loading.
 pub fn load_all(results: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
-    let dirs = entry_dirs(results)
-        .map_err(|e| vec![Problem::new(&results.display().to_string(), "", "", format!("cannot list: {e}"))])?;
+    let dirs = entry_dirs(results).map_err(|e| {
+        vec![Problem::new(
+            &results.display().to_string(),
+            "",
+            "",
+            format!("cannot list: {e}"),
+        )]
+    })?;
     let mut entries: Vec<Entry> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
     for (name, dir) in dirs {
@@ -184,7 +220,11 @@ pub fn load_all(results: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
             Err(p) => problems.push(p),
         }
     }
-    if problems.is_empty() { Ok(entries) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(entries)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]

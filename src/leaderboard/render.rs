@@ -45,7 +45,10 @@ pub struct Row {
 /// The experiment an entry belongs to ("native", "instilled", or an import's source).
 pub fn experiment(e: &Entry) -> String {
     match &e.manifest.parameters {
-        Some(p) => serde_json::to_value(p.experiment).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        Some(p) => serde_json::to_value(p.experiment)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         None => e.manifest.source.clone(),
     }
 }
@@ -68,7 +71,8 @@ fn row(e: &Entry) -> Row {
         chance_mean: c.and_then(|c| c.null.mean),
         chance_range: c.and_then(|c| c.null.range),
         invalid_report_rate: s.invalid_report_rate,
-        invalid_choice_rate: (s.n_choices > 0).then(|| (s.n_choices - s.n_choices_valid) as f64 / s.n_choices as f64),
+        invalid_choice_rate: (s.n_choices > 0)
+            .then(|| (s.n_choices - s.n_choices_valid) as f64 / s.n_choices as f64),
         n_contexts: s.n_contexts,
         n_choices: s.n_choices,
         n_reports: s.n_reports,
@@ -96,7 +100,8 @@ pub fn board(entries: &[Entry]) -> BTreeMap<String, Vec<Row>> {
         });
         for i in 0..rows.len() {
             rows[i].rank = i + 1;
-            rows[i].overlaps_next = i + 1 < rows.len() && overlap(rows[i].ci_bootstrap, rows[i + 1].ci_bootstrap);
+            rows[i].overlaps_next =
+                i + 1 < rows.len() && overlap(rows[i].ci_bootstrap, rows[i + 1].ci_bootstrap);
         }
     }
     out
@@ -146,8 +151,16 @@ pub fn markdown(board: &BTreeMap<String, Vec<Row>>) -> String {
                     pct(r.invalid_report_rate),
                     pct(r.invalid_choice_rate),
                     counts(r),
-                    if r.overlaps_next { OVERLAP_MARK.into() } else { String::new() },
-                    if r.simulated { "yes".into() } else { "no".into() },
+                    if r.overlaps_next {
+                        OVERLAP_MARK.into()
+                    } else {
+                        String::new()
+                    },
+                    if r.simulated {
+                        "yes".into()
+                    } else {
+                        "no".into()
+                    },
                     md_cell(&r.date),
                     md_cell(&r.submitted_by),
                 ]
@@ -196,7 +209,10 @@ footer{margin-top:2em;color:#5f6368}
 "#;
 
 fn td_num(v: Option<f64>, text: String, class: &str) -> String {
-    let data: String = v.filter(|x| x.is_finite()).map(|x| x.to_string()).unwrap_or_default();
+    let data: String = v
+        .filter(|x| x.is_finite())
+        .map(|x| x.to_string())
+        .unwrap_or_default();
     format!("<td class=\"{class}\" data-v=\"{data}\">{text}</td>")
 }
 
@@ -229,7 +245,11 @@ pub fn html_page(board: &BTreeMap<String, Vec<Row>>) -> String {
                 r.rank,
                 html(&r.entry),
                 html(&r.display_name),
-                if r.simulated { "<span class=\"tag\">simulated</span>" } else { "" },
+                if r.simulated {
+                    "<span class=\"tag\">simulated</span>"
+                } else {
+                    ""
+                },
                 html(&r.model_id),
                 html(&r.provider),
                 td_num(r.r, num(r.r, 3), "n r"),
@@ -246,7 +266,11 @@ pub fn html_page(board: &BTreeMap<String, Vec<Row>>) -> String {
         }
         out.push_str("</tbody>\n</table>\n");
     }
-    let _ = write!(out, "<footer>{}</footer>\n<script>{SCRIPT}</script>\n</body>\n</html>\n", html(FOOTER).replace('`', ""));
+    let _ = write!(
+        out,
+        "<footer>{}</footer>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        html(FOOTER).replace('`', "")
+    );
     out
 }
 

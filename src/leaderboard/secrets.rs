@@ -46,7 +46,16 @@ const PREFIXED: &[(&str, &str, usize)] = &[
 ];
 
 /// Key names whose assigned value is a secret (`api_key = "..."`, `"x-api-key": "..."`).
-const KEY_NAMES: &[&str] = &["api_key", "api-key", "apikey", "access_token", "secret_key", "client_secret", "auth_token", "password"];
+const KEY_NAMES: &[&str] = &[
+    "api_key",
+    "api-key",
+    "apikey",
+    "access_token",
+    "secret_key",
+    "client_secret",
+    "auth_token",
+    "password",
+];
 
 fn scan_line(line: &str, n: usize, out: &mut Vec<Finding>) {
     let b: &[u8] = line.as_bytes();
@@ -61,7 +70,11 @@ fn scan_line(line: &str, n: usize, out: &mut Vec<Finding>) {
             }
             let len: usize = run_len(b, from, token_char);
             if len >= min && mixed(&b[from..from + len]) {
-                out.push(Finding { line: n, kind, excerpt: redact(b, pos, prefix.len() + len) });
+                out.push(Finding {
+                    line: n,
+                    kind,
+                    excerpt: redact(b, pos, prefix.len() + len),
+                });
             }
         }
     }
@@ -77,7 +90,11 @@ fn scan_line(line: &str, n: usize, out: &mut Vec<Finding>) {
         }
         let len: usize = run_len(b, i, bearer_char);
         if len >= 16 && mixed(&b[i..i + len]) {
-            out.push(Finding { line: n, kind: "bearer token", excerpt: redact(b, pos, i - pos + len) });
+            out.push(Finding {
+                line: n,
+                kind: "bearer token",
+                excerpt: redact(b, pos, i - pos + len),
+            });
         }
     }
     for key in KEY_NAMES {
@@ -97,7 +114,11 @@ fn scan_line(line: &str, n: usize, out: &mut Vec<Finding>) {
             }
             let len: usize = run_len(b, i, |c| token_char(c) || c == b'.');
             if len >= 12 && mixed(&b[i..i + len]) {
-                out.push(Finding { line: n, kind: "credential assignment", excerpt: redact(b, pos, i - pos + len) });
+                out.push(Finding {
+                    line: n,
+                    kind: "credential assignment",
+                    excerpt: redact(b, pos, i - pos + len),
+                });
             }
         }
     }
@@ -119,11 +140,17 @@ mod tests {
     #[test]
     fn finds_and_ignores() {
         assert_eq!(scan("key sk-proj-abc123DEF456ghi789JKL0").len(), 1);
-        assert_eq!(scan("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc").len(), 1);
+        assert_eq!(
+            scan("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc").len(),
+            1
+        );
         assert_eq!(scan("{\"api_key\": \"a1b2c3d4e5f6g7h8\"}").len(), 1);
         assert_eq!(scan("OPENAI_API_KEY=sk-1234567890abcdefghij").len(), 2);
         assert!(scan("the desk-lamp_with_a_very_long_name_1234 is fine").is_empty());
-        assert!(scan("sha256 1916b0b2f7a93a1cd0a433d238f6956fd5a14958d9c63ae7317e3cd39f870e56").is_empty());
+        assert!(
+            scan("sha256 1916b0b2f7a93a1cd0a433d238f6956fd5a14958d9c63ae7317e3cd39f870e56")
+                .is_empty()
+        );
         assert!(scan("a bearer of good news, api_key: see docs").is_empty());
         let f = scan("x\ntoken ghp_abcdefghijklmnopqrstuvwxyz0123456789");
         assert_eq!((f[0].line, f[0].kind), (2, "GitHub token"));

@@ -37,7 +37,8 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     fn push(&mut self, file: &str, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem::new(self.entry, file, field, message));
+        self.problems
+            .push(Problem::new(self.entry, file, field, message));
     }
     fn sample(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.sample_problems += 1;
@@ -52,19 +53,43 @@ fn check_files(dir: &Path, s: &mut Sink<'_>) {
         s.push("", "", "cannot list the directory");
         return;
     };
-    let mut names: Vec<(String, bool)> =
-        read.filter_map(|e| e.ok()).map(|e| (e.file_name().to_string_lossy().to_string(), e.path().is_dir())).collect();
+    let mut names: Vec<(String, bool)> = read
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().to_string(),
+                e.path().is_dir(),
+            )
+        })
+        .collect();
     names.sort();
     for (name, is_dir) in &names {
         if *is_dir || !ALLOWED_FILES.contains(&name.as_str()) {
-            s.push(name, "", format!("unexpected {}; an entry holds only {}", if *is_dir { "directory" } else { "file" }, ALLOWED_FILES.join(", ")));
+            s.push(
+                name,
+                "",
+                format!(
+                    "unexpected {}; an entry holds only {}",
+                    if *is_dir { "directory" } else { "file" },
+                    ALLOWED_FILES.join(", ")
+                ),
+            );
         }
         if *is_dir {
             continue;
         }
-        let Ok(bytes) = std::fs::read(dir.join(name)) else { continue };
+        let Ok(bytes) = std::fs::read(dir.join(name)) else {
+            continue;
+        };
         for f in secrets::scan(&String::from_utf8_lossy(&bytes)) {
-            s.push(name, format!("line {}", f.line), format!("looks like a {} ({}); never publish credentials", f.kind, f.excerpt));
+            s.push(
+                name,
+                format!("line {}", f.line),
+                format!(
+                    "looks like a {} ({}); never publish credentials",
+                    f.kind, f.excerpt
+                ),
+            );
         }
     }
     for req in REQUIRED_FILES {
@@ -91,20 +116,49 @@ fn check_meta(dir: &Path, s: &mut Sink<'_>) -> Option<EntryMeta> {
 
 fn check_manifest(m: &RunManifest, meta: Option<&EntryMeta>, s: &mut Sink<'_>) {
     if m.format != FORMAT {
-        s.push(bundle::MANIFEST, "format", format!("is {} but this harness reads format {FORMAT}", m.format));
+        s.push(
+            bundle::MANIFEST,
+            "format",
+            format!("is {} but this harness reads format {FORMAT}", m.format),
+        );
     }
     if m.status != RunStatus::Complete {
-        s.push(bundle::MANIFEST, "status", format!("is {:?}; only complete runs are published", m.status));
+        s.push(
+            bundle::MANIFEST,
+            "status",
+            format!("is {:?}; only complete runs are published", m.status),
+        );
     }
     if let Some(meta) = meta {
         if meta.model_id != m.model {
-            s.push(ENTRY_FILE, "model_id", format!("is {:?} but manifest.json model is {:?}", meta.model_id, m.model));
+            s.push(
+                ENTRY_FILE,
+                "model_id",
+                format!(
+                    "is {:?} but manifest.json model is {:?}",
+                    meta.model_id, m.model
+                ),
+            );
         }
         if meta.provider != m.provider {
-            s.push(ENTRY_FILE, "provider", format!("is {:?} but manifest.json provider is {:?}", meta.provider, m.provider));
+            s.push(
+                ENTRY_FILE,
+                "provider",
+                format!(
+                    "is {:?} but manifest.json provider is {:?}",
+                    meta.provider, m.provider
+                ),
+            );
         }
         if meta.simulated != (m.provider == "sim") {
-            s.push(ENTRY_FILE, "simulated", format!("is {} but the run's provider is {:?}", meta.simulated, m.provider));
+            s.push(
+                ENTRY_FILE,
+                "simulated",
+                format!(
+                    "is {} but the run's provider is {:?}",
+                    meta.simulated, m.provider
+                ),
+            );
         }
     }
 }
@@ -115,18 +169,36 @@ fn check_benchmark(m: &RunManifest, benchmark_root: &Path, s: &mut Sink<'_>) -> 
     let bench: Benchmark = match Benchmark::load(benchmark_root, version) {
         Ok(b) => b,
         Err(e) => {
-            s.push(bundle::MANIFEST, "benchmark", format!("cannot load benchmark {version}: {e}"));
+            s.push(
+                bundle::MANIFEST,
+                "benchmark",
+                format!("cannot load benchmark {version}: {e}"),
+            );
             return None;
         }
     };
     let mut ok: bool = true;
     if m.benchmark_sha256.as_deref() != Some(bench.hash.as_str()) {
-        s.push(bundle::MANIFEST, "benchmark_sha256", format!("is {:?} but frozen benchmark {version} has {}", m.benchmark_sha256, bench.hash));
+        s.push(
+            bundle::MANIFEST,
+            "benchmark_sha256",
+            format!(
+                "is {:?} but frozen benchmark {version} has {}",
+                m.benchmark_sha256, bench.hash
+            ),
+        );
         ok = false;
     }
     if let Some(p) = &m.parameters {
         if p.benchmark_sha256 != bench.hash || p.benchmark != *version {
-            s.push(bundle::MANIFEST, "parameters.benchmark_sha256", format!("{} {} does not match frozen benchmark {version} ({})", p.benchmark, p.benchmark_sha256, bench.hash));
+            s.push(
+                bundle::MANIFEST,
+                "parameters.benchmark_sha256",
+                format!(
+                    "{} {} does not match frozen benchmark {version} ({})",
+                    p.benchmark, p.benchmark_sha256, bench.hash
+                ),
+            );
             ok = false;
         }
     }
@@ -152,7 +224,10 @@ fn read_samples(dir: &Path, s: &mut Sink<'_>) -> Option<Vec<Sample>> {
     }
     for (i, w) in out.windows(2).enumerate() {
         if w[0].key() >= w[1].key() {
-            s.sample(format!("line {}", i + 2), format!("{} is repeated or out of canonical order", w[1].key()));
+            s.sample(
+                format!("line {}", i + 2),
+                format!("{} is repeated or out of canonical order", w[1].key()),
+            );
         }
     }
     ok.then_some(out)
@@ -163,9 +238,17 @@ fn show<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// Re-derives every sample from its raw response and the benchmark, as the runner would.
-fn check_samples_against_plan(m: &RunManifest, bench: &Benchmark, samples: &[Sample], s: &mut Sink<'_>) -> Option<usize> {
+fn check_samples_against_plan(
+    m: &RunManifest,
+    bench: &Benchmark,
+    samples: &[Sample],
+    s: &mut Sink<'_>,
+) -> Option<usize> {
     let p = m.parameters.as_ref()?;
-    let contexts: Vec<Arc<FrozenContext>> = run_contexts(bench, p).into_iter().map(|c| Arc::new(c.clone())).collect();
+    let contexts: Vec<Arc<FrozenContext>> = run_contexts(bench, p)
+        .into_iter()
+        .map(|c| Arc::new(c.clone()))
+        .collect();
     let tasks: Vec<Task> = plan(&contexts, p);
     let by_key: HashMap<&SampleKey, &Task> = tasks.iter().map(|t| (&t.key, t)).collect();
     for (i, smp) in samples.iter().enumerate() {
@@ -185,33 +268,83 @@ fn check_samples_against_plan(m: &RunManifest, bench: &Benchmark, samples: &[Sam
         };
         let want: Sample = to_sample(task, &prompt, response);
         let diffs: [(&str, String, String, &str); 6] = [
-            ("options", show(&smp.options), show(&want.options), "the benchmark's pair"),
-            ("prompt_sha256", show(&smp.prompt_sha256), show(&want.prompt_sha256), "the prompt built from the benchmark"),
-            ("status", show(&smp.status), show(&want.status), "parsing the response"),
-            ("parsed", show(&smp.parsed), show(&want.parsed), "parsing the response"),
-            ("out_of_range", show(&smp.out_of_range), show(&want.out_of_range), "parsing the response"),
-            ("p_a", show(&smp.p_a), show(&want.p_a), "the log-probabilities"),
+            (
+                "options",
+                show(&smp.options),
+                show(&want.options),
+                "the benchmark's pair",
+            ),
+            (
+                "prompt_sha256",
+                show(&smp.prompt_sha256),
+                show(&want.prompt_sha256),
+                "the prompt built from the benchmark",
+            ),
+            (
+                "status",
+                show(&smp.status),
+                show(&want.status),
+                "parsing the response",
+            ),
+            (
+                "parsed",
+                show(&smp.parsed),
+                show(&want.parsed),
+                "parsing the response",
+            ),
+            (
+                "out_of_range",
+                show(&smp.out_of_range),
+                show(&want.out_of_range),
+                "parsing the response",
+            ),
+            (
+                "p_a",
+                show(&smp.p_a),
+                show(&want.p_a),
+                "the log-probabilities",
+            ),
         ];
         if let Some((field, got, exp, from)) = diffs.iter().find(|d| d.1 != d.2) {
-            s.sample(format!("{line} {field}"), format!("stored {got} but {from} gives {exp}"));
+            s.sample(
+                format!("{line} {field}"),
+                format!("stored {got} but {from} gives {exp}"),
+            );
         }
     }
     let have: std::collections::HashSet<SampleKey> = samples.iter().map(Sample::key).collect();
     let missing: Vec<&Task> = tasks.iter().filter(|t| !have.contains(&t.key)).collect();
     if let Some(first) = missing.first() {
-        s.sample("", format!("{} planned request(s) have no sample, the first {}", missing.len(), first.key));
+        s.sample(
+            "",
+            format!(
+                "{} planned request(s) have no sample, the first {}",
+                missing.len(),
+                first.key
+            ),
+        );
     }
     Some(tasks.len())
 }
 
 fn check_counts(dir: &Path, m: &RunManifest, samples: &[Sample], planned: usize, s: &mut Sink<'_>) {
-    let errors: usize = std::fs::read_to_string(dir.join(bundle::ERRORS)).map(|t| t.lines().filter(|l| !l.trim().is_empty()).count()).unwrap_or(0);
-    let want: Value = serde_json::to_value(bundle::count(samples, planned, errors)).expect("counts serialise");
+    let errors: usize = std::fs::read_to_string(dir.join(bundle::ERRORS))
+        .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
+        .unwrap_or(0);
+    let want: Value =
+        serde_json::to_value(bundle::count(samples, planned, errors)).expect("counts serialise");
     let got: Value = serde_json::to_value(&m.counts).expect("counts serialise");
     if let (Some(w), Some(g)) = (want.as_object(), got.as_object()) {
         for (k, wv) in w {
             if g.get(k) != Some(wv) {
-                s.push(bundle::MANIFEST, format!("counts.{k}"), format!("is {} but the bundle has {wv}", g.get(k).map_or("missing".into(), Value::to_string)));
+                s.push(
+                    bundle::MANIFEST,
+                    format!("counts.{k}"),
+                    format!(
+                        "is {} but the bundle has {wv}",
+                        g.get(k).map_or("missing".into(), Value::to_string)
+                    ),
+                );
             }
         }
     }
@@ -219,8 +352,24 @@ fn check_counts(dir: &Path, m: &RunManifest, samples: &[Sample], planned: usize,
 
 /// The first place two JSON values differ: (path, left, right).
 pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<(String, String, String)> {
-    let here = || Some((if path.is_empty() { "(whole file)".to_string() } else { path.to_string() }, a.to_string(), b.to_string()));
-    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let here = || {
+        Some((
+            if path.is_empty() {
+                "(whole file)".to_string()
+            } else {
+                path.to_string()
+            },
+            a.to_string(),
+            b.to_string(),
+        ))
+    };
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for (k, v) in x {
@@ -233,17 +382,27 @@ pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<(String, Str
                     None => return Some((join(k), v.to_string(), "nothing".into())),
                 }
             }
-            y.keys().find(|k| !x.contains_key(*k)).map(|k| (join(k), "nothing".into(), y[k].to_string()))
+            y.keys()
+                .find(|k| !x.contains_key(*k))
+                .map(|k| (join(k), "nothing".into(), y[k].to_string()))
         }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| first_difference(v, w, &format!("{path}[{i}]")))
-        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| first_difference(v, w, &format!("{path}[{i}]"))),
         _ if a == b => None,
         _ => here(),
     }
 }
 
-fn check_summary(dir: &Path, m: &RunManifest, samples: &[Sample], bench: Option<&Benchmark>, s: &mut Sink<'_>) {
+fn check_summary(
+    dir: &Path,
+    m: &RunManifest,
+    samples: &[Sample],
+    bench: Option<&Benchmark>,
+    s: &mut Sink<'_>,
+) {
     let cpath = dir.join(bundle::CONTEXTS);
     let own: Option<Vec<BundleContext>> = if cpath.exists() {
         match journal::read::<BundleContext>(&cpath) {
@@ -271,7 +430,9 @@ fn check_summary(dir: &Path, m: &RunManifest, samples: &[Sample], bench: Option<
     };
     let mut want: Vec<u8> = serde_json::to_vec_pretty(&fresh).expect("summary serialises");
     want.push(b'\n');
-    let Ok(stored) = std::fs::read(dir.join(bundle::SUMMARY)) else { return };
+    let Ok(stored) = std::fs::read(dir.join(bundle::SUMMARY)) else {
+        return;
+    };
     if stored == want {
         return;
     }
@@ -286,7 +447,11 @@ fn check_summary(dir: &Path, m: &RunManifest, samples: &[Sample], bench: Option<
 
 /// Checks one entry; returns its problems.
 pub fn validate_entry(name: &str, dir: &Path, benchmark_root: &Path) -> Vec<Problem> {
-    let mut s: Sink<'_> = Sink { entry: name, problems: Vec::new(), sample_problems: 0 };
+    let mut s: Sink<'_> = Sink {
+        entry: name,
+        problems: Vec::new(),
+        sample_problems: 0,
+    };
     check_files(dir, &mut s);
     let meta: Option<EntryMeta> = check_meta(dir, &mut s);
     let manifest: RunManifest = match bundle::read_manifest(dir) {
@@ -310,14 +475,21 @@ pub fn validate_entry(name: &str, dir: &Path, benchmark_root: &Path) -> Vec<Prob
     }
     if s.sample_problems > MAX_LISTED {
         let more: usize = s.sample_problems - MAX_LISTED;
-        s.push(bundle::SAMPLES, "", format!("… and {more} more sample problem(s)"));
+        s.push(
+            bundle::SAMPLES,
+            "",
+            format!("… and {more} more sample problem(s)"),
+        );
     }
     s.problems
 }
 
 /// The entry whose row a leaderboard line shows, for the message.
 fn row_owner(line: &str, entries: &[Entry]) -> Option<String> {
-    entries.iter().find(|e| !e.meta.display_name.is_empty() && line.contains(&e.meta.display_name)).map(|e| e.name.clone())
+    entries
+        .iter()
+        .find(|e| !e.meta.display_name.is_empty() && line.contains(&e.meta.display_name))
+        .map(|e| e.name.clone())
 }
 
 /// Compares the committed leaderboard files with a fresh render.
@@ -326,29 +498,49 @@ pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
     for (file, want) in render::render(entries) {
         let path = results.join(file);
         let Ok(got) = std::fs::read_to_string(&path) else {
-            out.push(Problem::new(file, "", "", "missing; run `selfinterp leaderboard`"));
+            out.push(Problem::new(
+                file,
+                "",
+                "",
+                "missing; run `selfinterp leaderboard`",
+            ));
             continue;
         };
         if got == want {
             continue;
         }
         let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
-        let n: usize = (0..g.len().max(w.len())).find(|&i| g.get(i) != w.get(i)).unwrap_or(0);
-        let (gl, wl): (&str, &str) = (g.get(n).copied().unwrap_or(""), w.get(n).copied().unwrap_or(""));
-        let owner: String = row_owner(gl, entries).or_else(|| row_owner(wl, entries)).map(|e| format!(" (row of entry {e})")).unwrap_or_default();
+        let n: usize = (0..g.len().max(w.len()))
+            .find(|&i| g.get(i) != w.get(i))
+            .unwrap_or(0);
+        let (gl, wl): (&str, &str) = (
+            g.get(n).copied().unwrap_or(""),
+            w.get(n).copied().unwrap_or(""),
+        );
+        let owner: String = row_owner(gl, entries)
+            .or_else(|| row_owner(wl, entries))
+            .map(|e| format!(" (row of entry {e})"))
+            .unwrap_or_default();
         let cut = |t: &str| t.chars().take(160).collect::<String>();
         out.push(Problem::new(
             file,
             "",
             format!("line {}{owner}", n + 1),
-            format!("committed {:?} but rendering the entries gives {:?}; run `selfinterp leaderboard`", cut(gl), cut(wl)),
+            format!(
+                "committed {:?} but rendering the entries gives {:?}; run `selfinterp leaderboard`",
+                cut(gl),
+                cut(wl)
+            ),
         ));
     }
     out
 }
 
 /// Validates every entry under `results` and the committed leaderboard.
-pub fn validate(results: &Path, benchmark_root: &Path) -> Result<(usize, Vec<Problem>), std::io::Error> {
+pub fn validate(
+    results: &Path,
+    benchmark_root: &Path,
+) -> Result<(usize, Vec<Problem>), std::io::Error> {
     let dirs: Vec<(String, std::path::PathBuf)> = entry::entry_dirs(results)?;
     let mut problems: Vec<Problem> = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();

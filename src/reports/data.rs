@@ -232,7 +232,10 @@ pub struct Reproducibility {
 
 fn experiment_of(m: &RunManifest) -> String {
     match &m.parameters {
-        Some(p) => serde_json::to_value(p.experiment).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        Some(p) => serde_json::to_value(p.experiment)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         None => m.source.clone(),
     }
 }
@@ -256,8 +259,12 @@ fn verdict(c: Option<&Comparison>) -> Verdict {
 
 /// The one sentence under the headline: what the score means for this run.
 fn sentence(v: Verdict, c: Option<&Comparison>) -> String {
-    let r: String = c.and_then(|c| c.r).map_or("-".into(), |r| format!("{r:.2}"));
-    let chance: String = c.and_then(|c| c.null.mean).map_or("-".into(), |m| format!("{m:.2}"));
+    let r: String = c
+        .and_then(|c| c.r)
+        .map_or("-".into(), |r| format!("{r:.2}"));
+    let chance: String = c
+        .and_then(|c| c.null.mean)
+        .map_or("-".into(), |m| format!("{m:.2}"));
     match v {
         Verdict::AboveChance => format!(
             "The weights the model reports agree with the weights behind its choices (r = {r}) clearly more \
@@ -272,7 +279,8 @@ chance (about {chance}) at this sample size: no evidence that it can say what dr
 {chance}): its account of its decisions is systematically wrong."
         ),
         Verdict::NoScore => {
-            "No score: too few contexts have both valid reports and usable choices to compare them.".to_string()
+            "No score: too few contexts have both valid reports and usable choices to compare them."
+                .to_string()
         }
     }
 }
@@ -296,9 +304,21 @@ fn headline(summary: &Summary) -> Headline {
 fn label(kind: ComparisonKind) -> (&'static str, &'static str, &'static str) {
     // (title, x label, y label): x is the quantity the other is judged against.
     match kind {
-        ComparisonKind::ReportsVsLearned => ("Reported vs learned weights", "learned (from choices)", "reported"),
-        ComparisonKind::LearnedVsTarget => ("Learned vs target weights", "target (instilled profile)", "learned (from choices)"),
-        ComparisonKind::ReportsVsTarget => ("Reported vs target weights", "target (instilled profile)", "reported"),
+        ComparisonKind::ReportsVsLearned => (
+            "Reported vs learned weights",
+            "learned (from choices)",
+            "reported",
+        ),
+        ComparisonKind::LearnedVsTarget => (
+            "Learned vs target weights",
+            "target (instilled profile)",
+            "learned (from choices)",
+        ),
+        ComparisonKind::ReportsVsTarget => (
+            "Reported vs target weights",
+            "target (instilled profile)",
+            "reported",
+        ),
     }
 }
 
@@ -309,7 +329,13 @@ fn comparisons(s: &Summary) -> Vec<NamedComparison> {
         (ComparisonKind::ReportsVsTarget, &s.reports_vs_target),
     ]
     .into_iter()
-    .filter_map(|(kind, c)| c.as_ref().map(|c| NamedComparison { kind, label: label(kind).0.to_string(), comparison: c.clone() }))
+    .filter_map(|(kind, c)| {
+        c.as_ref().map(|c| NamedComparison {
+            kind,
+            label: label(kind).0.to_string(),
+            comparison: c.clone(),
+        })
+    })
     .collect()
 }
 
@@ -324,7 +350,11 @@ fn abs_ranks(w: &[f64; N_ATTR]) -> [usize; N_ATTR] {
     out
 }
 
-fn scatter(kind: ComparisonKind, s: &Summary, meta: &BTreeMap<ContextId, ContextMeta>) -> Option<ScatterPanel> {
+fn scatter(
+    kind: ComparisonKind,
+    s: &Summary,
+    meta: &BTreeMap<ContextId, ContextMeta>,
+) -> Option<ScatterPanel> {
     let c: &Comparison = match kind {
         ComparisonKind::ReportsVsLearned => s.reports_vs_learned.as_ref()?,
         ComparisonKind::LearnedVsTarget => s.learned_vs_target.as_ref()?,
@@ -337,8 +367,17 @@ fn scatter(kind: ComparisonKind, s: &Summary, meta: &BTreeMap<ContextId, Context
         let Some(p) = kind.points(ctx) else { continue };
         let ranks: [usize; N_ATTR] = abs_ranks(&p.y);
         for k in 0..N_ATTR {
-            let attribute: String = meta.get(&ctx.id).and_then(|m| m.attributes.get(k).cloned()).unwrap_or_else(|| format!("attribute {}", k + 1));
-            points.push(Point { context: ctx.id.clone(), attribute, rank: ranks[k], x: p.y[k], y: p.x[k] });
+            let attribute: String = meta
+                .get(&ctx.id)
+                .and_then(|m| m.attributes.get(k).cloned())
+                .unwrap_or_else(|| format!("attribute {}", k + 1));
+            points.push(Point {
+                context: ctx.id.clone(),
+                attribute,
+                rank: ranks[k],
+                x: p.y[k],
+                y: p.x[k],
+            });
         }
     }
     let xs: Vec<f64> = points.iter().map(|p| p.x).collect();
@@ -380,7 +419,12 @@ fn cut(text: &str) -> (String, bool) {
     }
 }
 
-fn status_rows(counts: &BTreeMap<String, usize>, order: &[(&str, bool)], samples: &[Sample], kind: KindKey) -> Vec<StatusRow> {
+fn status_rows(
+    counts: &BTreeMap<String, usize>,
+    order: &[(&str, bool)],
+    samples: &[Sample],
+    kind: KindKey,
+) -> Vec<StatusRow> {
     let total: usize = counts.values().sum();
     order
         .iter()
@@ -395,23 +439,51 @@ fn status_rows(counts: &BTreeMap<String, usize>, order: &[(&str, bool)], samples
                     .take(EXAMPLES_PER_STATUS)
                     .map(|s| {
                         let (response, truncated) = cut(&s.response);
-                        Example { context: s.context.clone(), index: s.index, order: s.order, response, truncated }
+                        Example {
+                            context: s.context.clone(),
+                            index: s.index,
+                            order: s.order,
+                            response,
+                            truncated,
+                        }
                     })
                     .collect()
             };
             let count: usize = counts.get(status).copied().unwrap_or(0);
-            StatusRow { status: status.to_string(), count, share: (total > 0).then(|| count as f64 / total as f64), usable, examples }
+            StatusRow {
+                status: status.to_string(),
+                count,
+                share: (total > 0).then(|| count as f64 / total as f64),
+                usable,
+                examples,
+            }
         })
         .collect()
 }
 
 fn failures(s: &Summary, samples: &[Sample]) -> Failures {
     use crate::parsing::{ChoiceStatus, ReportStatus};
-    let choice_order: Vec<(&str, bool)> = ChoiceStatus::ALL.iter().map(|c| (c.as_str(), c.is_valid())).collect();
-    let report_order: Vec<(&str, bool)> = ReportStatus::ALL.iter().map(|r| (r.as_str(), *r == ReportStatus::Valid)).collect();
+    let choice_order: Vec<(&str, bool)> = ChoiceStatus::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.is_valid()))
+        .collect();
+    let report_order: Vec<(&str, bool)> = ReportStatus::ALL
+        .iter()
+        .map(|r| (r.as_str(), *r == ReportStatus::Valid))
+        .collect();
     Failures {
-        choices: status_rows(&s.choice_status_counts, &choice_order, samples, KindKey::Choice),
-        reports: status_rows(&s.report_status_counts, &report_order, samples, KindKey::Report),
+        choices: status_rows(
+            &s.choice_status_counts,
+            &choice_order,
+            samples,
+            KindKey::Choice,
+        ),
+        reports: status_rows(
+            &s.report_status_counts,
+            &report_order,
+            samples,
+            KindKey::Report,
+        ),
     }
 }
 
@@ -427,13 +499,20 @@ fn position_bias(s: &Summary, samples: &[Sample]) -> PositionBias {
     let fitted: Vec<&ContextSummary> = s.contexts.iter().filter(|c| c.n_trials > 0).collect();
     let b0: Vec<f64> = fitted.iter().map(|c| c.intercept).collect();
     let significant = |sign: f64| {
-        fitted.iter().filter(|c| c.intercept_se > 0.0 && sign * c.intercept / c.intercept_se > 1.96).count()
+        fitted
+            .iter()
+            .filter(|c| c.intercept_se > 0.0 && sign * c.intercept / c.intercept_se > 1.96)
+            .count()
     };
     PositionBias {
         p_answer_a: s.p_answer_a,
         by_order: by
             .into_iter()
-            .map(|(order, (n, a))| OrderShare { order, n_valid: n, p_answer_a: (n > 0).then(|| a as f64 / n as f64) })
+            .map(|(order, (n, a))| OrderShare {
+                order,
+                n_valid: n,
+                p_answer_a: (n > 0).then(|| a as f64 / n as f64),
+            })
             .collect(),
         intercept_mean: figures::mean(&b0),
         intercept_sd: figures::sd(&b0),
@@ -446,14 +525,28 @@ fn position_bias(s: &Summary, samples: &[Sample]) -> PositionBias {
 fn tokens(samples: &[Sample], prices: Option<Prices>) -> Tokens {
     let input: u64 = samples.iter().filter_map(|s| s.tokens_in).sum();
     let output: u64 = samples.iter().filter_map(|s| s.tokens_out).sum();
-    let counted: usize = samples.iter().filter(|s| s.tokens_in.is_some() || s.tokens_out.is_some()).count();
-    let cost_usd: Option<f64> =
-        prices.map(|p| (input as f64 * p.input_per_mtok + output as f64 * p.output_per_mtok) / 1_000_000.0);
-    Tokens { input, output, samples_counted: counted, samples: samples.len(), prices, cost_usd }
+    let counted: usize = samples
+        .iter()
+        .filter(|s| s.tokens_in.is_some() || s.tokens_out.is_some())
+        .count();
+    let cost_usd: Option<f64> = prices.map(|p| {
+        (input as f64 * p.input_per_mtok + output as f64 * p.output_per_mtok) / 1_000_000.0
+    });
+    Tokens {
+        input,
+        output,
+        samples_counted: counted,
+        samples: samples.len(),
+        prices,
+        cost_usd,
+    }
 }
 
 fn reproducibility(m: &RunManifest, s: &Summary) -> Reproducibility {
-    let status: String = serde_json::to_value(m.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let status: String = serde_json::to_value(m.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
     Reproducibility {
         source: m.source.clone(),
         benchmark: m.benchmark.clone(),
@@ -490,7 +583,12 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
     let invalid_choices: usize = s.n_choices - s.n_choices_valid;
     ReportData {
         report_format: REPORT_FORMAT,
-        title: Title { model: m.model.clone(), provider: m.provider.clone(), experiment: experiment_of(m), benchmark: m.benchmark.clone() },
+        title: Title {
+            model: m.model.clone(),
+            provider: m.provider.clone(),
+            experiment: experiment_of(m),
+            benchmark: m.benchmark.clone(),
+        },
         headline: headline(s),
         comparisons: comparisons(s),
         overview: Overview {
@@ -501,15 +599,28 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
             n_reports_valid: s.n_reports_valid,
             n_reports_out_of_range: s.n_reports_out_of_range,
             invalid_report_rate: s.invalid_report_rate,
-            invalid_choice_rate: (s.n_choices > 0).then(|| invalid_choices as f64 / s.n_choices as f64),
+            invalid_choice_rate: (s.n_choices > 0)
+                .then(|| invalid_choices as f64 / s.n_choices as f64),
             choice_agreement: s.choice_agreement,
         },
-        scatter: [ComparisonKind::ReportsVsLearned, ComparisonKind::LearnedVsTarget]
-            .into_iter()
-            .filter_map(|k| scatter(k, s, &scored.contexts))
+        scatter: [
+            ComparisonKind::ReportsVsLearned,
+            ComparisonKind::LearnedVsTarget,
+        ]
+        .into_iter()
+        .filter_map(|k| scatter(k, s, &scored.contexts))
+        .collect(),
+        contexts: s
+            .contexts
+            .iter()
+            .map(|c| context_row(c, scored.contexts.get(&c.id)))
             .collect(),
-        contexts: s.contexts.iter().map(|c| context_row(c, scored.contexts.get(&c.id))).collect(),
-        histogram: figures::histogram(&s.contexts.iter().map(|c| c.per_context_r).collect::<Vec<_>>()),
+        histogram: figures::histogram(
+            &s.contexts
+                .iter()
+                .map(|c| c.per_context_r)
+                .collect::<Vec<_>>(),
+        ),
         failures: failures(s, samples),
         position_bias: position_bias(s, samples),
         tokens: tokens(samples, opts.prices),

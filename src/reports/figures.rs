@@ -19,8 +19,15 @@ pub fn least_squares(x: &[f64], y: &[f64]) -> Option<Line> {
     let mx: f64 = x[..n].iter().sum::<f64>() / n as f64;
     let my: f64 = y[..n].iter().sum::<f64>() / n as f64;
     let sxx: f64 = x[..n].iter().map(|a| (a - mx) * (a - mx)).sum();
-    let sxy: f64 = x[..n].iter().zip(&y[..n]).map(|(a, b)| (a - mx) * (b - my)).sum();
-    (sxx > 0.0).then(|| Line { slope: sxy / sxx, intercept: my - sxy / sxx * mx })
+    let sxy: f64 = x[..n]
+        .iter()
+        .zip(&y[..n])
+        .map(|(a, b)| (a - mx) * (b - my))
+        .sum();
+    (sxx > 0.0).then(|| Line {
+        slope: sxy / sxx,
+        intercept: my - sxy / sxx * mx,
+    })
 }
 
 pub fn mean(v: &[f64]) -> Option<f64> {
@@ -30,7 +37,8 @@ pub fn mean(v: &[f64]) -> Option<f64> {
 /// Sample standard deviation (n - 1); `None` below two values.
 pub fn sd(v: &[f64]) -> Option<f64> {
     let m: f64 = mean(v)?;
-    (v.len() >= 2).then(|| (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
+    (v.len() >= 2)
+        .then(|| (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -53,13 +61,18 @@ pub const HISTOGRAM_BINS: usize = 10;
 pub fn histogram(values: &[Option<f64>]) -> Histogram {
     let width: f64 = 2.0 / HISTOGRAM_BINS as f64;
     let mut bins: Vec<Bin> = (0..HISTOGRAM_BINS)
-        .map(|i| Bin { lo: -1.0 + i as f64 * width, hi: -1.0 + (i + 1) as f64 * width, count: 0 })
+        .map(|i| Bin {
+            lo: -1.0 + i as f64 * width,
+            hi: -1.0 + (i + 1) as f64 * width,
+            count: 0,
+        })
         .collect();
     let mut undefined: usize = 0;
     for v in values {
         match v {
             Some(r) if r.is_finite() => {
-                let i: usize = (((r + 1.0) / width).floor().max(0.0) as usize).min(HISTOGRAM_BINS - 1);
+                let i: usize =
+                    (((r + 1.0) / width).floor().max(0.0) as usize).min(HISTOGRAM_BINS - 1);
                 bins[i].count += 1;
             }
             _ => undefined += 1,

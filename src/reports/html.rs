@@ -11,7 +11,8 @@ use std::fmt::Write;
 pub struct HtmlExporter;
 
 /// Forbids every network fetch; only the page's own inline style and script run.
-pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+pub const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 pub const STYLE: &str = r#"
 :root{--fg:#1b1b1b;--muted:#5f6368;--line:#ddd;--accent:#0072B2;--bg:#fafafa}
@@ -129,7 +130,10 @@ fn headline(r: &ReportData, out: &mut String) {
 
 fn td_num(v: Option<f64>, decimals: usize) -> String {
     match v {
-        Some(x) if x.is_finite() => format!("<td class=\"n\" data-v=\"{x}\">{}</td>", num(Some(x), decimals)),
+        Some(x) if x.is_finite() => format!(
+            "<td class=\"n\" data-v=\"{x}\">{}</td>",
+            num(Some(x), decimals)
+        ),
         _ => format!("<td class=\"n\" data-v=\"\">{MISSING}</td>"),
     }
 }
@@ -156,7 +160,11 @@ fn comparisons(r: &ReportData, out: &mut String) {
             k.n_contexts
         );
     }
-    let _ = write!(out, "</tbody>\n</table>\n<p>{}</p>\n</section>\n", html(&overview_sentence(r)));
+    let _ = write!(
+        out,
+        "</tbody>\n</table>\n<p>{}</p>\n</section>\n",
+        html(&overview_sentence(r))
+    );
 }
 
 /// Counts and invalid rates in one sentence (shared with the Markdown report).
@@ -174,7 +182,10 @@ pub fn overview_sentence(r: &ReportData) -> String {
         o.n_reports_out_of_range
     );
     if o.choice_agreement.is_some() {
-        s.push_str(&format!(" Choices agreeing with the target profile's rule: {}.", pct(o.choice_agreement)));
+        s.push_str(&format!(
+            " Choices agreeing with the target profile's rule: {}.",
+            pct(o.choice_agreement)
+        ));
     }
     s
 }
@@ -183,7 +194,11 @@ fn plots(r: &ReportData, out: &mut String) {
     out.push_str("<section id=\"plots\">\n<h2>Plots</h2>\n<div class=\"plots\">\n");
     for (i, p) in r.scatter.iter().enumerate() {
         let fit: String = match &p.fit {
-            Some(l) => format!("fit: y = {} + {}x", num(Some(l.intercept), 1), num(Some(l.slope), 2)),
+            Some(l) => format!(
+                "fit: y = {} + {}x",
+                num(Some(l.intercept), 1),
+                num(Some(l.slope), 2)
+            ),
             None => "no fit".into(),
         };
         let _ = writeln!(
@@ -195,16 +210,29 @@ fn plots(r: &ReportData, out: &mut String) {
             svg::scatter(p, &format!("scatter{i}"))
         );
     }
-    let _ = writeln!(out, "<figure><figcaption>Per-context r</figcaption>{}</figure>", svg::histogram(&r.histogram));
+    let _ = writeln!(
+        out,
+        "<figure><figcaption>Per-context r</figcaption>{}</figure>",
+        svg::histogram(&r.histogram)
+    );
     out.push_str("</div>\n</section>\n");
 }
 
 fn weights_cell(w: Option<&crate::types::Weights>, names: &[String]) -> String {
     let tip: String = match w {
-        Some(w) => names.iter().zip(w.0.iter()).map(|(n, v)| format!("{n}: {}", num(Some(*v), 1))).collect::<Vec<String>>().join("; "),
+        Some(w) => names
+            .iter()
+            .zip(w.0.iter())
+            .map(|(n, v)| format!("{n}: {}", num(Some(*v), 1)))
+            .collect::<Vec<String>>()
+            .join("; "),
         None => String::new(),
     };
-    format!("<td class=\"w\" title=\"{}\">{}</td>", html(&tip), weights(w))
+    format!(
+        "<td class=\"w\" title=\"{}\">{}</td>",
+        html(&tip),
+        weights(w)
+    )
 }
 
 fn context_row(c: &ContextRow, instilled: bool, out: &mut String) {
@@ -296,7 +324,13 @@ fn position(r: &ReportData, out: &mut String) {
         num(p.p_answer_a, 3)
     );
     for o in &p.by_order {
-        let _ = write!(out, " Order {}: {} of {} parsed choices.", order_label(o.order), num(o.p_answer_a, 3), o.n_valid);
+        let _ = write!(
+            out,
+            " Order {}: {} of {} parsed choices.",
+            order_label(o.order),
+            num(o.p_answer_a, 3),
+            o.n_valid
+        );
     }
     let _ = write!(
         out,
@@ -327,7 +361,9 @@ fn tokens(r: &ReportData, out: &mut String) {
 }
 
 fn reproducibility(r: &ReportData, out: &mut String) {
-    out.push_str("<section id=\"reproducibility\">\n<h2>Reproducibility</h2>\n<dl class=\"repro\">\n");
+    out.push_str(
+        "<section id=\"reproducibility\">\n<h2>Reproducibility</h2>\n<dl class=\"repro\">\n",
+    );
     for (k, v) in reproducibility_lines(r) {
         let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", html(k), html(&v));
     }

@@ -41,7 +41,13 @@ fn meta_of_bundle(list: &[BundleContext]) -> BTreeMap<ContextId, ContextMeta> {
     list.iter()
         .map(|c| {
             let attributes: Vec<String> = c.attributes.iter().map(|a| a.name.clone()).collect();
-            (c.id.clone(), ContextMeta { question: c.question.clone(), attributes })
+            (
+                c.id.clone(),
+                ContextMeta {
+                    question: c.question.clone(),
+                    attributes,
+                },
+            )
         })
         .collect()
 }
@@ -51,16 +57,30 @@ fn meta_of_benchmark(b: &Benchmark) -> BTreeMap<ContextId, ContextMeta> {
         .iter()
         .map(|c| {
             let attributes: Vec<String> = c.attributes.iter().map(|a| a.name.clone()).collect();
-            (c.id.clone(), ContextMeta { question: c.question.clone(), attributes })
+            (
+                c.id.clone(),
+                ContextMeta {
+                    question: c.question.clone(),
+                    attributes,
+                },
+            )
         })
         .collect()
 }
 
 /// Loads the frozen benchmark a bundle names and checks the bundle's recorded hash against it.
 pub fn benchmark_for(benchmark_root: &Path, b: &Bundle) -> Result<Option<Benchmark>, LoadError> {
-    let Some(version) = &b.manifest.benchmark else { return Ok(None) };
-    let bench: Benchmark = Benchmark::load(benchmark_root, version).map_err(|e| LoadError::Benchmark(e.to_string()))?;
-    if let Some(h) = b.manifest.benchmark_sha256.as_deref().filter(|h| *h != bench.hash) {
+    let Some(version) = &b.manifest.benchmark else {
+        return Ok(None);
+    };
+    let bench: Benchmark = Benchmark::load(benchmark_root, version)
+        .map_err(|e| LoadError::Benchmark(e.to_string()))?;
+    if let Some(h) = b
+        .manifest
+        .benchmark_sha256
+        .as_deref()
+        .filter(|h| *h != bench.hash)
+    {
         return Err(LoadError::Benchmark(format!(
             "{}: manifest.json benchmark_sha256 {h} does not match benchmark {version} ({})",
             b.dir.display(),
@@ -73,16 +93,33 @@ pub fn benchmark_for(benchmark_root: &Path, b: &Bundle) -> Result<Option<Benchma
 /// Reads and scores the bundle in `dir`; `benchmark_root` is `<root>/benchmark`.
 pub fn load(benchmark_root: &Path, dir: &Path) -> Result<Scored, LoadError> {
     let b: Bundle = bundle::read(dir)?;
-    let score_err = |e: score_input::ScoreInputError| LoadError::Score { dir: dir.display().to_string(), message: e.to_string() };
+    let score_err = |e: score_input::ScoreInputError| LoadError::Score {
+        dir: dir.display().to_string(),
+        message: e.to_string(),
+    };
     let (summary, contexts): (Summary, BTreeMap<ContextId, ContextMeta>) = match &b.contexts {
-        Some(list) => (score_input::summary(&b.samples, &b.manifest, ContextTable::Bundle(list)).map_err(score_err)?, meta_of_bundle(list)),
+        Some(list) => (
+            score_input::summary(&b.samples, &b.manifest, ContextTable::Bundle(list))
+                .map_err(score_err)?,
+            meta_of_bundle(list),
+        ),
         None => {
-            let bench: Benchmark = benchmark_for(benchmark_root, &b)?.ok_or_else(|| LoadError::Score {
-                dir: dir.display().to_string(),
-                message: "the manifest names no benchmark and there is no contexts.jsonl".into(),
-            })?;
-            (score_input::summary(&b.samples, &b.manifest, ContextTable::Benchmark(&bench)).map_err(score_err)?, meta_of_benchmark(&bench))
+            let bench: Benchmark =
+                benchmark_for(benchmark_root, &b)?.ok_or_else(|| LoadError::Score {
+                    dir: dir.display().to_string(),
+                    message: "the manifest names no benchmark and there is no contexts.jsonl"
+                        .into(),
+                })?;
+            (
+                score_input::summary(&b.samples, &b.manifest, ContextTable::Benchmark(&bench))
+                    .map_err(score_err)?,
+                meta_of_benchmark(&bench),
+            )
         }
     };
-    Ok(Scored { bundle: b, summary, contexts })
+    Ok(Scored {
+        bundle: b,
+        summary,
+        contexts,
+    })
 }

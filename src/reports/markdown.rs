@@ -39,7 +39,11 @@ chance level {} (95% of chance in {}); {} points in {} contexts.\n\n",
         h.n_contexts
     ));
     out.push_str(&format!("{}\n\n", h.sentence));
-    out.push_str(&format!("Provider `{}`, model `{}`.\n\n", md_cell(&t.provider), md_cell(&t.model)));
+    out.push_str(&format!(
+        "Provider `{}`, model `{}`.\n\n",
+        md_cell(&t.provider),
+        md_cell(&t.model)
+    ));
 }
 
 fn comparisons(r: &ReportData, out: &mut String) {
@@ -65,10 +69,25 @@ fn comparisons(r: &ReportData, out: &mut String) {
         })
         .collect();
     out.push_str(&table(
-        &["comparison", "r", "95% CI bootstrap", "95% CI study", "chance r", "Spearman", "mean context r", "same sign", "same top attribute", "MAE", "points / contexts"],
+        &[
+            "comparison",
+            "r",
+            "95% CI bootstrap",
+            "95% CI study",
+            "chance r",
+            "Spearman",
+            "mean context r",
+            "same sign",
+            "same top attribute",
+            "MAE",
+            "points / contexts",
+        ],
         rows,
     ));
-    out.push_str(&format!("\n\n{}\n\n", md_cell(&super::html::overview_sentence(r))));
+    out.push_str(&format!(
+        "\n\n{}\n\n",
+        md_cell(&super::html::overview_sentence(r))
+    ));
 }
 
 fn scatter(r: &ReportData, out: &mut String) {
@@ -91,18 +110,38 @@ fn scatter(r: &ReportData, out: &mut String) {
 
 fn histogram(r: &ReportData, out: &mut String) {
     out.push_str("## Per-context r (reported vs learned)\n\n```text\n");
-    let max: usize = r.histogram.bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    let max: usize = r
+        .histogram
+        .bins
+        .iter()
+        .map(|b| b.count)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     for b in &r.histogram.bins {
         let bar: String = "█".repeat((b.count * 40).div_ceil(max));
-        out.push_str(&format!("[{:>5}, {:>5}) {:>4} {}\n", num(Some(b.lo), 1), num(Some(b.hi), 1), b.count, bar));
+        out.push_str(&format!(
+            "[{:>5}, {:>5}) {:>4} {}\n",
+            num(Some(b.lo), 1),
+            num(Some(b.hi), 1),
+            b.count,
+            bar
+        ));
     }
-    out.push_str(&format!("undefined   {:>4}\n```\n\n", r.histogram.undefined));
+    out.push_str(&format!(
+        "undefined   {:>4}\n```\n\n",
+        r.histogram.undefined
+    ));
 }
 
 fn context_rows(rows: &[ContextRow], instilled: bool) -> Vec<Vec<String>> {
     rows.iter()
         .map(|c| {
-            let mut v: Vec<String> = vec![md_cell(c.id.as_str()), weights(c.learned.as_ref()), weights(c.reported.as_ref())];
+            let mut v: Vec<String> = vec![
+                md_cell(c.id.as_str()),
+                weights(c.learned.as_ref()),
+                weights(c.reported.as_ref()),
+            ];
             if instilled {
                 v.push(weights(c.target.as_ref()));
             }
@@ -121,9 +160,25 @@ fn contexts(r: &ReportData, out: &mut String) {
     out.push_str("## Contexts\n\nWeights in attribute order, max |w| = 100.\n\n");
     let instilled: bool = r.contexts.iter().any(|c| c.target.is_some());
     let header: Vec<&str> = if instilled {
-        vec!["context", "learned", "reported", "target", "r", "valid reports", "choices fitted", "agrees with target"]
+        vec![
+            "context",
+            "learned",
+            "reported",
+            "target",
+            "r",
+            "valid reports",
+            "choices fitted",
+            "agrees with target",
+        ]
     } else {
-        vec!["context", "learned", "reported", "r", "valid reports", "choices fitted"]
+        vec![
+            "context",
+            "learned",
+            "reported",
+            "r",
+            "valid reports",
+            "choices fitted",
+        ]
     };
     out.push_str(&table(&header, context_rows(&r.contexts, instilled)));
     out.push_str("\n\n");
@@ -137,9 +192,23 @@ fn status_table(rows: &[StatusRow]) -> String {
                 let ex: Vec<String> = s
                     .examples
                     .iter()
-                    .map(|e| format!("<code>{}{}</code> ({} #{})", md_cell(&e.response), if e.truncated { "…" } else { "" }, md_cell(e.context.as_str()), e.index))
+                    .map(|e| {
+                        format!(
+                            "<code>{}{}</code> ({} #{})",
+                            md_cell(&e.response),
+                            if e.truncated { "…" } else { "" },
+                            md_cell(e.context.as_str()),
+                            e.index
+                        )
+                    })
                     .collect();
-                vec![s.status.clone(), s.count.to_string(), pct(s.share), if s.usable { "yes" } else { "no" }.into(), ex.join("<br>")]
+                vec![
+                    s.status.clone(),
+                    s.count.to_string(),
+                    pct(s.share),
+                    if s.usable { "yes" } else { "no" }.into(),
+                    ex.join("<br>"),
+                ]
             })
             .collect(),
     )
@@ -156,9 +225,17 @@ fn failures(r: &ReportData, out: &mut String) {
 fn position(r: &ReportData, out: &mut String) {
     let p = &r.position_bias;
     out.push_str("## Position bias\n\n");
-    out.push_str(&format!("P(answer A) = {} over all parsed choices (0.5 = no preference for a position).", num(p.p_answer_a, 3)));
+    out.push_str(&format!(
+        "P(answer A) = {} over all parsed choices (0.5 = no preference for a position).",
+        num(p.p_answer_a, 3)
+    ));
     for o in &p.by_order {
-        out.push_str(&format!(" Order {}: {} of {} parsed choices.", order_label(o.order), num(o.p_answer_a, 3), o.n_valid));
+        out.push_str(&format!(
+            " Order {}: {} of {} parsed choices.",
+            order_label(o.order),
+            num(o.p_answer_a, 3),
+            o.n_valid
+        ));
     }
     out.push_str(&format!(
         "\n\nFitted intercept b0 (> 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A and {} favour B beyond 1.96 standard errors.\n\n",
@@ -191,33 +268,81 @@ fn tokens(r: &ReportData, out: &mut String) {
 pub fn reproducibility_lines(r: &ReportData) -> Vec<(&'static str, String)> {
     let p = &r.reproducibility;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| MISSING.to_string());
-    let list = |v: &[String]| if v.is_empty() { MISSING.to_string() } else { v.join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            MISSING.to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     vec![
         ("source", p.source.clone()),
         ("benchmark", opt(&p.benchmark)),
         ("benchmark sha256", opt(&p.benchmark_sha256)),
         ("prompt version", opt(&p.prompt_version)),
-        ("harness", format!("{} {}", p.harness_name, p.harness_version)),
+        (
+            "harness",
+            format!("{} {}", p.harness_name, p.harness_version),
+        ),
         (
             "harness commit",
-            format!("{}{}", opt(&p.harness_commit), if p.harness_dirty == Some(true) { " (uncommitted changes)" } else { "" }),
+            format!(
+                "{}{}",
+                opt(&p.harness_commit),
+                if p.harness_dirty == Some(true) {
+                    " (uncommitted changes)"
+                } else {
+                    ""
+                }
+            ),
         ),
         ("provider", p.provider.clone()),
         ("model id", p.model.clone()),
         ("server model ids", list(&p.server_model_ids)),
         ("system fingerprints", list(&p.system_fingerprints)),
-        ("seeds", format!("benchmark {}, provider {}, scoring {}", opt(&p.seed_benchmark), p.seed_provider, p.seed_scoring)),
+        (
+            "seeds",
+            format!(
+                "benchmark {}, provider {}, scoring {}",
+                opt(&p.seed_benchmark),
+                p.seed_provider,
+                p.seed_scoring
+            ),
+        ),
         ("temperature", num(p.temperature, 1)),
         ("constraint", p.constraint.clone()),
-        ("soft labels (log-probabilities)", if p.soft_labels_used { "used" } else { "not used" }.to_string()),
-        ("resampling", format!("{} bootstrap resamples, {} null permutations", p.bootstrap_resamples, p.null_permutations)),
-        ("run", format!("{}: {} of {} requests answered, {} failed", p.status, p.samples, p.planned, p.errors)),
+        (
+            "soft labels (log-probabilities)",
+            if p.soft_labels_used {
+                "used"
+            } else {
+                "not used"
+            }
+            .to_string(),
+        ),
+        (
+            "resampling",
+            format!(
+                "{} bootstrap resamples, {} null permutations",
+                p.bootstrap_resamples, p.null_permutations
+            ),
+        ),
+        (
+            "run",
+            format!(
+                "{}: {} of {} requests answered, {} failed",
+                p.status, p.samples, p.planned, p.errors
+            ),
+        ),
     ]
 }
 
 fn reproducibility(r: &ReportData, out: &mut String) {
     out.push_str("## Reproducibility\n\n");
-    let rows: Vec<Vec<String>> = reproducibility_lines(r).into_iter().map(|(k, v)| vec![k.to_string(), md_cell(&v)]).collect();
+    let rows: Vec<Vec<String>> = reproducibility_lines(r)
+        .into_iter()
+        .map(|(k, v)| vec![k.to_string(), md_cell(&v)])
+        .collect();
     out.push_str(&table(&["", "value"], rows));
     out.push('\n');
 }

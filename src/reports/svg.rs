@@ -22,7 +22,12 @@ fn rank_colour(rank: usize) -> &'static str {
 
 /// Axis limit: 100 unless a value goes beyond (reports may be out of range), rounded up to 50.
 fn limit(panel: &ScatterPanel) -> f64 {
-    let m: f64 = panel.points.iter().flat_map(|p| [p.x.abs(), p.y.abs()]).filter(|v| v.is_finite()).fold(100.0, f64::max);
+    let m: f64 = panel
+        .points
+        .iter()
+        .flat_map(|p| [p.x.abs(), p.y.abs()])
+        .filter(|v| v.is_finite())
+        .fold(100.0, f64::max);
     (m / 50.0).ceil() * 50.0
 }
 
@@ -53,16 +58,36 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         h = SIZE - 20.0,
         t = html(&panel.title)
     );
-    let _ = write!(s, r##"<rect x="{LEFT}" y="{TOP}" width="{PLOT}" height="{PLOT}" fill="#fff" stroke="#999"/>"##);
+    let _ = write!(
+        s,
+        r##"<rect x="{LEFT}" y="{TOP}" width="{PLOT}" height="{PLOT}" fill="#fff" stroke="#999"/>"##
+    );
     let step: f64 = lim / 2.0;
     for i in 0..=4 {
         let v: f64 = -lim + i as f64 * step;
         let (x, y) = (sx(v), sy(v));
         let stroke: &str = if v == 0.0 { "#bbb" } else { "#eee" };
-        let _ = write!(s, r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b}" stroke="{stroke}"/>"#, b = TOP + PLOT);
-        let _ = write!(s, r#"<line x1="{LEFT}" y1="{y:.1}" x2="{r}" y2="{y:.1}" stroke="{stroke}"/>"#, r = LEFT + PLOT);
-        let _ = write!(s, r#"<text x="{x:.1}" y="{ty}" class="tick" text-anchor="middle">{v:.0}</text>"#, ty = TOP + PLOT + 14.0);
-        let _ = write!(s, r#"<text x="{tx}" y="{ty:.1}" class="tick" text-anchor="end">{v:.0}</text>"#, tx = LEFT - 4.0, ty = y + 4.0);
+        let _ = write!(
+            s,
+            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b}" stroke="{stroke}"/>"#,
+            b = TOP + PLOT
+        );
+        let _ = write!(
+            s,
+            r#"<line x1="{LEFT}" y1="{y:.1}" x2="{r}" y2="{y:.1}" stroke="{stroke}"/>"#,
+            r = LEFT + PLOT
+        );
+        let _ = write!(
+            s,
+            r#"<text x="{x:.1}" y="{ty}" class="tick" text-anchor="middle">{v:.0}</text>"#,
+            ty = TOP + PLOT + 14.0
+        );
+        let _ = write!(
+            s,
+            r#"<text x="{tx}" y="{ty:.1}" class="tick" text-anchor="end">{v:.0}</text>"#,
+            tx = LEFT - 4.0,
+            ty = y + 4.0
+        );
     }
     // y = x: where perfect agreement would put every point.
     let _ = write!(
@@ -114,10 +139,22 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         html(&panel.y_label)
     );
     let lx: f64 = LEFT + PLOT + 8.0;
-    let _ = write!(s, r#"<text x="{lx}" y="{}" class="tick">rank of |x|</text>"#, TOP + 10.0);
+    let _ = write!(
+        s,
+        r#"<text x="{lx}" y="{}" class="tick">rank of |x|</text>"#,
+        TOP + 10.0
+    );
     for (i, c) in RANK_COLOURS.iter().enumerate() {
         let y: f64 = TOP + 26.0 + i as f64 * 16.0;
-        let _ = write!(s, r#"<circle cx="{}" cy="{}" r="4" fill="{c}"/><text x="{}" y="{}" class="tick">{}</text>"#, lx + 5.0, y - 4.0, lx + 13.0, y, i + 1);
+        let _ = write!(
+            s,
+            r#"<circle cx="{}" cy="{}" r="4" fill="{c}"/><text x="{}" y="{}" class="tick">{}</text>"#,
+            lx + 5.0,
+            y - 4.0,
+            lx + 13.0,
+            y,
+            i + 1
+        );
     }
     let ly: f64 = TOP + 26.0 + 5.0 * 16.0 + 8.0;
     let _ = write!(
@@ -149,7 +186,12 @@ pub fn histogram(h: &Histogram) -> String {
         s,
         r#"<svg class="plot" id="hist" viewBox="0 0 {w} {ht}" width="{w}" height="{ht}" role="img" aria-labelledby="hist-t"><title id="hist-t">Per-context r</title>"#
     );
-    let _ = write!(s, r##"<line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>"##, b = top + ph, r = left + pw);
+    let _ = write!(
+        s,
+        r##"<line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>"##,
+        b = top + ph,
+        r = left + pw
+    );
     for (i, bin) in h.bins.iter().enumerate() {
         let bh: f64 = bin.count as f64 / max as f64 * ph;
         let x: f64 = left + i as f64 * bw;
@@ -164,7 +206,13 @@ pub fn histogram(h: &Histogram) -> String {
             bin.count
         );
         if bin.count > 0 {
-            let _ = write!(s, r#"<text x="{:.1}" y="{:.1}" class="tick" text-anchor="middle">{}</text>"#, x + bw / 2.0, top + ph - bh - 3.0, bin.count);
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" class="tick" text-anchor="middle">{}</text>"#,
+                x + bw / 2.0,
+                top + ph - bh - 3.0,
+                bin.count
+            );
         }
     }
     for i in 0..=4 {

@@ -15,7 +15,11 @@ pub fn num(v: Option<f64>, decimals: usize) -> String {
 
 /// "-0.000" reads as a sign where there is none.
 fn fix_zero(s: String) -> String {
-    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') { s[1..].to_string() } else { s }
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
 }
 
 pub fn interval(v: Option<[f64; 2]>) -> String {
@@ -35,7 +39,12 @@ pub fn pct(v: Option<f64>) -> String {
 /// Five weights as whole numbers, space separated.
 pub fn weights(w: Option<&Weights>) -> String {
     match w {
-        Some(w) => w.0.iter().map(|x| num(Some(*x), 0)).collect::<Vec<String>>().join(" "),
+        Some(w) => {
+            w.0.iter()
+                .map(|x| num(Some(*x), 0))
+                .collect::<Vec<String>>()
+                .join(" ")
+        }
         None => MISSING.to_string(),
     }
 }
@@ -86,7 +95,10 @@ mod tests {
         assert_eq!(num(Some(-0.5), 2), "-0.50");
         assert_eq!(num(None, 2), MISSING);
         assert_eq!(interval(Some([0.1234, 0.4567])), "[0.123, 0.457]");
-        assert_eq!(html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            html("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         assert_eq!(md_cell("a|b\n*c*"), "a&#124;b⏎&#42;c&#42;");
     }
 }

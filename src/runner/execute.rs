@@ -438,8 +438,12 @@ fn check_resumable(dir: &Path, old: &RunManifest, cfg: &RunConfig) -> Result<(),
     let b: serde_json::Value = serde_json::to_value(&cfg.params).expect("serialises");
     let mut diffs: Vec<String> = Vec::new();
     if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
-        for (k, va) in a {
-            let vb: &serde_json::Value = b.get(k).unwrap_or(&serde_json::Value::Null);
+        // Both sides' keys: an optional parameter (`half`, `context_ids`) is absent when
+        // unset, so adding it on resume shows only on the command's side.
+        let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        let null = serde_json::Value::Null;
+        for k in keys {
+            let (va, vb) = (a.get(k).unwrap_or(&null), b.get(k).unwrap_or(&null));
             if va != vb {
                 diffs.push(format!("{k}: bundle has {va}, this command has {vb}"));
             }

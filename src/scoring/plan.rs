@@ -109,9 +109,11 @@ pub fn pilot_model(inputs: &[ContextInput], use_soft_labels: bool) -> Result<Pil
         df += ((reps.len() - 1) * N_ATTR) as f64;
         let f: Fit = fit(&trials);
         if use_soft_labels {
-            for (obs, t) in c.choices.iter().filter(|o| o.p_a.is_some()).zip(&trials) {
+            for obs in &c.choices {
+                let Some(p) = obs.p_a else { continue };
+                let Ok(t) = Trial::from_pair(&obs.pair, &c.ranges, p, 1.0) else { continue };
                 any_soft = true;
-                let p: f64 = obs.p_a.unwrap_or(0.5).clamp(1e-4, 1.0 - 1e-4);
+                let p: f64 = p.clamp(1e-4, 1.0 - 1e-4);
                 let resid: f64 = (p / (1.0 - p)).ln() - eta(f.intercept, &f.slopes, &t.diff);
                 soft_ss += resid * resid;
                 soft_n += 1;

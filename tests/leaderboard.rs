@@ -1,0 +1,287 @@
+//! The leaderboard: rendering, and `validate` catching every kind of tampering with a message
+//! naming the entry and the field.
+
+use crate::reports::{root, sim_run};
+use selfinterp::leaderboard::{self, Problem, entry, render};
+use std::path::{Path, PathBuf};
+
+const ENTRIES: &[(&str, &str, &str)] = &[
+    ("sim-faithful", "faithful", "Simulated: faithful"),
+    (
+        "sim-confabulator",
+        "confabulator",
+        "Simulated: confabulator",
+    ),
+    ("sim-partial", "partial:0.5", "Simulated: partial"),
+];
+
+fn entry_toml(display: &str, model: &str) -> String {
+    format!(
+        "display_name = \"{display}\"\nmodel_id = \"{model}\"\nprovider = \"sim\"\ndate = \"2026-01-01\"\n\
+submitted_by = \"tests\"\nnotes = \"reference\"\nsimulated = true\n"
+    )
+}
+
+/// A results directory with three native entries and a rendered leaderboard.
+fn results() -> (tempfile::TempDir, PathBuf) {
+    let root = root();
+    let results: PathBuf = root.path().join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    for (name, agent, display) in ENTRIES {
+        let dir: PathBuf = sim_run(root.path(), &results.join(name), agent, "native");
+        let _ = std::fs::remove_file(dir.join("errors.jsonl"));
+        std::fs::write(dir.join(entry::ENTRY_FILE), entry_toml(display, agent)).unwrap();
+    }
+    write_leaderboard(&results);
+    (root, results)
+}
+
+fn write_leaderboard(results: &Path) {
+    let entries = entry::load_all(results).unwrap();
+    for (file, text) in render::render(&entries) {
+        std::fs::write(results.join(file), text).unwrap();
+    }
+}
+
+fn validate(root: &Path) -> Vec<Problem> {
+    leaderboard::validate(&root.join("results"), &root.join("benchmark"))
+        .unwrap()
+        .1
+}
+
+/// Asserts exactly one kind of problem: in `entry`, `file`, with `field` in its field.
+fn expect(problems: &[Problem], entry: &str, file: &str, field: &str) {
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.entry == entry && p.file == file && p.field.contains(field)),
+        "expected a problem in {entry} {file} {field}, got:\n{}",
+        problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text: String = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, f(text)).unwrap();
+}
+
+fn edit_json(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_string_pretty(&v).unwrap() + "\n").unwrap();
+}
+
+#[test]
+fn rendered_leaderboard_is_ranked_and_valid() {
+    let (root, results) = results();
+    assert_eq!(validate(root.path()), vec![]);
+    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    let faithful: usize = md.find("Simulated: faithful").unwrap();
+    let partial: usize = md.find("Simulated: partial").unwrap();
+    let confab: usize = md.find("Simulated: confabulator").unwrap();
+    assert!(faithful < partial && partial < confab, "ranked by r:\n{md}");
+    insta::assert_snapshot!("leaderboard_md", md);
+    let html: String = std::fs::read_to_string(results.join(render::HTML_FILE)).unwrap();
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains("<span class=\"tag\">simulated</span>"));
+}
+
+#[test]
+fn a_tampered_sample_is_named() {
+    let (root, results) = results();
+    let path: PathBuf = results.join("sim-faithful/samples.jsonl");
+    edit(&path, |t| {
+        let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+        // The stored answer no longer matches its parsed value.
+        let mut v: serde_json::Value = serde_json::from_str(&lines[3]).unwrap();
+        let flipped: &str = if v["response"] == "A" { "B" } else { "A" };
+        v["response"] = flipped.into();
+        lines[3] = serde_json::to_string(&v).unwrap();
+        lines.join("\n") + "\n"
+    });
+    let p = validate(root.path());
+    expect(&p, "sim-faithful", "samples.jsonl", "line 4");
+    expect(&p, "sim-faithful", "samples.jsonl", "parsed");
+}
+
+#[test]
+fn a_tampered_option_value_is_named() {
+    let (root, results) = results();
+    let path: PathBuf = results.join("sim-partial/samples.jsonl");
+    edit(&path, |t| {
+        let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+        let mut v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        v["options"]["A"][0] = serde_json::json!(v["options"]["A"][0].as_f64().unwrap() + 1.0);
+        lines[0] = serde_json::to_string(&v).unwrap();
+        lines.join("\n") + "\n"
+    });
+    expect(
+        &validate(root.path()),
+        "sim-partial",
+        "samples.jsonl",
+        "options",
+    );
+}
+
+#[test]
+fn a_tampered_summary_is_named() {
+    let (root, results) = results();
+    edit_json(&results.join("sim-confabulator/summary.json"), |v| {
+        v["reports_vs_learned"]["r"] = serde_json::json!(0.9);
+    });
+    expect(
+        &validate(root.path()),
+        "sim-confabulator",
+        "summary.json",
+        "reports_vs_learned.r",
+    );
+}
+
+#[test]
+fn a_tampered_manifest_is_named() {
+    let (root, results) = results();
+    edit_json(&results.join("sim-faithful/manifest.json"), |v| {
+        v["counts"]["invalid_reports"] = serde_json::json!(1);
+    });
+    expect(
+        &validate(root.path()),
+        "sim-faithful",
+        "manifest.json",
+        "counts.invalid_reports",
+    );
+
+    edit_json(&results.join("sim-partial/manifest.json"), |v| {
+        v["benchmark_sha256"] = serde_json::json!("0".repeat(64));
+    });
+    expect(
+        &validate(root.path()),
+        "sim-partial",
+        "manifest.json",
+        "benchmark_sha256",
+    );
+}
+
+#[test]
+fn a_tampered_leaderboard_is_named() {
+    let (root, results) = results();
+    edit(&results.join(render::MD_FILE), |t| {
+        t.replacen("Simulated: partial ", "Simulated: partial!", 1)
+    });
+    expect(
+        &validate(root.path()),
+        "LEADERBOARD.md",
+        "",
+        "row of entry sim-partial",
+    );
+
+    write_leaderboard(&results);
+    edit(&results.join(render::HTML_FILE), |t| {
+        t.replacen(
+            "<td class=\"n\" data-v=\"1\">1</td>",
+            "<td class=\"n\" data-v=\"1\">9</td>",
+            1,
+        )
+    });
+    expect(&validate(root.path()), "leaderboard.html", "", "line");
+}
+
+#[test]
+fn entry_toml_schema_is_enforced() {
+    let (root, results) = results();
+    let path: PathBuf = results.join("sim-faithful/entry.toml");
+    edit(&path, |t| {
+        t.lines()
+            .filter(|l| !l.starts_with("date"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    expect(&validate(root.path()), "sim-faithful", "entry.toml", "date");
+
+    std::fs::write(
+        &path,
+        entry_toml("Simulated: faithful", "faithful").replace("2026-01-01", "2026-02-30"),
+    )
+    .unwrap();
+    expect(&validate(root.path()), "sim-faithful", "entry.toml", "date");
+
+    std::fs::write(
+        &path,
+        entry_toml("Simulated: faithful", "faithful") + "score = 1.0\n",
+    )
+    .unwrap();
+    expect(
+        &validate(root.path()),
+        "sim-faithful",
+        "entry.toml",
+        "score",
+    );
+
+    std::fs::write(&path, entry_toml("Simulated: faithful", "gpt-4o")).unwrap();
+    expect(
+        &validate(root.path()),
+        "sim-faithful",
+        "entry.toml",
+        "model_id",
+    );
+
+    std::fs::write(
+        &path,
+        entry_toml("Simulated: faithful", "faithful")
+            .replace("simulated = true", "simulated = false"),
+    )
+    .unwrap();
+    expect(
+        &validate(root.path()),
+        "sim-faithful",
+        "entry.toml",
+        "simulated",
+    );
+}
+
+#[test]
+fn secrets_and_stray_files_are_refused() {
+    let (root, results) = results();
+    let path: PathBuf = results.join("sim-partial/entry.toml");
+    std::fs::write(
+        &path,
+        entry_toml("Simulated: partial", "partial:0.5")
+            .replace("reference", "run with sk-proj-A1b2C3d4E5f6G7h8I9j0K1"),
+    )
+    .unwrap();
+    let p = validate(root.path());
+    expect(&p, "sim-partial", "entry.toml", "line 6");
+    assert!(
+        !p.iter().any(|p| p.message.contains("A1b2C3d4E5")),
+        "the secret is not repeated"
+    );
+
+    std::fs::write(
+        results.join("sim-faithful/headers.txt"),
+        "Authorization: Bearer abcdef0123456789abcdef\n",
+    )
+    .unwrap();
+    let p = validate(root.path());
+    expect(&p, "sim-faithful", "headers.txt", "line 1");
+    expect(&p, "sim-faithful", "headers.txt", "");
+}
+
+#[test]
+fn leaderboard_html_escapes_entry_fields() {
+    let (_root, results) = results();
+    std::fs::write(
+        results.join("sim-faithful/entry.toml"),
+        entry_toml("<script>alert('x')</script>", "faithful"),
+    )
+    .unwrap();
+    write_leaderboard(&results);
+    let html: String = std::fs::read_to_string(results.join(render::HTML_FILE)).unwrap();
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    assert!(!md.contains("<script"));
+}
