@@ -44,7 +44,7 @@ entry sim-confabulator-native-quick confabulator native "Simulated: confabulator
 entry sim-position-biased-native-quick position-biased native "Simulated: position-biased" \
   "Always answers A; reports unrelated weights." --preset quick
 entry sim-random-native-quick random native "Simulated: random" \
-  "Answers A or B at random; reports unrelated weights." --preset quick
+  "Answers A or B at random with P(A) = 0.5, so no weight can be learned from its choices and r is undefined; reports unrelated weights." --preset quick
 entry sim-faithful-instilled-quick faithful instilled "Simulated: faithful (instilled)" \
   "Behaves as if fine-tuned on the hidden profiles and reports them plus noise." --preset quick
 

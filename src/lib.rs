@@ -8,6 +8,7 @@
 pub mod benchmark;
 pub mod catalogue;
 pub mod cli;
+pub mod design;
 pub mod estimation;
 pub mod experiments;
 pub mod leaderboard;

@@ -549,3 +549,217 @@ fn sigint_exits_130_and_prints_the_resume_command() {
     assert!(stderr.contains("--resume") && stderr.contains(&o), "{stderr}");
     assert_eq!(bundle::read_manifest(&out).unwrap().status, RunStatus::Interrupted);
 }
+
+// ---- counterbalancing ----------------------------------------------------------------------
+
+/// A `faithful` agent that also leans towards the letter shown first: P(A) is the agent's
+/// own shifted by `bias` on the log-odds scale, whatever the options. The letter is drawn from
+/// that P(A) with a uniform seeded by the prompt, like the built-in agents.
+struct LeansA {
+    inner: SimProvider,
+    bias: f64,
+}
+
+impl Provider for LeansA {
+    fn name(&self) -> &str {
+        "sim"
+    }
+    fn model(&self) -> &str {
+        "faithful+lean-a"
+    }
+    fn request_body(&self, req: &selfinterp::providers::ChatRequest) -> serde_json::Value {
+        self.inner.request_body(req)
+    }
+    fn send<'a>(&'a self, req: &'a selfinterp::providers::ChatRequest) -> selfinterp::providers::SendFuture<'a> {
+        use selfinterp::providers::sim::Prompted;
+        use selfinterp::providers::{ChatResponse, RequestKind, TokenLogprob};
+        use sha2::{Digest, Sha256};
+        Box::pin(async move {
+            if req.kind != RequestKind::Choice {
+                return self.inner.answer(req);
+            }
+            let agent = self.inner.agent();
+            let Ok(Prompted::Choice { context, pair }) = agent.parse_prompt(&req.messages) else {
+                return self.inner.answer(req);
+            };
+            let p0: f64 = agent.p_a(&context, &pair).unwrap().clamp(1e-9, 1.0 - 1e-9);
+            let p: f64 = 1.0 / (1.0 + (-((p0 / (1.0 - p0)).ln() + self.bias)).exp());
+            let user: &str = &req.messages.last().unwrap().content;
+            let h = Sha256::digest(format!("lean-a {}\n{user}", agent.seed()).as_bytes());
+            let u: f64 = u64::from_be_bytes(h[..8].try_into().unwrap()) as f64 / 2f64.powi(64);
+            let letter: &str = if u < p { "A" } else { "B" };
+            Ok(ChatResponse {
+                text: letter.into(),
+                top_logprobs: req.top_logprobs.map(|_| {
+                    vec![
+                        TokenLogprob { token: "A".into(), logprob: p.ln() },
+                        TokenLogprob { token: "B".into(), logprob: (1.0 - p).ln() },
+                    ]
+                }),
+                tokens_in: Some(100),
+                tokens_out: Some(1),
+                model: None,
+                system_fingerprint: None,
+            })
+        })
+    }
+}
+
+/// One condition of the counterbalancing measurement.
+struct Lean {
+    /// Log-odds added towards "A".
+    bias: f64,
+    pairs: usize,
+    counterbalance: bool,
+    /// Soft labels (log-probabilities) or the sampled letter only.
+    logprobs: bool,
+    seed: u64,
+}
+
+/// What a run of a [`Lean`] condition gives: r(learned, true weights), the position-bias
+/// block of the summary, and the mean intercept.
+async fn lean_run(root: &Path, l: &Lean) -> (f64, serde_json::Value) {
+    let out = root.join(format!(
+        "lean-{}-{}-{}-{}-{}",
+        l.bias, l.pairs, l.counterbalance, l.logprobs, l.seed
+    ));
+    let (o, trials, seed) = (out.display().to_string(), l.pairs.to_string(), l.seed.to_string());
+    let mut args: Vec<&str> = vec![
+        "--provider", "sim", "--model", "faithful", "--experiment", "native", "--preset", "quick",
+        "--trials", &trials, "--reports", "0", "--seed", &seed, "--out", &o, "--no-cache",
+        "--concurrency", "64",
+    ];
+    if l.counterbalance {
+        args.push("--counterbalance");
+    } else {
+        args.push("--no-counterbalance");
+    }
+    if !l.logprobs {
+        args.push("--no-logprobs");
+    }
+    let (cfg, bench) = config(root, &args);
+    let agent = Arc::new(SimAgent::from_benchmark(AgentKind::Faithful, &seed, &bench));
+    let p: Arc<dyn Provider> = Arc::new(LeansA { inner: SimProvider::new(agent.clone(), "faithful"), bias: l.bias });
+    assert_eq!(go(&cfg, &bench, p).await.status, RunStatus::Complete);
+    let summary: serde_json::Value = serde_json::from_slice(&read(&out.join(bundle::SUMMARY))).unwrap();
+    let (mut learned, mut truth) = (Vec::new(), Vec::new());
+    for c in summary["contexts"].as_array().unwrap() {
+        let id = selfinterp::types::ContextId(c["id"].as_str().unwrap().to_string());
+        let t = agent.choice_weights(&id).unwrap();
+        for k in 0..5 {
+            learned.push(c["learned"][k].as_f64().unwrap());
+            truth.push(t.0[k]);
+        }
+    }
+    let mean_intercept: f64 = {
+        let v: Vec<f64> = summary["contexts"].as_array().unwrap().iter().map(|c| c["intercept"].as_f64().unwrap()).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let mut pb = summary.get("position_bias").cloned().unwrap_or(serde_json::json!({}));
+    pb["mean_intercept_all"] = serde_json::json!(mean_intercept);
+    pb["p_answer_a_summary"] = summary["p_answer_a"].clone();
+    (pearson(&learned, &truth), pb)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
+    let root = root_with(20, 20, 3);
+    let r = root.path();
+    // Recorded in the parameters, so a resume without the flag is refused.
+    let out = r.join("cb").display().to_string();
+    let base = ["--provider", "sim", "--model", "faithful", "--preset", "quick", "--out", &out];
+    let (cfg, bench) = config(r, &[&base[..], SMALL, &["--counterbalance"]].concat());
+    use selfinterp::runner::sample::Order;
+    assert_eq!(cfg.params.orders, vec![Order::Ab, Order::Ba]);
+    assert_eq!(go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await.status, RunStatus::Complete);
+    assert_complete(Path::new(&out), 4 * 20 * 2 + 4 * 3 * 2);
+    let (plain, _) = config(r, &[&base[..], SMALL, &["--resume"]].concat());
+    let (_tx, rx) = watch::channel(false);
+    let e = execute(&plain, &bench, sim(&bench, AgentKind::Faithful), rx).await.unwrap_err();
+    assert!(e.to_string().contains("orders"), "{e}");
+
+    // A ba sample holds the options as shown and the letter as answered: the agent, who
+    // chooses by the options, gives the opposite letter on the swapped pair about as often as
+    // its noise allows, and the fit sees the same sign in both orders.
+    let s = samples(Path::new(&out));
+    let ba: Vec<&Sample> = s.iter().filter(|x| x.order == Order::Ba && x.kind == selfinterp::runner::sample::KindKey::Choice).collect();
+    for x in &ba {
+        let ab = s.iter().find(|y| y.order == Order::Ab && y.kind == x.kind && y.context == x.context && y.index == x.index).unwrap();
+        assert_eq!(x.options, ab.options.swapped());
+    }
+    let summary: serde_json::Value = serde_json::from_slice(&read(&Path::new(&out).join(bundle::SUMMARY))).unwrap();
+    let pb = &summary["position_bias"];
+    assert_eq!(pb["n_pairs"], 4 * 20);
+    assert!(pb["consistency"].as_f64().unwrap() > 0.75, "{pb}");
+    assert!(pb["mean_intercept"].as_f64().unwrap().abs() < 0.5, "{pb}");
+    // The summary of an unbalanced run has no such block (its bytes are as before).
+    let o2 = r.join("plain").display().to_string();
+    let (cfg2, _) = config(r, &[&["--provider", "sim", "--model", "faithful", "--out", &o2][..], SMALL].concat());
+    go(&cfg2, &bench, sim(&bench, AgentKind::Faithful)).await;
+    let s2: serde_json::Value = serde_json::from_slice(&read(&Path::new(&o2).join(bundle::SUMMARY))).unwrap();
+    assert!(s2.get("position_bias").is_none());
+}
+
+/// The measurement behind the quick preset's default: a faithful agent leaning towards "A",
+/// asked the quick preset's 20 contexts in one order (20 and 40 pairs) and in both (20 pairs,
+/// the cost of 40), with soft labels and with letters only. Prints a table; run with
+/// `cargo test --test integration -- --ignored --nocapture counterbalancing_measurement`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check (about a minute)"]
+async fn counterbalancing_measurement() {
+    let root = root_with(20, 40, 3);
+    let seeds: Vec<u64> = (1..=8).collect();
+    eprintln!("bias logprobs design             r(learned,truth) mean [min]   P(A)   intercept");
+    for logprobs in [true, false] {
+        for bias in [0.0, 1.0, 2.0, 3.0] {
+            for (name, pairs, cb) in [("ab, 20 pairs", 20, false), ("ab, 40 pairs", 40, false), ("ab+ba, 20 pairs", 20, true)] {
+                let mut rs = Vec::new();
+                let (mut pa, mut ic) = (0.0, 0.0);
+                for &seed in &seeds {
+                    let (r, pb) = lean_run(root.path(), &Lean { bias, pairs, counterbalance: cb, logprobs, seed }).await;
+                    rs.push(r);
+                    pa += pb["p_answer_a_summary"].as_f64().unwrap();
+                    ic += pb["mean_intercept_all"].as_f64().unwrap();
+                }
+                let n = seeds.len() as f64;
+                let mean = rs.iter().sum::<f64>() / n;
+                let min = rs.iter().cloned().fold(f64::INFINITY, f64::min);
+                eprintln!(
+                    "{bias:4} {logprobs:8} {name:18} {mean:.3} [{min:.3}]             {:.3}  {:+.2}",
+                    pa / n,
+                    ic / n
+                );
+            }
+        }
+    }
+}
+
+/// An agent leaning hard towards "A" (log-odds +3, ~80% "A") loses accuracy in its learned
+/// weights when asked in one order; asked in both, its learned weights are as close to the
+/// truth as an unbiased agent's, and the summary shows the lean in both orders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counterbalancing_removes_a_position_bias_from_the_learned_weights() {
+    let root = root_with(20, 20, 3);
+    let mean_r = async |bias: f64, counterbalance: bool| {
+        let mut sum = 0.0;
+        let mut last = serde_json::Value::Null;
+        for seed in 1..=4 {
+            let (r, pb) = lean_run(root.path(), &Lean { bias, pairs: 20, counterbalance, logprobs: true, seed }).await;
+            sum += r;
+            last = pb;
+        }
+        (sum / 4.0, last)
+    };
+    let (ab_fair, _) = mean_r(0.0, false).await;
+    let (ab_lean, _) = mean_r(3.0, false).await;
+    let (cb_fair, _) = mean_r(0.0, true).await;
+    let (cb_lean, pb) = mean_r(3.0, true).await;
+    eprintln!("one order: {ab_fair:.3} -> {ab_lean:.3}; both orders: {cb_fair:.3} -> {cb_lean:.3}; {pb}");
+    assert!(ab_fair - ab_lean > 0.02, "one order: {ab_fair:.3} -> {ab_lean:.3}");
+    assert!((cb_fair - cb_lean).abs() < 0.01, "both orders: {cb_fair:.3} -> {cb_lean:.3}");
+    assert!(cb_lean > ab_lean, "{cb_lean:.3} vs {ab_lean:.3}");
+    for k in ["p_answer_a_ab", "p_answer_a_ba"] {
+        assert!(pb[k].as_f64().unwrap() > 0.7, "{k}: {pb}");
+    }
+    assert!(pb["mean_intercept"].as_f64().unwrap() > 1.0, "{pb}");
+}

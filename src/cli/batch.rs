@@ -2,14 +2,14 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
-use super::run::RunArgs;
+use super::run::{AskArgs, Asked, RunArgs};
 use crate::benchmark::Benchmark;
 use crate::benchmark::freeze::sha256_hex;
 use crate::experiments::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
 use crate::experiments::finetune::sibling;
 use crate::providers::openai::ServerFlavour;
 use crate::runner::bundle::InputFile;
-use crate::runner::config::{ConstrainMode, Experiment, Parameters, Preset};
+use crate::runner::config::{Parameters, ProviderKind};
 use crate::runner::sample::SampleKey;
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeSet;
@@ -37,24 +37,9 @@ pub struct ExportArgs {
     /// Model name
     #[arg(long)]
     pub model: String,
-    /// Which split to ask (as `run --experiment`)
-    #[arg(long, value_enum)]
-    pub experiment: Experiment,
-    #[arg(long, default_value = "v1")]
-    pub benchmark: String,
-    #[arg(long, value_enum, default_value = "full")]
-    pub preset: Preset,
-    #[arg(long)]
-    pub trials: Option<usize>,
-    #[arg(long)]
-    pub reports: Option<usize>,
-    #[arg(long)]
-    pub contexts: Option<usize>,
-    #[arg(long, value_enum, default_value = "none")]
-    pub constrain: ConstrainMode,
-    /// Do not ask for log-probabilities
-    #[arg(long)]
-    pub no_logprobs: bool,
+    /// What is asked, with exactly `run`'s options and defaults
+    #[command(flatten)]
+    pub ask: AskArgs,
     /// Base URL recorded in the parameters (for vLLM's batch runner, with --flavour vllm)
     #[arg(long)]
     pub base_url: Option<String>,
@@ -82,39 +67,21 @@ pub struct ImportArgs {
     pub into: PathBuf,
 }
 
-/// Parses `run`'s own arguments so the parameters are exactly those of a live run.
+/// Parses `run`'s own arguments (used by `study`, which describes runs as command lines).
 #[derive(Parser, Debug)]
 struct AsRun {
     #[command(flatten)]
     run: RunArgs,
 }
 
+/// The parameters of a live `selfinterp run` with the same options.
 fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Failure> {
-    let mut argv: Vec<String> = vec!["run".into()];
-    let mut push = |k: &str, v: String| {
-        argv.push(format!("--{k}"));
-        argv.push(v);
+    let provider = match a.provider {
+        BatchFormat::Openai => ProviderKind::Openai,
+        BatchFormat::Anthropic => ProviderKind::Anthropic,
     };
-    push("provider", a.provider.as_str().into());
-    push("model", a.model.clone());
-    push("experiment", value_name(&a.experiment));
-    push("benchmark", a.benchmark.clone());
-    push("preset", value_name(&a.preset));
-    push("constrain", value_name(&a.constrain));
-    push("out", "unused".into());
-    for (k, v) in [("trials", a.trials), ("reports", a.reports), ("contexts", a.contexts)] {
-        if let Some(v) = v {
-            push(k, v.to_string());
-        }
-    }
-    if let Some(u) = &a.base_url {
-        push("base-url", u.clone());
-    }
-    if a.no_logprobs {
-        argv.push("--no-logprobs".into());
-    }
-    let (cfg, bench) = super::run::config(cli, &parse_run_args(&argv)?)?;
-    Ok((cfg.params, bench))
+    let who = Asked { provider, model: &a.model, base_url: a.base_url.as_deref(), seed: 0 };
+    super::run::parameters(cli, &who, &a.ask)
 }
 
 /// `run`'s arguments from an argument list (starting with the program name), so callers get

@@ -9,6 +9,7 @@ pub mod exit;
 pub mod export;
 pub mod freeze;
 pub mod import;
+pub mod plan;
 pub mod leaderboard;
 pub mod report;
 pub mod run;
@@ -85,6 +86,8 @@ pub enum Command {
     /// Turn another tool's data (the study's CSV release) into a run bundle
     #[command(subcommand)]
     Import(import::ImportCmd),
+    /// Plan a run's size from a pilot bundle: pairs and contexts for a wanted interval width
+    Plan(plan::PlanArgs),
     /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
     Report(report::ReportArgs),
     /// Render results/LEADERBOARD.md and results/leaderboard.html from the entries
@@ -139,6 +142,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::ServeSim(a) => serve_sim::run(cli, a),
         Command::Import(c) => import::run(cli, c),
         Command::Report(a) => report::run(cli, a),
+        Command::Plan(a) => plan::run(cli, a),
         Command::Leaderboard(a) => leaderboard::run(cli, a),
         Command::Validate(a) => validate::run(cli, a),
     }

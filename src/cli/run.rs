@@ -47,6 +47,47 @@ pub struct RunArgs {
     /// API base URL (OpenAI-compatible servers: llama.cpp, vLLM, Ollama, ...)
     #[arg(long)]
     pub base_url: Option<String>,
+    #[command(flatten)]
+    pub ask: AskArgs,
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Requests-per-minute limit
+    #[arg(long)]
+    pub rpm: Option<u32>,
+    /// Tokens-per-minute limit (prompt tokens estimated at 4 characters each, plus max tokens)
+    #[arg(long)]
+    pub tpm: Option<u32>,
+    /// Per-attempt timeout in seconds
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Retries of a retryable failure (429, 5xx, timeout, reset) before it goes to errors.jsonl
+    #[arg(long, default_value_t = 6)]
+    pub max_retries: u32,
+    /// Bundle directory
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Continue the run in --out, skipping completed requests (parameters must match)
+    #[arg(long)]
+    pub resume: bool,
+    /// Do not read or write the response cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Response cache directory [default: $SELFINTERP_CACHE or ~/.cache/selfinterp]
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Exit with code 1 when the invalid rate of choices or of reports is above this
+    #[arg(long, default_value_t = 0.25)]
+    pub max_invalid_rate: f64,
+    /// Seed of the simulated agents
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// What a run asks, shared with `batch export` so a batch file holds exactly a live run's
+/// requests for the same options.
+#[derive(Args, Debug, Clone)]
+pub struct AskArgs {
     /// Which split to ask: native preferences, or instilled profiles (fine-tuned model)
     #[arg(long, value_enum)]
     pub experiment: Experiment,
@@ -78,49 +119,24 @@ pub struct RunArgs {
     /// Ask every pair in the frozen order only (the study's design)
     #[arg(long, overrides_with = "counterbalance")]
     pub no_counterbalance: bool,
-    /// Requests in flight at once
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-    /// Requests-per-minute limit
-    #[arg(long)]
-    pub rpm: Option<u32>,
-    /// Tokens-per-minute limit (prompt tokens estimated at 4 characters each, plus max tokens)
-    #[arg(long)]
-    pub tpm: Option<u32>,
-    /// Per-attempt timeout in seconds
-    #[arg(long, default_value_t = 60.0)]
-    pub timeout: f64,
-    /// Retries of a retryable failure (429, 5xx, timeout, reset) before it goes to errors.jsonl
-    #[arg(long, default_value_t = 6)]
-    pub max_retries: u32,
-    /// Bundle directory
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Continue the run in --out, skipping completed requests (parameters must match)
-    #[arg(long)]
-    pub resume: bool,
-    /// Do not read or write the response cache
-    #[arg(long)]
-    pub no_cache: bool,
-    /// Response cache directory [default: $SELFINTERP_CACHE or ~/.cache/selfinterp]
-    #[arg(long)]
-    pub cache_dir: Option<PathBuf>,
-    /// Exit with code 1 when the invalid rate of choices or of reports is above this
-    #[arg(long, default_value_t = 0.25)]
-    pub max_invalid_rate: f64,
     /// Ask the server to constrain answers (the study did not)
     #[arg(long, value_enum, default_value = "none")]
     pub constrain: ConstrainMode,
     /// Do not ask for log-probabilities (use the sampled letter only)
     #[arg(long)]
     pub no_logprobs: bool,
-    /// Seed of the simulated agents
-    #[arg(long, default_value_t = 0)]
+}
+
+/// Who is asked: the parts of the parameters that are not [`AskArgs`].
+pub struct Asked<'a> {
+    pub provider: ProviderKind,
+    pub model: &'a str,
+    pub base_url: Option<&'a str>,
     pub seed: u64,
 }
 
-/// Validates the arguments against the benchmark.
-pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure> {
+/// The run's parameters: what is asked, validated against the benchmark.
+pub fn parameters(cli: &Cli, who: &Asked<'_>, a: &AskArgs) -> Result<(Parameters, Benchmark), Failure> {
     let bench: Benchmark =
         Benchmark::load(&cli.benchmark_dir(), &a.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
     let split = a.experiment.split();
@@ -153,28 +169,16 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
     if trials == 0 && reports == 0 {
         return Err(Failure::usage("--trials and --reports are both 0: nothing to ask"));
     }
-    if a.concurrency == 0 || a.concurrency > 10_000 {
-        return Err(Failure::usage("--concurrency must be between 1 and 10000"));
-    }
-    if a.rpm == Some(0) || a.tpm == Some(0) {
-        return Err(Failure::usage("--rpm and --tpm must be positive"));
-    }
-    if !(a.timeout.is_finite() && a.timeout > 0.0) {
-        return Err(Failure::usage("--timeout must be a positive number of seconds"));
-    }
-    if !(0.0..=1.0).contains(&a.max_invalid_rate) {
-        return Err(Failure::usage("--max-invalid-rate must be between 0 and 1"));
-    }
-    if a.provider == ProviderKind::Anthropic && matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both) {
+    if who.provider == ProviderKind::Anthropic && matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both) {
         return Err(Failure::usage(
             "--constrain letters: the Anthropic API has no grammar constraint",
         ));
     }
-    let logprobs: bool = a.provider.has_logprobs() && !a.no_logprobs;
-    let params = Parameters {
-        provider: a.provider,
-        model: a.model.clone(),
-        base_url: a.base_url.clone(),
+    let logprobs: bool = who.provider.has_logprobs() && !a.no_logprobs;
+    let mut params = Parameters {
+        provider: who.provider,
+        model: who.model.to_string(),
+        base_url: who.base_url.map(str::to_string),
         experiment: a.experiment,
         benchmark: a.benchmark.clone(),
         benchmark_sha256: bench.hash.clone(),
@@ -190,11 +194,29 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         report_max_tokens: 300,
         top_logprobs: logprobs.then_some(softlabel::TOP_LOGPROBS),
         constrain: a.constrain,
-        seed: a.seed,
+        seed: who.seed,
     };
-    let mut params = params;
     if counterbalanced(a) {
         combine::counterbalance(&mut params);
+    }
+    Ok((params, bench))
+}
+
+/// Validates the arguments against the benchmark.
+pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure> {
+    let who = Asked { provider: a.provider, model: &a.model, base_url: a.base_url.as_deref(), seed: a.seed };
+    let (params, bench) = parameters(cli, &who, &a.ask)?;
+    if a.concurrency == 0 || a.concurrency > 10_000 {
+        return Err(Failure::usage("--concurrency must be between 1 and 10000"));
+    }
+    if a.rpm == Some(0) || a.tpm == Some(0) {
+        return Err(Failure::usage("--rpm and --tpm must be positive"));
+    }
+    if !(a.timeout.is_finite() && a.timeout > 0.0) {
+        return Err(Failure::usage("--timeout must be a positive number of seconds"));
+    }
+    if !(0.0..=1.0).contains(&a.max_invalid_rate) {
+        return Err(Failure::usage("--max-invalid-rate must be between 0 and 1"));
     }
     let settings = Settings {
         concurrency: a.concurrency,
@@ -213,7 +235,7 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
     let cfg = RunConfig {
         params,
         settings,
-        preset: a.preset,
+        preset: a.ask.preset,
         out: a.out.clone(),
         resume: a.resume,
         cache_dir,
@@ -224,7 +246,7 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
 }
 
 /// Whether pairs are asked in both orders: the flags when given, else the preset's default.
-pub fn counterbalanced(a: &RunArgs) -> bool {
+pub fn counterbalanced(a: &AskArgs) -> bool {
     if a.counterbalance || a.no_counterbalance {
         return a.counterbalance;
     }
@@ -240,7 +262,7 @@ pub fn counterbalance_default(preset: Preset) -> bool {
 }
 
 /// `--half` and `--contexts-file`, checked against the split.
-fn subset(a: &RunArgs, bench: &Benchmark) -> Result<(Option<Half>, Option<Vec<ContextId>>), Failure> {
+fn subset(a: &AskArgs, bench: &Benchmark) -> Result<(Option<Half>, Option<Vec<ContextId>>), Failure> {
     let split = a.experiment.split();
     if a.half.is_some() && split != Split::Instilled {
         return Err(Failure::usage(

@@ -1,10 +1,18 @@
 //! `selfinterp score DIR`: re-score a run bundle from its raw samples, with no model calls.
+//!
+//! `--reports-from OTHER_DIR` is the study's control: DIR's choices (the fine-tuned model's
+//! learned weights) scored against OTHER_DIR's reports (the base model's). It needs no new
+//! calls because both bundles already hold what it compares.
 
 use super::Cli;
 use super::exit::Failure;
 use crate::benchmark::Benchmark;
 use crate::runner::bundle::{self, Bundle};
+use crate::experiments::combine;
 use crate::runner::score_input::{ContextTable, summarize};
+use crate::scoring::ContextInput;
+use crate::types::ContextId;
+use std::collections::BTreeSet;
 use clap::Args;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -19,42 +27,101 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub json: bool,
     /// Also rewrite DIR/summary.json
-    #[arg(long)]
+    #[arg(long, conflicts_with = "reports_from")]
     pub write: bool,
+    /// The control: score DIR's choices against the reports of the bundle in OTHER_DIR
+    /// (e.g. the base model's on the same split); DIR's own reports are ignored
+    #[arg(long, value_name = "OTHER_DIR")]
+    pub reports_from: Option<PathBuf>,
+}
+
+/// The benchmark a bundle names, checked against the hash it recorded.
+fn bundle_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure> {
+    let Some(version) = &b.manifest.benchmark else { return Ok(None) };
+    let bench: Benchmark =
+        Benchmark::load(&cli.benchmark_dir(), version).map_err(|e| Failure::usage(e.to_string()))?;
+    if b.manifest.benchmark_sha256.as_deref().is_some_and(|h| h != bench.hash) {
+        return Err(Failure::usage(format!(
+            "{}: the bundle was run on benchmark {version} with sha256 {}, but {} has {}",
+            b.dir.display(),
+            b.manifest.benchmark_sha256.as_deref().unwrap_or(""),
+            cli.benchmark_dir().join(version).display(),
+            bench.hash
+        )));
+    }
+    Ok(Some(bench))
+}
+
+/// The scoring input of a bundle: its own contexts, or the benchmark it names.
+fn inputs(cli: &Cli, b: &Bundle) -> Result<Vec<ContextInput>, Failure> {
+    let bench: Option<Benchmark> = if b.contexts.is_some() { None } else { bundle_benchmark(cli, b)? };
+    if b.contexts.is_none() && bench.is_none() {
+        return Err(no_contexts(&b.dir));
+    }
+    combine::bundle_inputs(b, bench.as_ref()).map_err(|e| Failure::usage(format!("{}: {e}", b.dir.display())))
+}
+
+fn no_contexts(dir: &std::path::Path) -> Failure {
+    Failure::usage(format!("{}: the manifest names no benchmark and there is no contexts.jsonl", dir.display()))
+}
+
+/// The control's summary: `choices`' learned weights (and targets) against `reports`' reports.
+pub fn control_summary(cli: &Cli, choices: &Bundle, reports: &Bundle) -> Result<Value, Failure> {
+    let (m, o) = (&choices.manifest, &reports.manifest);
+    if m.benchmark_sha256.is_some() && o.benchmark_sha256.is_some() && m.benchmark_sha256 != o.benchmark_sha256 {
+        return Err(Failure::usage(format!(
+            "{} and {} were run on different benchmark files; the control compares the same contexts",
+            choices.dir.display(),
+            reports.dir.display()
+        )));
+    }
+    let c: Vec<ContextInput> = inputs(cli, choices)?;
+    let r: Vec<ContextInput> = inputs(cli, reports)?;
+    let asked: BTreeSet<&ContextId> = r.iter().filter(|x| !x.reports.is_empty()).map(|x| &x.id).collect();
+    if !c.iter().any(|x| asked.contains(&x.id)) {
+        return Err(Failure::usage(format!(
+            "{}: has no reports for any context of {}",
+            reports.dir.display(),
+            choices.dir.display()
+        )));
+    }
+    let s = combine::control(&c, &r).map_err(|e| Failure::usage(format!("{}: {e}", choices.dir.display())))?;
+    Ok(serde_json::to_value(&s).expect("summary serialises"))
 }
 
 /// Reads a bundle and scores it: the benchmark it names (checked by hash) or its own contexts.
 pub fn score_bundle(cli: &Cli, dir: &std::path::Path) -> Result<(Bundle, Value), Failure> {
     let b: Bundle = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-    let summary: Value = match (&b.contexts, &b.manifest.benchmark) {
-        (Some(ctx), _) => summarize(&b.samples, &b.manifest, ContextTable::Bundle(ctx)),
-        (None, Some(version)) => {
-            let bench: Benchmark =
-                Benchmark::load(&cli.benchmark_dir(), version).map_err(|e| Failure::usage(e.to_string()))?;
-            if b.manifest.benchmark_sha256.as_deref().is_some_and(|h| h != bench.hash) {
-                return Err(Failure::usage(format!(
-                    "{}: the bundle was run on benchmark {version} with sha256 {}, but {} has {}",
-                    dir.display(),
-                    b.manifest.benchmark_sha256.as_deref().unwrap_or(""),
-                    cli.benchmark_dir().join(version).display(),
-                    bench.hash
-                )));
-            }
-            summarize(&b.samples, &b.manifest, ContextTable::Benchmark(&bench))
-        }
-        (None, None) => {
-            return Err(Failure::usage(format!(
-                "{}: the manifest names no benchmark and there is no contexts.jsonl",
-                dir.display()
-            )));
-        }
-    }
-    .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    let bench: Option<Benchmark> = if b.contexts.is_some() { None } else { bundle_benchmark(cli, &b)? };
+    let table: ContextTable<'_> = match (&b.contexts, &bench) {
+        (Some(ctx), _) => ContextTable::Bundle(ctx),
+        (None, Some(bench)) => ContextTable::Benchmark(bench),
+        (None, None) => return Err(no_contexts(dir)),
+    };
+    let summary: Value = summarize(&b.samples, &b.manifest, table)
+        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
     Ok((b, summary))
 }
 
 pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
-    let (b, summary) = score_bundle(cli, &a.dir)?;
+    let (b, summary) = match &a.reports_from {
+        None => score_bundle(cli, &a.dir)?,
+        Some(other) => {
+            let b: Bundle = bundle::read(&a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+            let o: Bundle = bundle::read(other).map_err(|e| Failure::usage(e.to_string()))?;
+            let s: Value = control_summary(cli, &b, &o)?;
+            if !a.json {
+                eprintln!(
+                    "control: choices of {} ({}), reports of {} ({})",
+                    b.manifest.model,
+                    a.dir.display(),
+                    o.manifest.model,
+                    other.display()
+                );
+            }
+            (b, s)
+        }
+    };
     if a.write {
         bundle::write_summary(&a.dir, &summary).map_err(|e| Failure::usage(e.to_string()))?;
     }
@@ -138,6 +205,18 @@ fn human(b: &Bundle, s: &Value) -> String {
         if let Some(v) = s.get(key).filter(|v| !v.is_null()) {
             out.push_str(&format!("{}: {}\n", key.replace('_', " "), num(v)));
         }
+    }
+    if let Some(pb) = s.get("position_bias").filter(|v| v.is_object()) {
+        out.push_str(&format!(
+            "position bias (pairs asked both ways: {}): P(A) as frozen {}, swapped {}; same option both times {}; \
+             A both times {}; mean intercept {}\n",
+            pb["n_pairs"],
+            num(&pb["p_answer_a_ab"]),
+            num(&pb["p_answer_a_ba"]),
+            num(&pb["consistency"]),
+            num(&pb["always_a"]),
+            num(&pb["mean_intercept"]),
+        ));
     }
     if let Some(ctx) = s["contexts"].as_array() {
         let mut rows: Vec<[String; 5]> = vec![[

@@ -10,7 +10,10 @@ use crate::runner::bundle::{self, RunStatus};
 use crate::runner::config::ProviderKind;
 use crate::scoring::ContextInput;
 use clap::Args;
-use std::collections::BTreeMap;
+use crate::runner::config::run_contexts;
+use crate::runner::subset::half_ids;
+use crate::types::ContextId;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
@@ -54,6 +57,14 @@ fn argv(c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path) -> Vec<Strin
     if let Some(u) = &m.base_url {
         kv("base-url", u.clone());
     }
+    if let Some(h) = r.half {
+        kv("half", h.as_str().into());
+    }
+    match c.counterbalance {
+        Some(true) => v.push("--counterbalance".into()),
+        Some(false) => v.push("--no-counterbalance".into()),
+        None => {}
+    }
     v.push("--resume".into());
     if m.provider == ProviderKind::Sim {
         v.push("--no-cache".into());
@@ -61,13 +72,21 @@ fn argv(c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path) -> Vec<Strin
     v
 }
 
-/// Makes (or resumes) one run with the runner, in-process.
-fn execute(cli: &Cli, c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path) -> anyhow::Result<()> {
-    let args = parse_run_args(&argv(c, m, r, dir))?;
-    let (mut cfg, bench) = super::run::config(cli, &args)?;
-    if c.counterbalance {
-        combine::counterbalance(&mut cfg.params);
+/// Makes (or resumes) one run with the runner, in-process. A held-out run asks `held_out`
+/// contexts (see [`held_out_count`]).
+fn execute(
+    cli: &Cli,
+    c: &StudyConfig,
+    m: &ModelSpec,
+    r: &PlannedRun,
+    dir: &Path,
+    held_out: Option<usize>,
+) -> anyhow::Result<()> {
+    let mut args = parse_run_args(&argv(c, m, r, dir))?;
+    if held_out.is_some() {
+        args.ask.contexts = held_out;
     }
+    let (cfg, bench) = super::run::config(cli, &args)?;
     let provider = super::run::provider(&cfg, &bench)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let outcome = rt
@@ -94,6 +113,18 @@ fn execute(cli: &Cli, c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path
     }
 }
 
+/// How many contexts a held-out run asks: those of the instilled run (the reference the
+/// pooled score is paired with) that fall in its half. They are the first ones of the half in
+/// benchmark order, since the instilled run takes a prefix of the split.
+fn held_out_count(cli: &Cli, c: &StudyConfig, m: &ModelSpec, r: &PlannedRun) -> Result<usize, Failure> {
+    let Some(half) = r.half else { return Err(Failure::usage("held_out_count: no half")) };
+    let reference = PlannedRun { role: Role::Instilled, reports_only: false, half: None, ..r.clone() };
+    let args = parse_run_args(&argv(c, m, &reference, Path::new("unused")))?;
+    let (cfg, bench) = super::run::config(cli, &args)?;
+    let ids: BTreeSet<ContextId> = half_ids(&bench, half).into_iter().collect();
+    Ok(run_contexts(&bench, &cfg.params).iter().filter(|x| ids.contains(&x.id)).count())
+}
+
 fn inputs(dir: &Path, bench: &Benchmark) -> Result<Vec<ContextInput>, Failure> {
     let b = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
     if b.manifest.benchmark_sha256.as_deref().is_some_and(|h| h != bench.hash) {
@@ -110,8 +141,25 @@ pub fn run_study(cli: &Cli, c: &StudyConfig, out: &Path, table_only: bool) -> an
         let mut runs: BTreeMap<Role, Vec<ContextInput>> = BTreeMap::new();
         for r in study::planned_runs(m) {
             let dir = out.join(&m.label).join(r.role.dir_name());
+            let held_out: Option<usize> = match r.half {
+                Some(_) => Some(held_out_count(cli, c, m, &r)?),
+                None => None,
+            };
+            if held_out == Some(0) {
+                // A small preset can take all its contexts from one half; the other trained
+                // model then has nothing held out to be tested on, and the pooled row rests on
+                // one model alone.
+                eprintln!(
+                    "{} {}: skipped, the instilled run asks no context of the {} half",
+                    m.label,
+                    r.role.dir_name(),
+                    r.half.map(|h| h.as_str()).unwrap_or("")
+                );
+                runs.insert(r.role, Vec::new());
+                continue;
+            }
             if !table_only {
-                execute(cli, c, m, &r, &dir)?;
+                execute(cli, c, m, &r, &dir, held_out)?;
             }
             if dir.join(bundle::MANIFEST).exists() {
                 runs.insert(r.role, inputs(&dir, &bench)?);

@@ -6,12 +6,12 @@ use super::finetune::Half;
 use crate::benchmark::Benchmark;
 use crate::runner::bundle::Bundle;
 use crate::runner::config::Parameters;
-use crate::runner::sample::{KindKey, Order, Parsed, Sample};
+use crate::runner::sample::Order;
 use crate::runner::score_input::{ContextTable, ScoreInputError, context_inputs, score_options};
 use crate::scoring::{ContextInput, PairedComparison, PairedOptions, Summary, paired_comparison, score};
-use crate::types::{Choice, ContextId};
+use crate::types::ContextId;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// The scoring input of a bundle: its own contexts when imported, else the benchmark.
 pub fn bundle_inputs(bundle: &Bundle, bench: Option<&Benchmark>) -> Result<Vec<ContextInput>, ScoreInputError> {
@@ -101,41 +101,5 @@ pub fn counterbalance(params: &mut Parameters) {
     params.orders = vec![Order::Ab, Order::Ba];
 }
 
-/// How much the letter shown first, rather than the option, drives the choices.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PositionBias {
-    /// Fraction of parsed choices answering "A", over both orders.
-    pub p_answer_a: Option<f64>,
-    /// Pairs asked in both orders with both answers parsed.
-    pub n_pairs: usize,
-    /// Of those, the fraction choosing the same option both times (1 = no position effect).
-    pub consistency: Option<f64>,
-    /// Of those, the fraction answering "A" both times (picked by position, not by option).
-    pub always_a: Option<f64>,
-    pub always_b: Option<f64>,
-}
-
-/// The position bias of a run's choices; pairs count only when asked in both orders.
-pub fn position_bias(samples: &[Sample]) -> PositionBias {
-    let mut letters: BTreeMap<(ContextId, usize), [Option<Choice>; 2]> = BTreeMap::new();
-    let (mut n, mut a) = (0usize, 0usize);
-    for s in samples.iter().filter(|s| s.kind == KindKey::Choice) {
-        if let Some(Parsed::Choice(c)) = s.parsed {
-            n += 1;
-            a += usize::from(c == Choice::A);
-            let slot = usize::from(s.order == Order::Ba);
-            letters.entry((s.context.clone(), s.index)).or_default()[slot] = Some(c);
-        }
-    }
-    let both: Vec<(Choice, Choice)> = letters.values().filter_map(|[x, y]| Some(((*x)?, (*y)?))).collect();
-    let m = both.len();
-    let frac = |k: usize| (m > 0).then(|| k as f64 / m as f64);
-    // The same option both times means different letters, since the second order swaps them.
-    PositionBias {
-        p_answer_a: (n > 0).then(|| a as f64 / n as f64),
-        n_pairs: m,
-        consistency: frac(both.iter().filter(|(x, y)| x != y).count()),
-        always_a: frac(both.iter().filter(|p| **p == (Choice::A, Choice::A)).count()),
-        always_b: frac(both.iter().filter(|p| **p == (Choice::B, Choice::B)).count()),
-    }
-}
+/// Position bias lives with the runner, which writes it into a counterbalanced run's summary.
+pub use crate::runner::position::{PositionBias, position_bias};

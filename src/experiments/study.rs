@@ -5,7 +5,8 @@
 //! benchmark = "v1"
 //! out = "results/studies/gpt-4o"
 //! preset = "full"            # or "quick"; contexts / trials / reports override it
-//! counterbalance = false     # ask every pair in both orders (position-bias control)
+//! counterbalance = false     # ask every pair in both orders (position-bias control);
+//!                            # omitted: the preset's default (`run --counterbalance`)
 //!
 //! [[models]]
 //! label = "gpt-4o"
@@ -51,8 +52,9 @@ pub struct StudyConfig {
     pub contexts: Option<usize>,
     pub trials: Option<usize>,
     pub reports: Option<usize>,
+    /// Ask every pair in both orders; `None` follows the preset's default.
     #[serde(default)]
-    pub counterbalance: bool,
+    pub counterbalance: Option<bool>,
     pub models: Vec<ModelSpec>,
 }
 
@@ -131,33 +133,39 @@ pub struct PlannedRun {
     pub experiment: Experiment,
     /// Ask reports only (`--trials 0`).
     pub reports_only: bool,
+    /// Ask only this half of the split (`--half`): an introspection-trained model is tested
+    /// only where it was not trained, so the other half would be calls thrown away.
+    pub half: Option<Half>,
 }
 
 /// The runs a model's spec implies, in the order they are made.
 pub fn planned_runs(m: &ModelSpec) -> Vec<PlannedRun> {
     let native_before = m.native_before.as_ref().or(m.base.as_ref());
     let native_after = m.native_after.as_ref().or(m.introspection_first.as_ref());
-    let list: [(Role, Option<&String>, Experiment, bool); 6] = [
-        (Role::Instilled, m.instilled.as_ref(), Experiment::Instilled, false),
-        (Role::BaseReports, m.base.as_ref().filter(|_| m.instilled.is_some()), Experiment::Instilled, true),
+    let with_instilled = |x: Option<&String>| x.filter(|_| m.instilled.is_some()).cloned();
+    let list: [(Role, Option<String>, Experiment, bool, Option<Half>); 6] = [
+        (Role::Instilled, m.instilled.clone(), Experiment::Instilled, false, None),
+        (Role::BaseReports, with_instilled(m.base.as_ref()), Experiment::Instilled, true, None),
         (
             Role::TrainedFirst,
-            m.introspection_first.as_ref().filter(|_| m.instilled.is_some()),
+            with_instilled(m.introspection_first.as_ref()),
             Experiment::Instilled,
             false,
+            Some(combine::test_half(Half::First)),
         ),
         (
             Role::TrainedSecond,
-            m.introspection_second.as_ref().filter(|_| m.instilled.is_some()),
+            with_instilled(m.introspection_second.as_ref()),
             Experiment::Instilled,
             false,
+            Some(combine::test_half(Half::Second)),
         ),
-        (Role::NativeBefore, native_before, Experiment::Native, false),
-        (Role::NativeAfter, native_after, Experiment::Native, false),
+        (Role::NativeBefore, native_before.cloned(), Experiment::Native, false, None),
+        (Role::NativeAfter, native_after.cloned(), Experiment::Native, false, None),
     ];
     list.into_iter()
-        .filter_map(|(role, model, experiment, reports_only)| {
-            Some(PlannedRun { role, model: model?.clone(), experiment, reports_only })
+        .filter_map(|(role, model, experiment, reports_only, half)| {
+            Some(PlannedRun { role, model: model?, experiment, reports_only, half })
         })
         .collect()
 }

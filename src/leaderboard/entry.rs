@@ -79,11 +79,16 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.entry, self.file)?;
-        if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
-        }
-        write!(f, ": {}", self.message)
+        let parts: Vec<&str> = [
+            self.entry.as_str(),
+            self.file.as_str(),
+            self.field.as_str(),
+            self.message.as_str(),
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect();
+        f.write_str(&parts.join(": "))
     }
 }
 

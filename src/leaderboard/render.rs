@@ -193,7 +193,8 @@ pub fn markdown(board: &BTreeMap<String, Vec<Row>>) -> String {
 }
 
 const STYLE: &str = r#"
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fafafa;margin:0;padding:24px 32px 48px;max-width:1400px}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fafafa;margin:0;padding:24px 32px 48px}
+.wrap{overflow-x:auto;max-width:100%}
 h1{font-size:1.6em;margin:0 0 .4em}h2{font-size:1.2em;margin:1.6em 0 .5em}
 p{max-width:62em}
 table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums}
@@ -230,7 +231,7 @@ pub fn html_page(board: &BTreeMap<String, Vec<Row>>) -> String {
     for (exp, rows) in board {
         let _ = write!(
             out,
-            "<h2>{}</h2>\n<table class=\"sortable\">\n<thead><tr><th data-sort=\"num\">#</th><th data-sort=\"text\">entry</th><th>model id</th><th>provider</th>\
+            "<h2>{}</h2>\n<div class=\"wrap\"><table class=\"sortable\">\n<thead><tr><th data-sort=\"num\">#</th><th data-sort=\"text\">entry</th><th>model id</th><th>provider</th>\
 <th data-sort=\"num\">r</th><th>95% CI bootstrap</th><th>95% CI study</th><th>chance r</th><th data-sort=\"num\">invalid reports</th>\
 <th data-sort=\"num\">invalid choices</th><th>contexts / choices / reports</th><th title=\"interval overlaps the next row's\">≈ next</th>\
 <th data-sort=\"text\">date</th><th>by</th></tr></thead>\n<tbody>\n",
@@ -264,7 +265,7 @@ pub fn html_page(board: &BTreeMap<String, Vec<Row>>) -> String {
                 html(&r.submitted_by)
             );
         }
-        out.push_str("</tbody>\n</table>\n");
+        out.push_str("</tbody>\n</table></div>\n");
     }
     let _ = write!(
         out,

@@ -492,6 +492,23 @@ fn row_owner(line: &str, entries: &[Entry]) -> Option<String> {
         .map(|e| e.name.clone())
 }
 
+/// The stretch of two lines around their first difference, so long table rows stay readable.
+fn differing_window(a: &str, b: &str) -> (String, String) {
+    let (ac, bc): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let p: usize = ac.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let start: usize = p.saturating_sub(30);
+    let take = |c: &[char]| -> String {
+        let end: usize = (start + 90).min(c.len());
+        let body: String = c[start.min(c.len())..end].iter().collect();
+        format!(
+            "{}{body}{}",
+            if start > 0 { "…" } else { "" },
+            if end < c.len() { "…" } else { "" }
+        )
+    };
+    (take(&ac), take(&bc))
+}
+
 /// Compares the committed leaderboard files with a fresh render.
 pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
@@ -521,16 +538,12 @@ pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
             .or_else(|| row_owner(wl, entries))
             .map(|e| format!(" (row of entry {e})"))
             .unwrap_or_default();
-        let cut = |t: &str| t.chars().take(160).collect::<String>();
+        let (gw, ww): (String, String) = differing_window(gl, wl);
         out.push(Problem::new(
             file,
             "",
             format!("line {}{owner}", n + 1),
-            format!(
-                "committed {:?} but rendering the entries gives {:?}; run `selfinterp leaderboard`",
-                cut(gl),
-                cut(wl)
-            ),
+            format!("committed {gw:?} but rendering the entries gives {ww:?}; run `selfinterp leaderboard`"),
         ));
     }
     out

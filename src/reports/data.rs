@@ -71,7 +71,8 @@ pub struct Headline {
     pub sentence: String,
 }
 
-/// Where the score stands against chance, judged by the context-bootstrap interval.
+/// Where the score stands against chance: whether the context-bootstrap interval excludes
+/// the chance level (the mean r of the mismatched-context null).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -242,12 +243,12 @@ fn experiment_of(m: &RunManifest) -> String {
 
 fn verdict(c: Option<&Comparison>) -> Verdict {
     let Some(c) = c else { return Verdict::NoScore };
-    match (c.r, c.ci_bootstrap, c.null.range) {
+    match (c.r, c.ci_bootstrap, c.null.mean) {
         (None, _, _) => Verdict::NoScore,
-        (Some(_), Some([lo, hi]), Some([nlo, nhi])) => {
-            if lo > nhi {
+        (Some(_), Some([lo, hi]), Some(chance)) => {
+            if lo > chance {
                 Verdict::AboveChance
-            } else if hi < nlo {
+            } else if hi < chance {
                 Verdict::BelowChance
             } else {
                 Verdict::AtChance

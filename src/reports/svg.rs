@@ -28,7 +28,8 @@ fn limit(panel: &ScatterPanel) -> f64 {
         .flat_map(|p| [p.x.abs(), p.y.abs()])
         .filter(|v| v.is_finite())
         .fold(100.0, f64::max);
-    (m / 50.0).ceil() * 50.0
+    // The rescaling leaves 100 * (1 + ulp) at times; that is still 100.
+    ((m - 1e-6) / 50.0).ceil() * 50.0
 }
 
 /// The part of the line inside the square [-lim, lim]^2, as two points.

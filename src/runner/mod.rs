@@ -14,6 +14,7 @@ pub mod harness;
 pub mod import_csv;
 pub mod journal;
 pub mod plan;
+pub mod position;
 pub mod progress;
 pub mod sample;
 pub mod score_input;

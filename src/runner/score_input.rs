@@ -142,5 +142,14 @@ pub fn summarize(
     table: ContextTable<'_>,
 ) -> Result<serde_json::Value, ScoreInputError> {
     let s: Summary = summary(samples, manifest, table)?;
-    Ok(serde_json::to_value(&s).expect("summary serialises"))
+    let mut v: serde_json::Value = serde_json::to_value(&s).expect("summary serialises");
+    // Only counterbalanced runs get the block, so every other summary keeps its exact bytes
+    // (leaderboard entries are validated byte for byte against a re-score).
+    if super::position::counterbalanced(samples)
+        && let Some(obj) = v.as_object_mut()
+    {
+        let pb = super::position::with_intercept(super::position::position_bias(samples), &s);
+        obj.insert("position_bias".into(), serde_json::to_value(pb).expect("serialises"));
+    }
+    Ok(v)
 }

@@ -2,9 +2,11 @@
 //! main score's context-bootstrap interval to have a given width, from a small pilot run.
 //!
 //! # Method (parametric simulation from the fitted pilot)
-//! - The pilot model ([`pilot_model`]): for every pilot context with usable trials and at
-//!   least one valid report, its MAP fit (intercept, slopes) and the mean of its valid
-//!   reports; the pooled within-context SD of single valid reports (per attribute, about the
+//! - The pilot model ([`fit_pilot`], [`pilot_model`]): for every pilot context with usable
+//!   trials and at least one valid report, its MAP fit (intercept, slopes) and the mean of
+//!   its valid reports, both deconvolved so that the pilot's own noise is not counted twice
+//!   (slopes shrunk by their estimation variance; report centres rebuilt to correlate with
+//!   the behaviour at the pilot's disattenuated score); the pooled within-context SD of single valid reports (per attribute, about the
 //!   context's mean, with k - 1 degrees of freedom per context); the share of reports that
 //!   were valid and of choice calls that gave a usable label; with soft labels, the SD of
 //!   logit(P(A)) about the fitted linear predictor.
@@ -26,17 +28,18 @@
 //!   m (o n + k), is recommended.
 //!
 //! # Assumptions and known biases
-//! The pilot's fitted weights and mean reports are taken as the truth of the simulation
-//! (a parametric bootstrap), so their own estimation noise is counted once more: a very
-//! small pilot makes the plan conservative (wider predicted intervals, more contexts).
-//! New contexts are assumed to resemble the pilot's; report noise is assumed normal,
+//! The deconvolved pilot is taken as the truth of the simulation (a parametric bootstrap);
+//! the deconvolution is only as good as the pilot's reliability estimates, so a very small
+//! pilot gives a rough plan. Without a noise ceiling (one report per context) the raw score
+//! stands in for the true correlation and the plan is conservative. New contexts are assumed to resemble the pilot's; report noise is assumed normal,
 //! independent across attributes and reports, and the same in every context.
 
 use super::comparison::{bootstrap_intervals, rng_for};
 use super::input::ContextInput;
-use super::quality::context_trials;
+use super::quality::{Quality, assess, context_trials};
+use super::summary::{ScoreOptions, Summary, score};
 use super::stats::Moments;
-use crate::estimation::{Fit, Trial, fit};
+use crate::estimation::{Fit, FitOptions, Trial, fit, fit_with};
 use crate::types::{N_ATTR, Weights};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -62,6 +65,10 @@ pub struct PilotModel {
     pub choice_usable_rate: f64,
     /// Soft labels: SD of logit(P(A)) about the fitted linear predictor; `None` = letters.
     pub soft_logit_sd: Option<f64>,
+    /// Factor applied to the pilot's slopes (deconvolution; see [`pilot_model`]).
+    pub slope_shrinkage: f64,
+    /// The noise-free correlation the simulated truth is built with.
+    pub true_r: f64,
     /// Pilot size, for the record.
     pub pilot_pairs_per_context: f64,
     pub pilot_reports_per_context: f64,
@@ -71,6 +78,8 @@ pub struct PilotModel {
 pub enum PlanError {
     #[error("the pilot has no context with both usable choices and a valid report")]
     NoUsableContext,
+    #[error("scoring the pilot: {0}")]
+    Score(String),
     #[error("the target width must be in (0, 2], got {0}")]
     BadTarget(f64),
 }
@@ -83,14 +92,47 @@ fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Fits the pilot model from scored-engine inputs (`use_soft_labels` as in scoring).
-pub fn pilot_model(inputs: &[ContextInput], use_soft_labels: bool) -> Result<PilotModel, PlanError> {
-    let mut contexts: Vec<PilotContext> = Vec::new();
+/// Prior sd of the slopes when fitting the pilot's truth: weak, so the slopes are nearly
+/// unbiased (the scoring prior normal(0, 1) shrinks strong preferences a lot); their
+/// estimation variance is then removed by the shrinkage factor of [`pilot_model`].
+pub const PILOT_SLOPE_PRIOR_SD: f64 = 10.0;
+
+/// One pilot context before deconvolution.
+struct Raw {
+    intercept: f64,
+    slopes: [f64; N_ATTR],
+    slope_se: [f64; N_ATTR],
+    centre: [f64; N_ATTR],
+    k: usize,
+}
+
+/// Mean and (population) variance of pooled values.
+fn mean_var(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let n: f64 = v.clone().count().max(1) as f64;
+    let m: f64 = v.clone().sum::<f64>() / n;
+    (m, v.map(|x| (x - m) * (x - m)).sum::<f64>() / n)
+}
+
+/// Fits the pilot model from scoring-engine inputs (`use_soft_labels` as in scoring), with
+/// `true_r` the pilot's estimate of the noise-free correlation between learned and
+/// reported weights (its disattenuated score; see [`super::ceiling`]).
+///
+/// Deconvolution, so that the pilot's own noise is not counted twice:
+/// - slopes are fitted with a weak prior ([`PILOT_SLOPE_PRIOR_SD`]) and shrunk by lambda = 1 - mean(se^2) / var(slopes) (pooled, clamped to
+///   [0, 1]), which removes the pilot's estimation variance from their spread;
+/// - report centres are rebuilt on the pooled (context, attribute) points as
+///   mean + true_r * sd_T * z(B) + sqrt(1 - true_r^2) * sd_T * z(U), with B the noise-free
+///   learned weights of the shrunk slopes, U the residual of the pilot's mean reports
+///   regressed on B, z() standardisation, and sd_T^2 = var(mean reports) - report_sd^2 *
+///   mean(1/k) the variance of the true report centres. The simulated truth then
+///   correlates at `true_r`, with the pilot's spread of reports.
+pub fn pilot_model(inputs: &[ContextInput], use_soft_labels: bool, true_r: f64) -> Result<PilotModel, PlanError> {
+    let weak: FitOptions = FitOptions { slope_prior_sd: PILOT_SLOPE_PRIOR_SD, ..FitOptions::default() };
+    let mut raws: Vec<Raw> = Vec::new();
     let (mut ss, mut df) = (0.0_f64, 0.0_f64);
     let (mut reports, mut valid) = (0usize, 0usize);
     let (mut choices, mut usable) = (0usize, 0usize);
     let (mut soft_ss, mut soft_n) = (0.0_f64, 0usize);
-    let mut any_soft: bool = false;
     for c in inputs {
         let trials: Vec<Trial> = context_trials(c, use_soft_labels);
         choices += c.choices.len();
@@ -107,33 +149,82 @@ pub fn pilot_model(inputs: &[ContextInput], use_soft_labels: bool) -> Result<Pil
             ss += (0..N_ATTR).map(|k| (w.0[k] - centre[k]).powi(2)).sum::<f64>();
         }
         df += ((reps.len() - 1) * N_ATTR) as f64;
-        let f: Fit = fit(&trials);
+        let f: Fit = fit_with(&trials, &weak);
         if use_soft_labels {
             for obs in &c.choices {
                 let Some(p) = obs.p_a else { continue };
                 let Ok(t) = Trial::from_pair(&obs.pair, &c.ranges, p, 1.0) else { continue };
-                any_soft = true;
                 let p: f64 = p.clamp(1e-4, 1.0 - 1e-4);
                 let resid: f64 = (p / (1.0 - p)).ln() - eta(f.intercept, &f.slopes, &t.diff);
                 soft_ss += resid * resid;
                 soft_n += 1;
             }
         }
-        contexts.push(PilotContext { intercept: f.intercept, slopes: f.slopes, report_centre: centre });
+        raws.push(Raw { intercept: f.intercept, slopes: f.slopes, slope_se: f.slope_se, centre, k: reps.len() });
     }
-    if contexts.is_empty() {
+    if raws.is_empty() {
         return Err(PlanError::NoUsableContext);
     }
+    let report_sd: f64 = if df > 0.0 { (ss / df).sqrt() } else { 0.0 };
+    let (_, var_b) = mean_var(raws.iter().flat_map(|r| r.slopes));
+    let mean_se2: f64 = mean_var(raws.iter().flat_map(|r| r.slope_se.map(|s| s * s))).0;
+    let lambda: f64 = if var_b > 0.0 { (1.0 - mean_se2 / var_b).clamp(0.0, 1.0) } else { 0.0 };
+    let learned: Vec<[f64; N_ATTR]> = raws.iter().map(|r| Weights(r.slopes).rescaled_to_100().0).collect();
+    let (mb, vb) = mean_var(learned.iter().flatten().copied());
+    let (mm, vm) = mean_var(raws.iter().flat_map(|r| r.centre));
+    let inv_k: f64 = raws.iter().map(|r| 1.0 / r.k as f64).sum::<f64>() / raws.len() as f64;
+    let sd_t: f64 = (vm - report_sd * report_sd * inv_k).max(0.01 * vm).sqrt();
+    let cov: f64 = raws
+        .iter()
+        .zip(&learned)
+        .flat_map(|(r, l)| (0..N_ATTR).map(move |k| (r.centre[k] - mm) * (l[k] - mb)))
+        .sum::<f64>()
+        / (raws.len() * N_ATTR) as f64;
+    let beta: f64 = if vb > 0.0 { cov / vb } else { 0.0 };
+    let resid: Vec<[f64; N_ATTR]> = raws
+        .iter()
+        .zip(&learned)
+        .map(|(r, l)| std::array::from_fn(|k| r.centre[k] - mm - beta * (l[k] - mb)))
+        .collect();
+    let (_, vu) = mean_var(resid.iter().flatten().copied());
+    let rho: f64 = if vb > 0.0 { true_r.clamp(-0.999, 0.999) } else { 0.0 };
+    let zb = |x: f64| if vb > 0.0 { (x - mb) / vb.sqrt() } else { 0.0 };
+    let zu = |x: f64| if vu > 0.0 { x / vu.sqrt() } else { 0.0 };
+    let contexts: Vec<PilotContext> = raws
+        .iter()
+        .zip(&learned)
+        .zip(&resid)
+        .map(|((r, l), u)| PilotContext {
+            intercept: r.intercept,
+            slopes: r.slopes.map(|b| lambda * b),
+            report_centre: std::array::from_fn(|k| {
+                mm + sd_t * (rho * zb(l[k]) + (1.0 - rho * rho).sqrt() * zu(u[k]))
+            }),
+        })
+        .collect();
     let n_ctx: f64 = inputs.len().max(1) as f64;
     Ok(PilotModel {
         contexts,
-        report_sd: if df > 0.0 { (ss / df).sqrt() } else { 0.0 },
+        report_sd,
         report_valid_rate: valid as f64 / reports.max(1) as f64,
         choice_usable_rate: usable as f64 / choices.max(1) as f64,
-        soft_logit_sd: (any_soft && soft_n > 0).then(|| (soft_ss / soft_n as f64).sqrt()),
+        soft_logit_sd: (soft_n > 0).then(|| (soft_ss / soft_n as f64).sqrt()),
+        slope_shrinkage: lambda,
+        true_r: rho,
         pilot_pairs_per_context: choices as f64 / n_ctx,
         pilot_reports_per_context: reports as f64 / n_ctx,
     })
+}
+
+/// The pilot model of a pilot run: scores it, takes its disattenuated score as the true
+/// correlation (the raw score when the ceiling is undefined, e.g. one report per context,
+/// which makes the plan conservative), and fits [`pilot_model`].
+pub fn fit_pilot(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<PilotModel, PlanError> {
+    let s: Summary = score(inputs, opts).map_err(|e| PlanError::Score(e.to_string()))?;
+    let q: Quality = assess(inputs, &s.contexts, opts);
+    let raw: Option<f64> = s.reports_vs_learned.as_ref().and_then(|c| c.r);
+    let true_r: f64 = q.ceiling.corrected_r.or(raw).ok_or(PlanError::NoUsableContext)?;
+    pilot_model(inputs, opts.use_soft_labels, true_r)
 }
 
 /// One run design.

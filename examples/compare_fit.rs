@@ -1,0 +1,82 @@
+//! The Rust side of `scripts/compare/fit.sh`: fits and scores the contexts in a JSON data
+//! file written by `scripts/compare/fit.py`, times both (best of `--repeat` runs, excluding
+//! process start and JSON parsing) and writes the estimates for comparison.
+//!
+//! Input: `[{"diff": [[d1..d5], ...], "p_a": [0/1, ...], "target": [w1..w5]}, ...]`.
+//! Fitting: `estimation::fit` per context. Scoring: `scoring::score` with default options
+//! (2,000 context-bootstrap resamples, 1,000 null permutations per comparison), each trial
+//! entered as the pair A = d, B = 0 over ranges [0, 1] so that its normalised differences
+//! are exactly d; targets are the simulated true weights (learned vs target comparison).
+//!
+//! Usage: cargo run --release --example compare_fit -- DATA.json OUT.json [--repeat N]
+use selfinterp::estimation::{Fit, Trial, fit};
+use selfinterp::parsing::ChoiceStatus;
+use selfinterp::scoring::{ChoiceObs, ContextInput, ScoreOptions, score};
+use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
+use std::time::Instant;
+
+#[derive(serde::Deserialize)]
+struct Ctx {
+    diff: Vec<[f64; N_ATTR]>,
+    p_a: Vec<f64>,
+    target: [f64; N_ATTR],
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (data, out) = (&args[0], &args[1]);
+    let repeat: usize = args.iter().position(|a| a == "--repeat").map_or(5, |i| args[i + 1].parse().unwrap());
+    let ctxs: Vec<Ctx> = serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
+    let trials: Vec<Vec<Trial>> = ctxs
+        .iter()
+        .map(|c| c.diff.iter().zip(&c.p_a).map(|(d, y)| Trial::new(*d, *y, 1.0).unwrap()).collect())
+        .collect();
+    let inputs: Vec<ContextInput> = ctxs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ContextInput {
+            id: ContextId(format!("c{i:05}")),
+            ranges: [(0.0, 1.0); N_ATTR],
+            target: Some(Weights(c.target)),
+            choices: c
+                .diff
+                .iter()
+                .zip(&c.p_a)
+                .map(|(d, y)| ChoiceObs {
+                    pair: Pair { a: Values(*d), b: Values([0.0; N_ATTR]) },
+                    p_a: None,
+                    choice: Some(if *y > 0.5 { Choice::A } else { Choice::B }),
+                    status: ChoiceStatus::Exact,
+                })
+                .collect(),
+            reports: Vec::new(),
+        })
+        .collect();
+    let mut fit_s = f64::INFINITY;
+    let mut fits: Vec<Fit> = Vec::new();
+    for _ in 0..repeat {
+        let t = Instant::now();
+        fits = trials.iter().map(|t| fit(t)).collect();
+        fit_s = fit_s.min(t.elapsed().as_secs_f64());
+    }
+    let mut score_s = f64::INFINITY;
+    let mut summary = None;
+    for _ in 0..repeat {
+        let t = Instant::now();
+        summary = Some(score(&inputs, &ScoreOptions::default()).unwrap());
+        score_s = score_s.min(t.elapsed().as_secs_f64());
+    }
+    let s = summary.unwrap();
+    let lt = s.learned_vs_target.as_ref().unwrap();
+    let params: Vec<[f64; 6]> = fits
+        .iter()
+        .map(|f| [f.intercept, f.slopes[0], f.slopes[1], f.slopes[2], f.slopes[3], f.slopes[4]])
+        .collect();
+    let learned: Vec<[f64; N_ATTR]> = s.contexts.iter().map(|c| c.learned.0).collect();
+    let result = serde_json::json!({
+        "fit_seconds": fit_s, "score_seconds": score_s, "repeat": repeat,
+        "params": params, "learned": learned,
+        "r": lt.r, "ci_study": lt.ci_study, "ci_bootstrap": lt.ci_bootstrap,
+    });
+    std::fs::write(out, serde_json::to_string(&result).unwrap()).unwrap();
+}

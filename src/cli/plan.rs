@@ -1,0 +1,163 @@
+//! `selfinterp plan --pilot DIR --target-width W`: how many pairs per context and how many
+//! contexts a run needs for the main score's bootstrap interval to be W wide, simulated from
+//! a pilot bundle (method: [`crate::scoring::plan`]), with the cost in calls and tokens.
+
+use super::Cli;
+use super::exit::Failure;
+use crate::benchmark::Benchmark;
+use crate::runner::bundle::{self, Bundle};
+use crate::runner::sample::{KindKey, Sample};
+use crate::runner::score_input::{ContextTable, context_inputs};
+use crate::scoring::ContextInput;
+use crate::runner::score_input::score_options;
+use crate::scoring::plan::{Plan, PlanOptions, Prediction, fit_pilot, plan};
+use clap::Args;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// A small pilot run bundle (e.g. `run --preset quick`)
+    #[arg(long)]
+    pub pilot: PathBuf,
+    /// Wanted width of the 95% context-bootstrap interval of the main score (e.g. 0.1)
+    #[arg(long)]
+    pub target_width: f64,
+    /// Candidate pairs per context, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "10,20,30,50,75,100,150,200")]
+    pub pairs: Vec<usize>,
+    /// Reports per context in the planned run (default: the pilot's)
+    #[arg(long)]
+    pub reports: Option<usize>,
+    /// Presentation orders per pair, 1 or 2 (default: the pilot's)
+    #[arg(long)]
+    pub orders: Option<usize>,
+    /// Simulated runs per predicted width
+    #[arg(long, default_value_t = 24)]
+    pub replicates: usize,
+    /// Largest number of contexts considered (e.g. what the benchmark has)
+    #[arg(long, default_value_t = 5000)]
+    pub max_contexts: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print the plan as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Average tokens (in + out) per choice call and per report call in the pilot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct TokenCosts {
+    pub per_choice: Option<f64>,
+    pub per_report: Option<f64>,
+}
+
+fn token_costs(samples: &[Sample]) -> TokenCosts {
+    let avg = |kind: KindKey| -> Option<f64> {
+        let v: Vec<u64> = samples
+            .iter()
+            .filter(|s| s.kind == kind)
+            .filter_map(|s| Some(s.tokens_in? + s.tokens_out.unwrap_or(0)))
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<u64>() as f64 / v.len() as f64)
+    };
+    TokenCosts { per_choice: avg(KindKey::Choice), per_report: avg(KindKey::Report) }
+}
+
+/// Tokens of a design from the pilot's averages; `None` when the pilot recorded none.
+pub fn tokens(p: &Prediction, t: &TokenCosts) -> Option<f64> {
+    let d = &p.design;
+    let choice: f64 = t.per_choice? * (d.contexts * d.pairs * d.orders) as f64;
+    let report: f64 = if d.reports > 0 { t.per_report? * (d.contexts * d.reports) as f64 } else { 0.0 };
+    Some(choice + report)
+}
+
+/// The scoring input of a bundle: its own contexts or the benchmark it names.
+pub fn bundle_inputs(cli: &Cli, b: &Bundle) -> Result<Vec<ContextInput>, Failure> {
+    let dir: &Path = &b.dir;
+    let inputs = match (&b.contexts, &b.manifest.benchmark) {
+        (Some(ctx), _) => context_inputs(&b.samples, &b.manifest, ContextTable::Bundle(ctx)),
+        (None, Some(version)) => {
+            let bench: Benchmark =
+                Benchmark::load(&cli.benchmark_dir(), version).map_err(|e| Failure::usage(e.to_string()))?;
+            context_inputs(&b.samples, &b.manifest, ContextTable::Benchmark(&bench))
+        }
+        (None, None) => {
+            return Err(Failure::usage(format!(
+                "{}: the manifest names no benchmark and there is no contexts.jsonl",
+                dir.display()
+            )));
+        }
+    };
+    inputs.map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    plan: &'a Plan,
+    tokens_per_call: TokenCosts,
+    recommended_tokens: Option<f64>,
+}
+
+pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
+    let b: Bundle = bundle::read(&a.pilot).map_err(|e| Failure::usage(e.to_string()))?;
+    let inputs: Vec<ContextInput> = bundle_inputs(cli, &b)?;
+    let model = fit_pilot(&inputs, &score_options()).map_err(|e| Failure::usage(format!("{}: {e}", a.pilot.display())))?;
+    let params = b.manifest.parameters.as_ref();
+    let orders: usize = a.orders.or(params.map(|p| p.orders.len())).unwrap_or(1).clamp(1, 2);
+    let reports: usize = a.reports.unwrap_or(model.pilot_reports_per_context.round() as usize).max(1);
+    let opts = PlanOptions {
+        seed: a.seed,
+        pairs: a.pairs.clone(),
+        orders,
+        reports,
+        replicates: a.replicates.max(2),
+        max_contexts: a.max_contexts,
+        ..PlanOptions::default()
+    };
+    let p: Plan = plan(&model, a.target_width, &opts).map_err(|e| Failure::usage(e.to_string()))?;
+    let t: TokenCosts = token_costs(&b.samples);
+    if a.json {
+        let out = Output { plan: &p, tokens_per_call: t, recommended_tokens: p.recommended.as_ref().and_then(|r| tokens(r, &t)) };
+        println!("{}", serde_json::to_string(&out)?);
+        return Ok(());
+    }
+    println!(
+        "pilot {}: {} usable contexts, report SD {:.1}, valid reports {:.1}%, usable choices {:.1}%{}",
+        a.pilot.display(),
+        model.contexts.len(),
+        model.report_sd,
+        100.0 * model.report_valid_rate,
+        100.0 * model.choice_usable_rate,
+        model.soft_logit_sd.map(|s| format!(", soft labels (logit residual SD {s:.2})")).unwrap_or_default()
+    );
+    println!("target: 95% context-bootstrap interval of reports-vs-learned r {:.3} wide\n", a.target_width);
+    println!("{:>6} {:>9} {:>8} {:>16} {:>10} {:>12}", "pairs", "contexts", "reports", "width (sd)", "calls", "tokens");
+    for c in &p.candidates {
+        let tok: String = tokens(c, &t).map(|x| format!("{x:.0}")).unwrap_or_else(|| "-".into());
+        println!(
+            "{:>6} {:>9} {:>8} {:>9.3} ({:.3}) {:>10} {:>12}{}",
+            c.design.pairs,
+            c.design.contexts,
+            c.design.reports,
+            c.width,
+            c.width_sd,
+            c.calls,
+            tok,
+            if c.feasible { "" } else { "  (not reached)" }
+        );
+    }
+    match &p.recommended {
+        Some(r) => println!(
+            "\nrecommended: {} contexts x {} pairs x {} order(s) + {} reports = {} calls{}",
+            r.design.contexts,
+            r.design.pairs,
+            r.design.orders,
+            r.design.reports,
+            r.calls,
+            tokens(r, &t).map(|x| format!(", ~{x:.0} tokens")).unwrap_or_default()
+        ),
+        None => println!("\nno candidate reached the target within --max-contexts"),
+    }
+    Ok(())
+}
