@@ -22,8 +22,9 @@
 #   SELFINTERP_CACHE          cache dir        (default $HOME/.cache/selfinterp)
 #   SELFINTERP_LOCAL_PORT     default port     (default 8765)
 #   SELFINTERP_LOCAL_HOST     bind address     (default 127.0.0.1)
-#   SELFINTERP_LOCAL_CTX      total context    (default 8192, shared by the slots)
-#   SELFINTERP_LOCAL_PARALLEL server slots     (default 4)
+#   SELFINTERP_LOCAL_CTX      total context    (default 4096, split between the slots)
+#   SELFINTERP_LOCAL_PARALLEL server slots     (default 1; see the note in cmd_start)
+#   SELFINTERP_LOCAL_VERBOSITY llama-server log level (default 3 = info, 2 = warnings)
 #   SELFINTERP_LOCAL_THREADS  compute threads  (default: number of CPUs)
 #   SELFINTERP_START_TIMEOUT  seconds to wait for /health (default 120)
 #   SELFINTERP_BUILD_JOBS     parallel compile jobs (default: number of CPUs)
@@ -39,8 +40,9 @@ MODEL_ALIAS="smollm2-135m-instruct"
 CACHE="${SELFINTERP_CACHE:-$HOME/.cache/selfinterp}"
 HOST="${SELFINTERP_LOCAL_HOST:-127.0.0.1}"
 PORT="${SELFINTERP_LOCAL_PORT:-8765}"
-CTX="${SELFINTERP_LOCAL_CTX:-8192}"
-PARALLEL="${SELFINTERP_LOCAL_PARALLEL:-4}"
+CTX="${SELFINTERP_LOCAL_CTX:-4096}"
+PARALLEL="${SELFINTERP_LOCAL_PARALLEL:-1}"
+VERBOSITY="${SELFINTERP_LOCAL_VERBOSITY:-3}"
 START_TIMEOUT="${SELFINTERP_START_TIMEOUT:-120}"
 PYTHON="${PYTHON:-python3}"
 
@@ -215,10 +217,11 @@ ensure_build_tools() {
   fi
 }
 
+server_built() { [[ -x "$BIN" && -f "$STAMP" ]] && [[ "$(cat "$STAMP")" == "$(stamp_text)" ]]; }
+installed() { [[ -s "$MODEL" ]] && server_built; }
+
 install_server() {
-  if [[ -x "$BIN" && -f "$STAMP" ]] && [[ "$(cat "$STAMP")" == "$(stamp_text)" ]]; then
-    return 0
-  fi
+  server_built && return 0
   need "$PYTHON" "needed to run pip"
   ensure_build_tools
 
@@ -265,6 +268,10 @@ install_server() {
 }
 
 cmd_install() {
+  if installed; then
+    say "already installed (server: $BIN, model: $MODEL)"
+    return 0
+  fi
   with_lock
   install_model
   install_server
@@ -276,6 +283,10 @@ cmd_install() {
 cmd_start() {
   parse_port "$@"
   mkdir -p "$CACHE"
+  if command -v flock >/dev/null 2>&1; then   # one `start` at a time
+    exec 8>"$CACHE/.start.lock"
+    flock 8
+  fi
 
   local pid
   if pid="$(server_pid)"; then
@@ -296,29 +307,39 @@ cmd_start() {
     fi
     die "port $PORT is already in use by another server"
   fi
+  if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
+    die "port $PORT is already in use by another process (choose one with --port)"
+  fi
 
-  ( cmd_install ) || exit 1
+  installed || ( cmd_install ) || exit 1
 
+  [[ -s "$LOG" ]] && mv -f "$LOG" "$LOG.1"
   : >"$LOG"
-  # Flags, for many short one-token requests on a small CPU box:
-  #   --parallel N / -c CTX : N slots sharing CTX tokens (continuous batching
-  #                           is on by default, so concurrent requests are
-  #                           decoded in one batch)
-  #   --cache-reuse 64      : reuse cached KV chunks even when the prompt
-  #                           differs in the middle (prompt cache is on by
-  #                           default per slot: shared system-prompt prefixes
-  #                           are not recomputed)
-  #   --no-webui            : API only
-  #   --metrics             : GET /metrics (Prometheus counters)
+  # Flags, chosen for many short one-token requests on a small CPU box
+  # (measurements in the report that came with this script):
+  #   --parallel 1 : one slot. Prompt processing is CPU-bound, so batching
+  #                  several sequences does not raise throughput on 2 cores
+  #                  (1 slot was as fast or faster than 4), and a single slot
+  #                  keeps logprobs reproducible: with >1 slot, concurrent
+  #                  requests are batched together and their logprobs shift
+  #                  by up to ~0.2 nats. Requests beyond one are queued.
+  #   -c 4096      : context of that slot (prompts here are a few hundred tokens)
+  #   prompt cache : on by default (per request "cache_prompt"); the shared
+  #                  prefix of consecutive prompts is not recomputed
+  #   OMP_WAIT_POLICY=PASSIVE : OpenMP workers sleep instead of spinning at
+  #                  barriers; without it, 2 threads on a 2-core box that is
+  #                  also busy with other work (cargo) run 2-3x slower
+  #   --no-ui      : API only;  --metrics : GET /metrics
   local args=(
     -m "$MODEL" --alias "$MODEL_ALIAS"
     --host "$HOST" --port "$PORT"
     -c "$CTX" --parallel "$PARALLEL"
     --threads "$THREADS" --threads-batch "$THREADS"
-    --cache-reuse 64
-    --no-webui --metrics
+    --no-ui --metrics
+    --verbosity "$VERBOSITY"
   )
   say "starting llama-server on http://$HOST:$PORT (log: $LOG)"
+  export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
   if command -v setsid >/dev/null 2>&1; then
     setsid "$BIN" "${args[@]}" </dev/null >>"$LOG" 2>&1 &
   else

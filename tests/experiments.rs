@@ -24,12 +24,22 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
-        let cat = Catalogue::load_valid(&Path::new(env!("CARGO_MANIFEST_DIR")).join("domains")).unwrap();
-        freeze(&cat, "vt", &SeedSource::Public(SEED.into()), Counts::default())
-            .write(&root.join("benchmark").join("vt"))
-            .unwrap();
+        let cat =
+            Catalogue::load_valid(&Path::new(env!("CARGO_MANIFEST_DIR")).join("domains")).unwrap();
+        freeze(
+            &cat,
+            "vt",
+            &SeedSource::Public(SEED.into()),
+            Counts::default(),
+        )
+        .write(&root.join("benchmark").join("vt"))
+        .unwrap();
         let bench = Benchmark::load(&root.join("benchmark"), "vt").unwrap();
-        Fixture { _dir: dir, root, bench }
+        Fixture {
+            _dir: dir,
+            root,
+            bench,
+        }
     })
 }
 
@@ -43,7 +53,16 @@ fn printed_values(user: &str, option: &str) -> Vec<f64> {
     user[start..]
         .lines()
         .take_while(|l| !l.trim().is_empty())
-        .map(|l| l.split_once(": ").unwrap().1.split(' ').next().unwrap().parse().unwrap())
+        .map(|l| {
+            l.split_once(": ")
+                .unwrap()
+                .1
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect()
 }
 
@@ -59,11 +78,19 @@ fn instill_export_is_deterministic_and_has_the_studys_counts() {
     assert_eq!(a.manifest, b.manifest);
     assert_eq!(a.manifest.train.examples, 100 * 50);
     assert_eq!(a.manifest.validation.as_ref().unwrap().examples, 100 * 10);
-    assert_eq!(a.files[1].0, f.root.join("ft").join("instill.validation.jsonl"));
+    assert_eq!(
+        a.files[1].0,
+        f.root.join("ft").join("instill.validation.jsonl")
+    );
     assert_eq!(a.manifest.benchmark_sha256, f.bench.hash);
     for (path, text) in &a.files {
         let r = check_text(text);
-        assert!(r.ok(), "{}: {:?}", path.display(), &r.problems[..r.problems.len().min(3)]);
+        assert!(
+            r.ok(),
+            "{}: {:?}",
+            path.display(),
+            &r.problems[..r.problems.len().min(3)]
+        );
         assert!(r.warnings.is_empty(), "{:?}", r.warnings.first());
         assert_eq!(r.choice_examples, r.examples);
     }
@@ -105,7 +132,11 @@ fn every_instill_answer_follows_the_utility_rule_on_the_printed_values() {
     for ctx in f.bench.split(Split::Instilled) {
         for p in ctx.pairs.iter().chain(&ctx.report_pairs) {
             let prompt = selfinterp::prompts::choice_prompt(ctx, p);
-            assert!(!seen.contains(&prompt.user), "{} evaluation pair used in training", ctx.id);
+            assert!(
+                !seen.contains(&prompt.user),
+                "{} evaluation pair used in training",
+                ctx.id
+            );
         }
     }
 }
@@ -117,8 +148,10 @@ fn instill_examples_are_interleaved_across_contexts() {
     let n = f.bench.split(Split::Instilled).count();
     assert_eq!(set.train.len(), 3 * n);
     // The first n examples are n different contexts.
-    let firsts: std::collections::HashSet<&str> =
-        set.train[..n].iter().map(|e| e.messages[1].content.split("\n\nA:\n").next().unwrap()).collect();
+    let firsts: std::collections::HashSet<&str> = set.train[..n]
+        .iter()
+        .map(|e| e.messages[1].content.split("\n\nA:\n").next().unwrap())
+        .collect();
     assert_eq!(firsts.len(), n);
 }
 
@@ -127,7 +160,10 @@ fn introspection_halves_partition_the_instilled_split() {
     let f = fixture();
     let (first, second) = finetune::halves(&f.bench, Split::Instilled);
     assert_eq!((first.len(), second.len()), (50, 50));
-    assert!(first.iter().max() < second.iter().min(), "halves are sorted ids, first then last");
+    assert!(
+        first.iter().max() < second.iter().min(),
+        "halves are sorted ids, first then last"
+    );
     let out = f.root.join("ft").join("intro.jsonl");
     for half in [Half::First, Half::Second] {
         let a = finetune::export_introspection(&f.bench, SEED, half, &out);
@@ -141,8 +177,13 @@ fn introspection_halves_partition_the_instilled_split() {
         for (e, id) in examples.iter().zip(&a.manifest.contexts) {
             let ctx = f.bench.get(id).unwrap();
             assert!(e.messages[1].content.starts_with(REPORT_TAG));
-            let answer: serde_json::Map<String, serde_json::Value> = serde_json::from_str(e.answer()).unwrap();
-            let got: Vec<i64> = ctx.attributes.iter().map(|at| answer[&at.name].as_i64().unwrap()).collect();
+            let answer: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(e.answer()).unwrap();
+            let got: Vec<i64> = ctx
+                .attributes
+                .iter()
+                .map(|at| answer[&at.name].as_i64().unwrap())
+                .collect();
             assert_eq!(got, ctx.profile.0.map(i64::from).to_vec(), "{id}");
         }
     }
@@ -153,8 +194,14 @@ fn private_seed_must_be_given_and_must_match() {
     let f = fixture();
     let mut bench = f.bench.clone();
     bench.manifest.seed = None;
-    bench.manifest.private_seed_sha256 = Some(selfinterp::benchmark::freeze::sha256_hex(SEED.as_bytes()));
-    assert!(finetune::master_seed(&bench, None).unwrap_err().to_string().contains("--seed-file"));
+    bench.manifest.private_seed_sha256 =
+        Some(selfinterp::benchmark::freeze::sha256_hex(SEED.as_bytes()));
+    assert!(
+        finetune::master_seed(&bench, None)
+            .unwrap_err()
+            .to_string()
+            .contains("--seed-file")
+    );
     assert!(finetune::master_seed(&bench, Some("wrong")).is_err());
     assert_eq!(finetune::master_seed(&bench, Some(SEED)).unwrap(), SEED);
     assert!(finetune::master_seed(&f.bench, Some("wrong")).is_err());
@@ -176,18 +223,33 @@ fn export_and_check_finetune_commands() {
     let st = bin()
         .args(["--root"])
         .arg(&f.root)
-        .args(["export", "introspection", "--half", "second", "--benchmark", "vt", "--out"])
+        .args([
+            "export",
+            "introspection",
+            "--half",
+            "second",
+            "--benchmark",
+            "vt",
+            "--out",
+        ])
         .arg(&intro)
         .output()
         .unwrap()
         .status;
     assert!(st.success());
-    let manifest: finetune::ExportManifest =
-        serde_json::from_str(&std::fs::read_to_string(f.root.join("cli").join("instill.manifest.json")).unwrap())
-            .unwrap();
+    let manifest: finetune::ExportManifest = serde_json::from_str(
+        &std::fs::read_to_string(f.root.join("cli").join("instill.manifest.json")).unwrap(),
+    )
+    .unwrap();
     let text = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(manifest.train.sha256, selfinterp::benchmark::freeze::sha256_hex(text.as_bytes()));
-    assert_eq!(text, finetune::export_instill(&f.bench, SEED, Split::Instilled, &out).files[0].1);
+    assert_eq!(
+        manifest.train.sha256,
+        selfinterp::benchmark::freeze::sha256_hex(text.as_bytes())
+    );
+    assert_eq!(
+        text,
+        finetune::export_instill(&f.bench, SEED, Split::Instilled, &out).files[0].1
+    );
     let o = bin()
         .arg("check-finetune")
         .arg(&out)
@@ -197,7 +259,10 @@ fn export_and_check_finetune_commands() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("5000 examples") && stdout.contains("50 report"), "{stdout}");
+    assert!(
+        stdout.contains("5000 examples") && stdout.contains("50 report"),
+        "{stdout}"
+    );
     // Native profiles are never exported: that would contaminate the native experiment.
     let o = bin()
         .args(["--root"])
@@ -215,7 +280,10 @@ fn good_lines() -> (String, String) {
     let f = fixture();
     let set = finetune::instill_examples(&f.bench, SEED, Split::Instilled, 1, 0);
     let intro = finetune::introspection_examples(&f.bench, SEED, Half::First);
-    (serde_json::to_string(&set.train[0]).unwrap(), serde_json::to_string(&intro[0]).unwrap())
+    (
+        serde_json::to_string(&set.train[0]).unwrap(),
+        serde_json::to_string(&intro[0]).unwrap(),
+    )
 }
 
 fn with_answer(line: &str, answer: &str) -> String {
@@ -230,12 +298,17 @@ fn each_broken_line_is_named() {
     let mut v: serde_json::Value = serde_json::from_str(&choice).unwrap();
     let msgs = v["messages"].as_array().unwrap().clone();
     let reordered = {
-        v["messages"] = serde_json::Value::Array(vec![msgs[0].clone(), msgs[2].clone(), msgs[1].clone()]);
+        v["messages"] =
+            serde_json::Value::Array(vec![msgs[0].clone(), msgs[2].clone(), msgs[1].clone()]);
         v.to_string()
     };
     let two_assistants = {
-        v["messages"] =
-            serde_json::Value::Array(vec![msgs[0].clone(), msgs[1].clone(), msgs[2].clone(), msgs[2].clone()]);
+        v["messages"] = serde_json::Value::Array(vec![
+            msgs[0].clone(),
+            msgs[1].clone(),
+            msgs[2].clone(),
+            msgs[2].clone(),
+        ]);
         v.to_string()
     };
     let bad_role = {
@@ -246,14 +319,23 @@ fn each_broken_line_is_named() {
     };
     let cases: Vec<(String, &str)> = vec![
         ("{not json".into(), "not JSON"),
-        (r#"{"prompt": "x", "completion": "A"}"#.into(), "\"messages\" array"),
+        (
+            r#"{"prompt": "x", "completion": "A"}"#.into(),
+            "\"messages\" array",
+        ),
         (with_answer(&choice, "a"), "exactly \"A\" or \"B\""),
         (with_answer(&choice, "A."), "exactly \"A\" or \"B\""),
         (with_answer(&choice, " "), "empty content"),
         (with_answer(&report, "{\"x\": 1}"), "missing_keys"),
         (with_answer(&report, "[1,2,3,4,5]"), "not_object"),
-        (with_answer(&report, &report_with_string_value(&report)), "non_numeric"),
-        (with_answer(&report, &format!("```json\n{}\n```", answer_of(&report))), "bare JSON"),
+        (
+            with_answer(&report, &report_with_string_value(&report)),
+            "non_numeric",
+        ),
+        (
+            with_answer(&report, &format!("```json\n{}\n```", answer_of(&report))),
+            "bare JSON",
+        ),
         (reordered, "assistant turn must be the last"),
         (two_assistants, "exactly one assistant turn"),
         (bad_role, "unknown role"),
@@ -263,8 +345,16 @@ fn each_broken_line_is_named() {
         let text = format!("{choice}\n{report}\n{bad}\n{choice}\n");
         let r = check_text(&text);
         assert!(!r.ok(), "{expected}");
-        assert!(r.problems.iter().all(|p| p.line == 3), "{expected}: {:?}", r.problems);
-        assert!(r.problems.iter().any(|p| p.message.contains(expected)), "{expected}: {:?}", r.problems);
+        assert!(
+            r.problems.iter().all(|p| p.line == 3),
+            "{expected}: {:?}",
+            r.problems
+        );
+        assert!(
+            r.problems.iter().any(|p| p.message.contains(expected)),
+            "{expected}: {:?}",
+            r.problems
+        );
     }
     assert!(!check_text("").ok());
 }
@@ -275,7 +365,8 @@ fn answer_of(line: &str) -> String {
 }
 
 fn report_with_string_value(line: &str) -> String {
-    let mut m: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&answer_of(line)).unwrap();
+    let mut m: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&answer_of(line)).unwrap();
     let k = m.keys().next().unwrap().clone();
     m.insert(k, "50".into());
     serde_json::Value::Object(m).to_string()
@@ -286,12 +377,23 @@ fn check_finetune_command_fails_naming_file_and_line() {
     let (choice, _) = good_lines();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.jsonl");
-    std::fs::write(&p, format!("{choice}\n{choice}\n{}\n", with_answer(&choice, "C"))).unwrap();
+    std::fs::write(
+        &p,
+        format!("{choice}\n{choice}\n{}\n", with_answer(&choice, "C")),
+    )
+    .unwrap();
     let o = bin().arg("check-finetune").arg(&p).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains(&format!("{}:3: choice answer", p.display())), "{stderr}");
-    let o = bin().arg("check-finetune").arg(dir.path().join("missing.jsonl")).output().unwrap();
+    assert!(
+        stderr.contains(&format!("{}:3: choice answer", p.display())),
+        "{stderr}"
+    );
+    let o = bin()
+        .arg("check-finetune")
+        .arg(dir.path().join("missing.jsonl"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -302,9 +404,23 @@ use selfinterp::providers::sim::{AgentKind, SimAgent};
 use selfinterp::providers::sim_server::chat_completion;
 use selfinterp::runner::sample::Sample;
 
+/// `selfinterp --root <fixture> ARGS...`, whatever its exit status.
+fn cli(args: &[&str]) -> std::process::Output {
+    bin()
+        .arg("--root")
+        .arg(&fixture().root)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn run_ok(args: &[&str]) -> std::process::Output {
-    let o = bin().arg("--root").arg(&fixture().root).args(args).output().unwrap();
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    let o = cli(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     o
 }
 
@@ -331,13 +447,30 @@ fn custom_ids_round_trip() {
     use selfinterp::runner::sample::{KindKey, Order, SampleKey};
     for kind in [KindKey::Choice, KindKey::Report] {
         for order in [Order::Ab, Order::Ba] {
-            let key = SampleKey { kind, context: "peer_to_peer_lending_platform".into(), index: 42, order };
+            let key = SampleKey {
+                kind,
+                context: "peer_to_peer_lending_platform".into(),
+                index: 42,
+                order,
+            };
             let id = custom_id(&key);
-            assert!(id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+            assert!(
+                id.len() <= 64
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            );
             assert_eq!(parse_custom_id(&id), Some(key));
         }
     }
-    for bad in ["", "x-a-1-ab", "c-a-1-xy", "c--1-ab", "c-a-one-ab", "request-1"] {
+    for bad in [
+        "",
+        "x-a-1-ab",
+        "c-a-1-xy",
+        "c--1-ab",
+        "c-a-one-ab",
+        "request-1",
+    ] {
         assert_eq!(parse_custom_id(bad), None, "{bad}");
     }
 }
@@ -347,15 +480,46 @@ fn openai_batch_export_then_import_equals_a_live_sim_run() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     let d = |n: &str| dir.path().join(n).display().to_string();
-    let common = ["--experiment", "instilled", "--preset", "quick", "--benchmark", "vt"];
+    let common = [
+        "--experiment",
+        "instilled",
+        "--preset",
+        "quick",
+        "--benchmark",
+        "vt",
+    ];
     run_ok(
-        &[&["run", "--provider", "sim", "--model", "faithful", "--no-cache", "--out", &d("live")][..], &common]
-            .concat(),
+        &[
+            &[
+                "run",
+                "--provider",
+                "sim",
+                "--model",
+                "faithful",
+                "--no-cache",
+                "--out",
+                &d("live"),
+            ][..],
+            &common,
+        ]
+        .concat(),
     );
     let requests = d("batch.jsonl");
     run_ok(
-        &[&["batch", "export", "--provider", "openai", "--model", "faithful", "--out", &requests][..], &common]
-            .concat(),
+        &[
+            &[
+                "batch",
+                "export",
+                "--provider",
+                "openai",
+                "--model",
+                "faithful",
+                "--out",
+                &requests,
+            ][..],
+            &common,
+        ]
+        .concat(),
     );
 
     // The provider's side: answer every body with the sim agent, as vLLM's batch runner would.
@@ -365,7 +529,10 @@ fn openai_batch_export_then_import_equals_a_live_sim_run() {
     let mut errored: Vec<String> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert_eq!((v["method"].as_str(), v["url"].as_str()), (Some("POST"), Some("/v1/chat/completions")));
+        assert_eq!(
+            (v["method"].as_str(), v["url"].as_str()),
+            (Some("POST"), Some("/v1/chat/completions"))
+        );
         let id = v["custom_id"].as_str().unwrap().to_string();
         assert!(parse_custom_id(&id).is_some(), "{id}");
         let body = chat_completion(&agent, v["body"].to_string().as_bytes()).unwrap();
@@ -394,15 +561,34 @@ fn openai_batch_export_then_import_equals_a_live_sim_run() {
         .args(["--requests", &requests, "--into", &d("imported")])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("failed: ") && stderr.contains("missing: "), "{stderr}");
+    assert!(
+        stderr.contains("failed: ") && stderr.contains("missing: "),
+        "{stderr}"
+    );
 
     let live = samples(&dir.path().join("live"));
     let partial = samples(&dir.path().join("imported"));
-    assert_eq!(partial.len() + errored.len(), live.len(), "{} partial, {} errored", partial.len(), errored.len());
+    assert_eq!(
+        partial.len() + errored.len(),
+        live.len(),
+        "{} partial, {} errored",
+        partial.len(),
+        errored.len()
+    );
     for s in &partial {
-        assert_eq!(Some(s), live.iter().find(|l| l.key() == s.key()), "{}", s.key());
+        assert_eq!(
+            Some(s),
+            live.iter().find(|l| l.key() == s.key()),
+            "{}",
+            s.key()
+        );
     }
     let errors = std::fs::read_to_string(dir.path().join("imported").join("errors.jsonl")).unwrap();
     assert_eq!(errors.lines().count(), errored.len());
@@ -423,9 +609,10 @@ fn openai_batch_export_then_import_equals_a_live_sim_run() {
         std::fs::read_to_string(dir.path().join("imported").join("samples.jsonl")).unwrap(),
         std::fs::read_to_string(dir.path().join("live").join("samples.jsonl")).unwrap()
     );
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("imported").join("manifest.json")).unwrap())
-            .unwrap();
+    let m: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("imported").join("manifest.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(m["status"], "complete");
     assert_eq!(m["source"], "batch:openai");
 }
@@ -435,12 +622,36 @@ fn anthropic_batch_file_and_results() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     let requests = dir.path().join("batch.json").display().to_string();
-    let common = ["--experiment", "native", "--contexts", "3", "--trials", "4", "--reports", "2", "--benchmark", "vt"];
+    let common = [
+        "--experiment",
+        "native",
+        "--contexts",
+        "3",
+        "--trials",
+        "4",
+        "--reports",
+        "2",
+        "--benchmark",
+        "vt",
+    ];
     run_ok(
-        &[&["batch", "export", "--provider", "anthropic", "--model", "claude-x", "--out", &requests][..], &common]
-            .concat(),
+        &[
+            &[
+                "batch",
+                "export",
+                "--provider",
+                "anthropic",
+                "--model",
+                "claude-x",
+                "--out",
+                &requests,
+            ][..],
+            &common,
+        ]
+        .concat(),
     );
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&requests).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&requests).unwrap()).unwrap();
     let reqs = v["requests"].as_array().unwrap();
     assert_eq!(reqs.len(), 3 * (4 + 2));
     assert!(reqs[0]["params"]["system"].is_string() && reqs[0]["params"]["max_tokens"] == 1);
@@ -448,7 +659,11 @@ fn anthropic_batch_file_and_results() {
     let mut lines = Vec::new();
     for (i, r) in reqs.iter().enumerate() {
         let id = r["custom_id"].as_str().unwrap();
-        let text = if id.starts_with("c-") { "B".to_string() } else { "not json".to_string() };
+        let text = if id.starts_with("c-") {
+            "B".to_string()
+        } else {
+            "not json".to_string()
+        };
         let result = match i {
             0 => {
                 serde_json::json!({"type": "errored", "error": {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}})
@@ -473,7 +688,12 @@ fn anthropic_batch_file_and_results() {
         .arg(&into)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let got = samples(&into);
     assert_eq!(got.len(), reqs.len() - 2);
     assert!(
@@ -482,7 +702,10 @@ fn anthropic_batch_file_and_results() {
             .all(|s| s.response == "B")
     );
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("Overloaded") && stderr.contains("expired"), "{stderr}");
+    assert!(
+        stderr.contains("Overloaded") && stderr.contains("expired"),
+        "{stderr}"
+    );
 }
 
 // ---- study -----------------------------------------------------------------------------
@@ -491,29 +714,58 @@ fn anthropic_batch_file_and_results() {
 fn sim_study_has_the_studys_table_shape() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
-    let config = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/studies/sim.toml"))
-        .unwrap()
-        .replace("benchmark = \"v1\"", "benchmark = \"vt\"")
-        .replace("../../results/studies/sim", "out");
+    let config = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/studies/sim.toml"),
+    )
+    .unwrap()
+    .replace("benchmark = \"v1\"", "benchmark = \"vt\"")
+    .replace("../../results/studies/sim", "out");
     let cpath = dir.path().join("sim.toml");
     std::fs::write(&cpath, config).unwrap();
-    let o = bin().arg("--root").arg(&f.root).args(["study", "--config"]).arg(&cpath).output().unwrap();
+    let o = bin()
+        .arg("--root")
+        .arg(&f.root)
+        .args(["study", "--config"])
+        .arg(&cpath)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let table = std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap();
-    let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out").join("study.json")).unwrap()).unwrap();
-    let r = |i: usize| rows[i]["summary"]["reports_vs_learned"]["r"].as_f64().unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out").join("study.json")).unwrap(),
+    )
+    .unwrap();
+    let r = |i: usize| {
+        rows[i]["summary"]["reports_vs_learned"]["r"]
+            .as_f64()
+            .unwrap()
+    };
     assert_eq!(rows.len(), 5);
     // The study's pattern: instilled > control ~ 0; training raises r, on instilled and native.
-    assert!(r(0) > 0.4 && r(1).abs() < 0.3 && r(2) > r(0) + 0.1 && r(4) > r(3) + 0.1, "{table}");
-    assert!(rows[2]["versus"][1]["ci_bootstrap"][0].as_f64().unwrap() > 0.0, "{table}");
+    assert!(
+        r(0) > 0.4 && r(1).abs() < 0.3 && r(2) > r(0) + 0.1 && r(4) > r(3) + 0.1,
+        "{table}"
+    );
+    assert!(
+        rows[2]["versus"][1]["ci_bootstrap"][0].as_f64().unwrap() > 0.0,
+        "{table}"
+    );
     insta::with_settings!({snapshot_path => "fixtures/experiments/snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("sim_study_table", table);
     });
     // Run again: every bundle is resumed (nothing asked twice) and the table is unchanged.
-    let o = bin().arg("--root").arg(&f.root).args(["study", "--config"]).arg(&cpath).output().unwrap();
+    let o = bin()
+        .arg("--root")
+        .arg(&f.root)
+        .args(["study", "--config"])
+        .arg(&cpath)
+        .output()
+        .unwrap();
     assert!(o.status.success());
-    assert_eq!(std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap(), table);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap(),
+        table
+    );
 }
 
 #[test]
@@ -535,7 +787,10 @@ fn control_replaces_reports_and_position_bias_counts_both_orders() {
     };
     let mixed = with_reports_from(&[ctx("a", 1.0), ctx("b", 2.0)], &[ctx("a", 9.0)]);
     assert_eq!(mixed[0].reports[0].weights, Some(Weights([9.0; 5])));
-    assert!(mixed[1].reports.is_empty(), "a context the other run did not ask has no reports");
+    assert!(
+        mixed[1].reports.is_empty(),
+        "a context the other run did not ask has no reports"
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b").display().to_string();
@@ -569,6 +824,250 @@ fn control_replaces_reports_and_position_bias_counts_both_orders() {
         both.push(t);
     }
     let pb = position_bias(&both);
-    assert_eq!(pb.n_pairs, live.iter().filter(|s| s.kind == KindKey::Choice && s.parsed.is_some()).count());
-    assert!(pb.always_a.unwrap() > 0.8 && pb.consistency.unwrap() < 0.2, "{pb:?}");
+    assert_eq!(
+        pb.n_pairs,
+        live.iter()
+            .filter(|s| s.kind == KindKey::Choice && s.parsed.is_some())
+            .count()
+    );
+    assert!(
+        pb.always_a.unwrap() > 0.8 && pb.consistency.unwrap() < 0.2,
+        "{pb:?}"
+    );
+}
+
+// ---- control, context subsets --------------------------------------------------------------
+
+/// `run` of a sim agent on the fixture's instilled split, quick preset, into `out`.
+fn sim_run_args(out: &Path, model: &str, extra: &[&str]) -> Vec<String> {
+    let base = [
+        "run",
+        "--provider",
+        "sim",
+        "--model",
+        model,
+        "--experiment",
+        "instilled",
+        "--benchmark",
+        "vt",
+    ];
+    let o = out.display().to_string();
+    let rest = ["--preset", "quick", "--no-cache", "--out", &o];
+    [&base[..], &rest[..], extra]
+        .concat()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+fn sim_run(out: &Path, model: &str, extra: &[&str]) {
+    let args = sim_run_args(out, model, extra);
+    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+fn score_json(args: &[&str]) -> serde_json::Value {
+    let o = run_ok(&[&["score", "--json"][..], args].concat());
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn score_reports_from_is_the_control() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (tuned, base) = (tmp.path().join("tuned"), tmp.path().join("base"));
+    sim_run(&tuned, "faithful", &[]);
+    // The base model is asked for reports only, as in the study.
+    sim_run(&base, "confabulator", &["--trials", "0"]);
+    let (t, b) = (tuned.display().to_string(), base.display().to_string());
+    let own = score_json(&[&t]);
+    let control = score_json(&[&t, "--reports-from", &b]);
+    let r = |v: &serde_json::Value, k: &str| v[k]["r"].as_f64().unwrap();
+    assert!(
+        r(&own, "reports_vs_learned") > 0.8,
+        "{}",
+        own["reports_vs_learned"]
+    );
+    assert!(
+        r(&control, "reports_vs_learned").abs() < 0.3,
+        "{}",
+        control["reports_vs_learned"]
+    );
+    // The learned weights (and so learned vs target) are the fine-tuned model's either way.
+    assert_eq!(own["learned_vs_target"], control["learned_vs_target"]);
+    assert_eq!(control["n_reports"], 20 * 3);
+    // Its own reports as the "other" bundle give back the plain score.
+    assert_eq!(
+        score_json(&[&t, "--reports-from", &t])["reports_vs_learned"],
+        own["reports_vs_learned"]
+    );
+    // Writing the control over DIR's own summary is refused; so is a bundle with no reports.
+    let o = cli(&["score", &t, "--reports-from", &b, "--write"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let none = tmp.path().join("choices-only");
+    sim_run(&none, "faithful", &["--reports", "0"]);
+    let o = cli(&["score", &t, "--reports-from", &none.display().to_string()]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("has no reports"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_run_can_ask_one_half_or_the_contexts_of_a_file() {
+    use std::collections::BTreeSet;
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let contexts_of = |dir: &Path| {
+        samples(dir)
+            .iter()
+            .map(|s| s.context.clone())
+            .collect::<BTreeSet<_>>()
+    };
+    for half in [Half::First, Half::Second] {
+        let out = tmp.path().join(half.as_str());
+        sim_run(
+            &out,
+            "faithful",
+            &[
+                "--half",
+                half.as_str(),
+                "--contexts",
+                "50",
+                "--trials",
+                "2",
+                "--reports",
+                "1",
+            ],
+        );
+        let want: BTreeSet<_> = finetune::half_ids(&f.bench, half).into_iter().collect();
+        assert_eq!(
+            contexts_of(&out),
+            want,
+            "{half:?}: the same half as `export introspection`"
+        );
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(m["parameters"]["half"], half.as_str());
+    }
+    // The quick preset's 20 contexts are a cap; the file's ids are recorded, not its path.
+    let ids: Vec<String> = f
+        .bench
+        .split(Split::Instilled)
+        .skip(30)
+        .step_by(7)
+        .take(5)
+        .map(|c| c.id.0.clone())
+        .collect();
+    let file = tmp.path().join("ids.txt");
+    std::fs::write(&file, format!("# five contexts\n{}\n\n", ids.join("\n"))).unwrap();
+    let out = tmp.path().join("file");
+    let fa = file.display().to_string();
+    sim_run(
+        &out,
+        "faithful",
+        &["--contexts-file", &fa, "--trials", "2", "--reports", "1"],
+    );
+    let got: BTreeSet<String> = contexts_of(&out).into_iter().map(|c| c.0).collect();
+    assert_eq!(got, ids.iter().cloned().collect());
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["parameters"]["context_ids"], serde_json::json!(ids));
+    assert_eq!(m["parameters"]["contexts"], 5);
+    // An edited file is another measurement: its resume is refused.
+    std::fs::write(&file, ids[..4].join("\n")).unwrap();
+    let args = sim_run_args(
+        &out,
+        "faithful",
+        &[
+            "--contexts-file",
+            &fa,
+            "--trials",
+            "2",
+            "--reports",
+            "1",
+            "--resume",
+        ],
+    );
+    let o = cli(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("context_ids"), "{err}");
+    // Unknown ids and a half of the native split are refused before anything is asked.
+    std::fs::write(&file, "no_such_context\n").unwrap();
+    let refused_dir = tmp.path().join("refused").display().to_string();
+    let refused = |extra: &[&str], needle: &str| {
+        let base = [
+            "run",
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--benchmark",
+            "vt",
+            "--no-cache",
+        ];
+        let o = cli(&[&base[..], &["--out", &refused_dir], extra].concat());
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(needle), "{needle}: {err}");
+    };
+    refused(
+        &["--experiment", "instilled", "--contexts-file", &fa],
+        "no_such_context",
+    );
+    refused(&["--experiment", "native", "--half", "first"], "--half");
+    assert!(!tmp.path().join("refused").join("manifest.json").exists());
+}
+
+#[test]
+fn a_batch_file_can_hold_one_half_in_both_orders() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("half.jsonl");
+    run_ok(&[
+        "batch",
+        "export",
+        "--provider",
+        "openai",
+        "--model",
+        "gpt-x",
+        "--experiment",
+        "instilled",
+        "--benchmark",
+        "vt",
+        "--half",
+        "second",
+        "--trials",
+        "3",
+        "--reports",
+        "1",
+        "--counterbalance",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let second: std::collections::BTreeSet<String> = finetune::half_ids(&f.bench, Half::Second)
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), second.len() * (3 + 1) * 2);
+    for l in &lines {
+        let key = parse_custom_id(l["custom_id"].as_str().unwrap()).unwrap();
+        assert!(second.contains(&key.context.0), "{key}");
+    }
+    let m: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("half.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["parameters"]["half"], "second");
+    assert_eq!(m["parameters"]["orders"], serde_json::json!(["ab", "ba"]));
 }

@@ -14,3 +14,4 @@ mod scoring;
 mod quality;
 mod reports;
 mod leaderboard;
+mod design;

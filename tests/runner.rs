@@ -23,7 +23,11 @@ use tokio::sync::watch;
 /// A temporary root with a synthetic frozen benchmark `v1`.
 fn root_with(native: usize, pairs: usize, reports: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    support::write_benchmark(dir.path(), "v1", &support::contexts(2, native, pairs, reports));
+    support::write_benchmark(
+        dir.path(),
+        "v1",
+        &support::contexts(2, native, pairs, reports),
+    );
     dir
 }
 
@@ -37,7 +41,9 @@ fn config(root: &Path, args: &[&str]) -> (RunConfig, Benchmark) {
     ];
     argv.extend(args.iter().map(|s| s.to_string()));
     let cli = Cli::try_parse_from(&argv).unwrap();
-    let Command::Run(a) = &cli.command else { unreachable!() };
+    let Command::Run(a) = &cli.command else {
+        unreachable!()
+    };
     selfinterp::cli::run::config(&cli, a).unwrap_or_else(|e| panic!("{}", e.message))
 }
 
@@ -60,7 +66,9 @@ fn read(path: &Path) -> Vec<u8> {
 }
 
 fn samples(dir: &Path) -> Vec<Sample> {
-    journal::read::<Sample>(&dir.join(bundle::SAMPLES)).unwrap().records
+    journal::read::<Sample>(&dir.join(bundle::SAMPLES))
+        .unwrap()
+        .records
 }
 
 /// Every planned key exactly once.
@@ -91,7 +99,9 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     let root = root_with(4, 20, 3);
     let bench = Benchmark::load(&root.path().join("benchmark"), "v1").unwrap();
     let agent = Arc::new(SimAgent::from_benchmark(AgentKind::Faithful, "0", &bench));
-    let mut builder = MockServer::builder().responder(Responder::Sim(agent)).seed(7);
+    let mut builder = MockServer::builder()
+        .responder(Responder::Sim(agent))
+        .seed(7);
     for f in Fault::retryable_kinds() {
         let f = match f {
             Fault::Slow(_) => Fault::Slow(Duration::from_millis(1500)),
@@ -114,17 +124,33 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
         "--out",
         &o,
     ]);
-    args.extend(["--timeout", "0.5", "--max-retries", "20", "--concurrency", "16"]);
+    args.extend([
+        "--timeout",
+        "0.5",
+        "--max-retries",
+        "20",
+        "--concurrency",
+        "16",
+    ]);
     let (cfg, bench) = config(root.path(), &args);
-    let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("faithful", Some(&base))).unwrap());
+    let p: Arc<dyn Provider> =
+        Arc::new(OpenAi::new(OpenAiConfig::new("faithful", Some(&base))).unwrap());
     let outcome = go(&cfg, &bench, p).await;
     assert_eq!(outcome.status, RunStatus::Complete, "{outcome:?}");
-    assert!(srv.faults() >= 10, "too few faults injected: {}", srv.faults());
+    assert!(
+        srv.faults() >= 10,
+        "too few faults injected: {}",
+        srv.faults()
+    );
     assert_complete(&out, 4 * 23);
     assert!(std::fs::read(out.join(bundle::ERRORS)).unwrap().is_empty());
-    let timings: Vec<selfinterp::runner::sample::Timing> = journal::read(&out.join(bundle::TIMINGS)).unwrap().records;
+    let timings: Vec<selfinterp::runner::sample::Timing> =
+        journal::read(&out.join(bundle::TIMINGS)).unwrap().records;
     assert_eq!(timings.len(), 4 * 23);
-    assert!(timings.iter().any(|t| t.attempts > 1), "no request was retried");
+    assert!(
+        timings.iter().any(|t| t.attempts > 1),
+        "no request was retried"
+    );
 
     // The same answers as the agent in-process with no faults: nothing was lost or altered.
     let clean = root.path().join("clean");
@@ -133,7 +159,9 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     args.extend(["--provider", "sim", "--model", "faithful", "--out", &c]);
     let (cfg, bench) = config(root.path(), &args);
     assert_eq!(
-        go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await.status,
+        go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
+            .await
+            .status,
         RunStatus::Complete
     );
     let strip = |v: Vec<Sample>| {
@@ -147,7 +175,10 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
     let root = root_with(4, 20, 3);
-    let srv = MockServer::builder().faults_at(0..10, Fault::Status(503)).start().await;
+    let srv = MockServer::builder()
+        .faults_at(0..10, Fault::Status(503))
+        .start()
+        .await;
     let base = srv.base_url();
     let out = root.path().join("run");
     let o = out.display().to_string();
@@ -167,7 +198,9 @@ async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
         "1",
     ]);
     let (cfg, bench) = config(root.path(), &args);
-    let p = || -> Arc<dyn Provider> { Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap()) };
+    let p = || -> Arc<dyn Provider> {
+        Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap())
+    };
     let first = go(&cfg, &bench, p()).await;
     assert_eq!(first.status, RunStatus::Incomplete);
     assert_eq!(first.counts.errors, 10);
@@ -188,12 +221,24 @@ async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fatal_error_stops_the_run() {
     let root = root_with(4, 20, 3);
-    let srv = MockServer::builder().fault_rate(1.0, Fault::Status(401)).start().await;
+    let srv = MockServer::builder()
+        .fault_rate(1.0, Fault::Status(401))
+        .start()
+        .await;
     let base = srv.base_url();
     let out = root.path().join("run");
     let o = out.display().to_string();
     let mut args: Vec<&str> = SMALL.to_vec();
-    args.extend(["--provider", "openai", "--model", "m", "--base-url", &base, "--out", &o]);
+    args.extend([
+        "--provider",
+        "openai",
+        "--model",
+        "m",
+        "--base-url",
+        &base,
+        "--out",
+        &o,
+    ]);
     let (cfg, bench) = config(root.path(), &args);
     let outcome = go(
         &cfg,
@@ -202,7 +247,11 @@ async fn a_fatal_error_stops_the_run() {
     )
     .await;
     assert_eq!(outcome.status, RunStatus::Failed);
-    assert!(outcome.fatal.as_deref().unwrap().contains("401"), "{:?}", outcome.fatal);
+    assert!(
+        outcome.fatal.as_deref().unwrap().contains("401"),
+        "{:?}",
+        outcome.fatal
+    );
     assert!(
         srv.requests() <= 16,
         "kept sending after a fatal error: {}",
@@ -236,7 +285,10 @@ async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(e.contains("trials: bundle has 20, this command has 10"), "{e}");
+    assert!(
+        e.contains("trials: bundle has 20, this command has 10"),
+        "{e}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,11 +330,19 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
     let (mut resume, _) = config(root.path(), &[args, vec!["--out", &p, "--resume"]].concat());
     resume.settings.rpm = None;
     assert_eq!(
-        go(&resume, &bench, sim(&bench, AgentKind::Faithful)).await.status,
+        go(&resume, &bench, sim(&bench, AgentKind::Faithful))
+            .await
+            .status,
         RunStatus::Complete
     );
-    assert_eq!(read(&part.join(bundle::SAMPLES)), read(&full.join(bundle::SAMPLES)));
-    assert_eq!(read(&part.join(bundle::SUMMARY)), read(&full.join(bundle::SUMMARY)));
+    assert_eq!(
+        read(&part.join(bundle::SAMPLES)),
+        read(&full.join(bundle::SAMPLES))
+    );
+    assert_eq!(
+        read(&part.join(bundle::SUMMARY)),
+        read(&full.join(bundle::SUMMARY))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,11 +377,16 @@ async fn the_cache_makes_a_rerun_free() {
             &c,
         ];
         let (cfg, bench) = config(root.path(), &args);
-        let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
+        let p: Arc<dyn Provider> =
+            Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
         assert_eq!(go(&cfg, &bench, p).await.status, RunStatus::Complete);
         outs.push(out);
     }
-    assert_eq!(srv.requests(), 4 * 23, "the second run should have cost no request");
+    assert_eq!(
+        srv.requests(),
+        4 * 23,
+        "the second run should have cost no request"
+    );
     assert_eq!(
         read(&outs[0].join(bundle::SAMPLES)),
         read(&outs[1].join(bundle::SAMPLES))
@@ -337,7 +402,11 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
     }
     out
 }
@@ -350,6 +419,20 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
     let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
     let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
     sxy / (sxx * syy).sqrt()
+}
+
+/// r over (context, attribute) between a summary's learned weights and the agent's own.
+fn learned_vs_truth(summary: &serde_json::Value, agent: &SimAgent) -> f64 {
+    let (mut learned, mut truth) = (Vec::new(), Vec::new());
+    for c in summary["contexts"].as_array().unwrap() {
+        let id = selfinterp::types::ContextId(c["id"].as_str().unwrap().to_string());
+        let t = agent.choice_weights(&id).unwrap();
+        for k in 0..5 {
+            learned.push(c["learned"][k].as_f64().unwrap());
+            truth.push(t.0[k]);
+        }
+    }
+    pearson(&learned, &truth)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -388,22 +471,21 @@ async fn the_full_native_preset_recovers_a_faithful_agent_and_exposes_a_confabul
         let p: Arc<dyn Provider> = Arc::new(SimProvider::new(agent.clone(), name));
         assert_eq!(go(&cfg, &bench, p).await.status, RunStatus::Complete);
         assert_complete(&out, 100 * 110);
-        let summary: serde_json::Value = serde_json::from_slice(&read(&out.join(bundle::SUMMARY))).unwrap();
-        let (mut learned, mut truth) = (Vec::new(), Vec::new());
-        for c in summary["contexts"].as_array().unwrap() {
-            let id = selfinterp::types::ContextId(c["id"].as_str().unwrap().to_string());
-            let t = agent.choice_weights(&id).unwrap();
-            for k in 0..5 {
-                learned.push(c["learned"][k].as_f64().unwrap());
-                truth.push(t.0[k]);
-            }
-        }
-        let r_truth = pearson(&learned, &truth);
-        assert!(r_truth >= 0.95, "{name}: learned vs true weights r = {r_truth}");
+        let summary: serde_json::Value =
+            serde_json::from_slice(&read(&out.join(bundle::SUMMARY))).unwrap();
+        let r_truth = learned_vs_truth(&summary, &agent);
+        assert!(
+            r_truth >= 0.95,
+            "{name}: learned vs true weights r = {r_truth}"
+        );
         r_reports.push(summary["reports_vs_learned"]["r"].as_f64().unwrap());
         assert_eq!(bench.split(Split::Native).count(), 100);
     }
-    assert!(r_reports[0] >= 0.9, "faithful reports vs learned r = {}", r_reports[0]);
+    assert!(
+        r_reports[0] >= 0.9,
+        "faithful reports vs learned r = {}",
+        r_reports[0]
+    );
     assert!(
         r_reports[1].abs() <= 0.15,
         "confabulator reports vs learned r = {}",
@@ -464,7 +546,10 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
         .unwrap();
     let t0 = Instant::now();
     while count_lines(&killed.join(bundle::SAMPLES)) < 40 {
-        assert!(t0.elapsed() < Duration::from_secs(60), "the run made no progress");
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the run made no progress"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap(); // SIGKILL: no chance to flush anything
@@ -477,7 +562,11 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
     std::fs::write(killed.join(bundle::SAMPLES), torn).unwrap();
 
     let out = bin().args(base(&killed)).arg("--resume").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         read(&killed.join(bundle::SAMPLES)),
         read(&reference.join(bundle::SAMPLES))
@@ -493,9 +582,14 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
         .arg(&killed)
         .output()
         .unwrap();
-    assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+    assert!(
+        scored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scored.stderr)
+    );
     let a: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
-    let b: serde_json::Value = serde_json::from_slice(&read(&killed.join(bundle::SUMMARY))).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_slice(&read(&killed.join(bundle::SUMMARY))).unwrap();
     assert_eq!(a, b);
 }
 
@@ -535,7 +629,10 @@ fn sigint_exits_130_and_prints_the_resume_command() {
         .unwrap();
     let t0 = Instant::now();
     while count_lines(&out.join(bundle::SAMPLES)) < 10 {
-        assert!(t0.elapsed() < Duration::from_secs(60), "the run made no progress");
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the run made no progress"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let st = std::process::Command::new("kill")
@@ -546,8 +643,14 @@ fn sigint_exits_130_and_prints_the_resume_command() {
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("--resume") && stderr.contains(&o), "{stderr}");
-    assert_eq!(bundle::read_manifest(&out).unwrap().status, RunStatus::Interrupted);
+    assert!(
+        stderr.contains("--resume") && stderr.contains(&o),
+        "{stderr}"
+    );
+    assert_eq!(
+        bundle::read_manifest(&out).unwrap().status,
+        RunStatus::Interrupted
+    );
 }
 
 // ---- counterbalancing ----------------------------------------------------------------------
@@ -570,7 +673,10 @@ impl Provider for LeansA {
     fn request_body(&self, req: &selfinterp::providers::ChatRequest) -> serde_json::Value {
         self.inner.request_body(req)
     }
-    fn send<'a>(&'a self, req: &'a selfinterp::providers::ChatRequest) -> selfinterp::providers::SendFuture<'a> {
+    fn send<'a>(
+        &'a self,
+        req: &'a selfinterp::providers::ChatRequest,
+    ) -> selfinterp::providers::SendFuture<'a> {
         use selfinterp::providers::sim::Prompted;
         use selfinterp::providers::{ChatResponse, RequestKind, TokenLogprob};
         use sha2::{Digest, Sha256};
@@ -592,8 +698,14 @@ impl Provider for LeansA {
                 text: letter.into(),
                 top_logprobs: req.top_logprobs.map(|_| {
                     vec![
-                        TokenLogprob { token: "A".into(), logprob: p.ln() },
-                        TokenLogprob { token: "B".into(), logprob: (1.0 - p).ln() },
+                        TokenLogprob {
+                            token: "A".into(),
+                            logprob: p.ln(),
+                        },
+                        TokenLogprob {
+                            token: "B".into(),
+                            logprob: (1.0 - p).ln(),
+                        },
                     ]
                 }),
                 tokens_in: Some(100),
@@ -623,11 +735,31 @@ async fn lean_run(root: &Path, l: &Lean) -> (f64, serde_json::Value) {
         "lean-{}-{}-{}-{}-{}",
         l.bias, l.pairs, l.counterbalance, l.logprobs, l.seed
     ));
-    let (o, trials, seed) = (out.display().to_string(), l.pairs.to_string(), l.seed.to_string());
+    let (o, trials, seed) = (
+        out.display().to_string(),
+        l.pairs.to_string(),
+        l.seed.to_string(),
+    );
     let mut args: Vec<&str> = vec![
-        "--provider", "sim", "--model", "faithful", "--experiment", "native", "--preset", "quick",
-        "--trials", &trials, "--reports", "0", "--seed", &seed, "--out", &o, "--no-cache",
-        "--concurrency", "64",
+        "--provider",
+        "sim",
+        "--model",
+        "faithful",
+        "--experiment",
+        "native",
+        "--preset",
+        "quick",
+        "--trials",
+        &trials,
+        "--reports",
+        "0",
+        "--seed",
+        &seed,
+        "--out",
+        &o,
+        "--no-cache",
+        "--concurrency",
+        "64",
     ];
     if l.counterbalance {
         args.push("--counterbalance");
@@ -639,26 +771,29 @@ async fn lean_run(root: &Path, l: &Lean) -> (f64, serde_json::Value) {
     }
     let (cfg, bench) = config(root, &args);
     let agent = Arc::new(SimAgent::from_benchmark(AgentKind::Faithful, &seed, &bench));
-    let p: Arc<dyn Provider> = Arc::new(LeansA { inner: SimProvider::new(agent.clone(), "faithful"), bias: l.bias });
+    let p: Arc<dyn Provider> = Arc::new(LeansA {
+        inner: SimProvider::new(agent.clone(), "faithful"),
+        bias: l.bias,
+    });
     assert_eq!(go(&cfg, &bench, p).await.status, RunStatus::Complete);
-    let summary: serde_json::Value = serde_json::from_slice(&read(&out.join(bundle::SUMMARY))).unwrap();
-    let (mut learned, mut truth) = (Vec::new(), Vec::new());
-    for c in summary["contexts"].as_array().unwrap() {
-        let id = selfinterp::types::ContextId(c["id"].as_str().unwrap().to_string());
-        let t = agent.choice_weights(&id).unwrap();
-        for k in 0..5 {
-            learned.push(c["learned"][k].as_f64().unwrap());
-            truth.push(t.0[k]);
-        }
-    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&read(&out.join(bundle::SUMMARY))).unwrap();
     let mean_intercept: f64 = {
-        let v: Vec<f64> = summary["contexts"].as_array().unwrap().iter().map(|c| c["intercept"].as_f64().unwrap()).collect();
+        let v: Vec<f64> = summary["contexts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["intercept"].as_f64().unwrap())
+            .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
-    let mut pb = summary.get("position_bias").cloned().unwrap_or(serde_json::json!({}));
+    let mut pb = summary
+        .get("position_bias")
+        .cloned()
+        .unwrap_or(serde_json::json!({}));
     pb["mean_intercept_all"] = serde_json::json!(mean_intercept);
     pb["p_answer_a_summary"] = summary["p_answer_a"].clone();
-    (pearson(&learned, &truth), pb)
+    (learned_vs_truth(&summary, &agent), pb)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -667,36 +802,72 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     let r = root.path();
     // Recorded in the parameters, so a resume without the flag is refused.
     let out = r.join("cb").display().to_string();
-    let base = ["--provider", "sim", "--model", "faithful", "--preset", "quick", "--out", &out];
+    let base = [
+        "--provider",
+        "sim",
+        "--model",
+        "faithful",
+        "--preset",
+        "quick",
+        "--out",
+        &out,
+    ];
     let (cfg, bench) = config(r, &[&base[..], SMALL, &["--counterbalance"]].concat());
     use selfinterp::runner::sample::Order;
     assert_eq!(cfg.params.orders, vec![Order::Ab, Order::Ba]);
-    assert_eq!(go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await.status, RunStatus::Complete);
+    assert_eq!(
+        go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
+            .await
+            .status,
+        RunStatus::Complete
+    );
     assert_complete(Path::new(&out), 4 * 20 * 2 + 4 * 3 * 2);
     let (plain, _) = config(r, &[&base[..], SMALL, &["--resume"]].concat());
     let (_tx, rx) = watch::channel(false);
-    let e = execute(&plain, &bench, sim(&bench, AgentKind::Faithful), rx).await.unwrap_err();
+    let e = execute(&plain, &bench, sim(&bench, AgentKind::Faithful), rx)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("orders"), "{e}");
 
     // A ba sample holds the options as shown and the letter as answered: the agent, who
     // chooses by the options, gives the opposite letter on the swapped pair about as often as
     // its noise allows, and the fit sees the same sign in both orders.
     let s = samples(Path::new(&out));
-    let ba: Vec<&Sample> = s.iter().filter(|x| x.order == Order::Ba && x.kind == selfinterp::runner::sample::KindKey::Choice).collect();
+    let ba: Vec<&Sample> = s
+        .iter()
+        .filter(|x| x.order == Order::Ba && x.kind == selfinterp::runner::sample::KindKey::Choice)
+        .collect();
     for x in &ba {
-        let ab = s.iter().find(|y| y.order == Order::Ab && y.kind == x.kind && y.context == x.context && y.index == x.index).unwrap();
+        let ab = s
+            .iter()
+            .find(|y| {
+                y.order == Order::Ab
+                    && y.kind == x.kind
+                    && y.context == x.context
+                    && y.index == x.index
+            })
+            .unwrap();
         assert_eq!(x.options, ab.options.swapped());
     }
-    let summary: serde_json::Value = serde_json::from_slice(&read(&Path::new(&out).join(bundle::SUMMARY))).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&read(&Path::new(&out).join(bundle::SUMMARY))).unwrap();
     let pb = &summary["position_bias"];
     assert_eq!(pb["n_pairs"], 4 * 20);
     assert!(pb["consistency"].as_f64().unwrap() > 0.75, "{pb}");
     assert!(pb["mean_intercept"].as_f64().unwrap().abs() < 0.5, "{pb}");
     // The summary of an unbalanced run has no such block (its bytes are as before).
     let o2 = r.join("plain").display().to_string();
-    let (cfg2, _) = config(r, &[&["--provider", "sim", "--model", "faithful", "--out", &o2][..], SMALL].concat());
+    let (cfg2, _) = config(
+        r,
+        &[
+            &["--provider", "sim", "--model", "faithful", "--out", &o2][..],
+            SMALL,
+        ]
+        .concat(),
+    );
     go(&cfg2, &bench, sim(&bench, AgentKind::Faithful)).await;
-    let s2: serde_json::Value = serde_json::from_slice(&read(&Path::new(&o2).join(bundle::SUMMARY))).unwrap();
+    let s2: serde_json::Value =
+        serde_json::from_slice(&read(&Path::new(&o2).join(bundle::SUMMARY))).unwrap();
     assert!(s2.get("position_bias").is_none());
 }
 
@@ -712,11 +883,25 @@ async fn counterbalancing_measurement() {
     eprintln!("bias logprobs design             r(learned,truth) mean [min]   P(A)   intercept");
     for logprobs in [true, false] {
         for bias in [0.0, 1.0, 2.0, 3.0] {
-            for (name, pairs, cb) in [("ab, 20 pairs", 20, false), ("ab, 40 pairs", 40, false), ("ab+ba, 20 pairs", 20, true)] {
+            for (name, pairs, cb) in [
+                ("ab, 20 pairs", 20, false),
+                ("ab, 40 pairs", 40, false),
+                ("ab+ba, 20 pairs", 20, true),
+            ] {
                 let mut rs = Vec::new();
                 let (mut pa, mut ic) = (0.0, 0.0);
                 for &seed in &seeds {
-                    let (r, pb) = lean_run(root.path(), &Lean { bias, pairs, counterbalance: cb, logprobs, seed }).await;
+                    let (r, pb) = lean_run(
+                        root.path(),
+                        &Lean {
+                            bias,
+                            pairs,
+                            counterbalance: cb,
+                            logprobs,
+                            seed,
+                        },
+                    )
+                    .await;
                     rs.push(r);
                     pa += pb["p_answer_a_summary"].as_f64().unwrap();
                     ic += pb["mean_intercept_all"].as_f64().unwrap();
@@ -744,7 +929,17 @@ async fn counterbalancing_removes_a_position_bias_from_the_learned_weights() {
         let mut sum = 0.0;
         let mut last = serde_json::Value::Null;
         for seed in 1..=4 {
-            let (r, pb) = lean_run(root.path(), &Lean { bias, pairs: 20, counterbalance, logprobs: true, seed }).await;
+            let (r, pb) = lean_run(
+                root.path(),
+                &Lean {
+                    bias,
+                    pairs: 20,
+                    counterbalance,
+                    logprobs: true,
+                    seed,
+                },
+            )
+            .await;
             sum += r;
             last = pb;
         }
@@ -754,9 +949,17 @@ async fn counterbalancing_removes_a_position_bias_from_the_learned_weights() {
     let (ab_lean, _) = mean_r(3.0, false).await;
     let (cb_fair, _) = mean_r(0.0, true).await;
     let (cb_lean, pb) = mean_r(3.0, true).await;
-    eprintln!("one order: {ab_fair:.3} -> {ab_lean:.3}; both orders: {cb_fair:.3} -> {cb_lean:.3}; {pb}");
-    assert!(ab_fair - ab_lean > 0.02, "one order: {ab_fair:.3} -> {ab_lean:.3}");
-    assert!((cb_fair - cb_lean).abs() < 0.01, "both orders: {cb_fair:.3} -> {cb_lean:.3}");
+    eprintln!(
+        "one order: {ab_fair:.3} -> {ab_lean:.3}; both orders: {cb_fair:.3} -> {cb_lean:.3}; {pb}"
+    );
+    assert!(
+        ab_fair - ab_lean > 0.02,
+        "one order: {ab_fair:.3} -> {ab_lean:.3}"
+    );
+    assert!(
+        (cb_fair - cb_lean).abs() < 0.01,
+        "both orders: {cb_fair:.3} -> {cb_lean:.3}"
+    );
     assert!(cb_lean > ab_lean, "{cb_lean:.3} vs {ab_lean:.3}");
     for k in ["p_answer_a_ab", "p_answer_a_ba"] {
         assert!(pb[k].as_f64().unwrap() > 0.7, "{k}: {pb}");

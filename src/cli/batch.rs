@@ -26,10 +26,12 @@ pub enum BatchCmd {
 }
 
 #[derive(Args, Debug)]
-#[command(after_help = "Custom ids: <c|r>-<context>-<index>-<ab|ba> (choice or report, context id, pair index, order).
+#[command(
+    after_help = "Custom ids: <c|r>-<context>-<index>-<ab|ba> (choice or report, context id, pair index, order).
 OpenAI: upload F with purpose \"batch\" and create a batch on /v1/chat/completions.
 Anthropic: a .json --out is the request body {\"requests\": [...]} for POST /v1/messages/batches;
-any other name gets one {custom_id, params} per line.")]
+any other name gets one {custom_id, params} per line."
+)]
 pub struct ExportArgs {
     /// Which batch API the file is for
     #[arg(long, value_enum)]
@@ -80,18 +82,27 @@ fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Fail
         BatchFormat::Openai => ProviderKind::Openai,
         BatchFormat::Anthropic => ProviderKind::Anthropic,
     };
-    let who = Asked { provider, model: &a.model, base_url: a.base_url.as_deref(), seed: 0 };
+    let who = Asked {
+        provider,
+        model: &a.model,
+        base_url: a.base_url.as_deref(),
+        seed: 0,
+    };
     super::run::parameters(cli, &who, &a.ask)
 }
 
 /// `run`'s arguments from an argument list (starting with the program name), so callers get
 /// exactly the defaults and checks of `selfinterp run`.
 pub fn parse_run_args(argv: &[String]) -> Result<RunArgs, Failure> {
-    AsRun::try_parse_from(argv).map(|a| a.run).map_err(|e| Failure::usage(e.to_string()))
+    AsRun::try_parse_from(argv)
+        .map(|a| a.run)
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
 pub fn value_name<T: clap::ValueEnum>(v: &T) -> String {
-    v.to_possible_value().map(|p| p.get_name().to_string()).unwrap_or_default()
+    v.to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .unwrap_or_default()
 }
 
 fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
@@ -106,9 +117,11 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
             .collect(),
         None => BTreeSet::new(),
     };
-    let builder = BodyBuilder::new(a.provider, &params, a.flavour).map_err(|e| Failure::usage(e.to_string()))?;
+    let builder = BodyBuilder::new(a.provider, &params, a.flavour)
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let lines = batch::request_lines(&tasks, &params, &builder, &done).map_err(Failure::usage)?;
-    let json_body = a.provider == BatchFormat::Anthropic && a.out.extension().is_some_and(|e| e == "json");
+    let json_body =
+        a.provider == BatchFormat::Anthropic && a.out.extension().is_some_and(|e| e == "json");
     let text = if json_body {
         let mut s = serde_json::to_string(&serde_json::json!({ "requests": lines }))?;
         s.push('\n');
@@ -118,9 +131,12 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
     };
     write(&a.out, text.as_bytes())?;
     let flavour = match a.provider {
-        BatchFormat::Openai => {
-            a.flavour.resolve(params.base_url.as_deref().unwrap_or(crate::providers::openai::DEFAULT_BASE_URL))
-        }
+        BatchFormat::Openai => a.flavour.resolve(
+            params
+                .base_url
+                .as_deref()
+                .unwrap_or(crate::providers::openai::DEFAULT_BASE_URL),
+        ),
         BatchFormat::Anthropic => ServerFlavour::Plain,
     };
     let m = BatchManifest {
@@ -129,7 +145,11 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
         flavour,
         requests: lines.len(),
         skipped_done: tasks.len() - lines.len(),
-        file: a.out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        file: a
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
         sha256: sha256_hex(text.as_bytes()),
     };
     let mp = manifest_path(&a.out);
@@ -140,14 +160,21 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
         "wrote {} ({} requests{}) and {}",
         a.out.display(),
         m.requests,
-        if m.skipped_done > 0 { format!(", {} already answered left out", m.skipped_done) } else { String::new() },
+        if m.skipped_done > 0 {
+            format!(", {} already answered left out", m.skipped_done)
+        } else {
+            String::new()
+        },
         mp.display()
     );
     Ok(())
 }
 
 fn manifest_path(out: &Path) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     match name.strip_suffix(".json") {
         Some(stem) => out.with_file_name(format!("{stem}.manifest.json")),
         None => sibling(out, "manifest.json"),
@@ -156,13 +183,15 @@ fn manifest_path(out: &Path) -> PathBuf {
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
     }
     std::fs::write(path, bytes).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("{}: cannot read: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", path.display())))
 }
 
 fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
@@ -170,7 +199,8 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     let bm: BatchManifest = serde_json::from_str(&read(&mp)?)
         .map_err(|e| Failure::usage(format!("{}: not a batch manifest: {e}", mp.display())))?;
     let p = &bm.parameters;
-    let bench = Benchmark::load(&cli.benchmark_dir(), &p.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &p.benchmark)
+        .map_err(|e| Failure::usage(e.to_string()))?;
     if bench.hash != p.benchmark_sha256 {
         return Err(Failure::usage(format!(
             "benchmark {} has changed since the export (sha256 {} vs {})",
@@ -206,8 +236,8 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
             imported.unknown[0]
         );
     }
-    let s =
-        batch::write_bundle(&a.into, &bench, &bm, imported, inputs).map_err(|e| Failure::usage(format!("{e:#}")))?;
+    let s = batch::write_bundle(&a.into, &bench, &bm, imported, inputs)
+        .map_err(|e| Failure::usage(format!("{e:#}")))?;
     for e in s.failed.iter().take(20) {
         eprintln!("failed: {} ({})", batch::custom_id(&e.key), e.error);
     }

@@ -7,9 +7,9 @@ use super::exit::Failure;
 use crate::benchmark::Benchmark;
 use crate::runner::bundle::{self, Bundle};
 use crate::runner::sample::{KindKey, Sample};
+use crate::runner::score_input::score_options;
 use crate::runner::score_input::{ContextTable, context_inputs};
 use crate::scoring::ContextInput;
-use crate::runner::score_input::score_options;
 use crate::scoring::plan::{Plan, PlanOptions, Prediction, fit_pilot, plan};
 use clap::Args;
 use serde::Serialize;
@@ -24,7 +24,11 @@ pub struct PlanArgs {
     #[arg(long)]
     pub target_width: f64,
     /// Candidate pairs per context, comma-separated
-    #[arg(long, value_delimiter = ',', default_value = "10,20,30,50,75,100,150,200")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "10,20,30,50,75,100,150,200"
+    )]
     pub pairs: Vec<usize>,
     /// Reports per context in the planned run (default: the pilot's)
     #[arg(long)]
@@ -61,14 +65,21 @@ fn token_costs(samples: &[Sample]) -> TokenCosts {
             .collect();
         (!v.is_empty()).then(|| v.iter().sum::<u64>() as f64 / v.len() as f64)
     };
-    TokenCosts { per_choice: avg(KindKey::Choice), per_report: avg(KindKey::Report) }
+    TokenCosts {
+        per_choice: avg(KindKey::Choice),
+        per_report: avg(KindKey::Report),
+    }
 }
 
 /// Tokens of a design from the pilot's averages; `None` when the pilot recorded none.
 pub fn tokens(p: &Prediction, t: &TokenCosts) -> Option<f64> {
     let d = &p.design;
     let choice: f64 = t.per_choice? * (d.contexts * d.pairs * d.orders) as f64;
-    let report: f64 = if d.reports > 0 { t.per_report? * (d.contexts * d.reports) as f64 } else { 0.0 };
+    let report: f64 = if d.reports > 0 {
+        t.per_report? * (d.contexts * d.reports) as f64
+    } else {
+        0.0
+    };
     Some(choice + report)
 }
 
@@ -78,8 +89,8 @@ pub fn bundle_inputs(cli: &Cli, b: &Bundle) -> Result<Vec<ContextInput>, Failure
     let inputs = match (&b.contexts, &b.manifest.benchmark) {
         (Some(ctx), _) => context_inputs(&b.samples, &b.manifest, ContextTable::Bundle(ctx)),
         (None, Some(version)) => {
-            let bench: Benchmark =
-                Benchmark::load(&cli.benchmark_dir(), version).map_err(|e| Failure::usage(e.to_string()))?;
+            let bench: Benchmark = Benchmark::load(&cli.benchmark_dir(), version)
+                .map_err(|e| Failure::usage(e.to_string()))?;
             context_inputs(&b.samples, &b.manifest, ContextTable::Benchmark(&bench))
         }
         (None, None) => {
@@ -102,10 +113,18 @@ struct Output<'a> {
 pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     let b: Bundle = bundle::read(&a.pilot).map_err(|e| Failure::usage(e.to_string()))?;
     let inputs: Vec<ContextInput> = bundle_inputs(cli, &b)?;
-    let model = fit_pilot(&inputs, &score_options()).map_err(|e| Failure::usage(format!("{}: {e}", a.pilot.display())))?;
+    let model = fit_pilot(&inputs, &score_options())
+        .map_err(|e| Failure::usage(format!("{}: {e}", a.pilot.display())))?;
     let params = b.manifest.parameters.as_ref();
-    let orders: usize = a.orders.or(params.map(|p| p.orders.len())).unwrap_or(1).clamp(1, 2);
-    let reports: usize = a.reports.unwrap_or(model.pilot_reports_per_context.round() as usize).max(1);
+    let orders: usize = a
+        .orders
+        .or(params.map(|p| p.orders.len()))
+        .unwrap_or(1)
+        .clamp(1, 2);
+    let reports: usize = a
+        .reports
+        .unwrap_or(model.pilot_reports_per_context.round() as usize)
+        .max(1);
     let opts = PlanOptions {
         seed: a.seed,
         pairs: a.pairs.clone(),
@@ -118,7 +137,11 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     let p: Plan = plan(&model, a.target_width, &opts).map_err(|e| Failure::usage(e.to_string()))?;
     let t: TokenCosts = token_costs(&b.samples);
     if a.json {
-        let out = Output { plan: &p, tokens_per_call: t, recommended_tokens: p.recommended.as_ref().and_then(|r| tokens(r, &t)) };
+        let out = Output {
+            plan: &p,
+            tokens_per_call: t,
+            recommended_tokens: p.recommended.as_ref().and_then(|r| tokens(r, &t)),
+        };
         println!("{}", serde_json::to_string(&out)?);
         return Ok(());
     }
@@ -129,12 +152,23 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
         model.report_sd,
         100.0 * model.report_valid_rate,
         100.0 * model.choice_usable_rate,
-        model.soft_logit_sd.map(|s| format!(", soft labels (logit residual SD {s:.2})")).unwrap_or_default()
+        model
+            .soft_logit_sd
+            .map(|s| format!(", soft labels (logit residual SD {s:.2})"))
+            .unwrap_or_default()
     );
-    println!("target: 95% context-bootstrap interval of reports-vs-learned r {:.3} wide\n", a.target_width);
-    println!("{:>6} {:>9} {:>8} {:>16} {:>10} {:>12}", "pairs", "contexts", "reports", "width (sd)", "calls", "tokens");
+    println!(
+        "target: 95% context-bootstrap interval of reports-vs-learned r {:.3} wide\n",
+        a.target_width
+    );
+    println!(
+        "{:>6} {:>9} {:>8} {:>16} {:>10} {:>12}",
+        "pairs", "contexts", "reports", "width (sd)", "calls", "tokens"
+    );
     for c in &p.candidates {
-        let tok: String = tokens(c, &t).map(|x| format!("{x:.0}")).unwrap_or_else(|| "-".into());
+        let tok: String = tokens(c, &t)
+            .map(|x| format!("{x:.0}"))
+            .unwrap_or_else(|| "-".into());
         println!(
             "{:>6} {:>9} {:>8} {:>9.3} ({:.3}) {:>10} {:>12}{}",
             c.design.pairs,
@@ -155,7 +189,9 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
             r.design.orders,
             r.design.reports,
             r.calls,
-            tokens(r, &t).map(|x| format!(", ~{x:.0} tokens")).unwrap_or_default()
+            tokens(r, &t)
+                .map(|x| format!(", ~{x:.0} tokens"))
+                .unwrap_or_default()
         ),
         None => println!("\nno candidate reached the target within --max-contexts"),
     }

@@ -6,21 +6,21 @@
 use super::Cli;
 use super::exit::{self, Failure};
 use crate::benchmark::Benchmark;
+use crate::benchmark::Split;
+use crate::experiments::combine;
 use crate::prompts::PROMPT_VERSION;
 use crate::providers::Provider;
 use crate::runner::bundle::RunStatus;
-use crate::benchmark::Split;
-use crate::experiments::combine;
 use crate::runner::config::{
-    ConstrainMode, Experiment, Parameters, Preset, ProviderKind, RunConfig, Settings, default_cache_root,
-    eligible_contexts, preset_counts, shell_quote,
+    ConstrainMode, Experiment, Parameters, Preset, ProviderKind, RunConfig, Settings,
+    default_cache_root, eligible_contexts, preset_counts, shell_quote,
 };
-use crate::runner::subset::{Half, parse_contexts_file};
-use crate::types::ContextId;
-use std::collections::HashSet;
 use crate::runner::sample::Order;
+use crate::runner::subset::{Half, parse_contexts_file};
 use crate::runner::{RunOutcome, execute, softlabel};
+use crate::types::ContextId;
 use clap::Args;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,16 +136,24 @@ pub struct Asked<'a> {
 }
 
 /// The run's parameters: what is asked, validated against the benchmark.
-pub fn parameters(cli: &Cli, who: &Asked<'_>, a: &AskArgs) -> Result<(Parameters, Benchmark), Failure> {
-    let bench: Benchmark =
-        Benchmark::load(&cli.benchmark_dir(), &a.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+pub fn parameters(
+    cli: &Cli,
+    who: &Asked<'_>,
+    a: &AskArgs,
+) -> Result<(Parameters, Benchmark), Failure> {
+    let bench: Benchmark = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let split = a.experiment.split();
     let (n_ctx, n_pairs, n_reports) = preset_counts(a.preset, &bench, split);
     let (half, context_ids) = subset(a, &bench)?;
     let eligible = eligible_contexts(&bench, split, half, context_ids.as_deref());
     let avail_ctx: usize = eligible.len();
     let avail_pairs: usize = eligible.iter().map(|c| c.pairs.len()).min().unwrap_or(0);
-    let avail_reports: usize = eligible.iter().map(|c| c.report_pairs.len()).min().unwrap_or(0);
+    let avail_reports: usize = eligible
+        .iter()
+        .map(|c| c.report_pairs.len())
+        .min()
+        .unwrap_or(0);
     // A preset's context count is a cap: a half or a file smaller than it is asked whole.
     let contexts: usize = a.contexts.unwrap_or(n_ctx.min(avail_ctx));
     let trials: usize = a.trials.unwrap_or(n_pairs);
@@ -167,9 +175,13 @@ pub fn parameters(cli: &Cli, who: &Asked<'_>, a: &AskArgs) -> Result<(Parameters
         return Err(over("reports", reports, avail_reports));
     }
     if trials == 0 && reports == 0 {
-        return Err(Failure::usage("--trials and --reports are both 0: nothing to ask"));
+        return Err(Failure::usage(
+            "--trials and --reports are both 0: nothing to ask",
+        ));
     }
-    if who.provider == ProviderKind::Anthropic && matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both) {
+    if who.provider == ProviderKind::Anthropic
+        && matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both)
+    {
         return Err(Failure::usage(
             "--constrain letters: the Anthropic API has no grammar constraint",
         ));
@@ -204,7 +216,12 @@ pub fn parameters(cli: &Cli, who: &Asked<'_>, a: &AskArgs) -> Result<(Parameters
 
 /// Validates the arguments against the benchmark.
 pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure> {
-    let who = Asked { provider: a.provider, model: &a.model, base_url: a.base_url.as_deref(), seed: a.seed };
+    let who = Asked {
+        provider: a.provider,
+        model: &a.model,
+        base_url: a.base_url.as_deref(),
+        seed: a.seed,
+    };
     let (params, bench) = parameters(cli, &who, &a.ask)?;
     if a.concurrency == 0 || a.concurrency > 10_000 {
         return Err(Failure::usage("--concurrency must be between 1 and 10000"));
@@ -213,7 +230,9 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         return Err(Failure::usage("--rpm and --tpm must be positive"));
     }
     if !(a.timeout.is_finite() && a.timeout > 0.0) {
-        return Err(Failure::usage("--timeout must be a positive number of seconds"));
+        return Err(Failure::usage(
+            "--timeout must be a positive number of seconds",
+        ));
     }
     if !(0.0..=1.0).contains(&a.max_invalid_rate) {
         return Err(Failure::usage("--max-invalid-rate must be between 0 and 1"));
@@ -253,16 +272,24 @@ pub fn counterbalanced(a: &AskArgs) -> bool {
     counterbalance_default(a.preset)
 }
 
-/// The preset's default for `--counterbalance`. `full` follows the study (one order).
-pub fn counterbalance_default(preset: Preset) -> bool {
-    match preset {
-        Preset::Full => false,
-        Preset::Quick => false,
-    }
+/// The preset's default for `--counterbalance`: off for both. `full` follows the study (one
+/// order). For `quick` it was measured (`counterbalancing_measurement` in tests/runner.rs: a
+/// faithful sim agent pushed towards "A" by 0 to 3 log-odds, quick's 20 contexts, 8 seeds):
+/// asking its 20 pairs both ways keeps r(learned, true weights) flat as the bias grows (0.965
+/// -> 0.959 with soft labels) where one order drops (0.946 -> 0.914), but the same number of
+/// requests spent on 40 pairs in one order does better still at every bias (0.984 -> 0.970;
+/// letters only 0.929 -> 0.880 against 0.908 -> 0.861), because the fitted intercept already
+/// absorbs a constant lean. Doubling a smoke test's cost for less is no default; the flag is
+/// there to measure the bias itself.
+pub fn counterbalance_default(_preset: Preset) -> bool {
+    false
 }
 
 /// `--half` and `--contexts-file`, checked against the split.
-fn subset(a: &AskArgs, bench: &Benchmark) -> Result<(Option<Half>, Option<Vec<ContextId>>), Failure> {
+fn subset(
+    a: &AskArgs,
+    bench: &Benchmark,
+) -> Result<(Option<Half>, Option<Vec<ContextId>>), Failure> {
     let split = a.experiment.split();
     if a.half.is_some() && split != Split::Instilled {
         return Err(Failure::usage(
@@ -274,7 +301,8 @@ fn subset(a: &AskArgs, bench: &Benchmark) -> Result<(Option<Half>, Option<Vec<Co
         Some(f) => {
             let text: String = std::fs::read_to_string(f)
                 .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", f.display())))?;
-            let ids = parse_contexts_file(&text).map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
+            let ids = parse_contexts_file(&text)
+                .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
             let in_split: HashSet<&ContextId> = bench.split(split).map(|c| &c.id).collect();
             if let Some(bad) = ids.iter().find(|id| !in_split.contains(id)) {
                 return Err(Failure::usage(format!(
@@ -287,8 +315,13 @@ fn subset(a: &AskArgs, bench: &Benchmark) -> Result<(Option<Half>, Option<Vec<Co
             Some(ids)
         }
     };
-    if a.half.is_some() && ids.is_some() && eligible_contexts(bench, split, a.half, ids.as_deref()).is_empty() {
-        return Err(Failure::usage("--half and --contexts-file have no context in common"));
+    if a.half.is_some()
+        && ids.is_some()
+        && eligible_contexts(bench, split, a.half, ids.as_deref()).is_empty()
+    {
+        return Err(Failure::usage(
+            "--half and --contexts-file have no context in common",
+        ));
     }
     Ok((a.half, ids))
 }
@@ -299,7 +332,10 @@ fn resume_command() -> String {
     if !args.iter().any(|a| a == "--resume") {
         args.push("--resume".to_string());
     }
-    args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")
+    args.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The provider the configuration names. Keys come from the environment inside the providers
@@ -309,7 +345,8 @@ pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>,
     use crate::providers::openai::{OpenAi, OpenAiConfig};
     use crate::providers::sim::SimProvider;
     let p = &cfg.params;
-    let fatal = |e: crate::providers::ProviderError| Failure::new(exit::PROVIDER_FATAL, e.to_string());
+    let fatal =
+        |e: crate::providers::ProviderError| Failure::new(exit::PROVIDER_FATAL, e.to_string());
     Ok(match p.provider {
         ProviderKind::Sim => {
             if p.base_url.is_some() {
@@ -322,12 +359,12 @@ pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>,
                     .map_err(|e| Failure::usage(e.to_string()))?,
             )
         }
-        ProviderKind::Openai => {
-            Arc::new(OpenAi::new(OpenAiConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?)
-        }
-        ProviderKind::Anthropic => {
-            Arc::new(Anthropic::new(AnthropicConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?)
-        }
+        ProviderKind::Openai => Arc::new(
+            OpenAi::new(OpenAiConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?,
+        ),
+        ProviderKind::Anthropic => Arc::new(
+            Anthropic::new(AnthropicConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?,
+        ),
     })
 }
 
@@ -339,7 +376,9 @@ pub fn sim_seed(seed: u64) -> String {
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
     let (cfg, bench) = config(cli, a)?;
     let provider: Arc<dyn Provider> = provider(&cfg, &bench)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let outcome: RunOutcome = rt
         .block_on(async {
             let (tx, rx) = tokio::sync::watch::channel(false);
@@ -383,7 +422,10 @@ fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
         .into()),
         RunStatus::Failed => Err(Failure::new(
             exit::PROVIDER_FATAL,
-            format!("provider refused: {}", o.fatal.as_deref().unwrap_or("fatal error")),
+            format!(
+                "provider refused: {}",
+                o.fatal.as_deref().unwrap_or("fatal error")
+            ),
         )
         .into()),
         RunStatus::Incomplete => Err(Failure::new(

@@ -7,14 +7,14 @@
 use super::Cli;
 use super::exit::Failure;
 use crate::benchmark::Benchmark;
-use crate::runner::bundle::{self, Bundle};
 use crate::experiments::combine;
+use crate::runner::bundle::{self, Bundle};
 use crate::runner::score_input::{ContextTable, summarize};
 use crate::scoring::ContextInput;
 use crate::types::ContextId;
-use std::collections::BTreeSet;
 use clap::Args;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use tabled::Table;
 use tabled::settings::Style;
@@ -37,10 +37,16 @@ pub struct ScoreArgs {
 
 /// The benchmark a bundle names, checked against the hash it recorded.
 fn bundle_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure> {
-    let Some(version) = &b.manifest.benchmark else { return Ok(None) };
-    let bench: Benchmark =
-        Benchmark::load(&cli.benchmark_dir(), version).map_err(|e| Failure::usage(e.to_string()))?;
-    if b.manifest.benchmark_sha256.as_deref().is_some_and(|h| h != bench.hash) {
+    let Some(version) = &b.manifest.benchmark else {
+        return Ok(None);
+    };
+    let bench: Benchmark = Benchmark::load(&cli.benchmark_dir(), version)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    if b.manifest
+        .benchmark_sha256
+        .as_deref()
+        .is_some_and(|h| h != bench.hash)
+    {
         return Err(Failure::usage(format!(
             "{}: the bundle was run on benchmark {version} with sha256 {}, but {} has {}",
             b.dir.display(),
@@ -54,21 +60,32 @@ fn bundle_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure>
 
 /// The scoring input of a bundle: its own contexts, or the benchmark it names.
 fn inputs(cli: &Cli, b: &Bundle) -> Result<Vec<ContextInput>, Failure> {
-    let bench: Option<Benchmark> = if b.contexts.is_some() { None } else { bundle_benchmark(cli, b)? };
+    let bench: Option<Benchmark> = if b.contexts.is_some() {
+        None
+    } else {
+        bundle_benchmark(cli, b)?
+    };
     if b.contexts.is_none() && bench.is_none() {
         return Err(no_contexts(&b.dir));
     }
-    combine::bundle_inputs(b, bench.as_ref()).map_err(|e| Failure::usage(format!("{}: {e}", b.dir.display())))
+    combine::bundle_inputs(b, bench.as_ref())
+        .map_err(|e| Failure::usage(format!("{}: {e}", b.dir.display())))
 }
 
 fn no_contexts(dir: &std::path::Path) -> Failure {
-    Failure::usage(format!("{}: the manifest names no benchmark and there is no contexts.jsonl", dir.display()))
+    Failure::usage(format!(
+        "{}: the manifest names no benchmark and there is no contexts.jsonl",
+        dir.display()
+    ))
 }
 
 /// The control's summary: `choices`' learned weights (and targets) against `reports`' reports.
 pub fn control_summary(cli: &Cli, choices: &Bundle, reports: &Bundle) -> Result<Value, Failure> {
     let (m, o) = (&choices.manifest, &reports.manifest);
-    if m.benchmark_sha256.is_some() && o.benchmark_sha256.is_some() && m.benchmark_sha256 != o.benchmark_sha256 {
+    if m.benchmark_sha256.is_some()
+        && o.benchmark_sha256.is_some()
+        && m.benchmark_sha256 != o.benchmark_sha256
+    {
         return Err(Failure::usage(format!(
             "{} and {} were run on different benchmark files; the control compares the same contexts",
             choices.dir.display(),
@@ -77,7 +94,11 @@ pub fn control_summary(cli: &Cli, choices: &Bundle, reports: &Bundle) -> Result<
     }
     let c: Vec<ContextInput> = inputs(cli, choices)?;
     let r: Vec<ContextInput> = inputs(cli, reports)?;
-    let asked: BTreeSet<&ContextId> = r.iter().filter(|x| !x.reports.is_empty()).map(|x| &x.id).collect();
+    let asked: BTreeSet<&ContextId> = r
+        .iter()
+        .filter(|x| !x.reports.is_empty())
+        .map(|x| &x.id)
+        .collect();
     if !c.iter().any(|x| asked.contains(&x.id)) {
         return Err(Failure::usage(format!(
             "{}: has no reports for any context of {}",
@@ -85,14 +106,19 @@ pub fn control_summary(cli: &Cli, choices: &Bundle, reports: &Bundle) -> Result<
             choices.dir.display()
         )));
     }
-    let s = combine::control(&c, &r).map_err(|e| Failure::usage(format!("{}: {e}", choices.dir.display())))?;
+    let s = combine::control(&c, &r)
+        .map_err(|e| Failure::usage(format!("{}: {e}", choices.dir.display())))?;
     Ok(serde_json::to_value(&s).expect("summary serialises"))
 }
 
 /// Reads a bundle and scores it: the benchmark it names (checked by hash) or its own contexts.
 pub fn score_bundle(cli: &Cli, dir: &std::path::Path) -> Result<(Bundle, Value), Failure> {
     let b: Bundle = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-    let bench: Option<Benchmark> = if b.contexts.is_some() { None } else { bundle_benchmark(cli, &b)? };
+    let bench: Option<Benchmark> = if b.contexts.is_some() {
+        None
+    } else {
+        bundle_benchmark(cli, &b)?
+    };
     let table: ContextTable<'_> = match (&b.contexts, &bench) {
         (Some(ctx), _) => ContextTable::Bundle(ctx),
         (None, Some(bench)) => ContextTable::Benchmark(bench),
@@ -180,7 +206,11 @@ fn human(b: &Bundle, s: &Value) -> String {
         "n".into(),
         "chance r".into(),
     ]];
-    for key in ["reports_vs_learned", "learned_vs_target", "reports_vs_target"] {
+    for key in [
+        "reports_vs_learned",
+        "learned_vs_target",
+        "reports_vs_target",
+    ] {
         let c: &Value = &s[key];
         if c.is_null() {
             continue;

@@ -8,19 +8,21 @@ use crate::experiments::combine;
 use crate::experiments::study::{self, ModelSpec, PlannedRun, Role, Row, StudyConfig};
 use crate::runner::bundle::{self, RunStatus};
 use crate::runner::config::ProviderKind;
-use crate::scoring::ContextInput;
-use clap::Args;
 use crate::runner::config::run_contexts;
 use crate::runner::subset::half_ids;
+use crate::scoring::ContextInput;
 use crate::types::ContextId;
+use clap::Args;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
-#[command(after_help = "The config names, per model, which model plays each part (base, instilled, \
+#[command(
+    after_help = "The config names, per model, which model plays each part (base, instilled, \
 introspection_first/second, native_before/after) and the counts; see scripts/studies/*.toml.
 Bundles go to <out>/<label>/<run>/ and are resumed when the study is run again; the table goes
-to <out>/study.md (and study.json).")]
+to <out>/study.md (and study.json)."
+)]
 pub struct StudyArgs {
     /// Study description (TOML)
     #[arg(long)]
@@ -88,7 +90,9 @@ fn execute(
     }
     let (cfg, bench) = super::run::config(cli, &args)?;
     let provider = super::run::provider(&cfg, &bench)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let outcome = rt
         .block_on(async {
             let (_tx, rx) = tokio::sync::watch::channel(false);
@@ -105,10 +109,11 @@ fn execute(
         n.planned
     );
     match outcome.status {
-        RunStatus::Failed => {
-            Err(Failure::new(exit::PROVIDER_FATAL, format!("{}: {}", dir.display(), outcome.fatal.unwrap_or_default()))
-                .into())
-        }
+        RunStatus::Failed => Err(Failure::new(
+            exit::PROVIDER_FATAL,
+            format!("{}: {}", dir.display(), outcome.fatal.unwrap_or_default()),
+        )
+        .into()),
         _ => Ok(()),
     }
 }
@@ -116,26 +121,55 @@ fn execute(
 /// How many contexts a held-out run asks: those of the instilled run (the reference the
 /// pooled score is paired with) that fall in its half. They are the first ones of the half in
 /// benchmark order, since the instilled run takes a prefix of the split.
-fn held_out_count(cli: &Cli, c: &StudyConfig, m: &ModelSpec, r: &PlannedRun) -> Result<usize, Failure> {
-    let Some(half) = r.half else { return Err(Failure::usage("held_out_count: no half")) };
-    let reference = PlannedRun { role: Role::Instilled, reports_only: false, half: None, ..r.clone() };
+fn held_out_count(
+    cli: &Cli,
+    c: &StudyConfig,
+    m: &ModelSpec,
+    r: &PlannedRun,
+) -> Result<usize, Failure> {
+    let Some(half) = r.half else {
+        return Err(Failure::usage("held_out_count: no half"));
+    };
+    let reference = PlannedRun {
+        role: Role::Instilled,
+        reports_only: false,
+        half: None,
+        ..r.clone()
+    };
     let args = parse_run_args(&argv(c, m, &reference, Path::new("unused")))?;
     let (cfg, bench) = super::run::config(cli, &args)?;
     let ids: BTreeSet<ContextId> = half_ids(&bench, half).into_iter().collect();
-    Ok(run_contexts(&bench, &cfg.params).iter().filter(|x| ids.contains(&x.id)).count())
+    Ok(run_contexts(&bench, &cfg.params)
+        .iter()
+        .filter(|x| ids.contains(&x.id))
+        .count())
 }
 
 fn inputs(dir: &Path, bench: &Benchmark) -> Result<Vec<ContextInput>, Failure> {
     let b = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-    if b.manifest.benchmark_sha256.as_deref().is_some_and(|h| h != bench.hash) {
-        return Err(Failure::usage(format!("{}: made on another benchmark file", dir.display())));
+    if b.manifest
+        .benchmark_sha256
+        .as_deref()
+        .is_some_and(|h| h != bench.hash)
+    {
+        return Err(Failure::usage(format!(
+            "{}: made on another benchmark file",
+            dir.display()
+        )));
     }
-    combine::bundle_inputs(&b, Some(bench)).map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
+    combine::bundle_inputs(&b, Some(bench))
+        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
 }
 
 /// Runs the study (unless `table_only`) and returns its rows.
-pub fn run_study(cli: &Cli, c: &StudyConfig, out: &Path, table_only: bool) -> anyhow::Result<Vec<Row>> {
-    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+pub fn run_study(
+    cli: &Cli,
+    c: &StudyConfig,
+    out: &Path,
+    table_only: bool,
+) -> anyhow::Result<Vec<Row>> {
+    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let mut rows = Vec::new();
     for m in &c.models {
         let mut runs: BTreeMap<Role, Vec<ContextInput>> = BTreeMap::new();
@@ -165,7 +199,10 @@ pub fn run_study(cli: &Cli, c: &StudyConfig, out: &Path, table_only: bool) -> an
                 runs.insert(r.role, inputs(&dir, &bench)?);
             }
         }
-        rows.extend(study::rows(&bench, m, &runs).map_err(|e| Failure::usage(format!("{}: {e}", m.label)))?);
+        rows.extend(
+            study::rows(&bench, m, &runs)
+                .map_err(|e| Failure::usage(format!("{}: {e}", m.label)))?,
+        );
     }
     Ok(rows)
 }
@@ -173,14 +210,21 @@ pub fn run_study(cli: &Cli, c: &StudyConfig, out: &Path, table_only: bool) -> an
 pub fn run(cli: &Cli, a: &StudyArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&a.config)
         .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", a.config.display())))?;
-    let c = StudyConfig::parse(&text).map_err(|e| Failure::usage(format!("{}: {e}", a.config.display())))?;
-    let out =
-        if c.out.is_relative() { a.config.parent().unwrap_or(Path::new(".")).join(&c.out) } else { c.out.clone() };
+    let c = StudyConfig::parse(&text)
+        .map_err(|e| Failure::usage(format!("{}: {e}", a.config.display())))?;
+    let out = if c.out.is_relative() {
+        a.config.parent().unwrap_or(Path::new(".")).join(&c.out)
+    } else {
+        c.out.clone()
+    };
     let rows = run_study(cli, &c, &out, a.table_only)?;
     let table = format!("{}\n{}\n", study::markdown(&rows), study::footnote());
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("study.md"), &table)?;
-    std::fs::write(out.join("study.json"), serde_json::to_string_pretty(&rows)? + "\n")?;
+    std::fs::write(
+        out.join("study.json"),
+        serde_json::to_string_pretty(&rows)? + "\n",
+    )?;
     print!("{table}");
     Ok(())
 }

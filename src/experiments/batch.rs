@@ -17,8 +17,8 @@ use crate::prompts::Prompt;
 use crate::providers::openai::{OpenAi, OpenAiConfig, ServerFlavour};
 use crate::providers::{ChatRequest, ChatResponse, Provider, anthropic, openai};
 use crate::runner::config::{Parameters, run_contexts};
-use crate::runner::plan::{Task, plan};
 use crate::runner::execute::to_sample;
+use crate::runner::plan::{Task, plan};
 use crate::runner::sample::{ErrorRecord, KindKey, Order, Sample, SampleKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -80,13 +80,20 @@ pub fn parse_custom_id(id: &str) -> Option<SampleKey> {
     if context.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(SampleKey { kind, context: context.into(), index: index.parse().ok()?, order })
+    Some(SampleKey {
+        kind,
+        context: context.into(),
+        index: index.parse().ok()?,
+        order,
+    })
 }
 
 /// The planned tasks of a run with these parameters.
 pub fn planned_tasks(bench: &Benchmark, params: &Parameters) -> Vec<Task> {
-    let contexts: Vec<Arc<FrozenContext>> =
-        run_contexts(bench, params).into_iter().map(|c| Arc::new(c.clone())).collect();
+    let contexts: Vec<Arc<FrozenContext>> = run_contexts(bench, params)
+        .into_iter()
+        .map(|c| Arc::new(c.clone()))
+        .collect();
     plan(&contexts, params)
 }
 
@@ -100,7 +107,11 @@ pub struct BodyBuilder {
 impl BodyBuilder {
     /// An OpenAI body uses the live client's own `request_body` (no key needed to build it);
     /// `flavour` decides which constraint fields are sent, as it does live.
-    pub fn new(format: BatchFormat, params: &Parameters, flavour: ServerFlavour) -> anyhow::Result<BodyBuilder> {
+    pub fn new(
+        format: BatchFormat,
+        params: &Parameters,
+        flavour: ServerFlavour,
+    ) -> anyhow::Result<BodyBuilder> {
         let openai = match format {
             BatchFormat::Openai => {
                 let mut cfg = OpenAiConfig::new(params.model.clone(), params.base_url.as_deref());
@@ -110,7 +121,11 @@ impl BodyBuilder {
             }
             BatchFormat::Anthropic => None,
         };
-        Ok(BodyBuilder { format, model: params.model.clone(), openai })
+        Ok(BodyBuilder {
+            format,
+            model: params.model.clone(),
+            openai,
+        })
     }
 
     pub fn body(&self, req: &ChatRequest) -> Value {
@@ -125,7 +140,9 @@ impl BodyBuilder {
 /// One line of a batch request file.
 pub fn request_line(format: BatchFormat, id: &str, body: Value) -> Value {
     match format {
-        BatchFormat::Openai => json!({"custom_id": id, "method": "POST", "url": OPENAI_URL, "body": body}),
+        BatchFormat::Openai => {
+            json!({"custom_id": id, "method": "POST", "url": OPENAI_URL, "body": body})
+        }
         BatchFormat::Anthropic => json!({"custom_id": id, "params": body}),
     }
 }
@@ -141,10 +158,16 @@ pub fn request_lines(
     for t in tasks.iter().filter(|t| !done.contains(&t.key)) {
         let id = custom_id(&t.key);
         if builder.format == BatchFormat::Anthropic && id.len() > MAX_ID_LEN {
-            return Err(format!("custom id {id} is longer than Anthropic's {MAX_ID_LEN} characters"));
+            return Err(format!(
+                "custom id {id} is longer than Anthropic's {MAX_ID_LEN} characters"
+            ));
         }
         let prompt: Prompt = t.prompt();
-        out.push(request_line(builder.format, &id, builder.body(&t.request(&prompt, params))));
+        out.push(request_line(
+            builder.format,
+            &id,
+            builder.body(&t.request(&prompt, params)),
+        ));
     }
     Ok(out)
 }
@@ -182,14 +205,21 @@ pub struct Results {
 
 fn one_line(v: &Value) -> String {
     let s = v.to_string();
-    if s.chars().count() > 300 { format!("{}...", s.chars().take(300).collect::<String>()) } else { s }
+    if s.chars().count() > 300 {
+        format!("{}...", s.chars().take(300).collect::<String>())
+    } else {
+        s
+    }
 }
 
 /// One OpenAI Batch output or error line: `{custom_id, response: {status_code, body}, error}`.
 fn openai_outcome(v: &Value) -> Outcome {
     if let Some(e) = v.get("error").filter(|e| !e.is_null()) {
         return Outcome::Failed(
-            e.get("message").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| one_line(e)),
+            e.get("message")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| one_line(e)),
         );
     }
     let Some(resp) = v.get("response").filter(|r| !r.is_null()) else {
@@ -253,7 +283,11 @@ impl Results {
                     continue;
                 }
             };
-            let Some(id) = v.get("custom_id").and_then(Value::as_str).map(str::to_string) else {
+            let Some(id) = v
+                .get("custom_id")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            else {
                 self.unreadable.push((i + 1, "no custom_id".into()));
                 continue;
             };
@@ -267,7 +301,8 @@ impl Results {
                 }
                 Some(prev) => {
                     self.duplicates.push(id.clone());
-                    if matches!(prev, Outcome::Failed(_)) && matches!(outcome, Outcome::Answered(_)) {
+                    if matches!(prev, Outcome::Failed(_)) && matches!(outcome, Outcome::Answered(_))
+                    {
                         self.by_id.insert(id, outcome);
                     }
                 }
@@ -304,13 +339,21 @@ pub fn match_results(tasks: &[Task], results: &Results, at: &str) -> Imported {
                 out.system_fingerprints.extend(r.system_fingerprint.clone());
                 out.samples.push(to_sample(t, &t.prompt(), r.clone()));
             }
-            Some(Outcome::Failed(m)) => {
-                out.failed.push(ErrorRecord { key: t.key.clone(), attempts: 1, error: m.clone(), at: at.into() })
-            }
+            Some(Outcome::Failed(m)) => out.failed.push(ErrorRecord {
+                key: t.key.clone(),
+                attempts: 1,
+                error: m.clone(),
+                at: at.into(),
+            }),
             None => out.missing.push(t.key.clone()),
         }
     }
-    let mut unknown: Vec<String> = results.by_id.keys().filter(|id| !planned.contains_key(*id)).cloned().collect();
+    let mut unknown: Vec<String> = results
+        .by_id
+        .keys()
+        .filter(|id| !planned.contains_key(*id))
+        .cloned()
+        .collect();
     unknown.sort();
     out.unknown = unknown;
     out.samples = crate::runner::bundle::canonical(out.samples);
@@ -348,29 +391,48 @@ pub fn write_bundle(
     imported: Imported,
     inputs: Vec<crate::runner::bundle::InputFile>,
 ) -> anyhow::Result<ImportSummary> {
-    use crate::runner::bundle::{self, RunManifest, RunStatus, Seeds, ServerInfo, SoftLabels};
+    use crate::runner::bundle::{self, RunManifest, RunStatus, ServerInfo};
     use crate::runner::journal;
     let params = &bm.parameters;
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
     let now = now_rfc3339();
-    let old: Option<RunManifest> =
-        if dir.join(bundle::MANIFEST).exists() { Some(bundle::read_manifest(dir)?) } else { None };
+    let old: Option<RunManifest> = if dir.join(bundle::MANIFEST).exists() {
+        Some(bundle::read_manifest(dir)?)
+    } else {
+        None
+    };
     let mut earlier: Vec<Sample> = Vec::new();
     if let Some(m) = &old {
         if m.parameters.as_ref() != Some(params) {
-            anyhow::bail!("{}: holds a run with other parameters; import into a new directory", dir.display());
+            anyhow::bail!(
+                "{}: holds a run with other parameters; import into a new directory",
+                dir.display()
+            );
         }
         earlier = journal::read::<Sample>(&dir.join(bundle::SAMPLES))?.records;
     }
     let kept = earlier.len();
     let have: BTreeSet<SampleKey> = earlier.iter().map(Sample::key).collect();
-    let added_samples: Vec<Sample> = imported.samples.into_iter().filter(|s| !have.contains(&s.key())).collect();
+    let added_samples: Vec<Sample> = imported
+        .samples
+        .into_iter()
+        .filter(|s| !have.contains(&s.key()))
+        .collect();
     let added = added_samples.len();
     earlier.extend(added_samples);
     let samples = bundle::canonical(earlier);
     let done: BTreeSet<SampleKey> = samples.iter().map(Sample::key).collect();
-    let failed: Vec<ErrorRecord> = imported.failed.into_iter().filter(|e| !done.contains(&e.key)).collect();
-    let missing: Vec<SampleKey> = imported.missing.into_iter().filter(|k| !done.contains(k)).collect();
+    let failed: Vec<ErrorRecord> = imported
+        .failed
+        .into_iter()
+        .filter(|e| !done.contains(&e.key))
+        .collect();
+    let missing: Vec<SampleKey> = imported
+        .missing
+        .into_iter()
+        .filter(|k| !done.contains(k))
+        .collect();
     let mut errors: Vec<ErrorRecord> = failed.clone();
     errors.extend(missing.iter().map(|k| ErrorRecord {
         key: k.clone(),
@@ -381,9 +443,20 @@ pub fn write_bundle(
     errors.sort_by(|a, b| a.key.cmp(&b.key));
     let planned = planned_tasks(bench, params).len();
     let mut server = old.as_ref().map(|m| m.server.clone()).unwrap_or_default();
-    let models: BTreeSet<String> = server.model_ids.drain(..).chain(imported.server_models).collect();
-    let fps: BTreeSet<String> = server.system_fingerprints.drain(..).chain(imported.system_fingerprints).collect();
-    server = ServerInfo { model_ids: models.into_iter().collect(), system_fingerprints: fps.into_iter().collect() };
+    let models: BTreeSet<String> = server
+        .model_ids
+        .drain(..)
+        .chain(imported.server_models)
+        .collect();
+    let fps: BTreeSet<String> = server
+        .system_fingerprints
+        .drain(..)
+        .chain(imported.system_fingerprints)
+        .collect();
+    server = ServerInfo {
+        model_ids: models.into_iter().collect(),
+        system_fingerprints: fps.into_iter().collect(),
+    };
     let counts = bundle::count(&samples, planned, errors.len());
     let mut manifest = match old {
         Some(mut m) => {
@@ -392,39 +465,24 @@ pub fn write_bundle(
             m
         }
         None => RunManifest {
-            format: bundle::FORMAT,
-            source: format!("batch:{}", bm.format.as_str()),
-            harness: crate::runner::harness::harness(),
-            provider: params.provider.as_str().to_string(),
-            model: params.model.clone(),
-            benchmark: Some(params.benchmark.clone()),
-            benchmark_sha256: Some(bench.hash.clone()),
-            prompt_version: Some(params.prompt_version.clone()),
-            constraint: serde_json::to_value(params.constrain)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            parameters: Some(params.clone()),
-            settings: None,
-            seeds: Seeds {
-                benchmark: bench.manifest.seed.clone(),
-                provider: params.seed,
-                scoring: crate::runner::score_input::SCORING_SEED,
-            },
-            soft_labels: SoftLabels { used: false, method: crate::runner::softlabel::METHOD.to_string() },
-            server: ServerInfo::default(),
-            status: RunStatus::Running,
-            started_at: now.clone(),
-            finished_at: None,
-            resumed_at: Vec::new(),
-            counts: Default::default(),
             inputs,
+            ..bundle::new_manifest(
+                &format!("batch:{}", bm.format.as_str()),
+                params,
+                None,
+                bench,
+                now.clone(),
+            )
         },
     };
     manifest.server = server;
     manifest.soft_labels.used = counts.soft_labels > 0;
     manifest.counts = counts;
-    manifest.status = if errors.is_empty() { RunStatus::Complete } else { RunStatus::Incomplete };
+    manifest.status = if errors.is_empty() {
+        RunStatus::Complete
+    } else {
+        RunStatus::Incomplete
+    };
     manifest.finished_at = Some(now);
     bundle::write_samples(dir, &samples)?;
     journal::write_atomic(&dir.join(bundle::ERRORS), &journal::to_jsonl(&errors))?;
@@ -440,5 +498,12 @@ pub fn write_bundle(
         Err(e) => Some(e.to_string()),
     };
     bundle::write_manifest(dir, &manifest)?;
-    Ok(ImportSummary { manifest, kept, added, failed, missing, score_error })
+    Ok(ImportSummary {
+        manifest,
+        kept,
+        added,
+        failed,
+        missing,
+        score_error,
+    })
 }

@@ -8,13 +8,18 @@ use crate::runner::bundle::Bundle;
 use crate::runner::config::Parameters;
 use crate::runner::sample::Order;
 use crate::runner::score_input::{ContextTable, ScoreInputError, context_inputs, score_options};
-use crate::scoring::{ContextInput, PairedComparison, PairedOptions, Summary, paired_comparison, score};
+use crate::scoring::{
+    ContextInput, PairedComparison, PairedOptions, Summary, paired_comparison, score,
+};
 use crate::types::ContextId;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
 /// The scoring input of a bundle: its own contexts when imported, else the benchmark.
-pub fn bundle_inputs(bundle: &Bundle, bench: Option<&Benchmark>) -> Result<Vec<ContextInput>, ScoreInputError> {
+pub fn bundle_inputs(
+    bundle: &Bundle,
+    bench: Option<&Benchmark>,
+) -> Result<Vec<ContextInput>, ScoreInputError> {
     let table = match (&bundle.contexts, bench) {
         (Some(c), _) => ContextTable::Bundle(c),
         (None, Some(b)) => ContextTable::Benchmark(b),
@@ -29,20 +34,33 @@ pub fn with_reports_from(choices: &[ContextInput], reports: &[ContextInput]) -> 
     let by_id: HashMap<&ContextId, &ContextInput> = reports.iter().map(|c| (&c.id, c)).collect();
     choices
         .iter()
-        .map(|c| ContextInput { reports: by_id.get(&c.id).map(|r| r.reports.clone()).unwrap_or_default(), ..c.clone() })
+        .map(|c| ContextInput {
+            reports: by_id
+                .get(&c.id)
+                .map(|r| r.reports.clone())
+                .unwrap_or_default(),
+            ..c.clone()
+        })
         .collect()
 }
 
 /// The control: the fine-tuned model's learned weights against the base model's reports.
 /// If the reports track the instilled behaviour only because the base model shares its
 /// priors, this scores as high as the real thing; the study found r near 0.
-pub fn control(choices: &[ContextInput], reports: &[ContextInput]) -> Result<Summary, crate::scoring::ScoreError> {
+pub fn control(
+    choices: &[ContextInput],
+    reports: &[ContextInput],
+) -> Result<Summary, crate::scoring::ScoreError> {
     score(&with_reports_from(choices, reports), &score_options())
 }
 
 /// Keeps the contexts whose id is in `ids`, in input order.
 pub fn restrict(inputs: &[ContextInput], ids: &BTreeSet<ContextId>) -> Vec<ContextInput> {
-    inputs.iter().filter(|c| ids.contains(&c.id)).cloned().collect()
+    inputs
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .cloned()
+        .collect()
 }
 
 /// Introspection training tested on held-out halves: the model trained on the first half is
@@ -58,7 +76,10 @@ pub fn pooled_halves(
     let first: BTreeSet<ContextId> = halves.0.iter().cloned().collect();
     let second: BTreeSet<ContextId> = halves.1.iter().cloned().collect();
     let mut by_id: HashMap<ContextId, ContextInput> = HashMap::new();
-    for c in restrict(trained_first, &second).into_iter().chain(restrict(trained_second, &first)) {
+    for c in restrict(trained_first, &second)
+        .into_iter()
+        .chain(restrict(trained_second, &first))
+    {
         by_id.insert(c.id.clone(), c);
     }
     order.iter().filter_map(|id| by_id.remove(id)).collect()
@@ -83,12 +104,22 @@ pub fn held_out(
     let pooled = pooled_halves(trained_first, trained_second, halves, &order);
     let summary = score(&pooled, &score_options())?;
     let base = score(untrained, &score_options())?;
-    Ok(HeldOut { versus_untrained: paired(&base, &summary), summary })
+    Ok(HeldOut {
+        versus_untrained: paired(&base, &summary),
+        summary,
+    })
 }
 
 /// The paired comparison of reports-vs-learned r between two scored conditions.
 pub fn paired(a: &Summary, b: &Summary) -> PairedComparison {
-    paired_comparison(a, b, &PairedOptions { seed: score_options().seed, ..PairedOptions::default() })
+    paired_comparison(
+        a,
+        b,
+        &PairedOptions {
+            seed: score_options().seed,
+            ..PairedOptions::default()
+        },
+    )
 }
 
 /// Which half of the instilled split a trained model must be tested on: the other one.

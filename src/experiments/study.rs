@@ -80,14 +80,25 @@ impl StudyConfig {
         let c: StudyConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut labels = std::collections::BTreeSet::new();
         for m in &c.models {
-            if m.label.is_empty() || !m.label.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
-                return Err(format!("model label {:?}: use letters, digits, '-', '_' or '.'", m.label));
+            if m.label.is_empty()
+                || !m
+                    .label
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+            {
+                return Err(format!(
+                    "model label {:?}: use letters, digits, '-', '_' or '.'",
+                    m.label
+                ));
             }
             if !labels.insert(&m.label) {
                 return Err(format!("model label {:?} appears twice", m.label));
             }
             if m.introspection_first.is_some() != m.introspection_second.is_some() {
-                return Err(format!("{}: introspection training needs both halves' models", m.label));
+                return Err(format!(
+                    "{}: introspection training needs both halves' models",
+                    m.label
+                ));
             }
         }
         if c.models.is_empty() {
@@ -144,8 +155,20 @@ pub fn planned_runs(m: &ModelSpec) -> Vec<PlannedRun> {
     let native_after = m.native_after.as_ref().or(m.introspection_first.as_ref());
     let with_instilled = |x: Option<&String>| x.filter(|_| m.instilled.is_some()).cloned();
     let list: [(Role, Option<String>, Experiment, bool, Option<Half>); 6] = [
-        (Role::Instilled, m.instilled.clone(), Experiment::Instilled, false, None),
-        (Role::BaseReports, with_instilled(m.base.as_ref()), Experiment::Instilled, true, None),
+        (
+            Role::Instilled,
+            m.instilled.clone(),
+            Experiment::Instilled,
+            false,
+            None,
+        ),
+        (
+            Role::BaseReports,
+            with_instilled(m.base.as_ref()),
+            Experiment::Instilled,
+            true,
+            None,
+        ),
         (
             Role::TrainedFirst,
             with_instilled(m.introspection_first.as_ref()),
@@ -160,12 +183,30 @@ pub fn planned_runs(m: &ModelSpec) -> Vec<PlannedRun> {
             false,
             Some(combine::test_half(Half::Second)),
         ),
-        (Role::NativeBefore, native_before.cloned(), Experiment::Native, false, None),
-        (Role::NativeAfter, native_after.cloned(), Experiment::Native, false, None),
+        (
+            Role::NativeBefore,
+            native_before.cloned(),
+            Experiment::Native,
+            false,
+            None,
+        ),
+        (
+            Role::NativeAfter,
+            native_after.cloned(),
+            Experiment::Native,
+            false,
+            None,
+        ),
     ];
     list.into_iter()
         .filter_map(|(role, model, experiment, reports_only, half)| {
-            Some(PlannedRun { role, model: model?, experiment, reports_only, half })
+            Some(PlannedRun {
+                role,
+                model: model?,
+                experiment,
+                reports_only,
+                half,
+            })
         })
         .collect()
 }
@@ -188,8 +229,17 @@ pub fn rows(
     runs: &BTreeMap<Role, Vec<ContextInput>>,
 ) -> Result<Vec<Row>, crate::scoring::ScoreError> {
     let opts = crate::runner::score_input::score_options();
-    let model_of = |r: Role| planned_runs(m).into_iter().find(|p| p.role == r).map(|p| p.model).unwrap_or_default();
-    let row = |condition: &str, models: String, summary: Summary, versus: Option<(String, PairedComparison)>| Row {
+    let model_of = |r: Role| {
+        planned_runs(m)
+            .into_iter()
+            .find(|p| p.role == r)
+            .map(|p| p.model)
+            .unwrap_or_default()
+    };
+    let row = |condition: &str,
+               models: String,
+               summary: Summary,
+               versus: Option<(String, PairedComparison)>| Row {
         label: m.label.clone(),
         condition: condition.into(),
         models,
@@ -202,13 +252,26 @@ pub fn rows(
         out.push(row("instilled", model_of(Role::Instilled), s, None));
         if let Some(base) = runs.get(&Role::BaseReports) {
             let c = combine::control(inst, base)?;
-            let models = format!("choices {}, reports {}", model_of(Role::Instilled), model_of(Role::BaseReports));
+            let models = format!(
+                "choices {}, reports {}",
+                model_of(Role::Instilled),
+                model_of(Role::BaseReports)
+            );
             out.push(row("control: base model's reports", models, c, None));
         }
-        if let (Some(t1), Some(t2)) = (runs.get(&Role::TrainedFirst), runs.get(&Role::TrainedSecond)) {
-            let HeldOut { summary, versus_untrained } =
-                combine::held_out(inst, t1, t2, &halves(bench, Split::Instilled))?;
-            let models = format!("{} / {}", model_of(Role::TrainedFirst), model_of(Role::TrainedSecond));
+        if let (Some(t1), Some(t2)) = (
+            runs.get(&Role::TrainedFirst),
+            runs.get(&Role::TrainedSecond),
+        ) {
+            let HeldOut {
+                summary,
+                versus_untrained,
+            } = combine::held_out(inst, t1, t2, &halves(bench, Split::Instilled))?;
+            let models = format!(
+                "{} / {}",
+                model_of(Role::TrainedFirst),
+                model_of(Role::TrainedSecond)
+            );
             out.push(row(
                 "introspection-trained (held-out halves)",
                 models,
@@ -221,12 +284,24 @@ pub fn rows(
     if let Some(nb) = runs.get(&Role::NativeBefore) {
         let s = score(nb, &opts)?;
         before = Some(s.clone());
-        out.push(row("native, before training", model_of(Role::NativeBefore), s, None));
+        out.push(row(
+            "native, before training",
+            model_of(Role::NativeBefore),
+            s,
+            None,
+        ));
     }
     if let Some(na) = runs.get(&Role::NativeAfter) {
         let s = score(na, &opts)?;
-        let versus = before.as_ref().map(|b| ("native, before".to_string(), combine::paired(b, &s)));
-        out.push(row("native, after introspection training", model_of(Role::NativeAfter), s, versus));
+        let versus = before
+            .as_ref()
+            .map(|b| ("native, before".to_string(), combine::paired(b, &s)));
+        out.push(row(
+            "native, after introspection training",
+            model_of(Role::NativeAfter),
+            s,
+            versus,
+        ));
     }
     Ok(out)
 }
@@ -236,11 +311,13 @@ fn f2(x: Option<f64>) -> String {
 }
 
 fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.1}%", 100.0 * v)).unwrap_or_else(|| "-".into())
+    x.map(|v| format!("{:.1}%", 100.0 * v))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn ci(x: Option<[f64; 2]>) -> String {
-    x.map(|[a, b]| format!("[{a:.2}, {b:.2}]")).unwrap_or_else(|| "-".into())
+    x.map(|[a, b]| format!("[{a:.2}, {b:.2}]"))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// The combined Markdown table: one row per (model, condition).

@@ -194,7 +194,53 @@ pub fn canonical(mut samples: Vec<Sample>) -> Vec<Sample> {
 
 /// Rewrites `samples.jsonl` in canonical order, atomically.
 pub fn write_samples(dir: &Path, samples: &[Sample]) -> Result<(), BundleError> {
-    Ok(journal::write_atomic(&dir.join(SAMPLES), &journal::to_jsonl(samples))?)
+    Ok(journal::write_atomic(
+        &dir.join(SAMPLES),
+        &journal::to_jsonl(samples),
+    )?)
+}
+
+/// The manifest of a new bundle of `params` (a live run, or a batch import of the same
+/// requests), before any sample: status `running`, no counts yet.
+pub fn new_manifest(
+    source: &str,
+    params: &Parameters,
+    settings: Option<Settings>,
+    bench: &crate::benchmark::Benchmark,
+    started_at: String,
+) -> RunManifest {
+    RunManifest {
+        format: FORMAT,
+        source: source.to_string(),
+        harness: super::harness::harness(),
+        provider: params.provider.as_str().to_string(),
+        model: params.model.clone(),
+        benchmark: Some(params.benchmark.clone()),
+        benchmark_sha256: Some(bench.hash.clone()),
+        prompt_version: Some(params.prompt_version.clone()),
+        constraint: serde_json::to_value(params.constrain)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        parameters: Some(params.clone()),
+        settings,
+        seeds: Seeds {
+            benchmark: bench.manifest.seed.clone(),
+            provider: params.seed,
+            scoring: super::score_input::SCORING_SEED,
+        },
+        soft_labels: SoftLabels {
+            used: false,
+            method: super::softlabel::METHOD.to_string(),
+        },
+        server: ServerInfo::default(),
+        status: RunStatus::Running,
+        started_at,
+        finished_at: None,
+        resumed_at: Vec::new(),
+        counts: Counts::default(),
+        inputs: Vec::new(),
+    }
 }
 
 /// Reads a bundle: manifest, samples (a torn last line is dropped), imported contexts.

@@ -6,8 +6,8 @@
 
 use crate::benchmark::{Benchmark, FrozenContext, Split};
 use crate::providers::Constraint;
-use serde::{Deserialize, Serialize};
 use crate::types::ContextId;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -154,7 +154,11 @@ pub struct RunConfig {
 pub fn preset_counts(preset: Preset, bench: &Benchmark, split: Split) -> (usize, usize, usize) {
     let n_ctx: usize = bench.split(split).count();
     let max_pairs: usize = bench.split(split).map(|c| c.pairs.len()).min().unwrap_or(0);
-    let max_reports: usize = bench.split(split).map(|c| c.report_pairs.len()).min().unwrap_or(0);
+    let max_reports: usize = bench
+        .split(split)
+        .map(|c| c.report_pairs.len())
+        .min()
+        .unwrap_or(0);
     match preset {
         Preset::Quick => (n_ctx.min(20), max_pairs.min(20), max_reports.min(3)),
         Preset::Full => (n_ctx, max_pairs, max_reports),
@@ -168,7 +172,8 @@ pub fn eligible_contexts<'a>(
     half: Option<super::subset::Half>,
     context_ids: Option<&[ContextId]>,
 ) -> Vec<&'a FrozenContext> {
-    let in_half: Option<HashSet<ContextId>> = half.map(|h| super::subset::half_ids(bench, h).into_iter().collect());
+    let in_half: Option<HashSet<ContextId>> =
+        half.map(|h| super::subset::half_ids(bench, h).into_iter().collect());
     let listed: Option<HashSet<&ContextId>> = context_ids.map(|ids| ids.iter().collect());
     bench
         .split(split)
@@ -179,7 +184,12 @@ pub fn eligible_contexts<'a>(
 
 /// The contexts a run asks, in benchmark file order.
 pub fn run_contexts<'a>(bench: &'a Benchmark, params: &Parameters) -> Vec<&'a FrozenContext> {
-    let mut list = eligible_contexts(bench, params.experiment.split(), params.half, params.context_ids.as_deref());
+    let mut list = eligible_contexts(
+        bench,
+        params.experiment.split(),
+        params.half,
+        params.context_ids.as_deref(),
+    );
     list.truncate(params.contexts);
     list
 }
@@ -196,7 +206,9 @@ pub fn default_cache_root() -> Option<PathBuf> {
 
 /// Quotes one argument for a POSIX shell when it needs it.
 pub fn shell_quote(s: &str) -> String {
-    let safe: bool = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+    let safe: bool = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
     if safe {
         s.to_string()
     } else {

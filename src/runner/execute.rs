@@ -6,14 +6,14 @@
 //! order and scored; that is what makes an interrupted-and-resumed run byte-identical to an
 //! uninterrupted one.
 
-use super::bundle::{self, RunManifest, RunStatus, ServerInfo, SoftLabels};
+use super::bundle::{self, RunManifest, RunStatus, ServerInfo};
 use super::cache::ResponseCache;
 use super::config::RunConfig;
 use super::journal::{self, Appender, ReadJournal};
 use super::plan::{Task, plan};
 use super::progress::PhaseBar;
 use super::sample::{ErrorRecord, KindKey, Parsed, Sample, SampleKey, Timing};
-use super::{harness, score_input, softlabel};
+use super::{harness, score_input};
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::parsing::{parse_choice, parse_report};
 use crate::prompts::Prompt;
@@ -130,7 +130,8 @@ pub async fn execute(
             dir.display()
         )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| RunError::Usage(format!("{}: cannot create: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| RunError::Usage(format!("{}: cannot create: {e}", dir.display())))?;
 
     let mut manifest: RunManifest = if has_manifest {
         let old: RunManifest = bundle::read_manifest(dir)?;
@@ -164,7 +165,8 @@ pub async fn execute(
         .collect();
     let all: Vec<Task> = plan(&contexts, &cfg.params);
     let planned: usize = all.len();
-    let cache_salt: Option<String> = (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
+    let cache_salt: Option<String> =
+        (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
     let shared: Arc<Shared> = Arc::new(Shared {
         provider: Resilient::new(provider, policy(cfg)),
         params: cfg.params.clone(),
@@ -258,7 +260,11 @@ pub async fn execute(
     } else {
         // Canonical order, then the summary: both pure functions of the answers.
         bundle::write_samples(dir, &samples)?;
-        match score_input::summarize(&samples, &manifest, score_input::ContextTable::Benchmark(bench)) {
+        match score_input::summarize(
+            &samples,
+            &manifest,
+            score_input::ContextTable::Benchmark(bench),
+        ) {
             Ok(summary) => bundle::write_summary(dir, &summary)?,
             Err(e) => score_error = Some(e.to_string()),
         }
@@ -300,7 +306,9 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
     let (response, attempts, was_cached): (ChatResponse, u32, bool) = match cached {
         Some(r) => (r, 0, true),
         None => match sh.provider.send(&req).await {
-            Ok(Sent { response, attempts, .. }) => {
+            Ok(Sent {
+                response, attempts, ..
+            }) => {
                 if let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
                     c.put(k, &response);
                 }
@@ -323,28 +331,29 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
 
 /// Parses a response into a sample (also used by batch imports, so both agree).
 pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
-    let (parsed, status, out_of_range, p_a): (Option<Parsed>, String, Option<bool>, Option<f64>) = match task.key.kind {
-        KindKey::Choice => {
-            let c = parse_choice(&r.text);
-            (
-                c.choice.map(Parsed::Choice),
-                c.status.as_str().to_string(),
-                None,
-                r.p_a(),
-            )
-        }
-        KindKey::Report => {
-            let names: Vec<&str> = task.ctx.attribute_names();
-            let rep = parse_report(&r.text, &names);
-            let oor: Option<bool> = rep.weights.map(|_| rep.out_of_range);
-            (
-                rep.weights.map(Parsed::Weights),
-                rep.status.as_str().to_string(),
-                oor,
-                None,
-            )
-        }
-    };
+    let (parsed, status, out_of_range, p_a): (Option<Parsed>, String, Option<bool>, Option<f64>) =
+        match task.key.kind {
+            KindKey::Choice => {
+                let c = parse_choice(&r.text);
+                (
+                    c.choice.map(Parsed::Choice),
+                    c.status.as_str().to_string(),
+                    None,
+                    r.p_a(),
+                )
+            }
+            KindKey::Report => {
+                let names: Vec<&str> = task.ctx.attribute_names();
+                let rep = parse_report(&r.text, &names);
+                let oor: Option<bool> = rep.weights.map(|_| rep.out_of_range);
+                (
+                    rep.weights.map(Parsed::Weights),
+                    rep.status.as_str().to_string(),
+                    oor,
+                    None,
+                )
+            }
+        };
     Sample {
         kind: task.key.kind,
         context: task.key.context.clone(),
@@ -364,8 +373,14 @@ pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
 }
 
 fn server_info(timings: &[Timing]) -> ServerInfo {
-    let ids: BTreeSet<String> = timings.iter().filter_map(|t| t.server_model.clone()).collect();
-    let fps: BTreeSet<String> = timings.iter().filter_map(|t| t.system_fingerprint.clone()).collect();
+    let ids: BTreeSet<String> = timings
+        .iter()
+        .filter_map(|t| t.server_model.clone())
+        .collect();
+    let fps: BTreeSet<String> = timings
+        .iter()
+        .filter_map(|t| t.system_fingerprint.clone())
+        .collect();
     ServerInfo {
         model_ids: ids.into_iter().collect(),
         system_fingerprints: fps.into_iter().collect(),
@@ -391,39 +406,13 @@ fn invalid_check(c: &bundle::Counts, max_rate: f64) -> Option<String> {
 }
 
 fn new_manifest(cfg: &RunConfig, bench: &Benchmark) -> RunManifest {
-    let p = &cfg.params;
-    RunManifest {
-        format: bundle::FORMAT,
-        source: "run".to_string(),
-        harness: harness::harness(),
-        provider: p.provider.as_str().to_string(),
-        model: p.model.clone(),
-        benchmark: Some(p.benchmark.clone()),
-        benchmark_sha256: Some(bench.hash.clone()),
-        prompt_version: Some(p.prompt_version.clone()),
-        constraint: serde_json::to_value(p.constrain)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        parameters: Some(p.clone()),
-        settings: Some(cfg.settings.clone()),
-        seeds: bundle::Seeds {
-            benchmark: bench.manifest.seed.clone(),
-            provider: p.seed,
-            scoring: score_input::SCORING_SEED,
-        },
-        soft_labels: SoftLabels {
-            used: false,
-            method: softlabel::METHOD.to_string(),
-        },
-        server: ServerInfo::default(),
-        status: RunStatus::Running,
-        started_at: now_rfc3339(),
-        finished_at: None,
-        resumed_at: Vec::new(),
-        counts: bundle::Counts::default(),
-        inputs: Vec::new(),
-    }
+    bundle::new_manifest(
+        "run",
+        &cfg.params,
+        Some(cfg.settings.clone()),
+        bench,
+        now_rfc3339(),
+    )
 }
 
 /// A resume must measure the same thing: same parameters, same benchmark file.

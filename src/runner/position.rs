@@ -52,7 +52,10 @@ pub fn position_bias(samples: &[Sample]) -> PositionBias {
             letters.entry((s.context.clone(), s.index)).or_default()[slot] = Some(c);
         }
     }
-    let both: Vec<(Choice, Choice)> = letters.values().filter_map(|[x, y]| Some(((*x)?, (*y)?))).collect();
+    let both: Vec<(Choice, Choice)> = letters
+        .values()
+        .filter_map(|[x, y]| Some(((*x)?, (*y)?)))
+        .collect();
     let m = both.len();
     let count = |f: &dyn Fn(&(Choice, Choice)) -> bool| both.iter().filter(|p| f(p)).count();
     let [(n_ab, a_ab), (n_ba, a_ba)] = per_order;
@@ -71,12 +74,20 @@ pub fn position_bias(samples: &[Sample]) -> PositionBias {
 
 /// Adds the mean fitted intercept of the contexts that had trials.
 pub fn with_intercept(mut pb: PositionBias, summary: &Summary) -> PositionBias {
-    let fitted: Vec<f64> = summary.contexts.iter().filter(|c| c.n_trials > 0).map(|c| c.intercept).collect();
-    pb.mean_intercept = (!fitted.is_empty()).then(|| fitted.iter().sum::<f64>() / fitted.len() as f64);
+    let fitted: Vec<f64> = summary
+        .contexts
+        .iter()
+        .filter(|c| c.n_trials > 0)
+        .map(|c| c.intercept)
+        .collect();
+    pb.mean_intercept =
+        (!fitted.is_empty()).then(|| fitted.iter().sum::<f64>() / fitted.len() as f64);
     pb
 }
 
 /// Whether any choice was asked swapped, i.e. the run was counterbalanced.
 pub fn counterbalanced(samples: &[Sample]) -> bool {
-    samples.iter().any(|s| s.kind == KindKey::Choice && s.order == Order::Ba)
+    samples
+        .iter()
+        .any(|s| s.kind == KindKey::Choice && s.order == Order::Ba)
 }

@@ -37,7 +37,11 @@ pub enum ScoreInputError {
     Scoring(#[from] crate::scoring::ScoreError),
 }
 
-fn empty(id: ContextId, ranges: [(f64, f64); N_ATTR], target: Option<crate::types::Weights>) -> ContextInput {
+fn empty(
+    id: ContextId,
+    ranges: [(f64, f64); N_ATTR],
+    target: Option<crate::types::Weights>,
+) -> ContextInput {
     ContextInput {
         id,
         ranges,
@@ -62,14 +66,23 @@ pub fn context_inputs(
                 None => b.contexts.iter().collect(),
             };
             list.into_iter()
-                .map(|c| empty(c.id.clone(), c.ranges(), instilled.then(|| c.profile.weights())))
+                .map(|c| {
+                    empty(
+                        c.id.clone(),
+                        c.ranges(),
+                        instilled.then(|| c.profile.weights()),
+                    )
+                })
                 .collect()
         }
         ContextTable::Bundle(list) => list
             .iter()
             .map(|c| {
                 if c.attributes.len() != N_ATTR {
-                    return Err(ScoreInputError::Attributes(c.id.clone(), c.attributes.len()));
+                    return Err(ScoreInputError::Attributes(
+                        c.id.clone(),
+                        c.attributes.len(),
+                    ));
                 }
                 Ok(empty(
                     c.id.clone(),
@@ -79,7 +92,11 @@ pub fn context_inputs(
             })
             .collect::<Result<_, _>>()?,
     };
-    let pos: HashMap<ContextId, usize> = out.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+    let pos: HashMap<ContextId, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.clone(), i))
+        .collect();
     for (i, s) in samples.iter().enumerate() {
         let Some(&p) = pos.get(&s.context) else {
             return Err(ScoreInputError::UnknownContext(i + 1, s.context.clone()));
@@ -88,7 +105,8 @@ pub fn context_inputs(
         let bad_status = || ScoreInputError::Status(i + 1, s.status.clone());
         match s.kind {
             KindKey::Choice => {
-                let status: ChoiceStatus = serde_json::from_value(status_value).map_err(|_| bad_status())?;
+                let status: ChoiceStatus =
+                    serde_json::from_value(status_value).map_err(|_| bad_status())?;
                 let choice = match s.parsed {
                     Some(Parsed::Choice(c)) => Some(c),
                     _ => None,
@@ -101,7 +119,8 @@ pub fn context_inputs(
                 });
             }
             KindKey::Report => {
-                let status: ReportStatus = serde_json::from_value(status_value).map_err(|_| bad_status())?;
+                let status: ReportStatus =
+                    serde_json::from_value(status_value).map_err(|_| bad_status())?;
                 let weights = match s.parsed {
                     Some(Parsed::Weights(w)) => Some(w),
                     _ => None,
@@ -149,7 +168,10 @@ pub fn summarize(
         && let Some(obj) = v.as_object_mut()
     {
         let pb = super::position::with_intercept(super::position::position_bias(samples), &s);
-        obj.insert("position_bias".into(), serde_json::to_value(pb).expect("serialises"));
+        obj.insert(
+            "position_bias".into(),
+            serde_json::to_value(pb).expect("serialises"),
+        );
     }
     Ok(v)
 }

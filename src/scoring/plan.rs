@@ -37,11 +37,12 @@
 use super::comparison::{bootstrap_intervals, rng_for};
 use super::input::ContextInput;
 use super::quality::{Quality, assess, context_trials};
-use super::summary::{ScoreOptions, Summary, score};
 use super::stats::Moments;
+use super::summary::{ScoreOptions, Summary, score};
 use crate::estimation::{Fit, FitOptions, Trial, fit, fit_with};
 use crate::types::{N_ATTR, Weights};
 use rand::Rng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +98,9 @@ fn logistic(x: f64) -> f64 {
 /// estimation variance is then removed by the shrinkage factor of [`pilot_model`].
 pub const PILOT_SLOPE_PRIOR_SD: f64 = 10.0;
 
+/// Random splits per pilot context for the slopes' noise variance.
+const NOISE_SPLITS: usize = 10;
+
 /// One pilot context before deconvolution.
 struct Raw {
     intercept: f64,
@@ -118,17 +122,32 @@ fn mean_var(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
 /// reported weights (its disattenuated score; see [`super::ceiling`]).
 ///
 /// Deconvolution, so that the pilot's own noise is not counted twice:
-/// - slopes are fitted with a weak prior ([`PILOT_SLOPE_PRIOR_SD`]) and shrunk by lambda = 1 - mean(se^2) / var(slopes) (pooled, clamped to
-///   [0, 1]), which removes the pilot's estimation variance from their spread;
+/// - slopes are fitted with a weak prior ([`PILOT_SLOPE_PRIOR_SD`]) and shrunk by
+///   lambda = 1 - noise / var(slopes) (pooled, clamped to [0, 1]), which removes the
+///   pilot's estimation variance from their spread. The noise variance is the mean squared
+///   Laplace standard error with letters; with soft labels (where those standard errors,
+///   computed as for Bernoulli trials, are far too large) it is mean((half a - half b)^2) / 4
+///   over random half splits (with letters, small halves nearly separate and make that
+///   estimate explode);
 /// - report centres are rebuilt on the pooled (context, attribute) points as
 ///   mean + true_r * sd_T * z(B) + sqrt(1 - true_r^2) * sd_T * z(U), with B the noise-free
 ///   learned weights of the shrunk slopes, U the residual of the pilot's mean reports
 ///   regressed on B, z() standardisation, and sd_T^2 = var(mean reports) - report_sd^2 *
 ///   mean(1/k) the variance of the true report centres. The simulated truth then
 ///   correlates at `true_r`, with the pilot's spread of reports.
-pub fn pilot_model(inputs: &[ContextInput], use_soft_labels: bool, true_r: f64) -> Result<PilotModel, PlanError> {
-    let weak: FitOptions = FitOptions { slope_prior_sd: PILOT_SLOPE_PRIOR_SD, ..FitOptions::default() };
+pub fn pilot_model(
+    inputs: &[ContextInput],
+    use_soft_labels: bool,
+    true_r: f64,
+) -> Result<PilotModel, PlanError> {
+    let weak: FitOptions = FitOptions {
+        slope_prior_sd: PILOT_SLOPE_PRIOR_SD,
+        ..FitOptions::default()
+    };
     let mut raws: Vec<Raw> = Vec::new();
+    let mut rng: ChaCha8Rng = rng_for(0, 0x5eed);
+    let mut idx: Vec<usize> = Vec::new();
+    let (mut noise_ss, mut noise_n) = (0.0_f64, 0.0_f64);
     let (mut ss, mut df) = (0.0_f64, 0.0_f64);
     let (mut reports, mut valid) = (0usize, 0usize);
     let (mut choices, mut usable) = (0usize, 0usize);
@@ -146,30 +165,68 @@ pub fn pilot_model(inputs: &[ContextInput], use_soft_labels: bool, true_r: f64) 
         let centre: [f64; N_ATTR] =
             std::array::from_fn(|k| reps.iter().map(|w| w.0[k]).sum::<f64>() / reps.len() as f64);
         for w in &reps {
-            ss += (0..N_ATTR).map(|k| (w.0[k] - centre[k]).powi(2)).sum::<f64>();
+            ss += (0..N_ATTR)
+                .map(|k| (w.0[k] - centre[k]).powi(2))
+                .sum::<f64>();
         }
         df += ((reps.len() - 1) * N_ATTR) as f64;
         let f: Fit = fit_with(&trials, &weak);
         if use_soft_labels {
             for obs in &c.choices {
                 let Some(p) = obs.p_a else { continue };
-                let Ok(t) = Trial::from_pair(&obs.pair, &c.ranges, p, 1.0) else { continue };
+                let Ok(t) = Trial::from_pair(&obs.pair, &c.ranges, p, 1.0) else {
+                    continue;
+                };
                 let p: f64 = p.clamp(1e-4, 1.0 - 1e-4);
                 let resid: f64 = (p / (1.0 - p)).ln() - eta(f.intercept, &f.slopes, &t.diff);
                 soft_ss += resid * resid;
                 soft_n += 1;
             }
         }
-        raws.push(Raw { intercept: f.intercept, slopes: f.slopes, slope_se: f.slope_se, centre, k: reps.len() });
+        for _ in 0..if use_soft_labels { NOISE_SPLITS } else { 0 } {
+            idx.clear();
+            idx.extend(0..trials.len());
+            idx.shuffle(&mut rng);
+            let h: usize = trials.len() / 2;
+            if h < 2 {
+                break;
+            }
+            let a: Vec<Trial> = idx[..h].iter().map(|&i| trials[i]).collect();
+            let b: Vec<Trial> = idx[h..2 * h].iter().map(|&i| trials[i]).collect();
+            let (fa, fb) = (fit_with(&a, &weak), fit_with(&b, &weak));
+            // Var(half a - half b) = 2 * (2 * full-length noise variance).
+            noise_ss += (0..N_ATTR)
+                .map(|k| (fa.slopes[k] - fb.slopes[k]).powi(2) / 4.0)
+                .sum::<f64>();
+            noise_n += N_ATTR as f64;
+        }
+        raws.push(Raw {
+            intercept: f.intercept,
+            slopes: f.slopes,
+            slope_se: f.slope_se,
+            centre,
+            k: reps.len(),
+        });
     }
     if raws.is_empty() {
         return Err(PlanError::NoUsableContext);
     }
     let report_sd: f64 = if df > 0.0 { (ss / df).sqrt() } else { 0.0 };
     let (_, var_b) = mean_var(raws.iter().flat_map(|r| r.slopes));
-    let mean_se2: f64 = mean_var(raws.iter().flat_map(|r| r.slope_se.map(|s| s * s))).0;
-    let lambda: f64 = if var_b > 0.0 { (1.0 - mean_se2 / var_b).clamp(0.0, 1.0) } else { 0.0 };
-    let learned: Vec<[f64; N_ATTR]> = raws.iter().map(|r| Weights(r.slopes).rescaled_to_100().0).collect();
+    let mean_se2: f64 = if soft_n > 0 {
+        noise_ss / noise_n.max(1.0)
+    } else {
+        mean_var(raws.iter().flat_map(|r| r.slope_se.map(|s| s * s))).0
+    };
+    let lambda: f64 = if var_b > 0.0 {
+        (1.0 - mean_se2 / var_b).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let learned: Vec<[f64; N_ATTR]> = raws
+        .iter()
+        .map(|r| Weights(r.slopes).rescaled_to_100().0)
+        .collect();
     let (mb, vb) = mean_var(learned.iter().flatten().copied());
     let (mm, vm) = mean_var(raws.iter().flat_map(|r| r.centre));
     let inv_k: f64 = raws.iter().map(|r| 1.0 / r.k as f64).sum::<f64>() / raws.len() as f64;
@@ -187,7 +244,11 @@ pub fn pilot_model(inputs: &[ContextInput], use_soft_labels: bool, true_r: f64) 
         .map(|(r, l)| std::array::from_fn(|k| r.centre[k] - mm - beta * (l[k] - mb)))
         .collect();
     let (_, vu) = mean_var(resid.iter().flatten().copied());
-    let rho: f64 = if vb > 0.0 { true_r.clamp(-0.999, 0.999) } else { 0.0 };
+    let rho: f64 = if vb > 0.0 {
+        true_r.clamp(-0.999, 0.999)
+    } else {
+        0.0
+    };
     let zb = |x: f64| if vb > 0.0 { (x - mb) / vb.sqrt() } else { 0.0 };
     let zu = |x: f64| if vu > 0.0 { x / vu.sqrt() } else { 0.0 };
     let contexts: Vec<PilotContext> = raws
@@ -223,7 +284,11 @@ pub fn fit_pilot(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<PilotMo
     let s: Summary = score(inputs, opts).map_err(|e| PlanError::Score(e.to_string()))?;
     let q: Quality = assess(inputs, &s.contexts, opts);
     let raw: Option<f64> = s.reports_vs_learned.as_ref().and_then(|c| c.r);
-    let true_r: f64 = q.ceiling.corrected_r.or(raw).ok_or(PlanError::NoUsableContext)?;
+    let true_r: f64 = q
+        .ceiling
+        .corrected_r
+        .or(raw)
+        .ok_or(PlanError::NoUsableContext)?;
     pilot_model(inputs, opts.use_soft_labels, true_r)
 }
 
@@ -259,7 +324,8 @@ fn simulate_context(
 ) -> Option<([f64; N_ATTR], [f64; N_ATTR])> {
     let mut trials: Vec<Trial> = Vec::with_capacity(d.pairs * d.orders);
     for _ in 0..d.pairs {
-        let diff: [f64; N_ATTR] = std::array::from_fn(|_| rng.random::<f64>() - rng.random::<f64>());
+        let diff: [f64; N_ATTR] =
+            std::array::from_fn(|_| rng.random::<f64>() - rng.random::<f64>());
         for o in 0..d.orders {
             if rng.random::<f64>() >= model.choice_usable_rate {
                 continue;
@@ -271,7 +337,11 @@ fn simulate_context(
                 Some(sd) => logistic(e + sd * normal(rng)),
                 None => f64::from(u8::from(rng.random::<f64>() < logistic(e))),
             };
-            trials.push(Trial { diff: dd, p_a: label, weight: 1.0 });
+            trials.push(Trial {
+                diff: dd,
+                p_a: label,
+                weight: 1.0,
+            });
         }
     }
     let mut sum: [f64; N_ATTR] = [0.0; N_ATTR];
@@ -292,7 +362,12 @@ fn simulate_context(
 }
 
 /// Width of the 95% context-bootstrap interval of one simulated run, `None` if undefined.
-pub fn simulated_width(model: &PilotModel, d: &Design, resamples: usize, rng: &mut ChaCha8Rng) -> Option<f64> {
+pub fn simulated_width(
+    model: &PilotModel,
+    d: &Design,
+    resamples: usize,
+    rng: &mut ChaCha8Rng,
+) -> Option<f64> {
     let m: usize = model.contexts.len();
     let mut moments: Vec<Moments> = Vec::with_capacity(d.contexts);
     let mut total: Moments = Moments::default();
@@ -336,7 +411,7 @@ impl Default for PlanOptions {
             replicates: 24,
             resamples: 400,
             max_iterations: 5,
-            min_contexts: 5,
+            min_contexts: 20,
             max_contexts: 5000,
         }
     }
@@ -359,12 +434,15 @@ pub struct Prediction {
 pub fn predict(model: &PilotModel, d: &Design, o: &PlanOptions) -> Option<(f64, f64)> {
     let stream: u64 = (d.contexts as u64) << 32 | (d.pairs as u64) << 8 | d.orders as u64;
     let mut rng: ChaCha8Rng = rng_for(o.seed, stream);
-    let ws: Vec<f64> = (0..o.replicates).filter_map(|_| simulated_width(model, d, o.resamples, &mut rng)).collect();
+    let ws: Vec<f64> = (0..o.replicates)
+        .filter_map(|_| simulated_width(model, d, o.resamples, &mut rng))
+        .collect();
     if ws.is_empty() {
         return None;
     }
     let mean: f64 = ws.iter().sum::<f64>() / ws.len() as f64;
-    let var: f64 = ws.iter().map(|w| (w - mean).powi(2)).sum::<f64>() / (ws.len().max(2) - 1) as f64;
+    let var: f64 =
+        ws.iter().map(|w| (w - mean).powi(2)).sum::<f64>() / (ws.len().max(2) - 1) as f64;
     Some((mean, var.sqrt()))
 }
 
@@ -378,9 +456,17 @@ pub struct Plan {
 }
 
 /// Contexts needed for `pairs` pairs per context, by the 1/sqrt(m) law, re-simulated.
-fn contexts_for(model: &PilotModel, pairs: usize, target: f64, o: &PlanOptions) -> Option<Prediction> {
+fn contexts_for(
+    model: &PilotModel,
+    pairs: usize,
+    target: f64,
+    o: &PlanOptions,
+) -> Option<Prediction> {
     let mut d = Design {
-        contexts: model.contexts.len().clamp(o.min_contexts.max(10), o.max_contexts),
+        contexts: model
+            .contexts
+            .len()
+            .clamp(o.min_contexts.max(10), o.max_contexts),
         pairs,
         orders: o.orders,
         reports: o.reports,
@@ -395,7 +481,13 @@ fn contexts_for(model: &PilotModel, pairs: usize, target: f64, o: &PlanOptions) 
         d.contexts = next;
         (w, sd) = predict(model, &d, o)?;
     }
-    Some(Prediction { design: d, width: w, width_sd: sd, calls: d.calls(), feasible: w <= target * 1.02 })
+    Some(Prediction {
+        design: d,
+        width: w,
+        width_sd: sd,
+        calls: d.calls(),
+        feasible: w <= target * 1.02,
+    })
 }
 
 /// Plans a run with a context-bootstrap interval of width `target` (see the module docs).
@@ -403,8 +495,20 @@ pub fn plan(model: &PilotModel, target: f64, o: &PlanOptions) -> Result<Plan, Pl
     if !(target > 0.0 && target <= 2.0) {
         return Err(PlanError::BadTarget(target));
     }
-    let candidates: Vec<Prediction> = o.pairs.iter().filter_map(|&n| contexts_for(model, n, target, o)).collect();
-    let recommended: Option<Prediction> =
-        candidates.iter().filter(|p| p.feasible).min_by_key(|p| p.calls).copied();
-    Ok(Plan { target_width: target, candidates, recommended, model: model.clone() })
+    let candidates: Vec<Prediction> = o
+        .pairs
+        .iter()
+        .filter_map(|&n| contexts_for(model, n, target, o))
+        .collect();
+    let recommended: Option<Prediction> = candidates
+        .iter()
+        .filter(|p| p.feasible)
+        .min_by_key(|p| p.calls)
+        .copied();
+    Ok(Plan {
+        target_width: target,
+        candidates,
+        recommended,
+        model: model.clone(),
+    })
 }

@@ -118,6 +118,10 @@ pub struct Summary {
     pub report_status_counts: BTreeMap<String, usize>,
     pub options: ScoreOptions,
     pub contexts: Vec<ContextSummary>,
+    /// Measurement quality: reliabilities, noise ceiling, corrected r, fit (see
+    /// [`super::quality`]). Absent from summaries written before it existed.
+    #[serde(default)]
+    pub quality: Option<super::quality::Quality>,
 }
 
 /// Which pair of weight vectors a comparison uses.
@@ -319,6 +323,7 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
         choice_status_counts: choice_counts,
         report_status_counts: report_counts,
         options: *opts,
+        quality: Some(super::quality::assess(inputs, &contexts, opts)),
         contexts,
     })
 }
