@@ -112,7 +112,19 @@ EOF
   fi
 }
 
-healthy() { http_get /health | grep -q '"ok"'; }
+# (bodies are captured before matching: `curl | grep -q` can fail under
+# pipefail when grep exits before curl has finished writing)
+healthy() {
+  local body
+  body="$(http_get /health)" || return 1
+  [[ "$body" == *'"ok"'* ]]
+}
+
+serves_our_model() {
+  local body
+  body="$(http_get /v1/models)" || return 1
+  [[ "$body" == *"\"$MODEL_ALIAS\""* ]]
+}
 
 server_pid() {  # prints the pid of our running server, or fails
   [[ -f "$PIDFILE" ]] || return 1
@@ -122,7 +134,9 @@ server_pid() {  # prints the pid of our running server, or fails
   kill -0 "$pid" 2>/dev/null || return 1
   # guard against pid reuse: the process must be a llama-server
   if [[ -r "/proc/$pid/cmdline" ]]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'llama-server' || return 1
+    local cmdline
+    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+    [[ "$cmdline" == *llama-server* ]] || return 1
   fi
   echo "$pid"
 }
@@ -301,7 +315,7 @@ cmd_start() {
   rm -f "$PIDFILE" "$PORTFILE"
 
   if healthy; then
-    if http_get /v1/models | grep -q "\"$MODEL_ALIAS\""; then
+    if serves_our_model; then
       say "a server with $MODEL_ALIAS already answers on http://$HOST:$PORT (not started by this script)"
       return 0
     fi
@@ -341,9 +355,9 @@ cmd_start() {
   say "starting llama-server on http://$HOST:$PORT (log: $LOG)"
   export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
   if command -v setsid >/dev/null 2>&1; then
-    setsid "$BIN" "${args[@]}" </dev/null >>"$LOG" 2>&1 &
+    setsid "$BIN" "${args[@]}" </dev/null >>"$LOG" 2>&1 8>&- 9>&- &
   else
-    nohup "$BIN" "${args[@]}" </dev/null >>"$LOG" 2>&1 &
+    nohup "$BIN" "${args[@]}" </dev/null >>"$LOG" 2>&1 8>&- 9>&- &
   fi
   pid=$!
   echo "$pid" >"$PIDFILE"
