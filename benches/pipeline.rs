@@ -75,7 +75,16 @@ fn bench_prompts(c: &mut Criterion) {
 fn bench_parsing(c: &mut Criterion) {
     let ctx = context();
     let names: Vec<&str> = ctx.attribute_names();
-    let answers = ["A", " B\n", "A.", "Option B", "**A**", "I would pick A", "", "B"];
+    let answers = [
+        "A",
+        " B\n",
+        "A.",
+        "Option B",
+        "**A**",
+        "I would pick A",
+        "",
+        "B",
+    ];
     let valid = format!(
         "{{\"{}\": 80, \"{}\": -35.5, \"{}\": 0, \"{}\": 100, \"{}\": -12}}",
         names[0], names[1], names[2], names[3], names[4]
@@ -91,8 +100,12 @@ fn bench_parsing(c: &mut Criterion) {
         })
     });
     g.throughput(Throughput::Elements(1));
-    g.bench_function("report, valid JSON", |b| b.iter(|| parse_report(black_box(&valid), &names)));
-    g.bench_function("report, fenced JSON", |b| b.iter(|| parse_report(black_box(&fenced), &names)));
+    g.bench_function("report, valid JSON", |b| {
+        b.iter(|| parse_report(black_box(&valid), &names))
+    });
+    g.bench_function("report, fenced JSON", |b| {
+        b.iter(|| parse_report(black_box(&fenced), &names))
+    });
     g.bench_function("report, not JSON", |b| {
         b.iter(|| parse_report(black_box("I weigh price most, then rating."), &names))
     });
@@ -106,11 +119,18 @@ fn bench_design(c: &mut Criterion) {
         .iter()
         .take(50)
         .enumerate()
-        .map(|(i, p)| Observation { pair: *p, p_a: Some(f64::from(u8::from(i % 3 != 0))) })
+        .map(|(i, p)| Observation {
+            pair: *p,
+            p_a: Some(f64::from(u8::from(i % 3 != 0))),
+        })
         .collect();
     let mut g = c.benchmark_group("design");
     g.throughput(Throughput::Elements(5));
-    for (name, crit) in [("random", Design::Random), ("d-optimal", Design::DOptimal), ("direction", Design::Direction)] {
+    for (name, crit) in [
+        ("random", Design::Random),
+        ("d-optimal", Design::DOptimal),
+        ("direction", Design::Direction),
+    ] {
         let d = AdaptiveDesign::with_criterion("bench", crit);
         g.bench_function(format!("next batch of 5 after 50 answers, {name}"), |b| {
             b.iter(|| d.next_batch(black_box(&ctx), black_box(&observed), 5))

@@ -26,11 +26,16 @@ fn simulate(contexts: usize, trials: usize) -> Vec<Vec<Trial>> {
             let w: [f64; N_ATTR] = std::array::from_fn(|_| rng.random_range(-4.0..4.0));
             (0..trials)
                 .map(|_| {
-                    let diff: [f64; N_ATTR] =
-                        std::array::from_fn(|_| rng.random_range(0.0..1.0) - rng.random_range(0.0..1.0));
+                    let diff: [f64; N_ATTR] = std::array::from_fn(|_| {
+                        rng.random_range(0.0..1.0) - rng.random_range(0.0..1.0)
+                    });
                     let eta: f64 = 0.2 + (0..N_ATTR).map(|k| w[k] * diff[k]).sum::<f64>();
                     let a: bool = rng.random_range(0.0..1.0) < 1.0 / (1.0 + (-eta).exp());
-                    Trial { diff, p_a: f64::from(u8::from(a)), weight: 1.0 }
+                    Trial {
+                        diff,
+                        p_a: f64::from(u8::from(a)),
+                        weight: 1.0,
+                    }
                 })
                 .collect()
         })
@@ -46,9 +51,11 @@ fn bench_fit_scaling(c: &mut Criterion) {
         if n >= 1_000 {
             g.sample_size(10);
         }
-        g.bench_with_input(BenchmarkId::new("contexts x 100 trials", n), &data, |b, d| {
-            b.iter(|| d.iter().map(|t| fit(black_box(t))).collect::<Vec<Fit>>())
-        });
+        g.bench_with_input(
+            BenchmarkId::new("contexts x 100 trials", n),
+            &data,
+            |b, d| b.iter(|| d.iter().map(|t| fit(black_box(t))).collect::<Vec<Fit>>()),
+        );
     }
     g.finish();
 }
@@ -82,7 +89,9 @@ pub fn score_inputs(contexts: usize) -> Vec<ContextInput> {
                 reports: (0..10)
                     .map(|_| ReportObs {
                         status: ReportStatus::Valid,
-                        weights: Some(Weights(std::array::from_fn(|k| w.0[k] + rng.random_range(-8.0..8.0)))),
+                        weights: Some(Weights(std::array::from_fn(|k| {
+                            w.0[k] + rng.random_range(-8.0..8.0)
+                        }))),
                         out_of_range: false,
                     })
                     .collect(),
@@ -95,19 +104,25 @@ fn bench_score(c: &mut Criterion) {
     let inputs = score_inputs(100);
     let mut g = c.benchmark_group("score");
     g.sample_size(10);
-    g.bench_function("score 100 contexts (fits + 3 comparisons, 2,000 bootstrap, 1,000 null)", |b| {
-        b.iter(|| score(black_box(&inputs), &ScoreOptions::default()).unwrap())
-    });
-    let fits_only = ScoreOptions { bootstrap_resamples: 0, null_permutations: 0, ..ScoreOptions::default() };
-    g.bench_function("score 100 contexts, no resampling (fits and point figures)", |b| {
-        b.iter(|| score(black_box(&inputs), &fits_only).unwrap())
-    });
+    g.bench_function(
+        "score 100 contexts (fits + 3 comparisons, 2,000 bootstrap, 1,000 null)",
+        |b| b.iter(|| score(black_box(&inputs), &ScoreOptions::default()).unwrap()),
+    );
+    let fits_only = ScoreOptions {
+        bootstrap_resamples: 0,
+        null_permutations: 0,
+        ..ScoreOptions::default()
+    };
+    g.bench_function(
+        "score 100 contexts, no resampling (fits and point figures)",
+        |b| b.iter(|| score(black_box(&inputs), &fits_only).unwrap()),
+    );
     g.finish();
 }
 
 fn bench_report(c: &mut Criterion) {
     let dir = Path::new("results/sim-faithful-native-full");
-    let scored = match selfinterp::reports::load(Path::new("."), dir) {
+    let scored = match selfinterp::reports::load(Path::new("benchmark"), dir) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("skipping report rendering: {}: {e}", dir.display());
@@ -118,9 +133,12 @@ fn bench_report(c: &mut Criterion) {
     let mut g = c.benchmark_group("report");
     g.sample_size(10);
     g.bench_function("load + re-score a full native bundle", |b| {
-        b.iter(|| selfinterp::reports::load(Path::new("."), black_box(dir)).unwrap())
+        b.iter(|| selfinterp::reports::load(Path::new("benchmark"), black_box(dir)).unwrap())
     });
-    for format in [selfinterp::reports::Format::Md, selfinterp::reports::Format::Html] {
+    for format in [
+        selfinterp::reports::Format::Md,
+        selfinterp::reports::Format::Html,
+    ] {
         let exporter = selfinterp::reports::exporter(format);
         g.bench_function(format!("build + render {}", exporter.extension()), |b| {
             b.iter(|| exporter.render(&selfinterp::reports::build(black_box(&scored), &opts)))

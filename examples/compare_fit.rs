@@ -25,11 +25,20 @@ struct Ctx {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (data, out) = (&args[0], &args[1]);
-    let repeat: usize = args.iter().position(|a| a == "--repeat").map_or(5, |i| args[i + 1].parse().unwrap());
+    let repeat: usize = args
+        .iter()
+        .position(|a| a == "--repeat")
+        .map_or(5, |i| args[i + 1].parse().unwrap());
     let ctxs: Vec<Ctx> = serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
     let trials: Vec<Vec<Trial>> = ctxs
         .iter()
-        .map(|c| c.diff.iter().zip(&c.p_a).map(|(d, y)| Trial::new(*d, *y, 1.0).unwrap()).collect())
+        .map(|c| {
+            c.diff
+                .iter()
+                .zip(&c.p_a)
+                .map(|(d, y)| Trial::new(*d, *y, 1.0).unwrap())
+                .collect()
+        })
         .collect();
     let inputs: Vec<ContextInput> = ctxs
         .iter()
@@ -43,7 +52,10 @@ fn main() {
                 .iter()
                 .zip(&c.p_a)
                 .map(|(d, y)| ChoiceObs {
-                    pair: Pair { a: Values(*d), b: Values([0.0; N_ATTR]) },
+                    pair: Pair {
+                        a: Values(*d),
+                        b: Values([0.0; N_ATTR]),
+                    },
                     p_a: None,
                     choice: Some(if *y > 0.5 { Choice::A } else { Choice::B }),
                     status: ChoiceStatus::Exact,
@@ -70,7 +82,16 @@ fn main() {
     let lt = s.learned_vs_target.as_ref().unwrap();
     let params: Vec<[f64; 6]> = fits
         .iter()
-        .map(|f| [f.intercept, f.slopes[0], f.slopes[1], f.slopes[2], f.slopes[3], f.slopes[4]])
+        .map(|f| {
+            [
+                f.intercept,
+                f.slopes[0],
+                f.slopes[1],
+                f.slopes[2],
+                f.slopes[3],
+                f.slopes[4],
+            ]
+        })
         .collect();
     let learned: Vec<[f64; N_ATTR]> = s.contexts.iter().map(|c| c.learned.0).collect();
     let result = serde_json::json!({

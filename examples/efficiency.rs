@@ -21,7 +21,10 @@ fn main() {
             "--json" => json = Some(v),
             "--labels" => only = Some(v),
             "--checkpoints" => {
-                checkpoints = v.split(',').map(|s| s.parse().expect("--checkpoints 10,20,...")).collect()
+                checkpoints = v
+                    .split(',')
+                    .map(|s| s.parse().expect("--checkpoints 10,20,..."))
+                    .collect()
             }
             other => panic!("unknown argument {other}"),
         }

@@ -1,8 +1,8 @@
 //! Pair-selection designs (src/design): reproducibility of the adaptive design and the
 //! efficiency measurement on simulated agents.
 
-use selfinterp::benchmark::{FrozenContext, Split};
 use selfinterp::benchmark::sampling::scaled_difference;
+use selfinterp::benchmark::{FrozenContext, Split};
 use selfinterp::design::efficiency::{
     Arm, CurvePoint, LabelModel, Setup, pairs_to_reach, pairs_to_width, precision_curve,
 };
@@ -18,21 +18,45 @@ fn observed(ctx: &FrozenContext, n: usize) -> Vec<Observation> {
         .iter()
         .take(n)
         .enumerate()
-        .map(|(i, p)| Observation { pair: *p, p_a: if i % 7 == 3 { None } else { Some(f64::from(u8::from(i % 3 != 0))) } })
+        .map(|(i, p)| Observation {
+            pair: *p,
+            p_a: if i % 7 == 3 {
+                None
+            } else {
+                Some(f64::from(u8::from(i % 3 != 0)))
+            },
+        })
         .collect()
 }
 
 #[test]
 fn next_batch_is_reproducible_and_keyed_on_calls_so_far() {
     let c = ctx();
-    for crit in [Criterion::Random, Criterion::DOptimal, Criterion::Direction, Criterion::Boundary] {
+    for crit in [
+        Criterion::Random,
+        Criterion::DOptimal,
+        Criterion::Direction,
+        Criterion::Boundary,
+    ] {
         let d = AdaptiveDesign::with_criterion("s", crit);
         let obs = observed(&c, 12);
         let a = d.next_batch(&c, &obs, 5);
         assert_eq!(a.len(), 5, "{crit:?}");
-        assert_eq!(a, d.next_batch(&c, &obs, 5), "{crit:?}: same inputs, same pairs");
-        assert_ne!(a, AdaptiveDesign::with_criterion("t", crit).next_batch(&c, &obs, 5), "{crit:?}: seed matters");
-        assert_ne!(a, d.next_batch(&c, &observed(&c, 13), 5), "{crit:?}: a new round draws a new pool");
+        assert_eq!(
+            a,
+            d.next_batch(&c, &obs, 5),
+            "{crit:?}: same inputs, same pairs"
+        );
+        assert_ne!(
+            a,
+            AdaptiveDesign::with_criterion("t", crit).next_batch(&c, &obs, 5),
+            "{crit:?}: seed matters"
+        );
+        assert_ne!(
+            a,
+            d.next_batch(&c, &observed(&c, 13), 5),
+            "{crit:?}: a new round draws a new pool"
+        );
         let ranges = c.ranges();
         for p in &a {
             for k in 0..5 {
@@ -66,30 +90,60 @@ fn d_optimal_without_data_prefers_large_differences() {
     let c = ctx();
     let ranges = c.ranges();
     let norm = |pairs: &[selfinterp::types::Pair]| -> f64 {
-        pairs.iter().map(|p| scaled_difference(p, &ranges).iter().map(|d| d * d).sum::<f64>()).sum::<f64>()
+        pairs
+            .iter()
+            .map(|p| {
+                scaled_difference(p, &ranges)
+                    .iter()
+                    .map(|d| d * d)
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
             / pairs.len() as f64
     };
     let d = AdaptiveDesign::new("s");
     let picked = d.next_batch(&c, &[], 8);
     let pool = d.candidates(&c, 0, 8);
-    assert!(norm(&picked) > 2.0 * norm(&pool), "{} vs {}", norm(&picked), norm(&pool));
+    assert!(
+        norm(&picked) > 2.0 * norm(&pool),
+        "{} vs {}",
+        norm(&picked),
+        norm(&pool)
+    );
 }
 
 #[test]
 fn criterion_names_parse() {
-    assert_eq!("adaptive".parse::<Criterion>().unwrap(), Criterion::DOptimal);
+    assert_eq!(
+        "adaptive".parse::<Criterion>().unwrap(),
+        Criterion::DOptimal
+    );
     assert_eq!("random".parse::<Criterion>().unwrap(), Criterion::Random);
-    assert_eq!("direction".parse::<Criterion>().unwrap(), Criterion::Direction);
+    assert_eq!(
+        "direction".parse::<Criterion>().unwrap(),
+        Criterion::Direction
+    );
     assert!("best".parse::<Criterion>().is_err());
 }
 
 fn point(pairs: usize, r: f64, w: f64) -> CurvePoint {
-    CurvePoint { pairs, r_true: r, r_true_se: 0.0, ci_width: w, score_r: 0.5, agreement: 0.82 }
+    CurvePoint {
+        pairs,
+        r_true: r,
+        r_true_se: 0.0,
+        ci_width: w,
+        score_r: 0.5,
+        agreement: 0.82,
+    }
 }
 
 #[test]
 fn crossings_interpolate() {
-    let curve = [point(10, 0.8, 0.3), point(20, 0.9, 0.2), point(40, 0.95, 0.1)];
+    let curve = [
+        point(10, 0.8, 0.3),
+        point(20, 0.9, 0.2),
+        point(40, 0.95, 0.1),
+    ];
     assert_eq!(pairs_to_reach(&curve, 0.7), Some(10.0));
     assert!((pairs_to_reach(&curve, 0.85).unwrap() - 15.0).abs() < 1e-9);
     assert!((pairs_to_reach(&curve, 0.94).unwrap() - 36.0).abs() < 1e-9);
@@ -99,19 +153,34 @@ fn crossings_interpolate() {
 
 #[test]
 fn simulated_efficiency_orders_the_arms() {
-    let setup = Setup { contexts: 40, replicates: 2, bootstrap_resamples: 200, ..Setup::default() };
+    let setup = Setup {
+        contexts: 40,
+        replicates: 2,
+        bootstrap_resamples: 200,
+        ..Setup::default()
+    };
     let cps = [10, 20, 40];
     let curve = |labels, criterion| precision_curve(&setup, Arm { labels, criterion }, &cps);
     let hard = curve(LabelModel::Hard, Criterion::Random);
     // The study's choice noise: ~82% of letters follow the utility rule.
-    assert!((hard[2].agreement - 0.82).abs() < 0.03, "agreement {}", hard[2].agreement);
+    assert!(
+        (hard[2].agreement - 0.82).abs() < 0.03,
+        "agreement {}",
+        hard[2].agreement
+    );
     // Precision grows with pairs.
-    assert!(hard[0].r_true < hard[1].r_true && hard[1].r_true < hard[2].r_true, "{hard:?}");
+    assert!(
+        hard[0].r_true < hard[1].r_true && hard[1].r_true < hard[2].r_true,
+        "{hard:?}"
+    );
     // Soft labels carry more than letters; the exact ones most.
     let latent = curve(LabelModel::SoftLatent, Criterion::Random);
     let exact = curve(LabelModel::SoftExact, Criterion::Random);
     for i in 0..3 {
-        assert!(latent[i].r_true > hard[i].r_true - 0.005, "{i}: {latent:?} {hard:?}");
+        assert!(
+            latent[i].r_true > hard[i].r_true - 0.005,
+            "{i}: {latent:?} {hard:?}"
+        );
         assert!(exact[i].r_true > latent[i].r_true, "{i}");
     }
     // The adaptive design beats random pairs at equal calls.

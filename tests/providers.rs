@@ -3,8 +3,8 @@
 //! truth, and `serve-sim` as a real process.
 
 use crate::support::{self, Fault, MockServer};
-use selfinterp::benchmark::Split;
 use selfinterp::benchmark::sampling::profile_choice;
+use selfinterp::benchmark::{Benchmark, FrozenContext, Split};
 use selfinterp::prompts::{choice_prompt, report_prompt};
 use selfinterp::providers::anthropic::{Anthropic, AnthropicConfig};
 use selfinterp::providers::openai::{OpenAi, OpenAiConfig, ServerFlavour};
@@ -13,7 +13,7 @@ use selfinterp::providers::sim::{AgentKind, SimAgent, SimProvider, synthetic_con
 use selfinterp::providers::{
     ApiKey, ChatRequest, Constraint, Provider, ProviderError, RequestKind,
 };
-use selfinterp::types::{Choice, Weights};
+use selfinterp::types::{Choice, Pair, Weights};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,16 +44,39 @@ fn policy() -> Policy {
     }
 }
 
+/// A one-token choice request at temperature 0 for `pair` of `c`, without a constraint.
+fn choice_request(c: &FrozenContext, pair: &Pair, top_logprobs: Option<u32>) -> ChatRequest {
+    ChatRequest {
+        kind: RequestKind::Choice,
+        messages: choice_prompt(c, pair).messages(),
+        max_tokens: 1,
+        temperature: 0.0,
+        top_logprobs,
+        constraint: None,
+    }
+}
+
 fn choice_req() -> ChatRequest {
     let cs = support::contexts(1, 0, 2, 1);
     ChatRequest {
-        kind: RequestKind::Choice,
-        messages: choice_prompt(&cs[0], &cs[0].pairs[0]).messages(),
-        max_tokens: 1,
-        temperature: 0.0,
-        top_logprobs: Some(5),
         constraint: Some(Constraint::Letters),
+        ..choice_request(&cs[0], &cs[0].pairs[0], Some(5))
     }
+}
+
+/// A simulated agent of this kind (seed "x") served in-process under its own name.
+fn sim_provider(kind: AgentKind, cs: &[FrozenContext]) -> SimProvider {
+    SimProvider::new(Arc::new(SimAgent::new(kind, "x", cs)), kind.to_string())
+}
+
+/// The frozen v1 benchmark of the repository, or `None` (with a note) before it is frozen.
+fn benchmark_v1() -> Option<Benchmark> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmark");
+    let bench = Benchmark::load(&root, "v1").ok();
+    if bench.is_none() {
+        eprintln!("benchmark v1 not frozen yet; skipped");
+    }
+    bench
 }
 
 fn pearson(x: &[f64], y: &[f64]) -> f64 {
@@ -271,15 +294,7 @@ async fn many_concurrent_requests_with_random_faults_all_complete_correctly() {
     let mut tasks = Vec::new();
     for c in &cs {
         for pair in &c.pairs {
-            let prompt = choice_prompt(c, pair);
-            let req = ChatRequest {
-                kind: RequestKind::Choice,
-                messages: prompt.messages(),
-                max_tokens: 1,
-                temperature: 0.0,
-                top_logprobs: Some(2),
-                constraint: None,
-            };
+            let req = choice_request(c, pair, Some(2));
             let r = r.clone();
             tasks.push(tokio::spawn(async move { (r.send(&req).await, req) }));
         }
@@ -339,29 +354,10 @@ async fn anthropic_wire_format() {
     assert_eq!(body["max_tokens"], serde_json::json!(300));
 }
 
-fn sim_choice(
-    p: &SimProvider,
-    c: &selfinterp::benchmark::FrozenContext,
-    pair: &selfinterp::types::Pair,
-) -> ChatRequest {
-    let _ = p;
-    ChatRequest {
-        kind: RequestKind::Choice,
-        messages: choice_prompt(c, pair).messages(),
-        max_tokens: 1,
-        temperature: 0.0,
-        top_logprobs: Some(5),
-        constraint: None,
-    }
-}
-
 #[tokio::test]
 async fn sim_faithful_agrees_with_its_rule_about_82_percent() {
     let cs = synthetic_contexts("agree", Split::Instilled, 50, 100, 0);
-    let p = SimProvider::new(
-        Arc::new(SimAgent::new(AgentKind::Faithful, "x", &cs)),
-        "faithful",
-    );
+    let p = sim_provider(AgentKind::Faithful, &cs);
     let (mut agree, mut n) = (0, 0);
     for c in &cs {
         let w = p.agent().true_weights(&c.id).unwrap();
@@ -371,7 +367,7 @@ async fn sim_faithful_agrees_with_its_rule_about_82_percent() {
             "instilled: the profile drives choices"
         );
         for pair in &c.pairs {
-            let r = p.send(&sim_choice(&p, c, pair)).await.unwrap();
+            let r = p.send(&choice_request(c, pair, Some(5))).await.unwrap();
             let letter = if r.text == "A" { Choice::A } else { Choice::B };
             agree += usize::from(letter == profile_choice(&w, pair, &c.ranges()));
             n += 1;
@@ -384,21 +380,21 @@ async fn sim_faithful_agrees_with_its_rule_about_82_percent() {
 #[tokio::test]
 async fn sim_position_biased_and_random() {
     let cs = synthetic_contexts("pos", Split::Native, 10, 50, 1);
-    let pb = SimProvider::new(
-        Arc::new(SimAgent::new(AgentKind::PositionBiased, "x", &cs)),
-        "position-biased",
-    );
-    let rnd = SimProvider::new(
-        Arc::new(SimAgent::new(AgentKind::Random, "x", &cs)),
-        "random",
-    );
+    let pb = sim_provider(AgentKind::PositionBiased, &cs);
+    let rnd = sim_provider(AgentKind::Random, &cs);
     let mut a_count = 0;
     for c in &cs {
         for pair in &c.pairs {
-            let r = pb.send(&sim_choice(&pb, c, pair)).await.unwrap();
+            let r = pb.send(&choice_request(c, pair, Some(5))).await.unwrap();
             assert_eq!(r.text, "A");
             assert!(r.p_a().unwrap() > 0.95);
-            a_count += usize::from(rnd.send(&sim_choice(&rnd, c, pair)).await.unwrap().text == "A");
+            a_count += usize::from(
+                rnd.send(&choice_request(c, pair, Some(5)))
+                    .await
+                    .unwrap()
+                    .text
+                    == "A",
+            );
         }
         assert_eq!(pb.agent().choice_weights(&c.id), Some(Weights([0.0; 5])));
     }
@@ -495,11 +491,8 @@ async fn sim_reports_track_truth_as_designed() {
 #[tokio::test]
 async fn sim_rejects_prompts_it_cannot_read() {
     let cs = synthetic_contexts("bad", Split::Native, 1, 1, 0);
-    let p = SimProvider::new(
-        Arc::new(SimAgent::new(AgentKind::Faithful, "x", &cs)),
-        "faithful",
-    );
-    let mut req = sim_choice(&p, &cs[0], &cs[0].pairs[0]);
+    let p = sim_provider(AgentKind::Faithful, &cs);
+    let mut req = choice_request(&cs[0], &cs[0].pairs[0], Some(5));
     req.messages[1].content = req.messages[1]
         .content
         .replace(&cs[0].question, "Who are you?");
@@ -574,15 +567,8 @@ fn serve_sim_command_serves_over_http() {
     assert!((r.p_a().unwrap() - direct.p_a.unwrap()).abs() < 1e-12);
 }
 
-fn sim_choice_req(cs: &[selfinterp::benchmark::FrozenContext]) -> ChatRequest {
-    ChatRequest {
-        kind: RequestKind::Choice,
-        messages: choice_prompt(&cs[3], &cs[3].pairs[1]).messages(),
-        max_tokens: 1,
-        temperature: 0.0,
-        top_logprobs: Some(5),
-        constraint: None,
-    }
+fn sim_choice_req(cs: &[FrozenContext]) -> ChatRequest {
+    choice_request(&cs[3], &cs[3].pairs[1], Some(5))
 }
 
 /// Throughput of the whole HTTP path (OpenAI client, resilient wrapper, sim server) on
@@ -608,14 +594,7 @@ fn sim_server_throughput() {
         let reqs: Vec<ChatRequest> = cs
             .iter()
             .flat_map(|c| c.pairs.iter().map(move |pair| (c, pair)))
-            .map(|(c, pair)| ChatRequest {
-                kind: RequestKind::Choice,
-                messages: choice_prompt(c, pair).messages(),
-                max_tokens: 1,
-                temperature: 0.0,
-                top_logprobs: Some(5),
-                constraint: None,
-            })
+            .map(|(c, pair)| choice_request(c, pair, Some(5)))
             .collect();
         let reqs = Arc::new(reqs);
         let t = Instant::now();
@@ -648,11 +627,8 @@ fn sim_server_throughput() {
 /// units, precisions and questions), and the faithful agent's agreement holds there too.
 #[test]
 fn sim_reads_every_prompt_of_benchmark_v1() {
-    use selfinterp::benchmark::Benchmark;
     use selfinterp::providers::sim::Prompted;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmark");
-    let Ok(bench) = Benchmark::load(&root, "v1") else {
-        eprintln!("benchmark v1 not frozen yet; skipped");
+    let Some(bench) = benchmark_v1() else {
         return;
     };
     let agent = SimAgent::from_benchmark(AgentKind::Faithful, "v1", &bench);
@@ -696,12 +672,9 @@ fn sim_reads_every_prompt_of_benchmark_v1() {
 /// agent's v1 native choices (100 pairs per context) gives its true weights back.
 #[test]
 fn sim_faithful_weights_are_recovered_by_the_fit() {
-    use selfinterp::benchmark::Benchmark;
     use selfinterp::estimation::fit::fit;
     use selfinterp::estimation::trial::Trial;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmark");
-    let Ok(bench) = Benchmark::load(&root, "v1") else {
-        eprintln!("benchmark v1 not frozen yet; skipped");
+    let Some(bench) = benchmark_v1() else {
         return;
     };
     let agent = SimAgent::from_benchmark(AgentKind::Faithful, "sim", &bench);

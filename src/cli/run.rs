@@ -9,7 +9,8 @@ use crate::benchmark::Benchmark;
 use crate::benchmark::Split;
 use crate::experiments::combine;
 use crate::prompts::PROMPT_VERSION;
-use crate::providers::Provider;
+use crate::providers::openai::{DEFAULT_BASE_URL, ServerFlavour};
+use crate::providers::{Constraint, Provider};
 use crate::runner::bundle::RunStatus;
 use crate::runner::config::{
     ConstrainMode, Experiment, Parameters, Preset, ProviderKind, RunConfig, Settings,
@@ -125,6 +126,10 @@ pub struct AskArgs {
     /// Do not ask for log-probabilities (use the sampled letter only)
     #[arg(long)]
     pub no_logprobs: bool,
+    /// Which dialect of constraints an OpenAI-compatible server speaks (auto: OpenAI's for
+    /// api.openai.com, none elsewhere). llama-cpp sends a GBNF grammar, vllm a guided choice.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub server_flavour: ServerFlavour,
 }
 
 /// Who is asked: the parts of the parameters that are not [`AskArgs`].
@@ -186,6 +191,26 @@ pub fn parameters(
             "--constrain letters: the Anthropic API has no grammar constraint",
         ));
     }
+    let server_flavour = (a.server_flavour != ServerFlavour::Auto).then_some(a.server_flavour);
+    if who.provider == ProviderKind::Openai {
+        // A constraint the server would never see must not be recorded as applied.
+        let resolved = a.server_flavour.resolve(who.base_url.unwrap_or(DEFAULT_BASE_URL));
+        let wanted: &[(bool, Constraint, &str)] = &[
+            (matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both), Constraint::Letters, "letters"),
+            (
+                matches!(a.constrain, ConstrainMode::Json | ConstrainMode::Both),
+                Constraint::JsonReport { keys: Vec::new() },
+                "json",
+            ),
+        ];
+        for (on, c, name) in wanted {
+            if *on && !resolved.applies(c) {
+                return Err(Failure::usage(format!(
+                    "--constrain {name}: server flavour {resolved:?} has no such constraint; pass --server-flavour llama-cpp or vllm for a local server"
+                )));
+            }
+        }
+    }
     let logprobs: bool = who.provider.has_logprobs() && !a.no_logprobs;
     let mut params = Parameters {
         provider: who.provider,
@@ -206,6 +231,7 @@ pub fn parameters(
         report_max_tokens: 300,
         top_logprobs: logprobs.then_some(softlabel::TOP_LOGPROBS),
         constrain: a.constrain,
+        server_flavour,
         seed: who.seed,
     };
     if counterbalanced(a) {
@@ -360,7 +386,14 @@ pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>,
             )
         }
         ProviderKind::Openai => Arc::new(
-            OpenAi::new(OpenAiConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?,
+            OpenAi::new({
+                let mut c = OpenAiConfig::new(&p.model, p.base_url.as_deref());
+                if let Some(f) = p.server_flavour {
+                    c.flavour = f;
+                }
+                c
+            })
+            .map_err(fatal)?,
         ),
         ProviderKind::Anthropic => Arc::new(
             Anthropic::new(AnthropicConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?,

@@ -315,7 +315,8 @@ fn greedy_direction(xs: &[[f64; P]], beta: &[f64; P], h: &[[f64; P]; P], k: usiz
         }
         q
     };
-    let mul = |c: &[[f64; P]; P], x: &[f64; P]| -> [f64; P] { std::array::from_fn(|i| dot(&c[i], x)) };
+    let mul =
+        |c: &[[f64; P]; P], x: &[f64; P]| -> [f64; P] { std::array::from_fn(|i| dot(&c[i], x)) };
     let w: Vec<f64> = xs.iter().map(|x| info_weight(beta, x)).collect();
     let mut taken = vec![false; xs.len()];
     let mut picks = Vec::with_capacity(k);

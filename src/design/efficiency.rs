@@ -193,9 +193,14 @@ fn replicate(
     let max_n: usize = checkpoints.last().copied().unwrap_or(0);
     // inputs[c][i]: context i's input at checkpoint c.
     let mut inputs: Vec<Vec<ContextInput>> = vec![Vec::new(); checkpoints.len()];
-    let (mut agree, mut calls) = (vec![0usize; checkpoints.len()], vec![0usize; checkpoints.len()]);
+    let (mut agree, mut calls) = (
+        vec![0usize; checkpoints.len()],
+        vec![0usize; checkpoints.len()],
+    );
     for ctx in &ctxs {
-        let truth: Weights = agent.true_weights(&ctx.id).expect("agent knows its contexts");
+        let truth: Weights = agent
+            .true_weights(&ctx.id)
+            .expect("agent knows its contexts");
         let centre: Weights = agent.report_weights(&ctx.id).expect("known context");
         let mut rrng = stream(&seed, &format!("{}/reports", ctx.id), Purpose::Runtime);
         let reports: Vec<ReportObs> = (0..setup.reports)
@@ -262,7 +267,11 @@ fn replicate(
         .enumerate()
         .map(|(c, inp)| {
             let s = score(inp, &opts).expect("simulated inputs are valid");
-            let lt = s.learned_vs_target.as_ref().and_then(|c| c.r).unwrap_or(f64::NAN);
+            let lt = s
+                .learned_vs_target
+                .as_ref()
+                .and_then(|c| c.r)
+                .unwrap_or(f64::NAN);
             let rl = s.reports_vs_learned.as_ref();
             let width = rl
                 .and_then(|c| c.ci_bootstrap)
@@ -348,8 +357,7 @@ pub fn efficiency_table(
     let rows = arms
         .iter()
         .map(|&arm| {
-            let curve = if arm.labels == LabelModel::Hard && arm.criterion == Criterion::Random
-            {
+            let curve = if arm.labels == LabelModel::Hard && arm.criterion == Criterion::Random {
                 base_curve.clone()
             } else {
                 precision_curve(setup, arm, checkpoints)
@@ -392,10 +400,7 @@ impl EfficiencyTable {
             self.setup.candidates_per_pick,
         );
         let fmt = |v: Option<f64>| match v {
-            Some(n) => format!(
-                "{n:6.1} ({:4.0}%)",
-                100.0 * n / self.baseline_pairs as f64
-            ),
+            Some(n) => format!("{n:6.1} ({:4.0}%)", 100.0 * n / self.baseline_pairs as f64),
             None => format!("  >max          "),
         };
         s.push_str(&format!(
@@ -425,7 +430,11 @@ impl EfficiencyTable {
 /// The arms the efficiency script reports, baseline first.
 pub fn standard_arms() -> Vec<Arm> {
     let mut v = Vec::new();
-    for labels in [LabelModel::Hard, LabelModel::SoftLatent, LabelModel::SoftExact] {
+    for labels in [
+        LabelModel::Hard,
+        LabelModel::SoftLatent,
+        LabelModel::SoftExact,
+    ] {
         for criterion in [
             Criterion::Random,
             Criterion::DOptimal,

@@ -267,44 +267,20 @@ fn check_samples_against_plan(
             system_fingerprint: None,
         };
         let want: Sample = to_sample(task, &prompt, response);
-        let diffs: [(&str, String, String, &str); 6] = [
-            (
-                "options",
-                show(&smp.options),
-                show(&want.options),
-                "the benchmark's pair",
-            ),
-            (
-                "prompt_sha256",
-                show(&smp.prompt_sha256),
-                show(&want.prompt_sha256),
-                "the prompt built from the benchmark",
-            ),
-            (
-                "status",
-                show(&smp.status),
-                show(&want.status),
-                "parsing the response",
-            ),
-            (
-                "parsed",
-                show(&smp.parsed),
-                show(&want.parsed),
-                "parsing the response",
-            ),
-            (
-                "out_of_range",
-                show(&smp.out_of_range),
-                show(&want.out_of_range),
-                "parsing the response",
-            ),
-            (
-                "p_a",
-                show(&smp.p_a),
-                show(&want.p_a),
-                "the log-probabilities",
-            ),
-        ];
+        // (field, stored, re-derived, what re-derives it), for each re-derived field.
+        macro_rules! diffs {
+            ($($field:ident: $from:literal),* $(,)?) => {
+                [$((stringify!($field), show(&smp.$field), show(&want.$field), $from)),*]
+            };
+        }
+        let diffs: [(&str, String, String, &str); 6] = diffs!(
+            options: "the benchmark's pair",
+            prompt_sha256: "the prompt built from the benchmark",
+            status: "parsing the response",
+            parsed: "parsing the response",
+            out_of_range: "parsing the response",
+            p_a: "the log-probabilities",
+        );
         if let Some((field, got, exp, from)) = diffs.iter().find(|d| d.1 != d.2) {
             s.sample(
                 format!("{line} {field}"),

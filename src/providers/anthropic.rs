@@ -73,35 +73,20 @@ impl Anthropic {
     }
 
     async fn send_once(&self, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
-        let body = serde_json::to_vec(&self.request_body(req)).expect("a JSON value serialises");
-        let key = Some(&self.key);
-        let resp = self
+        let request = self
             .client
             .post(&self.url)
             .header("x-api-key", self.key.expose())
-            .header("anthropic-version", API_VERSION)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| common::classify_transport("anthropic", &e, key))?;
-        let status = resp.status();
-        let retry_after = common::retry_after(resp.headers());
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| common::classify_transport("anthropic", &e, key))?;
-        if !status.is_success() {
-            return Err(common::classify_status(
-                "anthropic",
-                status,
-                &bytes,
-                retry_after,
-                key,
-                KEY_VAR,
-            ));
-        }
-        parse_response(&bytes).map_err(|e| common::malformed("anthropic", &bytes, &e, key))
+            .header("anthropic-version", API_VERSION);
+        common::send_json(
+            "anthropic",
+            request,
+            &self.request_body(req),
+            Some(&self.key),
+            KEY_VAR,
+            parse_response,
+        )
+        .await
     }
 }
 

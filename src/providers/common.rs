@@ -1,10 +1,11 @@
 //! Pieces shared by the HTTP providers: an API key that never prints, error classification
-//! (retryable or fatal), `Retry-After` parsing and the shared HTTP client settings.
+//! (retryable or fatal), `Retry-After` parsing, the shared HTTP client settings and the one
+//! send-and-classify path both HTTP clients use ([`send_json`]).
 //!
 //! Classification lives here so that every provider maps the same failure to the same class:
 //! the retry policy in [`super::resilient`] only ever looks at [`ProviderError`].
 
-use super::ProviderError;
+use super::{ChatResponse, ProviderError};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use std::fmt;
@@ -222,6 +223,40 @@ pub fn malformed(
         ),
         retry_after: None,
     }
+}
+
+/// Sends one JSON request body through `request` (URL and auth headers already set) and
+/// returns the parsed 2xx answer. Every failure is classified the same way for every
+/// provider: transport errors (sending or reading the body) by [`classify_transport`], a
+/// non-success status by [`classify_status`] with the server's `Retry-After`, and a 2xx body
+/// that `parse` rejects by [`malformed`]. Messages name `provider` and never the key.
+pub async fn send_json(
+    provider: &str,
+    request: reqwest::RequestBuilder,
+    body: &serde_json::Value,
+    key: Option<&ApiKey>,
+    key_var: &str,
+    parse: fn(&[u8]) -> Result<ChatResponse, String>,
+) -> Result<ChatResponse, ProviderError> {
+    let body = serde_json::to_vec(body).expect("a JSON value serialises");
+    let resp = request
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| classify_transport(provider, &e, key))?;
+    let status = resp.status();
+    let wait = retry_after(resp.headers());
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| classify_transport(provider, &e, key))?;
+    if !status.is_success() {
+        return Err(classify_status(
+            provider, status, &bytes, wait, key, key_var,
+        ));
+    }
+    parse(&bytes).map_err(|e| malformed(provider, &bytes, &e, key))
 }
 
 /// The shared HTTP client. Connection pooling and TCP_NODELAY matter for throughput on local

@@ -4,7 +4,8 @@
 //! Output constraints are not part of the OpenAI API proper, and each server spells them
 //! differently, so the [`ServerFlavour`] decides which fields a request carries; the exact
 //! body (what [`Provider::request_body`] returns) therefore records whether a constraint
-//! was really applied.
+//! was really applied. OpenAI's reasoning models (o1, o3, o4, gpt-5) get their own budget
+//! field and no sampling fields, by model name: see [`is_reasoning_model`].
 
 use super::common::{self, ApiKey};
 use super::{
@@ -141,37 +142,19 @@ impl OpenAi {
     }
 
     async fn send_once(&self, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
-        let body = serde_json::to_vec(&self.request_body(req)).expect("a JSON value serialises");
-        let mut rb = self
-            .client
-            .post(&self.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
+        let mut request = self.client.post(&self.url);
         if let Some(k) = &self.key {
-            rb = rb.bearer_auth(k.expose());
+            request = request.bearer_auth(k.expose());
         }
-        let key = self.key.as_ref();
-        let resp = rb
-            .send()
-            .await
-            .map_err(|e| common::classify_transport("openai", &e, key))?;
-        let status = resp.status();
-        let retry_after = common::retry_after(resp.headers());
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| common::classify_transport("openai", &e, key))?;
-        if !status.is_success() {
-            return Err(common::classify_status(
-                "openai",
-                status,
-                &bytes,
-                retry_after,
-                key,
-                KEY_VAR,
-            ));
-        }
-        parse_response(&bytes).map_err(|e| common::malformed("openai", &bytes, &e, key))
+        common::send_json(
+            "openai",
+            request,
+            &self.request_body(req),
+            self.key.as_ref(),
+            KEY_VAR,
+            parse_response,
+        )
+        .await
     }
 }
 
@@ -189,16 +172,44 @@ pub fn report_schema(keys: &[String]) -> Value {
     })
 }
 
+/// Name prefixes of OpenAI's reasoning model families (o1, o3, o4, gpt-5), which take
+/// `max_completion_tokens` instead of `max_tokens` and reject `logprobs`, `top_logprobs` and
+/// `temperature`. See [`is_reasoning_model`].
+pub const REASONING_MODEL_PREFIXES: &[&str] = &["o1", "o3", "o4", "gpt-5"];
+
+/// Whether `model` belongs to a reasoning family: it starts with one of
+/// [`REASONING_MODEL_PREFIXES`] and the prefix is not followed by a letter or digit, so
+/// `o1`, `o3-mini`, `o4-mini-2025-04-16`, `gpt-5`, `gpt-5-nano` and `gpt-5.1` match, while
+/// `gpt-4o`, `o10` or `gpt-50` do not. Case-sensitive, on the name as given (no `openai/`
+/// routing prefix is stripped).
+pub fn is_reasoning_model(model: &str) -> bool {
+    REASONING_MODEL_PREFIXES.iter().any(|p| {
+        model
+            .strip_prefix(p)
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric()))
+    })
+}
+
 /// The request body for a flavour (public so tests and batch files can build it directly).
+///
+/// For a reasoning model ([`is_reasoning_model`]), whatever the flavour, the answer budget is
+/// sent as `max_completion_tokens` and neither `temperature` nor log-probabilities are asked
+/// for (those models refuse them with 400), so choices fall back to the sampled letter, as
+/// with Anthropic. That budget also covers the model's hidden reasoning tokens: a budget
+/// as small as a choice's usually leaves no room for the visible answer.
 pub fn build_body(model: &str, flavour: ServerFlavour, req: &ChatRequest) -> Value {
     let mut b = serde_json::Map::new();
     b.insert("model".into(), json!(model));
     b.insert("messages".into(), json!(req.messages));
-    b.insert("max_tokens".into(), json!(req.max_tokens));
-    b.insert("temperature".into(), json!(req.temperature));
-    if let Some(n) = req.top_logprobs {
-        b.insert("logprobs".into(), json!(true));
-        b.insert("top_logprobs".into(), json!(n));
+    if is_reasoning_model(model) {
+        b.insert("max_completion_tokens".into(), json!(req.max_tokens));
+    } else {
+        b.insert("max_tokens".into(), json!(req.max_tokens));
+        b.insert("temperature".into(), json!(req.temperature));
+        if let Some(n) = req.top_logprobs {
+            b.insert("logprobs".into(), json!(true));
+            b.insert("top_logprobs".into(), json!(n));
+        }
     }
     if let Some(c) = &req.constraint
         && flavour.applies(c)
@@ -400,6 +411,53 @@ mod tests {
             ServerFlavour::Auto.resolve("http://127.0.0.1:8080/v1"),
             ServerFlavour::Plain
         );
+    }
+
+    #[test]
+    fn reasoning_models_get_max_completion_tokens_and_no_sampling_fields() {
+        for model in [
+            "o1",
+            "o1-mini",
+            "o3-mini-2025-01-31",
+            "o4-mini",
+            "gpt-5",
+            "gpt-5-nano",
+            "gpt-5.1",
+        ] {
+            assert!(is_reasoning_model(model), "{model}");
+            for flavour in [ServerFlavour::OpenAi, ServerFlavour::Plain] {
+                let b = build_body(model, flavour, &req(None, Some(5)));
+                assert_eq!(b["max_completion_tokens"], json!(1), "{model}");
+                for field in ["max_tokens", "temperature", "logprobs", "top_logprobs"] {
+                    assert!(b.get(field).is_none(), "{model} {flavour:?}: {field}");
+                }
+                assert_eq!(b["model"], json!(model));
+                assert_eq!(b["messages"], json!([{"role": "user", "content": "hi"}]));
+            }
+        }
+        // Constraints are still applied as the flavour says.
+        let keys = vec!["x".to_string()];
+        let b = build_body(
+            "o3",
+            ServerFlavour::OpenAi,
+            &req(Some(Constraint::JsonReport { keys }), None),
+        );
+        assert_eq!(b["response_format"]["type"], json!("json_schema"));
+        for model in [
+            "gpt-4o",
+            "gpt-4.1-mini",
+            "o10",
+            "gpt-50",
+            "omni",
+            "faithful",
+        ] {
+            assert!(!is_reasoning_model(model), "{model}");
+            let b = build_body(model, ServerFlavour::OpenAi, &req(None, Some(5)));
+            assert_eq!(b["max_tokens"], json!(1), "{model}");
+            assert_eq!(b["temperature"], json!(0.0), "{model}");
+            assert_eq!(b["top_logprobs"], json!(5), "{model}");
+            assert!(b.get("max_completion_tokens").is_none(), "{model}");
+        }
     }
 
     #[test]

@@ -427,19 +427,35 @@ mod tests {
     use crate::providers::RequestKind;
     use std::collections::VecDeque;
 
-    /// A provider that plays back a script of results, then succeeds.
+    /// A provider that plays back a script of results, then succeeds. It counts calls and
+    /// the most requests it ever had in flight; `hang` never answers (timeouts), `delay`
+    /// holds each answer back that long.
     struct Scripted {
         script: Mutex<VecDeque<Result<ChatResponse, ProviderError>>>,
         calls: AtomicU64,
         hang: bool,
+        delay: Duration,
+        in_flight: AtomicU64,
+        peak: AtomicU64,
     }
 
     impl Scripted {
         fn new(script: Vec<Result<ChatResponse, ProviderError>>) -> Arc<Scripted> {
+            Scripted::with(script, false, Duration::ZERO)
+        }
+
+        fn with(
+            script: Vec<Result<ChatResponse, ProviderError>>,
+            hang: bool,
+            delay: Duration,
+        ) -> Arc<Scripted> {
             Arc::new(Scripted {
                 script: Mutex::new(script.into()),
                 calls: AtomicU64::new(0),
-                hang: false,
+                hang,
+                delay,
+                in_flight: AtomicU64::new(0),
+                peak: AtomicU64::new(0),
             })
         }
     }
@@ -457,11 +473,16 @@ mod tests {
         fn send<'a>(&'a self, _: &'a ChatRequest) -> SendFuture<'a> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             let next = self.script.lock().unwrap().pop_front();
-            let hang = self.hang;
             Box::pin(async move {
-                if hang {
+                let n = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                self.peak.fetch_max(n, Ordering::SeqCst);
+                if self.hang {
                     std::future::pending::<()>().await;
                 }
+                if !self.delay.is_zero() {
+                    tokio::time::sleep(self.delay).await;
+                }
+                self.in_flight.fetch_sub(1, Ordering::SeqCst);
                 next.unwrap_or_else(|| {
                     Ok(ChatResponse {
                         text: "A".into(),
@@ -595,11 +616,7 @@ mod tests {
 
     #[tokio::test]
     async fn timeout_is_retryable() {
-        let p = Arc::new(Scripted {
-            script: Mutex::new(VecDeque::new()),
-            calls: AtomicU64::new(0),
-            hang: true,
-        });
+        let p = Scripted::with(vec![], true, Duration::ZERO);
         let (sleep, _) = recorder();
         let pol = Policy {
             timeout: Duration::from_millis(20),
@@ -652,34 +669,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrency_is_bounded() {
-        struct Slow {
-            now: AtomicU64,
-            peak: AtomicU64,
-        }
-        impl Provider for Slow {
-            fn name(&self) -> &str {
-                "slow"
-            }
-            fn model(&self) -> &str {
-                "m"
-            }
-            fn request_body(&self, _: &ChatRequest) -> serde_json::Value {
-                serde_json::json!({})
-            }
-            fn send<'a>(&'a self, _: &'a ChatRequest) -> SendFuture<'a> {
-                Box::pin(async move {
-                    let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-                    self.peak.fetch_max(n, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                    self.now.fetch_sub(1, Ordering::SeqCst);
-                    Ok(ChatResponse::default())
-                })
-            }
-        }
-        let p = Arc::new(Slow {
-            now: AtomicU64::new(0),
-            peak: AtomicU64::new(0),
-        });
+        let p = Scripted::with(vec![], false, Duration::from_millis(5));
         let r = Arc::new(Resilient::new(
             p.clone(),
             Policy {

@@ -426,16 +426,7 @@ impl SimAgent {
                     "B"
                 };
                 let top = top_logprobs.filter(|&n| n > 0).map(|n| {
-                    let mut v = vec![
-                        TokenLogprob {
-                            token: "A".into(),
-                            logprob: p.ln(),
-                        },
-                        TokenLogprob {
-                            token: "B".into(),
-                            logprob: (1.0 - p).ln(),
-                        },
-                    ];
+                    let mut v = letter_logprobs(p);
                     if p < 0.5 {
                         v.swap(0, 1);
                     }
@@ -481,6 +472,22 @@ impl SimAgent {
             }
         }
     }
+}
+
+/// The first token's log-probabilities of a choice answered "A" with probability `p_a`:
+/// "A" with `ln p_a`, then "B" with `ln (1 - p_a)`, in that order (public so test agents
+/// built on a [`SimAgent`] can answer in the same form).
+pub fn letter_logprobs(p_a: f64) -> Vec<TokenLogprob> {
+    vec![
+        TokenLogprob {
+            token: "A".into(),
+            logprob: p_a.ln(),
+        },
+        TokenLogprob {
+            token: "B".into(),
+            logprob: (1.0 - p_a).ln(),
+        },
+    ]
 }
 
 /// Reads five "name: value units" lines into attribute order.

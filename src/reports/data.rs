@@ -6,15 +6,19 @@
 
 use super::figures::{self, Histogram, Line};
 use super::load::{ContextMeta, Scored};
+use super::text::quality_sentence;
 use crate::runner::bundle::RunManifest;
 use crate::runner::sample::{KindKey, Order, Sample};
+use crate::scoring::quality::{ContextQuality, QualityFlag};
 use crate::scoring::{Comparison, ComparisonKind, ContextSummary, Summary};
 use crate::types::{ContextId, N_ATTR, Weights};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Bumped when the JSON report's layout changes.
-pub const REPORT_FORMAT: u32 = 1;
+/// Bumped when the JSON report's layout changes (2: the score is embedded as `summary`, with
+/// its measurement-quality block, instead of copied into `comparisons`, `overview` and the
+/// context rows).
+pub const REPORT_FORMAT: u32 = 2;
 /// Raw answers shown per parse status.
 pub const EXAMPLES_PER_STATUS: usize = 3;
 /// Longest raw answer shown, in characters (longer ones are cut and marked).
@@ -37,9 +41,12 @@ pub struct ReportData {
     pub report_format: u32,
     pub title: Title,
     pub headline: Headline,
-    pub comparisons: Vec<NamedComparison>,
-    pub overview: Overview,
+    /// The score exactly as `selfinterp score --json` gives it: the comparisons, the counts,
+    /// every context's fit and the measurement-quality block.
+    pub summary: Summary,
     pub scatter: Vec<ScatterPanel>,
+    /// Each scored context's question and attribute names, in the order of
+    /// `summary.contexts`.
     pub contexts: Vec<ContextRow>,
     pub histogram: Histogram,
     pub failures: Failures,
@@ -69,6 +76,12 @@ pub struct Headline {
     pub n_contexts: usize,
     pub verdict: Verdict,
     pub sentence: String,
+    /// The measurement-quality flag (null for a summary scored before it existed).
+    pub flag: Option<QualityFlag>,
+    /// Whether the score may be ranked against other runs.
+    pub rankable: Option<bool>,
+    /// The flag in plain words.
+    pub quality_sentence: String,
 }
 
 /// Where the score stands against chance: whether the context-bootstrap interval excludes
@@ -80,26 +93,6 @@ pub enum Verdict {
     AtChance,
     BelowChance,
     NoScore,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NamedComparison {
-    pub kind: ComparisonKind,
-    pub label: String,
-    pub comparison: Comparison,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Overview {
-    pub n_contexts: usize,
-    pub n_choices: usize,
-    pub n_choices_valid: usize,
-    pub n_reports: usize,
-    pub n_reports_valid: usize,
-    pub n_reports_out_of_range: usize,
-    pub invalid_report_rate: Option<f64>,
-    pub invalid_choice_rate: Option<f64>,
-    pub choice_agreement: Option<f64>,
 }
 
 /// One point of a scatter plot: a (context, attribute) pair.
@@ -125,21 +118,71 @@ pub struct ScatterPanel {
     pub r: Option<f64>,
 }
 
+/// A scored context's names; its figures are `summary.contexts[i]` and
+/// `summary.quality.contexts[i]` (see [`ReportData::context_rows`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContextRow {
     pub id: ContextId,
     pub question: Option<String>,
     pub attributes: Vec<String>,
-    pub learned: Option<Weights>,
-    pub reported: Option<Weights>,
-    pub target: Option<Weights>,
-    pub per_context_r: Option<f64>,
-    pub n_choices: usize,
-    pub n_trials: usize,
-    pub n_reports: usize,
-    pub n_reports_valid: usize,
-    pub intercept: f64,
-    pub choice_agreement: Option<f64>,
+}
+
+/// One line of the context table: names, scores and measurement quality.
+pub struct ContextLine<'a> {
+    pub names: &'a ContextRow,
+    pub scores: &'a ContextSummary,
+    pub quality: Option<&'a ContextQuality>,
+}
+
+impl ContextLine<'_> {
+    /// Learned weights, when any choice entered the fit.
+    pub fn learned(&self) -> Option<&Weights> {
+        (self.scores.n_trials > 0).then_some(&self.scores.learned)
+    }
+
+    /// Whether the fit does no better than the letter-only model on held-out choices.
+    pub fn at_chance(&self) -> bool {
+        self.quality.and_then(|q| q.fit.at_chance) == Some(true)
+    }
+}
+
+impl ReportData {
+    /// The context table's lines, in the summary's order.
+    pub fn context_rows(&self) -> impl Iterator<Item = ContextLine<'_>> {
+        let quality: &[ContextQuality] = self
+            .summary
+            .quality
+            .as_ref()
+            .map_or(&[], |q| q.contexts.as_slice());
+        self.contexts
+            .iter()
+            .zip(&self.summary.contexts)
+            .enumerate()
+            .map(move |(i, (names, scores))| ContextLine {
+                names,
+                scores,
+                quality: quality.get(i).filter(|q| q.id == scores.id),
+            })
+    }
+
+    /// The comparisons the summary holds, with their labels, main score first.
+    pub fn comparisons(&self) -> Vec<(ComparisonKind, &'static str, &Comparison)> {
+        let s: &Summary = &self.summary;
+        [
+            (ComparisonKind::ReportsVsLearned, &s.reports_vs_learned),
+            (ComparisonKind::LearnedVsTarget, &s.learned_vs_target),
+            (ComparisonKind::ReportsVsTarget, &s.reports_vs_target),
+        ]
+        .into_iter()
+        .filter_map(|(kind, c)| c.as_ref().map(|c| (kind, label(kind).0, c)))
+        .collect()
+    }
+
+    /// Share of choice answers that did not parse to A or B.
+    pub fn invalid_choice_rate(&self) -> Option<f64> {
+        let s: &Summary = &self.summary;
+        (s.n_choices > 0).then(|| (s.n_choices - s.n_choices_valid) as f64 / s.n_choices as f64)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -299,6 +342,9 @@ fn headline(summary: &Summary) -> Headline {
         n_contexts: c.map_or(0, |c| c.n_contexts),
         verdict: v,
         sentence: sentence(v, c),
+        flag: summary.quality.as_ref().map(|q| q.flag),
+        rankable: summary.quality.as_ref().map(|q| q.rankable),
+        quality_sentence: quality_sentence(summary.quality.as_ref()),
     }
 }
 
@@ -321,23 +367,6 @@ fn label(kind: ComparisonKind) -> (&'static str, &'static str, &'static str) {
             "reported",
         ),
     }
-}
-
-fn comparisons(s: &Summary) -> Vec<NamedComparison> {
-    [
-        (ComparisonKind::ReportsVsLearned, &s.reports_vs_learned),
-        (ComparisonKind::LearnedVsTarget, &s.learned_vs_target),
-        (ComparisonKind::ReportsVsTarget, &s.reports_vs_target),
-    ]
-    .into_iter()
-    .filter_map(|(kind, c)| {
-        c.as_ref().map(|c| NamedComparison {
-            kind,
-            label: label(kind).0.to_string(),
-            comparison: c.clone(),
-        })
-    })
-    .collect()
 }
 
 /// Ranks 1..=5 of |w| within a context, largest first (first index on ties).
@@ -400,16 +429,6 @@ fn context_row(c: &ContextSummary, meta: Option<&ContextMeta>) -> ContextRow {
         id: c.id.clone(),
         question: meta.map(|m| m.question.clone()),
         attributes: meta.map(|m| m.attributes.clone()).unwrap_or_default(),
-        learned: (c.n_trials > 0).then_some(c.learned),
-        reported: c.reported,
-        target: c.target,
-        per_context_r: c.per_context_r,
-        n_choices: c.n_choices,
-        n_trials: c.n_trials,
-        n_reports: c.n_reports,
-        n_reports_valid: c.n_reports_valid,
-        intercept: c.intercept,
-        choice_agreement: c.choice_agreement,
     }
 }
 
@@ -581,7 +600,6 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
     let m: &RunManifest = &scored.bundle.manifest;
     let s: &Summary = &scored.summary;
     let samples: &[Sample] = &scored.bundle.samples;
-    let invalid_choices: usize = s.n_choices - s.n_choices_valid;
     ReportData {
         report_format: REPORT_FORMAT,
         title: Title {
@@ -591,19 +609,7 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
             benchmark: m.benchmark.clone(),
         },
         headline: headline(s),
-        comparisons: comparisons(s),
-        overview: Overview {
-            n_contexts: s.n_contexts,
-            n_choices: s.n_choices,
-            n_choices_valid: s.n_choices_valid,
-            n_reports: s.n_reports,
-            n_reports_valid: s.n_reports_valid,
-            n_reports_out_of_range: s.n_reports_out_of_range,
-            invalid_report_rate: s.invalid_report_rate,
-            invalid_choice_rate: (s.n_choices > 0)
-                .then(|| invalid_choices as f64 / s.n_choices as f64),
-            choice_agreement: s.choice_agreement,
-        },
+        summary: s.clone(),
         scatter: [
             ComparisonKind::ReportsVsLearned,
             ComparisonKind::LearnedVsTarget,

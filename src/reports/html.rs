@@ -1,11 +1,12 @@
 //! The HTML report: one self-contained page (inline CSS, SVG and a small sorting script, no
 //! network). Everything that came from a model or a file goes through [`html`] escaping.
 
-use super::Exporter;
-use super::data::{ContextRow, ReportData, StatusRow, Verdict};
+use super::data::{ContextLine, ReportData, StatusRow, Verdict};
 use super::markdown::reproducibility_lines;
+use super::quality::{AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, quality_rows};
 use super::svg;
 use super::text::{MISSING, html, interval, num, order_label, pct, weights};
+use super::{Exporter, Section, render_sections};
 use std::fmt::Write;
 
 pub struct HtmlExporter;
@@ -41,6 +42,10 @@ svg .tick{font-size:11px;fill:#555}svg .axis{font-size:12px;fill:#222}
 code.raw{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f8fa;border:1px solid #eee;padding:2px 5px;margin:2px 0;font-size:.85em;max-width:46em}
 .scroll{overflow-x:auto;max-height:640px;overflow-y:auto;border:1px solid var(--line)}
 .scroll table{border:0}.scroll thead th{position:sticky;top:0}
+.quality{margin:8px 0 0;padding:6px 10px;border-left:4px solid #1a7f37;background:#f3faf5;max-width:60em}
+.quality.flag-unreliable_behaviour,.quality.flag-insufficient_data{border-color:#cf222e;background:#fdf3f3}
+.quality.flag-unreliable_reports,.quality.flag-none{border-color:#9a6700;background:#fdf8ec}
+tr.chance td{background:#fff5e6}td.chance{color:#9a6700;font-weight:600}
 dl.repro{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:#fff;border:1px solid var(--line);padding:10px 14px;border-radius:6px}
 dl.repro dt{color:var(--muted)}dl.repro dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all}
 "#;
@@ -99,9 +104,18 @@ fn head(r: &ReportData, out: &mut String) {
     );
 }
 
+fn flag_class(r: &ReportData) -> String {
+    r.headline
+        .flag
+        .and_then(|f| serde_json::to_value(f).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "none".into())
+}
+
 fn headline(r: &ReportData, out: &mut String) {
     let t = &r.title;
     let h = &r.headline;
+    let q = r.summary.quality.as_ref();
     let _ = write!(
         out,
         "<header>\n<h1>{}</h1>\n<p class=\"sub\">provider <b>{}</b> · experiment <b>{}</b> · benchmark <b>{}</b></p>\n",
@@ -114,8 +128,10 @@ fn headline(r: &ReportData, out: &mut String) {
         out,
         "<div class=\"headline verdict-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
 <div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula</dt><dd>{}</dd>\
-<dt>chance level</dt><dd>{} (95% within {})</dd><dt>points / contexts</dt><dd>{} / {}</dd></dl>\n\
-<p class=\"sentence\">{}</p></div>\n</div>\n</header>\n",
+<dt>chance level</dt><dd>{} (95% within {})</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
+<dt>{CORRECTED_LABEL}</dt><dd>{} (95% CI {})</dd><dt>noise ceiling</dt><dd>{}</dd>\
+<dt>behavioural / report reliability</dt><dd>{} / {}</dd></dl>\n\
+<p class=\"sentence\">{}</p>\n<p class=\"quality flag-{}\">{}</p></div>\n</div>\n</header>\n",
         verdict_class(h.verdict),
         num(h.r, 3),
         interval(h.ci_bootstrap),
@@ -124,7 +140,14 @@ fn headline(r: &ReportData, out: &mut String) {
         interval(h.chance_range),
         h.n_points,
         h.n_contexts,
-        html(&h.sentence)
+        num(q.and_then(|q| q.ceiling.corrected_r), 3),
+        interval(q.and_then(|q| q.ceiling.corrected_r_ci)),
+        num(q.and_then(|q| q.ceiling.noise_ceiling), 3),
+        num(q.and_then(|q| q.behavioural_reliability.value), 3),
+        num(q.and_then(|q| q.report_reliability.value), 3),
+        html(&h.sentence),
+        flag_class(r),
+        html(&h.quality_sentence)
     );
 }
 
@@ -140,12 +163,11 @@ fn td_num(v: Option<f64>, decimals: usize) -> String {
 
 fn comparisons(r: &ReportData, out: &mut String) {
     out.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n<table>\n<thead><tr><th>comparison</th><th>r</th><th>95% CI bootstrap</th><th>95% CI study</th><th>chance r</th><th>Spearman</th><th>mean context r</th><th>same sign</th><th>same top attribute</th><th>MAE</th><th>points / contexts</th></tr></thead>\n<tbody>\n");
-    for c in &r.comparisons {
-        let k = &c.comparison;
+    for (_, label, k) in r.comparisons() {
         let _ = writeln!(
             out,
             "<tr><td>{}</td>{}<td>{}</td><td>{}</td><td>{} {}</td>{}{}<td class=\"n\">{}</td><td class=\"n\">{}</td>{}<td class=\"n\">{} / {}</td></tr>",
-            html(&c.label),
+            html(label),
             td_num(k.r, 3),
             interval(k.ci_bootstrap),
             interval(k.ci_study),
@@ -169,13 +191,13 @@ fn comparisons(r: &ReportData, out: &mut String) {
 
 /// Counts and invalid rates in one sentence (shared with the Markdown report).
 pub fn overview_sentence(r: &ReportData) -> String {
-    let o = &r.overview;
+    let o = &r.summary;
     let mut s: String = format!(
         "Contexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}).",
         o.n_contexts,
         o.n_choices,
         o.n_choices_valid,
-        pct(o.invalid_choice_rate),
+        pct(r.invalid_choice_rate()),
         o.n_reports,
         o.n_reports_valid,
         pct(o.invalid_report_rate),
@@ -188,6 +210,31 @@ pub fn overview_sentence(r: &ReportData) -> String {
         ));
     }
     s
+}
+
+fn quality(r: &ReportData, out: &mut String) {
+    out.push_str("<section id=\"quality\">\n<h2>Measurement quality</h2>\n");
+    let rows = quality_rows(r);
+    if !rows.is_empty() {
+        out.push_str("<table>\n<thead><tr><th>measure</th><th>value</th><th>95% CI</th><th>what it means</th></tr></thead>\n<tbody>\n");
+        for [measure, value, ci, note] in rows {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                html(&measure),
+                html(&value),
+                html(&ci),
+                html(&note)
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+    let _ = write!(
+        out,
+        "<p class=\"quality flag-{}\">{}</p>\n</section>\n",
+        flag_class(r),
+        html(&r.headline.quality_sentence)
+    );
 }
 
 fn plots(r: &ReportData, out: &mut String) {
@@ -235,39 +282,52 @@ fn weights_cell(w: Option<&crate::types::Weights>, names: &[String]) -> String {
     )
 }
 
-fn context_row(c: &ContextRow, instilled: bool, out: &mut String) {
+fn context_row(c: &ContextLine<'_>, instilled: bool, out: &mut String) {
+    let s = c.scores;
+    let names = c.names;
     let _ = write!(
         out,
-        "<tr><td title=\"{}\">{}</td>{}{}",
-        html(c.question.as_deref().unwrap_or("")),
-        html(c.id.as_str()),
-        weights_cell(c.learned.as_ref(), &c.attributes),
-        weights_cell(c.reported.as_ref(), &c.attributes)
+        "<tr{}><td title=\"{}\">{}</td>{}{}",
+        if c.at_chance() { " class=\"chance\"" } else { "" },
+        html(names.question.as_deref().unwrap_or("")),
+        html(s.id.as_str()),
+        weights_cell(c.learned(), &names.attributes),
+        weights_cell(s.reported.as_ref(), &names.attributes)
     );
     if instilled {
-        out.push_str(&weights_cell(c.target.as_ref(), &c.attributes));
+        out.push_str(&weights_cell(s.target.as_ref(), &names.attributes));
     }
-    out.push_str(&td_num(c.per_context_r, 2));
+    out.push_str(&td_num(s.per_context_r, 2));
     let _ = write!(
         out,
         "<td class=\"n\" data-v=\"{}\">{}/{}</td><td class=\"n\" data-v=\"{}\">{}/{}</td>{}",
-        c.n_reports_valid,
-        c.n_reports_valid,
-        c.n_reports,
-        c.n_trials,
-        c.n_trials,
-        c.n_choices,
-        td_num(Some(c.intercept), 2)
+        s.n_reports_valid,
+        s.n_reports_valid,
+        s.n_reports,
+        s.n_trials,
+        s.n_trials,
+        s.n_choices,
+        td_num(Some(s.intercept), 2)
     );
     if instilled {
-        out.push_str(&td_num(c.choice_agreement, 3));
+        out.push_str(&td_num(s.choice_agreement, 3));
     }
-    out.push_str("</tr>\n");
+    let q = c.quality;
+    let [_, _, fit] = context_cells(c);
+    let _ = write!(
+        out,
+        "{}{}<td{}>{}</td></tr>
+",
+        td_num(q.and_then(|q| q.behavioural_reliability), 2),
+        td_num(q.and_then(|q| q.fit.heldout_r2), 3),
+        if fit == AT_CHANCE { " class=\"chance\"" } else { "" },
+        html(&fit)
+    );
 }
 
 fn contexts(r: &ReportData, out: &mut String) {
-    let instilled: bool = r.contexts.iter().any(|c| c.target.is_some());
-    out.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<p>Weights in attribute order, max |w| = 100 (hover for attribute names). Click a column header to sort.</p>\n<div class=\"scroll\"><table class=\"sortable\" id=\"context-table\">\n<thead><tr><th data-sort=\"text\">context</th><th>learned</th><th>reported</th>");
+    let instilled: bool = r.summary.contexts.iter().any(|c| c.target.is_some());
+    out.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<p>Weights in attribute order, max |w| = 100 (hover for attribute names). Click a column header to sort. Highlighted contexts are fitted at chance: their learned weights predict held-out choices no better than the letter alone.</p>\n<div class=\"scroll\"><table class=\"sortable\" id=\"context-table\">\n<thead><tr><th data-sort=\"text\">context</th><th>learned</th><th>reported</th>");
     if instilled {
         out.push_str("<th>target</th>");
     }
@@ -275,9 +335,13 @@ fn contexts(r: &ReportData, out: &mut String) {
     if instilled {
         out.push_str("<th data-sort=\"num\">agrees with target</th>");
     }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for c in &r.contexts {
-        context_row(c, instilled, out);
+    let [rel, heldout, fit] = CONTEXT_HEADERS;
+    let _ = write!(
+        out,
+        "<th data-sort=\"num\">{rel}</th><th data-sort=\"num\">{heldout}</th><th data-sort=\"text\">{fit}</th></tr></thead>\n<tbody>\n"
+    );
+    for c in r.context_rows() {
+        context_row(&c, instilled, out);
     }
     out.push_str("</tbody>\n</table></div>\n</section>\n");
 }
@@ -370,23 +434,31 @@ fn reproducibility(r: &ReportData, out: &mut String) {
     out.push_str("</dl>\n</section>\n");
 }
 
+fn script(_: &ReportData, out: &mut String) {
+    let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
+}
+
+/// The HTML page's sections, in order.
+const SECTIONS: &[Section] = &[
+    head,
+    headline,
+    comparisons,
+    quality,
+    plots,
+    contexts,
+    failures,
+    position,
+    tokens,
+    reproducibility,
+    script,
+];
+
 impl Exporter for HtmlExporter {
     fn extension(&self) -> &'static str {
         "html"
     }
 
     fn render(&self, r: &ReportData) -> String {
-        let mut out: String = String::new();
-        head(r, &mut out);
-        headline(r, &mut out);
-        comparisons(r, &mut out);
-        plots(r, &mut out);
-        contexts(r, &mut out);
-        failures(r, &mut out);
-        position(r, &mut out);
-        tokens(r, &mut out);
-        reproducibility(r, &mut out);
-        let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
-        out
+        render_sections(r, SECTIONS)
     }
 }

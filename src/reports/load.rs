@@ -37,35 +37,34 @@ pub enum LoadError {
     Score { dir: String, message: String },
 }
 
+/// The names of each context: (id, question, attribute names).
+fn meta<'a>(
+    list: impl Iterator<Item = (&'a ContextId, &'a str, Vec<String>)>,
+) -> BTreeMap<ContextId, ContextMeta> {
+    list.map(|(id, question, attributes)| {
+        (
+            id.clone(),
+            ContextMeta {
+                question: question.to_string(),
+                attributes,
+            },
+        )
+    })
+    .collect()
+}
+
 fn meta_of_bundle(list: &[BundleContext]) -> BTreeMap<ContextId, ContextMeta> {
-    list.iter()
-        .map(|c| {
-            let attributes: Vec<String> = c.attributes.iter().map(|a| a.name.clone()).collect();
-            (
-                c.id.clone(),
-                ContextMeta {
-                    question: c.question.clone(),
-                    attributes,
-                },
-            )
-        })
-        .collect()
+    meta(list.iter().map(|c| {
+        let names: Vec<String> = c.attributes.iter().map(|a| a.name.clone()).collect();
+        (&c.id, c.question.as_str(), names)
+    }))
 }
 
 fn meta_of_benchmark(b: &Benchmark) -> BTreeMap<ContextId, ContextMeta> {
-    b.contexts
-        .iter()
-        .map(|c| {
-            let attributes: Vec<String> = c.attributes.iter().map(|a| a.name.clone()).collect();
-            (
-                c.id.clone(),
-                ContextMeta {
-                    question: c.question.clone(),
-                    attributes,
-                },
-            )
-        })
-        .collect()
+    meta(b.contexts.iter().map(|c| {
+        let names: Vec<String> = c.attributes.iter().map(|a| a.name.clone()).collect();
+        (&c.id, c.question.as_str(), names)
+    }))
 }
 
 /// Loads the frozen benchmark a bundle names and checks the bundle's recorded hash against it.

@@ -1,8 +1,9 @@
 //! The Markdown report: the same sections as the HTML page, with text in place of plots.
 
-use super::Exporter;
-use super::data::{ContextRow, ReportData, StatusRow};
+use super::data::{ContextLine, ReportData, StatusRow};
+use super::quality::{CONTEXT_HEADERS, context_cells, corrected_summary, quality_rows};
 use super::text::{MISSING, interval, md_cell, num, order_label, pct, weights};
+use super::{Exporter, Section, render_sections};
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
@@ -39,6 +40,10 @@ chance level {} (95% of chance in {}); {} points in {} contexts.\n\n",
         h.n_contexts
     ));
     out.push_str(&format!("{}\n\n", h.sentence));
+    if let Some(q) = &r.summary.quality {
+        out.push_str(&format!("{}.\n\n", corrected_summary(q)));
+    }
+    out.push_str(&format!("**Measurement quality:** {}\n\n", h.quality_sentence));
     out.push_str(&format!(
         "Provider `{}`, model `{}`.\n\n",
         md_cell(&t.provider),
@@ -49,12 +54,11 @@ chance level {} (95% of chance in {}); {} points in {} contexts.\n\n",
 fn comparisons(r: &ReportData, out: &mut String) {
     out.push_str("## Scores\n\n");
     let rows: Vec<Vec<String>> = r
-        .comparisons
-        .iter()
-        .map(|c| {
-            let k = &c.comparison;
+        .comparisons()
+        .into_iter()
+        .map(|(_, label, k)| {
             vec![
-                c.label.clone(),
+                label.to_string(),
                 num(k.r, 3),
                 interval(k.ci_bootstrap),
                 interval(k.ci_study),
@@ -88,6 +92,20 @@ fn comparisons(r: &ReportData, out: &mut String) {
         "\n\n{}\n\n",
         md_cell(&super::html::overview_sentence(r))
     ));
+}
+
+fn quality(r: &ReportData, out: &mut String) {
+    out.push_str("## Measurement quality\n\n");
+    let rows: Vec<Vec<String>> = quality_rows(r)
+        .into_iter()
+        .map(|row| row.into_iter().collect())
+        .collect();
+    if rows.is_empty() {
+        out.push_str(&format!("{}\n\n", r.headline.quality_sentence));
+        return;
+    }
+    out.push_str(&table(&["measure", "value", "95% CI", "what it means"], rows));
+    out.push_str(&format!("\n\n{}\n\n", r.headline.quality_sentence));
 }
 
 fn scatter(r: &ReportData, out: &mut String) {
@@ -134,32 +152,38 @@ fn histogram(r: &ReportData, out: &mut String) {
     ));
 }
 
-fn context_rows(rows: &[ContextRow], instilled: bool) -> Vec<Vec<String>> {
-    rows.iter()
-        .map(|c| {
-            let mut v: Vec<String> = vec![
-                md_cell(c.id.as_str()),
-                weights(c.learned.as_ref()),
-                weights(c.reported.as_ref()),
-            ];
-            if instilled {
-                v.push(weights(c.target.as_ref()));
-            }
-            v.push(num(c.per_context_r, 2));
-            v.push(format!("{}/{}", c.n_reports_valid, c.n_reports));
-            v.push(format!("{}/{}", c.n_trials, c.n_choices));
-            if instilled {
-                v.push(pct(c.choice_agreement));
-            }
-            v
-        })
-        .collect()
+fn context_row(c: &ContextLine<'_>, instilled: bool) -> Vec<String> {
+    let s = c.scores;
+    let id: String = md_cell(s.id.as_str());
+    let mut v: Vec<String> = vec![
+        if c.at_chance() {
+            format!("**{id}** ⚠")
+        } else {
+            id
+        },
+        weights(c.learned()),
+        weights(s.reported.as_ref()),
+    ];
+    if instilled {
+        v.push(weights(s.target.as_ref()));
+    }
+    v.push(num(s.per_context_r, 2));
+    v.push(format!("{}/{}", s.n_reports_valid, s.n_reports));
+    v.push(format!("{}/{}", s.n_trials, s.n_choices));
+    if instilled {
+        v.push(pct(s.choice_agreement));
+    }
+    v.extend(context_cells(c));
+    v
 }
 
 fn contexts(r: &ReportData, out: &mut String) {
-    out.push_str("## Contexts\n\nWeights in attribute order, max |w| = 100.\n\n");
-    let instilled: bool = r.contexts.iter().any(|c| c.target.is_some());
-    let header: Vec<&str> = if instilled {
+    out.push_str(
+        "## Contexts\n\nWeights in attribute order, max |w| = 100. Contexts marked ⚠ are fitted \
+at chance: their learned weights predict held-out choices no better than the letter alone.\n\n",
+    );
+    let instilled: bool = r.summary.contexts.iter().any(|c| c.target.is_some());
+    let mut header: Vec<&str> = if instilled {
         vec![
             "context",
             "learned",
@@ -180,7 +204,12 @@ fn contexts(r: &ReportData, out: &mut String) {
             "choices fitted",
         ]
     };
-    out.push_str(&table(&header, context_rows(&r.contexts, instilled)));
+    header.extend(CONTEXT_HEADERS);
+    let rows: Vec<Vec<String>> = r
+        .context_rows()
+        .map(|c| context_row(&c, instilled))
+        .collect();
+    out.push_str(&table(&header, rows));
     out.push_str("\n\n");
 }
 
@@ -347,22 +376,26 @@ fn reproducibility(r: &ReportData, out: &mut String) {
     out.push('\n');
 }
 
+/// The Markdown report's sections, in order.
+const SECTIONS: &[Section] = &[
+    headline,
+    comparisons,
+    quality,
+    scatter,
+    histogram,
+    contexts,
+    failures,
+    position,
+    tokens,
+    reproducibility,
+];
+
 impl Exporter for MarkdownExporter {
     fn extension(&self) -> &'static str {
         "md"
     }
 
     fn render(&self, r: &ReportData) -> String {
-        let mut out: String = String::new();
-        headline(r, &mut out);
-        comparisons(r, &mut out);
-        scatter(r, &mut out);
-        histogram(r, &mut out);
-        contexts(r, &mut out);
-        failures(r, &mut out);
-        position(r, &mut out);
-        tokens(r, &mut out);
-        reproducibility(r, &mut out);
-        out
+        render_sections(r, SECTIONS)
     }
 }

@@ -10,6 +10,7 @@ pub mod html;
 pub mod json;
 pub mod load;
 pub mod markdown;
+pub mod quality;
 pub mod svg;
 pub mod text;
 
@@ -22,6 +23,18 @@ pub trait Exporter {
     fn extension(&self) -> &'static str;
     /// The whole document. Deterministic: the same data gives the same bytes.
     fn render(&self, report: &ReportData) -> String;
+}
+
+/// One part of a document, appended to the text so far.
+pub type Section = fn(&ReportData, &mut String);
+
+/// A document made of `sections`, in order.
+pub fn render_sections(r: &ReportData, sections: &[Section]) -> String {
+    let mut out: String = String::new();
+    for section in sections {
+        section(r, &mut out);
+    }
+    out
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

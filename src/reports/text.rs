@@ -1,6 +1,7 @@
 //! Number formatting and escaping shared by the exporters, so that every format prints the
 //! same figure the same way, and nothing from a model or a file reaches HTML unescaped.
 
+use crate::scoring::quality::{Quality, QualityFlag};
 use crate::types::Weights;
 
 /// Shown where a figure is undefined.
@@ -83,6 +84,49 @@ pub fn md_cell(s: &str) -> String {
         }
     }
     out
+}
+
+/// The measurement-quality flag in a few words (leaderboard cells, the score command).
+pub fn flag_words(flag: Option<QualityFlag>) -> &'static str {
+    match flag {
+        Some(QualityFlag::Ok) => "reliable enough",
+        Some(QualityFlag::InsufficientData) => "too little data to judge reliability",
+        Some(QualityFlag::UnreliableBehaviour) => "behaviour too unreliable",
+        Some(QualityFlag::UnreliableReports) => "reports inconsistent",
+        None => "quality not computed",
+    }
+}
+
+/// What the measurement-quality flag means for the score, in plain words.
+pub fn quality_sentence(q: Option<&Quality>) -> String {
+    let Some(q) = q else {
+        return "Measurement quality was not computed for this summary (it predates it): re-score the run to see whether the score can be trusted."
+            .to_string();
+    };
+    let rel_b: String = num(q.behavioural_reliability.value, 2);
+    let rel_r: String = num(q.report_reliability.value, 2);
+    match q.flag {
+        QualityFlag::Ok => format!(
+            "Both measurements are reliable enough for the score to mean something (behavioural \
+reliability {rel_b}, report reliability {rel_r})."
+        ),
+        QualityFlag::InsufficientData => "Too little choice data to tell how reliable the learned \
+weights are (no context has enough usable choices, or its learned weights do not vary): this \
+score cannot be interpreted, and the run is not ranked."
+            .to_string(),
+        QualityFlag::UnreliableBehaviour => format!(
+            "Behaviour too unreliable for this score to mean much: weights learned from two halves \
+of the same choices agree poorly (behavioural reliability {rel_b}, below {}), so the score says \
+little about introspection, and the run is not ranked.",
+            num(Some(q.behavioural_reliability.threshold), 1)
+        ),
+        QualityFlag::UnreliableReports => format!(
+            "The model's reports of the same context disagree with each other (report reliability \
+{rel_r}, below {}): the score is held down by inconsistent reporting, which is the model's own \
+failing, so the run is still ranked.",
+            num(Some(q.report_reliability.threshold), 1)
+        ),
+    }
 }
 
 #[cfg(test)]

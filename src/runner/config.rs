@@ -119,6 +119,10 @@ pub struct Parameters {
     /// Alternatives requested for the first choice token; null when log-probabilities are off.
     pub top_logprobs: Option<u32>,
     pub constrain: ConstrainMode,
+    /// The constraint dialect of an OpenAI-compatible server (`--server-flavour`); absent
+    /// means auto, so bundles made before the option existed keep their exact manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_flavour: Option<crate::providers::openai::ServerFlavour>,
     /// Seed of the simulated agents (ignored by real providers, recorded anyway).
     pub seed: u64,
 }

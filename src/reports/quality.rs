@@ -1,0 +1,123 @@
+//! The measurement-quality rows every format shows beside the raw score: how reliable each
+//! measurement is, the noise ceiling, and the score corrected for attenuation (see
+//! [`crate::scoring::quality`] for the method).
+
+use super::data::{ContextLine, ReportData};
+use super::text::{MISSING, interval, num, pct};
+use crate::scoring::quality::Quality;
+
+/// Heading of the corrected score wherever it is shown.
+pub const CORRECTED_LABEL: &str = "corrected r (corrected for attenuation)";
+
+/// One row of the quality table: (measure, value, 95% CI, what it means).
+pub type QualityRow = [String; 4];
+
+/// The quality table, or nothing for a summary scored before quality existed.
+pub fn quality_rows(r: &ReportData) -> Vec<QualityRow> {
+    let Some(q) = &r.summary.quality else {
+        return Vec::new();
+    };
+    let b = &q.behavioural_reliability;
+    let p = &q.report_reliability;
+    let f = &q.fit;
+    vec![
+        [
+            "raw r (reports vs learned)".into(),
+            num(r.headline.r, 3),
+            interval(r.headline.ci_bootstrap),
+            "the score as measured (context bootstrap interval)".into(),
+        ],
+        [
+            "behavioural reliability".into(),
+            num(b.value, 3),
+            interval(b.ci),
+            format!(
+                "agreement of weights learned from two halves of each context's choices \
+(split-half r {}, {} splits, Spearman-Brown to all choices) over {} contexts; below {} the \
+run is not ranked",
+                num(b.split_half_r, 3),
+                b.splits,
+                b.n_contexts,
+                num(Some(b.threshold), 1)
+            ),
+        ],
+        [
+            "report reliability".into(),
+            num(p.value, 3),
+            interval(p.ci),
+            format!(
+                "agreement between a context's reports (single report r {}, mean of {} reports) \
+over {} contexts",
+                num(p.single_report_r, 3),
+                num(p.mean_reports, 1),
+                p.n_contexts
+            ),
+        ],
+        [
+            "noise ceiling".into(),
+            num(q.ceiling.noise_ceiling, 3),
+            MISSING.into(),
+            "the largest r these two measurements could show: sqrt(behavioural × report reliability)"
+                .into(),
+        ],
+        [
+            CORRECTED_LABEL.into(),
+            num(q.ceiling.corrected_r, 3),
+            interval(q.ceiling.corrected_r_ci),
+            format!(
+                "raw r / noise ceiling, an estimate of the agreement free of measurement noise \
+(can exceed 1 by chance); interval from {} context-bootstrap resamples{}",
+                q.ceiling.corrected_r_resamples,
+                if q.ceiling.corrected_r_undefined > 0 {
+                    format!(", {} undefined", q.ceiling.corrected_r_undefined)
+                } else {
+                    String::new()
+                }
+            ),
+        ],
+        [
+            "fit of the choice model".into(),
+            format!("{} of {} at chance", f.n_at_chance, f.n_contexts),
+            MISSING.into(),
+            format!(
+                "contexts whose fitted weights predict held-out choices no better than the \
+letter alone; mean held-out R² {}, mean McFadden R² {}, choices predicted {}",
+                num(f.mean_heldout_r2, 3),
+                num(f.mean_mcfadden_r2, 3),
+                pct(f.mean_accuracy)
+            ),
+        ],
+    ]
+}
+
+/// The headline's second line: the corrected score beside the raw one.
+pub fn corrected_summary(q: &Quality) -> String {
+    format!(
+        "{CORRECTED_LABEL} = {}, 95% CI {}; noise ceiling {} (behavioural reliability {}, report reliability {})",
+        num(q.ceiling.corrected_r, 3),
+        interval(q.ceiling.corrected_r_ci),
+        num(q.ceiling.noise_ceiling, 3),
+        num(q.behavioural_reliability.value, 3),
+        num(q.report_reliability.value, 3)
+    )
+}
+
+/// The context table's quality cells: behavioural reliability, held-out R², fit verdict.
+pub fn context_cells(c: &ContextLine<'_>) -> [String; 3] {
+    let q = c.quality;
+    [
+        num(q.and_then(|q| q.behavioural_reliability), 2),
+        num(q.and_then(|q| q.fit.heldout_r2), 3),
+        match q.and_then(|q| q.fit.at_chance) {
+            Some(true) => AT_CHANCE.into(),
+            Some(false) => "ok".into(),
+            None => MISSING.into(),
+        },
+    ]
+}
+
+/// Marks a context whose choices the model answers at random as far as the fit can tell.
+pub const AT_CHANCE: &str = "at chance";
+
+/// Headers of [`context_cells`].
+pub const CONTEXT_HEADERS: [&str; 3] = ["behav. reliability", "held-out R²", "fit"];
