@@ -1,14 +1,20 @@
 //! Rendering the leaderboard: one table per experiment, ranked by score, as Markdown
 //! (`results/LEADERBOARD.md`) and a self-contained HTML page (`results/leaderboard.html`).
 //!
+//! Only runs whose measurement quality is `rankable` get a rank. The others (behaviour too
+//! unreliable, or too little data to tell) are listed below the ranked table with the reason
+//! and no rank: their score does not say how well the model introspects.
+//!
 //! Both are pure functions of the entries (no date, no timing), so `validate` can require the
 //! committed files to equal a fresh render.
 
 use super::entry::Entry;
 use crate::reports::html::{CSP, SCRIPT};
 use crate::reports::markdown::table;
-use crate::reports::text::{html, interval, md_cell, num, pct};
+use crate::reports::quality::CORRECTED_LABEL;
+use crate::reports::text::{flag_words, html, interval, md_cell, num, pct};
 use crate::scoring::Comparison;
+use crate::scoring::quality::{Quality, QualityFlag};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -18,10 +24,11 @@ pub const HTML_FILE: &str = "leaderboard.html";
 /// established by the data.
 pub const OVERLAP_MARK: &str = "≈";
 
-/// One ranked row.
+/// One row of an experiment's table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
-    pub rank: usize,
+    /// 1 = best; `None` for a run that is not rankable.
+    pub rank: Option<usize>,
     pub entry: String,
     pub display_name: String,
     pub model_id: String,
@@ -39,7 +46,22 @@ pub struct Row {
     pub n_contexts: usize,
     pub n_choices: usize,
     pub n_reports: usize,
+    pub behavioural_reliability: Option<f64>,
+    pub noise_ceiling: Option<f64>,
+    pub corrected_r: Option<f64>,
+    pub corrected_r_ci: Option<[f64; 2]>,
+    /// `None` for a summary scored before measurement quality existed.
+    pub flag: Option<QualityFlag>,
+    /// Whether the score may be ranked (false when quality is missing).
+    pub rankable: bool,
     pub overlaps_next: bool,
+}
+
+/// An experiment's rows: ranked by score, then the runs whose score cannot be ranked.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Board {
+    pub ranked: Vec<Row>,
+    pub unranked: Vec<Row>,
 }
 
 /// The experiment an entry belongs to ("native", "instilled", or an import's source).
@@ -56,8 +78,9 @@ pub fn experiment(e: &Entry) -> String {
 fn row(e: &Entry) -> Row {
     let c: Option<&Comparison> = e.summary.reports_vs_learned.as_ref();
     let s = &e.summary;
+    let q: Option<&Quality> = s.quality.as_ref();
     Row {
-        rank: 0,
+        rank: None,
         entry: e.name.clone(),
         display_name: e.meta.display_name.clone(),
         model_id: e.meta.model_id.clone(),
@@ -76,6 +99,12 @@ fn row(e: &Entry) -> Row {
         n_contexts: s.n_contexts,
         n_choices: s.n_choices,
         n_reports: s.n_reports,
+        behavioural_reliability: q.and_then(|q| q.behavioural_reliability.value),
+        noise_ceiling: q.and_then(|q| q.ceiling.noise_ceiling),
+        corrected_r: q.and_then(|q| q.ceiling.corrected_r),
+        corrected_r_ci: q.and_then(|q| q.ceiling.corrected_r_ci),
+        flag: q.map(|q| q.flag),
+        rankable: q.is_some_and(|q| q.rankable),
         overlaps_next: false,
     }
 }
@@ -84,22 +113,32 @@ fn overlap(a: Option<[f64; 2]>, b: Option<[f64; 2]>) -> bool {
     matches!((a, b), (Some([a0, a1]), Some([b0, b1])) if a0 <= b1 && b0 <= a1)
 }
 
-/// Rows grouped by experiment (sorted by name), each ranked by r (undefined last, then by
-/// entry name so the order never depends on the file system).
-pub fn board(entries: &[Entry]) -> BTreeMap<String, Vec<Row>> {
-    let mut out: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+/// Rows grouped by experiment (sorted by name). Rankable rows are ranked by r (undefined
+/// last, then by entry name so the order never depends on the file system); the others keep
+/// the same order, unranked.
+pub fn board(entries: &[Entry]) -> BTreeMap<String, Board> {
+    let mut out: BTreeMap<String, Board> = BTreeMap::new();
     for e in entries {
-        out.entry(experiment(e)).or_default().push(row(e));
+        let r: Row = row(e);
+        let b: &mut Board = out.entry(experiment(e)).or_default();
+        if r.rankable {
+            b.ranked.push(r);
+        } else {
+            b.unranked.push(r);
+        }
     }
-    for rows in out.values_mut() {
-        rows.sort_by(|a, b| match (a.r, b.r) {
-            (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.entry.cmp(&b.entry)),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.entry.cmp(&b.entry),
-        });
+    for b in out.values_mut() {
+        for rows in [&mut b.ranked, &mut b.unranked] {
+            rows.sort_by(|a, b| match (a.r, b.r) {
+                (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.entry.cmp(&b.entry)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => a.entry.cmp(&b.entry),
+            });
+        }
+        let rows: &mut Vec<Row> = &mut b.ranked;
         for i in 0..rows.len() {
-            rows[i].rank = i + 1;
+            rows[i].rank = Some(i + 1);
             rows[i].overlaps_next =
                 i + 1 < rows.len() && overlap(rows[i].ci_bootstrap, rows[i + 1].ci_bootstrap);
         }
@@ -111,7 +150,12 @@ const INTRO: &str = "The score is Pearson's r between the attribute weights a mo
 learned from its own A/B choices (logistic regression), pooled over (context, attribute) points. \
 Intervals are 95%: the context bootstrap (contexts resampled, the honest one) and the study's \
 normal formula. Chance is r with contexts mismatched at random. Rows marked ≈ have a bootstrap \
-interval that overlaps the next row's: their order is not established.";
+interval that overlaps the next row's: their order is not established. Beside the raw score: \
+behavioural reliability (split-half agreement of the learned weights), the noise ceiling (the \
+largest r both measurements' noise allows) and r corrected for attenuation (raw r / ceiling). \
+Runs whose behaviour was measured too unreliably (behavioural reliability below 0.5, or too little \
+data to tell) are listed under their experiment's table without a rank: their score does not \
+say how well the model can report what drives its choices.";
 
 const FOOTER: &str = "Generated by `selfinterp leaderboard` from the entries in `results/`; do not edit by hand. \
 `selfinterp validate` re-scores every entry from its raw samples. Simulated rows are reference \

@@ -372,6 +372,17 @@ pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<(String, Str
     }
 }
 
+/// Longest JSON value quoted in a message, in characters.
+const QUOTE_CHARS: usize = 160;
+
+/// A JSON value cut to [`QUOTE_CHARS`] characters, so a whole missing block stays one line.
+fn abbreviate(v: &str) -> String {
+    match v.char_indices().nth(QUOTE_CHARS) {
+        Some((i, _)) => format!("{}…", &v[..i]),
+        None => v.to_string(),
+    }
+}
+
 fn check_summary(
     dir: &Path,
     m: &RunManifest,
@@ -415,7 +426,15 @@ fn check_summary(
     match serde_json::from_slice::<Value>(&stored) {
         Err(e) => s.push(bundle::SUMMARY, "", format!("not JSON: {e}")),
         Ok(v) => match first_difference(&v, &fresh, "") {
-            Some((field, got, exp)) => s.push(bundle::SUMMARY, field, format!("stored {got} but re-scoring samples.jsonl gives {exp}")),
+            Some((field, got, exp)) => s.push(
+                bundle::SUMMARY,
+                field,
+                format!(
+                    "stored {} but re-scoring samples.jsonl gives {}",
+                    abbreviate(&got),
+                    abbreviate(&exp)
+                ),
+            ),
             None => s.push(bundle::SUMMARY, "", "same values but not in the canonical layout; rewrite it with `selfinterp score DIR --write`"),
         },
     }
