@@ -16,14 +16,17 @@ echo "main-job: building selfinterp (release)" >&2
 cargo build --release --locked --quiet
 bin=target/release/selfinterp
 
-scripts/local-model.sh start --port "$port"
+SELFINTERP_LOCAL_PORT=$port scripts/local-model.sh start --port "$port"
 trap 'scripts/local-model.sh stop' EXIT
 
 resume=()
 [ -f "$out/manifest.json" ] && resume=(--resume)
 start=$(date +%s)
+# Reports are constrained to the JSON schema (llama.cpp's grammar): unconstrained, this small
+# model almost never answers with JSON at all. The bundle records the constraint.
 "$bin" run --provider openai --base-url "http://127.0.0.1:$port/v1" --model "$model" \
-    --experiment native --preset "$preset" --out "$out" "${resume[@]}"
+    --server-flavour llama-cpp --constrain json --experiment native --preset "$preset" \
+    --concurrency 2 --timeout 120 --max-invalid-rate 1 --out "$out" "${resume[@]}"
 echo "main-job: run took $(( $(date +%s) - start )) s; bundle in $out" >&2
 
 "$bin" report "$out" --format md
