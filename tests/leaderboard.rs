@@ -285,3 +285,41 @@ fn leaderboard_html_escapes_entry_fields() {
     let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
     assert!(!md.contains("<script"));
 }
+
+#[test]
+fn unrankable_runs_are_listed_without_a_rank() {
+    let (root, results) = results();
+    let dir: PathBuf = sim_run(root.path(), &results.join("sim-random"), "random", "native");
+    let _ = std::fs::remove_file(dir.join("errors.jsonl"));
+    std::fs::write(
+        dir.join(entry::ENTRY_FILE),
+        entry_toml("Simulated: random", "random"),
+    )
+    .unwrap();
+    write_leaderboard(&results);
+    assert_eq!(validate(root.path()), vec![]);
+    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    let heading: usize = md.find("### native: not ranked").expect(&md);
+    let random: usize = md.find("Simulated: random").unwrap();
+    assert!(heading < random, "listed below the ranked table:\n{md}");
+    let line: &str = md[random..].lines().next().unwrap();
+    assert!(
+        md[heading..]
+            .lines()
+            .any(|l| l.contains("Simulated: random") && l.starts_with("| too little data")),
+        "{md}"
+    );
+    assert!(
+        !line.contains("**"),
+        "an unranked score is not shown as a result: {line}"
+    );
+    let board = render::board(&entry::load_all(&results).unwrap());
+    let native = &board["native"];
+    assert!(
+        native
+            .unranked
+            .iter()
+            .all(|r| r.rank.is_none() && !r.rankable)
+    );
+    assert!(native.ranked.iter().all(|r| r.rank.is_some() && r.rankable));
+}

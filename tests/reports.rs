@@ -191,3 +191,26 @@ fn reports_are_deterministic_and_follow_the_scores() {
     let changed: String = reports::exporter(Format::Json).render(&reports::build(&scored, &opts));
     assert_ne!(first, changed);
 }
+
+#[test]
+fn reports_show_measurement_quality_and_at_chance_contexts() {
+    let root = root();
+    let opts = ReportOptions::default();
+    let dir = sim_run(root.path(), &root.path().join("good"), "faithful", "native");
+    let md: String = render(root.path(), &dir, Format::Md, &opts);
+    assert!(md.contains("## Measurement quality"), "{md}");
+    assert!(md.contains("Corrected for attenuation: r = "), "{md}");
+    assert!(md.contains("| behavioural reliability "), "{md}");
+
+    let dir = sim_run(root.path(), &root.path().join("random"), "random", "native");
+    let md: String = render(root.path(), &dir, Format::Md, &opts);
+    assert!(md.contains("this score cannot be interpreted"), "{md}");
+    assert!(md.contains("⚠ |"), "at-chance contexts are marked:\n{md}");
+    let html: String = render(root.path(), &dir, Format::Html, &opts);
+    assert!(html.contains("<tr class=\"chance\">"), "{html}");
+    assert!(html.contains("flag-insufficient_data"), "{html}");
+    let json: String = render(root.path(), &dir, Format::Json, &opts);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["summary"]["quality"]["rankable"], false);
+    assert_eq!(v["headline"]["flag"], "insufficient_data");
+}

@@ -82,6 +82,11 @@ fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Fail
         BatchFormat::Openai => ProviderKind::Openai,
         BatchFormat::Anthropic => ProviderKind::Anthropic,
     };
+    if a.ask.design != super::run::DesignArg::Random {
+        return Err(Failure::usage(
+            "--design adaptive: a batch file holds every request up front, but an adaptive design picks each round's pairs from the answers to the previous round; use `selfinterp run --design adaptive`, or --design random here",
+        ));
+    }
     let who = Asked {
         provider,
         model: &a.model,

@@ -7,13 +7,14 @@ use super::Cli;
 use super::exit::{self, Failure};
 use crate::benchmark::Benchmark;
 use crate::benchmark::Split;
+use crate::design::Criterion;
 use crate::experiments::combine;
 use crate::prompts::PROMPT_VERSION;
 use crate::providers::openai::{DEFAULT_BASE_URL, ServerFlavour};
 use crate::providers::{Constraint, Provider};
 use crate::runner::bundle::RunStatus;
 use crate::runner::config::{
-    ConstrainMode, Experiment, Parameters, Preset, ProviderKind, RunConfig, Settings,
+    ConstrainMode, DesignParams, Experiment, Parameters, Preset, ProviderKind, RunConfig, Settings,
     default_cache_root, eligible_contexts, preset_counts, shell_quote,
 };
 use crate::runner::sample::Order;
@@ -35,6 +36,9 @@ use std::time::Duration;
 narrow the split first (--contexts then takes the first N of what is left).
 --counterbalance asks every pair twice, as frozen (ab) and swapped (ba): twice the choice
 requests, and the summary gains a position_bias block.
+--design adaptive asks each context's --trials choices in rounds of --design-batch, each round's
+pairs picked from a seeded candidate pool where the fit of the answers so far is most uncertain
+(instead of the frozen pairs). It is recorded in the manifest; `batch export` cannot do it.
 
 The bundle in --out: manifest.json, samples.jsonl, timings.jsonl, errors.jsonl, summary.json.
 A run killed at any point continues with the same command plus --resume.")]
@@ -130,6 +134,69 @@ pub struct AskArgs {
     /// api.openai.com, none elsewhere). llama-cpp sends a GBNF grammar, vllm a guided choice.
     #[arg(long, value_enum, default_value = "auto")]
     pub server_flavour: ServerFlavour,
+    /// How each context's choice pairs are picked: random asks the benchmark's frozen
+    /// (uniformly random) pairs, as the study did; adaptive asks them in rounds, each round's
+    /// pairs chosen where the current fit is most uncertain (Bayesian D-optimal)
+    #[arg(long, value_enum, default_value = "random")]
+    pub design: DesignArg,
+    /// Adaptive design: calls per context per round [default: 5]
+    #[arg(long, value_name = "N")]
+    pub design_batch: Option<usize>,
+    /// Adaptive design: candidate pairs drawn per pair picked [default: 32]
+    #[arg(long, value_name = "N")]
+    pub design_candidates: Option<usize>,
+    /// Adaptive design: seed of the candidate pairs [default: 0]
+    #[arg(long, value_name = "N")]
+    pub design_seed: Option<u64>,
+}
+
+/// `--design`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DesignArg {
+    /// The benchmark's frozen pairs (the study's design)
+    Random,
+    /// Bayesian D-optimal rounds
+    Adaptive,
+    /// A-optimal for the direction of the slopes (what the rescaled weights measure)
+    Direction,
+    /// Pairs closest to the current decision boundary
+    Boundary,
+}
+
+/// `--design-batch` when not given.
+pub const DEFAULT_DESIGN_BATCH: usize = 5;
+/// `--design-candidates` when not given.
+pub const DEFAULT_DESIGN_CANDIDATES: usize = 32;
+
+/// The design options as parameters: `None` for the frozen pairs.
+fn design(a: &AskArgs) -> Result<Option<DesignParams>, Failure> {
+    let criterion: Criterion = match a.design {
+        DesignArg::Random => {
+            if a.design_batch.is_some() || a.design_candidates.is_some() || a.design_seed.is_some()
+            {
+                return Err(Failure::usage(
+                    "--design-batch, --design-candidates and --design-seed apply to an adaptive design; add --design adaptive",
+                ));
+            }
+            return Ok(None);
+        }
+        DesignArg::Adaptive => Criterion::DOptimal,
+        DesignArg::Direction => Criterion::Direction,
+        DesignArg::Boundary => Criterion::Boundary,
+    };
+    let batch: usize = a.design_batch.unwrap_or(DEFAULT_DESIGN_BATCH);
+    let candidates: usize = a.design_candidates.unwrap_or(DEFAULT_DESIGN_CANDIDATES);
+    if batch == 0 || candidates == 0 {
+        return Err(Failure::usage(
+            "--design-batch and --design-candidates must be at least 1",
+        ));
+    }
+    Ok(Some(DesignParams {
+        criterion,
+        batch,
+        candidates,
+        seed: a.design_seed.unwrap_or(0),
+    }))
 }
 
 /// Who is asked: the parts of the parameters that are not [`AskArgs`].
@@ -194,9 +261,15 @@ pub fn parameters(
     let server_flavour = (a.server_flavour != ServerFlavour::Auto).then_some(a.server_flavour);
     if who.provider == ProviderKind::Openai {
         // A constraint the server would never see must not be recorded as applied.
-        let resolved = a.server_flavour.resolve(who.base_url.unwrap_or(DEFAULT_BASE_URL));
+        let resolved = a
+            .server_flavour
+            .resolve(who.base_url.unwrap_or(DEFAULT_BASE_URL));
         let wanted: &[(bool, Constraint, &str)] = &[
-            (matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both), Constraint::Letters, "letters"),
+            (
+                matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both),
+                Constraint::Letters,
+                "letters",
+            ),
             (
                 matches!(a.constrain, ConstrainMode::Json | ConstrainMode::Both),
                 Constraint::JsonReport { keys: Vec::new() },
@@ -232,6 +305,7 @@ pub fn parameters(
         top_logprobs: logprobs.then_some(softlabel::TOP_LOGPROBS),
         constrain: a.constrain,
         server_flavour,
+        design: design(a)?,
         seed: who.seed,
     };
     if counterbalanced(a) {

@@ -8,9 +8,12 @@ use super::Cli;
 use super::exit::Failure;
 use crate::benchmark::Benchmark;
 use crate::experiments::combine;
+use crate::reports::quality::CORRECTED_LABEL;
+use crate::reports::text::{flag_words, quality_sentence};
 use crate::runner::bundle::{self, Bundle};
 use crate::runner::score_input::{ContextTable, summarize};
 use crate::scoring::ContextInput;
+use crate::scoring::quality::Quality;
 use crate::types::ContextId;
 use clap::Args;
 use serde_json::Value;
@@ -186,7 +189,57 @@ fn interval(v: &Value) -> String {
     }
 }
 
-/// A readable summary: the comparisons, then the per-context table.
+/// The measurement-quality lines: both reliabilities, the ceiling, the corrected score, the
+/// flag in plain words, and the contexts fitted at chance.
+fn quality(q: &Quality) -> String {
+    let f = |v: Option<f64>| num(&v.map_or(Value::Null, Value::from));
+    // An interval after its value, or nothing when there is none.
+    let ci = |v: Option<[f64; 2]>| match v {
+        Some(_) => format!(
+            " {}",
+            interval(&serde_json::to_value(v).unwrap_or(Value::Null))
+        ),
+        None => String::new(),
+    };
+    let mut out: String = format!(
+        "\nmeasurement quality: {}{}\n  behavioural reliability {}{}, report reliability {}{}\n  \
+noise ceiling {}; {CORRECTED_LABEL} {}{}\n  {}\n",
+        flag_words(Some(q.flag)),
+        if q.rankable { "" } else { " (not rankable)" },
+        f(q.behavioural_reliability.value),
+        ci(q.behavioural_reliability.ci),
+        f(q.report_reliability.value),
+        ci(q.report_reliability.ci),
+        f(q.ceiling.noise_ceiling),
+        f(q.ceiling.corrected_r),
+        ci(q.ceiling.corrected_r_ci),
+        quality_sentence(Some(q)),
+    );
+    let chance: &[ContextId] = &q.fit.at_chance;
+    out.push_str(&format!(
+        "  fit: {} of {} contexts at chance{}\n",
+        q.fit.n_at_chance,
+        q.fit.n_contexts,
+        if chance.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<&str> = chance.iter().take(5).map(ContextId::as_str).collect();
+            let more: usize = chance.len().saturating_sub(shown.len());
+            format!(
+                " ({}{})",
+                shown.join(", "),
+                if more > 0 {
+                    format!(", and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        }
+    ));
+    out
+}
+
+/// A readable summary: the comparisons, the measurement quality, then the per-context table.
 fn human(b: &Bundle, s: &Value) -> String {
     let m = &b.manifest;
     let mut out: String = format!(
@@ -247,6 +300,12 @@ fn human(b: &Bundle, s: &Value) -> String {
             num(&pb["always_a"]),
             num(&pb["mean_intercept"]),
         ));
+    }
+    if let Some(q) = s
+        .get("quality")
+        .and_then(|q| serde_json::from_value::<Quality>(q.clone()).ok())
+    {
+        out.push_str(&quality(&q));
     }
     if let Some(ctx) = s["contexts"].as_array() {
         let mut rows: Vec<[String; 5]> = vec![[

@@ -14,7 +14,7 @@ use crate::reports::markdown::table;
 use crate::reports::quality::CORRECTED_LABEL;
 use crate::reports::text::{flag_words, html, interval, md_cell, num, pct};
 use crate::scoring::Comparison;
-use crate::scoring::quality::{Quality, QualityFlag};
+use crate::scoring::quality::{BEHAVIOUR_THRESHOLD, Quality, QualityFlag};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -146,14 +146,23 @@ pub fn board(entries: &[Entry]) -> BTreeMap<String, Board> {
     out
 }
 
-const INTRO: &str = "The score is Pearson's r between the attribute weights a model reports and the weights \
+fn intro() -> String {
+    format!(
+        "{INTRO_START}{}{INTRO_END}",
+        num(Some(BEHAVIOUR_THRESHOLD), 1)
+    )
+}
+
+const INTRO_START: &str = "The score is Pearson's r between the attribute weights a model reports and the weights \
 learned from its own A/B choices (logistic regression), pooled over (context, attribute) points. \
 Intervals are 95%: the context bootstrap (contexts resampled, the honest one) and the study's \
 normal formula. Chance is r with contexts mismatched at random. Rows marked ≈ have a bootstrap \
 interval that overlaps the next row's: their order is not established. Beside the raw score: \
 behavioural reliability (split-half agreement of the learned weights), the noise ceiling (the \
 largest r both measurements' noise allows) and r corrected for attenuation (raw r / ceiling). \
-Runs whose behaviour was measured too unreliably (behavioural reliability below 0.5, or too little \
+Runs whose behaviour was measured too unreliably (behavioural reliability below ";
+
+const INTRO_END: &str = ", or too little \
 data to tell) are listed under their experiment's table without a rank: their score does not \
 say how well the model can report what drives its choices.";
 
@@ -172,69 +181,149 @@ fn counts(r: &Row) -> String {
     format!("{} / {} / {}", r.n_contexts, r.n_choices, r.n_reports)
 }
 
+fn corrected(r: &Row) -> String {
+    match r.corrected_r_ci {
+        Some(_) => format!("{} {}", num(r.corrected_r, 3), interval(r.corrected_r_ci)),
+        None => num(r.corrected_r, 3),
+    }
+}
+
+/// Why a row has no rank.
+fn not_ranked_because(r: &Row) -> String {
+    match r.flag {
+        Some(QualityFlag::UnreliableBehaviour) => format!(
+            "{} (reliability {}, below {})",
+            flag_words(r.flag),
+            num(r.behavioural_reliability, 2),
+            num(Some(BEHAVIOUR_THRESHOLD), 1)
+        ),
+        Some(_) => flag_words(r.flag).to_string(),
+        None => format!(
+            "{}: re-score with `selfinterp score DIR --write`",
+            flag_words(None)
+        ),
+    }
+}
+
+/// Columns after the first (the rank, or why there is none), in both formats.
+const COLUMNS: [&str; 17] = [
+    "entry",
+    "model id",
+    "provider",
+    "r",
+    "95% CI bootstrap",
+    "95% CI study",
+    "chance r",
+    "behavioural reliability",
+    "noise ceiling",
+    CORRECTED_LABEL,
+    "invalid reports",
+    "invalid choices",
+    "contexts / choices / reports",
+    "≈ next",
+    "simulated",
+    "date",
+    "by",
+];
+
+/// Index in [`COLUMNS`] of "≈ next", which only ranked tables have.
+const OVERLAP_COLUMN: usize = 13;
+
+/// The columns of a ranked or an unranked table.
+fn columns(ranked: bool) -> impl Iterator<Item = &'static str> {
+    COLUMNS
+        .into_iter()
+        .enumerate()
+        .filter(move |(i, _)| ranked || *i != OVERLAP_COLUMN)
+        .map(|(_, c)| c)
+}
+
+fn md_row(first: String, r: &Row) -> Vec<String> {
+    let score: String = num(r.r, 3);
+    let mut v: Vec<String> = vec![
+        first,
+        md_cell(&r.display_name),
+        format!("`{}`", md_cell(&r.model_id)),
+        md_cell(&r.provider),
+        // Only a ranked score is shown as the row's result.
+        if r.rank.is_some() {
+            format!("**{score}**")
+        } else {
+            score
+        },
+        interval(r.ci_bootstrap),
+        interval(r.ci_study),
+        chance(r),
+        num(r.behavioural_reliability, 3),
+        num(r.noise_ceiling, 3),
+        corrected(r),
+        pct(r.invalid_report_rate),
+        pct(r.invalid_choice_rate),
+        counts(r),
+        if r.overlaps_next {
+            OVERLAP_MARK.into()
+        } else {
+            String::new()
+        },
+        if r.simulated {
+            "yes".into()
+        } else {
+            "no".into()
+        },
+        md_cell(&r.date),
+        md_cell(&r.submitted_by),
+    ];
+    if r.rank.is_none() {
+        v.remove(OVERLAP_COLUMN + 1);
+    }
+    v
+}
+
+fn md_table(first: &str, ranked: bool, rows: Vec<Vec<String>>) -> String {
+    let mut header: Vec<&str> = vec![first];
+    for c in columns(ranked) {
+        header.push(c);
+    }
+    table(&header, rows)
+}
+
 /// `results/LEADERBOARD.md`.
-pub fn markdown(board: &BTreeMap<String, Vec<Row>>) -> String {
-    let mut out: String = format!("# selfinterp leaderboard\n\n{INTRO}\n\n");
+pub fn markdown(board: &BTreeMap<String, Board>) -> String {
+    let mut out: String = format!("# selfinterp leaderboard\n\n{}\n\n", intro());
     if board.is_empty() {
         out.push_str("No entries yet.\n\n");
     }
-    for (exp, rows) in board {
+    for (exp, b) in board {
         let _ = write!(out, "## {}\n\n", md_cell(exp));
-        let body: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.rank.to_string(),
-                    md_cell(&r.display_name),
-                    format!("`{}`", md_cell(&r.model_id)),
-                    md_cell(&r.provider),
-                    format!("**{}**", num(r.r, 3)),
-                    interval(r.ci_bootstrap),
-                    interval(r.ci_study),
-                    chance(r),
-                    pct(r.invalid_report_rate),
-                    pct(r.invalid_choice_rate),
-                    counts(r),
-                    if r.overlaps_next {
-                        OVERLAP_MARK.into()
-                    } else {
-                        String::new()
-                    },
-                    if r.simulated {
-                        "yes".into()
-                    } else {
-                        "no".into()
-                    },
-                    md_cell(&r.date),
-                    md_cell(&r.submitted_by),
-                ]
-            })
-            .collect();
-        out.push_str(&table(
-            &[
-                "#",
-                "entry",
-                "model id",
-                "provider",
-                "r",
-                "95% CI bootstrap",
-                "95% CI study",
-                "chance r",
-                "invalid reports",
-                "invalid choices",
-                "contexts / choices / reports",
-                "≈ next",
-                "simulated",
-                "date",
-                "by",
-            ],
-            body,
-        ));
-        out.push_str("\n\n");
+        if b.ranked.is_empty() {
+            out.push_str("No run of this experiment can be ranked.\n\n");
+        } else {
+            let body: Vec<Vec<String>> = b
+                .ranked
+                .iter()
+                .map(|r| md_row(r.rank.map_or(String::new(), |k| k.to_string()), r))
+                .collect();
+            out.push_str(&md_table("#", true, body));
+            out.push_str("\n\n");
+        }
+        if !b.unranked.is_empty() {
+            let _ = write!(out, "### {}: {UNRANKED}\n\n", md_cell(exp));
+            let body: Vec<Vec<String>> = b
+                .unranked
+                .iter()
+                .map(|r| md_row(md_cell(&not_ranked_because(r)), r))
+                .collect();
+            out.push_str(&md_table(NOT_RANKED_COLUMN, false, body));
+            out.push_str("\n\n");
+        }
     }
     let _ = writeln!(out, "{FOOTER}");
     out
 }
+
+/// Heading of the rows without a rank.
+const UNRANKED: &str = "not ranked (measurement too unreliable for the score to mean much)";
+const NOT_RANKED_COLUMN: &str = "not ranked because";
 
 const STYLE: &str = r#"
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fafafa;margin:0;padding:24px 32px 48px}
@@ -249,6 +338,8 @@ th[aria-sort=ascending]:after{content:" ▲";color:#1b1b1b}th[aria-sort=descendi
 tr.sim td{color:#555;background:#f7f7fb}
 .tag{font-size:.78em;border:1px solid #99a;border-radius:4px;padding:0 4px;margin-left:6px;color:#446}
 .ov{color:#9a6700;font-weight:700}
+h3{font-size:1em;margin:1.2em 0 .4em;color:#5f6368}
+table.unranked td{color:#5f6368}td.why{color:#cf222e;white-space:normal;min-width:16em}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
 footer{margin-top:2em;color:#5f6368}
 "#;
@@ -261,55 +352,110 @@ fn td_num(v: Option<f64>, text: String, class: &str) -> String {
     format!("<td class=\"{class}\" data-v=\"{data}\">{text}</td>")
 }
 
+fn html_header(first: &str, ranked: bool) -> String {
+    let mut out: String = format!("<thead><tr>{first}");
+    for (i, c) in COLUMNS.iter().enumerate() {
+        if i == OVERLAP_COLUMN && !ranked {
+            continue;
+        }
+        let attrs: &str = match i {
+            0 | 15 => " data-sort=\"text\"",
+            3 | 7 | 8 | 9 | 10 | 11 => " data-sort=\"num\"",
+            13 => " title=\"interval overlaps the next row's\"",
+            _ => "",
+        };
+        let _ = write!(out, "<th{attrs}>{}</th>", html(c));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    out
+}
+
+fn html_row(first: String, r: &Row) -> String {
+    let overlap_cell: String = match r.rank {
+        None => String::new(),
+        Some(_) => format!(
+            "<td class=\"ov\">{}</td>",
+            if r.overlaps_next { OVERLAP_MARK } else { "" }
+        ),
+    };
+    format!(
+        "<tr{}>{first}<td title=\"{}\">{}{}</td><td><code>{}</code></td><td>{}</td>{}<td>{}</td><td>{}</td><td>{}</td>{}{}{}{}{}<td class=\"n\">{}</td>{}<td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        if r.simulated { " class=\"sim\"" } else { "" },
+        html(&r.entry),
+        html(&r.display_name),
+        if r.simulated {
+            "<span class=\"tag\">simulated</span>"
+        } else {
+            ""
+        },
+        html(&r.model_id),
+        html(&r.provider),
+        // Only a ranked score is shown as the row's result.
+        td_num(r.r, num(r.r, 3), if r.rank.is_some() { "n r" } else { "n" }),
+        interval(r.ci_bootstrap),
+        interval(r.ci_study),
+        chance(r),
+        td_num(
+            r.behavioural_reliability,
+            num(r.behavioural_reliability, 3),
+            "n"
+        ),
+        td_num(r.noise_ceiling, num(r.noise_ceiling, 3), "n"),
+        td_num(r.corrected_r, corrected(r), "n"),
+        td_num(r.invalid_report_rate, pct(r.invalid_report_rate), "n"),
+        td_num(r.invalid_choice_rate, pct(r.invalid_choice_rate), "n"),
+        counts(r),
+        overlap_cell,
+        if r.simulated { "yes" } else { "no" },
+        html(&r.date),
+        html(&r.submitted_by)
+    )
+}
+
 /// `results/leaderboard.html`: self-contained, every value from an entry escaped.
-pub fn html_page(board: &BTreeMap<String, Vec<Row>>) -> String {
+pub fn html_page(board: &BTreeMap<String, Board>) -> String {
     let mut out: String = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>selfinterp leaderboard</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
 <h1>selfinterp leaderboard</h1>\n<p>{}</p>\n",
-        html(INTRO)
+        html(&intro())
     );
     if board.is_empty() {
         out.push_str("<p>No entries yet.</p>\n");
     }
-    for (exp, rows) in board {
-        let _ = write!(
-            out,
-            "<h2>{}</h2>\n<div class=\"wrap\"><table class=\"sortable\">\n<thead><tr><th data-sort=\"num\">#</th><th data-sort=\"text\">entry</th><th>model id</th><th>provider</th>\
-<th data-sort=\"num\">r</th><th>95% CI bootstrap</th><th>95% CI study</th><th>chance r</th><th data-sort=\"num\">invalid reports</th>\
-<th data-sort=\"num\">invalid choices</th><th>contexts / choices / reports</th><th title=\"interval overlaps the next row's\">≈ next</th>\
-<th data-sort=\"text\">date</th><th>by</th></tr></thead>\n<tbody>\n",
-            html(exp)
-        );
-        for r in rows {
-            let _ = writeln!(
-                out,
-                "<tr{}><td class=\"n\" data-v=\"{}\">{}</td><td title=\"{}\">{}{}</td><td><code>{}</code></td><td>{}</td>{}<td>{}</td><td>{}</td><td>{}</td>{}{}<td class=\"n\">{}</td><td class=\"ov\">{}</td><td>{}</td><td>{}</td></tr>",
-                if r.simulated { " class=\"sim\"" } else { "" },
-                r.rank,
-                r.rank,
-                html(&r.entry),
-                html(&r.display_name),
-                if r.simulated {
-                    "<span class=\"tag\">simulated</span>"
-                } else {
-                    ""
-                },
-                html(&r.model_id),
-                html(&r.provider),
-                td_num(r.r, num(r.r, 3), "n r"),
-                interval(r.ci_bootstrap),
-                interval(r.ci_study),
-                chance(r),
-                td_num(r.invalid_report_rate, pct(r.invalid_report_rate), "n"),
-                td_num(r.invalid_choice_rate, pct(r.invalid_choice_rate), "n"),
-                counts(r),
-                if r.overlaps_next { OVERLAP_MARK } else { "" },
-                html(&r.date),
-                html(&r.submitted_by)
-            );
+    for (exp, b) in board {
+        let _ = writeln!(out, "<h2>{}</h2>", html(exp));
+        if b.ranked.is_empty() {
+            out.push_str("<p>No run of this experiment can be ranked.</p>\n");
+        } else {
+            out.push_str("<div class=\"wrap\"><table class=\"sortable\">\n");
+            out.push_str(&html_header("<th data-sort=\"num\">#</th>", true));
+            for r in &b.ranked {
+                let rank: String = r.rank.map_or(String::new(), |k| k.to_string());
+                out.push_str(&html_row(
+                    format!("<td class=\"n\" data-v=\"{rank}\">{rank}</td>"),
+                    r,
+                ));
+            }
+            out.push_str("</tbody>\n</table></div>\n");
         }
-        out.push_str("</tbody>\n</table></div>\n");
+        if !b.unranked.is_empty() {
+            let _ = write!(
+                out,
+                "<h3>{}: {}</h3>\n<div class=\"wrap\"><table class=\"sortable unranked\">\n",
+                html(exp),
+                html(UNRANKED)
+            );
+            out.push_str(&html_header(
+                &format!("<th>{NOT_RANKED_COLUMN}</th>"),
+                false,
+            ));
+            for r in &b.unranked {
+                let why: String = html(&not_ranked_because(r)).replace('`', "");
+                out.push_str(&html_row(format!("<td class=\"why\">{why}</td>"), r));
+            }
+            out.push_str("</tbody>\n</table></div>\n");
+        }
     }
     let _ = write!(
         out,

@@ -129,7 +129,7 @@ fn headline(r: &ReportData, out: &mut String) {
         "<div class=\"headline verdict-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
 <div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula</dt><dd>{}</dd>\
 <dt>chance level</dt><dd>{} (95% within {})</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
-<dt>{CORRECTED_LABEL}</dt><dd>{} (95% CI {})</dd><dt>noise ceiling</dt><dd>{}</dd>\
+<dt>{CORRECTED_LABEL}</dt><dd>{}</dd><dt>noise ceiling</dt><dd>{}</dd>\
 <dt>behavioural / report reliability</dt><dd>{} / {}</dd></dl>\n\
 <p class=\"sentence\">{}</p>\n<p class=\"quality flag-{}\">{}</p></div>\n</div>\n</header>\n",
         verdict_class(h.verdict),
@@ -140,8 +140,14 @@ fn headline(r: &ReportData, out: &mut String) {
         interval(h.chance_range),
         h.n_points,
         h.n_contexts,
-        num(q.and_then(|q| q.ceiling.corrected_r), 3),
-        interval(q.and_then(|q| q.ceiling.corrected_r_ci)),
+        match q.and_then(|q| q.ceiling.corrected_r_ci) {
+            Some(ci) => format!(
+                "{} (95% CI {})",
+                num(q.and_then(|q| q.ceiling.corrected_r), 3),
+                interval(Some(ci))
+            ),
+            None => num(q.and_then(|q| q.ceiling.corrected_r), 3),
+        },
         num(q.and_then(|q| q.ceiling.noise_ceiling), 3),
         num(q.and_then(|q| q.behavioural_reliability.value), 3),
         num(q.and_then(|q| q.report_reliability.value), 3),
@@ -189,6 +195,36 @@ fn comparisons(r: &ReportData, out: &mut String) {
     );
 }
 
+/// P(answer A) per presentation order (shared with the Markdown report).
+pub fn order_shares(r: &ReportData) -> String {
+    r.position_bias
+        .by_order
+        .iter()
+        .map(|o| {
+            format!(
+                " Order {}: {} of {} parsed choices.",
+                order_label(o.order),
+                num(o.p_answer_a, 3),
+                o.n_valid
+            )
+        })
+        .collect()
+}
+
+/// The fitted intercepts in one sentence (shared with the Markdown report).
+pub fn intercept_sentence(r: &ReportData) -> String {
+    let p = &r.position_bias;
+    format!(
+        "Fitted intercept b0 (> 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A \
+and {} favour B beyond 1.96 standard errors.",
+        num(p.intercept_mean, 2),
+        num(p.intercept_sd, 2),
+        p.contexts_fitted,
+        p.contexts_favouring_a,
+        p.contexts_favouring_b
+    )
+}
+
 /// Counts and invalid rates in one sentence (shared with the Markdown report).
 pub fn overview_sentence(r: &ReportData) -> String {
     let o = &r.summary;
@@ -215,7 +251,14 @@ pub fn overview_sentence(r: &ReportData) -> String {
 fn quality(r: &ReportData, out: &mut String) {
     out.push_str("<section id=\"quality\">\n<h2>Measurement quality</h2>\n");
     let rows = quality_rows(r);
-    if !rows.is_empty() {
+    if rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"quality flag-{}\">{}</p>",
+            flag_class(r),
+            html(&r.headline.quality_sentence)
+        );
+    } else {
         out.push_str("<table>\n<thead><tr><th>measure</th><th>value</th><th>95% CI</th><th>what it means</th></tr></thead>\n<tbody>\n");
         for [measure, value, ci, note] in rows {
             let _ = writeln!(
@@ -229,12 +272,7 @@ fn quality(r: &ReportData, out: &mut String) {
         }
         out.push_str("</tbody>\n</table>\n");
     }
-    let _ = write!(
-        out,
-        "<p class=\"quality flag-{}\">{}</p>\n</section>\n",
-        flag_class(r),
-        html(&r.headline.quality_sentence)
-    );
+    out.push_str("</section>\n");
 }
 
 fn plots(r: &ReportData, out: &mut String) {
@@ -288,7 +326,11 @@ fn context_row(c: &ContextLine<'_>, instilled: bool, out: &mut String) {
     let _ = write!(
         out,
         "<tr{}><td title=\"{}\">{}</td>{}{}",
-        if c.at_chance() { " class=\"chance\"" } else { "" },
+        if c.at_chance() {
+            " class=\"chance\""
+        } else {
+            ""
+        },
         html(names.question.as_deref().unwrap_or("")),
         html(s.id.as_str()),
         weights_cell(c.learned(), &names.attributes),
@@ -320,7 +362,11 @@ fn context_row(c: &ContextLine<'_>, instilled: bool, out: &mut String) {
 ",
         td_num(q.and_then(|q| q.behavioural_reliability), 2),
         td_num(q.and_then(|q| q.fit.heldout_r2), 3),
-        if fit == AT_CHANCE { " class=\"chance\"" } else { "" },
+        if fit == AT_CHANCE {
+            " class=\"chance\""
+        } else {
+            ""
+        },
         html(&fit)
     );
 }
@@ -387,23 +433,11 @@ fn position(r: &ReportData, out: &mut String) {
         "<section id=\"position\">\n<h2>Position bias</h2>\n<p>P(answer A) = <b>{}</b> over all parsed choices (0.5 = no preference for a position).",
         num(p.p_answer_a, 3)
     );
-    for o in &p.by_order {
-        let _ = write!(
-            out,
-            " Order {}: {} of {} parsed choices.",
-            order_label(o.order),
-            num(o.p_answer_a, 3),
-            o.n_valid
-        );
-    }
     let _ = write!(
         out,
-        "</p>\n<p>Fitted intercept b0 (&gt; 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A and {} favour B beyond 1.96 standard errors.</p>\n</section>\n",
-        num(p.intercept_mean, 2),
-        num(p.intercept_sd, 2),
-        p.contexts_fitted,
-        p.contexts_favouring_a,
-        p.contexts_favouring_b
+        "{}</p>\n<p>{}</p>\n</section>\n",
+        html(&order_shares(r)),
+        html(&intercept_sentence(r))
     );
 }
 

@@ -1,8 +1,9 @@
 //! The Markdown report: the same sections as the HTML page, with text in place of plots.
 
 use super::data::{ContextLine, ReportData, StatusRow};
+use super::html::{intercept_sentence, order_shares};
 use super::quality::{CONTEXT_HEADERS, context_cells, corrected_summary, quality_rows};
-use super::text::{MISSING, interval, md_cell, num, order_label, pct, weights};
+use super::text::{MISSING, interval, md_cell, num, pct, weights};
 use super::{Exporter, Section, render_sections};
 use tabled::builder::Builder;
 use tabled::settings::Style;
@@ -43,7 +44,10 @@ chance level {} (95% of chance in {}); {} points in {} contexts.\n\n",
     if let Some(q) = &r.summary.quality {
         out.push_str(&format!("{}.\n\n", corrected_summary(q)));
     }
-    out.push_str(&format!("**Measurement quality:** {}\n\n", h.quality_sentence));
+    out.push_str(&format!(
+        "**Measurement quality:** {}\n\n",
+        h.quality_sentence
+    ));
     out.push_str(&format!(
         "Provider `{}`, model `{}`.\n\n",
         md_cell(&t.provider),
@@ -102,10 +106,13 @@ fn quality(r: &ReportData, out: &mut String) {
         .collect();
     if rows.is_empty() {
         out.push_str(&format!("{}\n\n", r.headline.quality_sentence));
-        return;
+    } else {
+        out.push_str(&table(
+            &["measure", "value", "95% CI", "what it means"],
+            rows,
+        ));
+        out.push_str("\n\n");
     }
-    out.push_str(&table(&["measure", "value", "95% CI", "what it means"], rows));
-    out.push_str(&format!("\n\n{}\n\n", r.headline.quality_sentence));
 }
 
 fn scatter(r: &ReportData, out: &mut String) {
@@ -258,22 +265,8 @@ fn position(r: &ReportData, out: &mut String) {
         "P(answer A) = {} over all parsed choices (0.5 = no preference for a position).",
         num(p.p_answer_a, 3)
     ));
-    for o in &p.by_order {
-        out.push_str(&format!(
-            " Order {}: {} of {} parsed choices.",
-            order_label(o.order),
-            num(o.p_answer_a, 3),
-            o.n_valid
-        ));
-    }
-    out.push_str(&format!(
-        "\n\nFitted intercept b0 (> 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A and {} favour B beyond 1.96 standard errors.\n\n",
-        num(p.intercept_mean, 2),
-        num(p.intercept_sd, 2),
-        p.contexts_fitted,
-        p.contexts_favouring_a,
-        p.contexts_favouring_b
-    ));
+    out.push_str(&order_shares(r));
+    out.push_str(&format!("\n\n{}\n\n", intercept_sentence(r)));
 }
 
 fn tokens(r: &ReportData, out: &mut String) {

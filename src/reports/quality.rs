@@ -66,12 +66,13 @@ over {} contexts",
             interval(q.ceiling.corrected_r_ci),
             format!(
                 "raw r / noise ceiling, an estimate of the agreement free of measurement noise \
-(can exceed 1 by chance); interval from {} context-bootstrap resamples{}",
-                q.ceiling.corrected_r_resamples,
-                if q.ceiling.corrected_r_undefined > 0 {
-                    format!(", {} undefined", q.ceiling.corrected_r_undefined)
-                } else {
-                    String::new()
+(can exceed 1 by chance){}",
+                match (q.ceiling.corrected_r_resamples, q.ceiling.corrected_r_undefined) {
+                    (0, _) => "; undefined without both reliabilities above 0".to_string(),
+                    (n, 0) => format!("; interval from {n} context-bootstrap resamples"),
+                    (n, u) => format!(
+                        "; interval from {n} context-bootstrap resamples, {u} of them undefined"
+                    ),
                 }
             ),
         ],
@@ -93,7 +94,8 @@ letter alone; mean held-out R² {}, mean McFadden R² {}, choices predicted {}",
 /// The headline's second line: the corrected score beside the raw one.
 pub fn corrected_summary(q: &Quality) -> String {
     format!(
-        "{CORRECTED_LABEL} = {}, 95% CI {}; noise ceiling {} (behavioural reliability {}, report reliability {})",
+        "Corrected for attenuation: r = {}, 95% CI {} (raw r / noise ceiling {}; behavioural \
+reliability {}, report reliability {})",
         num(q.ceiling.corrected_r, 3),
         interval(q.ceiling.corrected_r_ci),
         num(q.ceiling.noise_ceiling, 3),

@@ -103,8 +103,8 @@ pub fn quality_sentence(q: Option<&Quality>) -> String {
         return "Measurement quality was not computed for this summary (it predates it): re-score the run to see whether the score can be trusted."
             .to_string();
     };
-    let rel_b: String = num(q.behavioural_reliability.value, 2);
-    let rel_r: String = num(q.report_reliability.value, 2);
+    let rel_b: String = num(q.behavioural_reliability.value, 3);
+    let rel_r: String = num(q.report_reliability.value, 3);
     match q.flag {
         QualityFlag::Ok => format!(
             "Both measurements are reliable enough for the score to mean something (behavioural \

@@ -5,6 +5,7 @@
 //! samples are collected, so they may differ between a run and its resume.
 
 use crate::benchmark::{Benchmark, FrozenContext, Split};
+use crate::design::{AdaptiveDesign, Criterion};
 use crate::providers::Constraint;
 use crate::types::ContextId;
 use serde::{Deserialize, Serialize};
@@ -123,8 +124,41 @@ pub struct Parameters {
     /// means auto, so bundles made before the option existed keep their exact manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_flavour: Option<crate::providers::openai::ServerFlavour>,
+    /// How each context's choice pairs are picked (`--design`); absent means the benchmark's
+    /// frozen pairs (the study's design), so bundles made before the option existed keep
+    /// their exact manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<DesignParams>,
     /// Seed of the simulated agents (ignored by real providers, recorded anyway).
     pub seed: u64,
+}
+
+/// An adaptive pair design (`--design adaptive`): each context's choices are asked in rounds
+/// of `batch` calls whose pairs [`AdaptiveDesign::next_batch`] picks from the answers before
+/// them (see [`super::adaptive`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DesignParams {
+    /// The selection criterion (`d_optimal` for `--design adaptive`).
+    pub criterion: Criterion,
+    /// Calls per round (`--design-batch`).
+    pub batch: usize,
+    /// Candidate pairs drawn per pair picked (`--design-candidates`).
+    pub candidates: usize,
+    /// The design's seed (`--design-seed`); the candidate streams are keyed on it and on
+    /// the benchmark's hash.
+    pub seed: u64,
+}
+
+impl DesignParams {
+    /// The design of a run with these parameters.
+    pub fn design(&self, p: &Parameters) -> AdaptiveDesign {
+        let mut d = AdaptiveDesign::with_criterion(
+            format!("{}/design/{}", p.benchmark_sha256, self.seed),
+            self.criterion,
+        );
+        d.candidates_per_pick = self.candidates;
+        d
+    }
 }
 
 /// How the samples are collected. May change between a run and its resume.

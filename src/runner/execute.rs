@@ -1,11 +1,15 @@
 //! The run loop: plan, skip what is done, ask the rest with bounded concurrency, record.
 //!
+//! With `--design adaptive` the choices come from [`super::adaptive::Rounds`], which releases
+//! each context's next round when its current one is answered.
+//!
 //! Workers (tokio tasks, at most `concurrency` in flight) build the prompt, consult the cache,
 //! send with retries and parse; the loop alone writes, one line per result, so files never
 //! interleave. When the last request is answered `samples.jsonl` is rewritten in canonical
 //! order and scored; that is what makes an interrupted-and-resumed run byte-identical to an
 //! uninterrupted one.
 
+use super::adaptive::Rounds;
 use super::bundle::{self, RunManifest, RunStatus, ServerInfo};
 use super::cache::ResponseCache;
 use super::config::RunConfig;
@@ -90,6 +94,32 @@ fn policy(cfg: &RunConfig) -> Policy {
         timeout: cfg.timeout,
         max_attempts: cfg.settings.max_retries.saturating_add(1),
         ..Policy::default()
+    }
+}
+
+/// Where a phase's requests come from: a fixed list, or an adaptive design's rounds (which
+/// release the next requests of a context as the answers of its current round come in).
+enum Feed {
+    Queue(std::vec::IntoIter<Task>),
+    Rounds(Box<Rounds>),
+}
+
+impl Feed {
+    fn next(&mut self) -> Option<Task> {
+        match self {
+            Feed::Queue(q) => q.next(),
+            Feed::Rounds(r) => r.next_task(),
+        }
+    }
+    fn answered(&mut self, s: &Sample) {
+        if let Feed::Rounds(r) = self {
+            r.answered(s);
+        }
+    }
+    fn failed(&mut self, key: &SampleKey) {
+        if let Feed::Rounds(r) = self {
+            r.failed(key);
+        }
     }
 }
 
@@ -191,11 +221,19 @@ pub async fn execute(
             continue;
         }
         let mut bar: PhaseBar = PhaseBar::new(phase, total, total - todo.len() as u64);
-        let mut queue = todo.into_iter();
+        let mut feed: Feed = match (&cfg.params.design, kind) {
+            (Some(d), KindKey::Choice) => Feed::Rounds(Box::new(Rounds::new(
+                &contexts,
+                &cfg.params,
+                d,
+                &done.records,
+            ))),
+            _ => Feed::Queue(todo.into_iter()),
+        };
         let mut set: JoinSet<Done> = JoinSet::new();
         loop {
             while set.len() < cfg.settings.concurrency && fatal.is_none() && !interrupted {
-                let Some(task) = queue.next() else { break };
+                let Some(task) = feed.next() else { break };
                 set.spawn(work(task, Arc::clone(&shared)));
             }
             if set.is_empty() {
@@ -221,9 +259,11 @@ pub async fn execute(
                     samples_out.append(&*sample)?;
                     timings_out.append(&timing)?;
                     bar.answered(sample.parsed.is_none());
+                    feed.answered(&sample);
                 }
                 Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
                     n_errors += 1;
+                    feed.failed(&key);
                     errors_out.append(&ErrorRecord {
                         key,
                         attempts,

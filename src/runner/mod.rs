@@ -4,8 +4,10 @@
 //! requests; [`execute`] sends them through the providers' `Resilient` wrapper (limits, retries) and the [`cache`] and
 //! appends [`sample`]s to the [`bundle`] through [`journal`]s that survive a kill; [`score_input`]
 //! turns a bundle back into the scoring engine's input; [`import_csv`] builds a bundle from the
-//! original study's CSV data release; [`subset`] says which contexts of a split a run asks.
+//! original study's CSV data release; [`subset`] says which contexts of a split a run asks;
+//! [`adaptive`] releases an adaptive design's choices round by round.
 
+pub mod adaptive;
 pub mod bundle;
 pub mod cache;
 pub mod config;

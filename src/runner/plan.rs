@@ -13,14 +13,18 @@ use std::sync::Arc;
 pub struct Task {
     pub key: SampleKey,
     pub ctx: Arc<FrozenContext>,
+    /// The pair to ask, in frozen order, when it is not the context's frozen pair at
+    /// `key.index` (an adaptive design's pick, see [`super::adaptive`]).
+    pub pair: Option<Pair>,
 }
 
 impl Task {
     /// The pair as shown (frozen order or swapped).
     pub fn shown(&self) -> Pair {
-        let frozen: &Pair = match self.key.kind {
-            KindKey::Choice => &self.ctx.pairs[self.key.index],
-            KindKey::Report => &self.ctx.report_pairs[self.key.index],
+        let frozen: &Pair = match (&self.pair, self.key.kind) {
+            (Some(p), _) => p,
+            (None, KindKey::Choice) => &self.ctx.pairs[self.key.index],
+            (None, KindKey::Report) => &self.ctx.report_pairs[self.key.index],
         };
         self.key.order.apply(frozen)
     }
@@ -60,7 +64,9 @@ impl Task {
     }
 }
 
-/// Every request of a run, choices then reports, each in context then index order.
+/// Every request of a run, choices then reports, each in context then index order. With an
+/// adaptive design (`p.design`) the choices' pairs depend on the answers, so they are left
+/// unset here: [`super::adaptive::replay`] fills them from a bundle's samples.
 pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
     let mut tasks: Vec<Task> = Vec::new();
     for (kind, n) in [(KindKey::Choice, p.trials), (KindKey::Report, p.reports)] {
@@ -76,6 +82,7 @@ pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
                     tasks.push(Task {
                         key,
                         ctx: Arc::clone(ctx),
+                        pair: None,
                     });
                 }
             }
