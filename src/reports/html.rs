@@ -356,10 +356,9 @@ fn context_row(c: &ContextLine<'_>, instilled: bool, out: &mut String) {
     }
     let q = c.quality;
     let [_, _, fit] = context_cells(c);
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "{}{}<td{}>{}</td></tr>
-",
+        "{}{}<td{}>{}</td></tr>",
         td_num(q.and_then(|q| q.behavioural_reliability), 2),
         td_num(q.and_then(|q| q.fit.heldout_r2), 3),
         if fit == AT_CHANCE {
