@@ -1,7 +1,7 @@
 //! The leaderboard: rendering, and `validate` catching every kind of tampering with a message
 //! naming the entry and the field.
 
-use crate::reports::{root, sim_run};
+use crate::reports::{root, sim_run, sim_run_with};
 use selfinterp::leaderboard::{self, Problem, entry, render};
 use std::path::{Path, PathBuf};
 
@@ -322,4 +322,35 @@ fn unrankable_runs_are_listed_without_a_rank() {
             .all(|r| r.rank.is_none() && !r.rankable)
     );
     assert!(native.ranked.iter().all(|r| r.rank.is_some() && r.rankable));
+}
+
+#[test]
+fn an_adaptive_run_validates_and_its_chosen_pairs_are_checked() {
+    let (root, results) = results();
+    let dir: PathBuf = sim_run_with(
+        root.path(),
+        &results.join("sim-adaptive"),
+        "faithful",
+        "native",
+        &["--design", "adaptive"],
+    );
+    let _ = std::fs::remove_file(dir.join("errors.jsonl"));
+    std::fs::write(
+        dir.join(entry::ENTRY_FILE),
+        entry_toml("Simulated: faithful, adaptive pairs", "faithful"),
+    )
+    .unwrap();
+    write_leaderboard(&results);
+    assert_eq!(validate(root.path()), vec![]);
+    // The pairs an adaptive run asked are not the frozen ones; validate replays the design, so
+    // an edited option value is still caught.
+    edit(&dir.join("samples.jsonl"), |t| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let mut v: serde_json::Value = serde_json::from_str(&lines[7]).unwrap();
+        let x = v["options"]["A"][0].as_f64().unwrap();
+        v["options"]["A"][0] = serde_json::json!(x + 1.0);
+        lines[7] = v.to_string();
+        lines.join("\n") + "\n"
+    });
+    expect(&validate(root.path()), "sim-adaptive", "samples.jsonl", "options");
 }

@@ -22,8 +22,19 @@ pub fn root() -> tempfile::TempDir {
 /// Runs `selfinterp run --provider sim` in-process into `out` and pins the fields that
 /// depend on the machine or the clock.
 pub fn sim_run(root: &Path, out: &Path, agent: &str, experiment: &str) -> PathBuf {
+    sim_run_with(root, out, agent, experiment, &[])
+}
+
+/// [`sim_run`] with extra `run` arguments.
+pub fn sim_run_with(
+    root: &Path,
+    out: &Path,
+    agent: &str,
+    experiment: &str,
+    extra: &[&str],
+) -> PathBuf {
     let out: PathBuf = out.to_path_buf();
-    let args = [
+    let fixed = [
         "selfinterp",
         "--root",
         root.to_str().unwrap(),
@@ -44,6 +55,7 @@ pub fn sim_run(root: &Path, out: &Path, agent: &str, experiment: &str) -> PathBu
         "--out",
         out.to_str().unwrap(),
     ];
+    let args = fixed.iter().chain(extra);
     let cli: Cli = clap::Parser::try_parse_from(args).unwrap();
     let Command::Run(a) = &cli.command else {
         unreachable!()

@@ -17,7 +17,7 @@ use crate::runner::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus}
 use crate::runner::config::run_contexts;
 use crate::runner::execute::to_sample;
 use crate::runner::journal;
-use crate::runner::plan::{Task, plan};
+use crate::runner::plan::Task;
 use crate::runner::sample::{Sample, SampleKey};
 use crate::runner::score_input::{ContextTable, summarize};
 use serde_json::Value;
@@ -249,7 +249,8 @@ fn check_samples_against_plan(
         .into_iter()
         .map(|c| Arc::new(c.clone()))
         .collect();
-    let tasks: Vec<Task> = plan(&contexts, p);
+    // An adaptive run's pairs depend on its earlier answers: replay the design from them.
+    let tasks: Vec<Task> = crate::runner::adaptive::replay(&contexts, p, samples);
     let by_key: HashMap<&SampleKey, &Task> = tasks.iter().map(|t| (&t.key, t)).collect();
     for (i, smp) in samples.iter().enumerate() {
         let line: String = format!("line {} ({})", i + 1, smp.key());
