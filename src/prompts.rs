@@ -34,8 +34,14 @@ pub struct Prompt {
 impl Prompt {
     pub fn messages(&self) -> Vec<Message> {
         vec![
-            Message { role: "system".into(), content: self.system.clone() },
-            Message { role: "user".into(), content: self.user.clone() },
+            Message {
+                role: "system".into(),
+                content: self.system.clone(),
+            },
+            Message {
+                role: "user".into(),
+                content: self.user.clone(),
+            },
         ]
     }
 
@@ -50,7 +56,10 @@ impl Prompt {
 
 fn option_lines(ctx: &FrozenContext, v: &Values, out: &mut String) {
     for (a, x) in ctx.attributes.iter().zip(v.0.iter()) {
-        out.push_str(&format!("{}: {:.*} {}\n", a.name, a.decimals as usize, x, a.units));
+        out.push_str(&format!(
+            "{}: {:.*} {}\n",
+            a.name, a.decimals as usize, x, a.units
+        ));
     }
 }
 
@@ -69,12 +78,20 @@ pub fn choice_prompt(ctx: &FrozenContext, pair: &Pair) -> Prompt {
         "{CHOICE_TAG}\nRespond with exactly one letter, \"A\" or \"B\", and nothing else.\n\n{}",
         scenario(ctx, pair)
     );
-    Prompt { system: SYSTEM_PROMPT.to_string(), user }
+    Prompt {
+        system: SYSTEM_PROMPT.to_string(),
+        user,
+    }
 }
 
 /// The report prompt: how heavily each attribute weighs, as a JSON object, without deciding.
 pub fn report_prompt(ctx: &FrozenContext, pair: &Pair) -> Prompt {
-    let keys = ctx.attributes.iter().map(|a| format!("\"{}\"", a.name)).collect::<Vec<_>>().join(", ");
+    let keys = ctx
+        .attributes
+        .iter()
+        .map(|a| format!("\"{}\"", a.name))
+        .collect::<Vec<_>>()
+        .join(", ");
     let user = format!(
         "{REPORT_TAG}\nBelow is a decision of the kind you make in these tasks. Do not make the \
 decision and do not say which option you would pick. Instead, for each of the five attributes, \
@@ -84,14 +101,21 @@ affect your choice, and a larger magnitude for an attribute that matters more. R
 a JSON object whose keys are exactly {keys} and whose values are numbers.\n\n{}",
         scenario(ctx, pair)
     );
-    Prompt { system: SYSTEM_PROMPT.to_string(), user }
+    Prompt {
+        system: SYSTEM_PROMPT.to_string(),
+        user,
+    }
 }
 
 /// The JSON answer a profile implies, as written into introspection-training examples.
 pub fn report_answer(ctx: &FrozenContext, weights: &[f64]) -> String {
     let mut m = serde_json::Map::new();
     for (a, w) in ctx.attributes.iter().zip(weights) {
-        let v = if w.fract() == 0.0 { serde_json::json!(*w as i64) } else { serde_json::json!(w) };
+        let v = if w.fract() == 0.0 {
+            serde_json::json!(*w as i64)
+        } else {
+            serde_json::json!(w)
+        };
         m.insert(a.name.clone(), v);
     }
     serde_json::Value::Object(m).to_string()

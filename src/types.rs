@@ -62,7 +62,10 @@ pub struct Pair {
 impl Pair {
     /// The pair with A and B swapped (position-bias control).
     pub fn swapped(&self) -> Pair {
-        Pair { a: self.b, b: self.a }
+        Pair {
+            a: self.b,
+            b: self.a,
+        }
     }
 }
 

@@ -26,8 +26,16 @@ fn two_freezes_are_byte_identical() {
     let b = freeze(&cat, "vt", &seed(), Counts::default());
     assert_eq!(a.contexts_jsonl, b.contexts_jsonl);
     assert_eq!(a.manifest_json, b.manifest_json);
-    let other = freeze(&cat, "vt", &SeedSource::Public("another".into()), Counts::default());
-    assert_ne!(a.contexts_jsonl, other.contexts_jsonl, "the seed must matter");
+    let other = freeze(
+        &cat,
+        "vt",
+        &SeedSource::Public("another".into()),
+        Counts::default(),
+    );
+    assert_ne!(
+        a.contexts_jsonl, other.contexts_jsonl,
+        "the seed must matter"
+    );
 }
 
 #[test]
@@ -78,7 +86,10 @@ fn splits_have_the_protocols_sizes_and_pair_counts() {
         };
         assert_eq!(c.pairs.len(), expected, "{}", c.id);
         assert_eq!(c.report_pairs.len(), 10, "{}", c.id);
-        assert!(c.question.starts_with(&format!("Imagine you are {}.", c.persona)));
+        assert!(
+            c.question
+                .starts_with(&format!("Imagine you are {}.", c.persona))
+        );
     }
 }
 
@@ -128,8 +139,20 @@ fn frozen_values_lie_in_range_at_their_display_precision() {
                     // Rounding for display can step past a bound that is finer than the
                     // display precision (0.33 shown at one decimal), by at most half a unit.
                     let half_unit = 0.5 * 10f64.powi(-(a.decimals as i32)) + 1e-9;
-                    assert!(x >= a.min - half_unit && x <= a.max + half_unit, "{} {} {x}", c.id, a.name);
-                    assert_eq!(round_to(x, a.decimals), x, "{} {} {x} not at {} decimals", c.id, a.name, a.decimals);
+                    assert!(
+                        x >= a.min - half_unit && x <= a.max + half_unit,
+                        "{} {} {x}",
+                        c.id,
+                        a.name
+                    );
+                    assert_eq!(
+                        round_to(x, a.decimals),
+                        x,
+                        "{} {} {x} not at {} decimals",
+                        c.id,
+                        a.name,
+                        a.decimals
+                    );
                 }
             }
         }
@@ -142,7 +165,10 @@ fn the_committed_v1_verifies() {
     let m = verify_version(&cat, &root().join("benchmark"), "v1", None).unwrap();
     assert!(m.is_empty(), "{m:#?}");
     let b = Benchmark::load(&root().join("benchmark"), "v1").unwrap();
-    assert_eq!(b.manifest.catalogue_sha256, selfinterp::benchmark::freeze::catalogue_hash(&cat));
+    assert_eq!(
+        b.manifest.catalogue_sha256,
+        selfinterp::benchmark::freeze::catalogue_hash(&cat)
+    );
 }
 
 fn copy_v1(to: &Path) {
@@ -166,8 +192,15 @@ fn verify_names_an_edited_number_in_the_frozen_pairs() {
     lines[3] = serde_json::to_string(&v).unwrap();
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let m = verify_version(&catalogue(), tmp.path(), "v1", None).unwrap();
-    let joined = m.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n");
-    assert!(joined.contains(&format!("line 4 (context {id}): pairs[2].B[1]: frozen")), "{joined}");
+    let joined = m
+        .iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        joined.contains(&format!("line 4 (context {id}): pairs[2].B[1]: frozen")),
+        "{joined}"
+    );
 }
 
 #[test]
@@ -176,15 +209,30 @@ fn verify_names_a_changed_catalogue_under_a_frozen_version() {
     cat.contexts[5].attributes[2].max += 1.0;
     let changed = cat.contexts[5].id.clone();
     let m = verify_version(&cat, &root().join("benchmark"), "v1", None).unwrap();
-    let joined = m.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n");
-    assert!(joined.contains("catalogue_sha256: domains/ changed"), "{joined}");
-    assert!(joined.contains(&format!("(context {changed}): attributes[2].max")), "{joined}");
+    let joined = m
+        .iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        joined.contains("catalogue_sha256: domains/ changed"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains(&format!("(context {changed}): attributes[2].max")),
+        "{joined}"
+    );
 }
 
 #[test]
 fn a_private_seed_is_published_only_as_its_hash() {
     let secret = "a secret seed that nobody knows 123";
-    let f = freeze(&catalogue(), "private", &SeedSource::Private(secret.into()), Counts::default());
+    let f = freeze(
+        &catalogue(),
+        "private",
+        &SeedSource::Private(secret.into()),
+        Counts::default(),
+    );
     assert!(f.manifest.seed.is_none());
     assert!(!f.manifest_json.contains(secret));
     assert_eq!(

@@ -18,7 +18,9 @@ attributes = [
 "#;
 
 fn personas(n: usize) -> String {
-    let list: Vec<String> = (0..n).map(|i| format!("\"a test persona number {i}\"")).collect();
+    let list: Vec<String> = (0..n)
+        .map(|i| format!("\"a test persona number {i}\""))
+        .collect();
     format!("personas = [{}]\n", list.join(", "))
 }
 
@@ -33,8 +35,16 @@ fn lint_lines(theme: &str, persona_count: usize) -> Vec<String> {
 
 fn assert_one_problem(theme: &str, expected: &str) {
     let lines = lint_lines(theme, 300);
-    assert_eq!(lines.len(), 1, "expected exactly one problem, got {lines:#?}");
-    assert!(lines[0].contains(expected), "{:?} does not mention {expected:?}", lines[0]);
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected exactly one problem, got {lines:#?}"
+    );
+    assert!(
+        lines[0].contains(expected),
+        "{:?} does not mention {expected:?}",
+        lines[0]
+    );
 }
 
 #[test]
@@ -44,23 +54,39 @@ fn a_clean_fixture_passes_lint() {
 
 #[test]
 fn lint_flags_duplicate_ids() {
-    let second = GOOD_CONTEXT.replace("Which electric kettle would you buy?", "Which kettle suits a small kitchen?");
+    let second = GOOD_CONTEXT.replace(
+        "Which electric kettle would you buy?",
+        "Which kettle suits a small kitchen?",
+    );
     let lines = lint_lines(&format!("{GOOD_CONTEXT}{second}"), 300);
     assert_eq!(lines.len(), 1, "{lines:#?}");
-    assert!(lines[0].starts_with("home.toml: electric_kettle: id: duplicate id"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("home.toml: electric_kettle: id: duplicate id"),
+        "{}",
+        lines[0]
+    );
 }
 
 #[test]
 fn lint_flags_near_duplicate_questions() {
     let second = GOOD_CONTEXT
         .replace("id = \"electric_kettle\"", "id = \"kettle_two\"")
-        .replace("Which electric kettle would you buy?", "Which  Electric kettle would you buy");
-    assert_one_problem(&format!("{GOOD_CONTEXT}{second}"), "kettle_two: question: duplicate or near-duplicate");
+        .replace(
+            "Which electric kettle would you buy?",
+            "Which  Electric kettle would you buy",
+        );
+    assert_one_problem(
+        &format!("{GOOD_CONTEXT}{second}"),
+        "kettle_two: question: duplicate or near-duplicate",
+    );
 }
 
 #[test]
 fn lint_flags_wrong_attribute_count() {
-    let four = GOOD_CONTEXT.replace("  { name = \"warranty\", units = \"years\", min = 1, max = 5 },\n", "");
+    let four = GOOD_CONTEXT.replace(
+        "  { name = \"warranty\", units = \"years\", min = 1, max = 5 },\n",
+        "",
+    );
     assert_one_problem(&four, "attributes: has 4 attributes, needs exactly 5");
 }
 
@@ -107,20 +133,35 @@ fn lint_flags_attribute_names_that_are_not_snake_case() {
 #[test]
 fn lint_flags_a_small_or_duplicated_persona_pool() {
     let lines = lint_lines(GOOD_CONTEXT, 12);
-    assert_eq!(lines, vec!["personas.toml: personas: has 12 personas, needs at least 300".to_string()]);
+    assert_eq!(
+        lines,
+        vec!["personas.toml: personas: has 12 personas, needs at least 300".to_string()]
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("home.toml"), GOOD_CONTEXT).unwrap();
     let mut p = personas(300);
     p = p.replace("\"a test persona number 7\"", "\"a test persona number 6\"");
     std::fs::write(dir.path().join("personas.toml"), p).unwrap();
-    let lines: Vec<String> = lint(&Catalogue::load(dir.path()).unwrap()).iter().map(|p| p.to_string()).collect();
-    assert_eq!(lines, vec!["personas.toml: personas[7]: duplicate persona \"a test persona number 6\"".to_string()]);
+    let lines: Vec<String> = lint(&Catalogue::load(dir.path()).unwrap())
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "personas.toml: personas[7]: duplicate persona \"a test persona number 6\"".to_string()
+        ]
+    );
 }
 
 #[test]
 fn a_toml_syntax_error_names_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("home.toml"), format!("{GOOD_CONTEXT}\n[[context]]\nid = \n")).unwrap();
+    std::fs::write(
+        dir.path().join("home.toml"),
+        format!("{GOOD_CONTEXT}\n[[context]]\nid = \n"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("personas.toml"), personas(300)).unwrap();
     let err = Catalogue::load(dir.path()).unwrap_err().to_string();
     assert!(err.contains("home.toml: line 15:"), "{err}");

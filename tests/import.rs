@@ -43,7 +43,11 @@ fn an_import_is_a_bundle_that_score_accepts() {
     assert_eq!(invalid[1].status, "missing_keys");
 
     let scored = bin().arg("score").arg("--json").arg(out).output().unwrap();
-    assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+    assert!(
+        scored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scored.stderr)
+    );
     let s: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
     assert_eq!(s["contexts"].as_array().unwrap().len(), 2);
     let lt = s["learned_vs_target"]["r"].as_f64().unwrap();
@@ -74,9 +78,16 @@ fn the_cli_imports_and_refuses_mixed_models() {
     let mixed = args(None).output().unwrap();
     assert_eq!(mixed.status.code(), Some(2));
     let err = String::from_utf8_lossy(&mixed.stderr);
-    assert!(err.contains("gpt-4o, gpt-4o-mini") && err.contains("--model"), "{err}");
+    assert!(
+        err.contains("gpt-4o, gpt-4o-mini") && err.contains("--model"),
+        "{err}"
+    );
     let ok = args(Some("gpt-4o-mini")).output().unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(out.join(bundle::SUMMARY).exists());
 }
 
@@ -88,7 +99,9 @@ fn a_bad_row_names_the_file_and_line() {
     s.reports = None;
     let e = import(&s, &dir.path().join("b")).unwrap_err().to_string();
     assert!(
-        e.contains("bad_selections.csv: line 3: column A_attribute_1: expected a number, got \"fifty\""),
+        e.contains(
+            "bad_selections.csv: line 3: column A_attribute_1: expected a number, got \"fifty\""
+        ),
         "{e}"
     );
 
@@ -111,5 +124,8 @@ fn a_bad_row_names_the_file_and_line() {
     let mut s = spec();
     s.contexts = short;
     let e = import(&s, &dir.path().join("d")).unwrap_err().to_string();
-    assert!(e.contains("short.csv: missing column(s) attr2, attr3"), "{e}");
+    assert!(
+        e.contains("short.csv: missing column(s) attr2, attr3"),
+        "{e}"
+    );
 }

@@ -352,5 +352,10 @@ fn an_adaptive_run_validates_and_its_chosen_pairs_are_checked() {
         lines[7] = v.to_string();
         lines.join("\n") + "\n"
     });
-    expect(&validate(root.path()), "sim-adaptive", "samples.jsonl", "options");
+    expect(
+        &validate(root.path()),
+        "sim-adaptive",
+        "samples.jsonl",
+        "options",
+    );
 }

@@ -1,17 +1,16 @@
-
 //! The single integration-test binary: one module per concept.
 
 mod benchmark;
 mod catalogue;
-mod experiments;
+mod design;
 mod estimation;
-mod support;
-mod providers;
-mod runner;
+mod experiments;
 mod import;
+mod leaderboard;
 mod parsing;
-mod scoring;
+mod providers;
 mod quality;
 mod reports;
-mod leaderboard;
-mod design;
+mod runner;
+mod scoring;
+mod support;

@@ -2,7 +2,9 @@
 
 use super::rng::{Purpose, stream};
 use super::sampling::{display_decimals, draw_pair, draw_profile};
-use super::{CONTEXTS_FILE, Counts, FORMAT, FrozenAttribute, FrozenContext, MANIFEST_FILE, Manifest, Split};
+use super::{
+    CONTEXTS_FILE, Counts, FORMAT, FrozenAttribute, FrozenContext, MANIFEST_FILE, Manifest, Split,
+};
 use crate::catalogue::Catalogue;
 use crate::types::N_ATTR;
 use rand::Rng;
@@ -42,7 +44,11 @@ pub fn catalogue_hash(cat: &Catalogue) -> String {
     }
     let mut contexts: Vec<_> = cat.contexts.iter().collect();
     contexts.sort_by(|a, b| a.id.cmp(&b.id));
-    let json = serde_json::to_vec(&Canon { contexts, personas: &cat.personas }).expect("serialises");
+    let json = serde_json::to_vec(&Canon {
+        contexts,
+        personas: &cat.personas,
+    })
+    .expect("serialises");
     sha256_hex(&json)
 }
 
@@ -64,8 +70,11 @@ pub fn freeze(cat: &Catalogue, version: &str, seed: &SeedSource, counts: Counts)
     let s = seed.seed();
     // Split order: contexts ranked by a per-context draw, so membership doesn't depend on
     // catalogue order; the first ones are instilled, then native, the rest train.
-    let mut ranked: Vec<(u64, &crate::catalogue::Context)> =
-        cat.contexts.iter().map(|c| (stream(s, c.id.as_str(), Purpose::Split).random::<u64>(), c)).collect();
+    let mut ranked: Vec<(u64, &crate::catalogue::Context)> = cat
+        .contexts
+        .iter()
+        .map(|c| (stream(s, c.id.as_str(), Purpose::Split).random::<u64>(), c))
+        .collect();
     ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
     let split_of = |rank: usize| {
         if rank < counts.instilled_contexts {
@@ -105,9 +114,13 @@ pub fn freeze(cat: &Catalogue, version: &str, seed: &SeedSource, counts: Counts)
                 Split::Train => 0,
             };
             let mut prng = stream(s, id, Purpose::EvalPairs);
-            let pairs = (0..n_pairs).map(|_| draw_pair(&mut prng, &ranges, &decimals)).collect();
+            let pairs = (0..n_pairs)
+                .map(|_| draw_pair(&mut prng, &ranges, &decimals))
+                .collect();
             let mut rrng = stream(s, id, Purpose::ReportPairs);
-            let report_pairs = (0..counts.report_pairs).map(|_| draw_pair(&mut rrng, &ranges, &decimals)).collect();
+            let report_pairs = (0..counts.report_pairs)
+                .map(|_| draw_pair(&mut rrng, &ranges, &decimals))
+                .collect();
             FrozenContext {
                 id: c.id.clone(),
                 split,
@@ -147,11 +160,19 @@ pub fn freeze(cat: &Catalogue, version: &str, seed: &SeedSource, counts: Counts)
         catalogue_sha256: catalogue_hash(cat),
         counts,
         splits,
-        files: BTreeMap::from([(CONTEXTS_FILE.to_string(), sha256_hex(contexts_jsonl.as_bytes()))]),
+        files: BTreeMap::from([(
+            CONTEXTS_FILE.to_string(),
+            sha256_hex(contexts_jsonl.as_bytes()),
+        )]),
     };
     let mut manifest_json = serde_json::to_string_pretty(&manifest).expect("serialises");
     manifest_json.push('\n');
-    Frozen { manifest, contexts, contexts_jsonl, manifest_json }
+    Frozen {
+        manifest,
+        contexts,
+        contexts_jsonl,
+        manifest_json,
+    }
 }
 
 impl Frozen {

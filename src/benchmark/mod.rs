@@ -142,11 +142,22 @@ pub struct Benchmark {
 #[derive(Debug, thiserror::Error)]
 pub enum BenchmarkError {
     #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: line {line}: {message}")]
-    Parse { path: PathBuf, line: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("{path}: sha256 {actual} does not match the manifest's {expected}")]
-    Hash { path: PathBuf, expected: String, actual: String },
+    Hash {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
 }
 
 impl Benchmark {
@@ -158,15 +169,22 @@ impl Benchmark {
             std::fs::read_to_string(&path).map_err(|source| BenchmarkError::Io { path, source })
         };
         let mpath = dir.join(MANIFEST_FILE);
-        let manifest: Manifest = serde_json::from_str(&read(MANIFEST_FILE)?).map_err(|e| {
-            BenchmarkError::Parse { path: mpath.clone(), line: e.line(), message: e.to_string() }
-        })?;
+        let manifest: Manifest =
+            serde_json::from_str(&read(MANIFEST_FILE)?).map_err(|e| BenchmarkError::Parse {
+                path: mpath.clone(),
+                line: e.line(),
+                message: e.to_string(),
+            })?;
         let cpath = dir.join(CONTEXTS_FILE);
         let text = read(CONTEXTS_FILE)?;
         let hash = crate::benchmark::freeze::sha256_hex(text.as_bytes());
         if let Some(expected) = manifest.files.get(CONTEXTS_FILE) {
             if *expected != hash {
-                return Err(BenchmarkError::Hash { path: cpath, expected: expected.clone(), actual: hash });
+                return Err(BenchmarkError::Hash {
+                    path: cpath,
+                    expected: expected.clone(),
+                    actual: hash,
+                });
             }
         }
         let contexts = text
@@ -180,7 +198,11 @@ impl Benchmark {
                 })
             })
             .collect::<Result<Vec<FrozenContext>, _>>()?;
-        Ok(Benchmark { manifest, contexts, hash })
+        Ok(Benchmark {
+            manifest,
+            contexts,
+            hash,
+        })
     }
 
     pub fn split(&self, split: Split) -> impl Iterator<Item = &FrozenContext> {

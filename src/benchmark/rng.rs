@@ -45,7 +45,11 @@ impl Purpose {
 pub fn stream_key(seed: &str, context: &str, purpose: Purpose) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"selfinterp-stream-v1");
-    for part in [seed.as_bytes(), context.as_bytes(), purpose.label().as_bytes()] {
+    for part in [
+        seed.as_bytes(),
+        context.as_bytes(),
+        purpose.label().as_bytes(),
+    ] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);
     }

@@ -32,7 +32,11 @@ pub fn draw_profile<R: Rng>(rng: &mut R) -> Profile {
 }
 
 /// One pair: A's five values then B's, each uniform(min, max), rounded for display.
-pub fn draw_pair<R: Rng>(rng: &mut R, ranges: &[(f64, f64); N_ATTR], decimals: &[u32; N_ATTR]) -> Pair {
+pub fn draw_pair<R: Rng>(
+    rng: &mut R,
+    ranges: &[(f64, f64); N_ATTR],
+    decimals: &[u32; N_ATTR],
+) -> Pair {
     let mut draw = || -> Values {
         Values(std::array::from_fn(|k| {
             let (lo, hi) = ranges[k];
@@ -46,11 +50,17 @@ pub fn draw_pair<R: Rng>(rng: &mut R, ranges: &[(f64, f64); N_ATTR], decimals: &
 
 /// Utility U = sum_k w_k (v_k - min_k) / (max_k - min_k).
 pub fn utility(w: &Weights, v: &Values, ranges: &[(f64, f64); N_ATTR]) -> f64 {
-    (0..N_ATTR).map(|k| w.0[k] * (v.0[k] - ranges[k].0) / (ranges[k].1 - ranges[k].0)).sum()
+    (0..N_ATTR)
+        .map(|k| w.0[k] * (v.0[k] - ranges[k].0) / (ranges[k].1 - ranges[k].0))
+        .sum()
 }
 
 /// The option a profile picks: the one of higher utility (A on an exact tie).
-pub fn profile_choice(w: &Weights, pair: &Pair, ranges: &[(f64, f64); N_ATTR]) -> crate::types::Choice {
+pub fn profile_choice(
+    w: &Weights,
+    pair: &Pair,
+    ranges: &[(f64, f64); N_ATTR],
+) -> crate::types::Choice {
     if utility(w, &pair.a, ranges) >= utility(w, &pair.b, ranges) {
         crate::types::Choice::A
     } else {

@@ -27,11 +27,17 @@ pub fn verify_version(
     let dir = root.join(version);
     let mpath = dir.join(MANIFEST_FILE);
     let mtext = std::fs::read_to_string(&mpath).map_err(|e| format!("{}: {e}", mpath.display()))?;
-    let manifest: Manifest = serde_json::from_str(&mtext).map_err(|e| format!("{}: line {}: {e}", mpath.display(), e.line()))?;
+    let manifest: Manifest = serde_json::from_str(&mtext)
+        .map_err(|e| format!("{}: line {}: {e}", mpath.display(), e.line()))?;
     let seed = match (&manifest.seed, private_seed) {
         (Some(s), _) => SeedSource::Public(s.clone()),
         (None, Some(p)) => SeedSource::Private(p.to_string()),
-        (None, None) => return Err(format!("{}: drawn from a private seed; pass --private-seed-file to verify it", mpath.display())),
+        (None, None) => {
+            return Err(format!(
+                "{}: drawn from a private seed; pass --private-seed-file to verify it",
+                mpath.display()
+            ));
+        }
     };
     let mut out = Vec::new();
     let fresh_cat_hash = super::freeze::catalogue_hash(cat);
@@ -53,7 +59,8 @@ pub fn verify_version(
                 match (old.get(i), new.get(i)) {
                     (Some(o), Some(n)) if o == n => {}
                     (Some(o), Some(n)) => {
-                        let ov: Value = serde_json::from_str(o).unwrap_or(Value::String(o.to_string()));
+                        let ov: Value =
+                            serde_json::from_str(o).unwrap_or(Value::String(o.to_string()));
                         let nv: Value = serde_json::from_str(n).unwrap_or(Value::Null);
                         let id = nv.get("id").and_then(Value::as_str).unwrap_or("?");
                         let mut diffs = Vec::new();
@@ -62,11 +69,23 @@ pub fn verify_version(
                             diffs.push("formatting differs".to_string());
                         }
                         for d in diffs.into_iter().take(5) {
-                            out.push(Mismatch(format!("{}: line {} (context {id}): {d}", cpath.display(), i + 1)));
+                            out.push(Mismatch(format!(
+                                "{}: line {} (context {id}): {d}",
+                                cpath.display(),
+                                i + 1
+                            )));
                         }
                     }
-                    (Some(_), None) => out.push(Mismatch(format!("{}: line {}: extra line not regenerated", cpath.display(), i + 1))),
-                    (None, Some(_)) => out.push(Mismatch(format!("{}: line {}: missing (file is shorter than regenerated)", cpath.display(), i + 1))),
+                    (Some(_), None) => out.push(Mismatch(format!(
+                        "{}: line {}: extra line not regenerated",
+                        cpath.display(),
+                        i + 1
+                    ))),
+                    (None, Some(_)) => out.push(Mismatch(format!(
+                        "{}: line {}: missing (file is shorter than regenerated)",
+                        cpath.display(),
+                        i + 1
+                    ))),
                     (None, None) => {}
                 }
             }
@@ -80,7 +99,10 @@ pub fn verify_version(
         let skip_cat = |d: &String| d.starts_with("catalogue_sha256");
         let diffs: Vec<_> = diffs.into_iter().filter(|d| !skip_cat(d)).collect();
         if diffs.is_empty() && out.is_empty() {
-            out.push(Mismatch(format!("{}: formatting differs from the regenerated file", mpath.display())));
+            out.push(Mismatch(format!(
+                "{}: formatting differs from the regenerated file",
+                mpath.display()
+            )));
         }
         for d in diffs.into_iter().take(10) {
             out.push(Mismatch(format!("{}: {d}", mpath.display())));
@@ -98,14 +120,22 @@ fn diff_values(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
     match (old, new) {
         (Value::Object(o), Value::Object(n)) => {
             for (k, nv) in n {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match o.get(k) {
                     Some(ov) => diff_values(&p, ov, nv, out),
                     None => out.push(format!("{p}: missing in frozen file")),
                 }
             }
             for k in o.keys().filter(|k| !n.contains_key(*k)) {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 out.push(format!("{p}: not in regenerated file"));
             }
         }
@@ -115,11 +145,19 @@ fn diff_values(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
             }
         }
         _ if old == new => {}
-        _ => out.push(format!("{path}: frozen {}, regenerated {}", compact(old), compact(new))),
+        _ => out.push(format!(
+            "{path}: frozen {}, regenerated {}",
+            compact(old),
+            compact(new)
+        )),
     }
 }
 
 fn compact(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 60 { format!("{}...", &s[..57]) } else { s }
+    if s.len() > 60 {
+        format!("{}...", &s[..57])
+    } else {
+        s
+    }
 }

@@ -29,7 +29,8 @@ impl fmt::Display for Problem {
 pub fn is_snake_case(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.ends_with('_')
         && !s.contains("__")
 }
@@ -69,13 +70,22 @@ pub fn lint(cat: &Catalogue) -> Vec<Problem> {
         } else {
             let norm = normalise_question(&c.question);
             if let Some(other) = questions.get(&norm) {
-                out.push(p("question", format!("duplicate or near-duplicate of {other}'s question")));
+                out.push(p(
+                    "question",
+                    format!("duplicate or near-duplicate of {other}'s question"),
+                ));
             } else {
                 questions.insert(norm, c.id.as_str());
             }
         }
         if c.attributes.len() != N_ATTR {
-            out.push(p("attributes", format!("has {} attributes, needs exactly {N_ATTR}", c.attributes.len())));
+            out.push(p(
+                "attributes",
+                format!(
+                    "has {} attributes, needs exactly {N_ATTR}",
+                    c.attributes.len()
+                ),
+            ));
         }
         let mut names = HashSet::new();
         for (k, a) in c.attributes.iter().enumerate() {
@@ -84,7 +94,10 @@ pub fn lint(cat: &Catalogue) -> Vec<Problem> {
                 out.push(p(&field("name"), format!("{:?} is not snake_case", a.name)));
             }
             if !names.insert(a.name.as_str()) {
-                out.push(p(&field("name"), format!("duplicate attribute name {:?}", a.name)));
+                out.push(p(
+                    &field("name"),
+                    format!("duplicate attribute name {:?}", a.name),
+                ));
             }
             if a.units.trim().is_empty() {
                 out.push(p(&field("units"), "empty units".into()));
@@ -96,21 +109,42 @@ pub fn lint(cat: &Catalogue) -> Vec<Problem> {
                 out.push(p(&field("max"), format!("not a finite number ({})", a.max)));
             }
             if a.min.is_finite() && a.max.is_finite() && a.min >= a.max {
-                out.push(p(&field("min"), format!("min {} is not below max {}", a.min, a.max)));
+                out.push(p(
+                    &field("min"),
+                    format!("min {} is not below max {}", a.min, a.max),
+                ));
             }
         }
     }
-    let pf = if cat.personas_file.is_empty() { "personas.toml".to_string() } else { cat.personas_file.clone() };
-    let pp = |field: String, message: String| Problem { file: pf.clone(), context: None, field, message };
+    let pf = if cat.personas_file.is_empty() {
+        "personas.toml".to_string()
+    } else {
+        cat.personas_file.clone()
+    };
+    let pp = |field: String, message: String| Problem {
+        file: pf.clone(),
+        context: None,
+        field,
+        message,
+    };
     if cat.personas.len() < MIN_PERSONAS {
-        out.push(pp("personas".into(), format!("has {} personas, needs at least {MIN_PERSONAS}", cat.personas.len())));
+        out.push(pp(
+            "personas".into(),
+            format!(
+                "has {} personas, needs at least {MIN_PERSONAS}",
+                cat.personas.len()
+            ),
+        ));
     }
     let mut seen = HashSet::new();
     for (i, persona) in cat.personas.iter().enumerate() {
         if persona.trim().is_empty() {
             out.push(pp(format!("personas[{i}]"), "empty persona".into()));
         } else if !seen.insert(persona.trim().to_lowercase()) {
-            out.push(pp(format!("personas[{i}]"), format!("duplicate persona {persona:?}")));
+            out.push(pp(
+                format!("personas[{i}]"),
+                format!("duplicate persona {persona:?}"),
+            ));
         }
     }
     out

@@ -16,7 +16,10 @@ pub struct Catalogue {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("{path}: no theme files (*.toml) found")]
@@ -43,19 +46,30 @@ impl Catalogue {
     /// rest are theme files. Parse errors name the file and line.
     pub fn load(dir: &Path) -> Result<Catalogue, LoadError> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|source| LoadError::Io { path: dir.to_path_buf(), source })?
+            .map_err(|source| LoadError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
         files.sort();
         if files.is_empty() {
-            return Err(LoadError::Empty { path: dir.to_path_buf() });
+            return Err(LoadError::Empty {
+                path: dir.to_path_buf(),
+            });
         }
         let mut cat = Catalogue::default();
         for path in files {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| LoadError::Io { path: path.clone(), source })?;
-            let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             let parse_err = |e: toml::de::Error| LoadError::Parse {
                 path: path.clone(),
                 message: toml_message(&text, &e),
@@ -79,7 +93,11 @@ impl Catalogue {
     pub fn load_valid(dir: &Path) -> Result<Catalogue, LoadError> {
         let cat = Catalogue::load(dir)?;
         let problems = lint(&cat);
-        if problems.is_empty() { Ok(cat) } else { Err(LoadError::Invalid(problems.len())) }
+        if problems.is_empty() {
+            Ok(cat)
+        } else {
+            Err(LoadError::Invalid(problems.len()))
+        }
     }
 }
 

@@ -42,11 +42,17 @@ pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> anyhow::Result<()> {
                     .collect();
                 println!("{}", serde_json::to_string(&list)?);
             } else {
-                println!("version {} (contexts.jsonl sha256 {})", b.manifest.version, b.hash);
+                println!(
+                    "version {} (contexts.jsonl sha256 {})",
+                    b.manifest.version, b.hash
+                );
                 for s in [Split::Instilled, Split::Native, Split::Train] {
                     let n = b.split(s).count();
                     let pairs: usize = b.split(s).map(|c| c.pairs.len()).sum();
-                    println!("  {:<10} {n:>4} contexts  {pairs:>6} evaluation pairs", s.as_str());
+                    println!(
+                        "  {:<10} {n:>4} contexts  {pairs:>6} evaluation pairs",
+                        s.as_str()
+                    );
                 }
             }
             Ok(())

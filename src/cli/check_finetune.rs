@@ -19,17 +19,26 @@ pub struct CheckFinetuneArgs {
 pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
     let mut failed = 0usize;
     for f in &a.files {
-        let r = check_file(f).map_err(|e| Failure::usage(format!("{}: cannot read: {e}", f.display())))?;
+        let r = check_file(f)
+            .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", f.display())))?;
         for p in r.problems.iter().take(a.max_problems) {
             eprintln!("{}:{}: {}", f.display(), p.line, p.message);
         }
         if r.problems.len() > a.max_problems {
-            eprintln!("{}: ... and {} more problems", f.display(), r.problems.len() - a.max_problems);
+            eprintln!(
+                "{}: ... and {} more problems",
+                f.display(),
+                r.problems.len() - a.max_problems
+            );
         }
         let first_warning = r.warnings.first();
         if let Some(w) = first_warning {
             let more = r.warnings.len() - 1;
-            let more = if more > 0 { format!(" (and {more} more lines)") } else { String::new() };
+            let more = if more > 0 {
+                format!(" (and {more} more lines)")
+            } else {
+                String::new()
+            };
             eprintln!("{}:{}: warning: {}{more}", f.display(), w.line, w.message);
         }
         println!(
@@ -42,14 +51,22 @@ pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
             r.report_examples,
             r.approx_tokens,
             r.max_tokens,
-            if r.ok() { "ok".to_string() } else { format!("{} problems", r.problems.len()) }
+            if r.ok() {
+                "ok".to_string()
+            } else {
+                format!("{} problems", r.problems.len())
+            }
         );
         if !r.ok() {
             failed += 1;
         }
     }
     if failed > 0 {
-        return Err(Failure::check(format!("{failed} of {} files failed the check", a.files.len())).into());
+        return Err(Failure::check(format!(
+            "{failed} of {} files failed the check",
+            a.files.len()
+        ))
+        .into());
     }
     Ok(())
 }

@@ -33,7 +33,10 @@ pub fn run(cli: &Cli, cmd: &DomainsCmd) -> anyhow::Result<()> {
                 );
                 Ok(())
             } else {
-                Err(Failure::check(format!("{} problem(s) in the catalogue", problems.len())).into())
+                Err(
+                    Failure::check(format!("{} problem(s) in the catalogue", problems.len()))
+                        .into(),
+                )
             }
         }
         DomainsCmd::List { json } => {
@@ -46,7 +49,12 @@ pub fn run(cli: &Cli, cmd: &DomainsCmd) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 for c in &cat.contexts {
-                    println!("{:<36} {:<18} {}", c.id.as_str(), c.file.trim_end_matches(".toml"), c.question);
+                    println!(
+                        "{:<36} {:<18} {}",
+                        c.id.as_str(),
+                        c.file.trim_end_matches(".toml"),
+                        c.question
+                    );
                 }
             }
             Ok(())

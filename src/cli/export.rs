@@ -50,19 +50,26 @@ pub struct IntrospectionArgs {
 }
 
 fn load(cli: &Cli, c: &Common) -> anyhow::Result<(Benchmark, String)> {
-    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark).map_err(|e| Failure::usage(e.to_string()))?;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let given = match &c.seed_file {
         Some(f) => Some(
-            std::fs::read_to_string(f).map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?.trim().to_string(),
+            std::fs::read_to_string(f)
+                .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?
+                .trim()
+                .to_string(),
         ),
         None => None,
     };
-    let seed = finetune::master_seed(&bench, given.as_deref()).map_err(|e| Failure::usage(e.to_string()))?;
+    let seed = finetune::master_seed(&bench, given.as_deref())
+        .map_err(|e| Failure::usage(e.to_string()))?;
     Ok((bench, seed))
 }
 
 fn write(export: &Export, out: &std::path::Path) -> anyhow::Result<()> {
-    let mp = export.write(out).map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
+    let mp = export
+        .write(out)
+        .map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
     let m = &export.manifest;
     for f in std::iter::once(&m.train).chain(m.validation.as_ref()) {
         eprintln!(
@@ -81,21 +88,32 @@ pub fn run(cli: &Cli, cmd: &ExportCmd) -> anyhow::Result<()> {
     match cmd {
         ExportCmd::Instill(a) => {
             let (bench, seed) = load(cli, &a.common)?;
-            let split = if a.split == "train" { Split::Train } else { Split::Instilled };
+            let split = if a.split == "train" {
+                Split::Train
+            } else {
+                Split::Instilled
+            };
             if bench.split(split).next().is_none() {
-                return Err(
-                    Failure::usage(format!("benchmark {} has no {} contexts", a.common.benchmark, a.split)).into()
-                );
+                return Err(Failure::usage(format!(
+                    "benchmark {} has no {} contexts",
+                    a.common.benchmark, a.split
+                ))
+                .into());
             }
-            write(&finetune::export_instill(&bench, &seed, split, &a.common.out), &a.common.out)
+            write(
+                &finetune::export_instill(&bench, &seed, split, &a.common.out),
+                &a.common.out,
+            )
         }
         ExportCmd::Introspection(a) => {
             let (bench, seed) = load(cli, &a.common)?;
             let export = finetune::export_introspection(&bench, &seed, a.half, &a.common.out);
             if export.manifest.train.examples == 0 {
-                return Err(
-                    Failure::usage(format!("benchmark {} has no instilled contexts", a.common.benchmark)).into()
-                );
+                return Err(Failure::usage(format!(
+                    "benchmark {} has no instilled contexts",
+                    a.common.benchmark
+                ))
+                .into());
             }
             write(&export, &a.common.out)
         }

@@ -29,19 +29,28 @@ pub struct FreezeArgs {
 }
 
 pub fn run(cli: &Cli, a: &FreezeArgs) -> anyhow::Result<()> {
-    let cat = Catalogue::load_valid(&cli.domains_dir()).map_err(|e| Failure::usage(e.to_string()))?;
+    let cat =
+        Catalogue::load_valid(&cli.domains_dir()).map_err(|e| Failure::usage(e.to_string()))?;
     let seed = match &a.private_seed_file {
         Some(f) => {
-            let s = std::fs::read_to_string(f).map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
+            let s = std::fs::read_to_string(f)
+                .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
             let s = s.trim().to_string();
             if s.len() < 16 {
-                return Err(Failure::usage(format!("{}: a private seed needs at least 16 characters", f.display())).into());
+                return Err(Failure::usage(format!(
+                    "{}: a private seed needs at least 16 characters",
+                    f.display()
+                ))
+                .into());
             }
             SeedSource::Private(s)
         }
         None => SeedSource::Public(a.seed.clone()),
     };
-    let dir = a.out.clone().unwrap_or_else(|| cli.benchmark_dir().join(&a.version));
+    let dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| cli.benchmark_dir().join(&a.version));
     if dir.join(crate::benchmark::MANIFEST_FILE).exists() && !a.force {
         return Err(Failure::usage(format!(
             "{}: version {} is already frozen; a changed catalogue needs a new version (or --force)",
@@ -51,7 +60,9 @@ pub fn run(cli: &Cli, a: &FreezeArgs) -> anyhow::Result<()> {
         .into());
     }
     let frozen = freeze(&cat, &a.version, &seed, Counts::default());
-    frozen.write(&dir).map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    frozen
+        .write(&dir)
+        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
     eprintln!(
         "froze {} contexts into {} (contexts.jsonl sha256 {})",
         frozen.contexts.len(),

@@ -9,8 +9,8 @@ pub mod exit;
 pub mod export;
 pub mod freeze;
 pub mod import;
-pub mod plan;
 pub mod leaderboard;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod score;
@@ -124,7 +124,10 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SELFINTERP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn dispatch(cli: &Cli) -> anyhow::Result<()> {

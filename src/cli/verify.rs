@@ -23,10 +23,17 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> anyhow::Result<()> {
         None => versions(&root),
     };
     if list.is_empty() {
-        return Err(Failure::check(format!("{}: no frozen versions to verify", root.display())).into());
+        return Err(
+            Failure::check(format!("{}: no frozen versions to verify", root.display())).into(),
+        );
     }
     let private = match &a.private_seed_file {
-        Some(f) => Some(std::fs::read_to_string(f).map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?.trim().to_string()),
+        Some(f) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?
+                .trim()
+                .to_string(),
+        ),
         None => None,
     };
     let mut bad = 0;
@@ -46,7 +53,11 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> anyhow::Result<()> {
         }
     }
     if bad > 0 {
-        return Err(Failure::check(format!("{bad} of {} version(s) failed verification", list.len())).into());
+        return Err(Failure::check(format!(
+            "{bad} of {} version(s) failed verification",
+            list.len()
+        ))
+        .into());
     }
     Ok(())
 }

@@ -31,7 +31,11 @@ pub fn approx_tokens(e: &Example) -> u64 {
 }
 
 fn approx_message_tokens(messages: &[Message]) -> u64 {
-    TOKENS_PER_EXAMPLE + messages.iter().map(|m| TOKENS_PER_MESSAGE + approx_text_tokens(&m.content)).sum::<u64>()
+    TOKENS_PER_EXAMPLE
+        + messages
+            .iter()
+            .map(|m| TOKENS_PER_MESSAGE + approx_text_tokens(&m.content))
+            .sum::<u64>()
 }
 
 /// One problem, at a 1-based line.
@@ -87,15 +91,26 @@ fn check_report_answer(answer: &str, user: &str) -> Result<(), String> {
         // A training answer must be the bare object: no code fence, nothing around it.
         return match p.status {
             ReportStatus::Valid if answer.trim_start().starts_with('{') => Ok(()),
-            ReportStatus::Valid => Err("report answer must be a bare JSON object (no code fence)".into()),
-            s => Err(format!("report answer is {} (keys must be exactly {})", s.as_str(), names.join(", "))),
+            ReportStatus::Valid => {
+                Err("report answer must be a bare JSON object (no code fence)".into())
+            }
+            s => Err(format!(
+                "report answer is {} (keys must be exactly {})",
+                s.as_str(),
+                names.join(", ")
+            )),
         };
     }
     match serde_json::from_str::<Value>(answer) {
-        Ok(Value::Object(m)) if m.len() == N_ATTR && m.values().all(|v| v.as_f64().is_some_and(f64::is_finite)) => {
+        Ok(Value::Object(m))
+            if m.len() == N_ATTR && m.values().all(|v| v.as_f64().is_some_and(f64::is_finite)) =>
+        {
             Ok(())
         }
-        Ok(Value::Object(m)) => Err(format!("report answer must have {N_ATTR} numeric values, has {} keys", m.len())),
+        Ok(Value::Object(m)) => Err(format!(
+            "report answer must have {N_ATTR} numeric values, has {} keys",
+            m.len()
+        )),
         _ => Err("report answer is not a JSON object".into()),
     }
 }
@@ -104,7 +119,10 @@ fn check_report_answer(answer: &str, user: &str) -> Result<(), String> {
 fn check_line(line: &str, no: usize, r: &mut CheckReport) -> Option<Vec<Message>> {
     macro_rules! bad {
         ($m:expr) => {
-            r.problems.push(Problem { line: no, message: $m })
+            r.problems.push(Problem {
+                line: no,
+                message: $m,
+            })
         };
     }
     if line.trim().is_empty() {
@@ -127,9 +145,15 @@ fn check_line(line: &str, no: usize, r: &mut CheckReport) -> Option<Vec<Message>
         let role = m.get("role").and_then(Value::as_str);
         let content = m.get("content").and_then(Value::as_str);
         match (role, content) {
-            (Some(role), Some(content)) => messages.push(Message { role: role.into(), content: content.into() }),
+            (Some(role), Some(content)) => messages.push(Message {
+                role: role.into(),
+                content: content.into(),
+            }),
             _ => {
-                bad!(format!("message {}: needs string \"role\" and \"content\"", i + 1));
+                bad!(format!(
+                    "message {}: needs string \"role\" and \"content\"",
+                    i + 1
+                ));
                 return None;
             }
         }
@@ -145,13 +169,18 @@ fn check_line(line: &str, no: usize, r: &mut CheckReport) -> Option<Vec<Message>
             ok = false;
         }
         if m.role == "system" && i != 0 {
-            bad!(format!("message {}: a system message must come first", i + 1));
+            bad!(format!(
+                "message {}: a system message must come first",
+                i + 1
+            ));
             ok = false;
         }
     }
     let assistants = messages.iter().filter(|m| m.role == "assistant").count();
     if assistants != 1 {
-        bad!(format!("expected exactly one assistant turn, found {assistants}"));
+        bad!(format!(
+            "expected exactly one assistant turn, found {assistants}"
+        ));
         ok = false;
     } else if messages.last().map(|m| m.role.as_str()) != Some("assistant") {
         bad!("the assistant turn must be the last message".into());
@@ -159,7 +188,10 @@ fn check_line(line: &str, no: usize, r: &mut CheckReport) -> Option<Vec<Message>
     }
     let users: Vec<&Message> = messages.iter().filter(|m| m.role == "user").collect();
     if users.len() != 1 {
-        bad!(format!("expected exactly one user turn, found {}", users.len()));
+        bad!(format!(
+            "expected exactly one user turn, found {}",
+            users.len()
+        ));
         ok = false;
     }
     if !ok {
@@ -175,7 +207,9 @@ fn check_line(line: &str, no: usize, r: &mut CheckReport) -> Option<Vec<Message>
         None
     };
     match task {
-        None => bad!(format!("user turn starts with neither {CHOICE_TAG} nor {REPORT_TAG}")),
+        None => bad!(format!(
+            "user turn starts with neither {CHOICE_TAG} nor {REPORT_TAG}"
+        )),
         Some(Task::Choice) => match answer {
             "A" => {
                 r.choice_examples += 1;
@@ -185,7 +219,9 @@ fn check_line(line: &str, no: usize, r: &mut CheckReport) -> Option<Vec<Message>
                 r.choice_examples += 1;
                 r.answers_b += 1;
             }
-            other => bad!(format!("choice answer must be exactly \"A\" or \"B\", found {other:?}")),
+            other => bad!(format!(
+                "choice answer must be exactly \"A\" or \"B\", found {other:?}"
+            )),
         },
         Some(Task::Report) => match check_report_answer(answer, user) {
             Ok(()) => r.report_examples += 1,
@@ -193,7 +229,10 @@ fn check_line(line: &str, no: usize, r: &mut CheckReport) -> Option<Vec<Message>
         },
     }
     if messages[0].role == "system" && messages[0].content != SYSTEM_PROMPT {
-        r.warnings.push(Problem { line: no, message: "system prompt differs from the one runs send".into() });
+        r.warnings.push(Problem {
+            line: no,
+            message: "system prompt differs from the one runs send".into(),
+        });
     }
     Some(messages)
 }
@@ -210,10 +249,15 @@ pub fn check_text(text: &str) -> CheckReport {
         r.examples += 1;
     }
     if r.examples == 0 {
-        r.problems.push(Problem { line: 0, message: "the file has no examples".into() });
+        r.problems.push(Problem {
+            line: 0,
+            message: "the file has no examples".into(),
+        });
     } else if r.examples < 10 {
-        r.warnings
-            .push(Problem { line: 0, message: format!("only {} examples; OpenAI requires at least 10", r.examples) });
+        r.warnings.push(Problem {
+            line: 0,
+            message: format!("only {} examples; OpenAI requires at least 10", r.examples),
+        });
     }
     r
 }

@@ -29,13 +29,19 @@ pub struct Example {
 impl Example {
     fn new(prompt: &Prompt, answer: String) -> Example {
         let mut messages = prompt.messages();
-        messages.push(Message { role: "assistant".into(), content: answer });
+        messages.push(Message {
+            role: "assistant".into(),
+            content: answer,
+        });
         Example { messages }
     }
 
     /// The assistant's answer (the last message).
     pub fn answer(&self) -> &str {
-        self.messages.last().map(|m| m.content.as_str()).unwrap_or("")
+        self.messages
+            .last()
+            .map(|m| m.content.as_str())
+            .unwrap_or("")
     }
 }
 
@@ -46,9 +52,13 @@ pub use crate::runner::subset::{Half, half_ids, halves};
 /// The seed the fine-tuning streams are drawn from, checked against the manifest.
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
-    #[error("benchmark {version} was frozen from a private seed; pass it with --seed-file (its sha256 must be {sha})")]
+    #[error(
+        "benchmark {version} was frozen from a private seed; pass it with --seed-file (its sha256 must be {sha})"
+    )]
     PrivateSeedNeeded { version: String, sha: String },
-    #[error("the given seed's sha256 {actual} does not match the manifest's private_seed_sha256 {expected}")]
+    #[error(
+        "the given seed's sha256 {actual} does not match the manifest's private_seed_sha256 {expected}"
+    )]
     WrongPrivateSeed { expected: String, actual: String },
     #[error("the given seed {given:?} differs from the manifest's public seed {manifest:?}")]
     WrongPublicSeed { given: String, manifest: String },
@@ -63,14 +73,23 @@ pub fn master_seed(bench: &Benchmark, given: Option<&str>) -> Result<String, See
     match (&m.seed, &m.private_seed_sha256, given) {
         (Some(s), _, None) => Ok(s.clone()),
         (Some(s), _, Some(g)) if g == s => Ok(s.clone()),
-        (Some(s), _, Some(g)) => Err(SeedError::WrongPublicSeed { given: g.into(), manifest: s.clone() }),
-        (None, Some(sha), None) => Err(SeedError::PrivateSeedNeeded { version: m.version.clone(), sha: sha.clone() }),
+        (Some(s), _, Some(g)) => Err(SeedError::WrongPublicSeed {
+            given: g.into(),
+            manifest: s.clone(),
+        }),
+        (None, Some(sha), None) => Err(SeedError::PrivateSeedNeeded {
+            version: m.version.clone(),
+            sha: sha.clone(),
+        }),
         (None, Some(sha), Some(g)) => {
             let actual = sha256_hex(g.as_bytes());
             if actual == *sha {
                 Ok(g.to_string())
             } else {
-                Err(SeedError::WrongPrivateSeed { expected: sha.clone(), actual })
+                Err(SeedError::WrongPrivateSeed {
+                    expected: sha.clone(),
+                    actual,
+                })
             }
         }
         (None, None, _) => Err(SeedError::NoSeed),
@@ -89,7 +108,12 @@ fn letter(c: Choice) -> &'static str {
 }
 
 /// `n` choice examples for one context from its `purpose` stream, answered by its profile.
-pub fn choice_examples(seed: &str, ctx: &FrozenContext, purpose: Purpose, n: usize) -> Vec<Example> {
+pub fn choice_examples(
+    seed: &str,
+    ctx: &FrozenContext,
+    purpose: Purpose,
+    n: usize,
+) -> Vec<Example> {
     let ranges = ctx.ranges();
     let dec = decimals(ctx);
     let w = ctx.profile.weights();
@@ -97,7 +121,10 @@ pub fn choice_examples(seed: &str, ctx: &FrozenContext, purpose: Purpose, n: usi
     (0..n)
         .map(|_| {
             let pair = draw_pair(&mut rng, &ranges, &dec);
-            Example::new(&prompts::choice_prompt(ctx, &pair), letter(profile_choice(&w, &pair, &ranges)).into())
+            Example::new(
+                &prompts::choice_prompt(ctx, &pair),
+                letter(profile_choice(&w, &pair, &ranges)).into(),
+            )
         })
         .collect()
 }
@@ -107,7 +134,10 @@ pub fn choice_examples(seed: &str, ctx: &FrozenContext, purpose: Purpose, n: usi
 pub fn introspection_example(seed: &str, ctx: &FrozenContext) -> Example {
     let mut rng = stream(seed, ctx.id.as_str(), Purpose::IntrospectionTrain);
     let pair = draw_pair(&mut rng, &ctx.ranges(), &decimals(ctx));
-    Example::new(&prompts::report_prompt(ctx, &pair), prompts::report_answer(ctx, &ctx.profile.weights().0))
+    Example::new(
+        &prompts::report_prompt(ctx, &pair),
+        prompts::report_answer(ctx, &ctx.profile.weights().0),
+    )
 }
 
 /// Training and validation examples teaching the profiles of a split.
@@ -139,15 +169,30 @@ pub fn instill_examples(
     per_validation: usize,
 ) -> InstillSet {
     let ctxs: Vec<&FrozenContext> = bench.split(split).collect();
-    let train = interleave(ctxs.iter().map(|c| choice_examples(seed, c, Purpose::InstillTrain, per_train)).collect());
-    let validation =
-        interleave(ctxs.iter().map(|c| choice_examples(seed, c, Purpose::InstillValidation, per_validation)).collect());
-    InstillSet { train, validation, contexts: ctxs.len() }
+    let train = interleave(
+        ctxs.iter()
+            .map(|c| choice_examples(seed, c, Purpose::InstillTrain, per_train))
+            .collect(),
+    );
+    let validation = interleave(
+        ctxs.iter()
+            .map(|c| choice_examples(seed, c, Purpose::InstillValidation, per_validation))
+            .collect(),
+    );
+    InstillSet {
+        train,
+        validation,
+        contexts: ctxs.len(),
+    }
 }
 
 /// One example per context of one half of the instilled split, in sorted id order.
 pub fn introspection_examples(bench: &Benchmark, seed: &str, half: Half) -> Vec<Example> {
-    half_ids(bench, half).iter().filter_map(|id| bench.get(id)).map(|ctx| introspection_example(seed, ctx)).collect()
+    half_ids(bench, half)
+        .iter()
+        .filter_map(|id| bench.get(id))
+        .map(|ctx| introspection_example(seed, ctx))
+        .collect()
 }
 
 /// The JSONL text of a list of examples, one compact object per line.
@@ -198,7 +243,10 @@ pub struct ExportManifest {
 
 /// `dir/stem.jsonl` -> `dir/stem.<suffix>`; a name without `.jsonl` gets the suffix appended.
 pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
     path.with_file_name(format!("{stem}.{suffix}"))
 }
@@ -215,10 +263,16 @@ pub fn manifest_path(out: &Path) -> PathBuf {
 
 fn entry(path: &Path, examples: &[Example], text: &str) -> FileEntry {
     FileEntry {
-        file: path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        file: path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
         examples: examples.len(),
         sha256: sha256_hex(text.as_bytes()),
-        approx_tokens: examples.iter().map(crate::experiments::check::approx_tokens).sum(),
+        approx_tokens: examples
+            .iter()
+            .map(crate::experiments::check::approx_tokens)
+            .sum(),
     }
 }
 
@@ -247,7 +301,13 @@ impl Export {
 
 /// The instilling export of `split` to `out` (and its validation file).
 pub fn export_instill(bench: &Benchmark, seed: &str, split: Split, out: &Path) -> Export {
-    let set = instill_examples(bench, seed, split, INSTILL_TRAIN_PER_CONTEXT, INSTILL_VALIDATION_PER_CONTEXT);
+    let set = instill_examples(
+        bench,
+        seed,
+        split,
+        INSTILL_TRAIN_PER_CONTEXT,
+        INSTILL_VALIDATION_PER_CONTEXT,
+    );
     let vpath = validation_path(out);
     let (ttext, vtext) = (to_jsonl(&set.train), to_jsonl(&set.validation));
     let manifest = ExportManifest {
@@ -266,7 +326,10 @@ pub fn export_instill(bench: &Benchmark, seed: &str, split: Split, out: &Path) -
 of higher profile utility (A on a tie); examples interleaved round-robin over contexts in benchmark file order"
         ),
     };
-    Export { files: vec![(out.to_path_buf(), ttext), (vpath, vtext)], manifest }
+    Export {
+        files: vec![(out.to_path_buf(), ttext), (vpath, vtext)],
+        manifest,
+    }
 }
 
 /// The introspection-training export of one half of the instilled split to `out`.
@@ -287,5 +350,8 @@ pub fn export_introspection(bench: &Benchmark, seed: &str, half: Half, out: &Pat
 stream (seed, context, introspection_train); report prompt; answer = JSON of the hidden profile"
             .into(),
     };
-    Export { files: vec![(out.to_path_buf(), text)], manifest }
+    Export {
+        files: vec![(out.to_path_buf(), text)],
+        manifest,
+    }
 }

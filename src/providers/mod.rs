@@ -65,13 +65,17 @@ pub struct ChatResponse {
 pub enum ProviderError {
     /// Worth retrying: 429, 5xx, timeouts, resets, truncated or malformed bodies.
     #[error("{message}")]
-    Retryable { message: String, retry_after: Option<Duration> },
+    Retryable {
+        message: String,
+        retry_after: Option<Duration>,
+    },
     /// Never worth retrying: 401, 403, unknown model, bad request.
     #[error("{message}")]
     Fatal { message: String },
 }
 
-pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<ChatResponse, ProviderError>> + Send + 'a>>;
+pub type SendFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<ChatResponse, ProviderError>> + Send + 'a>>;
 
 /// A model endpoint.
 pub trait Provider: Send + Sync {

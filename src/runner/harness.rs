@@ -8,10 +8,11 @@ use super::bundle::Harness;
 use std::process::Command;
 
 pub fn harness() -> Harness {
-    let (git_commit, git_dirty): (Option<String>, Option<bool>) = match option_env!("SELFINTERP_GIT_COMMIT") {
-        Some(c) if !c.is_empty() => (Some(c.to_string()), None),
-        _ => from_git(),
-    };
+    let (git_commit, git_dirty): (Option<String>, Option<bool>) =
+        match option_env!("SELFINTERP_GIT_COMMIT") {
+            Some(c) if !c.is_empty() => (Some(c.to_string()), None),
+            _ => from_git(),
+        };
     Harness {
         name: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -23,7 +24,12 @@ pub fn harness() -> Harness {
 fn from_git() -> (Option<String>, Option<bool>) {
     let dir: &str = env!("CARGO_MANIFEST_DIR");
     let run = |args: &[&str]| -> Option<String> {
-        let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()?;
         out.status
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())

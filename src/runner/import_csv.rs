@@ -17,7 +17,9 @@
 //! file mixes several models (or report versions) one must be chosen, or the import refuses:
 //! pooling different models would be a meaningless score.
 
-use super::bundle::{self, BundleAttribute, BundleContext, InputFile, RunManifest, RunStatus, ServerInfo, SoftLabels};
+use super::bundle::{
+    self, BundleAttribute, BundleContext, InputFile, RunManifest, RunStatus, ServerInfo, SoftLabels,
+};
 use super::journal;
 use super::sample::{KindKey, Order, Parsed, Sample};
 use crate::parsing::{parse_choice, parse_report};
@@ -45,7 +47,11 @@ pub enum ImportError {
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
     #[error("{path}: line {line}: {message}")]
-    Row { path: PathBuf, line: u64, message: String },
+    Row {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
     #[error(transparent)]
     Bundle(#[from] bundle::BundleError),
     #[error(transparent)]
@@ -66,7 +72,8 @@ impl Table {
             path: path.to_path_buf(),
             message,
         };
-        let bytes: Vec<u8> = std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+        let bytes: Vec<u8> =
+            std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
         let sha256: String = crate::benchmark::freeze::sha256_hex(&bytes);
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -134,11 +141,20 @@ impl Table {
         }
     }
 
-    fn number(&self, line: u64, rec: &csv::StringRecord, col: usize, name: &str) -> Result<f64, ImportError> {
+    fn number(
+        &self,
+        line: u64,
+        rec: &csv::StringRecord,
+        col: usize,
+        name: &str,
+    ) -> Result<f64, ImportError> {
         let cell: &str = rec.get(col).unwrap_or("");
         match cell.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(self.row_err(line, format!("column {name}: expected a number, got {cell:?}"))),
+            _ => Err(self.row_err(
+                line,
+                format!("column {name}: expected a number, got {cell:?}"),
+            )),
         }
     }
 
@@ -158,12 +174,23 @@ impl Table {
 }
 
 fn numbered(prefix: &str, suffix: &str) -> Vec<String> {
-    (1..=N_ATTR).map(|k| format!("{prefix}{k}{suffix}")).collect()
+    (1..=N_ATTR)
+        .map(|k| format!("{prefix}{k}{suffix}"))
+        .collect()
 }
 
 /// The single value of a column after filtering, or an error listing the choices.
-fn pick(table: &Table, col: usize, wanted: &Option<String>, flag: &str) -> Result<Option<String>, ImportError> {
-    let values: BTreeSet<&str> = table.rows.iter().map(|(_, r)| r.get(col).unwrap_or("")).collect();
+fn pick(
+    table: &Table,
+    col: usize,
+    wanted: &Option<String>,
+    flag: &str,
+) -> Result<Option<String>, ImportError> {
+    let values: BTreeSet<&str> = table
+        .rows
+        .iter()
+        .map(|(_, r)| r.get(col).unwrap_or(""))
+        .collect();
     match wanted {
         Some(w) if values.contains(w.as_str()) => Ok(Some(w.clone())),
         Some(w) => Err(ImportError::File {
@@ -186,7 +213,11 @@ fn pick(table: &Table, col: usize, wanted: &Option<String>, flag: &str) -> Resul
 
 fn read_contexts(path: &Path) -> Result<(Table, Vec<BundleContext>), ImportError> {
     let t: Table = Table::read(path)?;
-    let (attr, mins, maxs) = (numbered("attr", ""), numbered("attr", "_min"), numbered("attr", "_max"));
+    let (attr, mins, maxs) = (
+        numbered("attr", ""),
+        numbered("attr", "_min"),
+        numbered("attr", "_max"),
+    );
     let base: Vec<usize> = t.columns(&["scenario".to_string(), "question".to_string()])?;
     let (ca, cmin, cmax) = (t.columns(&attr)?, t.columns(&mins)?, t.columns(&maxs)?);
     let mut out: Vec<BundleContext> = Vec::new();
@@ -197,7 +228,10 @@ fn read_contexts(path: &Path) -> Result<(Table, Vec<BundleContext>), ImportError
             return Err(t.row_err(*line, "empty scenario".to_string()));
         }
         if let Some(first) = seen.insert(id.clone(), *line) {
-            return Err(t.row_err(*line, format!("scenario {id:?} already defined on line {first}")));
+            return Err(t.row_err(
+                *line,
+                format!("scenario {id:?} already defined on line {first}"),
+            ));
         }
         let lo: [f64; N_ATTR] = t.five(*line, rec, &cmin, &mins)?;
         let hi: [f64; N_ATTR] = t.five(*line, rec, &cmax, &maxs)?;
@@ -235,11 +269,18 @@ fn read_targets(path: &Path, contexts: &mut [BundleContext]) -> Result<Table, Im
     let attr: Vec<String> = numbered("attr", "");
     let cs: usize = t.columns(&["scenario".to_string()])?[0];
     let ca: Vec<usize> = t.columns(&attr)?;
-    let pos: HashMap<String, usize> = contexts.iter().enumerate().map(|(i, c)| (c.id.0.clone(), i)).collect();
+    let pos: HashMap<String, usize> = contexts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.0.clone(), i))
+        .collect();
     for (line, rec) in &t.rows {
         let id: &str = rec.get(cs).unwrap_or("");
         let Some(&i) = pos.get(id) else {
-            return Err(t.row_err(*line, format!("scenario {id:?} is not in the contexts file")));
+            return Err(t.row_err(
+                *line,
+                format!("scenario {id:?} is not in the contexts file"),
+            ));
         };
         contexts[i].target = Some(Weights(t.five(*line, rec, &ca, &attr)?));
     }
@@ -269,7 +310,11 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
     if let Some(p) = &spec.targets {
         inputs.push(input("targets", &read_targets(p, &mut contexts)?));
     }
-    let by_id: HashMap<String, usize> = contexts.iter().enumerate().map(|(i, c)| (c.id.0.clone(), i)).collect();
+    let by_id: HashMap<String, usize> = contexts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.0.clone(), i))
+        .collect();
     let mut samples: Vec<Sample> = Vec::new();
     let mut next_index: HashMap<(KindKey, usize), usize> = HashMap::new();
     let mut push = |kind: KindKey, ctx: usize, mut s: Sample| {
@@ -286,7 +331,11 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
     };
 
     let sel: Table = Table::read(&spec.selections)?;
-    let sc: Vec<usize> = sel.columns(&["model".to_string(), "scenario".to_string(), "selection".to_string()])?;
+    let sc: Vec<usize> = sel.columns(&[
+        "model".to_string(),
+        "scenario".to_string(),
+        "selection".to_string(),
+    ])?;
     let model: Option<String> = pick(&sel, sc[0], &spec.model, "--model")?;
     for (line, rec) in &sel.rows {
         if model.as_deref().is_some_and(|m| rec.get(sc[0]) != Some(m)) {
@@ -317,16 +366,25 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
         ])?;
         let rn: Vec<String> = numbered("report_attr", "");
         let rv: Vec<usize> = rep.columns(&rn)?;
-        let explaining: Option<String> = pick(&rep, rc[0], &spec.explaining_model, "--explaining-model")?;
+        let explaining: Option<String> =
+            pick(&rep, rc[0], &spec.explaining_model, "--explaining-model")?;
         let version: Option<String> = pick(&rep, rc[1], &spec.version, "--version")?;
         for (line, rec) in &rep.rows {
-            if explaining.as_deref().is_some_and(|m| rec.get(rc[0]) != Some(m))
-                || version.as_deref().is_some_and(|v| rec.get(rc[1]) != Some(v))
+            if explaining
+                .as_deref()
+                .is_some_and(|m| rec.get(rc[0]) != Some(m))
+                || version
+                    .as_deref()
+                    .is_some_and(|v| rec.get(rc[1]) != Some(v))
             {
                 continue;
             }
             let ctx: usize = find(&rep, *line, rec.get(rc[2]).unwrap_or(""))?;
-            let names: Vec<&str> = contexts[ctx].attributes.iter().map(|a| a.name.as_str()).collect();
+            let names: Vec<&str> = contexts[ctx]
+                .attributes
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect();
             let mut obj = serde_json::Map::new();
             for k in 0..N_ATTR {
                 let cell: &str = rec.get(rv[k]).unwrap_or("");

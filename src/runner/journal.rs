@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: line {line}: {message}")]
     Parse {
         path: PathBuf,
@@ -51,7 +54,10 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<ReadJournal<T>, JournalE
     let mut dropped_partial: bool = false;
     while pos < bytes.len() {
         line_no += 1;
-        let end: Option<usize> = bytes[pos..].iter().position(|&b| b == b'\n').map(|i| pos + i);
+        let end: Option<usize> = bytes[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| pos + i);
         let Some(end) = end else {
             // No newline: the write was cut short by a kill.
             dropped_partial = true;
@@ -64,7 +70,10 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<ReadJournal<T>, JournalE
             Err(_) if is_last && line.is_empty() => {}
             Err(e) if is_last => {
                 // A complete but garbled last line can only come from a torn write: drop it too.
-                tracing::warn!("{}: dropping malformed last line {line_no}: {e}", path.display());
+                tracing::warn!(
+                    "{}: dropping malformed last line {line_no}: {e}",
+                    path.display()
+                );
                 dropped_partial = true;
                 break;
             }
@@ -99,7 +108,11 @@ impl Appender {
             path: path.to_path_buf(),
             source,
         };
-        let file: File = OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+        let file: File = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
         if file.metadata().map_err(io)?.len() > keep_len {
             file.set_len(keep_len).map_err(io)?;
         }
@@ -115,10 +128,12 @@ impl Appender {
         self.line.clear();
         serde_json::to_writer(&mut self.line, record).expect("records serialise");
         self.line.push(b'\n');
-        self.file.write_all(&self.line).map_err(|source| JournalError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        self.file
+            .write_all(&self.line)
+            .map_err(|source| JournalError::Io {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     pub fn sync(&mut self) -> Result<(), JournalError> {

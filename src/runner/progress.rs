@@ -20,9 +20,11 @@ impl PhaseBar {
         };
         let bar: ProgressBar = ProgressBar::with_draw_target(Some(total), target);
         bar.set_style(
-            ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {per_sec:>10} ETA {eta:>4} {msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{prefix:>8} [{bar:30}] {pos}/{len} {per_sec:>10} ETA {eta:>4} {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar.set_prefix(phase.to_string());
         bar.set_position(done);
