@@ -57,6 +57,33 @@ impl Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Ask a model every request of the benchmark and write a run bundle
+    Run(Box<run::RunArgs>),
+    /// Re-score a run bundle from its raw samples (no model calls)
+    Score(score::ScoreArgs),
+    /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
+    Report(report::ReportArgs),
+    /// Render results/LEADERBOARD.md and results/leaderboard.html from the entries
+    Leaderboard(leaderboard::LeaderboardArgs),
+    /// Re-score every results/ entry from its raw samples and check the leaderboard
+    Validate(validate::ValidateArgs),
+    /// Serve a simulated agent as an OpenAI-compatible endpoint on 127.0.0.1
+    ServeSim(serve_sim::ServeSimArgs),
+    /// Plan a run's size from a pilot bundle: pairs and contexts for a wanted interval width
+    Plan(plan::PlanArgs),
+    /// Run a whole study from a TOML file and write one combined table
+    Study(study::StudyArgs),
+    /// Write chat-format fine-tuning files (instil profiles, train introspection)
+    #[command(subcommand)]
+    Export(export::ExportCmd),
+    /// Validate fine-tuning files (format, answers, approximate tokens) before training
+    CheckFinetune(check_finetune::CheckFinetuneArgs),
+    /// Batch API files: export a run's requests, import the results into a bundle
+    #[command(subcommand)]
+    Batch(batch::BatchCmd),
+    /// Turn another tool's data (the study's CSV release) into a run bundle
+    #[command(subcommand)]
+    Import(import::ImportCmd),
     /// Lint or list the authored catalogue in domains/
     #[command(subcommand)]
     Domains(domains::DomainsCmd),
@@ -67,33 +94,6 @@ pub enum Command {
     /// Inspect frozen benchmark versions
     #[command(subcommand)]
     Benchmark(benchmark_cmd::BenchmarkCmd),
-    /// Write chat-format fine-tuning files (instil profiles, train introspection)
-    #[command(subcommand)]
-    Export(export::ExportCmd),
-    /// Validate fine-tuning files (format, answers, approximate tokens) before training
-    CheckFinetune(check_finetune::CheckFinetuneArgs),
-    /// Batch API files: export a run's requests, import the results into a bundle
-    #[command(subcommand)]
-    Batch(batch::BatchCmd),
-    /// Run a whole study from a TOML file and write one combined table
-    Study(study::StudyArgs),
-    /// Ask a model every request of the benchmark and write a run bundle
-    Run(Box<run::RunArgs>),
-    /// Re-score a run bundle from its raw samples (no model calls)
-    Score(score::ScoreArgs),
-    /// Serve a simulated agent as an OpenAI-compatible endpoint on 127.0.0.1
-    ServeSim(serve_sim::ServeSimArgs),
-    /// Turn another tool's data (the study's CSV release) into a run bundle
-    #[command(subcommand)]
-    Import(import::ImportCmd),
-    /// Plan a run's size from a pilot bundle: pairs and contexts for a wanted interval width
-    Plan(plan::PlanArgs),
-    /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
-    Report(report::ReportArgs),
-    /// Render results/LEADERBOARD.md and results/leaderboard.html from the entries
-    Leaderboard(leaderboard::LeaderboardArgs),
-    /// Re-score every results/ entry from its raw samples and check the leaderboard
-    Validate(validate::ValidateArgs),
 }
 
 /// Parses arguments, runs the command, prints a one-line error on failure, returns the exit code.
