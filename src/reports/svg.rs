@@ -21,27 +21,33 @@ fn rank_colour(rank: usize) -> &'static str {
 }
 
 /// Axis limit: 100 unless a value goes beyond (reports may be out of range), rounded up to 50.
-fn limit(panel: &ScatterPanel) -> f64 {
-    let m: f64 = panel
-        .points
-        .iter()
-        .flat_map(|p| [p.x.abs(), p.y.abs()])
-        .filter(|v| v.is_finite())
-        .fold(100.0, f64::max);
+/// Axis half-range for one coordinate: 100 (the weights' scale) unless a value lies beyond
+/// it (reports out of range), then the next of 1, 2, 2.5, 5 x 10^k above the largest |v|.
+/// Each axis gets its own, so reports of 10,000 do not squash learned weights to a line.
+fn limit(values: impl Iterator<Item = f64>) -> f64 {
+    let m: f64 = values.filter(|v| v.is_finite()).map(f64::abs).fold(0.0, f64::max);
     // The rescaling leaves 100 * (1 + ulp) at times; that is still 100.
-    ((m - 1e-6) / 50.0).ceil() * 50.0
+    if m <= 100.0 + 1e-6 {
+        return 100.0;
+    }
+    let base: f64 = 10f64.powf(m.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|f| f * base)
+        .find(|l| *l >= m)
+        .unwrap_or(10.0 * base)
 }
 
-/// The part of the line inside the square [-lim, lim]^2, as two points.
-fn clip(line: &Line, lim: f64) -> Option<[(f64, f64); 2]> {
+/// The part of the line inside the box [-xlim, xlim] x [-ylim, ylim], as two points.
+fn clip(line: &Line, xlim: f64, ylim: f64) -> Option<[(f64, f64); 2]> {
     let y = |x: f64| line.intercept + line.slope * x;
-    let (mut x0, mut x1): (f64, f64) = (-lim, lim);
+    let (mut x0, mut x1): (f64, f64) = (-xlim, xlim);
     if line.slope != 0.0 {
-        let a: f64 = (-lim - line.intercept) / line.slope;
-        let b: f64 = (lim - line.intercept) / line.slope;
+        let a: f64 = (-ylim - line.intercept) / line.slope;
+        let b: f64 = (ylim - line.intercept) / line.slope;
         x0 = x0.max(a.min(b));
         x1 = x1.min(a.max(b));
-    } else if line.intercept.abs() > lim {
+    } else if line.intercept.abs() > ylim {
         return None;
     }
     (x0 < x1).then(|| [(x0, y(x0)), (x1, y(x1))])
@@ -49,9 +55,10 @@ fn clip(line: &Line, lim: f64) -> Option<[(f64, f64); 2]> {
 
 /// A scatter plot of `panel`; `id` keeps element ids unique within a page.
 pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
-    let lim: f64 = limit(panel);
-    let sx = |v: f64| LEFT + (v + lim) / (2.0 * lim) * PLOT;
-    let sy = |v: f64| TOP + (lim - v) / (2.0 * lim) * PLOT;
+    let xlim: f64 = limit(panel.points.iter().map(|p| p.x));
+    let ylim: f64 = limit(panel.points.iter().map(|p| p.y));
+    let sx = |v: f64| LEFT + (v + xlim) / (2.0 * xlim) * PLOT;
+    let sy = |v: f64| TOP + (ylim - v) / (2.0 * ylim) * PLOT;
     let mut s: String = String::new();
     let _ = write!(
         s,
@@ -63,11 +70,10 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         s,
         r##"<rect x="{LEFT}" y="{TOP}" width="{PLOT}" height="{PLOT}" fill="#fff" stroke="#999"/>"##
     );
-    let step: f64 = lim / 2.0;
     for i in 0..=4 {
-        let v: f64 = -lim + i as f64 * step;
-        let (x, y) = (sx(v), sy(v));
-        let stroke: &str = if v == 0.0 { "#bbb" } else { "#eee" };
+        let (vx, vy): (f64, f64) = (xlim * (i as f64 / 2.0 - 1.0), ylim * (i as f64 / 2.0 - 1.0));
+        let (x, y) = (sx(vx), sy(vy));
+        let stroke: &str = if i == 2 { "#bbb" } else { "#eee" };
         let _ = write!(
             s,
             r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{b}" stroke="{stroke}"/>"#,
@@ -80,24 +86,25 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         );
         let _ = write!(
             s,
-            r#"<text x="{x:.1}" y="{ty}" class="tick" text-anchor="middle">{v:.0}</text>"#,
+            r#"<text x="{x:.1}" y="{ty}" class="tick" text-anchor="middle">{vx:.0}</text>"#,
             ty = TOP + PLOT + 14.0
         );
         let _ = write!(
             s,
-            r#"<text x="{tx}" y="{ty:.1}" class="tick" text-anchor="end">{v:.0}</text>"#,
+            r#"<text x="{tx}" y="{ty:.1}" class="tick" text-anchor="end">{vy:.0}</text>"#,
             tx = LEFT - 4.0,
             ty = y + 4.0
         );
     }
     // y = x: where perfect agreement would put every point.
+    let d: f64 = xlim.min(ylim);
     let _ = write!(
         s,
         r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="4 4"/>"##,
-        sx(-lim),
-        sy(-lim),
-        sx(lim),
-        sy(lim)
+        sx(-d),
+        sy(-d),
+        sx(d),
+        sy(d)
     );
     for p in &panel.points {
         if !(p.x.is_finite() && p.y.is_finite()) {
@@ -116,7 +123,7 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
             p.rank
         );
     }
-    if let Some([(x0, y0), (x1, y1)]) = panel.fit.as_ref().and_then(|l| clip(l, lim)) {
+    if let Some([(x0, y0), (x1, y1)]) = panel.fit.as_ref().and_then(|l| clip(l, xlim, ylim)) {
         let _ = write!(
             s,
             r##"<line class="fit" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#d62728" stroke-width="2"/>"##,
