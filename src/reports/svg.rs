@@ -25,7 +25,10 @@ fn rank_colour(rank: usize) -> &'static str {
 /// it (reports out of range), then the next of 1, 2, 2.5, 5 x 10^k above the largest |v|.
 /// Each axis gets its own, so reports of 10,000 do not squash learned weights to a line.
 fn limit(values: impl Iterator<Item = f64>) -> f64 {
-    let m: f64 = values.filter(|v| v.is_finite()).map(f64::abs).fold(0.0, f64::max);
+    let m: f64 = values
+        .filter(|v| v.is_finite())
+        .map(f64::abs)
+        .fold(0.0, f64::max);
     // The rescaling leaves 100 * (1 + ulp) at times; that is still 100.
     if m <= 100.0 + 1e-6 {
         return 100.0;
