@@ -9,38 +9,18 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::benchmark::Split;
-use selfinterp::estimation::{Fit, Trial, fit};
+use selfinterp::estimation::{Fit, fit};
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
 use selfinterp::providers::sim::{AgentKind, SimAgent, synthetic_contexts};
 use selfinterp::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, score};
-use selfinterp::types::{Choice, N_ATTR, Weights};
+use selfinterp::types::{Choice, Weights};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-/// Same generator as benches/fit.rs (seed 42): slopes uniform(-4, 4), intercept 0.2.
-fn simulate(contexts: usize, trials: usize) -> Vec<Vec<Trial>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(42);
-    (0..contexts)
-        .map(|_| {
-            let w: [f64; N_ATTR] = std::array::from_fn(|_| rng.random_range(-4.0..4.0));
-            (0..trials)
-                .map(|_| {
-                    let diff: [f64; N_ATTR] = std::array::from_fn(|_| {
-                        rng.random_range(0.0..1.0) - rng.random_range(0.0..1.0)
-                    });
-                    let eta: f64 = 0.2 + (0..N_ATTR).map(|k| w[k] * diff[k]).sum::<f64>();
-                    let a: bool = rng.random_range(0.0..1.0) < 1.0 / (1.0 + (-eta).exp());
-                    Trial {
-                        diff,
-                        p_a: f64::from(u8::from(a)),
-                        weight: 1.0,
-                    }
-                })
-                .collect()
-        })
-        .collect()
-}
+#[path = "support/simulate.rs"]
+mod simulate;
+use simulate::simulate;
 
 fn bench_fit_scaling(c: &mut Criterion) {
     let all = simulate(10_000, 100);

@@ -80,19 +80,7 @@ fn main() {
     }
     let s = summary.unwrap();
     let lt = s.learned_vs_target.as_ref().unwrap();
-    let params: Vec<[f64; 6]> = fits
-        .iter()
-        .map(|f| {
-            [
-                f.intercept,
-                f.slopes[0],
-                f.slopes[1],
-                f.slopes[2],
-                f.slopes[3],
-                f.slopes[4],
-            ]
-        })
-        .collect();
+    let params: Vec<[f64; 6]> = fits.iter().map(Fit::params).collect();
     let learned: Vec<[f64; N_ATTR]> = s.contexts.iter().map(|c| c.learned.0).collect();
     let result = serde_json::json!({
         "fit_seconds": fit_s, "score_seconds": score_s, "repeat": repeat,

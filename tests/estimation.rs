@@ -256,19 +256,7 @@ fn fit_shared_data_for_timing() {
     let start = std::time::Instant::now();
     let fits: Vec<Fit> = trials.iter().map(|t| fit(t)).collect();
     let elapsed: f64 = start.elapsed().as_secs_f64();
-    let params: Vec<[f64; 6]> = fits
-        .iter()
-        .map(|f| {
-            [
-                f.intercept,
-                f.slopes[0],
-                f.slopes[1],
-                f.slopes[2],
-                f.slopes[3],
-                f.slopes[4],
-            ]
-        })
-        .collect();
+    let params: Vec<[f64; 6]> = fits.iter().map(Fit::params).collect();
     let result = serde_json::json!({ "seconds": elapsed, "params": params });
     std::fs::write(out, serde_json::to_string(&result).unwrap()).unwrap();
     println!("selfinterp fit {} contexts in {:.4} s", fits.len(), elapsed);

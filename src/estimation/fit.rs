@@ -80,6 +80,15 @@ pub struct Fit {
     pub n: usize,
 }
 
+impl Fit {
+    /// (b0, b1..b5): the parameter vector in the order reference fitters report it.
+    pub fn params(&self) -> [f64; N_ATTR + 1] {
+        let mut p = [self.intercept; N_ATTR + 1];
+        p[1..].copy_from_slice(&self.slopes);
+        p
+    }
+}
+
 /// Objective, gradient and negative Hessian (lower triangle filled) at one point.
 struct Eval {
     log_lik: f64,
