@@ -424,6 +424,32 @@ fn run_ok(args: &[&str]) -> std::process::Output {
     o
 }
 
+/// `selfinterp --root <fixture> batch import RESULTS --requests REQUESTS --into INTO`, which
+/// must exit with `code`.
+fn batch_import(
+    results: &Path,
+    requests: &str,
+    into: impl AsRef<std::ffi::OsStr>,
+    code: i32,
+) -> std::process::Output {
+    let o = bin()
+        .arg("--root")
+        .arg(&fixture().root)
+        .args(["batch", "import"])
+        .arg(results)
+        .args(["--requests", requests, "--into"])
+        .arg(into)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
 fn samples(dir: &Path) -> Vec<Sample> {
     std::fs::read_to_string(dir.join("samples.jsonl"))
         .unwrap()
@@ -553,20 +579,7 @@ fn openai_batch_export_then_import_equals_a_live_sim_run() {
     }
     let first = dir.path().join("output.jsonl");
     std::fs::write(&first, shuffled(out).join("\n") + "\n").unwrap();
-    let o = bin()
-        .arg("--root")
-        .arg(&f.root)
-        .args(["batch", "import"])
-        .arg(&first)
-        .args(["--requests", &requests, "--into", &d("imported")])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = batch_import(&first, &requests, d("imported"), 4);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
         stderr.contains("failed: ") && stderr.contains("missing: "),
@@ -596,15 +609,7 @@ fn openai_batch_export_then_import_equals_a_live_sim_run() {
     // A second batch for the rest completes the bundle: byte-identical samples to the live run.
     let second = dir.path().join("retry.jsonl");
     std::fs::write(&second, errored.join("\n") + "\n").unwrap();
-    bin()
-        .arg("--root")
-        .arg(&f.root)
-        .args(["batch", "import"])
-        .arg(&second)
-        .args(["--requests", &requests, "--into", &d("imported")])
-        .output()
-        .map(|o| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)))
-        .unwrap();
+    batch_import(&second, &requests, d("imported"), 0);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("imported").join("samples.jsonl")).unwrap(),
         std::fs::read_to_string(dir.path().join("live").join("samples.jsonl")).unwrap()
@@ -619,7 +624,6 @@ fn openai_batch_export_then_import_equals_a_live_sim_run() {
 
 #[test]
 fn anthropic_batch_file_and_results() {
-    let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     let requests = dir.path().join("batch.json").display().to_string();
     let common = [
@@ -679,21 +683,7 @@ fn anthropic_batch_file_and_results() {
     let results = dir.path().join("results.jsonl");
     std::fs::write(&results, shuffled(lines).join("\n")).unwrap();
     let into = dir.path().join("bundle");
-    let o = bin()
-        .arg("--root")
-        .arg(&f.root)
-        .args(["batch", "import"])
-        .arg(&results)
-        .args(["--requests", &requests, "--into"])
-        .arg(&into)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = batch_import(&results, &requests, &into, 4);
     let got = samples(&into);
     assert_eq!(got.len(), reqs.len() - 2);
     assert!(
@@ -712,7 +702,6 @@ fn anthropic_batch_file_and_results() {
 
 #[test]
 fn sim_study_has_the_studys_table_shape() {
-    let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     let config = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/studies/sim.toml"),
@@ -722,13 +711,8 @@ fn sim_study_has_the_studys_table_shape() {
     .replace("../../results/studies/sim", "out");
     let cpath = dir.path().join("sim.toml");
     std::fs::write(&cpath, config).unwrap();
-    let o = bin()
-        .arg("--root")
-        .arg(&f.root)
-        .args(["study", "--config"])
-        .arg(&cpath)
-        .output()
-        .unwrap();
+    let study = || cli(&["study", "--config", cpath.to_str().unwrap()]);
+    let o = study();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let table = std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_str(
@@ -754,13 +738,7 @@ fn sim_study_has_the_studys_table_shape() {
         insta::assert_snapshot!("sim_study_table", table);
     });
     // Run again: every bundle is resumed (nothing asked twice) and the table is unchanged.
-    let o = bin()
-        .arg("--root")
-        .arg(&f.root)
-        .args(["study", "--config"])
-        .arg(&cpath)
-        .output()
-        .unwrap();
+    let o = study();
     assert!(o.status.success());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap(),

@@ -32,14 +32,14 @@ fn root_with(native: usize, pairs: usize, reports: usize) -> tempfile::TempDir {
 }
 
 /// The validated config of `selfinterp --root ROOT run ARGS...`, exactly as the CLI builds it.
-fn config(root: &Path, args: &[&str]) -> (RunConfig, Benchmark) {
+fn config<S: AsRef<str>>(root: &Path, args: &[S]) -> (RunConfig, Benchmark) {
     let mut argv: Vec<String> = vec![
         "selfinterp".into(),
         "--root".into(),
         root.display().to_string(),
         "run".into(),
     ];
-    argv.extend(args.iter().map(|s| s.to_string()));
+    argv.extend(args.iter().map(|s| s.as_ref().to_string()));
     let cli = Cli::try_parse_from(&argv).unwrap();
     let Command::Run(a) = &cli.command else {
         unreachable!()
@@ -94,6 +94,43 @@ const SMALL: &[&str] = &[
     "--no-cache",
 ];
 
+/// No retry, one request at a time: failures land in a known order.
+const ONE_BY_ONE: &[&str] = &["--max-retries", "0", "--concurrency", "1"];
+
+/// Who answers a run.
+#[derive(Clone, Copy)]
+enum Via<'a> {
+    /// The in-process sim agent of that name (`--provider sim`).
+    Sim(&'a str),
+    /// A model of the OpenAI-compatible server at a base URL: `Server(model, base_url)`.
+    Server(&'a str, &'a str),
+}
+
+/// The sim agent `faithful`, which most runs ask.
+const FAITHFUL: Via = Via::Sim("faithful");
+
+/// The arguments after `selfinterp run`: `sizes`, the provider and model of `via`,
+/// `--out OUT`, then `extra`.
+fn run_args(sizes: &[&str], via: Via, out: &Path, extra: &[&str]) -> Vec<String> {
+    let who: &[&str] = match via {
+        Via::Sim(model) => &["--provider", "sim", "--model", model],
+        Via::Server(model, base_url) => &[
+            "--provider",
+            "openai",
+            "--model",
+            model,
+            "--base-url",
+            base_url,
+        ],
+    };
+    let out = out.display().to_string();
+    [sizes, who, &["--out", &out], extra]
+        .concat()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     let root = root_with(4, 20, 3);
@@ -112,26 +149,15 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     let srv = builder.start().await;
     let out = root.path().join("faulty");
     let base = srv.base_url();
-    let mut args: Vec<&str> = SMALL.to_vec();
-    let o = out.display().to_string();
-    args.extend([
-        "--provider",
-        "openai",
-        "--model",
-        "faithful",
-        "--base-url",
-        &base,
-        "--out",
-        &o,
-    ]);
-    args.extend([
+    let retrying = [
         "--timeout",
         "0.5",
         "--max-retries",
         "20",
         "--concurrency",
         "16",
-    ]);
+    ];
+    let args = run_args(SMALL, Via::Server("faithful", &base), &out, &retrying);
     let (cfg, bench) = config(root.path(), &args);
     let p: Arc<dyn Provider> =
         Arc::new(OpenAi::new(OpenAiConfig::new("faithful", Some(&base))).unwrap());
@@ -154,10 +180,7 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
 
     // The same answers as the agent in-process with no faults: nothing was lost or altered.
     let clean = root.path().join("clean");
-    let c = clean.display().to_string();
-    let mut args: Vec<&str> = SMALL.to_vec();
-    args.extend(["--provider", "sim", "--model", "faithful", "--out", &c]);
-    let (cfg, bench) = config(root.path(), &args);
+    let (cfg, bench) = config(root.path(), &run_args(SMALL, FAITHFUL, &clean, &[]));
     assert_eq!(
         go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
             .await
@@ -181,22 +204,7 @@ async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
         .await;
     let base = srv.base_url();
     let out = root.path().join("run");
-    let o = out.display().to_string();
-    let mut args: Vec<&str> = SMALL.to_vec();
-    args.extend([
-        "--provider",
-        "openai",
-        "--model",
-        "m",
-        "--base-url",
-        &base,
-        "--out",
-        &o,
-        "--max-retries",
-        "0",
-        "--concurrency",
-        "1",
-    ]);
+    let args = run_args(SMALL, Via::Server("m", &base), &out, ONE_BY_ONE);
     let (cfg, bench) = config(root.path(), &args);
     let p = || -> Arc<dyn Provider> {
         Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap())
@@ -227,18 +235,7 @@ async fn a_fatal_error_stops_the_run() {
         .await;
     let base = srv.base_url();
     let out = root.path().join("run");
-    let o = out.display().to_string();
-    let mut args: Vec<&str> = SMALL.to_vec();
-    args.extend([
-        "--provider",
-        "openai",
-        "--model",
-        "m",
-        "--base-url",
-        &base,
-        "--out",
-        &o,
-    ]);
+    let args = run_args(SMALL, Via::Server("m", &base), &out, &[]);
     let (cfg, bench) = config(root.path(), &args);
     let outcome = go(
         &cfg,
@@ -263,9 +260,7 @@ async fn a_fatal_error_stops_the_run() {
 async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
     let root = root_with(4, 20, 3);
     let out = root.path().join("run");
-    let o = out.display().to_string();
-    let mut args: Vec<&str> = SMALL.to_vec();
-    args.extend(["--provider", "sim", "--model", "faithful", "--out", &o]);
+    let args = run_args(SMALL, FAITHFUL, &out, &[]);
     let (cfg, bench) = config(root.path(), &args);
     go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     let (_tx, rx) = watch::channel(false);
@@ -276,9 +271,9 @@ async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
     assert!(again.contains("--resume"), "{again}");
 
     let mut other = args.clone();
-    other.extend(["--resume"]);
-    let i = other.iter().position(|a| *a == "--trials").unwrap();
-    other[i + 1] = "10";
+    other.push("--resume".into());
+    let i = other.iter().position(|a| a == "--trials").unwrap();
+    other[i + 1] = "10".into();
     let (cfg2, _) = config(root.path(), &other);
     let (_tx, rx) = watch::channel(false);
     let e = execute(&cfg2, &bench, sim(&bench, AgentKind::Faithful), rx)
@@ -296,23 +291,15 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
     let root = root_with(4, 20, 3);
     let full = root.path().join("full");
     let part = root.path().join("part");
-    let (f, p) = (full.display().to_string(), part.display().to_string());
-    let mut args: Vec<&str> = SMALL.to_vec();
-    args.extend([
-        "--provider",
-        "sim",
-        "--model",
-        "faithful",
-        "--concurrency",
-        "2",
-        "--rpm",
-        "3000",
-    ]);
-    let (mut cfg, bench) = config(root.path(), &[args.clone(), vec!["--out", &f]].concat());
+    let args = |out: &Path, resume: &[&str]| {
+        let extra = [&["--concurrency", "2", "--rpm", "3000"][..], resume].concat();
+        run_args(SMALL, FAITHFUL, out, &extra)
+    };
+    let (mut cfg, bench) = config(root.path(), &args(&full, &[]));
     cfg.settings.rpm = None;
     go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
 
-    let (cfg, bench) = config(root.path(), &[args.clone(), vec!["--out", &p]].concat());
+    let (cfg, bench) = config(root.path(), &args(&part, &[]));
     let (tx, rx) = watch::channel(false);
     let stopper = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(700)).await;
@@ -327,7 +314,7 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
     assert!(n > 0 && n < 4 * 23, "{n} samples before the interrupt");
     assert!(cfg.resume_command.is_empty() || cfg.resume_command.contains("--resume"));
 
-    let (mut resume, _) = config(root.path(), &[args, vec!["--out", &p, "--resume"]].concat());
+    let (mut resume, _) = config(root.path(), &args(&part, &["--resume"]));
     resume.settings.rpm = None;
     assert_eq!(
         go(&resume, &bench, sim(&bench, AgentKind::Faithful))
@@ -352,30 +339,16 @@ async fn the_cache_makes_a_rerun_free() {
     let srv = MockServer::start().await;
     let base = srv.base_url();
     let c = cache.display().to_string();
+    // SMALL with the cache on.
+    let cached: Vec<&str> = SMALL
+        .iter()
+        .copied()
+        .filter(|a| *a != "--no-cache")
+        .collect();
     let mut outs: Vec<PathBuf> = Vec::new();
     for name in ["one", "two"] {
         let out = root.path().join(name);
-        let o = out.display().to_string();
-        let args: Vec<&str> = vec![
-            "--experiment",
-            "native",
-            "--contexts",
-            "4",
-            "--trials",
-            "20",
-            "--reports",
-            "3",
-            "--provider",
-            "openai",
-            "--model",
-            "m",
-            "--base-url",
-            &base,
-            "--out",
-            &o,
-            "--cache-dir",
-            &c,
-        ];
+        let args = run_args(&cached, Via::Server("m", &base), &out, &["--cache-dir", &c]);
         let (cfg, bench) = config(root.path(), &args);
         let p: Arc<dyn Provider> =
             Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
@@ -444,24 +417,14 @@ async fn the_full_native_preset_recovers_a_faithful_agent_and_exposes_a_confabul
         ("confabulator", AgentKind::Confabulator),
     ] {
         let out = root.path().join(name);
-        let o = out.display().to_string();
         let (cfg, bench) = config(
             root.path(),
-            &[
-                "--provider",
-                "sim",
-                "--model",
-                name,
-                "--experiment",
-                "native",
-                "--preset",
-                "full",
-                "--out",
-                &o,
-                "--no-cache",
-                "--concurrency",
-                "64",
-            ],
+            &run_args(
+                &["--experiment", "native", "--preset", "full"],
+                Via::Sim(name),
+                &out,
+                &["--no-cache", "--concurrency", "64"],
+            ),
         );
         assert_eq!(
             (cfg.params.contexts, cfg.params.trials, cfg.params.reports),
@@ -498,6 +461,17 @@ fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp"))
 }
 
+/// The arguments after `selfinterp` of the sim agent `faithful`'s [`SMALL`] run over 6
+/// contexts under `root`, into `out`, then `extra`.
+fn six_contexts(root: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
+    let r = root.display().to_string();
+    let mut sizes = SMALL.to_vec();
+    let i = sizes.iter().position(|a| *a == "--contexts").unwrap();
+    sizes[i + 1] = "6";
+    let run = ["--root", &r, "run"].map(String::from);
+    [run.to_vec(), run_args(&sizes, FAITHFUL, out, extra)].concat()
+}
+
 fn count_lines(path: &Path) -> usize {
     std::fs::read(path)
         .map(|b| b.iter().filter(|&&c| c == b'\n').count())
@@ -508,30 +482,7 @@ fn count_lines(path: &Path) -> usize {
 fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
     let root = root_with(6, 20, 3);
     let r = root.path().display().to_string();
-    let base = |out: &Path| -> Vec<String> {
-        [
-            "--root",
-            &r,
-            "run",
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--contexts",
-            "6",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(
-            ["--trials", "20", "--reports", "3", "--no-cache", "--out"]
-                .iter()
-                .map(|s| s.to_string()),
-        )
-        .chain([out.display().to_string()])
-        .collect()
-    };
+    let base = |out: &Path| six_contexts(root.path(), out, &[]);
     let reference = root.path().join("reference");
     let st = bin().args(base(&reference)).status().unwrap();
     assert!(st.success());
@@ -596,34 +547,10 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
 #[test]
 fn sigint_exits_130_and_prints_the_resume_command() {
     let root = root_with(6, 20, 3);
-    let r = root.path().display().to_string();
     let out = root.path().join("run");
     let o = out.display().to_string();
     let child = bin()
-        .args([
-            "--root",
-            &r,
-            "run",
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-        ])
-        .args([
-            "--contexts",
-            "6",
-            "--trials",
-            "20",
-            "--reports",
-            "3",
-            "--no-cache",
-            "--rpm",
-            "3000",
-            "--out",
-            &o,
-        ])
+        .args(six_contexts(root.path(), &out, &["--rpm", "3000"]))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -735,16 +662,8 @@ async fn lean_run(root: &Path, l: &Lean) -> (f64, serde_json::Value) {
         "lean-{}-{}-{}-{}-{}",
         l.bias, l.pairs, l.counterbalance, l.logprobs, l.seed
     ));
-    let (o, trials, seed) = (
-        out.display().to_string(),
-        l.pairs.to_string(),
-        l.seed.to_string(),
-    );
-    let mut args: Vec<&str> = vec![
-        "--provider",
-        "sim",
-        "--model",
-        "faithful",
+    let (trials, seed) = (l.pairs.to_string(), l.seed.to_string());
+    let sizes = [
         "--experiment",
         "native",
         "--preset",
@@ -753,23 +672,17 @@ async fn lean_run(root: &Path, l: &Lean) -> (f64, serde_json::Value) {
         &trials,
         "--reports",
         "0",
-        "--seed",
-        &seed,
-        "--out",
-        &o,
-        "--no-cache",
-        "--concurrency",
-        "64",
     ];
+    let mut extra = vec!["--seed", &seed, "--no-cache", "--concurrency", "64"];
     if l.counterbalance {
-        args.push("--counterbalance");
+        extra.push("--counterbalance");
     } else {
-        args.push("--no-counterbalance");
+        extra.push("--no-counterbalance");
     }
     if !l.logprobs {
-        args.push("--no-logprobs");
+        extra.push("--no-logprobs");
     }
-    let (cfg, bench) = config(root, &args);
+    let (cfg, bench) = config(root, &run_args(&sizes, FAITHFUL, &out, &extra));
     let agent = Arc::new(SimAgent::from_benchmark(AgentKind::Faithful, &seed, &bench));
     let p: Arc<dyn Provider> = Arc::new(LeansA {
         inner: SimProvider::new(agent.clone(), "faithful"),
@@ -801,18 +714,9 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     let root = root_with(20, 20, 3);
     let r = root.path();
     // Recorded in the parameters, so a resume without the flag is refused.
-    let out = r.join("cb").display().to_string();
-    let base = [
-        "--provider",
-        "sim",
-        "--model",
-        "faithful",
-        "--preset",
-        "quick",
-        "--out",
-        &out,
-    ];
-    let (cfg, bench) = config(r, &[&base[..], SMALL, &["--counterbalance"]].concat());
+    let out = r.join("cb");
+    let args = |flag: &str| run_args(SMALL, FAITHFUL, &out, &["--preset", "quick", flag]);
+    let (cfg, bench) = config(r, &args("--counterbalance"));
     use selfinterp::runner::sample::Order;
     assert_eq!(cfg.params.orders, vec![Order::Ab, Order::Ba]);
     assert_eq!(
@@ -821,8 +725,8 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
             .status,
         RunStatus::Complete
     );
-    assert_complete(Path::new(&out), 4 * 20 * 2 + 4 * 3 * 2);
-    let (plain, _) = config(r, &[&base[..], SMALL, &["--resume"]].concat());
+    assert_complete(&out, 4 * 20 * 2 + 4 * 3 * 2);
+    let (plain, _) = config(r, &args("--resume"));
     let (_tx, rx) = watch::channel(false);
     let e = execute(&plain, &bench, sim(&bench, AgentKind::Faithful), rx)
         .await
@@ -832,7 +736,7 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     // A ba sample holds the options as shown and the letter as answered: the agent, who
     // chooses by the options, gives the opposite letter on the swapped pair about as often as
     // its noise allows, and the fit sees the same sign in both orders.
-    let s = samples(Path::new(&out));
+    let s = samples(&out);
     let ba: Vec<&Sample> = s
         .iter()
         .filter(|x| x.order == Order::Ba && x.kind == selfinterp::runner::sample::KindKey::Choice)
@@ -850,24 +754,16 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
         assert_eq!(x.options, ab.options.swapped());
     }
     let summary: serde_json::Value =
-        serde_json::from_slice(&read(&Path::new(&out).join(bundle::SUMMARY))).unwrap();
+        serde_json::from_slice(&read(&out.join(bundle::SUMMARY))).unwrap();
     let pb = &summary["position_bias"];
     assert_eq!(pb["n_pairs"], 4 * 20);
     assert!(pb["consistency"].as_f64().unwrap() > 0.75, "{pb}");
     assert!(pb["mean_intercept"].as_f64().unwrap().abs() < 0.5, "{pb}");
     // The summary of an unbalanced run has no such block (its bytes are as before).
-    let o2 = r.join("plain").display().to_string();
-    let (cfg2, _) = config(
-        r,
-        &[
-            &["--provider", "sim", "--model", "faithful", "--out", &o2][..],
-            SMALL,
-        ]
-        .concat(),
-    );
+    let o2 = r.join("plain");
+    let (cfg2, _) = config(r, &run_args(SMALL, FAITHFUL, &o2, &[]));
     go(&cfg2, &bench, sim(&bench, AgentKind::Faithful)).await;
-    let s2: serde_json::Value =
-        serde_json::from_slice(&read(&Path::new(&o2).join(bundle::SUMMARY))).unwrap();
+    let s2: serde_json::Value = serde_json::from_slice(&read(&o2.join(bundle::SUMMARY))).unwrap();
     assert!(s2.get("position_bias").is_none());
 }
 
@@ -969,25 +865,8 @@ async fn counterbalancing_removes_a_position_bias_from_the_learned_weights() {
 
 // ---- Adaptive pair design (`--design adaptive`) ----
 
-const ADAPTIVE: &[&str] = &[
-    "--experiment",
-    "native",
-    "--contexts",
-    "4",
-    "--trials",
-    "20",
-    "--reports",
-    "3",
-    "--no-cache",
-    "--provider",
-    "sim",
-    "--model",
-    "faithful",
-    "--design",
-    "adaptive",
-    "--design-batch",
-    "5",
-];
+/// The adaptive design in rounds of 5.
+const ADAPTIVE: &[&str] = &["--design", "adaptive", "--design-batch", "5"];
 
 /// Every choice's pairs are what the design picks from the answers of the rounds before it.
 fn assert_rounds_follow_the_design(dir: &Path, cfg: &RunConfig, bench: &Benchmark) {
@@ -1027,9 +906,7 @@ fn assert_rounds_follow_the_design(dir: &Path, cfg: &RunConfig, bench: &Benchmar
 async fn adaptive_design_is_recorded_and_resume_checks_it() {
     let root = root_with(4, 20, 3);
     let out = root.path().join("adaptive");
-    let o = out.display().to_string();
-    let args: Vec<&str> = [ADAPTIVE, &["--out", &o]].concat();
-    let (cfg, bench) = config(root.path(), &args);
+    let (cfg, bench) = config(root.path(), &run_args(SMALL, FAITHFUL, &out, ADAPTIVE));
     let outcome = go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     assert_eq!(outcome.status, RunStatus::Complete);
     assert_complete(&out, 4 * 23);
@@ -1055,10 +932,7 @@ async fn adaptive_design_is_recorded_and_resume_checks_it() {
 
     // A random-design run's manifest has no design key at all.
     let plain = root.path().join("plain");
-    let p = plain.display().to_string();
-    let mut pargs: Vec<&str> = SMALL.to_vec();
-    pargs.extend(["--provider", "sim", "--model", "faithful", "--out", &p]);
-    let (pcfg, _) = config(root.path(), &pargs);
+    let (pcfg, _) = config(root.path(), &run_args(SMALL, FAITHFUL, &plain, &[]));
     go(&pcfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     let pm: serde_json::Value =
         serde_json::from_slice(&read(&plain.join(bundle::MANIFEST))).unwrap();
@@ -1069,12 +943,9 @@ async fn adaptive_design_is_recorded_and_resume_checks_it() {
         .iter()
         .map(|x| if *x == "5" { "4" } else { *x })
         .collect();
-    let no_design: Vec<&str> = [SMALL, &["--provider", "sim", "--model", "faithful"]].concat();
-    for a in [other_batch, no_design] {
-        let (c, _) = config(
-            root.path(),
-            &[a.as_slice(), &["--out", &o, "--resume"]].concat(),
-        );
+    for design in [other_batch, vec![]] {
+        let extra = [&design[..], &["--resume"]].concat();
+        let (c, _) = config(root.path(), &run_args(SMALL, FAITHFUL, &out, &extra));
         let (_tx, rx) = watch::channel(false);
         let e = execute(&c, &bench, sim(&bench, AgentKind::Faithful), rx)
             .await
@@ -1089,10 +960,11 @@ async fn adaptive_ctrl_c_and_resume_match_an_uninterrupted_run() {
     let root = root_with(4, 20, 3);
     let full = root.path().join("full");
     let part = root.path().join("part");
-    let (f, p) = (full.display().to_string(), part.display().to_string());
-    let mut args: Vec<&str> = ADAPTIVE.to_vec();
-    args.extend(["--concurrency", "3", "--rpm", "3000"]);
-    let (mut cfg, bench) = config(root.path(), &[args.clone(), vec!["--out", &f]].concat());
+    let args = |out: &Path, resume: &[&str]| {
+        let extra = [ADAPTIVE, &["--concurrency", "3", "--rpm", "3000"], resume].concat();
+        run_args(SMALL, FAITHFUL, out, &extra)
+    };
+    let (mut cfg, bench) = config(root.path(), &args(&full, &[]));
     cfg.settings.rpm = None;
     assert_eq!(
         go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
@@ -1101,7 +973,7 @@ async fn adaptive_ctrl_c_and_resume_match_an_uninterrupted_run() {
         RunStatus::Complete
     );
 
-    let (cfg, bench) = config(root.path(), &[args.clone(), vec!["--out", &p]].concat());
+    let (cfg, bench) = config(root.path(), &args(&part, &[]));
     let (tx, rx) = watch::channel(false);
     let stopper = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(600)).await;
@@ -1125,7 +997,7 @@ async fn adaptive_ctrl_c_and_resume_match_an_uninterrupted_run() {
     text.push(b'\n');
     std::fs::write(part.join(bundle::SAMPLES), text).unwrap();
 
-    let (mut resume, _) = config(root.path(), &[args, vec!["--out", &p, "--resume"]].concat());
+    let (mut resume, _) = config(root.path(), &args(&part, &["--resume"]));
     resume.settings.rpm = None;
     assert_eq!(
         go(&resume, &bench, sim(&bench, AgentKind::Faithful))
@@ -1181,9 +1053,8 @@ fn batch_export_refuses_an_adaptive_design() {
 /// per context, by design; `logprobs` false asks for letters only.
 async fn recovery(root: &Path, design: &str, trials: usize, logprobs: bool) -> f64 {
     let out = root.join(format!("{design}-{trials}-{logprobs}"));
-    let o = out.display().to_string();
     let t = trials.to_string();
-    let mut args: Vec<&str> = vec![
+    let sizes = [
         "--experiment",
         "native",
         "--contexts",
@@ -1193,21 +1064,12 @@ async fn recovery(root: &Path, design: &str, trials: usize, logprobs: bool) -> f
         "--reports",
         "1",
         "--no-cache",
-        "--provider",
-        "sim",
-        "--model",
-        "faithful",
-        "--concurrency",
-        "64",
-        "--design",
-        design,
-        "--out",
-        &o,
     ];
+    let mut extra = vec!["--concurrency", "64", "--design", design];
     if !logprobs {
-        args.push("--no-logprobs");
+        extra.push("--no-logprobs");
     }
-    let (cfg, bench) = config(root, &args);
+    let (cfg, bench) = config(root, &run_args(&sizes, FAITHFUL, &out, &extra));
     let agent = Arc::new(SimAgent::from_benchmark(AgentKind::Faithful, "0", &bench));
     let p: Arc<dyn Provider> = Arc::new(SimProvider::new(agent.clone(), "faithful"));
     if !out.exists() {
@@ -1276,27 +1138,8 @@ async fn adaptive_failed_call_stalls_its_context_and_resume_completes_it() {
             .await;
         let base = srv.base_url();
         let out = root.path().join(name);
-        let o = out.display().to_string();
-        let args: Vec<&str> = [
-            &ADAPTIVE[..9],
-            &[
-                "--design",
-                "adaptive",
-                "--provider",
-                "openai",
-                "--model",
-                "m",
-                "--base-url",
-                &base,
-                "--out",
-                &o,
-                "--max-retries",
-                "0",
-                "--concurrency",
-                "1",
-            ],
-        ]
-        .concat();
+        let extra = [&["--design", "adaptive"][..], ONE_BY_ONE].concat();
+        let args = run_args(SMALL, Via::Server("m", &base), &out, &extra);
         let (cfg, bench) = config(root.path(), &args);
         let p = || -> Arc<dyn Provider> {
             Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap())
