@@ -332,17 +332,19 @@ fn promise_and_achievement(
     soft: bool,
     target: f64,
     seed: u64,
-) -> (f64, f64) {
-    use selfinterp::scoring::plan::{PlanOptions, fit_pilot, plan};
+) -> (f64, [f64; 2], f64) {
+    use selfinterp::scoring::plan::{PlanOptions, plan_from_pilot};
     let pilot_agent = Agent::new(30, mix, signal, sd, seed);
-    let model = fit_pilot(&pilot_agent.run(30, 3, soft, 5), &opts()).unwrap();
     let o = PlanOptions {
         pairs: vec![20, 50],
         reports: 3,
         replicates: 16,
         ..PlanOptions::default()
     };
-    let best = plan(&model, target, &o).unwrap().recommended.unwrap();
+    let pl = plan_from_pilot(&pilot_agent.run(30, 3, soft, 5), &opts(), target, &o, 20).unwrap();
+    let model = &pl.model;
+    let best = pl.recommended.expect("a design reaches the target");
+    let range = pl.recommended_range.expect("the promise has a range");
     let d = best.design;
     let reps: u64 = 12;
     let mut achieved: f64 = 0.0;
@@ -364,53 +366,160 @@ fn promise_and_achievement(
         achieved += (hi - lo) / reps as f64;
     }
     eprintln!(
-        "agent mix {mix} signal {signal} report sd {sd} soft {soft}: pilot true r {:.3} (truth {:.3}), \
-         planned {} contexts x {} pairs: promised {:.3}, achieved {achieved:.3} (target {target})",
+        "agent mix {mix} signal {signal} report sd {sd} soft {soft}: slope scale {:.2}, pilot true r {:.3} (truth {:.3}), \
+         planned {} contexts x {} pairs: promised {:.3} {range:.3?}, achieved {achieved:.3} (target {target})",
+        model.slope_scale,
         model.true_r,
         pilot_agent.true_accuracy(),
         d.contexts,
         d.pairs,
         best.width
     );
-    (best.width, achieved)
+    (best.width, range, achieved)
 }
 
 /// The planner's promise holds within 10% for a partially faithful agent at the study's
-/// agreement level (measured: promised 0.096, achieved 0.089).
+/// agreement level (measured: promised 0.099, achieved 0.100).
 #[test]
 fn planned_design_achieves_the_promised_width() {
-    let (promised, achieved) = promise_and_achievement(0.6, 1.0, 20.0, false, 0.1, 51);
+    let (promised, _, achieved) = promise_and_achievement(0.6, 1.0, 20.0, false, 0.1, 51);
     assert!(
         (achieved - promised).abs() <= 0.1 * promised,
         "promised {promised} achieved {achieved}"
     );
 }
 
-/// Known gap (issue 10): over more agents the promise is off by up to ~35% (measured, with
-/// per-context slope shrinkage and the prior-matched split-half reliability: faithful noisy
-/// agent promised 0.098, achieved 0.063, conservative; weak introspector 0.150 vs 0.166,
-/// 11% optimistic; soft labels at the 20-context floor 0.090 vs 0.110, 18% optimistic).
-/// Run with `--ignored` to see figures.
+/// The planner over 24 pilots (4 agents x 6 pilots of 30 contexts x 30 pairs x 3 reports),
+/// each plan run 12 times. Measured (promised / achieved): partly faithful 0.87-1.08, weak
+/// introspector 0.84-1.01, soft labels at the 20-context floor 0.85-0.98 (median about 0.9,
+/// slightly optimistic), faithful agent with noisy choices 1.16-1.45 (conservative: the
+/// simulated preferences inherit the pilot's noise); 12 of 24 within 10%; the achieved width
+/// fell inside the promise's 80% range in 13 of 24 (the range measures the pilot's sampling
+/// error only). Asserted: the median promise of each agent within 10% of what is achieved,
+/// except the faithful noisy agent, whose promise must not be optimistic.
+/// Slow (about a minute); run with `--ignored`.
 #[test]
 #[ignore]
-fn planned_design_achieves_the_promised_width_for_every_agent() {
-    let cases: [(f64, f64, f64, bool, f64); 3] = [
-        (1.0, 0.5, 40.0, false, 0.1),
-        (0.3, 1.0, 30.0, false, 0.15),
-        (0.6, 0.3, 20.0, true, 0.1),
+fn planner_promises_over_many_pilots() {
+    let cases: [(f64, f64, f64, bool, f64, bool); 4] = [
+        (0.6, 1.0, 20.0, false, 0.1, false),
+        (1.0, 0.5, 40.0, false, 0.1, true),
+        (0.3, 1.0, 30.0, false, 0.15, false),
+        (0.6, 0.3, 20.0, true, 0.1, false),
     ];
-    // Every case is run (and printed) before any is asserted.
-    let results: Vec<(f64, f64)> = cases
-        .into_iter()
-        .enumerate()
-        .map(|(n, (mix, signal, sd, soft, target))| {
-            promise_and_achievement(mix, signal, sd, soft, target, 52 + n as u64)
-        })
-        .collect();
-    for (n, (promised, achieved)) in results.into_iter().enumerate() {
-        assert!(
-            (achieved - promised).abs() <= 0.1 * promised,
-            "case {n}: promised {promised} achieved {achieved}"
-        );
+    let mut failures: Vec<String> = Vec::new();
+    let (mut within, mut inside, mut total) = (0, 0, 0);
+    for (mix, signal, sd, soft, target, conservative) in cases {
+        let mut ratios: Vec<f64> = Vec::new();
+        for seed in 0..6u64 {
+            let (p, r, a) = promise_and_achievement(mix, signal, sd, soft, target, 300 + seed);
+            ratios.push(p / a);
+            within += usize::from((p / a - 1.0).abs() <= 0.1);
+            inside += usize::from(r[0] <= a && a <= r[1]);
+            total += 1;
+        }
+        ratios.sort_by(f64::total_cmp);
+        let median: f64 = 0.5 * (ratios[2] + ratios[3]);
+        eprintln!("agent mix {mix} signal {signal} soft {soft}: promised/achieved {ratios:.3?}");
+        let ok: bool = if conservative {
+            ratios[0] >= 1.0
+        } else {
+            (median - 1.0).abs() <= 0.1
+        };
+        if !ok {
+            failures.push(format!("mix {mix} signal {signal}: {ratios:.3?}"));
+        }
     }
+    eprintln!("within 10%: {within}/{total}; achieved inside the 80% range: {inside}/{total}");
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// `plan` end to end on a simulated pilot bundle: a recommended design with its cost, a
+/// promise inside its 80% range, the target met; a bad target is a usage error (exit 2).
+#[test]
+fn plan_command_sizes_a_run_from_a_pilot_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let pilot = dir.path().join("pilot");
+    let bin = || std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp"));
+    let root = env!("CARGO_MANIFEST_DIR");
+    let run = bin()
+        .args([
+            "--root",
+            root,
+            "run",
+            "--provider",
+            "sim",
+            "--model",
+            "partial",
+        ])
+        .args([
+            "--experiment",
+            "native",
+            "--contexts",
+            "30",
+            "--trials",
+            "30",
+        ])
+        .args(["--reports", "3", "--no-cache", "--out"])
+        .arg(&pilot)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let plan = |extra: &[&str]| {
+        bin()
+            .args(["--root", root, "plan", "--pilot"])
+            .arg(&pilot)
+            .args([
+                "--pairs",
+                "20,50",
+                "--replicates",
+                "4",
+                "--promise-resamples",
+                "6",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = plan(&["--target-width", "0.2", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec = &v["plan"]["recommended"];
+    let width: f64 = rec["width"].as_f64().unwrap();
+    assert!(width <= 0.2 * 1.02, "{rec}");
+    let d = &rec["design"];
+    let calls = d["contexts"].as_u64().unwrap()
+        * (d["pairs"].as_u64().unwrap() * d["orders"].as_u64().unwrap()
+            + d["reports"].as_u64().unwrap());
+    assert_eq!(rec["calls"].as_u64().unwrap(), calls);
+    assert_eq!(
+        d["reports"].as_u64().unwrap(),
+        3,
+        "the pilot's reports by default"
+    );
+    let range = v["plan"]["recommended_range"].as_array().unwrap();
+    let (lo, hi) = (range[0].as_f64().unwrap(), range[1].as_f64().unwrap());
+    assert!(lo < hi && lo > 0.0, "{range:?}");
+    assert!(v["recommended_tokens"].as_f64().unwrap() > 0.0);
+    let human = plan(&["--target-width", "0.2"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("recommended:") && text.contains("80% range"),
+        "{text}"
+    );
+    let bad = plan(&["--target-width", "3"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("target width") && err.lines().count() == 1,
+        "{err}"
+    );
 }

@@ -10,7 +10,9 @@ use crate::runner::sample::{KindKey, Sample};
 use crate::runner::score_input::score_options;
 use crate::runner::score_input::{ContextTable, context_inputs};
 use crate::scoring::ContextInput;
-use crate::scoring::plan::{Plan, PlanOptions, Prediction, fit_pilot, plan};
+use crate::scoring::plan::{
+    DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan_from_pilot,
+};
 use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -42,6 +44,9 @@ pub struct PlanArgs {
     /// Largest number of contexts considered (e.g. what the benchmark has)
     #[arg(long, default_value_t = 5000)]
     pub max_contexts: usize,
+    /// Pilot resamples for the range of the recommended design's width (0 = no range)
+    #[arg(long, default_value_t = DEFAULT_PROMISE_RESAMPLES)]
+    pub promise_resamples: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Print the plan as one JSON object
@@ -113,18 +118,20 @@ struct Output<'a> {
 pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     let b: Bundle = bundle::read(&a.pilot).map_err(|e| Failure::usage(e.to_string()))?;
     let inputs: Vec<ContextInput> = bundle_inputs(cli, &b)?;
-    let model = fit_pilot(&inputs, &score_options())
-        .map_err(|e| Failure::usage(format!("{}: {e}", a.pilot.display())))?;
     let params = b.manifest.parameters.as_ref();
     let orders: usize = a
         .orders
         .or(params.map(|p| p.orders.len()))
         .unwrap_or(1)
         .clamp(1, 2);
-    let reports: usize = a
-        .reports
-        .unwrap_or(model.pilot_reports_per_context.round() as usize)
-        .max(1);
+    // Default: the pilot's reports per context (all of them, valid or not).
+    let pilot_reports: f64 = b
+        .samples
+        .iter()
+        .filter(|s| s.kind == KindKey::Report)
+        .count() as f64
+        / inputs.len().max(1) as f64;
+    let reports: usize = a.reports.unwrap_or(pilot_reports.round() as usize).max(1);
     let opts = PlanOptions {
         seed: a.seed,
         pairs: a.pairs.clone(),
@@ -134,7 +141,15 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
         max_contexts: a.max_contexts,
         ..PlanOptions::default()
     };
-    let p: Plan = plan(&model, a.target_width, &opts).map_err(|e| Failure::usage(e.to_string()))?;
+    let p: Plan = plan_from_pilot(
+        &inputs,
+        &score_options(),
+        a.target_width,
+        &opts,
+        a.promise_resamples,
+    )
+    .map_err(|e| Failure::usage(format!("{}: {e}", a.pilot.display())))?;
+    let model = &p.model;
     let t: TokenCosts = token_costs(&b.samples);
     if a.json {
         let out = Output {
@@ -179,6 +194,13 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
             c.calls,
             tok,
             if c.feasible { "" } else { "  (not reached)" }
+        );
+    }
+    if let (Some(r), Some([lo, hi])) = (&p.recommended, p.recommended_range) {
+        println!(
+            "\nthe recommended design's width: {:.3} promised, 80% range {lo:.3} to {hi:.3} \
+             (pilot resampled {} times; a small pilot gives a rough promise)",
+            r.width, a.promise_resamples
         );
     }
     match &p.recommended {
