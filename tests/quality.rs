@@ -64,13 +64,18 @@ impl Agent {
         }
     }
 
-    fn p_a(&self, c: usize, pair: &Pair) -> f64 {
-        let w = &self.truth[c];
+    /// The logistic slopes (on range-normalised differences) of a context with true weights `w`.
+    pub fn slopes(&self, w: &[f64; N_ATTR]) -> [f64; N_ATTR] {
         let sd: f64 = (w.iter().map(|x| x * x).sum::<f64>() / 6.0).sqrt();
-        let du: f64 = (0..N_ATTR)
-            .map(|k| w[k] * (pair.a.0[k] - pair.b.0[k]) / (RANGES[k].1 - RANGES[k].0))
+        w.map(|x| x * self.signal * AGREEMENT_SCALE / sd)
+    }
+
+    fn p_a(&self, c: usize, pair: &Pair) -> f64 {
+        let b = self.slopes(&self.truth[c]);
+        let eta: f64 = (0..N_ATTR)
+            .map(|k| b[k] * (pair.a.0[k] - pair.b.0[k]) / (RANGES[k].1 - RANGES[k].0))
             .sum();
-        1.0 / (1.0 + (-du * self.signal * AGREEMENT_SCALE / sd).exp())
+        1.0 / (1.0 + (-eta).exp())
     }
 
     /// A fresh run: `pairs` choices (hard letters, or soft P(A) too) and `reports` reports
@@ -322,6 +327,37 @@ fn random_behaviour_is_flagged_and_contexts_at_chance_are_listed() {
     );
 }
 
+/// Mean width of the score's 95% context-bootstrap interval over 12 runs of `contexts`
+/// fresh contexts each, from the agent population (mix, signal, report sd).
+fn achieved_width(
+    contexts: usize,
+    (mix, signal, sd): (f64, f64, f64),
+    pairs: usize,
+    reports: usize,
+    soft: bool,
+) -> f64 {
+    let reps: u64 = 12;
+    (0..reps)
+        .map(|i| {
+            let inputs =
+                Agent::new(contexts, mix, signal, sd, 600 + i).run(pairs, reports, soft, 700 + i);
+            let so = ScoreOptions {
+                seed: i,
+                bootstrap_resamples: 1000,
+                null_permutations: 10,
+                use_soft_labels: true,
+            };
+            let [lo, hi] = score(&inputs, &so)
+                .unwrap()
+                .reports_vs_learned
+                .unwrap()
+                .ci_bootstrap
+                .unwrap();
+            (hi - lo) / reps as f64
+        })
+        .sum()
+}
+
 /// Plans from a small pilot (30 contexts x 30 pairs x 3 reports) of an agent, then runs the
 /// planned design 12 times on fresh contexts of the same agent population: (promised width,
 /// mean interval width `score` reported).
@@ -346,25 +382,7 @@ fn promise_and_achievement(
     let best = pl.recommended.expect("a design reaches the target");
     let range = pl.recommended_range.expect("the promise has a range");
     let d = best.design;
-    let reps: u64 = 12;
-    let mut achieved: f64 = 0.0;
-    for i in 0..reps {
-        let inputs =
-            Agent::new(d.contexts, mix, signal, sd, 600 + i).run(d.pairs, d.reports, soft, 700 + i);
-        let so = ScoreOptions {
-            seed: i,
-            bootstrap_resamples: 1000,
-            null_permutations: 10,
-            use_soft_labels: true,
-        };
-        let [lo, hi] = score(&inputs, &so)
-            .unwrap()
-            .reports_vs_learned
-            .unwrap()
-            .ci_bootstrap
-            .unwrap();
-        achieved += (hi - lo) / reps as f64;
-    }
+    let achieved: f64 = achieved_width(d.contexts, (mix, signal, sd), d.pairs, d.reports, soft);
     eprintln!(
         "agent mix {mix} signal {signal} report sd {sd} soft {soft}: slope scale {:.2}, pilot true r {:.3} (truth {:.3}), \
          planned {} contexts x {} pairs: promised {:.3} {range:.3?}, achieved {achieved:.3} (target {target})",
@@ -390,26 +408,25 @@ fn planned_design_achieves_the_promised_width() {
 }
 
 /// The planner over 24 pilots (4 agents x 6 pilots of 30 contexts x 30 pairs x 3 reports),
-/// each plan run 12 times. Measured (promised / achieved): partly faithful 0.87-1.08, weak
-/// introspector 0.84-1.01, soft labels at the 20-context floor 0.85-0.98 (median about 0.9,
-/// slightly optimistic), faithful agent with noisy choices 1.16-1.45 (conservative: the
-/// simulated preferences inherit the pilot's noise); 12 of 24 within 10%; the achieved width
-/// fell inside the promise's 80% range in 13 of 24 (the range measures the pilot's sampling
-/// error only). Asserted: the median promise of each agent within 10% of what is achieved,
-/// except the faithful noisy agent, whose promise must not be optimistic.
+/// each plan run 12 times. Measured (promised / achieved): partly faithful 0.88-1.03, faithful
+/// agent with noisy choices 0.80-1.21, weak introspector 0.77-1.01, soft labels at the
+/// 20-context floor 0.85-0.98; 15 of 24 within 10%; the achieved width fell inside the
+/// promise's 80% range in 16 of 24. Given the true model instead of a pilot the simulator is
+/// within 3% (test above), so the spread is the pilot's: a 30-context pilot is a small
+/// sample of contexts. Asserted: each agent's median promise within 10% of what is achieved.
 /// Slow (about a minute); run with `--ignored`.
 #[test]
 #[ignore]
 fn planner_promises_over_many_pilots() {
-    let cases: [(f64, f64, f64, bool, f64, bool); 4] = [
-        (0.6, 1.0, 20.0, false, 0.1, false),
-        (1.0, 0.5, 40.0, false, 0.1, true),
-        (0.3, 1.0, 30.0, false, 0.15, false),
-        (0.6, 0.3, 20.0, true, 0.1, false),
+    let cases: [(f64, f64, f64, bool, f64); 4] = [
+        (0.6, 1.0, 20.0, false, 0.1),
+        (1.0, 0.5, 40.0, false, 0.1),
+        (0.3, 1.0, 30.0, false, 0.15),
+        (0.6, 0.3, 20.0, true, 0.1),
     ];
     let mut failures: Vec<String> = Vec::new();
     let (mut within, mut inside, mut total) = (0, 0, 0);
-    for (mix, signal, sd, soft, target, conservative) in cases {
+    for (mix, signal, sd, soft, target) in cases {
         let mut ratios: Vec<f64> = Vec::new();
         for seed in 0..6u64 {
             let (p, r, a) = promise_and_achievement(mix, signal, sd, soft, target, 300 + seed);
@@ -421,12 +438,7 @@ fn planner_promises_over_many_pilots() {
         ratios.sort_by(f64::total_cmp);
         let median: f64 = 0.5 * (ratios[2] + ratios[3]);
         eprintln!("agent mix {mix} signal {signal} soft {soft}: promised/achieved {ratios:.3?}");
-        let ok: bool = if conservative {
-            ratios[0] >= 1.0
-        } else {
-            (median - 1.0).abs() <= 0.1
-        };
-        if !ok {
+        if (median - 1.0).abs() > 0.1 {
             failures.push(format!("mix {mix} signal {signal}: {ratios:.3?}"));
         }
     }
@@ -522,4 +534,60 @@ fn plan_command_sizes_a_run_from_a_pilot_bundle() {
         err.contains("target width") && err.lines().count() == 1,
         "{err}"
     );
+}
+
+/// The planner's simulator itself, given the true model of an agent (its slopes and report
+/// centres, no pilot), predicts the interval width real runs of that agent show (measured:
+/// within 1-3%); so the planner's errors come from estimating the model from a small pilot.
+#[test]
+fn simulator_with_the_true_model_predicts_the_achieved_width() {
+    use selfinterp::scoring::plan::{Design, PilotContext, PilotModel, PlanOptions, predict};
+    for (mix, signal, sd, soft, m) in [
+        (1.0, 0.5, 40.0, false, 120usize),
+        (0.6, 1.0, 20.0, false, 50),
+        (0.6, 0.3, 20.0, true, 22),
+    ] {
+        let agent = Agent::new(400, mix, signal, sd, 999);
+        let contexts: Vec<PilotContext> = agent
+            .truth
+            .iter()
+            .zip(&agent.report_centre)
+            .map(|(w, c)| PilotContext {
+                intercept: 0.0,
+                slopes: agent.slopes(w),
+                report_centre: *c,
+            })
+            .collect();
+        let model = PilotModel {
+            contexts,
+            report_sd: sd,
+            report_valid_rate: 1.0,
+            choice_usable_rate: 1.0,
+            soft_logit_sd: soft.then_some(0.0),
+            slope_shrinkage: 1.0,
+            slope_scale: 1.0,
+            true_r: agent.true_accuracy(),
+            pilot_pairs_per_context: 0.0,
+            pilot_reports_per_context: 0.0,
+        };
+        let d = Design {
+            contexts: m,
+            pairs: 20,
+            orders: 1,
+            reports: 3,
+        };
+        let o = PlanOptions {
+            replicates: 32,
+            ..PlanOptions::default()
+        };
+        let (predicted, _) = predict(&model, &d, &o).unwrap();
+        let achieved: f64 = achieved_width(m, (mix, signal, sd), d.pairs, d.reports, soft);
+        eprintln!(
+            "mix {mix} signal {signal} soft {soft}, {m} contexts: predicted {predicted:.3}, achieved {achieved:.3}"
+        );
+        assert!(
+            (predicted / achieved - 1.0).abs() < 0.06,
+            "predicted {predicted} achieved {achieved}"
+        );
+    }
 }
