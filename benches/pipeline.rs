@@ -17,7 +17,10 @@ use selfinterp::providers::sim::synthetic_contexts;
 use selfinterp::types::N_ATTR;
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Duration;
+
+#[path = "support/config.rs"]
+mod config;
+use config::config;
 
 fn context() -> FrozenContext {
     synthetic_contexts("bench", Split::Native, 1, 100, 10).remove(0)
@@ -137,13 +140,6 @@ fn bench_design(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20)
 }
 
 criterion_group! { name = benches; config = config(); targets = bench_freeze, bench_prompts, bench_parsing, bench_design }

@@ -16,8 +16,10 @@ use selfinterp::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, scor
 use selfinterp::types::{Choice, Weights};
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Duration;
 
+#[path = "support/config.rs"]
+mod config;
+use config::config;
 #[path = "support/simulate.rs"]
 mod simulate;
 use simulate::simulate;
@@ -125,13 +127,6 @@ fn bench_report(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20)
 }
 
 criterion_group! { name = benches; config = config(); targets = bench_fit_scaling, bench_score, bench_report }

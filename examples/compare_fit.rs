@@ -15,12 +15,9 @@ use selfinterp::scoring::{ChoiceObs, ContextInput, ScoreOptions, score};
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 use std::time::Instant;
 
-#[derive(serde::Deserialize)]
-struct Ctx {
-    diff: Vec<[f64; N_ATTR]>,
-    p_a: Vec<f64>,
-    target: [f64; N_ATTR],
-}
+#[path = "../tests/support/fit_data.rs"]
+mod fit_data;
+use fit_data::FitContext;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,24 +26,15 @@ fn main() {
         .iter()
         .position(|a| a == "--repeat")
         .map_or(5, |i| args[i + 1].parse().unwrap());
-    let ctxs: Vec<Ctx> = serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
-    let trials: Vec<Vec<Trial>> = ctxs
-        .iter()
-        .map(|c| {
-            c.diff
-                .iter()
-                .zip(&c.p_a)
-                .map(|(d, y)| Trial::new(*d, *y, 1.0).unwrap())
-                .collect()
-        })
-        .collect();
+    let ctxs: Vec<FitContext> = fit_data::read(data);
+    let trials: Vec<Vec<Trial>> = ctxs.iter().map(FitContext::trials).collect();
     let inputs: Vec<ContextInput> = ctxs
         .iter()
         .enumerate()
         .map(|(i, c)| ContextInput {
             id: ContextId(format!("c{i:05}")),
             ranges: [(0.0, 1.0); N_ATTR],
-            target: Some(Weights(c.target)),
+            target: Some(Weights(c.target.expect("a context without \"target\""))),
             choices: c
                 .diff
                 .iter()

@@ -171,6 +171,17 @@ fn the_committed_v1_verifies() {
     );
 }
 
+/// What `verify` finds when it regenerates version v1 under `root` from `cat`: one mismatch
+/// a line.
+fn v1_mismatches(cat: &Catalogue, root: &Path) -> String {
+    verify_version(cat, root, "v1", None)
+        .unwrap()
+        .iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn copy_v1(to: &Path) {
     std::fs::create_dir_all(to.join("v1")).unwrap();
     for f in ["manifest.json", "contexts.jsonl"] {
@@ -191,12 +202,7 @@ fn verify_names_an_edited_number_in_the_frozen_pairs() {
     v["pairs"][2]["B"][1] = serde_json::json!(old + 1.0);
     lines[3] = serde_json::to_string(&v).unwrap();
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let m = verify_version(&catalogue(), tmp.path(), "v1", None).unwrap();
-    let joined = m
-        .iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let joined = v1_mismatches(&catalogue(), tmp.path());
     assert!(
         joined.contains(&format!("line 4 (context {id}): pairs[2].B[1]: frozen")),
         "{joined}"
@@ -208,12 +214,7 @@ fn verify_names_a_changed_catalogue_under_a_frozen_version() {
     let mut cat = catalogue();
     cat.contexts[5].attributes[2].max += 1.0;
     let changed = cat.contexts[5].id.clone();
-    let m = verify_version(&cat, &root().join("benchmark"), "v1", None).unwrap();
-    let joined = m
-        .iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let joined = v1_mismatches(&cat, &root().join("benchmark"));
     assert!(
         joined.contains("catalogue_sha256: domains/ changed"),
         "{joined}"

@@ -1,5 +1,6 @@
 //! Estimation: agreement with independent reference fits, and recovery of known weights.
 
+use crate::support::fit_data::{self, FitContext};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::{Fit, Trial, fit};
@@ -222,12 +223,6 @@ fn soft_labels_and_weights_behave_like_repeated_hard_labels() {
     assert!((c.intercept - d.intercept).abs() < 1e-9);
 }
 
-#[derive(Deserialize)]
-struct SharedContext {
-    diff: Vec<[f64; N_ATTR]>,
-    p_a: Vec<f64>,
-}
-
 /// Driven by scripts/reference/fit_timing.py: fits the contexts in $SELFINTERP_FIT_DATA,
 /// prints the wall time, and writes the parameters to $SELFINTERP_FIT_OUT. Skipped (passes)
 /// when the variables are not set.
@@ -241,17 +236,9 @@ fn fit_shared_data_for_timing() {
         eprintln!("SELFINTERP_FIT_DATA / SELFINTERP_FIT_OUT not set: nothing to do");
         return;
     };
-    let contexts: Vec<SharedContext> =
-        serde_json::from_str(&std::fs::read_to_string(data).unwrap()).unwrap();
-    let trials: Vec<Vec<Trial>> = contexts
+    let trials: Vec<Vec<Trial>> = fit_data::read(data)
         .iter()
-        .map(|c| {
-            c.diff
-                .iter()
-                .zip(&c.p_a)
-                .map(|(d, y)| Trial::new(*d, *y, 1.0).unwrap())
-                .collect()
-        })
+        .map(FitContext::trials)
         .collect();
     let start = std::time::Instant::now();
     let fits: Vec<Fit> = trials.iter().map(|t| fit(t)).collect();

@@ -71,6 +71,13 @@ fn samples(dir: &Path) -> Vec<Sample> {
         .records
 }
 
+/// The bundles in `a` and `b` have byte-identical samples and summaries.
+fn assert_same_results(a: &Path, b: &Path) {
+    for file in [bundle::SAMPLES, bundle::SUMMARY] {
+        assert_eq!(read(&a.join(file)), read(&b.join(file)), "{file}");
+    }
+}
+
 /// Every planned key exactly once.
 fn assert_complete(dir: &Path, planned: usize) {
     let s = samples(dir);
@@ -286,6 +293,32 @@ async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
     );
 }
 
+/// Runs `selfinterp run ARGS` (the sim agent `faithful`) to completion without its `--rpm`
+/// limit, which stays in the bundle's parameters so a resume still matches them.
+async fn run_unthrottled(root: &Path, args: &[String]) {
+    let (mut cfg, bench) = config(root, args);
+    cfg.settings.rpm = None;
+    let outcome = go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
+    assert_eq!(outcome.status, RunStatus::Complete);
+}
+
+/// Runs `selfinterp run ARGS` (the sim agent `faithful`) and stops it as Ctrl-C does after
+/// `after`; asserts it stopped as interrupted and returns its config.
+async fn interrupt_after(root: &Path, args: &[String], after: Duration) -> RunConfig {
+    let (cfg, bench) = config(root, args);
+    let (tx, rx) = watch::channel(false);
+    let stopper = tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        tx.send(true).unwrap();
+    });
+    let outcome = execute(&cfg, &bench, sim(&bench, AgentKind::Faithful), rx)
+        .await
+        .unwrap();
+    stopper.await.unwrap();
+    assert_eq!(outcome.status, RunStatus::Interrupted);
+    cfg
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
     let root = root_with(4, 20, 3);
@@ -295,41 +328,15 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
         let extra = [&["--concurrency", "2", "--rpm", "3000"][..], resume].concat();
         run_args(SMALL, FAITHFUL, out, &extra)
     };
-    let (mut cfg, bench) = config(root.path(), &args(&full, &[]));
-    cfg.settings.rpm = None;
-    go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
+    run_unthrottled(root.path(), &args(&full, &[])).await;
 
-    let (cfg, bench) = config(root.path(), &args(&part, &[]));
-    let (tx, rx) = watch::channel(false);
-    let stopper = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        tx.send(true).unwrap();
-    });
-    let outcome = execute(&cfg, &bench, sim(&bench, AgentKind::Faithful), rx)
-        .await
-        .unwrap();
-    stopper.await.unwrap();
-    assert_eq!(outcome.status, RunStatus::Interrupted);
+    let cfg = interrupt_after(root.path(), &args(&part, &[]), Duration::from_millis(700)).await;
     let n = samples(&part).len();
     assert!(n > 0 && n < 4 * 23, "{n} samples before the interrupt");
     assert!(cfg.resume_command.is_empty() || cfg.resume_command.contains("--resume"));
 
-    let (mut resume, _) = config(root.path(), &args(&part, &["--resume"]));
-    resume.settings.rpm = None;
-    assert_eq!(
-        go(&resume, &bench, sim(&bench, AgentKind::Faithful))
-            .await
-            .status,
-        RunStatus::Complete
-    );
-    assert_eq!(
-        read(&part.join(bundle::SAMPLES)),
-        read(&full.join(bundle::SAMPLES))
-    );
-    assert_eq!(
-        read(&part.join(bundle::SUMMARY)),
-        read(&full.join(bundle::SUMMARY))
-    );
+    run_unthrottled(root.path(), &args(&part, &["--resume"])).await;
+    assert_same_results(&part, &full);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -478,6 +485,18 @@ fn count_lines(path: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// Waits until the run writing into `dir` has journaled at least `n` samples (at most 60 s).
+fn wait_for_samples(dir: &Path, n: usize) {
+    let t0 = Instant::now();
+    while count_lines(&dir.join(bundle::SAMPLES)) < n {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the run made no progress"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
     let root = root_with(6, 20, 3);
@@ -495,14 +514,7 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let t0 = Instant::now();
-    while count_lines(&killed.join(bundle::SAMPLES)) < 40 {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "the run made no progress"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_samples(&killed, 40);
     child.kill().unwrap(); // SIGKILL: no chance to flush anything
     child.wait().unwrap();
     let before = count_lines(&killed.join(bundle::SAMPLES));
@@ -518,14 +530,7 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        read(&killed.join(bundle::SAMPLES)),
-        read(&reference.join(bundle::SAMPLES))
-    );
-    assert_eq!(
-        read(&killed.join(bundle::SUMMARY)),
-        read(&reference.join(bundle::SUMMARY))
-    );
+    assert_same_results(&killed, &reference);
 
     // `score` re-derives the same summary from the samples alone.
     let scored = bin()
@@ -554,14 +559,7 @@ fn sigint_exits_130_and_prints_the_resume_command() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let t0 = Instant::now();
-    while count_lines(&out.join(bundle::SAMPLES)) < 10 {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "the run made no progress"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_samples(&out, 10);
     let st = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -964,26 +962,9 @@ async fn adaptive_ctrl_c_and_resume_match_an_uninterrupted_run() {
         let extra = [ADAPTIVE, &["--concurrency", "3", "--rpm", "3000"], resume].concat();
         run_args(SMALL, FAITHFUL, out, &extra)
     };
-    let (mut cfg, bench) = config(root.path(), &args(&full, &[]));
-    cfg.settings.rpm = None;
-    assert_eq!(
-        go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
-            .await
-            .status,
-        RunStatus::Complete
-    );
+    run_unthrottled(root.path(), &args(&full, &[])).await;
 
-    let (cfg, bench) = config(root.path(), &args(&part, &[]));
-    let (tx, rx) = watch::channel(false);
-    let stopper = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        tx.send(true).unwrap();
-    });
-    let outcome = execute(&cfg, &bench, sim(&bench, AgentKind::Faithful), rx)
-        .await
-        .unwrap();
-    stopper.await.unwrap();
-    assert_eq!(outcome.status, RunStatus::Interrupted);
+    interrupt_after(root.path(), &args(&part, &[]), Duration::from_millis(600)).await;
     let n = samples(&part).len();
     assert!(n > 5 && n < 4 * 20, "{n} samples before the interrupt");
     // Cut the journal mid-round too: drop the last answered sample of the interrupted session.
@@ -997,22 +978,8 @@ async fn adaptive_ctrl_c_and_resume_match_an_uninterrupted_run() {
     text.push(b'\n');
     std::fs::write(part.join(bundle::SAMPLES), text).unwrap();
 
-    let (mut resume, _) = config(root.path(), &args(&part, &["--resume"]));
-    resume.settings.rpm = None;
-    assert_eq!(
-        go(&resume, &bench, sim(&bench, AgentKind::Faithful))
-            .await
-            .status,
-        RunStatus::Complete
-    );
-    assert_eq!(
-        read(&part.join(bundle::SAMPLES)),
-        read(&full.join(bundle::SAMPLES))
-    );
-    assert_eq!(
-        read(&part.join(bundle::SUMMARY)),
-        read(&full.join(bundle::SUMMARY))
-    );
+    run_unthrottled(root.path(), &args(&part, &["--resume"])).await;
+    assert_same_results(&part, &full);
 }
 
 #[test]
@@ -1160,7 +1127,5 @@ async fn adaptive_failed_call_stalls_its_context_and_resume_completes_it() {
         assert_complete(&out, 4 * 23);
         outs.push(out);
     }
-    for f in [bundle::SAMPLES, bundle::SUMMARY] {
-        assert_eq!(read(&outs[0].join(f)), read(&outs[1].join(f)), "{f}");
-    }
+    assert_same_results(&outs[0], &outs[1]);
 }

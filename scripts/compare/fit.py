@@ -2,8 +2,8 @@
 """Fitting and scoring: selfinterp vs statsmodels and scikit-learn on the same data, in one run.
 
 Data (seeded): CONTEXTS contexts x TRIALS hard-labelled trials, slopes uniform(-4, 4),
-intercept 0.2, differences d = U(0,1) - U(0,1) (as benches/fit.rs and
-scripts/reference/fit_timing.py). Every tool fits the same MAP objective
+intercept 0.2, differences d = U(0,1) - U(0,1) (as benches/fit.rs; the generator and the
+statsmodels fits are scripts/reference/fit_timing.py's). Every tool fits the same MAP objective
     sum_i [y_i eta_i - log(1 + exp(eta_i))] - b0^2 / (2 * 2.5^2) - sum_k b_k^2 / 2:
   - statsmodels: penalised GLM (Binomial + PenalizedMixin, L2), Newton (scripts/reference);
   - scikit-learn: LogisticRegression(C=1, newton-cholesky, fit_intercept=False) on X = (2.5, d), which
@@ -25,8 +25,8 @@ import time
 
 try:
     import numpy as np
-    import scipy.special
-    import statsmodels.api as sm
+    import scipy.special  # noqa: F401 (used through fit_timing; imported here for the message below)
+    import statsmodels.api  # noqa: F401
     from sklearn.linear_model import LogisticRegression
 except ImportError as e:  # pragma: no cover
     sys.exit(f"missing Python package ({e.name}): pip install numpy scipy statsmodels scikit-learn")
@@ -34,7 +34,7 @@ except ImportError as e:  # pragma: no cover
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "reference"))
-from fit_reference import LAM, L2, PenalizedGLM  # noqa: E402
+from fit_timing import fit_statsmodels_timed, simulate_contexts  # noqa: E402
 
 
 def rescale(b):
@@ -72,23 +72,10 @@ def main():
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    rng = np.random.default_rng(7)
-    contexts = []
-    for _ in range(args.contexts):
-        w = rng.uniform(-4, 4, 5)
-        d = rng.uniform(0, 1, (args.trials, 5)) - rng.uniform(0, 1, (args.trials, 5))
-        y = (rng.uniform(0, 1, args.trials) < scipy.special.expit(0.2 + d @ w)).astype(float)
-        contexts.append((d, y, w))
+    contexts = simulate_contexts(args.contexts, args.trials)
     target = rescale(np.array([w for _, _, w in contexts]))
 
-    t = time.perf_counter()
-    sm_params = []
-    for d, y, _ in contexts:
-        X = np.column_stack([np.ones(len(y)), d])
-        model = PenalizedGLM(y, X, family=sm.families.Binomial(), penal=L2(weights=LAM / 2.0), pen_weight=1.0)
-        sm_params.append(model.fit(method="newton", maxiter=100, tol=1e-12, disp=False).params)
-    sm_fit = time.perf_counter() - t
-    sm_params = np.array(sm_params)
+    sm_params, sm_fit = fit_statsmodels_timed(contexts)
 
     t = time.perf_counter()
     sk_params = []

@@ -19,11 +19,36 @@ import tempfile
 import time
 
 import numpy as np
-import scipy.special
 import statsmodels.api as sm
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fit_reference import LAM, PenalizedGLM, L2  # noqa: E402
+from fit_reference import LAM, PenalizedGLM, L2, simulate  # noqa: E402
+
+
+def simulate_contexts(n_contexts, n_trials):
+    """The timed data (seeded, also used by scripts/compare/fit.py): per context, slopes w
+    uniform(-4, 4), intercept 0.2, differences d = U(0,1) - U(0,1) and hard labels y.
+    Returns [(d, y, w)]."""
+    rng = np.random.default_rng(7)
+    contexts = []
+    for _ in range(n_contexts):
+        w = rng.uniform(-4, 4, 5)
+        d, y, _ = simulate(rng, n_trials, w, 0.2)
+        contexts.append((d, y, w))
+    return contexts
+
+
+def fit_statsmodels_timed(contexts):
+    """Fits every (d, y, w) context with statsmodels' penalised GLM (Newton).
+    Returns (params as a (contexts, 6) array, wall seconds of the fits alone)."""
+    start = time.perf_counter()
+    params = []
+    for d, y, _ in contexts:
+        X = np.column_stack([np.ones(len(y)), d])
+        model = PenalizedGLM(y, X, family=sm.families.Binomial(), penal=L2(weights=LAM / 2.0), pen_weight=1.0)
+        params.append(model.fit(method="newton", maxiter=100, tol=1e-12, disp=False).params)
+    seconds = time.perf_counter() - start
+    return np.array(params), seconds
 
 
 def main():
@@ -31,29 +56,15 @@ def main():
     ap.add_argument("--contexts", type=int, default=1000)
     ap.add_argument("--trials", type=int, default=100)
     args = ap.parse_args()
-    rng = np.random.default_rng(7)
-    contexts = []
-    for _ in range(args.contexts):
-        w = rng.uniform(-4, 4, 5)
-        d = rng.uniform(0, 1, (args.trials, 5)) - rng.uniform(0, 1, (args.trials, 5))
-        y = (rng.uniform(0, 1, args.trials) < scipy.special.expit(0.2 + d @ w)).astype(float)
-        contexts.append((d, y))
-
-    start = time.perf_counter()
-    sm_params = []
-    for d, y in contexts:
-        X = np.column_stack([np.ones(len(y)), d])
-        model = PenalizedGLM(y, X, family=sm.families.Binomial(), penal=L2(weights=LAM / 2.0), pen_weight=1.0)
-        sm_params.append(model.fit(method="newton", maxiter=100, tol=1e-12, disp=False).params)
-    sm_seconds = time.perf_counter() - start
-    sm_params = np.array(sm_params)
+    contexts = simulate_contexts(args.contexts, args.trials)
+    sm_params, sm_seconds = fit_statsmodels_timed(contexts)
 
     root = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
     with tempfile.TemporaryDirectory() as tmp:
         data_path = os.path.join(tmp, "data.json")
         out_path = os.path.join(tmp, "out.json")
         with open(data_path, "w") as f:
-            json.dump([{"diff": d.tolist(), "p_a": y.tolist()} for d, y in contexts], f)
+            json.dump([{"diff": d.tolist(), "p_a": y.tolist()} for d, y, _ in contexts], f)
         env = dict(os.environ, SELFINTERP_FIT_DATA=data_path, SELFINTERP_FIT_OUT=out_path)
         subprocess.run(
             ["cargo", "test", "--release", "--test", "integration", "fit_shared_data_for_timing", "--",

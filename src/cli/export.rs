@@ -1,7 +1,7 @@
 //! `selfinterp export`: fine-tuning files that instil hidden profiles or train introspection.
 
-use super::Cli;
 use super::exit::Failure;
+use super::{Cli, read_seed_file};
 use crate::benchmark::{Benchmark, Split};
 use crate::experiments::finetune::{self, Export, Half};
 use clap::{Args, Subcommand};
@@ -52,15 +52,7 @@ pub struct IntrospectionArgs {
 fn load(cli: &Cli, c: &Common) -> anyhow::Result<(Benchmark, String)> {
     let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let given = match &c.seed_file {
-        Some(f) => Some(
-            std::fs::read_to_string(f)
-                .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?
-                .trim()
-                .to_string(),
-        ),
-        None => None,
-    };
+    let given = c.seed_file.as_deref().map(read_seed_file).transpose()?;
     let seed = finetune::master_seed(&bench, given.as_deref())
         .map_err(|e| Failure::usage(e.to_string()))?;
     Ok((bench, seed))

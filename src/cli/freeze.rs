@@ -1,5 +1,5 @@
-use super::Cli;
 use super::exit::Failure;
+use super::{Cli, read_seed_file};
 use crate::benchmark::Counts;
 use crate::benchmark::freeze::{SeedSource, freeze};
 use crate::catalogue::Catalogue;
@@ -33,9 +33,7 @@ pub fn run(cli: &Cli, a: &FreezeArgs) -> anyhow::Result<()> {
         Catalogue::load_valid(&cli.domains_dir()).map_err(|e| Failure::usage(e.to_string()))?;
     let seed = match &a.private_seed_file {
         Some(f) => {
-            let s = std::fs::read_to_string(f)
-                .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
-            let s = s.trim().to_string();
+            let s = read_seed_file(f)?;
             if s.len() < 16 {
                 return Err(Failure::usage(format!(
                     "{}: a private seed needs at least 16 characters",

@@ -21,7 +21,7 @@ pub mod verify;
 
 use clap::{Parser, Subcommand};
 use exit::Failure;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -53,6 +53,14 @@ impl Cli {
     pub fn benchmark_dir(&self) -> PathBuf {
         self.root.join("benchmark")
     }
+}
+
+/// The seed in the file at `path` (a `--seed-file` or `--private-seed-file`), trimmed; an
+/// unreadable file is a usage error.
+pub(crate) fn read_seed_file(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
 
 #[derive(Subcommand, Debug)]

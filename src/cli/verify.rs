@@ -1,5 +1,5 @@
-use super::Cli;
 use super::exit::Failure;
+use super::{Cli, read_seed_file};
 use crate::benchmark::{verify::verify_version, versions};
 use crate::catalogue::Catalogue;
 use clap::Args;
@@ -27,15 +27,11 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> anyhow::Result<()> {
             Failure::check(format!("{}: no frozen versions to verify", root.display())).into(),
         );
     }
-    let private = match &a.private_seed_file {
-        Some(f) => Some(
-            std::fs::read_to_string(f)
-                .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?
-                .trim()
-                .to_string(),
-        ),
-        None => None,
-    };
+    let private = a
+        .private_seed_file
+        .as_deref()
+        .map(read_seed_file)
+        .transpose()?;
     let mut bad = 0;
     for v in &list {
         match verify_version(&cat, &root, v, private.as_deref()) {

@@ -1,8 +1,9 @@
 //! Shared test support: a loopback mock server with fault injection ([`mock`]) and small
 //! frozen benchmarks written to a temporary root, so tests need neither the network nor the
-//! real catalogue.
+//! real catalogue; and the reader of the Python fit comparisons' data ([`fit_data`]).
 #![allow(dead_code, unused_imports)]
 
+pub mod fit_data;
 pub mod mock;
 
 pub use mock::{Fault, MockServer, Received, Responder};
