@@ -66,7 +66,7 @@ over {} contexts",
             interval(q.ceiling.corrected_r_ci),
             format!(
                 "raw r / noise ceiling, an estimate of the agreement free of measurement noise \
-(can exceed 1 by chance){}",
+(can exceed 1: sampling error, and the split-half reliability runs up to 0.05 low at low signal){}",
                 match (q.ceiling.corrected_r_resamples, q.ceiling.corrected_r_undefined) {
                     (0, _) => "; undefined without both reliabilities above 0".to_string(),
                     (n, 0) => format!("; interval from {n} context-bootstrap resamples"),
