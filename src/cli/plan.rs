@@ -41,9 +41,10 @@ pub struct PlanArgs {
     /// Simulated runs per predicted width
     #[arg(long, default_value_t = 24)]
     pub replicates: usize,
-    /// Largest number of contexts considered (e.g. what the benchmark has)
-    #[arg(long, default_value_t = 5000)]
-    pub max_contexts: usize,
+    /// Largest number of contexts considered (default: what the pilot's benchmark split holds,
+    /// else 5000)
+    #[arg(long)]
+    pub max_contexts: Option<usize>,
     /// Pilot resamples for the range of the recommended design's width (0 = no range)
     #[arg(long, default_value_t = DEFAULT_PROMISE_RESAMPLES)]
     pub promise_resamples: usize,
@@ -132,13 +133,22 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
         .count() as f64
         / inputs.len().max(1) as f64;
     let reports: usize = a.reports.unwrap_or(pilot_reports.round() as usize).max(1);
+    // A plan the benchmark cannot run is no plan: by default the search stops at the number
+    // of contexts the pilot's experiment has in its benchmark.
+    let split_size: Option<usize> = match (&b.manifest.benchmark, params) {
+        (Some(version), Some(p)) => Benchmark::load(&cli.benchmark_dir(), version)
+            .ok()
+            .map(|bench| bench.split(p.experiment.split()).count()),
+        _ => None,
+    };
+    let max_contexts: usize = a.max_contexts.or(split_size).unwrap_or(5000);
     let opts = PlanOptions {
         seed: a.seed,
         pairs: a.pairs.clone(),
         orders,
         reports,
         replicates: a.replicates.max(2),
-        max_contexts: a.max_contexts,
+        max_contexts,
         ..PlanOptions::default()
     };
     let p: Plan = plan_from_pilot(
@@ -173,8 +183,13 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
             .unwrap_or_default()
     );
     println!(
-        "target: 95% context-bootstrap interval of reports-vs-learned r {:.3} wide\n",
-        a.target_width
+        "target: 95% context-bootstrap interval of reports-vs-learned r {:.3} wide, at most {max_contexts} contexts{}\n",
+        a.target_width,
+        if a.max_contexts.is_none() && split_size.is_some() {
+            " (the benchmark's; --max-contexts to change)"
+        } else {
+            ""
+        }
     );
     println!(
         "{:>6} {:>9} {:>8} {:>16} {:>10} {:>12}",
@@ -215,7 +230,10 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
                 .map(|x| format!(", ~{x:.0} tokens"))
                 .unwrap_or_default()
         ),
-        None => println!("\nno candidate reached the target within --max-contexts"),
+        None => println!(
+            "\nno candidate reached the target within {max_contexts} contexts; the narrowest is \
+             shown above (--max-contexts to allow more)"
+        ),
     }
     Ok(())
 }

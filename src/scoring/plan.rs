@@ -169,10 +169,14 @@ fn norm_shrinkage(raws: &[Raw], pooled_se2: Option<f64>) -> (Vec<f64>, f64) {
         .sum::<f64>()
         / raws.len().max(1) as f64;
     let (mu, var) = mean_var(t.iter().copied());
-    let lambda: f64 = if var > 0.0 {
-        (1.0 - noise / var).clamp(0.0, 1.0)
+    // Noise alone (mean squared norm not above what the standard errors explain): every
+    // context gets the same norm and the calibration decides how much signal is left.
+    let (mu, lambda): (f64, f64) = if mu <= 0.0 {
+        (1.0, 0.0)
+    } else if var > 0.0 {
+        (mu, (1.0 - noise / var).clamp(0.0, 1.0))
     } else {
-        0.0
+        (mu, 0.0)
     };
     let factors: Vec<f64> = raws
         .iter()
