@@ -126,12 +126,8 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
         .unwrap_or(1)
         .clamp(1, 2);
     // Default: the pilot's reports per context (all of them, valid or not).
-    let pilot_reports: f64 = b
-        .samples
-        .iter()
-        .filter(|s| s.kind == KindKey::Report)
-        .count() as f64
-        / inputs.len().max(1) as f64;
+    let pilot_reports: f64 =
+        inputs.iter().map(|c| c.reports.len()).sum::<usize>() as f64 / inputs.len().max(1) as f64;
     let reports: usize = a.reports.unwrap_or(pilot_reports.round() as usize).max(1);
     // A plan the benchmark cannot run is no plan: by default the search stops at the number
     // of contexts the pilot's experiment has in its benchmark.
