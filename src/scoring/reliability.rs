@@ -42,7 +42,8 @@
 //! temperature 0 that vary only with the option pair shown measure that variation; a
 //! systematic error shared by all of a context's reports is not noise and is (rightly) not
 //! removed.
-//! Reliabilities are reported unclipped (a negative split-half r gives a negative value).
+//! Reliabilities are reported unclipped, but a negative split-half (or single-report) r is
+//! not projected: it is reported as it is ([`spearman_brown`]).
 
 use super::stats::Moments;
 use crate::estimation::{Fit, FitOptions, Trial, fit, fit_with};
@@ -57,10 +58,19 @@ pub const DEFAULT_SPLITS: usize = 50;
 pub const MIN_TRIALS: usize = 4;
 
 /// Spearman-Brown: the reliability of a measurement `factor` times as long as one with
-/// reliability `r`. `None` when the result is undefined (denominator <= 0).
+/// reliability `r`. A negative `r` is returned as it is: parts that disagree have no
+/// meaningful projection (doubling would pass -1 at r = -1/3 and diverge at -1/2), and
+/// leaving it keeps the estimate continuous and increasing in r. `None` when `r` is not
+/// finite or the projection is undefined (denominator <= 0).
 pub fn spearman_brown(r: f64, factor: f64) -> Option<f64> {
+    if !r.is_finite() {
+        return None;
+    }
+    if r < 0.0 {
+        return Some(r);
+    }
     let den: f64 = 1.0 + (factor - 1.0) * r;
-    (den > 0.0 && r.is_finite()).then(|| factor * r / den)
+    (den > 0.0).then(|| factor * r / den)
 }
 
 /// What the splits of one context give.
@@ -254,7 +264,10 @@ mod tests {
         assert!((spearman_brown(0.5, 2.0).unwrap() - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(spearman_brown(1.0, 10.0), Some(1.0));
         assert_eq!(spearman_brown(0.0, 3.0), Some(0.0));
-        assert_eq!(spearman_brown(-1.0, 2.0), None);
+        // Negative agreement is not projected (the formula would give -7.5 for r = -0.79).
+        assert_eq!(spearman_brown(-0.79, 2.0), Some(-0.79));
+        assert_eq!(spearman_brown(-1.0, 2.0), Some(-1.0));
+        assert_eq!(spearman_brown(f64::NAN, 2.0), None);
     }
 
     #[test]
