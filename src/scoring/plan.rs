@@ -54,7 +54,7 @@
 use super::comparison::{bootstrap_intervals, rng_for};
 use super::input::ContextInput;
 use super::quality::{Quality, assess, context_trials};
-use super::stats::Moments;
+use super::stats::{Moments, quantile_sorted};
 use super::summary::{ScoreOptions, Summary, score};
 use crate::estimation::{Fit, FitOptions, Trial, fit, fit_with};
 use crate::types::{ContextId, N_ATTR, Weights};
@@ -535,7 +535,6 @@ pub fn simulated_width(
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanOptions {
     pub seed: u64,
-
     /// Candidate numbers of pairs per context.
     pub pairs: Vec<usize>,
     pub orders: usize,
@@ -694,9 +693,9 @@ fn resample_scoring(opts: &ScoreOptions) -> ScoreOptions {
 /// pilot, and the width of design `d` is predicted again; the 10th and 90th percentiles
 /// (linear interpolation) of those widths are an 80% range for the width a real run of `d`
 /// will show. It measures the pilot's sampling error, which dominates the promise's error
-/// (measured on simulated agents with 30-context pilots: promises 15-25% off in single
-/// cases, mostly inside this range); it does not measure model misspecification. `None`
-/// with fewer than 5 refits that gave a width.
+/// (measured on simulated agents: the achieved width fell inside this range in 18 of 24
+/// plans, with 30- and with 60-context pilots); it does not measure model misspecification.
+/// `None` with fewer than 5 refits that gave a width.
 pub fn promise_range(
     inputs: &[ContextInput],
     opts: &ScoreOptions,
@@ -723,12 +722,10 @@ pub fn promise_range(
         return None;
     }
     widths.sort_by(f64::total_cmp);
-    let q = |p: f64| -> f64 {
-        let x: f64 = p * (widths.len() - 1) as f64;
-        let (i, f) = (x.floor() as usize, x - x.floor());
-        widths[i] + f * (widths[(i + 1).min(widths.len() - 1)] - widths[i])
-    };
-    Some([q(0.1), q(0.9)])
+    Some([
+        quantile_sorted(&widths, 0.1)?,
+        quantile_sorted(&widths, 0.9)?,
+    ])
 }
 
 /// Fits the pilot model ([`fit_pilot`]), plans ([`plan`]) and, unless `promise_resamples`
