@@ -4,18 +4,18 @@
 
 use super::Cli;
 use super::exit::Failure;
+use super::score::{inputs_with, scoring_benchmark};
 use crate::benchmark::Benchmark;
 use crate::runner::bundle::{self, Bundle};
 use crate::runner::sample::{KindKey, Sample};
 use crate::runner::score_input::score_options;
-use crate::runner::score_input::{ContextTable, context_inputs};
 use crate::scoring::ContextInput;
 use crate::scoring::plan::{
     DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan_from_pilot,
 };
 use clap::Args;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -89,26 +89,6 @@ pub fn tokens(p: &Prediction, t: &TokenCosts) -> Option<f64> {
     Some(choice + report)
 }
 
-/// The scoring input of a bundle: its own contexts or the benchmark it names.
-pub fn bundle_inputs(cli: &Cli, b: &Bundle) -> Result<Vec<ContextInput>, Failure> {
-    let dir: &Path = &b.dir;
-    let inputs = match (&b.contexts, &b.manifest.benchmark) {
-        (Some(ctx), _) => context_inputs(&b.samples, &b.manifest, ContextTable::Bundle(ctx)),
-        (None, Some(version)) => {
-            let bench: Benchmark = Benchmark::load(&cli.benchmark_dir(), version)
-                .map_err(|e| Failure::usage(e.to_string()))?;
-            context_inputs(&b.samples, &b.manifest, ContextTable::Benchmark(&bench))
-        }
-        (None, None) => {
-            return Err(Failure::usage(format!(
-                "{}: the manifest names no benchmark and there is no contexts.jsonl",
-                dir.display()
-            )));
-        }
-    };
-    inputs.map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
-}
-
 #[derive(Serialize)]
 struct Output<'a> {
     plan: &'a Plan,
@@ -118,7 +98,8 @@ struct Output<'a> {
 
 pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     let b: Bundle = bundle::read(&a.pilot).map_err(|e| Failure::usage(e.to_string()))?;
-    let inputs: Vec<ContextInput> = bundle_inputs(cli, &b)?;
+    let bench: Option<Benchmark> = scoring_benchmark(cli, &b)?;
+    let inputs: Vec<ContextInput> = inputs_with(&b, bench.as_ref())?;
     let params = b.manifest.parameters.as_ref();
     let orders: usize = a
         .orders
@@ -131,12 +112,10 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     let reports: usize = a.reports.unwrap_or(pilot_reports.round() as usize).max(1);
     // A plan the benchmark cannot run is no plan: by default the search stops at the number
     // of contexts the pilot's experiment has in its benchmark.
-    let split_size: Option<usize> = match (&b.manifest.benchmark, params) {
-        (Some(version), Some(p)) => Benchmark::load(&cli.benchmark_dir(), version)
-            .ok()
-            .map(|bench| bench.split(p.experiment.split()).count()),
-        _ => None,
-    };
+    let split_size: Option<usize> = bench
+        .as_ref()
+        .zip(params)
+        .map(|(bench, p)| bench.split(p.experiment.split()).count());
     let max_contexts: usize = a.max_contexts.or(split_size).unwrap_or(5000);
     let opts = PlanOptions {
         seed: a.seed,

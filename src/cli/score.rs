@@ -39,7 +39,7 @@ pub struct ScoreArgs {
 }
 
 /// The benchmark a bundle names, checked against the hash it recorded.
-fn bundle_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure> {
+pub(crate) fn bundle_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure> {
     let Some(version) = &b.manifest.benchmark else {
         return Ok(None);
     };
@@ -61,17 +61,28 @@ fn bundle_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure>
     Ok(Some(bench))
 }
 
+/// The benchmark a bundle is scored against: `None` when it carries its own contexts.
+pub(crate) fn scoring_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure> {
+    if b.contexts.is_some() {
+        return Ok(None);
+    }
+    bundle_benchmark(cli, b)
+}
+
 /// The scoring input of a bundle: its own contexts, or the benchmark it names.
 fn inputs(cli: &Cli, b: &Bundle) -> Result<Vec<ContextInput>, Failure> {
-    let bench: Option<Benchmark> = if b.contexts.is_some() {
-        None
-    } else {
-        bundle_benchmark(cli, b)?
-    };
+    inputs_with(b, scoring_benchmark(cli, b)?.as_ref())
+}
+
+/// The scoring input of a bundle given its [`scoring_benchmark`].
+pub(crate) fn inputs_with(
+    b: &Bundle,
+    bench: Option<&Benchmark>,
+) -> Result<Vec<ContextInput>, Failure> {
     if b.contexts.is_none() && bench.is_none() {
         return Err(no_contexts(&b.dir));
     }
-    combine::bundle_inputs(b, bench.as_ref())
+    combine::bundle_inputs(b, bench)
         .map_err(|e| Failure::usage(format!("{}: {e}", b.dir.display())))
 }
 
