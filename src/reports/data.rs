@@ -4,9 +4,12 @@
 //! Nothing here depends on the clock or on timings, so the same bundle always gives the same
 //! report byte for byte (the snapshot tests rely on it).
 
+use super::diagnosis::{Finding, diagnose};
 use super::figures::{self, Histogram, Line};
 use super::load::{ContextMeta, Scored};
-use super::text::quality_sentence;
+use super::multiples::{self, Multiples};
+use super::status::failures;
+use super::text::{num, quality_sentence};
 use crate::runner::bundle::RunManifest;
 use crate::runner::sample::{KindKey, Order, Sample};
 use crate::scoring::quality::{ContextQuality, QualityFlag};
@@ -17,12 +20,12 @@ use std::collections::BTreeMap;
 
 /// Bumped when the JSON report's layout changes (2: the score is embedded as `summary`, with
 /// its measurement-quality block, instead of copied into `comparisons`, `overview` and the
-/// context rows).
-pub const REPORT_FORMAT: u32 = 2;
-/// Raw answers shown per parse status.
-pub const EXAMPLES_PER_STATUS: usize = 3;
-/// Longest raw answer shown, in characters (longer ones are cut and marked).
-pub const EXAMPLE_CHARS: usize = 240;
+/// context rows; 3: `diagnosis`, `multiples`, scatter `limit`/`beyond`, and valid reports
+/// split into in range and out of range in `failures.reports`).
+pub const REPORT_FORMAT: u32 = 3;
+/// Half-range of the plots' axes: weights are on the -100..100 scale.
+pub const WEIGHT_LIMIT: f64 = 100.0;
+pub use super::status::{EXAMPLE_CHARS, EXAMPLES_PER_STATUS, Example, Failures, StatusRow};
 
 /// Prices in US dollars per million tokens, given on the command line (never guessed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -40,6 +43,8 @@ pub struct ReportOptions {
 pub struct ReportData {
     pub report_format: u32,
     pub title: Title,
+    /// What most limits the reading, most severe first (empty for a clean run).
+    pub diagnosis: Vec<Finding>,
     pub headline: Headline,
     /// The score exactly as `selfinterp score --json` gives it: the comparisons, the counts,
     /// every context's fit and the measurement-quality block.
@@ -48,6 +53,7 @@ pub struct ReportData {
     /// Each scored context's question and attribute names, in the order of
     /// `summary.contexts`.
     pub contexts: Vec<ContextRow>,
+    pub multiples: Multiples,
     pub histogram: Histogram,
     pub failures: Failures,
     pub position_bias: PositionBias,
@@ -113,9 +119,13 @@ pub struct ScatterPanel {
     pub x_label: String,
     pub y_label: String,
     pub points: Vec<Point>,
-    /// Least-squares line of y on x.
+    /// Least-squares line of y on x, over every point (those beyond the axes included).
     pub fit: Option<Line>,
     pub r: Option<f64>,
+    /// The axes' half-range ([`WEIGHT_LIMIT`]): the plot never rescales.
+    pub limit: f64,
+    /// Points with a coordinate beyond `limit`, drawn on the edge.
+    pub beyond: usize,
 }
 
 /// A scored context's names; its figures are `summary.contexts[i]` and
@@ -183,33 +193,6 @@ impl ReportData {
         let s: &Summary = &self.summary;
         (s.n_choices > 0).then(|| (s.n_choices - s.n_choices_valid) as f64 / s.n_choices as f64)
     }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Example {
-    pub context: ContextId,
-    pub index: usize,
-    pub order: Order,
-    /// The raw answer, cut to [`EXAMPLE_CHARS`] characters.
-    pub response: String,
-    pub truncated: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StatusRow {
-    pub status: String,
-    pub count: usize,
-    pub share: Option<f64>,
-    /// Whether answers with this status are used.
-    pub usable: bool,
-    /// Up to [`EXAMPLES_PER_STATUS`] raw answers (none for the exact forms).
-    pub examples: Vec<Example>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Failures {
-    pub choices: Vec<StatusRow>,
-    pub reports: Vec<StatusRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -303,12 +286,8 @@ fn verdict(c: Option<&Comparison>) -> Verdict {
 
 /// The one sentence under the headline: what the score means for this run.
 fn sentence(v: Verdict, c: Option<&Comparison>) -> String {
-    let r: String = c
-        .and_then(|c| c.r)
-        .map_or("-".into(), |r| format!("{r:.2}"));
-    let chance: String = c
-        .and_then(|c| c.null.mean)
-        .map_or("-".into(), |m| format!("{m:.2}"));
+    let r: String = num(c.and_then(|c| c.r), 2);
+    let chance: String = num(c.and_then(|c| c.null.mean), 2);
     match v {
         Verdict::AboveChance => format!(
             "The weights the model reports agree with the weights behind its choices (r = {r}) clearly more \
@@ -353,18 +332,18 @@ fn label(kind: ComparisonKind) -> (&'static str, &'static str, &'static str) {
     match kind {
         ComparisonKind::ReportsVsLearned => (
             "Reported vs learned weights",
-            "learned (from choices)",
-            "reported",
+            "learned weight (from choices)",
+            "reported weight (mean of valid reports)",
         ),
         ComparisonKind::LearnedVsTarget => (
             "Learned vs target weights",
-            "target (instilled profile)",
-            "learned (from choices)",
+            "target weight (instilled profile)",
+            "learned weight (from choices)",
         ),
         ComparisonKind::ReportsVsTarget => (
             "Reported vs target weights",
-            "target (instilled profile)",
-            "reported",
+            "target weight (instilled profile)",
+            "reported weight (mean of valid reports)",
         ),
     }
 }
@@ -413,6 +392,10 @@ fn scatter(
     let xs: Vec<f64> = points.iter().map(|p| p.x).collect();
     let ys: Vec<f64> = points.iter().map(|p| p.y).collect();
     let (title, x_label, y_label) = label(kind);
+    let beyond: usize = points
+        .iter()
+        .filter(|p| p.x.abs() > WEIGHT_LIMIT + 1e-6 || p.y.abs() > WEIGHT_LIMIT + 1e-6)
+        .count();
     Some(ScatterPanel {
         kind,
         title: title.to_string(),
@@ -421,6 +404,8 @@ fn scatter(
         fit: figures::least_squares(&xs, &ys),
         points,
         r: c.r,
+        limit: WEIGHT_LIMIT,
+        beyond,
     })
 }
 
@@ -429,81 +414,6 @@ fn context_row(c: &ContextSummary, meta: Option<&ContextMeta>) -> ContextRow {
         id: c.id.clone(),
         question: meta.map(|m| m.question.clone()),
         attributes: meta.map(|m| m.attributes.clone()).unwrap_or_default(),
-    }
-}
-
-fn cut(text: &str) -> (String, bool) {
-    match text.char_indices().nth(EXAMPLE_CHARS) {
-        Some((i, _)) => (text[..i].to_string(), true),
-        None => (text.to_string(), false),
-    }
-}
-
-fn status_rows(
-    counts: &BTreeMap<String, usize>,
-    order: &[(&str, bool)],
-    samples: &[Sample],
-    kind: KindKey,
-) -> Vec<StatusRow> {
-    let total: usize = counts.values().sum();
-    order
-        .iter()
-        .map(|&(status, usable)| {
-            let exact: bool = status == "exact" || status == "valid";
-            let examples: Vec<Example> = if exact {
-                Vec::new()
-            } else {
-                samples
-                    .iter()
-                    .filter(|s| s.kind == kind && s.status == status)
-                    .take(EXAMPLES_PER_STATUS)
-                    .map(|s| {
-                        let (response, truncated) = cut(&s.response);
-                        Example {
-                            context: s.context.clone(),
-                            index: s.index,
-                            order: s.order,
-                            response,
-                            truncated,
-                        }
-                    })
-                    .collect()
-            };
-            let count: usize = counts.get(status).copied().unwrap_or(0);
-            StatusRow {
-                status: status.to_string(),
-                count,
-                share: (total > 0).then(|| count as f64 / total as f64),
-                usable,
-                examples,
-            }
-        })
-        .collect()
-}
-
-fn failures(s: &Summary, samples: &[Sample]) -> Failures {
-    use crate::parsing::{ChoiceStatus, ReportStatus};
-    let choice_order: Vec<(&str, bool)> = ChoiceStatus::ALL
-        .iter()
-        .map(|c| (c.as_str(), c.is_valid()))
-        .collect();
-    let report_order: Vec<(&str, bool)> = ReportStatus::ALL
-        .iter()
-        .map(|r| (r.as_str(), *r == ReportStatus::Valid))
-        .collect();
-    Failures {
-        choices: status_rows(
-            &s.choice_status_counts,
-            &choice_order,
-            samples,
-            KindKey::Choice,
-        ),
-        reports: status_rows(
-            &s.report_status_counts,
-            &report_order,
-            samples,
-            KindKey::Report,
-        ),
     }
 }
 
@@ -608,6 +518,7 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
             experiment: experiment_of(m),
             benchmark: m.benchmark.clone(),
         },
+        diagnosis: diagnose(s, verdict(s.reports_vs_learned.as_ref())),
         headline: headline(s),
         summary: s.clone(),
         scatter: [
@@ -622,6 +533,7 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
             .iter()
             .map(|c| context_row(c, scored.contexts.get(&c.id)))
             .collect(),
+        multiples: multiples::build(s, &scored.contexts),
         histogram: figures::histogram(
             &s.contexts
                 .iter()

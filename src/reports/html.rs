@@ -5,7 +5,9 @@ use super::data::{ContextLine, ReportData, StatusRow, Verdict};
 use super::markdown::reproducibility_lines;
 use super::quality::{AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, quality_rows};
 use super::svg;
-use super::text::{MISSING, html, interval, num, order_label, pct, weights};
+use super::diagnosis::{FindingKind, has};
+use super::status::reports_sentence;
+use super::text::{MISSING, count, html, interval, line_equation, num, order_label, pct};
 use super::{Exporter, Section, render_sections};
 use std::fmt::Write;
 
@@ -18,35 +20,45 @@ pub const CSP: &str =
 pub const STYLE: &str = r#"
 :root{--fg:#1b1b1b;--muted:#5f6368;--line:#ddd;--accent:#0072B2;--bg:#fafafa}
 *{box-sizing:border-box}
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:24px 32px 48px;max-width:1200px}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:24px 32px 48px;max-width:1200px;overflow-wrap:break-word}
 h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.8em 0 .6em;border-bottom:1px solid var(--line);padding-bottom:.2em}
 h3{font-size:1em;margin:1.2em 0 .4em}
 .sub{color:var(--muted);margin:0 0 1em}
-.headline{display:flex;gap:28px;align-items:center;background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 22px}
-.score{font-size:3em;font-weight:700;line-height:1;font-variant-numeric:tabular-nums;white-space:nowrap;min-width:5.2em}
+.headline{display:flex;flex-wrap:wrap;gap:12px 28px;align-items:center;background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 22px}
+.score{font-size:3em;font-weight:700;line-height:1;font-variant-numeric:tabular-nums;white-space:nowrap}
+.figs{flex:1 1 22em;min-width:0}
+.diagnosis{background:#fff;border:1px solid var(--line);border-left:5px solid #cf222e;border-radius:8px;padding:10px 18px;margin:0 0 14px}
+.diagnosis h2{border:0;margin:0 0 .3em;padding:0;font-size:1.05em}.diagnosis ol{margin:0;padding-left:1.3em}.diagnosis li{margin:.25em 0;max-width:60em}
 .score small{display:block;font-size:.28em;font-weight:400;color:var(--muted);margin-top:4px}
 .verdict-above_chance .score{color:#1a7f37}.verdict-at_chance .score{color:#9a6700}.verdict-below_chance .score{color:#cf222e}
-.figs dl{display:grid;grid-template-columns:auto auto;gap:2px 14px;margin:0 0 8px}.figs dt{color:var(--muted)}.figs dd{margin:0;font-variant-numeric:tabular-nums}
+.figs dl{display:grid;grid-template-columns:minmax(8em,max-content) minmax(0,1fr);gap:2px 14px;margin:0 0 8px}.figs dt{color:var(--muted)}.figs dd{margin:0;font-variant-numeric:tabular-nums}
 .sentence{margin:6px 0 0;max-width:60em}
 table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0;font-weight:600}
-td.n{text-align:right}
+td.n{text-align:right;white-space:nowrap}
 th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" ⇅";color:#aaa}
 th[aria-sort=ascending]:after{content:" ▲";color:var(--fg)}th[aria-sort=descending]:after{content:" ▼";color:var(--fg)}
 .w{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;white-space:nowrap}
 .plots{display:flex;flex-wrap:wrap;gap:18px}
-.plots figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px}
+.plots figure,.multiples figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px;max-width:100%}
+svg.plot,svg.panel{display:block;max-width:100%;height:auto}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
+.multiples figcaption{font-weight:400}.multiples figcaption small{display:block;color:var(--muted)}
+.group{white-space:nowrap;font-size:.8em;border:1px solid #99a;border-radius:4px;padding:0 4px;margin-left:4px;color:#446}
 figcaption{font-weight:600;margin:0 0 4px}
-svg .tick{font-size:11px;fill:#555}svg .axis{font-size:12px;fill:#222}
+svg .tick{font-size:11px;fill:#555}svg .axis{font-size:12px;fill:#222}svg .val{font-size:10px;font-variant-numeric:tabular-nums}
 code.raw{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f8fa;border:1px solid #eee;padding:2px 5px;margin:2px 0;font-size:.85em;max-width:46em}
-.scroll{overflow-x:auto;max-height:640px;overflow-y:auto;border:1px solid var(--line)}
+.scroll{overflow-x:auto;max-width:100%}.scroll.tall{max-height:640px;overflow-y:auto;border:1px solid var(--line)}
+td.names,td.w{white-space:nowrap}td.names{color:var(--muted)}td small{display:block;color:var(--muted);max-width:18em;white-space:normal}
 .scroll table{border:0}.scroll thead th{position:sticky;top:0}
 .quality{margin:8px 0 0;padding:6px 10px;border-left:4px solid #1a7f37;background:#f3faf5;max-width:60em}
 .quality.flag-unreliable_behaviour,.quality.flag-insufficient_data{border-color:#cf222e;background:#fdf3f3}
 .quality.flag-unreliable_reports,.quality.flag-none{border-color:#9a6700;background:#fdf8ec}
 tr.chance td{background:#fff5e6}td.chance{color:#9a6700;font-weight:600}
 dl.repro{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:#fff;border:1px solid var(--line);padding:10px 14px;border-radius:6px}
+td.v{text-align:right}td.note{min-width:16em}
+@media (max-width:600px){body{padding:12px 10px 32px}.score{font-size:2.4em}.headline{padding:12px}.figs dl{grid-template-columns:minmax(0,1fr)}.figs dd{margin-bottom:4px}}
 dl.repro dt{color:var(--muted)}dl.repro dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all}
 "#;
 
@@ -124,22 +136,44 @@ fn headline(r: &ReportData, out: &mut String) {
         html(&t.experiment),
         html(t.benchmark.as_deref().unwrap_or(MISSING))
     );
+    if !r.diagnosis.is_empty() {
+        out.push_str("<section class=\"diagnosis\" id=\"diagnosis\">\n<h2>What limits this reading, most severe first</h2>\n<ol>\n");
+        for f in &r.diagnosis {
+            let _ = writeln!(out, "<li>{}</li>", html(&f.sentence));
+        }
+        out.push_str("</ol>\n</section>\n");
+    }
+    // A sentence the diagnosis already says is not repeated in the card.
+    let sentence: String = if has(&r.diagnosis, FindingKind::AtChance) {
+        String::new()
+    } else {
+        format!("<p class=\"sentence\">{}</p>\n", html(&h.sentence))
+    };
+    let quality: String = if has(&r.diagnosis, FindingKind::UnreliableBehaviour) {
+        String::new()
+    } else {
+        format!(
+            "<p class=\"quality flag-{}\">{}</p>",
+            flag_class(r),
+            html(&h.quality_sentence)
+        )
+    };
     let _ = write!(
         out,
         "<div class=\"headline verdict-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
 <div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula</dt><dd>{}</dd>\
 <dt>chance level</dt><dd>{} (95% within {})</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
 <dt>{CORRECTED_LABEL}</dt><dd>{}</dd><dt>noise ceiling</dt><dd>{}</dd>\
-<dt>behavioural / report reliability</dt><dd>{} / {}</dd></dl>\n\
-<p class=\"sentence\">{}</p>\n<p class=\"quality flag-{}\">{}</p></div>\n</div>\n</header>\n",
+<dt>behavioural / report reliability</dt><dd>{} / {}</dd><dt>reports counted</dt><dd>{} valid of {} ({} out of range)</dd></dl>\n\
+{sentence}{quality}</div>\n</div>\n</header>\n",
         verdict_class(h.verdict),
         num(h.r, 3),
         interval(h.ci_bootstrap),
         interval(h.ci_study),
         num(h.chance_mean, 3),
         interval(h.chance_range),
-        h.n_points,
-        h.n_contexts,
+        count(h.n_points),
+        count(h.n_contexts),
         match q.and_then(|q| q.ceiling.corrected_r_ci) {
             Some(ci) => format!(
                 "{} (95% CI {})",
@@ -151,9 +185,9 @@ fn headline(r: &ReportData, out: &mut String) {
         num(q.and_then(|q| q.ceiling.noise_ceiling), 3),
         num(q.and_then(|q| q.behavioural_reliability.value), 3),
         num(q.and_then(|q| q.report_reliability.value), 3),
-        html(&h.sentence),
-        flag_class(r),
-        html(&h.quality_sentence)
+        count(r.summary.n_reports_valid),
+        count(r.summary.n_reports),
+        count(r.summary.n_reports_out_of_range),
     );
 }
 
@@ -168,7 +202,7 @@ fn td_num(v: Option<f64>, decimals: usize) -> String {
 }
 
 fn comparisons(r: &ReportData, out: &mut String) {
-    out.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n<table>\n<thead><tr><th>comparison</th><th>r</th><th>95% CI bootstrap</th><th>95% CI study</th><th>chance r</th><th>Spearman</th><th>mean context r</th><th>same sign</th><th>same top attribute</th><th>MAE</th><th>points / contexts</th></tr></thead>\n<tbody>\n");
+    out.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>comparison</th><th>r</th><th>95% CI bootstrap</th><th>95% CI study</th><th>chance r</th><th>Spearman</th><th>mean context r</th><th>same sign</th><th>same top attribute</th><th>MAE</th><th>points / contexts</th></tr></thead>\n<tbody>\n");
     for (_, label, k) in r.comparisons() {
         let _ = writeln!(
             out,
@@ -190,7 +224,7 @@ fn comparisons(r: &ReportData, out: &mut String) {
     }
     let _ = write!(
         out,
-        "</tbody>\n</table>\n<p>{}</p>\n</section>\n",
+        "</tbody>\n</table></div>\n<p>{}</p>\n</section>\n",
         html(&overview_sentence(r))
     );
 }
@@ -229,15 +263,12 @@ and {} favour B beyond 1.96 standard errors.",
 pub fn overview_sentence(r: &ReportData) -> String {
     let o = &r.summary;
     let mut s: String = format!(
-        "Contexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}).",
-        o.n_contexts,
-        o.n_choices,
-        o.n_choices_valid,
+        "Contexts {}; choices {} ({} parsed, invalid {}); {}.",
+        count(o.n_contexts),
+        count(o.n_choices),
+        count(o.n_choices_valid),
         pct(r.invalid_choice_rate()),
-        o.n_reports,
-        o.n_reports_valid,
-        pct(o.invalid_report_rate),
-        o.n_reports_out_of_range
+        reports_sentence(o)
     );
     if o.choice_agreement.is_some() {
         s.push_str(&format!(
@@ -259,31 +290,33 @@ fn quality(r: &ReportData, out: &mut String) {
             html(&r.headline.quality_sentence)
         );
     } else {
-        out.push_str("<table>\n<thead><tr><th>measure</th><th>value</th><th>95% CI</th><th>what it means</th></tr></thead>\n<tbody>\n");
+        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>measure</th><th>value</th><th>95% CI</th><th>what it means</th></tr></thead>\n<tbody>\n");
         for [measure, value, ci, note] in rows {
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"v\">{}</td><td>{}</td><td class=\"note\">{}</td></tr>",
                 html(&measure),
                 html(&value),
                 html(&ci),
                 html(&note)
             );
         }
-        out.push_str("</tbody>\n</table>\n");
+        out.push_str("</tbody>\n</table></div>\n");
     }
     out.push_str("</section>\n");
 }
 
 fn plots(r: &ReportData, out: &mut String) {
+    let hist: bool = r.histogram.bins.iter().any(|b| b.count > 0);
+    let scatters: Vec<_> = r.scatter.iter().filter(|p| !p.points.is_empty()).collect();
+    // No empty cards: a plot without data is left out, and so is a section without plots.
+    if scatters.is_empty() && !hist {
+        return;
+    }
     out.push_str("<section id=\"plots\">\n<h2>Plots</h2>\n<div class=\"plots\">\n");
-    for (i, p) in r.scatter.iter().enumerate() {
+    for (i, p) in scatters.into_iter().enumerate() {
         let fit: String = match &p.fit {
-            Some(l) => format!(
-                "fit: y = {} + {}x",
-                num(Some(l.intercept), 1),
-                num(Some(l.slope), 2)
-            ),
+            Some(l) => format!("fit {}", line_equation(l.intercept, l.slope, "y", "x")),
             None => "no fit".into(),
         };
         let _ = writeln!(
@@ -295,49 +328,83 @@ fn plots(r: &ReportData, out: &mut String) {
             svg::scatter(p, &format!("scatter{i}"))
         );
     }
-    let _ = writeln!(
-        out,
-        "<figure><figcaption>Per-context r</figcaption>{}</figure>",
-        svg::histogram(&r.histogram)
-    );
+    if hist {
+        let _ = writeln!(
+            out,
+            "<figure><figcaption>Per-context r (reported vs learned)</figcaption>{}</figure>",
+            svg::histogram(&r.histogram)
+        );
+    }
     out.push_str("</div>\n</section>\n");
 }
 
-fn weights_cell(w: Option<&crate::types::Weights>, names: &[String]) -> String {
-    let tip: String = match w {
-        Some(w) => names
-            .iter()
-            .zip(w.0.iter())
-            .map(|(n, v)| format!("{n}: {}", num(Some(*v), 1)))
-            .collect::<Vec<String>>()
-            .join("; "),
-        None => String::new(),
-    };
-    format!(
-        "<td class=\"w\" title=\"{}\">{}</td>",
-        html(&tip),
-        weights(w)
-    )
+fn multiples(r: &ReportData, out: &mut String) {
+    let m = &r.multiples;
+    if m.panels.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<section id=\"multiples\">\n<h2>Contexts side by side</h2>\n<p>{} Bars run from 0 on the -100..100 scale; a value beyond it stops at the edge with a mark, and the numbers at the right are the weights as given.</p>\n<div class=\"multiples\">\n",
+        html(&m.rule)
+    );
+    for p in &m.panels {
+        let _ = writeln!(
+            out,
+            "<figure><figcaption><b>{}</b> · r = {}<span class=\"group\">{}</span><small>{}</small></figcaption>{}</figure>",
+            html(p.context.as_str()),
+            num(p.r, 2),
+            html(p.group.label()),
+            html(p.question.as_deref().unwrap_or("")),
+            svg::weights_panel(p)
+        );
+    }
+    out.push_str("</div>\n</section>\n");
+}
+
+/// Weights one per line, aligned with the attribute-name column.
+fn weights_cell(w: Option<&crate::types::Weights>) -> String {
+    match w {
+        Some(w) => format!(
+            "<td class=\"w n\">{}</td>",
+            w.0.iter()
+                .map(|v| num(Some(*v), 0))
+                .collect::<Vec<String>>()
+                .join("<br>")
+        ),
+        None => format!("<td class=\"w\">{MISSING}</td>"),
+    }
 }
 
 fn context_row(c: &ContextLine<'_>, instilled: bool, out: &mut String) {
     let s = c.scores;
     let names = c.names;
+    let attributes: String = if names.attributes.is_empty() {
+        MISSING.to_string()
+    } else {
+        names
+            .attributes
+            .iter()
+            .map(|a| html(a))
+            .collect::<Vec<String>>()
+            .join("<br>")
+    };
     let _ = write!(
         out,
-        "<tr{}><td title=\"{}\">{}</td>{}{}",
+        "<tr{}><td data-v=\"{}\">{}<small>{}</small></td><td class=\"names\">{attributes}</td>{}{}",
         if c.at_chance() {
             " class=\"chance\""
         } else {
             ""
         },
-        html(names.question.as_deref().unwrap_or("")),
         html(s.id.as_str()),
-        weights_cell(c.learned(), &names.attributes),
-        weights_cell(s.reported.as_ref(), &names.attributes)
+        html(s.id.as_str()),
+        html(names.question.as_deref().unwrap_or("")),
+        weights_cell(c.learned()),
+        weights_cell(s.reported.as_ref())
     );
     if instilled {
-        out.push_str(&weights_cell(s.target.as_ref(), &names.attributes));
+        out.push_str(&weights_cell(s.target.as_ref()));
     }
     out.push_str(&td_num(s.per_context_r, 2));
     let _ = write!(
@@ -372,7 +439,7 @@ fn context_row(c: &ContextLine<'_>, instilled: bool, out: &mut String) {
 
 fn contexts(r: &ReportData, out: &mut String) {
     let instilled: bool = r.summary.contexts.iter().any(|c| c.target.is_some());
-    out.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<p>Weights in attribute order, max |w| = 100 (hover for attribute names). Click a column header to sort. Highlighted contexts are fitted at chance: their learned weights predict held-out choices no better than the letter alone.</p>\n<div class=\"scroll\"><table class=\"sortable\" id=\"context-table\">\n<thead><tr><th data-sort=\"text\">context</th><th>learned</th><th>reported</th>");
+    out.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<p>Learned weights are scaled so the largest |w| is 100; reported weights are the mean of the context's valid reports, as given. Click a column header to sort. Highlighted contexts are fitted at chance: their learned weights predict held-out choices no better than the letter alone.</p>\n<div class=\"scroll tall\"><table class=\"sortable\" id=\"context-table\">\n<thead><tr><th data-sort=\"text\">context</th><th>attribute</th><th>learned</th><th>reported</th>");
     if instilled {
         out.push_str("<th>target</th>");
     }
@@ -392,15 +459,15 @@ fn contexts(r: &ReportData, out: &mut String) {
 }
 
 fn status_table(rows: &[StatusRow], out: &mut String) {
-    out.push_str("<table>\n<thead><tr><th>status</th><th>count</th><th>share</th><th>used</th><th>examples (raw answers)</th></tr></thead>\n<tbody>\n");
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>status</th><th>count</th><th>share</th><th>counted in the score</th><th>examples (raw answers)</th></tr></thead>\n<tbody>\n");
     for s in rows {
         let _ = write!(
             out,
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>",
-            html(&s.status),
-            s.count,
+            html(&s.label),
+            count(s.count),
             pct(s.share),
-            if s.usable { "yes" } else { "no" }
+            html(&s.used)
         );
         for e in &s.examples {
             let _ = write!(
@@ -414,7 +481,7 @@ fn status_table(rows: &[StatusRow], out: &mut String) {
         }
         out.push_str("</td></tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 fn failures(r: &ReportData, out: &mut String) {
@@ -478,6 +545,7 @@ const SECTIONS: &[Section] = &[
     comparisons,
     quality,
     plots,
+    multiples,
     contexts,
     failures,
     position,

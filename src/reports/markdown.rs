@@ -3,7 +3,8 @@
 use super::data::{ContextLine, ReportData, StatusRow};
 use super::html::{intercept_sentence, order_shares};
 use super::quality::{CONTEXT_HEADERS, context_cells, corrected_summary, quality_rows};
-use super::text::{MISSING, interval, md_cell, num, pct, weights};
+use super::diagnosis::{FindingKind, has};
+use super::text::{MISSING, count, interval, line_equation, md_cell, num, pct};
 use super::{Exporter, Section, render_sections};
 use tabled::builder::Builder;
 use tabled::settings::Style;
@@ -28,6 +29,13 @@ fn headline(r: &ReportData, out: &mut String) {
         md_cell(&t.experiment),
         md_cell(t.benchmark.as_deref().unwrap_or(MISSING))
     ));
+    if !r.diagnosis.is_empty() {
+        out.push_str("**What limits this reading, most severe first:**\n\n");
+        for (i, f) in r.diagnosis.iter().enumerate() {
+            out.push_str(&format!("{}. {}\n", i + 1, f.sentence));
+        }
+        out.push('\n');
+    }
     let h = &r.headline;
     out.push_str(&format!(
         "**Score (reports vs learned weights): r = {}**, 95% CI {} (context bootstrap), {} (study's formula); \
@@ -37,17 +45,21 @@ chance level {} (95% of chance in {}); {} points in {} contexts.\n\n",
         interval(h.ci_study),
         num(h.chance_mean, 3),
         interval(h.chance_range),
-        h.n_points,
-        h.n_contexts
+        count(h.n_points),
+        count(h.n_contexts)
     ));
-    out.push_str(&format!("{}\n\n", h.sentence));
+    if !has(&r.diagnosis, FindingKind::AtChance) {
+        out.push_str(&format!("{}\n\n", h.sentence));
+    }
     if let Some(q) = &r.summary.quality {
         out.push_str(&format!("{}.\n\n", corrected_summary(q)));
     }
-    out.push_str(&format!(
-        "**Measurement quality:** {}\n\n",
-        h.quality_sentence
-    ));
+    if !has(&r.diagnosis, FindingKind::UnreliableBehaviour) {
+        out.push_str(&format!(
+            "**Measurement quality:** {}\n\n",
+            h.quality_sentence
+        ));
+    }
     out.push_str(&format!(
         "Provider `{}`, model `{}`.\n\n",
         md_cell(&t.provider),
@@ -116,20 +128,71 @@ fn quality(r: &ReportData, out: &mut String) {
 }
 
 fn scatter(r: &ReportData, out: &mut String) {
-    for p in &r.scatter {
+    for p in r.scatter.iter().filter(|p| !p.points.is_empty()) {
         out.push_str(&format!("## {}\n\n", p.title));
+        let beyond: String = if p.beyond > 0 {
+            format!(
+                " {} of the points lie beyond ±{} (the HTML plot draws them on its edge).",
+                count(p.beyond),
+                num(Some(p.limit), 0)
+            )
+        } else {
+            String::new()
+        };
         match &p.fit {
             Some(l) => out.push_str(&format!(
-                "{} points; least-squares line {} = {} + {} × {}; r = {}. (The HTML report draws the scatter plot.)\n\n",
-                p.points.len(),
-                p.y_label,
-                num(Some(l.intercept), 2),
-                num(Some(l.slope), 3),
-                p.x_label,
+                "{} points; least-squares line {}; r = {}.{beyond} (The HTML report draws the scatter plot.)\n\n",
+                count(p.points.len()),
+                line_equation(l.intercept, l.slope, &p.y_label, &format!(" × {}", p.x_label)),
                 num(p.r, 3)
             )),
-            None => out.push_str(&format!("{} points; no line can be fitted.\n\n", p.points.len())),
+            None => out.push_str(&format!(
+                "{} points; no line can be fitted.{beyond}\n\n",
+                count(p.points.len())
+            )),
         }
+    }
+}
+
+fn multiples(r: &ReportData, out: &mut String) {
+    let m = &r.multiples;
+    if m.panels.is_empty() {
+        return;
+    }
+    out.push_str(&format!("## Contexts side by side\n\n{}\n\n", m.rule));
+    let target: bool = m
+        .panels
+        .iter()
+        .any(|p| p.rows.iter().any(|a| a.target.is_some()));
+    for p in &m.panels {
+        out.push_str(&format!(
+            "**{}** ({}, r = {}): {}\n\n",
+            md_cell(p.context.as_str()),
+            p.group.label(),
+            num(p.r, 2),
+            md_cell(p.question.as_deref().unwrap_or(""))
+        ));
+        let mut header: Vec<&str> = vec!["attribute", "learned", "reported"];
+        if target {
+            header.push("target");
+        }
+        let rows: Vec<Vec<String>> = p
+            .rows
+            .iter()
+            .map(|a| {
+                let mut v: Vec<String> = vec![
+                    md_cell(&a.name),
+                    num(Some(a.learned), 0),
+                    num(Some(a.reported), 0),
+                ];
+                if target {
+                    v.push(num(a.target, 0));
+                }
+                v
+            })
+            .collect();
+        out.push_str(&table(&header, rows));
+        out.push_str("\n\n");
     }
 }
 
@@ -159,20 +222,44 @@ fn histogram(r: &ReportData, out: &mut String) {
     ));
 }
 
+/// Weights one per line, aligned with the attribute column.
+fn lines(w: Option<&crate::types::Weights>) -> String {
+    match w {
+        Some(w) => w
+            .0
+            .iter()
+            .map(|v| num(Some(*v), 0))
+            .collect::<Vec<String>>()
+            .join("<br>"),
+        None => MISSING.to_string(),
+    }
+}
+
 fn context_row(c: &ContextLine<'_>, instilled: bool) -> Vec<String> {
     let s = c.scores;
     let id: String = md_cell(s.id.as_str());
+    let names: String = if c.names.attributes.is_empty() {
+        MISSING.to_string()
+    } else {
+        c.names
+            .attributes
+            .iter()
+            .map(|a| md_cell(a))
+            .collect::<Vec<String>>()
+            .join("<br>")
+    };
     let mut v: Vec<String> = vec![
         if c.at_chance() {
             format!("**{id}** ⚠")
         } else {
             id
         },
-        weights(c.learned()),
-        weights(s.reported.as_ref()),
+        names,
+        lines(c.learned()),
+        lines(s.reported.as_ref()),
     ];
     if instilled {
-        v.push(weights(s.target.as_ref()));
+        v.push(lines(s.target.as_ref()));
     }
     v.push(num(s.per_context_r, 2));
     v.push(format!("{}/{}", s.n_reports_valid, s.n_reports));
@@ -186,13 +273,14 @@ fn context_row(c: &ContextLine<'_>, instilled: bool) -> Vec<String> {
 
 fn contexts(r: &ReportData, out: &mut String) {
     out.push_str(
-        "## Contexts\n\nWeights in attribute order, max |w| = 100. Contexts marked ⚠ are fitted \
-at chance: their learned weights predict held-out choices no better than the letter alone.\n\n",
+        "## Contexts\n\nLearned weights are scaled so the largest |w| is 100; reported weights are the \
+mean of the context's valid reports, as given. Contexts marked ⚠ are fitted at chance: their learned weights predict held-out choices no better than the letter alone.\n\n",
     );
     let instilled: bool = r.summary.contexts.iter().any(|c| c.target.is_some());
     let mut header: Vec<&str> = if instilled {
         vec![
             "context",
+            "attribute",
             "learned",
             "reported",
             "target",
@@ -204,6 +292,7 @@ at chance: their learned weights predict held-out choices no better than the let
     } else {
         vec![
             "context",
+            "attribute",
             "learned",
             "reported",
             "r",
@@ -222,7 +311,7 @@ at chance: their learned weights predict held-out choices no better than the let
 
 fn status_table(rows: &[StatusRow]) -> String {
     table(
-        &["status", "count", "share", "used", "examples"],
+        &["status", "count", "share", "counted in the score", "examples"],
         rows.iter()
             .map(|s| {
                 let ex: Vec<String> = s
@@ -239,10 +328,10 @@ fn status_table(rows: &[StatusRow]) -> String {
                     })
                     .collect();
                 vec![
-                    s.status.clone(),
-                    s.count.to_string(),
+                    s.label.clone(),
+                    count(s.count),
                     pct(s.share),
-                    if s.usable { "yes" } else { "no" }.into(),
+                    s.used.clone(),
                     ex.join("<br>"),
                 ]
             })
@@ -376,6 +465,7 @@ const SECTIONS: &[Section] = &[
     quality,
     scatter,
     histogram,
+    multiples,
     contexts,
     failures,
     position,

@@ -5,12 +5,15 @@
 //! content in one place means the formats cannot disagree on a figure.
 
 pub mod data;
+pub mod diagnosis;
 pub mod figures;
 pub mod html;
 pub mod json;
 pub mod load;
 pub mod markdown;
+pub mod multiples;
 pub mod quality;
+pub mod status;
 pub mod svg;
 pub mod text;
 

@@ -2,71 +2,78 @@
 //! least-squares line, and a histogram. Every label from a file is HTML-escaped.
 
 use super::data::ScatterPanel;
+use super::multiples::Panel;
 use super::figures::{Histogram, Line};
-use super::text::{html, num};
+use super::text::{count, html, num};
 use std::fmt::Write;
 
 /// Colours of attribute ranks 1..=5 (Okabe-Ito, readable with colour-blindness).
 pub const RANK_COLOURS: [&str; 5] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"];
 
-const SIZE: f64 = 420.0;
-/// Plot plus the legend on its right.
-const WIDTH: f64 = 500.0;
+/// Colours of learned, reported and target weights in the small multiples.
+pub const SIDE_COLOURS: [&str; 3] = ["#0072B2", "#D55E00", "#6b6b6b"];
+
+/// Width of every scatter plot (the legend sits below the plot).
+const WIDTH: f64 = 420.0;
 const LEFT: f64 = 56.0;
-const TOP: f64 = 16.0;
+const TOP: f64 = 12.0;
 const PLOT: f64 = 340.0;
+/// Height of one legend row.
+const ROW: f64 = 16.0;
 
 fn rank_colour(rank: usize) -> &'static str {
     RANK_COLOURS[rank.clamp(1, RANK_COLOURS.len()) - 1]
 }
 
-/// Axis limit: 100 unless a value goes beyond (reports may be out of range), rounded up to 50.
-/// Axis half-range for one coordinate: 100 (the weights' scale) unless a value lies beyond
-/// it (reports out of range), then the next of 1, 2, 2.5, 5 x 10^k above the largest |v|.
-/// Each axis gets its own, so reports of 10,000 do not squash learned weights to a line.
-fn limit(values: impl Iterator<Item = f64>) -> f64 {
-    let m: f64 = values
-        .filter(|v| v.is_finite())
-        .map(f64::abs)
-        .fold(0.0, f64::max);
-    // The rescaling leaves 100 * (1 + ulp) at times; that is still 100.
-    if m <= 100.0 + 1e-6 {
-        return 100.0;
-    }
-    let base: f64 = 10f64.powf(m.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|f| f * base)
-        .find(|l| *l >= m)
-        .unwrap_or(10.0 * base)
-}
-
-/// The part of the line inside the box [-xlim, xlim] x [-ylim, ylim], as two points.
-fn clip(line: &Line, xlim: f64, ylim: f64) -> Option<[(f64, f64); 2]> {
+/// The part of the line inside the box [-lim, lim]^2, as two points.
+fn clip(line: &Line, lim: f64) -> Option<[(f64, f64); 2]> {
     let y = |x: f64| line.intercept + line.slope * x;
-    let (mut x0, mut x1): (f64, f64) = (-xlim, xlim);
+    let (mut x0, mut x1): (f64, f64) = (-lim, lim);
     if line.slope != 0.0 {
-        let a: f64 = (-ylim - line.intercept) / line.slope;
-        let b: f64 = (ylim - line.intercept) / line.slope;
+        let a: f64 = (-lim - line.intercept) / line.slope;
+        let b: f64 = (lim - line.intercept) / line.slope;
         x0 = x0.max(a.min(b));
         x1 = x1.min(a.max(b));
-    } else if line.intercept.abs() > ylim {
+    } else if line.intercept.abs() > lim {
         return None;
     }
     (x0 < x1).then(|| [(x0, y(x0)), (x1, y(x1))])
 }
 
-/// A scatter plot of `panel`; `id` keeps element ids unique within a page.
+/// A small triangle at (x, y) pointing in direction (dx, dy) (unit steps).
+fn triangle(x: f64, y: f64, dx: f64, dy: f64, fill: &str) -> String {
+    let (s, w): (f64, f64) = (6.0, 4.5);
+    // Tip outward, base inward.
+    let (tx, ty) = (x + dx * s * 0.5, y + dy * s * 0.5);
+    let (bx, by) = (x - dx * s * 0.5, y - dy * s * 0.5);
+    let (px, py) = (-dy * w, dx * w);
+    format!(
+        r#"<path d="M{tx:.1} {ty:.1}L{:.1} {:.1}L{:.1} {:.1}Z" fill="{fill}""#,
+        bx + px,
+        by + py,
+        bx - px,
+        by - py
+    )
+}
+
+/// The short name of the x quantity for the rank legend ("learned", "target").
+fn x_word(panel: &ScatterPanel) -> &str {
+    panel.x_label.split_whitespace().next().unwrap_or("x")
+}
+
+/// A scatter plot of `panel` on fixed axes [-limit, limit]; points beyond are drawn as
+/// triangles on the edge and counted in the legend. `id` keeps element ids unique.
 pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
-    let xlim: f64 = limit(panel.points.iter().map(|p| p.x));
-    let ylim: f64 = limit(panel.points.iter().map(|p| p.y));
-    let sx = |v: f64| LEFT + (v + xlim) / (2.0 * xlim) * PLOT;
-    let sy = |v: f64| TOP + (ylim - v) / (2.0 * ylim) * PLOT;
+    let lim: f64 = panel.limit;
+    let sx = |v: f64| LEFT + (v + lim) / (2.0 * lim) * PLOT;
+    let sy = |v: f64| TOP + (lim - v) / (2.0 * lim) * PLOT;
+    let legend_top: f64 = TOP + PLOT + 44.0;
+    let rows: f64 = if panel.beyond > 0 { 4.0 } else { 3.0 };
+    let height: f64 = legend_top + rows * ROW;
     let mut s: String = String::new();
     let _ = write!(
         s,
-        r#"<svg class="plot" id="{id}" viewBox="0 0 {WIDTH} {h}" width="{WIDTH}" height="{h}" role="img" aria-labelledby="{id}-t"><title id="{id}-t">{t}</title>"#,
-        h = SIZE - 20.0,
+        r#"<svg class="plot" id="{id}" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}-t"><title id="{id}-t">{t}</title>"#,
         t = html(&panel.title)
     );
     let _ = write!(
@@ -74,8 +81,8 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         r##"<rect x="{LEFT}" y="{TOP}" width="{PLOT}" height="{PLOT}" fill="#fff" stroke="#999"/>"##
     );
     for i in 0..=4 {
-        let (vx, vy): (f64, f64) = (xlim * (i as f64 / 2.0 - 1.0), ylim * (i as f64 / 2.0 - 1.0));
-        let (x, y) = (sx(vx), sy(vy));
+        let v: f64 = lim * (i as f64 / 2.0 - 1.0);
+        let (x, y) = (sx(v), sy(v));
         let stroke: &str = if i == 2 { "#bbb" } else { "#eee" };
         let _ = write!(
             s,
@@ -89,44 +96,62 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         );
         let _ = write!(
             s,
-            r#"<text x="{x:.1}" y="{ty}" class="tick" text-anchor="middle">{vx:.0}</text>"#,
+            r#"<text x="{x:.1}" y="{ty}" class="tick" text-anchor="middle">{v:.0}</text>"#,
             ty = TOP + PLOT + 14.0
         );
         let _ = write!(
             s,
-            r#"<text x="{tx}" y="{ty:.1}" class="tick" text-anchor="end">{vy:.0}</text>"#,
+            r#"<text x="{tx}" y="{ty:.1}" class="tick" text-anchor="end">{v:.0}</text>"#,
             tx = LEFT - 4.0,
             ty = y + 4.0
         );
     }
     // y = x: where perfect agreement would put every point.
-    let d: f64 = xlim.min(ylim);
     let _ = write!(
         s,
         r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="4 4"/>"##,
-        sx(-d),
-        sy(-d),
-        sx(d),
-        sy(d)
+        sx(-lim),
+        sy(-lim),
+        sx(lim),
+        sy(lim)
     );
     for p in &panel.points {
         if !(p.x.is_finite() && p.y.is_finite()) {
             continue;
         }
-        let _ = write!(
-            s,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="3.2" fill="{}" fill-opacity="0.75"><title>{} · {}: x {} y {} (rank {})</title></circle>"#,
-            sx(p.x),
-            sy(p.y),
-            rank_colour(p.rank),
+        let tip: String = format!(
+            "<title>{} · {}: x {} y {} (rank {})</title>",
             html(p.context.as_str()),
             html(&p.attribute),
             num(Some(p.x), 1),
             num(Some(p.y), 1),
             p.rank
         );
+        let (cx, cy): (f64, f64) = (p.x.clamp(-lim, lim), p.y.clamp(-lim, lim));
+        let colour: &str = rank_colour(p.rank);
+        if (cx, cy) == (p.x, p.y) {
+            let _ = write!(
+                s,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3.2" fill="{colour}" fill-opacity="0.75">{tip}</circle>"#,
+                sx(cx),
+                sy(cy)
+            );
+        } else {
+            // On the edge, pointing out of the plot: the value lies beyond.
+            let (dx, dy): (f64, f64) = if cy != p.y {
+                (0.0, if p.y > 0.0 { -1.0 } else { 1.0 })
+            } else {
+                (if p.x > 0.0 { 1.0 } else { -1.0 }, 0.0)
+            };
+            let _ = write!(
+                s,
+                r#"{} class="edge" fill-opacity="0.8">{tip}</path>"#,
+                triangle(sx(cx), sy(cy), dx, dy, colour)
+            );
+        }
     }
-    if let Some([(x0, y0), (x1, y1)]) = panel.fit.as_ref().and_then(|l| clip(l, xlim, ylim)) {
+    let fit_drawn: Option<[(f64, f64); 2]> = panel.fit.as_ref().and_then(|l| clip(l, lim));
+    if let Some([(x0, y0), (x1, y1)]) = fit_drawn {
         let _ = write!(
             s,
             r##"<line class="fit" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#d62728" stroke-width="2"/>"##,
@@ -149,39 +174,56 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         TOP + PLOT / 2.0,
         html(&panel.y_label)
     );
-    let lx: f64 = LEFT + PLOT + 8.0;
+    // Legend, below the plot: one item group per row so no label meets another.
+    let y1: f64 = legend_top + 11.0;
     let _ = write!(
         s,
-        r#"<text x="{lx}" y="{}" class="tick">rank of |x|</text>"#,
-        TOP + 10.0
+        r#"<text x="{LEFT}" y="{y1}" class="tick">rank of |{}| in its context:</text>"#,
+        html(x_word(panel))
     );
     for (i, c) in RANK_COLOURS.iter().enumerate() {
-        let y: f64 = TOP + 26.0 + i as f64 * 16.0;
+        let x: f64 = LEFT + 180.0 + i as f64 * 24.0;
         let _ = write!(
             s,
-            r#"<circle cx="{}" cy="{}" r="4" fill="{c}"/><text x="{}" y="{}" class="tick">{}</text>"#,
-            lx + 5.0,
-            y - 4.0,
-            lx + 13.0,
-            y,
+            r#"<circle cx="{x}" cy="{}" r="4" fill="{c}"/><text x="{}" y="{y1}" class="tick">{}</text>"#,
+            y1 - 4.0,
+            x + 6.0,
             i + 1
         );
     }
-    let ly: f64 = TOP + 26.0 + 5.0 * 16.0 + 8.0;
+    let y2: f64 = y1 + ROW;
     let _ = write!(
         s,
-        r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="#d62728" stroke-width="2"/><text x="{lx}" y="{}" class="tick">fit</text>"##,
-        lx + 18.0,
-        ly + 14.0
+        r##"<line x1="{LEFT}" y1="{a}" x2="{b}" y2="{a}" stroke="#d62728" stroke-width="2"/><text x="{c}" y="{y2}" class="tick">least-squares fit{d}</text>"##,
+        a = y2 - 4.0,
+        b = LEFT + 18.0,
+        c = LEFT + 23.0,
+        d = if panel.fit.is_some() && fit_drawn.is_none() {
+            " (outside the plotted range)"
+        } else {
+            ""
+        }
     );
+    let y3: f64 = y2 + ROW;
     let _ = write!(
         s,
-        r##"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="#999" stroke-dasharray="4 4"/><text x="{lx}" y="{}" class="tick">y = x</text>"##,
-        ly + 26.0,
-        lx + 18.0,
-        ly + 26.0,
-        ly + 40.0
+        r##"<line x1="{LEFT}" y1="{b}" x2="{c}" y2="{b}" stroke="#999" stroke-dasharray="4 4"/><text x="{d}" y="{y3}" class="tick">y = x (perfect agreement)</text>"##,
+        b = y3 - 4.0,
+        c = LEFT + 18.0,
+        d = LEFT + 23.0
     );
+    if panel.beyond > 0 {
+        let y3: f64 = y3 + ROW;
+        let _ = write!(
+            s,
+            r##"{}/><text x="{}" y="{y3}" class="tick">{} of {} points beyond ±{}, drawn on the edge</text>"##,
+            triangle(LEFT + 9.0, y3 - 4.0, 0.0, -1.0, "#555"),
+            LEFT + 23.0,
+            count(panel.beyond),
+            count(panel.points.len()),
+            num(Some(lim), 0)
+        );
+    }
     s.push_str("</svg>");
     s
 }
@@ -189,7 +231,7 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
 /// A histogram of per-context r over [-1, 1].
 pub fn histogram(h: &Histogram) -> String {
     let (w, ht): (f64, f64) = (420.0, 220.0);
-    let (left, top, pw, ph): (f64, f64, f64, f64) = (40.0, 12.0, 360.0, 160.0);
+    let (left, top, pw, ph): (f64, f64, f64, f64) = (44.0, 14.0, 360.0, 160.0);
     let max: usize = h.bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let bw: f64 = pw / h.bins.len().max(1) as f64;
     let mut s: String = String::new();
@@ -243,6 +285,97 @@ pub fn histogram(h: &Histogram) -> String {
         top + ph + 34.0,
         h.undefined
     );
+    let _ = write!(
+        s,
+        r#"<text transform="translate(16 {:.1}) rotate(-90)" class="axis" text-anchor="middle">contexts</text>"#,
+        top + ph / 2.0
+    );
+    s.push_str("</svg>");
+    s
+}
+
+/// One context's small multiple: per attribute its name, then bars of the learned, reported
+/// (and target) weights on a fixed -100..100 scale; a bar beyond the scale stops at the edge
+/// with a mark and its value printed.
+pub fn weights_panel(p: &Panel) -> String {
+    const W: f64 = 340.0;
+    const NAME: f64 = 122.0;
+    const HALF: f64 = 80.0;
+    const BAR: f64 = 8.0;
+    let centre: f64 = NAME + 6.0 + HALF;
+    let sides: usize = if p.rows.iter().any(|r| r.target.is_some()) { 3 } else { 2 };
+    let row_h: f64 = sides as f64 * (BAR + 2.0) + 8.0;
+    let top: f64 = 18.0;
+    let height: f64 = top + row_h * p.rows.len() as f64 + 16.0;
+    let mut s: String = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="panel" viewBox="0 0 {W} {height}" width="{W}" height="{height}" role="img"><title>{}</title>"#,
+        html(p.context.as_str())
+    );
+    // Key.
+    let keys: [(&str, &str); 3] = [("learned", SIDE_COLOURS[0]), ("reported", SIDE_COLOURS[1]), ("target", SIDE_COLOURS[2])];
+    for (i, (k, c)) in keys.iter().take(sides).enumerate() {
+        let x: f64 = NAME + 6.0 + i as f64 * 72.0;
+        let _ = write!(
+            s,
+            r#"<rect x="{x}" y="4" width="9" height="9" fill="{c}"/><text x="{}" y="12" class="tick">{k}</text>"#,
+            x + 12.0
+        );
+    }
+    let bottom: f64 = top + row_h * p.rows.len() as f64;
+    let _ = write!(
+        s,
+        r##"<line x1="{centre}" y1="{top}" x2="{centre}" y2="{bottom}" stroke="#bbb"/>"##
+    );
+    for (v, anchor) in [(-100.0, "start"), (0.0, "middle"), (100.0, "end")] {
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" class="tick" text-anchor="{anchor}">{v:.0}</text>"#,
+            centre + v / 100.0 * HALF,
+            bottom + 12.0
+        );
+    }
+    for (i, r) in p.rows.iter().enumerate() {
+        let y0: f64 = top + i as f64 * row_h;
+        let name: String = if r.name.chars().count() > 18 {
+            format!("{}…", r.name.chars().take(17).collect::<String>())
+        } else {
+            r.name.clone()
+        };
+        let _ = write!(
+            s,
+            r#"<text x="{NAME}" y="{:.1}" class="tick" text-anchor="end">{}<title>{}</title></text>"#,
+            y0 + row_h / 2.0,
+            html(&name),
+            html(&r.name)
+        );
+        let values: [Option<f64>; 3] = [Some(r.learned), Some(r.reported), r.target];
+        for (k, v) in values.iter().take(sides).enumerate() {
+            let Some(v) = v.filter(|v| v.is_finite()) else { continue };
+            let y: f64 = y0 + 2.0 + k as f64 * (BAR + 2.0);
+            let shown: f64 = v.clamp(-100.0, 100.0);
+            let end: f64 = centre + shown / 100.0 * HALF;
+            let (x, w) = if end < centre { (end, centre - end) } else { (centre, end - centre) };
+            let _ = write!(
+                s,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{BAR}" fill="{}"/>"#,
+                SIDE_COLOURS[k]
+            );
+            if shown != v {
+                let dx: f64 = if v > 0.0 { 1.0 } else { -1.0 };
+                let _ = write!(s, "{}/>", triangle(end + dx * 3.0, y + BAR / 2.0, dx, 0.0, "#222"));
+            }
+            let _ = write!(
+                s,
+                r#"<text x="{}" y="{:.1}" class="val" text-anchor="end" fill="{}">{}</text>"#,
+                W - 2.0,
+                y + BAR,
+                SIDE_COLOURS[k],
+                num(Some(v), 0)
+            );
+        }
+    }
     s.push_str("</svg>");
     s
 }

@@ -154,3 +154,44 @@ pub fn order_label(o: crate::runner::sample::Order) -> &'static str {
         crate::runner::sample::Order::Ba => "swapped (ba)",
     }
 }
+
+/// A whole count with thousands separators: 10000 -> "10,000".
+pub fn count(n: usize) -> String {
+    let digits: String = n.to_string();
+    let mut out: String = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A straight line as a reader writes it: `y = 311.8 - 1.62x`, never `+ -1.62x`.
+pub fn line_equation(intercept: f64, slope: f64, y: &str, x: &str) -> String {
+    let a: String = num(Some(intercept), 1);
+    let b: String = num(Some(slope.abs()), 2);
+    let sign: char = if slope < 0.0 && b.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        '-'
+    } else {
+        '+'
+    };
+    format!("{y} = {a} {sign} {b}{x}")
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_lines() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(line_equation(311.8, -1.62, "y", "x"), "y = 311.8 - 1.62x");
+        assert_eq!(line_equation(-0.04, 0.5, "y", "x"), "y = 0.0 + 0.50x");
+        assert_eq!(line_equation(1.0, -0.001, "y", "x"), "y = 1.0 + 0.00x");
+    }
+}

@@ -1,0 +1,121 @@
+//! What most limits the reading of a run, said first: one plain sentence per finding, in
+//! order of severity, shown above every table.
+//!
+//! Order (the first makes the later ones hard to interpret):
+//! 1. one letter dominates the choices (P(answer A) outside [`LETTER_BOUNDS`]): the choices
+//!    follow the position, not the options, so the learned weights carry little signal;
+//! 2. behaviour is unreliable (the measurement-quality flag says so, or there is too little
+//!    data to tell);
+//! 3. most valid reports are out of range (a weight outside -100..100, e.g. an option's
+//!    value copied): they count in the score as given;
+//! 4. the score is at chance (the context-bootstrap interval contains the chance level).
+
+use super::data::Verdict;
+use super::text::{count, num, pct};
+use crate::scoring::Summary;
+use crate::scoring::quality::{BEHAVIOUR_THRESHOLD, QualityFlag};
+use serde::Serialize;
+
+/// P(answer A) outside this interval means one letter dominates the choices.
+pub const LETTER_BOUNDS: (f64, f64) = (0.1, 0.9);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    LetterDominates,
+    UnreliableBehaviour,
+    ReportsOutOfRange,
+    AtChance,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub sentence: String,
+}
+
+fn letter(s: &Summary) -> Option<Finding> {
+    let p: f64 = s.p_answer_a?;
+    if (LETTER_BOUNDS.0..=LETTER_BOUNDS.1).contains(&p) {
+        return None;
+    }
+    let (letter, share) = if p > 0.5 { ("A", p) } else { ("B", 1.0 - p) };
+    // Two decimals of a percentage so 99.96% does not read as 100%.
+    let share: String = format!("{:.2}%", 100.0 * share);
+    Some(Finding {
+        kind: FindingKind::LetterDominates,
+        sentence: format!(
+            "The model answered \"{letter}\" to {share} of its {} parsed choices, so its choices \
+follow the letter's position rather than the options and the weights learned from them carry \
+little signal.",
+            count(s.n_choices_valid)
+        ),
+    })
+}
+
+fn unreliable(s: &Summary) -> Option<Finding> {
+    let q = s.quality.as_ref()?;
+    let sentence: String = match q.flag {
+        QualityFlag::UnreliableBehaviour => format!(
+            "Behaviour is too unreliable to score: weights learned from two halves of the same \
+choices agree at only {} (below {}), so the run is not ranked.",
+            num(q.behavioural_reliability.value, 2),
+            num(Some(BEHAVIOUR_THRESHOLD), 1)
+        ),
+        QualityFlag::InsufficientData => "There is too little usable choice data to tell how \
+reliable the learned weights are, so the score cannot be interpreted and the run is not ranked."
+            .to_string(),
+        QualityFlag::Ok | QualityFlag::UnreliableReports => return None,
+    };
+    Some(Finding {
+        kind: FindingKind::UnreliableBehaviour,
+        sentence,
+    })
+}
+
+fn out_of_range(s: &Summary) -> Option<Finding> {
+    let valid: usize = s.n_reports_valid;
+    let oor: usize = s.n_reports_out_of_range;
+    if valid == 0 || 2 * oor <= valid {
+        return None;
+    }
+    Some(Finding {
+        kind: FindingKind::ReportsOutOfRange,
+        sentence: format!(
+            "{} of the {} valid reports ({}) give a weight outside -100..100, as when an option's \
+value is copied; they count in the score as given, and the plots draw them on the edge.",
+            count(oor),
+            count(valid),
+            pct(Some(oor as f64 / valid as f64))
+        ),
+    })
+}
+
+fn at_chance(s: &Summary, v: Verdict) -> Option<Finding> {
+    if v != Verdict::AtChance {
+        return None;
+    }
+    let c = s.reports_vs_learned.as_ref()?;
+    Some(Finding {
+        kind: FindingKind::AtChance,
+        sentence: format!(
+            "The score, r = {}, is no better than chance (about {}): no evidence that the model \
+can say what drives its choices.",
+            num(c.r, 2),
+            num(c.null.mean, 2)
+        ),
+    })
+}
+
+/// The findings that apply, most severe first (empty for a clean run).
+pub fn diagnose(s: &Summary, v: Verdict) -> Vec<Finding> {
+    [letter(s), unreliable(s), out_of_range(s), at_chance(s, v)]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Whether the findings include `kind`.
+pub fn has(findings: &[Finding], kind: FindingKind) -> bool {
+    findings.iter().any(|f| f.kind == kind)
+}
