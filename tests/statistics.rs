@@ -67,8 +67,16 @@ fn figures_match_the_numpy_statsmodels_reference() {
         let cal = d.calibration.unwrap();
         let ec: &Value = &e["calibration"];
         close(cal.slope, ec["slope"].as_f64().unwrap(), "slope");
-        close(cal.slope_se.unwrap(), ec["slope_se"].as_f64().unwrap(), "slope_se");
-        close(cal.intercept, ec["intercept"].as_f64().unwrap(), "intercept");
+        close(
+            cal.slope_se.unwrap(),
+            ec["slope_se"].as_f64().unwrap(),
+            "slope_se",
+        );
+        close(
+            cal.intercept,
+            ec["intercept"].as_f64().unwrap(),
+            "intercept",
+        );
         close(
             cal.magnitude_ratio.unwrap(),
             ec["magnitude_ratio"].as_f64().unwrap(),
@@ -254,14 +262,19 @@ fn a_reciter_scores_high_raw_r_but_no_partial_r_and_a_faithful_agent_keeps_it() 
 fn a_shrinking_reporter_has_its_slope_and_magnitude_ratio() {
     // Reports are 0.3 x the real weights: r is high, the slope and magnitude ratio near 0.3.
     let s: Summary = score(
-        &agent(2, 60, 400, &deviates, &|_, w, _| Weights(w.0.map(|v| 0.3 * v))),
+        &agent(2, 60, 400, &deviates, &|_, w, _| {
+            Weights(w.0.map(|v| 0.3 * v))
+        }),
         &opts(),
     )
     .unwrap();
     let c = s.reports_vs_learned.unwrap();
     let cal = c.description.calibration.unwrap();
     assert!(c.r.unwrap() > 0.85, "{c:?}");
-    assert!((cal.slope - 0.3).abs() < 3.0 * cal.slope_se.unwrap() + 0.02, "{cal:?}");
+    assert!(
+        (cal.slope - 0.3).abs() < 3.0 * cal.slope_se.unwrap() + 0.02,
+        "{cal:?}"
+    );
     assert!((cal.magnitude_ratio.unwrap() - 0.3).abs() < 0.05, "{cal:?}");
     assert!(c.description.kendall_tau_mean.unwrap() > 0.6);
 }
@@ -305,13 +318,23 @@ fn clustered_slope_se_and_design_effect_match_their_sampling_behaviour() {
     assert!((mean_se / sd - 1.0).abs() < 0.15, "se {mean_se} vs sd {sd}");
     let deff = |sa: f64, rng: &mut ChaCha8Rng| -> f64 {
         (0..50)
-            .map(|_| describe(&clustered(rng, 60, sa, 0.5)).design_effect.unwrap())
+            .map(|_| {
+                describe(&clustered(rng, 60, sa, 0.5))
+                    .design_effect
+                    .unwrap()
+            })
             .sum::<f64>()
             / 50.0
     };
     let (flat, shared) = (deff(0.0, &mut rng), deff(2.0, &mut rng));
-    assert!((flat - 1.0).abs() < 0.2, "design effect without clustering {flat}");
-    assert!(shared > 1.5, "design effect with a shared context effect {shared}");
+    assert!(
+        (flat - 1.0).abs() < 0.2,
+        "design effect without clustering {flat}"
+    );
+    assert!(
+        shared > 1.5,
+        "design effect with a shared context effect {shared}"
+    );
 }
 
 #[test]
@@ -329,12 +352,19 @@ fn missingness_lists_dropped_contexts_and_scores_out_of_range_three_ways() {
     };
     let s: Summary = score(&inputs, &opts()).unwrap();
     let m = s.missingness.as_ref().unwrap();
-    assert_eq!(m.contexts_without_valid_report, vec![ContextId("c003".into())]);
+    assert_eq!(
+        m.contexts_without_valid_report,
+        vec![ContextId("c003".into())]
+    );
     assert_eq!(m.contexts_without_choices, vec![ContextId("c005".into())]);
     let o = m.out_of_range.as_ref().unwrap();
     assert!(o.n_reports >= 1);
     assert_eq!(o.r_included, s.reports_vs_learned.as_ref().unwrap().r);
-    let (inc, exc, clip) = (o.r_included.unwrap(), o.r_excluded.unwrap(), o.r_clipped.unwrap());
+    let (inc, exc, clip) = (
+        o.r_included.unwrap(),
+        o.r_excluded.unwrap(),
+        o.r_clipped.unwrap(),
+    );
     assert!(exc > inc && clip > inc, "{o:?}");
     assert!(m.invalid_report_rate_reason.is_none());
     // The influential contexts: c000 (the wild report) moves r most.

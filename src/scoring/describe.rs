@@ -139,7 +139,11 @@ pub fn calibration(points: &[ContextPoints]) -> Option<Calibration> {
     let intercept: f64 = mx - slope * my;
     // Sandwich: bread (D'D)^-1 with D = [1, y]; meat sum_g s_g s_g', s_g = sum_i D_i e_i.
     let g: f64 = points.len() as f64;
-    let (s00, s01, s11) = (n, ys.iter().sum::<f64>(), ys.iter().map(|y| y * y).sum::<f64>());
+    let (s00, s01, s11) = (
+        n,
+        ys.iter().sum::<f64>(),
+        ys.iter().map(|y| y * y).sum::<f64>(),
+    );
     let det: f64 = s00 * s11 - s01 * s01;
     let inv: [[f64; 2]; 2] = [[s11 / det, -s01 / det], [-s01 / det, s00 / det]];
     let mut meat: [[f64; 2]; 2] = [[0.0; 2]; 2];
@@ -189,9 +193,9 @@ pub fn describe(points: &[ContextPoints]) -> Description {
         .collect();
     let t: f64 = taus.len() as f64;
     let tau_mean: Option<f64> = (!taus.is_empty()).then(|| taus.iter().sum::<f64>() / t);
-    let tau_sd: Option<f64> = tau_mean.filter(|_| taus.len() >= 2).map(|m| {
-        (taus.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (t - 1.0)).sqrt()
-    });
+    let tau_sd: Option<f64> = tau_mean
+        .filter(|_| taus.len() >= 2)
+        .map(|m| (taus.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (t - 1.0)).sqrt());
     let (se, design_effect) = se_and_design_effect(points);
     Description {
         calibration: calibration(points),

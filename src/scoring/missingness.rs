@@ -16,9 +16,9 @@
 //!   input order).
 
 use super::input::ContextInput;
-use crate::parsing::REPORT_RANGE;
 use super::stats::{Moments, pearson};
 use super::summary::ContextSummary;
+use crate::parsing::REPORT_RANGE;
 use crate::types::{ContextId, Weights};
 use serde::{Deserialize, Serialize};
 

@@ -172,7 +172,10 @@ pub fn partial_correlation(
         r,
         ci_bootstrap: ci,
         se: var_c.map(f64::sqrt),
-        design_effect: var_c.zip(var_p).filter(|(_, p)| *p > 0.0).map(|(c, p)| c / p),
+        design_effect: var_c
+            .zip(var_p)
+            .filter(|(_, p)| *p > 0.0)
+            .map(|(c, p)| c / p),
         n: triples.len() * N_ATTR,
         n_clusters: triples.len(),
         bootstrap_resamples: resamples,
