@@ -1,9 +1,11 @@
-//! `selfinterp leaderboard`: render `results/LEADERBOARD.md` and `results/leaderboard.html`
-//! from the entries' stored summaries (which `selfinterp validate` checks).
+//! `selfinterp leaderboard`: render `results/LEADERBOARD.md`, `results/leaderboard.html` and
+//! the per-entry pages under `results/details/` from the entries' stored summaries (which
+//! `selfinterp validate` checks); or, with `--format`, print every row for other tools.
 
 use super::Cli;
 use super::exit::Failure;
-use crate::leaderboard::{entry, render};
+use crate::leaderboard::export::{self, ExportFormat};
+use crate::leaderboard::{board, entry, render};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -12,6 +14,9 @@ pub struct LeaderboardArgs {
     /// Results directory [default: <root>/results]
     #[arg(long)]
     pub results: Option<PathBuf>,
+    /// Print every row as CSV or JSON on stdout instead of writing the pages
+    #[arg(long)]
+    pub format: Option<ExportFormat>,
 }
 
 pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
@@ -28,12 +33,40 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
                 .join("\n"),
         )
     })?;
-    for (file, text) in render::render(&entries) {
+    if let Some(f) = a.format {
+        let b = board::board(&entries);
+        let text: String = match f {
+            ExportFormat::Csv => export::csv(&b),
+            ExportFormat::Json => export::json(&b),
+        };
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error.
+        return match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(()),
+        };
+    }
+    let details: PathBuf = results.join(render::DETAILS_DIR);
+    // Pages of entries that no longer exist must not stay published.
+    if details.is_dir() {
+        std::fs::remove_dir_all(&details)
+            .map_err(|e| Failure::usage(format!("{}: cannot clear: {e}", details.display())))?;
+    }
+    std::fs::create_dir_all(&details)
+        .map_err(|e| Failure::usage(format!("{}: cannot create: {e}", details.display())))?;
+    let files = render::render(&entries);
+    for (file, text) in &files {
         let path: PathBuf = results.join(file);
         std::fs::write(&path, text)
             .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
-        eprintln!("wrote {}", path.display());
     }
+    eprintln!(
+        "wrote {} and {} detail pages under {}",
+        results.join(render::MD_FILE).display(),
+        files.len() - 2,
+        details.display()
+    );
     eprintln!("{} entries", entries.len());
     Ok(())
 }

@@ -167,12 +167,13 @@ pub struct Entry {
     pub summary: Summary,
 }
 
-/// The entry directories under `results`, sorted by name.
+/// The entry directories under `results`, sorted by name (the generated detail pages'
+/// directory is not an entry).
 pub fn entry_dirs(results: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut out: Vec<(String, PathBuf)> = Vec::new();
     for e in std::fs::read_dir(results)? {
         let e = e?;
-        if e.file_type()?.is_dir() {
+        if e.file_type()?.is_dir() && e.file_name() != super::render::DETAILS_DIR {
             out.push((e.file_name().to_string_lossy().to_string(), e.path()));
         }
     }

@@ -1,415 +1,322 @@
-//! Rendering the leaderboard: one table per experiment, ranked by score, as Markdown
-//! (`results/LEADERBOARD.md`) and a self-contained HTML page (`results/leaderboard.html`).
+//! Rendering the leaderboard: per experiment a main table of models and, below it, the
+//! simulated reference agents; as Markdown (`results/LEADERBOARD.md`) and a self-contained
+//! HTML page (`results/leaderboard.html`), each row linking to its entry's detail page under
+//! `results/details/` (see [`super::detail`]).
 //!
-//! Only runs whose measurement quality is `rankable` get a rank. The others (behaviour too
-//! unreliable, or too little data to tell) are listed below the ranked table with the reason
-//! and no rank: their score does not say how well the model introspects.
+//! The main table holds what a reader needs first: rank (with ≈ when tied with the next
+//! row), model, r with its interval, chance, the reliability mark (ranked, or why not),
+//! contexts × choices × reports, date. Every other figure is on the detail page.
 //!
-//! Both are pure functions of the entries (no date, no timing), so `validate` can require the
+//! All are pure functions of the entries (no date, no timing), so `validate` can require the
 //! committed files to equal a fresh render.
 
+use super::board::{Board, Row, board};
+use super::detail;
 use super::entry::Entry;
+use super::ties::{ALPHA, MIN_SHARED, PERMUTATIONS};
 use crate::reports::html::{CSP, SCRIPT};
-use crate::reports::markdown::table;
-use crate::reports::quality::CORRECTED_LABEL;
-use crate::reports::text::{flag_words, html, interval, md_cell, num, pct};
-use crate::scoring::Comparison;
-use crate::scoring::quality::{BEHAVIOUR_THRESHOLD, Quality, QualityFlag};
+use crate::reports::text::{count, flag_words, html, interval, md_cell, num};
+use crate::scoring::quality::{BEHAVIOUR_THRESHOLD, QualityFlag};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+pub use super::board::experiment;
+
 pub const MD_FILE: &str = "LEADERBOARD.md";
 pub const HTML_FILE: &str = "leaderboard.html";
-/// Marks a row whose bootstrap interval overlaps the next row's: the order of the two is not
-/// established by the data.
-pub const OVERLAP_MARK: &str = "≈";
+/// Directory of the per-entry detail pages, under `results/`.
+pub const DETAILS_DIR: &str = "details";
+/// Marks a row whose order against the next row is not established by the data.
+pub const TIE_MARK: &str = "≈";
+/// Starts the reliability mark of a run that is not ranked.
+pub const NOT_RANKED: &str = "✗";
+/// Longest line `LEADERBOARD.md` may have.
+pub const MAX_MD_LINE: usize = 200;
 
-/// One row of an experiment's table.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    /// 1 = best; `None` for a run that is not rankable.
-    pub rank: Option<usize>,
-    pub entry: String,
-    pub display_name: String,
-    pub model_id: String,
-    pub provider: String,
-    pub simulated: bool,
-    pub date: String,
-    pub submitted_by: String,
-    pub r: Option<f64>,
-    pub ci_bootstrap: Option<[f64; 2]>,
-    pub ci_study: Option<[f64; 2]>,
-    pub chance_mean: Option<f64>,
-    pub chance_range: Option<[f64; 2]>,
-    pub invalid_report_rate: Option<f64>,
-    pub invalid_choice_rate: Option<f64>,
-    pub n_contexts: usize,
-    pub n_choices: usize,
-    pub n_reports: usize,
-    pub behavioural_reliability: Option<f64>,
-    pub noise_ceiling: Option<f64>,
-    pub corrected_r: Option<f64>,
-    pub corrected_r_ci: Option<[f64; 2]>,
-    /// `None` for a summary scored before measurement quality existed.
-    pub flag: Option<QualityFlag>,
-    /// Whether the score may be ranked (false when quality is missing).
-    pub rankable: bool,
-    pub overlaps_next: bool,
-}
-
-/// An experiment's rows: ranked by score, then the runs whose score cannot be ranked.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Board {
-    pub ranked: Vec<Row>,
-    pub unranked: Vec<Row>,
-}
-
-/// The experiment an entry belongs to ("native", "instilled", or an import's source).
-pub fn experiment(e: &Entry) -> String {
-    match &e.manifest.parameters {
-        Some(p) => serde_json::to_value(p.experiment)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        None => e.manifest.source.clone(),
+/// The rank cell: the rank, ≈ when tied with the next row, a dash when not ranked.
+pub fn rank_cell(r: &Row) -> String {
+    match r.rank {
+        Some(k) if r.tied_with_next() => format!("{k} {TIE_MARK}"),
+        Some(k) => k.to_string(),
+        None => "–".into(),
     }
 }
 
-fn row(e: &Entry) -> Row {
-    let c: Option<&Comparison> = e.summary.reports_vs_learned.as_ref();
-    let s = &e.summary;
-    let q: Option<&Quality> = s.quality.as_ref();
-    Row {
-        rank: None,
-        entry: e.name.clone(),
-        display_name: e.meta.display_name.clone(),
-        model_id: e.meta.model_id.clone(),
-        provider: e.meta.provider.clone(),
-        simulated: e.meta.simulated,
-        date: e.meta.date.clone(),
-        submitted_by: e.meta.submitted_by.clone(),
-        r: c.and_then(|c| c.r),
-        ci_bootstrap: c.and_then(|c| c.ci_bootstrap),
-        ci_study: c.and_then(|c| c.ci_study),
-        chance_mean: c.and_then(|c| c.null.mean),
-        chance_range: c.and_then(|c| c.null.range),
-        invalid_report_rate: s.invalid_report_rate,
-        invalid_choice_rate: (s.n_choices > 0)
-            .then(|| (s.n_choices - s.n_choices_valid) as f64 / s.n_choices as f64),
-        n_contexts: s.n_contexts,
-        n_choices: s.n_choices,
-        n_reports: s.n_reports,
-        behavioural_reliability: q.and_then(|q| q.behavioural_reliability.value),
-        noise_ceiling: q.and_then(|q| q.ceiling.noise_ceiling),
-        corrected_r: q.and_then(|q| q.ceiling.corrected_r),
-        corrected_r_ci: q.and_then(|q| q.ceiling.corrected_r_ci),
-        flag: q.map(|q| q.flag),
-        rankable: q.is_some_and(|q| q.rankable),
-        overlaps_next: false,
+/// r with its 95% context-bootstrap interval.
+pub fn score_cell(r: &Row) -> String {
+    match r.ci_bootstrap {
+        Some(_) => format!("{} {}", num(r.r, 3), interval(r.ci_bootstrap)),
+        None => num(r.r, 3),
     }
 }
 
-fn overlap(a: Option<[f64; 2]>, b: Option<[f64; 2]>) -> bool {
-    matches!((a, b), (Some([a0, a1]), Some([b0, b1])) if a0 <= b1 && b0 <= a1)
+/// The reliability mark: "ranked", or why not, in a few words.
+pub fn reliability_mark(r: &Row) -> String {
+    match r.flag {
+        _ if r.rankable => "ranked".into(),
+        Some(QualityFlag::UnreliableBehaviour) => format!(
+            "{NOT_RANKED} unreliable behaviour ({})",
+            num(r.behavioural_reliability, 2)
+        ),
+        Some(QualityFlag::InsufficientData) => format!("{NOT_RANKED} too little data"),
+        f => format!("{NOT_RANKED} {}", flag_words(f)),
+    }
 }
 
-/// Rows grouped by experiment (sorted by name). Rankable rows are ranked by r (undefined
-/// last, then by entry name so the order never depends on the file system); the others keep
-/// the same order, unranked.
-pub fn board(entries: &[Entry]) -> BTreeMap<String, Board> {
-    let mut out: BTreeMap<String, Board> = BTreeMap::new();
-    for e in entries {
-        let r: Row = row(e);
-        let b: &mut Board = out.entry(experiment(e)).or_default();
-        if r.rankable {
-            b.ranked.push(r);
-        } else {
-            b.unranked.push(r);
+pub fn counts_cell(r: &Row) -> String {
+    format!(
+        "{} × {} × {}",
+        count(r.n_contexts),
+        count(r.n_choices),
+        count(r.n_reports)
+    )
+}
+
+/// Column headers of both tables, after the first ("#").
+const COLUMNS: [&str; 5] = [
+    "r [95% CI]",
+    "chance",
+    "reliability (ranked, or why not)",
+    "contexts × choices × reports",
+    "date",
+];
+
+const INTRO: &str = "The score is Pearson's r between the attribute weights a model reports and the
+weights learned from its own A/B choices, pooled over (context, attribute) points, with its 95%
+context-bootstrap interval. Chance is the mean r with contexts mismatched at random. A run is
+ranked only when its behaviour was measured reliably enough (behavioural reliability at least
+{THRESHOLD}) for the score to say something about introspection; the reliability column says why
+a run is not ranked (✗). Each name links to the entry's page with every other figure.";
+
+fn intro() -> String {
+    INTRO.replace("{THRESHOLD}", &num(Some(BEHAVIOUR_THRESHOLD), 1))
+}
+
+/// How ties are decided, in words (both formats).
+pub fn tie_method() -> String {
+    format!(
+        "{TIE_MARK} after a rank: the order of this row and the next is not established. Where \
+two entries share at least {MIN_SHARED} contexts of the same benchmark, this is decided by a \
+paired comparison on the shared contexts (a permutation test of the difference in r, \
+{} permutations swapping the entries within each context, seeded), with Holm's correction over \
+the adjacent pairs of the table (family-wise error {}%); otherwise by overlap of the two 95% \
+bootstrap intervals.",
+        count(PERMUTATIONS),
+        num(Some(ALPHA * 100.0), 0)
+    )
+}
+
+const SIM_HEADING: &str = "simulated reference agents";
+const SIM_NOTE: &str = "Agents with known behaviour (`selfinterp run --provider sim`): they \
+calibrate the scale and do not compete with the models.";
+
+const FOOTER: &str = "Generated by `selfinterp leaderboard` from the entries in `results/`; do \
+not edit by hand. `selfinterp validate` re-scores every entry from its raw samples. For other \
+tools: `selfinterp leaderboard --format csv` or `--format json`.";
+
+/// Wraps prose at about 100 characters so no Markdown line grows long.
+fn wrap(text: &str) -> String {
+    let mut out: String = String::new();
+    let mut line: usize = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.chars().count() > 100 {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
         }
-    }
-    for b in out.values_mut() {
-        for rows in [&mut b.ranked, &mut b.unranked] {
-            rows.sort_by(|a, b| match (a.r, b.r) {
-                (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.entry.cmp(&b.entry)),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => a.entry.cmp(&b.entry),
-            });
-        }
-        let rows: &mut Vec<Row> = &mut b.ranked;
-        for i in 0..rows.len() {
-            rows[i].rank = Some(i + 1);
-            rows[i].overlaps_next =
-                i + 1 < rows.len() && overlap(rows[i].ci_bootstrap, rows[i + 1].ci_bootstrap);
-        }
+        out.push_str(word);
+        line += word.chars().count();
     }
     out
 }
 
-fn intro() -> String {
-    format!(
-        "{INTRO_START}{}{INTRO_END}",
-        num(Some(BEHAVIOUR_THRESHOLD), 1)
-    )
+/// One Markdown table line, unpadded so a long cell lengthens only its own line.
+fn md_line(cells: &[String]) -> String {
+    format!("| {} |", cells.join(" | "))
 }
 
-const INTRO_START: &str = "The score is Pearson's r between the attribute weights a model reports and the weights \
-learned from its own A/B choices (logistic regression), pooled over (context, attribute) points. \
-Intervals are 95%: the context bootstrap (contexts resampled, the honest one) and the study's \
-normal formula. Chance is r with contexts mismatched at random. Rows marked ≈ have a bootstrap \
-interval that overlaps the next row's: their order is not established. Beside the raw score: \
-behavioural reliability (split-half agreement of the learned weights), the noise ceiling (the \
-largest r both measurements' noise allows) and r corrected for attenuation (raw r / ceiling). \
-Runs whose behaviour was measured too unreliably (behavioural reliability below ";
-
-const INTRO_END: &str = ", or too little \
-data to tell) are listed under their experiment's table without a rank: their score does not \
-say how well the model can report what drives its choices.";
-
-const FOOTER: &str = "Generated by `selfinterp leaderboard` from the entries in `results/`; do not edit by hand. \
-`selfinterp validate` re-scores every entry from its raw samples. Simulated rows are reference \
-agents with known behaviour (`selfinterp run --provider sim`), not models.";
-
-fn chance(r: &Row) -> String {
-    match r.chance_range {
-        Some(_) => format!("{} {}", num(r.chance_mean, 3), interval(r.chance_range)),
-        None => num(r.chance_mean, 3),
-    }
-}
-
-fn counts(r: &Row) -> String {
-    format!("{} / {} / {}", r.n_contexts, r.n_choices, r.n_reports)
-}
-
-fn corrected(r: &Row) -> String {
-    match r.corrected_r_ci {
-        Some(_) => format!("{} {}", num(r.corrected_r, 3), interval(r.corrected_r_ci)),
-        None => num(r.corrected_r, 3),
-    }
-}
-
-/// Why a row has no rank.
-fn not_ranked_because(r: &Row) -> String {
-    match r.flag {
-        Some(QualityFlag::UnreliableBehaviour) => format!(
-            "{} (reliability {}, below {})",
-            flag_words(r.flag),
-            num(r.behavioural_reliability, 2),
-            num(Some(BEHAVIOUR_THRESHOLD), 1)
-        ),
-        Some(_) => flag_words(r.flag).to_string(),
-        None => format!(
-            "{}: re-score with `selfinterp score DIR --write`",
-            flag_words(None)
-        ),
-    }
-}
-
-/// Columns after the first (the rank, or why there is none), in both formats.
-const COLUMNS: [&str; 17] = [
-    "entry",
-    "model id",
-    "provider",
-    "r",
-    "95% CI bootstrap",
-    "95% CI study",
-    "chance r",
-    "behavioural reliability",
-    "noise ceiling",
-    CORRECTED_LABEL,
-    "invalid reports",
-    "invalid choices",
-    "contexts / choices / reports",
-    "≈ next",
-    "simulated",
-    "date",
-    "by",
-];
-
-/// Index in [`COLUMNS`] of "≈ next", which only ranked tables have.
-const OVERLAP_COLUMN: usize = 13;
-
-/// The columns of a ranked or an unranked table.
-fn columns(ranked: bool) -> impl Iterator<Item = &'static str> {
-    COLUMNS
-        .into_iter()
-        .enumerate()
-        .filter(move |(i, _)| ranked || *i != OVERLAP_COLUMN)
-        .map(|(_, c)| c)
-}
-
-fn md_row(first: String, r: &Row) -> Vec<String> {
-    let score: String = num(r.r, 3);
-    let mut v: Vec<String> = vec![
-        first,
-        md_cell(&r.display_name),
-        format!("`{}`", md_cell(&r.model_id)),
-        md_cell(&r.provider),
-        // Only a ranked score is shown as the row's result.
-        if r.rank.is_some() {
-            format!("**{score}**")
-        } else {
-            score
-        },
-        interval(r.ci_bootstrap),
-        interval(r.ci_study),
-        chance(r),
-        num(r.behavioural_reliability, 3),
-        num(r.noise_ceiling, 3),
-        corrected(r),
-        pct(r.invalid_report_rate),
-        pct(r.invalid_choice_rate),
-        counts(r),
-        if r.overlaps_next {
-            OVERLAP_MARK.into()
-        } else {
-            String::new()
-        },
-        if r.simulated {
-            "yes".into()
-        } else {
-            "no".into()
-        },
+/// A row's line; the linked name is shortened (with …, the full name is on the entry's
+/// page) when the line would pass [`MAX_MD_LINE`] characters.
+fn md_row(r: &Row, refs: &BTreeMap<&str, usize>) -> String {
+    let link = |name: &str| format!("[{}][{}]", md_cell(name), refs[r.entry.as_str()]);
+    let mut cells: Vec<String> = vec![
+        rank_cell(r),
+        link(&r.display_name),
+        score_cell(r),
+        num(r.chance_mean, 3),
+        reliability_mark(r),
+        counts_cell(r),
         md_cell(&r.date),
-        md_cell(&r.submitted_by),
     ];
-    if r.rank.is_none() {
-        v.remove(OVERLAP_COLUMN + 1);
+    let len = |c: &[String]| md_line(c).chars().count();
+    let mut keep: usize = r.display_name.chars().count();
+    while len(&cells) > MAX_MD_LINE && keep > 8 {
+        keep -= 1;
+        let short: String = r.display_name.chars().take(keep).collect();
+        cells[1] = link(&format!("{}…", short.trim_end()));
     }
-    v
+    md_line(&cells)
 }
 
-fn md_table(first: &str, ranked: bool, rows: Vec<Vec<String>>) -> String {
-    let mut header: Vec<&str> = vec![first];
-    for c in columns(ranked) {
-        header.push(c);
-    }
-    table(&header, rows)
+fn md_table(first: &str, name: &str, rows: &[Row], refs: &BTreeMap<&str, usize>) -> String {
+    let mut header: Vec<String> = vec![first.to_string(), name.to_string()];
+    header.extend(COLUMNS.iter().map(|c| c.to_string()));
+    let mut lines: Vec<String> = vec![md_line(&header)];
+    lines.push(md_line(&header.iter().map(|_| "---".to_string()).collect::<Vec<_>>()));
+    lines.extend(rows.iter().map(|r| md_row(r, refs)));
+    lines.join("\n")
 }
 
 /// `results/LEADERBOARD.md`.
 pub fn markdown(board: &BTreeMap<String, Board>) -> String {
-    let mut out: String = format!("# selfinterp leaderboard\n\n{}\n\n", intro());
+    let mut out: String = format!("# selfinterp leaderboard\n\n{}\n\n", wrap(&intro()));
+    let _ = write!(out, "{}\n\n", wrap(&tie_method()));
     if board.is_empty() {
         out.push_str("No entries yet.\n\n");
     }
+    // Reference-style links keep the table lines short.
+    let mut refs: BTreeMap<&str, usize> = BTreeMap::new();
+    for b in board.values() {
+        for r in b.models.iter().chain(&b.simulated) {
+            let n: usize = refs.len() + 1;
+            refs.entry(r.entry.as_str()).or_insert(n);
+        }
+    }
     for (exp, b) in board {
         let _ = write!(out, "## {}\n\n", md_cell(exp));
-        if b.ranked.is_empty() {
-            out.push_str("No run of this experiment can be ranked.\n\n");
+        if b.models.is_empty() {
+            out.push_str("No model has an entry in this experiment yet.\n\n");
         } else {
-            let body: Vec<Vec<String>> = b
-                .ranked
-                .iter()
-                .map(|r| md_row(r.rank.map_or(String::new(), |k| k.to_string()), r))
-                .collect();
-            out.push_str(&md_table("#", true, body));
+            out.push_str(&md_table("#", "model", &b.models, &refs));
             out.push_str("\n\n");
         }
-        if !b.unranked.is_empty() {
-            let _ = write!(out, "### {}: {UNRANKED}\n\n", md_cell(exp));
-            let body: Vec<Vec<String>> = b
-                .unranked
-                .iter()
-                .map(|r| md_row(md_cell(&not_ranked_because(r)), r))
-                .collect();
-            out.push_str(&md_table(NOT_RANKED_COLUMN, false, body));
+        if !b.simulated.is_empty() {
+            let _ = write!(
+                out,
+                "### {}: {SIM_HEADING}\n\n{}\n\n",
+                md_cell(exp),
+                wrap(SIM_NOTE)
+            );
+            out.push_str(&md_table("#", "agent", &b.simulated, &refs));
             out.push_str("\n\n");
         }
     }
-    let _ = writeln!(out, "{FOOTER}");
+    let mut by_number: Vec<(&usize, &&str)> = refs.iter().map(|(e, n)| (n, e)).collect();
+    by_number.sort();
+    for (n, e) in by_number {
+        let _ = writeln!(out, "[{n}]: {DETAILS_DIR}/{e}.md");
+    }
+    let _ = write!(out, "\n{}\n", wrap(FOOTER));
     out
 }
 
-/// Heading of the rows without a rank.
-const UNRANKED: &str = "not ranked (measurement too unreliable for the score to mean much)";
-const NOT_RANKED_COLUMN: &str = "not ranked because";
-
 const STYLE: &str = r#"
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fafafa;margin:0;padding:24px 32px 48px}
-.wrap{overflow-x:auto;max-width:100%}
-h1{font-size:1.6em;margin:0 0 .4em}h2{font-size:1.2em;margin:1.6em 0 .5em}
-p{max-width:62em}
-table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;white-space:nowrap}
-th{background:#f0f0f0}td.n{text-align:right}td.r{font-weight:700}
+*{box-sizing:border-box}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fafafa;margin:0;padding:24px 32px 48px;max-width:1200px;overflow-wrap:break-word}
+h1{font-size:1.6em;margin:0 0 .4em}h2{font-size:1.2em;margin:1.6em 0 .5em}h3{font-size:1em;margin:1.2em 0 .3em;color:#5f6368}
+p{max-width:62em}.note{color:#5f6368}
+table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums;max-width:100%}
+th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top}
+th{background:#f0f0f0}td.n{text-align:right;white-space:nowrap}td.r b{font-weight:700}
+td .ci{color:#5f6368;font-weight:400}
 th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" ⇅";color:#aaa}
 th[aria-sort=ascending]:after{content:" ▲";color:#1b1b1b}th[aria-sort=descending]:after{content:" ▼";color:#1b1b1b}
-tr.sim td{color:#555;background:#f7f7fb}
-.tag{font-size:.78em;border:1px solid #99a;border-radius:4px;padding:0 4px;margin-left:6px;color:#446}
-.ov{color:#9a6700;font-weight:700}
-h3{font-size:1em;margin:1.2em 0 .4em;color:#5f6368}
-table.unranked td{color:#5f6368}td.why{color:#cf222e;white-space:normal;min-width:16em}
+td.date{white-space:nowrap}td.why{color:#cf222e}td.ok{color:#1a7f37}tr.unranked td{color:#5f6368}
+table.sim td{background:#f7f7fb}
+.tie{color:#9a6700;font-weight:700}
+a{color:#0b5cad}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
+label.filter{display:inline-block;margin:.2em 0 .6em;padding:4px 10px;border:1px solid #ccd;border-radius:6px;background:#fff;cursor:pointer}
+body.hide-sim .simblock{display:none}
 footer{margin-top:2em;color:#5f6368}
+@media (max-width:640px){
+body{padding:12px 10px 32px}
+table.board,table.board tbody,table.board tr,table.board td{display:block;width:100%}
+table.board thead tr{display:flex;flex-wrap:wrap;gap:4px;margin-bottom:6px}
+table.board thead th{border-radius:4px;font-size:.85em;padding:2px 6px}
+table.board thead th.x{display:none}
+table.board tr{border:1px solid #ddd;border-radius:6px;margin:0 0 8px;background:#fff}
+table.board td{border:0;border-bottom:1px solid #f0f0f0;display:flex;gap:10px;justify-content:space-between;text-align:right;white-space:normal}
+table.board td:before{content:attr(data-label);color:#5f6368;text-align:left;flex:0 0 auto}
+}
 "#;
 
-fn td_num(v: Option<f64>, text: String, class: &str) -> String {
+/// Shows or hides every simulated-agent table.
+const FILTER_SCRIPT: &str = r#"
+(function(){
+  var box=document.getElementById('hide-sim');
+  if(!box)return;
+  function apply(){document.body.classList.toggle('hide-sim',box.checked);}
+  box.addEventListener('change',apply);apply();
+})();
+"#;
+
+fn td_num(v: Option<f64>, text: &str, class: &str, label: &str) -> String {
     let data: String = v
         .filter(|x| x.is_finite())
         .map(|x| x.to_string())
         .unwrap_or_default();
-    format!("<td class=\"{class}\" data-v=\"{data}\">{text}</td>")
+    format!("<td class=\"{class}\" data-label=\"{label}\" data-v=\"{data}\">{text}</td>")
 }
 
-fn html_header(first: &str, ranked: bool) -> String {
-    let mut out: String = format!("<thead><tr>{first}");
-    for (i, c) in COLUMNS.iter().enumerate() {
-        if i == OVERLAP_COLUMN && !ranked {
-            continue;
-        }
-        let attrs: &str = match i {
-            0 | 15 => " data-sort=\"text\"",
-            3 | 7 | 8 | 9 | 10 | 11 => " data-sort=\"num\"",
-            13 => " title=\"interval overlaps the next row's\"",
-            _ => "",
-        };
-        let _ = write!(out, "<th{attrs}>{}</th>", html(c));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    out
+fn html_header(name: &str) -> String {
+    format!(
+        "<thead><tr><th data-sort=\"num\" title=\"rank; {TIE_MARK} = tied with the next row\">#</th>\
+<th data-sort=\"text\">{name}</th><th data-sort=\"num\">r [95% CI]</th><th data-sort=\"num\">chance</th>\
+<th data-sort=\"text\">reliability</th><th data-sort=\"num\">contexts × choices × reports</th>\
+<th data-sort=\"text\">date</th></tr></thead>\n<tbody>\n"
+    )
 }
 
-fn html_row(first: String, r: &Row) -> String {
-    let overlap_cell: String = match r.rank {
-        None => String::new(),
-        Some(_) => format!(
-            "<td class=\"ov\">{}</td>",
-            if r.overlaps_next { OVERLAP_MARK } else { "" }
+fn html_row(r: &Row, name: &str) -> String {
+    let rank: String = match r.rank {
+        Some(k) => format!(
+            "{k}{}",
+            if r.tied_with_next() {
+                format!(" <span class=\"tie\" title=\"tied with the next row\">{TIE_MARK}</span>")
+            } else {
+                String::new()
+            }
         ),
+        None => "–".into(),
+    };
+    let score: String = match r.ci_bootstrap {
+        Some(_) => format!(
+            "<span><b>{}</b> <span class=\"ci\">{}</span></span>",
+            num(r.r, 3),
+            interval(r.ci_bootstrap)
+        ),
+        None => num(r.r, 3),
     };
     format!(
-        "<tr{}>{first}<td title=\"{}\">{}{}</td><td><code>{}</code></td><td>{}</td>{}<td>{}</td><td>{}</td><td>{}</td>{}{}{}{}{}<td class=\"n\">{}</td>{}<td>{}</td><td>{}</td><td>{}</td></tr>\n",
-        if r.simulated { " class=\"sim\"" } else { "" },
+        "<tr{}>{}<td data-label=\"{name}\"><a href=\"{DETAILS_DIR}/{}.html\">{}</a></td>{}{}<td class=\"{}\" data-label=\"reliability\">{}</td>{}<td class=\"date\" data-label=\"date\">{}</td></tr>\n",
+        if r.rank.is_none() { " class=\"unranked\"" } else { "" },
+        td_num(r.rank.map(|k| k as f64), &rank, "n", "#"),
         html(&r.entry),
         html(&r.display_name),
-        if r.simulated {
-            "<span class=\"tag\">simulated</span>"
-        } else {
-            ""
-        },
-        html(&r.model_id),
-        html(&r.provider),
-        // Only a ranked score is shown as the row's result.
-        td_num(r.r, num(r.r, 3), if r.rank.is_some() { "n r" } else { "n" }),
-        interval(r.ci_bootstrap),
-        interval(r.ci_study),
-        chance(r),
+        td_num(r.r, &score, "n r", "r [95% CI]"),
+        td_num(r.chance_mean, &num(r.chance_mean, 3), "n", "chance"),
+        if r.rankable { "ok" } else { "why" },
+        html(&reliability_mark(r)),
         td_num(
-            r.behavioural_reliability,
-            num(r.behavioural_reliability, 3),
-            "n"
+            Some(r.n_choices as f64),
+            &html(&counts_cell(r)),
+            "n",
+            "contexts × choices × reports"
         ),
-        td_num(r.noise_ceiling, num(r.noise_ceiling, 3), "n"),
-        td_num(r.corrected_r, corrected(r), "n"),
-        td_num(r.invalid_report_rate, pct(r.invalid_report_rate), "n"),
-        td_num(r.invalid_choice_rate, pct(r.invalid_choice_rate), "n"),
-        counts(r),
-        overlap_cell,
-        if r.simulated { "yes" } else { "no" },
         html(&r.date),
-        html(&r.submitted_by)
     )
+}
+
+fn html_table(class: &str, name: &str, rows: &[Row]) -> String {
+    let mut out: String = format!("<table class=\"sortable board {class}\">\n{}", html_header(name));
+    for r in rows {
+        out.push_str(&html_row(r, name));
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
 }
 
 /// `results/leaderboard.html`: self-contained, every value from an entry escaped.
@@ -417,56 +324,67 @@ pub fn html_page(board: &BTreeMap<String, Board>) -> String {
     let mut out: String = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>selfinterp leaderboard</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-<h1>selfinterp leaderboard</h1>\n<p>{}</p>\n",
-        html(&intro())
+<h1>selfinterp leaderboard</h1>\n<p>{}</p>\n<p class=\"note\">{}</p>\n\
+<label class=\"filter\"><input type=\"checkbox\" id=\"hide-sim\"> hide the simulated reference agents</label>\n",
+        html(&intro()),
+        html(&tie_method())
     );
     if board.is_empty() {
         out.push_str("<p>No entries yet.</p>\n");
     }
     for (exp, b) in board {
-        let _ = writeln!(out, "<h2>{}</h2>", html(exp));
-        if b.ranked.is_empty() {
-            out.push_str("<p>No run of this experiment can be ranked.</p>\n");
+        let _ = writeln!(out, "<section class=\"experiment\"><h2>{}</h2>", html(exp));
+        if b.models.is_empty() {
+            out.push_str("<p>No model has an entry in this experiment yet.</p>\n");
         } else {
-            out.push_str("<div class=\"wrap\"><table class=\"sortable\">\n");
-            out.push_str(&html_header("<th data-sort=\"num\">#</th>", true));
-            for r in &b.ranked {
-                let rank: String = r.rank.map_or(String::new(), |k| k.to_string());
-                out.push_str(&html_row(
-                    format!("<td class=\"n\" data-v=\"{rank}\">{rank}</td>"),
-                    r,
-                ));
-            }
-            out.push_str("</tbody>\n</table></div>\n");
+            out.push_str(&html_table("models", "model", &b.models));
         }
-        if !b.unranked.is_empty() {
+        if !b.simulated.is_empty() {
             let _ = write!(
                 out,
-                "<h3>{}: {}</h3>\n<div class=\"wrap\"><table class=\"sortable unranked\">\n",
+                "<div class=\"simblock\"><h3>{}: {SIM_HEADING}</h3>\n<p class=\"note\">{}</p>\n{}</div>\n",
                 html(exp),
-                html(UNRANKED)
+                html(SIM_NOTE).replace('`', ""),
+                html_table("sim", "agent", &b.simulated)
             );
-            out.push_str(&html_header(
-                &format!("<th>{NOT_RANKED_COLUMN}</th>"),
-                false,
-            ));
-            for r in &b.unranked {
-                let why: String = html(&not_ranked_because(r)).replace('`', "");
-                out.push_str(&html_row(format!("<td class=\"why\">{why}</td>"), r));
-            }
-            out.push_str("</tbody>\n</table></div>\n");
         }
+        out.push_str("</section>\n");
     }
     let _ = write!(
         out,
-        "<footer>{}</footer>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        "<footer>{}</footer>\n<script>{SCRIPT}{FILTER_SCRIPT}</script>\n</body>\n</html>\n",
         html(FOOTER).replace('`', "")
     );
     out
 }
 
-/// The two files `selfinterp leaderboard` writes: (file name, content).
-pub fn render(entries: &[Entry]) -> Vec<(&'static str, String)> {
-    let b = board(entries);
-    vec![(MD_FILE, markdown(&b)), (HTML_FILE, html_page(&b))]
+/// Every file `selfinterp leaderboard` writes: (path relative to `results/`, content).
+pub fn render(entries: &[Entry]) -> Vec<(String, String)> {
+    let b: BTreeMap<String, Board> = board(entries);
+    let mut out: Vec<(String, String)> = vec![
+        (MD_FILE.to_string(), markdown(&b)),
+        (HTML_FILE.to_string(), html_page(&b)),
+    ];
+    for table in b.values() {
+        for r in table.models.iter().chain(&table.simulated) {
+            let rows: &[Row] = if r.simulated {
+                &table.simulated
+            } else {
+                &table.models
+            };
+            let next: Option<&Row> = rows
+                .iter()
+                .position(|x| x.entry == r.entry)
+                .and_then(|k| rows.get(k + 1));
+            out.push((
+                format!("{DETAILS_DIR}/{}.md", r.entry),
+                detail::markdown(r, next),
+            ));
+            out.push((
+                format!("{DETAILS_DIR}/{}.html", r.entry),
+                detail::html_page(r, next),
+            ));
+        }
+    }
+    out
 }

@@ -508,7 +508,26 @@ fn differing_window(a: &str, b: &str) -> (String, String) {
 /// Compares the committed leaderboard files with a fresh render.
 pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
-    for (file, want) in render::render(entries) {
+    let rendered: Vec<(String, String)> = render::render(entries);
+    // A detail page whose entry is gone would stay published: refuse it.
+    if let Ok(dir) = std::fs::read_dir(results.join(render::DETAILS_DIR)) {
+        let mut stale: Vec<String> = dir
+            .filter_map(|e| e.ok())
+            .map(|e| format!("{}/{}", render::DETAILS_DIR, e.file_name().to_string_lossy()))
+            .filter(|name| !rendered.iter().any(|(f, _)| f == name))
+            .collect();
+        stale.sort();
+        for name in stale {
+            out.push(Problem::new(
+                &name,
+                "",
+                "",
+                "not a page of any entry; run `selfinterp leaderboard` (it removes stale pages)",
+            ));
+        }
+    }
+    for (file, want) in rendered {
+        let file: &str = file.as_str();
         let path = results.join(file);
         let Ok(got) = std::fs::read_to_string(&path) else {
             out.push(Problem::new(

@@ -78,6 +78,9 @@ pub struct Headline {
     pub ci_bootstrap: Option<[f64; 2]>,
     pub chance_mean: Option<f64>,
     pub chance_range: Option<[f64; 2]>,
+    /// Least-squares line of reported on learned weights (slope 1 = reports on the same
+    /// scale as behaviour), with its context-clustered standard error.
+    pub calibration: Option<crate::scoring::describe::Calibration>,
     pub n_points: usize,
     pub n_contexts: usize,
     pub verdict: Verdict,
@@ -267,7 +270,8 @@ fn experiment_of(m: &RunManifest) -> String {
     }
 }
 
-fn verdict(c: Option<&Comparison>) -> Verdict {
+/// Where a comparison stands against chance.
+pub fn verdict(c: Option<&Comparison>) -> Verdict {
     let Some(c) = c else { return Verdict::NoScore };
     match (c.r, c.ci_bootstrap, c.null.mean) {
         (None, _, _) => Verdict::NoScore,
@@ -317,6 +321,7 @@ fn headline(summary: &Summary) -> Headline {
         ci_bootstrap: c.and_then(|c| c.ci_bootstrap),
         chance_mean: c.and_then(|c| c.null.mean),
         chance_range: c.and_then(|c| c.null.range),
+        calibration: c.and_then(|c| c.description.calibration),
         n_points: c.map_or(0, |c| c.n),
         n_contexts: c.map_or(0, |c| c.n_contexts),
         verdict: v,

@@ -162,7 +162,7 @@ fn headline(r: &ReportData, out: &mut String) {
         out,
         "<div class=\"headline verdict-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
 <div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula</dt><dd>{}</dd>\
-<dt>chance level</dt><dd>{} (95% within {})</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
+<dt>chance level</dt><dd>{} (95% within {})</dd><dt>calibration slope (reported on learned)</dt><dd>{}</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
 <dt>{CORRECTED_LABEL}</dt><dd>{}</dd><dt>noise ceiling</dt><dd>{}</dd>\
 <dt>behavioural / report reliability</dt><dd>{} / {}</dd><dt>reports counted</dt><dd>{} valid of {} ({} out of range)</dd></dl>\n\
 {sentence}{quality}</div>\n</div>\n</header>\n",
@@ -172,6 +172,7 @@ fn headline(r: &ReportData, out: &mut String) {
         interval(h.ci_study),
         num(h.chance_mean, 3),
         interval(h.chance_range),
+        calibration(h),
         count(h.n_points),
         count(h.n_contexts),
         match q.and_then(|q| q.ceiling.corrected_r_ci) {
@@ -189,6 +190,17 @@ fn headline(r: &ReportData, out: &mut String) {
         count(r.summary.n_reports),
         count(r.summary.n_reports_out_of_range),
     );
+}
+
+/// The calibration slope with its standard error, or a dash.
+pub fn calibration(h: &super::data::Headline) -> String {
+    match h.calibration {
+        Some(c) => match c.slope_se {
+            Some(se) => format!("{} (SE {}; 1 = same scale)", num(Some(c.slope), 2), num(Some(se), 2)),
+            None => format!("{} (1 = same scale)", num(Some(c.slope), 2)),
+        },
+        None => MISSING.to_string(),
+    }
 }
 
 fn td_num(v: Option<f64>, decimals: usize) -> String {

@@ -39,12 +39,13 @@ fn headline(r: &ReportData, out: &mut String) {
     let h = &r.headline;
     out.push_str(&format!(
         "**Score (reports vs learned weights): r = {}**, 95% CI {} (context bootstrap), {} (study's formula); \
-chance level {} (95% of chance in {}); {} points in {} contexts.\n\n",
+chance level {} (95% of chance in {}); calibration slope {}; {} points in {} contexts.\n\n",
         num(h.r, 3),
         interval(h.ci_bootstrap),
         interval(h.ci_study),
         num(h.chance_mean, 3),
         interval(h.chance_range),
+        super::html::calibration(h),
         count(h.n_points),
         count(h.n_contexts)
     ));

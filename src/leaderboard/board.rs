@@ -1,0 +1,174 @@
+//! The leaderboard's rows: one per entry, grouped by experiment, models apart from the
+//! simulated reference agents, ranked by score, with "tied with the next row" decided by a
+//! paired comparison (see [`super::ties`]).
+//!
+//! Only runs whose measurement quality is `rankable` get a rank; the others follow their
+//! table's ranked rows with the reason and no rank.
+
+use super::entry::Entry;
+use super::ties::{Tie, adjacent_ties};
+use crate::scoring::Comparison;
+use crate::scoring::quality::{Quality, QualityFlag};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One entry's figures as the leaderboard shows them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    pub experiment: String,
+    /// 1 = best within its table; `None` for a run that is not rankable.
+    pub rank: Option<usize>,
+    pub entry: String,
+    pub display_name: String,
+    pub model_id: String,
+    pub provider: String,
+    pub simulated: bool,
+    pub benchmark: Option<String>,
+    pub date: String,
+    pub submitted_by: String,
+    pub notes: String,
+    pub r: Option<f64>,
+    pub ci_bootstrap: Option<[f64; 2]>,
+    pub ci_study: Option<[f64; 2]>,
+    pub chance_mean: Option<f64>,
+    pub chance_range: Option<[f64; 2]>,
+    pub calibration_slope: Option<f64>,
+    pub invalid_report_rate: Option<f64>,
+    pub invalid_choice_rate: Option<f64>,
+    pub n_reports_out_of_range: usize,
+    pub p_answer_a: Option<f64>,
+    pub n_contexts: usize,
+    pub n_choices: usize,
+    pub n_reports: usize,
+    pub behavioural_reliability: Option<f64>,
+    pub report_reliability: Option<f64>,
+    pub noise_ceiling: Option<f64>,
+    pub corrected_r: Option<f64>,
+    pub corrected_r_ci: Option<[f64; 2]>,
+    /// `None` for a summary scored before measurement quality existed.
+    pub flag: Option<QualityFlag>,
+    /// Whether the score may be ranked (false when quality is missing).
+    pub rankable: bool,
+    /// The comparison with the next ranked row of the same table (ranked rows but the last).
+    pub tie: Option<Tie>,
+}
+
+impl Row {
+    /// Whether the data do not establish the order of this row and the next.
+    pub fn tied_with_next(&self) -> bool {
+        self.tie.as_ref().is_some_and(|t| t.tied)
+    }
+}
+
+/// An experiment's two tables: models, then simulated reference agents. Each holds its
+/// ranked rows by score, then the rows that cannot be ranked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Board {
+    pub models: Vec<Row>,
+    pub simulated: Vec<Row>,
+}
+
+/// The experiment an entry belongs to ("native", "instilled", or an import's source).
+pub fn experiment(e: &Entry) -> String {
+    match &e.manifest.parameters {
+        Some(p) => serde_json::to_value(p.experiment)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        None => e.manifest.source.clone(),
+    }
+}
+
+fn row(e: &Entry) -> Row {
+    let c: Option<&Comparison> = e.summary.reports_vs_learned.as_ref();
+    let s = &e.summary;
+    let q: Option<&Quality> = s.quality.as_ref();
+    Row {
+        experiment: experiment(e),
+        rank: None,
+        entry: e.name.clone(),
+        display_name: e.meta.display_name.clone(),
+        model_id: e.meta.model_id.clone(),
+        provider: e.meta.provider.clone(),
+        simulated: e.meta.simulated,
+        benchmark: e.manifest.benchmark.clone(),
+        date: e.meta.date.clone(),
+        submitted_by: e.meta.submitted_by.clone(),
+        notes: e.meta.notes.clone(),
+        r: c.and_then(|c| c.r),
+        ci_bootstrap: c.and_then(|c| c.ci_bootstrap),
+        ci_study: c.and_then(|c| c.ci_study),
+        chance_mean: c.and_then(|c| c.null.mean),
+        chance_range: c.and_then(|c| c.null.range),
+        calibration_slope: c.and_then(|c| c.description.calibration.map(|k| k.slope)),
+        invalid_report_rate: s.invalid_report_rate,
+        invalid_choice_rate: (s.n_choices > 0)
+            .then(|| (s.n_choices - s.n_choices_valid) as f64 / s.n_choices as f64),
+        n_reports_out_of_range: s.n_reports_out_of_range,
+        p_answer_a: s.p_answer_a,
+        n_contexts: s.n_contexts,
+        n_choices: s.n_choices,
+        n_reports: s.n_reports,
+        behavioural_reliability: q.and_then(|q| q.behavioural_reliability.value),
+        report_reliability: q.and_then(|q| q.report_reliability.value),
+        noise_ceiling: q.and_then(|q| q.ceiling.noise_ceiling),
+        corrected_r: q.and_then(|q| q.ceiling.corrected_r),
+        corrected_r_ci: q.and_then(|q| q.ceiling.corrected_r_ci),
+        flag: q.map(|q| q.flag),
+        rankable: q.is_some_and(|q| q.rankable),
+        tie: None,
+    }
+}
+
+/// Ranked rows by r (undefined last, then by entry name so the order never depends on the
+/// file system), then the unrankable ones in the same order; ties between adjacent ranked
+/// rows from their entries' summaries.
+fn order(rows: &mut Vec<Row>, entries: &BTreeMap<&str, &Entry>) {
+    rows.sort_by(|a, b| {
+        b.rankable.cmp(&a.rankable).then(match (a.r, b.r) {
+            (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.entry.cmp(&b.entry)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.entry.cmp(&b.entry),
+        })
+    });
+    let ranked: usize = rows.iter().filter(|r| r.rankable).count();
+    for (i, r) in rows.iter_mut().take(ranked).enumerate() {
+        r.rank = Some(i + 1);
+    }
+    type Side<'a> = (&'a crate::scoring::Summary, Option<[f64; 2]>, Option<&'a str>);
+    let summaries: Vec<Side<'_>> = rows[..ranked]
+        .iter()
+        .map(|r| {
+            (
+                &entries[r.entry.as_str()].summary,
+                r.ci_bootstrap,
+                r.benchmark.as_deref(),
+            )
+        })
+        .collect();
+    let ties: Vec<super::ties::Tie> = adjacent_ties(&summaries);
+    for (i, t) in ties.into_iter().enumerate() {
+        rows[i].tie = Some(t);
+    }
+}
+
+/// Rows grouped by experiment (sorted by name), models apart from simulated agents.
+pub fn board(entries: &[Entry]) -> BTreeMap<String, Board> {
+    let by_name: BTreeMap<&str, &Entry> = entries.iter().map(|e| (e.name.as_str(), e)).collect();
+    let mut out: BTreeMap<String, Board> = BTreeMap::new();
+    for e in entries {
+        let r: Row = row(e);
+        let b: &mut Board = out.entry(r.experiment.clone()).or_default();
+        if r.simulated {
+            b.simulated.push(r);
+        } else {
+            b.models.push(r);
+        }
+    }
+    for b in out.values_mut() {
+        order(&mut b.models, &by_name);
+        order(&mut b.simulated, &by_name);
+    }
+    out
+}

@@ -1,0 +1,159 @@
+//! One page per entry with every figure the main table leaves out, as Markdown
+//! (`results/details/<entry>.md`, linked from `LEADERBOARD.md`) and HTML
+//! (`results/details/<entry>.html`, linked from `leaderboard.html`).
+
+use super::board::Row;
+use super::render::{HTML_FILE, MD_FILE, counts_cell, rank_cell, reliability_mark};
+use super::ties::{Tie, TieMethod};
+use crate::reports::html::CSP;
+use crate::reports::quality::CORRECTED_LABEL;
+use crate::reports::text::{MISSING, count, html, interval, md_cell, num, pct};
+use std::fmt::Write;
+
+fn with_ci(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
+    match ci {
+        Some(_) => format!("{} {}", num(v, 3), interval(ci)),
+        None => num(v, 3),
+    }
+}
+
+/// How this row compares with the next ranked row of its table, in words.
+/// `name` escapes the next row's name for the output format.
+pub fn tie_sentence(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> String {
+    let tie: Option<&Tie> = r.tie.as_ref();
+    let (Some(t), Some(n)) = (tie, next) else {
+        return "no next ranked row to compare with".into();
+    };
+    let verdict: &str = if t.tied {
+        "tied: the order is not established"
+    } else {
+        "the order is established"
+    };
+    match t.method {
+        TieMethod::Paired => format!(
+            "{verdict} against {}: on {} shared contexts the difference in r (next row minus this \
+one) is {} (95% CI {}), paired permutation p = {}, Holm-adjusted p = {}",
+            name(&n.display_name),
+            count(t.shared_contexts),
+            num(t.difference, 3),
+            interval(t.difference_ci),
+            num(t.p, 4),
+            num(t.p_holm, 4)
+        ),
+        TieMethod::IntervalOverlap => format!(
+            "{verdict} against {}: fewer shared contexts than a paired comparison needs ({}), \
+so the 95% bootstrap intervals were compared ({} here, {} there)",
+            name(&n.display_name),
+            count(t.shared_contexts),
+            interval(r.ci_bootstrap),
+            interval(n.ci_bootstrap)
+        ),
+    }
+}
+
+/// The page's (label, value) lines, shared by both formats.
+pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'static str, String)> {
+    vec![
+        ("entry directory", r.entry.clone()),
+        ("model id", r.model_id.clone()),
+        ("provider", r.provider.clone()),
+        (
+            "simulated reference agent",
+            if r.simulated { "yes" } else { "no" }.into(),
+        ),
+        ("experiment", r.experiment.clone()),
+        (
+            "benchmark",
+            r.benchmark.clone().unwrap_or_else(|| MISSING.into()),
+        ),
+        ("date", r.date.clone()),
+        ("submitted by", r.submitted_by.clone()),
+        (
+            "notes",
+            if r.notes.is_empty() {
+                MISSING.into()
+            } else {
+                r.notes.clone()
+            },
+        ),
+        ("rank in its table", rank_cell(r)),
+        ("reliability", reliability_mark(r)),
+        ("r, reports vs learned", num(r.r, 3)),
+        ("95% CI, context bootstrap", interval(r.ci_bootstrap)),
+        ("95% CI, study's formula", interval(r.ci_study)),
+        ("chance r (95% range)", with_ci(r.chance_mean, r.chance_range)),
+        (
+            "calibration slope (reported on learned; 1 = same scale)",
+            num(r.calibration_slope, 2),
+        ),
+        ("behavioural reliability", num(r.behavioural_reliability, 3)),
+        ("report reliability", num(r.report_reliability, 3)),
+        ("noise ceiling", num(r.noise_ceiling, 3)),
+        (CORRECTED_LABEL, with_ci(r.corrected_r, r.corrected_r_ci)),
+        ("invalid reports", pct(r.invalid_report_rate)),
+        (
+            "valid reports out of range (counted as given)",
+            count(r.n_reports_out_of_range),
+        ),
+        ("invalid choices", pct(r.invalid_choice_rate)),
+        ("P(answer A)", num(r.p_answer_a, 4)),
+        ("contexts × choices × reports", counts_cell(r)),
+        ("against the next row", tie_sentence(r, next, name)),
+    ]
+}
+
+/// Lines whose value is text from `entry.toml` or the manifest.
+const FROM_FILE: [&str; 7] = [
+    "entry directory",
+    "model id",
+    "provider",
+    "benchmark",
+    "date",
+    "submitted by",
+    "notes",
+];
+
+/// `results/details/<entry>.md`.
+pub fn markdown(r: &Row, next: Option<&Row>) -> String {
+    let mut out: String = format!("# {}\n\n", md_cell(&r.display_name));
+    let _ = write!(
+        out,
+        "Back to the [leaderboard](../{MD_FILE}). The run bundle: [{}/](../{}/). \
+`selfinterp report results/{}` shows the full report.\n\n",
+        md_cell(&r.entry),
+        r.entry,
+        r.entry
+    );
+    for (k, v) in lines(r, next, md_cell) {
+        // Figures are printed as they are; text that came from a file (or names one) is
+        // escaped so it cannot become a link or markup.
+        let computed: bool = !FROM_FILE.contains(&k);
+        let v: String = if computed { v } else { md_cell(&v) };
+        let _ = writeln!(out, "- {k}: {v}");
+    }
+    out
+}
+
+/// `results/details/<entry>.html`.
+pub fn html_page(r: &Row, next: Option<&Row>) -> String {
+    let mut out: String = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}: selfinterp leaderboard</title>\n<style>\
+body{{font:15px/1.45 system-ui,sans-serif;color:#1b1b1b;background:#fafafa;margin:0;padding:24px 20px 48px;max-width:900px;overflow-wrap:break-word}}\
+dl{{display:grid;grid-template-columns:minmax(8em,max-content) minmax(0,1fr);gap:4px 16px;background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px}}\
+dt{{color:#5f6368}}dd{{margin:0;font-variant-numeric:tabular-nums}}\
+@media (max-width:600px){{dl{{grid-template-columns:minmax(0,1fr)}}dd{{margin-bottom:6px}}}}\
+</style>\n</head>\n<body>\n<p><a href=\"../{HTML_FILE}\">← leaderboard</a></p>\n<h1>{}</h1>\n<dl>\n",
+        html(&r.display_name),
+        html(&r.display_name)
+    );
+    for (k, v) in lines(r, next, str::to_string) {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", html(k), html(&v));
+    }
+    let _ = write!(
+        out,
+        "</dl>\n<p>The full report: <code>selfinterp report --format html results/{}</code>.</p>\n</body>\n</html>\n",
+        html(&r.entry)
+    );
+    out
+}

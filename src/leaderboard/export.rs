@@ -1,0 +1,121 @@
+//! The leaderboard's rows for other tools: `selfinterp leaderboard --format csv|json`.
+//! Every row of every table, with every figure the detail pages show.
+
+use super::board::{Board, Row};
+use std::collections::BTreeMap;
+
+/// Output formats of `selfinterp leaderboard`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+fn rows(board: &BTreeMap<String, Board>) -> Vec<&Row> {
+    board
+        .values()
+        .flat_map(|b| b.models.iter().chain(&b.simulated))
+        .collect()
+}
+
+/// One JSON array of rows (the [`Row`] fields; ties with their method and p-values).
+pub fn json(board: &BTreeMap<String, Board>) -> String {
+    let mut s: String = serde_json::to_string_pretty(&rows(board)).expect("rows serialise");
+    s.push('\n');
+    s
+}
+
+const CSV_HEADER: [&str; 33] = [
+    "experiment",
+    "table",
+    "rank",
+    "tied_with_next",
+    "tie_method",
+    "tie_p",
+    "tie_p_holm",
+    "entry",
+    "display_name",
+    "model_id",
+    "provider",
+    "simulated",
+    "benchmark",
+    "date",
+    "submitted_by",
+    "r",
+    "ci_bootstrap_low",
+    "ci_bootstrap_high",
+    "ci_study_low",
+    "ci_study_high",
+    "chance_mean",
+    "calibration_slope",
+    "behavioural_reliability",
+    "report_reliability",
+    "noise_ceiling",
+    "corrected_r",
+    "invalid_report_rate",
+    "invalid_choice_rate",
+    "n_reports_out_of_range",
+    "n_contexts",
+    "n_choices",
+    "n_reports",
+    "rankable",
+];
+
+fn f(v: Option<f64>) -> String {
+    v.filter(|x| x.is_finite())
+        .map(|x| x.to_string())
+        .unwrap_or_default()
+}
+
+/// One CSV table with a header line; empty cells for undefined figures.
+pub fn csv(board: &BTreeMap<String, Board>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_HEADER).expect("in-memory write");
+    for r in rows(board) {
+        let tie = r.tie.as_ref();
+        let method: String = tie
+            .and_then(|t| serde_json::to_value(t.method).ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let lo_hi = |ci: Option<[f64; 2]>| (f(ci.map(|c| c[0])), f(ci.map(|c| c[1])));
+        let (bl, bh) = lo_hi(r.ci_bootstrap);
+        let (sl, sh) = lo_hi(r.ci_study);
+        let record: [String; 33] = [
+            r.experiment.clone(),
+            if r.simulated { "simulated" } else { "models" }.into(),
+            r.rank.map(|k| k.to_string()).unwrap_or_default(),
+            r.tied_with_next().to_string(),
+            method,
+            f(tie.and_then(|t| t.p)),
+            f(tie.and_then(|t| t.p_holm)),
+            r.entry.clone(),
+            r.display_name.clone(),
+            r.model_id.clone(),
+            r.provider.clone(),
+            r.simulated.to_string(),
+            r.benchmark.clone().unwrap_or_default(),
+            r.date.clone(),
+            r.submitted_by.clone(),
+            f(r.r),
+            bl,
+            bh,
+            sl,
+            sh,
+            f(r.chance_mean),
+            f(r.calibration_slope),
+            f(r.behavioural_reliability),
+            f(r.report_reliability),
+            f(r.noise_ceiling),
+            f(r.corrected_r),
+            f(r.invalid_report_rate),
+            f(r.invalid_choice_rate),
+            r.n_reports_out_of_range.to_string(),
+            r.n_contexts.to_string(),
+            r.n_choices.to_string(),
+            r.n_reports.to_string(),
+            r.rankable.to_string(),
+        ];
+        w.write_record(&record).expect("in-memory write");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 fields")
+}
