@@ -26,10 +26,12 @@
 
 pub mod ceiling;
 pub mod comparison;
+pub mod context;
 pub mod fit_quality;
 pub mod input;
+pub mod options;
 pub mod paired;
-pub mod plan;
+
 pub mod quality;
 pub mod reliability;
 pub mod stats;
