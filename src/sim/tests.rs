@@ -2,8 +2,11 @@
 
 use super::*;
 use crate::benchmark::sampling::profile_choice;
+use crate::benchmark::{FrozenContext, Split};
+use crate::prompts::{CHOICE_TAG, Message};
 use crate::prompts::{choice_prompt, report_prompt};
 use crate::types::Choice;
+use crate::types::ContextId;
 
 fn contexts() -> Vec<FrozenContext> {
     let mut c = synthetic_contexts("t", Split::Instilled, 10, 100, 4);

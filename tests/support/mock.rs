@@ -23,7 +23,7 @@
 //! before, then `fault_rate` draws (deterministic from the seed and the index).
 
 use selfinterp::sim::SimAgent;
-use selfinterp::sim::server;
+use selfinterp::sim::server as sim_server;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
