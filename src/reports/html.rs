@@ -2,12 +2,13 @@
 //! network). Everything that came from a model or a file goes through [`html`] escaping.
 
 use super::data::{ContextLine, ReportData, StatusRow, Verdict};
-use super::markdown::reproducibility_lines;
 use super::quality::{AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, quality_rows};
+use super::sentences::{
+    calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
+};
 use super::svg;
 use super::diagnosis::{FindingKind, has};
-use super::status::reports_sentence;
-use super::text::{MISSING, count, html, interval, line_equation, num, order_label, pct};
+use super::text::{MISSING, count, html, interval, line_equation, num, pct};
 use super::{Exporter, Section, render_sections};
 use std::fmt::Write;
 
@@ -192,17 +193,6 @@ fn headline(r: &ReportData, out: &mut String) {
     );
 }
 
-/// The calibration slope with its standard error, or a dash.
-pub fn calibration(h: &super::data::Headline) -> String {
-    match h.calibration {
-        Some(c) => match c.slope_se {
-            Some(se) => format!("{} (SE {}; 1 = same scale)", num(Some(c.slope), 2), num(Some(se), 2)),
-            None => format!("{} (1 = same scale)", num(Some(c.slope), 2)),
-        },
-        None => MISSING.to_string(),
-    }
-}
-
 fn td_num(v: Option<f64>, decimals: usize) -> String {
     match v {
         Some(x) if x.is_finite() => format!(
@@ -239,56 +229,6 @@ fn comparisons(r: &ReportData, out: &mut String) {
         "</tbody>\n</table></div>\n<p>{}</p>\n</section>\n",
         html(&overview_sentence(r))
     );
-}
-
-/// P(answer A) per presentation order (shared with the Markdown report).
-pub fn order_shares(r: &ReportData) -> String {
-    r.position_bias
-        .by_order
-        .iter()
-        .map(|o| {
-            format!(
-                " Order {}: {} of {} parsed choices.",
-                order_label(o.order),
-                num(o.p_answer_a, 3),
-                o.n_valid
-            )
-        })
-        .collect()
-}
-
-/// The fitted intercepts in one sentence (shared with the Markdown report).
-pub fn intercept_sentence(r: &ReportData) -> String {
-    let p = &r.position_bias;
-    format!(
-        "Fitted intercept b0 (> 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A \
-and {} favour B beyond 1.96 standard errors.",
-        num(p.intercept_mean, 2),
-        num(p.intercept_sd, 2),
-        p.contexts_fitted,
-        p.contexts_favouring_a,
-        p.contexts_favouring_b
-    )
-}
-
-/// Counts and invalid rates in one sentence (shared with the Markdown report).
-pub fn overview_sentence(r: &ReportData) -> String {
-    let o = &r.summary;
-    let mut s: String = format!(
-        "Contexts {}; choices {} ({} parsed, invalid {}); {}.",
-        count(o.n_contexts),
-        count(o.n_choices),
-        count(o.n_choices_valid),
-        pct(r.invalid_choice_rate()),
-        reports_sentence(o)
-    );
-    if o.choice_agreement.is_some() {
-        s.push_str(&format!(
-            " Choices agreeing with the target profile's rule: {}.",
-            pct(o.choice_agreement)
-        ));
-    }
-    s
 }
 
 fn quality(r: &ReportData, out: &mut String) {

@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod multiples;
 pub mod quality;
 pub mod status;
+pub mod sentences;
 pub mod svg;
 pub mod text;
 

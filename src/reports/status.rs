@@ -6,7 +6,7 @@
 //! of range* (a weight outside -100..100). Every valid report counts in the score, an
 //! out-of-range one as given (never clipped); invalid reports never count.
 
-use crate::runner::sample::{KindKey, Order, Sample};
+use crate::bundle::sample::{KindKey, Order, Sample};
 use crate::scoring::Summary;
 use crate::types::ContextId;
 use serde::Serialize;
