@@ -38,6 +38,7 @@ fn results() -> (tempfile::TempDir, PathBuf) {
 
 fn write_leaderboard(results: &Path) {
     let entries = entry::load_all(results).unwrap();
+    std::fs::create_dir_all(results.join(render::DETAILS_DIR)).unwrap();
     for (file, text) in render::render(&entries) {
         std::fs::write(results.join(file), text).unwrap();
     }
@@ -88,7 +89,17 @@ fn rendered_leaderboard_is_ranked_and_valid() {
     insta::assert_snapshot!("leaderboard_md", md);
     let html: String = std::fs::read_to_string(results.join(render::HTML_FILE)).unwrap();
     assert_eq!(html.matches("<script").count(), 1);
-    assert!(html.contains("<span class=\"tag\">simulated</span>"));
+    assert!(html.contains("<table class=\"sortable board sim\">"), "{html}");
+    assert!(html.contains("id=\"hide-sim\""));
+    // Every entry has a detail page in both formats, linked from its row.
+    for (name, _, _) in ENTRIES {
+        assert!(md.contains(&format!("]: details/{name}.md")), "{md}");
+        assert!(html.contains(&format!("href=\"details/{name}.html\"")), "{html}");
+        let page: String =
+            std::fs::read_to_string(results.join(format!("details/{name}.md"))).unwrap();
+        assert!(page.contains("- noise ceiling: "), "{page}");
+        insta::assert_snapshot!(format!("detail_{name}"), page);
+    }
 }
 
 #[test]
@@ -170,7 +181,7 @@ fn a_tampered_manifest_is_named() {
 fn a_tampered_leaderboard_is_named() {
     let (root, results) = results();
     edit(&results.join(render::MD_FILE), |t| {
-        t.replacen("Simulated: partial ", "Simulated: partial!", 1)
+        t.replacen("Simulated: partial]", "Simulated: partial!]", 1)
     });
     expect(
         &validate(root.path()),
@@ -182,8 +193,8 @@ fn a_tampered_leaderboard_is_named() {
     write_leaderboard(&results);
     edit(&results.join(render::HTML_FILE), |t| {
         t.replacen(
-            "<td class=\"n\" data-v=\"1\">1</td>",
-            "<td class=\"n\" data-v=\"1\">9</td>",
+            "<td class=\"n\" data-label=\"#\" data-v=\"1\">1</td>",
+            "<td class=\"n\" data-label=\"#\" data-v=\"1\">9</td>",
             1,
         )
     });
@@ -299,29 +310,120 @@ fn unrankable_runs_are_listed_without_a_rank() {
     write_leaderboard(&results);
     assert_eq!(validate(root.path()), vec![]);
     let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
-    let heading: usize = md.find("### native: not ranked").expect(&md);
-    let random: usize = md.find("Simulated: random").unwrap();
-    assert!(heading < random, "listed below the ranked table:\n{md}");
-    let line: &str = md[random..].lines().next().unwrap();
+    let line: &str = md
+        .lines()
+        .find(|l| l.contains("Simulated: random"))
+        .expect(&md);
     assert!(
-        md[heading..]
-            .lines()
-            .any(|l| l.contains("Simulated: random") && l.starts_with("| too little data")),
-        "{md}"
-    );
-    assert!(
-        !line.contains("**"),
-        "an unranked score is not shown as a result: {line}"
+        line.starts_with("| – |") && line.contains("| ✗ too little data |"),
+        "no rank, and the reason: {line}"
     );
     let board = render::board(&entry::load_all(&results).unwrap());
-    let native = &board["native"];
+    let sims = &board["native"].simulated;
+    let first_unranked: usize = sims.iter().position(|r| r.rank.is_none()).unwrap();
     assert!(
-        native
-            .unranked
+        sims[..first_unranked]
             .iter()
-            .all(|r| r.rank.is_none() && !r.rankable)
+            .all(|r| r.rank.is_some() && r.rankable),
+        "ranked rows first"
     );
-    assert!(native.ranked.iter().all(|r| r.rank.is_some() && r.rankable));
+    assert!(
+        sims[first_unranked..]
+            .iter()
+            .all(|r| r.rank.is_none() && !r.rankable && r.tie.is_none())
+    );
+    assert!(board["native"].models.is_empty());
+}
+
+#[test]
+fn ties_are_decided_by_a_paired_comparison_with_holm() {
+    let (root, results) = results();
+    // The same agent twice on the same contexts: identical scores, so tied.
+    let dir: PathBuf = sim_run(root.path(), &results.join("sim-faithful-2"), "faithful", "native");
+    let _ = std::fs::remove_file(dir.join("errors.jsonl"));
+    std::fs::write(
+        dir.join(entry::ENTRY_FILE),
+        entry_toml("Simulated: faithful again", "faithful"),
+    )
+    .unwrap();
+    write_leaderboard(&results);
+    assert_eq!(validate(root.path()), vec![]);
+    let board = render::board(&entry::load_all(&results).unwrap());
+    let rows = &board["native"].simulated;
+    let names: Vec<&str> = rows.iter().map(|r| r.entry.as_str()).collect();
+    assert_eq!(
+        names,
+        ["sim-faithful", "sim-faithful-2", "sim-partial", "sim-confabulator"]
+    );
+    let t0 = rows[0].tie.as_ref().unwrap();
+    assert_eq!(t0.method, leaderboard::ties::TieMethod::Paired);
+    assert!(t0.tied, "{t0:?}");
+    assert_eq!(t0.difference, Some(0.0));
+    assert_eq!(t0.p, Some(1.0));
+    // Holm over the table's three paired tests, and tied exactly when the adjusted p >= 5%.
+    let ties: Vec<&leaderboard::ties::Tie> = rows[..3].iter().map(|r| r.tie.as_ref().unwrap()).collect();
+    let p: Vec<f64> = ties.iter().map(|t| t.p.unwrap()).collect();
+    let holm: Vec<f64> = leaderboard::ties::holm(&p);
+    for (t, q) in ties.iter().zip(&holm) {
+        assert_eq!(t.p_holm, Some(*q));
+        assert_eq!(t.tied, *q >= 0.05, "{t:?}");
+        assert_eq!(t.shared_contexts, 8);
+    }
+    // Faithful vs partial differ (0.34 in r) at p < 5% on 8 contexts, but not after Holm's
+    // correction for three comparisons: the page must say they are tied.
+    let t1 = ties[1];
+    assert!(t1.p.unwrap() < 0.05 && t1.p_holm.unwrap() >= 0.05 && t1.tied, "{t1:?}");
+    assert!(rows[3].tie.is_none(), "the last ranked row has no next row");
+    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    assert!(md.contains("| 1 ≈ | [Simulated: faithful]"), "{md}");
+    assert!(md.contains("Holm"), "the method is stated");
+}
+
+#[test]
+fn leaderboard_lines_stay_short_even_with_long_names() {
+    let (_root, results) = results();
+    let long: String = format!("{} model", "A very long display name".repeat(3));
+    assert!(long.chars().count() <= 80);
+    std::fs::write(
+        results.join("sim-partial/entry.toml"),
+        entry_toml(&long, "partial:0.5"),
+    )
+    .unwrap();
+    write_leaderboard(&results);
+    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    let longest: usize = md.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest <= render::MAX_MD_LINE, "{longest}:\n{md}");
+    for l in md.lines().filter(|l| l.starts_with('|')) {
+        assert_eq!(l.matches(" | ").count(), 6, "seven columns: {l}");
+    }
+}
+
+#[test]
+fn leaderboard_exports_csv_and_json() {
+    let (_root, results) = results();
+    let board = render::board(&entry::load_all(&results).unwrap());
+    let csv: String = leaderboard::export::csv(&board);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert!(header.contains(&"r") && header.contains(&"tie_p_holm"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), ENTRIES.len());
+    assert!(rows[0].starts_with("native,simulated,1,"), "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&leaderboard::export::json(&board)).unwrap();
+    let arr = json.as_array().unwrap();
+    assert_eq!(arr.len(), ENTRIES.len());
+    assert_eq!(arr[0]["entry"], "sim-faithful");
+    assert_eq!(arr[0]["tie"]["method"], "paired");
+    let r: f64 = arr[0]["r"].as_f64().unwrap();
+    let in_csv: f64 = rows[0].split(',').nth(15).unwrap().parse().unwrap();
+    assert_eq!(r, in_csv, "both exports carry the same figure");
+}
+
+#[test]
+fn a_stale_detail_page_is_refused() {
+    let (root, results) = results();
+    std::fs::write(results.join("details/gone.md"), "# gone\n").unwrap();
+    expect(&validate(root.path()), "details/gone.md", "", "");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The single integration-test binary: one module per concept.
 
 mod benchmark;
+mod browser;
 mod catalogue;
 mod design;
 mod estimation;

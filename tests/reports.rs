@@ -120,9 +120,14 @@ fn instilled_report_shows_learned_vs_target_and_cost() {
     insta::assert_snapshot!("instilled_md", md);
     let html: String = render(root.path(), &dir, Format::Html, &opts);
     assert_eq!(
-        html.matches("<svg").count(),
+        html.matches("<svg class=\"plot\"").count(),
         3,
         "two scatter plots and a histogram"
+    );
+    assert_eq!(
+        html.matches("<svg class=\"panel\"").count(),
+        6,
+        "every context side by side when there are few"
     );
     insta::assert_snapshot!("instilled_html", html);
 }
@@ -182,7 +187,9 @@ fn html_escapes_model_answers_and_file_fields() {
 
     let json: String = render(root.path(), &dir, Format::Json, &ReportOptions::default());
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let examples = &v["failures"]["reports"][1]["examples"];
+    let rows = v["failures"]["reports"].as_array().unwrap();
+    let not_json = rows.iter().find(|r| r["status"] == "not_json").unwrap();
+    let examples = &not_json["examples"];
     assert_eq!(
         examples[0]["response"], answer,
         "JSON keeps the raw text exactly"
@@ -216,7 +223,7 @@ fn reports_show_measurement_quality_and_at_chance_contexts() {
 
     let dir = sim_run(root.path(), &root.path().join("random"), "random", "native");
     let md: String = render(root.path(), &dir, Format::Md, &opts);
-    assert!(md.contains("this score cannot be interpreted"), "{md}");
+    assert!(md.contains("the score cannot be interpreted"), "{md}");
     assert!(md.contains("⚠ |"), "at-chance contexts are marked:\n{md}");
     let html: String = render(root.path(), &dir, Format::Html, &opts);
     assert!(html.contains("<tr class=\"chance\">"), "{html}");
@@ -225,4 +232,142 @@ fn reports_show_measurement_quality_and_at_chance_contexts() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["summary"]["quality"]["rankable"], false);
     assert_eq!(v["headline"]["flag"], "insufficient_data");
+}
+
+/// Rewrites four reports in five to copy option A's values, as SmolLM2 does (it answers
+/// with the attributes' raw values, e.g. a price of 1525): valid reports, out of range.
+fn copy_option_values(dir: &Path) {
+    let path = dir.join(bundle::SAMPLES);
+    let text: String = std::fs::read_to_string(&path).unwrap();
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["kind"] == "report" && v["index"].as_u64().unwrap() % 5 != 0 {
+            let values: Vec<f64> = v["options"]["A"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let original: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(v["response"].as_str().unwrap()).unwrap();
+            let response: serde_json::Map<String, serde_json::Value> = original
+                .keys()
+                .zip(&values)
+                .map(|(k, x)| (k.clone(), serde_json::json!(x)))
+                .collect();
+            v["response"] = serde_json::Value::Object(response).to_string().into();
+            v["parsed"] = serde_json::json!(values);
+            v["out_of_range"] = values.iter().any(|x| x.abs() > 100.0).into();
+        }
+        out.push(v.to_string());
+    }
+    std::fs::write(&path, out.join("\n") + "\n").unwrap();
+}
+
+/// The scatter plot's tick labels.
+fn scatter_ticks(html: &str) -> Vec<String> {
+    let svg: &str = &html[html.find("<svg class=\"plot\" id=\"scatter0\"").unwrap()..];
+    let svg: &str = &svg[..svg.find("</svg>").unwrap()];
+    svg.split("class=\"tick\" text-anchor=\"middle\">")
+        .skip(1)
+        .map(|t| t[..t.find('<').unwrap()].to_string())
+        .collect()
+}
+
+#[test]
+fn real_model_like_report_keeps_the_axes_and_marks_out_of_range_reports() {
+    let root = root();
+    let dir = sim_run(root.path(), &root.path().join("copier"), "faithful", "native");
+    copy_option_values(&dir);
+    let opts = ReportOptions::default();
+    let json: String = render(root.path(), &dir, Format::Json, &opts);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let oor: u64 = v["summary"]["n_reports_out_of_range"].as_u64().unwrap();
+    let valid: u64 = v["summary"]["n_reports_valid"].as_u64().unwrap();
+    assert!(2 * oor > valid, "most reports out of range: {oor} of {valid}");
+    let kinds: Vec<&str> = v["diagnosis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"reports_out_of_range"), "{kinds:?}");
+    // The parsing table and the headline count the same reports in the score.
+    let rows = v["failures"]["reports"].as_array().unwrap();
+    assert_eq!(rows[0]["status"], "valid_in_range");
+    assert_eq!(rows[1]["status"], "valid_out_of_range");
+    assert_eq!(rows[1]["count"].as_u64().unwrap(), oor);
+    let counted: u64 = rows
+        .iter()
+        .filter(|r| r["usable"] == true)
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, valid);
+
+    let html: String = render(root.path(), &dir, Format::Html, &opts);
+    assert_eq!(scatter_ticks(&html)[..5], ["-100", "-50", "0", "50", "100"]);
+    let beyond: u64 = v["scatter"][0]["beyond"].as_u64().unwrap();
+    assert!(beyond > 0);
+    assert_eq!(
+        html.matches("class=\"edge\"").count() as u64,
+        beyond,
+        "every point beyond the axes is drawn on the edge"
+    );
+    assert!(html.contains(&format!("{beyond} of ")), "counted in the legend");
+    assert!(!html.contains("+ -"), "a negative slope reads as a minus");
+    let md: String = render(root.path(), &dir, Format::Md, &opts);
+    assert!(md.contains("| valid, out of range"), "{md}");
+    insta::assert_snapshot!("out_of_range_md", md);
+    insta::assert_snapshot!("out_of_range_html", html);
+}
+
+/// The position of each needle in `text`, in order; panics when one is missing.
+fn positions(text: &str, needles: &[&str]) -> Vec<usize> {
+    needles
+        .iter()
+        .map(|n| text.find(n).unwrap_or_else(|| panic!("{n:?} missing:\n{text}")))
+        .collect()
+}
+
+#[test]
+fn letter_biased_report_says_so_first() {
+    let root = root();
+    let dir = sim_run(
+        root.path(),
+        &root.path().join("letter"),
+        "position-biased",
+        "native",
+    );
+    let opts = ReportOptions::default();
+    let md: String = render(root.path(), &dir, Format::Md, &opts);
+    let p = positions(
+        &md,
+        &[
+            "1. The model answered \"A\" to 100.00%",
+            "2. Behaviour is too unreliable",
+            "**Score",
+            "## Scores",
+        ],
+    );
+    assert!(p.windows(2).all(|w| w[0] < w[1]), "diagnosis first, in order:\n{md}");
+    insta::assert_snapshot!("letter_biased_md", md);
+}
+
+#[test]
+fn unreliable_report_says_so_before_the_tables() {
+    let root = root();
+    let dir = sim_run(root.path(), &root.path().join("noise"), "random", "native");
+    let opts = ReportOptions::default();
+    let md: String = render(root.path(), &dir, Format::Md, &opts);
+    let p = positions(&md, &["1. There is too little usable choice data", "## Scores"]);
+    assert!(p[0] < p[1], "{md}");
+    assert!(
+        !md.contains("**Measurement quality:**"),
+        "the diagnosis is not repeated under the score:\n{md}"
+    );
+    let html: String = render(root.path(), &dir, Format::Html, &opts);
+    let p = positions(&html, &["id=\"diagnosis\"", "id=\"headline\"", "id=\"scores\""]);
+    assert!(p.windows(2).all(|w| w[0] < w[1]));
+    insta::assert_snapshot!("unreliable_md", md);
 }

@@ -10,7 +10,7 @@
 //! All are pure functions of the entries (no date, no timing), so `validate` can require the
 //! committed files to equal a fresh render.
 
-use super::board::{Board, Row, board};
+pub use super::board::{Board, Row, board, experiment};
 use super::detail;
 use super::entry::Entry;
 use super::ties::{ALPHA, MIN_SHARED, PERMUTATIONS};
@@ -19,8 +19,6 @@ use crate::reports::text::{count, flag_words, html, interval, md_cell, num};
 use crate::scoring::quality::{BEHAVIOUR_THRESHOLD, QualityFlag};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-
-pub use super::board::experiment;
 
 pub const MD_FILE: &str = "LEADERBOARD.md";
 pub const HTML_FILE: &str = "leaderboard.html";

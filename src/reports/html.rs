@@ -161,13 +161,14 @@ fn headline(r: &ReportData, out: &mut String) {
     };
     let _ = write!(
         out,
-        "<div class=\"headline verdict-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
+        "<div class=\"headline verdict-{} flag-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
 <div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula</dt><dd>{}</dd>\
 <dt>chance level</dt><dd>{} (95% within {})</dd><dt>calibration slope (reported on learned)</dt><dd>{}</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
 <dt>{CORRECTED_LABEL}</dt><dd>{}</dd><dt>noise ceiling</dt><dd>{}</dd>\
 <dt>behavioural / report reliability</dt><dd>{} / {}</dd><dt>reports counted</dt><dd>{} valid of {} ({} out of range)</dd></dl>\n\
 {sentence}{quality}</div>\n</div>\n</header>\n",
         verdict_class(h.verdict),
+        flag_class(r),
         num(h.r, 3),
         interval(h.ci_bootstrap),
         interval(h.ci_study),

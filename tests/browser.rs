@@ -1,0 +1,146 @@
+//! The HTML pages in a real headless browser (Chromium): at 400 and 1,400 px wide the
+//! leaderboard's main tables are not clipped and the page does not scroll sideways; a click
+//! on a column header sorts; the "hide the simulated reference agents" box hides them. The
+//! SmolLM2 full-protocol report does not scroll sideways at 400 px either (its tables scroll
+//! inside their cards).
+//!
+//! A check script is appended to a copy of each page; it writes its findings as JSON into an
+//! attribute of <body>, which `--dump-dom` prints. Skipped, with a message, where no
+//! Chromium is installed (CI installs one).
+
+use selfinterp::leaderboard::{entry, render};
+use selfinterp::reports::{self, Format, ReportOptions};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The first Chromium-like browser on PATH.
+fn browser() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|b| std::env::split_paths(&path).map(move |d| d.join(b)))
+        .find(|p| p.is_file())
+}
+
+const LEADERBOARD_CHECK: &str = r#"<script>
+(function(){
+  var vw=document.documentElement.clientWidth, out={vw:vw};
+  out.overflow=document.documentElement.scrollWidth-vw;
+  out.clipped=[].filter.call(document.querySelectorAll('table.board'),function(t){
+    var r=t.getBoundingClientRect();
+    return r.right>vw+0.5||r.left<-0.5||t.scrollWidth>t.clientWidth+1;
+  }).length;
+  var t=[].reduce.call(document.querySelectorAll('table.board.sim'),function(a,b){return b.rows.length>a.rows.length?b:a;});
+  var th=t.tHead.rows[0].cells[2];
+  function col(){return [].map.call(t.tBodies[0].rows,function(r){return r.cells[2].getAttribute('data-v');});}
+  th.click();out.asc=col();th.click();out.desc=col();
+  function shown(sel){return [].map.call(document.querySelectorAll(sel),function(x){return x.offsetParent!==null;});}
+  var box=document.getElementById('hide-sim');
+  box.click();out.simHidden=shown('table.board.sim');out.modelsWhileHidden=shown('table.board.models');
+  box.click();out.simShownAgain=shown('table.board.sim');
+  parent.postMessage(JSON.stringify(out),'*');
+})();
+</script></body>"#;
+
+const REPORT_CHECK: &str = r#"<script>
+(function(){
+  var vw=document.documentElement.clientWidth, h=document.getElementById('headline').getBoundingClientRect();
+  var out={vw:vw,overflow:document.documentElement.scrollWidth-vw,headlineRight:h.right};
+  parent.postMessage(JSON.stringify(out),'*');
+})();
+</script></body>"#;
+
+/// Loads `page` with `check` appended in a frame `width` px wide and returns the check's
+/// findings. A frame, because headless Chromium will not make its window narrower than
+/// 500 px; the frame's own viewport is `width` wide, media queries included. The check
+/// posts its findings to the wrapper, which writes them where `--dump-dom` shows them.
+fn check(chromium: &Path, dir: &Path, page: &str, check: &str, width: u32) -> serde_json::Value {
+    let inner: PathBuf = dir.join(format!("page-{width}.html"));
+    std::fs::write(&inner, page.replace("</body>", check)).unwrap();
+    let file: PathBuf = dir.join(format!("check-{width}.html"));
+    std::fs::write(
+        &file,
+        format!(
+            "<!DOCTYPE html><html><body style=\"margin:0\"><iframe src=\"page-{width}.html\" \
+style=\"border:0;width:{width}px;height:900px\"></iframe><script>addEventListener('message',\
+function(e){{document.body.setAttribute('data-check',e.data);}});</script></body></html>"
+        ),
+    )
+    .unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--allow-file-access-from-files",
+            &format!("--window-size={},900", width.max(500)),
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .unwrap();
+    let dom: String = String::from_utf8_lossy(&out.stdout).to_string();
+    let start: usize = dom
+        .find("data-check=\"")
+        .unwrap_or_else(|| panic!("the check did not run:\n{}", String::from_utf8_lossy(&out.stderr)))
+        + "data-check=\"".len();
+    let raw: &str = &dom[start..start + dom[start..].find('"').unwrap()];
+    serde_json::from_str(&raw.replace("&quot;", "\"").replace("&amp;", "&")).unwrap()
+}
+
+fn nums(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().parse::<f64>().unwrap_or(f64::NAN))
+        .collect()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn leaderboard_and_report_work_in_a_real_browser() {
+    let Some(chromium) = browser() else {
+        println!("SKIPPED: no chromium on PATH (apt-get install -y chromium); browser checks not run");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let entries = entry::load_all(&repo().join("results")).unwrap();
+    let html: String = render::render(&entries)
+        .into_iter()
+        .find(|(f, _)| f == render::HTML_FILE)
+        .unwrap()
+        .1;
+    for width in [400, 1400] {
+        let v = check(&chromium, tmp.path(), &html, LEADERBOARD_CHECK, width);
+        assert_eq!(v["vw"], width, "{v}");
+        assert_eq!(v["overflow"], 0, "the page scrolls sideways at {width} px: {v}");
+        assert_eq!(v["clipped"], 0, "a main table is clipped at {width} px: {v}");
+        // Ascending then descending by r; missing values last both times.
+        let (asc, desc) = (nums(&v["asc"]), nums(&v["desc"]));
+        let defined = |x: &[f64]| x.iter().copied().filter(|v| !v.is_nan()).collect::<Vec<_>>();
+        assert!(defined(&asc).windows(2).all(|w| w[0] <= w[1]), "{v}");
+        assert!(defined(&desc).windows(2).all(|w| w[0] >= w[1]), "{v}");
+        assert!(asc.last().unwrap().is_nan() && desc.last().unwrap().is_nan(), "{v}");
+        let all = |k: &str, want: bool| {
+            v[k].as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x.as_bool() == Some(want))
+        };
+        assert!(all("simHidden", false) && all("modelsWhileHidden", true), "{v}");
+        assert!(all("simShownAgain", true), "{v}");
+    }
+
+    let dir: PathBuf = repo().join("results/smollm2-135m-instruct-native-full");
+    let scored = reports::load(&repo().join("benchmark"), &dir).unwrap();
+    let page: String =
+        reports::exporter(Format::Html).render(&reports::build(&scored, &ReportOptions::default()));
+    let v = check(&chromium, tmp.path(), &page, REPORT_CHECK, 400);
+    assert_eq!(v["overflow"], 0, "the report scrolls sideways at 400 px: {v}");
+    assert!(v["headlineRight"].as_f64().unwrap() <= 400.0, "{v}");
+}
