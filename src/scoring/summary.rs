@@ -22,6 +22,8 @@
 
 use super::comparison::{CompareOptions, Comparison, ContextPoints, compare};
 use super::input::ContextInput;
+use super::missingness::{InfluentialContext, Missingness, influence, missingness};
+use super::partial::{PartialCorrelation, Triple, partial_correlation};
 use super::stats::pearson;
 use crate::estimation::{Fit, Trial, TrialError, check_ranges, fit};
 use crate::parsing::{ChoiceStatus, ReportStatus};
@@ -30,28 +32,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Settings of [`score`].
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScoreOptions {
-    pub seed: u64,
-    /// Context-bootstrap resamples per interval (default 2,000).
-    pub bootstrap_resamples: usize,
-    /// Permutations for each null baseline (default 1,000).
-    pub null_permutations: usize,
-    /// Use P(A) from log-probabilities when present (default true).
-    pub use_soft_labels: bool,
-}
-
-impl Default for ScoreOptions {
-    fn default() -> ScoreOptions {
-        ScoreOptions {
-            seed: 0,
-            bootstrap_resamples: 2000,
-            null_permutations: 1000,
-            use_soft_labels: true,
-        }
-    }
-}
+pub use super::context::ContextSummary;
+pub use super::options::ScoreOptions;
 
 /// Why a run could not be scored.
 #[derive(Debug, thiserror::Error)]
@@ -69,32 +51,6 @@ pub enum ScoreError {
         context: ContextId,
         source: TrialError,
     },
-}
-
-/// Per-context results, as listed under `contexts` in the JSON.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ContextSummary {
-    pub id: ContextId,
-    /// Learned weights (max |b| = 100); all zero when no choice was usable.
-    pub learned: Weights,
-    /// Mean of the valid reports, or null.
-    pub reported: Option<Weights>,
-    pub target: Option<Weights>,
-    /// Choice observations (all, valid or not).
-    pub n_choices: usize,
-    /// Choices that entered the fit.
-    pub n_trials: usize,
-    pub n_reports: usize,
-    pub n_reports_valid: usize,
-    pub intercept: f64,
-    pub intercept_se: f64,
-    pub slopes: [f64; N_ATTR],
-    pub slope_se: [f64; N_ATTR],
-    pub converged: bool,
-    /// Within-context r between reported and learned weights.
-    pub per_context_r: Option<f64>,
-    /// This context's agreement with its profile's rule.
-    pub choice_agreement: Option<f64>,
 }
 
 /// The result of [`score`]; serializes to the JSON of `selfinterp score --json`.
@@ -123,6 +79,27 @@ pub struct Summary {
     /// [`super::quality`]). Absent from summaries written before it existed.
     #[serde(default)]
     pub quality: Option<super::quality::Quality>,
+    /// Reports vs learned weights given the target ([`super::partial`]); instilled runs.
+    #[serde(default)]
+    pub partial_reports_learned_given_target: Option<PartialCorrelation>,
+    /// Contexts left out, out-of-range treatments ([`super::missingness`]).
+    #[serde(default)]
+    pub missingness: Option<Missingness>,
+    /// The contexts whose removal moves the main score most (leave-one-context-out).
+    #[serde(default)]
+    pub influence: Vec<InfluentialContext>,
+}
+
+impl Summary {
+    /// For a source that dropped its invalid reports before we saw them: the invalid-report
+    /// rate is unknown (null, with `reason` under `missingness`), not 0. The rate among the
+    /// reports present moves to `missingness.invalid_report_rate_among_present`.
+    pub fn unknown_invalid_report_rate(&mut self, reason: &str) {
+        let present: Option<f64> = self.invalid_report_rate.take();
+        let m: &mut Missingness = self.missingness.get_or_insert_with(Missingness::default);
+        m.invalid_report_rate_reason = Some(reason.to_string());
+        m.invalid_report_rate_among_present = present;
+    }
 }
 
 /// Which pair of weight vectors a comparison uses.
@@ -315,6 +292,17 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
     let n_reports: usize = contexts.iter().map(|c| c.n_reports).sum();
     let n_reports_valid: usize = contexts.iter().map(|c| c.n_reports_valid).sum();
     let n_choices_valid: usize = answers_a[0] + answers_a[1];
+    let triples: Vec<Triple> = contexts
+        .iter()
+        .filter(|c| c.n_trials > 0)
+        .filter_map(|c| {
+            Some(Triple {
+                reported: c.reported?.0,
+                learned: c.learned.0,
+                target: c.target?.0,
+            })
+        })
+        .collect();
     Ok(Summary {
         reports_vs_learned: comparison_of(&contexts, ComparisonKind::ReportsVsLearned, opts),
         learned_vs_target: comparison_of(&contexts, ComparisonKind::LearnedVsTarget, opts),
@@ -334,6 +322,13 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
         report_status_counts: report_counts,
         options: *opts,
         quality: Some(super::quality::assess(inputs, &contexts, opts)),
+        partial_reports_learned_given_target: partial_correlation(
+            &triples,
+            opts.seed,
+            opts.bootstrap_resamples,
+        ),
+        missingness: Some(missingness(inputs, &contexts)),
+        influence: influence(&contexts),
         contexts,
     })
 }

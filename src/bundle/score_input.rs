@@ -6,17 +6,16 @@
 //! which choices count and whether soft labels are used is the scoring engine's rule
 //! (documented in [`crate::scoring::summary`]), so a re-score never depends on the runner.
 
-use super::bundle::{BundleContext, RunManifest};
-use super::config::{Experiment, run_contexts};
+use super::parameters::{Experiment, run_contexts};
 use super::sample::{KindKey, Parsed, Sample};
+use super::{BundleContext, RunManifest};
 use crate::benchmark::Benchmark;
 use crate::parsing::{ChoiceStatus, ReportStatus};
 use crate::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, Summary, score};
 use crate::types::{ContextId, N_ATTR};
 use std::collections::HashMap;
 
-/// The seed of the scoring engine's resampling, fixed so summaries are reproducible.
-pub const SCORING_SEED: u64 = 20_251_126;
+pub use super::manifest::SCORING_SEED;
 
 /// Where the contexts of a bundle come from.
 #[derive(Clone, Copy, Debug)]
@@ -151,8 +150,19 @@ pub fn summary(
     table: ContextTable<'_>,
 ) -> Result<Summary, ScoreInputError> {
     let inputs: Vec<ContextInput> = context_inputs(samples, manifest, table)?;
-    Ok(score(&inputs, &score_options())?)
+    let mut s: Summary = score(&inputs, &score_options())?;
+    if manifest.source == IMPORTED_CSV {
+        s.unknown_invalid_report_rate(UNKNOWN_INVALID_RATE);
+    }
+    Ok(s)
 }
+
+/// The manifest source of a bundle imported from the study's CSV release.
+pub const IMPORTED_CSV: &str = "import:csv";
+
+/// Why an imported release's invalid-report rate is unknown.
+pub const UNKNOWN_INVALID_RATE: &str = "imported data release: it lists only the reports it \
+kept, so how many were invalid cannot be known";
 
 /// Scores a bundle's samples: the summary as the JSON object `summary.json` holds.
 pub fn summarize(
