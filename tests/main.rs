@@ -6,6 +6,7 @@ mod design;
 mod estimation;
 mod experiments;
 mod import;
+mod install;
 mod leaderboard;
 mod parsing;
 mod providers;

@@ -47,11 +47,22 @@ pub struct Cli {
 }
 
 impl Cli {
-    pub fn domains_dir(&self) -> PathBuf {
-        self.root.join("domains")
-    }
     pub fn benchmark_dir(&self) -> PathBuf {
         self.root.join("benchmark")
+    }
+
+    /// `<root>/<sub>` for a command that works on a checkout (domains, freeze, verify,
+    /// leaderboard, validate); outside one, a usage error that says so and names --root.
+    pub fn checkout_dir(&self, sub: &str, command: &str) -> Result<PathBuf, Failure> {
+        let dir = self.root.join(sub);
+        if dir.is_dir() {
+            return Ok(dir);
+        }
+        Err(Failure::usage(format!(
+            "{}: not found; `selfinterp {command}` works on a checkout of the repository: \
+             run it there or name one with --root DIR (or SELFINTERP_ROOT)",
+            dir.display()
+        )))
     }
 }
 
