@@ -50,7 +50,7 @@ pub struct FrozenAttribute {
     pub units: String,
     pub min: f64,
     pub max: f64,
-    /// Decimals shown in prompts (PROTOCOL.md's display-precision rule).
+    /// Decimals shown in prompts (the display-precision rule of docs/protocol.md).
     pub decimals: u32,
 }
 
@@ -119,7 +119,7 @@ pub struct Counts {
 }
 
 impl Default for Counts {
-    /// The study's protocol (PROTOCOL.md).
+    /// The study's protocol (docs/protocol.md).
     fn default() -> Self {
         Counts {
             instilled_contexts: 100,
