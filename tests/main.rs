@@ -14,4 +14,5 @@ mod quality;
 mod reports;
 mod runner;
 mod scoring;
+mod statistics;
 mod support;
