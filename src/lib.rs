@@ -18,4 +18,5 @@ pub mod providers;
 pub mod reports;
 pub mod runner;
 pub mod scoring;
+pub mod table;
 pub mod types;

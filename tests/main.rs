@@ -16,3 +16,4 @@ mod runner;
 mod scoring;
 mod statistics;
 mod support;
+mod table;

@@ -7,6 +7,7 @@ pub mod check_finetune;
 pub mod domains;
 pub mod exit;
 pub mod export;
+pub mod export_table;
 pub mod freeze;
 pub mod import;
 pub mod leaderboard;
@@ -92,7 +93,7 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Run a whole study from a TOML file and write one combined table
     Study(study::StudyArgs),
-    /// Write chat-format fine-tuning files (instil profiles, train introspection)
+    /// Write fine-tuning files (instil profiles, train introspection) or a run as tidy tables
     #[command(subcommand)]
     Export(export::ExportCmd),
     /// Validate fine-tuning files (format, answers, approximate tokens) before training
