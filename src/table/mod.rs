@@ -3,7 +3,7 @@
 //! in docs/data.md; a column is empty (CSV) or null (JSONL) where it does not apply, never 0.
 
 use crate::reports::load::Scored;
-use crate::runner::sample::{KindKey, Order, Parsed, Sample};
+use crate::bundle::sample::{KindKey, Order, Parsed, Sample};
 use crate::scoring::quality::ContextQuality;
 use crate::types::{Choice, N_ATTR};
 use serde::Serialize;
