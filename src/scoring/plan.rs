@@ -22,8 +22,8 @@
 //!   rate, equal to the context's mean report plus independent normal noise of the pilot's
 //!   report SD on each attribute.
 //! - Its width: the simulated run is fitted like a real one ([`crate::estimation::fit()`]),
-//!   the pooled reports-vs-learned r is computed and its 95% percentile context-bootstrap
-//!   interval ([`super::comparison::bootstrap_intervals`], the interval `score` reports)
+//!   the pooled reports-vs-learned r is computed and its 95% expanded percentile
+//!   context-bootstrap interval ([`super::comparison::bootstrap_intervals`], the interval `score` reports)
 //!   taken; the predicted width is the mean over `replicates` simulated runs.
 //! - Search: for each candidate number of pairs, the number of contexts is found by the
 //!   1/sqrt(m) law of the interval width, m' = ceil(m (width / target)^2), re-simulated
@@ -344,7 +344,17 @@ pub fn pilot_model(
     for c in &mut contexts {
         c.slopes = c.slopes.map(|b| b * slope_scale);
     }
-    let n_ctx: f64 = inputs.len().max(1) as f64;
+    // Per context that was asked (an imported pilot may list contexts it never asked).
+    let with_choices: f64 = inputs
+        .iter()
+        .filter(|c| !c.choices.is_empty())
+        .count()
+        .max(1) as f64;
+    let with_reports: f64 = inputs
+        .iter()
+        .filter(|c| !c.reports.is_empty())
+        .count()
+        .max(1) as f64;
     Ok(PilotModel {
         contexts,
         report_sd,
@@ -354,8 +364,8 @@ pub fn pilot_model(
         slope_shrinkage: lambda,
         slope_scale,
         true_r: rho,
-        pilot_pairs_per_context: choices as f64 / n_ctx,
-        pilot_reports_per_context: reports as f64 / n_ctx,
+        pilot_pairs_per_context: choices as f64 / with_choices,
+        pilot_reports_per_context: reports as f64 / with_reports,
     })
 }
 
@@ -527,7 +537,8 @@ pub fn simulated_width(
         }
     }
     let r: f64 = total.r()?;
-    let [lo, hi] = bootstrap_intervals(&moments, r, resamples, rng).percentile?;
+    let b = bootstrap_intervals(&moments, r, resamples, rng);
+    let [lo, hi] = b.expanded.or(b.percentile)?;
     Some(hi - lo)
 }
 
