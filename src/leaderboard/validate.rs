@@ -12,14 +12,15 @@ use super::entry::{self, ALLOWED_FILES, ENTRY_FILE, Entry, EntryMeta, Problem, R
 use super::render;
 use super::secrets;
 use crate::benchmark::{Benchmark, FrozenContext};
+use crate::bundle::journal;
+use crate::bundle::parameters::run_contexts;
+use crate::bundle::plan::Task;
+use crate::bundle::plan::to_sample;
+use crate::bundle::sample::{Sample, SampleKey};
+use crate::bundle::score_input::{ContextTable, summarize};
+use crate::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus};
 use crate::providers::ChatResponse;
-use crate::runner::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus};
-use crate::runner::config::run_contexts;
-use crate::runner::execute::to_sample;
-use crate::runner::journal;
-use crate::runner::plan::Task;
-use crate::runner::sample::{Sample, SampleKey};
-use crate::runner::score_input::{ContextTable, summarize};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -250,7 +251,7 @@ fn check_samples_against_plan(
         .map(|c| Arc::new(c.clone()))
         .collect();
     // An adaptive run's pairs depend on its earlier answers: replay the design from them.
-    let tasks: Vec<Task> = crate::runner::adaptive::replay(&contexts, p, samples);
+    let tasks: Vec<Task> = crate::bundle::rounds::replay(&contexts, p, samples);
     let by_key: HashMap<&SampleKey, &Task> = tasks.iter().map(|t| (&t.key, t)).collect();
     for (i, smp) in samples.iter().enumerate() {
         let line: String = format!("line {} ({})", i + 1, smp.key());
@@ -554,11 +555,21 @@ pub fn validate(
     let mut problems: Vec<Problem> = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
     let mut all_loaded: bool = true;
-    for (name, dir) in &dirs {
-        problems.extend(validate_entry(name, dir, benchmark_root));
-        match entry::load(name, dir) {
-            Ok(e) => entries.push(e),
-            Err(_) => all_loaded = false,
+    // Entries are independent: checked in parallel, reported in directory order.
+    let checked: Vec<(Vec<Problem>, Option<Entry>)> = dirs
+        .par_iter()
+        .map(|(name, dir)| {
+            (
+                validate_entry(name, dir, benchmark_root),
+                entry::load(name, dir).ok(),
+            )
+        })
+        .collect();
+    for (found, loaded) in checked {
+        problems.extend(found);
+        match loaded {
+            Some(e) => entries.push(e),
+            None => all_loaded = false,
         }
     }
     // With an entry unreadable the render would differ anyway; that entry is already reported.

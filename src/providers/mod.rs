@@ -93,8 +93,6 @@ pub mod anthropic;
 pub mod common;
 pub mod openai;
 pub mod resilient;
-pub mod sim;
-pub mod sim_server;
 
 pub use common::ApiKey;
 

@@ -5,8 +5,8 @@
 //! sees always follows from the raw answers (`selfinterp validate` checks that the two agree).
 
 use crate::benchmark::Benchmark;
-use crate::runner::bundle::{self, Bundle, BundleContext};
-use crate::runner::score_input::{self, ContextTable};
+use crate::bundle::score_input::{self, ContextTable};
+use crate::bundle::{self, Bundle, BundleContext};
 use crate::scoring::Summary;
 use crate::types::ContextId;
 use std::collections::BTreeMap;

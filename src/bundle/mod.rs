@@ -1,0 +1,138 @@
+//! The run bundle: a directory holding everything needed to re-score a run offline.
+//!
+//! | file            | content                                                                 |
+//! |-----------------|-------------------------------------------------------------------------|
+//! | `manifest.json` | [`RunManifest`]: what was run, with what, by which harness, when         |
+//! | `samples.jsonl` | one [`Sample`] per completed request; canonical order once complete    |
+//! | `timings.jsonl` | one [`Timing`] per answered request (latency, attempts, cache hit)      |
+//! | `errors.jsonl`  | one [`ErrorRecord`] per request that failed after every retry          |
+//! | `summary.json`  | the scoring engine's summary of `samples.jsonl`                          |
+//! | `contexts.jsonl`| imported bundles only: the contexts the samples refer to ([`BundleContext`]) |
+//!
+//! `samples.jsonl` and `summary.json` are pure functions of the parameters and the model's
+//! answers: a run killed and resumed ends with the same bytes as one never interrupted.
+
+pub mod harness;
+pub mod journal;
+pub mod manifest;
+pub mod parameters;
+pub mod plan;
+pub mod position;
+pub mod rounds;
+pub mod sample;
+pub mod score_input;
+pub mod softlabel;
+pub mod subset;
+
+pub use manifest::{
+    Counts, InputFile, RunManifest, RunStatus, Seeds, ServerInfo, SoftLabels, count, new_manifest,
+};
+pub use parameters::{Parameters, Settings};
+pub use sample::{ErrorRecord, Sample, SampleKey, Timing};
+
+use crate::types::{ContextId, Weights};
+use journal::JournalError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const SAMPLES: &str = "samples.jsonl";
+pub const TIMINGS: &str = "timings.jsonl";
+pub const ERRORS: &str = "errors.jsonl";
+pub const SUMMARY: &str = "summary.json";
+pub const CONTEXTS: &str = "contexts.jsonl";
+/// The layout of a bundle; bump when it changes.
+pub const FORMAT: u32 = 1;
+
+/// A context as an imported bundle carries it (a run bundle reads its benchmark instead).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BundleContext {
+    pub id: ContextId,
+    pub question: String,
+    pub attributes: Vec<BundleAttribute>,
+    /// Target weights (an instilled profile), when known.
+    pub target: Option<Weights>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BundleAttribute {
+    pub name: String,
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// A bundle as read back.
+#[derive(Debug)]
+pub struct Bundle {
+    pub dir: PathBuf,
+    pub manifest: RunManifest,
+    pub samples: Vec<Sample>,
+    /// Imported bundles' own contexts.
+    pub contexts: Option<Vec<BundleContext>>,
+}
+
+pub fn read_manifest(dir: &Path) -> Result<RunManifest, BundleError> {
+    let path: PathBuf = dir.join(MANIFEST);
+    let text: String = std::fs::read_to_string(&path).map_err(|e| BundleError::Invalid {
+        path: path.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    serde_json::from_str(&text).map_err(|e| BundleError::Invalid {
+        path,
+        message: e.to_string(),
+    })
+}
+
+pub fn write_manifest(dir: &Path, m: &RunManifest) -> Result<(), BundleError> {
+    let mut text: Vec<u8> = serde_json::to_vec_pretty(m).expect("manifest serialises");
+    text.push(b'\n');
+    Ok(journal::write_atomic(&dir.join(MANIFEST), &text)?)
+}
+
+/// Writes `summary.json` (pretty, newline-terminated) atomically.
+pub fn write_summary<T: Serialize>(dir: &Path, summary: &T) -> Result<(), BundleError> {
+    let mut text: Vec<u8> = serde_json::to_vec_pretty(summary).expect("summary serialises");
+    text.push(b'\n');
+    Ok(journal::write_atomic(&dir.join(SUMMARY), &text)?)
+}
+
+/// Sorts samples canonically and drops repeated keys (the first one is kept).
+pub fn canonical(mut samples: Vec<Sample>) -> Vec<Sample> {
+    samples.sort_by_key(|s| s.key());
+    samples.dedup_by(|b, a| a.key() == b.key());
+    samples
+}
+
+/// Rewrites `samples.jsonl` in canonical order, atomically.
+pub fn write_samples(dir: &Path, samples: &[Sample]) -> Result<(), BundleError> {
+    Ok(journal::write_atomic(
+        &dir.join(SAMPLES),
+        &journal::to_jsonl(samples),
+    )?)
+}
+
+/// Reads a bundle: manifest, samples (a torn last line is dropped), imported contexts.
+pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
+    let manifest: RunManifest = read_manifest(dir)?;
+    let samples: Vec<Sample> = canonical(journal::read::<Sample>(&dir.join(SAMPLES))?.records);
+    let cpath: PathBuf = dir.join(CONTEXTS);
+    let contexts: Option<Vec<BundleContext>> = if cpath.exists() {
+        Some(journal::read::<BundleContext>(&cpath)?.records)
+    } else {
+        None
+    };
+    Ok(Bundle {
+        dir: dir.to_path_buf(),
+        manifest,
+        samples,
+        contexts,
+    })
+}
