@@ -274,7 +274,7 @@ fn context_row(c: &ContextLine<'_>, instilled: bool) -> Vec<String> {
 fn contexts(r: &ReportData, out: &mut String) {
     out.push_str(
         "## Contexts\n\nLearned weights are scaled so the largest |w| is 100; reported weights are the \
-mean of the context's valid reports, as given. Contexts marked ⚠ are fitted at chance: their learned weights predict held-out choices no better than the letter alone.\n\n",
+mean of the context's valid reports, as given. Contexts marked ⚠ are fitted at chance: their options do not predict choices significantly better than the letter alone (likelihood-ratio test at 5%).\n\n",
     );
     let instilled: bool = r.summary.contexts.iter().any(|c| c.target.is_some());
     let mut header: Vec<&str> = if instilled {
