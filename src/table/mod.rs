@@ -2,8 +2,8 @@
 //! both measurements of a weight side by side, and one row per sample. Columns are documented
 //! in docs/data.md; a column is empty (CSV) or null (JSONL) where it does not apply, never 0.
 
-use crate::reports::load::Scored;
 use crate::bundle::sample::{KindKey, Order, Parsed, Sample};
+use crate::reports::load::Scored;
 use crate::scoring::quality::ContextQuality;
 use crate::types::{Choice, N_ATTR};
 use serde::Serialize;
