@@ -20,6 +20,7 @@ pub mod serve_sim;
 pub mod study;
 pub mod validate;
 pub mod verify;
+pub mod view;
 
 use clap::{Parser, Subcommand};
 use exit::Failure;
@@ -84,6 +85,8 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
     Report(report::ReportArgs),
+    /// Serve the reports and a sample browser of a bundle or of results/ on 127.0.0.1
+    View(view::ViewArgs),
     /// Render results/LEADERBOARD.md and results/leaderboard.html from the entries
     Leaderboard(leaderboard::LeaderboardArgs),
     /// Re-score every results/ entry from its raw samples and check the leaderboard
@@ -169,6 +172,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::ServeSim(a) => serve_sim::run(cli, a),
         Command::Import(c) => import::run(cli, c),
         Command::Report(a) => report::run(cli, a),
+        Command::View(a) => view::run(cli, a),
         Command::Plan(a) => plan::run(cli, a),
         Command::Compare(a) => compare::run(cli, a),
         Command::Leaderboard(a) => leaderboard::run(cli, a),
