@@ -18,3 +18,4 @@ mod scoring;
 mod statistics;
 mod support;
 mod table;
+mod view;
