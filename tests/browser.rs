@@ -82,10 +82,12 @@ function(e){{document.body.setAttribute('data-check',e.data);}});</script></body
         .output()
         .unwrap();
     let dom: String = String::from_utf8_lossy(&out.stdout).to_string();
-    let start: usize = dom
-        .find("data-check=\"")
-        .unwrap_or_else(|| panic!("the check did not run:\n{}", String::from_utf8_lossy(&out.stderr)))
-        + "data-check=\"".len();
+    let start: usize = dom.find("data-check=\"").unwrap_or_else(|| {
+        panic!(
+            "the check did not run:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }) + "data-check=\"".len();
     let raw: &str = &dom[start..start + dom[start..].find('"').unwrap()];
     serde_json::from_str(&raw.replace("&quot;", "\"").replace("&amp;", "&")).unwrap()
 }
@@ -105,7 +107,9 @@ fn repo() -> PathBuf {
 #[test]
 fn leaderboard_and_report_work_in_a_real_browser() {
     let Some(chromium) = browser() else {
-        println!("SKIPPED: no chromium on PATH (apt-get install -y chromium); browser checks not run");
+        println!(
+            "SKIPPED: no chromium on PATH (apt-get install -y chromium); browser checks not run"
+        );
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -118,21 +122,38 @@ fn leaderboard_and_report_work_in_a_real_browser() {
     for width in [400, 1400] {
         let v = check(&chromium, tmp.path(), &html, LEADERBOARD_CHECK, width);
         assert_eq!(v["vw"], width, "{v}");
-        assert_eq!(v["overflow"], 0, "the page scrolls sideways at {width} px: {v}");
-        assert_eq!(v["clipped"], 0, "a main table is clipped at {width} px: {v}");
+        assert_eq!(
+            v["overflow"], 0,
+            "the page scrolls sideways at {width} px: {v}"
+        );
+        assert_eq!(
+            v["clipped"], 0,
+            "a main table is clipped at {width} px: {v}"
+        );
         // Ascending then descending by r; missing values last both times.
         let (asc, desc) = (nums(&v["asc"]), nums(&v["desc"]));
-        let defined = |x: &[f64]| x.iter().copied().filter(|v| !v.is_nan()).collect::<Vec<_>>();
+        let defined = |x: &[f64]| {
+            x.iter()
+                .copied()
+                .filter(|v| !v.is_nan())
+                .collect::<Vec<_>>()
+        };
         assert!(defined(&asc).windows(2).all(|w| w[0] <= w[1]), "{v}");
         assert!(defined(&desc).windows(2).all(|w| w[0] >= w[1]), "{v}");
-        assert!(asc.last().unwrap().is_nan() && desc.last().unwrap().is_nan(), "{v}");
+        assert!(
+            asc.last().unwrap().is_nan() && desc.last().unwrap().is_nan(),
+            "{v}"
+        );
         let all = |k: &str, want: bool| {
             v[k].as_array()
                 .unwrap()
                 .iter()
                 .all(|x| x.as_bool() == Some(want))
         };
-        assert!(all("simHidden", false) && all("modelsWhileHidden", true), "{v}");
+        assert!(
+            all("simHidden", false) && all("modelsWhileHidden", true),
+            "{v}"
+        );
         assert!(all("simShownAgain", true), "{v}");
     }
 
@@ -141,6 +162,9 @@ fn leaderboard_and_report_work_in_a_real_browser() {
     let page: String =
         reports::exporter(Format::Html).render(&reports::build(&scored, &ReportOptions::default()));
     let v = check(&chromium, tmp.path(), &page, REPORT_CHECK, 400);
-    assert_eq!(v["overflow"], 0, "the report scrolls sideways at 400 px: {v}");
+    assert_eq!(
+        v["overflow"], 0,
+        "the report scrolls sideways at 400 px: {v}"
+    );
     assert!(v["headlineRight"].as_f64().unwrap() <= 400.0, "{v}");
 }

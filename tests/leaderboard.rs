@@ -89,12 +89,18 @@ fn rendered_leaderboard_is_ranked_and_valid() {
     insta::assert_snapshot!("leaderboard_md", md);
     let html: String = std::fs::read_to_string(results.join(render::HTML_FILE)).unwrap();
     assert_eq!(html.matches("<script").count(), 1);
-    assert!(html.contains("<table class=\"sortable board sim\">"), "{html}");
+    assert!(
+        html.contains("<table class=\"sortable board sim\">"),
+        "{html}"
+    );
     assert!(html.contains("id=\"hide-sim\""));
     // Every entry has a detail page in both formats, linked from its row.
     for (name, _, _) in ENTRIES {
         assert!(md.contains(&format!("]: details/{name}.md")), "{md}");
-        assert!(html.contains(&format!("href=\"details/{name}.html\"")), "{html}");
+        assert!(
+            html.contains(&format!("href=\"details/{name}.html\"")),
+            "{html}"
+        );
         let page: String =
             std::fs::read_to_string(results.join(format!("details/{name}.md"))).unwrap();
         assert!(page.contains("- noise ceiling: "), "{page}");
@@ -339,7 +345,12 @@ fn unrankable_runs_are_listed_without_a_rank() {
 fn ties_are_decided_by_a_paired_comparison_with_holm() {
     let (root, results) = results();
     // The same agent twice on the same contexts: identical scores, so tied.
-    let dir: PathBuf = sim_run(root.path(), &results.join("sim-faithful-2"), "faithful", "native");
+    let dir: PathBuf = sim_run(
+        root.path(),
+        &results.join("sim-faithful-2"),
+        "faithful",
+        "native",
+    );
     let _ = std::fs::remove_file(dir.join("errors.jsonl"));
     std::fs::write(
         dir.join(entry::ENTRY_FILE),
@@ -353,7 +364,12 @@ fn ties_are_decided_by_a_paired_comparison_with_holm() {
     let names: Vec<&str> = rows.iter().map(|r| r.entry.as_str()).collect();
     assert_eq!(
         names,
-        ["sim-faithful", "sim-faithful-2", "sim-partial", "sim-confabulator"]
+        [
+            "sim-faithful",
+            "sim-faithful-2",
+            "sim-partial",
+            "sim-confabulator"
+        ]
     );
     let t0 = rows[0].tie.as_ref().unwrap();
     assert_eq!(t0.method, leaderboard::ties::TieMethod::Paired);
@@ -361,7 +377,8 @@ fn ties_are_decided_by_a_paired_comparison_with_holm() {
     assert_eq!(t0.difference, Some(0.0));
     assert_eq!(t0.p, Some(1.0));
     // Holm over the table's three paired tests, and tied exactly when the adjusted p >= 5%.
-    let ties: Vec<&leaderboard::ties::Tie> = rows[..3].iter().map(|r| r.tie.as_ref().unwrap()).collect();
+    let ties: Vec<&leaderboard::ties::Tie> =
+        rows[..3].iter().map(|r| r.tie.as_ref().unwrap()).collect();
     let p: Vec<f64> = ties.iter().map(|t| t.p.unwrap()).collect();
     let holm: Vec<f64> = leaderboard::ties::holm(&p);
     for (t, q) in ties.iter().zip(&holm) {
@@ -372,7 +389,10 @@ fn ties_are_decided_by_a_paired_comparison_with_holm() {
     // Faithful vs partial differ (0.34 in r) at p < 5% on 8 contexts, but not after Holm's
     // correction for three comparisons: the page must say they are tied.
     let t1 = ties[1];
-    assert!(t1.p.unwrap() < 0.05 && t1.p_holm.unwrap() >= 0.05 && t1.tied, "{t1:?}");
+    assert!(
+        t1.p.unwrap() < 0.05 && t1.p_holm.unwrap() >= 0.05 && t1.tied,
+        "{t1:?}"
+    );
     assert!(rows[3].tie.is_none(), "the last ranked row has no next row");
     let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
     assert!(md.contains("| 1 ≈ | [Simulated: faithful]"), "{md}");

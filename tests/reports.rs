@@ -278,14 +278,22 @@ fn scatter_ticks(html: &str) -> Vec<String> {
 #[test]
 fn real_model_like_report_keeps_the_axes_and_marks_out_of_range_reports() {
     let root = root();
-    let dir = sim_run(root.path(), &root.path().join("copier"), "faithful", "native");
+    let dir = sim_run(
+        root.path(),
+        &root.path().join("copier"),
+        "faithful",
+        "native",
+    );
     copy_option_values(&dir);
     let opts = ReportOptions::default();
     let json: String = render(root.path(), &dir, Format::Json, &opts);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let oor: u64 = v["summary"]["n_reports_out_of_range"].as_u64().unwrap();
     let valid: u64 = v["summary"]["n_reports_valid"].as_u64().unwrap();
-    assert!(2 * oor > valid, "most reports out of range: {oor} of {valid}");
+    assert!(
+        2 * oor > valid,
+        "most reports out of range: {oor} of {valid}"
+    );
     let kinds: Vec<&str> = v["diagnosis"]
         .as_array()
         .unwrap()
@@ -314,7 +322,10 @@ fn real_model_like_report_keeps_the_axes_and_marks_out_of_range_reports() {
         beyond,
         "every point beyond the axes is drawn on the edge"
     );
-    assert!(html.contains(&format!("{beyond} of ")), "counted in the legend");
+    assert!(
+        html.contains(&format!("{beyond} of ")),
+        "counted in the legend"
+    );
     assert!(!html.contains("+ -"), "a negative slope reads as a minus");
     let md: String = render(root.path(), &dir, Format::Md, &opts);
     assert!(md.contains("| valid, out of range"), "{md}");
@@ -326,7 +337,10 @@ fn real_model_like_report_keeps_the_axes_and_marks_out_of_range_reports() {
 fn positions(text: &str, needles: &[&str]) -> Vec<usize> {
     needles
         .iter()
-        .map(|n| text.find(n).unwrap_or_else(|| panic!("{n:?} missing:\n{text}")))
+        .map(|n| {
+            text.find(n)
+                .unwrap_or_else(|| panic!("{n:?} missing:\n{text}"))
+        })
         .collect()
 }
 
@@ -350,7 +364,10 @@ fn letter_biased_report_says_so_first() {
             "## Scores",
         ],
     );
-    assert!(p.windows(2).all(|w| w[0] < w[1]), "diagnosis first, in order:\n{md}");
+    assert!(
+        p.windows(2).all(|w| w[0] < w[1]),
+        "diagnosis first, in order:\n{md}"
+    );
     insta::assert_snapshot!("letter_biased_md", md);
 }
 
@@ -360,14 +377,20 @@ fn unreliable_report_says_so_before_the_tables() {
     let dir = sim_run(root.path(), &root.path().join("noise"), "random", "native");
     let opts = ReportOptions::default();
     let md: String = render(root.path(), &dir, Format::Md, &opts);
-    let p = positions(&md, &["1. There is too little usable choice data", "## Scores"]);
+    let p = positions(
+        &md,
+        &["1. There is too little usable choice data", "## Scores"],
+    );
     assert!(p[0] < p[1], "{md}");
     assert!(
         !md.contains("**Measurement quality:**"),
         "the diagnosis is not repeated under the score:\n{md}"
     );
     let html: String = render(root.path(), &dir, Format::Html, &opts);
-    let p = positions(&html, &["id=\"diagnosis\"", "id=\"headline\"", "id=\"scores\""]);
+    let p = positions(
+        &html,
+        &["id=\"diagnosis\"", "id=\"headline\"", "id=\"scores\""],
+    );
     assert!(p.windows(2).all(|w| w[0] < w[1]));
     insta::assert_snapshot!("unreliable_md", md);
 }

@@ -114,7 +114,11 @@ fn softplus(eta: f64) -> f64 {
 /// Logistic of `eta` given `e` = exp(-|eta|) (the same value `softplus` uses).
 #[inline]
 fn logistic_from(eta: f64, e: f64) -> f64 {
-    if eta >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) }
+    if eta >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    }
 }
 
 fn prior_precision(opts: &FitOptions) -> Vector {
@@ -167,7 +171,12 @@ type Terms = [f64; 2];
 /// accepted point that is not the last (or at the last one for standard errors), and because
 /// the `exp` call here, in the same loop as the 27 derivative sums, forced those out of
 /// registers.
-fn objective_at(trials: &[Trial], beta: &Vector, lam: &Vector, terms: &mut Vec<Terms>) -> Objective {
+fn objective_at(
+    trials: &[Trial],
+    beta: &Vector,
+    lam: &Vector,
+    terms: &mut Vec<Terms>,
+) -> Objective {
     let mut linear: f64 = 0.0;
     let mut logs: f64 = 0.0;
     let mut product: f64 = 1.0;
@@ -262,8 +271,12 @@ fn accept(
     if margin < -slack {
         return false;
     }
-    let c: f64 = *cur.exact.get_or_insert_with(|| exact_objective(trials, beta, lam).1);
-    let n: f64 = *next.exact.get_or_insert_with(|| exact_objective(trials, cand, lam).1);
+    let c: f64 = *cur
+        .exact
+        .get_or_insert_with(|| exact_objective(trials, beta, lam).1);
+    let n: f64 = *next
+        .exact
+        .get_or_insert_with(|| exact_objective(trials, cand, lam).1);
     rule(c, n)
 }
 

@@ -136,7 +136,11 @@ fn order(rows: &mut Vec<Row>, entries: &BTreeMap<&str, &Entry>) {
     for (i, r) in rows.iter_mut().take(ranked).enumerate() {
         r.rank = Some(i + 1);
     }
-    type Side<'a> = (&'a crate::scoring::Summary, Option<[f64; 2]>, Option<&'a str>);
+    type Side<'a> = (
+        &'a crate::scoring::Summary,
+        Option<[f64; 2]>,
+        Option<&'a str>,
+    );
     let summaries: Vec<Side<'_>> = rows[..ranked]
         .iter()
         .map(|r| {

@@ -81,7 +81,10 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
         ("r, reports vs learned", num(r.r, 3)),
         ("95% CI, context bootstrap", interval(r.ci_bootstrap)),
         ("95% CI, study's formula", interval(r.ci_study)),
-        ("chance r (95% range)", with_ci(r.chance_mean, r.chance_range)),
+        (
+            "chance r (95% range)",
+            with_ci(r.chance_mean, r.chance_range),
+        ),
         (
             "calibration slope (reported on learned; 1 = same scale)",
             num(r.calibration_slope, 2),

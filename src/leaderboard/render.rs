@@ -162,7 +162,9 @@ fn md_table(first: &str, name: &str, rows: &[Row], refs: &BTreeMap<&str, usize>)
     let mut header: Vec<String> = vec![first.to_string(), name.to_string()];
     header.extend(COLUMNS.iter().map(|c| c.to_string()));
     let mut lines: Vec<String> = vec![md_line(&header)];
-    lines.push(md_line(&header.iter().map(|_| "---".to_string()).collect::<Vec<_>>()));
+    lines.push(md_line(
+        &header.iter().map(|_| "---".to_string()).collect::<Vec<_>>(),
+    ));
     lines.extend(rows.iter().map(|r| md_row(r, refs)));
     lines.join("\n")
 }
@@ -290,7 +292,11 @@ fn html_row(r: &Row, name: &str) -> String {
     };
     format!(
         "<tr{}>{}<td data-label=\"{name}\"><a href=\"{DETAILS_DIR}/{}.html\">{}</a></td>{}{}<td class=\"{}\" data-label=\"reliability\">{}</td>{}<td class=\"date\" data-label=\"date\">{}</td></tr>\n",
-        if r.rank.is_none() { " class=\"unranked\"" } else { "" },
+        if r.rank.is_none() {
+            " class=\"unranked\""
+        } else {
+            ""
+        },
         td_num(r.rank.map(|k| k as f64), &rank, "n", "#"),
         html(&r.entry),
         html(&r.display_name),
@@ -309,7 +315,10 @@ fn html_row(r: &Row, name: &str) -> String {
 }
 
 fn html_table(class: &str, name: &str, rows: &[Row]) -> String {
-    let mut out: String = format!("<table class=\"sortable board {class}\">\n{}", html_header(name));
+    let mut out: String = format!(
+        "<table class=\"sortable board {class}\">\n{}",
+        html_header(name)
+    );
     for r in rows {
         out.push_str(&html_row(r, name));
     }

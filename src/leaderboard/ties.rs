@@ -101,7 +101,12 @@ pub fn adjacent_ties(rows: &[(&Summary, Option<[f64; 2]>, Option<&str>)]) -> Vec
         })
         .collect();
     let family: Vec<usize> = (0..ties.len()).filter(|&i| ties[i].p.is_some()).collect();
-    let adjusted: Vec<f64> = holm(&family.iter().filter_map(|&i| ties[i].p).collect::<Vec<f64>>());
+    let adjusted: Vec<f64> = holm(
+        &family
+            .iter()
+            .filter_map(|&i| ties[i].p)
+            .collect::<Vec<f64>>(),
+    );
     for (&i, q) in family.iter().zip(adjusted) {
         ties[i].p_holm = Some(q);
         ties[i].tied = q >= ALPHA;

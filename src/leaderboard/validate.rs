@@ -514,7 +514,13 @@ pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
     if let Ok(dir) = std::fs::read_dir(results.join(render::DETAILS_DIR)) {
         let mut stale: Vec<String> = dir
             .filter_map(|e| e.ok())
-            .map(|e| format!("{}/{}", render::DETAILS_DIR, e.file_name().to_string_lossy()))
+            .map(|e| {
+                format!(
+                    "{}/{}",
+                    render::DETAILS_DIR,
+                    e.file_name().to_string_lossy()
+                )
+            })
             .filter(|name| !rendered.iter().any(|(f, _)| f == name))
             .collect();
         stale.sort();
@@ -557,7 +563,9 @@ pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
         let (gw, ww): (String, String) = differing_window(gl, wl);
         // A detail page prints entry.toml's notes: never echo what looks like a secret.
         let message: String = if secrets::scan(gl).is_empty() && secrets::scan(wl).is_empty() {
-            format!("committed {gw:?} but rendering the entries gives {ww:?}; run `selfinterp leaderboard`")
+            format!(
+                "committed {gw:?} but rendering the entries gives {ww:?}; run `selfinterp leaderboard`"
+            )
         } else {
             "differs from a fresh render (text withheld: it looks like a secret); run `selfinterp leaderboard`".into()
         };

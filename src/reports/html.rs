@@ -2,12 +2,12 @@
 //! network). Everything that came from a model or a file goes through [`html`] escaping.
 
 use super::data::{ContextLine, ReportData, StatusRow, Verdict};
+use super::diagnosis::{FindingKind, has};
 use super::quality::{AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, quality_rows};
 use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
 };
 use super::svg;
-use super::diagnosis::{FindingKind, has};
 use super::text::{MISSING, count, html, interval, line_equation, num, pct};
 use super::{Exporter, Section, render_sections};
 use std::fmt::Write;

@@ -1,8 +1,8 @@
 //! The Markdown report: the same sections as the HTML page, with text in place of plots.
 
 use super::data::{ContextLine, ReportData, StatusRow};
-use super::quality::{CONTEXT_HEADERS, context_cells, corrected_summary, quality_rows};
 use super::diagnosis::{FindingKind, has};
+use super::quality::{CONTEXT_HEADERS, context_cells, corrected_summary, quality_rows};
 use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
 };
@@ -225,12 +225,12 @@ fn histogram(r: &ReportData, out: &mut String) {
 /// Weights one per line, aligned with the attribute column.
 fn lines(w: Option<&crate::types::Weights>) -> String {
     match w {
-        Some(w) => w
-            .0
-            .iter()
-            .map(|v| num(Some(*v), 0))
-            .collect::<Vec<String>>()
-            .join("<br>"),
+        Some(w) => {
+            w.0.iter()
+                .map(|v| num(Some(*v), 0))
+                .collect::<Vec<String>>()
+                .join("<br>")
+        }
         None => MISSING.to_string(),
     }
 }
@@ -311,7 +311,13 @@ mean of the context's valid reports, as given. Contexts marked ⚠ are fitted at
 
 fn status_table(rows: &[StatusRow]) -> String {
     table(
-        &["status", "count", "share", "counted in the score", "examples"],
+        &[
+            "status",
+            "count",
+            "share",
+            "counted in the score",
+            "examples",
+        ],
         rows.iter()
             .map(|s| {
                 let ex: Vec<String> = s

@@ -13,8 +13,8 @@ pub mod load;
 pub mod markdown;
 pub mod multiples;
 pub mod quality;
-pub mod status;
 pub mod sentences;
+pub mod status;
 pub mod svg;
 pub mod text;
 

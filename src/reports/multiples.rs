@@ -10,8 +10,8 @@
 use super::load::ContextMeta;
 use crate::scoring::{ContextSummary, Summary};
 use crate::types::{ContextId, N_ATTR};
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -104,7 +104,10 @@ pub fn build(s: &Summary, meta: &BTreeMap<ContextId, ContextMeta>) -> Multiples 
     let mk = |c: &ContextSummary, g: Group| panel(c, meta.get(&c.id), g);
     if usable.len() <= ALL_UP_TO {
         return Multiples {
-            rule: format!("All {} contexts with both reports and fitted choices.", usable.len()),
+            rule: format!(
+                "All {} contexts with both reports and fitted choices.",
+                usable.len()
+            ),
             panels: usable.iter().filter_map(|c| mk(c, Group::All)).collect(),
         };
     }

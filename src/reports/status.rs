@@ -115,7 +115,10 @@ fn report_rows(s: &Summary, samples: &[Sample]) -> Vec<StatusRow> {
     use crate::parsing::ReportStatus;
     let counts: &BTreeMap<String, usize> = &s.report_status_counts;
     let total: usize = counts.values().sum();
-    let valid: usize = counts.get(ReportStatus::Valid.as_str()).copied().unwrap_or(0);
+    let valid: usize = counts
+        .get(ReportStatus::Valid.as_str())
+        .copied()
+        .unwrap_or(0);
     let oor: usize = s.n_reports_out_of_range.min(valid);
     let reports = || samples.iter().filter(|x| x.kind == KindKey::Report);
     let mut rows: Vec<StatusRow> = vec![
@@ -140,7 +143,10 @@ fn report_rows(s: &Summary, samples: &[Sample]) -> Vec<StatusRow> {
             ),
         },
     ];
-    for r in ReportStatus::ALL.iter().filter(|r| **r != ReportStatus::Valid) {
+    for r in ReportStatus::ALL
+        .iter()
+        .filter(|r| **r != ReportStatus::Valid)
+    {
         let status: &str = r.as_str();
         let count: usize = counts.get(status).copied().unwrap_or(0);
         rows.push(StatusRow {

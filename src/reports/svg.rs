@@ -2,8 +2,8 @@
 //! least-squares line, and a histogram. Every label from a file is HTML-escaped.
 
 use super::data::ScatterPanel;
-use super::multiples::Panel;
 use super::figures::{Histogram, Line};
+use super::multiples::Panel;
 use super::text::{count, html, num};
 use std::fmt::Write;
 
@@ -303,7 +303,11 @@ pub fn weights_panel(p: &Panel) -> String {
     const HALF: f64 = 80.0;
     const BAR: f64 = 8.0;
     let centre: f64 = NAME + 6.0 + HALF;
-    let sides: usize = if p.rows.iter().any(|r| r.target.is_some()) { 3 } else { 2 };
+    let sides: usize = if p.rows.iter().any(|r| r.target.is_some()) {
+        3
+    } else {
+        2
+    };
     let row_h: f64 = sides as f64 * (BAR + 2.0) + 8.0;
     let top: f64 = 18.0;
     let height: f64 = top + row_h * p.rows.len() as f64 + 16.0;
@@ -314,7 +318,11 @@ pub fn weights_panel(p: &Panel) -> String {
         html(p.context.as_str())
     );
     // Key.
-    let keys: [(&str, &str); 3] = [("learned", SIDE_COLOURS[0]), ("reported", SIDE_COLOURS[1]), ("target", SIDE_COLOURS[2])];
+    let keys: [(&str, &str); 3] = [
+        ("learned", SIDE_COLOURS[0]),
+        ("reported", SIDE_COLOURS[1]),
+        ("target", SIDE_COLOURS[2]),
+    ];
     for (i, (k, c)) in keys.iter().take(sides).enumerate() {
         let x: f64 = NAME + 6.0 + i as f64 * 72.0;
         let _ = write!(
@@ -352,11 +360,17 @@ pub fn weights_panel(p: &Panel) -> String {
         );
         let values: [Option<f64>; 3] = [Some(r.learned), Some(r.reported), r.target];
         for (k, v) in values.iter().take(sides).enumerate() {
-            let Some(v) = v.filter(|v| v.is_finite()) else { continue };
+            let Some(v) = v.filter(|v| v.is_finite()) else {
+                continue;
+            };
             let y: f64 = y0 + 2.0 + k as f64 * (BAR + 2.0);
             let shown: f64 = v.clamp(-100.0, 100.0);
             let end: f64 = centre + shown / 100.0 * HALF;
-            let (x, w) = if end < centre { (end, centre - end) } else { (centre, end - centre) };
+            let (x, w) = if end < centre {
+                (end, centre - end)
+            } else {
+                (centre, end - centre)
+            };
             let _ = write!(
                 s,
                 r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{BAR}" fill="{}"/>"#,
@@ -364,7 +378,11 @@ pub fn weights_panel(p: &Panel) -> String {
             );
             if shown != v {
                 let dx: f64 = if v > 0.0 { 1.0 } else { -1.0 };
-                let _ = write!(s, "{}/>", triangle(end + dx * 3.0, y + BAR / 2.0, dx, 0.0, "#222"));
+                let _ = write!(
+                    s,
+                    "{}/>",
+                    triangle(end + dx * 3.0, y + BAR / 2.0, dx, 0.0, "#222")
+                );
             }
             let _ = write!(
                 s,
