@@ -122,7 +122,11 @@ fn softplus(eta: f64) -> f64 {
 /// Logistic of `eta` given `e` = exp(-|eta|) (the same value `softplus` uses).
 #[inline]
 fn logistic_from(eta: f64, e: f64) -> f64 {
-    if eta >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) }
+    if eta >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    }
 }
 
 fn prior_precision(opts: &FitOptions) -> Vector {
@@ -266,8 +270,12 @@ fn accept(
     if margin < -slack {
         return false;
     }
-    let c: f64 = *cur.exact.get_or_insert_with(|| exact_objective(trials, beta, lam).1);
-    let n: f64 = *next.exact.get_or_insert_with(|| exact_objective(trials, cand, lam).1);
+    let c: f64 = *cur
+        .exact
+        .get_or_insert_with(|| exact_objective(trials, beta, lam).1);
+    let n: f64 = *next
+        .exact
+        .get_or_insert_with(|| exact_objective(trials, cand, lam).1);
     rule(c, n)
 }
 

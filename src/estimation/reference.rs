@@ -72,7 +72,6 @@ fn evaluate(trials: &[Trial], beta: &Vector, lam: &Vector) -> Eval {
     }
 }
 
-
 /// Fit with explicit options.
 pub(crate) fn fit_with(trials: &[Trial], opts: &FitOptions) -> Fit {
     debug_assert!(
@@ -142,7 +141,13 @@ mod tests {
 
     fn bits(f: &Fit) -> Vec<u64> {
         let mut v: Vec<u64> = vec![f.intercept.to_bits(), f.intercept_se.to_bits()];
-        v.extend(f.slopes.iter().chain(&f.slope_se).chain(&f.learned.0).map(|x| x.to_bits()));
+        v.extend(
+            f.slopes
+                .iter()
+                .chain(&f.slope_se)
+                .chain(&f.learned.0)
+                .map(|x| x.to_bits()),
+        );
         v.extend([f.log_likelihood.to_bits(), f.log_posterior.to_bits()]);
         v.extend([u64::from(f.converged), u64::from(f.iterations), f.n as u64]);
         v
@@ -187,7 +192,10 @@ mod tests {
             let (old, new) = (fit_with(&trials, &opts), fast(&trials, &opts));
             assert_eq!(bits(&old), bits(&new), "case {case}: {old:?} vs {new:?}");
             let (b0, slopes) = fit_point(&trials, &opts);
-            assert_eq!((b0.to_bits(), slopes.map(f64::to_bits)), (old.intercept.to_bits(), old.slopes.map(f64::to_bits)));
+            assert_eq!(
+                (b0.to_bits(), slopes.map(f64::to_bits)),
+                (old.intercept.to_bits(), old.slopes.map(f64::to_bits))
+            );
         }
     }
 }
