@@ -7,7 +7,9 @@
 //!   present, else the parsed letter).
 //! - Behavioural reliability: split-half, [`DEFAULT_SPLITS`] seeded splits per context,
 //!   Spearman-Brown projected ([`super::reliability`]); its interval is the 95% percentile
-//!   context-bootstrap interval of the pooled split-half r, projected the same way.
+//!   context-bootstrap interval of the pooled split-half r, projected the same way. Pooled
+//!   over the contexts the main score uses (choices and a valid report), since that is the
+//!   noise that attenuates it; over every context with choices only when none is scored.
 //! - Report reliability: pooled pairwise agreement of single reports, projected to the
 //!   harmonic-mean number of valid reports ([`super::reliability`]); interval as above
 //!   (the projection uses the observed harmonic mean).
@@ -204,6 +206,15 @@ pub fn assess(
             report_single_r: agreement.and_then(|a| a.single_r()),
             fit: fit_quality(s.intercept, &s.slopes, trials, split.as_ref()),
         });
+    }
+    // Pooled over the contexts the main score uses (those with reports and choices); over
+    // every context with choices only when none is scored (e.g. a choices-only pilot).
+    if parts.iter().any(|p| p.score.is_some()) {
+        for p in &mut parts {
+            if p.score.is_none() {
+                p.behaviour = None;
+            }
+        }
     }
     let behaviour_moments: Vec<Moments> = parts.iter().filter_map(|p| p.behaviour).collect();
     let mut pooled_b: Moments = Moments::default();
