@@ -17,3 +17,4 @@ mod scoring;
 mod statistics;
 mod support;
 mod table;
+mod view;
