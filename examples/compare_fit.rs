@@ -103,7 +103,8 @@ fn main() {
     let s = summary.unwrap();
     let lt = s.learned_vs_target.as_ref().unwrap();
     let params: Vec<[f64; 6]> = fits.iter().map(Fit::params).collect();
-    let learned: Vec<[f64; N_ATTR]> = s.contexts.iter().map(|c| c.learned.0).collect();
+    let learned: Vec<Option<[f64; N_ATTR]>> =
+        s.contexts.iter().map(|c| c.learned.map(|w| w.0)).collect();
     let result = serde_json::json!({
         "fit_seconds": fit_s, "score_seconds": score_s, "repeat": repeat,
         "score_seconds_1_thread": score_1t, "threads": rayon::current_num_threads(),

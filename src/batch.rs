@@ -486,7 +486,7 @@ pub fn write_bundle(
     manifest.finished_at = Some(now);
     bundle::write_samples(dir, &samples)?;
     journal::write_atomic(&dir.join(bundle::ERRORS), &journal::to_jsonl(&errors))?;
-    let score_error = match crate::bundle::score_input::summarize(
+    let score_error = match bundle::BundleSummary::of(
         &samples,
         &manifest,
         crate::bundle::score_input::ContextTable::Benchmark(bench),

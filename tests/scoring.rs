@@ -220,6 +220,23 @@ fn without_profiles_target_comparisons_are_null() {
 }
 
 #[test]
+fn a_context_without_choices_has_no_learned_weights() {
+    // Imported releases list contexts that were never asked: learned is null, not five zeros,
+    // and the context enters no comparison that needs learned weights.
+    let mut inputs: Vec<ContextInput> = simulate_run(5, 4, 10.0, true);
+    inputs[0].choices.clear();
+    let s: Summary = score(&inputs, &opts(1)).unwrap();
+    assert_eq!(s.contexts[0].n_trials, 0);
+    assert!(s.contexts[0].learned.is_none());
+    assert!(s.contexts[1].learned.is_some());
+    let v: serde_json::Value = serde_json::to_value(&s).unwrap();
+    assert!(v["contexts"][0]["learned"].is_null());
+    assert!(v["contexts"][1]["learned"].is_array());
+    assert_eq!(s.reports_vs_learned.as_ref().unwrap().n_contexts, 3);
+    assert_eq!(s.reports_vs_target.as_ref().unwrap().n_contexts, 4);
+}
+
+#[test]
 fn invalid_reports_are_dropped_not_zeroed() {
     let mut inputs: Vec<ContextInput> = simulate_run(4, 3, 0.0, true);
     // Context 0: no valid report at all.

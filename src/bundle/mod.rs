@@ -15,6 +15,7 @@
 pub mod harness;
 pub mod journal;
 pub mod manifest;
+pub mod open;
 pub mod parameters;
 pub mod plan;
 pub mod position;
@@ -23,12 +24,15 @@ pub mod sample;
 pub mod score_input;
 pub mod softlabel;
 pub mod subset;
+pub mod summary;
 
 pub use manifest::{
     Counts, InputFile, RunManifest, RunStatus, Seeds, ServerInfo, SoftLabels, count, new_manifest,
 };
+pub use open::{OpenBundle, OpenError, open};
 pub use parameters::{Parameters, Settings};
 pub use sample::{ErrorRecord, Sample, SampleKey, Timing};
+pub use summary::BundleSummary;
 
 use crate::types::{ContextId, Weights};
 use journal::JournalError;
@@ -98,10 +102,11 @@ pub fn write_manifest(dir: &Path, m: &RunManifest) -> Result<(), BundleError> {
 }
 
 /// Writes `summary.json` (pretty, newline-terminated) atomically.
-pub fn write_summary<T: Serialize>(dir: &Path, summary: &T) -> Result<(), BundleError> {
-    let mut text: Vec<u8> = serde_json::to_vec_pretty(summary).expect("summary serialises");
-    text.push(b'\n');
-    Ok(journal::write_atomic(&dir.join(SUMMARY), &text)?)
+pub fn write_summary(dir: &Path, summary: &BundleSummary) -> Result<(), BundleError> {
+    Ok(journal::write_atomic(
+        &dir.join(SUMMARY),
+        &summary.to_bytes(),
+    )?)
 }
 
 /// Sorts samples canonically and drops repeated keys (the first one is kept).

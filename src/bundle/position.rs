@@ -39,19 +39,70 @@ fn frac(k: usize, n: usize) -> Option<f64> {
     (n > 0).then(|| k as f64 / n as f64)
 }
 
+/// Parsed choices and how many of them answered "A", per presentation order; only the orders
+/// that occur, in order (`ab`, then `ba`). The one count the summary's block and the reports
+/// both use.
+pub fn order_counts(samples: &[Sample]) -> BTreeMap<Order, (usize, usize)> {
+    let mut by: BTreeMap<Order, (usize, usize)> = BTreeMap::new();
+    for s in samples.iter().filter(|s| s.kind == KindKey::Choice) {
+        if let Some(Parsed::Choice(c)) = s.parsed {
+            let e = by.entry(s.order).or_default();
+            e.0 += 1;
+            e.1 += usize::from(c == Choice::A);
+        }
+    }
+    by
+}
+
+/// The fitted intercepts (log-odds of "A" at equal utility) of the contexts that had trials.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Intercepts {
+    /// One per fitted context, in summary order.
+    pub values: Vec<f64>,
+    /// Contexts whose intercept is more than 1.96 standard errors above 0 (favour "A") and
+    /// below it (favour "B").
+    pub favouring_a: usize,
+    pub favouring_b: usize,
+}
+
+impl Intercepts {
+    /// Their mean; `None` when no context was fitted.
+    pub fn mean(&self) -> Option<f64> {
+        let v: &[f64] = &self.values;
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    }
+}
+
+/// The intercepts of a summary's fitted contexts.
+pub fn intercepts(summary: &Summary) -> Intercepts {
+    let fitted: Vec<&crate::scoring::ContextSummary> =
+        summary.contexts.iter().filter(|c| c.n_trials > 0).collect();
+    let significant = |sign: f64| {
+        fitted
+            .iter()
+            .filter(|c| c.intercept_se > 0.0 && sign * c.intercept / c.intercept_se > 1.96)
+            .count()
+    };
+    Intercepts {
+        values: fitted.iter().map(|c| c.intercept).collect(),
+        favouring_a: significant(1.0),
+        favouring_b: significant(-1.0),
+    }
+}
+
 /// The position bias of a run's choices; pairs count only when asked in both orders.
 pub fn position_bias(samples: &[Sample]) -> PositionBias {
     let mut letters: BTreeMap<(ContextId, usize), [Option<Choice>; 2]> = BTreeMap::new();
-    // (answered, answered A) per order.
-    let mut per_order: [(usize, usize); 2] = [(0, 0); 2];
     for s in samples.iter().filter(|s| s.kind == KindKey::Choice) {
         if let Some(Parsed::Choice(c)) = s.parsed {
             let slot = usize::from(s.order == Order::Ba);
-            per_order[slot].0 += 1;
-            per_order[slot].1 += usize::from(c == Choice::A);
             letters.entry((s.context.clone(), s.index)).or_default()[slot] = Some(c);
         }
     }
+    // (answered, answered A) per order.
+    let counts = order_counts(samples);
+    let per_order: [(usize, usize); 2] =
+        [Order::Ab, Order::Ba].map(|o| counts.get(&o).copied().unwrap_or((0, 0)));
     let both: Vec<(Choice, Choice)> = letters
         .values()
         .filter_map(|[x, y]| Some(((*x)?, (*y)?)))
@@ -74,14 +125,7 @@ pub fn position_bias(samples: &[Sample]) -> PositionBias {
 
 /// Adds the mean fitted intercept of the contexts that had trials.
 pub fn with_intercept(mut pb: PositionBias, summary: &Summary) -> PositionBias {
-    let fitted: Vec<f64> = summary
-        .contexts
-        .iter()
-        .filter(|c| c.n_trials > 0)
-        .map(|c| c.intercept)
-        .collect();
-    pb.mean_intercept =
-        (!fitted.is_empty()).then(|| fitted.iter().sum::<f64>() / fitted.len() as f64);
+    pb.mean_intercept = intercepts(summary).mean();
     pb
 }
 

@@ -163,25 +163,3 @@ pub const IMPORTED_CSV: &str = "import:csv";
 /// Why an imported release's invalid-report rate is unknown.
 pub const UNKNOWN_INVALID_RATE: &str = "imported data release: it lists only the reports it \
 kept, so how many were invalid cannot be known";
-
-/// Scores a bundle's samples: the summary as the JSON object `summary.json` holds.
-pub fn summarize(
-    samples: &[Sample],
-    manifest: &RunManifest,
-    table: ContextTable<'_>,
-) -> Result<serde_json::Value, ScoreInputError> {
-    let s: Summary = summary(samples, manifest, table)?;
-    let mut v: serde_json::Value = serde_json::to_value(&s).expect("summary serialises");
-    // Only counterbalanced runs get the block, so every other summary keeps its exact bytes
-    // (leaderboard entries are validated byte for byte against a re-score).
-    if super::position::counterbalanced(samples)
-        && let Some(obj) = v.as_object_mut()
-    {
-        let pb = super::position::with_intercept(super::position::position_bias(samples), &s);
-        obj.insert(
-            "position_bias".into(),
-            serde_json::to_value(pb).expect("serialises"),
-        );
-    }
-    Ok(v)
-}

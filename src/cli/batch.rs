@@ -204,15 +204,13 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     let bm: BatchManifest = serde_json::from_str(&read(&mp)?)
         .map_err(|e| Failure::usage(format!("{}: not a batch manifest: {e}", mp.display())))?;
     let p = &bm.parameters;
-    let bench = Benchmark::load(&cli.benchmark_dir(), &p.benchmark)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    if bench.hash != p.benchmark_sha256 {
-        return Err(Failure::usage(format!(
-            "benchmark {} has changed since the export (sha256 {} vs {})",
-            p.benchmark, bench.hash, p.benchmark_sha256
-        ))
-        .into());
-    }
+    let bench = crate::bundle::open::load_benchmark(
+        &cli.benchmark_dir(),
+        &p.benchmark,
+        Some(&p.benchmark_sha256),
+        &mp,
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
     let mut results = Results::default();
     let mut inputs = vec![InputFile {
         role: "batch_requests".into(),

@@ -10,7 +10,6 @@ use crate::bundle::{self, Bundle};
 use crate::scoring::runs::{RunComparison, compare_pair, compare_runs};
 use crate::scoring::{PairedOptions, Summary};
 use clap::Args;
-use serde_json::Value;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -25,11 +24,6 @@ pub struct CompareArgs {
     /// Print the comparison as one JSON object
     #[arg(long)]
     pub json: bool,
-}
-
-fn typed(dir: &std::path::Path, v: Value) -> Result<Summary, Failure> {
-    serde_json::from_value(v)
-        .map_err(|e| Failure::usage(format!("{}: summary does not parse: {e}", dir.display())))
 }
 
 fn options() -> PairedOptions {
@@ -52,8 +46,8 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
             let (_, own) = score_bundle(cli, dir)?;
             let b: Bundle = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
             let o: Bundle = bundle::read(other).map_err(|e| Failure::usage(e.to_string()))?;
-            let control: Summary = typed(dir, control_summary(cli, &b, &o)?)?;
-            let own: Summary = typed(dir, own)?;
+            let control: Summary = control_summary(cli, &b, &o)?.score;
+            let own: Summary = own.score;
             let opts = options();
             let pair = compare_pair(
                 &format!("{} with reports from {}", dir.display(), other.display()),
@@ -76,7 +70,7 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
             let mut runs: Vec<(String, Summary)> = Vec::with_capacity(a.dirs.len());
             for d in &a.dirs {
                 let (_, v) = score_bundle(cli, d)?;
-                runs.push((d.display().to_string(), typed(d, v)?));
+                runs.push((d.display().to_string(), v.score));
             }
             compare_runs(&runs, &options())
         }

@@ -3,7 +3,8 @@
 use super::Cli;
 use super::exit::Failure;
 use crate::bundle;
-use crate::bundle::score_input::{ContextTable, summarize};
+use crate::bundle::BundleSummary;
+use crate::bundle::score_input::ContextTable;
 use crate::import::csv::{ImportSpec, import};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -61,7 +62,7 @@ pub fn run(_cli: &Cli, cmd: &ImportCmd) -> anyhow::Result<()> {
     let manifest = import(&spec, &a.out).map_err(|e| Failure::usage(e.to_string()))?;
     let b = bundle::read(&a.out).map_err(|e| Failure::usage(e.to_string()))?;
     let contexts = b.contexts.unwrap_or_default();
-    match summarize(&b.samples, &b.manifest, ContextTable::Bundle(&contexts)) {
+    match BundleSummary::of(&b.samples, &b.manifest, ContextTable::Bundle(&contexts)) {
         Ok(s) => bundle::write_summary(&a.out, &s).map_err(|e| Failure::usage(e.to_string()))?,
         Err(e) => eprintln!("warning: imported, but not scored: {e}"),
     }

@@ -4,11 +4,11 @@
 
 use super::Cli;
 use super::exit::Failure;
-use super::score::{inputs_with, scoring_benchmark};
+
 use crate::benchmark::Benchmark;
 use crate::bundle::sample::{KindKey, Sample};
 use crate::bundle::score_input::score_options;
-use crate::bundle::{self, Bundle};
+use crate::bundle::{Bundle, OpenBundle};
 use crate::planner::{DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan_from_pilot};
 use crate::scoring::ContextInput;
 use clap::Args;
@@ -95,9 +95,9 @@ struct Output<'a> {
 }
 
 pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
-    let b: Bundle = bundle::read(&a.pilot).map_err(|e| Failure::usage(e.to_string()))?;
-    let bench: Option<Benchmark> = scoring_benchmark(cli, &b)?;
-    let inputs: Vec<ContextInput> = inputs_with(&b, bench.as_ref())?;
+    let opened: OpenBundle = super::score::open(cli, &a.pilot)?;
+    let inputs: Vec<ContextInput> = opened.inputs().map_err(|e| Failure::usage(e.to_string()))?;
+    let (b, bench): (&Bundle, Option<&Benchmark>) = (&opened.bundle, opened.benchmark.as_ref());
     let params = b.manifest.parameters.as_ref();
     let orders: usize = a
         .orders
@@ -111,7 +111,6 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     // A plan the benchmark cannot run is no plan: by default the search stops at the number
     // of contexts the pilot's experiment has in its benchmark.
     let split_size: Option<usize> = bench
-        .as_ref()
         .zip(params)
         .map(|(bench, p)| bench.split(p.experiment.split()).count());
     let max_contexts: usize = a.max_contexts.or(split_size).unwrap_or(5000);

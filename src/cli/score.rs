@@ -6,19 +6,16 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::benchmark::Benchmark;
-use crate::bundle::score_input::{ContextTable, summarize};
-use crate::bundle::{self, Bundle};
+use crate::bundle::{self, Bundle, BundleSummary, OpenBundle};
 use crate::experiments::combine;
 use crate::reports::quality::CORRECTED_LABEL;
 use crate::reports::text::{flag_words, quality_sentence};
-use crate::scoring::ContextInput;
 use crate::scoring::quality::Quality;
-use crate::types::ContextId;
+use crate::scoring::{ContextInput, Summary};
+use crate::types::{ContextId, Weights};
 use clap::Args;
-use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tabled::Table;
 use tabled::settings::Style;
 
@@ -38,63 +35,17 @@ pub struct ScoreArgs {
     pub reports_from: Option<PathBuf>,
 }
 
-/// The benchmark a bundle names, checked against the hash it recorded.
-pub(crate) fn bundle_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure> {
-    let Some(version) = &b.manifest.benchmark else {
-        return Ok(None);
-    };
-    let bench: Benchmark = Benchmark::load(&cli.benchmark_dir(), version)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    if b.manifest
-        .benchmark_sha256
-        .as_deref()
-        .is_some_and(|h| h != bench.hash)
-    {
-        return Err(Failure::usage(format!(
-            "{}: the bundle was run on benchmark {version} with sha256 {}, but {} has {}",
-            b.dir.display(),
-            b.manifest.benchmark_sha256.as_deref().unwrap_or(""),
-            cli.benchmark_dir().join(version).display(),
-            bench.hash
-        )));
-    }
-    Ok(Some(bench))
-}
-
-/// The benchmark a bundle is scored against: `None` when it carries its own contexts.
-pub(crate) fn scoring_benchmark(cli: &Cli, b: &Bundle) -> Result<Option<Benchmark>, Failure> {
-    if b.contexts.is_some() {
-        return Ok(None);
-    }
-    bundle_benchmark(cli, b)
-}
-
-/// The scoring input of a bundle: its own contexts, or the benchmark it names.
-fn inputs(cli: &Cli, b: &Bundle) -> Result<Vec<ContextInput>, Failure> {
-    inputs_with(b, scoring_benchmark(cli, b)?.as_ref())
-}
-
-/// The scoring input of a bundle given its [`scoring_benchmark`].
-pub(crate) fn inputs_with(
-    b: &Bundle,
-    bench: Option<&Benchmark>,
-) -> Result<Vec<ContextInput>, Failure> {
-    if b.contexts.is_none() && bench.is_none() {
-        return Err(no_contexts(&b.dir));
-    }
-    combine::bundle_inputs(b, bench)
-        .map_err(|e| Failure::usage(format!("{}: {e}", b.dir.display())))
-}
-
-fn no_contexts(dir: &std::path::Path) -> Failure {
-    Failure::usage(format!(
-        "{}: the manifest names no benchmark and there is no contexts.jsonl",
-        dir.display()
-    ))
+/// Opens the bundle in `dir` for scoring, against the benchmark directory of `cli`.
+pub(crate) fn open(cli: &Cli, dir: &Path) -> Result<OpenBundle, Failure> {
+    bundle::open(&cli.benchmark_dir(), dir).map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// The control's summary: `choices`' learned weights (and targets) against `reports`' reports.
-pub fn control_summary(cli: &Cli, choices: &Bundle, reports: &Bundle) -> Result<Value, Failure> {
+pub fn control_summary(
+    cli: &Cli,
+    choices: &Bundle,
+    reports: &Bundle,
+) -> Result<BundleSummary, Failure> {
     let (m, o) = (&choices.manifest, &reports.manifest);
     if m.benchmark_sha256.is_some()
         && o.benchmark_sha256.is_some()
@@ -106,8 +57,13 @@ pub fn control_summary(cli: &Cli, choices: &Bundle, reports: &Bundle) -> Result<
             reports.dir.display()
         )));
     }
-    let c: Vec<ContextInput> = inputs(cli, choices)?;
-    let r: Vec<ContextInput> = inputs(cli, reports)?;
+    let inputs = |b: &Bundle| -> Result<Vec<ContextInput>, Failure> {
+        open(cli, &b.dir)?
+            .inputs()
+            .map_err(|e| Failure::usage(e.to_string()))
+    };
+    let c: Vec<ContextInput> = inputs(choices)?;
+    let r: Vec<ContextInput> = inputs(reports)?;
     let asked: BTreeSet<&ContextId> = r
         .iter()
         .filter(|x| !x.reports.is_empty())
@@ -122,25 +78,19 @@ pub fn control_summary(cli: &Cli, choices: &Bundle, reports: &Bundle) -> Result<
     }
     let s = combine::control(&c, &r)
         .map_err(|e| Failure::usage(format!("{}: {e}", choices.dir.display())))?;
-    Ok(serde_json::to_value(&s).expect("summary serialises"))
+    Ok(BundleSummary {
+        score: s,
+        position_bias: None,
+    })
 }
 
 /// Reads a bundle and scores it: the benchmark it names (checked by hash) or its own contexts.
-pub fn score_bundle(cli: &Cli, dir: &std::path::Path) -> Result<(Bundle, Value), Failure> {
-    let b: Bundle = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-    let bench: Option<Benchmark> = if b.contexts.is_some() {
-        None
-    } else {
-        bundle_benchmark(cli, &b)?
-    };
-    let table: ContextTable<'_> = match (&b.contexts, &bench) {
-        (Some(ctx), _) => ContextTable::Bundle(ctx),
-        (None, Some(bench)) => ContextTable::Benchmark(bench),
-        (None, None) => return Err(no_contexts(dir)),
-    };
-    let summary: Value = summarize(&b.samples, &b.manifest, table)
-        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
-    Ok((b, summary))
+pub fn score_bundle(cli: &Cli, dir: &Path) -> Result<(Bundle, BundleSummary), Failure> {
+    let opened: OpenBundle = open(cli, dir)?;
+    let summary: BundleSummary = opened
+        .summary()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    Ok((opened.bundle, summary))
 }
 
 pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
@@ -149,7 +99,7 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
         Some(other) => {
             let b: Bundle = bundle::read(&a.dir).map_err(|e| Failure::usage(e.to_string()))?;
             let o: Bundle = bundle::read(other).map_err(|e| Failure::usage(e.to_string()))?;
-            let s: Value = control_summary(cli, &b, &o)?;
+            let s: BundleSummary = control_summary(cli, &b, &o)?;
             if !a.json {
                 eprintln!(
                     "control: choices of {} ({}), reports of {} ({})",
@@ -183,33 +133,28 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-fn num(v: &Value) -> String {
-    match v.as_f64() {
+/// A figure to three decimals; "-" when undefined (null in the JSON).
+fn num(v: Option<f64>) -> String {
+    match v.filter(|x| x.is_finite()) {
         Some(x) => format!("{x:.3}"),
         None => "-".to_string(),
     }
 }
 
-fn interval(v: &Value) -> String {
-    match v
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<f64>>())
-    {
-        Some(a) if a.len() == 2 => format!("[{:.3}, {:.3}]", a[0], a[1]),
-        _ => "-".to_string(),
+fn interval(v: Option<[f64; 2]>) -> String {
+    match v.filter(|[a, b]| a.is_finite() && b.is_finite()) {
+        Some([a, b]) => format!("[{a:.3}, {b:.3}]"),
+        None => "-".to_string(),
     }
 }
 
 /// The measurement-quality lines: both reliabilities, the ceiling, the corrected score, the
 /// flag in plain words, and the contexts fitted at chance.
 fn quality(q: &Quality) -> String {
-    let f = |v: Option<f64>| num(&v.map_or(Value::Null, Value::from));
+    let f = num;
     // An interval after its value, or nothing when there is none.
     let ci = |v: Option<[f64; 2]>| match v {
-        Some(_) => format!(
-            " {}",
-            interval(&serde_json::to_value(v).unwrap_or(Value::Null))
-        ),
+        Some(_) => format!(" {}", interval(v)),
         None => String::new(),
     };
     let mut out: String = format!(
@@ -251,8 +196,9 @@ noise ceiling {}; {CORRECTED_LABEL} {}{}\n  {}\n",
 }
 
 /// A readable summary: the comparisons, the measurement quality, then the per-context table.
-fn human(b: &Bundle, s: &Value) -> String {
+fn human(b: &Bundle, summary: &BundleSummary) -> String {
     let m = &b.manifest;
+    let s: &Summary = &summary.score;
     let mut out: String = format!(
         "{} {} on {} ({} samples, {} invalid choices, {} invalid reports)\n\n",
         m.provider,
@@ -270,81 +216,79 @@ fn human(b: &Bundle, s: &Value) -> String {
         "n".into(),
         "chance r".into(),
     ]];
-    for key in [
-        "reports_vs_learned",
-        "learned_vs_target",
-        "reports_vs_target",
+    for (key, c) in [
+        ("reports_vs_learned", &s.reports_vs_learned),
+        ("learned_vs_target", &s.learned_vs_target),
+        ("reports_vs_target", &s.reports_vs_target),
     ] {
-        let c: &Value = &s[key];
-        if c.is_null() {
-            continue;
-        }
-        let null_r: Value = c
-            .get("null_r")
-            .or_else(|| c.get("null").and_then(|n| n.get("mean")))
-            .cloned()
-            .unwrap_or(Value::Null);
+        let Some(c) = c else { continue };
         rows.push([
             key.replace('_', " "),
-            num(&c["r"]),
-            interval(&c["ci_study"]),
-            interval(&c["ci_bootstrap"]),
-            c["n"].to_string(),
-            num(&null_r),
+            num(c.r),
+            interval(c.ci_study),
+            interval(c.ci_bootstrap),
+            c.n.to_string(),
+            num(c.null.mean),
         ]);
     }
     out.push_str(&Table::from_iter(rows).with(Style::rounded()).to_string());
     out.push('\n');
-    for key in ["choice_agreement", "invalid_report_rate", "p_answer_a"] {
-        if let Some(v) = s.get(key).filter(|v| !v.is_null()) {
+    for (key, v) in [
+        ("choice_agreement", s.choice_agreement),
+        ("invalid_report_rate", s.invalid_report_rate),
+        ("p_answer_a", s.p_answer_a),
+    ] {
+        if v.is_some_and(f64::is_finite) {
             out.push_str(&format!("{}: {}\n", key.replace('_', " "), num(v)));
         }
     }
-    if let Some(pb) = s.get("position_bias").filter(|v| v.is_object()) {
+    if let Some(pb) = &summary.position_bias {
         out.push_str(&format!(
             "position bias (pairs asked both ways: {}): P(A) as frozen {}, swapped {}; same option both times {}; \
              A both times {}; mean intercept {}\n",
-            pb["n_pairs"],
-            num(&pb["p_answer_a_ab"]),
-            num(&pb["p_answer_a_ba"]),
-            num(&pb["consistency"]),
-            num(&pb["always_a"]),
-            num(&pb["mean_intercept"]),
+            pb.n_pairs,
+            num(pb.p_answer_a_ab),
+            num(pb.p_answer_a_ba),
+            num(pb.consistency),
+            num(pb.always_a),
+            num(pb.mean_intercept),
         ));
     }
-    if let Some(q) = s
-        .get("quality")
-        .and_then(|q| serde_json::from_value::<Quality>(q.clone()).ok())
-    {
-        out.push_str(&quality(&q));
+    if let Some(q) = &s.quality {
+        out.push_str(&quality(q));
     }
-    if let Some(ctx) = s["contexts"].as_array() {
-        let mut rows: Vec<[String; 5]> = vec![[
-            "context".into(),
-            "learned".into(),
-            "reported".into(),
-            "choices".into(),
-            "valid reports".into(),
-        ]];
-        let fmt5 = |v: &Value| match v.as_array() {
-            Some(a) => a
-                .iter()
-                .map(|x| x.as_f64().map(|x| format!("{x:.0}")).unwrap_or_default())
+    let mut rows: Vec<[String; 5]> = vec![[
+        "context".into(),
+        "learned".into(),
+        "reported".into(),
+        "choices".into(),
+        "valid reports".into(),
+    ]];
+    let fmt5 = |v: Option<&Weights>| match v {
+        Some(w) => {
+            w.0.iter()
+                .map(|x| {
+                    if x.is_finite() {
+                        format!("{x:.0}")
+                    } else {
+                        String::new()
+                    }
+                })
                 .collect::<Vec<_>>()
-                .join(" "),
-            None => "-".to_string(),
-        };
-        for c in ctx {
-            rows.push([
-                c["id"].as_str().unwrap_or("").to_string(),
-                fmt5(&c["learned"]),
-                fmt5(&c["reported"]),
-                c["n_choices"].to_string(),
-                c["n_reports_valid"].to_string(),
-            ]);
+                .join(" ")
         }
-        out.push('\n');
-        out.push_str(&Table::from_iter(rows).with(Style::psql()).to_string());
+        None => "-".to_string(),
+    };
+    for c in &s.contexts {
+        rows.push([
+            c.id.as_str().to_string(),
+            fmt5(c.learned.as_ref()),
+            fmt5(c.reported.as_ref()),
+            c.n_choices.to_string(),
+            c.n_reports_valid.to_string(),
+        ]);
     }
+    out.push('\n');
+    out.push_str(&Table::from_iter(rows).with(Style::psql()).to_string());
     out
 }

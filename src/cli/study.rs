@@ -8,7 +8,6 @@ use crate::bundle::parameters::ProviderKind;
 use crate::bundle::parameters::run_contexts;
 use crate::bundle::subset::half_ids;
 use crate::bundle::{self, RunStatus};
-use crate::experiments::combine;
 use crate::experiments::study::{self, ModelSpec, PlannedRun, Role, Row, StudyConfig};
 use crate::scoring::ContextInput;
 use crate::types::ContextId;
@@ -147,18 +146,7 @@ fn held_out_count(
 
 fn inputs(dir: &Path, bench: &Benchmark) -> Result<Vec<ContextInput>, Failure> {
     let b = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-    if b.manifest
-        .benchmark_sha256
-        .as_deref()
-        .is_some_and(|h| h != bench.hash)
-    {
-        return Err(Failure::usage(format!(
-            "{}: made on another benchmark file",
-            dir.display()
-        )));
-    }
-    combine::bundle_inputs(&b, Some(bench))
-        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
+    bundle::open::inputs_against(&b, bench).map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// Runs the study (unless `table_only`) and returns its rows.

@@ -3,30 +3,15 @@
 //! held-out halves, and the position-bias control.
 
 use super::finetune::Half;
-use crate::benchmark::Benchmark;
-use crate::bundle::Bundle;
 use crate::bundle::parameters::Parameters;
 use crate::bundle::sample::Order;
-use crate::bundle::score_input::{ContextTable, ScoreInputError, context_inputs, score_options};
+use crate::bundle::score_input::score_options;
 use crate::scoring::{
     ContextInput, PairedComparison, PairedOptions, Summary, paired_comparison, score,
 };
 use crate::types::ContextId;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
-
-/// The scoring input of a bundle: its own contexts when imported, else the benchmark.
-pub fn bundle_inputs(
-    bundle: &Bundle,
-    bench: Option<&Benchmark>,
-) -> Result<Vec<ContextInput>, ScoreInputError> {
-    let table = match (&bundle.contexts, bench) {
-        (Some(c), _) => ContextTable::Bundle(c),
-        (None, Some(b)) => ContextTable::Benchmark(b),
-        (None, None) => ContextTable::Bundle(&[]),
-    };
-    context_inputs(&bundle.samples, &bundle.manifest, table)
-}
 
 /// `choices` with every context's reports replaced by those of the same context in
 /// `reports` (none when that run did not ask it). Targets and choices stay `choices`'.

@@ -12,12 +12,13 @@ use super::entry::{self, ALLOWED_FILES, ENTRY_FILE, Entry, EntryMeta, Problem, R
 use super::render;
 use super::secrets;
 use crate::benchmark::{Benchmark, FrozenContext};
+use crate::bundle::BundleSummary;
 use crate::bundle::journal;
+use crate::bundle::open::{OpenError, benchmark_of, context_table};
 use crate::bundle::parameters::run_contexts;
 use crate::bundle::plan::Task;
 use crate::bundle::plan::to_sample;
 use crate::bundle::sample::{Sample, SampleKey};
-use crate::bundle::score_input::{ContextTable, summarize};
 use crate::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus};
 use crate::providers::ChatResponse;
 use rayon::prelude::*;
@@ -164,11 +165,28 @@ fn check_manifest(m: &RunManifest, meta: Option<&EntryMeta>, s: &mut Sink<'_>) {
     }
 }
 
-/// The frozen benchmark the manifest names, after checking its hash.
-fn check_benchmark(m: &RunManifest, benchmark_root: &Path, s: &mut Sink<'_>) -> Option<Benchmark> {
+/// The frozen benchmark the manifest names, after checking its hash (by
+/// [`crate::bundle::open::benchmark_of`], the check every re-score makes) and the hash its
+/// parameters recorded.
+fn check_benchmark(
+    m: &RunManifest,
+    dir: &Path,
+    benchmark_root: &Path,
+    s: &mut Sink<'_>,
+) -> Option<Benchmark> {
     let version: &String = m.benchmark.as_ref()?;
-    let bench: Benchmark = match Benchmark::load(benchmark_root, version) {
-        Ok(b) => b,
+    let bench: Benchmark = match benchmark_of(benchmark_root, m, dir) {
+        Ok(b) => b?,
+        Err(OpenError::BenchmarkChanged {
+            recorded, actual, ..
+        }) => {
+            s.push(
+                bundle::MANIFEST,
+                "benchmark_sha256",
+                format!("is {recorded:?} but frozen benchmark {version} has {actual}"),
+            );
+            return None;
+        }
         Err(e) => {
             s.push(
                 bundle::MANIFEST,
@@ -178,32 +196,28 @@ fn check_benchmark(m: &RunManifest, benchmark_root: &Path, s: &mut Sink<'_>) -> 
             return None;
         }
     };
-    let mut ok: bool = true;
-    if m.benchmark_sha256.as_deref() != Some(bench.hash.as_str()) {
+    if m.benchmark_sha256.is_none() {
         s.push(
             bundle::MANIFEST,
             "benchmark_sha256",
+            format!("is missing; frozen benchmark {version} has {}", bench.hash),
+        );
+        return None;
+    }
+    if let Some(p) = &m.parameters
+        && (p.benchmark_sha256 != bench.hash || p.benchmark != *version)
+    {
+        s.push(
+            bundle::MANIFEST,
+            "parameters.benchmark_sha256",
             format!(
-                "is {:?} but frozen benchmark {version} has {}",
-                m.benchmark_sha256, bench.hash
+                "{} {} does not match frozen benchmark {version} ({})",
+                p.benchmark, p.benchmark_sha256, bench.hash
             ),
         );
-        ok = false;
+        return None;
     }
-    if let Some(p) = &m.parameters {
-        if p.benchmark_sha256 != bench.hash || p.benchmark != *version {
-            s.push(
-                bundle::MANIFEST,
-                "parameters.benchmark_sha256",
-                format!(
-                    "{} {} does not match frozen benchmark {version} ({})",
-                    p.benchmark, p.benchmark_sha256, bench.hash
-                ),
-            );
-            ok = false;
-        }
-    }
-    ok.then_some(bench)
+    Some(bench)
 }
 
 /// Every line of `samples.jsonl`, strictly: a malformed or torn line is a problem here.
@@ -404,21 +418,19 @@ fn check_summary(
     } else {
         None
     };
-    let table: ContextTable<'_> = match (&own, bench) {
-        (Some(c), _) => ContextTable::Bundle(c),
-        (None, Some(b)) => ContextTable::Benchmark(b),
-        (None, None) => return,
+    let Some(table) = context_table(own.as_deref(), bench) else {
+        return;
     };
     let canonical: Vec<Sample> = bundle::canonical(samples.to_vec());
-    let fresh: Value = match summarize(&canonical, m, table) {
+    let fresh: BundleSummary = match BundleSummary::of(&canonical, m, table) {
         Ok(v) => v,
         Err(e) => {
             s.push(bundle::SAMPLES, "", format!("cannot be scored: {e}"));
             return;
         }
     };
-    let mut want: Vec<u8> = serde_json::to_vec_pretty(&fresh).expect("summary serialises");
-    want.push(b'\n');
+    let want: Vec<u8> = fresh.to_bytes();
+    let fresh: Value = serde_json::to_value(&fresh).expect("summary serialises");
     let Ok(stored) = std::fs::read(dir.join(bundle::SUMMARY)) else {
         return;
     };
@@ -461,7 +473,7 @@ pub fn validate_entry(name: &str, dir: &Path, benchmark_root: &Path) -> Vec<Prob
         }
     };
     check_manifest(&manifest, meta.as_ref(), &mut s);
-    let bench: Option<Benchmark> = check_benchmark(&manifest, benchmark_root, &mut s);
+    let bench: Option<Benchmark> = check_benchmark(&manifest, dir, benchmark_root, &mut s);
     if let Some(samples) = read_samples(dir, &mut s) {
         let planned: usize = bench
             .as_ref()

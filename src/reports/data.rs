@@ -11,6 +11,7 @@ use super::multiples::{self, Multiples};
 use super::status::failures;
 use super::text::{num, quality_sentence};
 use crate::bundle::RunManifest;
+use crate::bundle::position::{Intercepts, intercepts, order_counts};
 use crate::bundle::sample::{KindKey, Order, Sample};
 use crate::scoring::quality::{ContextQuality, QualityFlag};
 use crate::scoring::{Comparison, ComparisonKind, ContextSummary, Summary};
@@ -150,7 +151,7 @@ pub struct ContextLine<'a> {
 impl ContextLine<'_> {
     /// Learned weights, when any choice entered the fit.
     pub fn learned(&self) -> Option<&Weights> {
-        (self.scores.n_trials > 0).then_some(&self.scores.learned)
+        self.scores.learned.as_ref()
     }
 
     /// Whether the fit does no better than the letter-only model on held-out choices.
@@ -422,26 +423,13 @@ fn context_row(c: &ContextSummary, meta: Option<&ContextMeta>) -> ContextRow {
     }
 }
 
+/// The report's position-bias block, from the bundle's own counts and intercepts
+/// ([`crate::bundle::position`]).
 fn position_bias(s: &Summary, samples: &[Sample]) -> PositionBias {
-    let mut by: BTreeMap<Order, (usize, usize)> = BTreeMap::new();
-    for smp in samples.iter().filter(|x| x.kind == KindKey::Choice) {
-        if let Some(crate::bundle::sample::Parsed::Choice(c)) = smp.parsed {
-            let e = by.entry(smp.order).or_default();
-            e.0 += 1;
-            e.1 += usize::from(c == crate::types::Choice::A);
-        }
-    }
-    let fitted: Vec<&ContextSummary> = s.contexts.iter().filter(|c| c.n_trials > 0).collect();
-    let b0: Vec<f64> = fitted.iter().map(|c| c.intercept).collect();
-    let significant = |sign: f64| {
-        fitted
-            .iter()
-            .filter(|c| c.intercept_se > 0.0 && sign * c.intercept / c.intercept_se > 1.96)
-            .count()
-    };
+    let b0: Intercepts = intercepts(s);
     PositionBias {
         p_answer_a: s.p_answer_a,
-        by_order: by
+        by_order: order_counts(samples)
             .into_iter()
             .map(|(order, (n, a))| OrderShare {
                 order,
@@ -449,11 +437,11 @@ fn position_bias(s: &Summary, samples: &[Sample]) -> PositionBias {
                 p_answer_a: (n > 0).then(|| a as f64 / n as f64),
             })
             .collect(),
-        intercept_mean: figures::mean(&b0),
-        intercept_sd: figures::sd(&b0),
-        contexts_favouring_a: significant(1.0),
-        contexts_favouring_b: significant(-1.0),
-        contexts_fitted: fitted.len(),
+        intercept_mean: figures::mean(&b0.values),
+        intercept_sd: figures::sd(&b0.values),
+        contexts_favouring_a: b0.favouring_a,
+        contexts_favouring_b: b0.favouring_b,
+        contexts_fitted: b0.values.len(),
     }
 }
 

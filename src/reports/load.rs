@@ -5,8 +5,7 @@
 //! sees always follows from the raw answers (`selfinterp validate` checks that the two agree).
 
 use crate::benchmark::Benchmark;
-use crate::bundle::score_input::{self, ContextTable};
-use crate::bundle::{self, Bundle, BundleContext};
+use crate::bundle::{self, Bundle, BundleContext, OpenBundle, OpenError};
 use crate::scoring::Summary;
 use crate::types::ContextId;
 use std::collections::BTreeMap;
@@ -25,16 +24,6 @@ pub struct Scored {
     pub bundle: Bundle,
     pub summary: Summary,
     pub contexts: BTreeMap<ContextId, ContextMeta>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error(transparent)]
-    Bundle(#[from] bundle::BundleError),
-    #[error("{0}")]
-    Benchmark(String),
-    #[error("{dir}: {message}")]
-    Score { dir: String, message: String },
 }
 
 /// The names of each context: (id, question, attribute names).
@@ -67,57 +56,19 @@ fn meta_of_benchmark(b: &Benchmark) -> BTreeMap<ContextId, ContextMeta> {
     }))
 }
 
-/// Loads the frozen benchmark a bundle names and checks the bundle's recorded hash against it.
-pub fn benchmark_for(benchmark_root: &Path, b: &Bundle) -> Result<Option<Benchmark>, LoadError> {
-    let Some(version) = &b.manifest.benchmark else {
-        return Ok(None);
-    };
-    let bench: Benchmark = Benchmark::load(benchmark_root, version)
-        .map_err(|e| LoadError::Benchmark(e.to_string()))?;
-    if let Some(h) = b
-        .manifest
-        .benchmark_sha256
-        .as_deref()
-        .filter(|h| *h != bench.hash)
-    {
-        return Err(LoadError::Benchmark(format!(
-            "{}: manifest.json benchmark_sha256 {h} does not match benchmark {version} ({})",
-            b.dir.display(),
-            bench.hash
-        )));
-    }
-    Ok(Some(bench))
-}
-
-/// Reads and scores the bundle in `dir`; `benchmark_root` is `<root>/benchmark`.
-pub fn load(benchmark_root: &Path, dir: &Path) -> Result<Scored, LoadError> {
-    let b: Bundle = bundle::read(dir)?;
-    let score_err = |e: score_input::ScoreInputError| LoadError::Score {
-        dir: dir.display().to_string(),
-        message: e.to_string(),
-    };
-    let (summary, contexts): (Summary, BTreeMap<ContextId, ContextMeta>) = match &b.contexts {
-        Some(list) => (
-            score_input::summary(&b.samples, &b.manifest, ContextTable::Bundle(list))
-                .map_err(score_err)?,
-            meta_of_bundle(list),
-        ),
-        None => {
-            let bench: Benchmark =
-                benchmark_for(benchmark_root, &b)?.ok_or_else(|| LoadError::Score {
-                    dir: dir.display().to_string(),
-                    message: "the manifest names no benchmark and there is no contexts.jsonl"
-                        .into(),
-                })?;
-            (
-                score_input::summary(&b.samples, &b.manifest, ContextTable::Benchmark(&bench))
-                    .map_err(score_err)?,
-                meta_of_benchmark(&bench),
-            )
-        }
-    };
+/// Reads, opens ([`crate::bundle::open`]) and scores the bundle in `dir`; `benchmark_root`
+/// is `<root>/benchmark`.
+pub fn load(benchmark_root: &Path, dir: &Path) -> Result<Scored, OpenError> {
+    let opened: OpenBundle = bundle::open(benchmark_root, dir)?;
+    let summary: Summary = opened.summary()?.score;
+    let contexts: BTreeMap<ContextId, ContextMeta> =
+        match (&opened.bundle.contexts, &opened.benchmark) {
+            (Some(list), _) => meta_of_bundle(list),
+            (None, Some(bench)) => meta_of_benchmark(bench),
+            (None, None) => BTreeMap::new(),
+        };
     Ok(Scored {
-        bundle: b,
+        bundle: opened.bundle,
         summary,
         contexts,
     })

@@ -17,7 +17,8 @@ use crate::bundle::journal::{self, Appender, ReadJournal};
 use crate::bundle::plan::{Task, plan, to_sample};
 use crate::bundle::rounds::Rounds;
 use crate::bundle::sample::{ErrorRecord, KindKey, Sample, SampleKey, Timing};
-use crate::bundle::{self, RunManifest, RunStatus, ServerInfo, harness, score_input};
+use crate::bundle::score_input::ContextTable;
+use crate::bundle::{self, BundleSummary, RunManifest, RunStatus, ServerInfo, harness};
 use crate::prompts::Prompt;
 use crate::providers::resilient::{Failed, Policy, Resilient, Sent};
 use crate::providers::{ChatRequest, ChatResponse, Provider, ProviderError};
@@ -299,11 +300,7 @@ pub async fn execute(
     } else {
         // Canonical order, then the summary: both pure functions of the answers.
         bundle::write_samples(dir, &samples)?;
-        match score_input::summarize(
-            &samples,
-            &manifest,
-            score_input::ContextTable::Benchmark(bench),
-        ) {
+        match BundleSummary::of(&samples, &manifest, ContextTable::Benchmark(bench)) {
             Ok(summary) => bundle::write_summary(dir, &summary)?,
             Err(e) => score_error = Some(e.to_string()),
         }

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContextSummary {
     pub id: ContextId,
-    /// Learned weights (max |b| = 100); all zero when no choice was usable.
-    pub learned: Weights,
+    /// Learned weights (max |b| = 100); null when no choice was usable (there is nothing to
+    /// learn from, so no weights, rather than five zeros that read as an indifferent model).
+    pub learned: Option<Weights>,
     /// Mean of the valid reports, or null.
     pub reported: Option<Weights>,
     pub target: Option<Weights>,

@@ -100,7 +100,9 @@ pub fn missingness(inputs: &[ContextInput], contexts: &[ContextSummary]) -> Miss
             .iter()
             .map(|w| Weights(w.0.map(|v| v.clamp(REPORT_RANGE.0, REPORT_RANGE.1))))
             .collect();
-        let learned: Weights = s.learned;
+        let Some(learned) = s.learned else {
+            continue;
+        };
         inc.extend(mean_of(&all).map(|m| (m, learned)));
         exc.extend(mean_of(&kept).map(|m| (m, learned)));
         clip.extend(mean_of(&clipped).map(|m| (m, learned)));
@@ -122,7 +124,7 @@ pub fn influence(contexts: &[ContextSummary]) -> Vec<InfluentialContext> {
     let kept: Vec<(&ContextId, Moments)> = contexts
         .iter()
         .filter(|c| c.n_trials > 0)
-        .filter_map(|c| Some((&c.id, Moments::of(&c.reported?.0, &c.learned.0))))
+        .filter_map(|c| Some((&c.id, Moments::of(&c.reported?.0, &c.learned?.0))))
         .collect();
     let mut total: Moments = Moments::default();
     kept.iter().for_each(|(_, m)| total.add(m));

@@ -189,8 +189,8 @@ pub fn assess(
     for (((c, s), trials), split) in inputs.iter().zip(contexts).zip(&all_trials).zip(splits) {
         let valid: Vec<Weights> = c.reports.iter().filter_map(|r| r.valid_weights()).collect();
         let agreement: Option<ReportAgreement> = report_agreement(&valid);
-        let score: Option<Moments> = match (s.reported, s.n_trials > 0) {
-            (Some(rep), true) => Some(Moments::of(&rep.0, &s.learned.0)),
+        let score: Option<Moments> = match (s.reported, s.learned) {
+            (Some(rep), Some(learned)) => Some(Moments::of(&rep.0, &learned.0)),
             _ => None,
         };
         parts.push(CeilingParts {

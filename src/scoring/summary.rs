@@ -114,7 +114,7 @@ pub enum ComparisonKind {
 impl ComparisonKind {
     /// The (x, y) weights of this comparison for one scored context, when both exist.
     pub fn points(self, c: &ContextSummary) -> Option<ContextPoints> {
-        let learned: Option<Weights> = (c.n_trials > 0).then_some(c.learned);
+        let learned: Option<Weights> = c.learned;
         let (x, y) = match self {
             ComparisonKind::ReportsVsLearned => (c.reported?, learned?),
             ComparisonKind::LearnedVsTarget => (learned?, c.target?),
@@ -211,7 +211,7 @@ fn score_context(
     };
     let summary = ContextSummary {
         id: c.id.clone(),
-        learned: f.learned,
+        learned: (!trials.is_empty()).then_some(f.learned),
         reported,
         target: c.target,
         n_choices: c.choices.len(),
@@ -298,7 +298,7 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
         .filter_map(|c| {
             Some(Triple {
                 reported: c.reported?.0,
-                learned: c.learned.0,
+                learned: c.learned?.0,
                 target: c.target?.0,
             })
         })

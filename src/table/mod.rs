@@ -16,8 +16,8 @@ pub struct WeightRow {
     pub context: String,
     pub attribute_index: usize,
     pub attribute: String,
-    /// 100 * slope / max |slope| of the context's fit.
-    pub learned: f64,
+    /// 100 * slope / max |slope| of the context's fit; empty when no choice was usable.
+    pub learned: Option<f64>,
     /// Mean of the context's valid reports; empty without one.
     pub reported: Option<f64>,
     /// Standard deviation over the valid reports (n - 1); empty with fewer than two.
@@ -140,7 +140,7 @@ pub fn weight_rows(s: &Scored) -> Vec<WeightRow> {
                 context: c.id.as_str().to_string(),
                 attribute_index: k + 1,
                 attribute: names.get(k).cloned().unwrap_or_default(),
-                learned: c.learned.0[k],
+                learned: c.learned.as_ref().map(|w| w.0[k]),
                 reported: c.reported.as_ref().map(|w| w.0[k]),
                 reported_sd: sd,
                 target: c.target.as_ref().map(|w| w.0[k]),

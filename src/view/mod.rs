@@ -42,7 +42,7 @@ pub enum ViewError {
     #[error("{0}: cannot read: {1}")]
     Io(PathBuf, std::io::Error),
     #[error("{0}")]
-    Load(#[from] reports::load::LoadError),
+    Load(#[from] crate::bundle::OpenError),
 }
 
 /// The bundle directories of `dir`: itself when it holds a `manifest.json`, else its
@@ -79,7 +79,11 @@ fn fmt2(x: Option<f64>) -> String {
 /// Loads one bundle: scores it, renders its report and prepares the browser's data.
 pub fn load(benchmark_root: &Path, dir: &Path) -> Result<ViewBundle, ViewError> {
     let scored: Scored = reports::load(benchmark_root, dir)?;
-    let bench: Option<Benchmark> = reports::load::benchmark_for(benchmark_root, &scored.bundle)?;
+    let bench: Option<Benchmark> = crate::bundle::open::benchmark_of(
+        benchmark_root,
+        &scored.bundle.manifest,
+        &scored.bundle.dir,
+    )?;
     let data = reports::build(&scored, &ReportOptions { prices: None });
     let report_html = reports::exporter(reports::Format::Html).render(&data);
     let name: String = dir
@@ -152,7 +156,7 @@ fn browser_data(s: &Scored, name: &str, title: &str, headline: &str, prompts: bo
                 "question": meta.map(|m| m.question.as_str()),
                 "attributes": meta.map(|m| m.attributes.clone())
                     .unwrap_or_else(|| (1..=N_ATTR).map(|k| format!("attribute_{k}")).collect()),
-                "learned": c.learned.0,
+                "learned": c.learned.as_ref().map(|w| w.0),
                 "reported": c.reported.as_ref().map(|w| w.0),
                 "target": c.target.as_ref().map(|w| w.0),
                 "context_r": c.per_context_r,

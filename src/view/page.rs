@@ -132,7 +132,7 @@ pub const SAMPLES_JS: &str = r#""use strict";
     c.attributes.forEach((a, k) => {
       const tr = el("tr");
       tr.appendChild(el("td", a));
-      tr.appendChild(el("td", num(c.learned[k], 0), "num"));
+      tr.appendChild(el("td", c.learned ? num(c.learned[k], 0) : "–", "num"));
       tr.appendChild(el("td", c.reported ? num(c.reported[k], 0) : "–", "num"));
       if (c.target) tr.appendChild(el("td", num(c.target[k], 0), "num"));
       t.appendChild(tr);
