@@ -10,6 +10,7 @@ mod leaderboard;
 mod parsing;
 mod providers;
 mod quality;
+mod reliability;
 mod reports;
 mod runner;
 mod scoring;

@@ -322,6 +322,9 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         base_url: a.base_url.as_deref(),
         seed: a.seed,
     };
+    if let Some(u) = who.base_url {
+        crate::providers::common::check_base_url(u).map_err(Failure::usage)?;
+    }
     let (params, bench) = parameters(cli, &who, &a.ask)?;
     if a.concurrency == 0 || a.concurrency > 10_000 {
         return Err(Failure::usage("--concurrency must be between 1 and 10000"));
@@ -360,6 +363,7 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         cache_dir,
         timeout: Duration::from_secs_f64(a.timeout),
         resume_command: resume_command(),
+        server: None,
     };
     Ok((cfg, bench))
 }
@@ -481,11 +485,19 @@ pub fn sim_seed(seed: u64) -> String {
 }
 
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
-    let (cfg, bench) = config(cli, a)?;
+    let (mut cfg, bench) = config(cli, a)?;
     let provider: Arc<dyn Provider> = provider(&cfg, &bench)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    // A dead or wrong endpoint is named before any bundle is written.
+    let server = rt
+        .block_on(crate::providers::preflight::preflight(
+            provider.as_ref(),
+            cfg.timeout,
+        ))
+        .map_err(|e| Failure::new(exit::PROVIDER_FATAL, e.to_string()))?;
+    cfg.server = Some(server);
     let outcome: RunOutcome = rt
         .block_on(async {
             let (tx, rx) = tokio::sync::watch::channel(false);

@@ -82,6 +82,7 @@ pub(crate) fn inputs_with(
     if b.contexts.is_none() && bench.is_none() {
         return Err(no_contexts(&b.dir));
     }
+    b.check(bench).map_err(|e| Failure::usage(e.to_string()))?;
     combine::bundle_inputs(b, bench)
         .map_err(|e| Failure::usage(format!("{}: {e}", b.dir.display())))
 }
@@ -138,6 +139,8 @@ pub fn score_bundle(cli: &Cli, dir: &std::path::Path) -> Result<(Bundle, Value),
         (None, Some(bench)) => ContextTable::Benchmark(bench),
         (None, None) => return Err(no_contexts(dir)),
     };
+    b.check(bench.as_ref())
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let summary: Value = summarize(&b.samples, &b.manifest, table)
         .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
     Ok((b, summary))

@@ -157,6 +157,8 @@ fn inputs(dir: &Path, bench: &Benchmark) -> Result<Vec<ContextInput>, Failure> {
             dir.display()
         )));
     }
+    b.check(Some(bench))
+        .map_err(|e| Failure::usage(e.to_string()))?;
     combine::bundle_inputs(&b, Some(bench))
         .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
 }

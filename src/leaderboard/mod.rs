@@ -2,6 +2,7 @@
 //! rendered tables, and the validation CI runs on every change.
 
 pub mod entry;
+pub mod provenance;
 pub mod render;
 pub mod secrets;
 pub mod validate;

@@ -9,11 +9,13 @@
 //! leaderboard must equal a fresh render.
 
 use super::entry::{self, ALLOWED_FILES, ENTRY_FILE, Entry, EntryMeta, Problem, REQUIRED_FILES};
+use super::provenance;
 use super::render;
 use super::secrets;
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::providers::ChatResponse;
 use crate::runner::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus};
+use crate::runner::check;
 use crate::runner::config::run_contexts;
 use crate::runner::execute::to_sample;
 use crate::runner::journal;
@@ -129,6 +131,10 @@ fn check_manifest(m: &RunManifest, meta: Option<&EntryMeta>, s: &mut Sink<'_>) {
             format!("is {:?}; only complete runs are published", m.status),
         );
     }
+    let simulated: bool = provenance::simulated(m);
+    for (field, message) in provenance::problems(m) {
+        s.push(bundle::MANIFEST, field, message);
+    }
     if let Some(meta) = meta {
         if meta.model_id != m.model {
             s.push(
@@ -150,14 +156,19 @@ fn check_manifest(m: &RunManifest, meta: Option<&EntryMeta>, s: &mut Sink<'_>) {
                 ),
             );
         }
-        if meta.simulated != (m.provider == "sim") {
+        if meta.simulated != simulated {
             s.push(
                 ENTRY_FILE,
                 "simulated",
-                format!(
-                    "is {} but the run's provider is {:?}",
-                    meta.simulated, m.provider
-                ),
+                if simulated {
+                    format!(
+                        "is false but the answers came from a simulated agent (provider {:?}, fingerprints {:?}); simulated samples cannot be presented as a model's",
+                        m.parameters.as_ref().map_or(m.provider.as_str(), |p| p.provider.as_str()),
+                        m.server.system_fingerprints
+                    )
+                } else {
+                    format!("is true but the run's provider is {:?}", m.provider)
+                },
             );
         }
     }
@@ -245,6 +256,14 @@ fn check_samples_against_plan(
     s: &mut Sink<'_>,
 ) -> Option<usize> {
     let p = m.parameters.as_ref()?;
+    // The check every command makes (plan, frozen pairs, duplicates), then the re-derivation
+    // of each sample from its raw response, which only `validate` makes.
+    let lines: Vec<usize> = check::in_file_order(samples.len());
+    let file: &Path = Path::new(bundle::SAMPLES);
+    for p in check::problems(file, samples, &lines, m, check::Against::Benchmark(bench)) {
+        let line: String = p.line.map(|l| format!("line {l} ")).unwrap_or_default();
+        s.sample(format!("{line}{}", p.field), p.message);
+    }
     let contexts: Vec<Arc<FrozenContext>> = run_contexts(bench, p)
         .into_iter()
         .map(|c| Arc::new(c.clone()))
@@ -255,8 +274,7 @@ fn check_samples_against_plan(
     for (i, smp) in samples.iter().enumerate() {
         let line: String = format!("line {} ({})", i + 1, smp.key());
         let Some(task) = by_key.get(&smp.key()) else {
-            s.sample(line, "not a request of this run's parameters");
-            continue;
+            continue; // reported by the shared check
         };
         let prompt = task.prompt();
         let response = ChatResponse {
@@ -274,8 +292,8 @@ fn check_samples_against_plan(
                 [$((stringify!($field), show(&smp.$field), show(&want.$field), $from)),*]
             };
         }
-        let diffs: [(&str, String, String, &str); 6] = diffs!(
-            options: "the benchmark's pair",
+        // (options are the shared check's.)
+        let diffs: [(&str, String, String, &str); 5] = diffs!(
             prompt_sha256: "the prompt built from the benchmark",
             status: "parsing the response",
             parsed: "parsing the response",

@@ -274,6 +274,33 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> 
         })
 }
 
+/// Checks a `--base-url`: an absolute http(s) URL with a host, without credentials (a key
+/// belongs in the environment, not in a URL that is recorded in the manifest).
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "--base-url {url:?}: {why} (e.g. http://127.0.0.1:8080/v1)"
+        ))
+    };
+    let u = match reqwest::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => return bad(&format!("not a URL: {e}")),
+    };
+    if !matches!(u.scheme(), "http" | "https") {
+        return bad("must start with http:// or https://");
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return bad("has no host");
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return bad("must not hold credentials; keys come from the environment");
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return bad("must not have a query or fragment");
+    }
+    Ok(())
+}
+
 /// Joins a base URL and a path without doubling or dropping the slash.
 pub fn join_url(base: &str, path: &str) -> String {
     format!(

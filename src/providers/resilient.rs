@@ -381,6 +381,12 @@ impl Provider for Resilient {
     fn request_body(&self, req: &ChatRequest) -> serde_json::Value {
         self.inner.request_body(req)
     }
+    fn endpoint(&self) -> &str {
+        self.inner.endpoint()
+    }
+    fn list_models(&self, timeout: std::time::Duration) -> super::ListFuture<'_> {
+        self.inner.list_models(timeout)
+    }
     fn send<'a>(&'a self, req: &'a ChatRequest) -> SendFuture<'a> {
         Box::pin(async move {
             Resilient::send(self, req)

@@ -35,6 +35,8 @@ pub enum LoadError {
     Benchmark(String),
     #[error("{dir}: {message}")]
     Score { dir: String, message: String },
+    #[error(transparent)]
+    Sample(#[from] crate::runner::check::SampleProblem),
 }
 
 /// The names of each context: (id, question, attribute names).
@@ -97,11 +99,14 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<Scored, LoadError> {
         message: e.to_string(),
     };
     let (summary, contexts): (Summary, BTreeMap<ContextId, ContextMeta>) = match &b.contexts {
-        Some(list) => (
-            score_input::summary(&b.samples, &b.manifest, ContextTable::Bundle(list))
-                .map_err(score_err)?,
-            meta_of_bundle(list),
-        ),
+        Some(list) => {
+            b.check(None)?;
+            (
+                score_input::summary(&b.samples, &b.manifest, ContextTable::Bundle(list))
+                    .map_err(score_err)?,
+                meta_of_bundle(list),
+            )
+        }
         None => {
             let bench: Benchmark =
                 benchmark_for(benchmark_root, &b)?.ok_or_else(|| LoadError::Score {
@@ -109,6 +114,7 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<Scored, LoadError> {
                     message: "the manifest names no benchmark and there is no contexts.jsonl"
                         .into(),
                 })?;
+            b.check(Some(&bench))?;
             (
                 score_input::summary(&b.samples, &b.manifest, ContextTable::Benchmark(&bench))
                     .map_err(score_err)?,

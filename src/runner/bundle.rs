@@ -146,6 +146,8 @@ pub struct BundleAttribute {
 pub enum BundleError {
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error(transparent)]
+    Sample(#[from] super::check::SampleProblem),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -156,8 +158,34 @@ pub struct Bundle {
     pub dir: PathBuf,
     pub manifest: RunManifest,
     pub samples: Vec<Sample>,
+    /// The line of `samples.jsonl` each of `samples` was read from (for error messages).
+    pub lines: Vec<usize>,
     /// Imported bundles' own contexts.
     pub contexts: Option<Vec<BundleContext>>,
+}
+
+impl Bundle {
+    /// Checks every sample against the run's plan and its contexts ([`super::check`]): the
+    /// bundle's own `contexts.jsonl`, else `bench` (the benchmark the manifest names, its hash
+    /// checked by the caller). Every command that reads a bundle's samples calls this.
+    pub fn check(
+        &self,
+        bench: Option<&crate::benchmark::Benchmark>,
+    ) -> Result<(), super::check::SampleProblem> {
+        use super::check::Against;
+        let against: Against<'_> = match (&self.contexts, bench) {
+            (Some(c), _) => Against::Contexts(c),
+            (None, Some(b)) => Against::Benchmark(b),
+            (None, None) => return Ok(()),
+        };
+        super::check::check(
+            &self.dir.join(SAMPLES),
+            &self.samples,
+            &self.lines,
+            &self.manifest,
+            against,
+        )
+    }
 }
 
 pub fn read_manifest(dir: &Path) -> Result<RunManifest, BundleError> {
@@ -243,10 +271,21 @@ pub fn new_manifest(
     }
 }
 
-/// Reads a bundle: manifest, samples (a torn last line is dropped), imported contexts.
+/// Reads a bundle: manifest, samples (a torn last line is dropped; two different answers to
+/// one request are refused), imported contexts. Callers check the samples against the plan
+/// with [`Bundle::check`] once they have the benchmark.
 pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
     let manifest: RunManifest = read_manifest(dir)?;
-    let samples: Vec<Sample> = canonical(journal::read::<Sample>(&dir.join(SAMPLES))?.records);
+    let path: PathBuf = dir.join(SAMPLES);
+    let in_file: Vec<Sample> = journal::read::<Sample>(&path)?.records;
+    let file_lines: Vec<usize> = super::check::in_file_order(in_file.len());
+    if let Some(p) = super::check::duplicates(&path, &in_file, &file_lines)
+        .into_iter()
+        .next()
+    {
+        return Err(p.into());
+    }
+    let (samples, lines): (Vec<Sample>, Vec<usize>) = canonical_with_lines(in_file);
     let cpath: PathBuf = dir.join(CONTEXTS);
     let contexts: Option<Vec<BundleContext>> = if cpath.exists() {
         Some(journal::read::<BundleContext>(&cpath)?.records)
@@ -257,8 +296,21 @@ pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
         dir: dir.to_path_buf(),
         manifest,
         samples,
+        lines,
         contexts,
     })
+}
+
+/// [`canonical`], keeping each sample's line (records in file order, line `i + 1`).
+pub fn canonical_with_lines(samples: Vec<Sample>) -> (Vec<Sample>, Vec<usize>) {
+    let mut numbered: Vec<(usize, Sample)> = samples
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (i + 1, s))
+        .collect();
+    numbered.sort_by_key(|(_, s)| s.key());
+    numbered.dedup_by(|b, a| a.1.key() == b.1.key());
+    numbered.into_iter().map(|(l, s)| (s, l)).unzip()
 }
 
 /// Counts over a set of samples (for the manifest).

@@ -21,6 +21,7 @@ use super::{harness, score_input};
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::parsing::{parse_choice, parse_report};
 use crate::prompts::Prompt;
+use crate::providers::preflight::ServerIdentity;
 use crate::providers::resilient::{Failed, Policy, Resilient, Sent};
 use crate::providers::{ChatRequest, ChatResponse, Provider, ProviderError};
 use std::collections::{BTreeSet, HashSet};
@@ -60,6 +61,8 @@ struct Shared {
     provider: Resilient,
     params: super::config::Parameters,
     cache: Option<ResponseCache>,
+    /// Who answers: cache-key material, so one server's answers never serve another.
+    server: ServerIdentity,
     /// Extra cache-key material for answers the request body does not determine.
     cache_salt: Option<String>,
 }
@@ -141,6 +144,14 @@ async fn cancelled(cancel: &mut watch::Receiver<bool>) {
     }
 }
 
+/// The name of some entry of `dir`, when it exists and is not empty.
+fn first_entry(dir: &Path) -> Option<String> {
+    let mut read = std::fs::read_dir(dir).ok()?;
+    read.next()
+        .and_then(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+}
+
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -160,6 +171,15 @@ pub async fn execute(
             dir.display()
         )));
     }
+    // Files of something else (another run's samples without its manifest, a summary) would
+    // be taken for this run's or overwritten: only an empty directory starts a run.
+    if !has_manifest && let Some(name) = first_entry(dir) {
+        return Err(RunError::Usage(format!(
+            "{}: not empty ({name}) and holds no run to resume (no {}); choose an empty or new --out",
+            dir.display(),
+            bundle::MANIFEST
+        )));
+    }
     std::fs::create_dir_all(dir)
         .map_err(|e| RunError::Usage(format!("{}: cannot create: {e}", dir.display())))?;
 
@@ -176,12 +196,24 @@ pub async fn execute(
         new_manifest(cfg, bench)
     };
     manifest.status = RunStatus::Running;
-    bundle::write_manifest(dir, &manifest)?;
 
     // What is already done. A torn last line (killed mid-write) is cut off before appending.
     let samples_path: PathBuf = dir.join(bundle::SAMPLES);
     let timings_path: PathBuf = dir.join(bundle::TIMINGS);
     let done: ReadJournal<Sample> = journal::read(&samples_path)?;
+    if !done.records.is_empty() {
+        // Samples this run's plan could not have produced are refused, not skipped or kept.
+        let lines: Vec<usize> = super::check::in_file_order(done.records.len());
+        super::check::check(
+            &samples_path,
+            &done.records,
+            &lines,
+            &manifest,
+            super::check::Against::Benchmark(bench),
+        )
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    }
+    bundle::write_manifest(dir, &manifest)?;
     let timings: ReadJournal<Timing> = journal::read(&timings_path)?;
     let done_keys: HashSet<SampleKey> = done.records.iter().map(Sample::key).collect();
     let mut samples_out: Appender = Appender::open(&samples_path, done.good_len)?;
@@ -197,7 +229,12 @@ pub async fn execute(
     let planned: usize = all.len();
     let cache_salt: Option<String> =
         (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
+    let server: ServerIdentity = cfg
+        .server
+        .clone()
+        .unwrap_or_else(|| ServerIdentity::endpoint_only(provider.endpoint()));
     let shared: Arc<Shared> = Arc::new(Shared {
+        server,
         provider: Resilient::new(provider, policy(cfg)),
         params: cfg.params.clone(),
         cache: cfg.cache_dir.as_deref().map(ResponseCache::new),
@@ -333,6 +370,7 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
     let t0: Instant = Instant::now();
     let cache_key: Option<String> = sh.cache.as_ref().map(|_| {
         ResponseCache::key(
+            &sh.server,
             sh.provider.name(),
             sh.provider.model(),
             &sh.provider.request_body(&req),

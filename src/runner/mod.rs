@@ -10,6 +10,7 @@
 pub mod adaptive;
 pub mod bundle;
 pub mod cache;
+pub mod check;
 pub mod config;
 pub mod execute;
 pub mod harness;
