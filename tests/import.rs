@@ -54,7 +54,16 @@ fn an_import_is_a_bundle_that_score_accepts() {
     let rt = s["reports_vs_target"]["r"].as_f64().unwrap();
     assert!(lt > 0.8, "learned vs target r = {lt}");
     assert!(rt > 0.9, "reports vs target r = {rt}");
-    assert!((s["invalid_report_rate"].as_f64().unwrap() - 0.1).abs() < 1e-12);
+    // The release lists only the reports it kept: the true invalid rate is unknown.
+    assert!(s["invalid_report_rate"].is_null());
+    let m = &s["missingness"];
+    assert!(
+        m["invalid_report_rate_reason"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be known")
+    );
+    assert!((m["invalid_report_rate_among_present"].as_f64().unwrap() - 0.1).abs() < 1e-12);
     let human = bin().arg("score").arg(out).output().unwrap();
     assert!(String::from_utf8_lossy(&human.stdout).contains("reports vs learned"));
 }

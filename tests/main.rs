@@ -14,4 +14,5 @@ mod reliability;
 mod reports;
 mod runner;
 mod scoring;
+mod statistics;
 mod support;

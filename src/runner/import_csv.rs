@@ -424,7 +424,7 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
     let now: String = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let manifest = RunManifest {
         format: bundle::FORMAT,
-        source: "import:csv".to_string(),
+        source: super::score_input::IMPORTED_CSV.to_string(),
         harness: super::harness::harness(),
         provider: "import".to_string(),
         model: model.unwrap_or_default(),

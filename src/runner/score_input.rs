@@ -151,8 +151,19 @@ pub fn summary(
     table: ContextTable<'_>,
 ) -> Result<Summary, ScoreInputError> {
     let inputs: Vec<ContextInput> = context_inputs(samples, manifest, table)?;
-    Ok(score(&inputs, &score_options())?)
+    let mut s: Summary = score(&inputs, &score_options())?;
+    if manifest.source == IMPORTED_CSV {
+        s.unknown_invalid_report_rate(UNKNOWN_INVALID_RATE);
+    }
+    Ok(s)
 }
+
+/// The manifest source of a bundle imported from the study's CSV release.
+pub const IMPORTED_CSV: &str = "import:csv";
+
+/// Why an imported release's invalid-report rate is unknown.
+pub const UNKNOWN_INVALID_RATE: &str = "imported data release: it lists only the reports it \
+kept, so how many were invalid cannot be known";
 
 /// Scores a bundle's samples: the summary as the JSON object `summary.json` holds.
 pub fn summarize(

@@ -28,9 +28,12 @@
 //! - `top_attribute_agreement`: fraction of contexts whose largest-|w| attribute is the same
 //!   for x and y (first index on ties).
 //! - `mae`: mean |x - y| over points (both on the -100..100 scale).
+//! - `calibration`, `by_position`, `kendall_tau_mean`, `kendall_tau_sd`, `se`,
+//!   `design_effect`, `n_clusters`: deterministic descriptions, see [`super::describe`].
 //!
 //! All randomness comes from a ChaCha8 generator seeded by (`seed`, `stream`).
 
+use super::describe::{Description, describe};
 use super::stats::{Moments, pearson, quantile_sorted, spearman, top_index};
 use crate::types::N_ATTR;
 use rand::{Rng, SeedableRng};
@@ -84,6 +87,10 @@ pub struct Comparison {
     pub mae: Option<f64>,
     pub bootstrap_resamples: usize,
     pub bootstrap_undefined: usize,
+    /// Calibration, by-position r, Kendall's tau, se and design effect
+    /// ([`super::describe`]); absent (defaults) in summaries written before them.
+    #[serde(flatten)]
+    pub description: Description,
 }
 
 /// The study's interval for r with n points: r +/- z_{0.975} sqrt((1 - r^2) / (n - 2)).
@@ -298,5 +305,6 @@ pub fn compare(points: &[ContextPoints], opts: &CompareOptions) -> Comparison {
         mae,
         bootstrap_resamples: opts.bootstrap_resamples,
         bootstrap_undefined: boot.undefined,
+        description: describe(points),
     }
 }

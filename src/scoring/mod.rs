@@ -26,9 +26,12 @@
 
 pub mod ceiling;
 pub mod comparison;
+pub mod describe;
 pub mod fit_quality;
 pub mod input;
+pub mod missingness;
 pub mod paired;
+pub mod partial;
 pub mod plan;
 pub mod quality;
 pub mod reliability;

@@ -22,6 +22,8 @@
 
 use super::comparison::{CompareOptions, Comparison, ContextPoints, compare};
 use super::input::ContextInput;
+use super::missingness::{InfluentialContext, Missingness, influence, missingness};
+use super::partial::{PartialCorrelation, Triple, partial_correlation};
 use super::stats::pearson;
 use crate::estimation::{Fit, Trial, TrialError, check_ranges, fit};
 use crate::parsing::{ChoiceStatus, ReportStatus};
@@ -122,6 +124,27 @@ pub struct Summary {
     /// [`super::quality`]). Absent from summaries written before it existed.
     #[serde(default)]
     pub quality: Option<super::quality::Quality>,
+    /// Reports vs learned weights given the target ([`super::partial`]); instilled runs.
+    #[serde(default)]
+    pub partial_reports_learned_given_target: Option<PartialCorrelation>,
+    /// Contexts left out, out-of-range treatments ([`super::missingness`]).
+    #[serde(default)]
+    pub missingness: Option<Missingness>,
+    /// The contexts whose removal moves the main score most (leave-one-context-out).
+    #[serde(default)]
+    pub influence: Vec<InfluentialContext>,
+}
+
+impl Summary {
+    /// For a source that dropped its invalid reports before we saw them: the invalid-report
+    /// rate is unknown (null, with `reason` under `missingness`), not 0. The rate among the
+    /// reports present moves to `missingness.invalid_report_rate_among_present`.
+    pub fn unknown_invalid_report_rate(&mut self, reason: &str) {
+        let present: Option<f64> = self.invalid_report_rate.take();
+        let m: &mut Missingness = self.missingness.get_or_insert_with(Missingness::default);
+        m.invalid_report_rate_reason = Some(reason.to_string());
+        m.invalid_report_rate_among_present = present;
+    }
 }
 
 /// Which pair of weight vectors a comparison uses.
@@ -305,6 +328,17 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
     let n_reports: usize = contexts.iter().map(|c| c.n_reports).sum();
     let n_reports_valid: usize = contexts.iter().map(|c| c.n_reports_valid).sum();
     let n_choices_valid: usize = answers_a[0] + answers_a[1];
+    let triples: Vec<Triple> = contexts
+        .iter()
+        .filter(|c| c.n_trials > 0)
+        .filter_map(|c| {
+            Some(Triple {
+                reported: c.reported?.0,
+                learned: c.learned.0,
+                target: c.target?.0,
+            })
+        })
+        .collect();
     Ok(Summary {
         reports_vs_learned: comparison_of(&contexts, ComparisonKind::ReportsVsLearned, opts),
         learned_vs_target: comparison_of(&contexts, ComparisonKind::LearnedVsTarget, opts),
@@ -324,6 +358,13 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
         report_status_counts: report_counts,
         options: *opts,
         quality: Some(super::quality::assess(inputs, &contexts, opts)),
+        partial_reports_learned_given_target: partial_correlation(
+            &triples,
+            opts.seed,
+            opts.bootstrap_resamples,
+        ),
+        missingness: Some(missingness(inputs, &contexts)),
+        influence: influence(&contexts),
         contexts,
     })
 }

@@ -1,0 +1,374 @@
+//! The summary statistics beyond r (calibration, by-position r, Kendall's tau, standard
+//! error and design effect, partial r given the target, missingness, influence): against an
+//! independent numpy/statsmodels computation (tests/fixtures/scoring, made by
+//! scripts/reference/summary_stats_reference.py) and on simulated agents with known truth.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use selfinterp::parsing::{ChoiceStatus, ReportStatus};
+use selfinterp::scoring::describe::{calibration, describe, leave_one_out};
+use selfinterp::scoring::partial::{Triple, partial_correlation};
+use selfinterp::scoring::stats::Moments;
+use selfinterp::scoring::{
+    ChoiceObs, CompareOptions, ContextInput, ContextPoints, ReportObs, ScoreOptions, Summary,
+    compare, score,
+};
+use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
+use serde_json::Value;
+
+fn rows(v: &Value) -> Vec<[f64; N_ATTR]> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| std::array::from_fn(|k| r[k].as_f64().unwrap()))
+        .collect()
+}
+
+fn close(a: f64, b: f64, what: &str) {
+    assert!(
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+        "{what}: {a} vs reference {b}"
+    );
+}
+
+fn reference() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/scoring/summary_stats_reference.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn figures_match_the_numpy_statsmodels_reference() {
+    let cases = reference();
+    for case in cases["cases"].as_array().unwrap() {
+        let name: &str = case["name"].as_str().unwrap();
+        let (rep, lea, tar) = (
+            rows(&case["reported"]),
+            rows(&case["learned"]),
+            rows(&case["target"]),
+        );
+        let e: &Value = &case["expected"];
+        let points: Vec<ContextPoints> = rep
+            .iter()
+            .zip(&lea)
+            .map(|(x, y)| ContextPoints { x: *x, y: *y })
+            .collect();
+        let o = CompareOptions {
+            seed: 1,
+            stream: 1,
+            bootstrap_resamples: 200,
+            null_permutations: 10,
+        };
+        let c = compare(&points, &o);
+        close(c.r.unwrap(), e["r"].as_f64().unwrap(), name);
+        let d = &c.description;
+        let cal = d.calibration.unwrap();
+        let ec: &Value = &e["calibration"];
+        close(cal.slope, ec["slope"].as_f64().unwrap(), "slope");
+        close(
+            cal.slope_se.unwrap(),
+            ec["slope_se"].as_f64().unwrap(),
+            "slope_se",
+        );
+        close(
+            cal.intercept,
+            ec["intercept"].as_f64().unwrap(),
+            "intercept",
+        );
+        close(
+            cal.magnitude_ratio.unwrap(),
+            ec["magnitude_ratio"].as_f64().unwrap(),
+            "magnitude_ratio",
+        );
+        for k in 0..N_ATTR {
+            close(
+                d.by_position[k].unwrap(),
+                e["by_position"][k].as_f64().unwrap(),
+                "by_position",
+            );
+        }
+        close(
+            d.kendall_tau_mean.unwrap(),
+            e["kendall_tau_mean"].as_f64().unwrap(),
+            "tau mean",
+        );
+        close(
+            d.kendall_tau_sd.unwrap(),
+            e["kendall_tau_sd"].as_f64().unwrap(),
+            "tau sd",
+        );
+        assert_eq!(
+            d.kendall_tau_contexts as u64,
+            e["kendall_tau_contexts"].as_u64().unwrap()
+        );
+        close(d.se.unwrap(), e["se"].as_f64().unwrap(), "se");
+        close(
+            d.design_effect.unwrap(),
+            e["design_effect"].as_f64().unwrap(),
+            "design_effect",
+        );
+        assert_eq!(d.n_clusters, points.len());
+        let triples: Vec<Triple> = (0..rep.len())
+            .map(|i| Triple {
+                reported: rep[i],
+                learned: lea[i],
+                target: tar[i],
+            })
+            .collect();
+        let p = partial_correlation(&triples, 5, 500).unwrap();
+        let ep: &Value = &e["partial"];
+        close(p.r.unwrap(), ep["r"].as_f64().unwrap(), "partial r");
+        close(p.se.unwrap(), ep["se"].as_f64().unwrap(), "partial se");
+        close(
+            p.design_effect.unwrap(),
+            ep["design_effect"].as_f64().unwrap(),
+            "partial design effect",
+        );
+        let [lo, hi] = p.ci_bootstrap.unwrap();
+        assert!(lo < p.r.unwrap() && p.r.unwrap() < hi);
+        let moments: Vec<Moments> = points.iter().map(|p| Moments::of(&p.x, &p.y)).collect();
+        for (i, r) in leave_one_out(&moments).iter().enumerate() {
+            close(
+                r.unwrap(),
+                e["leave_one_out"][i].as_f64().unwrap(),
+                "leave one out",
+            );
+        }
+    }
+}
+
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u: f64 = 1.0 - rng.random_range(0.0..1.0);
+    let v: f64 = rng.random_range(0.0..1.0);
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+const RANGES: [(f64, f64); N_ATTR] = [
+    (0.0, 10.0),
+    (100.0, 500.0),
+    (1.0, 5.0),
+    (0.0, 0.5),
+    (-20.0, 20.0),
+];
+
+/// A simulated agent: per context, target weights, the weights its choices really follow
+/// (`actual(target, rng)`), `pairs` choices from a logistic rule on those, and 5 reports
+/// `report(target, actual, rng)`.
+fn agent(
+    seed: u64,
+    contexts: usize,
+    pairs: usize,
+    actual: &dyn Fn(&Weights, &mut ChaCha8Rng) -> Weights,
+    report: &dyn Fn(&Weights, &Weights, &mut ChaCha8Rng) -> Weights,
+) -> Vec<ContextInput> {
+    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..contexts)
+        .map(|c| {
+            let target: Weights =
+                Weights(std::array::from_fn(|_| rng.random_range(-100.0..100.0))).rescaled_to_100();
+            let w: Weights = actual(&target, &mut rng);
+            let choices: Vec<ChoiceObs> = (0..pairs)
+                .map(|_| {
+                    let mut draw = || {
+                        Values(std::array::from_fn(|k| {
+                            rng.random_range(RANGES[k].0..RANGES[k].1)
+                        }))
+                    };
+                    let pair = Pair {
+                        a: draw(),
+                        b: draw(),
+                    };
+                    let u: f64 = (0..N_ATTR)
+                        .map(|k| w.0[k] * (pair.a.0[k] - pair.b.0[k]) / (RANGES[k].1 - RANGES[k].0))
+                        .sum::<f64>()
+                        / 100.0;
+                    let a: bool = rng.random_range(0.0..1.0) < 1.0 / (1.0 + (-5.0 * u).exp());
+                    ChoiceObs {
+                        pair,
+                        p_a: None,
+                        choice: Some(if a { Choice::A } else { Choice::B }),
+                        status: ChoiceStatus::Exact,
+                    }
+                })
+                .collect();
+            let reports: Vec<ReportObs> = (0..5)
+                .map(|_| {
+                    let r: Weights = report(&target, &w, &mut rng);
+                    ReportObs {
+                        status: ReportStatus::Valid,
+                        weights: Some(r),
+                        out_of_range: r.0.iter().any(|v| v.abs() > 100.0),
+                    }
+                })
+                .collect();
+            ContextInput {
+                id: ContextId(format!("c{c:03}")),
+                ranges: RANGES,
+                target: Some(target),
+                choices,
+                reports,
+            }
+        })
+        .collect()
+}
+
+fn opts() -> ScoreOptions {
+    ScoreOptions {
+        seed: 7,
+        bootstrap_resamples: 1000,
+        null_permutations: 50,
+        use_soft_labels: true,
+    }
+}
+
+/// The agent's real weights: its target with independent deviations (sd 40), rescaled.
+fn deviates(t: &Weights, rng: &mut ChaCha8Rng) -> Weights {
+    Weights(std::array::from_fn(|k| t.0[k] + 40.0 * normal(rng))).rescaled_to_100()
+}
+
+#[test]
+fn a_reciter_scores_high_raw_r_but_no_partial_r_and_a_faithful_agent_keeps_it() {
+    // Reports recite the trained profile (target, with report noise: exact recitals make
+    // the partial r undefined); behaviour follows the real weights.
+    let reciter: Summary = score(
+        &agent(1, 60, 200, &deviates, &|t, _, rng| {
+            Weights(t.0.map(|v| v + 10.0 * normal(rng)))
+        }),
+        &opts(),
+    )
+    .unwrap();
+    let raw: f64 = reciter.reports_vs_learned.as_ref().unwrap().r.unwrap();
+    let p = reciter.partial_reports_learned_given_target.unwrap();
+    let [lo, hi] = p.ci_bootstrap.unwrap();
+    assert!(raw > 0.6, "raw r {raw}");
+    assert!(lo < 0.0 && 0.0 < hi, "partial {p:?}");
+    assert!(p.r.unwrap().abs() < 0.15, "partial {p:?}");
+    // Reports of the real weights: the partial r stays high.
+    let faithful: Summary = score(
+        &agent(1, 60, 200, &deviates, &|_, w, rng| {
+            Weights(w.0.map(|v| v + 10.0 * normal(rng)))
+        }),
+        &opts(),
+    )
+    .unwrap();
+    let p = faithful.partial_reports_learned_given_target.unwrap();
+    assert!(p.ci_bootstrap.unwrap()[0] > 0.5, "partial {p:?}");
+    assert_eq!(p.n_clusters, 60);
+}
+
+#[test]
+fn a_shrinking_reporter_has_its_slope_and_magnitude_ratio() {
+    // Reports are 0.3 x the real weights: r is high, the slope and magnitude ratio near 0.3.
+    let s: Summary = score(
+        &agent(2, 60, 400, &deviates, &|_, w, _| {
+            Weights(w.0.map(|v| 0.3 * v))
+        }),
+        &opts(),
+    )
+    .unwrap();
+    let c = s.reports_vs_learned.unwrap();
+    let cal = c.description.calibration.unwrap();
+    assert!(c.r.unwrap() > 0.85, "{c:?}");
+    assert!(
+        (cal.slope - 0.3).abs() < 3.0 * cal.slope_se.unwrap() + 0.02,
+        "{cal:?}"
+    );
+    assert!((cal.magnitude_ratio.unwrap() - 0.3).abs() < 0.05, "{cal:?}");
+    assert!(c.description.kendall_tau_mean.unwrap() > 0.6);
+}
+
+/// Clustered points: x = a_c + s u, y = b a_c + s v (a_c shared by the context's points).
+fn clustered(rng: &mut ChaCha8Rng, contexts: usize, sa: f64, slope: f64) -> Vec<ContextPoints> {
+    (0..contexts)
+        .map(|_| {
+            let a: f64 = sa * normal(rng);
+            let mut p = ContextPoints {
+                x: [0.0; N_ATTR],
+                y: [0.0; N_ATTR],
+            };
+            for k in 0..N_ATTR {
+                p.y[k] = a + normal(rng);
+                // The context's error is shared too: clustering the slope's errors.
+                p.x[k] = slope * p.y[k] + normal(rng) + a * 0.5;
+            }
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn clustered_slope_se_and_design_effect_match_their_sampling_behaviour() {
+    // Over 400 replications the clustered se averages to the empirical sd of the slope, and
+    // the design effect is ~1 without a shared context effect and > 1 with one.
+    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(3);
+    let mut slopes: Vec<f64> = Vec::new();
+    let mut ses: Vec<f64> = Vec::new();
+    for _ in 0..400 {
+        let p = clustered(&mut rng, 30, 1.5, 0.5);
+        let c = calibration(&p).unwrap();
+        slopes.push(c.slope);
+        ses.push(c.slope_se.unwrap());
+    }
+    let n: f64 = slopes.len() as f64;
+    let m: f64 = slopes.iter().sum::<f64>() / n;
+    let sd: f64 = (slopes.iter().map(|s| (s - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let mean_se: f64 = ses.iter().sum::<f64>() / n;
+    assert!((mean_se / sd - 1.0).abs() < 0.15, "se {mean_se} vs sd {sd}");
+    let deff = |sa: f64, rng: &mut ChaCha8Rng| -> f64 {
+        (0..50)
+            .map(|_| {
+                describe(&clustered(rng, 60, sa, 0.5))
+                    .design_effect
+                    .unwrap()
+            })
+            .sum::<f64>()
+            / 50.0
+    };
+    let (flat, shared) = (deff(0.0, &mut rng), deff(2.0, &mut rng));
+    assert!(
+        (flat - 1.0).abs() < 0.2,
+        "design effect without clustering {flat}"
+    );
+    assert!(
+        shared > 1.5,
+        "design effect with a shared context effect {shared}"
+    );
+}
+
+#[test]
+fn missingness_lists_dropped_contexts_and_scores_out_of_range_three_ways() {
+    let mut inputs: Vec<ContextInput> = agent(4, 12, 100, &deviates, &|_, w, rng| {
+        Weights(w.0.map(|v| 0.7 * v + 10.0 * normal(rng)))
+    });
+    inputs[3].reports.clear();
+    inputs[5].choices.clear();
+    // One report far out of range.
+    inputs[0].reports[0] = ReportObs {
+        status: ReportStatus::Valid,
+        weights: Some(Weights([900.0, -700.0, 0.0, 0.0, 0.0])),
+        out_of_range: true,
+    };
+    let s: Summary = score(&inputs, &opts()).unwrap();
+    let m = s.missingness.as_ref().unwrap();
+    assert_eq!(
+        m.contexts_without_valid_report,
+        vec![ContextId("c003".into())]
+    );
+    assert_eq!(m.contexts_without_choices, vec![ContextId("c005".into())]);
+    let o = m.out_of_range.as_ref().unwrap();
+    assert!(o.n_reports >= 1);
+    assert_eq!(o.r_included, s.reports_vs_learned.as_ref().unwrap().r);
+    let (inc, exc, clip) = (
+        o.r_included.unwrap(),
+        o.r_excluded.unwrap(),
+        o.r_clipped.unwrap(),
+    );
+    assert!(exc > inc && clip > inc, "{o:?}");
+    assert!(m.invalid_report_rate_reason.is_none());
+    // The influential contexts: c000 (the wild report) moves r most.
+    assert_eq!(s.influence[0].id, ContextId("c000".into()));
+    assert!(s.influence[0].change.unwrap() > 0.0);
+    assert_eq!(s.influence.len(), 5);
+}
