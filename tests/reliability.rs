@@ -298,3 +298,415 @@ fn validate_refuses_a_simulated_entry_relabelled_as_a_model() {
         }
     }
 }
+
+// ---- the response cache and the endpoint -------------------------------------------------
+
+use crate::support::{Fault, MockServer};
+use std::time::{Duration, Instant};
+
+/// Runs the binary off the async runtime, so the loopback mocks keep answering.
+async fn sel_async(root: &Path, args: Vec<String>) -> (Output, Duration) {
+    let root = root.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let t0 = Instant::now();
+        let o = bin()
+            .arg("--root")
+            .arg(&root)
+            .args(&args)
+            .env_remove("OPENAI_API_KEY")
+            .output()
+            .unwrap();
+        (o, t0.elapsed())
+    })
+    .await
+    .unwrap()
+}
+
+/// `run` of a small native run asking `model` at `base_url`, into `out`, then `extra`.
+fn server_run(model: &str, base_url: &str, out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "run",
+        "--provider",
+        "openai",
+        "--model",
+        model,
+        "--base-url",
+        base_url,
+        "--experiment",
+        "native",
+        "--contexts",
+        "2",
+        "--trials",
+        "5",
+        "--reports",
+        "1",
+        "--benchmark",
+        VERSION,
+        "--out",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    v.push(s(out).to_string());
+    v.extend(extra.iter().map(|x| x.to_string()));
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cache_never_answers_for_another_server_with_the_same_model_name() {
+    let root = root();
+    let cache = root.path().join("cache");
+    let c: &str = s(&cache);
+    let first = MockServer::builder().model("m").start().await;
+    let second = MockServer::builder().model("m").start().await;
+    let planned: u64 = 2 * 5 + 2;
+    let (o, _) = sel_async(
+        root.path(),
+        server_run(
+            "m",
+            &first.base_url(),
+            &root.path().join("a"),
+            &["--cache-dir", c],
+        ),
+    )
+    .await;
+    assert_exit(&o, 0, "first server");
+    let (o, _) = sel_async(
+        root.path(),
+        server_run(
+            "m",
+            &second.base_url(),
+            &root.path().join("b"),
+            &["--cache-dir", c],
+        ),
+    )
+    .await;
+    assert_exit(&o, 0, "second server");
+    // Every request of the second run went to the second server (plus its pre-flight).
+    assert!(
+        second.requests() >= planned,
+        "the second server got {} requests of {planned}: answered from the first's cache",
+        second.requests()
+    );
+    // The cache still makes a rerun against the same server free.
+    let before: u64 = first.requests();
+    let (o, _) = sel_async(
+        root.path(),
+        server_run(
+            "m",
+            &first.base_url(),
+            &root.path().join("a2"),
+            &["--cache-dir", c],
+        ),
+    )
+    .await;
+    assert_exit(&o, 0, "rerun");
+    assert!(
+        first.requests() - before <= 2,
+        "a rerun asked {} requests (only the pre-flight's 2 expected)",
+        first.requests() - before
+    );
+}
+
+/// Asserts a run ended with exit 3 within seconds, one `error:` line holding `want`, and
+/// no bundle.
+fn assert_refused_fast(o: &Output, took: Duration, out: &Path, want: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(3), "{want}: {err}");
+    assert!(took < Duration::from_secs(20), "{want}: took {took:?}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{want}: not one line: {err}");
+    assert!(lines[0].contains(want), "{want}: {err}");
+    assert!(!out.exists(), "{want}: a bundle was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_or_wrong_endpoint_is_named_before_the_first_request() {
+    let root = root();
+    // A port nothing listens on.
+    let closed: u16 = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let refused = format!("http://127.0.0.1:{closed}/v1");
+    let out = root.path().join("dead");
+    let (o, took) = sel_async(root.path(), server_run("m", &refused, &out, &[])).await;
+    assert_refused_fast(&o, took, &out, "connection refused");
+
+    // Resolution fails locally: `.invalid` never resolves (RFC 6761).
+    let (o, took) = sel_async(
+        root.path(),
+        server_run("m", "http://nonexistent.invalid:8080/v1", &out, &[]),
+    )
+    .await;
+    assert_refused_fast(&o, took, &out, "name not resolved");
+
+    // The hosted API without a key: refused before anything is sent.
+    let mut args = server_run("gpt-4o", "x", &out, &[]);
+    let i = args.iter().position(|a| a == "--base-url").unwrap();
+    args.drain(i..i + 2);
+    let (o, took) = sel_async(root.path(), args).await;
+    assert_refused_fast(&o, took, &out, "no key for the hosted OpenAI API");
+
+    // A server that serves other models lists them.
+    let srv = MockServer::builder().model("served-a").start().await;
+    let (o, took) = sel_async(root.path(), server_run("other", &srv.base_url(), &out, &[])).await;
+    assert_refused_fast(&o, took, &out, "is not served");
+    assert!(stderr(&o).contains("served-a"), "{}", stderr(&o));
+    assert_eq!(srv.requests(), 1, "only the model list was asked");
+
+    // A refused key.
+    let srv = MockServer::builder()
+        .model("m")
+        .fault_at(0, Fault::Status(401))
+        .start()
+        .await;
+    let (o, took) = sel_async(root.path(), server_run("m", &srv.base_url(), &out, &[])).await;
+    assert_refused_fast(&o, took, &out, "HTTP 401");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_base_url_is_a_usage_error_before_any_bundle() {
+    let root = root();
+    let out = root.path().join("o");
+    for url in [
+        "127.0.0.1:8080/v1",
+        "ftp://127.0.0.1/v1",
+        "http://",
+        "http://user:sk-x@127.0.0.1/v1",
+    ] {
+        let (o, _) = sel_async(root.path(), server_run("m", url, &out, &[])).await;
+        assert_exit(&o, 2, url);
+        assert!(stderr(&o).contains("--base-url"), "{url}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("sk-x"),
+            "{url}: the credential was echoed"
+        );
+        assert!(!out.exists(), "{url}: a bundle was created");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_failing_every_request_the_same_way_stops_the_run_early() {
+    let root = root();
+    // The pre-flight passes (model list and its one request), then every request fails.
+    let srv = MockServer::builder()
+        .model("m")
+        .faults_at(2..10_000, Fault::Status(500))
+        .start()
+        .await;
+    let out = root.path().join("o");
+    let mut args = server_run(
+        "m",
+        &srv.base_url(),
+        &out,
+        &["--max-retries", "0", "--no-cache", "--concurrency", "2"],
+    );
+    let i = args.iter().position(|a| a == "--trials").unwrap();
+    args[i + 1] = "12".into();
+    let i = args.iter().position(|a| a == "--contexts").unwrap();
+    args[i + 1] = "8".into();
+    let (o, _) = sel_async(root.path(), args).await;
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("stopped early") && err.contains("HTTP 500"),
+        "{err}"
+    );
+    let planned: u64 = 8 * 12 + 8;
+    assert!(
+        srv.requests() < planned / 2,
+        "{} requests sent of {planned}",
+        srv.requests()
+    );
+    assert!(err.contains("--resume"), "{err}");
+}
+
+// ---- empty answers, signals, flag ranges, closed pipes -----------------------------------
+
+use crate::support::Responder;
+use crate::support::mock::default_text;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_answer_is_asked_again_and_never_cached() {
+    let root = root();
+    // Every distinct request is first answered 200 with `content: null`, then properly.
+    let seen: Arc<Mutex<HashSet<String>>> = Arc::new(Mutex::new(HashSet::new()));
+    let responder = Responder::Custom(Arc::new(move |body: &Value| {
+        let first: bool = seen.lock().unwrap().insert(body.to_string());
+        let user: String = body["messages"]
+            .as_array()
+            .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or("")
+            .to_string();
+        let content: Value = if first {
+            Value::Null
+        } else {
+            default_text(&user).into()
+        };
+        serde_json::json!({"model": "m", "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+    }));
+    let srv = MockServer::builder()
+        .model("m")
+        .responder(responder)
+        .start()
+        .await;
+    let cache = root.path().join("cache");
+    let out = root.path().join("o");
+    let (o, _) = sel_async(
+        root.path(),
+        server_run("m", &srv.base_url(), &out, &["--cache-dir", s(&cache)]),
+    )
+    .await;
+    assert_exit(&o, 0, "run");
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["counts"]["invalid_choices"], 0, "{}", m["counts"]);
+    assert_eq!(m["counts"]["invalid_reports"], 0, "{}", m["counts"]);
+    // No empty answer went into the cache.
+    for e in walk(&cache) {
+        let v: Value = serde_json::from_slice(&std::fs::read(&e).unwrap()).unwrap();
+        assert_ne!(v["text"], "", "{} holds an empty answer", e.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.path().is_dir() {
+                out.extend(walk(&e.path()));
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sigterm_is_handled_like_ctrl_c_and_exits_143() {
+    let root = root();
+    let out = root.path().join("o");
+    let child = bin()
+        .arg("--root")
+        .arg(root.path())
+        .args(small_run(s(&out), &["--rpm", "300"]))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while std::fs::read(out.join("samples.jsonl")).map_or(0, |b| b.len()) == 0 {
+        assert!(t0.elapsed() < Duration::from_secs(60), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["status"], "interrupted");
+    let o = sel(root.path(), &small_run(s(&out), &["--resume"]));
+    assert_exit(&o, 0, "resume after SIGTERM");
+}
+
+#[test]
+fn every_numeric_flag_outside_its_range_is_a_usage_error() {
+    let root = root();
+    let out = root.path().join("o");
+    let o_: &str = s(&out);
+    let cases: Vec<Vec<&str>> = vec![
+        small_run(o_, &["--timeout", "1e20"]),
+        small_run(o_, &["--timeout", "inf"]),
+        small_run(o_, &["--timeout", "NaN"]),
+        small_run(o_, &["--timeout", "0"]),
+        small_run(o_, &["--concurrency", "0"]),
+        small_run(o_, &["--max-retries", "1000"]),
+        small_run(o_, &["--rpm", "0"]),
+        small_run(o_, &["--max-invalid-rate", "1.5"]),
+        small_run(
+            o_,
+            &["--design", "adaptive", "--design-candidates", "1000000000"],
+        ),
+        small_run(
+            o_,
+            &["--design", "adaptive", "--design-candidates", "10000000"],
+        ),
+        small_run(o_, &["--design", "adaptive", "--design-batch", "0"]),
+        vec!["plan", "--pilot", o_, "--target-width", "0"],
+        vec![
+            "plan",
+            "--pilot",
+            o_,
+            "--target-width",
+            "0.1",
+            "--replicates",
+            "0",
+        ],
+        vec![
+            "plan",
+            "--pilot",
+            o_,
+            "--target-width",
+            "0.1",
+            "--pairs",
+            "10,0",
+        ],
+        vec![
+            "plan",
+            "--pilot",
+            o_,
+            "--target-width",
+            "0.1",
+            "--orders",
+            "3",
+        ],
+        vec!["report", o_, "--price-in", "-1", "--price-out", "1"],
+        vec!["serve-sim", "--agent", "faithful", "--threads", "0"],
+    ];
+    for args in cases {
+        let t0 = Instant::now();
+        let o = sel(root.path(), &args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("must be"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(t0.elapsed() < Duration::from_secs(10), "{args:?}: slow");
+        assert!(!out.exists(), "{args:?}: a bundle was created");
+    }
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly() {
+    let root = root();
+    let out = root.path().join("o");
+    assert_exit(&sel(root.path(), &small_run(s(&out), &[])), 0, "run");
+    for args in [
+        vec!["benchmark", "show", VERSION, "--json"],
+        vec!["score", s(&out), "--json"],
+        vec!["report", s(&out)],
+    ] {
+        let mut child = bin()
+            .arg("--root")
+            .arg(root.path())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(141), "{args:?}: {err}");
+        assert!(err.trim().is_empty(), "{args:?}: not quiet: {err}");
+    }
+}

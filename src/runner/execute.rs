@@ -54,6 +54,46 @@ pub struct RunOutcome {
     pub invalid_exceeded: Option<String>,
     /// Why no summary was written (e.g. too few samples to score), when none was.
     pub score_error: Option<String>,
+    /// Set when the circuit breaker stopped the run: the error every recent request hit.
+    pub stopped_early: Option<String>,
+}
+
+/// Consecutive requests failing after every retry, all the same way and with no answer in
+/// between, that stop a run early (plus the concurrency, whose in-flight requests fail
+/// together). Far above what a flaky server produces: in the fault tests a quarter of
+/// requests fail and runs still finish.
+pub const BREAKER_FAILURES: usize = 12;
+
+/// Counts consecutive same-looking failures; trips at a threshold.
+#[derive(Debug, Default)]
+struct Breaker {
+    run: usize,
+    signature: String,
+}
+
+impl Breaker {
+    /// The failure's shape: its message without digits (ports, counts, times vary).
+    fn signature(message: &str) -> String {
+        message
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .take(120)
+            .collect()
+    }
+    fn answered(&mut self) {
+        self.run = 0;
+    }
+    /// Records a failure; true when the run should stop.
+    fn failed(&mut self, message: &str, threshold: usize) -> bool {
+        let sig: String = Breaker::signature(message);
+        if sig == self.signature {
+            self.run += 1;
+        } else {
+            self.signature = sig;
+            self.run = 1;
+        }
+        self.run >= threshold
+    }
 }
 
 /// What every worker shares.
@@ -65,6 +105,8 @@ struct Shared {
     server: ServerIdentity,
     /// Extra cache-key material for answers the request body does not determine.
     cache_salt: Option<String>,
+    /// How often an empty answer is asked again (`--max-retries`).
+    empty_retries: u32,
 }
 
 /// A send that did not succeed.
@@ -235,6 +277,7 @@ pub async fn execute(
         .unwrap_or_else(|| ServerIdentity::endpoint_only(provider.endpoint()));
     let shared: Arc<Shared> = Arc::new(Shared {
         server,
+        empty_retries: cfg.settings.max_retries,
         provider: Resilient::new(provider, policy(cfg)),
         params: cfg.params.clone(),
         cache: cfg.cache_dir.as_deref().map(ResponseCache::new),
@@ -242,10 +285,13 @@ pub async fn execute(
     });
 
     let mut fatal: Option<String> = None;
+    let mut stopped_early: Option<String> = None;
+    let mut breaker: Breaker = Breaker::default();
+    let threshold: usize = BREAKER_FAILURES + cfg.settings.concurrency;
     let mut interrupted: bool = false;
     let mut n_errors: usize = 0;
     for (phase, kind) in [("choices", KindKey::Choice), ("reports", KindKey::Report)] {
-        if fatal.is_some() || interrupted {
+        if fatal.is_some() || interrupted || stopped_early.is_some() {
             break;
         }
         let phase_tasks: Vec<Task> = all.iter().filter(|t| t.key.kind == kind).cloned().collect();
@@ -269,7 +315,11 @@ pub async fn execute(
         };
         let mut set: JoinSet<Done> = JoinSet::new();
         loop {
-            while set.len() < cfg.settings.concurrency && fatal.is_none() && !interrupted {
+            while set.len() < cfg.settings.concurrency
+                && fatal.is_none()
+                && stopped_early.is_none()
+                && !interrupted
+            {
                 let Some(task) = feed.next() else { break };
                 set.spawn(work(task, Arc::clone(&shared)));
             }
@@ -297,17 +347,24 @@ pub async fn execute(
                     timings_out.append(&timing)?;
                     bar.answered(sample.parsed.is_none());
                     feed.answered(&sample);
+                    breaker.answered();
                 }
                 Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
                     n_errors += 1;
                     feed.failed(&key);
+                    bar.failed(&message);
+                    if stopped_early.is_none() && breaker.failed(&message, threshold) {
+                        // In-flight requests are let finish (their answers are kept).
+                        stopped_early = Some(format!(
+                            "the last {threshold} requests all failed the same way: {message}"
+                        ));
+                    }
                     errors_out.append(&ErrorRecord {
                         key,
                         attempts,
                         error: message,
                         at: now_rfc3339(),
                     })?;
-                    bar.failed();
                 }
                 Done::Failed(key, SendFailure::Fatal { message }) => {
                     if fatal.is_none() {
@@ -360,6 +417,7 @@ pub async fn execute(
         fatal,
         invalid_exceeded,
         score_error,
+        stopped_early,
     })
 }
 
@@ -382,18 +440,32 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
         _ => None,
     };
     let (response, attempts, was_cached): (ChatResponse, u32, bool) = match cached {
-        Some(r) => (r, 0, true),
-        None => match sh.provider.send(&req).await {
-            Ok(Sent {
-                response, attempts, ..
-            }) => {
-                if let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
-                    c.put(k, &response);
+        Some(r) if !r.text.trim().is_empty() => (r, 0, true),
+        _ => {
+            // A 200 with empty content (`content: null`) is asked again like a truncated
+            // body, up to the retry budget, and never cached; only then is it kept (invalid).
+            let mut total: u32 = 0;
+            let mut empty_left: u32 = sh.empty_retries;
+            loop {
+                match sh.provider.send(&req).await {
+                    Ok(Sent {
+                        response, attempts, ..
+                    }) => {
+                        total = total.saturating_add(attempts);
+                        let empty: bool = response.text.trim().is_empty();
+                        if empty && empty_left > 0 {
+                            empty_left -= 1;
+                            continue;
+                        }
+                        if !empty && let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
+                            c.put(k, &response);
+                        }
+                        break (response, total, false);
+                    }
+                    Err(f) => return Done::Failed(task.key, f.into()),
                 }
-                (response, attempts, false)
             }
-            Err(f) => return Done::Failed(task.key, f.into()),
-        },
+        }
     };
     let latency_ms: u64 = t0.elapsed().as_millis() as u64;
     let timing: Timing = Timing {
