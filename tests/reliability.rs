@@ -710,3 +710,114 @@ fn a_closed_standard_output_ends_quietly() {
         assert!(err.trim().is_empty(), "{args:?}: not quiet: {err}");
     }
 }
+
+// ---- secrets -------------------------------------------------------------------------------
+
+use selfinterp::providers::ApiKey;
+use selfinterp::providers::common::redact;
+
+const KEY: &str = "sk-proj-Zq8vLm3TxW0pR7nK2yHs9cB4";
+
+/// The forms a server may echo a key in.
+fn echo_forms() -> Vec<String> {
+    let b64 = |s: &str| {
+        // An independent encoder: the shell's.
+        let o = std::process::Command::new("base64")
+            .arg("-w0")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(s.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    vec![
+        KEY.to_string(),
+        b64(KEY),
+        b64(&format!("user:{KEY}")),
+        b64(&format!("x:{KEY}")),
+        b64(&format!("xy:{KEY}")),
+        KEY.bytes().map(|b| format!("%{b:02X}")).collect(),
+        KEY.trim_start_matches("sk-proj-").to_string(),
+        KEY[KEY.len() - 8..].to_string(),
+    ]
+}
+
+#[test]
+fn echoed_keys_are_redacted_in_every_form() {
+    let key = ApiKey::new(KEY);
+    for form in echo_forms() {
+        let text = format!("invalid credentials: Basic {form} (request id 42)");
+        let out = redact(&text, Some(&key));
+        // The identifying middle of the form is gone, whatever its alignment.
+        let probe: &str = &form[form.len().min(4)..form.len().saturating_sub(4)];
+        assert!(
+            probe.len() < 8 || !out.contains(probe),
+            "{form} survived: {out}"
+        );
+        assert!(out.contains("[redacted]"), "{out}");
+        assert!(out.contains("request id 42"), "{out}");
+    }
+    // Ordinary text is left alone.
+    assert_eq!(
+        redact("task-based ask-me 12345678", Some(&key)),
+        "task-based ask-me 12345678"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_echoing_the_key_leaves_no_trace_in_the_bundle_or_stderr() {
+    let root = root();
+    let forms: Vec<String> = echo_forms();
+    let body: String = format!(
+        "{{\"error\": {{\"message\": \"bad gateway for {} {} {} {}{}\"}}}}",
+        forms[1],
+        forms[5],
+        forms[6],
+        forms[7],
+        "x".repeat(5000)
+    );
+    let srv = MockServer::builder()
+        .model("m")
+        .faults_at(2..10_000, Fault::StatusBody(502, body))
+        .start()
+        .await;
+    let out = root.path().join("o");
+    let args = server_run(
+        "m",
+        &srv.base_url(),
+        &out,
+        &["--max-retries", "0", "--no-cache"],
+    );
+    let r = root.path().to_path_buf();
+    let o = tokio::task::spawn_blocking(move || {
+        bin()
+            .arg("--root")
+            .arg(&r)
+            .args(&args)
+            .env("OPENAI_API_KEY", KEY)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let errors: String = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
+    for (what, text) in [("stderr", stderr(&o)), ("errors.jsonl", errors.clone())] {
+        for form in &forms {
+            let probe: &str = &form[4..form.len() - 4];
+            assert!(!text.contains(probe), "{what} holds {form}: {text}");
+        }
+    }
+    for line in errors.lines() {
+        assert!(
+            line.len() < 1000,
+            "an error body stored whole: {} bytes",
+            line.len()
+        );
+    }
+}

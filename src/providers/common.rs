@@ -51,6 +51,9 @@ pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
         && k.0.len() >= 4
     {
         s = s.replace(&k.0, "[redacted]");
+        for form in super::redact::echoes(&k.0) {
+            s = s.replace(&form, "[redacted]");
+        }
     }
     // Any `sk-` token of 8 or more key-like characters (OpenAI, Anthropic `sk-ant-...`).
     let mut out = String::with_capacity(s.len());

@@ -107,6 +107,7 @@ pub mod anthropic;
 pub mod common;
 pub mod openai;
 pub mod preflight;
+pub mod redact;
 pub mod resilient;
 pub mod sim;
 pub mod sim_server;

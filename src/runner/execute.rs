@@ -138,6 +138,11 @@ fn policy(cfg: &RunConfig) -> Policy {
         tpm: cfg.settings.tpm,
         timeout: cfg.timeout,
         max_attempts: cfg.settings.max_retries.saturating_add(1),
+        // The longest Retry-After a request waits for: the time its attempts may take.
+        max_retry_after: cfg
+            .timeout
+            .saturating_mul(cfg.settings.max_retries.saturating_add(1))
+            .max(std::time::Duration::from_secs(60)),
         ..Policy::default()
     }
 }
@@ -183,6 +188,16 @@ async fn cancelled(cancel: &mut watch::Receiver<bool>) {
         if cancel.changed().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Longest error message kept in `errors.jsonl`: enough to diagnose, not a whole body.
+pub const MAX_ERROR_CHARS: usize = 500;
+
+fn capped(message: &str) -> String {
+    match message.char_indices().nth(MAX_ERROR_CHARS) {
+        Some((i, _)) => format!("{}...", &message[..i]),
+        None => message.to_string(),
     }
 }
 
@@ -350,6 +365,7 @@ pub async fn execute(
                     breaker.answered();
                 }
                 Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
+                    let message: String = capped(&message);
                     n_errors += 1;
                     feed.failed(&key);
                     bar.failed(&message);
