@@ -13,7 +13,7 @@ use selfinterp::catalogue::Catalogue;
 use selfinterp::design::{AdaptiveDesign, Criterion as Design, Observation};
 use selfinterp::parsing::{parse_choice, parse_report};
 use selfinterp::prompts::{choice_prompt, report_prompt};
-use selfinterp::providers::sim::synthetic_contexts;
+use selfinterp::sim::synthetic_contexts;
 use selfinterp::types::N_ATTR;
 use std::hint::black_box;
 use std::path::Path;

@@ -5,17 +5,22 @@
 //! `parsing` -> `estimation` (behavioural weights) -> `scoring` -> `reports` / `leaderboard`.
 //! `experiments` combines runs the way the study did. The CLI in `cli` only wires them.
 
+pub mod batch;
 pub mod benchmark;
+pub mod bundle;
 pub mod catalogue;
 pub mod cli;
 pub mod design;
 pub mod estimation;
 pub mod experiments;
+pub mod import;
 pub mod leaderboard;
 pub mod parsing;
+pub mod planner;
 pub mod prompts;
 pub mod providers;
 pub mod reports;
 pub mod runner;
 pub mod scoring;
+pub mod sim;
 pub mod types;

@@ -3,11 +3,11 @@
 
 use selfinterp::benchmark::sampling::scaled_difference;
 use selfinterp::benchmark::{FrozenContext, Split};
-use selfinterp::design::efficiency::{
+use selfinterp::design::{AdaptiveDesign, Criterion, Observation};
+use selfinterp::sim::efficiency::{
     Arm, CurvePoint, LabelModel, Setup, pairs_to_reach, pairs_to_width, precision_curve,
 };
-use selfinterp::design::{AdaptiveDesign, Criterion, Observation};
-use selfinterp::providers::sim::synthetic_contexts;
+use selfinterp::sim::synthetic_contexts;
 
 fn ctx() -> FrozenContext {
     synthetic_contexts("design", Split::Native, 1, 20, 0).remove(0)

@@ -399,10 +399,10 @@ fn check_finetune_command_fails_naming_file_and_line() {
 
 // ---- batch files ---------------------------------------------------------------------------
 
-use selfinterp::experiments::batch::{custom_id, parse_custom_id};
-use selfinterp::providers::sim::{AgentKind, SimAgent};
-use selfinterp::providers::sim_server::chat_completion;
-use selfinterp::runner::sample::Sample;
+use selfinterp::batch::{custom_id, parse_custom_id};
+use selfinterp::bundle::sample::Sample;
+use selfinterp::sim::server::chat_completion;
+use selfinterp::sim::{AgentKind, SimAgent};
 
 /// `selfinterp --root <fixture> ARGS...`, whatever its exit status.
 fn cli(args: &[&str]) -> std::process::Output {
@@ -470,7 +470,7 @@ fn shuffled<T>(mut v: Vec<T>) -> Vec<T> {
 
 #[test]
 fn custom_ids_round_trip() {
-    use selfinterp::runner::sample::{KindKey, Order, SampleKey};
+    use selfinterp::bundle::sample::{KindKey, Order, SampleKey};
     for kind in [KindKey::Choice, KindKey::Report] {
         for order in [Order::Ab, Order::Ba] {
             let key = SampleKey {
@@ -688,7 +688,7 @@ fn anthropic_batch_file_and_results() {
     assert_eq!(got.len(), reqs.len() - 2);
     assert!(
         got.iter()
-            .filter(|s| s.index < 4 && s.kind == selfinterp::runner::sample::KindKey::Choice)
+            .filter(|s| s.index < 4 && s.kind == selfinterp::bundle::sample::KindKey::Choice)
             .all(|s| s.response == "B")
     );
     let stderr = String::from_utf8_lossy(&o.stderr);
@@ -748,8 +748,8 @@ fn sim_study_has_the_studys_table_shape() {
 
 #[test]
 fn control_replaces_reports_and_position_bias_counts_both_orders() {
+    use selfinterp::bundle::sample::{KindKey, Order, Parsed};
     use selfinterp::experiments::combine::{position_bias, with_reports_from};
-    use selfinterp::runner::sample::{KindKey, Order, Parsed};
     use selfinterp::scoring::{ContextInput, ReportObs};
     use selfinterp::types::{Choice, Weights};
     let ctx = |id: &str, w: f64| ContextInput {

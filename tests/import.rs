@@ -1,8 +1,8 @@
 //! `selfinterp import csv`: the study's data-release layout becomes a bundle `score` accepts.
 
-use selfinterp::runner::bundle::{self, RunStatus};
-use selfinterp::runner::import_csv::{ImportSpec, import};
-use selfinterp::runner::sample::Sample;
+use selfinterp::bundle::sample::Sample;
+use selfinterp::bundle::{self, RunStatus};
+use selfinterp::import::csv::{ImportSpec, import};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {

@@ -9,10 +9,10 @@ use selfinterp::prompts::{choice_prompt, report_prompt};
 use selfinterp::providers::anthropic::{Anthropic, AnthropicConfig};
 use selfinterp::providers::openai::{OpenAi, OpenAiConfig, ServerFlavour};
 use selfinterp::providers::resilient::{Policy, Resilient, SleepFn};
-use selfinterp::providers::sim::{AgentKind, SimAgent, SimProvider, synthetic_contexts};
 use selfinterp::providers::{
     ApiKey, ChatRequest, Constraint, Provider, ProviderError, RequestKind,
 };
+use selfinterp::sim::{AgentKind, SimAgent, SimProvider, synthetic_contexts};
 use selfinterp::types::{Choice, Pair, Weights};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -577,7 +577,7 @@ fn sim_choice_req(cs: &[FrozenContext]) -> ChatRequest {
 #[test]
 #[ignore]
 fn sim_server_throughput() {
-    use selfinterp::providers::sim_server::SimServer;
+    use selfinterp::sim::server::SimServer;
     let cs = support::contexts(5, 5, 100, 1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -627,7 +627,7 @@ fn sim_server_throughput() {
 /// units, precisions and questions), and the faithful agent's agreement holds there too.
 #[test]
 fn sim_reads_every_prompt_of_benchmark_v1() {
-    use selfinterp::providers::sim::Prompted;
+    use selfinterp::sim::Prompted;
     let Some(bench) = benchmark_v1() else {
         return;
     };

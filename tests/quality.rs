@@ -6,10 +6,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::fit;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
-use selfinterp::providers::sim::AGREEMENT_SCALE;
 use selfinterp::scoring::quality::{QualityFlag, assess, context_trials};
 use selfinterp::scoring::stats::{Moments, pearson};
 use selfinterp::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, Summary, score};
+use selfinterp::sim::AGREEMENT_SCALE;
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 
 const RANGES: [(f64, f64); N_ATTR] = [
@@ -370,7 +370,7 @@ fn promise_and_achievement(
     seed: u64,
     pilot_contexts: usize,
 ) -> (f64, [f64; 2], f64) {
-    use selfinterp::scoring::plan::{PlanOptions, plan_from_pilot};
+    use selfinterp::planner::{PlanOptions, plan_from_pilot};
     let pilot_agent = Agent::new(pilot_contexts, mix, signal, sd, seed);
     let o = PlanOptions {
         pairs: vec![20, 50],
@@ -568,7 +568,7 @@ fn plan_command_sizes_a_run_from_a_pilot_bundle() {
 /// within 1-3%); so the planner's errors come from estimating the model from a small pilot.
 #[test]
 fn simulator_with_the_true_model_predicts_the_achieved_width() {
-    use selfinterp::scoring::plan::{Design, PilotContext, PilotModel, PlanOptions, predict};
+    use selfinterp::planner::{Design, PilotContext, PilotModel, PlanOptions, predict};
     for (mix, signal, sd, soft, m) in [
         (1.0, 0.5, 40.0, false, 120usize),
         (0.6, 1.0, 20.0, false, 50),

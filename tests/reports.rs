@@ -5,9 +5,9 @@
 //! benchmark; the harness commit and timestamps are pinned so snapshots do not move with git.
 
 use crate::support;
+use selfinterp::bundle;
 use selfinterp::cli::{Cli, Command};
 use selfinterp::reports::{self, Format, Prices, ReportData, ReportOptions};
-use selfinterp::runner::bundle;
 use std::path::{Path, PathBuf};
 
 pub const VERSION: &str = "t1";

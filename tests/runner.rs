@@ -4,15 +4,15 @@
 use crate::support::{self, Fault, MockServer, Responder};
 use clap::Parser;
 use selfinterp::benchmark::{Benchmark, Split};
+use selfinterp::bundle::journal;
+use selfinterp::bundle::sample::{ErrorRecord, Sample, SampleKey};
+use selfinterp::bundle::{self, RunStatus};
 use selfinterp::cli::{Cli, Command};
 use selfinterp::providers::Provider;
 use selfinterp::providers::openai::{OpenAi, OpenAiConfig};
-use selfinterp::providers::sim::{AgentKind, SimAgent, SimProvider};
-use selfinterp::runner::bundle::{self, RunStatus};
 use selfinterp::runner::config::RunConfig;
-use selfinterp::runner::journal;
-use selfinterp::runner::sample::{ErrorRecord, Sample, SampleKey};
 use selfinterp::runner::{RunOutcome, execute};
+use selfinterp::sim::{AgentKind, SimAgent, SimProvider};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -177,7 +177,7 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     );
     assert_complete(&out, 4 * 23);
     assert!(std::fs::read(out.join(bundle::ERRORS)).unwrap().is_empty());
-    let timings: Vec<selfinterp::runner::sample::Timing> =
+    let timings: Vec<selfinterp::bundle::sample::Timing> =
         journal::read(&out.join(bundle::TIMINGS)).unwrap().records;
     assert_eq!(timings.len(), 4 * 23);
     assert!(
@@ -602,8 +602,8 @@ impl Provider for LeansA {
         &'a self,
         req: &'a selfinterp::providers::ChatRequest,
     ) -> selfinterp::providers::SendFuture<'a> {
-        use selfinterp::providers::sim::Prompted;
         use selfinterp::providers::{ChatResponse, RequestKind, TokenLogprob};
+        use selfinterp::sim::Prompted;
         use sha2::{Digest, Sha256};
         Box::pin(async move {
             if req.kind != RequestKind::Choice {
@@ -715,7 +715,7 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     let out = r.join("cb");
     let args = |flag: &str| run_args(SMALL, FAITHFUL, &out, &["--preset", "quick", flag]);
     let (cfg, bench) = config(r, &args("--counterbalance"));
-    use selfinterp::runner::sample::Order;
+    use selfinterp::bundle::sample::Order;
     assert_eq!(cfg.params.orders, vec![Order::Ab, Order::Ba]);
     assert_eq!(
         go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
@@ -737,7 +737,7 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     let s = samples(&out);
     let ba: Vec<&Sample> = s
         .iter()
-        .filter(|x| x.order == Order::Ba && x.kind == selfinterp::runner::sample::KindKey::Choice)
+        .filter(|x| x.order == Order::Ba && x.kind == selfinterp::bundle::sample::KindKey::Choice)
         .collect();
     for x in &ba {
         let ab = s
@@ -868,8 +868,8 @@ const ADAPTIVE: &[&str] = &["--design", "adaptive", "--design-batch", "5"];
 
 /// Every choice's pairs are what the design picks from the answers of the rounds before it.
 fn assert_rounds_follow_the_design(dir: &Path, cfg: &RunConfig, bench: &Benchmark) {
-    use selfinterp::runner::adaptive::label;
-    use selfinterp::runner::sample::KindKey;
+    use selfinterp::bundle::rounds::label;
+    use selfinterp::bundle::sample::KindKey;
     let d = cfg.params.design.as_ref().unwrap();
     let design = d.design(&cfg.params);
     let s = samples(dir);
@@ -916,11 +916,11 @@ async fn adaptive_design_is_recorded_and_resume_checks_it() {
     );
     // The replayed plan is exactly what was asked.
     let contexts: Vec<Arc<selfinterp::benchmark::FrozenContext>> =
-        selfinterp::runner::config::run_contexts(&bench, &cfg.params)
+        selfinterp::bundle::parameters::run_contexts(&bench, &cfg.params)
             .into_iter()
             .map(|c| Arc::new(c.clone()))
             .collect();
-    let tasks = selfinterp::runner::adaptive::replay(&contexts, &cfg.params, &samples(&out));
+    let tasks = selfinterp::bundle::rounds::replay(&contexts, &cfg.params, &samples(&out));
     assert_eq!(tasks.len(), 4 * 23);
     let by_key: std::collections::HashMap<SampleKey, Sample> =
         samples(&out).into_iter().map(|s| (s.key(), s)).collect();

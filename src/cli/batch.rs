@@ -3,14 +3,14 @@
 use super::Cli;
 use super::exit::{self, Failure};
 use super::run::{AskArgs, Asked, RunArgs};
+use crate::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
 use crate::benchmark::Benchmark;
 use crate::benchmark::freeze::sha256_hex;
-use crate::experiments::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
+use crate::bundle::InputFile;
+use crate::bundle::parameters::{Parameters, ProviderKind};
+use crate::bundle::sample::SampleKey;
 use crate::experiments::finetune::sibling;
 use crate::providers::openai::ServerFlavour;
-use crate::runner::bundle::InputFile;
-use crate::runner::config::{Parameters, ProviderKind};
-use crate::runner::sample::SampleKey;
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -114,7 +114,7 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
     let (params, bench) = parameters(cli, a)?;
     let tasks = batch::planned_tasks(&bench, &params);
     let done: BTreeSet<SampleKey> = match &a.skip_done {
-        Some(dir) => crate::runner::bundle::read(dir)
+        Some(dir) => crate::bundle::read(dir)
             .map_err(|e| Failure::usage(e.to_string()))?
             .samples
             .iter()

@@ -2,9 +2,9 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::runner::bundle;
-use crate::runner::import_csv::{ImportSpec, import};
-use crate::runner::score_input::{ContextTable, summarize};
+use crate::bundle;
+use crate::bundle::score_input::{ContextTable, summarize};
+use crate::import::csv::{ImportSpec, import};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 

@@ -1,18 +1,16 @@
 //! `selfinterp plan --pilot DIR --target-width W`: how many pairs per context and how many
 //! contexts a run needs for the main score's bootstrap interval to be W wide, simulated from
-//! a pilot bundle (method: [`crate::scoring::plan`]), with the cost in calls and tokens.
+//! a pilot bundle (method: [`crate::planner`]), with the cost in calls and tokens.
 
 use super::Cli;
 use super::exit::Failure;
 use super::score::{inputs_with, scoring_benchmark};
 use crate::benchmark::Benchmark;
-use crate::runner::bundle::{self, Bundle};
-use crate::runner::sample::{KindKey, Sample};
-use crate::runner::score_input::score_options;
+use crate::bundle::sample::{KindKey, Sample};
+use crate::bundle::score_input::score_options;
+use crate::bundle::{self, Bundle};
+use crate::planner::{DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan_from_pilot};
 use crate::scoring::ContextInput;
-use crate::scoring::plan::{
-    DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan_from_pilot,
-};
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;

@@ -8,19 +8,20 @@ use super::exit::{self, Failure};
 use super::ranges;
 use crate::benchmark::Benchmark;
 use crate::benchmark::Split;
+use crate::bundle::RunStatus;
+use crate::bundle::parameters::{
+    ConstrainMode, DesignParams, Experiment, Parameters, ProviderKind, Settings, eligible_contexts,
+};
+use crate::bundle::sample::Order;
+use crate::bundle::softlabel;
+use crate::bundle::subset::{Half, parse_contexts_file};
 use crate::design::Criterion;
 use crate::experiments::combine;
 use crate::prompts::PROMPT_VERSION;
 use crate::providers::openai::{DEFAULT_BASE_URL, ServerFlavour};
 use crate::providers::{Constraint, Provider};
-use crate::runner::bundle::RunStatus;
-use crate::runner::config::{
-    ConstrainMode, DesignParams, Experiment, Parameters, Preset, ProviderKind, RunConfig, Settings,
-    default_cache_root, eligible_contexts, preset_counts, shell_quote,
-};
-use crate::runner::sample::Order;
-use crate::runner::subset::{Half, parse_contexts_file};
-use crate::runner::{RunOutcome, execute, softlabel};
+use crate::runner::config::{Preset, RunConfig, default_cache_root, preset_counts, shell_quote};
+use crate::runner::{RunOutcome, execute};
 use crate::types::ContextId;
 use clap::Args;
 use std::collections::HashSet;
@@ -451,7 +452,7 @@ fn resume_command() -> String {
 pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>, Failure> {
     use crate::providers::anthropic::{Anthropic, AnthropicConfig};
     use crate::providers::openai::{OpenAi, OpenAiConfig};
-    use crate::providers::sim::SimProvider;
+    use crate::sim::SimProvider;
     let p = &cfg.params;
     let fatal =
         |e: crate::providers::ProviderError| Failure::new(exit::PROVIDER_FATAL, e.to_string());

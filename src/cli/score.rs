@@ -7,11 +7,11 @@
 use super::Cli;
 use super::exit::Failure;
 use crate::benchmark::Benchmark;
+use crate::bundle::score_input::{ContextTable, summarize};
+use crate::bundle::{self, Bundle};
 use crate::experiments::combine;
 use crate::reports::quality::CORRECTED_LABEL;
 use crate::reports::text::{flag_words, quality_sentence};
-use crate::runner::bundle::{self, Bundle};
-use crate::runner::score_input::{ContextTable, summarize};
 use crate::scoring::ContextInput;
 use crate::scoring::quality::Quality;
 use crate::types::ContextId;

@@ -3,8 +3,8 @@
 use super::Cli;
 use super::exit::Failure;
 use crate::benchmark::Benchmark;
-use crate::providers::sim::{AgentKind, DEFAULT_SEED, SimAgent};
-use crate::providers::sim_server::SimServer;
+use crate::sim::server::SimServer;
+use crate::sim::{AgentKind, DEFAULT_SEED, SimAgent};
 use clap::Args;
 use std::io::Write;
 use std::sync::Arc;

@@ -4,12 +4,13 @@
 //!   candidate pool (`benchmark::rng`, `Purpose::Runtime`) given what was observed so far,
 //!   by sequential Bayesian D-optimality, closeness to the decision boundary, or at random
 //!   (the study's design).
-//! - [`efficiency`]: measures, on simulated agents with the study's choice noise, how many
-//!   pairs per context each label kind (hard letters, soft P(A)) and design needs to reach
-//!   the precision of the study's protocol (100 hard-labelled random pairs).
+//! - [`crate::sim::efficiency`] (next to the simulated agents it runs on): measures, with the
+//!   study's choice noise, how many pairs per context each label kind (hard letters, soft
+//!   P(A)) and design needs to reach the precision of the study's protocol (100
+//!   hard-labelled random pairs).
 //!
 //! The runner calls `next_batch` per context, in rounds (`selfinterp run --design adaptive`,
-//! [`crate::runner::adaptive`]): ask the batch, record the answers, call again with all
+//! [`crate::bundle::rounds`]): ask the batch, record the answers, call again with all
 //! observations, until the context's pair budget is spent.
 //!
 //! Measured through the runner (`adaptive_design_recovers_a_faithful_agent_at_least_as_well_as_random`
@@ -21,7 +22,5 @@
 //! for real models (see [`adaptive`]'s caveats).
 
 pub mod adaptive;
-pub mod efficiency;
 
 pub use adaptive::{AdaptiveDesign, Criterion, Observation};
-pub use efficiency::{Arm, CurvePoint, EfficiencyTable, LabelModel, Setup, efficiency_table};

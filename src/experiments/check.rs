@@ -8,35 +8,12 @@
 //! tokenizer is bundled): about four characters a token plus a few per message, close
 //! enough to estimate a training bill.
 
-use super::finetune::Example;
+use super::tokens::approx_message_tokens;
 use crate::parsing::{ReportStatus, parse_report};
 use crate::prompts::{CHOICE_TAG, Message, REPORT_TAG, SYSTEM_PROMPT};
 use crate::types::N_ATTR;
 use serde_json::Value;
 use std::path::Path;
-
-/// Tokens added per message and per example by chat formatting (OpenAI's documented rule of
-/// thumb).
-const TOKENS_PER_MESSAGE: u64 = 4;
-const TOKENS_PER_EXAMPLE: u64 = 3;
-
-/// Approximate tokens of a text: one per four characters, rounded up.
-pub fn approx_text_tokens(s: &str) -> u64 {
-    (s.chars().count() as u64).div_ceil(4)
-}
-
-/// Approximate training tokens of one example.
-pub fn approx_tokens(e: &Example) -> u64 {
-    approx_message_tokens(&e.messages)
-}
-
-fn approx_message_tokens(messages: &[Message]) -> u64 {
-    TOKENS_PER_EXAMPLE
-        + messages
-            .iter()
-            .map(|m| TOKENS_PER_MESSAGE + approx_text_tokens(&m.content))
-            .sum::<u64>()
-}
 
 /// One problem, at a 1-based line.
 #[derive(Clone, Debug, PartialEq, Eq)]

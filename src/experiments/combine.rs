@@ -4,10 +4,10 @@
 
 use super::finetune::Half;
 use crate::benchmark::Benchmark;
-use crate::runner::bundle::Bundle;
-use crate::runner::config::Parameters;
-use crate::runner::sample::Order;
-use crate::runner::score_input::{ContextTable, ScoreInputError, context_inputs, score_options};
+use crate::bundle::Bundle;
+use crate::bundle::parameters::Parameters;
+use crate::bundle::sample::Order;
+use crate::bundle::score_input::{ContextTable, ScoreInputError, context_inputs, score_options};
 use crate::scoring::{
     ContextInput, PairedComparison, PairedOptions, Summary, paired_comparison, score,
 };
@@ -133,4 +133,4 @@ pub fn counterbalance(params: &mut Parameters) {
 }
 
 /// Position bias lives with the runner, which writes it into a counterbalanced run's summary.
-pub use crate::runner::position::{PositionBias, position_bias};
+pub use crate::bundle::position::{PositionBias, position_bias};

@@ -47,7 +47,7 @@ impl Example {
 
 /// The halves are the runner's (it asks a trained model only its held-out half), so an
 /// export and a run can never disagree on them.
-pub use crate::runner::subset::{Half, half_ids, halves};
+pub use crate::bundle::subset::{Half, half_ids, halves};
 
 /// The seed the fine-tuning streams are drawn from, checked against the manifest.
 #[derive(Debug, thiserror::Error)]
@@ -220,7 +220,7 @@ pub struct FileEntry {
     pub file: String,
     pub examples: usize,
     pub sha256: String,
-    /// Approximate training tokens (see [`crate::experiments::check::approx_tokens`]).
+    /// Approximate training tokens (see [`super::tokens::approx_message_tokens`]).
     pub approx_tokens: u64,
 }
 
@@ -271,7 +271,7 @@ fn entry(path: &Path, examples: &[Example], text: &str) -> FileEntry {
         sha256: sha256_hex(text.as_bytes()),
         approx_tokens: examples
             .iter()
-            .map(crate::experiments::check::approx_tokens)
+            .map(|e| super::tokens::approx_message_tokens(&e.messages))
             .sum(),
     }
 }

@@ -24,7 +24,8 @@
 use super::combine::{self, HeldOut};
 use super::finetune::{Half, halves};
 use crate::benchmark::{Benchmark, Split};
-use crate::runner::config::{Experiment, Preset, ProviderKind};
+use crate::bundle::parameters::{Experiment, ProviderKind};
+use crate::runner::config::Preset;
 use crate::scoring::{ContextInput, PairedComparison, Summary, score};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -228,7 +229,7 @@ pub fn rows(
     m: &ModelSpec,
     runs: &BTreeMap<Role, Vec<ContextInput>>,
 ) -> Result<Vec<Row>, crate::scoring::ScoreError> {
-    let opts = crate::runner::score_input::score_options();
+    let opts = crate::bundle::score_input::score_options();
     let model_of = |r: Role| {
         planned_runs(m)
             .into_iter()

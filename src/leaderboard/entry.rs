@@ -3,7 +3,7 @@
 //! `entry.toml` says who ran what; everything measured comes from the bundle, whose
 //! `summary.json` `selfinterp validate` re-derives from the raw samples.
 
-use crate::runner::bundle::{self, RunManifest};
+use crate::bundle::{self, RunManifest};
 use crate::scoring::Summary;
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -2,8 +2,8 @@
 //! with the run's parameters, the model ids the server reported and its fingerprints, and a
 //! simulated agent's answers (recognised by its `sim<N>-` fingerprint) are never a model's.
 
-use crate::runner::bundle::RunManifest;
-use crate::runner::config::ProviderKind;
+use crate::bundle::RunManifest;
+use crate::bundle::parameters::ProviderKind;
 
 /// Whether a `system_fingerprint` is a simulated agent's (`sim<N>-<hex>`, see
 /// [`crate::providers::sim::SIM_VERSION`]), in-process or through `serve-sim`.

@@ -13,15 +13,15 @@ use super::provenance;
 use super::render;
 use super::secrets;
 use crate::benchmark::{Benchmark, FrozenContext};
+use crate::bundle::check;
+use crate::bundle::journal;
+use crate::bundle::parameters::run_contexts;
+use crate::bundle::plan::Task;
+use crate::bundle::plan::to_sample;
+use crate::bundle::sample::{Sample, SampleKey};
+use crate::bundle::score_input::{ContextTable, summarize};
+use crate::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus};
 use crate::providers::ChatResponse;
-use crate::runner::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus};
-use crate::runner::check;
-use crate::runner::config::run_contexts;
-use crate::runner::execute::to_sample;
-use crate::runner::journal;
-use crate::runner::plan::Task;
-use crate::runner::sample::{Sample, SampleKey};
-use crate::runner::score_input::{ContextTable, summarize};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -269,7 +269,7 @@ fn check_samples_against_plan(
         .map(|c| Arc::new(c.clone()))
         .collect();
     // An adaptive run's pairs depend on its earlier answers: replay the design from them.
-    let tasks: Vec<Task> = crate::runner::adaptive::replay(&contexts, p, samples);
+    let tasks: Vec<Task> = crate::bundle::rounds::replay(&contexts, p, samples);
     let by_key: HashMap<&SampleKey, &Task> = tasks.iter().map(|t| (&t.key, t)).collect();
     for (i, smp) in samples.iter().enumerate() {
         let line: String = format!("line {} ({})", i + 1, smp.key());

@@ -280,9 +280,14 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> 
 /// Checks a `--base-url`: an absolute http(s) URL with a host, without credentials (a key
 /// belongs in the environment, not in a URL that is recorded in the manifest).
 pub fn check_base_url(url: &str) -> Result<(), String> {
+    // A URL with credentials is not echoed: everything up to its last '@' is dropped.
+    let shown: String = match url.rsplit_once('@') {
+        Some((_, host)) => format!("[credentials]@{host}"),
+        None => url.to_string(),
+    };
     let bad = |why: &str| {
         Err(format!(
-            "--base-url {url:?}: {why} (e.g. http://127.0.0.1:8080/v1)"
+            "--base-url {shown:?}: {why} (e.g. http://127.0.0.1:8080/v1)"
         ))
     };
     let u = match reqwest::Url::parse(url) {

@@ -109,8 +109,6 @@ pub mod openai;
 pub mod preflight;
 pub mod redact;
 pub mod resilient;
-pub mod sim;
-pub mod sim_server;
 
 pub use common::ApiKey;
 

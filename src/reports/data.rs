@@ -7,8 +7,8 @@
 use super::figures::{self, Histogram, Line};
 use super::load::{ContextMeta, Scored};
 use super::text::quality_sentence;
-use crate::runner::bundle::RunManifest;
-use crate::runner::sample::{KindKey, Order, Sample};
+use crate::bundle::RunManifest;
+use crate::bundle::sample::{KindKey, Order, Sample};
 use crate::scoring::quality::{ContextQuality, QualityFlag};
 use crate::scoring::{Comparison, ComparisonKind, ContextSummary, Summary};
 use crate::types::{ContextId, N_ATTR, Weights};
@@ -510,7 +510,7 @@ fn failures(s: &Summary, samples: &[Sample]) -> Failures {
 fn position_bias(s: &Summary, samples: &[Sample]) -> PositionBias {
     let mut by: BTreeMap<Order, (usize, usize)> = BTreeMap::new();
     for smp in samples.iter().filter(|x| x.kind == KindKey::Choice) {
-        if let Some(crate::runner::sample::Parsed::Choice(c)) = smp.parsed {
+        if let Some(crate::bundle::sample::Parsed::Choice(c)) = smp.parsed {
             let e = by.entry(smp.order).or_default();
             e.0 += 1;
             e.1 += usize::from(c == crate::types::Choice::A);

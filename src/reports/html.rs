@@ -2,10 +2,12 @@
 //! network). Everything that came from a model or a file goes through [`html`] escaping.
 
 use super::data::{ContextLine, ReportData, StatusRow, Verdict};
-use super::markdown::reproducibility_lines;
 use super::quality::{AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, quality_rows};
+use super::sentences::{
+    intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
+};
 use super::svg;
-use super::text::{MISSING, html, interval, num, order_label, pct, weights};
+use super::text::{MISSING, html, interval, num, pct, weights};
 use super::{Exporter, Section, render_sections};
 use std::fmt::Write;
 
@@ -193,59 +195,6 @@ fn comparisons(r: &ReportData, out: &mut String) {
         "</tbody>\n</table>\n<p>{}</p>\n</section>\n",
         html(&overview_sentence(r))
     );
-}
-
-/// P(answer A) per presentation order (shared with the Markdown report).
-pub fn order_shares(r: &ReportData) -> String {
-    r.position_bias
-        .by_order
-        .iter()
-        .map(|o| {
-            format!(
-                " Order {}: {} of {} parsed choices.",
-                order_label(o.order),
-                num(o.p_answer_a, 3),
-                o.n_valid
-            )
-        })
-        .collect()
-}
-
-/// The fitted intercepts in one sentence (shared with the Markdown report).
-pub fn intercept_sentence(r: &ReportData) -> String {
-    let p = &r.position_bias;
-    format!(
-        "Fitted intercept b0 (> 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A \
-and {} favour B beyond 1.96 standard errors.",
-        num(p.intercept_mean, 2),
-        num(p.intercept_sd, 2),
-        p.contexts_fitted,
-        p.contexts_favouring_a,
-        p.contexts_favouring_b
-    )
-}
-
-/// Counts and invalid rates in one sentence (shared with the Markdown report).
-pub fn overview_sentence(r: &ReportData) -> String {
-    let o = &r.summary;
-    let mut s: String = format!(
-        "Contexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}).",
-        o.n_contexts,
-        o.n_choices,
-        o.n_choices_valid,
-        pct(r.invalid_choice_rate()),
-        o.n_reports,
-        o.n_reports_valid,
-        pct(o.invalid_report_rate),
-        o.n_reports_out_of_range
-    );
-    if o.choice_agreement.is_some() {
-        s.push_str(&format!(
-            " Choices agreeing with the target profile's rule: {}.",
-            pct(o.choice_agreement)
-        ));
-    }
-    s
 }
 
 fn quality(r: &ReportData, out: &mut String) {

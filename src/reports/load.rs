@@ -5,8 +5,8 @@
 //! sees always follows from the raw answers (`selfinterp validate` checks that the two agree).
 
 use crate::benchmark::Benchmark;
-use crate::runner::bundle::{self, Bundle, BundleContext};
-use crate::runner::score_input::{self, ContextTable};
+use crate::bundle::score_input::{self, ContextTable};
+use crate::bundle::{self, Bundle, BundleContext};
 use crate::scoring::Summary;
 use crate::types::ContextId;
 use std::collections::BTreeMap;
@@ -36,7 +36,7 @@ pub enum LoadError {
     #[error("{dir}: {message}")]
     Score { dir: String, message: String },
     #[error(transparent)]
-    Sample(#[from] crate::runner::check::SampleProblem),
+    Sample(#[from] crate::bundle::check::SampleProblem),
 }
 
 /// The names of each context: (id, question, attribute names).

@@ -1,8 +1,10 @@
 //! The Markdown report: the same sections as the HTML page, with text in place of plots.
 
 use super::data::{ContextLine, ReportData, StatusRow};
-use super::html::{intercept_sentence, order_shares};
 use super::quality::{CONTEXT_HEADERS, context_cells, corrected_summary, quality_rows};
+use super::sentences::{
+    intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
+};
 use super::text::{MISSING, interval, md_cell, num, pct, weights};
 use super::{Exporter, Section, render_sections};
 use tabled::builder::Builder;
@@ -92,10 +94,7 @@ fn comparisons(r: &ReportData, out: &mut String) {
         ],
         rows,
     ));
-    out.push_str(&format!(
-        "\n\n{}\n\n",
-        md_cell(&super::html::overview_sentence(r))
-    ));
+    out.push_str(&format!("\n\n{}\n\n", md_cell(&overview_sentence(r))));
 }
 
 fn quality(r: &ReportData, out: &mut String) {
@@ -284,79 +283,6 @@ fn tokens(r: &ReportData, out: &mut String) {
         )),
         _ => out.push_str("Cost unknown (no price given; pass --price-in and --price-out).\n\n"),
     }
-}
-
-/// (label, value) lines of the reproducibility block, shared with the HTML page.
-pub fn reproducibility_lines(r: &ReportData) -> Vec<(&'static str, String)> {
-    let p = &r.reproducibility;
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| MISSING.to_string());
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            MISSING.to_string()
-        } else {
-            v.join(", ")
-        }
-    };
-    vec![
-        ("source", p.source.clone()),
-        ("benchmark", opt(&p.benchmark)),
-        ("benchmark sha256", opt(&p.benchmark_sha256)),
-        ("prompt version", opt(&p.prompt_version)),
-        (
-            "harness",
-            format!("{} {}", p.harness_name, p.harness_version),
-        ),
-        (
-            "harness commit",
-            format!(
-                "{}{}",
-                opt(&p.harness_commit),
-                if p.harness_dirty == Some(true) {
-                    " (uncommitted changes)"
-                } else {
-                    ""
-                }
-            ),
-        ),
-        ("provider", p.provider.clone()),
-        ("model id", p.model.clone()),
-        ("server model ids", list(&p.server_model_ids)),
-        ("system fingerprints", list(&p.system_fingerprints)),
-        (
-            "seeds",
-            format!(
-                "benchmark {}, provider {}, scoring {}",
-                opt(&p.seed_benchmark),
-                p.seed_provider,
-                p.seed_scoring
-            ),
-        ),
-        ("temperature", num(p.temperature, 1)),
-        ("constraint", p.constraint.clone()),
-        (
-            "soft labels (log-probabilities)",
-            if p.soft_labels_used {
-                "used"
-            } else {
-                "not used"
-            }
-            .to_string(),
-        ),
-        (
-            "resampling",
-            format!(
-                "{} bootstrap resamples, {} null permutations",
-                p.bootstrap_resamples, p.null_permutations
-            ),
-        ),
-        (
-            "run",
-            format!(
-                "{}: {} of {} requests answered, {} failed",
-                p.status, p.samples, p.planned, p.errors
-            ),
-        ),
-    ]
 }
 
 fn reproducibility(r: &ReportData, out: &mut String) {

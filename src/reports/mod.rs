@@ -11,6 +11,7 @@ pub mod json;
 pub mod load;
 pub mod markdown;
 pub mod quality;
+pub mod sentences;
 pub mod svg;
 pub mod text;
 

@@ -148,9 +148,9 @@ mod tests {
 }
 
 /// How a presentation order reads in a report.
-pub fn order_label(o: crate::runner::sample::Order) -> &'static str {
+pub fn order_label(o: crate::bundle::sample::Order) -> &'static str {
     match o {
-        crate::runner::sample::Order::Ab => "as frozen (ab)",
-        crate::runner::sample::Order::Ba => "swapped (ba)",
+        crate::bundle::sample::Order::Ab => "as frozen (ab)",
+        crate::bundle::sample::Order::Ba => "swapped (ba)",
     }
 }

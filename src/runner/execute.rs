@@ -9,17 +9,15 @@
 //! order and scored; that is what makes an interrupted-and-resumed run byte-identical to an
 //! uninterrupted one.
 
-use super::adaptive::Rounds;
-use super::bundle::{self, RunManifest, RunStatus, ServerInfo};
 use super::cache::ResponseCache;
 use super::config::RunConfig;
-use super::journal::{self, Appender, ReadJournal};
-use super::plan::{Task, plan};
 use super::progress::PhaseBar;
-use super::sample::{ErrorRecord, KindKey, Parsed, Sample, SampleKey, Timing};
-use super::{harness, score_input};
 use crate::benchmark::{Benchmark, FrozenContext};
-use crate::parsing::{parse_choice, parse_report};
+use crate::bundle::journal::{self, Appender, ReadJournal};
+use crate::bundle::plan::{Task, plan, to_sample};
+use crate::bundle::rounds::Rounds;
+use crate::bundle::sample::{ErrorRecord, KindKey, Sample, SampleKey, Timing};
+use crate::bundle::{self, RunManifest, RunStatus, ServerInfo, harness, score_input};
 use crate::prompts::Prompt;
 use crate::providers::preflight::ServerIdentity;
 use crate::providers::resilient::{Failed, Policy, Resilient, Sent};
@@ -99,7 +97,7 @@ impl Breaker {
 /// What every worker shares.
 struct Shared {
     provider: Resilient,
-    params: super::config::Parameters,
+    params: crate::bundle::Parameters,
     cache: Option<ResponseCache>,
     /// Who answers: cache-key material, so one server's answers never serve another.
     server: ServerIdentity,
@@ -260,13 +258,13 @@ pub async fn execute(
     let done: ReadJournal<Sample> = journal::read(&samples_path)?;
     if !done.records.is_empty() {
         // Samples this run's plan could not have produced are refused, not skipped or kept.
-        let lines: Vec<usize> = super::check::in_file_order(done.records.len());
-        super::check::check(
+        let lines: Vec<usize> = crate::bundle::check::in_file_order(done.records.len());
+        crate::bundle::check::check(
             &samples_path,
             &done.records,
             &lines,
             &manifest,
-            super::check::Against::Benchmark(bench),
+            crate::bundle::check::Against::Benchmark(bench),
         )
         .map_err(|e| RunError::Usage(e.to_string()))?;
     }
@@ -278,10 +276,11 @@ pub async fn execute(
     // Failed requests are retried by this session, so the old error list is cleared.
     let mut errors_out: Appender = Appender::open(&dir.join(bundle::ERRORS), 0)?;
 
-    let contexts: Vec<Arc<FrozenContext>> = super::config::run_contexts(bench, &cfg.params)
-        .into_iter()
-        .map(|c| Arc::new(c.clone()))
-        .collect();
+    let contexts: Vec<Arc<FrozenContext>> =
+        crate::bundle::parameters::run_contexts(bench, &cfg.params)
+            .into_iter()
+            .map(|c| Arc::new(c.clone()))
+            .collect();
     let all: Vec<Task> = plan(&contexts, &cfg.params);
     let planned: usize = all.len();
     let cache_salt: Option<String> =
@@ -493,49 +492,6 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
         system_fingerprint: response.system_fingerprint.clone(),
     };
     Done::Answered(Box::new(to_sample(&task, &prompt, response)), timing)
-}
-
-/// Parses a response into a sample (also used by batch imports, so both agree).
-pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
-    let (parsed, status, out_of_range, p_a): (Option<Parsed>, String, Option<bool>, Option<f64>) =
-        match task.key.kind {
-            KindKey::Choice => {
-                let c = parse_choice(&r.text);
-                (
-                    c.choice.map(Parsed::Choice),
-                    c.status.as_str().to_string(),
-                    None,
-                    r.p_a(),
-                )
-            }
-            KindKey::Report => {
-                let names: Vec<&str> = task.ctx.attribute_names();
-                let rep = parse_report(&r.text, &names);
-                let oor: Option<bool> = rep.weights.map(|_| rep.out_of_range);
-                (
-                    rep.weights.map(Parsed::Weights),
-                    rep.status.as_str().to_string(),
-                    oor,
-                    None,
-                )
-            }
-        };
-    Sample {
-        kind: task.key.kind,
-        context: task.key.context.clone(),
-        index: task.key.index,
-        order: task.key.order,
-        prompt_sha256: Some(prompt.sha256()),
-        options: task.shown(),
-        response: r.text,
-        parsed,
-        status,
-        out_of_range,
-        logprobs: r.top_logprobs,
-        p_a,
-        tokens_in: r.tokens_in,
-        tokens_out: r.tokens_out,
-    }
 }
 
 fn server_info(timings: &[Timing]) -> ServerInfo {

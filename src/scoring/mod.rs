@@ -26,13 +26,14 @@
 
 pub mod ceiling;
 pub mod comparison;
+pub mod context;
 pub mod describe;
 pub mod fit_quality;
 pub mod input;
 pub mod missingness;
+pub mod options;
 pub mod paired;
 pub mod partial;
-pub mod plan;
 pub mod quality;
 pub mod reliability;
 pub mod stats;

@@ -30,14 +30,15 @@
 
 use super::ceiling::{Ceiling, CeilingParts, ceiling, projected_interval};
 use super::comparison::{BootstrapIntervals, bootstrap_intervals, rng_for};
+use super::context::ContextSummary;
 use super::fit_quality::{FitOverview, FitQuality, fit_quality, overview};
 use super::input::ContextInput;
+use super::options::ScoreOptions;
 use super::reliability::{
     DEFAULT_SPLITS, ReportAgreement, SplitHalf, pooled_report_reliability, report_agreement,
     spearman_brown, split_half,
 };
 use super::stats::Moments;
-use super::summary::{ContextSummary, ScoreOptions};
 use crate::estimation::Trial;
 use crate::types::{Choice, ContextId, Weights};
 use rand_chacha::ChaCha8Rng;

@@ -31,28 +31,8 @@ use crate::types::{Choice, ContextId, N_ATTR, Weights};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Settings of [`score`].
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScoreOptions {
-    pub seed: u64,
-    /// Context-bootstrap resamples per interval (default 2,000).
-    pub bootstrap_resamples: usize,
-    /// Permutations for each null baseline (default 1,000).
-    pub null_permutations: usize,
-    /// Use P(A) from log-probabilities when present (default true).
-    pub use_soft_labels: bool,
-}
-
-impl Default for ScoreOptions {
-    fn default() -> ScoreOptions {
-        ScoreOptions {
-            seed: 0,
-            bootstrap_resamples: 2000,
-            null_permutations: 1000,
-            use_soft_labels: true,
-        }
-    }
-}
+pub use super::context::ContextSummary;
+pub use super::options::ScoreOptions;
 
 /// Why a run could not be scored.
 #[derive(Debug, thiserror::Error)]
@@ -70,32 +50,6 @@ pub enum ScoreError {
         context: ContextId,
         source: TrialError,
     },
-}
-
-/// Per-context results, as listed under `contexts` in the JSON.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ContextSummary {
-    pub id: ContextId,
-    /// Learned weights (max |b| = 100); all zero when no choice was usable.
-    pub learned: Weights,
-    /// Mean of the valid reports, or null.
-    pub reported: Option<Weights>,
-    pub target: Option<Weights>,
-    /// Choice observations (all, valid or not).
-    pub n_choices: usize,
-    /// Choices that entered the fit.
-    pub n_trials: usize,
-    pub n_reports: usize,
-    pub n_reports_valid: usize,
-    pub intercept: f64,
-    pub intercept_se: f64,
-    pub slopes: [f64; N_ATTR],
-    pub slope_se: [f64; N_ATTR],
-    pub converged: bool,
-    /// Within-context r between reported and learned weights.
-    pub per_context_r: Option<f64>,
-    /// This context's agreement with its profile's rule.
-    pub choice_agreement: Option<f64>,
 }
 
 /// The result of [`score`]; serializes to the JSON of `selfinterp score --json`.

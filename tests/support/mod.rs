@@ -12,7 +12,7 @@ use selfinterp::benchmark::freeze::sha256_hex;
 use selfinterp::benchmark::{
     CONTEXTS_FILE, Counts, FORMAT, FrozenContext, MANIFEST_FILE, Manifest, Split,
 };
-use selfinterp::providers::sim::synthetic_contexts;
+use selfinterp::sim::synthetic_contexts;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -6,17 +6,16 @@
 //! which choices count and whether soft labels are used is the scoring engine's rule
 //! (documented in [`crate::scoring::summary`]), so a re-score never depends on the runner.
 
-use super::bundle::{BundleContext, RunManifest};
-use super::config::{Experiment, run_contexts};
+use super::parameters::{Experiment, run_contexts};
 use super::sample::{KindKey, Parsed, Sample};
+use super::{BundleContext, RunManifest};
 use crate::benchmark::Benchmark;
 use crate::parsing::{ChoiceStatus, ReportStatus};
 use crate::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, Summary, score};
 use crate::types::{ContextId, N_ATTR};
 use std::collections::HashMap;
 
-/// The seed of the scoring engine's resampling, fixed so summaries are reproducible.
-pub const SCORING_SEED: u64 = 20_251_126;
+pub use super::manifest::SCORING_SEED;
 
 /// Where the contexts of a bundle come from.
 #[derive(Clone, Copy, Debug)]

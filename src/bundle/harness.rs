@@ -4,8 +4,17 @@
 //! otherwise from `git rev-parse HEAD` in the source directory at run time. No git, no
 //! repository: the commit is recorded as null and the run goes on.
 
-use super::bundle::Harness;
+use serde::{Deserialize, Serialize};
 use std::process::Command;
+
+/// The program that made the bundle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Harness {
+    pub name: String,
+    pub version: String,
+    pub git_commit: Option<String>,
+    pub git_dirty: Option<bool>,
+}
 
 pub fn harness() -> Harness {
     let (git_commit, git_dirty): (Option<String>, Option<bool>) =

@@ -2,7 +2,7 @@
 //!
 //! # Method
 //! One replicate: `contexts` synthetic native contexts
-//! ([`crate::providers::sim::synthetic_contexts`]) and a `partial:<report_mix>` simulated
+//! ([`crate::sim::synthetic_contexts`]) and a `partial:<report_mix>` simulated
 //! agent over them ([`SimAgent`]; it chooses like `faithful`, with the choice noise tuned to
 //! the study's ~82% agreement, and reports a mix of its true weights and unrelated ones, so
 //! the main score lands near the study's r ~ 0.5). For every context and every call i the
@@ -32,13 +32,13 @@
 //! # Assumptions
 //! The agent's choices follow the fitted model exactly (linear-logistic utility), which
 //! favours model-based adaptive designs; real models deviate, and the figures measured here
-//! are upper bounds on what adaptivity saves. See [`super::adaptive`] for the estimand caveat.
+//! are upper bounds on what adaptivity saves. See [`crate::design::adaptive`] for the estimand caveat.
 
-use super::adaptive::{AdaptiveDesign, Criterion, Observation};
+use super::{AgentKind, REPORT_NOISE_SD, SimAgent, synthetic_contexts};
 use crate::benchmark::Split;
 use crate::benchmark::rng::{Purpose, stream};
+use crate::design::{AdaptiveDesign, Criterion, Observation};
 use crate::parsing::{ChoiceStatus, ReportStatus};
-use crate::providers::sim::{AgentKind, REPORT_NOISE_SD, SimAgent, synthetic_contexts};
 use crate::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, score};
 use crate::types::{Choice, Weights};
 use rand::Rng;

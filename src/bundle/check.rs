@@ -9,10 +9,10 @@
 //! (own `contexts.jsonl`, no run parameters) are checked against their own contexts.
 //! The first problem is reported as one line naming file, line and field.
 
-use super::bundle::{BundleContext, RunManifest};
-use super::config::run_contexts;
+use super::parameters::run_contexts;
 use super::plan::Task;
 use super::sample::{KindKey, Sample, SampleKey};
+use super::{BundleContext, RunManifest};
 use crate::benchmark::{Benchmark, FrozenContext};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -181,7 +181,7 @@ fn against_plan(
     file: &Path,
     samples: &[Sample],
     lines: &[usize],
-    p: &super::config::Parameters,
+    p: &super::parameters::Parameters,
     bench: &Benchmark,
 ) -> Vec<SampleProblem> {
     let contexts: Vec<Arc<FrozenContext>> = run_contexts(bench, p)
@@ -189,7 +189,7 @@ fn against_plan(
         .map(|c| Arc::new(c.clone()))
         .collect();
     // An adaptive run's pairs depend on its earlier answers: replay the design from them.
-    let tasks: Vec<Task> = super::adaptive::replay(&contexts, p, samples);
+    let tasks: Vec<Task> = super::rounds::replay(&contexts, p, samples);
     let by_key: HashMap<&SampleKey, &Task> = tasks.iter().map(|t| (&t.key, t)).collect();
     let asked: HashSet<&str> = contexts.iter().map(|c| c.id.as_str()).collect();
     let mut out: Vec<SampleProblem> = Vec::new();

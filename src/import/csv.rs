@@ -17,11 +17,11 @@
 //! file mixes several models (or report versions) one must be chosen, or the import refuses:
 //! pooling different models would be a meaningless score.
 
-use super::bundle::{
+use crate::bundle::journal;
+use crate::bundle::sample::{KindKey, Order, Parsed, Sample};
+use crate::bundle::{
     self, BundleAttribute, BundleContext, InputFile, RunManifest, RunStatus, ServerInfo, SoftLabels,
 };
-use super::journal;
-use super::sample::{KindKey, Order, Parsed, Sample};
 use crate::parsing::{parse_choice, parse_report};
 use crate::types::{ContextId, N_ATTR, Pair, Values, Weights};
 use std::collections::{BTreeSet, HashMap};
@@ -424,8 +424,8 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
     let now: String = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let manifest = RunManifest {
         format: bundle::FORMAT,
-        source: super::score_input::IMPORTED_CSV.to_string(),
-        harness: super::harness::harness(),
+        source: crate::bundle::score_input::IMPORTED_CSV.to_string(),
+        harness: crate::bundle::harness::harness(),
         provider: "import".to_string(),
         model: model.unwrap_or_default(),
         benchmark: None,
@@ -437,7 +437,7 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
         seeds: bundle::Seeds {
             benchmark: None,
             provider: 0,
-            scoring: super::score_input::SCORING_SEED,
+            scoring: crate::bundle::manifest::SCORING_SEED,
         },
         soft_labels: SoftLabels {
             used: false,

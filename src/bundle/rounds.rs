@@ -16,7 +16,7 @@
 //! (seed, context, observations), so a resumed run asks exactly the pairs an uninterrupted
 //! one would, and the response cache keeps working.
 
-use super::config::{DesignParams, Parameters};
+use super::parameters::{DesignParams, Parameters};
 use super::plan::Task;
 use super::sample::{KindKey, Order, Parsed, Sample, SampleKey};
 use crate::benchmark::FrozenContext;

@@ -7,7 +7,7 @@
 //! does no more than parse JSON, look the context up and hash the prompt, so a loopback
 //! client can push thousands of requests a second through it.
 
-use super::sim::{SimAgent, SimReply};
+use super::{SimAgent, SimReply};
 use crate::prompts::Message;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -197,7 +197,7 @@ pub fn openai_json(reply: &SimReply, model: &str, fingerprint: &str, logprobs: b
             "index": 0,
             "message": {"role": "assistant", "content": reply.text},
             "logprobs": lp,
-            "finish_reason": if reply.kind == super::RequestKind::Choice { "length" } else { "stop" },
+            "finish_reason": if reply.kind == crate::providers::RequestKind::Choice { "length" } else { "stop" },
         }],
         "usage": {
             "prompt_tokens": reply.tokens_in,
@@ -213,8 +213,8 @@ mod tests {
     use crate::benchmark::Split;
     use crate::prompts::choice_prompt;
     use crate::providers::openai::{OpenAi, OpenAiConfig};
-    use crate::providers::sim::{AgentKind, synthetic_contexts};
     use crate::providers::{ChatRequest, Provider, RequestKind};
+    use crate::sim::{AgentKind, synthetic_contexts};
 
     #[tokio::test]
     async fn serves_the_agent_over_http() {

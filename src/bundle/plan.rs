@@ -1,10 +1,11 @@
 //! The requests a run makes, in the order it makes them: every choice, then every report.
 
-use super::config::Parameters;
-use super::sample::{KindKey, SampleKey};
+use super::parameters::Parameters;
+use super::sample::{KindKey, Parsed, Sample, SampleKey};
 use crate::benchmark::FrozenContext;
+use crate::parsing::{parse_choice, parse_report};
 use crate::prompts::{Prompt, choice_prompt, report_prompt};
-use crate::providers::{ChatRequest, RequestKind};
+use crate::providers::{ChatRequest, ChatResponse, RequestKind};
 use crate::types::Pair;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ pub struct Task {
     pub key: SampleKey,
     pub ctx: Arc<FrozenContext>,
     /// The pair to ask, in frozen order, when it is not the context's frozen pair at
-    /// `key.index` (an adaptive design's pick, see [`super::adaptive`]).
+    /// `key.index` (an adaptive design's pick, see [`super::rounds`]).
     pub pair: Option<Pair>,
 }
 
@@ -66,7 +67,7 @@ impl Task {
 
 /// Every request of a run, choices then reports, each in context then index order. With an
 /// adaptive design (`p.design`) the choices' pairs depend on the answers, so they are left
-/// unset here: [`super::adaptive::replay`] fills them from a bundle's samples.
+/// unset here: [`super::rounds::replay`] fills them from a bundle's samples.
 pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
     let mut tasks: Vec<Task> = Vec::new();
     for (kind, n) in [(KindKey::Choice, p.trials), (KindKey::Report, p.reports)] {
@@ -89,4 +90,47 @@ pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
         }
     }
     tasks
+}
+
+/// Parses a response into a sample (also used by batch imports, so both agree).
+pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
+    let (parsed, status, out_of_range, p_a): (Option<Parsed>, String, Option<bool>, Option<f64>) =
+        match task.key.kind {
+            KindKey::Choice => {
+                let c = parse_choice(&r.text);
+                (
+                    c.choice.map(Parsed::Choice),
+                    c.status.as_str().to_string(),
+                    None,
+                    r.p_a(),
+                )
+            }
+            KindKey::Report => {
+                let names: Vec<&str> = task.ctx.attribute_names();
+                let rep = parse_report(&r.text, &names);
+                let oor: Option<bool> = rep.weights.map(|_| rep.out_of_range);
+                (
+                    rep.weights.map(Parsed::Weights),
+                    rep.status.as_str().to_string(),
+                    oor,
+                    None,
+                )
+            }
+        };
+    Sample {
+        kind: task.key.kind,
+        context: task.key.context.clone(),
+        index: task.key.index,
+        order: task.key.order,
+        prompt_sha256: Some(prompt.sha256()),
+        options: task.shown(),
+        response: r.text,
+        parsed,
+        status,
+        out_of_range,
+        logprobs: r.top_logprobs,
+        p_a,
+        tokens_in: r.tokens_in,
+        tokens_out: r.tokens_out,
+    }
 }

@@ -3,7 +3,7 @@
 //!
 //! Batch endpoints cost half as much and have no rate limit to pace, which is what makes the
 //! full protocol (tens of thousands of requests per model) affordable. The requests are the
-//! runner's plan ([`crate::runner::plan::plan`]) with the bodies the providers would send live
+//! runner's plan ([`crate::bundle::plan::plan`]) with the bodies the providers would send live
 //! (the same `build_body` their [`crate::providers::Provider::request_body`] calls), so an
 //! imported bundle holds the very samples a live run would, and `selfinterp run --resume` on it
 //! asks whatever the batch missed.
@@ -13,13 +13,13 @@
 //! longest id fits Anthropic's 64-character limit).
 
 use crate::benchmark::{Benchmark, FrozenContext};
+use crate::bundle::parameters::{Parameters, run_contexts};
+use crate::bundle::plan::to_sample;
+use crate::bundle::plan::{Task, plan};
+use crate::bundle::sample::{ErrorRecord, KindKey, Order, Sample, SampleKey};
 use crate::prompts::Prompt;
 use crate::providers::openai::{OpenAi, OpenAiConfig, ServerFlavour};
 use crate::providers::{ChatRequest, ChatResponse, Provider, anthropic, openai};
-use crate::runner::config::{Parameters, run_contexts};
-use crate::runner::execute::to_sample;
-use crate::runner::plan::{Task, plan};
-use crate::runner::sample::{ErrorRecord, KindKey, Order, Sample, SampleKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -356,19 +356,19 @@ pub fn match_results(tasks: &[Task], results: &Results, at: &str) -> Imported {
         .collect();
     unknown.sort();
     out.unknown = unknown;
-    out.samples = crate::runner::bundle::canonical(out.samples);
+    out.samples = crate::bundle::canonical(out.samples);
     out
 }
 
 /// The batch manifest beside a request file `F`: `F` with `.manifest.json`.
 pub fn manifest_path(requests: &std::path::Path) -> std::path::PathBuf {
-    super::finetune::sibling(requests, "manifest.json")
+    crate::experiments::finetune::sibling(requests, "manifest.json")
 }
 
 /// What an import wrote.
 #[derive(Debug)]
 pub struct ImportSummary {
-    pub manifest: crate::runner::RunManifest,
+    pub manifest: crate::bundle::RunManifest,
     /// Samples already in the bundle before this import (a second batch for the missing ids).
     pub kept: usize,
     pub added: usize,
@@ -389,10 +389,10 @@ pub fn write_bundle(
     bench: &Benchmark,
     bm: &BatchManifest,
     imported: Imported,
-    inputs: Vec<crate::runner::bundle::InputFile>,
+    inputs: Vec<crate::bundle::InputFile>,
 ) -> anyhow::Result<ImportSummary> {
-    use crate::runner::bundle::{self, RunManifest, RunStatus, ServerInfo};
-    use crate::runner::journal;
+    use crate::bundle::journal;
+    use crate::bundle::{self, RunManifest, RunStatus, ServerInfo};
     let params = &bm.parameters;
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
@@ -486,10 +486,10 @@ pub fn write_bundle(
     manifest.finished_at = Some(now);
     bundle::write_samples(dir, &samples)?;
     journal::write_atomic(&dir.join(bundle::ERRORS), &journal::to_jsonl(&errors))?;
-    let score_error = match crate::runner::score_input::summarize(
+    let score_error = match crate::bundle::score_input::summarize(
         &samples,
         &manifest,
-        crate::runner::score_input::ContextTable::Benchmark(bench),
+        crate::bundle::score_input::ContextTable::Benchmark(bench),
     ) {
         Ok(summary) => {
             bundle::write_summary(dir, &summary)?;

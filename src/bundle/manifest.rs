@@ -1,0 +1,163 @@
+//! `manifest.json`: what was run, with what, by which harness, when, and how it stands.
+
+use super::harness::Harness;
+use super::parameters::{Parameters, Settings};
+use super::sample::{KindKey, Sample};
+use serde::{Deserialize, Serialize};
+
+/// The seed of the scoring engine's bootstrap and permutations, recorded in every manifest.
+pub const SCORING_SEED: u64 = 20_251_126;
+
+/// Where the run's state stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    /// Every planned request has a sample.
+    Complete,
+    /// Some requests failed after every retry (see `errors.jsonl`); `--resume` retries them.
+    Incomplete,
+    Interrupted,
+    /// Stopped by a fatal provider error.
+    Failed,
+}
+
+/// What the server said about itself (every distinct value seen, sorted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub model_ids: Vec<String>,
+    pub system_fingerprints: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SoftLabels {
+    /// True when at least one choice sample has a P(A) from log-probabilities.
+    pub used: bool,
+    pub method: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub planned: usize,
+    pub samples: usize,
+    pub errors: usize,
+    pub choices: usize,
+    pub invalid_choices: usize,
+    pub reports: usize,
+    pub invalid_reports: usize,
+    pub soft_labels: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Seeds {
+    /// The benchmark's public master seed (null for a privately drawn version or an import).
+    pub benchmark: Option<String>,
+    /// The simulated agents' seed.
+    pub provider: u64,
+    /// The seed of the scoring engine's bootstrap and permutations.
+    pub scoring: u64,
+}
+
+/// `manifest.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunManifest {
+    pub format: u32,
+    /// "run" for `selfinterp run`, "import:csv" for an imported data release.
+    pub source: String,
+    pub harness: Harness,
+    pub provider: String,
+    pub model: String,
+    pub benchmark: Option<String>,
+    pub benchmark_sha256: Option<String>,
+    pub prompt_version: Option<String>,
+    /// The constraint mode used ("none", "letters", "json", "both").
+    pub constraint: String,
+    pub parameters: Option<Parameters>,
+    pub settings: Option<Settings>,
+    pub seeds: Seeds,
+    pub soft_labels: SoftLabels,
+    pub server: ServerInfo,
+    pub status: RunStatus,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// When each `--resume` began.
+    #[serde(default)]
+    pub resumed_at: Vec<String>,
+    pub counts: Counts,
+    /// Imported bundles: the source files and their sha256.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub role: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// The manifest of a new bundle of `params` (a live run, or a batch import of the same
+/// requests), before any sample: status `running`, no counts yet.
+pub fn new_manifest(
+    source: &str,
+    params: &Parameters,
+    settings: Option<Settings>,
+    bench: &crate::benchmark::Benchmark,
+    started_at: String,
+) -> RunManifest {
+    RunManifest {
+        format: super::FORMAT,
+        source: source.to_string(),
+        harness: super::harness::harness(),
+        provider: params.provider.as_str().to_string(),
+        model: params.model.clone(),
+        benchmark: Some(params.benchmark.clone()),
+        benchmark_sha256: Some(bench.hash.clone()),
+        prompt_version: Some(params.prompt_version.clone()),
+        constraint: serde_json::to_value(params.constrain)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        parameters: Some(params.clone()),
+        settings,
+        seeds: Seeds {
+            benchmark: bench.manifest.seed.clone(),
+            provider: params.seed,
+            scoring: SCORING_SEED,
+        },
+        soft_labels: SoftLabels {
+            used: false,
+            method: super::softlabel::METHOD.to_string(),
+        },
+        server: ServerInfo::default(),
+        status: RunStatus::Running,
+        started_at,
+        finished_at: None,
+        resumed_at: Vec::new(),
+        counts: Counts::default(),
+        inputs: Vec::new(),
+    }
+}
+/// Counts over a set of samples (for the manifest).
+pub fn count(samples: &[Sample], planned: usize, errors: usize) -> Counts {
+    let mut c: Counts = Counts {
+        planned,
+        samples: samples.len(),
+        errors,
+        ..Counts::default()
+    };
+    for s in samples {
+        match s.kind {
+            KindKey::Choice => {
+                c.choices += 1;
+                c.invalid_choices += usize::from(s.parsed.is_none());
+                c.soft_labels += usize::from(s.p_a.is_some());
+            }
+            KindKey::Report => {
+                c.reports += 1;
+                c.invalid_reports += usize::from(s.parsed.is_none());
+            }
+        }
+    }
+    c
+}

@@ -1,0 +1,5 @@
+//! Importers: other data sources turned into run bundles ([`crate::bundle`]).
+//!
+//! [`csv`] reads the original study's flat CSV data release.
+
+pub mod csv;

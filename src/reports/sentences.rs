@@ -1,0 +1,131 @@
+//! Sentences and lines of a report that the Markdown and HTML exporters share, so that the
+//! two formats cannot word a figure differently (neither borrows from the other).
+
+use super::data::ReportData;
+use super::text::{MISSING, num, order_label, pct};
+
+/// P(answer A) per presentation order.
+pub fn order_shares(r: &ReportData) -> String {
+    r.position_bias
+        .by_order
+        .iter()
+        .map(|o| {
+            format!(
+                " Order {}: {} of {} parsed choices.",
+                order_label(o.order),
+                num(o.p_answer_a, 3),
+                o.n_valid
+            )
+        })
+        .collect()
+}
+
+/// The fitted intercepts in one sentence.
+pub fn intercept_sentence(r: &ReportData) -> String {
+    let p = &r.position_bias;
+    format!(
+        "Fitted intercept b0 (> 0 favours A): mean {}, sd {} over {} contexts; {} contexts favour A \
+and {} favour B beyond 1.96 standard errors.",
+        num(p.intercept_mean, 2),
+        num(p.intercept_sd, 2),
+        p.contexts_fitted,
+        p.contexts_favouring_a,
+        p.contexts_favouring_b
+    )
+}
+
+/// Counts and invalid rates in one sentence.
+pub fn overview_sentence(r: &ReportData) -> String {
+    let o = &r.summary;
+    let mut s: String = format!(
+        "Contexts {}; choices {} ({} parsed, invalid {}); reports {} ({} valid, invalid {}, out of range {}).",
+        o.n_contexts,
+        o.n_choices,
+        o.n_choices_valid,
+        pct(r.invalid_choice_rate()),
+        o.n_reports,
+        o.n_reports_valid,
+        pct(o.invalid_report_rate),
+        o.n_reports_out_of_range
+    );
+    if o.choice_agreement.is_some() {
+        s.push_str(&format!(
+            " Choices agreeing with the target profile's rule: {}.",
+            pct(o.choice_agreement)
+        ));
+    }
+    s
+}
+
+/// (label, value) lines of the reproducibility block.
+pub fn reproducibility_lines(r: &ReportData) -> Vec<(&'static str, String)> {
+    let p = &r.reproducibility;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| MISSING.to_string());
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            MISSING.to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    vec![
+        ("source", p.source.clone()),
+        ("benchmark", opt(&p.benchmark)),
+        ("benchmark sha256", opt(&p.benchmark_sha256)),
+        ("prompt version", opt(&p.prompt_version)),
+        (
+            "harness",
+            format!("{} {}", p.harness_name, p.harness_version),
+        ),
+        (
+            "harness commit",
+            format!(
+                "{}{}",
+                opt(&p.harness_commit),
+                if p.harness_dirty == Some(true) {
+                    " (uncommitted changes)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        ("provider", p.provider.clone()),
+        ("model id", p.model.clone()),
+        ("server model ids", list(&p.server_model_ids)),
+        ("system fingerprints", list(&p.system_fingerprints)),
+        (
+            "seeds",
+            format!(
+                "benchmark {}, provider {}, scoring {}",
+                opt(&p.seed_benchmark),
+                p.seed_provider,
+                p.seed_scoring
+            ),
+        ),
+        ("temperature", num(p.temperature, 1)),
+        ("constraint", p.constraint.clone()),
+        (
+            "soft labels (log-probabilities)",
+            if p.soft_labels_used {
+                "used"
+            } else {
+                "not used"
+            }
+            .to_string(),
+        ),
+        (
+            "resampling",
+            format!(
+                "{} bootstrap resamples, {} null permutations",
+                p.bootstrap_resamples, p.null_permutations
+            ),
+        ),
+        (
+            "run",
+            format!(
+                "{}: {} of {} requests answered, {} failed",
+                p.status, p.samples, p.planned, p.errors
+            ),
+        ),
+    ]
+}

@@ -1,0 +1,98 @@
+//! Reading a prompt back: the task, the context's question and the option values, exactly
+//! as a model would see them in the text.
+
+use crate::benchmark::FrozenContext;
+use crate::prompts::{CHOICE_TAG, Message, REPORT_TAG};
+use crate::providers::RequestKind;
+use crate::types::{ContextId, N_ATTR, Pair, Values};
+
+/// Why a prompt could not be answered. A runner bug, not a model failure: fatal.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SimError {
+    #[error("sim: the request has no user message")]
+    NoUserMessage,
+    #[error("sim: the user message starts with neither {CHOICE_TAG} nor {REPORT_TAG}")]
+    UnknownTask,
+    #[error("sim: no context of the benchmark has the question {0:?}")]
+    UnknownQuestion(String),
+    #[error("sim: cannot read the options: {0}")]
+    BadOptions(String),
+}
+
+/// What a prompt asks, as the agent understood it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Prompted {
+    Choice { context: ContextId, pair: Pair },
+    Report { context: ContextId, pair: Pair },
+}
+
+/// A prompt's last user message, split up to its options.
+pub(super) struct Read<'m> {
+    pub kind: RequestKind,
+    /// The context's question (the paragraph before the "A:" block).
+    pub question: &'m str,
+    /// The option blocks, after "A:".
+    pub rest: &'m str,
+    pub user: &'m str,
+}
+
+/// The task and the question of a prompt.
+pub(super) fn read(messages: &[Message]) -> Result<Read<'_>, SimError> {
+    let user = messages
+        .iter()
+        .rev()
+        .find(|m| m.role == "user")
+        .ok_or(SimError::NoUserMessage)?
+        .content
+        .as_str();
+    let kind = if user.starts_with(CHOICE_TAG) {
+        RequestKind::Choice
+    } else if user.starts_with(REPORT_TAG) {
+        RequestKind::Report
+    } else {
+        return Err(SimError::UnknownTask);
+    };
+    let a_at = user
+        .find("\n\nA:\n")
+        .ok_or_else(|| SimError::BadOptions("no \"A:\" block".into()))?;
+    let question = user[..a_at].rsplit("\n\n").next().unwrap_or("").trim();
+    Ok(Read {
+        kind,
+        question,
+        rest: &user[a_at + "\n\nA:\n".len()..],
+        user,
+    })
+}
+
+/// The "A" and "B" option blocks.
+pub(super) fn split_options(rest: &str) -> Result<(&str, &str), SimError> {
+    rest.split_once("\n\nB:\n")
+        .ok_or_else(|| SimError::BadOptions("no \"B:\" block".into()))
+}
+
+/// Reads five "name: value units" lines into attribute order.
+pub(super) fn parse_values(ctx: &FrozenContext, block: &str) -> Result<Values, SimError> {
+    let mut v = [f64::NAN; N_ATTR];
+    for line in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (name, rest) = line
+            .split_once(':')
+            .ok_or_else(|| SimError::BadOptions(format!("line {line:?}")))?;
+        let k = ctx
+            .attributes
+            .iter()
+            .position(|a| a.name == name.trim())
+            .ok_or_else(|| SimError::BadOptions(format!("unknown attribute {:?}", name.trim())))?;
+        v[k] = rest
+            .split_whitespace()
+            .next()
+            .and_then(|x| x.parse::<f64>().ok())
+            .ok_or_else(|| SimError::BadOptions(format!("no number in {line:?}")))?;
+    }
+    if let Some(k) = v.iter().position(|x| x.is_nan()) {
+        return Err(SimError::BadOptions(format!(
+            "attribute {} missing",
+            ctx.attributes[k].name
+        )));
+    }
+    Ok(Values(v))
+}
