@@ -5,6 +5,7 @@ mod catalogue;
 mod design;
 mod estimation;
 mod experiments;
+mod fuzz;
 mod import;
 mod leaderboard;
 mod parsing;

@@ -9,9 +9,13 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// The built binary.
+/// The built binary, or the one `SELFINTERP_TEST_BIN` names (to show a test failing on an
+/// older build).
 pub fn bin() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp"))
+    match std::env::var_os("SELFINTERP_TEST_BIN") {
+        Some(b) => std::process::Command::new(b),
+        None => std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp")),
+    }
 }
 
 /// `selfinterp --root ROOT ARGS...`.
@@ -826,4 +830,43 @@ async fn a_server_echoing_the_key_leaves_no_trace_in_the_bundle_or_stderr() {
             line.len()
         );
     }
+}
+
+#[test]
+fn a_leaderboard_row_is_named_by_its_entry_id_not_a_substring_of_another_name() {
+    let root = root();
+    let results = root.path().join("results");
+    for (name, display) in [("a-short", "Agent"), ("b-long", "Agent (tuned)")] {
+        let dir = sim_run(root.path(), &results.join(name), "faithful", "native");
+        let _ = std::fs::remove_file(dir.join("errors.jsonl"));
+        std::fs::write(
+            dir.join(entry::ENTRY_FILE),
+            format!(
+                "display_name = \"{display}\"\nmodel_id = \"faithful\"\nprovider = \"sim\"\ndate = \"2026-01-01\"\n\
+submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
+            ),
+        )
+        .unwrap();
+    }
+    let entries = entry::load_all(&results).unwrap();
+    for (file, text) in leaderboard::render::render(&entries) {
+        std::fs::write(results.join(file), text).unwrap();
+    }
+    let md = results.join(leaderboard::MD_FILE);
+    let text = std::fs::read_to_string(&md).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.contains("| Agent (tuned) "))
+        .unwrap()
+        .to_string();
+    std::fs::write(&md, text.replace(&row, &row.replace("sim ", "SIM "))).unwrap();
+    let problems = leaderboard::validate::check_leaderboard(&results, &entries);
+    let p = problems
+        .iter()
+        .find(|p| p.file == leaderboard::MD_FILE)
+        .unwrap_or_else(|| panic!("not caught: {problems:?}"));
+    assert!(
+        p.to_string().contains("row of entry b-long"),
+        "named the wrong row: {p}"
+    );
 }

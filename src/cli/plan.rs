@@ -21,8 +21,8 @@ pub struct PlanArgs {
     #[arg(long)]
     pub pilot: PathBuf,
     /// Wanted width of the 95% context-bootstrap interval of the main score (e.g. 0.1)
-    /// [range: above 0, up to 2]
-    #[arg(long, value_parser = super::ranges::width)]
+    /// [range: above 0, up to 2; checked by the planner]
+    #[arg(long)]
     pub target_width: f64,
     /// Candidate pairs per context, comma-separated [range: each 1-100000]
     #[arg(

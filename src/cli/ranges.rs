@@ -74,10 +74,6 @@ pub fn design_batch(s: &str) -> Result<usize, String> {
 pub fn design_candidates(s: &str) -> Result<usize, String> {
     int_in(s, 1, MAX_DESIGN_CANDIDATES)
 }
-/// `plan --target-width`: above 0 up to 2 (the width of [-1, 1]).
-pub fn width(s: &str) -> Result<f64, String> {
-    float_in(s, 0.0, true, 2.0)
-}
 /// `plan --replicates`: 1 to 10,000.
 pub fn replicates(s: &str) -> Result<usize, String> {
     int_in(s, 1, MAX_REPLICATES)

@@ -498,11 +498,23 @@ pub fn validate_entry(name: &str, dir: &Path, benchmark_root: &Path) -> Vec<Prob
     s.problems
 }
 
-/// The entry whose row a leaderboard line shows, for the message.
-fn row_owner(line: &str, entries: &[Entry]) -> Option<String> {
+/// The entry whose row a leaderboard line shows, by its id, for the message: the entry whose
+/// display name is a whole cell of the row, else the longest display name the line holds
+/// (so "Agent" never claims the row of "Agent (tuned)").
+pub fn row_owner(line: &str, entries: &[Entry]) -> Option<String> {
+    let named = |e: &&Entry| !e.meta.display_name.is_empty();
+    let cells: Vec<&str> = line.split('|').map(str::trim).collect();
     entries
         .iter()
-        .find(|e| !e.meta.display_name.is_empty() && line.contains(&e.meta.display_name))
+        .filter(named)
+        .find(|e| cells.contains(&e.meta.display_name.as_str()))
+        .or_else(|| {
+            entries
+                .iter()
+                .filter(named)
+                .filter(|e| line.contains(&e.meta.display_name))
+                .max_by_key(|e| e.meta.display_name.len())
+        })
         .map(|e| e.name.clone())
 }
 
