@@ -646,7 +646,6 @@ fn every_numeric_flag_outside_its_range_is_a_usage_error() {
             &["--design", "adaptive", "--design-candidates", "10000000"],
         ),
         small_run(o_, &["--design", "adaptive", "--design-batch", "0"]),
-        vec!["plan", "--pilot", o_, "--target-width", "0"],
         vec![
             "plan",
             "--pilot",
