@@ -862,7 +862,7 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
     let problems = leaderboard::validate::check_leaderboard(&results, &entries);
     let p = problems
         .iter()
-        .find(|p| p.file == leaderboard::MD_FILE)
+        .find(|p| p.entry == leaderboard::MD_FILE)
         .unwrap_or_else(|| panic!("not caught: {problems:?}"));
     assert!(
         p.to_string().contains("row of entry b-long"),
