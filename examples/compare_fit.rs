@@ -8,6 +8,9 @@
 //! entered as the pair A = d, B = 0 over ranges [0, 1] so that its normalised differences
 //! are exactly d; targets are the simulated true weights (learned vs target comparison).
 //!
+//! Scoring is timed on every core (rayon's default pool) and on one thread, and the two
+//! summaries are compared byte for byte.
+//!
 //! Usage: cargo run --release --example compare_fit -- DATA.json OUT.json [--repeat N]
 use selfinterp::estimation::{Fit, Trial, fit};
 use selfinterp::parsing::ChoiceStatus;
@@ -18,6 +21,16 @@ use std::time::Instant;
 #[path = "../tests/support/fit_data.rs"]
 mod fit_data;
 use fit_data::FitContext;
+
+/// CPU seconds used so far by this process, all threads (Linux: /proc/self/stat, 1/100 s
+/// ticks); wall times mislead on a shared machine, CPU time does not.
+fn cpu_seconds() -> f64 {
+    let stat: String = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after: &str = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = after.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+    if f.len() < 13 { return f64::NAN; }
+    (f[11] + f[12]) / 100.0
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -66,12 +79,27 @@ fn main() {
         summary = Some(score(&inputs, &ScoreOptions::default()).unwrap());
         score_s = score_s.min(t.elapsed().as_secs_f64());
     }
+    // The same scoring on one thread: its time, and whether its summary is byte-identical.
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let mut score_1t = f64::INFINITY;
+    let mut summary_1t = None;
+    let cpu_start: f64 = cpu_seconds();
+    for _ in 0..repeat {
+        let t = Instant::now();
+        summary_1t = Some(one.install(|| score(&inputs, &ScoreOptions::default()).unwrap()));
+        score_1t = score_1t.min(t.elapsed().as_secs_f64());
+    }
+    let score_cpu: f64 = (cpu_seconds() - cpu_start) / repeat as f64;
+    let identical: bool = serde_json::to_string(&summary).unwrap()
+        == serde_json::to_string(&summary_1t).unwrap();
     let s = summary.unwrap();
     let lt = s.learned_vs_target.as_ref().unwrap();
     let params: Vec<[f64; 6]> = fits.iter().map(Fit::params).collect();
     let learned: Vec<[f64; N_ATTR]> = s.contexts.iter().map(|c| c.learned.0).collect();
     let result = serde_json::json!({
         "fit_seconds": fit_s, "score_seconds": score_s, "repeat": repeat,
+        "score_seconds_1_thread": score_1t, "threads": rayon::current_num_threads(),
+        "thread_count_identical": identical, "score_cpu_seconds": score_cpu,
         "params": params, "learned": learned,
         "r": lt.r, "ci_study": lt.ci_study, "ci_bootstrap": lt.ci_bootstrap,
     });

@@ -23,4 +23,5 @@ pub mod reports;
 pub mod runner;
 pub mod scoring;
 pub mod sim;
+pub mod table;
 pub mod types;

@@ -1,4 +1,4 @@
-//! The prompts a model sees. Structure follows PROTOCOL.md; the wording is ours.
+//! The prompts a model sees. Structure follows the study (docs/protocol.md); the wording is ours.
 //!
 //! Every prompt is a pure function of the frozen context and a pair, so its sha256 (recorded
 //! with each sample) identifies exactly what was asked.

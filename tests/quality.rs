@@ -164,7 +164,12 @@ fn pooled_r(a: &[[f64; N_ATTR]], b: &[[f64; N_ATTR]]) -> f64 {
 
 /// Test-retest reliability of the learned weights: pooled r between the weights of two
 /// independent runs of the same agent, averaged over `reps` pairs of runs.
-fn true_behavioural_reliability(agent: &Agent, pairs: usize, soft: bool, reps: u64) -> f64 {
+pub(crate) fn true_behavioural_reliability(
+    agent: &Agent,
+    pairs: usize,
+    soft: bool,
+    reps: u64,
+) -> f64 {
     (0..reps)
         .map(|i| {
             let a = learned(&agent.run(pairs, 0, soft, 1000 + 2 * i), soft);

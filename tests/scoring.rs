@@ -380,3 +380,49 @@ fn bootstrap_coverage_over_2000_replications() {
         assert!((0.93..=0.97).contains(&boot), "bootstrap coverage {boot}");
     }
 }
+
+/// Coverage of the candidate small-sample intervals: (percentile, expanded percentile,
+/// Fisher-z jackknife) over `replications` at `contexts` contexts.
+fn small_sample_coverage(replications: usize, contexts: usize, sa: f64, rho: f64) -> [f64; 3] {
+    use selfinterp::scoring::comparison::{bootstrap_intervals, fisher_jackknife_interval};
+    use selfinterp::scoring::stats::Moments;
+    let es2: f64 = 13.0 / 12.0;
+    let truth: f64 = (sa * sa + es2 * rho) / (sa * sa + es2);
+    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(777);
+    let mut hits: [usize; 3] = [0; 3];
+    for rep in 0..replications {
+        let points: Vec<ContextPoints> = clustered(&mut rng, contexts, sa, rho);
+        let m: Vec<Moments> = points.iter().map(|p| Moments::of(&p.x, &p.y)).collect();
+        let mut t = Moments::default();
+        m.iter().for_each(|x| t.add(x));
+        let mut brng = ChaCha8Rng::seed_from_u64(rep as u64);
+        let b = bootstrap_intervals(&m, t.r().unwrap(), 2000, &mut brng);
+        for (i, ci) in [b.percentile, b.expanded, fisher_jackknife_interval(&m)]
+            .iter()
+            .enumerate()
+        {
+            let [lo, hi] = ci.unwrap();
+            hits[i] += usize::from(lo <= truth && truth <= hi);
+        }
+    }
+    hits.map(|h| h as f64 / replications as f64)
+}
+
+/// Coverage at the quick preset's size, 20 contexts, and at 100 (slow: run with --ignored
+/// --nocapture).
+#[test]
+#[ignore]
+fn interval_coverage_at_20_and_100_contexts() {
+    for contexts in [20, 100] {
+        for (sa, rho) in [(0.5, 0.4), (0.0, 0.5), (1.0, 0.0), (0.0, 0.8)] {
+            let [p, e, f] = small_sample_coverage(1000, contexts, sa, rho);
+            println!(
+                "coverage over 1000 replications, {contexts} contexts x 5 (sa {sa}, rho {rho}): \
+                 percentile {:.1}%, expanded percentile {:.1}%, Fisher-z jackknife {:.1}%",
+                100.0 * p,
+                100.0 * e,
+                100.0 * f
+            );
+        }
+    }
+}

@@ -110,6 +110,17 @@ fn figures_match_the_numpy_statsmodels_reference() {
             "design_effect",
         );
         assert_eq!(d.n_clusters, points.len());
+        let fj = d.ci_fisher_jackknife.unwrap();
+        close(
+            fj[0],
+            e["ci_fisher_jackknife"][0].as_f64().unwrap(),
+            "fisher lo",
+        );
+        close(
+            fj[1],
+            e["ci_fisher_jackknife"][1].as_f64().unwrap(),
+            "fisher hi",
+        );
         let triples: Vec<Triple> = (0..rep.len())
             .map(|i| Triple {
                 reported: rep[i],
@@ -371,4 +382,95 @@ fn missingness_lists_dropped_contexts_and_scores_out_of_range_three_ways() {
     assert_eq!(s.influence[0].id, ContextId("c000".into()));
     assert!(s.influence[0].change.unwrap() > 0.0);
     assert_eq!(s.influence.len(), 5);
+}
+
+/// The at-chance test's error rate: agents answering at random (signal 0, 100 choices per
+/// context) are called fitted in about 5% of contexts or fewer (the MAP fit makes the test
+/// conservative), and a weak but real signal is detected in most contexts. Measured (seeded):
+/// see the eprintln output; the figures are quoted in src/scoring/fit_quality.rs.
+#[test]
+fn at_chance_has_its_stated_error_rate_and_detects_a_weak_signal() {
+    use crate::quality::Agent;
+    let o = opts();
+    let random = Agent::new(300, 1.0, 0.0, 10.0, 81);
+    let s: Summary = score(&random.run(100, 2, false, 3), &o).unwrap();
+    let f = &s.quality.as_ref().unwrap().fit;
+    let fitted: f64 = 1.0 - f.n_at_chance as f64 / f.n_contexts as f64;
+    let weak = Agent::new(100, 1.0, 0.35, 10.0, 82);
+    let s: Summary = score(&weak.run(100, 2, false, 3), &o).unwrap();
+    let w = &s.quality.as_ref().unwrap().fit;
+    let power: f64 = 1.0 - w.n_at_chance as f64 / w.n_contexts as f64;
+    eprintln!("random agent: {fitted:.3} of contexts called fitted; weak signal: {power:.3}");
+    assert!(
+        (0.005..=0.07).contains(&fitted),
+        "false-fitted rate {fitted}"
+    );
+    assert!(power > 0.6, "power {power}");
+    // Soft labels: P(A) = logistic(noise) unrelated to the options is called fitted at about
+    // the stated rate; soft labels that follow the options are detected.
+    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(9);
+    let mut soft_null = random.run(20, 2, false, 5);
+    for c in &mut soft_null {
+        for x in &mut c.choices {
+            x.p_a = Some(1.0 / (1.0 + (-normal(&mut rng)).exp()));
+        }
+    }
+    let s: Summary = score(&soft_null, &o).unwrap();
+    let f = &s.quality.as_ref().unwrap().fit;
+    let soft_fitted: f64 = 1.0 - f.n_at_chance as f64 / f.n_contexts as f64;
+    let soft_signal = Agent::new(100, 1.0, 0.35, 10.0, 83).run(20, 2, true, 6);
+    let s: Summary = score(&soft_signal, &o).unwrap();
+    let f = &s.quality.as_ref().unwrap().fit;
+    let soft_power: f64 = 1.0 - f.n_at_chance as f64 / f.n_contexts as f64;
+    eprintln!(
+        "soft labels, 20 per context: null {soft_fitted:.3} called fitted; weak signal {soft_power:.3}"
+    );
+    assert!(soft_fitted <= 0.09, "soft false-fitted rate {soft_fitted}");
+    assert!(soft_power > 0.9, "soft power {soft_power}");
+    // A context answering A every time is at chance, however well the letter predicts it.
+    let mut always_a = random.run(100, 2, false, 4);
+    always_a.truncate(3);
+    for c in &mut always_a {
+        c.choices
+            .iter_mut()
+            .for_each(|x| x.choice = Some(Choice::A));
+    }
+    let s: Summary = score(&always_a, &o).unwrap();
+    let f = &s.quality.as_ref().unwrap().fit;
+    assert_eq!(f.n_at_chance, 3);
+    assert_eq!(f.mean_accuracy_letter, Some(1.0));
+}
+
+/// Coverage of the behavioural reliability's interval of the test-retest truth over
+/// replications (slow: run with --ignored --nocapture). Prints the coverage per setting.
+#[test]
+#[ignore]
+fn behavioural_reliability_interval_coverage() {
+    use crate::quality::{Agent, true_behavioural_reliability};
+    let mut o = opts();
+    o.bootstrap_resamples = 500;
+    for (signal, pairs, contexts) in [
+        (1.0, 50, 60),
+        (0.25, 100, 60),
+        (0.15, 100, 60),
+        (0.5, 50, 20),
+    ] {
+        let agent = Agent::new(contexts, 1.0, signal, 10.0, 11);
+        let truth: f64 = true_behavioural_reliability(&agent, pairs, false, 8);
+        let reps: u64 = 60;
+        let (mut hit, mut bias) = (0usize, 0.0_f64);
+        for i in 0..reps {
+            o.seed = i;
+            let s: Summary = score(&agent.run(pairs, 2, false, 500 + i), &o).unwrap();
+            let b = &s.quality.as_ref().unwrap().behavioural_reliability;
+            let [lo, hi] = b.ci.unwrap();
+            hit += usize::from(lo <= truth && truth <= hi);
+            bias += b.value.unwrap() - truth;
+        }
+        eprintln!(
+            "signal {signal} pairs {pairs} contexts {contexts}: test-retest {truth:.3}, mean bias {:+.3}, coverage {:.3} of {reps}",
+            bias / reps as f64,
+            hit as f64 / reps as f64
+        );
+    }
 }

@@ -75,7 +75,9 @@ def main():
     contexts = simulate_contexts(args.contexts, args.trials)
     target = rescale(np.array([w for _, _, w in contexts]))
 
+    cpu = time.process_time()
     sm_params, sm_fit = fit_statsmodels_timed(contexts)
+    sm_cpu = time.process_time() - cpu
 
     t = time.perf_counter()
     sk_params = []
@@ -120,8 +122,15 @@ def main():
           f"{np.max(np.abs(np.array(rust['learned']) - learned_sm)):.1e}")
     print("scoring (pooled r learned vs true, 2,000-resample context bootstrap, 1,000-permutation null):")
     print(f"  statsmodels fits + numpy scoring   : {sm_fit + np_score:9.4f} s (scoring alone {np_score:.4f} s)")
-    print(f"  selfinterp scoring::score (refits) : {rust['score_seconds']:9.4f} s")
+    print(f"  selfinterp scoring::score, whole   : {rust['score_seconds']:9.4f} s on {rust['threads']} threads, "
+          f"{rust['score_seconds_1_thread']:.4f} s on 1 (summaries byte-identical: {rust['thread_count_identical']})")
     print(f"  speed-up, fit + score: {(sm_fit + np_score) / rust['score_seconds']:.0f}x")
+    print(f"  whole score (fits, split-half reliability, held-out fit, bootstraps, nulls) vs statsmodels "
+          f"fitting alone: {sm_fit / rust['score_seconds']:.1f}x ({sm_fit / rust['score_seconds_1_thread']:.1f}x "
+          f"on one thread; target >= 20x)")
+    print(f"  the same in CPU time (what a shared machine's load does not distort): statsmodels "
+          f"{sm_cpu:.3f} s, selfinterp score {rust['score_cpu_seconds']:.3f} s on one thread: "
+          f"{sm_cpu / rust['score_cpu_seconds']:.1f}x")
     print(f"  r: selfinterp {rust['r']:.6f}, numpy {np_r:.6f} (difference {abs(rust['r'] - np_r):.1e}); "
           f"bootstrap CI selfinterp [{rust['ci_bootstrap'][0]:.4f}, {rust['ci_bootstrap'][1]:.4f}], "
           f"numpy [{np_ci[0]:.4f}, {np_ci[1]:.4f}] (different resampling streams); null mean {np_null:.3f}")

@@ -14,7 +14,8 @@ inputs (the inputs are saved in the fixture too):
     (its variance over the jackknife variance leaving out one point);
   - partial correlation of reported and learned given target: Pearson r of the OLS residuals
     of each on the target (statsmodels), and its context jackknife standard error;
-  - leave-one-context-out pooled r for each context (influence).
+  - leave-one-context-out pooled r for each context (influence);
+  - the Fisher-z jackknife interval tanh(atanh(r) +/- t_{G-1,0.975} se_z) (scipy's t).
 
 Writes tests/fixtures/scoring/summary_stats_reference.json. Usage:
     pip install numpy scipy statsmodels
@@ -79,6 +80,9 @@ def reference(rep, lea, tar):
     loo_c = [pooled_r(np.delete(rep, c, axis=0), np.delete(lea, c, axis=0)) for c in range(g)]
     loo_p = [float(np.corrcoef(np.delete(x, i), np.delete(y, i))[0, 1]) for i in range(len(x))]
     var_c, var_p = jackknife_var(loo_c), jackknife_var(loo_p)
+    z = np.arctanh(pooled_r(rep, lea))
+    se_z = np.sqrt(jackknife_var(np.arctanh(loo_c)))
+    t = scipy.stats.t.ppf(0.975, g - 1)
     part_loo_c = [partial_r(np.delete(rep, c, 0), np.delete(lea, c, 0), np.delete(tar, c, 0))
                   for c in range(g)]
     xt = tar.ravel()
@@ -99,6 +103,7 @@ def reference(rep, lea, tar):
         "kendall_tau_contexts": len(taus),
         "se": float(np.sqrt(var_c)),
         "design_effect": var_c / var_p,
+        "ci_fisher_jackknife": [float(np.tanh(z - t * se_z)), float(np.tanh(z + t * se_z))],
         "partial": {
             "r": partial_r(rep, lea, tar),
             "se": float(np.sqrt(pv_c)),

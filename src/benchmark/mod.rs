@@ -5,6 +5,7 @@
 //! hidden profile, evaluation pairs, report pairs). Both are regenerated bit-for-bit by
 //! [`freeze::freeze`], which is how [`verify`] checks them.
 
+pub mod embedded;
 pub mod freeze;
 pub mod rng;
 pub mod sampling;
@@ -49,7 +50,7 @@ pub struct FrozenAttribute {
     pub units: String,
     pub min: f64,
     pub max: f64,
-    /// Decimals shown in prompts (PROTOCOL.md's display-precision rule).
+    /// Decimals shown in prompts (the display-precision rule of docs/protocol.md).
     pub decimals: u32,
 }
 
@@ -118,7 +119,7 @@ pub struct Counts {
 }
 
 impl Default for Counts {
-    /// The study's protocol (PROTOCOL.md).
+    /// The study's protocol (docs/protocol.md).
     fn default() -> Self {
         Counts {
             instilled_contexts: 100,
@@ -146,6 +147,15 @@ pub enum BenchmarkError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "benchmark version {version}: not under {root} and not embedded in this binary \
+         (embedded: {embedded}); --root or SELFINTERP_ROOT names a checkout holding it"
+    )]
+    Unknown {
+        version: String,
+        root: PathBuf,
+        embedded: String,
+    },
     #[error("{path}: line {line}: {message}")]
     Parse {
         path: PathBuf,
@@ -160,23 +170,63 @@ pub enum BenchmarkError {
     },
 }
 
+/// Where a loaded version came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "path")]
+pub enum Source {
+    /// `<root>/<version>/` on disk.
+    Disk(PathBuf),
+    /// Compiled into the binary from the checkout it was built from.
+    Embedded,
+}
+
 impl Benchmark {
-    /// Loads `<root>/<version>/`, checking the data file against the manifest's hash.
+    /// Loads `<root>/<version>/` when it exists there, else the copy embedded in the binary;
+    /// either way the data file is checked against the manifest's hash.
     pub fn load(root: &Path, version: &str) -> Result<Benchmark, BenchmarkError> {
+        Self::load_with_source(root, version).map(|(b, _)| b)
+    }
+
+    /// [`Benchmark::load`], also saying where the version was found.
+    pub fn load_with_source(
+        root: &Path,
+        version: &str,
+    ) -> Result<(Benchmark, Source), BenchmarkError> {
         let dir = root.join(version);
+        if !dir.join(MANIFEST_FILE).exists() {
+            if let Some(e) = embedded::get(version) {
+                let label = Path::new("<embedded>").join(version);
+                let b = Self::parse(&label, e.manifest, e.contexts)?;
+                return Ok((b, Source::Embedded));
+            }
+            if !dir.exists() {
+                return Err(BenchmarkError::Unknown {
+                    version: version.to_string(),
+                    root: root.to_path_buf(),
+                    embedded: embedded::names().join(", "),
+                });
+            }
+        }
         let read = |name: &str| {
             let path = dir.join(name);
             std::fs::read_to_string(&path).map_err(|source| BenchmarkError::Io { path, source })
         };
+        let manifest = read(MANIFEST_FILE)?;
+        let contexts = read(CONTEXTS_FILE)?;
+        let b = Self::parse(&dir, &manifest, &contexts)?;
+        Ok((b, Source::Disk(dir)))
+    }
+
+    /// Parses a version's two files; `dir` names them in errors.
+    fn parse(dir: &Path, manifest: &str, text: &str) -> Result<Benchmark, BenchmarkError> {
         let mpath = dir.join(MANIFEST_FILE);
         let manifest: Manifest =
-            serde_json::from_str(&read(MANIFEST_FILE)?).map_err(|e| BenchmarkError::Parse {
+            serde_json::from_str(manifest).map_err(|e| BenchmarkError::Parse {
                 path: mpath.clone(),
                 line: e.line(),
                 message: e.to_string(),
             })?;
         let cpath = dir.join(CONTEXTS_FILE);
-        let text = read(CONTEXTS_FILE)?;
         let hash = crate::benchmark::freeze::sha256_hex(text.as_bytes());
         if let Some(expected) = manifest.files.get(CONTEXTS_FILE) {
             if *expected != hash {
@@ -214,7 +264,7 @@ impl Benchmark {
     }
 }
 
-/// Versions present under `root`, sorted.
+/// Versions present under `root` on disk, sorted (embedded ones: [`embedded::names`]).
 pub fn versions(root: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(root)
         .into_iter()

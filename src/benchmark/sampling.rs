@@ -3,7 +3,7 @@
 use crate::types::{N_ATTR, Pair, Profile, Values, Weights};
 use rand::Rng;
 
-/// Decimals shown for an attribute of range width `w` (PROTOCOL.md):
+/// Decimals shown for an attribute of range width `w` (docs/protocol.md):
 /// w < 1 gives |floor(log10 w)| + 1, 1 <= w <= 5 gives one, w > 5 gives none.
 pub fn display_decimals(width: f64) -> u32 {
     if width < 1.0 {

@@ -1,12 +1,16 @@
 use super::Cli;
 use super::exit::Failure;
-use crate::benchmark::{Benchmark, Split, versions};
+use crate::benchmark::{Benchmark, Source, Split, embedded, versions};
 use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]
 pub enum BenchmarkCmd {
-    /// List frozen versions
-    List,
+    /// List the frozen versions: embedded in the binary and under --root, with hashes
+    List {
+        /// Print a JSON array (version, source, contexts sha256, seed, contexts)
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a frozen version
     Show {
         /// Version name, e.g. v1
@@ -20,12 +24,7 @@ pub enum BenchmarkCmd {
 pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> anyhow::Result<()> {
     let root = cli.benchmark_dir();
     match cmd {
-        BenchmarkCmd::List => {
-            for v in versions(&root) {
-                println!("{v}");
-            }
-            Ok(())
-        }
+        BenchmarkCmd::List { json } => list(&root, *json),
         BenchmarkCmd::Show { version, json } => {
             let b = Benchmark::load(&root, version).map_err(|e| Failure::usage(e.to_string()))?;
             if *json {
@@ -58,4 +57,58 @@ pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// One line (or JSON object) per version known to this binary: under `root` on disk first
+/// (they take precedence), then the embedded ones not shadowed by a disk copy.
+fn list(root: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let mut names: Vec<String> = versions(root);
+    for e in embedded::names() {
+        if !names.iter().any(|n| n == e) {
+            names.push(e.to_string());
+        }
+    }
+    names.sort();
+    let mut rows = Vec::new();
+    for v in &names {
+        let (b, source) =
+            Benchmark::load_with_source(root, v).map_err(|e| Failure::usage(e.to_string()))?;
+        // A disk copy of an embedded version is named as such, and whether the two agree.
+        let embedded_hash: Option<String> =
+            embedded::get(v).map(|e| crate::benchmark::freeze::sha256_hex(e.contexts.as_bytes()));
+        rows.push(serde_json::json!({
+            "version": v,
+            "source": match &source { Source::Embedded => "embedded".to_string(),
+                Source::Disk(p) => p.display().to_string() },
+            "embedded": embedded_hash.is_some(),
+            "same_as_embedded": embedded_hash.as_ref().map(|h| *h == b.hash),
+            "contexts_sha256": b.hash,
+            "seed": b.manifest.seed,
+            "contexts": b.contexts.len(),
+        }));
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!(
+            "no frozen versions (none embedded, none under {})",
+            root.display()
+        );
+    }
+    for r in &rows {
+        let note = match r["same_as_embedded"].as_bool() {
+            Some(false) => " (differs from the embedded copy)",
+            _ => "",
+        };
+        println!(
+            "{:<6} {:>4} contexts  sha256 {}  {}{note}",
+            r["version"].as_str().unwrap_or(""),
+            r["contexts"],
+            r["contexts_sha256"].as_str().unwrap_or(""),
+            r["source"].as_str().unwrap_or(""),
+        );
+    }
+    Ok(())
 }

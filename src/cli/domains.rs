@@ -16,7 +16,7 @@ pub enum DomainsCmd {
 }
 
 pub fn run(cli: &Cli, cmd: &DomainsCmd) -> anyhow::Result<()> {
-    let dir = cli.domains_dir();
+    let dir = cli.checkout_dir("domains", "domains")?;
     let cat = Catalogue::load(&dir).map_err(|e| Failure::usage(e.to_string()))?;
     match cmd {
         DomainsCmd::Check => {

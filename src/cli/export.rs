@@ -1,4 +1,5 @@
-//! `selfinterp export`: fine-tuning files that instil hidden profiles or train introspection.
+//! `selfinterp export`: fine-tuning files that instil hidden profiles or train introspection,
+//! and a scored run as tidy tables (`export table`, in export_table.rs).
 
 use super::exit::Failure;
 use super::{Cli, read_seed_file};
@@ -15,6 +16,10 @@ pub enum ExportCmd {
     /// Report examples teaching introspection: one per context of one half of the instilled
     /// split (ids sorted; first = the first n/2, second = the rest)
     Introspection(IntrospectionArgs),
+    /// A scored run as tidy tables for pandas, polars or R: DIR/table/weights.csv (one row per
+    /// context and attribute: learned, reported, target, standard errors, context quality)
+    /// and samples.csv (one row per request); columns in docs/data.md
+    Table(super::export_table::TableArgs),
 }
 
 /// Options shared by both exports.
@@ -78,6 +83,7 @@ fn write(export: &Export, out: &std::path::Path) -> anyhow::Result<()> {
 
 pub fn run(cli: &Cli, cmd: &ExportCmd) -> anyhow::Result<()> {
     match cmd {
+        ExportCmd::Table(a) => super::export_table::run(cli, a),
         ExportCmd::Instill(a) => {
             let (bench, seed) = load(cli, &a.common)?;
             let split = if a.split == "train" {

@@ -15,10 +15,10 @@ pub struct LeaderboardArgs {
 }
 
 pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
-    let results: PathBuf = a
-        .results
-        .clone()
-        .unwrap_or_else(|| cli.root.join("results"));
+    let results: PathBuf = match &a.results {
+        Some(r) => r.clone(),
+        None => cli.checkout_dir("results", "leaderboard")?,
+    };
     let entries = entry::load_all(&results).map_err(|problems| {
         Failure::usage(
             problems

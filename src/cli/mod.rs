@@ -7,6 +7,7 @@ pub mod check_finetune;
 pub mod domains;
 pub mod exit;
 pub mod export;
+pub mod export_table;
 pub mod freeze;
 pub mod import;
 pub mod leaderboard;
@@ -48,11 +49,22 @@ pub struct Cli {
 }
 
 impl Cli {
-    pub fn domains_dir(&self) -> PathBuf {
-        self.root.join("domains")
-    }
     pub fn benchmark_dir(&self) -> PathBuf {
         self.root.join("benchmark")
+    }
+
+    /// `<root>/<sub>` for a command that works on a checkout (domains, freeze, verify,
+    /// leaderboard, validate); outside one, a usage error that says so and names --root.
+    pub fn checkout_dir(&self, sub: &str, command: &str) -> Result<PathBuf, Failure> {
+        let dir = self.root.join(sub);
+        if dir.is_dir() {
+            return Ok(dir);
+        }
+        Err(Failure::usage(format!(
+            "{}: not found; `selfinterp {command}` works on a checkout of the repository: \
+             run it there or name one with --root DIR (or SELFINTERP_ROOT)",
+            dir.display()
+        )))
     }
 }
 
@@ -82,7 +94,7 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Run a whole study from a TOML file and write one combined table
     Study(study::StudyArgs),
-    /// Write chat-format fine-tuning files (instil profiles, train introspection)
+    /// Write fine-tuning files (instil profiles, train introspection) or a run as tidy tables
     #[command(subcommand)]
     Export(export::ExportCmd),
     /// Validate fine-tuning files (format, answers, approximate tokens) before training

@@ -14,10 +14,10 @@ pub struct ValidateArgs {
 }
 
 pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
-    let results: PathBuf = a
-        .results
-        .clone()
-        .unwrap_or_else(|| cli.root.join("results"));
+    let results: PathBuf = match &a.results {
+        Some(r) => r.clone(),
+        None => cli.checkout_dir("results", "validate")?,
+    };
     let (n, problems) = leaderboard::validate(&results, &cli.benchmark_dir())
         .map_err(|e| Failure::usage(format!("{}: {e}", results.display())))?;
     for p in &problems {

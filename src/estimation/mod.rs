@@ -6,7 +6,9 @@
 
 pub mod fit;
 mod linalg;
+#[cfg(test)]
+mod reference;
 pub mod trial;
 
-pub use fit::{Fit, FitOptions, INTERCEPT_PRIOR_SD, SLOPE_PRIOR_SD, fit, fit_with};
+pub use fit::{Fit, FitOptions, INTERCEPT_PRIOR_SD, SLOPE_PRIOR_SD, fit, fit_point, fit_with};
 pub use trial::{Trial, TrialError, check_ranges};

@@ -22,6 +22,7 @@ use crate::bundle::sample::{Sample, SampleKey};
 use crate::bundle::score_input::{ContextTable, summarize};
 use crate::bundle::{self, BundleContext, FORMAT, RunManifest, RunStatus};
 use crate::providers::ChatResponse;
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -584,11 +585,21 @@ pub fn validate(
     let mut problems: Vec<Problem> = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
     let mut all_loaded: bool = true;
-    for (name, dir) in &dirs {
-        problems.extend(validate_entry(name, dir, benchmark_root));
-        match entry::load(name, dir) {
-            Ok(e) => entries.push(e),
-            Err(_) => all_loaded = false,
+    // Entries are independent: checked in parallel, reported in directory order.
+    let checked: Vec<(Vec<Problem>, Option<Entry>)> = dirs
+        .par_iter()
+        .map(|(name, dir)| {
+            (
+                validate_entry(name, dir, benchmark_root),
+                entry::load(name, dir).ok(),
+            )
+        })
+        .collect();
+    for (found, loaded) in checked {
+        problems.extend(found);
+        match loaded {
+            Some(e) => entries.push(e),
+            None => all_loaded = false,
         }
     }
     // With an entry unreadable the render would differ anyway; that entry is already reported.

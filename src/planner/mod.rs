@@ -22,7 +22,7 @@
 //!   rate, equal to the context's mean report plus independent normal noise of the pilot's
 //!   report SD on each attribute.
 //! - Its width: the simulated run is fitted like a real one ([`crate::estimation::fit()`]),
-//!   the pooled reports-vs-learned r is computed and its 95% percentile context-bootstrap
+//!   the pooled reports-vs-learned r is computed and its 95% expanded percentile context-bootstrap
 //!   interval ([`super::comparison::bootstrap_intervals`], the interval `score` reports)
 //!   taken; the predicted width is the mean over `replicates` simulated runs.
 //! - Search: for each candidate number of pairs, the number of contexts is found by the

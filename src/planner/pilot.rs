@@ -241,7 +241,17 @@ pub fn pilot_model(
     for c in &mut contexts {
         c.slopes = c.slopes.map(|b| b * slope_scale);
     }
-    let n_ctx: f64 = inputs.len().max(1) as f64;
+    // Per context that was asked (an imported pilot may list contexts it never asked).
+    let with_choices: f64 = inputs
+        .iter()
+        .filter(|c| !c.choices.is_empty())
+        .count()
+        .max(1) as f64;
+    let with_reports: f64 = inputs
+        .iter()
+        .filter(|c| !c.reports.is_empty())
+        .count()
+        .max(1) as f64;
     Ok(PilotModel {
         contexts,
         report_sd,
@@ -251,8 +261,8 @@ pub fn pilot_model(
         slope_shrinkage: lambda,
         slope_scale,
         true_r: rho,
-        pilot_pairs_per_context: choices as f64 / n_ctx,
-        pilot_reports_per_context: reports as f64 / n_ctx,
+        pilot_pairs_per_context: choices as f64 / with_choices,
+        pilot_reports_per_context: reports as f64 / with_reports,
     })
 }
 

@@ -90,6 +90,7 @@ pub fn simulated_width(
         }
     }
     let r: f64 = total.r()?;
-    let [lo, hi] = bootstrap_intervals(&moments, r, resamples, rng).percentile?;
+    let b = bootstrap_intervals(&moments, r, resamples, rng);
+    let [lo, hi] = b.expanded.or(b.percentile)?;
     Some(hi - lo)
 }

@@ -321,7 +321,7 @@ fn context_row(c: &ContextLine<'_>, instilled: bool, out: &mut String) {
 
 fn contexts(r: &ReportData, out: &mut String) {
     let instilled: bool = r.summary.contexts.iter().any(|c| c.target.is_some());
-    out.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<p>Weights in attribute order, max |w| = 100 (hover for attribute names). Click a column header to sort. Highlighted contexts are fitted at chance: their learned weights predict held-out choices no better than the letter alone.</p>\n<div class=\"scroll\"><table class=\"sortable\" id=\"context-table\">\n<thead><tr><th data-sort=\"text\">context</th><th>learned</th><th>reported</th>");
+    out.push_str("<section id=\"contexts\">\n<h2>Contexts</h2>\n<p>Weights in attribute order, max |w| = 100 (hover for attribute names). Click a column header to sort. Highlighted contexts are fitted at chance: their options do not predict choices significantly better than the letter alone (likelihood-ratio test at 5%).</p>\n<div class=\"scroll\"><table class=\"sortable\" id=\"context-table\">\n<thead><tr><th data-sort=\"text\">context</th><th>learned</th><th>reported</th>");
     if instilled {
         out.push_str("<th>target</th>");
     }

@@ -186,7 +186,7 @@ fn context_row(c: &ContextLine<'_>, instilled: bool) -> Vec<String> {
 fn contexts(r: &ReportData, out: &mut String) {
     out.push_str(
         "## Contexts\n\nWeights in attribute order, max |w| = 100. Contexts marked ⚠ are fitted \
-at chance: their learned weights predict held-out choices no better than the letter alone.\n\n",
+at chance: their options do not predict choices significantly better than the letter alone (likelihood-ratio test at 5%).\n\n",
     );
     let instilled: bool = r.summary.contexts.iter().any(|c| c.target.is_some());
     let mut header: Vec<&str> = if instilled {

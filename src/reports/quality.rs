@@ -81,11 +81,13 @@ over {} contexts",
             format!("{} of {} at chance", f.n_at_chance, f.n_contexts),
             MISSING.into(),
             format!(
-                "contexts whose fitted weights predict held-out choices no better than the \
-letter alone; mean held-out R² {}, mean McFadden R² {}, choices predicted {}",
+                "contexts whose options do not predict choices significantly better than the \
+letter alone (likelihood-ratio test at 5%); mean held-out R² {}, mean McFadden R² {}, choices \
+predicted {} (letter alone {})",
                 num(f.mean_heldout_r2, 3),
                 num(f.mean_mcfadden_r2, 3),
-                pct(f.mean_accuracy)
+                pct(f.mean_accuracy),
+                pct(f.mean_accuracy_letter)
             ),
         ],
     ]

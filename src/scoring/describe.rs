@@ -23,6 +23,9 @@
 //!   *point* at a time (as if the N points were independent). Values above 1 mean the
 //!   points of a context move together, so the N points carry the information of about
 //!   N / design_effect independent ones. `n_clusters` = G.
+//! - `ci_fisher_jackknife`: tanh(atanh(r) +/- t_{G-1, 0.975} se_z), se_z the same context
+//!   jackknife applied to atanh(r): a deterministic small-sample interval (coverage in
+//!   [`super::comparison`]).
 //!
 //! # Assumptions
 //! Contexts are independent of each other; points within a context need not be. The
@@ -57,6 +60,8 @@ pub struct Description {
     pub se: Option<f64>,
     pub design_effect: Option<f64>,
     pub n_clusters: usize,
+    /// tanh(atanh(r) +/- t_{G-1, 0.975} se_z), se_z the context jackknife se of atanh(r).
+    pub ci_fisher_jackknife: Option<[f64; 2]>,
 }
 
 /// Kendall's tau-b of two short vectors; `None` when either is constant.
@@ -206,6 +211,12 @@ pub fn describe(points: &[ContextPoints]) -> Description {
         se,
         design_effect,
         n_clusters: points.len(),
+        ci_fisher_jackknife: super::comparison::fisher_jackknife_interval(
+            &points
+                .iter()
+                .map(|p| Moments::of(&p.x, &p.y))
+                .collect::<Vec<Moments>>(),
+        ),
     }
 }
 

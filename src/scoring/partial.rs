@@ -8,9 +8,9 @@
 //! the correlation of reports and learned weights once the linear part each shares with the
 //! target is removed. A model that only recites the profile it was trained on scores a high
 //! raw r but a partial r near zero: its reports match behaviour only through the target.
-//! - `ci_bootstrap`: 95% percentile interval over resamples drawing contexts with
-//!   replacement (each context's five points together); resamples where it is undefined
-//!   are dropped and counted.
+//! - `ci_bootstrap`: 95% expanded percentile interval (as the main score's, see
+//!   [`super::comparison`]) over resamples drawing contexts with replacement (each context's
+//!   five points together); resamples where it is undefined are dropped and counted.
 //! - `se`, `design_effect`, `n_clusters`: as for r ([`super::describe`]): context jackknife
 //!   standard error, its variance over the point jackknife's.
 //!
@@ -18,7 +18,7 @@
 //! Linear relations (a partial correlation removes only the linear part of the target);
 //! contexts independent. Randomness: ChaCha8 seeded by the scoring seed, its own stream.
 
-use super::comparison::rng_for;
+use super::comparison::{expanded_alpha, rng_for};
 use super::describe::jackknife_variance;
 use super::stats::quantile_sorted;
 use crate::types::N_ATTR;
@@ -152,8 +152,9 @@ pub fn partial_correlation(
             }
         }
         vals.sort_by(f64::total_cmp);
-        ci = quantile_sorted(&vals, 0.025)
-            .zip(quantile_sorted(&vals, 0.975))
+        let a: f64 = expanded_alpha(m).unwrap_or(0.025);
+        ci = quantile_sorted(&vals, a)
+            .zip(quantile_sorted(&vals, 1.0 - a))
             .map(|(a, b)| [a, b]);
     }
     let var_c: Option<f64> = loo_variance(&parts);

@@ -7,7 +7,9 @@
 //!   present, else the parsed letter).
 //! - Behavioural reliability: split-half, [`DEFAULT_SPLITS`] seeded splits per context,
 //!   Spearman-Brown projected ([`super::reliability`]); its interval is the 95% percentile
-//!   context-bootstrap interval of the pooled split-half r, projected the same way.
+//!   context-bootstrap interval of the pooled split-half r, projected the same way. Pooled
+//!   over the contexts the main score uses (choices and a valid report), since that is the
+//!   noise that attenuates it; over every context with choices only when none is scored.
 //! - Report reliability: pooled pairwise agreement of single reports, projected to the
 //!   harmonic-mean number of valid reports ([`super::reliability`]); interval as above
 //!   (the projection uses the observed harmonic mean).
@@ -36,12 +38,13 @@ use super::input::ContextInput;
 use super::options::ScoreOptions;
 use super::reliability::{
     DEFAULT_SPLITS, ReportAgreement, SplitHalf, pooled_report_reliability, report_agreement,
-    spearman_brown, split_half,
+    skip_splits, spearman_brown, split_half,
 };
 use super::stats::Moments;
 use crate::estimation::Trial;
 use crate::types::{Choice, ContextId, Weights};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Behavioural reliability below this makes a run unrankable.
@@ -160,12 +163,30 @@ pub fn assess(
     contexts: &[ContextSummary],
     opts: &ScoreOptions,
 ) -> Quality {
+    // The splits are the costly part: fitted in parallel over contexts, each context from
+    // the generator state it reaches in input order, so the figures do not depend on the
+    // number of threads.
+    let all_trials: Vec<Vec<Trial>> = inputs
+        .par_iter()
+        .map(|c| context_trials(c, opts.use_soft_labels))
+        .collect();
     let mut rng: ChaCha8Rng = rng_for(opts.seed, STREAM_SPLITS);
+    let starts: Vec<ChaCha8Rng> = all_trials
+        .iter()
+        .map(|t| {
+            let start: ChaCha8Rng = rng.clone();
+            skip_splits(t.len(), DEFAULT_SPLITS, &mut rng);
+            start
+        })
+        .collect();
+    let splits: Vec<Option<SplitHalf>> = all_trials
+        .par_iter()
+        .zip(starts)
+        .map(|(t, mut r)| split_half(t, DEFAULT_SPLITS, &mut r))
+        .collect();
     let mut parts: Vec<CeilingParts> = Vec::with_capacity(inputs.len());
     let mut per_context: Vec<ContextQuality> = Vec::with_capacity(inputs.len());
-    for (c, s) in inputs.iter().zip(contexts) {
-        let trials: Vec<Trial> = context_trials(c, opts.use_soft_labels);
-        let split: Option<SplitHalf> = split_half(&trials, DEFAULT_SPLITS, &mut rng);
+    for (((c, s), trials), split) in inputs.iter().zip(contexts).zip(&all_trials).zip(splits) {
         let valid: Vec<Weights> = c.reports.iter().filter_map(|r| r.valid_weights()).collect();
         let agreement: Option<ReportAgreement> = report_agreement(&valid);
         let score: Option<Moments> = match (s.reported, s.n_trials > 0) {
@@ -183,8 +204,17 @@ pub fn assess(
             split_half_r: split.and_then(|x| x.half_r()),
             report_reliability: agreement.and_then(|a| a.reliability()),
             report_single_r: agreement.and_then(|a| a.single_r()),
-            fit: fit_quality(s.intercept, &s.slopes, &trials, split.as_ref()),
+            fit: fit_quality(s.intercept, &s.slopes, trials, split.as_ref()),
         });
+    }
+    // Pooled over the contexts the main score uses (those with reports and choices); over
+    // every context with choices only when none is scored (e.g. a choices-only pilot).
+    if parts.iter().any(|p| p.score.is_some()) {
+        for p in &mut parts {
+            if p.score.is_none() {
+                p.behaviour = None;
+            }
+        }
     }
     let behaviour_moments: Vec<Moments> = parts.iter().filter_map(|p| p.behaviour).collect();
     let mut pooled_b: Moments = Moments::default();

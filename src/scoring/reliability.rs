@@ -46,7 +46,7 @@
 //! not projected: it is reported as it is ([`spearman_brown`]).
 
 use super::stats::Moments;
-use crate::estimation::{Fit, FitOptions, Trial, fit, fit_with};
+use crate::estimation::{FitOptions, Trial, fit_point};
 use crate::types::{N_ATTR, Weights};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -163,14 +163,15 @@ pub fn split_half(trials: &[Trial], splits: usize, rng: &mut ChaCha8Rng) -> Opti
         half_b.clear();
         half_a.extend(idx[..n / 2].iter().map(|&i| trials[i]));
         half_b.extend(idx[n / 2..].iter().map(|&i| trials[i]));
-        let ra: Fit = fit_with(&half_a, &half_options(n, half_a.len()));
-        let rb: Fit = fit_with(&half_b, &half_options(n, half_b.len()));
-        total.add(&Moments::of(&ra.learned.0, &rb.learned.0));
+        let learned = |(_, slopes): (f64, [f64; N_ATTR])| Weights(slopes).rescaled_to_100();
+        let ra: Weights = learned(fit_point(&half_a, &half_options(n, half_a.len())));
+        let rb: Weights = learned(fit_point(&half_b, &half_options(n, half_b.len())));
+        total.add(&Moments::of(&ra.0, &rb.0));
         // Held-out prediction is judged for the fit as scoring does it (default prior).
-        let fa: Fit = fit(&half_a);
-        let fb: Fit = fit(&half_b);
+        let fa: (f64, [f64; N_ATTR]) = fit_point(&half_a, &FitOptions::default());
+        let fb: (f64, [f64; N_ATTR]) = fit_point(&half_b, &FitOptions::default());
         for (f, train, test) in [(&fa, &half_a, &half_b), (&fb, &half_b, &half_a)] {
-            ll_model += log_likelihood(f.intercept, &f.slopes, test);
+            ll_model += log_likelihood(f.0, &f.1, test);
             ll_letter += letter_log_likelihood(letter_only_p(train), test);
             weight += test.iter().map(|t| t.weight).sum::<f64>();
         }
@@ -182,6 +183,19 @@ pub fn split_half(trials: &[Trial], splits: usize, rng: &mut ChaCha8Rng) -> Opti
         heldout_ll_letter: ll_letter,
         heldout_weight: weight,
     })
+}
+
+/// Advance `rng` exactly as [`split_half`] of `n` trials would, without fitting: lets
+/// contexts be split in parallel, each from the generator state it would have reached in
+/// input order (so results do not depend on the number of threads).
+pub fn skip_splits(n: usize, splits: usize, rng: &mut ChaCha8Rng) {
+    if n < MIN_TRIALS || splits == 0 {
+        return;
+    }
+    let mut idx: Vec<usize> = (0..n).collect();
+    for _ in 0..splits {
+        idx.shuffle(rng);
+    }
 }
 
 /// Moments multiplied by a constant (an average of moments).

@@ -28,6 +28,7 @@ use super::stats::pearson;
 use crate::estimation::{Fit, Trial, TrialError, check_ranges, fit};
 use crate::parsing::{ChoiceStatus, ReportStatus};
 use crate::types::{Choice, ContextId, N_ATTR, Weights};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -136,19 +137,27 @@ fn utility_difference(trial_diff: &[f64; N_ATTR], w: &Weights) -> f64 {
     (0..N_ATTR).map(|k| w.0[k] * trial_diff[k]).sum()
 }
 
+#[derive(Default)]
 struct Counts {
     agree: usize,
     judged: usize,
 }
 
+/// What one context adds to the run's totals (added up in input order by [`score`]).
+#[derive(Default)]
+struct Tally {
+    choice_status: BTreeMap<&'static str, usize>,
+    report_status: BTreeMap<&'static str, usize>,
+    agreement: Counts,
+    answers_a: [usize; 2],
+    out_of_range: usize,
+}
+
 fn score_context(
     c: &ContextInput,
     opts: &ScoreOptions,
-    choice_counts: &mut BTreeMap<String, usize>,
-    report_counts: &mut BTreeMap<String, usize>,
-    agreement: &mut Counts,
-    answers_a: &mut [usize; 2],
-) -> Result<(ContextSummary, usize), ScoreError> {
+) -> Result<(ContextSummary, Tally), ScoreError> {
+    let mut tally: Tally = Tally::default();
     check_ranges(&c.ranges).map_err(|source| ScoreError::BadRange {
         context: c.id.clone(),
         source,
@@ -159,9 +168,7 @@ fn score_context(
         judged: 0,
     };
     for (index, obs) in c.choices.iter().enumerate() {
-        *choice_counts
-            .entry(obs.status.as_str().to_string())
-            .or_default() += 1;
+        *tally.choice_status.entry(obs.status.as_str()).or_default() += 1;
         let bad = |source: TrialError| ScoreError::BadChoice {
             context: c.id.clone(),
             index,
@@ -172,7 +179,7 @@ fn score_context(
         let Some(label) = soft.or(hard) else { continue };
         let trial: Trial = Trial::from_pair(&obs.pair, &c.ranges, label, 1.0).map_err(bad)?;
         if let Some(ch) = obs.choice {
-            answers_a[usize::from(ch == Choice::A)] += 1;
+            tally.answers_a[usize::from(ch == Choice::A)] += 1;
             if let Some(w) = &c.target {
                 let du: f64 = utility_difference(&trial.diff, w);
                 if du != 0.0 {
@@ -183,20 +190,15 @@ fn score_context(
         }
         trials.push(trial);
     }
-    agreement.agree += local.agree;
-    agreement.judged += local.judged;
     let f: Fit = fit(&trials);
 
     let mut sum: [f64; N_ATTR] = [0.0; N_ATTR];
     let mut n_valid: usize = 0;
-    let mut out_of_range: usize = 0;
     for r in &c.reports {
-        *report_counts
-            .entry(r.status.as_str().to_string())
-            .or_default() += 1;
+        *tally.report_status.entry(r.status.as_str()).or_default() += 1;
         if let Some(w) = r.valid_weights() {
             n_valid += 1;
-            out_of_range += usize::from(r.out_of_range);
+            tally.out_of_range += usize::from(r.out_of_range);
             for (total, v) in sum.iter_mut().zip(w.0) {
                 *total += v;
             }
@@ -224,7 +226,8 @@ fn score_context(
         per_context_r,
         choice_agreement: (local.judged > 0).then(|| local.agree as f64 / local.judged as f64),
     };
-    Ok((summary, out_of_range))
+    tally.agreement = local;
+    Ok((summary, tally))
 }
 
 /// Compute one comparison over scored contexts, or `None` if no context has both sides.
@@ -262,21 +265,28 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
         judged: 0,
     };
     let mut answers_a: [usize; 2] = [0, 0];
+    // Contexts are fitted in parallel; their totals are added in input order, and the first
+    // problem in input order is the one reported, as a sequential pass would.
+    let scored: Vec<Result<(ContextSummary, Tally), ScoreError>> =
+        inputs.par_iter().map(|c| score_context(c, opts)).collect();
     let mut contexts: Vec<ContextSummary> = Vec::with_capacity(inputs.len());
     let mut out_of_range: usize = 0;
-    for c in inputs {
+    for (c, result) in inputs.iter().zip(scored) {
         if !seen.insert(&c.id) {
             return Err(ScoreError::DuplicateContext(c.id.clone()));
         }
-        let (s, oor) = score_context(
-            c,
-            opts,
-            &mut choice_counts,
-            &mut report_counts,
-            &mut agreement,
-            &mut answers_a,
-        )?;
-        out_of_range += oor;
+        let (s, tally) = result?;
+        for (status, n) in tally.choice_status {
+            *choice_counts.entry(status.to_string()).or_default() += n;
+        }
+        for (status, n) in tally.report_status {
+            *report_counts.entry(status.to_string()).or_default() += n;
+        }
+        agreement.agree += tally.agreement.agree;
+        agreement.judged += tally.agreement.judged;
+        answers_a[0] += tally.answers_a[0];
+        answers_a[1] += tally.answers_a[1];
+        out_of_range += tally.out_of_range;
         contexts.push(s);
     }
     let n_reports: usize = contexts.iter().map(|c| c.n_reports).sum();

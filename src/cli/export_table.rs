@@ -1,0 +1,58 @@
+//! `selfinterp export table DIR`: a scored bundle as two tidy tables (weights per context and
+//! attribute, and samples) for pandas, polars or R. Columns: docs/data.md.
+
+use super::Cli;
+use super::exit::Failure;
+use crate::reports;
+use crate::table::{self, Format};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Args, Debug)]
+pub struct TableArgs {
+    /// Run bundle directory
+    pub dir: PathBuf,
+    /// File format of both tables
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: TableFormat,
+    /// Directory for weights.<ext> and samples.<ext> [default: DIR/table]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
+    let scored =
+        reports::load(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let out: PathBuf = a.out.clone().unwrap_or_else(|| a.dir.join("table"));
+    std::fs::create_dir_all(&out)
+        .map_err(|e| Failure::usage(format!("{}: cannot create: {e}", out.display())))?;
+    let (format, ext) = match a.format {
+        TableFormat::Csv => (Format::Csv, "csv"),
+        TableFormat::Jsonl => (Format::Jsonl, "jsonl"),
+    };
+    let weights = table::weight_rows(&scored);
+    let samples = table::sample_rows(&scored.bundle.samples);
+    let write = |name: &str, f: &dyn Fn(std::fs::File) -> Result<(), table::TableError>| {
+        let path = out.join(format!("{name}.{ext}"));
+        let file = std::fs::File::create(&path)
+            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
+        f(file).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        eprintln!("wrote {}", path.display());
+        Ok::<(), Failure>(())
+    };
+    write("weights", &|f| table::write(&weights, format, f))?;
+    write("samples", &|f| table::write(&samples, format, f))?;
+    eprintln!(
+        "{} weight rows ({} contexts x 5 attributes), {} sample rows",
+        weights.len(),
+        weights.len() / crate::types::N_ATTR,
+        samples.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! Tidy tables of a scored run for pandas, polars or R: one row per (context, attribute) with
+//! both measurements of a weight side by side, and one row per sample. Columns are documented
+//! in docs/data.md; a column is empty (CSV) or null (JSONL) where it does not apply, never 0.
+
+use crate::bundle::sample::{KindKey, Order, Parsed, Sample};
+use crate::reports::load::Scored;
+use crate::scoring::quality::ContextQuality;
+use crate::types::{Choice, N_ATTR};
+use serde::Serialize;
+use std::io::Write;
+
+/// One (context, attribute): the learned and reported weight, the target, their spread, and
+/// the context's quality figures (repeated on each of its five rows, as tidy data does).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WeightRow {
+    pub context: String,
+    pub attribute_index: usize,
+    pub attribute: String,
+    /// 100 * slope / max |slope| of the context's fit.
+    pub learned: f64,
+    /// Mean of the context's valid reports; empty without one.
+    pub reported: Option<f64>,
+    /// Standard deviation over the valid reports (n - 1); empty with fewer than two.
+    pub reported_sd: Option<f64>,
+    /// The hidden profile's weight (instilled runs); empty for native runs.
+    pub target: Option<f64>,
+    /// The fitted logistic slope (log-odds per full attribute range) and its standard error.
+    pub slope: f64,
+    pub slope_se: f64,
+    pub intercept: f64,
+    pub intercept_se: f64,
+    pub converged: bool,
+    pub n_choices: usize,
+    pub n_reports: usize,
+    pub n_reports_valid: usize,
+    /// Pearson r of this context's five reported against learned weights.
+    pub context_r: Option<f64>,
+    pub context_behavioural_reliability: Option<f64>,
+    pub context_report_reliability: Option<f64>,
+    pub context_at_chance: Option<bool>,
+    pub context_heldout_r2: Option<f64>,
+}
+
+/// One sample of `samples.jsonl`, flattened.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SampleRow {
+    pub context: String,
+    pub kind: &'static str,
+    pub index: usize,
+    pub order: &'static str,
+    pub status: String,
+    /// "A" or "B" for a parsed choice; empty otherwise.
+    pub choice: Option<&'static str>,
+    /// P(A) from log-probabilities, when the provider gave them.
+    pub p_a: Option<f64>,
+    pub a1: f64,
+    pub a2: f64,
+    pub a3: f64,
+    pub a4: f64,
+    pub a5: f64,
+    pub b1: f64,
+    pub b2: f64,
+    pub b3: f64,
+    pub b4: f64,
+    pub b5: f64,
+    /// A parsed report's five weights, in attribute order.
+    pub w1: Option<f64>,
+    pub w2: Option<f64>,
+    pub w3: Option<f64>,
+    pub w4: Option<f64>,
+    pub w5: Option<f64>,
+    pub out_of_range: Option<bool>,
+    pub tokens_in: Option<u64>,
+    pub tokens_out: Option<u64>,
+    pub prompt_sha256: Option<String>,
+    pub response: String,
+}
+
+/// Output format of [`write`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Csv(#[from] csv::Error),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+}
+
+fn mean_sd(values: &[f64]) -> (Option<f64>, Option<f64>) {
+    let n = values.len();
+    if n == 0 {
+        return (None, None);
+    }
+    let mean: f64 = values.iter().sum::<f64>() / n as f64;
+    let sd = (n >= 2).then(|| {
+        let ss: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
+        (ss / (n - 1) as f64).sqrt()
+    });
+    (Some(mean), sd)
+}
+
+/// Five rows per scored context, in the summary's context order.
+pub fn weight_rows(s: &Scored) -> Vec<WeightRow> {
+    let quality: Vec<&ContextQuality> = s
+        .summary
+        .quality
+        .as_ref()
+        .map(|q| q.contexts.iter().collect())
+        .unwrap_or_default();
+    let mut rows = Vec::with_capacity(s.summary.contexts.len() * N_ATTR);
+    for c in &s.summary.contexts {
+        let q = quality.iter().find(|q| q.id == c.id);
+        let names: Vec<String> = s
+            .contexts
+            .get(&c.id)
+            .map(|m| m.attributes.clone())
+            .unwrap_or_else(|| (1..=N_ATTR).map(|k| format!("attribute_{k}")).collect());
+        // Valid reports of this context, for their spread (the summary keeps only the mean).
+        let reports: Vec<[f64; N_ATTR]> = s
+            .bundle
+            .samples
+            .iter()
+            .filter(|x| x.kind == KindKey::Report && x.context == c.id)
+            .filter_map(|x| match &x.parsed {
+                Some(Parsed::Weights(w)) => Some(w.0),
+                _ => None,
+            })
+            .collect();
+        for k in 0..N_ATTR {
+            let values: Vec<f64> = reports.iter().map(|w| w[k]).collect();
+            let (_, sd) = mean_sd(&values);
+            rows.push(WeightRow {
+                context: c.id.as_str().to_string(),
+                attribute_index: k + 1,
+                attribute: names.get(k).cloned().unwrap_or_default(),
+                learned: c.learned.0[k],
+                reported: c.reported.as_ref().map(|w| w.0[k]),
+                reported_sd: sd,
+                target: c.target.as_ref().map(|w| w.0[k]),
+                slope: c.slopes[k],
+                slope_se: c.slope_se[k],
+                intercept: c.intercept,
+                intercept_se: c.intercept_se,
+                converged: c.converged,
+                n_choices: c.n_choices,
+                n_reports: c.n_reports,
+                n_reports_valid: c.n_reports_valid,
+                context_r: c.per_context_r,
+                context_behavioural_reliability: q.and_then(|q| q.behavioural_reliability),
+                context_report_reliability: q.and_then(|q| q.report_reliability),
+                context_at_chance: q.and_then(|q| q.fit.at_chance),
+                context_heldout_r2: q.and_then(|q| q.fit.heldout_r2),
+            });
+        }
+    }
+    rows
+}
+
+/// One row per sample, in file order.
+pub fn sample_rows(samples: &[Sample]) -> Vec<SampleRow> {
+    samples.iter().map(sample_row).collect()
+}
+
+fn sample_row(x: &Sample) -> SampleRow {
+    let (a, b) = (x.options.a.0, x.options.b.0);
+    let w: Option<[f64; N_ATTR]> = match &x.parsed {
+        Some(Parsed::Weights(w)) => Some(w.0),
+        _ => None,
+    };
+    SampleRow {
+        context: x.context.as_str().to_string(),
+        kind: match x.kind {
+            KindKey::Choice => "choice",
+            KindKey::Report => "report",
+        },
+        index: x.index,
+        order: match x.order {
+            Order::Ab => "ab",
+            Order::Ba => "ba",
+        },
+        status: x.status.clone(),
+        choice: match &x.parsed {
+            Some(Parsed::Choice(Choice::A)) => Some("A"),
+            Some(Parsed::Choice(Choice::B)) => Some("B"),
+            _ => None,
+        },
+        p_a: x.p_a,
+        a1: a[0],
+        a2: a[1],
+        a3: a[2],
+        a4: a[3],
+        a5: a[4],
+        b1: b[0],
+        b2: b[1],
+        b3: b[2],
+        b4: b[3],
+        b5: b[4],
+        w1: w.map(|w| w[0]),
+        w2: w.map(|w| w[1]),
+        w3: w.map(|w| w[2]),
+        w4: w.map(|w| w[3]),
+        w5: w.map(|w| w[4]),
+        out_of_range: x.out_of_range,
+        tokens_in: x.tokens_in,
+        tokens_out: x.tokens_out,
+        prompt_sha256: x.prompt_sha256.clone(),
+        response: x.response.clone(),
+    }
+}
+
+/// Writes `rows` as CSV (a header line, then one line per row) or JSON Lines.
+pub fn write<T: Serialize, W: Write>(rows: &[T], format: Format, out: W) -> Result<(), TableError> {
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            for r in rows {
+                w.serialize(r)?;
+            }
+            w.flush()?;
+        }
+        Format::Jsonl => {
+            let mut out = std::io::BufWriter::new(out);
+            for r in rows {
+                serde_json::to_writer(&mut out, r)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
