@@ -698,15 +698,17 @@ fn a_closed_standard_output_ends_quietly() {
         vec!["score", s(&out), "--json"],
         vec!["report", s(&out)],
     ] {
-        let mut child = bin()
+        // The reading end is closed before the child starts: no race with its first write.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let child = bin()
             .arg("--root")
             .arg(root.path())
             .args(&args)
-            .stdout(std::process::Stdio::piped())
+            .stdout(writer)
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        drop(child.stdout.take()); // the reader is gone before anything is written
         let o = child.wait_with_output().unwrap();
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(141), "{args:?}: {err}");
