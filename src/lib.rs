@@ -25,3 +25,4 @@ pub mod scoring;
 pub mod sim;
 pub mod table;
 pub mod types;
+pub mod view;

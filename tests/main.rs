@@ -19,3 +19,4 @@ mod scoring;
 mod statistics;
 mod support;
 mod table;
+mod view;

@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod benchmark_cmd;
 pub mod check_finetune;
+pub mod compare;
 pub mod domains;
 pub mod exit;
 pub mod export;
@@ -20,6 +21,7 @@ pub mod serve_sim;
 pub mod study;
 pub mod validate;
 pub mod verify;
+pub mod view;
 
 use clap::{Parser, Subcommand};
 use exit::Failure;
@@ -84,12 +86,17 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
     Report(report::ReportArgs),
+    /// Serve the reports and a sample browser of a bundle or of results/ on 127.0.0.1
+    View(view::ViewArgs),
     /// Render results/LEADERBOARD.md and results/leaderboard.html from the entries
     Leaderboard(leaderboard::LeaderboardArgs),
     /// Re-score every results/ entry from its raw samples and check the leaderboard
     Validate(validate::ValidateArgs),
     /// Serve a simulated agent as an OpenAI-compatible endpoint on 127.0.0.1
     ServeSim(serve_sim::ServeSimArgs),
+    /// Compare the score of runs (paired on shared contexts, Holm-corrected), or a run's own
+    /// reports against another model's (--reports-from: privileged access)
+    Compare(compare::CompareArgs),
     /// Plan a run's size from a pilot bundle: pairs and contexts for a wanted interval width
     Plan(plan::PlanArgs),
     /// Run a whole study from a TOML file and write one combined table
@@ -186,7 +193,9 @@ fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::ServeSim(a) => serve_sim::run(cli, a),
         Command::Import(c) => import::run(cli, c),
         Command::Report(a) => report::run(cli, a),
+        Command::View(a) => view::run(cli, a),
         Command::Plan(a) => plan::run(cli, a),
+        Command::Compare(a) => compare::run(cli, a),
         Command::Leaderboard(a) => leaderboard::run(cli, a),
         Command::Validate(a) => validate::run(cli, a),
     }

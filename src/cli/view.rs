@@ -1,0 +1,52 @@
+//! `selfinterp view [DIR]`: serve the reports and a sample browser of one bundle or of a
+//! results directory on 127.0.0.1, print the URL, open nothing.
+
+use super::Cli;
+use super::exit::Failure;
+use crate::view::{self, server::ViewServer};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "The first line on stdout is the URL. Pages: the index of runs, each run's \
+HTML report, and its sample browser (every request with its prompt rendered from the benchmark, \
+raw response, parse status and P(A), filterable by context, kind and status; each context's \
+learned and reported weights side by side). Only 127.0.0.1 is served; stop with Ctrl-C."
+)]
+pub struct ViewArgs {
+    /// A run bundle, or a directory of bundles (e.g. results/)
+    #[arg(default_value = "results")]
+    pub dir: PathBuf,
+    /// Port on 127.0.0.1; 0 picks a free one
+    #[arg(long, default_value_t = 8090)]
+    pub port: u16,
+}
+
+pub fn run(cli: &Cli, a: &ViewArgs) -> anyhow::Result<()> {
+    let bundles =
+        view::load_all(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let n = bundles.len();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
+        let srv = ViewServer::bind(bundles, addr)
+            .await
+            .map_err(|e| Failure::usage(format!("cannot listen on {addr}: {e}")))?;
+        println!("{}", srv.url());
+        std::io::stdout().flush()?;
+        eprintln!(
+            "serving {n} run(s) from {} on {}; Ctrl-C stops",
+            a.dir.display(),
+            srv.url()
+        );
+        tokio::signal::ctrl_c().await?;
+        srv.shutdown();
+        Ok::<(), anyhow::Error>(())
+    })?;
+    rt.shutdown_background();
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! The viewer's pages: an index of bundles and the sample browser. The browser's markup is
+//! static; its script (`/static/view.js`) renders from `data.js`, which the page loads with a
+//! plain script tag, so the page is complete when the document has loaded. Filters live in
+//! the URL's query (`?context=...&kind=report&status=not_json&q=...`), so a filtered view can
+//! be linked and reloaded. Text from the bundle is only ever set as text, never as markup.
+
+use super::ViewBundle;
+
+/// Content-Security-Policy of the viewer's own pages: scripts and styles from the viewer only,
+/// and fetches back to it.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:";
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<title>{}</title>\n<link rel=\"stylesheet\" href=\"/static/view.css\">\n</head>\n",
+        escape(title)
+    )
+}
+
+/// The list of bundles, each with its headline and links to its report and samples.
+pub fn index(bundles: &[ViewBundle]) -> String {
+    let mut out = head("selfinterp view");
+    out.push_str("<body>\n<header><h1>selfinterp view</h1></header>\n<main>\n<table class=\"index\">\n<thead><tr><th>run</th><th>score</th><th>samples</th><th></th></tr></thead>\n<tbody>\n");
+    for b in bundles {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/b/{n}/report\">report</a> · <a href=\"/b/{n}/samples\">samples</a></td></tr>\n",
+            escape(&b.title),
+            escape(&b.headline),
+            b.samples.len(),
+            n = escape(&b.name),
+        ));
+    }
+    out.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
+    out
+}
+
+/// The sample browser of one bundle.
+pub fn samples(b: &ViewBundle) -> String {
+    let mut out = head(&format!("samples: {}", b.title));
+    out.push_str(&format!(
+        "<body>\n<header><a href=\"/\">all runs</a> · <a href=\"/b/{n}/report\">report</a>\
+<h1>{t}</h1><p class=\"headline\">{h}</p></header>\n",
+        n = escape(&b.name),
+        t = escape(&b.title),
+        h = escape(&b.headline),
+    ));
+    out.push_str(SAMPLES_BODY);
+    out.push_str(&format!(
+        "<script src=\"/b/{}/data.js\"></script>\n<script src=\"/static/view.js\"></script>\n</body>\n</html>\n",
+        escape(&b.name)
+    ));
+    out
+}
+
+const SAMPLES_BODY: &str = r#"<main>
+<form id="filters" class="filters">
+<label>context <select id="f-context" name="context"><option value="">all</option></select></label>
+<label>kind <select id="f-kind" name="kind"><option value="">all</option><option value="choice">choice</option><option value="report">report</option></select></label>
+<label>status <select id="f-status" name="status"><option value="">all</option></select></label>
+<label>response contains <input id="f-q" name="q" type="search" size="16"></label>
+<span id="count" class="count"></span>
+</form>
+<section id="weights" aria-label="learned and reported weights"></section>
+<table class="samples">
+<thead><tr><th>#</th><th>context</th><th>kind</th><th>pair</th><th>status</th><th>parsed</th><th>P(A)</th><th>response</th></tr></thead>
+<tbody id="rows"></tbody>
+</table>
+<p><button id="more" type="button" hidden>show more</button></p>
+<pre id="errors" class="errors" hidden></pre>
+</main>
+"#;
+
+/// The sample browser's script.
+pub const SAMPLES_JS: &str = r#""use strict";
+(function () {
+  const errors = document.getElementById("errors");
+  window.addEventListener("error", function (e) {
+    errors.hidden = false;
+    errors.textContent += (e.message || "error") + "\n";
+  });
+  const D = window.VIEW_DATA;
+  const PAGE = 200;
+  let shown = PAGE;
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, text, cls) => {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  };
+  const num = (x, d) => (x === null || x === undefined) ? "–" : Number(x).toFixed(d);
+  const params = new URLSearchParams(window.location.search);
+  const byId = new Map(D.contexts.map((c) => [c.id, c]));
+
+  function fillSelect(sel, values) {
+    for (const v of values) {
+      const o = el("option", v);
+      o.value = v;
+      sel.appendChild(o);
+    }
+  }
+  fillSelect($("f-context"), D.contexts.map((c) => c.id));
+  fillSelect($("f-status"), [...new Set(D.samples.map((s) => s.status))].sort());
+  for (const [key, id] of [["context", "f-context"], ["kind", "f-kind"], ["status", "f-status"], ["q", "f-q"]]) {
+    const v = params.get(key);
+    if (v !== null) $(id).value = v;
+  }
+
+  function filters() {
+    return { context: $("f-context").value, kind: $("f-kind").value, status: $("f-status").value, q: $("f-q").value };
+  }
+
+  function weightsTable(c) {
+    const box = el("div", null, "context");
+    box.dataset.context = c.id;
+    const h = el("h3", c.id);
+    box.appendChild(h);
+    if (c.question) box.appendChild(el("p", c.question, "question"));
+    const t = el("table", null, "weights");
+    const head = el("tr");
+    for (const x of ["attribute", "learned", "reported"].concat(c.target ? ["target"] : [])) head.appendChild(el("th", x));
+    t.appendChild(head);
+    c.attributes.forEach((a, k) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", a));
+      tr.appendChild(el("td", num(c.learned[k], 0), "num"));
+      tr.appendChild(el("td", c.reported ? num(c.reported[k], 0) : "–", "num"));
+      if (c.target) tr.appendChild(el("td", num(c.target[k], 0), "num"));
+      t.appendChild(tr);
+    });
+    box.appendChild(t);
+    box.appendChild(el("p", "r(reported, learned) in this context: " + num(c.context_r, 2) +
+      " · " + c.n_choices + " choices · " + c.n_reports_valid + " of " + c.n_reports + " reports valid", "note"));
+    return box;
+  }
+
+  function renderWeights(f) {
+    const w = $("weights");
+    w.replaceChildren();
+    const list = f.context ? [byId.get(f.context)].filter(Boolean) : D.contexts;
+    const wrap = f.context ? w : el("details");
+    if (!f.context) {
+      wrap.appendChild(el("summary", "learned and reported weights of all " + D.contexts.length + " contexts"));
+      w.appendChild(wrap);
+    }
+    const grid = el("div", null, "grid");
+    for (const c of list) grid.appendChild(weightsTable(c));
+    wrap.appendChild(grid);
+  }
+
+  function parsedText(p) {
+    if (p === null) return "–";
+    if (Array.isArray(p)) return p.map((x) => num(x, 0)).join(" ");
+    return p;
+  }
+
+  async function showPrompt(s, tr) {
+    const next = tr.nextElementSibling;
+    if (next && next.classList.contains("detail")) { next.remove(); return; }
+    const d = el("tr", null, "detail");
+    const td = el("td");
+    td.colSpan = 8;
+    d.appendChild(td);
+    tr.after(d);
+    td.appendChild(el("h4", "response"));
+    td.appendChild(el("pre", s.response));
+    td.appendChild(el("h4", "prompt"));
+    if (!D.prompts) { td.appendChild(el("p", "not known: imported data without a frozen benchmark")); return; }
+    const res = await fetch("/b/" + encodeURIComponent(D.name) + "/prompt/" + s.i);
+    const p = await res.json();
+    if (!p.available) { td.appendChild(el("p", p.why)); return; }
+    td.appendChild(el("pre", "[system]\n" + p.system + "\n\n[user]\n" + p.user));
+    const ok = p.matches === true ? "matches the sha256 recorded with the sample"
+      : p.matches === false ? "does NOT match the sha256 recorded with the sample (" + p.recorded_sha256 + ")"
+      : "no sha256 was recorded with the sample";
+    td.appendChild(el("p", "rendered from the benchmark; sha256 " + p.sha256 + " " + ok, p.matches === false ? "bad" : "note"));
+  }
+
+  function render() {
+    const f = filters();
+    const q = f.q.toLowerCase();
+    const rows = D.samples.filter((s) =>
+      (!f.context || s.context === f.context) && (!f.kind || s.kind === f.kind) &&
+      (!f.status || s.status === f.status) && (!q || s.response.toLowerCase().includes(q)));
+    const body = $("rows");
+    body.replaceChildren();
+    for (const s of rows.slice(0, shown)) {
+      const tr = el("tr");
+      tr.dataset.i = s.i;
+      tr.dataset.kind = s.kind;
+      tr.dataset.status = s.status;
+      tr.dataset.context = s.context;
+      const bad = s.parsed === null;
+      tr.appendChild(el("td", s.i, "num"));
+      tr.appendChild(el("td", s.context));
+      tr.appendChild(el("td", s.kind));
+      tr.appendChild(el("td", s.index + " " + s.order));
+      tr.appendChild(el("td", s.status, bad ? "bad" : ""));
+      tr.appendChild(el("td", parsedText(s.parsed)));
+      tr.appendChild(el("td", num(s.p_a, 3), "num"));
+      tr.appendChild(el("td", s.response.length > 80 ? s.response.slice(0, 80) + "…" : s.response, "response"));
+      tr.addEventListener("click", () => showPrompt(s, tr));
+      body.appendChild(tr);
+    }
+    $("count").textContent = rows.length + " of " + D.samples.length + " samples" +
+      (rows.length > shown ? " (first " + shown + " shown)" : "");
+    $("more").hidden = rows.length <= shown;
+    renderWeights(f);
+    const u = new URLSearchParams();
+    for (const [k, v] of Object.entries(f)) if (v) u.set(k, v);
+    const qs = u.toString();
+    window.history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : ""));
+  }
+
+  for (const id of ["f-context", "f-kind", "f-status"]) $(id).addEventListener("change", () => { shown = PAGE; render(); });
+  $("f-q").addEventListener("input", () => { shown = PAGE; render(); });
+  $("filters").addEventListener("submit", (e) => e.preventDefault());
+  $("more").addEventListener("click", () => { shown += PAGE; render(); });
+  render();
+  document.body.dataset.ready = "1";
+})();
+"#;
+
+/// The viewer's style sheet (readable on a phone: tables scroll sideways).
+pub const CSS: &str = r#"body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 12px; color: #1d1d1f; }
+header { border-bottom: 1px solid #ddd; margin-bottom: 12px; }
+h1 { font-size: 1.3em; margin: 8px 0 4px; }
+.headline { margin: 0 0 10px; font-weight: 600; }
+.filters { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: center; margin: 8px 0; }
+.count { color: #555; }
+table { border-collapse: collapse; }
+main { overflow-x: auto; }
+.samples, .index { width: 100%; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.samples tbody tr:not(.detail) { cursor: pointer; }
+.samples tbody tr:not(.detail):hover { background: #f4f6fb; }
+.response { font-family: ui-monospace, monospace; font-size: 0.9em; }
+.bad { color: #b00020; font-weight: 600; }
+.note { color: #555; font-size: 0.9em; }
+pre { white-space: pre-wrap; background: #f6f6f6; padding: 8px; margin: 4px 0; }
+.grid { display: flex; flex-wrap: wrap; gap: 12px; }
+.context { border: 1px solid #e3e3e3; border-radius: 6px; padding: 4px 10px; }
+.context h3 { font-size: 1em; margin: 4px 0; }
+.question { margin: 0; color: #444; font-size: 0.9em; max-width: 40em; }
+.errors { color: #b00020; }
+details summary { cursor: pointer; margin: 8px 0; }
+"#;

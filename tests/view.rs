@@ -1,0 +1,239 @@
+//! `selfinterp view`: the served pages over HTTP, and the sample browser in a real headless
+//! browser (Chromium) when one is installed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn bin(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_selfinterp"))
+        .current_dir(dir)
+        .env_remove("SELFINTERP_ROOT")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The viewer, killed when dropped.
+struct Viewer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_viewer(dir: &Path, target: &str) -> Viewer {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_selfinterp"))
+        .current_dir(dir)
+        .env_remove("SELFINTERP_ROOT")
+        .args(["view", target, "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+    Viewer { child, url }
+}
+
+/// GET over plain HTTP/1.1; returns (status, body).
+fn get(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let status: u16 = raw[9..12].parse().unwrap();
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_string();
+    (status, body)
+}
+
+fn sim_run(dir: &Path, name: &str) {
+    let out = bin(
+        dir,
+        &[
+            "run",
+            "--provider",
+            "sim",
+            "--model",
+            "partial:0.5",
+            "--experiment",
+            "instilled",
+            "--contexts",
+            "4",
+            "--trials",
+            "10",
+            "--reports",
+            "2",
+            "--out",
+            name,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_viewer_serves_reports_samples_and_prompts_that_match_their_hashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("runs")).unwrap();
+    sim_run(&tmp.path().join("runs"), "a");
+    sim_run(&tmp.path().join("runs"), "b");
+    let v = start_viewer(tmp.path(), "runs");
+    let (st, index) = get(&v.url);
+    assert_eq!(st, 200);
+    assert!(
+        index.contains("/b/a/samples") && index.contains("/b/b/report"),
+        "{index}"
+    );
+    let (st, report) = get(&format!("{}b/a/report", v.url));
+    assert_eq!(st, 200);
+    assert!(report.starts_with("<!DOCTYPE html>"));
+    let (st, data) = get(&format!("{}b/a/data.js", v.url));
+    assert_eq!(st, 200);
+    let json = data
+        .trim()
+        .strip_prefix("window.VIEW_DATA = ")
+        .unwrap()
+        .trim_end_matches(';');
+    let data: serde_json::Value = serde_json::from_str(json).unwrap();
+    let n = data["samples"].as_array().unwrap().len();
+    assert_eq!(n, 4 * 10 + 4 * 2);
+    // Every prompt re-rendered from the benchmark has the hash the run recorded.
+    for i in [0, n / 2, n - 1] {
+        let (st, p) = get(&format!("{}b/a/prompt/{i}", v.url));
+        assert_eq!(st, 200);
+        let p: serde_json::Value = serde_json::from_str(&p).unwrap();
+        assert_eq!(p["matches"], true, "{p}");
+    }
+    assert_eq!(get(&format!("{}b/a/prompt/{n}", v.url)).0, 404);
+    assert_eq!(get(&format!("{}b/nope/samples", v.url)).0, 404);
+    // A bundle given directly is served alone.
+    let one = start_viewer(tmp.path(), "runs/b");
+    assert!(get(&one.url).1.contains("/b/b/samples"));
+    let missing = bin(tmp.path(), &["view", "nothing-here", "--port", "0"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+}
+
+/// The page as a headless browser leaves it after its scripts ran, and the browser's log.
+fn dump_dom(browser: &Path, url: &str, profile: &Path) -> (String, String) {
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn the_sample_browser_filters_in_a_real_browser_without_console_errors() {
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED: no Chromium found (apt-get install -y chromium, or set CHROMIUM)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    sim_run(tmp.path(), "run");
+    let samples = std::fs::read_to_string(tmp.path().join("run/samples.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = samples
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ctx: String = lines[0]["context"].as_str().unwrap().to_string();
+    let v = start_viewer(tmp.path(), "run");
+    let profile = tempfile::tempdir().unwrap();
+
+    // Unfiltered: every sample is a row, the weights of every context are there.
+    let (dom, log) = dump_dom(&browser, &format!("{}b/run/samples", v.url), profile.path());
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "page did not finish: {dom}\n{log}"
+    );
+    assert_eq!(dom.matches("<tr data-i=").count(), lines.len());
+    assert_eq!(dom.matches("class=\"context\"").count(), 4);
+
+    // Filtered by context and kind through the URL the filters write.
+    let url = format!("{}b/run/samples?context={ctx}&kind=report", v.url);
+    let (dom, log2) = dump_dom(&browser, &url, profile.path());
+    let expected = lines
+        .iter()
+        .filter(|l| l["context"] == ctx.as_str() && l["kind"] == "report")
+        .count();
+    assert!(expected > 0);
+    assert_eq!(dom.matches("<tr data-i=").count(), expected, "{dom}");
+    assert_eq!(dom.matches("data-kind=\"report\"").count(), expected);
+    assert_eq!(
+        dom.matches(&format!("data-context=\"{ctx}\"")).count(),
+        expected + 1
+    );
+    assert!(dom.contains(&format!("{expected} of {} samples", lines.len())));
+    // The selected context's weights, learned beside reported.
+    assert!(
+        dom.contains("<th>learned</th><th>reported</th><th>target</th>"),
+        "{dom}"
+    );
+
+    // No script error reached the page or the console.
+    for (d, l) in [(&dom, &log), (&dom, &log2)] {
+        assert!(
+            d.contains("<pre id=\"errors\" class=\"errors\" hidden=\"\"></pre>"),
+            "{d}"
+        );
+        for line in l.lines() {
+            assert!(
+                !(line.contains("CONSOLE") || line.contains("Uncaught")),
+                "browser console: {line}"
+            );
+        }
+    }
+}
