@@ -38,10 +38,7 @@ fn results() -> (tempfile::TempDir, PathBuf) {
 
 fn write_leaderboard(results: &Path) {
     let entries = entry::load_all(results).unwrap();
-    std::fs::create_dir_all(results.join(render::DETAILS_DIR)).unwrap();
-    for (file, text) in render::render(&entries) {
-        std::fs::write(results.join(file), text).unwrap();
-    }
+    render::write(results, &entries).unwrap();
 }
 
 fn validate(root: &Path) -> Vec<Problem> {

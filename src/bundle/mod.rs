@@ -12,6 +12,7 @@
 //! `samples.jsonl` and `summary.json` are pure functions of the parameters and the model's
 //! answers: a run killed and resumed ends with the same bytes as one never interrupted.
 
+pub mod check;
 pub mod harness;
 pub mod journal;
 pub mod manifest;
@@ -69,6 +70,8 @@ pub struct BundleAttribute {
 pub enum BundleError {
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error(transparent)]
+    Sample(#[from] check::SampleProblem),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -79,8 +82,34 @@ pub struct Bundle {
     pub dir: PathBuf,
     pub manifest: RunManifest,
     pub samples: Vec<Sample>,
+    /// The line of `samples.jsonl` each of `samples` was read from (for error messages).
+    pub lines: Vec<usize>,
     /// Imported bundles' own contexts.
     pub contexts: Option<Vec<BundleContext>>,
+}
+
+impl Bundle {
+    /// Checks every sample against the run's plan and its contexts ([`check`]): the
+    /// bundle's own `contexts.jsonl`, else `bench` (the benchmark the manifest names, its hash
+    /// checked by the caller). Every command that reads a bundle's samples calls this.
+    pub fn check(
+        &self,
+        bench: Option<&crate::benchmark::Benchmark>,
+    ) -> Result<(), check::SampleProblem> {
+        use check::Against;
+        let against: Against<'_> = match (&self.contexts, bench) {
+            (Some(c), _) => Against::Contexts(c),
+            (None, Some(b)) => Against::Benchmark(b),
+            (None, None) => return Ok(()),
+        };
+        check::check(
+            &self.dir.join(SAMPLES),
+            &self.samples,
+            &self.lines,
+            &self.manifest,
+            against,
+        )
+    }
 }
 
 pub fn read_manifest(dir: &Path) -> Result<RunManifest, BundleError> {
@@ -124,10 +153,21 @@ pub fn write_samples(dir: &Path, samples: &[Sample]) -> Result<(), BundleError> 
     )?)
 }
 
-/// Reads a bundle: manifest, samples (a torn last line is dropped), imported contexts.
+/// Reads a bundle: manifest, samples (a torn last line is dropped; two different answers to
+/// one request are refused), imported contexts. Callers check the samples against the plan
+/// with [`Bundle::check`] once they have the benchmark.
 pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
     let manifest: RunManifest = read_manifest(dir)?;
-    let samples: Vec<Sample> = canonical(journal::read::<Sample>(&dir.join(SAMPLES))?.records);
+    let path: PathBuf = dir.join(SAMPLES);
+    let in_file: Vec<Sample> = journal::read::<Sample>(&path)?.records;
+    let file_lines: Vec<usize> = check::in_file_order(in_file.len());
+    if let Some(p) = check::duplicates(&path, &in_file, &file_lines)
+        .into_iter()
+        .next()
+    {
+        return Err(p.into());
+    }
+    let (samples, lines): (Vec<Sample>, Vec<usize>) = canonical_with_lines(in_file);
     let cpath: PathBuf = dir.join(CONTEXTS);
     let contexts: Option<Vec<BundleContext>> = if cpath.exists() {
         Some(journal::read::<BundleContext>(&cpath)?.records)
@@ -138,6 +178,19 @@ pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
         dir: dir.to_path_buf(),
         manifest,
         samples,
+        lines,
         contexts,
     })
+}
+
+/// [`canonical`], keeping each sample's line (records in file order, line `i + 1`).
+pub fn canonical_with_lines(samples: Vec<Sample>) -> (Vec<Sample>, Vec<usize>) {
+    let mut numbered: Vec<(usize, Sample)> = samples
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (i + 1, s))
+        .collect();
+    numbered.sort_by_key(|(_, s)| s.key());
+    numbered.dedup_by(|b, a| a.1.key() == b.1.key());
+    numbered.into_iter().map(|(l, s)| (s, l)).unzip()
 }

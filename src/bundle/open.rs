@@ -34,6 +34,9 @@ pub enum OpenError {
         path: PathBuf,
         actual: String,
     },
+    /// A sample the run could not have produced ([`super::check`]).
+    #[error(transparent)]
+    Sample(#[from] super::check::SampleProblem),
     /// Neither the bundle's own contexts nor a benchmark to take them from.
     #[error("{dir}: the manifest names no benchmark and there is no contexts.jsonl")]
     NoContexts { dir: PathBuf },
@@ -107,6 +110,7 @@ pub fn inputs_against(bundle: &Bundle, bench: &Benchmark) -> Result<Vec<ContextI
             actual: bench.hash.clone(),
         });
     }
+    bundle.check(Some(bench))?;
     let table =
         context_table(bundle.contexts.as_deref(), Some(bench)).expect("a benchmark is given");
     score_input::context_inputs(&bundle.samples, &bundle.manifest, table).map_err(|source| {
@@ -123,19 +127,24 @@ pub fn open(benchmark_root: &Path, dir: &Path) -> Result<OpenBundle, OpenError> 
 }
 
 /// Opens a bundle already read: its own contexts, or the benchmark its manifest names
-/// (loaded and hash-checked). Fails when it has neither.
+/// (loaded and hash-checked). Fails when it has neither, or when a sample is not one the run
+/// could have produced ([`Bundle::check`]: every re-score checks every sample).
 pub fn for_scoring(benchmark_root: &Path, bundle: Bundle) -> Result<OpenBundle, OpenError> {
     if bundle.contexts.is_some() {
+        bundle.check(None)?;
         return Ok(OpenBundle {
             bundle,
             benchmark: None,
         });
     }
     match benchmark_of(benchmark_root, &bundle.manifest, &bundle.dir)? {
-        Some(bench) => Ok(OpenBundle {
-            bundle,
-            benchmark: Some(bench),
-        }),
+        Some(bench) => {
+            bundle.check(Some(&bench))?;
+            Ok(OpenBundle {
+                bundle,
+                benchmark: Some(bench),
+            })
+        }
         None => Err(OpenError::NoContexts { dir: bundle.dir }),
     }
 }

@@ -14,6 +14,11 @@ pub const PROVIDER_FATAL: i32 = 3;
 pub const INCOMPLETE: i32 = 4;
 /// Interrupted (Ctrl-C); completed samples are kept and `--resume` continues.
 pub const INTERRUPTED: i32 = 130;
+/// Stopped by SIGTERM (e.g. `kill`, a job scheduler), handled as Ctrl-C is.
+pub const TERMINATED: i32 = 143;
+/// Standard output was closed early (`selfinterp ... | head`): stopped quietly, as a
+/// command-line tool killed by SIGPIPE would.
+pub const BROKEN_PIPE: i32 = 141;
 
 pub const HELP: &str = "Exit codes:
   0    success
@@ -21,7 +26,9 @@ pub const HELP: &str = "Exit codes:
   2    usage or input error
   3    provider fatal error (bad key, unknown model)
   4    a run finished with requests that failed after every retry; --resume retries them
-  130  interrupted; completed samples are kept, resume with --resume";
+  130  interrupted (Ctrl-C); completed samples are kept, resume with --resume
+  141  standard output closed early (e.g. piped into head); nothing else went wrong
+  143  stopped by SIGTERM; as 130";
 
 /// An error carrying the exit code it should end the process with.
 #[derive(Debug)]

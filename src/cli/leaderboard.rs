@@ -48,23 +48,12 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
         };
     }
     let details: PathBuf = results.join(render::DETAILS_DIR);
-    // Pages of entries that no longer exist must not stay published.
-    if details.is_dir() {
-        std::fs::remove_dir_all(&details)
-            .map_err(|e| Failure::usage(format!("{}: cannot clear: {e}", details.display())))?;
-    }
-    std::fs::create_dir_all(&details)
-        .map_err(|e| Failure::usage(format!("{}: cannot create: {e}", details.display())))?;
-    let files = render::render(&entries);
-    for (file, text) in &files {
-        let path: PathBuf = results.join(file);
-        std::fs::write(&path, text)
-            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
-    }
+    let written: usize =
+        render::write(&results, &entries).map_err(|e| Failure::usage(e.to_string()))?;
     eprintln!(
         "wrote {} and {} detail pages under {}",
         results.join(render::MD_FILE).display(),
-        files.len() - 2,
+        written - 2,
         details.display()
     );
     eprintln!("{} entries", entries.len());

@@ -13,6 +13,7 @@ pub mod freeze;
 pub mod import;
 pub mod leaderboard;
 pub mod plan;
+pub mod ranges;
 pub mod report;
 pub mod run;
 pub mod score;
@@ -125,6 +126,7 @@ pub enum Command {
 
 /// Parses arguments, runs the command, prints a one-line error on failure, returns the exit code.
 pub fn main() -> i32 {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     match dispatch(&cli) {
@@ -140,6 +142,25 @@ pub fn main() -> i32 {
             code
         }
     }
+}
+
+/// A closed standard output (`selfinterp domains list | head -1`) ends the process quietly
+/// with [`exit::BROKEN_PIPE`] instead of a panic: `print!` panics on a broken pipe, since
+/// Rust ignores SIGPIPE, so the panic hook recognises that one failure.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg: String = info
+            .payload()
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(exit::BROKEN_PIPE);
+        }
+        default(info);
+    }));
 }
 
 fn init_logging(verbose: u8) {

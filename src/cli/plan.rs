@@ -21,30 +21,33 @@ pub struct PlanArgs {
     #[arg(long)]
     pub pilot: PathBuf,
     /// Wanted width of the 95% context-bootstrap interval of the main score (e.g. 0.1)
+    /// [range: above 0, up to 2; checked by the planner]
     #[arg(long)]
     pub target_width: f64,
-    /// Candidate pairs per context, comma-separated
+    /// Candidate pairs per context, comma-separated [range: each 1-100000]
     #[arg(
         long,
         value_delimiter = ',',
+        value_parser = super::ranges::pairs,
         default_value = "10,20,30,50,75,100,150,200"
     )]
     pub pairs: Vec<usize>,
-    /// Reports per context in the planned run (default: the pilot's)
-    #[arg(long)]
+    /// Reports per context in the planned run (default: the pilot's) [range: 0-1000]
+    #[arg(long, value_parser = super::ranges::reports)]
     pub reports: Option<usize>,
     /// Presentation orders per pair, 1 or 2 (default: the pilot's)
-    #[arg(long)]
+    #[arg(long, value_parser = super::ranges::orders)]
     pub orders: Option<usize>,
-    /// Simulated runs per predicted width
-    #[arg(long, default_value_t = 24)]
+    /// Simulated runs per predicted width [range: 1-10000]
+    #[arg(long, default_value_t = 24, value_parser = super::ranges::replicates)]
     pub replicates: usize,
     /// Largest number of contexts considered (default: what the pilot's benchmark split holds,
-    /// else 5000)
-    #[arg(long)]
+    /// else 5000) [range: 1-1000000]
+    #[arg(long, value_parser = super::ranges::contexts)]
     pub max_contexts: Option<usize>,
     /// Pilot resamples for the range of the recommended design's width (0 = no range)
-    #[arg(long, default_value_t = DEFAULT_PROMISE_RESAMPLES)]
+    /// [range: 0-10000]
+    #[arg(long, default_value_t = DEFAULT_PROMISE_RESAMPLES, value_parser = super::ranges::resamples)]
     pub promise_resamples: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

@@ -20,11 +20,11 @@ pub struct ReportArgs {
     /// Write to this file instead of stdout
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Price of input tokens, US dollars per million
-    #[arg(long, requires = "price_out")]
+    /// Price of input tokens, US dollars per million [range: 0-1000000]
+    #[arg(long, requires = "price_out", value_parser = super::ranges::price)]
     pub price_in: Option<f64>,
-    /// Price of output tokens, US dollars per million
-    #[arg(long, requires = "price_in")]
+    /// Price of output tokens, US dollars per million [range: 0-1000000]
+    #[arg(long, requires = "price_in", value_parser = super::ranges::price)]
     pub price_out: Option<f64>,
 }
 
@@ -57,9 +57,10 @@ pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e.into());
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    return Err(Failure::new(super::exit::BROKEN_PIPE, "").into());
                 }
+                return Err(e.into());
             }
         }
     }

@@ -5,6 +5,7 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
+use super::ranges;
 use crate::benchmark::Benchmark;
 use crate::benchmark::Split;
 use crate::bundle::RunStatus;
@@ -55,20 +56,22 @@ pub struct RunArgs {
     pub base_url: Option<String>,
     #[command(flatten)]
     pub ask: AskArgs,
-    /// Requests in flight at once
-    #[arg(long, default_value_t = 8)]
+    /// Requests in flight at once [range: 1-10000]
+    #[arg(long, default_value_t = 8, value_parser = ranges::concurrency)]
     pub concurrency: usize,
-    /// Requests-per-minute limit
-    #[arg(long)]
+    /// Requests-per-minute limit [range: 1-1000000]
+    #[arg(long, value_parser = ranges::rpm)]
     pub rpm: Option<u32>,
     /// Tokens-per-minute limit (prompt tokens estimated at 4 characters each, plus max tokens)
-    #[arg(long)]
+    /// [range: 1-1000000000]
+    #[arg(long, value_parser = ranges::tpm)]
     pub tpm: Option<u32>,
-    /// Per-attempt timeout in seconds
-    #[arg(long, default_value_t = 60.0)]
+    /// Per-attempt timeout in seconds [range: above 0, up to 86400]
+    #[arg(long, default_value_t = 60.0, value_parser = ranges::timeout)]
     pub timeout: f64,
     /// Retries of a retryable failure (429, 5xx, timeout, reset) before it goes to errors.jsonl
-    #[arg(long, default_value_t = 6)]
+    /// [range: 0-100]
+    #[arg(long, default_value_t = 6, value_parser = ranges::retries)]
     pub max_retries: u32,
     /// Bundle directory
     #[arg(long)]
@@ -83,7 +86,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
     /// Exit with code 1 when the invalid rate of choices or of reports is above this
-    #[arg(long, default_value_t = 0.25)]
+    /// [range: 0-1]
+    #[arg(long, default_value_t = 0.25, value_parser = ranges::rate)]
     pub max_invalid_rate: f64,
     /// Seed of the simulated agents
     #[arg(long, default_value_t = 0)]
@@ -140,11 +144,11 @@ pub struct AskArgs {
     /// pairs chosen where the current fit is most uncertain (Bayesian D-optimal)
     #[arg(long, value_enum, default_value = "random")]
     pub design: DesignArg,
-    /// Adaptive design: calls per context per round [default: 5]
-    #[arg(long, value_name = "N")]
+    /// Adaptive design: calls per context per round [default: 5] [range: 1-1000]
+    #[arg(long, value_name = "N", value_parser = ranges::design_batch)]
     pub design_batch: Option<usize>,
-    /// Adaptive design: candidate pairs drawn per pair picked [default: 32]
-    #[arg(long, value_name = "N")]
+    /// Adaptive design: candidate pairs drawn per pair picked [default: 32] [range: 1-4096]
+    #[arg(long, value_name = "N", value_parser = ranges::design_candidates)]
     pub design_candidates: Option<usize>,
     /// Adaptive design: seed of the candidate pairs [default: 0]
     #[arg(long, value_name = "N")]
@@ -323,6 +327,9 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         base_url: a.base_url.as_deref(),
         seed: a.seed,
     };
+    if let Some(u) = who.base_url {
+        crate::providers::common::check_base_url(u).map_err(Failure::usage)?;
+    }
     let (params, bench) = parameters(cli, &who, &a.ask)?;
     if a.concurrency == 0 || a.concurrency > 10_000 {
         return Err(Failure::usage("--concurrency must be between 1 and 10000"));
@@ -361,6 +368,7 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         cache_dir,
         timeout: Duration::from_secs_f64(a.timeout),
         resume_command: resume_command(),
+        server: None,
     };
     Ok((cfg, bench))
 }
@@ -482,19 +490,30 @@ pub fn sim_seed(seed: u64) -> String {
 }
 
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
-    let (cfg, bench) = config(cli, a)?;
+    let (mut cfg, bench) = config(cli, a)?;
     let provider: Arc<dyn Provider> = provider(&cfg, &bench)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    // A dead or wrong endpoint is named before any bundle is written.
+    let server = rt
+        .block_on(crate::providers::preflight::preflight(
+            provider.as_ref(),
+            cfg.timeout,
+        ))
+        .map_err(|e| Failure::new(exit::PROVIDER_FATAL, e.to_string()))?;
+    cfg.server = Some(server);
+    // Which signal stopped the run: SIGINT (Ctrl-C) exits 130, SIGTERM 143.
+    let signal = Arc::new(std::sync::atomic::AtomicI32::new(0));
     let outcome: RunOutcome = rt
         .block_on(async {
             let (tx, rx) = tokio::sync::watch::channel(false);
+            let seen = Arc::clone(&signal);
             tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("\ninterrupted: stopping, keeping completed samples");
-                    let _ = tx.send(true);
-                }
+                let code: i32 = stop_signal().await;
+                eprintln!("\ninterrupted: stopping, keeping completed samples");
+                seen.store(code, std::sync::atomic::Ordering::SeqCst);
+                let _ = tx.send(true);
             });
             execute(&cfg, &bench, provider, rx).await
         })
@@ -502,11 +521,31 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
             crate::runner::execute::RunError::Usage(m) => Failure::usage(m),
             other => Failure::usage(other.to_string()),
         })?;
-    report(&cfg, &outcome)
+    report(
+        &cfg,
+        &outcome,
+        signal.load(std::sync::atomic::Ordering::SeqCst),
+    )
+}
+
+/// Waits for SIGINT or SIGTERM and returns the exit code it calls for.
+async fn stop_signal() -> i32 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => exit::INTERRUPTED,
+                _ = term.recv() => exit::TERMINATED,
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    exit::INTERRUPTED
 }
 
 /// Prints the outcome and maps it to the documented exit code.
-fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
+fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
     let c = &o.counts;
     eprintln!(
         "{}: {} of {} requests answered ({} choices, {} invalid; {} reports, {} invalid; {} failed)",
@@ -524,7 +563,7 @@ fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
     }
     match o.status {
         RunStatus::Interrupted => Err(Failure::new(
-            exit::INTERRUPTED,
+            if signal == 0 { exit::INTERRUPTED } else { signal },
             format!("interrupted; resume with:\n  {}", cfg.resume_command),
         )
         .into()),
@@ -533,6 +572,17 @@ fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
             format!(
                 "provider refused: {}",
                 o.fatal.as_deref().unwrap_or("fatal error")
+            ),
+        )
+        .into()),
+        RunStatus::Incomplete if o.stopped_early.is_some() => Err(Failure::new(
+            exit::INCOMPLETE,
+            format!(
+                "stopped early, {} of {} requests done: {}; completed samples are kept, continue with:\n  {}",
+                c.samples,
+                c.planned,
+                o.stopped_early.as_deref().unwrap_or(""),
+                cfg.resume_command
             ),
         )
         .into()),

@@ -123,13 +123,16 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
     print_stdout(&text)
 }
 
-/// Prints a line to stdout; a closed pipe (`| head`) is not an error.
+/// Prints a line to stdout; a closed pipe (`| head`) ends quietly (exit 141).
 fn print_stdout(text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{text}").and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::new(super::exit::BROKEN_PIPE, "").into())
+        }
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(()),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod board;
 pub mod detail;
 pub mod entry;
 pub mod export;
+pub mod provenance;
 pub mod render;
 pub mod secrets;
 pub mod ties;

@@ -395,3 +395,31 @@ pub fn render(entries: &[Entry]) -> Vec<(String, String)> {
     }
     out
 }
+
+/// Why the leaderboard files could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {verb}: {source}", path.display())]
+pub struct WriteError {
+    pub path: std::path::PathBuf,
+    pub verb: &'static str,
+    pub source: std::io::Error,
+}
+
+/// Writes every file of [`render`] under `results`, replacing the detail pages (pages of
+/// entries that no longer exist must not stay published). Returns the number of files.
+pub fn write(results: &std::path::Path, entries: &[Entry]) -> Result<usize, WriteError> {
+    let err = |path: std::path::PathBuf, verb: &'static str| {
+        move |source: std::io::Error| WriteError { path, verb, source }
+    };
+    let details: std::path::PathBuf = results.join(DETAILS_DIR);
+    if details.is_dir() {
+        std::fs::remove_dir_all(&details).map_err(err(details.clone(), "cannot clear"))?;
+    }
+    std::fs::create_dir_all(&details).map_err(err(details.clone(), "cannot create"))?;
+    let files: Vec<(String, String)> = render(entries);
+    for (file, text) in &files {
+        let path: std::path::PathBuf = results.join(file);
+        std::fs::write(&path, text).map_err(err(path.clone(), "cannot write"))?;
+    }
+    Ok(files.len())
+}

@@ -9,10 +9,12 @@
 //! leaderboard must equal a fresh render.
 
 use super::entry::{self, ALLOWED_FILES, ENTRY_FILE, Entry, EntryMeta, Problem, REQUIRED_FILES};
+use super::provenance;
 use super::render;
 use super::secrets;
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::BundleSummary;
+use crate::bundle::check;
 use crate::bundle::journal;
 use crate::bundle::open::{OpenError, benchmark_of, context_table};
 use crate::bundle::parameters::run_contexts;
@@ -131,6 +133,10 @@ fn check_manifest(m: &RunManifest, meta: Option<&EntryMeta>, s: &mut Sink<'_>) {
             format!("is {:?}; only complete runs are published", m.status),
         );
     }
+    let simulated: bool = provenance::simulated(m);
+    for (field, message) in provenance::problems(m) {
+        s.push(bundle::MANIFEST, field, message);
+    }
     if let Some(meta) = meta {
         if meta.model_id != m.model {
             s.push(
@@ -152,14 +158,19 @@ fn check_manifest(m: &RunManifest, meta: Option<&EntryMeta>, s: &mut Sink<'_>) {
                 ),
             );
         }
-        if meta.simulated != (m.provider == "sim") {
+        if meta.simulated != simulated {
             s.push(
                 ENTRY_FILE,
                 "simulated",
-                format!(
-                    "is {} but the run's provider is {:?}",
-                    meta.simulated, m.provider
-                ),
+                if simulated {
+                    format!(
+                        "is false but the answers came from a simulated agent (provider {:?}, fingerprints {:?}); simulated samples cannot be presented as a model's",
+                        m.parameters.as_ref().map_or(m.provider.as_str(), |p| p.provider.as_str()),
+                        m.server.system_fingerprints
+                    )
+                } else {
+                    format!("is true but the run's provider is {:?}", m.provider)
+                },
             );
         }
     }
@@ -260,6 +271,14 @@ fn check_samples_against_plan(
     s: &mut Sink<'_>,
 ) -> Option<usize> {
     let p = m.parameters.as_ref()?;
+    // The check every command makes (plan, frozen pairs, duplicates), then the re-derivation
+    // of each sample from its raw response, which only `validate` makes.
+    let lines: Vec<usize> = check::in_file_order(samples.len());
+    let file: &Path = Path::new(bundle::SAMPLES);
+    for p in check::problems(file, samples, &lines, m, check::Against::Benchmark(bench)) {
+        let line: String = p.line.map(|l| format!("line {l} ")).unwrap_or_default();
+        s.sample(format!("{line}{}", p.field), p.message);
+    }
     let contexts: Vec<Arc<FrozenContext>> = run_contexts(bench, p)
         .into_iter()
         .map(|c| Arc::new(c.clone()))
@@ -270,8 +289,7 @@ fn check_samples_against_plan(
     for (i, smp) in samples.iter().enumerate() {
         let line: String = format!("line {} ({})", i + 1, smp.key());
         let Some(task) = by_key.get(&smp.key()) else {
-            s.sample(line, "not a request of this run's parameters");
-            continue;
+            continue; // reported by the shared check
         };
         let prompt = task.prompt();
         let response = ChatResponse {
@@ -289,8 +307,8 @@ fn check_samples_against_plan(
                 [$((stringify!($field), show(&smp.$field), show(&want.$field), $from)),*]
             };
         }
-        let diffs: [(&str, String, String, &str); 6] = diffs!(
-            options: "the benchmark's pair",
+        // (options are the shared check's.)
+        let diffs: [(&str, String, String, &str); 5] = diffs!(
             prompt_sha256: "the prompt built from the benchmark",
             status: "parsing the response",
             parsed: "parsing the response",
@@ -493,11 +511,23 @@ pub fn validate_entry(name: &str, dir: &Path, benchmark_root: &Path) -> Vec<Prob
     s.problems
 }
 
-/// The entry whose row a leaderboard line shows, for the message.
-fn row_owner(line: &str, entries: &[Entry]) -> Option<String> {
+/// The entry whose row a leaderboard line shows, by its id, for the message: the entry whose
+/// display name is a whole cell of the row, else the longest display name the line holds
+/// (so "Agent" never claims the row of "Agent (tuned)").
+pub fn row_owner(line: &str, entries: &[Entry]) -> Option<String> {
+    let named = |e: &&Entry| !e.meta.display_name.is_empty();
+    let cells: Vec<&str> = line.split('|').map(str::trim).collect();
     entries
         .iter()
-        .find(|e| !e.meta.display_name.is_empty() && line.contains(&e.meta.display_name))
+        .filter(named)
+        .find(|e| cells.contains(&e.meta.display_name.as_str()))
+        .or_else(|| {
+            entries
+                .iter()
+                .filter(named)
+                .filter(|e| line.contains(&e.meta.display_name))
+                .max_by_key(|e| e.meta.display_name.len())
+        })
         .map(|e| e.name.clone())
 }
 

@@ -167,6 +167,10 @@ impl Provider for Anthropic {
         build_body(&self.model, req)
     }
 
+    fn endpoint(&self) -> &str {
+        &self.url
+    }
+
     fn send<'a>(&'a self, req: &'a ChatRequest) -> SendFuture<'a> {
         Box::pin(self.send_once(req))
     }

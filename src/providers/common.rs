@@ -51,6 +51,9 @@ pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
         && k.0.len() >= 4
     {
         s = s.replace(&k.0, "[redacted]");
+        for form in super::redact::echoes(&k.0) {
+            s = s.replace(&form, "[redacted]");
+        }
     }
     // Any `sk-` token of 8 or more key-like characters (OpenAI, Anthropic `sk-ant-...`).
     let mut out = String::with_capacity(s.len());
@@ -272,6 +275,38 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> 
         .map_err(|e| ProviderError::Fatal {
             message: format!("cannot build the HTTP client: {e}"),
         })
+}
+
+/// Checks a `--base-url`: an absolute http(s) URL with a host, without credentials (a key
+/// belongs in the environment, not in a URL that is recorded in the manifest).
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    // A URL with credentials is not echoed: everything up to its last '@' is dropped.
+    let shown: String = match url.rsplit_once('@') {
+        Some((_, host)) => format!("[credentials]@{host}"),
+        None => url.to_string(),
+    };
+    let bad = |why: &str| {
+        Err(format!(
+            "--base-url {shown:?}: {why} (e.g. http://127.0.0.1:8080/v1)"
+        ))
+    };
+    let u = match reqwest::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => return bad(&format!("not a URL: {e}")),
+    };
+    if !matches!(u.scheme(), "http" | "https") {
+        return bad("must start with http:// or https://");
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return bad("has no host");
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return bad("must not hold credentials; keys come from the environment");
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return bad("must not have a query or fragment");
+    }
+    Ok(())
 }
 
 /// Joins a base URL and a path without doubling or dropping the slash.

@@ -87,11 +87,27 @@ pub trait Provider: Send + Sync {
     fn request_body(&self, req: &ChatRequest) -> serde_json::Value;
     /// Sends one request once (no retries here).
     fn send<'a>(&'a self, req: &'a ChatRequest) -> SendFuture<'a>;
+    /// Where requests go (the base URL); part of the response cache key.
+    fn endpoint(&self) -> &str {
+        "in-process"
+    }
+    /// The server's list of the models it serves (`GET /models` entries), for the pre-flight
+    /// check ([`preflight`]): `Ok(None)` when the server lists none; `Err` with one line when
+    /// it cannot be reached or refuses the key.
+    fn list_models(&self, timeout: Duration) -> ListFuture<'_> {
+        let _ = timeout;
+        Box::pin(std::future::ready(Ok(None)))
+    }
 }
+
+pub type ListFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<Vec<serde_json::Value>>, String>> + Send + 'a>>;
 
 pub mod anthropic;
 pub mod common;
 pub mod openai;
+pub mod preflight;
+pub mod redact;
 pub mod resilient;
 
 pub use common::ApiKey;

@@ -103,6 +103,7 @@ impl OpenAiConfig {
 /// An OpenAI-compatible chat completions client.
 pub struct OpenAi {
     client: reqwest::Client,
+    base: String,
     url: String,
     model: String,
     key: Option<ApiKey>,
@@ -125,6 +126,7 @@ impl OpenAi {
         Ok(OpenAi {
             client: common::http_client(cfg.http_timeout)?,
             url: common::join_url(&cfg.base_url, "chat/completions"),
+            base: cfg.base_url.clone(),
             flavour: cfg.flavour.resolve(&cfg.base_url),
             model: cfg.model,
             key: cfg.api_key,
@@ -339,6 +341,33 @@ impl Provider for OpenAi {
 
     fn send<'a>(&'a self, req: &'a ChatRequest) -> SendFuture<'a> {
         Box::pin(self.send_once(req))
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.base
+    }
+
+    fn list_models(&self, timeout: Duration) -> super::ListFuture<'_> {
+        Box::pin(async move {
+            if self.key.is_none() && self.base.contains("api.openai.com") {
+                return Err(format!(
+                    "no key for the hosted OpenAI API ({}): set {KEY_VAR}, or pass --base-url for a local server",
+                    self.base
+                ));
+            }
+            let mut request = self.client.get(common::join_url(&self.base, "models"));
+            if let Some(k) = &self.key {
+                request = request.bearer_auth(k.expose());
+            }
+            super::preflight::fetch_listing(
+                request,
+                &self.base,
+                timeout,
+                self.key.as_ref(),
+                KEY_VAR,
+            )
+            .await
+        })
     }
 }
 

@@ -203,9 +203,14 @@ pub struct Resilient {
     tpm: Option<Bucket>,
     /// Nobody sends before this instant (set by `Retry-After`).
     gate: Mutex<Option<Instant>>,
+    /// The end of the last long wait announced, so concurrent requests announce it once.
+    announced: Mutex<Option<Instant>>,
     counters: Counters,
     sleep: SleepFn,
 }
+
+/// Waits longer than this are announced on stderr: what for and until when.
+pub const ANNOUNCE_WAIT: Duration = Duration::from_secs(60);
 
 impl std::fmt::Debug for Resilient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -227,6 +232,7 @@ impl Resilient {
             rpm: policy.rpm.map(Bucket::per_minute),
             tpm: policy.tpm.map(Bucket::per_minute),
             gate: Mutex::new(None),
+            announced: Mutex::new(None),
             counters: Counters::default(),
             sleep: Arc::new(|d| Box::pin(tokio::time::sleep(d))),
             inner,
@@ -261,7 +267,21 @@ impl Resilient {
         }
     }
 
-    async fn pause(&self, d: Duration) {
+    async fn pause(&self, d: Duration, what: &str) {
+        if d > ANNOUNCE_WAIT {
+            let until = Instant::now() + d;
+            let mut a = self.announced.lock().unwrap();
+            if a.is_none_or(|t| until > t + Duration::from_secs(1)) {
+                *a = Some(until);
+                let at = chrono::Local::now()
+                    + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero());
+                eprintln!(
+                    "waiting {:.0} s, until {}, for {what}",
+                    d.as_secs_f64(),
+                    at.format("%H:%M:%S")
+                );
+            }
+        }
         if !d.is_zero() {
             (self.sleep)(d).await;
         }
@@ -277,8 +297,11 @@ impl Resilient {
             attempt += 1;
             let gate = *self.gate.lock().unwrap();
             if let Some(t) = gate {
-                self.pause(t.saturating_duration_since(Instant::now()))
-                    .await;
+                self.pause(
+                    t.saturating_duration_since(Instant::now()),
+                    "the server's Retry-After",
+                )
+                .await;
             }
             let result = {
                 let _permit = self
@@ -287,10 +310,14 @@ impl Resilient {
                     .await
                     .expect("the semaphore is never closed");
                 if let Some(b) = &self.rpm {
-                    self.pause(b.reserve(1.0)).await;
+                    self.pause(b.reserve(1.0), "the --rpm limit").await;
                 }
                 if let Some(b) = &self.tpm {
-                    self.pause(b.reserve(estimate as f64)).await;
+                    self.pause(
+                        b.reserve(estimate as f64),
+                        "the --tpm limit (this request's tokens)",
+                    )
+                    .await;
                 }
                 self.counters.attempts.fetch_add(1, Ordering::Relaxed);
                 self.counters.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -351,6 +378,24 @@ impl Resilient {
                         unreachable!()
                     };
                     tracing::debug!(attempt, %message, "retrying");
+                    if let Some(ra) = retry_after
+                        && *ra > self.policy.max_retry_after
+                    {
+                        // Hours of Retry-After would hold every request behind the gate: this
+                        // attempt fails instead, and the request goes to errors.jsonl.
+                        self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                        return Err(Failed {
+                            error: ProviderError::Retryable {
+                                message: format!(
+                                    "{message} (the server asked to wait {:.0} s, longer than the {:.0} s a request may wait)",
+                                    ra.as_secs_f64(),
+                                    self.policy.max_retry_after.as_secs_f64()
+                                ),
+                                retry_after: None,
+                            },
+                            attempts: attempt,
+                        });
+                    }
                     if let Some(ra) = retry_after {
                         self.counters.throttled.fetch_add(1, Ordering::Relaxed);
                         let until = Instant::now() + (*ra).min(self.policy.max_retry_after);
@@ -361,8 +406,11 @@ impl Resilient {
                     }
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     let u = unit_draw(self.policy.jitter_seed, req_hash, attempt);
-                    self.pause(backoff_delay(&self.policy, attempt, *retry_after, u))
-                        .await;
+                    self.pause(
+                        backoff_delay(&self.policy, attempt, *retry_after, u),
+                        "a retry",
+                    )
+                    .await;
                 }
             }
         }
@@ -380,6 +428,12 @@ impl Provider for Resilient {
     }
     fn request_body(&self, req: &ChatRequest) -> serde_json::Value {
         self.inner.request_body(req)
+    }
+    fn endpoint(&self) -> &str {
+        self.inner.endpoint()
+    }
+    fn list_models(&self, timeout: std::time::Duration) -> super::ListFuture<'_> {
+        self.inner.list_models(timeout)
     }
     fn send<'a>(&'a self, req: &'a ChatRequest) -> SendFuture<'a> {
         Box::pin(async move {

@@ -12,7 +12,7 @@ use super::status::failures;
 use super::text::{num, quality_sentence};
 use crate::bundle::RunManifest;
 use crate::bundle::position::{Intercepts, intercepts, order_counts};
-use crate::bundle::sample::{KindKey, Order, Sample};
+use crate::bundle::sample::{Order, Sample};
 use crate::scoring::quality::{ContextQuality, QualityFlag};
 use crate::scoring::{Comparison, ComparisonKind, ContextSummary, Summary};
 use crate::types::{ContextId, N_ATTR, Weights};

@@ -71,15 +71,13 @@ pub struct Multiples {
 
 fn panel(c: &ContextSummary, meta: Option<&ContextMeta>, group: Group) -> Option<Panel> {
     let reported = c.reported.as_ref()?;
-    if c.n_trials == 0 {
-        return None;
-    }
+    let learned = c.learned.as_ref()?;
     let rows: Vec<AttributeRow> = (0..N_ATTR)
         .map(|k| AttributeRow {
             name: meta
                 .and_then(|m| m.attributes.get(k).cloned())
                 .unwrap_or_else(|| format!("attribute {}", k + 1)),
-            learned: c.learned.0[k],
+            learned: learned.0[k],
             reported: reported.0[k],
             target: c.target.as_ref().map(|t| t.0[k]),
         })

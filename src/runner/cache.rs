@@ -1,11 +1,15 @@
 //! A content-addressed cache of successful responses, so a rerun costs no calls.
 //!
-//! The key is the sha256 of the provider's name, the model and the exact request body
+//! The key is the sha256 of who answers ([`ServerIdentity`]: the endpoint, the server's
+//! model-list entry for the model, the model id and fingerprint it reported at the
+//! pre-flight), the provider's name, the model and the exact request body
 //! ([`crate::providers::Provider::request_body`]), which holds no secret; the value is the
-//! [`ChatResponse`]. Entries live in `<root>/responses/<first 2 hex>/<sha256>.json` and are
+//! [`ChatResponse`]. So two servers with the same model name never share answers, and a
+//! server whose weights or build changed under the same name misses the cache. Entries live in `<root>/responses/<first 2 hex>/<sha256>.json` and are
 //! written atomically, so concurrent runs sharing a cache never read a half-written entry.
 
 use crate::providers::ChatResponse;
+use crate::providers::preflight::ServerIdentity;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -28,8 +32,14 @@ impl ResponseCache {
     }
 
     /// `salt` separates answers the body does not determine (the simulated agents' seed).
-    pub fn key(provider: &str, model: &str, body: &Value, salt: Option<&str>) -> String {
-        let mut material = serde_json::json!({"provider": provider, "model": model, "body": body});
+    pub fn key(
+        server: &ServerIdentity,
+        provider: &str,
+        model: &str,
+        body: &Value,
+        salt: Option<&str>,
+    ) -> String {
+        let mut material = serde_json::json!({"server": server, "provider": provider, "model": model, "body": body});
         if let Some(s) = salt {
             material["salt"] = Value::String(s.to_string());
         }

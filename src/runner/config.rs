@@ -32,6 +32,9 @@ pub struct RunConfig {
     pub timeout: Duration,
     /// The command line that resumes this run, shell-quoted, printed on Ctrl-C.
     pub resume_command: String,
+    /// Who answers, as the pre-flight check found it (part of the response cache key);
+    /// `None` when no pre-flight was made (the endpoint alone is then used).
+    pub server: Option<crate::providers::preflight::ServerIdentity>,
 }
 
 /// Counts a preset implies for a split before overrides.

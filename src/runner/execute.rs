@@ -20,6 +20,7 @@ use crate::bundle::sample::{ErrorRecord, KindKey, Sample, SampleKey, Timing};
 use crate::bundle::score_input::ContextTable;
 use crate::bundle::{self, BundleSummary, RunManifest, RunStatus, ServerInfo, harness};
 use crate::prompts::Prompt;
+use crate::providers::preflight::ServerIdentity;
 use crate::providers::resilient::{Failed, Policy, Resilient, Sent};
 use crate::providers::{ChatRequest, ChatResponse, Provider, ProviderError};
 use std::collections::{BTreeSet, HashSet};
@@ -52,6 +53,46 @@ pub struct RunOutcome {
     pub invalid_exceeded: Option<String>,
     /// Why no summary was written (e.g. too few samples to score), when none was.
     pub score_error: Option<String>,
+    /// Set when the circuit breaker stopped the run: the error every recent request hit.
+    pub stopped_early: Option<String>,
+}
+
+/// Consecutive requests failing after every retry, all the same way and with no answer in
+/// between, that stop a run early (plus the concurrency, whose in-flight requests fail
+/// together). Far above what a flaky server produces: in the fault tests a quarter of
+/// requests fail and runs still finish.
+pub const BREAKER_FAILURES: usize = 12;
+
+/// Counts consecutive same-looking failures; trips at a threshold.
+#[derive(Debug, Default)]
+struct Breaker {
+    run: usize,
+    signature: String,
+}
+
+impl Breaker {
+    /// The failure's shape: its message without digits (ports, counts, times vary).
+    fn signature(message: &str) -> String {
+        message
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .take(120)
+            .collect()
+    }
+    fn answered(&mut self) {
+        self.run = 0;
+    }
+    /// Records a failure; true when the run should stop.
+    fn failed(&mut self, message: &str, threshold: usize) -> bool {
+        let sig: String = Breaker::signature(message);
+        if sig == self.signature {
+            self.run += 1;
+        } else {
+            self.signature = sig;
+            self.run = 1;
+        }
+        self.run >= threshold
+    }
 }
 
 /// What every worker shares.
@@ -59,8 +100,12 @@ struct Shared {
     provider: Resilient,
     params: crate::bundle::Parameters,
     cache: Option<ResponseCache>,
+    /// Who answers: cache-key material, so one server's answers never serve another.
+    server: ServerIdentity,
     /// Extra cache-key material for answers the request body does not determine.
     cache_salt: Option<String>,
+    /// How often an empty answer is asked again (`--max-retries`).
+    empty_retries: u32,
 }
 
 /// A send that did not succeed.
@@ -92,6 +137,11 @@ fn policy(cfg: &RunConfig) -> Policy {
         tpm: cfg.settings.tpm,
         timeout: cfg.timeout,
         max_attempts: cfg.settings.max_retries.saturating_add(1),
+        // The longest Retry-After a request waits for: the time its attempts may take.
+        max_retry_after: cfg
+            .timeout
+            .saturating_mul(cfg.settings.max_retries.saturating_add(1))
+            .max(std::time::Duration::from_secs(60)),
         ..Policy::default()
     }
 }
@@ -140,6 +190,24 @@ async fn cancelled(cancel: &mut watch::Receiver<bool>) {
     }
 }
 
+/// Longest error message kept in `errors.jsonl`: enough to diagnose, not a whole body.
+pub const MAX_ERROR_CHARS: usize = 500;
+
+fn capped(message: &str) -> String {
+    match message.char_indices().nth(MAX_ERROR_CHARS) {
+        Some((i, _)) => format!("{}...", &message[..i]),
+        None => message.to_string(),
+    }
+}
+
+/// The name of some entry of `dir`, when it exists and is not empty.
+fn first_entry(dir: &Path) -> Option<String> {
+    let mut read = std::fs::read_dir(dir).ok()?;
+    read.next()
+        .and_then(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+}
+
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -159,6 +227,15 @@ pub async fn execute(
             dir.display()
         )));
     }
+    // Files of something else (another run's samples without its manifest, a summary) would
+    // be taken for this run's or overwritten: only an empty directory starts a run.
+    if !has_manifest && let Some(name) = first_entry(dir) {
+        return Err(RunError::Usage(format!(
+            "{}: not empty ({name}) and holds no run to resume (no {}); choose an empty or new --out",
+            dir.display(),
+            bundle::MANIFEST
+        )));
+    }
     std::fs::create_dir_all(dir)
         .map_err(|e| RunError::Usage(format!("{}: cannot create: {e}", dir.display())))?;
 
@@ -175,12 +252,24 @@ pub async fn execute(
         new_manifest(cfg, bench)
     };
     manifest.status = RunStatus::Running;
-    bundle::write_manifest(dir, &manifest)?;
 
     // What is already done. A torn last line (killed mid-write) is cut off before appending.
     let samples_path: PathBuf = dir.join(bundle::SAMPLES);
     let timings_path: PathBuf = dir.join(bundle::TIMINGS);
     let done: ReadJournal<Sample> = journal::read(&samples_path)?;
+    if !done.records.is_empty() {
+        // Samples this run's plan could not have produced are refused, not skipped or kept.
+        let lines: Vec<usize> = crate::bundle::check::in_file_order(done.records.len());
+        crate::bundle::check::check(
+            &samples_path,
+            &done.records,
+            &lines,
+            &manifest,
+            crate::bundle::check::Against::Benchmark(bench),
+        )
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    }
+    bundle::write_manifest(dir, &manifest)?;
     let timings: ReadJournal<Timing> = journal::read(&timings_path)?;
     let done_keys: HashSet<SampleKey> = done.records.iter().map(Sample::key).collect();
     let mut samples_out: Appender = Appender::open(&samples_path, done.good_len)?;
@@ -197,7 +286,13 @@ pub async fn execute(
     let planned: usize = all.len();
     let cache_salt: Option<String> =
         (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
+    let server: ServerIdentity = cfg
+        .server
+        .clone()
+        .unwrap_or_else(|| ServerIdentity::endpoint_only(provider.endpoint()));
     let shared: Arc<Shared> = Arc::new(Shared {
+        server,
+        empty_retries: cfg.settings.max_retries,
         provider: Resilient::new(provider, policy(cfg)),
         params: cfg.params.clone(),
         cache: cfg.cache_dir.as_deref().map(ResponseCache::new),
@@ -205,10 +300,13 @@ pub async fn execute(
     });
 
     let mut fatal: Option<String> = None;
+    let mut stopped_early: Option<String> = None;
+    let mut breaker: Breaker = Breaker::default();
+    let threshold: usize = BREAKER_FAILURES + cfg.settings.concurrency;
     let mut interrupted: bool = false;
     let mut n_errors: usize = 0;
     for (phase, kind) in [("choices", KindKey::Choice), ("reports", KindKey::Report)] {
-        if fatal.is_some() || interrupted {
+        if fatal.is_some() || interrupted || stopped_early.is_some() {
             break;
         }
         let phase_tasks: Vec<Task> = all.iter().filter(|t| t.key.kind == kind).cloned().collect();
@@ -232,7 +330,11 @@ pub async fn execute(
         };
         let mut set: JoinSet<Done> = JoinSet::new();
         loop {
-            while set.len() < cfg.settings.concurrency && fatal.is_none() && !interrupted {
+            while set.len() < cfg.settings.concurrency
+                && fatal.is_none()
+                && stopped_early.is_none()
+                && !interrupted
+            {
                 let Some(task) = feed.next() else { break };
                 set.spawn(work(task, Arc::clone(&shared)));
             }
@@ -260,17 +362,25 @@ pub async fn execute(
                     timings_out.append(&timing)?;
                     bar.answered(sample.parsed.is_none());
                     feed.answered(&sample);
+                    breaker.answered();
                 }
                 Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
+                    let message: String = capped(&message);
                     n_errors += 1;
                     feed.failed(&key);
+                    bar.failed(&message);
+                    if stopped_early.is_none() && breaker.failed(&message, threshold) {
+                        // In-flight requests are let finish (their answers are kept).
+                        stopped_early = Some(format!(
+                            "the last {threshold} requests all failed the same way: {message}"
+                        ));
+                    }
                     errors_out.append(&ErrorRecord {
                         key,
                         attempts,
                         error: message,
                         at: now_rfc3339(),
                     })?;
-                    bar.failed();
                 }
                 Done::Failed(key, SendFailure::Fatal { message }) => {
                     if fatal.is_none() {
@@ -319,6 +429,7 @@ pub async fn execute(
         fatal,
         invalid_exceeded,
         score_error,
+        stopped_early,
     })
 }
 
@@ -329,6 +440,7 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
     let t0: Instant = Instant::now();
     let cache_key: Option<String> = sh.cache.as_ref().map(|_| {
         ResponseCache::key(
+            &sh.server,
             sh.provider.name(),
             sh.provider.model(),
             &sh.provider.request_body(&req),
@@ -340,18 +452,32 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
         _ => None,
     };
     let (response, attempts, was_cached): (ChatResponse, u32, bool) = match cached {
-        Some(r) => (r, 0, true),
-        None => match sh.provider.send(&req).await {
-            Ok(Sent {
-                response, attempts, ..
-            }) => {
-                if let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
-                    c.put(k, &response);
+        Some(r) if !r.text.trim().is_empty() => (r, 0, true),
+        _ => {
+            // A 200 with empty content (`content: null`) is asked again like a truncated
+            // body, up to the retry budget, and never cached; only then is it kept (invalid).
+            let mut total: u32 = 0;
+            let mut empty_left: u32 = sh.empty_retries;
+            loop {
+                match sh.provider.send(&req).await {
+                    Ok(Sent {
+                        response, attempts, ..
+                    }) => {
+                        total = total.saturating_add(attempts);
+                        let empty: bool = response.text.trim().is_empty();
+                        if empty && empty_left > 0 {
+                            empty_left -= 1;
+                            continue;
+                        }
+                        if !empty && let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
+                            c.put(k, &response);
+                        }
+                        break (response, total, false);
+                    }
+                    Err(f) => return Done::Failed(task.key, f.into()),
                 }
-                (response, attempts, false)
             }
-            Err(f) => return Done::Failed(task.key, f.into()),
-        },
+        }
     };
     let latency_ms: u64 = t0.elapsed().as_millis() as u64;
     let timing: Timing = Timing {

@@ -8,6 +8,8 @@ pub struct PhaseBar {
     bar: ProgressBar,
     invalid: u64,
     failed: u64,
+    /// The last request failure, shown so a stalled run says why.
+    last_error: Option<String>,
 }
 
 impl PhaseBar {
@@ -33,14 +35,21 @@ impl PhaseBar {
             bar,
             invalid: 0,
             failed: 0,
+            last_error: None,
         };
         p.message();
         p
     }
 
     fn message(&mut self) {
-        self.bar
-            .set_message(format!("invalid {}  failed {}", self.invalid, self.failed));
+        let last: String = match &self.last_error {
+            Some(e) => format!("  last error: {}", e.chars().take(80).collect::<String>()),
+            None => String::new(),
+        };
+        self.bar.set_message(format!(
+            "invalid {}  failed {}{last}",
+            self.invalid, self.failed
+        ));
     }
 
     pub fn answered(&mut self, invalid: bool) {
@@ -51,8 +60,9 @@ impl PhaseBar {
         self.bar.inc(1);
     }
 
-    pub fn failed(&mut self) {
+    pub fn failed(&mut self, error: &str) {
         self.failed += 1;
+        self.last_error = Some(error.to_string());
         self.message();
         self.bar.inc(1);
     }
