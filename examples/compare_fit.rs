@@ -27,8 +27,13 @@ use fit_data::FitContext;
 fn cpu_seconds() -> f64 {
     let stat: String = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after: &str = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<f64> = after.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
-    if f.len() < 13 { return f64::NAN; }
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    if f.len() < 13 {
+        return f64::NAN;
+    }
     (f[11] + f[12]) / 100.0
 }
 
@@ -80,7 +85,10 @@ fn main() {
         score_s = score_s.min(t.elapsed().as_secs_f64());
     }
     // The same scoring on one thread: its time, and whether its summary is byte-identical.
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let mut score_1t = f64::INFINITY;
     let mut summary_1t = None;
     let cpu_start: f64 = cpu_seconds();
@@ -90,8 +98,8 @@ fn main() {
         score_1t = score_1t.min(t.elapsed().as_secs_f64());
     }
     let score_cpu: f64 = (cpu_seconds() - cpu_start) / repeat as f64;
-    let identical: bool = serde_json::to_string(&summary).unwrap()
-        == serde_json::to_string(&summary_1t).unwrap();
+    let identical: bool =
+        serde_json::to_string(&summary).unwrap() == serde_json::to_string(&summary_1t).unwrap();
     let s = summary.unwrap();
     let lt = s.learned_vs_target.as_ref().unwrap();
     let params: Vec<[f64; 6]> = fits.iter().map(Fit::params).collect();

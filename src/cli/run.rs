@@ -70,9 +70,9 @@ pub struct RunArgs {
     /// Retries of a retryable failure (429, 5xx, timeout, reset) before it goes to errors.jsonl
     #[arg(long, default_value_t = 6)]
     pub max_retries: u32,
-    /// Bundle directory
+    /// Bundle directory [default: runs/<model>-<experiment>-<preset>]
     #[arg(long)]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
     /// Continue the run in --out, skipping completed requests (parameters must match)
     #[arg(long)]
     pub resume: bool,
@@ -85,7 +85,7 @@ pub struct RunArgs {
     /// Exit with code 1 when the invalid rate of choices or of reports is above this
     #[arg(long, default_value_t = 0.25)]
     pub max_invalid_rate: f64,
-    /// Seed of the simulated agents
+    /// Seed of the simulated agents (as `serve-sim --seed`)
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
@@ -97,7 +97,7 @@ pub struct AskArgs {
     /// Which split to ask: native preferences, or instilled profiles (fine-tuned model)
     #[arg(long, value_enum)]
     pub experiment: Experiment,
-    /// Frozen benchmark version under <root>/benchmark/
+    /// Frozen benchmark version: embedded in the binary, or under <root>/benchmark/
     #[arg(long, default_value = "v1")]
     pub benchmark: String,
     /// Counts preset (see below)
@@ -356,13 +356,36 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         params,
         settings,
         preset: a.ask.preset,
-        out: a.out.clone(),
+        out: a.out.clone().unwrap_or_else(|| default_out(a)),
         resume: a.resume,
         cache_dir,
         timeout: Duration::from_secs_f64(a.timeout),
         resume_command: resume_command(),
     };
     Ok((cfg, bench))
+}
+
+/// `runs/<model>-<experiment>-<preset>`, the model's name made safe for a path.
+pub fn default_out(a: &RunArgs) -> PathBuf {
+    let model: String = a
+        .model
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let preset: &str = match a.ask.preset {
+        Preset::Quick => "quick",
+        Preset::Full => "full",
+    };
+    PathBuf::from("runs").join(format!(
+        "{model}-{}-{preset}",
+        a.ask.experiment.split().as_str()
+    ))
 }
 
 /// Whether pairs are asked in both orders: the flags when given, else the preset's default.
@@ -505,7 +528,13 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
     report(&cfg, &outcome)
 }
 
-/// Prints the outcome and maps it to the documented exit code.
+/// The summary the run just wrote, if it can be read back.
+fn read_summary(dir: &std::path::Path) -> Option<crate::scoring::Summary> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Prints the outcome and its headline, and maps it to the documented exit code.
 fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
     let c = &o.counts;
     eprintln!(
@@ -521,6 +550,8 @@ fn report(cfg: &RunConfig, o: &RunOutcome) -> anyhow::Result<()> {
     );
     if let Some(e) = &o.score_error {
         eprintln!("warning: no summary.json: {e}");
+    } else if let Some(s) = read_summary(&cfg.out) {
+        print!("{}", crate::reports::terminal::run_headline(&s, &cfg.out));
     }
     match o.status {
         RunStatus::Interrupted => Err(Failure::new(

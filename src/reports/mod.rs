@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod quality;
 pub mod sentences;
 pub mod svg;
+pub mod terminal;
 pub mod text;
 
 pub use data::{Prices, ReportData, ReportOptions, build};
