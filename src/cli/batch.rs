@@ -45,9 +45,6 @@ pub struct ExportArgs {
     /// Base URL recorded in the parameters (for vLLM's batch runner, with --server-flavour vllm)
     #[arg(long)]
     pub base_url: Option<String>,
-    /// Constraint dialect of the bodies (OpenAI format only), as `run --server-flavour`
-    #[arg(long, value_enum, default_value = "auto", alias = "flavour")]
-    pub server_flavour: ServerFlavour,
     /// Leave out requests already answered in this bundle (a second batch for the rest)
     #[arg(long)]
     pub skip_done: Option<PathBuf>,
@@ -122,7 +119,7 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
             .collect(),
         None => BTreeSet::new(),
     };
-    let builder = BodyBuilder::new(a.provider, &params, a.server_flavour)
+    let builder = BodyBuilder::new(a.provider, &params, a.ask.server_flavour)
         .map_err(|e| Failure::usage(e.to_string()))?;
     let lines = batch::request_lines(&tasks, &params, &builder, &done).map_err(Failure::usage)?;
     let json_body =
@@ -136,7 +133,7 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
     };
     write(&a.out, text.as_bytes())?;
     let flavour = match a.provider {
-        BatchFormat::Openai => a.server_flavour.resolve(
+        BatchFormat::Openai => a.ask.server_flavour.resolve(
             params
                 .base_url
                 .as_deref()

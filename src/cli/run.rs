@@ -133,7 +133,8 @@ pub struct AskArgs {
     pub no_logprobs: bool,
     /// Which dialect of constraints an OpenAI-compatible server speaks (auto: OpenAI's for
     /// api.openai.com, none elsewhere). llama-cpp sends a GBNF grammar, vllm a guided choice.
-    #[arg(long, value_enum, default_value = "auto")]
+    /// In `batch export` it is the dialect of the bodies (`--flavour` there before).
+    #[arg(long, value_enum, default_value = "auto", alias = "flavour")]
     pub server_flavour: ServerFlavour,
     /// How each context's choice pairs are picked: random asks the benchmark's frozen
     /// (uniformly random) pairs, as the study did; adaptive asks them in rounds, each round's
