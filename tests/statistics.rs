@@ -474,3 +474,113 @@ fn behavioural_reliability_interval_coverage() {
         );
     }
 }
+
+/// `compare`: a real difference between two runs on the same contexts is found (paired), a
+/// null one is not; runs with no shared context get an unpaired interval, said so; Holm's
+/// correction over three runs; and the CLI on stored bundles, privileged access included.
+#[test]
+fn compare_runs_paired_unpaired_and_holm() {
+    use selfinterp::scoring::PairedOptions;
+    use selfinterp::scoring::runs::compare_runs;
+    let good: Summary = score(
+        &agent(11, 40, 100, &deviates, &|_, w, rng| {
+            Weights(w.0.map(|v| v + 15.0 * normal(rng)))
+        }),
+        &opts(),
+    )
+    .unwrap();
+    let noisy: Summary = score(
+        &agent(11, 40, 100, &deviates, &|_, w, rng| {
+            Weights(w.0.map(|v| v + 120.0 * normal(rng)))
+        }),
+        &opts(),
+    )
+    .unwrap();
+    let mut other: Summary = score(
+        &agent(12, 30, 100, &deviates, &|_, w, rng| {
+            Weights(w.0.map(|v| v + 15.0 * normal(rng)))
+        }),
+        &opts(),
+    )
+    .unwrap();
+    for c in &mut other.contexts {
+        c.id = ContextId(format!("elsewhere_{}", c.id.as_str()));
+    }
+    let o = PairedOptions {
+        bootstrap_resamples: 500,
+        permutations: 500,
+        ..PairedOptions::default()
+    };
+    let runs = vec![
+        ("good".to_string(), good.clone()),
+        ("noisy".to_string(), noisy),
+        ("other".to_string(), other),
+        ("good again".to_string(), good),
+    ];
+    let c = compare_runs(&runs, &o);
+    assert_eq!(c.pairs.len(), 6);
+    let gn = &c.pairs[0];
+    assert!(gn.paired && gn.n_shared_contexts == 40);
+    let [lo, hi] = gn.ci_bootstrap.unwrap();
+    assert!(hi < 0.0 && lo < gn.difference.unwrap(), "{gn:?}");
+    assert!(gn.p_permutation.unwrap() < 0.01 && gn.p_holm.unwrap() >= gn.p_permutation.unwrap());
+    let go = &c.pairs[1];
+    assert!(!go.paired && go.p_permutation.is_none() && go.note.starts_with("unpaired"));
+    let [lo, hi] = go.ci_bootstrap.unwrap();
+    assert!(lo < 0.0 && 0.0 < hi, "{go:?}");
+    let same = &c.pairs[2];
+    assert_eq!(same.difference, Some(0.0));
+    assert_eq!(same.p_holm, Some(1.0));
+}
+
+#[test]
+fn compare_cli_on_stored_runs() {
+    let bin = env!("CARGO_BIN_EXE_selfinterp");
+    let out = std::process::Command::new(bin)
+        .args([
+            "compare",
+            "results/sim-faithful-native-quick",
+            "results/sim-partial-native-quick",
+            "results/sim-faithful-instilled-quick",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3);
+    assert_eq!(pairs[0]["n_shared_contexts"], 20);
+    assert!(pairs[0]["difference"].as_f64().unwrap() < -0.2);
+    // Native and instilled splits share no context: unpaired, said so.
+    assert_eq!(pairs[1]["paired"], false);
+    assert!(pairs[1]["p_permutation"].is_null());
+    let privileged = std::process::Command::new(bin)
+        .args([
+            "compare",
+            "results/sim-faithful-native-quick",
+            "--reports-from",
+            "results/sim-confabulator-native-quick",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(privileged.status.success());
+    let v: Value = serde_json::from_slice(&privileged.stdout).unwrap();
+    let p = &v["pairs"][0];
+    assert!(
+        p["difference"].as_f64().unwrap() > 0.5 && p["paired"] == true,
+        "{p}"
+    );
+    let bad = std::process::Command::new(bin)
+        .args(["compare", "results/sim-faithful-native-quick"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod benchmark_cmd;
 pub mod check_finetune;
+pub mod compare;
 pub mod domains;
 pub mod exit;
 pub mod export;
@@ -96,6 +97,9 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Serve a simulated agent as an OpenAI-compatible endpoint on 127.0.0.1
     ServeSim(serve_sim::ServeSimArgs),
+    /// Compare the score of runs (paired on shared contexts, Holm-corrected), or a run's own
+    /// reports against another model's (--reports-from: privileged access)
+    Compare(compare::CompareArgs),
     /// Plan a run's size from a pilot bundle: pairs and contexts for a wanted interval width
     Plan(plan::PlanArgs),
     /// Run a whole study from a TOML file and write one combined table
@@ -175,6 +179,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::View(a) => view::run(cli, a),
         Command::List(a) => list::run(cli, a),
         Command::Plan(a) => plan::run(cli, a),
+        Command::Compare(a) => compare::run(cli, a),
         Command::Leaderboard(a) => leaderboard::run(cli, a),
         Command::Validate(a) => validate::run(cli, a),
     }

@@ -89,14 +89,6 @@ impl Fit {
     }
 }
 
-/// Gradient and negative Hessian (lower triangle filled) at one point, with the objective
-/// known only approximately (see [`Objective`]).
-struct Eval {
-    objective: Objective,
-    gradient: Vector,
-    neg_hessian: Mat,
-}
-
 /// The objective at one point, as the Newton iteration needs it.
 ///
 /// Why approximate: summing one `ln_1p` per trial was 40% of the fit's time, yet the value
@@ -122,11 +114,7 @@ fn softplus(eta: f64) -> f64 {
 /// Logistic of `eta` given `e` = exp(-|eta|) (the same value `softplus` uses).
 #[inline]
 fn logistic_from(eta: f64, e: f64) -> f64 {
-    if eta >= 0.0 {
-        1.0 / (1.0 + e)
-    } else {
-        e / (1.0 + e)
-    }
+    if eta >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) }
 }
 
 fn prior_precision(opts: &FitOptions) -> Vector {
@@ -174,11 +162,12 @@ const PRODUCT_RUN: u32 = 1000;
 /// Gradient and Hessian terms of one trial: r = w (y - p) and s = w p (1 - p).
 type Terms = [f64; 2];
 
-/// Evaluation at `beta`. Two passes: the first computes each trial's p (one `exp` call per
-/// trial) into `terms`, the second accumulates the gradient and Hessian with no call inside
-/// the loop, so that the 27 sums can stay in registers; each sum still adds the same
-/// products in the same order.
-fn evaluate(trials: &[Trial], beta: &Vector, lam: &Vector, terms: &mut Vec<Terms>) -> Eval {
+/// The (approximate) objective at `beta`, leaving each trial's gradient and Hessian terms in
+/// `terms` for [`derivatives`]. Split in two because the derivatives are needed only at an
+/// accepted point that is not the last (or at the last one for standard errors), and because
+/// the `exp` call here, in the same loop as the 27 derivative sums, forced those out of
+/// registers.
+fn objective_at(trials: &[Trial], beta: &Vector, lam: &Vector, terms: &mut Vec<Terms>) -> Objective {
     let mut linear: f64 = 0.0;
     let mut logs: f64 = 0.0;
     let mut product: f64 = 1.0;
@@ -210,6 +199,26 @@ fn evaluate(trials: &[Trial], beta: &Vector, lam: &Vector, terms: &mut Vec<Terms
         n += 1.0;
         terms.push([t.weight * (t.p_a - p), t.weight * p * (1.0 - p)]);
     }
+    let pen: f64 = penalty(beta, lam);
+    let logs: f64 = logs + product.ln();
+    let approx: f64 = linear - logs - pen;
+    // Both sums see the same eta and exp(-|eta|). Each term is off by a few roundings of its
+    // parts (|parts| <= w (2 |eta| + 1)), and a sum of n terms of one sign (every term of
+    // `linear`, of `logs` and of the per-trial log-likelihood is) by n roundings of its
+    // total; the product adds two roundings per factor. Doubled for safety.
+    let err: f64 = f64::EPSILON
+        * (6.0 * magnitude + n * (linear.abs() + logs.abs() + approx.abs() + pen + 4.0));
+    Objective {
+        approx,
+        err,
+        exact: None,
+    }
+}
+
+/// Gradient and negative Hessian (lower triangle filled) at `beta` from the `terms` that
+/// [`objective_at`] left for the same point: each sum adds the same products in the same
+/// order as a one-pass evaluation would.
+fn derivatives(trials: &[Trial], terms: &[Terms], beta: &Vector, lam: &Vector) -> (Vector, Mat) {
     let mut gradient: Vector = [0.0; P];
     let mut h: Mat = [[0.0; P]; P];
     for (t, &[r, s]) in trials.iter().zip(terms.iter()) {
@@ -229,24 +238,7 @@ fn evaluate(trials: &[Trial], beta: &Vector, lam: &Vector, terms: &mut Vec<Terms
         gradient[i] -= lam[i] * beta[i];
         h[i][i] += lam[i];
     }
-    let pen: f64 = penalty(beta, lam);
-    let logs: f64 = logs + product.ln();
-    let approx: f64 = linear - logs - pen;
-    // Both sums see the same eta and exp(-|eta|). Each term is off by a few roundings of its
-    // parts (|parts| <= w (2 |eta| + 1)), and a sum of n terms of one sign (every term of
-    // `linear`, of `logs` and of the per-trial log-likelihood is) by n roundings of its
-    // total; the product adds two roundings per factor. Doubled for safety.
-    let err: f64 = f64::EPSILON
-        * (6.0 * magnitude + n * (linear.abs() + logs.abs() + approx.abs() + pen + 4.0));
-    Eval {
-        objective: Objective {
-            approx,
-            err,
-            exact: None,
-        },
-        gradient,
-        neg_hessian: h,
-    }
+    (gradient, h)
 }
 
 /// Whether a step from the current point to a candidate is accepted: the candidate's
@@ -270,43 +262,40 @@ fn accept(
     if margin < -slack {
         return false;
     }
-    let c: f64 = *cur
-        .exact
-        .get_or_insert_with(|| exact_objective(trials, beta, lam).1);
-    let n: f64 = *next
-        .exact
-        .get_or_insert_with(|| exact_objective(trials, cand, lam).1);
+    let c: f64 = *cur.exact.get_or_insert_with(|| exact_objective(trials, beta, lam).1);
+    let n: f64 = *next.exact.get_or_insert_with(|| exact_objective(trials, cand, lam).1);
     rule(c, n)
 }
 
-/// The Newton iteration of [`fit_with`]: (beta, final evaluation, converged, iterations).
-fn newton(trials: &[Trial], opts: &FitOptions, lam: &Vector) -> (Vector, Eval, bool, u32) {
+/// The Newton iteration of [`fit_with`]: (beta, negative Hessian at beta when `hessian` is
+/// asked for or the iteration did not converge, converged, iterations).
+fn newton(
+    trials: &[Trial],
+    opts: &FitOptions,
+    lam: &Vector,
+    hessian: bool,
+) -> (Vector, Option<Mat>, bool, u32) {
     let mut beta: Vector = [0.0; P];
     let mut terms: Vec<Terms> = Vec::with_capacity(trials.len());
-    let mut ev: Eval = evaluate(trials, &beta, lam, &mut terms);
+    let mut objective: Objective = objective_at(trials, &beta, lam, &mut terms);
+    let (mut gradient, mut neg_hessian) = derivatives(trials, &terms, &beta, lam);
     let mut converged: bool = false;
     let mut iterations: u32 = 0;
     while iterations < opts.max_iterations {
         iterations += 1;
         // The prior makes the negative Hessian positive definite; a failure here means
         // non-finite input.
-        let Some(l) = cholesky(&ev.neg_hessian) else {
+        let Some(l) = cholesky(&neg_hessian) else {
             break;
         };
-        let step: Vector = solve(&l, &ev.gradient);
+        let step: Vector = solve(&l, &gradient);
         let mut t: f64 = 1.0;
-        let (cand, cand_ev) = loop {
+        // The last candidate evaluated is the accepted one: `terms` hold its terms.
+        let (cand, cand_objective) = loop {
             let cand: Vector = std::array::from_fn(|j| beta[j] + t * step[j]);
-            let mut cand_ev: Eval = evaluate(trials, &cand, lam, &mut terms);
-            if t < 1e-8
-                || accept(
-                    trials,
-                    lam,
-                    (&beta, &mut ev.objective),
-                    (&cand, &mut cand_ev.objective),
-                )
-            {
-                break (cand, cand_ev);
+            let mut next: Objective = objective_at(trials, &cand, lam, &mut terms);
+            if t < 1e-8 || accept(trials, lam, (&beta, &mut objective), (&cand, &mut next)) {
+                break (cand, next);
             }
             t *= 0.5;
         };
@@ -314,14 +303,20 @@ fn newton(trials: &[Trial], opts: &FitOptions, lam: &Vector) -> (Vector, Eval, b
             .map(|j| (cand[j] - beta[j]).abs())
             .fold(0.0, f64::max);
         beta = cand;
-        ev = cand_ev;
+        objective = cand_objective;
         let scale: f64 = 1.0 + beta.iter().fold(0.0_f64, |m, b| m.max(b.abs()));
         if moved <= opts.tolerance * scale {
             converged = true;
             break;
         }
+        (gradient, neg_hessian) = derivatives(trials, &terms, &beta, lam);
     }
-    (beta, ev, converged, iterations)
+    let final_hessian: Option<Mat> = match (converged, hessian) {
+        (false, _) => Some(neg_hessian),
+        (true, true) => Some(derivatives(trials, &terms, &beta, lam).1),
+        (true, false) => None,
+    };
+    (beta, final_hessian, converged, iterations)
 }
 
 /// Fit with the default options (priors normal(0, 1) on slopes, normal(0, 2.5) on the
@@ -340,8 +335,8 @@ pub fn fit_with(trials: &[Trial], opts: &FitOptions) -> Fit {
             .all(|t| Trial::new(t.diff, t.p_a, t.weight).is_ok())
     );
     let lam: Vector = prior_precision(opts);
-    let (beta, ev, converged, iterations) = newton(trials, opts, &lam);
-    let var: Vector = match cholesky(&ev.neg_hessian) {
+    let (beta, neg_hessian, converged, iterations) = newton(trials, opts, &lam, true);
+    let var: Vector = match neg_hessian.as_ref().and_then(cholesky) {
         Some(l) => inverse_diagonal(&l),
         None => [f64::NAN; P],
     };
@@ -365,7 +360,7 @@ pub fn fit_with(trials: &[Trial], opts: &FitOptions) -> Fit {
 /// standard errors and the final log-likelihood: for callers that fit many resamples.
 pub fn fit_point(trials: &[Trial], opts: &FitOptions) -> (f64, [f64; N_ATTR]) {
     let lam: Vector = prior_precision(opts);
-    let (beta, _, _, _) = newton(trials, opts, &lam);
+    let (beta, _, _, _) = newton(trials, opts, &lam, false);
     (beta[0], std::array::from_fn(|k| beta[k + 1]))
 }
 

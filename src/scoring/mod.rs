@@ -36,6 +36,7 @@ pub mod paired;
 pub mod partial;
 pub mod quality;
 pub mod reliability;
+pub mod runs;
 pub mod stats;
 pub mod summary;
 

@@ -1,0 +1,123 @@
+//! `selfinterp compare A B [C ...]`: the difference in the main score between runs (paired on
+//! shared contexts, Holm-corrected over pairs), and `compare A --reports-from B`: privileged
+//! access (A's own reports against B's reports of A's contexts). The method is the library's
+//! ([`crate::scoring::runs`]); this only reads bundles and prints.
+
+use super::Cli;
+use super::exit::Failure;
+use super::score::{control_summary, score_bundle};
+use crate::bundle::{self, Bundle};
+use crate::scoring::runs::{RunComparison, compare_pair, compare_runs};
+use crate::scoring::{PairedOptions, Summary};
+use clap::Args;
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Run bundle directories (two or more; one with --reports-from)
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Privileged access: score the (single) run's choices against its own reports and
+    /// against the reports of the bundle in OTHER_DIR, as a paired comparison
+    #[arg(long, value_name = "OTHER_DIR")]
+    pub reports_from: Option<PathBuf>,
+    /// Print the comparison as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn typed(dir: &std::path::Path, v: Value) -> Result<Summary, Failure> {
+    serde_json::from_value(v)
+        .map_err(|e| Failure::usage(format!("{}: summary does not parse: {e}", dir.display())))
+}
+
+fn options() -> PairedOptions {
+    PairedOptions {
+        seed: crate::bundle::score_input::SCORING_SEED,
+        ..PairedOptions::default()
+    }
+}
+
+pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
+    let out: RunComparison = match &a.reports_from {
+        Some(other) => {
+            if a.dirs.len() != 1 {
+                return Err(Failure::usage(
+                    "--reports-from compares one run with itself: give exactly one DIR",
+                )
+                .into());
+            }
+            let dir = &a.dirs[0];
+            let (_, own) = score_bundle(cli, dir)?;
+            let b: Bundle = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
+            let o: Bundle = bundle::read(other).map_err(|e| Failure::usage(e.to_string()))?;
+            let control: Summary = typed(dir, control_summary(cli, &b, &o)?)?;
+            let own: Summary = typed(dir, own)?;
+            let opts = options();
+            let pair = compare_pair(
+                &format!("{} with reports from {}", dir.display(), other.display()),
+                &control,
+                &format!("{} (own reports)", dir.display()),
+                &own,
+                &opts,
+            );
+            RunComparison {
+                pairs: vec![pair],
+                bootstrap_resamples: opts.bootstrap_resamples,
+                permutations: opts.permutations,
+                seed: opts.seed,
+            }
+        }
+        None => {
+            if a.dirs.len() < 2 {
+                return Err(Failure::usage("compare needs two or more run directories").into());
+            }
+            let mut runs: Vec<(String, Summary)> = Vec::with_capacity(a.dirs.len());
+            for d in &a.dirs {
+                let (_, v) = score_bundle(cli, d)?;
+                runs.push((d.display().to_string(), typed(d, v)?));
+            }
+            compare_runs(&runs, &options())
+        }
+    };
+    let text: String = if a.json {
+        serde_json::to_string(&out)?
+    } else {
+        human(&out)
+    };
+    println!("{text}");
+    Ok(())
+}
+
+fn f(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |x| format!("{x:.3}"))
+}
+
+/// A p-value: never printed as 0 (the permutation p is at least 1/(1 + permutations)).
+fn pv(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x < 0.001 => format!("{x:.1e}"),
+        other => f(other),
+    }
+}
+
+fn human(c: &RunComparison) -> String {
+    let mut s: String = String::new();
+    for p in &c.pairs {
+        s.push_str(&format!(
+            "{} -> {}\n  r {} -> {}: difference {} 95% CI {}, permutation p {}, Holm p {}\n  {}\n",
+            p.a,
+            p.b,
+            f(p.r_a),
+            f(p.r_b),
+            f(p.difference),
+            p.ci_bootstrap
+                .map_or("-".to_string(), |[l, h]| format!("[{l:.3}, {h:.3}]")),
+            pv(p.p_permutation),
+            pv(p.p_holm),
+            p.note
+        ));
+    }
+    s.trim_end().to_string()
+}
