@@ -519,7 +519,7 @@ fn serve_sim_command_serves_over_http() {
             "--port",
             "0",
             "--seed",
-            "cli",
+            "7",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -560,7 +560,7 @@ fn serve_sim_command_serves_over_http() {
     let (models, health, r) = result.unwrap();
     assert_eq!(models["data"][0]["id"], serde_json::json!("partial:0.3"));
     assert!(health.is_success());
-    let direct = SimAgent::new(AgentKind::Partial(0.3), "cli", &cs)
+    let direct = SimAgent::new(AgentKind::Partial(0.3), "7", &cs)
         .respond(&sim_choice_req(&cs).messages, Some(5))
         .unwrap();
     assert_eq!(r.text, direct.text);

@@ -856,7 +856,11 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
         .find(|l| l.contains("| [Agent (tuned)]"))
         .unwrap_or_else(|| panic!("no row of Agent (tuned) in {text}"))
         .to_string();
-    std::fs::write(&md, text.replace(&row, &row.replace("2026-01-01", "2026-01-02"))).unwrap();
+    std::fs::write(
+        &md,
+        text.replace(&row, &row.replace("2026-01-01", "2026-01-02")),
+    )
+    .unwrap();
     let problems = leaderboard::validate::check_leaderboard(&results, &entries);
     let p = problems
         .iter()

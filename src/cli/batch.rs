@@ -42,12 +42,9 @@ pub struct ExportArgs {
     /// What is asked, with exactly `run`'s options and defaults
     #[command(flatten)]
     pub ask: AskArgs,
-    /// Base URL recorded in the parameters (for vLLM's batch runner, with --flavour vllm)
+    /// Base URL recorded in the parameters (for vLLM's batch runner, with --server-flavour vllm)
     #[arg(long)]
     pub base_url: Option<String>,
-    /// Constraint dialect of the bodies (OpenAI format only)
-    #[arg(long, value_enum, default_value = "auto")]
-    pub flavour: ServerFlavour,
     /// Leave out requests already answered in this bundle (a second batch for the rest)
     #[arg(long)]
     pub skip_done: Option<PathBuf>,
@@ -65,8 +62,8 @@ pub struct ImportArgs {
     #[arg(long)]
     pub requests: PathBuf,
     /// Bundle directory (created; an existing bundle of the same parameters is extended)
-    #[arg(long)]
-    pub into: PathBuf,
+    #[arg(long, alias = "into")]
+    pub out: PathBuf,
 }
 
 /// Parses `run`'s own arguments (used by `study`, which describes runs as command lines).
@@ -122,7 +119,7 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
             .collect(),
         None => BTreeSet::new(),
     };
-    let builder = BodyBuilder::new(a.provider, &params, a.flavour)
+    let builder = BodyBuilder::new(a.provider, &params, a.ask.server_flavour)
         .map_err(|e| Failure::usage(e.to_string()))?;
     let lines = batch::request_lines(&tasks, &params, &builder, &done).map_err(Failure::usage)?;
     let json_body =
@@ -136,7 +133,7 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
     };
     write(&a.out, text.as_bytes())?;
     let flavour = match a.provider {
-        BatchFormat::Openai => a.flavour.resolve(
+        BatchFormat::Openai => a.ask.server_flavour.resolve(
             params
                 .base_url
                 .as_deref()
@@ -239,7 +236,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
             imported.unknown[0]
         );
     }
-    let s = batch::write_bundle(&a.into, &bench, &bm, imported, inputs)
+    let s = batch::write_bundle(&a.out, &bench, &bm, imported, inputs)
         .map_err(|e| Failure::usage(format!("{e:#}")))?;
     for e in s.failed.iter().take(20) {
         eprintln!("failed: {} ({})", batch::custom_id(&e.key), e.error);
@@ -250,7 +247,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     let c = &s.manifest.counts;
     eprintln!(
         "{}: {} of {} requests answered ({} from this import, {} already there); {} failed, {} missing",
-        a.into.display(),
+        a.out.display(),
         c.samples,
         c.planned,
         s.added,
@@ -267,8 +264,8 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
             format!(
                 "{} requests still to ask: run them live with `selfinterp run ... --out {} --resume`, or export another batch with --skip-done {}",
                 s.failed.len() + s.missing.len(),
-                a.into.display(),
-                a.into.display()
+                a.out.display(),
+                a.out.display()
             ),
         )
         .into());

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCmd {
-    /// Flat CSV files (see `selfinterp import csv --help` for the layouts)
+    /// The study's data release as flat CSV files: contexts, selections, reports, targets
     Csv(CsvArgs),
 }
 

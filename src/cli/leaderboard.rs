@@ -12,15 +12,20 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct LeaderboardArgs {
     /// Results directory [default: <root>/results]
-    #[arg(long)]
     pub results: Option<PathBuf>,
     /// Print every row as CSV or JSON on stdout instead of writing the pages
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub format: Option<ExportFormat>,
+    /// The same, as an option (older spelling)
+    #[arg(long = "results", hide = true, conflicts_with = "results")]
+    pub results_flag: Option<PathBuf>,
+    /// Also print one JSON object (files written, entries with their scores) on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
-    let results: PathBuf = match &a.results {
+    let results: PathBuf = match a.results.as_ref().or(a.results_flag.as_ref()) {
         Some(r) => r.clone(),
         None => cli.checkout_dir("results", "leaderboard")?,
     };
@@ -48,14 +53,37 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
         };
     }
     let details: PathBuf = results.join(render::DETAILS_DIR);
-    let written: usize =
+    let written: Vec<PathBuf> =
         render::write(&results, &entries).map_err(|e| Failure::usage(e.to_string()))?;
     eprintln!(
         "wrote {} and {} detail pages under {}",
         results.join(render::MD_FILE).display(),
-        written - 2,
+        written.len() - 2,
         details.display()
     );
+    let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!("{} entries", entries.len());
+    if a.json {
+        let list: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                let c = e.summary.reports_vs_learned.as_ref();
+                serde_json::json!({
+                    "entry": e.name, "display_name": e.meta.display_name,
+                    "model_id": e.meta.model_id, "provider": e.meta.provider,
+                    "simulated": e.meta.simulated,
+                    "r": c.and_then(|c| c.r), "ci_bootstrap": c.and_then(|c| c.ci_bootstrap),
+                    "chance": c.and_then(|c| c.null.mean),
+                    "rankable": e.summary.quality.as_ref().map(|q| q.rankable),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"written": written, "entries": list})
+            )?
+        );
+    }
     Ok(())
 }

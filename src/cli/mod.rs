@@ -12,6 +12,7 @@ pub mod export_table;
 pub mod freeze;
 pub mod import;
 pub mod leaderboard;
+pub mod list;
 pub mod plan;
 pub mod ranges;
 pub mod report;
@@ -38,7 +39,8 @@ model to report those weights, and scores how well the report matches the behavi
     after_help = exit::HELP
 )]
 pub struct Cli {
-    /// Project root holding domains/, benchmark/ and results/.
+    /// Checkout holding domains/, results/ and benchmark/ (versions built into the binary need
+    /// none; a version under <root>/benchmark/ takes precedence over the built-in copy).
     #[arg(long, global = true, default_value = ".", env = "SELFINTERP_ROOT")]
     pub root: PathBuf,
 
@@ -86,6 +88,8 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
     Report(report::ReportArgs),
+    /// List providers, simulated agents, experiments, presets, designs and benchmark versions
+    List(list::ListArgs),
     /// Serve the reports and a sample browser of a bundle or of results/ on 127.0.0.1
     View(view::ViewArgs),
     /// Render results/LEADERBOARD.md and results/leaderboard.html from the entries
@@ -194,6 +198,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::Import(c) => import::run(cli, c),
         Command::Report(a) => report::run(cli, a),
         Command::View(a) => view::run(cli, a),
+        Command::List(a) => list::run(cli, a),
         Command::Plan(a) => plan::run(cli, a),
         Command::Compare(a) => compare::run(cli, a),
         Command::Leaderboard(a) => leaderboard::run(cli, a),

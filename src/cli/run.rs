@@ -73,9 +73,9 @@ pub struct RunArgs {
     /// [range: 0-100]
     #[arg(long, default_value_t = 6, value_parser = ranges::retries)]
     pub max_retries: u32,
-    /// Bundle directory
+    /// Bundle directory [default: runs/<model>-<experiment>-<preset>]
     #[arg(long)]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
     /// Continue the run in --out, skipping completed requests (parameters must match)
     #[arg(long)]
     pub resume: bool,
@@ -89,7 +89,7 @@ pub struct RunArgs {
     /// [range: 0-1]
     #[arg(long, default_value_t = 0.25, value_parser = ranges::rate)]
     pub max_invalid_rate: f64,
-    /// Seed of the simulated agents
+    /// Seed of the simulated agents (as `serve-sim --seed`)
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
@@ -101,7 +101,7 @@ pub struct AskArgs {
     /// Which split to ask: native preferences, or instilled profiles (fine-tuned model)
     #[arg(long, value_enum)]
     pub experiment: Experiment,
-    /// Frozen benchmark version under <root>/benchmark/
+    /// Frozen benchmark version: embedded in the binary, or under <root>/benchmark/
     #[arg(long, default_value = "v1")]
     pub benchmark: String,
     /// Counts preset (see below)
@@ -137,7 +137,8 @@ pub struct AskArgs {
     pub no_logprobs: bool,
     /// Which dialect of constraints an OpenAI-compatible server speaks (auto: OpenAI's for
     /// api.openai.com, none elsewhere). llama-cpp sends a GBNF grammar, vllm a guided choice.
-    #[arg(long, value_enum, default_value = "auto")]
+    /// In `batch export` it is the dialect of the bodies (`--flavour` there before).
+    #[arg(long, value_enum, default_value = "auto", alias = "flavour")]
     pub server_flavour: ServerFlavour,
     /// How each context's choice pairs are picked: random asks the benchmark's frozen
     /// (uniformly random) pairs, as the study did; adaptive asks them in rounds, each round's
@@ -363,7 +364,7 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         params,
         settings,
         preset: a.ask.preset,
-        out: a.out.clone(),
+        out: a.out.clone().unwrap_or_else(|| default_out(a)),
         resume: a.resume,
         cache_dir,
         timeout: Duration::from_secs_f64(a.timeout),
@@ -371,6 +372,29 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
         server: None,
     };
     Ok((cfg, bench))
+}
+
+/// `runs/<model>-<experiment>-<preset>`, the model's name made safe for a path.
+pub fn default_out(a: &RunArgs) -> PathBuf {
+    let model: String = a
+        .model
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let preset: &str = match a.ask.preset {
+        Preset::Quick => "quick",
+        Preset::Full => "full",
+    };
+    PathBuf::from("runs").join(format!(
+        "{model}-{}-{preset}",
+        a.ask.experiment.split().as_str()
+    ))
 }
 
 /// Whether pairs are asked in both orders: the flags when given, else the preset's default.
@@ -544,7 +568,15 @@ async fn stop_signal() -> i32 {
     exit::INTERRUPTED
 }
 
-/// Prints the outcome and maps it to the documented exit code.
+/// The summary the run just wrote, if it can be read back.
+fn read_summary(dir: &std::path::Path) -> Option<crate::scoring::Summary> {
+    let text = std::fs::read_to_string(dir.join(crate::bundle::SUMMARY)).ok()?;
+    serde_json::from_str::<crate::bundle::BundleSummary>(&text)
+        .ok()
+        .map(|s| s.score)
+}
+
+/// Prints the outcome and its headline, and maps it to the documented exit code.
 fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
     let c = &o.counts;
     eprintln!(
@@ -560,6 +592,8 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
     );
     if let Some(e) = &o.score_error {
         eprintln!("warning: no summary.json: {e}");
+    } else if let Some(s) = read_summary(&cfg.out) {
+        print!("{}", crate::reports::terminal::run_headline(&s, &cfg.out));
     }
     match o.status {
         RunStatus::Interrupted => Err(Failure::new(

@@ -4,7 +4,7 @@ use super::Cli;
 use super::exit::Failure;
 use crate::benchmark::Benchmark;
 use crate::sim::server::SimServer;
-use crate::sim::{AgentKind, DEFAULT_SEED, SimAgent};
+use crate::sim::{AgentKind, SimAgent};
 use clap::Args;
 use std::io::Write;
 use std::sync::Arc;
@@ -26,9 +26,10 @@ pub struct ServeSimArgs {
     /// Frozen benchmark version whose contexts the agent answers
     #[arg(long, default_value = "v1")]
     pub benchmark: String,
-    /// Agent seed: native weights, report noise and sampled letters follow from it
-    #[arg(long, default_value = DEFAULT_SEED)]
-    pub seed: String,
+    /// Seed of the simulated agent, as `run --provider sim --seed`: the same seed answers the
+    /// same way over HTTP as in-process
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     /// Act as the base model: instilled contexts get native weights instead of the profile
     #[arg(long)]
     pub base_model: bool,
@@ -41,8 +42,9 @@ pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
     let kind: AgentKind = a.agent.parse().map_err(Failure::usage)?;
     let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)
         .map_err(|e| Failure::usage(e.to_string()))?;
+    let seed: String = super::run::sim_seed(a.seed);
     let agent =
-        Arc::new(SimAgent::from_benchmark(kind, &a.seed, &bench).with_fine_tuned(!a.base_model));
+        Arc::new(SimAgent::from_benchmark(kind, &seed, &bench).with_fine_tuned(!a.base_model));
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = a.threads {
         rt.worker_threads(n.max(1));
@@ -56,7 +58,7 @@ pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
         println!("{}", srv.base_url());
         std::io::stdout().flush()?;
         eprintln!(
-            "serving agent {} over {} contexts of benchmark {} (seed {:?}, fingerprint {}); Ctrl-C stops",
+            "serving agent {} over {} contexts of benchmark {} (seed {}, fingerprint {}); Ctrl-C stops",
             agent.name(),
             bench.contexts.len(),
             a.benchmark,

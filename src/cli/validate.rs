@@ -11,6 +11,9 @@ use std::path::PathBuf;
 pub struct ValidateArgs {
     /// Results directory [default: <root>/results]
     pub results: Option<PathBuf>,
+    /// Print one JSON object (entries, problems with entry, file, field and message) on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
@@ -20,8 +23,27 @@ pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
     };
     let (n, problems) = leaderboard::validate(&results, &cli.benchmark_dir())
         .map_err(|e| Failure::usage(format!("{}: {e}", results.display())))?;
-    for p in &problems {
-        println!("{p}");
+    if a.json {
+        let list: Vec<serde_json::Value> = problems
+            .iter()
+            .map(|p| {
+                serde_json::json!({"entry": p.entry, "file": p.file, "field": p.field,
+                    "message": p.message, "text": p.to_string()})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "results": results.display().to_string(),
+                "entries": n,
+                "valid": problems.is_empty(),
+                "problems": list,
+            }))?
+        );
+    } else {
+        for p in &problems {
+            println!("{p}");
+        }
     }
     if problems.is_empty() {
         eprintln!(

@@ -13,6 +13,9 @@ pub struct VerifyArgs {
     /// Secret seed of a privately drawn version
     #[arg(long)]
     pub private_seed_file: Option<PathBuf>,
+    /// Print one JSON array (version, ok, problems) on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(cli: &Cli, a: &VerifyArgs) -> anyhow::Result<()> {
@@ -34,20 +37,28 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> anyhow::Result<()> {
         .map(read_seed_file)
         .transpose()?;
     let mut bad = 0;
+    let mut rows: Vec<serde_json::Value> = Vec::new();
     for v in &list {
-        match verify_version(&cat, &root, v, private.as_deref()) {
-            Err(e) => {
-                println!("{e}");
-                bad += 1;
-            }
-            Ok(m) if m.is_empty() => eprintln!("ok: {v} regenerates bit-for-bit"),
-            Ok(m) => {
-                for x in &m {
-                    println!("{x}");
-                }
-                bad += 1;
+        let problems: Vec<String> = match verify_version(&cat, &root, v, private.as_deref()) {
+            Err(e) => vec![e.to_string()],
+            Ok(m) => m.iter().map(|x| x.to_string()).collect(),
+        };
+        if problems.is_empty() {
+            eprintln!("ok: {v} regenerates bit-for-bit");
+        } else {
+            bad += 1;
+        }
+        if !a.json {
+            for p in &problems {
+                println!("{p}");
             }
         }
+        rows.push(
+            serde_json::json!({"version": v, "ok": problems.is_empty(), "problems": problems}),
+        );
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
     }
     if bad > 0 {
         return Err(Failure::check(format!(

@@ -406,8 +406,11 @@ pub struct WriteError {
 }
 
 /// Writes every file of [`render`] under `results`, replacing the detail pages (pages of
-/// entries that no longer exist must not stay published). Returns the number of files.
-pub fn write(results: &std::path::Path, entries: &[Entry]) -> Result<usize, WriteError> {
+/// entries that no longer exist must not stay published). Returns the paths written.
+pub fn write(
+    results: &std::path::Path,
+    entries: &[Entry],
+) -> Result<Vec<std::path::PathBuf>, WriteError> {
     let err = |path: std::path::PathBuf, verb: &'static str| {
         move |source: std::io::Error| WriteError { path, verb, source }
     };
@@ -416,10 +419,11 @@ pub fn write(results: &std::path::Path, entries: &[Entry]) -> Result<usize, Writ
         std::fs::remove_dir_all(&details).map_err(err(details.clone(), "cannot clear"))?;
     }
     std::fs::create_dir_all(&details).map_err(err(details.clone(), "cannot create"))?;
-    let files: Vec<(String, String)> = render(entries);
-    for (file, text) in &files {
+    let mut written: Vec<std::path::PathBuf> = Vec::new();
+    for (file, text) in render(entries) {
         let path: std::path::PathBuf = results.join(file);
         std::fs::write(&path, text).map_err(err(path.clone(), "cannot write"))?;
+        written.push(path);
     }
-    Ok(files.len())
+    Ok(written)
 }

@@ -16,6 +16,7 @@ pub mod quality;
 pub mod sentences;
 pub mod status;
 pub mod svg;
+pub mod terminal;
 pub mod text;
 
 pub use data::{Prices, ReportData, ReportOptions, build};

@@ -318,7 +318,18 @@ pub async fn execute(
         if todo.is_empty() {
             continue;
         }
-        let mut bar: PhaseBar = PhaseBar::new(phase, total, total - todo.len() as u64);
+        // The reports still to ask, in choices' time, so the choices' ETA covers the whole run.
+        let later: f64 = match kind {
+            KindKey::Choice => {
+                let reports_left = all
+                    .iter()
+                    .filter(|t| t.key.kind == KindKey::Report && !done_keys.contains(&t.key))
+                    .count();
+                reports_left as f64 * crate::runner::progress::REPORT_COST_IN_CHOICES
+            }
+            KindKey::Report => 0.0,
+        };
+        let mut bar: PhaseBar = PhaseBar::new(phase, total, total - todo.len() as u64, later);
         let mut feed: Feed = match (&cfg.params.design, kind) {
             (Some(d), KindKey::Choice) => Feed::Rounds(Box::new(Rounds::new(
                 &contexts,
