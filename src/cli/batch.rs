@@ -196,15 +196,27 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     for f in &a.results {
         let text = read(f)?;
         let before = results.unreadable.len();
-        results.add_text(bm.format, &text);
-        for (line, msg) in &results.unreadable[before..] {
-            eprintln!("{}:{line}: {msg}", f.display());
+        results.add_text(bm.format, &f.display().to_string(), &text);
+        for (place, msg) in &results.unreadable[before..] {
+            eprintln!("{place}: {msg}");
         }
         inputs.push(InputFile {
             role: "batch_results".into(),
             path: f.display().to_string(),
             sha256: sha256_hex(text.as_bytes()),
         });
+    }
+    if let Some(d) = results.conflict() {
+        return Err(Failure::usage(format!("{d}; nothing imported")).into());
+    }
+    for d in results.duplicates.iter().take(20) {
+        eprintln!("warning: {d}");
+    }
+    if results.duplicates.len() > 20 {
+        eprintln!(
+            "warning: {} more repeated ids",
+            results.duplicates.len() - 20
+        );
     }
     let tasks = batch::planned_tasks(&bench, p);
     let imported = batch::match_results(&tasks, &results, &chrono::Utc::now().to_rfc3339());
