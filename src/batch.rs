@@ -193,14 +193,68 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// A results file read: outcomes by custom id, and lines that could not be read at all.
+/// Where a result line is: file name and 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// How a second line for one custom id relates to the line kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repeat {
+    /// The same answer again (a results file given twice, say): harmless.
+    Same,
+    /// A failure and an answer: the request was retried; the answer is kept.
+    Retried,
+    /// Failed twice: the first failure is kept.
+    FailedAgain,
+    /// Two different answers to one request: which one the model gave is unknown, so the
+    /// import is refused rather than decided by file order.
+    Conflict,
+}
+
+/// A custom id seen on more than one line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duplicate {
+    pub id: String,
+    pub first: Place,
+    pub again: Place,
+    pub kind: Repeat,
+}
+
+impl std::fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what: &str = match self.kind {
+            Repeat::Same => "the same answer as",
+            Repeat::Retried => "a retry of",
+            Repeat::FailedAgain => "a second failure after",
+            Repeat::Conflict => "a different answer from",
+        };
+        write!(
+            f,
+            "{}: custom_id {}: {what} line {} of {}",
+            self.again, self.id, self.first.line, self.first.file
+        )
+    }
+}
+
+/// Results files read: outcomes by custom id, and lines that could not be read at all.
 #[derive(Debug, Default)]
 pub struct Results {
     pub by_id: HashMap<String, Outcome>,
-    /// (1-based line, message) of lines without a custom id or not JSON.
-    pub unreadable: Vec<(usize, String)>,
-    /// Ids seen more than once (the first answered one is kept).
-    pub duplicates: Vec<String>,
+    /// Where each id's kept outcome was read.
+    pub place: HashMap<String, Place>,
+    /// (place, message) of lines without a custom id or not JSON.
+    pub unreadable: Vec<(Place, String)>,
+    /// Ids seen more than once, in reading order.
+    pub duplicates: Vec<Duplicate>,
 }
 
 fn one_line(v: &Value) -> String {
@@ -268,18 +322,23 @@ fn anthropic_outcome(v: &Value) -> Outcome {
 }
 
 impl Results {
-    /// Adds the lines of one results file (OpenAI output and error files, or Anthropic's
-    /// results), in any order. An id answered in one line and failed in another counts as
-    /// answered: a retried request's success is what matters.
-    pub fn add_text(&mut self, format: BatchFormat, text: &str) {
+    /// Adds the lines of one results file `file` (OpenAI output and error files, or
+    /// Anthropic's results), in any order. An id answered in one line and failed in another
+    /// counts as answered: a retried request's success is what matters. Every repeated id is
+    /// recorded in [`Results::duplicates`]; two different answers are a [`Repeat::Conflict`].
+    pub fn add_text(&mut self, format: BatchFormat, file: &str, text: &str) {
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
+            let here = Place {
+                file: file.to_string(),
+                line: i + 1,
+            };
             let v: Value = match serde_json::from_str(line) {
                 Ok(v) => v,
                 Err(e) => {
-                    self.unreadable.push((i + 1, format!("not JSON: {e}")));
+                    self.unreadable.push((here, format!("not JSON: {e}")));
                     continue;
                 }
             };
@@ -288,26 +347,41 @@ impl Results {
                 .and_then(Value::as_str)
                 .map(str::to_string)
             else {
-                self.unreadable.push((i + 1, "no custom_id".into()));
+                self.unreadable.push((here, "no custom_id".into()));
                 continue;
             };
             let outcome = match format {
                 BatchFormat::Openai => openai_outcome(&v),
                 BatchFormat::Anthropic => anthropic_outcome(&v),
             };
-            match self.by_id.get(&id) {
-                None => {
-                    self.by_id.insert(id, outcome);
-                }
-                Some(prev) => {
-                    self.duplicates.push(id.clone());
-                    if matches!(prev, Outcome::Failed(_)) && matches!(outcome, Outcome::Answered(_))
-                    {
-                        self.by_id.insert(id, outcome);
-                    }
-                }
+            let Some(prev) = self.by_id.get(&id) else {
+                self.place.insert(id.clone(), here);
+                self.by_id.insert(id, outcome);
+                continue;
+            };
+            let kind: Repeat = match (prev, &outcome) {
+                (Outcome::Answered(a), Outcome::Answered(b)) if a.text == b.text => Repeat::Same,
+                (Outcome::Answered(_), Outcome::Answered(_)) => Repeat::Conflict,
+                (Outcome::Failed(_), Outcome::Failed(_)) => Repeat::FailedAgain,
+                _ => Repeat::Retried,
+            };
+            let first: Place = self.place[&id].clone();
+            if matches!(prev, Outcome::Failed(_)) && matches!(outcome, Outcome::Answered(_)) {
+                self.place.insert(id.clone(), here.clone());
+                self.by_id.insert(id.clone(), outcome);
             }
+            self.duplicates.push(Duplicate {
+                id,
+                first,
+                again: here,
+                kind,
+            });
         }
+    }
+
+    /// The first pair of lines giving one request two different answers, if any.
+    pub fn conflict(&self) -> Option<&Duplicate> {
+        self.duplicates.iter().find(|d| d.kind == Repeat::Conflict)
     }
 }
 

@@ -72,8 +72,8 @@ proptest! {
         o in input(OPENAI_RESULT), a in input(ANTHROPIC_RESULT), f in input(FINETUNE),
     ) {
         let mut r = Results::default();
-        r.add_text(BatchFormat::Openai, &o);
-        r.add_text(BatchFormat::Anthropic, &a);
+        r.add_text(BatchFormat::Openai, "output.jsonl", &o);
+        r.add_text(BatchFormat::Anthropic, "results.jsonl", &a);
         let _ = check_text(&f);
     }
 }

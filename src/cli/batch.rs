@@ -2,7 +2,7 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
-use super::run::{AskArgs, Asked, RunArgs};
+use super::run::{AskArgs, ask_request};
 use crate::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
 use crate::benchmark::Benchmark;
 use crate::benchmark::freeze::sha256_hex;
@@ -11,7 +11,8 @@ use crate::bundle::parameters::{Parameters, ProviderKind};
 use crate::bundle::sample::SampleKey;
 use crate::experiments::finetune::sibling;
 use crate::providers::openai::ServerFlavour;
-use clap::{Args, Parser, Subcommand};
+use crate::runner::request::{Who, batch_parameters};
+use clap::{Args, Subcommand};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -66,45 +67,23 @@ pub struct ImportArgs {
     pub out: PathBuf,
 }
 
-/// Parses `run`'s own arguments (used by `study`, which describes runs as command lines).
-#[derive(Parser, Debug)]
-struct AsRun {
-    #[command(flatten)]
-    run: RunArgs,
-}
-
 /// The parameters of a live `selfinterp run` with the same options.
 fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Failure> {
     let provider = match a.provider {
         BatchFormat::Openai => ProviderKind::Openai,
         BatchFormat::Anthropic => ProviderKind::Anthropic,
     };
-    if a.ask.design != super::run::DesignArg::Random {
-        return Err(Failure::usage(
-            "--design adaptive: a batch file holds every request up front, but an adaptive design picks each round's pairs from the answers to the previous round; use `selfinterp run --design adaptive`, or --design random here",
-        ));
-    }
-    let who = Asked {
+    let who = Who {
         provider,
-        model: &a.model,
-        base_url: a.base_url.as_deref(),
+        model: a.model.clone(),
+        base_url: a.base_url.clone(),
         seed: 0,
     };
-    super::run::parameters(cli, &who, &a.ask)
-}
-
-/// `run`'s arguments from an argument list (starting with the program name), so callers get
-/// exactly the defaults and checks of `selfinterp run`.
-pub fn parse_run_args(argv: &[String]) -> Result<RunArgs, Failure> {
-    AsRun::try_parse_from(argv)
-        .map(|a| a.run)
-        .map_err(|e| Failure::usage(e.to_string()))
-}
-
-pub fn value_name<T: clap::ValueEnum>(v: &T) -> String {
-    v.to_possible_value()
-        .map(|p| p.get_name().to_string())
-        .unwrap_or_default()
+    Ok(batch_parameters(
+        &who,
+        &ask_request(&a.ask),
+        &cli.benchmark_dir(),
+    )?)
 }
 
 fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
@@ -217,15 +196,27 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     for f in &a.results {
         let text = read(f)?;
         let before = results.unreadable.len();
-        results.add_text(bm.format, &text);
-        for (line, msg) in &results.unreadable[before..] {
-            eprintln!("{}:{line}: {msg}", f.display());
+        results.add_text(bm.format, &f.display().to_string(), &text);
+        for (place, msg) in &results.unreadable[before..] {
+            eprintln!("{place}: {msg}");
         }
         inputs.push(InputFile {
             role: "batch_results".into(),
             path: f.display().to_string(),
             sha256: sha256_hex(text.as_bytes()),
         });
+    }
+    if let Some(d) = results.conflict() {
+        return Err(Failure::usage(format!("{d}; nothing imported")).into());
+    }
+    for d in results.duplicates.iter().take(20) {
+        eprintln!("warning: {d}");
+    }
+    if results.duplicates.len() > 20 {
+        eprintln!(
+            "warning: {} more repeated ids",
+            results.duplicates.len() - 20
+        );
     }
     let tasks = batch::planned_tasks(&bench, p);
     let imported = batch::match_results(&tasks, &results, &chrono::Utc::now().to_rfc3339());
