@@ -212,6 +212,17 @@ fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The runtime a run's requests go through: one thread. The work per request (a prompt, a
+/// JSON body, a parse, a journal line) is microseconds, far below a model's answer time, and
+/// against a fast local server a second worker thread only added cross-thread wake-ups
+/// (measured: about 10% more CPU per request; docs/performance.md). Scoring has its own
+/// threads (rayon).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
 /// Runs (or resumes) the run described by `cfg` into `cfg.out`.
 pub async fn execute(
     cfg: &RunConfig,
@@ -270,11 +281,14 @@ pub async fn execute(
         .map_err(|e| RunError::Usage(e.to_string()))?;
     }
     bundle::write_manifest(dir, &manifest)?;
-    let timings: ReadJournal<Timing> = journal::read(&timings_path)?;
+    let mut timings: ReadJournal<Timing> = journal::read(&timings_path)?;
     let done_keys: HashSet<SampleKey> = done.records.iter().map(Sample::key).collect();
     let mut samples_out: Appender = Appender::open(&samples_path, done.good_len)?;
     let mut timings_out: Appender = Appender::open(&timings_path, timings.good_len)?;
     // Failed requests are retried by this session, so the old error list is cleared.
+    // This session's answers, kept as written: with the earlier sessions' they are exactly
+    // the journals' contents, so the end of the run need not read and parse them back.
+    let mut answered: Vec<Sample> = Vec::new();
     let mut errors_out: Appender = Appender::open(&dir.join(bundle::ERRORS), 0)?;
 
     let contexts: Vec<Arc<FrozenContext>> =
@@ -374,6 +388,8 @@ pub async fn execute(
                     bar.answered(sample.parsed.is_none());
                     feed.answered(&sample);
                     breaker.answered();
+                    answered.push(*sample);
+                    timings.records.push(timing);
                 }
                 Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
                     let message: String = capped(&message);
@@ -410,8 +426,10 @@ pub async fn execute(
     }
 
     // Everything known now: every session's samples and timings.
-    let samples: Vec<Sample> = bundle::canonical(journal::read::<Sample>(&samples_path)?.records);
-    let timings: Vec<Timing> = journal::read::<Timing>(&timings_path)?.records;
+    let mut samples: Vec<Sample> = done.records;
+    samples.append(&mut answered);
+    let samples: Vec<Sample> = bundle::canonical(samples);
+    let timings: Vec<Timing> = timings.records;
     manifest.server = server_info(&timings);
     manifest.counts = bundle::count(&samples, planned, n_errors);
     manifest.soft_labels.used = manifest.counts.soft_labels > 0;
