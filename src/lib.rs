@@ -15,6 +15,7 @@ pub mod estimation;
 pub mod experiments;
 pub mod import;
 pub mod leaderboard;
+pub mod limits;
 pub mod parsing;
 pub mod planner;
 pub mod prompts;

@@ -50,7 +50,7 @@ fn config<S: AsRef<str>>(root: &Path, args: &[S]) -> (RunConfig, Benchmark) {
 fn sim(bench: &Benchmark, kind: AgentKind) -> Arc<dyn Provider> {
     let agent = Arc::new(SimAgent::from_benchmark(
         kind,
-        &selfinterp::cli::run::sim_seed(0),
+        &selfinterp::runner::connect::sim_seed(0),
         bench,
     ));
     Arc::new(SimProvider::new(agent, "faithful"))

@@ -2,7 +2,7 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
-use super::run::{AskArgs, Asked, RunArgs};
+use super::run::{AskArgs, ask_request};
 use crate::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
 use crate::benchmark::Benchmark;
 use crate::benchmark::freeze::sha256_hex;
@@ -11,7 +11,8 @@ use crate::bundle::parameters::{Parameters, ProviderKind};
 use crate::bundle::sample::SampleKey;
 use crate::experiments::finetune::sibling;
 use crate::providers::openai::ServerFlavour;
-use clap::{Args, Parser, Subcommand};
+use crate::runner::request::{Who, batch_parameters};
+use clap::{Args, Subcommand};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -66,45 +67,23 @@ pub struct ImportArgs {
     pub out: PathBuf,
 }
 
-/// Parses `run`'s own arguments (used by `study`, which describes runs as command lines).
-#[derive(Parser, Debug)]
-struct AsRun {
-    #[command(flatten)]
-    run: RunArgs,
-}
-
 /// The parameters of a live `selfinterp run` with the same options.
 fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Failure> {
     let provider = match a.provider {
         BatchFormat::Openai => ProviderKind::Openai,
         BatchFormat::Anthropic => ProviderKind::Anthropic,
     };
-    if a.ask.design != super::run::DesignArg::Random {
-        return Err(Failure::usage(
-            "--design adaptive: a batch file holds every request up front, but an adaptive design picks each round's pairs from the answers to the previous round; use `selfinterp run --design adaptive`, or --design random here",
-        ));
-    }
-    let who = Asked {
+    let who = Who {
         provider,
-        model: &a.model,
-        base_url: a.base_url.as_deref(),
+        model: a.model.clone(),
+        base_url: a.base_url.clone(),
         seed: 0,
     };
-    super::run::parameters(cli, &who, &a.ask)
-}
-
-/// `run`'s arguments from an argument list (starting with the program name), so callers get
-/// exactly the defaults and checks of `selfinterp run`.
-pub fn parse_run_args(argv: &[String]) -> Result<RunArgs, Failure> {
-    AsRun::try_parse_from(argv)
-        .map(|a| a.run)
-        .map_err(|e| Failure::usage(e.to_string()))
-}
-
-pub fn value_name<T: clap::ValueEnum>(v: &T) -> String {
-    v.to_possible_value()
-        .map(|p| p.get_name().to_string())
-        .unwrap_or_default()
+    Ok(batch_parameters(
+        &who,
+        &ask_request(&a.ask),
+        &cli.benchmark_dir(),
+    )?)
 }
 
 fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
