@@ -55,11 +55,12 @@ pub fn custom_id(key: &SampleKey) -> String {
         KindKey::Choice => "c",
         KindKey::Report => "r",
     };
-    let order = match key.order {
-        Order::Ab => "ab",
-        Order::Ba => "ba",
-    };
-    format!("{kind}-{}-{}-{order}", key.context, key.index)
+    format!(
+        "{kind}-{}-{}-{}",
+        key.context,
+        key.index,
+        key.order.as_str()
+    )
 }
 
 /// The item a custom id names; `None` for an id this tool did not write.

@@ -34,7 +34,7 @@ start=$(date +%s.%N)
 /usr/bin/time -f "%U %S" -o "$WORK/cpu" "${PERF[@]}" \
   "$BIN" --root "$ROOT" run --provider openai --base-url "$BASE" --model faithful --experiment native \
   --preset full --reports 0 --concurrency "$CONC" --cache-dir "$WORK/cache" --max-invalid-rate 1 \
-  --out "$WORK/run" 2>/dev/null
+  --out "$WORK/run" >/dev/null 2>&1
 end=$(date +%s.%N)
 N=$(wc -l < "$WORK/run/samples.jsonl")
 python3 - "$N" "$start" "$end" "$(cat "$WORK/cpu")" > "$WORK/runner.json" <<'PY'
@@ -46,8 +46,12 @@ print(json.dumps({'client': 'selfinterp run (whole process: startup, journal, re
                   'cpu_us_per_request': round(1e6 * (user + system) / n, 1)}))
 PY
 if [ "${PROFILE:-0}" = 1 ]; then
+  # Where the runner's CPU goes: by binary (kernel, libc, selfinterp), then the top symbols.
+  # (`|| true`: head closing the pipe early is not a failure.)
+  perf report -i "$WORK/perf.data" --no-children --stdio --sort dso 2>/dev/null \
+    | grep '%' | head -8 || true
   perf report -i "$WORK/perf.data" --no-children --stdio --sort dso,symbol 2>/dev/null \
-    | grep '%' | head -25
+    | grep '%' | head -25 | sed 's/  *- *- *$//' || true
 fi
 python3 scripts/compare/throughput.py --base-url "$BASE" --contexts-jsonl "$ROOT/benchmark/v1/contexts.jsonl" --concurrency "$CONC" > "$WORK/client.json"
 cat "$WORK/runner.json" "$WORK/client.json"

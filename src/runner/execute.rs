@@ -405,6 +405,9 @@ pub async fn execute(
     }
     samples_out.sync()?;
     timings_out.sync()?;
+    if let Some(c) = &shared.cache {
+        c.sync();
+    }
 
     // Everything known now: every session's samples and timings.
     let samples: Vec<Sample> = bundle::canonical(journal::read::<Sample>(&samples_path)?.records);
