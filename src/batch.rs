@@ -31,7 +31,7 @@ pub const OPENAI_URL: &str = "/v1/chat/completions";
 pub const MAX_ID_LEN: usize = 64;
 
 /// Which batch API a file is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchFormat {
     /// `{custom_id, method, url, body}` per line (OpenAI Batch API, vLLM `run_batch`).

@@ -21,6 +21,7 @@ pub mod score;
 pub mod serve_sim;
 pub mod study;
 pub mod validate;
+pub mod values;
 pub mod verify;
 pub mod view;
 
