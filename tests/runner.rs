@@ -1218,3 +1218,114 @@ fn resolve_refuses_what_the_benchmark_or_the_provider_cannot_do() {
         Err(ConfigError::HalfNeedsInstilled)
     ));
 }
+
+/// The runner tells a reporter what happens, in order: the plan, each phase with its
+/// requests, every answer and failure, the end. (The binary's progress bars are drawn from
+/// these events.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reporter_sees_every_request_in_order() {
+    use selfinterp::bundle::sample::KindKey;
+    use selfinterp::runner::events::Recorder;
+    use selfinterp::runner::{RunEvent, execute_with};
+    let root = root_with(4, 20, 3);
+    let srv = MockServer::builder()
+        .faults_at(0..3, Fault::Status(503))
+        .start()
+        .await;
+    let base = srv.base_url();
+    let out = root.path().join("run");
+    let mut q = small(Via::Server("m", &base), &out);
+    one_by_one(&mut q);
+    let (cfg, bench) = config(root.path(), &q);
+    let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
+    let mut rec = Recorder::default();
+    let (_tx, rx) = watch::channel(false);
+    let outcome = execute_with(&cfg, &bench, p, rx, &mut rec).await.unwrap();
+    let ev = &rec.events;
+    assert_eq!(
+        ev[0],
+        RunEvent::Planned {
+            planned: 4 * 23,
+            done: 0
+        }
+    );
+    assert_eq!(
+        ev[1],
+        RunEvent::Phase {
+            kind: KindKey::Choice,
+            total: 80,
+            done: 0,
+            reports_after: 12
+        }
+    );
+    // One event per request of the phase, then its end; the first three failed.
+    let choices = &ev[2..82];
+    for (i, e) in choices.iter().enumerate() {
+        match e {
+            RunEvent::Failed { key, error } => {
+                assert!(i < 3, "request {i} failed: {error}");
+                assert_eq!(key.kind, KindKey::Choice);
+                assert!(error.contains("503"), "{error}");
+            }
+            RunEvent::Answered { key, .. } => {
+                assert!(i >= 3, "request {i} answered");
+                assert_eq!(key.kind, KindKey::Choice);
+            }
+            other => panic!("event {i}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        ev[82],
+        RunEvent::PhaseEnd {
+            kind: KindKey::Choice
+        }
+    );
+    assert!(matches!(
+        ev[83],
+        RunEvent::Phase {
+            kind: KindKey::Report,
+            total: 12,
+            done: 0,
+            reports_after: 0
+        }
+    ));
+    let answered = ev
+        .iter()
+        .filter(|e| matches!(e, RunEvent::Answered { .. }))
+        .count();
+    assert_eq!(answered, 4 * 23 - 3);
+    assert_eq!(
+        ev.last().unwrap(),
+        &RunEvent::Finished {
+            status: RunStatus::Incomplete,
+            counts: outcome.counts.clone()
+        }
+    );
+    assert_eq!(outcome.counts.errors, 3);
+
+    // A resume is planned with what is done, and asks only the rest.
+    let mut resume = cfg.clone();
+    resume.resume = true;
+    let mut rec = Recorder::default();
+    let (_tx, rx) = watch::channel(false);
+    let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
+    execute_with(&resume, &bench, p, rx, &mut rec)
+        .await
+        .unwrap();
+    assert_eq!(
+        rec.events[0],
+        RunEvent::Planned {
+            planned: 4 * 23,
+            done: 4 * 23 - 3
+        }
+    );
+    assert_eq!(
+        rec.events[1],
+        RunEvent::Phase {
+            kind: KindKey::Choice,
+            total: 80,
+            done: 77,
+            reports_after: 0
+        }
+    );
+}

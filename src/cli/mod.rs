@@ -14,6 +14,7 @@ pub mod import;
 pub mod leaderboard;
 pub mod list;
 pub mod plan;
+pub mod progress;
 pub mod ranges;
 pub mod report;
 pub mod run;

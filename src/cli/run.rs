@@ -5,6 +5,7 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
+use super::progress::BarReporter;
 use super::ranges;
 use super::values::{ConstrainArg, ExperimentArg, FlavourArg, HalfArg, PresetArg, ProviderArg};
 use clap::Args;
@@ -18,7 +19,7 @@ use selfinterp::runner::request::{
     AskRequest, DEFAULT_CONCURRENCY, DEFAULT_MAX_INVALID_RATE, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT_S, RunRequest, Who, resolve,
 };
-use selfinterp::runner::{RunOutcome, execute};
+use selfinterp::runner::{RunOutcome, execute_with};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -256,7 +257,7 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
                 seen.store(code, std::sync::atomic::Ordering::SeqCst);
                 let _ = tx.send(true);
             });
-            execute(&cfg, &bench, provider, rx).await
+            execute_with(&cfg, &bench, provider, rx, &mut BarReporter::default()).await
         })
         .map_err(|e| match e {
             selfinterp::runner::execute::RunError::Usage(m) => Failure::usage(m),

@@ -73,7 +73,14 @@ fn execute(
     let outcome = rt
         .block_on(async {
             let (_tx, rx) = tokio::sync::watch::channel(false);
-            selfinterp::runner::execute(&cfg, &bench, provider, rx).await
+            selfinterp::runner::execute_with(
+                &cfg,
+                &bench,
+                provider,
+                rx,
+                &mut super::progress::BarReporter::default(),
+            )
+            .await
         })
         .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
     let n = &outcome.counts;

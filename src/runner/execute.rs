@@ -11,7 +11,7 @@
 
 use super::cache::ResponseCache;
 use super::config::RunConfig;
-use super::progress::PhaseBar;
+use super::events::{Reporter, RunEvent, Silent};
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::journal::{self, Appender, ReadJournal};
 use crate::bundle::plan::{Task, plan, to_sample};
@@ -212,12 +212,23 @@ fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Runs (or resumes) the run described by `cfg` into `cfg.out`.
+/// Runs (or resumes) the run described by `cfg` into `cfg.out`, telling no one.
 pub async fn execute(
     cfg: &RunConfig,
     bench: &Benchmark,
     provider: Arc<dyn Provider>,
+    cancel: watch::Receiver<bool>,
+) -> Result<RunOutcome, RunError> {
+    execute_with(cfg, bench, provider, cancel, &mut Silent).await
+}
+
+/// [`execute`], telling `reporter` what happens as it happens.
+pub async fn execute_with(
+    cfg: &RunConfig,
+    bench: &Benchmark,
+    provider: Arc<dyn Provider>,
     mut cancel: watch::Receiver<bool>,
+    reporter: &mut dyn Reporter,
 ) -> Result<RunOutcome, RunError> {
     let dir: &Path = &cfg.out;
     let has_manifest: bool = dir.join(bundle::MANIFEST).exists();
@@ -284,6 +295,10 @@ pub async fn execute(
             .collect();
     let all: Vec<Task> = plan(&contexts, &cfg.params);
     let planned: usize = all.len();
+    reporter.event(&RunEvent::Planned {
+        planned,
+        done: all.iter().filter(|t| done_keys.contains(&t.key)).count(),
+    });
     let cache_salt: Option<String> =
         (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
     let server: ServerIdentity = cfg
@@ -305,12 +320,12 @@ pub async fn execute(
     let threshold: usize = BREAKER_FAILURES + cfg.settings.concurrency;
     let mut interrupted: bool = false;
     let mut n_errors: usize = 0;
-    for (phase, kind) in [("choices", KindKey::Choice), ("reports", KindKey::Report)] {
+    for kind in [KindKey::Choice, KindKey::Report] {
         if fatal.is_some() || interrupted || stopped_early.is_some() {
             break;
         }
         let phase_tasks: Vec<Task> = all.iter().filter(|t| t.key.kind == kind).cloned().collect();
-        let total: u64 = phase_tasks.len() as u64;
+        let total: usize = phase_tasks.len();
         let todo: Vec<Task> = phase_tasks
             .into_iter()
             .filter(|t| !done_keys.contains(&t.key))
@@ -318,18 +333,20 @@ pub async fn execute(
         if todo.is_empty() {
             continue;
         }
-        // The reports still to ask, in choices' time, so the choices' ETA covers the whole run.
-        let later: f64 = match kind {
-            KindKey::Choice => {
-                let reports_left = all
-                    .iter()
-                    .filter(|t| t.key.kind == KindKey::Report && !done_keys.contains(&t.key))
-                    .count();
-                reports_left as f64 * crate::runner::progress::REPORT_COST_IN_CHOICES
-            }
-            KindKey::Report => 0.0,
+        // The reports still to ask after this phase, so a reporter's ETA can cover the run.
+        let reports_after: usize = match kind {
+            KindKey::Choice => all
+                .iter()
+                .filter(|t| t.key.kind == KindKey::Report && !done_keys.contains(&t.key))
+                .count(),
+            KindKey::Report => 0,
         };
-        let mut bar: PhaseBar = PhaseBar::new(phase, total, total - todo.len() as u64, later);
+        reporter.event(&RunEvent::Phase {
+            kind,
+            total,
+            done: total - todo.len(),
+            reports_after,
+        });
         let mut feed: Feed = match (&cfg.params.design, kind) {
             (Some(d), KindKey::Choice) => Feed::Rounds(Box::new(Rounds::new(
                 &contexts,
@@ -371,7 +388,10 @@ pub async fn execute(
                 Done::Answered(sample, timing) => {
                     samples_out.append(&*sample)?;
                     timings_out.append(&timing)?;
-                    bar.answered(sample.parsed.is_none());
+                    reporter.event(&RunEvent::Answered {
+                        key: sample.key(),
+                        valid: sample.parsed.is_some(),
+                    });
                     feed.answered(&sample);
                     breaker.answered();
                 }
@@ -379,7 +399,10 @@ pub async fn execute(
                     let message: String = capped(&message);
                     n_errors += 1;
                     feed.failed(&key);
-                    bar.failed(&message);
+                    reporter.event(&RunEvent::Failed {
+                        key: key.clone(),
+                        error: message.clone(),
+                    });
                     if stopped_early.is_none() && breaker.failed(&message, threshold) {
                         // In-flight requests are let finish (their answers are kept).
                         stopped_early = Some(format!(
@@ -401,7 +424,7 @@ pub async fn execute(
                 }
             }
         }
-        bar.finish();
+        reporter.event(&RunEvent::PhaseEnd { kind });
     }
     samples_out.sync()?;
     timings_out.sync()?;
@@ -437,6 +460,10 @@ pub async fn execute(
     };
     manifest.finished_at = Some(now_rfc3339());
     bundle::write_manifest(dir, &manifest)?;
+    reporter.event(&RunEvent::Finished {
+        status: manifest.status,
+        counts: manifest.counts.clone(),
+    });
     Ok(RunOutcome {
         status: manifest.status,
         counts: manifest.counts.clone(),
