@@ -31,7 +31,7 @@ pub const OPENAI_URL: &str = "/v1/chat/completions";
 pub const MAX_ID_LEN: usize = 64;
 
 /// Which batch API a file is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchFormat {
     /// `{custom_id, method, url, body}` per line (OpenAI Batch API, vLLM `run_batch`).
@@ -55,11 +55,12 @@ pub fn custom_id(key: &SampleKey) -> String {
         KindKey::Choice => "c",
         KindKey::Report => "r",
     };
-    let order = match key.order {
-        Order::Ab => "ab",
-        Order::Ba => "ba",
-    };
-    format!("{kind}-{}-{}-{order}", key.context, key.index)
+    format!(
+        "{kind}-{}-{}-{}",
+        key.context,
+        key.index,
+        key.order.as_str()
+    )
 }
 
 /// The item a custom id names; `None` for an id this tool did not write.

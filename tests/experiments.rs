@@ -7,7 +7,8 @@ use selfinterp::experiments::check::check_text;
 use selfinterp::experiments::finetune::{self, Half};
 use selfinterp::prompts::{CHOICE_TAG, REPORT_TAG};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use crate::support::{assert_ok, bin};
 use std::sync::OnceLock;
 
 const SEED: &str = "experiments-test-seed";
@@ -41,10 +42,6 @@ fn fixture() -> &'static Fixture {
             bench,
         }
     })
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_selfinterp"))
 }
 
 /// The values of option `A` or `B` as printed in a prompt, read back from the text alone.
@@ -257,7 +254,7 @@ fn export_and_check_finetune_commands() {
         .arg(&intro)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ok(&o);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains("5000 examples") && stdout.contains("50 report"),
@@ -713,7 +710,7 @@ fn sim_study_has_the_studys_table_shape() {
     std::fs::write(&cpath, config).unwrap();
     let study = || cli(&["study", "--config", cpath.to_str().unwrap()]);
     let o = study();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ok(&o);
     let table = std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("out").join("study.json")).unwrap(),

@@ -126,14 +126,11 @@ fn adaptive_bundle() -> &'static (tempfile::TempDir, std::path::PathBuf) {
             &root.path().join("adaptive"),
             "faithful",
             "native",
-            &[
-                "--design",
-                "adaptive",
-                "--trials",
-                "10",
-                "--design-batch",
-                "3",
-            ],
+            |q| {
+                q.ask.design = Some(selfinterp::design::Criterion::DOptimal);
+                q.ask.trials = Some(10);
+                q.ask.design_batch = Some(3);
+            },
         );
         (root, dir)
     })

@@ -4,6 +4,7 @@
 //! Every test here failed on the code before its fix.
 
 use crate::reports::{VERSION, root, sim_run};
+pub use crate::support::{bin, stderr};
 use selfinterp::leaderboard::{self, entry};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -11,20 +12,9 @@ use std::process::Output;
 
 /// The built binary, or the one `SELFINTERP_TEST_BIN` names (to show a test failing on an
 /// older build).
-pub fn bin() -> std::process::Command {
-    match std::env::var_os("SELFINTERP_TEST_BIN") {
-        Some(b) => std::process::Command::new(b),
-        None => std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp")),
-    }
-}
-
 /// `selfinterp --root ROOT ARGS...`.
 pub fn sel(root: &Path, args: &[&str]) -> Output {
     bin().arg("--root").arg(root).args(args).output().unwrap()
-}
-
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
 }
 
 /// Asserts the exit code, showing stderr when it differs.

@@ -3,16 +3,17 @@
 use super::Cli;
 use super::exit::{self, Failure};
 use super::run::{AskArgs, ask_request};
-use crate::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
-use crate::benchmark::Benchmark;
-use crate::benchmark::freeze::sha256_hex;
-use crate::bundle::InputFile;
-use crate::bundle::parameters::{Parameters, ProviderKind};
-use crate::bundle::sample::SampleKey;
-use crate::experiments::finetune::sibling;
-use crate::providers::openai::ServerFlavour;
-use crate::runner::request::{Who, batch_parameters};
+use super::values::BatchFormatArg;
 use clap::{Args, Subcommand};
+use selfinterp::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
+use selfinterp::benchmark::Benchmark;
+use selfinterp::benchmark::freeze::sha256_hex;
+use selfinterp::bundle::InputFile;
+use selfinterp::bundle::parameters::{Parameters, ProviderKind};
+use selfinterp::bundle::sample::SampleKey;
+use selfinterp::experiments::finetune::sibling;
+use selfinterp::providers::openai::ServerFlavour;
+use selfinterp::runner::request::{Who, batch_parameters};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +37,7 @@ any other name gets one {custom_id, params} per line."
 pub struct ExportArgs {
     /// Which batch API the file is for
     #[arg(long, value_enum)]
-    pub provider: BatchFormat,
+    pub provider: BatchFormatArg,
     /// Model name
     #[arg(long)]
     pub model: String,
@@ -69,7 +70,7 @@ pub struct ImportArgs {
 
 /// The parameters of a live `selfinterp run` with the same options.
 fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Failure> {
-    let provider = match a.provider {
+    let provider = match BatchFormat::from(a.provider) {
         BatchFormat::Openai => ProviderKind::Openai,
         BatchFormat::Anthropic => ProviderKind::Anthropic,
     };
@@ -87,10 +88,12 @@ fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Fail
 }
 
 fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
+    let format: BatchFormat = a.provider.into();
+    let server_flavour: ServerFlavour = a.ask.server_flavour.into();
     let (params, bench) = parameters(cli, a)?;
     let tasks = batch::planned_tasks(&bench, &params);
     let done: BTreeSet<SampleKey> = match &a.skip_done {
-        Some(dir) => crate::bundle::read(dir)
+        Some(dir) => selfinterp::bundle::read(dir)
             .map_err(|e| Failure::usage(e.to_string()))?
             .samples
             .iter()
@@ -98,11 +101,11 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
             .collect(),
         None => BTreeSet::new(),
     };
-    let builder = BodyBuilder::new(a.provider, &params, a.ask.server_flavour)
+    let builder = BodyBuilder::new(format, &params, server_flavour)
         .map_err(|e| Failure::usage(e.to_string()))?;
     let lines = batch::request_lines(&tasks, &params, &builder, &done).map_err(Failure::usage)?;
     let json_body =
-        a.provider == BatchFormat::Anthropic && a.out.extension().is_some_and(|e| e == "json");
+        format == BatchFormat::Anthropic && a.out.extension().is_some_and(|e| e == "json");
     let text = if json_body {
         let mut s = serde_json::to_string(&serde_json::json!({ "requests": lines }))?;
         s.push('\n');
@@ -111,17 +114,17 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
         lines.iter().map(|l| format!("{l}\n")).collect::<String>()
     };
     write(&a.out, text.as_bytes())?;
-    let flavour = match a.provider {
-        BatchFormat::Openai => a.ask.server_flavour.resolve(
+    let flavour = match format {
+        BatchFormat::Openai => server_flavour.resolve(
             params
                 .base_url
                 .as_deref()
-                .unwrap_or(crate::providers::openai::DEFAULT_BASE_URL),
+                .unwrap_or(selfinterp::providers::openai::DEFAULT_BASE_URL),
         ),
         BatchFormat::Anthropic => ServerFlavour::Plain,
     };
     let m = BatchManifest {
-        format: a.provider,
+        format,
         parameters: params,
         flavour,
         requests: lines.len(),
@@ -180,7 +183,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     let bm: BatchManifest = serde_json::from_str(&read(&mp)?)
         .map_err(|e| Failure::usage(format!("{}: not a batch manifest: {e}", mp.display())))?;
     let p = &bm.parameters;
-    let bench = crate::bundle::open::load_benchmark(
+    let bench = selfinterp::bundle::open::load_benchmark(
         &cli.benchmark_dir(),
         &p.benchmark,
         Some(&p.benchmark_sha256),

@@ -1,15 +1,15 @@
 //! `selfinterp compare A B [C ...]`: the difference in the main score between runs (paired on
 //! shared contexts, Holm-corrected over pairs), and `compare A --reports-from B`: privileged
 //! access (A's own reports against B's reports of A's contexts). The method is the library's
-//! ([`crate::scoring::runs`]); this only reads bundles and prints.
+//! ([`selfinterp::scoring::runs`]); this only reads bundles and prints.
 
 use super::Cli;
 use super::exit::Failure;
 use super::score::{control_summary, score_bundle};
-use crate::bundle::{self, Bundle};
-use crate::scoring::runs::{RunComparison, compare_pair, compare_runs};
-use crate::scoring::{PairedOptions, Summary};
 use clap::Args;
+use selfinterp::bundle::{self, Bundle};
+use selfinterp::scoring::runs::{RunComparison, compare_pair, compare_runs};
+use selfinterp::scoring::{PairedOptions, Summary};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -28,7 +28,7 @@ pub struct CompareArgs {
 
 fn options() -> PairedOptions {
     PairedOptions {
-        seed: crate::bundle::score_input::SCORING_SEED,
+        seed: selfinterp::bundle::score_input::SCORING_SEED,
         ..PairedOptions::default()
     }
 }

@@ -1,7 +1,7 @@
 use super::Cli;
 use super::exit::Failure;
-use crate::catalogue::{Catalogue, lint};
 use clap::Subcommand;
+use selfinterp::catalogue::{Catalogue, lint};
 
 #[derive(Subcommand, Debug)]
 pub enum DomainsCmd {

@@ -61,17 +61,17 @@ impl std::fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 /// Every refused run request is a usage error.
-impl From<crate::runner::ConfigError> for Failure {
-    fn from(e: crate::runner::ConfigError) -> Self {
+impl From<selfinterp::runner::ConfigError> for Failure {
+    fn from(e: selfinterp::runner::ConfigError) -> Self {
         Failure::usage(e.to_string())
     }
 }
 
 /// An unknown simulated agent is a usage error; a client that cannot be made (no key) is the
 /// provider refusing for good.
-impl From<crate::runner::connect::ConnectError> for Failure {
-    fn from(e: crate::runner::connect::ConnectError) -> Self {
-        use crate::runner::connect::ConnectError;
+impl From<selfinterp::runner::connect::ConnectError> for Failure {
+    fn from(e: selfinterp::runner::connect::ConnectError) -> Self {
+        use selfinterp::runner::connect::ConnectError;
         match e {
             ConnectError::UnknownAgent(_) => Failure::usage(e.to_string()),
             ConnectError::Client(_) => Failure::new(PROVIDER_FATAL, e.to_string()),

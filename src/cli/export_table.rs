@@ -3,9 +3,9 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::reports;
-use crate::table::{self, Format};
 use clap::{Args, ValueEnum};
+use selfinterp::reports;
+use selfinterp::table::{self, Format};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -51,7 +51,7 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
     eprintln!(
         "{} weight rows ({} contexts x 5 attributes), {} sample rows",
         weights.len(),
-        weights.len() / crate::types::N_ATTR,
+        weights.len() / selfinterp::types::N_ATTR,
         samples.len()
     );
     Ok(())

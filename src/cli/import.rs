@@ -2,11 +2,11 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::bundle;
-use crate::bundle::BundleSummary;
-use crate::bundle::score_input::ContextTable;
-use crate::import::csv::{ImportSpec, import};
 use clap::{Args, Subcommand};
+use selfinterp::bundle;
+use selfinterp::bundle::BundleSummary;
+use selfinterp::bundle::score_input::ContextTable;
+use selfinterp::import::csv::{ImportSpec, import};
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]

@@ -14,6 +14,7 @@ pub mod import;
 pub mod leaderboard;
 pub mod list;
 pub mod plan;
+pub mod progress;
 pub mod ranges;
 pub mod report;
 pub mod run;
@@ -21,6 +22,7 @@ pub mod score;
 pub mod serve_sim;
 pub mod study;
 pub mod validate;
+pub mod values;
 pub mod verify;
 pub mod view;
 

@@ -1,8 +1,8 @@
 //! The command line's parsers of numeric options: the ranges themselves are the library's
-//! ([`crate::limits`]); a value outside one is a usage error (exit 2) naming the option and
+//! ([`selfinterp::limits`]); a value outside one is a usage error (exit 2) naming the option and
 //! the range.
 
-use crate::limits::{self, RangeError};
+use selfinterp::limits::{self, RangeError};
 
 /// `--timeout`: seconds, above 0 up to a day.
 pub fn timeout(s: &str) -> Result<f64, RangeError> {

@@ -5,22 +5,21 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
+use super::progress::BarReporter;
 use super::ranges;
-use crate::benchmark::Benchmark;
-use crate::bundle::RunStatus;
-use crate::bundle::parameters::{ConstrainMode, Experiment, ProviderKind};
-use crate::bundle::subset::Half;
-use crate::design::Criterion;
-use crate::providers::Provider;
-use crate::providers::openai::ServerFlavour;
-use crate::runner::config::{Preset, RunConfig, shell_quote};
-use crate::runner::connect;
-use crate::runner::request::{
+use super::values::{ConstrainArg, ExperimentArg, FlavourArg, HalfArg, PresetArg, ProviderArg};
+use clap::Args;
+use selfinterp::benchmark::Benchmark;
+use selfinterp::bundle::RunStatus;
+use selfinterp::design::Criterion;
+use selfinterp::providers::Provider;
+use selfinterp::runner::config::{RunConfig, shell_quote};
+use selfinterp::runner::connect;
+use selfinterp::runner::request::{
     AskRequest, DEFAULT_CONCURRENCY, DEFAULT_MAX_INVALID_RATE, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT_S, RunRequest, Who, resolve,
 };
-use crate::runner::{RunOutcome, execute};
-use clap::Args;
+use selfinterp::runner::{RunOutcome, execute_with};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -42,7 +41,7 @@ A run killed at any point continues with the same command plus --resume.")]
 pub struct RunArgs {
     /// Model API
     #[arg(long, value_enum)]
-    pub provider: ProviderKind,
+    pub provider: ProviderArg,
     /// Model name (for --provider sim: the agent, e.g. faithful)
     #[arg(long)]
     pub model: String,
@@ -95,13 +94,13 @@ pub struct RunArgs {
 pub struct AskArgs {
     /// Which split to ask: native preferences, or instilled profiles (fine-tuned model)
     #[arg(long, value_enum)]
-    pub experiment: Experiment,
+    pub experiment: ExperimentArg,
     /// Frozen benchmark version: embedded in the binary, or under <root>/benchmark/
     #[arg(long, default_value = "v1")]
     pub benchmark: String,
     /// Counts preset (see below)
     #[arg(long, value_enum, default_value = "full")]
-    pub preset: Preset,
+    pub preset: PresetArg,
     /// Choice trials per context (overrides the preset)
     #[arg(long)]
     pub trials: Option<usize>,
@@ -114,7 +113,7 @@ pub struct AskArgs {
     /// Only this half of the instilled split (the halves of `export introspection`): test an
     /// introspection-trained model on the half it was not trained on
     #[arg(long, value_enum)]
-    pub half: Option<Half>,
+    pub half: Option<HalfArg>,
     /// Only the contexts listed in FILE (one id per line, `#` comments allowed)
     #[arg(long, value_name = "FILE")]
     pub contexts_file: Option<PathBuf>,
@@ -126,7 +125,7 @@ pub struct AskArgs {
     pub no_counterbalance: bool,
     /// Ask the server to constrain answers (the study did not)
     #[arg(long, value_enum, default_value = "none")]
-    pub constrain: ConstrainMode,
+    pub constrain: ConstrainArg,
     /// Do not ask for log-probabilities (use the sampled letter only)
     #[arg(long)]
     pub no_logprobs: bool,
@@ -134,7 +133,7 @@ pub struct AskArgs {
     /// api.openai.com, none elsewhere). llama-cpp sends a GBNF grammar, vllm a guided choice.
     /// In `batch export` it is the dialect of the bodies (`--flavour` there before).
     #[arg(long, value_enum, default_value = "auto", alias = "flavour")]
-    pub server_flavour: ServerFlavour,
+    pub server_flavour: FlavourArg,
     /// How each context's choice pairs are picked: random asks the benchmark's frozen
     /// (uniformly random) pairs, as the study did; adaptive asks them in rounds, each round's
     /// pairs chosen where the current fit is most uncertain (Bayesian D-optimal)
@@ -167,18 +166,18 @@ pub enum DesignArg {
 /// The library's request for what [`AskArgs`] asks.
 pub fn ask_request(a: &AskArgs) -> AskRequest {
     AskRequest {
-        experiment: a.experiment,
+        experiment: a.experiment.into(),
         benchmark: a.benchmark.clone(),
-        preset: a.preset,
+        preset: a.preset.into(),
         trials: a.trials,
         reports: a.reports,
         contexts: a.contexts,
-        half: a.half,
+        half: a.half.map(Into::into),
         contexts_file: a.contexts_file.clone(),
         counterbalance: (a.counterbalance || a.no_counterbalance).then_some(a.counterbalance),
-        constrain: a.constrain,
+        constrain: a.constrain.into(),
         logprobs: !a.no_logprobs,
-        server_flavour: a.server_flavour,
+        server_flavour: a.server_flavour.into(),
         design: match a.design {
             DesignArg::Random => None,
             DesignArg::Adaptive => Some(Criterion::DOptimal),
@@ -195,7 +194,7 @@ pub fn ask_request(a: &AskArgs) -> AskRequest {
 pub fn request(a: &RunArgs) -> RunRequest {
     RunRequest {
         who: Who {
-            provider: a.provider,
+            provider: a.provider.into(),
             model: a.model.clone(),
             base_url: a.base_url.clone(),
             seed: a.seed,
@@ -235,10 +234,10 @@ pub fn resume_command() -> String {
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
     let (mut cfg, bench) = config(cli, a)?;
     let provider: Arc<dyn Provider> = connect::provider(&cfg, &bench)?;
-    let rt = crate::runner::execute::runtime()?;
+    let rt = connect::runtime()?;
     // A dead or wrong endpoint is named before any bundle is written.
     let server = rt
-        .block_on(crate::providers::preflight::preflight(
+        .block_on(selfinterp::providers::preflight::preflight(
             provider.as_ref(),
             cfg.timeout,
         ))
@@ -256,10 +255,10 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
                 seen.store(code, std::sync::atomic::Ordering::SeqCst);
                 let _ = tx.send(true);
             });
-            execute(&cfg, &bench, provider, rx).await
+            execute_with(&cfg, &bench, provider, rx, &mut BarReporter::default()).await
         })
         .map_err(|e| match e {
-            crate::runner::execute::RunError::Usage(m) => Failure::usage(m),
+            selfinterp::runner::execute::RunError::Usage(m) => Failure::usage(m),
             other => Failure::usage(other.to_string()),
         })?;
     report(
@@ -286,9 +285,9 @@ async fn stop_signal() -> i32 {
 }
 
 /// The summary the run just wrote, if it can be read back.
-fn read_summary(dir: &std::path::Path) -> Option<crate::scoring::Summary> {
-    let text = std::fs::read_to_string(dir.join(crate::bundle::SUMMARY)).ok()?;
-    serde_json::from_str::<crate::bundle::BundleSummary>(&text)
+fn read_summary(dir: &std::path::Path) -> Option<selfinterp::scoring::Summary> {
+    let text = std::fs::read_to_string(dir.join(selfinterp::bundle::SUMMARY)).ok()?;
+    serde_json::from_str::<selfinterp::bundle::BundleSummary>(&text)
         .ok()
         .map(|s| s.score)
 }
@@ -310,7 +309,10 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
     if let Some(e) = &o.score_error {
         eprintln!("warning: no summary.json: {e}");
     } else if let Some(s) = read_summary(&cfg.out) {
-        print!("{}", crate::reports::terminal::run_headline(&s, &cfg.out));
+        print!(
+            "{}",
+            selfinterp::reports::terminal::run_headline(&s, &cfg.out)
+        );
     }
     match o.status {
         RunStatus::Interrupted => Err(Failure::new(

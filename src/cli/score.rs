@@ -6,14 +6,14 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::bundle::{self, Bundle, BundleSummary, OpenBundle};
-use crate::experiments::combine;
-use crate::reports::quality::CORRECTED_LABEL;
-use crate::reports::text::{flag_words, quality_sentence};
-use crate::scoring::quality::Quality;
-use crate::scoring::{ContextInput, Summary};
-use crate::types::{ContextId, Weights};
 use clap::Args;
+use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle};
+use selfinterp::experiments::combine;
+use selfinterp::reports::quality::CORRECTED_LABEL;
+use selfinterp::reports::text::{flag_words, quality_sentence};
+use selfinterp::scoring::quality::Quality;
+use selfinterp::scoring::{ContextInput, Summary};
+use selfinterp::types::{ContextId, Weights};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tabled::Table;

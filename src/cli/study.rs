@@ -2,17 +2,17 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
-use crate::benchmark::Benchmark;
-use crate::bundle::parameters::ProviderKind;
-use crate::bundle::parameters::run_contexts;
-use crate::bundle::subset::half_ids;
-use crate::bundle::{self, RunStatus};
-use crate::experiments::study::{self, ModelSpec, PlannedRun, Role, Row, StudyConfig};
-use crate::runner::connect;
-use crate::runner::request::{RunRequest, resolve};
-use crate::scoring::ContextInput;
-use crate::types::ContextId;
 use clap::Args;
+use selfinterp::benchmark::Benchmark;
+use selfinterp::bundle::parameters::ProviderKind;
+use selfinterp::bundle::parameters::run_contexts;
+use selfinterp::bundle::subset::half_ids;
+use selfinterp::bundle::{self, RunStatus};
+use selfinterp::experiments::study::{self, ModelSpec, PlannedRun, Role, Row, StudyConfig};
+use selfinterp::runner::connect;
+use selfinterp::runner::request::{RunRequest, resolve};
+use selfinterp::scoring::ContextInput;
+use selfinterp::types::ContextId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -73,7 +73,14 @@ fn execute(
     let outcome = rt
         .block_on(async {
             let (_tx, rx) = tokio::sync::watch::channel(false);
-            crate::runner::execute(&cfg, &bench, provider, rx).await
+            selfinterp::runner::execute_with(
+                &cfg,
+                &bench,
+                provider,
+                rx,
+                &mut super::progress::BarReporter::default(),
+            )
+            .await
         })
         .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
     let n = &outcome.counts;

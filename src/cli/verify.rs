@@ -1,8 +1,8 @@
 use super::exit::Failure;
 use super::{Cli, read_seed_file};
-use crate::benchmark::{verify::verify_version, versions};
-use crate::catalogue::Catalogue;
 use clap::Args;
+use selfinterp::benchmark::{verify::verify_version, versions};
+use selfinterp::catalogue::Catalogue;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

@@ -3,8 +3,8 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::view::{self, server::ViewServer};
 use clap::Args;
+use selfinterp::view::{self, server::ViewServer};
 use std::io::Write;
 use std::path::PathBuf;
 

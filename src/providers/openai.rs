@@ -32,13 +32,10 @@ pub const KEY_VAR: &str = "OPENAI_API_KEY";
 ///
 /// `plain` is the safe choice for an unknown server: OpenAI-style servers may reject
 /// unknown fields with 400. `auto` picks `openai` for api.openai.com and `plain` otherwise.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServerFlavour {
     Auto,
-    #[value(name = "openai")]
     #[serde(rename = "openai")]
     OpenAi,
     LlamaCpp,
