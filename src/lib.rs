@@ -16,6 +16,7 @@ pub mod experiments;
 pub mod import;
 pub mod leaderboard;
 pub mod limits;
+pub mod loopback;
 pub mod parsing;
 pub mod planner;
 pub mod prompts;
