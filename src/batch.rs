@@ -30,6 +30,27 @@ pub const OPENAI_URL: &str = "/v1/chat/completions";
 /// Anthropic's limit on a custom id's length.
 pub const MAX_ID_LEN: usize = 64;
 
+/// Why a batch file could not be written or its results imported.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The OpenAI client that builds the bodies could not be made.
+    #[error("{0}")]
+    Client(crate::providers::ProviderError),
+    #[error("custom id {id} is longer than Anthropic's {MAX_ID_LEN} characters")]
+    IdTooLong { id: String },
+    #[error("{}: cannot create: {source}", dir.display())]
+    Create {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: holds a run with other parameters; import into a new directory", dir.display())]
+    OtherParameters { dir: std::path::PathBuf },
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
+    #[error(transparent)]
+    Journal(#[from] crate::bundle::journal::JournalError),
+}
+
 /// Which batch API a file is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -112,13 +133,13 @@ impl BodyBuilder {
         format: BatchFormat,
         params: &Parameters,
         flavour: ServerFlavour,
-    ) -> anyhow::Result<BodyBuilder> {
+    ) -> Result<BodyBuilder, BatchError> {
         let openai = match format {
             BatchFormat::Openai => {
                 let mut cfg = OpenAiConfig::new(params.model.clone(), params.base_url.as_deref());
                 cfg.api_key = None;
                 cfg.flavour = flavour;
-                Some(OpenAi::new(cfg).map_err(|e| anyhow::anyhow!("{e}"))?)
+                Some(OpenAi::new(cfg).map_err(BatchError::Client)?)
             }
             BatchFormat::Anthropic => None,
         };
@@ -154,14 +175,12 @@ pub fn request_lines(
     params: &Parameters,
     builder: &BodyBuilder,
     done: &BTreeSet<SampleKey>,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<Value>, BatchError> {
     let mut out = Vec::with_capacity(tasks.len());
     for t in tasks.iter().filter(|t| !done.contains(&t.key)) {
         let id = custom_id(&t.key);
         if builder.format == BatchFormat::Anthropic && id.len() > MAX_ID_LEN {
-            return Err(format!(
-                "custom id {id} is longer than Anthropic's {MAX_ID_LEN} characters"
-            ));
+            return Err(BatchError::IdTooLong { id });
         }
         let prompt: Prompt = t.prompt();
         out.push(request_line(
@@ -465,12 +484,14 @@ pub fn write_bundle(
     bm: &BatchManifest,
     imported: Imported,
     inputs: Vec<crate::bundle::InputFile>,
-) -> anyhow::Result<ImportSummary> {
+) -> Result<ImportSummary, BatchError> {
     use crate::bundle::journal;
     use crate::bundle::{self, RunManifest, RunStatus, ServerInfo};
     let params = &bm.parameters;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| BatchError::Create {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let now = now_rfc3339();
     let old: Option<RunManifest> = if dir.join(bundle::MANIFEST).exists() {
         Some(bundle::read_manifest(dir)?)
@@ -480,10 +501,9 @@ pub fn write_bundle(
     let mut earlier: Vec<Sample> = Vec::new();
     if let Some(m) = &old {
         if m.parameters.as_ref() != Some(params) {
-            anyhow::bail!(
-                "{}: holds a run with other parameters; import into a new directory",
-                dir.display()
-            );
+            return Err(BatchError::OtherParameters {
+                dir: dir.to_path_buf(),
+            });
         }
         earlier = journal::read::<Sample>(&dir.join(bundle::SAMPLES))?.records;
     }

@@ -861,3 +861,22 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
         "named the wrong row: {p}"
     );
 }
+
+/// A bundle file that exists but cannot be read (here a directory where `manifest.json`
+/// should be) is an I/O error, exit 5; a bundle that does not exist is the user's path, exit 2.
+#[test]
+fn an_unreadable_bundle_file_is_an_io_error_and_a_missing_one_a_usage_error() {
+    let root = root();
+    let dir = root.path().join("broken");
+    std::fs::create_dir_all(dir.join("manifest.json")).unwrap();
+    let o = sel(root.path(), &["score", dir.to_str().unwrap()]);
+    assert_exit(&o, 5, "score of an unreadable manifest");
+    assert!(
+        stderr(&o).contains("manifest.json: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+    let missing = root.path().join("missing");
+    let o = sel(root.path(), &["score", missing.to_str().unwrap()]);
+    assert_exit(&o, 2, "score of a missing bundle");
+}

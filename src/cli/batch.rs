@@ -93,17 +93,15 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
     let (params, bench) = parameters(cli, a)?;
     let tasks = batch::planned_tasks(&bench, &params);
     let done: BTreeSet<SampleKey> = match &a.skip_done {
-        Some(dir) => selfinterp::bundle::read(dir)
-            .map_err(|e| Failure::usage(e.to_string()))?
+        Some(dir) => selfinterp::bundle::read(dir)?
             .samples
             .iter()
             .map(|s| s.key())
             .collect(),
         None => BTreeSet::new(),
     };
-    let builder = BodyBuilder::new(format, &params, server_flavour)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    let lines = batch::request_lines(&tasks, &params, &builder, &done).map_err(Failure::usage)?;
+    let builder = BodyBuilder::new(format, &params, server_flavour)?;
+    let lines = batch::request_lines(&tasks, &params, &builder, &done)?;
     let json_body =
         format == BatchFormat::Anthropic && a.out.extension().is_some_and(|e| e == "json");
     let text = if json_body {
@@ -188,8 +186,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
         &p.benchmark,
         Some(&p.benchmark_sha256),
         &mp,
-    )
-    .map_err(|e| Failure::usage(e.to_string()))?;
+    )?;
     let mut results = Results::default();
     let mut inputs = vec![InputFile {
         role: "batch_requests".into(),
@@ -230,8 +227,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
             imported.unknown[0]
         );
     }
-    let s = batch::write_bundle(&a.out, &bench, &bm, imported, inputs)
-        .map_err(|e| Failure::usage(format!("{e:#}")))?;
+    let s = batch::write_bundle(&a.out, &bench, &bm, imported, inputs)?;
     for e in s.failed.iter().take(20) {
         eprintln!("failed: {} ({})", batch::custom_id(&e.key), e.error);
     }

@@ -44,8 +44,8 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
             }
             let dir = &a.dirs[0];
             let (_, own) = score_bundle(cli, dir)?;
-            let b: Bundle = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-            let o: Bundle = bundle::read(other).map_err(|e| Failure::usage(e.to_string()))?;
+            let b: Bundle = bundle::read(dir)?;
+            let o: Bundle = bundle::read(other)?;
             let control: Summary = control_summary(cli, &b, &o)?.score;
             let own: Summary = own.score;
             let opts = options();

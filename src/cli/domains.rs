@@ -17,7 +17,7 @@ pub enum DomainsCmd {
 
 pub fn run(cli: &Cli, cmd: &DomainsCmd) -> anyhow::Result<()> {
     let dir = cli.checkout_dir("domains", "domains")?;
-    let cat = Catalogue::load(&dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let cat = Catalogue::load(&dir)?;
     match cmd {
         DomainsCmd::Check => {
             let problems = lint(&cat);

@@ -56,11 +56,9 @@ pub struct IntrospectionArgs {
 }
 
 fn load(cli: &Cli, c: &Common) -> anyhow::Result<(Benchmark, String)> {
-    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)?;
     let given = c.seed_file.as_deref().map(read_seed_file).transpose()?;
-    let seed = finetune::master_seed(&bench, given.as_deref())
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let seed = finetune::master_seed(&bench, given.as_deref())?;
     Ok((bench, seed))
 }
 

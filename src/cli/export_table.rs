@@ -27,8 +27,7 @@ pub struct TableArgs {
 }
 
 pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
-    let scored =
-        reports::load(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
     let out: PathBuf = a.out.clone().unwrap_or_else(|| a.dir.join("table"));
     std::fs::create_dir_all(&out)
         .map_err(|e| Failure::usage(format!("{}: cannot create: {e}", out.display())))?;

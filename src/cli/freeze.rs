@@ -29,8 +29,7 @@ pub struct FreezeArgs {
 }
 
 pub fn run(cli: &Cli, a: &FreezeArgs) -> anyhow::Result<()> {
-    let cat = Catalogue::load_valid(&cli.checkout_dir("domains", "freeze")?)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let cat = Catalogue::load_valid(&cli.checkout_dir("domains", "freeze")?)?;
     let seed = match &a.private_seed_file {
         Some(f) => {
             let s = read_seed_file(f)?;

@@ -54,8 +54,7 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
         };
     }
     let details: PathBuf = results.join(render::DETAILS_DIR);
-    let written: Vec<PathBuf> =
-        render::write(&results, &entries).map_err(|e| Failure::usage(e.to_string()))?;
+    let written: Vec<PathBuf> = render::write(&results, &entries)?;
     eprintln!(
         "wrote {} and {} detail pages under {}",
         results.join(render::MD_FILE).display(),

@@ -123,8 +123,7 @@ pub fn items(cli: &Cli) -> Result<Vec<(String, String, String)>, Failure> {
     }
     names.sort();
     for v in names {
-        let (b, source) =
-            Benchmark::load_with_source(&root, &v).map_err(|e| Failure::usage(e.to_string()))?;
+        let (b, source) = Benchmark::load_with_source(&root, &v)?;
         let from = match source {
             Source::Embedded => "embedded".to_string(),
             Source::Disk(p) => p.display().to_string(),

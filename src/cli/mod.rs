@@ -138,14 +138,11 @@ pub fn main() -> i32 {
     match dispatch(&cli) {
         Ok(()) => exit::SUCCESS,
         Err(e) => {
-            let (code, msg) = match e.downcast_ref::<Failure>() {
-                Some(f) => (f.code, f.message.clone()),
-                None => (exit::USAGE, format!("{e:#}")),
-            };
-            if !msg.is_empty() {
-                eprintln!("error: {msg}");
+            let f: Failure = exit::failure_of(e);
+            if !f.message.is_empty() {
+                eprintln!("error: {}", f.message);
             }
-            code
+            f.code
         }
     }
 }

@@ -101,7 +101,7 @@ struct Output<'a> {
 
 pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     let opened: OpenBundle = super::score::open(cli, &a.pilot)?;
-    let inputs: Vec<ContextInput> = opened.inputs().map_err(|e| Failure::usage(e.to_string()))?;
+    let inputs: Vec<ContextInput> = opened.inputs()?;
     let (b, bench): (&Bundle, Option<&Benchmark>) = (&opened.bundle, opened.benchmark.as_ref());
     let params = b.manifest.parameters.as_ref();
     let orders: usize = a

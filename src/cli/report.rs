@@ -47,8 +47,7 @@ fn prices(a: &ReportArgs) -> Result<Option<Prices>, Failure> {
 
 pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
     let opts = ReportOptions { prices: prices(a)? };
-    let scored =
-        reports::load(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
     let data: ReportData = reports::build(&scored, &opts);
     let text: String = reports::exporter(a.format.into()).render(&data);
     match &a.out {

@@ -40,8 +40,7 @@ pub struct ServeSimArgs {
 
 pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
     let kind: AgentKind = a.agent.parse().map_err(Failure::usage)?;
-    let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)?;
     let seed: String = selfinterp::runner::connect::sim_seed(a.seed);
     let agent =
         Arc::new(SimAgent::from_benchmark(kind, &seed, &bench).with_fine_tuned(!a.base_model));

@@ -130,8 +130,8 @@ fn held_out_count(
 }
 
 fn inputs(dir: &Path, bench: &Benchmark) -> Result<Vec<ContextInput>, Failure> {
-    let b = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-    bundle::open::inputs_against(&b, bench).map_err(|e| Failure::usage(e.to_string()))
+    let b = bundle::read(dir)?;
+    bundle::open::inputs_against(&b, bench).map_err(Failure::from)
 }
 
 /// Runs the study (unless `table_only`) and returns its rows.
@@ -141,8 +141,7 @@ pub fn run_study(
     out: &Path,
     table_only: bool,
 ) -> anyhow::Result<Vec<Row>> {
-    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)?;
     let mut rows = Vec::new();
     for m in &c.models {
         let mut runs: BTreeMap<Role, Vec<ContextInput>> = BTreeMap::new();

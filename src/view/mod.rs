@@ -40,7 +40,7 @@ pub enum ViewError {
     #[error("{0}: no run bundle (manifest.json) in it or in its subdirectories")]
     Empty(PathBuf),
     #[error("{0}: cannot read: {1}")]
-    Io(PathBuf, std::io::Error),
+    Io(PathBuf, #[source] std::io::Error),
     #[error("{0}")]
     Load(#[from] crate::bundle::OpenError),
 }
