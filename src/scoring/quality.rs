@@ -5,9 +5,10 @@
 //! # Method
 //! - Trials follow the scoring rule of [`super::summary`] (soft P(A) when enabled and
 //!   present, else the parsed letter).
-//! - Behavioural reliability: split-half, [`DEFAULT_SPLITS`] seeded splits per context,
-//!   Spearman-Brown projected ([`super::reliability`]); its interval is the 95% percentile
-//!   context-bootstrap interval of the pooled split-half r, projected the same way. Pooled
+//! - Behavioural reliability: split-half, [`super::reliability::splits_for`] seeded splits
+//!   per context, Spearman-Brown projected ([`super::reliability`]); its interval runs from
+//!   the lower 95% expanded percentile context-bootstrap quantile of that value to the upper
+//!   one of the length-extrapolated estimate (see [`behaviour_interval`]). Pooled
 //!   over the contexts the main score uses (choices and a valid report), since that is the
 //!   noise that attenuates it; over every context with choices only when none is scored.
 //! - Report reliability: pooled pairwise agreement of single reports, projected to the
