@@ -493,7 +493,9 @@ fn behavioural_reliability_interval_coverage() {
             width / n,
             (cov * (1.0 - cov) / n).sqrt()
         );
-        eprintln!("    faithful agent: mean corrected r {corrected:.3}, its interval covers 1 in {covers_one} of {reps}");
+        eprintln!(
+            "    faithful agent: mean corrected r {corrected:.3}, its interval covers 1 in {covers_one} of {reps}"
+        );
     }
 }
 
@@ -632,7 +634,13 @@ fn behavioural_reliability_split_monte_carlo_error() {
                 let s: Summary = score(&data, &o).unwrap();
                 let q = s.quality.unwrap();
                 let b = q.behavioural_reliability;
-                eprintln!("    seed {i}: value {:.4} extrapolated {:.4} corrected r {:?} ci {:?}", b.value.unwrap(), b.extrapolated.unwrap(), q.ceiling.corrected_r, b.ci);
+                eprintln!(
+                    "    seed {i}: value {:.4} extrapolated {:.4} corrected r {:?} ci {:?}",
+                    b.value.unwrap(),
+                    b.extrapolated.unwrap(),
+                    q.ceiling.corrected_r,
+                    b.ci
+                );
                 b.value.unwrap()
             })
             .collect();
@@ -674,7 +682,9 @@ fn split_half_matches_half_length_truth_and_the_projection_runs_low() {
                 };
                 let (a, b) = (l(5000 + 2 * i), l(5001 + 2 * i));
                 let mut m = Moments::default();
-                a.iter().zip(&b).for_each(|(x, y)| m.add(&Moments::of(x, y)));
+                a.iter()
+                    .zip(&b)
+                    .for_each(|(x, y)| m.add(&Moments::of(x, y)));
                 m.r().unwrap()
             })
             .sum::<f64>()

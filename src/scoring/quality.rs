@@ -32,21 +32,21 @@
 //! comparisons', so adding this block changes no existing figure.
 
 use super::ceiling::{Ceiling, CeilingParts, ceiling, projected_interval};
+use super::comparison::expanded_alpha;
 use super::comparison::{BootstrapIntervals, bootstrap_intervals, rng_for};
 use super::context::ContextSummary;
 use super::fit_quality::{FitOverview, FitQuality, fit_quality, overview};
 use super::input::ContextInput;
 use super::options::ScoreOptions;
-use super::comparison::expanded_alpha;
 use super::reliability::{
     BehaviourEstimate, BehaviourMoments, ReportAgreement, SplitHalf, pooled_report_reliability,
-    report_agreement, skip_splits, splits_for, split_half,
+    report_agreement, skip_splits, split_half, splits_for,
 };
-use super::stats::quantile_sorted;
-use rand::Rng;
 use super::stats::Moments;
+use super::stats::quantile_sorted;
 use crate::estimation::Trial;
 use crate::types::{Choice, ContextId, Weights};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -203,7 +203,10 @@ fn behaviour_interval(
     }
     low.sort_by(f64::total_cmp);
     high.sort_by(f64::total_cmp);
-    Some([quantile_sorted(&low, alpha)?, quantile_sorted(&high, 1.0 - alpha)?])
+    Some([
+        quantile_sorted(&low, alpha)?,
+        quantile_sorted(&high, 1.0 - alpha)?,
+    ])
 }
 
 /// The quality block for scored contexts. `inputs` and `contexts` are in the same order
@@ -235,7 +238,8 @@ pub fn assess(
         .zip(contexts.par_iter())
         .zip(starts)
         .map(|((t, s), mut r)| {
-            let full: [f64; 6] = std::array::from_fn(|j| if j == 0 { s.intercept } else { s.slopes[j - 1] });
+            let full: [f64; 6] =
+                std::array::from_fn(|j| if j == 0 { s.intercept } else { s.slopes[j - 1] });
             split_half(t, full, n_splits, &mut r)
         })
         .collect();

@@ -470,7 +470,10 @@ mod tests {
     fn split_counts_follow_the_budget() {
         assert_eq!(splits_for(0), MAX_SPLITS);
         assert_eq!(splits_for(20), MAX_SPLITS);
-        assert_eq!(splits_for(100), SPLIT_BUDGET.div_ceil(100).clamp(MIN_SPLITS, MAX_SPLITS));
+        assert_eq!(
+            splits_for(100),
+            SPLIT_BUDGET.div_ceil(100).clamp(MIN_SPLITS, MAX_SPLITS)
+        );
         assert_eq!(splits_for(100_000), MIN_SPLITS);
     }
 
