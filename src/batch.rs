@@ -30,8 +30,29 @@ pub const OPENAI_URL: &str = "/v1/chat/completions";
 /// Anthropic's limit on a custom id's length.
 pub const MAX_ID_LEN: usize = 64;
 
+/// Why a batch file could not be written or its results imported.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The OpenAI client that builds the bodies could not be made.
+    #[error("{0}")]
+    Client(crate::providers::ProviderError),
+    #[error("custom id {id} is longer than Anthropic's {MAX_ID_LEN} characters")]
+    IdTooLong { id: String },
+    #[error("{}: cannot create: {source}", dir.display())]
+    Create {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: holds a run with other parameters; import into a new directory", dir.display())]
+    OtherParameters { dir: std::path::PathBuf },
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
+    #[error(transparent)]
+    Journal(#[from] crate::bundle::journal::JournalError),
+}
+
 /// Which batch API a file is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchFormat {
     /// `{custom_id, method, url, body}` per line (OpenAI Batch API, vLLM `run_batch`).
@@ -55,11 +76,12 @@ pub fn custom_id(key: &SampleKey) -> String {
         KindKey::Choice => "c",
         KindKey::Report => "r",
     };
-    let order = match key.order {
-        Order::Ab => "ab",
-        Order::Ba => "ba",
-    };
-    format!("{kind}-{}-{}-{order}", key.context, key.index)
+    format!(
+        "{kind}-{}-{}-{}",
+        key.context,
+        key.index,
+        key.order.as_str()
+    )
 }
 
 /// The item a custom id names; `None` for an id this tool did not write.
@@ -111,13 +133,13 @@ impl BodyBuilder {
         format: BatchFormat,
         params: &Parameters,
         flavour: ServerFlavour,
-    ) -> anyhow::Result<BodyBuilder> {
+    ) -> Result<BodyBuilder, BatchError> {
         let openai = match format {
             BatchFormat::Openai => {
                 let mut cfg = OpenAiConfig::new(params.model.clone(), params.base_url.as_deref());
                 cfg.api_key = None;
                 cfg.flavour = flavour;
-                Some(OpenAi::new(cfg).map_err(|e| anyhow::anyhow!("{e}"))?)
+                Some(OpenAi::new(cfg).map_err(BatchError::Client)?)
             }
             BatchFormat::Anthropic => None,
         };
@@ -153,14 +175,12 @@ pub fn request_lines(
     params: &Parameters,
     builder: &BodyBuilder,
     done: &BTreeSet<SampleKey>,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<Value>, BatchError> {
     let mut out = Vec::with_capacity(tasks.len());
     for t in tasks.iter().filter(|t| !done.contains(&t.key)) {
         let id = custom_id(&t.key);
         if builder.format == BatchFormat::Anthropic && id.len() > MAX_ID_LEN {
-            return Err(format!(
-                "custom id {id} is longer than Anthropic's {MAX_ID_LEN} characters"
-            ));
+            return Err(BatchError::IdTooLong { id });
         }
         let prompt: Prompt = t.prompt();
         out.push(request_line(
@@ -193,14 +213,68 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// A results file read: outcomes by custom id, and lines that could not be read at all.
+/// Where a result line is: file name and 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// How a second line for one custom id relates to the line kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repeat {
+    /// The same answer again (a results file given twice, say): harmless.
+    Same,
+    /// A failure and an answer: the request was retried; the answer is kept.
+    Retried,
+    /// Failed twice: the first failure is kept.
+    FailedAgain,
+    /// Two different answers to one request: which one the model gave is unknown, so the
+    /// import is refused rather than decided by file order.
+    Conflict,
+}
+
+/// A custom id seen on more than one line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duplicate {
+    pub id: String,
+    pub first: Place,
+    pub again: Place,
+    pub kind: Repeat,
+}
+
+impl std::fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what: &str = match self.kind {
+            Repeat::Same => "the same answer as",
+            Repeat::Retried => "a retry of",
+            Repeat::FailedAgain => "a second failure after",
+            Repeat::Conflict => "a different answer from",
+        };
+        write!(
+            f,
+            "{}: custom_id {}: {what} line {} of {}",
+            self.again, self.id, self.first.line, self.first.file
+        )
+    }
+}
+
+/// Results files read: outcomes by custom id, and lines that could not be read at all.
 #[derive(Debug, Default)]
 pub struct Results {
     pub by_id: HashMap<String, Outcome>,
-    /// (1-based line, message) of lines without a custom id or not JSON.
-    pub unreadable: Vec<(usize, String)>,
-    /// Ids seen more than once (the first answered one is kept).
-    pub duplicates: Vec<String>,
+    /// Where each id's kept outcome was read.
+    pub place: HashMap<String, Place>,
+    /// (place, message) of lines without a custom id or not JSON.
+    pub unreadable: Vec<(Place, String)>,
+    /// Ids seen more than once, in reading order.
+    pub duplicates: Vec<Duplicate>,
 }
 
 fn one_line(v: &Value) -> String {
@@ -268,18 +342,23 @@ fn anthropic_outcome(v: &Value) -> Outcome {
 }
 
 impl Results {
-    /// Adds the lines of one results file (OpenAI output and error files, or Anthropic's
-    /// results), in any order. An id answered in one line and failed in another counts as
-    /// answered: a retried request's success is what matters.
-    pub fn add_text(&mut self, format: BatchFormat, text: &str) {
+    /// Adds the lines of one results file `file` (OpenAI output and error files, or
+    /// Anthropic's results), in any order. An id answered in one line and failed in another
+    /// counts as answered: a retried request's success is what matters. Every repeated id is
+    /// recorded in [`Results::duplicates`]; two different answers are a [`Repeat::Conflict`].
+    pub fn add_text(&mut self, format: BatchFormat, file: &str, text: &str) {
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
+            let here = Place {
+                file: file.to_string(),
+                line: i + 1,
+            };
             let v: Value = match serde_json::from_str(line) {
                 Ok(v) => v,
                 Err(e) => {
-                    self.unreadable.push((i + 1, format!("not JSON: {e}")));
+                    self.unreadable.push((here, format!("not JSON: {e}")));
                     continue;
                 }
             };
@@ -288,26 +367,41 @@ impl Results {
                 .and_then(Value::as_str)
                 .map(str::to_string)
             else {
-                self.unreadable.push((i + 1, "no custom_id".into()));
+                self.unreadable.push((here, "no custom_id".into()));
                 continue;
             };
             let outcome = match format {
                 BatchFormat::Openai => openai_outcome(&v),
                 BatchFormat::Anthropic => anthropic_outcome(&v),
             };
-            match self.by_id.get(&id) {
-                None => {
-                    self.by_id.insert(id, outcome);
-                }
-                Some(prev) => {
-                    self.duplicates.push(id.clone());
-                    if matches!(prev, Outcome::Failed(_)) && matches!(outcome, Outcome::Answered(_))
-                    {
-                        self.by_id.insert(id, outcome);
-                    }
-                }
+            let Some(prev) = self.by_id.get(&id) else {
+                self.place.insert(id.clone(), here);
+                self.by_id.insert(id, outcome);
+                continue;
+            };
+            let kind: Repeat = match (prev, &outcome) {
+                (Outcome::Answered(a), Outcome::Answered(b)) if a.text == b.text => Repeat::Same,
+                (Outcome::Answered(_), Outcome::Answered(_)) => Repeat::Conflict,
+                (Outcome::Failed(_), Outcome::Failed(_)) => Repeat::FailedAgain,
+                _ => Repeat::Retried,
+            };
+            let first: Place = self.place[&id].clone();
+            if matches!(prev, Outcome::Failed(_)) && matches!(outcome, Outcome::Answered(_)) {
+                self.place.insert(id.clone(), here.clone());
+                self.by_id.insert(id.clone(), outcome);
             }
+            self.duplicates.push(Duplicate {
+                id,
+                first,
+                again: here,
+                kind,
+            });
         }
+    }
+
+    /// The first pair of lines giving one request two different answers, if any.
+    pub fn conflict(&self) -> Option<&Duplicate> {
+        self.duplicates.iter().find(|d| d.kind == Repeat::Conflict)
     }
 }
 
@@ -390,12 +484,14 @@ pub fn write_bundle(
     bm: &BatchManifest,
     imported: Imported,
     inputs: Vec<crate::bundle::InputFile>,
-) -> anyhow::Result<ImportSummary> {
+) -> Result<ImportSummary, BatchError> {
     use crate::bundle::journal;
     use crate::bundle::{self, RunManifest, RunStatus, ServerInfo};
     let params = &bm.parameters;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| BatchError::Create {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let now = now_rfc3339();
     let old: Option<RunManifest> = if dir.join(bundle::MANIFEST).exists() {
         Some(bundle::read_manifest(dir)?)
@@ -405,10 +501,9 @@ pub fn write_bundle(
     let mut earlier: Vec<Sample> = Vec::new();
     if let Some(m) = &old {
         if m.parameters.as_ref() != Some(params) {
-            anyhow::bail!(
-                "{}: holds a run with other parameters; import into a new directory",
-                dir.display()
-            );
+            return Err(BatchError::OtherParameters {
+                dir: dir.to_path_buf(),
+            });
         }
         earlier = journal::read::<Sample>(&dir.join(bundle::SAMPLES))?.records;
     }

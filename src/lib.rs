@@ -3,18 +3,20 @@
 //! Data flows through the stages in this order: `catalogue` (authored contexts) ->
 //! `benchmark` (the seeded freeze) -> `prompts` -> `providers` / `runner` (samples) ->
 //! `parsing` -> `estimation` (behavioural weights) -> `scoring` -> `reports` / `leaderboard`.
-//! `experiments` combines runs the way the study did. The CLI in `cli` only wires them.
+//! `experiments` combines runs the way the study did. The command line is the binary's
+//! (`src/main.rs`, `src/cli/`), not part of the library: it only wires these stages.
 
 pub mod batch;
 pub mod benchmark;
 pub mod bundle;
 pub mod catalogue;
-pub mod cli;
 pub mod design;
 pub mod estimation;
 pub mod experiments;
 pub mod import;
 pub mod leaderboard;
+pub mod limits;
+pub mod loopback;
 pub mod parsing;
 pub mod planner;
 pub mod prompts;

@@ -7,7 +7,8 @@ use selfinterp::experiments::check::check_text;
 use selfinterp::experiments::finetune::{self, Half};
 use selfinterp::prompts::{CHOICE_TAG, REPORT_TAG};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use crate::support::{assert_ok, bin};
 use std::sync::OnceLock;
 
 const SEED: &str = "experiments-test-seed";
@@ -41,10 +42,6 @@ fn fixture() -> &'static Fixture {
             bench,
         }
     })
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_selfinterp"))
 }
 
 /// The values of option `A` or `B` as printed in a prompt, read back from the text alone.
@@ -257,7 +254,7 @@ fn export_and_check_finetune_commands() {
         .arg(&intro)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ok(&o);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains("5000 examples") && stdout.contains("50 report"),
@@ -713,7 +710,7 @@ fn sim_study_has_the_studys_table_shape() {
     std::fs::write(&cpath, config).unwrap();
     let study = || cli(&["study", "--config", cpath.to_str().unwrap()]);
     let o = study();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ok(&o);
     let table = std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("out").join("study.json")).unwrap(),
@@ -1048,4 +1045,100 @@ fn a_batch_file_can_hold_one_half_in_both_orders() {
     .unwrap();
     assert_eq!(m["parameters"]["half"], "second");
     assert_eq!(m["parameters"]["orders"], serde_json::json!(["ab", "ba"]));
+}
+
+fn openai_result_line(id: &str, content: &str) -> String {
+    serde_json::json!({"id": "x", "custom_id": id, "error": null,
+        "response": {"status_code": 200, "body": {"model": "m", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]}}})
+    .to_string()
+}
+
+#[test]
+fn batch_results_name_every_repeated_id_and_flag_two_different_answers() {
+    use selfinterp::batch::{BatchFormat, Repeat, Results};
+    let failed = serde_json::json!({"id": "x", "custom_id": "c-a-1-ab", "response": null,
+        "error": {"message": "server_error"}})
+    .to_string();
+    let first = [
+        openai_result_line("c-a-0-ab", "A"),
+        failed.clone(),
+        openai_result_line("c-a-2-ab", "B"),
+    ]
+    .join("\n");
+    let second = [
+        openai_result_line("c-a-0-ab", "A"),
+        openai_result_line("c-a-1-ab", "B"),
+        failed,
+        openai_result_line("c-a-2-ab", "A"),
+    ]
+    .join("\n");
+    let mut r = Results::default();
+    r.add_text(BatchFormat::Openai, "out.jsonl", &first);
+    r.add_text(BatchFormat::Openai, "retry.jsonl", &second);
+    let kinds: Vec<(String, Repeat)> = r
+        .duplicates
+        .iter()
+        .map(|d| (d.again.to_string(), d.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("retry.jsonl:1".to_string(), Repeat::Same),
+            ("retry.jsonl:2".to_string(), Repeat::Retried),
+            ("retry.jsonl:3".to_string(), Repeat::Retried),
+            ("retry.jsonl:4".to_string(), Repeat::Conflict),
+        ]
+    );
+    // The answer is kept over the failures on either side of it.
+    assert!(matches!(
+        r.by_id["c-a-1-ab"],
+        selfinterp::batch::Outcome::Answered(_)
+    ));
+    let c = r.conflict().expect("two answers to c-a-2-ab");
+    assert_eq!(
+        c.to_string(),
+        "retry.jsonl:4: custom_id c-a-2-ab: a different answer from line 3 of out.jsonl"
+    );
+}
+
+#[test]
+fn batch_import_refuses_two_different_answers_to_one_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let requests = dir.path().join("batch.jsonl").display().to_string();
+    run_ok(&[
+        "batch",
+        "export",
+        "--provider",
+        "openai",
+        "--model",
+        "faithful",
+        "--experiment",
+        "native",
+        "--preset",
+        "quick",
+        "--benchmark",
+        "vt",
+        "--out",
+        &requests,
+    ]);
+    let text = std::fs::read_to_string(&requests).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let id = first["custom_id"].as_str().unwrap();
+    let results = dir.path().join("output.jsonl");
+    std::fs::write(
+        &results,
+        [openai_result_line(id, "A"), openai_result_line(id, "B")].join("\n") + "\n",
+    )
+    .unwrap();
+    let into = dir.path().join("imported");
+    let o = batch_import(&results, &requests, &into, 2);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "output.jsonl:2: custom_id {id}: a different answer from line 1"
+        )),
+        "{stderr}"
+    );
+    assert!(!into.join("samples.jsonl").exists(), "a bundle was written");
 }

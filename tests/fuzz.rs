@@ -72,8 +72,8 @@ proptest! {
         o in input(OPENAI_RESULT), a in input(ANTHROPIC_RESULT), f in input(FINETUNE),
     ) {
         let mut r = Results::default();
-        r.add_text(BatchFormat::Openai, &o);
-        r.add_text(BatchFormat::Anthropic, &a);
+        r.add_text(BatchFormat::Openai, "output.jsonl", &o);
+        r.add_text(BatchFormat::Anthropic, "results.jsonl", &a);
         let _ = check_text(&f);
     }
 }
@@ -126,14 +126,11 @@ fn adaptive_bundle() -> &'static (tempfile::TempDir, std::path::PathBuf) {
             &root.path().join("adaptive"),
             "faithful",
             "native",
-            &[
-                "--design",
-                "adaptive",
-                "--trials",
-                "10",
-                "--design-batch",
-                "3",
-            ],
+            |q| {
+                q.ask.design = Some(selfinterp::design::Criterion::DOptimal);
+                q.ask.trials = Some(10);
+                q.ask.design_batch = Some(3);
+            },
         );
         (root, dir)
     })

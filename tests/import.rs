@@ -1,5 +1,6 @@
 //! `selfinterp import csv`: the study's data-release layout becomes a bundle `score` accepts.
 
+use crate::support::{assert_ok, bin};
 use selfinterp::bundle::sample::Sample;
 use selfinterp::bundle::{self, RunStatus};
 use selfinterp::import::csv::{ImportSpec, import};
@@ -22,10 +23,6 @@ fn spec() -> ImportSpec {
     }
 }
 
-fn bin() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp"))
-}
-
 #[test]
 fn an_import_is_a_bundle_that_score_accepts() {
     let dir = tempfile::tempdir().unwrap();
@@ -43,11 +40,7 @@ fn an_import_is_a_bundle_that_score_accepts() {
     assert_eq!(invalid[1].status, "missing_keys");
 
     let scored = bin().arg("score").arg("--json").arg(out).output().unwrap();
-    assert!(
-        scored.status.success(),
-        "{}",
-        String::from_utf8_lossy(&scored.stderr)
-    );
+    assert_ok(&scored);
     let s: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
     assert_eq!(s["contexts"].as_array().unwrap().len(), 2);
     let lt = s["learned_vs_target"]["r"].as_f64().unwrap();
@@ -92,11 +85,7 @@ fn the_cli_imports_and_refuses_mixed_models() {
         "{err}"
     );
     let ok = args(Some("gpt-4o-mini")).output().unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_ok(&ok);
     assert!(out.join(bundle::SUMMARY).exists());
 }
 

@@ -2,22 +2,15 @@
 //! directory outside the checkout.
 
 use selfinterp::benchmark::{Benchmark, Source, embedded};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+
+use crate::support::{assert_ok, bin_in as outside};
 
 fn checkout() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The binary run in `dir` with no `SELFINTERP_ROOT`, as a user outside the checkout runs it.
-fn outside(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_selfinterp"))
-        .current_dir(dir)
-        .env_remove("SELFINTERP_ROOT")
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn every_frozen_version_is_embedded_byte_for_byte() {
@@ -87,17 +80,9 @@ fn the_quick_start_runs_outside_the_checkout() {
             "first",
         ],
     );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_ok(&run);
     let score = outside(tmp.path(), &["score", "first", "--json"]);
-    assert!(
-        score.status.success(),
-        "{}",
-        String::from_utf8_lossy(&score.stderr)
-    );
+    assert_ok(&score);
     let summary: serde_json::Value = serde_json::from_slice(&score.stdout).unwrap();
     assert!(summary.is_object());
     let report = outside(
@@ -111,11 +96,7 @@ fn the_quick_start_runs_outside_the_checkout() {
             "first/report.html",
         ],
     );
-    assert!(
-        report.status.success(),
-        "{}",
-        String::from_utf8_lossy(&report.stderr)
-    );
+    assert_ok(&report);
     let html = std::fs::read_to_string(tmp.path().join("first/report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"));
     let list = outside(tmp.path(), &["benchmark", "list", "--json"]);

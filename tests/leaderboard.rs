@@ -451,7 +451,7 @@ fn an_adaptive_run_validates_and_its_chosen_pairs_are_checked() {
         &results.join("sim-adaptive"),
         "faithful",
         "native",
-        &["--design", "adaptive"],
+        |q| q.ask.design = Some(selfinterp::design::Criterion::DOptimal),
     );
     let _ = std::fs::remove_file(dir.join("errors.jsonl"));
     std::fs::write(

@@ -4,6 +4,7 @@
 //! Every test here failed on the code before its fix.
 
 use crate::reports::{VERSION, root, sim_run};
+pub use crate::support::{bin, stderr};
 use selfinterp::leaderboard::{self, entry};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -11,20 +12,9 @@ use std::process::Output;
 
 /// The built binary, or the one `SELFINTERP_TEST_BIN` names (to show a test failing on an
 /// older build).
-pub fn bin() -> std::process::Command {
-    match std::env::var_os("SELFINTERP_TEST_BIN") {
-        Some(b) => std::process::Command::new(b),
-        None => std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp")),
-    }
-}
-
 /// `selfinterp --root ROOT ARGS...`.
 pub fn sel(root: &Path, args: &[&str]) -> Output {
     bin().arg("--root").arg(root).args(args).output().unwrap()
-}
-
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
 }
 
 /// Asserts the exit code, showing stderr when it differs.
@@ -568,25 +558,25 @@ async fn an_empty_answer_is_asked_again_and_never_cached() {
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["counts"]["invalid_choices"], 0, "{}", m["counts"]);
     assert_eq!(m["counts"]["invalid_reports"], 0, "{}", m["counts"]);
-    // No empty answer went into the cache.
-    for e in walk(&cache) {
-        let v: Value = serde_json::from_slice(&std::fs::read(&e).unwrap()).unwrap();
-        assert_ne!(v["text"], "", "{} holds an empty answer", e.display());
+    // No empty answer went into the cache (its log: one `<key> <response JSON>` per line).
+    let log: PathBuf = cache
+        .join("responses")
+        .join(selfinterp::runner::cache::LOG_FILE);
+    let text: String = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.lines().count() > 0,
+        "{} holds no answer",
+        log.display()
+    );
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(&line[65..]).unwrap();
+        assert_ne!(
+            v["text"],
+            "",
+            "{} holds an empty answer: {line}",
+            log.display()
+        );
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            if e.path().is_dir() {
-                out.extend(walk(&e.path()));
-            } else {
-                out.push(e.path());
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -870,4 +860,23 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
         p.to_string().contains("row of entry b-long"),
         "named the wrong row: {p}"
     );
+}
+
+/// A bundle file that exists but cannot be read (here a directory where `manifest.json`
+/// should be) is an I/O error, exit 5; a bundle that does not exist is the user's path, exit 2.
+#[test]
+fn an_unreadable_bundle_file_is_an_io_error_and_a_missing_one_a_usage_error() {
+    let root = root();
+    let dir = root.path().join("broken");
+    std::fs::create_dir_all(dir.join("manifest.json")).unwrap();
+    let o = sel(root.path(), &["score", dir.to_str().unwrap()]);
+    assert_exit(&o, 5, "score of an unreadable manifest");
+    assert!(
+        stderr(&o).contains("manifest.json: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+    let missing = root.path().join("missing");
+    let o = sel(root.path(), &["score", missing.to_str().unwrap()]);
+    assert_exit(&o, 2, "score of a missing bundle");
 }

@@ -6,8 +6,10 @@
 
 use crate::support;
 use selfinterp::bundle;
-use selfinterp::cli::{Cli, Command};
+use selfinterp::bundle::parameters::{Experiment, ProviderKind};
 use selfinterp::reports::{self, Format, Prices, ReportData, ReportOptions};
+use selfinterp::runner::config::Preset;
+use selfinterp::runner::{self, RunRequest};
 use std::path::{Path, PathBuf};
 
 pub const VERSION: &str = "t1";
@@ -19,48 +21,49 @@ pub fn root() -> tempfile::TempDir {
     dir
 }
 
-/// Runs `selfinterp run --provider sim` in-process into `out` and pins the fields that
-/// depend on the machine or the clock.
+/// Runs the quick preset with the sim provider in-process into `out`, as `selfinterp run
+/// --provider sim --preset quick --no-cache --max-invalid-rate 1` does (request, provider,
+/// pre-flight, run), and pins the fields that depend on the machine or the clock.
 pub fn sim_run(root: &Path, out: &Path, agent: &str, experiment: &str) -> PathBuf {
-    sim_run_with(root, out, agent, experiment, &[])
+    sim_run_with(root, out, agent, experiment, |_| {})
 }
 
-/// [`sim_run`] with extra `run` arguments.
+/// [`sim_run`] with the request changed by `set`.
 pub fn sim_run_with(
     root: &Path,
     out: &Path,
     agent: &str,
     experiment: &str,
-    extra: &[&str],
+    set: impl FnOnce(&mut RunRequest),
 ) -> PathBuf {
     let out: PathBuf = out.to_path_buf();
-    let fixed = [
-        "selfinterp",
-        "--root",
-        root.to_str().unwrap(),
-        "run",
-        "--provider",
-        "sim",
-        "--model",
-        agent,
-        "--experiment",
-        experiment,
-        "--benchmark",
-        VERSION,
-        "--preset",
-        "quick",
-        "--no-cache",
-        "--max-invalid-rate",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    let args = fixed.iter().chain(extra);
-    let cli: Cli = clap::Parser::try_parse_from(args).unwrap();
-    let Command::Run(a) = &cli.command else {
-        unreachable!()
+    let experiment = match experiment {
+        "native" => Experiment::Native,
+        "instilled" => Experiment::Instilled,
+        other => panic!("experiment {other}"),
     };
-    selfinterp::cli::run::run(&cli, a).unwrap();
+    let mut q = RunRequest::new(ProviderKind::Sim, agent, experiment);
+    q.ask.benchmark = VERSION.to_string();
+    q.ask.preset = Preset::Quick;
+    q.cache = false;
+    q.max_invalid_rate = 1.0;
+    q.out = Some(out.clone());
+    set(&mut q);
+    let (mut cfg, bench) = runner::resolve(&q, &root.join("benchmark")).unwrap();
+    let provider = runner::connect::provider(&cfg, &bench).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    cfg.server = Some(
+        rt.block_on(selfinterp::providers::preflight::preflight(
+            provider.as_ref(),
+            cfg.timeout,
+        ))
+        .unwrap(),
+    );
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let outcome = rt
+        .block_on(runner::execute(&cfg, &bench, provider, rx))
+        .unwrap();
+    assert_eq!(outcome.status, bundle::RunStatus::Complete, "{outcome:?}");
     let mut m = bundle::read_manifest(&out).unwrap();
     m.harness.version = "0.0.0-test".into();
     m.harness.git_commit = Some("0123456789abcdef0123456789abcdef01234567".into());

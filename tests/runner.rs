@@ -2,15 +2,16 @@
 //! cache, and recovery of a simulated agent's weights over the full native preset.
 
 use crate::support::{self, Fault, MockServer, Responder};
-use clap::Parser;
 use selfinterp::benchmark::{Benchmark, Split};
 use selfinterp::bundle::journal;
+use selfinterp::bundle::parameters::{Experiment, ProviderKind};
 use selfinterp::bundle::sample::{ErrorRecord, Sample, SampleKey};
 use selfinterp::bundle::{self, RunStatus};
-use selfinterp::cli::{Cli, Command};
+use selfinterp::design::Criterion;
 use selfinterp::providers::Provider;
 use selfinterp::providers::openai::{OpenAi, OpenAiConfig};
-use selfinterp::runner::config::RunConfig;
+use selfinterp::runner::config::{Preset, RunConfig};
+use selfinterp::runner::request::{RunRequest, resolve};
 use selfinterp::runner::{RunOutcome, execute};
 use selfinterp::sim::{AgentKind, SimAgent, SimProvider};
 use std::collections::HashSet;
@@ -31,26 +32,15 @@ fn root_with(native: usize, pairs: usize, reports: usize) -> tempfile::TempDir {
     dir
 }
 
-/// The validated config of `selfinterp --root ROOT run ARGS...`, exactly as the CLI builds it.
-fn config<S: AsRef<str>>(root: &Path, args: &[S]) -> (RunConfig, Benchmark) {
-    let mut argv: Vec<String> = vec![
-        "selfinterp".into(),
-        "--root".into(),
-        root.display().to_string(),
-        "run".into(),
-    ];
-    argv.extend(args.iter().map(|s| s.as_ref().to_string()));
-    let cli = Cli::try_parse_from(&argv).unwrap();
-    let Command::Run(a) = &cli.command else {
-        unreachable!()
-    };
-    selfinterp::cli::run::config(&cli, a).unwrap_or_else(|e| panic!("{}", e.message))
+/// The validated config of a request against the benchmarks under `root`, as `run` makes it.
+fn config(root: &Path, q: &RunRequest) -> (RunConfig, Benchmark) {
+    resolve(q, &root.join("benchmark")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn sim(bench: &Benchmark, kind: AgentKind) -> Arc<dyn Provider> {
     let agent = Arc::new(SimAgent::from_benchmark(
         kind,
-        &selfinterp::cli::run::sim_seed(0),
+        &selfinterp::runner::connect::sim_seed(0),
         bench,
     ));
     Arc::new(SimProvider::new(agent, "faithful"))
@@ -89,6 +79,7 @@ fn assert_complete(dir: &Path, planned: usize) {
     assert_eq!(s, sorted, "samples.jsonl is not in canonical order");
 }
 
+/// `SMALL` as the command line's arguments (for runs of the binary).
 const SMALL: &[&str] = &[
     "--experiment",
     "native",
@@ -102,7 +93,10 @@ const SMALL: &[&str] = &[
 ];
 
 /// No retry, one request at a time: failures land in a known order.
-const ONE_BY_ONE: &[&str] = &["--max-retries", "0", "--concurrency", "1"];
+fn one_by_one(q: &mut RunRequest) {
+    q.max_retries = 0;
+    q.concurrency = 1;
+}
 
 /// Who answers a run.
 #[derive(Clone, Copy)]
@@ -115,6 +109,28 @@ enum Via<'a> {
 
 /// The sim agent `faithful`, which most runs ask.
 const FAITHFUL: Via = Via::Sim("faithful");
+
+/// A native run by `via` into `out`, otherwise `run`'s defaults.
+fn request(via: Via, out: &Path) -> RunRequest {
+    let (provider, model, base_url) = match via {
+        Via::Sim(model) => (ProviderKind::Sim, model, None),
+        Via::Server(model, base_url) => (ProviderKind::Openai, model, Some(base_url.to_string())),
+    };
+    let mut q = RunRequest::new(provider, model, Experiment::Native);
+    q.who.base_url = base_url;
+    q.out = Some(out.to_path_buf());
+    q
+}
+
+/// The `SMALL` run: 4 native contexts, 20 pairs and 3 reports each, no cache.
+fn small(via: Via, out: &Path) -> RunRequest {
+    let mut q = request(via, out);
+    q.ask.contexts = Some(4);
+    q.ask.trials = Some(20);
+    q.ask.reports = Some(3);
+    q.cache = false;
+    q
+}
 
 /// The arguments after `selfinterp run`: `sizes`, the provider and model of `via`,
 /// `--out OUT`, then `extra`.
@@ -156,16 +172,11 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     let srv = builder.start().await;
     let out = root.path().join("faulty");
     let base = srv.base_url();
-    let retrying = [
-        "--timeout",
-        "0.5",
-        "--max-retries",
-        "20",
-        "--concurrency",
-        "16",
-    ];
-    let args = run_args(SMALL, Via::Server("faithful", &base), &out, &retrying);
-    let (cfg, bench) = config(root.path(), &args);
+    let mut q = small(Via::Server("faithful", &base), &out);
+    q.timeout_s = 0.5;
+    q.max_retries = 20;
+    q.concurrency = 16;
+    let (cfg, bench) = config(root.path(), &q);
     let p: Arc<dyn Provider> =
         Arc::new(OpenAi::new(OpenAiConfig::new("faithful", Some(&base))).unwrap());
     let outcome = go(&cfg, &bench, p).await;
@@ -187,7 +198,7 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
 
     // The same answers as the agent in-process with no faults: nothing was lost or altered.
     let clean = root.path().join("clean");
-    let (cfg, bench) = config(root.path(), &run_args(SMALL, FAITHFUL, &clean, &[]));
+    let (cfg, bench) = config(root.path(), &small(FAITHFUL, &clean));
     assert_eq!(
         go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
             .await
@@ -211,8 +222,9 @@ async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
         .await;
     let base = srv.base_url();
     let out = root.path().join("run");
-    let args = run_args(SMALL, Via::Server("m", &base), &out, ONE_BY_ONE);
-    let (cfg, bench) = config(root.path(), &args);
+    let mut q = small(Via::Server("m", &base), &out);
+    one_by_one(&mut q);
+    let (cfg, bench) = config(root.path(), &q);
     let p = || -> Arc<dyn Provider> {
         Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap())
     };
@@ -242,8 +254,7 @@ async fn a_fatal_error_stops_the_run() {
         .await;
     let base = srv.base_url();
     let out = root.path().join("run");
-    let args = run_args(SMALL, Via::Server("m", &base), &out, &[]);
-    let (cfg, bench) = config(root.path(), &args);
+    let (cfg, bench) = config(root.path(), &small(Via::Server("m", &base), &out));
     let outcome = go(
         &cfg,
         &bench,
@@ -267,8 +278,8 @@ async fn a_fatal_error_stops_the_run() {
 async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
     let root = root_with(4, 20, 3);
     let out = root.path().join("run");
-    let args = run_args(SMALL, FAITHFUL, &out, &[]);
-    let (cfg, bench) = config(root.path(), &args);
+    let q = small(FAITHFUL, &out);
+    let (cfg, bench) = config(root.path(), &q);
     go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     let (_tx, rx) = watch::channel(false);
     let again = execute(&cfg, &bench, sim(&bench, AgentKind::Faithful), rx)
@@ -277,10 +288,9 @@ async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
         .to_string();
     assert!(again.contains("--resume"), "{again}");
 
-    let mut other = args.clone();
-    other.push("--resume".into());
-    let i = other.iter().position(|a| a == "--trials").unwrap();
-    other[i + 1] = "10".into();
+    let mut other = q.clone();
+    other.resume = true;
+    other.ask.trials = Some(10);
     let (cfg2, _) = config(root.path(), &other);
     let (_tx, rx) = watch::channel(false);
     let e = execute(&cfg2, &bench, sim(&bench, AgentKind::Faithful), rx)
@@ -293,19 +303,19 @@ async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
     );
 }
 
-/// Runs `selfinterp run ARGS` (the sim agent `faithful`) to completion without its `--rpm`
-/// limit, which stays in the bundle's parameters so a resume still matches them.
-async fn run_unthrottled(root: &Path, args: &[String]) {
-    let (mut cfg, bench) = config(root, args);
+/// Runs the request (the sim agent `faithful`) to completion without its `rpm` limit, which
+/// stays in the bundle's parameters so a resume still matches them.
+async fn run_unthrottled(root: &Path, q: &RunRequest) {
+    let (mut cfg, bench) = config(root, q);
     cfg.settings.rpm = None;
     let outcome = go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     assert_eq!(outcome.status, RunStatus::Complete);
 }
 
-/// Runs `selfinterp run ARGS` (the sim agent `faithful`) and stops it as Ctrl-C does after
-/// `after`; asserts it stopped as interrupted and returns its config.
-async fn interrupt_after(root: &Path, args: &[String], after: Duration) -> RunConfig {
-    let (cfg, bench) = config(root, args);
+/// Runs the request (the sim agent `faithful`) and stops it as Ctrl-C does after `after`;
+/// asserts it stopped as interrupted and returns its config.
+async fn interrupt_after(root: &Path, q: &RunRequest, after: Duration) -> RunConfig {
+    let (cfg, bench) = config(root, q);
     let (tx, rx) = watch::channel(false);
     let stopper = tokio::spawn(async move {
         tokio::time::sleep(after).await;
@@ -324,18 +334,21 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
     let root = root_with(4, 20, 3);
     let full = root.path().join("full");
     let part = root.path().join("part");
-    let args = |out: &Path, resume: &[&str]| {
-        let extra = [&["--concurrency", "2", "--rpm", "3000"][..], resume].concat();
-        run_args(SMALL, FAITHFUL, out, &extra)
+    let args = |out: &Path, resume: bool| {
+        let mut q = small(FAITHFUL, out);
+        q.concurrency = 2;
+        q.rpm = Some(3000);
+        q.resume = resume;
+        q
     };
-    run_unthrottled(root.path(), &args(&full, &[])).await;
+    run_unthrottled(root.path(), &args(&full, false)).await;
 
-    let cfg = interrupt_after(root.path(), &args(&part, &[]), Duration::from_millis(700)).await;
+    let cfg = interrupt_after(root.path(), &args(&part, false), Duration::from_millis(700)).await;
     let n = samples(&part).len();
     assert!(n > 0 && n < 4 * 23, "{n} samples before the interrupt");
     assert!(cfg.resume_command.is_empty() || cfg.resume_command.contains("--resume"));
 
-    run_unthrottled(root.path(), &args(&part, &["--resume"])).await;
+    run_unthrottled(root.path(), &args(&part, true)).await;
     assert_same_results(&part, &full);
 }
 
@@ -345,18 +358,14 @@ async fn the_cache_makes_a_rerun_free() {
     let cache = root.path().join("cache");
     let srv = MockServer::start().await;
     let base = srv.base_url();
-    let c = cache.display().to_string();
-    // SMALL with the cache on.
-    let cached: Vec<&str> = SMALL
-        .iter()
-        .copied()
-        .filter(|a| *a != "--no-cache")
-        .collect();
     let mut outs: Vec<PathBuf> = Vec::new();
     for name in ["one", "two"] {
         let out = root.path().join(name);
-        let args = run_args(&cached, Via::Server("m", &base), &out, &["--cache-dir", &c]);
-        let (cfg, bench) = config(root.path(), &args);
+        // SMALL with the cache on.
+        let mut q = small(Via::Server("m", &base), &out);
+        q.cache = true;
+        q.cache_dir = Some(cache.clone());
+        let (cfg, bench) = config(root.path(), &q);
         let p: Arc<dyn Provider> =
             Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
         assert_eq!(go(&cfg, &bench, p).await.status, RunStatus::Complete);
@@ -424,15 +433,11 @@ async fn the_full_native_preset_recovers_a_faithful_agent_and_exposes_a_confabul
         ("confabulator", AgentKind::Confabulator),
     ] {
         let out = root.path().join(name);
-        let (cfg, bench) = config(
-            root.path(),
-            &run_args(
-                &["--experiment", "native", "--preset", "full"],
-                Via::Sim(name),
-                &out,
-                &["--no-cache", "--concurrency", "64"],
-            ),
-        );
+        let mut q = request(Via::Sim(name), &out);
+        q.ask.preset = Preset::Full;
+        q.cache = false;
+        q.concurrency = 64;
+        let (cfg, bench) = config(root.path(), &q);
         assert_eq!(
             (cfg.params.contexts, cfg.params.trials, cfg.params.reports),
             (100, 100, 10)
@@ -660,27 +665,17 @@ async fn lean_run(root: &Path, l: &Lean) -> (f64, serde_json::Value) {
         "lean-{}-{}-{}-{}-{}",
         l.bias, l.pairs, l.counterbalance, l.logprobs, l.seed
     ));
-    let (trials, seed) = (l.pairs.to_string(), l.seed.to_string());
-    let sizes = [
-        "--experiment",
-        "native",
-        "--preset",
-        "quick",
-        "--trials",
-        &trials,
-        "--reports",
-        "0",
-    ];
-    let mut extra = vec!["--seed", &seed, "--no-cache", "--concurrency", "64"];
-    if l.counterbalance {
-        extra.push("--counterbalance");
-    } else {
-        extra.push("--no-counterbalance");
-    }
-    if !l.logprobs {
-        extra.push("--no-logprobs");
-    }
-    let (cfg, bench) = config(root, &run_args(&sizes, FAITHFUL, &out, &extra));
+    let seed = l.seed.to_string();
+    let mut q = request(FAITHFUL, &out);
+    q.ask.preset = Preset::Quick;
+    q.ask.trials = Some(l.pairs);
+    q.ask.reports = Some(0);
+    q.who.seed = l.seed;
+    q.cache = false;
+    q.concurrency = 64;
+    q.ask.counterbalance = Some(l.counterbalance);
+    q.ask.logprobs = l.logprobs;
+    let (cfg, bench) = config(root, &q);
     let agent = Arc::new(SimAgent::from_benchmark(AgentKind::Faithful, &seed, &bench));
     let p: Arc<dyn Provider> = Arc::new(LeansA {
         inner: SimProvider::new(agent.clone(), "faithful"),
@@ -713,8 +708,14 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     let r = root.path();
     // Recorded in the parameters, so a resume without the flag is refused.
     let out = r.join("cb");
-    let args = |flag: &str| run_args(SMALL, FAITHFUL, &out, &["--preset", "quick", flag]);
-    let (cfg, bench) = config(r, &args("--counterbalance"));
+    let args = |counterbalance: bool, resume: bool| {
+        let mut q = small(FAITHFUL, &out);
+        q.ask.preset = Preset::Quick;
+        q.ask.counterbalance = counterbalance.then_some(true);
+        q.resume = resume;
+        q
+    };
+    let (cfg, bench) = config(r, &args(true, false));
     use selfinterp::bundle::sample::Order;
     assert_eq!(cfg.params.orders, vec![Order::Ab, Order::Ba]);
     assert_eq!(
@@ -724,7 +725,7 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
         RunStatus::Complete
     );
     assert_complete(&out, 4 * 20 * 2 + 4 * 3 * 2);
-    let (plain, _) = config(r, &args("--resume"));
+    let (plain, _) = config(r, &args(false, true));
     let (_tx, rx) = watch::channel(false);
     let e = execute(&plain, &bench, sim(&bench, AgentKind::Faithful), rx)
         .await
@@ -759,7 +760,7 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     assert!(pb["mean_intercept"].as_f64().unwrap().abs() < 0.5, "{pb}");
     // The summary of an unbalanced run has no such block (its bytes are as before).
     let o2 = r.join("plain");
-    let (cfg2, _) = config(r, &run_args(SMALL, FAITHFUL, &o2, &[]));
+    let (cfg2, _) = config(r, &small(FAITHFUL, &o2));
     go(&cfg2, &bench, sim(&bench, AgentKind::Faithful)).await;
     let s2: serde_json::Value = serde_json::from_slice(&read(&o2.join(bundle::SUMMARY))).unwrap();
     assert!(s2.get("position_bias").is_none());
@@ -863,8 +864,11 @@ async fn counterbalancing_removes_a_position_bias_from_the_learned_weights() {
 
 // ---- Adaptive pair design (`--design adaptive`) ----
 
-/// The adaptive design in rounds of 5.
-const ADAPTIVE: &[&str] = &["--design", "adaptive", "--design-batch", "5"];
+/// The adaptive design (`--design adaptive`) in rounds of 5.
+fn adaptive(q: &mut RunRequest) {
+    q.ask.design = Some(Criterion::DOptimal);
+    q.ask.design_batch = Some(5);
+}
 
 /// Every choice's pairs are what the design picks from the answers of the rounds before it.
 fn assert_rounds_follow_the_design(dir: &Path, cfg: &RunConfig, bench: &Benchmark) {
@@ -904,7 +908,9 @@ fn assert_rounds_follow_the_design(dir: &Path, cfg: &RunConfig, bench: &Benchmar
 async fn adaptive_design_is_recorded_and_resume_checks_it() {
     let root = root_with(4, 20, 3);
     let out = root.path().join("adaptive");
-    let (cfg, bench) = config(root.path(), &run_args(SMALL, FAITHFUL, &out, ADAPTIVE));
+    let mut q = small(FAITHFUL, &out);
+    adaptive(&mut q);
+    let (cfg, bench) = config(root.path(), &q);
     let outcome = go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     assert_eq!(outcome.status, RunStatus::Complete);
     assert_complete(&out, 4 * 23);
@@ -930,20 +936,18 @@ async fn adaptive_design_is_recorded_and_resume_checks_it() {
 
     // A random-design run's manifest has no design key at all.
     let plain = root.path().join("plain");
-    let (pcfg, _) = config(root.path(), &run_args(SMALL, FAITHFUL, &plain, &[]));
+    let (pcfg, _) = config(root.path(), &small(FAITHFUL, &plain));
     go(&pcfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     let pm: serde_json::Value =
         serde_json::from_slice(&read(&plain.join(bundle::MANIFEST))).unwrap();
     assert!(pm["parameters"].get("design").is_none(), "{pm}");
 
     // Resume with another batch size, or without the design, is refused.
-    let other_batch: Vec<&str> = ADAPTIVE
-        .iter()
-        .map(|x| if *x == "5" { "4" } else { *x })
-        .collect();
-    for design in [other_batch, vec![]] {
-        let extra = [&design[..], &["--resume"]].concat();
-        let (c, _) = config(root.path(), &run_args(SMALL, FAITHFUL, &out, &extra));
+    let mut other_batch = q.clone();
+    other_batch.ask.design_batch = Some(4);
+    for mut other in [other_batch, small(FAITHFUL, &out)] {
+        other.resume = true;
+        let (c, _) = config(root.path(), &other);
         let (_tx, rx) = watch::channel(false);
         let e = execute(&c, &bench, sim(&bench, AgentKind::Faithful), rx)
             .await
@@ -958,13 +962,17 @@ async fn adaptive_ctrl_c_and_resume_match_an_uninterrupted_run() {
     let root = root_with(4, 20, 3);
     let full = root.path().join("full");
     let part = root.path().join("part");
-    let args = |out: &Path, resume: &[&str]| {
-        let extra = [ADAPTIVE, &["--concurrency", "3", "--rpm", "3000"], resume].concat();
-        run_args(SMALL, FAITHFUL, out, &extra)
+    let args = |out: &Path, resume: bool| {
+        let mut q = small(FAITHFUL, out);
+        adaptive(&mut q);
+        q.concurrency = 3;
+        q.rpm = Some(3000);
+        q.resume = resume;
+        q
     };
-    run_unthrottled(root.path(), &args(&full, &[])).await;
+    run_unthrottled(root.path(), &args(&full, false)).await;
 
-    interrupt_after(root.path(), &args(&part, &[]), Duration::from_millis(600)).await;
+    interrupt_after(root.path(), &args(&part, false), Duration::from_millis(600)).await;
     let n = samples(&part).len();
     assert!(n > 5 && n < 4 * 20, "{n} samples before the interrupt");
     // Cut the journal mid-round too: drop the last answered sample of the interrupted session.
@@ -978,7 +986,7 @@ async fn adaptive_ctrl_c_and_resume_match_an_uninterrupted_run() {
     text.push(b'\n');
     std::fs::write(part.join(bundle::SAMPLES), text).unwrap();
 
-    run_unthrottled(root.path(), &args(&part, &["--resume"])).await;
+    run_unthrottled(root.path(), &args(&part, true)).await;
     assert_same_results(&part, &full);
 }
 
@@ -1020,23 +1028,19 @@ fn batch_export_refuses_an_adaptive_design() {
 /// per context, by design; `logprobs` false asks for letters only.
 async fn recovery(root: &Path, design: &str, trials: usize, logprobs: bool) -> f64 {
     let out = root.join(format!("{design}-{trials}-{logprobs}"));
-    let t = trials.to_string();
-    let sizes = [
-        "--experiment",
-        "native",
-        "--contexts",
-        "40",
-        "--trials",
-        &t,
-        "--reports",
-        "1",
-        "--no-cache",
-    ];
-    let mut extra = vec!["--concurrency", "64", "--design", design];
-    if !logprobs {
-        extra.push("--no-logprobs");
-    }
-    let (cfg, bench) = config(root, &run_args(&sizes, FAITHFUL, &out, &extra));
+    let mut q = request(FAITHFUL, &out);
+    q.ask.contexts = Some(40);
+    q.ask.trials = Some(trials);
+    q.ask.reports = Some(1);
+    q.cache = false;
+    q.concurrency = 64;
+    q.ask.design = match design {
+        "random" => None,
+        "adaptive" => Some(Criterion::DOptimal),
+        other => panic!("design {other}"),
+    };
+    q.ask.logprobs = logprobs;
+    let (cfg, bench) = config(root, &q);
     let agent = Arc::new(SimAgent::from_benchmark(AgentKind::Faithful, "0", &bench));
     let p: Arc<dyn Provider> = Arc::new(SimProvider::new(agent.clone(), "faithful"));
     if !out.exists() {
@@ -1105,9 +1109,10 @@ async fn adaptive_failed_call_stalls_its_context_and_resume_completes_it() {
             .await;
         let base = srv.base_url();
         let out = root.path().join(name);
-        let extra = [&["--design", "adaptive"][..], ONE_BY_ONE].concat();
-        let args = run_args(SMALL, Via::Server("m", &base), &out, &extra);
-        let (cfg, bench) = config(root.path(), &args);
+        let mut q = small(Via::Server("m", &base), &out);
+        q.ask.design = Some(Criterion::DOptimal);
+        one_by_one(&mut q);
+        let (cfg, bench) = config(root.path(), &q);
         let p = || -> Arc<dyn Provider> {
             Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap())
         };
@@ -1128,4 +1133,199 @@ async fn adaptive_failed_call_stalls_its_context_and_resume_completes_it() {
         outs.push(out);
     }
     assert_same_results(&outs[0], &outs[1]);
+}
+
+/// The library refuses, with a typed error, what the benchmark or the provider cannot do;
+/// no command line is involved.
+#[test]
+fn resolve_refuses_what_the_benchmark_or_the_provider_cannot_do() {
+    use selfinterp::bundle::parameters::ConstrainMode;
+    use selfinterp::runner::ConfigError;
+    let root = root_with(4, 20, 3);
+    let dir = root.path().join("benchmark");
+    let out = root.path().join("run");
+    let ok = small(FAITHFUL, &out);
+    let (cfg, _) = resolve(&ok, &dir).unwrap();
+    assert_eq!((cfg.params.contexts, cfg.params.trials), (4, 20));
+    assert_eq!(cfg.out, out);
+
+    let mut q = ok.clone();
+    q.ask.trials = Some(21);
+    let e = resolve(&q, &dir).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ConfigError::Over {
+                option: "trials",
+                asked: 21,
+                available: 20,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "--trials 21: benchmark v1 has 20 for the native split"
+    );
+
+    let mut q = ok.clone();
+    q.ask.trials = Some(0);
+    q.ask.reports = Some(0);
+    assert!(matches!(resolve(&q, &dir), Err(ConfigError::NothingToAsk)));
+
+    let mut q = ok.clone();
+    q.who.base_url = Some("http://127.0.0.1:1/v1".into());
+    assert!(matches!(resolve(&q, &dir), Err(ConfigError::SimBaseUrl)));
+
+    let mut q = small(Via::Server("m", "http://127.0.0.1:1/v1"), &out);
+    q.ask.constrain = ConstrainMode::Letters;
+    assert!(matches!(
+        resolve(&q, &dir),
+        Err(ConfigError::Unconstrainable {
+            constraint: "letters",
+            ..
+        })
+    ));
+
+    let mut q = ok.clone();
+    q.concurrency = 0;
+    assert_eq!(
+        resolve(&q, &dir).unwrap_err().to_string(),
+        "--concurrency: must be between 1 and 10000"
+    );
+    let mut q = ok.clone();
+    q.timeout_s = 1e20;
+    assert!(matches!(
+        resolve(&q, &dir),
+        Err(ConfigError::Range {
+            option: "timeout",
+            ..
+        })
+    ));
+
+    let mut q = ok.clone();
+    q.ask.design_seed = Some(3);
+    assert!(matches!(
+        resolve(&q, &dir),
+        Err(ConfigError::DesignOptionsWithoutDesign)
+    ));
+
+    let mut q = ok;
+    q.ask.half = Some(selfinterp::bundle::subset::Half::First);
+    assert!(matches!(
+        resolve(&q, &dir),
+        Err(ConfigError::HalfNeedsInstilled)
+    ));
+}
+
+/// The runner tells a reporter what happens, in order: the plan, each phase with its
+/// requests, every answer and failure, the end. (The binary's progress bars are drawn from
+/// these events.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reporter_sees_every_request_in_order() {
+    use selfinterp::bundle::sample::KindKey;
+    use selfinterp::runner::events::Recorder;
+    use selfinterp::runner::{RunEvent, execute_with};
+    let root = root_with(4, 20, 3);
+    let srv = MockServer::builder()
+        .faults_at(0..3, Fault::Status(503))
+        .start()
+        .await;
+    let base = srv.base_url();
+    let out = root.path().join("run");
+    let mut q = small(Via::Server("m", &base), &out);
+    one_by_one(&mut q);
+    let (cfg, bench) = config(root.path(), &q);
+    let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
+    let mut rec = Recorder::default();
+    let (_tx, rx) = watch::channel(false);
+    let outcome = execute_with(&cfg, &bench, p, rx, &mut rec).await.unwrap();
+    let ev = &rec.events;
+    assert_eq!(
+        ev[0],
+        RunEvent::Planned {
+            planned: 4 * 23,
+            done: 0
+        }
+    );
+    assert_eq!(
+        ev[1],
+        RunEvent::Phase {
+            kind: KindKey::Choice,
+            total: 80,
+            done: 0,
+            reports_after: 12
+        }
+    );
+    // One event per request of the phase, then its end; the first three failed.
+    let choices = &ev[2..82];
+    for (i, e) in choices.iter().enumerate() {
+        match e {
+            RunEvent::Failed { key, error } => {
+                assert!(i < 3, "request {i} failed: {error}");
+                assert_eq!(key.kind, KindKey::Choice);
+                assert!(error.contains("503"), "{error}");
+            }
+            RunEvent::Answered { key, .. } => {
+                assert!(i >= 3, "request {i} answered");
+                assert_eq!(key.kind, KindKey::Choice);
+            }
+            other => panic!("event {i}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        ev[82],
+        RunEvent::PhaseEnd {
+            kind: KindKey::Choice
+        }
+    );
+    assert!(matches!(
+        ev[83],
+        RunEvent::Phase {
+            kind: KindKey::Report,
+            total: 12,
+            done: 0,
+            reports_after: 0
+        }
+    ));
+    let answered = ev
+        .iter()
+        .filter(|e| matches!(e, RunEvent::Answered { .. }))
+        .count();
+    assert_eq!(answered, 4 * 23 - 3);
+    assert_eq!(
+        ev.last().unwrap(),
+        &RunEvent::Finished {
+            status: RunStatus::Incomplete,
+            counts: outcome.counts.clone()
+        }
+    );
+    assert_eq!(outcome.counts.errors, 3);
+
+    // A resume is planned with what is done, and asks only the rest.
+    let mut resume = cfg.clone();
+    resume.resume = true;
+    let mut rec = Recorder::default();
+    let (_tx, rx) = watch::channel(false);
+    let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
+    execute_with(&resume, &bench, p, rx, &mut rec)
+        .await
+        .unwrap();
+    assert_eq!(
+        rec.events[0],
+        RunEvent::Planned {
+            planned: 4 * 23,
+            done: 4 * 23 - 3
+        }
+    );
+    assert_eq!(
+        rec.events[1],
+        RunEvent::Phase {
+            kind: KindKey::Choice,
+            total: 80,
+            done: 77,
+            reports_after: 0
+        }
+    );
 }

@@ -1,16 +1,6 @@
 //! `export table`: tidy rows that agree with the summary they come from.
 
-use std::path::Path;
-use std::process::Command;
-
-fn bin(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_selfinterp"))
-        .current_dir(dir)
-        .env_remove("SELFINTERP_ROOT")
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::{assert_ok, bin_in as bin};
 
 fn pearson(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len() as f64;
@@ -44,17 +34,9 @@ fn weight_rows_reproduce_the_score_and_sample_rows_the_bundle() {
             "r",
         ],
     );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_ok(&run);
     let out = bin(tmp.path(), &["export", "table", "r"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
 
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(tmp.path().join("r/summary.json")).unwrap())

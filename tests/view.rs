@@ -1,19 +1,11 @@
 //! `selfinterp view`: the served pages over HTTP, and the sample browser in a real headless
 //! browser (Chromium) when one is installed.
 
+use crate::support::{assert_ok, bin_in as bin};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-
-fn bin(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_selfinterp"))
-        .current_dir(dir)
-        .env_remove("SELFINTERP_ROOT")
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// The viewer, killed when dropped.
 struct Viewer {
@@ -88,11 +80,7 @@ fn sim_run(dir: &Path, name: &str) {
             name,
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
 }
 
 #[test]

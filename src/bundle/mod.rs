@@ -74,6 +74,12 @@ pub enum BundleError {
     Sample(#[from] check::SampleProblem),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// A file of the bundle exists but could not be read (or does not exist).
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A bundle as read back.
@@ -114,9 +120,9 @@ impl Bundle {
 
 pub fn read_manifest(dir: &Path) -> Result<RunManifest, BundleError> {
     let path: PathBuf = dir.join(MANIFEST);
-    let text: String = std::fs::read_to_string(&path).map_err(|e| BundleError::Invalid {
+    let text: String = std::fs::read_to_string(&path).map_err(|source| BundleError::Io {
         path: path.clone(),
-        message: format!("cannot read: {e}"),
+        source,
     })?;
     serde_json::from_str(&text).map_err(|e| BundleError::Invalid {
         path,

@@ -18,6 +18,14 @@ pub enum Order {
 }
 
 impl Order {
+    /// The name used in `samples.jsonl`, tables and custom ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Order::Ab => "ab",
+            Order::Ba => "ba",
+        }
+    }
+
     /// The pair as shown in this order.
     pub fn apply(self, pair: &Pair) -> Pair {
         match self {
@@ -46,6 +54,16 @@ pub enum KindKey {
     Report,
 }
 
+impl KindKey {
+    /// The name used in `samples.jsonl` and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KindKey::Choice => "choice",
+            KindKey::Report => "report",
+        }
+    }
+}
+
 impl From<RequestKind> for KindKey {
     fn from(k: RequestKind) -> Self {
         match k {
@@ -66,15 +84,14 @@ impl From<KindKey> for RequestKind {
 
 impl std::fmt::Display for SampleKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind: &str = match self.kind {
-            KindKey::Choice => "choice",
-            KindKey::Report => "report",
-        };
-        let order: &str = match self.order {
-            Order::Ab => "ab",
-            Order::Ba => "ba",
-        };
-        write!(f, "{kind} {} #{} {order}", self.context, self.index)
+        write!(
+            f,
+            "{} {} #{} {}",
+            self.kind.as_str(),
+            self.context,
+            self.index,
+            self.order.as_str()
+        )
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 /// One half of the instilled split, for introspection training on one half and testing on
 /// the other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Half {
     First,

@@ -2,16 +2,18 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
-use super::run::{AskArgs, Asked, RunArgs};
-use crate::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
-use crate::benchmark::Benchmark;
-use crate::benchmark::freeze::sha256_hex;
-use crate::bundle::InputFile;
-use crate::bundle::parameters::{Parameters, ProviderKind};
-use crate::bundle::sample::SampleKey;
-use crate::experiments::finetune::sibling;
-use crate::providers::openai::ServerFlavour;
-use clap::{Args, Parser, Subcommand};
+use super::run::{AskArgs, ask_request};
+use super::values::BatchFormatArg;
+use clap::{Args, Subcommand};
+use selfinterp::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
+use selfinterp::benchmark::Benchmark;
+use selfinterp::benchmark::freeze::sha256_hex;
+use selfinterp::bundle::InputFile;
+use selfinterp::bundle::parameters::{Parameters, ProviderKind};
+use selfinterp::bundle::sample::SampleKey;
+use selfinterp::experiments::finetune::sibling;
+use selfinterp::providers::openai::ServerFlavour;
+use selfinterp::runner::request::{Who, batch_parameters};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +37,7 @@ any other name gets one {custom_id, params} per line."
 pub struct ExportArgs {
     /// Which batch API the file is for
     #[arg(long, value_enum)]
-    pub provider: BatchFormat,
+    pub provider: BatchFormatArg,
     /// Model name
     #[arg(long)]
     pub model: String,
@@ -66,64 +68,42 @@ pub struct ImportArgs {
     pub out: PathBuf,
 }
 
-/// Parses `run`'s own arguments (used by `study`, which describes runs as command lines).
-#[derive(Parser, Debug)]
-struct AsRun {
-    #[command(flatten)]
-    run: RunArgs,
-}
-
 /// The parameters of a live `selfinterp run` with the same options.
 fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Failure> {
-    let provider = match a.provider {
+    let provider = match BatchFormat::from(a.provider) {
         BatchFormat::Openai => ProviderKind::Openai,
         BatchFormat::Anthropic => ProviderKind::Anthropic,
     };
-    if a.ask.design != super::run::DesignArg::Random {
-        return Err(Failure::usage(
-            "--design adaptive: a batch file holds every request up front, but an adaptive design picks each round's pairs from the answers to the previous round; use `selfinterp run --design adaptive`, or --design random here",
-        ));
-    }
-    let who = Asked {
+    let who = Who {
         provider,
-        model: &a.model,
-        base_url: a.base_url.as_deref(),
+        model: a.model.clone(),
+        base_url: a.base_url.clone(),
         seed: 0,
     };
-    super::run::parameters(cli, &who, &a.ask)
-}
-
-/// `run`'s arguments from an argument list (starting with the program name), so callers get
-/// exactly the defaults and checks of `selfinterp run`.
-pub fn parse_run_args(argv: &[String]) -> Result<RunArgs, Failure> {
-    AsRun::try_parse_from(argv)
-        .map(|a| a.run)
-        .map_err(|e| Failure::usage(e.to_string()))
-}
-
-pub fn value_name<T: clap::ValueEnum>(v: &T) -> String {
-    v.to_possible_value()
-        .map(|p| p.get_name().to_string())
-        .unwrap_or_default()
+    Ok(batch_parameters(
+        &who,
+        &ask_request(&a.ask),
+        &cli.benchmark_dir(),
+    )?)
 }
 
 fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
+    let format: BatchFormat = a.provider.into();
+    let server_flavour: ServerFlavour = a.ask.server_flavour.into();
     let (params, bench) = parameters(cli, a)?;
     let tasks = batch::planned_tasks(&bench, &params);
     let done: BTreeSet<SampleKey> = match &a.skip_done {
-        Some(dir) => crate::bundle::read(dir)
-            .map_err(|e| Failure::usage(e.to_string()))?
+        Some(dir) => selfinterp::bundle::read(dir)?
             .samples
             .iter()
             .map(|s| s.key())
             .collect(),
         None => BTreeSet::new(),
     };
-    let builder = BodyBuilder::new(a.provider, &params, a.ask.server_flavour)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    let lines = batch::request_lines(&tasks, &params, &builder, &done).map_err(Failure::usage)?;
+    let builder = BodyBuilder::new(format, &params, server_flavour)?;
+    let lines = batch::request_lines(&tasks, &params, &builder, &done)?;
     let json_body =
-        a.provider == BatchFormat::Anthropic && a.out.extension().is_some_and(|e| e == "json");
+        format == BatchFormat::Anthropic && a.out.extension().is_some_and(|e| e == "json");
     let text = if json_body {
         let mut s = serde_json::to_string(&serde_json::json!({ "requests": lines }))?;
         s.push('\n');
@@ -132,17 +112,17 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
         lines.iter().map(|l| format!("{l}\n")).collect::<String>()
     };
     write(&a.out, text.as_bytes())?;
-    let flavour = match a.provider {
-        BatchFormat::Openai => a.ask.server_flavour.resolve(
+    let flavour = match format {
+        BatchFormat::Openai => server_flavour.resolve(
             params
                 .base_url
                 .as_deref()
-                .unwrap_or(crate::providers::openai::DEFAULT_BASE_URL),
+                .unwrap_or(selfinterp::providers::openai::DEFAULT_BASE_URL),
         ),
         BatchFormat::Anthropic => ServerFlavour::Plain,
     };
     let m = BatchManifest {
-        format: a.provider,
+        format,
         parameters: params,
         flavour,
         requests: lines.len(),
@@ -201,13 +181,12 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     let bm: BatchManifest = serde_json::from_str(&read(&mp)?)
         .map_err(|e| Failure::usage(format!("{}: not a batch manifest: {e}", mp.display())))?;
     let p = &bm.parameters;
-    let bench = crate::bundle::open::load_benchmark(
+    let bench = selfinterp::bundle::open::load_benchmark(
         &cli.benchmark_dir(),
         &p.benchmark,
         Some(&p.benchmark_sha256),
         &mp,
-    )
-    .map_err(|e| Failure::usage(e.to_string()))?;
+    )?;
     let mut results = Results::default();
     let mut inputs = vec![InputFile {
         role: "batch_requests".into(),
@@ -217,15 +196,27 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     for f in &a.results {
         let text = read(f)?;
         let before = results.unreadable.len();
-        results.add_text(bm.format, &text);
-        for (line, msg) in &results.unreadable[before..] {
-            eprintln!("{}:{line}: {msg}", f.display());
+        results.add_text(bm.format, &f.display().to_string(), &text);
+        for (place, msg) in &results.unreadable[before..] {
+            eprintln!("{place}: {msg}");
         }
         inputs.push(InputFile {
             role: "batch_results".into(),
             path: f.display().to_string(),
             sha256: sha256_hex(text.as_bytes()),
         });
+    }
+    if let Some(d) = results.conflict() {
+        return Err(Failure::usage(format!("{d}; nothing imported")).into());
+    }
+    for d in results.duplicates.iter().take(20) {
+        eprintln!("warning: {d}");
+    }
+    if results.duplicates.len() > 20 {
+        eprintln!(
+            "warning: {} more repeated ids",
+            results.duplicates.len() - 20
+        );
     }
     let tasks = batch::planned_tasks(&bench, p);
     let imported = batch::match_results(&tasks, &results, &chrono::Utc::now().to_rfc3339());
@@ -236,8 +227,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
             imported.unknown[0]
         );
     }
-    let s = batch::write_bundle(&a.out, &bench, &bm, imported, inputs)
-        .map_err(|e| Failure::usage(format!("{e:#}")))?;
+    let s = batch::write_bundle(&a.out, &bench, &bm, imported, inputs)?;
     for e in s.failed.iter().take(20) {
         eprintln!("failed: {} ({})", batch::custom_id(&e.key), e.error);
     }

@@ -1,7 +1,6 @@
 use super::Cli;
-use super::exit::Failure;
-use crate::benchmark::{Benchmark, Source, Split, embedded, versions};
 use clap::Subcommand;
+use selfinterp::benchmark::{Benchmark, Source, Split, embedded, versions};
 
 #[derive(Subcommand, Debug)]
 pub enum BenchmarkCmd {
@@ -26,7 +25,7 @@ pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> anyhow::Result<()> {
     match cmd {
         BenchmarkCmd::List { json } => list(&root, *json),
         BenchmarkCmd::Show { version, json } => {
-            let b = Benchmark::load(&root, version).map_err(|e| Failure::usage(e.to_string()))?;
+            let b = Benchmark::load(&root, version)?;
             if *json {
                 let list: Vec<_> = b
                     .contexts
@@ -71,11 +70,10 @@ fn list(root: &std::path::Path, json: bool) -> anyhow::Result<()> {
     names.sort();
     let mut rows = Vec::new();
     for v in &names {
-        let (b, source) =
-            Benchmark::load_with_source(root, v).map_err(|e| Failure::usage(e.to_string()))?;
+        let (b, source) = Benchmark::load_with_source(root, v)?;
         // A disk copy of an embedded version is named as such, and whether the two agree.
-        let embedded_hash: Option<String> =
-            embedded::get(v).map(|e| crate::benchmark::freeze::sha256_hex(e.contexts.as_bytes()));
+        let embedded_hash: Option<String> = embedded::get(v)
+            .map(|e| selfinterp::benchmark::freeze::sha256_hex(e.contexts.as_bytes()));
         rows.push(serde_json::json!({
             "version": v,
             "source": match &source { Source::Embedded => "embedded".to_string(),

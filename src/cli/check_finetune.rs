@@ -2,8 +2,8 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::experiments::check::check_file;
 use clap::Args;
+use selfinterp::experiments::check::check_file;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

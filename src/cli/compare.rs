@@ -1,15 +1,15 @@
 //! `selfinterp compare A B [C ...]`: the difference in the main score between runs (paired on
 //! shared contexts, Holm-corrected over pairs), and `compare A --reports-from B`: privileged
 //! access (A's own reports against B's reports of A's contexts). The method is the library's
-//! ([`crate::scoring::runs`]); this only reads bundles and prints.
+//! ([`selfinterp::scoring::runs`]); this only reads bundles and prints.
 
 use super::Cli;
 use super::exit::Failure;
 use super::score::{control_summary, score_bundle};
-use crate::bundle::{self, Bundle};
-use crate::scoring::runs::{RunComparison, compare_pair, compare_runs};
-use crate::scoring::{PairedOptions, Summary};
 use clap::Args;
+use selfinterp::bundle::{self, Bundle};
+use selfinterp::scoring::runs::{RunComparison, compare_pair, compare_runs};
+use selfinterp::scoring::{PairedOptions, Summary};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -28,7 +28,7 @@ pub struct CompareArgs {
 
 fn options() -> PairedOptions {
     PairedOptions {
-        seed: crate::bundle::score_input::SCORING_SEED,
+        seed: selfinterp::bundle::score_input::SCORING_SEED,
         ..PairedOptions::default()
     }
 }
@@ -44,8 +44,8 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
             }
             let dir = &a.dirs[0];
             let (_, own) = score_bundle(cli, dir)?;
-            let b: Bundle = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-            let o: Bundle = bundle::read(other).map_err(|e| Failure::usage(e.to_string()))?;
+            let b: Bundle = bundle::read(dir)?;
+            let o: Bundle = bundle::read(other)?;
             let control: Summary = control_summary(cli, &b, &o)?.score;
             let own: Summary = own.score;
             let opts = options();

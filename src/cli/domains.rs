@@ -1,7 +1,7 @@
 use super::Cli;
 use super::exit::Failure;
-use crate::catalogue::{Catalogue, lint};
 use clap::Subcommand;
+use selfinterp::catalogue::{Catalogue, lint};
 
 #[derive(Subcommand, Debug)]
 pub enum DomainsCmd {
@@ -17,7 +17,7 @@ pub enum DomainsCmd {
 
 pub fn run(cli: &Cli, cmd: &DomainsCmd) -> anyhow::Result<()> {
     let dir = cli.checkout_dir("domains", "domains")?;
-    let cat = Catalogue::load(&dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let cat = Catalogue::load(&dir)?;
     match cmd {
         DomainsCmd::Check => {
             let problems = lint(&cat);

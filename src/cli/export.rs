@@ -2,10 +2,11 @@
 //! and a scored run as tidy tables (`export table`, in export_table.rs).
 
 use super::exit::Failure;
+use super::values::HalfArg;
 use super::{Cli, read_seed_file};
-use crate::benchmark::{Benchmark, Split};
-use crate::experiments::finetune::{self, Export, Half};
 use clap::{Args, Subcommand};
+use selfinterp::benchmark::{Benchmark, Split};
+use selfinterp::experiments::finetune::{self, Export};
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -49,17 +50,15 @@ pub struct InstillArgs {
 pub struct IntrospectionArgs {
     /// Which half of the instilled split to train on
     #[arg(long, value_enum)]
-    pub half: Half,
+    pub half: HalfArg,
     #[command(flatten)]
     pub common: Common,
 }
 
 fn load(cli: &Cli, c: &Common) -> anyhow::Result<(Benchmark, String)> {
-    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)?;
     let given = c.seed_file.as_deref().map(read_seed_file).transpose()?;
-    let seed = finetune::master_seed(&bench, given.as_deref())
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let seed = finetune::master_seed(&bench, given.as_deref())?;
     Ok((bench, seed))
 }
 
@@ -105,7 +104,8 @@ pub fn run(cli: &Cli, cmd: &ExportCmd) -> anyhow::Result<()> {
         }
         ExportCmd::Introspection(a) => {
             let (bench, seed) = load(cli, &a.common)?;
-            let export = finetune::export_introspection(&bench, &seed, a.half, &a.common.out);
+            let export =
+                finetune::export_introspection(&bench, &seed, a.half.into(), &a.common.out);
             if export.manifest.train.examples == 0 {
                 return Err(Failure::usage(format!(
                     "benchmark {} has no instilled contexts",

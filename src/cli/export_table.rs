@@ -3,9 +3,9 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::reports;
-use crate::table::{self, Format};
 use clap::{Args, ValueEnum};
+use selfinterp::reports;
+use selfinterp::table::{self, Format};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -27,8 +27,7 @@ pub struct TableArgs {
 }
 
 pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
-    let scored =
-        reports::load(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
     let out: PathBuf = a.out.clone().unwrap_or_else(|| a.dir.join("table"));
     std::fs::create_dir_all(&out)
         .map_err(|e| Failure::usage(format!("{}: cannot create: {e}", out.display())))?;
@@ -51,7 +50,7 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
     eprintln!(
         "{} weight rows ({} contexts x 5 attributes), {} sample rows",
         weights.len(),
-        weights.len() / crate::types::N_ATTR,
+        weights.len() / selfinterp::types::N_ATTR,
         samples.len()
     );
     Ok(())

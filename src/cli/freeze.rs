@@ -1,9 +1,9 @@
 use super::exit::Failure;
 use super::{Cli, read_seed_file};
-use crate::benchmark::Counts;
-use crate::benchmark::freeze::{SeedSource, freeze};
-use crate::catalogue::Catalogue;
 use clap::Args;
+use selfinterp::benchmark::Counts;
+use selfinterp::benchmark::freeze::{SeedSource, freeze};
+use selfinterp::catalogue::Catalogue;
 use std::path::PathBuf;
 
 /// The public master seed of v1, also recorded in its manifest.
@@ -29,8 +29,7 @@ pub struct FreezeArgs {
 }
 
 pub fn run(cli: &Cli, a: &FreezeArgs) -> anyhow::Result<()> {
-    let cat = Catalogue::load_valid(&cli.checkout_dir("domains", "freeze")?)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let cat = Catalogue::load_valid(&cli.checkout_dir("domains", "freeze")?)?;
     let seed = match &a.private_seed_file {
         Some(f) => {
             let s = read_seed_file(f)?;
@@ -49,7 +48,7 @@ pub fn run(cli: &Cli, a: &FreezeArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| cli.benchmark_dir().join(&a.version));
-    if dir.join(crate::benchmark::MANIFEST_FILE).exists() && !a.force {
+    if dir.join(selfinterp::benchmark::MANIFEST_FILE).exists() && !a.force {
         return Err(Failure::usage(format!(
             "{}: version {} is already frozen; a changed catalogue needs a new version (or --force)",
             dir.display(),
@@ -65,7 +64,7 @@ pub fn run(cli: &Cli, a: &FreezeArgs) -> anyhow::Result<()> {
         "froze {} contexts into {} (contexts.jsonl sha256 {})",
         frozen.contexts.len(),
         dir.display(),
-        &frozen.manifest.files[crate::benchmark::CONTEXTS_FILE][..16]
+        &frozen.manifest.files[selfinterp::benchmark::CONTEXTS_FILE][..16]
     );
     Ok(())
 }

@@ -1,12 +1,11 @@
 //! `selfinterp import csv`: the original study's CSV data release as a run bundle.
 
 use super::Cli;
-use super::exit::Failure;
-use crate::bundle;
-use crate::bundle::BundleSummary;
-use crate::bundle::score_input::ContextTable;
-use crate::import::csv::{ImportSpec, import};
 use clap::{Args, Subcommand};
+use selfinterp::bundle;
+use selfinterp::bundle::BundleSummary;
+use selfinterp::bundle::score_input::ContextTable;
+use selfinterp::import::csv::{ImportSpec, import};
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -59,11 +58,11 @@ pub fn run(_cli: &Cli, cmd: &ImportCmd) -> anyhow::Result<()> {
         explaining_model: a.explaining_model.clone(),
         version: a.report_version.clone(),
     };
-    let manifest = import(&spec, &a.out).map_err(|e| Failure::usage(e.to_string()))?;
-    let b = bundle::read(&a.out).map_err(|e| Failure::usage(e.to_string()))?;
+    let manifest = import(&spec, &a.out)?;
+    let b = bundle::read(&a.out)?;
     let contexts = b.contexts.unwrap_or_default();
     match BundleSummary::of(&b.samples, &b.manifest, ContextTable::Bundle(&contexts)) {
-        Ok(s) => bundle::write_summary(&a.out, &s).map_err(|e| Failure::usage(e.to_string()))?,
+        Ok(s) => bundle::write_summary(&a.out, &s)?,
         Err(e) => eprintln!("warning: imported, but not scored: {e}"),
     }
     let c = &manifest.counts;

@@ -4,9 +4,10 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::leaderboard::export::{self, ExportFormat};
-use crate::leaderboard::{board, entry, render};
+use super::values::BoardFormatArg;
 use clap::Args;
+use selfinterp::leaderboard::export::{self, ExportFormat};
+use selfinterp::leaderboard::{board, entry, render};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -15,7 +16,7 @@ pub struct LeaderboardArgs {
     pub results: Option<PathBuf>,
     /// Print every row as CSV or JSON on stdout instead of writing the pages
     #[arg(long, conflicts_with = "json")]
-    pub format: Option<ExportFormat>,
+    pub format: Option<BoardFormatArg>,
     /// The same, as an option (older spelling)
     #[arg(long = "results", hide = true, conflicts_with = "results")]
     pub results_flag: Option<PathBuf>,
@@ -38,7 +39,7 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
                 .join("\n"),
         )
     })?;
-    if let Some(f) = a.format {
+    if let Some(f) = a.format.map(ExportFormat::from) {
         let b = board::board(&entries);
         let text: String = match f {
             ExportFormat::Csv => export::csv(&b),
@@ -53,8 +54,7 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
         };
     }
     let details: PathBuf = results.join(render::DETAILS_DIR);
-    let written: Vec<PathBuf> =
-        render::write(&results, &entries).map_err(|e| Failure::usage(e.to_string()))?;
+    let written: Vec<PathBuf> = render::write(&results, &entries)?;
     eprintln!(
         "wrote {} and {} detail pages under {}",
         results.join(render::MD_FILE).display(),

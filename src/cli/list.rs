@@ -4,12 +4,10 @@
 use super::Cli;
 use super::exit::Failure;
 use super::run::DesignArg;
-use crate::benchmark::{Benchmark, Source, embedded, versions};
-use crate::bundle::parameters::{Experiment, ProviderKind};
-use crate::providers::openai::ServerFlavour;
-use crate::runner::config::Preset;
-use crate::sim::AGENT_NAMES;
+use super::values::{ExperimentArg, FlavourArg, PresetArg, ProviderArg};
 use clap::{Args, ValueEnum};
+use selfinterp::benchmark::{Benchmark, Source, embedded, versions};
+use selfinterp::sim::AGENT_NAMES;
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -91,7 +89,7 @@ fn describe(table: &[(&str, &str)], name: &str) -> String {
 pub fn items(cli: &Cli) -> Result<Vec<(String, String, String)>, Failure> {
     let mut out: Vec<(String, String, String)> = Vec::new();
     let mut push = |k: &str, n: String, d: String| out.push((k.to_string(), n, d));
-    for v in ProviderKind::value_variants() {
+    for v in ProviderArg::value_variants() {
         let (n, _) = help_of(v);
         let d = describe(PROVIDER_DESCRIPTIONS, &n);
         push("provider", n, d);
@@ -99,11 +97,11 @@ pub fn items(cli: &Cli) -> Result<Vec<(String, String, String)>, Failure> {
     for a in AGENT_NAMES {
         push("agent", a.to_string(), describe(AGENT_DESCRIPTIONS, a));
     }
-    for v in Experiment::value_variants() {
+    for v in ExperimentArg::value_variants() {
         let (n, d) = help_of(v);
         push("experiment", n, d);
     }
-    for v in Preset::value_variants() {
+    for v in PresetArg::value_variants() {
         let (n, d) = help_of(v);
         push("preset", n, d);
     }
@@ -111,7 +109,7 @@ pub fn items(cli: &Cli) -> Result<Vec<(String, String, String)>, Failure> {
         let (n, d) = help_of(v);
         push("design", n, d);
     }
-    for v in ServerFlavour::value_variants() {
+    for v in FlavourArg::value_variants() {
         let (n, _) = help_of(v);
         let d = describe(FLAVOUR_DESCRIPTIONS, &n);
         push("server-flavour", n, d);
@@ -125,8 +123,7 @@ pub fn items(cli: &Cli) -> Result<Vec<(String, String, String)>, Failure> {
     }
     names.sort();
     for v in names {
-        let (b, source) =
-            Benchmark::load_with_source(&root, &v).map_err(|e| Failure::usage(e.to_string()))?;
+        let (b, source) = Benchmark::load_with_source(&root, &v)?;
         let from = match source {
             Source::Embedded => "embedded".to_string(),
             Source::Disk(p) => p.display().to_string(),
@@ -166,7 +163,7 @@ mod tests {
         for a in AGENT_NAMES {
             assert!(!describe(AGENT_DESCRIPTIONS, a).is_empty(), "{a}");
         }
-        for v in ProviderKind::value_variants() {
+        for v in ProviderArg::value_variants() {
             let (n, _) = help_of(v);
             assert!(!describe(PROVIDER_DESCRIPTIONS, &n).is_empty(), "{n}");
         }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod leaderboard;
 pub mod list;
 pub mod plan;
+pub mod progress;
 pub mod ranges;
 pub mod report;
 pub mod run;
@@ -21,6 +22,7 @@ pub mod score;
 pub mod serve_sim;
 pub mod study;
 pub mod validate;
+pub mod values;
 pub mod verify;
 pub mod view;
 
@@ -136,14 +138,11 @@ pub fn main() -> i32 {
     match dispatch(&cli) {
         Ok(()) => exit::SUCCESS,
         Err(e) => {
-            let (code, msg) = match e.downcast_ref::<Failure>() {
-                Some(f) => (f.code, f.message.clone()),
-                None => (exit::USAGE, format!("{e:#}")),
-            };
-            if !msg.is_empty() {
-                eprintln!("error: {msg}");
+            let f: Failure = exit::failure_of(e);
+            if !f.message.is_empty() {
+                eprintln!("error: {}", f.message);
             }
-            code
+            f.code
         }
     }
 }

@@ -1,17 +1,19 @@
 //! `selfinterp plan --pilot DIR --target-width W`: how many pairs per context and how many
 //! contexts a run needs for the main score's bootstrap interval to be W wide, simulated from
-//! a pilot bundle (method: [`crate::planner`]), with the cost in calls and tokens.
+//! a pilot bundle (method: [`selfinterp::planner`]), with the cost in calls and tokens.
 
 use super::Cli;
 use super::exit::Failure;
 
-use crate::benchmark::Benchmark;
-use crate::bundle::sample::{KindKey, Sample};
-use crate::bundle::score_input::score_options;
-use crate::bundle::{Bundle, OpenBundle};
-use crate::planner::{DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan_from_pilot};
-use crate::scoring::ContextInput;
 use clap::Args;
+use selfinterp::benchmark::Benchmark;
+use selfinterp::bundle::sample::{KindKey, Sample};
+use selfinterp::bundle::score_input::score_options;
+use selfinterp::bundle::{Bundle, OpenBundle};
+use selfinterp::planner::{
+    DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan_from_pilot,
+};
+use selfinterp::scoring::ContextInput;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -99,7 +101,7 @@ struct Output<'a> {
 
 pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     let opened: OpenBundle = super::score::open(cli, &a.pilot)?;
-    let inputs: Vec<ContextInput> = opened.inputs().map_err(|e| Failure::usage(e.to_string()))?;
+    let inputs: Vec<ContextInput> = opened.inputs()?;
     let (b, bench): (&Bundle, Option<&Benchmark>) = (&opened.bundle, opened.benchmark.as_ref());
     let params = b.manifest.parameters.as_ref();
     let orders: usize = a

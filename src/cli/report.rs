@@ -2,8 +2,9 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::reports::{self, Format, Prices, ReportData, ReportOptions};
+use super::values::FormatArg;
 use clap::Args;
+use selfinterp::reports::{self, Prices, ReportData, ReportOptions};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -16,7 +17,7 @@ pub struct ReportArgs {
     pub dir: PathBuf,
     /// Output format
     #[arg(long, value_enum, default_value = "md")]
-    pub format: Format,
+    pub format: FormatArg,
     /// Write to this file instead of stdout
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -46,10 +47,9 @@ fn prices(a: &ReportArgs) -> Result<Option<Prices>, Failure> {
 
 pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
     let opts = ReportOptions { prices: prices(a)? };
-    let scored =
-        reports::load(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
     let data: ReportData = reports::build(&scored, &opts);
-    let text: String = reports::exporter(a.format).render(&data);
+    let text: String = reports::exporter(a.format.into()).render(&data);
     match &a.out {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?,

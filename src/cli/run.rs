@@ -5,29 +5,23 @@
 
 use super::Cli;
 use super::exit::{self, Failure};
+use super::progress::BarReporter;
 use super::ranges;
-use crate::benchmark::Benchmark;
-use crate::benchmark::Split;
-use crate::bundle::RunStatus;
-use crate::bundle::parameters::{
-    ConstrainMode, DesignParams, Experiment, Parameters, ProviderKind, Settings, eligible_contexts,
-};
-use crate::bundle::sample::Order;
-use crate::bundle::softlabel;
-use crate::bundle::subset::{Half, parse_contexts_file};
-use crate::design::Criterion;
-use crate::experiments::combine;
-use crate::prompts::PROMPT_VERSION;
-use crate::providers::openai::{DEFAULT_BASE_URL, ServerFlavour};
-use crate::providers::{Constraint, Provider};
-use crate::runner::config::{Preset, RunConfig, default_cache_root, preset_counts, shell_quote};
-use crate::runner::{RunOutcome, execute};
-use crate::types::ContextId;
+use super::values::{ConstrainArg, ExperimentArg, FlavourArg, HalfArg, PresetArg, ProviderArg};
 use clap::Args;
-use std::collections::HashSet;
+use selfinterp::benchmark::Benchmark;
+use selfinterp::bundle::RunStatus;
+use selfinterp::design::Criterion;
+use selfinterp::providers::Provider;
+use selfinterp::runner::config::{RunConfig, shell_quote};
+use selfinterp::runner::connect;
+use selfinterp::runner::request::{
+    AskRequest, DEFAULT_CONCURRENCY, DEFAULT_MAX_INVALID_RATE, DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT_S, RunRequest, Who, resolve,
+};
+use selfinterp::runner::{RunOutcome, execute_with};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Args, Debug, Clone)]
 #[command(after_help = "Presets:
@@ -47,7 +41,7 @@ A run killed at any point continues with the same command plus --resume.")]
 pub struct RunArgs {
     /// Model API
     #[arg(long, value_enum)]
-    pub provider: ProviderKind,
+    pub provider: ProviderArg,
     /// Model name (for --provider sim: the agent, e.g. faithful)
     #[arg(long)]
     pub model: String,
@@ -57,7 +51,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub ask: AskArgs,
     /// Requests in flight at once [range: 1-10000]
-    #[arg(long, default_value_t = 8, value_parser = ranges::concurrency)]
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = ranges::concurrency)]
     pub concurrency: usize,
     /// Requests-per-minute limit [range: 1-1000000]
     #[arg(long, value_parser = ranges::rpm)]
@@ -67,11 +61,11 @@ pub struct RunArgs {
     #[arg(long, value_parser = ranges::tpm)]
     pub tpm: Option<u32>,
     /// Per-attempt timeout in seconds [range: above 0, up to 86400]
-    #[arg(long, default_value_t = 60.0, value_parser = ranges::timeout)]
+    #[arg(long, default_value_t = DEFAULT_TIMEOUT_S, value_parser = ranges::timeout)]
     pub timeout: f64,
     /// Retries of a retryable failure (429, 5xx, timeout, reset) before it goes to errors.jsonl
     /// [range: 0-100]
-    #[arg(long, default_value_t = 6, value_parser = ranges::retries)]
+    #[arg(long, default_value_t = DEFAULT_MAX_RETRIES, value_parser = ranges::retries)]
     pub max_retries: u32,
     /// Bundle directory [default: runs/<model>-<experiment>-<preset>]
     #[arg(long)]
@@ -87,7 +81,7 @@ pub struct RunArgs {
     pub cache_dir: Option<PathBuf>,
     /// Exit with code 1 when the invalid rate of choices or of reports is above this
     /// [range: 0-1]
-    #[arg(long, default_value_t = 0.25, value_parser = ranges::rate)]
+    #[arg(long, default_value_t = DEFAULT_MAX_INVALID_RATE, value_parser = ranges::rate)]
     pub max_invalid_rate: f64,
     /// Seed of the simulated agents (as `serve-sim --seed`)
     #[arg(long, default_value_t = 0)]
@@ -100,13 +94,13 @@ pub struct RunArgs {
 pub struct AskArgs {
     /// Which split to ask: native preferences, or instilled profiles (fine-tuned model)
     #[arg(long, value_enum)]
-    pub experiment: Experiment,
+    pub experiment: ExperimentArg,
     /// Frozen benchmark version: embedded in the binary, or under <root>/benchmark/
     #[arg(long, default_value = "v1")]
     pub benchmark: String,
     /// Counts preset (see below)
     #[arg(long, value_enum, default_value = "full")]
-    pub preset: Preset,
+    pub preset: PresetArg,
     /// Choice trials per context (overrides the preset)
     #[arg(long)]
     pub trials: Option<usize>,
@@ -119,7 +113,7 @@ pub struct AskArgs {
     /// Only this half of the instilled split (the halves of `export introspection`): test an
     /// introspection-trained model on the half it was not trained on
     #[arg(long, value_enum)]
-    pub half: Option<Half>,
+    pub half: Option<HalfArg>,
     /// Only the contexts listed in FILE (one id per line, `#` comments allowed)
     #[arg(long, value_name = "FILE")]
     pub contexts_file: Option<PathBuf>,
@@ -131,7 +125,7 @@ pub struct AskArgs {
     pub no_counterbalance: bool,
     /// Ask the server to constrain answers (the study did not)
     #[arg(long, value_enum, default_value = "none")]
-    pub constrain: ConstrainMode,
+    pub constrain: ConstrainArg,
     /// Do not ask for log-probabilities (use the sampled letter only)
     #[arg(long)]
     pub no_logprobs: bool,
@@ -139,7 +133,7 @@ pub struct AskArgs {
     /// api.openai.com, none elsewhere). llama-cpp sends a GBNF grammar, vllm a guided choice.
     /// In `batch export` it is the dialect of the bodies (`--flavour` there before).
     #[arg(long, value_enum, default_value = "auto", alias = "flavour")]
-    pub server_flavour: ServerFlavour,
+    pub server_flavour: FlavourArg,
     /// How each context's choice pairs are picked: random asks the benchmark's frozen
     /// (uniformly random) pairs, as the study did; adaptive asks them in rounds, each round's
     /// pairs chosen where the current fit is most uncertain (Bayesian D-optimal)
@@ -169,298 +163,64 @@ pub enum DesignArg {
     Boundary,
 }
 
-/// `--design-batch` when not given.
-pub const DEFAULT_DESIGN_BATCH: usize = 5;
-/// `--design-candidates` when not given.
-pub const DEFAULT_DESIGN_CANDIDATES: usize = 32;
-
-/// The design options as parameters: `None` for the frozen pairs.
-fn design(a: &AskArgs) -> Result<Option<DesignParams>, Failure> {
-    let criterion: Criterion = match a.design {
-        DesignArg::Random => {
-            if a.design_batch.is_some() || a.design_candidates.is_some() || a.design_seed.is_some()
-            {
-                return Err(Failure::usage(
-                    "--design-batch, --design-candidates and --design-seed apply to an adaptive design; add --design adaptive",
-                ));
-            }
-            return Ok(None);
-        }
-        DesignArg::Adaptive => Criterion::DOptimal,
-        DesignArg::Direction => Criterion::Direction,
-        DesignArg::Boundary => Criterion::Boundary,
-    };
-    let batch: usize = a.design_batch.unwrap_or(DEFAULT_DESIGN_BATCH);
-    let candidates: usize = a.design_candidates.unwrap_or(DEFAULT_DESIGN_CANDIDATES);
-    if batch == 0 || candidates == 0 {
-        return Err(Failure::usage(
-            "--design-batch and --design-candidates must be at least 1",
-        ));
-    }
-    Ok(Some(DesignParams {
-        criterion,
-        batch,
-        candidates,
-        seed: a.design_seed.unwrap_or(0),
-    }))
-}
-
-/// Who is asked: the parts of the parameters that are not [`AskArgs`].
-pub struct Asked<'a> {
-    pub provider: ProviderKind,
-    pub model: &'a str,
-    pub base_url: Option<&'a str>,
-    pub seed: u64,
-}
-
-/// The run's parameters: what is asked, validated against the benchmark.
-pub fn parameters(
-    cli: &Cli,
-    who: &Asked<'_>,
-    a: &AskArgs,
-) -> Result<(Parameters, Benchmark), Failure> {
-    let bench: Benchmark = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    let split = a.experiment.split();
-    let (n_ctx, n_pairs, n_reports) = preset_counts(a.preset, &bench, split);
-    let (half, context_ids) = subset(a, &bench)?;
-    let eligible = eligible_contexts(&bench, split, half, context_ids.as_deref());
-    let avail_ctx: usize = eligible.len();
-    let avail_pairs: usize = eligible.iter().map(|c| c.pairs.len()).min().unwrap_or(0);
-    let avail_reports: usize = eligible
-        .iter()
-        .map(|c| c.report_pairs.len())
-        .min()
-        .unwrap_or(0);
-    // A preset's context count is a cap: a half or a file smaller than it is asked whole.
-    let contexts: usize = a.contexts.unwrap_or(n_ctx.min(avail_ctx));
-    let trials: usize = a.trials.unwrap_or(n_pairs);
-    let reports: usize = a.reports.unwrap_or(n_reports);
-    let over = |what: &str, n: usize, max: usize| {
-        Failure::usage(format!(
-            "--{what} {n}: benchmark {} has {max} for the {} split",
-            a.benchmark,
-            split.as_str()
-        ))
-    };
-    if contexts == 0 || contexts > avail_ctx {
-        return Err(over("contexts", contexts, avail_ctx));
-    }
-    if trials > avail_pairs {
-        return Err(over("trials", trials, avail_pairs));
-    }
-    if reports > avail_reports {
-        return Err(over("reports", reports, avail_reports));
-    }
-    if trials == 0 && reports == 0 {
-        return Err(Failure::usage(
-            "--trials and --reports are both 0: nothing to ask",
-        ));
-    }
-    if who.provider == ProviderKind::Anthropic
-        && matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both)
-    {
-        return Err(Failure::usage(
-            "--constrain letters: the Anthropic API has no grammar constraint",
-        ));
-    }
-    let server_flavour = (a.server_flavour != ServerFlavour::Auto).then_some(a.server_flavour);
-    if who.provider == ProviderKind::Openai {
-        // A constraint the server would never see must not be recorded as applied.
-        let resolved = a
-            .server_flavour
-            .resolve(who.base_url.unwrap_or(DEFAULT_BASE_URL));
-        let wanted: &[(bool, Constraint, &str)] = &[
-            (
-                matches!(a.constrain, ConstrainMode::Letters | ConstrainMode::Both),
-                Constraint::Letters,
-                "letters",
-            ),
-            (
-                matches!(a.constrain, ConstrainMode::Json | ConstrainMode::Both),
-                Constraint::JsonReport { keys: Vec::new() },
-                "json",
-            ),
-        ];
-        for (on, c, name) in wanted {
-            if *on && !resolved.applies(c) {
-                return Err(Failure::usage(format!(
-                    "--constrain {name}: server flavour {resolved:?} has no such constraint; pass --server-flavour llama-cpp or vllm for a local server"
-                )));
-            }
-        }
-    }
-    let logprobs: bool = who.provider.has_logprobs() && !a.no_logprobs;
-    let mut params = Parameters {
-        provider: who.provider,
-        model: who.model.to_string(),
-        base_url: who.base_url.map(str::to_string),
-        experiment: a.experiment,
+/// The library's request for what [`AskArgs`] asks.
+pub fn ask_request(a: &AskArgs) -> AskRequest {
+    AskRequest {
+        experiment: a.experiment.into(),
         benchmark: a.benchmark.clone(),
-        benchmark_sha256: bench.hash.clone(),
-        prompt_version: PROMPT_VERSION.to_string(),
-        contexts,
-        half,
-        context_ids,
-        trials,
-        reports,
-        orders: vec![Order::Ab],
-        temperature: 0.0,
-        choice_max_tokens: 1,
-        report_max_tokens: 300,
-        top_logprobs: logprobs.then_some(softlabel::TOP_LOGPROBS),
-        constrain: a.constrain,
-        server_flavour,
-        design: design(a)?,
-        seed: who.seed,
-    };
-    if counterbalanced(a) {
-        combine::counterbalance(&mut params);
+        preset: a.preset.into(),
+        trials: a.trials,
+        reports: a.reports,
+        contexts: a.contexts,
+        half: a.half.map(Into::into),
+        contexts_file: a.contexts_file.clone(),
+        counterbalance: (a.counterbalance || a.no_counterbalance).then_some(a.counterbalance),
+        constrain: a.constrain.into(),
+        logprobs: !a.no_logprobs,
+        server_flavour: a.server_flavour.into(),
+        design: match a.design {
+            DesignArg::Random => None,
+            DesignArg::Adaptive => Some(Criterion::DOptimal),
+            DesignArg::Direction => Some(Criterion::Direction),
+            DesignArg::Boundary => Some(Criterion::Boundary),
+        },
+        design_batch: a.design_batch,
+        design_candidates: a.design_candidates,
+        design_seed: a.design_seed,
     }
-    Ok((params, bench))
 }
 
-/// Validates the arguments against the benchmark.
-pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure> {
-    let who = Asked {
-        provider: a.provider,
-        model: &a.model,
-        base_url: a.base_url.as_deref(),
-        seed: a.seed,
-    };
-    if let Some(u) = who.base_url {
-        crate::providers::common::check_base_url(u).map_err(Failure::usage)?;
-    }
-    let (params, bench) = parameters(cli, &who, &a.ask)?;
-    if a.concurrency == 0 || a.concurrency > 10_000 {
-        return Err(Failure::usage("--concurrency must be between 1 and 10000"));
-    }
-    if a.rpm == Some(0) || a.tpm == Some(0) {
-        return Err(Failure::usage("--rpm and --tpm must be positive"));
-    }
-    if !(a.timeout.is_finite() && a.timeout > 0.0) {
-        return Err(Failure::usage(
-            "--timeout must be a positive number of seconds",
-        ));
-    }
-    if !(0.0..=1.0).contains(&a.max_invalid_rate) {
-        return Err(Failure::usage("--max-invalid-rate must be between 0 and 1"));
-    }
-    let settings = Settings {
+/// The library's request for what [`RunArgs`] asks; the resume command is this process's.
+pub fn request(a: &RunArgs) -> RunRequest {
+    RunRequest {
+        who: Who {
+            provider: a.provider.into(),
+            model: a.model.clone(),
+            base_url: a.base_url.clone(),
+            seed: a.seed,
+        },
+        ask: ask_request(&a.ask),
         concurrency: a.concurrency,
         rpm: a.rpm,
         tpm: a.tpm,
         timeout_s: a.timeout,
         max_retries: a.max_retries,
-        cache: !a.no_cache,
-        max_invalid_rate: a.max_invalid_rate,
-    };
-    let cache_dir: Option<PathBuf> = if a.no_cache {
-        None
-    } else {
-        a.cache_dir.clone().or_else(default_cache_root)
-    };
-    let cfg = RunConfig {
-        params,
-        settings,
-        preset: a.ask.preset,
-        out: a.out.clone().unwrap_or_else(|| default_out(a)),
+        out: a.out.clone(),
         resume: a.resume,
-        cache_dir,
-        timeout: Duration::from_secs_f64(a.timeout),
+        cache: !a.no_cache,
+        cache_dir: a.cache_dir.clone(),
+        max_invalid_rate: a.max_invalid_rate,
         resume_command: resume_command(),
-        server: None,
-    };
-    Ok((cfg, bench))
-}
-
-/// `runs/<model>-<experiment>-<preset>`, the model's name made safe for a path.
-pub fn default_out(a: &RunArgs) -> PathBuf {
-    let model: String = a
-        .model
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let preset: &str = match a.ask.preset {
-        Preset::Quick => "quick",
-        Preset::Full => "full",
-    };
-    PathBuf::from("runs").join(format!(
-        "{model}-{}-{preset}",
-        a.ask.experiment.split().as_str()
-    ))
-}
-
-/// Whether pairs are asked in both orders: the flags when given, else the preset's default.
-pub fn counterbalanced(a: &AskArgs) -> bool {
-    if a.counterbalance || a.no_counterbalance {
-        return a.counterbalance;
     }
-    counterbalance_default(a.preset)
 }
 
-/// The preset's default for `--counterbalance`: off for both. `full` follows the study (one
-/// order). For `quick` it was measured (`counterbalancing_measurement` in tests/runner.rs: a
-/// faithful sim agent pushed towards "A" by 0 to 3 log-odds, quick's 20 contexts, 8 seeds):
-/// asking its 20 pairs both ways keeps r(learned, true weights) flat as the bias grows (0.965
-/// -> 0.959 with soft labels) where one order drops (0.946 -> 0.914), but the same number of
-/// requests spent on 40 pairs in one order does better still at every bias (0.984 -> 0.970;
-/// letters only 0.929 -> 0.880 against 0.908 -> 0.861), because the fitted intercept already
-/// absorbs a constant lean. Doubling a smoke test's cost for less is no default; the flag is
-/// there to measure the bias itself.
-pub fn counterbalance_default(_preset: Preset) -> bool {
-    false
-}
-
-/// `--half` and `--contexts-file`, checked against the split.
-fn subset(
-    a: &AskArgs,
-    bench: &Benchmark,
-) -> Result<(Option<Half>, Option<Vec<ContextId>>), Failure> {
-    let split = a.experiment.split();
-    if a.half.is_some() && split != Split::Instilled {
-        return Err(Failure::usage(
-            "--half: the halves are of the instilled split; use it with --experiment instilled",
-        ));
-    }
-    let ids: Option<Vec<ContextId>> = match &a.contexts_file {
-        None => None,
-        Some(f) => {
-            let text: String = std::fs::read_to_string(f)
-                .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", f.display())))?;
-            let ids = parse_contexts_file(&text)
-                .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
-            let in_split: HashSet<&ContextId> = bench.split(split).map(|c| &c.id).collect();
-            if let Some(bad) = ids.iter().find(|id| !in_split.contains(id)) {
-                return Err(Failure::usage(format!(
-                    "{}: context {bad} is not in the {} split of benchmark {}",
-                    f.display(),
-                    split.as_str(),
-                    a.benchmark
-                )));
-            }
-            Some(ids)
-        }
-    };
-    if a.half.is_some()
-        && ids.is_some()
-        && eligible_contexts(bench, split, a.half, ids.as_deref()).is_empty()
-    {
-        return Err(Failure::usage(
-            "--half and --contexts-file have no context in common",
-        ));
-    }
-    Ok((a.half, ids))
+/// Validates the arguments against the benchmark (the library's [`resolve`]).
+pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure> {
+    Ok(resolve(&request(a), &cli.benchmark_dir())?)
 }
 
 /// This process's own command line with `--resume` added: what continues it after Ctrl-C.
-fn resume_command() -> String {
+pub fn resume_command() -> String {
     let mut args: Vec<String> = std::env::args().collect();
     if !args.iter().any(|a| a == "--resume") {
         args.push("--resume".to_string());
@@ -471,57 +231,13 @@ fn resume_command() -> String {
         .join(" ")
 }
 
-/// The provider the configuration names. Keys come from the environment inside the providers
-/// and never pass through here.
-pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>, Failure> {
-    use crate::providers::anthropic::{Anthropic, AnthropicConfig};
-    use crate::providers::openai::{OpenAi, OpenAiConfig};
-    use crate::sim::SimProvider;
-    let p = &cfg.params;
-    let fatal =
-        |e: crate::providers::ProviderError| Failure::new(exit::PROVIDER_FATAL, e.to_string());
-    Ok(match p.provider {
-        ProviderKind::Sim => {
-            if p.base_url.is_some() {
-                return Err(Failure::usage(
-                    "--base-url: the sim provider answers in-process; for HTTP use `serve-sim` and --provider openai",
-                ));
-            }
-            Arc::new(
-                SimProvider::from_model(&p.model, &sim_seed(p.seed), bench)
-                    .map_err(|e| Failure::usage(e.to_string()))?,
-            )
-        }
-        ProviderKind::Openai => Arc::new(
-            OpenAi::new({
-                let mut c = OpenAiConfig::new(&p.model, p.base_url.as_deref());
-                if let Some(f) = p.server_flavour {
-                    c.flavour = f;
-                }
-                c
-            })
-            .map_err(fatal)?,
-        ),
-        ProviderKind::Anthropic => Arc::new(
-            Anthropic::new(AnthropicConfig::new(&p.model, p.base_url.as_deref())).map_err(fatal)?,
-        ),
-    })
-}
-
-/// The simulated agents' seed string for `--seed N`.
-pub fn sim_seed(seed: u64) -> String {
-    seed.to_string()
-}
-
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
     let (mut cfg, bench) = config(cli, a)?;
-    let provider: Arc<dyn Provider> = provider(&cfg, &bench)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let provider: Arc<dyn Provider> = connect::provider(&cfg, &bench)?;
+    let rt = connect::runtime()?;
     // A dead or wrong endpoint is named before any bundle is written.
     let server = rt
-        .block_on(crate::providers::preflight::preflight(
+        .block_on(selfinterp::providers::preflight::preflight(
             provider.as_ref(),
             cfg.timeout,
         ))
@@ -539,10 +255,10 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
                 seen.store(code, std::sync::atomic::Ordering::SeqCst);
                 let _ = tx.send(true);
             });
-            execute(&cfg, &bench, provider, rx).await
+            execute_with(&cfg, &bench, provider, rx, &mut BarReporter::default()).await
         })
         .map_err(|e| match e {
-            crate::runner::execute::RunError::Usage(m) => Failure::usage(m),
+            selfinterp::runner::execute::RunError::Usage(m) => Failure::usage(m),
             other => Failure::usage(other.to_string()),
         })?;
     report(
@@ -569,9 +285,9 @@ async fn stop_signal() -> i32 {
 }
 
 /// The summary the run just wrote, if it can be read back.
-fn read_summary(dir: &std::path::Path) -> Option<crate::scoring::Summary> {
-    let text = std::fs::read_to_string(dir.join(crate::bundle::SUMMARY)).ok()?;
-    serde_json::from_str::<crate::bundle::BundleSummary>(&text)
+fn read_summary(dir: &std::path::Path) -> Option<selfinterp::scoring::Summary> {
+    let text = std::fs::read_to_string(dir.join(selfinterp::bundle::SUMMARY)).ok()?;
+    serde_json::from_str::<selfinterp::bundle::BundleSummary>(&text)
         .ok()
         .map(|s| s.score)
 }
@@ -593,7 +309,10 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
     if let Some(e) = &o.score_error {
         eprintln!("warning: no summary.json: {e}");
     } else if let Some(s) = read_summary(&cfg.out) {
-        print!("{}", crate::reports::terminal::run_headline(&s, &cfg.out));
+        print!(
+            "{}",
+            selfinterp::reports::terminal::run_headline(&s, &cfg.out)
+        );
     }
     match o.status {
         RunStatus::Interrupted => Err(Failure::new(

@@ -6,14 +6,14 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::bundle::{self, Bundle, BundleSummary, OpenBundle};
-use crate::experiments::combine;
-use crate::reports::quality::CORRECTED_LABEL;
-use crate::reports::text::{flag_words, quality_sentence};
-use crate::scoring::quality::Quality;
-use crate::scoring::{ContextInput, Summary};
-use crate::types::{ContextId, Weights};
 use clap::Args;
+use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle};
+use selfinterp::experiments::combine;
+use selfinterp::reports::quality::CORRECTED_LABEL;
+use selfinterp::reports::text::{flag_words, quality_sentence};
+use selfinterp::scoring::quality::Quality;
+use selfinterp::scoring::{ContextInput, Summary};
+use selfinterp::types::{ContextId, Weights};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tabled::Table;
@@ -37,7 +37,7 @@ pub struct ScoreArgs {
 
 /// Opens the bundle in `dir` for scoring, against the benchmark directory of `cli`.
 pub(crate) fn open(cli: &Cli, dir: &Path) -> Result<OpenBundle, Failure> {
-    bundle::open(&cli.benchmark_dir(), dir).map_err(|e| Failure::usage(e.to_string()))
+    bundle::open(&cli.benchmark_dir(), dir).map_err(Failure::from)
 }
 
 /// The control's summary: `choices`' learned weights (and targets) against `reports`' reports.
@@ -58,9 +58,7 @@ pub fn control_summary(
         )));
     }
     let inputs = |b: &Bundle| -> Result<Vec<ContextInput>, Failure> {
-        open(cli, &b.dir)?
-            .inputs()
-            .map_err(|e| Failure::usage(e.to_string()))
+        open(cli, &b.dir)?.inputs().map_err(Failure::from)
     };
     let c: Vec<ContextInput> = inputs(choices)?;
     let r: Vec<ContextInput> = inputs(reports)?;
@@ -87,9 +85,7 @@ pub fn control_summary(
 /// Reads a bundle and scores it: the benchmark it names (checked by hash) or its own contexts.
 pub fn score_bundle(cli: &Cli, dir: &Path) -> Result<(Bundle, BundleSummary), Failure> {
     let opened: OpenBundle = open(cli, dir)?;
-    let summary: BundleSummary = opened
-        .summary()
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let summary: BundleSummary = opened.summary()?;
     Ok((opened.bundle, summary))
 }
 
@@ -97,8 +93,8 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
     let (b, summary) = match &a.reports_from {
         None => score_bundle(cli, &a.dir)?,
         Some(other) => {
-            let b: Bundle = bundle::read(&a.dir).map_err(|e| Failure::usage(e.to_string()))?;
-            let o: Bundle = bundle::read(other).map_err(|e| Failure::usage(e.to_string()))?;
+            let b: Bundle = bundle::read(&a.dir)?;
+            let o: Bundle = bundle::read(other)?;
             let s: BundleSummary = control_summary(cli, &b, &o)?;
             if !a.json {
                 eprintln!(
@@ -113,7 +109,7 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
         }
     };
     if a.write {
-        bundle::write_summary(&a.dir, &summary).map_err(|e| Failure::usage(e.to_string()))?;
+        bundle::write_summary(&a.dir, &summary)?;
     }
     let text: String = if a.json {
         serde_json::to_string(&summary)?

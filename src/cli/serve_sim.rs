@@ -2,10 +2,10 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::benchmark::Benchmark;
-use crate::sim::server::SimServer;
-use crate::sim::{AgentKind, SimAgent};
 use clap::Args;
+use selfinterp::benchmark::Benchmark;
+use selfinterp::sim::server::SimServer;
+use selfinterp::sim::{AgentKind, SimAgent};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -40,9 +40,8 @@ pub struct ServeSimArgs {
 
 pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
     let kind: AgentKind = a.agent.parse().map_err(Failure::usage)?;
-    let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    let seed: String = super::run::sim_seed(a.seed);
+    let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)?;
+    let seed: String = selfinterp::runner::connect::sim_seed(a.seed);
     let agent =
         Arc::new(SimAgent::from_benchmark(kind, &seed, &bench).with_fine_tuned(!a.base_model));
     let mut rt = tokio::runtime::Builder::new_multi_thread();

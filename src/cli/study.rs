@@ -1,17 +1,18 @@
 //! `selfinterp study --config F`: every run of a study, then one combined table.
 
 use super::Cli;
-use super::batch::{parse_run_args, value_name};
 use super::exit::{self, Failure};
-use crate::benchmark::Benchmark;
-use crate::bundle::parameters::ProviderKind;
-use crate::bundle::parameters::run_contexts;
-use crate::bundle::subset::half_ids;
-use crate::bundle::{self, RunStatus};
-use crate::experiments::study::{self, ModelSpec, PlannedRun, Role, Row, StudyConfig};
-use crate::scoring::ContextInput;
-use crate::types::ContextId;
 use clap::Args;
+use selfinterp::benchmark::Benchmark;
+use selfinterp::bundle::parameters::ProviderKind;
+use selfinterp::bundle::parameters::run_contexts;
+use selfinterp::bundle::subset::half_ids;
+use selfinterp::bundle::{self, RunStatus};
+use selfinterp::experiments::study::{self, ModelSpec, PlannedRun, Role, Row, StudyConfig};
+use selfinterp::runner::connect;
+use selfinterp::runner::request::{RunRequest, resolve};
+use selfinterp::scoring::ContextInput;
+use selfinterp::types::ContextId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -31,46 +32,23 @@ pub struct StudyArgs {
     pub table_only: bool,
 }
 
-fn argv(c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = vec!["run".into()];
-    let mut kv = |k: &str, x: String| {
-        v.push(format!("--{k}"));
-        v.push(x);
-    };
-    kv("provider", value_name(&m.provider));
-    kv("model", r.model.clone());
-    kv("experiment", value_name(&r.experiment));
-    kv("benchmark", c.benchmark.clone());
-    kv("preset", value_name(&c.preset));
-    kv("seed", m.seed.to_string());
-    kv("out", dir.display().to_string());
-    if let Some(n) = c.contexts {
-        kv("contexts", n.to_string());
-    }
-    if r.reports_only {
-        kv("trials", "0".into());
-    } else if let Some(n) = c.trials {
-        kv("trials", n.to_string());
-    }
-    if let Some(n) = c.reports {
-        kv("reports", n.to_string());
-    }
-    if let Some(u) = &m.base_url {
-        kv("base-url", u.clone());
-    }
-    if let Some(h) = r.half {
-        kv("half", h.as_str().into());
-    }
-    match c.counterbalance {
-        Some(true) => v.push("--counterbalance".into()),
-        Some(false) => v.push("--no-counterbalance".into()),
-        None => {}
-    }
-    v.push("--resume".into());
-    if m.provider == ProviderKind::Sim {
-        v.push("--no-cache".into());
-    }
-    v
+/// The request of one planned run of the study, resumed if it is there.
+fn request(c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path) -> RunRequest {
+    let mut q = RunRequest::new(m.provider, &r.model, r.experiment);
+    q.who.seed = m.seed;
+    q.who.base_url = m.base_url.clone();
+    q.ask.benchmark = c.benchmark.clone();
+    q.ask.preset = c.preset;
+    q.ask.contexts = c.contexts;
+    q.ask.trials = if r.reports_only { Some(0) } else { c.trials };
+    q.ask.reports = c.reports;
+    q.ask.half = r.half;
+    q.ask.counterbalance = c.counterbalance;
+    q.out = Some(dir.to_path_buf());
+    q.resume = true;
+    q.cache = m.provider != ProviderKind::Sim;
+    q.resume_command = super::run::resume_command();
+    q
 }
 
 /// Makes (or resumes) one run with the runner, in-process. A held-out run asks `held_out`
@@ -83,19 +61,26 @@ fn execute(
     dir: &Path,
     held_out: Option<usize>,
 ) -> anyhow::Result<()> {
-    let mut args = parse_run_args(&argv(c, m, r, dir))?;
+    let mut q = request(c, m, r, dir);
     if held_out.is_some() {
-        args.ask.contexts = held_out;
+        q.ask.contexts = held_out;
     }
-    let (cfg, bench) = super::run::config(cli, &args)?;
-    let provider = super::run::provider(&cfg, &bench)?;
+    let (cfg, bench) = resolve(&q, &cli.benchmark_dir())?;
+    let provider = connect::provider(&cfg, &bench)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let outcome = rt
         .block_on(async {
             let (_tx, rx) = tokio::sync::watch::channel(false);
-            crate::runner::execute(&cfg, &bench, provider, rx).await
+            selfinterp::runner::execute_with(
+                &cfg,
+                &bench,
+                provider,
+                rx,
+                &mut super::progress::BarReporter::default(),
+            )
+            .await
         })
         .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
     let n = &outcome.counts;
@@ -135,8 +120,8 @@ fn held_out_count(
         half: None,
         ..r.clone()
     };
-    let args = parse_run_args(&argv(c, m, &reference, Path::new("unused")))?;
-    let (cfg, bench) = super::run::config(cli, &args)?;
+    let q = request(c, m, &reference, Path::new("unused"));
+    let (cfg, bench) = resolve(&q, &cli.benchmark_dir())?;
     let ids: BTreeSet<ContextId> = half_ids(&bench, half).into_iter().collect();
     Ok(run_contexts(&bench, &cfg.params)
         .iter()
@@ -145,8 +130,8 @@ fn held_out_count(
 }
 
 fn inputs(dir: &Path, bench: &Benchmark) -> Result<Vec<ContextInput>, Failure> {
-    let b = bundle::read(dir).map_err(|e| Failure::usage(e.to_string()))?;
-    bundle::open::inputs_against(&b, bench).map_err(|e| Failure::usage(e.to_string()))
+    let b = bundle::read(dir)?;
+    bundle::open::inputs_against(&b, bench).map_err(Failure::from)
 }
 
 /// Runs the study (unless `table_only`) and returns its rows.
@@ -156,8 +141,7 @@ pub fn run_study(
     out: &Path,
     table_only: bool,
 ) -> anyhow::Result<Vec<Row>> {
-    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)?;
     let mut rows = Vec::new();
     for m in &c.models {
         let mut runs: BTreeMap<Role, Vec<ContextInput>> = BTreeMap::new();

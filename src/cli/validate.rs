@@ -3,8 +3,8 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::leaderboard;
 use clap::Args;
+use selfinterp::leaderboard;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

@@ -1,8 +1,8 @@
 use super::exit::Failure;
 use super::{Cli, read_seed_file};
-use crate::benchmark::{verify::verify_version, versions};
-use crate::catalogue::Catalogue;
 use clap::Args;
+use selfinterp::benchmark::{verify::verify_version, versions};
+use selfinterp::catalogue::Catalogue;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -19,8 +19,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(cli: &Cli, a: &VerifyArgs) -> anyhow::Result<()> {
-    let cat = Catalogue::load(&cli.checkout_dir("domains", "verify")?)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let cat = Catalogue::load(&cli.checkout_dir("domains", "verify")?)?;
     let root = cli.benchmark_dir();
     let list = match &a.version {
         Some(v) => vec![v.clone()],

@@ -3,8 +3,8 @@
 
 use super::Cli;
 use super::exit::Failure;
-use crate::view::{self, server::ViewServer};
 use clap::Args;
+use selfinterp::view::{self, server::ViewServer};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -25,8 +25,7 @@ pub struct ViewArgs {
 }
 
 pub fn run(cli: &Cli, a: &ViewArgs) -> anyhow::Result<()> {
-    let bundles =
-        view::load_all(&cli.benchmark_dir(), &a.dir).map_err(|e| Failure::usage(e.to_string()))?;
+    let bundles = view::load_all(&cli.benchmark_dir(), &a.dir)?;
     let n = bundles.len();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

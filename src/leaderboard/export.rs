@@ -5,7 +5,7 @@ use super::board::{Board, Row};
 use std::collections::BTreeMap;
 
 /// Output formats of `selfinterp leaderboard`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
     Csv,
     Json,

@@ -42,7 +42,7 @@ pub fn render_sections(r: &ReportData, sections: &[Section]) -> String {
     out
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Md,
     Json,

@@ -11,7 +11,7 @@
 
 use super::cache::ResponseCache;
 use super::config::RunConfig;
-use super::progress::PhaseBar;
+use super::events::{Reporter, RunEvent, Silent};
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::journal::{self, Appender, ReadJournal};
 use crate::bundle::plan::{Task, plan, to_sample};
@@ -57,43 +57,8 @@ pub struct RunOutcome {
     pub stopped_early: Option<String>,
 }
 
-/// Consecutive requests failing after every retry, all the same way and with no answer in
-/// between, that stop a run early (plus the concurrency, whose in-flight requests fail
-/// together). Far above what a flaky server produces: in the fault tests a quarter of
-/// requests fail and runs still finish.
-pub const BREAKER_FAILURES: usize = 12;
-
-/// Counts consecutive same-looking failures; trips at a threshold.
-#[derive(Debug, Default)]
-struct Breaker {
-    run: usize,
-    signature: String,
-}
-
-impl Breaker {
-    /// The failure's shape: its message without digits (ports, counts, times vary).
-    fn signature(message: &str) -> String {
-        message
-            .chars()
-            .filter(|c| !c.is_ascii_digit())
-            .take(120)
-            .collect()
-    }
-    fn answered(&mut self) {
-        self.run = 0;
-    }
-    /// Records a failure; true when the run should stop.
-    fn failed(&mut self, message: &str, threshold: usize) -> bool {
-        let sig: String = Breaker::signature(message);
-        if sig == self.signature {
-            self.run += 1;
-        } else {
-            self.signature = sig;
-            self.run = 1;
-        }
-        self.run >= threshold
-    }
-}
+pub use super::breaker::BREAKER_FAILURES;
+use super::breaker::Breaker;
 
 /// What every worker shares.
 struct Shared {
@@ -212,12 +177,23 @@ fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Runs (or resumes) the run described by `cfg` into `cfg.out`.
+/// Runs (or resumes) the run described by `cfg` into `cfg.out`, telling no one.
 pub async fn execute(
     cfg: &RunConfig,
     bench: &Benchmark,
     provider: Arc<dyn Provider>,
+    cancel: watch::Receiver<bool>,
+) -> Result<RunOutcome, RunError> {
+    execute_with(cfg, bench, provider, cancel, &mut Silent).await
+}
+
+/// [`execute`], telling `reporter` what happens as it happens.
+pub async fn execute_with(
+    cfg: &RunConfig,
+    bench: &Benchmark,
+    provider: Arc<dyn Provider>,
     mut cancel: watch::Receiver<bool>,
+    reporter: &mut dyn Reporter,
 ) -> Result<RunOutcome, RunError> {
     let dir: &Path = &cfg.out;
     let has_manifest: bool = dir.join(bundle::MANIFEST).exists();
@@ -270,10 +246,12 @@ pub async fn execute(
         .map_err(|e| RunError::Usage(e.to_string()))?;
     }
     bundle::write_manifest(dir, &manifest)?;
-    let timings: ReadJournal<Timing> = journal::read(&timings_path)?;
+    let mut timings: ReadJournal<Timing> = journal::read(&timings_path)?;
     let done_keys: HashSet<SampleKey> = done.records.iter().map(Sample::key).collect();
     let mut samples_out: Appender = Appender::open(&samples_path, done.good_len)?;
     let mut timings_out: Appender = Appender::open(&timings_path, timings.good_len)?;
+    // This session's answers: with the earlier ones, the journals' contents (not read back).
+    let mut answered: Vec<Sample> = Vec::new();
     // Failed requests are retried by this session, so the old error list is cleared.
     let mut errors_out: Appender = Appender::open(&dir.join(bundle::ERRORS), 0)?;
 
@@ -284,6 +262,10 @@ pub async fn execute(
             .collect();
     let all: Vec<Task> = plan(&contexts, &cfg.params);
     let planned: usize = all.len();
+    reporter.event(&RunEvent::Planned {
+        planned,
+        done: all.iter().filter(|t| done_keys.contains(&t.key)).count(),
+    });
     let cache_salt: Option<String> =
         (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
     let server: ServerIdentity = cfg
@@ -305,12 +287,12 @@ pub async fn execute(
     let threshold: usize = BREAKER_FAILURES + cfg.settings.concurrency;
     let mut interrupted: bool = false;
     let mut n_errors: usize = 0;
-    for (phase, kind) in [("choices", KindKey::Choice), ("reports", KindKey::Report)] {
+    for kind in [KindKey::Choice, KindKey::Report] {
         if fatal.is_some() || interrupted || stopped_early.is_some() {
             break;
         }
         let phase_tasks: Vec<Task> = all.iter().filter(|t| t.key.kind == kind).cloned().collect();
-        let total: u64 = phase_tasks.len() as u64;
+        let total: usize = phase_tasks.len();
         let todo: Vec<Task> = phase_tasks
             .into_iter()
             .filter(|t| !done_keys.contains(&t.key))
@@ -318,18 +300,20 @@ pub async fn execute(
         if todo.is_empty() {
             continue;
         }
-        // The reports still to ask, in choices' time, so the choices' ETA covers the whole run.
-        let later: f64 = match kind {
-            KindKey::Choice => {
-                let reports_left = all
-                    .iter()
-                    .filter(|t| t.key.kind == KindKey::Report && !done_keys.contains(&t.key))
-                    .count();
-                reports_left as f64 * crate::runner::progress::REPORT_COST_IN_CHOICES
-            }
-            KindKey::Report => 0.0,
+        // The reports still to ask after this phase, so a reporter's ETA can cover the run.
+        let reports_after: usize = match kind {
+            KindKey::Choice => all
+                .iter()
+                .filter(|t| t.key.kind == KindKey::Report && !done_keys.contains(&t.key))
+                .count(),
+            KindKey::Report => 0,
         };
-        let mut bar: PhaseBar = PhaseBar::new(phase, total, total - todo.len() as u64, later);
+        reporter.event(&RunEvent::Phase {
+            kind,
+            total,
+            done: total - todo.len(),
+            reports_after,
+        });
         let mut feed: Feed = match (&cfg.params.design, kind) {
             (Some(d), KindKey::Choice) => Feed::Rounds(Box::new(Rounds::new(
                 &contexts,
@@ -371,15 +355,23 @@ pub async fn execute(
                 Done::Answered(sample, timing) => {
                     samples_out.append(&*sample)?;
                     timings_out.append(&timing)?;
-                    bar.answered(sample.parsed.is_none());
+                    reporter.event(&RunEvent::Answered {
+                        key: sample.key(),
+                        valid: sample.parsed.is_some(),
+                    });
                     feed.answered(&sample);
                     breaker.answered();
+                    answered.push(*sample);
+                    timings.records.push(timing);
                 }
                 Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
                     let message: String = capped(&message);
                     n_errors += 1;
                     feed.failed(&key);
-                    bar.failed(&message);
+                    reporter.event(&RunEvent::Failed {
+                        key: key.clone(),
+                        error: message.clone(),
+                    });
                     if stopped_early.is_none() && breaker.failed(&message, threshold) {
                         // In-flight requests are let finish (their answers are kept).
                         stopped_early = Some(format!(
@@ -401,14 +393,18 @@ pub async fn execute(
                 }
             }
         }
-        bar.finish();
+        reporter.event(&RunEvent::PhaseEnd { kind });
     }
     samples_out.sync()?;
     timings_out.sync()?;
+    if let Some(c) = &shared.cache {
+        c.sync();
+    }
 
     // Everything known now: every session's samples and timings.
-    let samples: Vec<Sample> = bundle::canonical(journal::read::<Sample>(&samples_path)?.records);
-    let timings: Vec<Timing> = journal::read::<Timing>(&timings_path)?.records;
+    let samples: Vec<Sample> =
+        bundle::canonical(done.records.into_iter().chain(answered).collect());
+    let timings: Vec<Timing> = timings.records;
     manifest.server = server_info(&timings);
     manifest.counts = bundle::count(&samples, planned, n_errors);
     manifest.soft_labels.used = manifest.counts.soft_labels > 0;
@@ -434,6 +430,10 @@ pub async fn execute(
     };
     manifest.finished_at = Some(now_rfc3339());
     bundle::write_manifest(dir, &manifest)?;
+    reporter.event(&RunEvent::Finished {
+        status: manifest.status,
+        counts: manifest.counts.clone(),
+    });
     Ok(RunOutcome {
         status: manifest.status,
         counts: manifest.counts.clone(),

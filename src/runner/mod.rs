@@ -1,15 +1,23 @@
 //! The runner: asks a provider every request of a run and keeps the answers in a run bundle.
 //!
-//! [`config`] holds a validated [`config::RunConfig`]; [`execute`] asks the requests the
+//! [`request`] checks what a user asks ([`request::RunRequest`]) into a validated
+//! [`config::RunConfig`] in one function, [`request::resolve`]; [`connect`] makes the provider
+//! it names; [`execute`] asks the requests the
 //! bundle's plan ([`crate::bundle::plan`], [`crate::bundle::rounds`] for adaptive designs)
 //! lists, through the providers' `Resilient` wrapper (limits, retries) and the [`cache`], and
-//! appends samples to the bundle ([`crate::bundle`]) through journals that survive a kill;
-//! [`progress`] draws the progress bars.
+//! appends samples to the bundle ([`crate::bundle`]) through journals that survive a kill,
+//! telling a [`events::Reporter`] what happens (the binary draws its progress bars from
+//! those events; the runner draws nothing).
 
+mod breaker;
 pub mod cache;
 pub mod config;
+pub mod connect;
+pub mod events;
 pub mod execute;
-pub mod progress;
+pub mod request;
 
 pub use config::RunConfig;
-pub use execute::{RunOutcome, execute};
+pub use events::{Reporter, RunEvent};
+pub use execute::{RunOutcome, execute, execute_with};
+pub use request::{ConfigError, RunRequest, resolve};

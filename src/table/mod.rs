@@ -2,7 +2,7 @@
 //! both measurements of a weight side by side, and one row per sample. Columns are documented
 //! in docs/data.md; a column is empty (CSV) or null (JSONL) where it does not apply, never 0.
 
-use crate::bundle::sample::{KindKey, Order, Parsed, Sample};
+use crate::bundle::sample::{KindKey, Parsed, Sample};
 use crate::reports::load::Scored;
 use crate::scoring::quality::ContextQuality;
 use crate::types::{Choice, N_ATTR};
@@ -176,15 +176,9 @@ fn sample_row(x: &Sample) -> SampleRow {
     };
     SampleRow {
         context: x.context.as_str().to_string(),
-        kind: match x.kind {
-            KindKey::Choice => "choice",
-            KindKey::Report => "report",
-        },
+        kind: x.kind.as_str(),
         index: x.index,
-        order: match x.order {
-            Order::Ab => "ab",
-            Order::Ba => "ba",
-        },
+        order: x.order.as_str(),
         status: x.status.clone(),
         choice: match &x.parsed {
             Some(Parsed::Choice(Choice::A)) => Some("A"),

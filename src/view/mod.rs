@@ -10,7 +10,7 @@ pub mod page;
 pub mod server;
 
 use crate::benchmark::{Benchmark, FrozenContext};
-use crate::bundle::sample::{KindKey, Order, Parsed, Sample};
+use crate::bundle::sample::{KindKey, Parsed, Sample};
 use crate::prompts::{Prompt, choice_prompt, report_prompt};
 use crate::reports::{self, ReportOptions, Scored};
 use crate::types::{Choice, N_ATTR};
@@ -40,7 +40,7 @@ pub enum ViewError {
     #[error("{0}: no run bundle (manifest.json) in it or in its subdirectories")]
     Empty(PathBuf),
     #[error("{0}: cannot read: {1}")]
-    Io(PathBuf, std::io::Error),
+    Io(PathBuf, #[source] std::io::Error),
     #[error("{0}")]
     Load(#[from] crate::bundle::OpenError),
 }
@@ -174,15 +174,9 @@ fn browser_data(s: &Scored, name: &str, title: &str, headline: &str, prompts: bo
         .map(|(i, x)| SampleView {
             i,
             context: x.context.as_str(),
-            kind: match x.kind {
-                KindKey::Choice => "choice",
-                KindKey::Report => "report",
-            },
+            kind: x.kind.as_str(),
             index: x.index,
-            order: match x.order {
-                Order::Ab => "ab",
-                Order::Ba => "ba",
-            },
+            order: x.order.as_str(),
             // A valid report outside -100..100 is kept and scored; say so beside its status.
             status: match x.out_of_range {
                 Some(true) => format!("{} (out of range)", x.status),

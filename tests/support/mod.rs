@@ -15,6 +15,36 @@ use selfinterp::benchmark::{
 use selfinterp::sim::synthetic_contexts;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::{Command, Output};
+
+/// The binary under test; `SELFINTERP_TEST_BIN` puts an installed copy in its place.
+pub fn bin() -> Command {
+    match std::env::var_os("SELFINTERP_TEST_BIN") {
+        Some(b) => Command::new(b),
+        None => Command::new(env!("CARGO_BIN_EXE_selfinterp")),
+    }
+}
+
+/// `selfinterp ARGS...` run in `dir` as a user outside the checkout runs it: no
+/// `SELFINTERP_ROOT`, so only the embedded benchmark versions are known.
+pub fn bin_in(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .env_remove("SELFINTERP_ROOT")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// What a command wrote on stderr, as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Fails the test with the command's stderr unless it succeeded.
+pub fn assert_ok(o: &Output) {
+    assert!(o.status.success(), "{}", stderr(o));
+}
 
 /// Synthetic contexts of both evaluation splits (see `providers::sim::synthetic_contexts`).
 pub fn contexts(

@@ -1,8 +1,12 @@
-//! One progress bar per phase, with rate, ETA and the invalid-answer count. Drawn only when
-//! stderr is a terminal, so logs and CI output stay clean. A line fits 80 columns for runs of
-//! up to 99,999 requests per phase; the ETA covers the phases still to come, not only this one.
+//! The progress display of `run` and `study`: a [`BarReporter`] fed by the runner's events
+//! draws one progress bar per phase, with rate, ETA and the invalid-answer count. Drawn only
+//! when stderr is a terminal, so logs and CI output stay clean. A line fits 80 columns for runs
+//! of up to 99,999 requests per phase; the ETA covers the phases still to come, not only this
+//! one.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use selfinterp::bundle::sample::KindKey;
+use selfinterp::runner::{Reporter, RunEvent};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
@@ -124,6 +128,50 @@ impl PhaseBar {
 
     pub fn finish(&self) {
         self.bar.abandon();
+    }
+}
+
+/// Draws the runner's events as progress bars on stderr.
+#[derive(Default)]
+pub struct BarReporter {
+    bar: Option<PhaseBar>,
+}
+
+impl Reporter for BarReporter {
+    fn event(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::Phase {
+                kind,
+                total,
+                done,
+                reports_after,
+            } => {
+                let phase: &str = match kind {
+                    KindKey::Choice => "choices",
+                    KindKey::Report => "reports",
+                };
+                // The reports still to ask, in choices' time, so the choices' ETA covers the
+                // whole run.
+                let later: f64 = *reports_after as f64 * REPORT_COST_IN_CHOICES;
+                self.bar = Some(PhaseBar::new(phase, *total as u64, *done as u64, later));
+            }
+            RunEvent::Answered { valid, .. } => {
+                if let Some(b) = &mut self.bar {
+                    b.answered(!valid);
+                }
+            }
+            RunEvent::Failed { error, .. } => {
+                if let Some(b) = &mut self.bar {
+                    b.failed(error);
+                }
+            }
+            RunEvent::PhaseEnd { .. } => {
+                if let Some(b) = self.bar.take() {
+                    b.finish();
+                }
+            }
+            RunEvent::Planned { .. } | RunEvent::Finished { .. } => {}
+        }
     }
 }
 

@@ -1,0 +1,119 @@
+//! The command line's own enums for option values: each derives clap's `ValueEnum` (names and
+//! help texts) and maps onto the library's type, which knows nothing of clap.
+
+use selfinterp::batch::BatchFormat;
+use selfinterp::bundle::parameters::{ConstrainMode, Experiment, ProviderKind};
+use selfinterp::bundle::subset::Half;
+use selfinterp::leaderboard::export::ExportFormat;
+use selfinterp::providers::openai::ServerFlavour;
+use selfinterp::reports::Format;
+use selfinterp::runner::config::Preset;
+
+/// An enum of option values and its conversion into the library's enum of the same variants.
+macro_rules! values {
+    ($(#[$m:meta])* $name:ident => $lib:ident { $($(#[$vm:meta])* $v:ident),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+        pub enum $name {
+            $($(#[$vm])* $v),*
+        }
+
+        impl From<$name> for $lib {
+            fn from(x: $name) -> $lib {
+                match x {
+                    $($name::$v => $lib::$v),*
+                }
+            }
+        }
+    };
+}
+
+values!(
+    /// `--provider` of `run`.
+    ProviderArg => ProviderKind {
+        Openai,
+        Anthropic,
+        Sim,
+    }
+);
+
+values!(
+    /// `--experiment`.
+    ExperimentArg => Experiment {
+        /// The model's own preferences: the native split, no target weights.
+        Native,
+        /// A model fine-tuned on the benchmark's profiles: the instilled split, scored against them.
+        Instilled,
+    }
+);
+
+values!(
+    /// `--constrain`.
+    ConstrainArg => ConstrainMode {
+        None,
+        /// Choices limited to "A" or "B".
+        Letters,
+        /// Reports limited to a JSON object with the five attribute names.
+        Json,
+        /// Both of the above.
+        Both,
+    }
+);
+
+values!(
+    /// `--preset`.
+    PresetArg => Preset {
+        /// 20 contexts, 20 pairs per context, 3 reports per context: a smoke test.
+        Quick,
+        /// The study's protocol: every context of the split, all its pairs (100 native, 50
+        /// instilled), 10 reports per context.
+        Full,
+    }
+);
+
+values!(
+    /// `--half`.
+    HalfArg => Half {
+        First,
+        Second,
+    }
+);
+
+values!(
+    /// `--server-flavour`.
+    FlavourArg => ServerFlavour {
+        Auto,
+        #[value(name = "openai")]
+        OpenAi,
+        LlamaCpp,
+        Vllm,
+        Plain,
+    }
+);
+
+values!(
+    /// `batch export --provider`: which batch API a file is for.
+    BatchFormatArg => BatchFormat {
+        /// `{custom_id, method, url, body}` per line (OpenAI Batch API, vLLM `run_batch`).
+        Openai,
+        /// `{custom_id, params}` per line (Anthropic Message Batches).
+        Anthropic,
+    }
+);
+
+values!(
+    /// `report --format`.
+    FormatArg => Format {
+        Md,
+        Json,
+        Html,
+    }
+);
+
+values!(
+    /// `leaderboard --format`.
+    BoardFormatArg => ExportFormat {
+        Csv,
+        Json,
+    }
+);
