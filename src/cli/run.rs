@@ -234,9 +234,7 @@ pub fn resume_command() -> String {
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
     let (mut cfg, bench) = config(cli, a)?;
     let provider: Arc<dyn Provider> = connect::provider(&cfg, &bench)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = connect::runtime()?;
     // A dead or wrong endpoint is named before any bundle is written.
     let server = rt
         .block_on(selfinterp::providers::preflight::preflight(

@@ -290,7 +290,9 @@ impl Resilient {
     /// Sends with limits, timeout and retries. Cancel-safe: dropping the future gives back its
     /// permit (a reserved rate slot is spent).
     pub async fn send(&self, req: &ChatRequest) -> Result<Sent, Failed> {
-        let req_hash = request_hash(req);
+        // Only a retry needs the request's hash (its jitter): hashed byte by byte, it was about
+        // 1.5% of a fast local run's CPU when computed for every request.
+        let mut req_hash: Option<u64> = None;
         let estimate = estimate_tokens(req);
         let mut attempt = 0u32;
         loop {
@@ -405,7 +407,8 @@ impl Resilient {
                         }
                     }
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    let u = unit_draw(self.policy.jitter_seed, req_hash, attempt);
+                    let h: u64 = *req_hash.get_or_insert_with(|| request_hash(req));
+                    let u = unit_draw(self.policy.jitter_seed, h, attempt);
                     self.pause(
                         backoff_delay(&self.policy, attempt, *retry_after, u),
                         "a retry",

@@ -43,6 +43,17 @@ pub const LOG_FILE: &str = "answers.log";
 /// Hex digits of a key.
 const KEY_HEX: usize = 64;
 
+/// What the key hashes, serialised in this field order.
+#[derive(serde::Serialize)]
+struct KeyMaterial<'a> {
+    server: &'a ServerIdentity,
+    provider: &'a str,
+    model: &'a str,
+    body: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    salt: Option<&'a str>,
+}
+
 /// Where an entry's line is in the log (without its newline).
 #[derive(Clone, Copy, Debug)]
 struct Loc {
@@ -116,12 +127,18 @@ impl ResponseCache {
         body: &Value,
         salt: Option<&str>,
     ) -> String {
-        let mut material = serde_json::json!({"server": server, "provider": provider, "model": model, "body": body});
-        if let Some(s) = salt {
-            material["salt"] = Value::String(s.to_string());
-        }
-        let canon: Vec<u8> = serde_json::to_vec(&material).expect("json serialises");
-        hex::encode(Sha256::digest(&canon))
+        // Streamed into the hash without copying the body; the bytes are those of the JSON
+        // object {"server", "provider", "model", "body"[, "salt"]} in that order, as before.
+        let material = KeyMaterial {
+            server,
+            provider,
+            model,
+            body,
+            salt,
+        };
+        let mut hasher: Sha256 = Sha256::new();
+        serde_json::to_writer(&mut hasher, &material).expect("json serialises");
+        hex::encode(hasher.finalize())
     }
 
     /// The number of answers the index holds.

@@ -50,3 +50,13 @@ pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>,
         ),
     })
 }
+
+/// The runtime a run's requests go through: one thread. The work per request (a prompt, a
+/// JSON body, a parse, a journal line) takes microseconds, far below a model's answer time;
+/// against a fast local server a second worker thread only added cross-thread wake-ups
+/// (about 10% more CPU per request, docs/performance.md). Scoring has its own threads.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}

@@ -57,43 +57,8 @@ pub struct RunOutcome {
     pub stopped_early: Option<String>,
 }
 
-/// Consecutive requests failing after every retry, all the same way and with no answer in
-/// between, that stop a run early (plus the concurrency, whose in-flight requests fail
-/// together). Far above what a flaky server produces: in the fault tests a quarter of
-/// requests fail and runs still finish.
-pub const BREAKER_FAILURES: usize = 12;
-
-/// Counts consecutive same-looking failures; trips at a threshold.
-#[derive(Debug, Default)]
-struct Breaker {
-    run: usize,
-    signature: String,
-}
-
-impl Breaker {
-    /// The failure's shape: its message without digits (ports, counts, times vary).
-    fn signature(message: &str) -> String {
-        message
-            .chars()
-            .filter(|c| !c.is_ascii_digit())
-            .take(120)
-            .collect()
-    }
-    fn answered(&mut self) {
-        self.run = 0;
-    }
-    /// Records a failure; true when the run should stop.
-    fn failed(&mut self, message: &str, threshold: usize) -> bool {
-        let sig: String = Breaker::signature(message);
-        if sig == self.signature {
-            self.run += 1;
-        } else {
-            self.signature = sig;
-            self.run = 1;
-        }
-        self.run >= threshold
-    }
-}
+pub use super::breaker::BREAKER_FAILURES;
+use super::breaker::Breaker;
 
 /// What every worker shares.
 struct Shared {
@@ -281,10 +246,12 @@ pub async fn execute_with(
         .map_err(|e| RunError::Usage(e.to_string()))?;
     }
     bundle::write_manifest(dir, &manifest)?;
-    let timings: ReadJournal<Timing> = journal::read(&timings_path)?;
+    let mut timings: ReadJournal<Timing> = journal::read(&timings_path)?;
     let done_keys: HashSet<SampleKey> = done.records.iter().map(Sample::key).collect();
     let mut samples_out: Appender = Appender::open(&samples_path, done.good_len)?;
     let mut timings_out: Appender = Appender::open(&timings_path, timings.good_len)?;
+    // This session's answers: with the earlier ones, the journals' contents (not read back).
+    let mut answered: Vec<Sample> = Vec::new();
     // Failed requests are retried by this session, so the old error list is cleared.
     let mut errors_out: Appender = Appender::open(&dir.join(bundle::ERRORS), 0)?;
 
@@ -394,6 +361,8 @@ pub async fn execute_with(
                     });
                     feed.answered(&sample);
                     breaker.answered();
+                    answered.push(*sample);
+                    timings.records.push(timing);
                 }
                 Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
                     let message: String = capped(&message);
@@ -433,8 +402,9 @@ pub async fn execute_with(
     }
 
     // Everything known now: every session's samples and timings.
-    let samples: Vec<Sample> = bundle::canonical(journal::read::<Sample>(&samples_path)?.records);
-    let timings: Vec<Timing> = journal::read::<Timing>(&timings_path)?.records;
+    let samples: Vec<Sample> =
+        bundle::canonical(done.records.into_iter().chain(answered).collect());
+    let timings: Vec<Timing> = timings.records;
     manifest.server = server_info(&timings);
     manifest.counts = bundle::count(&samples, planned, n_errors);
     manifest.soft_labels.used = manifest.counts.soft_labels > 0;

@@ -9,6 +9,7 @@
 //! telling a [`events::Reporter`] what happens (the binary draws its progress bars from
 //! those events; the runner draws nothing).
 
+mod breaker;
 pub mod cache;
 pub mod config;
 pub mod connect;

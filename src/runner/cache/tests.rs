@@ -191,3 +191,42 @@ fn an_unwritable_cache_still_answers_what_it_holds() {
     assert_eq!(c.get(&key(1)), None);
     c.sync();
 }
+
+/// The key as it was computed before it was streamed: existing caches keep their hits.
+fn key_as_before(
+    server: &ServerIdentity,
+    provider: &str,
+    model: &str,
+    body: &Value,
+    salt: Option<&str>,
+) -> String {
+    let mut material =
+        serde_json::json!({"server": server, "provider": provider, "model": model, "body": body});
+    if let Some(s) = salt {
+        material["salt"] = Value::String(s.to_string());
+    }
+    hex::encode(Sha256::digest(serde_json::to_vec(&material).unwrap()))
+}
+
+#[test]
+fn the_streamed_key_is_the_key_existing_caches_hold() {
+    let listed = ServerIdentity {
+        endpoint: "http://127.0.0.1:8765/v1".to_string(),
+        listing: Some(
+            serde_json::json!({"id": "m", "meta": {"n_params": 134515008, "size": 1.5e8}}),
+        ),
+        model_id: Some("m".to_string()),
+        fingerprint: Some("b1-abc".to_string()),
+    };
+    let bare = ServerIdentity::endpoint_only("in-process");
+    let body = serde_json::json!({"model": "m", "max_tokens": 1, "temperature": 0.0, "top_logprobs": 20,
+        "messages": [{"role": "user", "content": "A or B?\n\"quoted\" é"}]});
+    for server in [&listed, &bare] {
+        for salt in [None, Some("sim seed 7")] {
+            assert_eq!(
+                ResponseCache::key(server, "openai", "m", &body, salt),
+                key_as_before(server, "openai", "m", &body, salt)
+            );
+        }
+    }
+}
