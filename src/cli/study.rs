@@ -143,6 +143,7 @@ pub fn run_study(
 ) -> anyhow::Result<Vec<Row>> {
     let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)?;
     let mut rows = Vec::new();
+    let mut all_runs: Vec<(ModelSpec, BTreeMap<Role, Vec<ContextInput>>)> = Vec::new();
     for m in &c.models {
         let mut runs: BTreeMap<Role, Vec<ContextInput>> = BTreeMap::new();
         for r in study::planned_runs(m) {
@@ -175,7 +176,12 @@ pub fn run_study(
             study::rows(&bench, m, &runs)
                 .map_err(|e| Failure::input(&e, format!("{}: {e}", m.label)))?,
         );
+        all_runs.push((m.clone(), runs));
     }
+    rows.extend(
+        study::privileged_rows(&all_runs)
+            .map_err(|e| Failure::usage(format!("privileged access: {e}")))?,
+    );
     Ok(rows)
 }
 
