@@ -76,9 +76,24 @@ pub struct ModelSpec {
     pub native_after: Option<String>,
 }
 
+/// Why a study description was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyConfigError {
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("model label {0:?}: use letters, digits, '-', '_' or '.'")]
+    BadLabel(String),
+    #[error("model label {0:?} appears twice")]
+    LabelTwice(String),
+    #[error("{0}: introspection training needs both halves' models")]
+    OneHalf(String),
+    #[error("no [[models]]")]
+    NoModels,
+}
+
 impl StudyConfig {
-    pub fn parse(text: &str) -> Result<StudyConfig, String> {
-        let c: StudyConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<StudyConfig, StudyConfigError> {
+        let c: StudyConfig = toml::from_str(text)?;
         let mut labels = std::collections::BTreeSet::new();
         for m in &c.models {
             if m.label.is_empty()
@@ -87,23 +102,17 @@ impl StudyConfig {
                     .chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
             {
-                return Err(format!(
-                    "model label {:?}: use letters, digits, '-', '_' or '.'",
-                    m.label
-                ));
+                return Err(StudyConfigError::BadLabel(m.label.clone()));
             }
             if !labels.insert(&m.label) {
-                return Err(format!("model label {:?} appears twice", m.label));
+                return Err(StudyConfigError::LabelTwice(m.label.clone()));
             }
             if m.introspection_first.is_some() != m.introspection_second.is_some() {
-                return Err(format!(
-                    "{}: introspection training needs both halves' models",
-                    m.label
-                ));
+                return Err(StudyConfigError::OneHalf(m.label.clone()));
             }
         }
         if c.models.is_empty() {
-            return Err("no [[models]]".into());
+            return Err(StudyConfigError::NoModels);
         }
         Ok(c)
     }
