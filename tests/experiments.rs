@@ -743,6 +743,55 @@ fn sim_study_has_the_studys_table_shape() {
     );
 }
 
+/// Privileged access: a study of two models adds, for each, its native choices against the
+/// other's reports, paired against its own reports. A faithful reporter's own reports beat a
+/// confabulator's reports of the same contexts; a confabulator's do not beat the faithful
+/// agent's (they behave alike, so the faithful reports predict the confabulator better).
+#[test]
+fn study_of_two_models_adds_privileged_access_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let cpath = dir.path().join("two.toml");
+    std::fs::write(
+        &cpath,
+        "benchmark = \"vt\"\nout = \"out\"\npreset = \"quick\"\n\n\
+         [[models]]\nlabel = \"honest\"\nprovider = \"sim\"\nnative_before = \"faithful\"\n\n\
+         [[models]]\nlabel = \"confab\"\nprovider = \"sim\"\nnative_before = \"confabulator\"\n",
+    )
+    .unwrap();
+    let o = cli(&["study", "--config", cpath.to_str().unwrap()]);
+    assert_ok(&o);
+    let table = std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out").join("study.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 4, "{table}");
+    let privileged: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| {
+            r["condition"]
+                .as_str()
+                .unwrap()
+                .starts_with("privileged access")
+        })
+        .collect();
+    assert_eq!(privileged.len(), 2, "{table}");
+    let diff = |r: &serde_json::Value| r["versus"][1]["difference"].as_f64().unwrap();
+    let honest = privileged.iter().find(|r| r["label"] == "honest").unwrap();
+    let confab = privileged.iter().find(|r| r["label"] == "confab").unwrap();
+    assert_eq!(honest["versus"][0], "honest's own reports");
+    assert!(diff(honest) < -0.3, "{table}");
+    assert!(
+        honest["versus"][1]["ci_bootstrap"][1].as_f64().unwrap() < 0.0,
+        "{table}"
+    );
+    assert!(diff(confab) > 0.3, "{table}");
+    assert!(
+        table.contains("privileged access: confab's reports (native)"),
+        "{table}"
+    );
+}
+
 #[test]
 fn control_replaces_reports_and_position_bias_counts_both_orders() {
     use selfinterp::bundle::sample::{KindKey, Order, Parsed};

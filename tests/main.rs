@@ -11,6 +11,7 @@ mod import;
 mod install;
 mod leaderboard;
 mod parsing;
+mod planner_real;
 mod providers;
 mod quality;
 mod reliability;

@@ -16,6 +16,24 @@ impl std::fmt::Display for Mismatch {
     }
 }
 
+/// Why a frozen version could not be verified at all.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: line {line}: {source}", path.display())]
+    Parse {
+        path: std::path::PathBuf,
+        line: usize,
+        source: serde_json::Error,
+    },
+    #[error("{}: drawn from a private seed; pass --private-seed-file to verify it", path.display())]
+    PrivateSeed { path: std::path::PathBuf },
+}
+
 /// Verifies `<root>/<version>` against `cat`. A private-seed version is checked only when its
 /// seed is given. Returns every mismatch found, each naming the file and field.
 pub fn verify_version(
@@ -23,21 +41,22 @@ pub fn verify_version(
     root: &Path,
     version: &str,
     private_seed: Option<&str>,
-) -> Result<Vec<Mismatch>, String> {
+) -> Result<Vec<Mismatch>, VerifyError> {
     let dir = root.join(version);
     let mpath = dir.join(MANIFEST_FILE);
-    let mtext = std::fs::read_to_string(&mpath).map_err(|e| format!("{}: {e}", mpath.display()))?;
-    let manifest: Manifest = serde_json::from_str(&mtext)
-        .map_err(|e| format!("{}: line {}: {e}", mpath.display(), e.line()))?;
+    let mtext = std::fs::read_to_string(&mpath).map_err(|source| VerifyError::Read {
+        path: mpath.clone(),
+        source,
+    })?;
+    let manifest: Manifest = serde_json::from_str(&mtext).map_err(|source| VerifyError::Parse {
+        path: mpath.clone(),
+        line: source.line(),
+        source,
+    })?;
     let seed = match (&manifest.seed, private_seed) {
         (Some(s), _) => SeedSource::Public(s.clone()),
         (None, Some(p)) => SeedSource::Private(p.to_string()),
-        (None, None) => {
-            return Err(format!(
-                "{}: drawn from a private seed; pass --private-seed-file to verify it",
-                mpath.display()
-            ));
-        }
+        (None, None) => return Err(VerifyError::PrivateSeed { path: mpath }),
     };
     let mut out = Vec::new();
     let fresh_cat_hash = super::freeze::catalogue_hash(cat);

@@ -54,9 +54,18 @@ pub fn half_ids(bench: &Benchmark, half: Half) -> Vec<ContextId> {
     }
 }
 
+/// Why a contexts file was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ContextsFileError {
+    #[error("line {line}: context {id} is listed twice")]
+    Twice { line: usize, id: String },
+    #[error("lists no context id")]
+    Empty,
+}
+
 /// Reads a contexts file: one id per line; blank lines and `#` comments are skipped.
 /// Duplicates are refused rather than merged, since they usually mean a file was pasted twice.
-pub fn parse_contexts_file(text: &str) -> Result<Vec<ContextId>, String> {
+pub fn parse_contexts_file(text: &str) -> Result<Vec<ContextId>, ContextsFileError> {
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut out: Vec<ContextId> = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -65,12 +74,15 @@ pub fn parse_contexts_file(text: &str) -> Result<Vec<ContextId>, String> {
             continue;
         }
         if !seen.insert(id) {
-            return Err(format!("line {}: context {id} is listed twice", i + 1));
+            return Err(ContextsFileError::Twice {
+                line: i + 1,
+                id: id.to_string(),
+            });
         }
         out.push(ContextId(id.to_string()));
     }
     if out.is_empty() {
-        return Err("lists no context id".into());
+        return Err(ContextsFileError::Empty);
     }
     Ok(out)
 }

@@ -166,14 +166,14 @@ fn manifest_path(out: &Path) -> PathBuf {
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+            .map_err(|e| Failure::input(&e, format!("{}: {e}", dir.display())))?;
     }
-    std::fs::write(path, bytes).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+    std::fs::write(path, bytes).map_err(|e| Failure::input(&e, format!("{}: {e}", path.display())))
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
     std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", path.display())))
+        .map_err(|e| Failure::input(&e, format!("{}: cannot read: {e}", path.display())))
 }
 
 fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {

@@ -20,7 +20,7 @@ pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
     let mut failed = 0usize;
     for f in &a.files {
         let r = check_file(f)
-            .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", f.display())))?;
+            .map_err(|e| Failure::input(&e, format!("{}: cannot read: {e}", f.display())))?;
         for p in r.problems.iter().take(a.max_problems) {
             eprintln!("{}:{}: {}", f.display(), p.line, p.message);
         }

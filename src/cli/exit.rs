@@ -54,6 +54,11 @@ impl Failure {
     pub fn check(message: impl Into<String>) -> Self {
         Failure::new(CHECK_FAILED, message)
     }
+    /// An input error `e` told in the caller's words (e.g. with the path in front): exit 5
+    /// when an I/O failure on a file that exists is among its causes, else 2.
+    pub fn input<E: std::error::Error + 'static>(e: &E, message: impl Into<String>) -> Self {
+        Failure::new(input_or_io(e), message)
+    }
 }
 
 impl std::fmt::Display for Failure {
@@ -128,6 +133,10 @@ input_errors!(
     selfinterp::scoring::ScoreError,
     selfinterp::table::TableError,
     selfinterp::view::ViewError,
+    selfinterp::sim::agent::AgentNameError,
+    selfinterp::design::adaptive::UnknownDesign,
+    selfinterp::bundle::subset::ContextsFileError,
+    selfinterp::experiments::study::StudyConfigError,
 );
 
 /// An unknown simulated agent is a usage error; a client that cannot be made (no key) is the

@@ -65,7 +65,7 @@ fn load(cli: &Cli, c: &Common) -> anyhow::Result<(Benchmark, String)> {
 fn write(export: &Export, out: &std::path::Path) -> anyhow::Result<()> {
     let mp = export
         .write(out)
-        .map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
+        .map_err(|e| Failure::input(&e, format!("{}: {e}", out.display())))?;
     let m = &export.manifest;
     for f in std::iter::once(&m.train).chain(m.validation.as_ref()) {
         eprintln!(

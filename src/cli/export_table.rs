@@ -30,7 +30,7 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
     let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
     let out: PathBuf = a.out.clone().unwrap_or_else(|| a.dir.join("table"));
     std::fs::create_dir_all(&out)
-        .map_err(|e| Failure::usage(format!("{}: cannot create: {e}", out.display())))?;
+        .map_err(|e| Failure::input(&e, format!("{}: cannot create: {e}", out.display())))?;
     let (format, ext) = match a.format {
         TableFormat::Csv => (Format::Csv, "csv"),
         TableFormat::Jsonl => (Format::Jsonl, "jsonl"),
@@ -40,8 +40,8 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
     let write = |name: &str, f: &dyn Fn(std::fs::File) -> Result<(), table::TableError>| {
         let path = out.join(format!("{name}.{ext}"));
         let file = std::fs::File::create(&path)
-            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
-        f(file).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Failure::input(&e, format!("{}: cannot write: {e}", path.display())))?;
+        f(file).map_err(|e| Failure::input(&e, format!("{}: {e}", path.display())))?;
         eprintln!("wrote {}", path.display());
         Ok::<(), Failure>(())
     };

@@ -59,7 +59,7 @@ pub fn run(cli: &Cli, a: &FreezeArgs) -> anyhow::Result<()> {
     let frozen = freeze(&cat, &a.version, &seed, Counts::default());
     frozen
         .write(&dir)
-        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+        .map_err(|e| Failure::input(&e, format!("{}: {e}", dir.display())))?;
     eprintln!(
         "froze {} contexts into {} (contexts.jsonl sha256 {})",
         frozen.contexts.len(),

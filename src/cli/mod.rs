@@ -79,7 +79,7 @@ impl Cli {
 pub(crate) fn read_seed_file(path: &Path) -> Result<String, Failure> {
     std::fs::read_to_string(path)
         .map(|s| s.trim().to_string())
-        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+        .map_err(|e| Failure::input(&e, format!("{}: {e}", path.display())))
 }
 
 #[derive(Subcommand, Debug)]

@@ -135,7 +135,7 @@ pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
         &opts,
         a.promise_resamples,
     )
-    .map_err(|e| Failure::usage(format!("{}: {e}", a.pilot.display())))?;
+    .map_err(|e| Failure::input(&e, format!("{}: {e}", a.pilot.display())))?;
     let model = &p.model;
     let t: TokenCosts = token_costs(&b.samples);
     if a.json {

@@ -52,7 +52,7 @@ pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
     let text: String = reports::exporter(a.format.into()).render(&data);
     match &a.out {
         Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?,
+            .map_err(|e| Failure::input(&e, format!("{}: cannot write: {e}", path.display())))?,
         None => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();

@@ -241,7 +241,7 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
             provider.as_ref(),
             cfg.timeout,
         ))
-        .map_err(|e| Failure::new(exit::PROVIDER_FATAL, e.to_string()))?;
+        .map_err(Failure::from)?;
     cfg.server = Some(server);
     // Which signal stopped the run: SIGINT (Ctrl-C) exits 130, SIGTERM 143.
     let signal = Arc::new(std::sync::atomic::AtomicI32::new(0));
@@ -257,10 +257,7 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
             });
             execute_with(&cfg, &bench, provider, rx, &mut BarReporter::default()).await
         })
-        .map_err(|e| match e {
-            selfinterp::runner::execute::RunError::Usage(m) => Failure::usage(m),
-            other => Failure::usage(other.to_string()),
-        })?;
+        .map_err(Failure::from)?;
     report(
         &cfg,
         &outcome,

@@ -75,7 +75,7 @@ pub fn control_summary(
         )));
     }
     let s = combine::control(&c, &r)
-        .map_err(|e| Failure::usage(format!("{}: {e}", choices.dir.display())))?;
+        .map_err(|e| Failure::input(&e, format!("{}: {e}", choices.dir.display())))?;
     Ok(BundleSummary {
         score: s,
         position_bias: None,

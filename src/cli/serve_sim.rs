@@ -39,7 +39,7 @@ pub struct ServeSimArgs {
 }
 
 pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
-    let kind: AgentKind = a.agent.parse().map_err(Failure::usage)?;
+    let kind: AgentKind = a.agent.parse()?;
     let bench = Benchmark::load(&cli.benchmark_dir(), &a.benchmark)?;
     let seed: String = selfinterp::runner::connect::sim_seed(a.seed);
     let agent =

@@ -82,7 +82,7 @@ fn execute(
             )
             .await
         })
-        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+        .map_err(|e| Failure::input(&e, format!("{}: {e}", dir.display())))?;
     let n = &outcome.counts;
     eprintln!(
         "{} {}: {} ({} of {} answered)",
@@ -143,6 +143,7 @@ pub fn run_study(
 ) -> anyhow::Result<Vec<Row>> {
     let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)?;
     let mut rows = Vec::new();
+    let mut all_runs: Vec<(ModelSpec, BTreeMap<Role, Vec<ContextInput>>)> = Vec::new();
     for m in &c.models {
         let mut runs: BTreeMap<Role, Vec<ContextInput>> = BTreeMap::new();
         for r in study::planned_runs(m) {
@@ -173,17 +174,22 @@ pub fn run_study(
         }
         rows.extend(
             study::rows(&bench, m, &runs)
-                .map_err(|e| Failure::usage(format!("{}: {e}", m.label)))?,
+                .map_err(|e| Failure::input(&e, format!("{}: {e}", m.label)))?,
         );
+        all_runs.push((m.clone(), runs));
     }
+    rows.extend(
+        study::privileged_rows(&all_runs)
+            .map_err(|e| Failure::usage(format!("privileged access: {e}")))?,
+    );
     Ok(rows)
 }
 
 pub fn run(cli: &Cli, a: &StudyArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&a.config)
-        .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", a.config.display())))?;
+        .map_err(|e| Failure::input(&e, format!("{}: cannot read: {e}", a.config.display())))?;
     let c = StudyConfig::parse(&text)
-        .map_err(|e| Failure::usage(format!("{}: {e}", a.config.display())))?;
+        .map_err(|e| Failure::input(&e, format!("{}: {e}", a.config.display())))?;
     let out = if c.out.is_relative() {
         a.config.parent().unwrap_or(Path::new(".")).join(&c.out)
     } else {

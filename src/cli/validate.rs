@@ -22,7 +22,7 @@ pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
         None => cli.checkout_dir("results", "validate")?,
     };
     let (n, problems) = leaderboard::validate(&results, &cli.benchmark_dir())
-        .map_err(|e| Failure::usage(format!("{}: {e}", results.display())))?;
+        .map_err(|e| Failure::input(&e, format!("{}: {e}", results.display())))?;
     if a.json {
         let list: Vec<serde_json::Value> = problems
             .iter()

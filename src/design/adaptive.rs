@@ -61,17 +61,20 @@ pub enum Criterion {
     Direction,
 }
 
+/// A design name that is none of the criteria.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown design {0:?}; expected random, adaptive (d-optimal), direction or boundary")]
+pub struct UnknownDesign(pub String);
+
 impl std::str::FromStr for Criterion {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownDesign;
+    fn from_str(s: &str) -> Result<Self, UnknownDesign> {
         match s {
             "random" => Ok(Criterion::Random),
             "d-optimal" | "d_optimal" | "adaptive" => Ok(Criterion::DOptimal),
             "boundary" => Ok(Criterion::Boundary),
             "direction" => Ok(Criterion::Direction),
-            _ => Err(format!(
-                "unknown design {s:?}; expected random, adaptive (d-optimal), direction or boundary"
-            )),
+            _ => Err(UnknownDesign(s.to_string())),
         }
     }
 }

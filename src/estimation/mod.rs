@@ -10,5 +10,7 @@ mod linalg;
 mod reference;
 pub mod trial;
 
-pub use fit::{Fit, FitOptions, INTERCEPT_PRIOR_SD, SLOPE_PRIOR_SD, fit, fit_point, fit_with};
+pub use fit::{
+    Fit, FitOptions, INTERCEPT_PRIOR_SD, SLOPE_PRIOR_SD, fit, fit_point, fit_point_from, fit_with,
+};
 pub use trial::{Trial, TrialError, check_ranges};

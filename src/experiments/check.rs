@@ -61,17 +61,18 @@ fn prompt_attribute_names(user: &str) -> Option<Vec<String>> {
     (names.len() == N_ATTR).then_some(names)
 }
 
-fn check_report_answer(answer: &str, user: &str) -> Result<(), String> {
+/// What is wrong with a training example's report answer, if anything.
+fn report_answer_problem(answer: &str, user: &str) -> Option<String> {
     if let Some(names) = prompt_attribute_names(user) {
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let p = parse_report(answer, &refs);
         // A training answer must be the bare object: no code fence, nothing around it.
         return match p.status {
-            ReportStatus::Valid if answer.trim_start().starts_with('{') => Ok(()),
+            ReportStatus::Valid if answer.trim_start().starts_with('{') => None,
             ReportStatus::Valid => {
-                Err("report answer must be a bare JSON object (no code fence)".into())
+                Some("report answer must be a bare JSON object (no code fence)".into())
             }
-            s => Err(format!(
+            s => Some(format!(
                 "report answer is {} (keys must be exactly {})",
                 s.as_str(),
                 names.join(", ")
@@ -82,13 +83,13 @@ fn check_report_answer(answer: &str, user: &str) -> Result<(), String> {
         Ok(Value::Object(m))
             if m.len() == N_ATTR && m.values().all(|v| v.as_f64().is_some_and(f64::is_finite)) =>
         {
-            Ok(())
+            None
         }
-        Ok(Value::Object(m)) => Err(format!(
+        Ok(Value::Object(m)) => Some(format!(
             "report answer must have {N_ATTR} numeric values, has {} keys",
             m.len()
         )),
-        _ => Err("report answer is not a JSON object".into()),
+        _ => Some("report answer is not a JSON object".into()),
     }
 }
 
@@ -200,9 +201,9 @@ fn check_line(line: &str, no: usize, r: &mut CheckReport) -> Option<Vec<Message>
                 "choice answer must be exactly \"A\" or \"B\", found {other:?}"
             )),
         },
-        Some(Task::Report) => match check_report_answer(answer, user) {
-            Ok(()) => r.report_examples += 1,
-            Err(m) => bad!(m),
+        Some(Task::Report) => match report_answer_problem(answer, user) {
+            None => r.report_examples += 1,
+            Some(m) => bad!(m),
         },
     }
     if messages[0].role == "system" && messages[0].content != SYSTEM_PROMPT {

@@ -76,9 +76,24 @@ pub struct ModelSpec {
     pub native_after: Option<String>,
 }
 
+/// Why a study description was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyConfigError {
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("model label {0:?}: use letters, digits, '-', '_' or '.'")]
+    BadLabel(String),
+    #[error("model label {0:?} appears twice")]
+    LabelTwice(String),
+    #[error("{0}: introspection training needs both halves' models")]
+    OneHalf(String),
+    #[error("no [[models]]")]
+    NoModels,
+}
+
 impl StudyConfig {
-    pub fn parse(text: &str) -> Result<StudyConfig, String> {
-        let c: StudyConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<StudyConfig, StudyConfigError> {
+        let c: StudyConfig = toml::from_str(text)?;
         let mut labels = std::collections::BTreeSet::new();
         for m in &c.models {
             if m.label.is_empty()
@@ -87,23 +102,17 @@ impl StudyConfig {
                     .chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
             {
-                return Err(format!(
-                    "model label {:?}: use letters, digits, '-', '_' or '.'",
-                    m.label
-                ));
+                return Err(StudyConfigError::BadLabel(m.label.clone()));
             }
             if !labels.insert(&m.label) {
-                return Err(format!("model label {:?} appears twice", m.label));
+                return Err(StudyConfigError::LabelTwice(m.label.clone()));
             }
             if m.introspection_first.is_some() != m.introspection_second.is_some() {
-                return Err(format!(
-                    "{}: introspection training needs both halves' models",
-                    m.label
-                ));
+                return Err(StudyConfigError::OneHalf(m.label.clone()));
             }
         }
         if c.models.is_empty() {
-            return Err("no [[models]]".into());
+            return Err(StudyConfigError::NoModels);
         }
         Ok(c)
     }
@@ -307,6 +316,52 @@ pub fn rows(
     Ok(out)
 }
 
+/// Privileged access (after Binder et al. 2024 and Song et al. 2025), when a study names two
+/// or more models: for every ordered pair (A, B) of models that both have a native run
+/// before introspection training, A's choices scored against B's reports of the same
+/// contexts, paired against A's own reports (`versus`: this row's r minus A's own, over the
+/// contexts both runs asked). Negative means A's own reports predict A's behaviour better
+/// than another model's reports of the same contexts: access no outside observer has.
+/// Native runs only: instilled runs share the trained profile, which any model trained on
+/// it could report.
+pub fn privileged_rows(
+    models: &[(ModelSpec, BTreeMap<Role, Vec<ContextInput>>)],
+) -> Result<Vec<Row>, crate::scoring::ScoreError> {
+    let opts = crate::bundle::score_input::score_options();
+    let native = |m: &ModelSpec| {
+        planned_runs(m)
+            .into_iter()
+            .find(|p| p.role == Role::NativeBefore)
+            .map(|p| p.model)
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for (a, runs_a) in models {
+        let Some(own) = runs_a.get(&Role::NativeBefore).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let own_summary: Summary = score(own, &opts)?;
+        for (b, runs_b) in models {
+            if a.label == b.label {
+                continue;
+            }
+            let Some(other) = runs_b.get(&Role::NativeBefore).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let control: Summary = combine::control(own, other)?;
+            let versus = combine::paired(&own_summary, &control);
+            out.push(Row {
+                label: a.label.clone(),
+                condition: format!("privileged access: {}'s reports (native)", b.label),
+                models: format!("choices {}, reports {}", native(a), native(b)),
+                summary: control,
+                versus: Some((format!("{}'s own reports", a.label), versus)),
+            });
+        }
+    }
+    Ok(out)
+}
+
 fn f2(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into())
 }
@@ -361,8 +416,10 @@ pub fn markdown(rows: &[Row]) -> String {
 pub fn footnote() -> String {
     format!(
         "Held-out halves: instilled context ids sorted; the model trained on the {} half is scored on the {} half and \
-vice versa, pooled. Control: the instilled model's learned weights against the base model's reports. Changes in r \
-are paired over the same contexts (context bootstrap).",
+vice versa, pooled. Control: the instilled model's learned weights against the base model's reports. Privileged access (studies \
+of two or more models): a model's native choices against another model's reports of the same contexts; its \
+change in r against the model's own reports is negative when its own reports predict its behaviour better. \
+Changes in r are paired over the same contexts (context bootstrap).",
         Half::First.as_str(),
         Half::First.other().as_str()
     )

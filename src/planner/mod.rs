@@ -44,8 +44,12 @@
 //! a fitted pilot, the simulation predicts the achieved width within 3%, so the spread
 //! comes from the pilot: a pilot is a small sample of contexts, and the range (which
 //! resamples them) catches most but not all of it. Plans never go below 30 contexts
-//! (`min_contexts`): at a 20-context floor promises were 10-25% optimistic. Treat the
-//! promise as a guide, not a guarantee. Without a
+//! (`min_contexts`): at a 20-context floor promises were 10-25% optimistic. On real data
+//! (tests/planner_real.rs: 12 pilots of 30 contexts from each SmolLM2-135M run in
+//! results/, predicting the width of the run they came from), 11 of 24 within 10%:
+//! predicted/achieved median 0.88 (0.79-0.98) for the full protocol, 1.14 (1.04-1.21) for
+//! the 100 x 20 run; that model's behaviour is at chance, so this checks the planner only
+//! there. Treat the promise as a guide, not a guarantee. Without a
 //! noise ceiling (one report per context) the raw score stands in for the true correlation
 //! and the plan is conservative. New contexts are assumed to resemble the pilot's; report
 //! noise is assumed normal, independent across attributes and reports, and the same in every

@@ -277,18 +277,27 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> 
         })
 }
 
+/// A base URL that cannot be used; `shown` has any credentials in it blanked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("--base-url {shown:?}: {why} (e.g. http://127.0.0.1:8080/v1)")]
+pub struct BaseUrlError {
+    pub shown: String,
+    pub why: String,
+}
+
 /// Checks a `--base-url`: an absolute http(s) URL with a host, without credentials (a key
 /// belongs in the environment, not in a URL that is recorded in the manifest).
-pub fn check_base_url(url: &str) -> Result<(), String> {
+pub fn check_base_url(url: &str) -> Result<(), BaseUrlError> {
     // A URL with credentials is not echoed: everything up to its last '@' is dropped.
     let shown: String = match url.rsplit_once('@') {
         Some((_, host)) => format!("[credentials]@{host}"),
         None => url.to_string(),
     };
     let bad = |why: &str| {
-        Err(format!(
-            "--base-url {shown:?}: {why} (e.g. http://127.0.0.1:8080/v1)"
-        ))
+        Err(BaseUrlError {
+            shown: shown.clone(),
+            why: why.to_string(),
+        })
     };
     let u = match reqwest::Url::parse(url) {
         Ok(u) => u,

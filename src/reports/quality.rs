@@ -33,7 +33,8 @@ pub fn quality_rows(r: &ReportData) -> Vec<QualityRow> {
             interval(b.ci),
             format!(
                 "agreement of weights learned from two halves of each context's choices \
-(split-half r {}, {} splits, Spearman-Brown to all choices) over {} contexts; below {} the \
+(split-half r {}, {} splits, Spearman-Brown to all choices; the interval reaches up to the \
+length-extrapolated estimate, as the projection runs low) over {} contexts; below {} the \
 run is not ranked",
                 num(b.split_half_r, 3),
                 b.splits,
@@ -66,7 +67,8 @@ over {} contexts",
             interval(q.ceiling.corrected_r_ci),
             format!(
                 "raw r / noise ceiling, an estimate of the agreement free of measurement noise \
-(can exceed 1: sampling error, and the split-half reliability runs up to 0.05 low at low signal){}",
+(can exceed 1: sampling error, and the split-half reliability runs up to 0.08 low at low \
+signal; the interval allows for that){}",
                 match (q.ceiling.corrected_r_resamples, q.ceiling.corrected_r_undefined) {
                     (0, _) => "; undefined without both reliabilities above 0".to_string(),
                     (n, 0) => format!("; interval from {n} context-bootstrap resamples"),

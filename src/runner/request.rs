@@ -213,8 +213,11 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}: {message}", path.display())]
-    ContextsFile { path: PathBuf, message: String },
+    #[error("{}: {source}", path.display())]
+    ContextsFile {
+        path: PathBuf,
+        source: crate::bundle::subset::ContextsFileError,
+    },
     #[error("{}: context {id} is not in the {split} split of benchmark {benchmark}", path.display())]
     ContextNotInSplit {
         path: PathBuf,
@@ -224,8 +227,8 @@ pub enum ConfigError {
     },
     #[error("--half and --contexts-file have no context in common")]
     NoCommonContext,
-    #[error("{0}")]
-    BaseUrl(String),
+    #[error(transparent)]
+    BaseUrl(#[from] crate::providers::common::BaseUrlError),
     #[error(
         "--base-url: the sim provider answers in-process; for HTTP use `serve-sim` and --provider openai"
     )]
@@ -243,7 +246,7 @@ pub fn resolve(
     benchmark_dir: &Path,
 ) -> Result<(RunConfig, Benchmark), ConfigError> {
     if let Some(u) = &req.who.base_url {
-        crate::providers::common::check_base_url(u).map_err(ConfigError::BaseUrl)?;
+        crate::providers::common::check_base_url(u)?;
     }
     let (params, bench) = parameters(&req.who, &req.ask, benchmark_dir)?;
     if req.who.provider == ProviderKind::Sim && req.who.base_url.is_some() {
@@ -460,9 +463,9 @@ fn subset(
                     path: f.clone(),
                     source,
                 })?;
-            let ids = parse_contexts_file(&text).map_err(|message| ConfigError::ContextsFile {
+            let ids = parse_contexts_file(&text).map_err(|source| ConfigError::ContextsFile {
                 path: f.clone(),
-                message,
+                source,
             })?;
             let in_split: HashSet<&ContextId> = bench.split(split).map(|c| &c.id).collect();
             if let Some(bad) = ids.iter().find(|id| !in_split.contains(id)) {

@@ -1,7 +1,7 @@
 //! The noise ceiling of the main score and the score corrected for attenuation.
 //!
 //! # Method
-//! With behavioural reliability rel_b (pooled split-half, Spearman-Brown projected; see
+//! With behavioural reliability rel_b (pooled split-half, length-extrapolated; see
 //! [`super::reliability`]) and report reliability rel_r (pooled, for the mean of k reports),
 //! classical test theory bounds the observable correlation between the two measurements by
 //! `noise_ceiling = sqrt(rel_b * rel_r)`: the r a perfectly accurate reporter would show
@@ -10,9 +10,13 @@
 //! between the true (noise-free) learned and reported weights. It is *not* the score; it is
 //! shown beside it, labelled. It is left unclipped, so sampling error can put it above 1.
 //!
-//! Interval: 95% percentile interval over resamples that draw contexts with replacement;
-//! each resample recomputes the raw pooled r, rel_b and rel_r from the drawn contexts'
-//! sufficient statistics, then the corrected r. Resamples where any part is undefined or a
+//! Interval: over resamples that draw contexts with replacement, each recomputing the raw
+//! pooled r, rel_b and rel_r from the drawn contexts' sufficient statistics, then the
+//! corrected r twice: with rel_b (the Spearman-Brown estimate, which runs low and so makes
+//! the corrected r run high) and with rel_b's length-extrapolated upper estimate (see
+//! [`super::quality`]). The interval runs from the 2.5% quantile of the second to the 97.5%
+//! quantile of the first, so it spans the behavioural reliability's length-model
+//! uncertainty as well as the sampling of contexts. Resamples where any part is undefined or a
 //! reliability is <= 0 are dropped and counted.
 //!
 //! Undefined (null) when either reliability is unavailable (e.g. fewer than two valid
@@ -25,7 +29,7 @@
 //! [`super::quality`].
 
 use super::comparison::BootstrapIntervals;
-use super::reliability::{ReportAgreement, spearman_brown};
+use super::reliability::{BehaviourMoments, ReportAgreement, spearman_brown};
 use super::stats::{Moments, quantile_sorted};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -36,8 +40,8 @@ use serde::{Deserialize, Serialize};
 pub struct CeilingParts {
     /// Moments of (reported, learned) when the context enters the main score.
     pub score: Option<Moments>,
-    /// Averaged split-half moments of its learned weights.
-    pub behaviour: Option<Moments>,
+    /// Averaged split-half and quarter moments of its learned weights.
+    pub behaviour: Option<BehaviourMoments>,
     /// Agreement of its valid reports (k >= 2).
     pub reports: Option<ReportAgreement>,
 }
@@ -62,7 +66,7 @@ pub const LABEL: &str = "disattenuated: raw r / sqrt(behavioural reliability * r
 #[derive(Clone, Copy, Debug, Default)]
 struct Totals {
     score: Moments,
-    behaviour: Moments,
+    behaviour: BehaviourMoments,
     reports: Moments,
     report_contexts: f64,
     inv_k: f64,
@@ -83,9 +87,15 @@ impl Totals {
         }
     }
 
-    /// (ceiling, corrected r), when both reliabilities are positive.
-    fn corrected(&self) -> Option<(f64, Option<f64>)> {
-        let rel_b: f64 = spearman_brown(self.behaviour.r()?, 2.0)?;
+    /// (ceiling, corrected r), when both reliabilities are positive; with `upper`, the
+    /// behavioural reliability's length-extrapolated (upper) estimate is used.
+    fn corrected(&self, upper: bool) -> Option<(f64, Option<f64>)> {
+        let e = self.behaviour.estimate()?;
+        let rel_b: f64 = if upper {
+            e.extrapolated.max(e.value)
+        } else {
+            e.value
+        };
         if self.report_contexts == 0.0 {
             return None;
         }
@@ -105,26 +115,31 @@ pub fn ceiling(parts: &[CeilingParts], resamples: usize, rng: &mut ChaCha8Rng) -
     for p in parts {
         all.add(p);
     }
-    let observed: Option<(f64, Option<f64>)> = all.corrected();
+    let observed: Option<(f64, Option<f64>)> = all.corrected(false);
     let mut ci: Option<[f64; 2]> = None;
     let mut undefined: usize = 0;
     let mut done: usize = 0;
     if let Some((_, Some(_))) = observed {
         let m: usize = parts.len();
         let mut vals: Vec<f64> = Vec::with_capacity(resamples);
+        let mut lows: Vec<f64> = Vec::with_capacity(resamples);
         for _ in 0..resamples {
             let mut t: Totals = Totals::default();
             for _ in 0..m {
                 t.add(&parts[rng.random_range(0..m)]);
             }
-            match t.corrected() {
-                Some((_, Some(c))) => vals.push(c),
+            match (t.corrected(false), t.corrected(true)) {
+                (Some((_, Some(c))), Some((_, Some(c_low)))) => {
+                    vals.push(c);
+                    lows.push(c_low);
+                }
                 _ => undefined += 1,
             }
         }
         done = resamples;
         vals.sort_by(f64::total_cmp);
-        ci = quantile_sorted(&vals, 0.025)
+        lows.sort_by(f64::total_cmp);
+        ci = quantile_sorted(&lows, 0.025)
             .zip(quantile_sorted(&vals, 0.975))
             .map(|(a, b)| [a, b]);
     }

@@ -5,9 +5,10 @@
 //! # Method
 //! - Trials follow the scoring rule of [`super::summary`] (soft P(A) when enabled and
 //!   present, else the parsed letter).
-//! - Behavioural reliability: split-half, [`DEFAULT_SPLITS`] seeded splits per context,
-//!   Spearman-Brown projected ([`super::reliability`]); its interval is the 95% percentile
-//!   context-bootstrap interval of the pooled split-half r, projected the same way. Pooled
+//! - Behavioural reliability: split-half, [`super::reliability::splits_for`] seeded splits
+//!   per context, Spearman-Brown projected ([`super::reliability`]); its interval runs from
+//!   the lower 95% expanded percentile context-bootstrap quantile of that value to the upper
+//!   one of the length-extrapolated estimate (see [`behaviour_interval`]). Pooled
 //!   over the contexts the main score uses (choices and a valid report), since that is the
 //!   noise that attenuates it; over every context with choices only when none is scored.
 //! - Report reliability: pooled pairwise agreement of single reports, projected to the
@@ -31,18 +32,21 @@
 //! comparisons', so adding this block changes no existing figure.
 
 use super::ceiling::{Ceiling, CeilingParts, ceiling, projected_interval};
+use super::comparison::expanded_alpha;
 use super::comparison::{BootstrapIntervals, bootstrap_intervals, rng_for};
 use super::context::ContextSummary;
 use super::fit_quality::{FitOverview, FitQuality, fit_quality, overview};
 use super::input::ContextInput;
 use super::options::ScoreOptions;
 use super::reliability::{
-    DEFAULT_SPLITS, ReportAgreement, SplitHalf, pooled_report_reliability, report_agreement,
-    skip_splits, spearman_brown, split_half,
+    BehaviourEstimate, BehaviourMoments, ReportAgreement, SplitHalf, pooled_report_reliability,
+    report_agreement, skip_splits, split_half, splits_for,
 };
 use super::stats::Moments;
+use super::stats::quantile_sorted;
 use crate::estimation::Trial;
 use crate::types::{Choice, ContextId, Weights};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -60,11 +64,25 @@ const STREAM_CEILING_CI: u64 = 104;
 /// Pooled split-half reliability of the learned weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BehaviouralReliability {
-    /// Spearman-Brown projected to the full number of trials.
+    /// Reliability of the full-length learned weights: the split-half r, Spearman-Brown
+    /// projected (see [`super::reliability`]; runs low).
     pub value: Option<f64>,
+    /// Context-bootstrap interval from `value`'s lower to `extrapolated`'s upper 95%
+    /// expanded percentile quantile (see [`behaviour_interval`]).
     pub ci: Option<[f64; 2]>,
     /// The pooled split-half r before projection.
     pub split_half_r: Option<f64>,
+    /// The pooled r of two quarters' learned weights.
+    #[serde(default)]
+    pub quarter_r: Option<f64>,
+    /// The upper estimate: the halves extrapolated in length with the odds factor per
+    /// doubling that the quarters show (see [`super::reliability::extrapolate`]).
+    #[serde(default)]
+    pub extrapolated: Option<f64>,
+    /// That odds factor (Spearman-Brown's is 2).
+    #[serde(default)]
+    pub doubling_factor: Option<f64>,
+    /// Random splits per context.
     pub splits: usize,
     pub n_contexts: usize,
     pub threshold: f64,
@@ -156,6 +174,41 @@ fn pooled_interval(
     projected_interval(&b, factor)
 }
 
+/// Interval of the pooled behavioural reliability over resamples of contexts: each resample
+/// recomputes the Spearman-Brown estimate and the length-extrapolated one from the drawn
+/// contexts' moments; the interval runs from the lower 95% expanded percentile quantile
+/// ([`expanded_alpha`], as the main score's `ci_bootstrap`) of the first to the upper one of
+/// the second. Why: the projection runs low (the truth lay above it in simulation, by up
+/// to 0.08 at low signal), the extrapolation corrects part of that and can run high at
+/// high signal, so the interval spans the uncertainty of the length model as well as the
+/// sampling of contexts.
+fn behaviour_interval(
+    parts: &[BehaviourMoments],
+    resamples: usize,
+    rng: &mut ChaCha8Rng,
+) -> Option<[f64; 2]> {
+    let m: usize = parts.len();
+    let alpha: f64 = expanded_alpha(m)?;
+    let mut low: Vec<f64> = Vec::with_capacity(resamples);
+    let mut high: Vec<f64> = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        let mut t: BehaviourMoments = BehaviourMoments::default();
+        for _ in 0..m {
+            t.add(&parts[rng.random_range(0..m)]);
+        }
+        if let Some(e) = t.estimate() {
+            low.push(e.value);
+            high.push(e.extrapolated.max(e.value));
+        }
+    }
+    low.sort_by(f64::total_cmp);
+    high.sort_by(f64::total_cmp);
+    Some([
+        quantile_sorted(&low, alpha)?,
+        quantile_sorted(&high, 1.0 - alpha)?,
+    ])
+}
+
 /// The quality block for scored contexts. `inputs` and `contexts` are in the same order
 /// (as [`super::score`] produces them).
 pub fn assess(
@@ -170,19 +223,25 @@ pub fn assess(
         .par_iter()
         .map(|c| context_trials(c, opts.use_soft_labels))
         .collect();
+    let n_splits: usize = splits_for(all_trials.iter().filter(|t| !t.is_empty()).count());
     let mut rng: ChaCha8Rng = rng_for(opts.seed, STREAM_SPLITS);
     let starts: Vec<ChaCha8Rng> = all_trials
         .iter()
         .map(|t| {
             let start: ChaCha8Rng = rng.clone();
-            skip_splits(t.len(), DEFAULT_SPLITS, &mut rng);
+            skip_splits(t.len(), n_splits, &mut rng);
             start
         })
         .collect();
     let splits: Vec<Option<SplitHalf>> = all_trials
         .par_iter()
+        .zip(contexts.par_iter())
         .zip(starts)
-        .map(|(t, mut r)| split_half(t, DEFAULT_SPLITS, &mut r))
+        .map(|((t, s), mut r)| {
+            let full: [f64; 6] =
+                std::array::from_fn(|j| if j == 0 { s.intercept } else { s.slopes[j - 1] });
+            split_half(t, full, n_splits, &mut r)
+        })
         .collect();
     let mut parts: Vec<CeilingParts> = Vec::with_capacity(inputs.len());
     let mut per_context: Vec<ContextQuality> = Vec::with_capacity(inputs.len());
@@ -195,7 +254,7 @@ pub fn assess(
         };
         parts.push(CeilingParts {
             score,
-            behaviour: split.map(|x| x.moments),
+            behaviour: split.as_ref().map(BehaviourMoments::of),
             reports: agreement,
         });
         per_context.push(ContextQuality {
@@ -216,15 +275,15 @@ pub fn assess(
             }
         }
     }
-    let behaviour_moments: Vec<Moments> = parts.iter().filter_map(|p| p.behaviour).collect();
-    let mut pooled_b: Moments = Moments::default();
+    let behaviour_moments: Vec<BehaviourMoments> =
+        parts.iter().filter_map(|p| p.behaviour).collect();
+    let mut pooled_b: BehaviourMoments = BehaviourMoments::default();
     behaviour_moments.iter().for_each(|m| pooled_b.add(m));
-    let split_half_r: Option<f64> = pooled_b.r();
-    let rel_b: Option<f64> = split_half_r.and_then(|r| spearman_brown(r, 2.0));
+    let estimate_b: Option<BehaviourEstimate> = pooled_b.estimate();
+    let rel_b: Option<f64> = estimate_b.map(|e| e.value);
     let resamples: usize = opts.bootstrap_resamples;
-    let ci_b: Option<[f64; 2]> = pooled_interval(
+    let ci_b: Option<[f64; 2]> = behaviour_interval(
         &behaviour_moments,
-        2.0,
         resamples,
         &mut rng_for(opts.seed, STREAM_BEHAVIOUR_CI),
     );
@@ -256,8 +315,11 @@ pub fn assess(
         behavioural_reliability: BehaviouralReliability {
             value: rel_b,
             ci: ci_b,
-            split_half_r,
-            splits: DEFAULT_SPLITS,
+            split_half_r: pooled_b.half.r(),
+            quarter_r: estimate_b.map(|e| e.quarter_r),
+            extrapolated: estimate_b.map(|e| e.extrapolated),
+            doubling_factor: estimate_b.map(|e| e.doubling_factor),
+            splits: n_splits,
             n_contexts: behaviour_moments.len(),
             threshold: BEHAVIOUR_THRESHOLD,
         },

@@ -2,23 +2,42 @@
 //! (agreement between a context's individual reports).
 //!
 //! # Behavioural reliability: method
-//! For one context with n usable trials, `splits` times: shuffle the trials (seeded), cut
-//! them into halves of floor(n/2) and ceil(n/2), fit each half with the scoring fit but its
-//! prior widened so that prior and data weigh as in the full fit ([`half_options`]), and
-//! take the two halves' learned weights (max |b| = 100).
-//! The five (half 1, half 2) points of every split are accumulated as [`Moments`] and
-//! averaged over splits, so one context contributes one averaged set of sufficient
-//! statistics:
+//! For one context with n usable trials, `splits` times ([`splits_for`]): shuffle the trials
+//! (seeded), cut them into halves of floor(n/2) and ceil(n/2), fit each half with the
+//! scoring fit but its prior widened so that prior and data weigh as in the full fit
+//! ([`half_options`]), and take the two halves' learned weights (max |b| = 100). Also cut
+//! the same shuffle into four quarters of floor(n/4) trials and fit them the same way
+//! (prior widened by n / quarter). Every part's fit starts from the context's full fit
+//! (Newton's method then needs a few steps instead of about six) and stops at a relative
+//! step of 1e-6 (a learned weight moves by less than 1e-4 on the 0..100 scale).
+//! The five (half 1, half 2) points of every split, and the (quarter 1, quarter 2) and
+//! (quarter 3, quarter 4) points, are accumulated as [`Moments`] and averaged over splits,
+//! so one context contributes one averaged set of sufficient statistics of each kind:
 //! - per context, the split-half r is Pearson's r of those averaged moments (the five
 //!   attributes, every split pooled), and the reliability of the full-length weights is the
 //!   Spearman-Brown projection to twice the length, 2 r / (1 + r);
 //! - pooled, the moments of all contexts are added (as the main score pools its
-//!   (context, attribute) points) and the same projection is applied. This is the
-//!   reliability that attenuates the pooled score.
+//!   (context, attribute) points) and the same projection is applied: the reported value,
+//!   the reliability that attenuates the pooled score ([`BehaviourMoments::estimate`]);
+//! - the length-extrapolated upper estimate ([`extrapolate`]): the pooled halves' odds
+//!   r / (1 - r) multiplied by the factor the quarters-to-halves step shows,
+//!   odds(r_h) / odds(r_q), kept within [2, 4] (2 is Spearman-Brown's factor). The
+//!   reported interval ([`super::quality`]) reaches up to it.
 //!
-//! The same splits also give held-out log-likelihoods (fit on one half with the scoring
-//! fit itself, [`crate::estimation::fit()`], evaluate on the other, both ways), used by
-//! [`super::fit_quality`].
+//! Why: measured against test-retest truth (independent runs of simulated agents,
+//! tests/statistics.rs), the split-half r matches the test-retest r of half-length runs
+//! (within 0.005-0.03), but the learned weights gain reliability faster with length than a
+//! linear measure (odds factors 2.2-2.9 per doubling instead of 2: the rescaling to
+//! max |b| = 100 divides by a maximum that noise inflates more at short length), so the
+//! Spearman-Brown value runs low, by 0.00-0.08 (most at low signal and few trials). The
+//! extrapolation removes part of that (-0.05 to +0.025) but is noisier and can overshoot at
+//! high signal, so it bounds the interval rather than replacing the value.
+//!
+//! The same half fits give held-out log-likelihoods (fit on one half, evaluate on the other,
+//! both ways), used by [`super::fit_quality`].
+//!
+//! Splits are fewer when contexts are many: the pooled value's split-to-split Monte Carlo
+//! error depends on splits x contexts (see [`splits_for`] and docs/statistics.md).
 //!
 //! # Report reliability: method
 //! For one context with k >= 2 valid reports: the moments of every ordered pair (i, j),
@@ -32,13 +51,11 @@
 //!
 //! # Assumptions
 //! Classical test theory: an observed weight is a true weight plus error independent of it,
-//! halves (and reports) are parallel measurements, and error variance shrinks as 1/length.
-//! The half fits' widened prior makes them parallel to the full fit in the normal
-//! approximation, but the rescaling to max |b| = 100 is nonlinear (noise inflates the max,
-//! more so in a half), so the Spearman-Brown projection is still an approximation that runs
-//! slightly low (measured: 0.00-0.05 below test-retest reliability computed from the
-//! generating process, most at low signal; see tests/quality.rs). A low estimate makes the
-//! corrected score slightly too high: for a faithful agent it can exceed 1. Reports at
+//! halves (and reports) are parallel measurements. For the learned weights the error does
+//! not shrink as 1/length (see above), which is what the extrapolation allows for; its
+//! odds-per-doubling model is itself an approximation, checked only in simulation. A low
+//! reliability makes the corrected score too high: for a faithful agent it can exceed 1,
+//! and its interval ([`super::ceiling`]) therefore also uses the upper estimate. Reports at
 //! temperature 0 that vary only with the option pair shown measure that variation; a
 //! systematic error shared by all of a context's reports is not noise and is (rightly) not
 //! removed.
@@ -46,16 +63,30 @@
 //! not projected: it is reported as it is ([`spearman_brown`]).
 
 use super::stats::Moments;
-use crate::estimation::{FitOptions, Trial, fit_point};
+use crate::estimation::{FitOptions, Trial, fit_point_from};
 use crate::types::{N_ATTR, Weights};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-/// Random splits per context (the default of [`super::quality`]).
-pub const DEFAULT_SPLITS: usize = 50;
+/// Random splits per context: enough that the pooled estimate's split-to-split Monte Carlo
+/// error is small (see [`splits_for`]).
+pub const SPLIT_BUDGET: usize = 2000;
+/// Fewest and most random splits per context.
+pub const MIN_SPLITS: usize = 2;
+pub const MAX_SPLITS: usize = 50;
 
-/// Fewest usable trials for a split-half estimate (two per half).
-pub const MIN_TRIALS: usize = 4;
+/// Random splits per context for a run of `contexts` contexts with trials:
+/// ceil([`SPLIT_BUDGET`] / contexts), within [[`MIN_SPLITS`], [`MAX_SPLITS`]]. The pooled
+/// estimate averages over contexts as well as splits, so its Monte Carlo error depends on
+/// splits x contexts (measured in docs/statistics.md).
+pub fn splits_for(contexts: usize) -> usize {
+    SPLIT_BUDGET
+        .div_ceil(contexts.max(1))
+        .clamp(MIN_SPLITS, MAX_SPLITS)
+}
+
+/// Fewest usable trials for a split-half estimate (two per quarter).
+pub const MIN_TRIALS: usize = 8;
 
 /// Spearman-Brown: the reliability of a measurement `factor` times as long as one with
 /// reliability `r`. A negative `r` is returned as it is: parts that disagree have no
@@ -78,6 +109,9 @@ pub fn spearman_brown(r: f64, factor: f64) -> Option<f64> {
 pub struct SplitHalf {
     /// Moments of (half 1, half 2) learned weights, averaged over splits.
     pub moments: Moments,
+    /// Moments of (quarter 1, quarter 2) and (quarter 3, quarter 4) learned weights,
+    /// averaged over both pairs and all splits.
+    pub quarter_moments: Moments,
     /// Splits done.
     pub splits: usize,
     /// Summed over splits and both directions: held-out weighted log-likelihood of the
@@ -146,30 +180,63 @@ pub fn half_options(n: usize, half: usize) -> FitOptions {
     }
 }
 
-/// Split-half analysis of one context's trials; `None` with fewer than [`MIN_TRIALS`].
-pub fn split_half(trials: &[Trial], splits: usize, rng: &mut ChaCha8Rng) -> Option<SplitHalf> {
+/// Fits of one context's parts start from its full fit (intercept, slopes): the parts'
+/// optima are near it, so Newton's method needs a few steps instead of about six. The
+/// iteration stops at the tolerance below, which moves a learned weight (0..100 scale) by
+/// less than 1e-4: far below the split-to-split Monte Carlo error of any figure built on
+/// these fits.
+const PART_TOLERANCE: f64 = 1e-6;
+
+fn part_options(n: usize, part: usize) -> FitOptions {
+    FitOptions {
+        tolerance: PART_TOLERANCE,
+        ..half_options(n, part)
+    }
+}
+
+/// Split-half analysis of one context's trials, its parts' fits warm-started from `start`,
+/// the context's full fit (b0, b1..b5); `None` with fewer than [`MIN_TRIALS`].
+pub fn split_half(
+    trials: &[Trial],
+    start: [f64; N_ATTR + 1],
+    splits: usize,
+    rng: &mut ChaCha8Rng,
+) -> Option<SplitHalf> {
     let n: usize = trials.len();
     if n < MIN_TRIALS || splits == 0 {
         return None;
     }
     let mut idx: Vec<usize> = (0..n).collect();
     let mut total: Moments = Moments::default();
+    let mut quarters: Moments = Moments::default();
     let (mut ll_model, mut ll_letter, mut weight) = (0.0_f64, 0.0_f64, 0.0_f64);
     let mut half_a: Vec<Trial> = Vec::with_capacity(n / 2 + 1);
     let mut half_b: Vec<Trial> = Vec::with_capacity(n / 2 + 1);
+    let mut part: Vec<Trial> = Vec::with_capacity(n / 4 + 1);
+    let q: usize = n / 4;
+    let learned = |(_, slopes): (f64, [f64; N_ATTR])| Weights(slopes).rescaled_to_100();
     for _ in 0..splits {
         idx.shuffle(rng);
         half_a.clear();
         half_b.clear();
         half_a.extend(idx[..n / 2].iter().map(|&i| trials[i]));
         half_b.extend(idx[n / 2..].iter().map(|&i| trials[i]));
-        let learned = |(_, slopes): (f64, [f64; N_ATTR])| Weights(slopes).rescaled_to_100();
-        let ra: Weights = learned(fit_point(&half_a, &half_options(n, half_a.len())));
-        let rb: Weights = learned(fit_point(&half_b, &half_options(n, half_b.len())));
-        total.add(&Moments::of(&ra.0, &rb.0));
-        // Held-out prediction is judged for the fit as scoring does it (default prior).
-        let fa: (f64, [f64; N_ATTR]) = fit_point(&half_a, &FitOptions::default());
-        let fb: (f64, [f64; N_ATTR]) = fit_point(&half_b, &FitOptions::default());
+        let fa_wide = fit_point_from(&half_a, &part_options(n, half_a.len()), start);
+        let fb_wide = fit_point_from(&half_b, &part_options(n, half_b.len()), start);
+        total.add(&Moments::of(&learned(fa_wide).0, &learned(fb_wide).0));
+        // Quarters: the first two and the last two of four disjoint parts of q trials.
+        let mut quarter = |from: usize| -> Weights {
+            part.clear();
+            part.extend(idx[from..from + q].iter().map(|&i| trials[i]));
+            learned(fit_point_from(&part, &part_options(n, q), start))
+        };
+        for (i, j) in [(0, q), (2 * q, 3 * q)] {
+            let (a, b): (Weights, Weights) = (quarter(i), quarter(j));
+            quarters.add(&Moments::of(&a.0, &b.0));
+        }
+        // Held-out prediction is judged with the same half fits (their prior weighs against
+        // the half's data as the scoring prior does against all of a context's).
+        let (fa, fb) = (fa_wide, fb_wide);
         for (f, train, test) in [(&fa, &half_a, &half_b), (&fb, &half_b, &half_a)] {
             ll_model += log_likelihood(f.0, &f.1, test);
             ll_letter += letter_log_likelihood(letter_only_p(train), test);
@@ -178,6 +245,7 @@ pub fn split_half(trials: &[Trial], splits: usize, rng: &mut ChaCha8Rng) -> Opti
     }
     Some(SplitHalf {
         moments: scaled(&total, 1.0 / splits as f64),
+        quarter_moments: scaled(&quarters, 1.0 / (2 * splits) as f64),
         splits,
         heldout_ll_model: ll_model,
         heldout_ll_letter: ll_letter,
@@ -196,6 +264,88 @@ pub fn skip_splits(n: usize, splits: usize, rng: &mut ChaCha8Rng) {
     for _ in 0..splits {
         idx.shuffle(rng);
     }
+}
+
+/// A context's (or a pool of contexts') split-half and quarter moments.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BehaviourMoments {
+    pub half: Moments,
+    pub quarter: Moments,
+}
+
+/// The pooled behavioural reliability and the parts it is made of.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BehaviourEstimate {
+    /// Pearson r of the two halves' learned weights.
+    pub half_r: f64,
+    /// Pearson r of two quarters' learned weights.
+    pub quarter_r: f64,
+    /// The estimate: Spearman-Brown from the halves, 2 r_h / (1 + r_h) (runs low).
+    pub value: f64,
+    /// The odds factor per doubling of length that the quarters-to-halves step shows
+    /// (Spearman-Brown: 2), within its bounds.
+    pub doubling_factor: f64,
+    /// The halves extrapolated with that factor (see [`extrapolate`]): the upper estimate
+    /// of the interval.
+    pub extrapolated: f64,
+}
+
+impl BehaviourMoments {
+    pub fn of(s: &SplitHalf) -> BehaviourMoments {
+        BehaviourMoments {
+            half: s.moments,
+            quarter: s.quarter_moments,
+        }
+    }
+
+    pub fn add(&mut self, o: &BehaviourMoments) {
+        self.half.add(&o.half);
+        self.quarter.add(&o.quarter);
+    }
+
+    /// The pooled reliability of these moments and its length-extrapolated upper estimate;
+    /// `None` when either r is undefined.
+    pub fn estimate(&self) -> Option<BehaviourEstimate> {
+        let half_r: f64 = self.half.r()?;
+        let quarter_r: f64 = self.quarter.r()?;
+        let value: f64 = spearman_brown(half_r, 2.0)?;
+        let (factor, extrapolated): (f64, f64) = extrapolate(half_r, quarter_r);
+        Some(BehaviourEstimate {
+            half_r,
+            quarter_r,
+            value,
+            doubling_factor: factor,
+            extrapolated,
+        })
+    }
+}
+
+/// Bounds of the odds factor per doubling of length (see [`extrapolate`]).
+pub const MIN_DOUBLING_FACTOR: f64 = 2.0;
+pub const MAX_DOUBLING_FACTOR: f64 = 4.0;
+
+/// Reliability at twice the halves' length from the halves' r and the quarters' r:
+/// (doubling factor, reliability). The odds r / (1 - r) are multiplied by the factor the
+/// quarters-to-halves step shows, odds(r_h) / odds(r_q), kept within
+/// [[`MIN_DOUBLING_FACTOR`], [`MAX_DOUBLING_FACTOR`]]; Spearman-Brown is the factor 2. A
+/// negative or zero half r is returned as it is (no projection, as [`spearman_brown`]).
+pub fn extrapolate(half_r: f64, quarter_r: f64) -> (f64, f64) {
+    if half_r <= 0.0 {
+        return (MIN_DOUBLING_FACTOR, half_r);
+    }
+    if half_r >= 1.0 {
+        return (MIN_DOUBLING_FACTOR, 1.0);
+    }
+    let odds = |r: f64| r / (1.0 - r);
+    let factor: f64 = if quarter_r <= 0.0 {
+        MAX_DOUBLING_FACTOR
+    } else if quarter_r >= 1.0 {
+        MIN_DOUBLING_FACTOR
+    } else {
+        (odds(half_r) / odds(quarter_r)).clamp(MIN_DOUBLING_FACTOR, MAX_DOUBLING_FACTOR)
+    };
+    let o: f64 = factor * odds(half_r);
+    (factor, o / (1.0 + o))
 }
 
 /// Moments multiplied by a constant (an average of moments).
@@ -295,6 +445,36 @@ mod tests {
                 .abs()
                 < 1e-12
         );
+    }
+
+    #[test]
+    fn extrapolation_is_spearman_brown_for_a_linear_measure_and_bounded() {
+        let odds = |r: f64| r / (1.0 - r);
+        // Quarters at the Spearman-Brown relation to the halves: factor 2, the projection.
+        let (q, h) = (0.3_f64, 2.0 * 0.3 / 1.3);
+        let (f, v) = extrapolate(h, q);
+        assert!((f - 2.0).abs() < 1e-12 && (v - spearman_brown(h, 2.0).unwrap()).abs() < 1e-12);
+        // Faster growth than Spearman-Brown is followed: odds x 3.
+        let (f, v) = extrapolate(0.5, 0.25);
+        assert!((f - 3.0).abs() < 1e-12 && (odds(v) - 3.0).abs() < 1e-12);
+        // Slower growth is not (factor 2), nor is a factor above 4 (or a quarter r <= 0).
+        assert_eq!(extrapolate(0.5, 0.45).0, MIN_DOUBLING_FACTOR);
+        assert_eq!(extrapolate(0.5, 0.05).0, MAX_DOUBLING_FACTOR);
+        assert_eq!(extrapolate(0.5, -0.1).0, MAX_DOUBLING_FACTOR);
+        // A non-positive half r is not projected; a perfect one stays 1.
+        assert_eq!(extrapolate(-0.2, 0.1).1, -0.2);
+        assert_eq!(extrapolate(1.0, 0.9).1, 1.0);
+    }
+
+    #[test]
+    fn split_counts_follow_the_budget() {
+        assert_eq!(splits_for(0), MAX_SPLITS);
+        assert_eq!(splits_for(20), MAX_SPLITS);
+        assert_eq!(
+            splits_for(100),
+            SPLIT_BUDGET.div_ceil(100).clamp(MIN_SPLITS, MAX_SPLITS)
+        );
+        assert_eq!(splits_for(100_000), MIN_SPLITS);
     }
 
     #[test]

@@ -50,9 +50,18 @@ pub enum AgentKind {
     Partial(f64),
 }
 
+/// A simulated agent's name that names none.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AgentNameError {
+    #[error("{0}: the partial mix must be a number in [0, 1], e.g. partial:0.5")]
+    BadMix(String),
+    #[error("unknown simulated agent {0:?}; expected one of {names}", names = AGENT_NAMES.join(", "))]
+    Unknown(String),
+}
+
 impl FromStr for AgentKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = AgentNameError;
+    fn from_str(s: &str) -> Result<Self, AgentNameError> {
         let s = s.trim().strip_prefix("sim-").unwrap_or(s.trim());
         match s {
             "faithful" => Ok(AgentKind::Faithful),
@@ -62,13 +71,8 @@ impl FromStr for AgentKind {
             "partial" => Ok(AgentKind::Partial(0.5)),
             _ => match s.strip_prefix("partial:").map(str::parse::<f64>) {
                 Some(Ok(p)) if (0.0..=1.0).contains(&p) => Ok(AgentKind::Partial(p)),
-                Some(_) => Err(format!(
-                    "{s}: the partial mix must be a number in [0, 1], e.g. partial:0.5"
-                )),
-                None => Err(format!(
-                    "unknown simulated agent {s:?}; expected one of {}",
-                    AGENT_NAMES.join(", ")
-                )),
+                Some(_) => Err(AgentNameError::BadMix(s.to_string())),
+                None => Err(AgentNameError::Unknown(s.to_string())),
             },
         }
     }

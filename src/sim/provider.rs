@@ -27,9 +27,12 @@ impl SimProvider {
         seed: &str,
         bench: &Benchmark,
     ) -> Result<SimProvider, ProviderError> {
-        let kind: AgentKind = model
-            .parse()
-            .map_err(|message| ProviderError::Fatal { message })?;
+        let kind: AgentKind =
+            model.parse().map_err(
+                |e: crate::sim::agent::AgentNameError| ProviderError::Fatal {
+                    message: e.to_string(),
+                },
+            )?;
         Ok(SimProvider::new(
             Arc::new(SimAgent::from_benchmark(kind, seed, bench)),
             model,

@@ -38,6 +38,7 @@ fn names_round_trip() {
         "honest"
             .parse::<AgentKind>()
             .unwrap_err()
+            .to_string()
             .contains("faithful")
     );
 }
