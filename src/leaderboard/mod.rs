@@ -6,6 +6,7 @@ pub mod detail;
 pub mod entry;
 pub mod export;
 pub mod provenance;
+pub mod published;
 pub mod render;
 pub mod secrets;
 pub mod ties;
