@@ -3,7 +3,8 @@
 //! (`results/details/<entry>.html`, linked from `leaderboard.html`).
 
 use super::board::Row;
-use super::render::{HTML_FILE, MD_FILE, counts_cell, rank_cell, reliability_mark};
+use super::cells::{counts_cell, rank_cell, reliability_mark};
+use super::entry::{HTML_FILE, MD_FILE};
 use super::ties::{Tie, TieMethod};
 use crate::reports::html::CSP;
 use crate::reports::quality::CORRECTED_LABEL;

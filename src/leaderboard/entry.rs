@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub const MD_FILE: &str = "LEADERBOARD.md";
+pub const HTML_FILE: &str = "leaderboard.html";
+/// Directory of the per-entry detail pages, under `results/`.
+pub const DETAILS_DIR: &str = "details";
+
 pub const ENTRY_FILE: &str = "entry.toml";
 
 /// Files an entry may hold; anything else is refused so that nothing unreviewed is published.
@@ -173,7 +178,7 @@ pub fn entry_dirs(results: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut out: Vec<(String, PathBuf)> = Vec::new();
     for e in std::fs::read_dir(results)? {
         let e = e?;
-        if e.file_type()?.is_dir() && e.file_name() != super::render::DETAILS_DIR {
+        if e.file_type()?.is_dir() && e.file_name() != DETAILS_DIR {
             out.push((e.file_name().to_string_lossy().to_string(), e.path()));
         }
     }

@@ -2,6 +2,7 @@
 //! rendered tables and detail pages, and the validation CI runs on every change.
 
 pub mod board;
+pub mod cells;
 pub mod detail;
 pub mod entry;
 pub mod export;

@@ -15,60 +15,17 @@ use super::detail;
 use super::entry::Entry;
 use super::ties::{ALPHA, MIN_SHARED, PERMUTATIONS};
 use crate::reports::html::{CSP, SCRIPT};
-use crate::reports::text::{count, flag_words, html, interval, md_cell, num};
-use crate::scoring::quality::{BEHAVIOUR_THRESHOLD, QualityFlag};
+use crate::reports::text::{count, html, interval, md_cell, num};
+use crate::scoring::quality::BEHAVIOUR_THRESHOLD;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-pub const MD_FILE: &str = "LEADERBOARD.md";
-pub const HTML_FILE: &str = "leaderboard.html";
-/// Directory of the per-entry detail pages, under `results/`.
-pub const DETAILS_DIR: &str = "details";
-/// Marks a row whose order against the next row is not established by the data.
-pub const TIE_MARK: &str = "≈";
-/// Starts the reliability mark of a run that is not ranked.
-pub const NOT_RANKED: &str = "✗";
+pub use super::cells::{
+    NOT_RANKED, TIE_MARK, counts_cell, rank_cell, reliability_mark, score_cell,
+};
+pub use super::entry::{DETAILS_DIR, HTML_FILE, MD_FILE};
 /// Longest line `LEADERBOARD.md` may have.
 pub const MAX_MD_LINE: usize = 200;
-
-/// The rank cell: the rank, ≈ when tied with the next row, a dash when not ranked.
-pub fn rank_cell(r: &Row) -> String {
-    match r.rank {
-        Some(k) if r.tied_with_next() => format!("{k} {TIE_MARK}"),
-        Some(k) => k.to_string(),
-        None => "–".into(),
-    }
-}
-
-/// r with its 95% context-bootstrap interval.
-pub fn score_cell(r: &Row) -> String {
-    match r.ci_bootstrap {
-        Some(_) => format!("{} {}", num(r.r, 3), interval(r.ci_bootstrap)),
-        None => num(r.r, 3),
-    }
-}
-
-/// The reliability mark: "ranked", or why not, in a few words.
-pub fn reliability_mark(r: &Row) -> String {
-    match r.flag {
-        _ if r.rankable => "ranked".into(),
-        Some(QualityFlag::UnreliableBehaviour) => format!(
-            "{NOT_RANKED} unreliable behaviour ({})",
-            num(r.behavioural_reliability, 2)
-        ),
-        Some(QualityFlag::InsufficientData) => format!("{NOT_RANKED} too little data"),
-        f => format!("{NOT_RANKED} {}", flag_words(f)),
-    }
-}
-
-pub fn counts_cell(r: &Row) -> String {
-    format!(
-        "{} × {} × {}",
-        count(r.n_contexts),
-        count(r.n_choices),
-        count(r.n_reports)
-    )
-}
 
 /// Column headers of both tables, after the first ("#").
 const COLUMNS: [&str; 5] = [

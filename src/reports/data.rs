@@ -4,6 +4,7 @@
 //! Nothing here depends on the clock or on timings, so the same bundle always gives the same
 //! report byte for byte (the snapshot tests rely on it).
 
+pub use super::diagnosis::Verdict;
 use super::diagnosis::{Finding, diagnose};
 use super::figures::{self, Histogram, Line};
 use super::load::{ContextMeta, Scored};
@@ -92,17 +93,6 @@ pub struct Headline {
     pub rankable: Option<bool>,
     /// The flag in plain words.
     pub quality_sentence: String,
-}
-
-/// Where the score stands against chance: whether the context-bootstrap interval excludes
-/// the chance level (the mean r of the mismatched-context null).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    AboveChance,
-    AtChance,
-    BelowChance,
-    NoScore,
 }
 
 /// One point of a scatter plot: a (context, attribute) pair.

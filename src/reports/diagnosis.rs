@@ -10,11 +10,21 @@
 //!    value copied): they count in the score as given;
 //! 4. the score is at chance (the context-bootstrap interval contains the chance level).
 
-use super::data::Verdict;
 use super::text::{count, num, pct};
 use crate::scoring::Summary;
 use crate::scoring::quality::{BEHAVIOUR_THRESHOLD, QualityFlag};
 use serde::Serialize;
+
+/// Where the score stands against chance: whether the context-bootstrap interval excludes
+/// the chance level (the mean r of the mismatched-context null).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    AboveChance,
+    AtChance,
+    BelowChance,
+    NoScore,
+}
 
 /// P(answer A) outside this interval means one letter dominates the choices.
 pub const LETTER_BOUNDS: (f64, f64) = (0.1, 0.9);

@@ -1,0 +1,50 @@
+//! The cells of a leaderboard row shared by the tables ([`super::render`]) and the detail
+//! pages ([`super::detail`]).
+
+use super::board::Row;
+use crate::reports::text::{count, flag_words, interval, num};
+use crate::scoring::quality::QualityFlag;
+
+/// Marks a row whose order against the next row is not established by the data.
+pub const TIE_MARK: &str = "≈";
+/// Starts the reliability mark of a run that is not ranked.
+pub const NOT_RANKED: &str = "✗";
+
+/// The rank cell: the rank, ≈ when tied with the next row, a dash when not ranked.
+pub fn rank_cell(r: &Row) -> String {
+    match r.rank {
+        Some(k) if r.tied_with_next() => format!("{k} {TIE_MARK}"),
+        Some(k) => k.to_string(),
+        None => "–".into(),
+    }
+}
+
+/// r with its 95% context-bootstrap interval.
+pub fn score_cell(r: &Row) -> String {
+    match r.ci_bootstrap {
+        Some(_) => format!("{} {}", num(r.r, 3), interval(r.ci_bootstrap)),
+        None => num(r.r, 3),
+    }
+}
+
+/// The reliability mark: "ranked", or why not, in a few words.
+pub fn reliability_mark(r: &Row) -> String {
+    match r.flag {
+        _ if r.rankable => "ranked".into(),
+        Some(QualityFlag::UnreliableBehaviour) => format!(
+            "{NOT_RANKED} unreliable behaviour ({})",
+            num(r.behavioural_reliability, 2)
+        ),
+        Some(QualityFlag::InsufficientData) => format!("{NOT_RANKED} too little data"),
+        f => format!("{NOT_RANKED} {}", flag_words(f)),
+    }
+}
+
+pub fn counts_cell(r: &Row) -> String {
+    format!(
+        "{} × {} × {}",
+        count(r.n_contexts),
+        count(r.n_choices),
+        count(r.n_reports)
+    )
+}
