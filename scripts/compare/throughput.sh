@@ -9,7 +9,7 @@
 # prints where its CPU goes: by phase (startup, requests, after the requests), by kind of
 # work within the requests phase, and the top functions.
 #
-# Usage: [ROUNDS=3] [PROFILE=1] scripts/compare/throughput.sh [CONCURRENCY]
+# Usage: [ROUNDS=3] [PROFILE=1] [BIN=path] scripts/compare/throughput.sh [CONCURRENCY]
 # (needs: cargo, python3 with aiohttp; `perf` for PROFILE=1)
 # The server is started with --threads 1 so that the two clients, run one after the other, get
 # the same server; the whole native split's choices (10,000 with v1) are sent by each.
@@ -18,8 +18,8 @@ cd "$(dirname "$0")/../.."
 CONC="${1:-64}"
 PORT="${PORT:-18089}"
 python3 -c 'import aiohttp' 2>/dev/null || { echo "needs python3 aiohttp (pip install aiohttp)" >&2; exit 2; }
-cargo build --release --quiet
-BIN=target/release/selfinterp
+# BIN=path measures another build (e.g. an older commit's) against the same peer.
+if [ -z "${BIN:-}" ]; then cargo build --release --quiet; BIN=target/release/selfinterp; fi
 WORK="$(mktemp -d)"
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # A frozen benchmark: the repository's v1 if present, else freshly frozen into the work dir.

@@ -20,10 +20,11 @@ printf "%8s %10s %10s %10s %12s %10s\n" entries "1 thread s" "all s" "cpu s" "s/
 for k in "${copies[@]}"; do
   dir="$WORK/results-$k"; mkdir -p "$dir"
   for e in results/*/; do
+    [ -f "$e/entry.toml" ] || continue  # details/ holds pages, not an entry
     for i in $(seq "$k"); do cp -r "$e" "$dir/$(basename "$e")-$i"; done
   done
-  "$BIN" --root . leaderboard --results "$dir" >/dev/null 2>&1
-  n=$(find "$dir" -mindepth 1 -maxdepth 1 -type d | wc -l)
+  "$BIN" --root . leaderboard "$dir" >/dev/null 2>&1
+  n=$(find "$dir" -mindepth 2 -maxdepth 2 -name entry.toml | wc -l)
   read -r w1 _ < <(RAYON_NUM_THREADS=1 timed "$BIN" --root . validate "$dir")
   read -r wn cn < <(timed "$BIN" --root . validate "$dir")
   awk -v n="$n" -v w1="$w1" -v wn="$wn" -v cn="$cn" \
