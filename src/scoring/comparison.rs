@@ -47,20 +47,13 @@
 //!
 //! All randomness comes from a ChaCha8 generator seeded by (`seed`, `stream`).
 
+pub use super::describe::{ContextPoints, fisher_jackknife_interval};
 use super::describe::{Description, describe};
 use super::stats::{Moments, pearson, quantile_sorted, spearman, top_index};
-use crate::types::N_ATTR;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
-
-/// One context's two weight vectors, in attribute order.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ContextPoints {
-    pub x: [f64; N_ATTR],
-    pub y: [f64; N_ATTR],
-}
 
 /// Resampling settings for [`compare`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -146,28 +139,6 @@ pub fn expanded_alpha(clusters: usize) -> Option<f64> {
     let g: f64 = clusters as f64;
     let t: f64 = StudentsT::new(0.0, 1.0, g - 1.0).ok()?.inverse_cdf(0.975);
     Some(Normal::standard().cdf(-(g / (g - 1.0)).sqrt() * t))
-}
-
-/// Fisher-z jackknife interval of the pooled r: tanh(atanh(r) +/- t_{G-1, 0.975} se_z), se_z
-/// the leave-one-context-out jackknife standard error of atanh(r).
-pub fn fisher_jackknife_interval(moments: &[Moments]) -> Option<[f64; 2]> {
-    use statrs::distribution::StudentsT;
-    let g: usize = moments.len();
-    if g < 3 {
-        return None;
-    }
-    let mut total: Moments = Moments::default();
-    moments.iter().for_each(|m| total.add(m));
-    let z: f64 = total.r()?.clamp(-0.999_999, 0.999_999).atanh();
-    let loo: Option<Vec<f64>> = super::describe::leave_one_out(moments)
-        .into_iter()
-        .map(|r| r.map(|r| r.clamp(-0.999_999, 0.999_999).atanh()))
-        .collect();
-    let se: f64 = super::describe::jackknife_variance(&loo?)?.sqrt();
-    let t: f64 = StudentsT::new(0.0, 1.0, g as f64 - 1.0)
-        .ok()?
-        .inverse_cdf(0.975);
-    Some([(z - t * se).tanh(), (z + t * se).tanh()])
 }
 
 /// Jackknife acceleration from leave-one-context-out estimates:

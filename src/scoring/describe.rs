@@ -32,7 +32,6 @@
 //! calibration slope is a description (least squares of x on y), not a causal model; with
 //! noisy y it is attenuated towards 0 like any regression slope on a noisy regressor.
 
-use super::comparison::ContextPoints;
 use super::stats::{Moments, pearson};
 use crate::types::N_ATTR;
 use serde::{Deserialize, Serialize};
@@ -104,6 +103,35 @@ pub fn leave_one_out(moments: &[Moments]) -> Vec<Option<f64>> {
             t.r()
         })
         .collect()
+}
+
+/// One context's two weight vectors, in attribute order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ContextPoints {
+    pub x: [f64; N_ATTR],
+    pub y: [f64; N_ATTR],
+}
+
+/// Fisher-z jackknife interval of the pooled r: tanh(atanh(r) +/- t_{G-1, 0.975} se_z), se_z
+/// the leave-one-context-out jackknife standard error of atanh(r).
+pub fn fisher_jackknife_interval(moments: &[Moments]) -> Option<[f64; 2]> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let g: usize = moments.len();
+    if g < 3 {
+        return None;
+    }
+    let mut total: Moments = Moments::default();
+    moments.iter().for_each(|m| total.add(m));
+    let z: f64 = total.r()?.clamp(-0.999_999, 0.999_999).atanh();
+    let loo: Option<Vec<f64>> = leave_one_out(moments)
+        .into_iter()
+        .map(|r| r.map(|r| r.clamp(-0.999_999, 0.999_999).atanh()))
+        .collect();
+    let se: f64 = jackknife_variance(&loo?)?.sqrt();
+    let t: f64 = StudentsT::new(0.0, 1.0, g as f64 - 1.0)
+        .ok()?
+        .inverse_cdf(0.975);
+    Some([(z - t * se).tanh(), (z + t * se).tanh()])
 }
 
 /// (se, design effect) of the pooled r: context jackknife, and its ratio to the point
@@ -211,7 +239,7 @@ pub fn describe(points: &[ContextPoints]) -> Description {
         se,
         design_effect,
         n_clusters: points.len(),
-        ci_fisher_jackknife: super::comparison::fisher_jackknife_interval(
+        ci_fisher_jackknife: fisher_jackknife_interval(
             &points
                 .iter()
                 .map(|p| Moments::of(&p.x, &p.y))

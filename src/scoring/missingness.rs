@@ -15,9 +15,9 @@
 //!   [`INFLUENTIAL`] contexts with the largest |change| are listed, largest first (ties in
 //!   input order).
 
+use super::context::ContextSummary;
 use super::input::ContextInput;
 use super::stats::{Moments, pearson};
-use super::summary::ContextSummary;
 use crate::parsing::REPORT_RANGE;
 use crate::types::{ContextId, Weights};
 use serde::{Deserialize, Serialize};
