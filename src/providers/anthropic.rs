@@ -136,8 +136,8 @@ struct WireUsage {
 }
 
 /// Parses a 2xx Messages body: the text blocks concatenated.
-pub fn parse_response(bytes: &[u8]) -> Result<ChatResponse, String> {
-    let w: Wire = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+pub fn parse_response(bytes: &[u8]) -> Result<ChatResponse, super::BodyError> {
+    let w: Wire = serde_json::from_slice(bytes)?;
     let text = w
         .content
         .iter()

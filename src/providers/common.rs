@@ -239,7 +239,7 @@ pub async fn send_json(
     body: &serde_json::Value,
     key: Option<&ApiKey>,
     key_var: &str,
-    parse: fn(&[u8]) -> Result<ChatResponse, String>,
+    parse: fn(&[u8]) -> Result<ChatResponse, super::BodyError>,
 ) -> Result<ChatResponse, ProviderError> {
     let body = serde_json::to_vec(body).expect("a JSON value serialises");
     let resp = request

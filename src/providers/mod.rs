@@ -100,8 +100,23 @@ pub trait Provider: Send + Sync {
     }
 }
 
-pub type ListFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Option<Vec<serde_json::Value>>, String>> + Send + 'a>>;
+pub type ListFuture<'a> = Pin<
+    Box<
+        dyn Future<Output = Result<Option<Vec<serde_json::Value>>, preflight::PreflightError>>
+            + Send
+            + 'a,
+    >,
+>;
+
+/// Why a 2xx body is not a chat response (retryable upstream: [`common::malformed`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    /// Some gateways answer 200 with an error object and no choice.
+    #[error("no choices in the response")]
+    NoChoices,
+}
 
 pub mod anthropic;
 pub mod common;

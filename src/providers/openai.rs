@@ -289,13 +289,13 @@ struct WireUsage {
 
 /// Parses a 2xx chat completions body. A body without any choice is an error (retryable
 /// upstream): some gateways answer 200 with an error object.
-pub fn parse_response(bytes: &[u8]) -> Result<ChatResponse, String> {
-    let w: Wire = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+pub fn parse_response(bytes: &[u8]) -> Result<ChatResponse, super::BodyError> {
+    let w: Wire = serde_json::from_slice(bytes)?;
     let c = w
         .choices
         .into_iter()
         .next()
-        .ok_or("no choices in the response")?;
+        .ok_or(super::BodyError::NoChoices)?;
     let text = c
         .message
         .and_then(|m| m.content)
@@ -355,10 +355,10 @@ impl Provider for OpenAi {
     fn list_models(&self, timeout: Duration) -> super::ListFuture<'_> {
         Box::pin(async move {
             if self.key.is_none() && self.base.contains("api.openai.com") {
-                return Err(format!(
+                return Err(super::preflight::PreflightError(format!(
                     "no key for the hosted OpenAI API ({}): set {KEY_VAR}, or pass --base-url for a local server",
                     self.base
-                ));
+                )));
             }
             let mut request = self.client.get(common::join_url(&self.base, "models"));
             if let Some(k) = &self.key {

@@ -94,13 +94,13 @@ pub async fn fetch_listing(
     timeout: Duration,
     key: Option<&super::ApiKey>,
     key_var: &str,
-) -> Result<Option<Vec<Value>>, String> {
+) -> Result<Option<Vec<Value>>, PreflightError> {
     let resp = match tokio::time::timeout(timeout, request.send()).await {
         Err(_) => {
-            return Err(format!(
+            return Err(PreflightError(format!(
                 "{base}: no answer within {}s",
                 timeout.as_secs_f64()
-            ));
+            )));
         }
         Ok(Err(e)) => {
             let chain: String = chain_text(&e);
@@ -109,7 +109,10 @@ pub async fn fetch_listing(
                 "name not resolved" => format!("name not resolved ({})", host(base)),
                 r => r.to_string(),
             };
-            return Err(super::common::redact(&format!("{base}: {what}"), key));
+            return Err(PreflightError(super::common::redact(
+                &format!("{base}: {what}"),
+                key,
+            )));
         }
         Ok(Ok(r)) => r,
     };
@@ -121,7 +124,7 @@ pub async fn fetch_listing(
         .unwrap_or_default();
     if matches!(status.as_u16(), 401 | 403) {
         let e = super::common::classify_status("server", status, &body, None, key, key_var);
-        return Err(format!("{base}: {e}"));
+        return Err(PreflightError(format!("{base}: {e}")));
     }
     if !status.is_success() {
         return Ok(None);
@@ -164,7 +167,7 @@ pub async fn preflight(
         return Ok(id);
     }
     let model: &str = p.model();
-    if let Some(list) = p.list_models(timeout).await.map_err(PreflightError)? {
+    if let Some(list) = p.list_models(timeout).await? {
         let ids: Vec<&str> = list
             .iter()
             .filter_map(|e| {
