@@ -281,14 +281,6 @@ async fn stop_signal() -> i32 {
     exit::INTERRUPTED
 }
 
-/// The summary the run just wrote, if it can be read back.
-fn read_summary(dir: &std::path::Path) -> Option<selfinterp::scoring::Summary> {
-    let text = std::fs::read_to_string(dir.join(selfinterp::bundle::SUMMARY)).ok()?;
-    serde_json::from_str::<selfinterp::bundle::BundleSummary>(&text)
-        .ok()
-        .map(|s| s.score)
-}
-
 /// Prints the outcome and its headline, and maps it to the documented exit code.
 fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
     let c = &o.counts;
@@ -305,10 +297,10 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
     );
     if let Some(e) = &o.score_error {
         eprintln!("warning: no summary.json: {e}");
-    } else if let Some(s) = read_summary(&cfg.out) {
+    } else if let Some(s) = &o.summary {
         print!(
             "{}",
-            selfinterp::reports::terminal::run_headline(&s, &cfg.out)
+            selfinterp::reports::terminal::run_headline(s, &cfg.out)
         );
     }
     match o.status {

@@ -51,6 +51,8 @@ pub struct RunOutcome {
     pub fatal: Option<String>,
     /// Set when the invalid-answer rate is over `--max-invalid-rate`.
     pub invalid_exceeded: Option<String>,
+    /// The score written to `summary.json`, when one was.
+    pub summary: Option<crate::scoring::Summary>,
     /// Why no summary was written (e.g. too few samples to score), when none was.
     pub score_error: Option<String>,
     /// Set when the circuit breaker stopped the run: the error every recent request hit.
@@ -409,6 +411,7 @@ pub async fn execute_with(
     manifest.counts = bundle::count(&samples, planned, n_errors);
     manifest.soft_labels.used = manifest.counts.soft_labels > 0;
     let mut score_error: Option<String> = None;
+    let mut scored: Option<crate::scoring::Summary> = None;
     let mut invalid_exceeded: Option<String> = None;
     manifest.status = if interrupted {
         RunStatus::Interrupted
@@ -418,7 +421,10 @@ pub async fn execute_with(
         // Canonical order, then the summary: both pure functions of the answers.
         bundle::write_samples(dir, &samples)?;
         match BundleSummary::of(&samples, &manifest, ContextTable::Benchmark(bench)) {
-            Ok(summary) => bundle::write_summary(dir, &summary)?,
+            Ok(summary) => {
+                bundle::write_summary(dir, &summary)?;
+                scored = Some(summary.score);
+            }
             Err(e) => score_error = Some(e.to_string()),
         }
         invalid_exceeded = invalid_check(&manifest.counts, cfg.settings.max_invalid_rate);
@@ -439,6 +445,7 @@ pub async fn execute_with(
         counts: manifest.counts.clone(),
         fatal,
         invalid_exceeded,
+        summary: scored,
         score_error,
         stopped_early,
     })
