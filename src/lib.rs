@@ -3,7 +3,8 @@
 //! Data flows through the stages in this order: `catalogue` (authored contexts) ->
 //! `benchmark` (the seeded freeze) -> `prompts` -> `providers` / `runner` (samples) ->
 //! `parsing` -> `estimation` (behavioural weights) -> `scoring` -> `reports` / `leaderboard`.
-//! `experiments` combines runs the way the study did. The command line is the binary's
+//! `experiments` combines runs the way the study did. `probability` (the logistic function,
+//! normal draws) and `types` are leaves every stage may use. The command line is the binary's
 //! (`src/main.rs`, `src/cli/`), not part of the library: it only wires these stages.
 
 pub mod batch;
@@ -19,6 +20,7 @@ pub mod limits;
 pub mod loopback;
 pub mod parsing;
 pub mod planner;
+pub mod probability;
 pub mod prompts;
 pub mod providers;
 pub mod reports;

@@ -4,6 +4,7 @@ use crate::support::fit_data::{self, FitContext};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::{Fit, Trial, fit};
+use selfinterp::probability::logistic;
 use selfinterp::types::{N_ATTR, Weights};
 use serde::Deserialize;
 
@@ -82,10 +83,6 @@ fn agrees_with_reference_fits_to_1e_4_relative() {
 /// A profile as the protocol draws it: uniform(-100, 100), rescaled to max |w| = 100.
 fn draw_profile(rng: &mut ChaCha8Rng) -> Weights {
     Weights(std::array::from_fn(|_| rng.random_range(-100.0..100.0))).rescaled_to_100()
-}
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// Simulated choices: P(A) = logistic(sharpness * sum_k w_k d_k / 100), d_k the normalised

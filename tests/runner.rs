@@ -8,6 +8,7 @@ use selfinterp::bundle::parameters::{Experiment, ProviderKind};
 use selfinterp::bundle::sample::{ErrorRecord, Sample, SampleKey};
 use selfinterp::bundle::{self, RunStatus};
 use selfinterp::design::Criterion;
+use selfinterp::probability::logistic;
 use selfinterp::providers::Provider;
 use selfinterp::providers::openai::{OpenAi, OpenAiConfig};
 use selfinterp::runner::config::{Preset, RunConfig};
@@ -619,7 +620,7 @@ impl Provider for LeansA {
                 return self.inner.answer(req);
             };
             let p0: f64 = agent.p_a(&context, &pair).unwrap().clamp(1e-9, 1.0 - 1e-9);
-            let p: f64 = 1.0 / (1.0 + (-((p0 / (1.0 - p0)).ln() + self.bias)).exp());
+            let p: f64 = logistic((p0 / (1.0 - p0)).ln() + self.bias);
             let user: &str = &req.messages.last().unwrap().content;
             let h = Sha256::digest(format!("lean-a {}\n{user}", agent.seed()).as_bytes());
             let u: f64 = u64::from_be_bytes(h[..8].try_into().unwrap()) as f64 / 2f64.powi(64);

@@ -4,18 +4,12 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
+use selfinterp::probability::{logistic, standard_normal};
 use selfinterp::scoring::{
     ChoiceObs, CompareOptions, Comparison, ContextInput, ContextPoints, PairedOptions, ReportObs,
     ScoreOptions, Summary, compare, paired_comparison, score, study_interval,
 };
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
-
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    // Box-Muller; test-only.
-    let u: f64 = 1.0 - rng.random_range(0.0..1.0);
-    let v: f64 = rng.random_range(0.0..1.0);
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-}
 
 /// A simulated run: profiles, choices from a noisy utility rule (sharpness 4.3 gives ~82%
 /// agreement), reports = profile + Gaussian noise of sd `report_noise`, every 10th report
@@ -48,7 +42,7 @@ fn simulate_run(seed: u64, contexts: usize, report_noise: f64, targets: bool) ->
                         .map(|k| w.0[k] * (pair.a.0[k] - pair.b.0[k]) / (ranges[k].1 - ranges[k].0))
                         .sum::<f64>()
                         / 100.0;
-                    let p: f64 = 1.0 / (1.0 + (-4.3 * u).exp());
+                    let p: f64 = logistic(4.3 * u);
                     let a: bool = rng.random_range(0.0..1.0) < p;
                     if i == 49 {
                         return ChoiceObs {
@@ -77,7 +71,7 @@ fn simulate_run(seed: u64, contexts: usize, report_noise: f64, targets: bool) ->
                         };
                     }
                     let r: Weights = Weights(std::array::from_fn(|k| {
-                        w.0[k] + report_noise * normal(&mut rng)
+                        w.0[k] + report_noise * standard_normal(&mut rng)
                     }));
                     let out_of_range: bool = r.0.iter().any(|v| v.abs() > 100.0);
                     ReportObs {
@@ -328,15 +322,15 @@ fn paired_comparison_detects_a_real_difference_and_not_a_null_one() {
 fn clustered(rng: &mut ChaCha8Rng, contexts: usize, sa: f64, rho: f64) -> Vec<ContextPoints> {
     (0..contexts)
         .map(|_| {
-            let a: f64 = sa * normal(rng);
+            let a: f64 = sa * standard_normal(rng);
             let s: f64 = rng.random_range(0.5..1.5);
             let mut p = ContextPoints {
                 x: [0.0; N_ATTR],
                 y: [0.0; N_ATTR],
             };
             for k in 0..N_ATTR {
-                let u: f64 = normal(rng);
-                let v: f64 = rho * u + (1.0 - rho * rho).sqrt() * normal(rng);
+                let u: f64 = standard_normal(rng);
+                let v: f64 = rho * u + (1.0 - rho * rho).sqrt() * standard_normal(rng);
                 p.x[k] = a + s * u;
                 p.y[k] = a + s * v;
             }

@@ -6,6 +6,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
+use selfinterp::probability::{logistic, standard_normal};
 use selfinterp::scoring::describe::{calibration, describe, leave_one_out};
 use selfinterp::scoring::partial::{Triple, partial_correlation};
 use selfinterp::scoring::stats::Moments;
@@ -150,12 +151,6 @@ fn figures_match_the_numpy_statsmodels_reference() {
     }
 }
 
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u: f64 = 1.0 - rng.random_range(0.0..1.0);
-    let v: f64 = rng.random_range(0.0..1.0);
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-}
-
 const RANGES: [(f64, f64); N_ATTR] = [
     (0.0, 10.0),
     (100.0, 500.0),
@@ -195,7 +190,7 @@ fn agent(
                         .map(|k| w.0[k] * (pair.a.0[k] - pair.b.0[k]) / (RANGES[k].1 - RANGES[k].0))
                         .sum::<f64>()
                         / 100.0;
-                    let a: bool = rng.random_range(0.0..1.0) < 1.0 / (1.0 + (-5.0 * u).exp());
+                    let a: bool = rng.random_range(0.0..1.0) < logistic(5.0 * u);
                     ChoiceObs {
                         pair,
                         p_a: None,
@@ -236,7 +231,10 @@ fn opts() -> ScoreOptions {
 
 /// The agent's real weights: its target with independent deviations (sd 40), rescaled.
 fn deviates(t: &Weights, rng: &mut ChaCha8Rng) -> Weights {
-    Weights(std::array::from_fn(|k| t.0[k] + 40.0 * normal(rng))).rescaled_to_100()
+    Weights(std::array::from_fn(|k| {
+        t.0[k] + 40.0 * standard_normal(rng)
+    }))
+    .rescaled_to_100()
 }
 
 #[test]
@@ -245,7 +243,7 @@ fn a_reciter_scores_high_raw_r_but_no_partial_r_and_a_faithful_agent_keeps_it() 
     // the partial r undefined); behaviour follows the real weights.
     let reciter: Summary = score(
         &agent(1, 60, 200, &deviates, &|t, _, rng| {
-            Weights(t.0.map(|v| v + 10.0 * normal(rng)))
+            Weights(t.0.map(|v| v + 10.0 * standard_normal(rng)))
         }),
         &opts(),
     )
@@ -259,7 +257,7 @@ fn a_reciter_scores_high_raw_r_but_no_partial_r_and_a_faithful_agent_keeps_it() 
     // Reports of the real weights: the partial r stays high.
     let faithful: Summary = score(
         &agent(1, 60, 200, &deviates, &|_, w, rng| {
-            Weights(w.0.map(|v| v + 10.0 * normal(rng)))
+            Weights(w.0.map(|v| v + 10.0 * standard_normal(rng)))
         }),
         &opts(),
     )
@@ -294,15 +292,15 @@ fn a_shrinking_reporter_has_its_slope_and_magnitude_ratio() {
 fn clustered(rng: &mut ChaCha8Rng, contexts: usize, sa: f64, slope: f64) -> Vec<ContextPoints> {
     (0..contexts)
         .map(|_| {
-            let a: f64 = sa * normal(rng);
+            let a: f64 = sa * standard_normal(rng);
             let mut p = ContextPoints {
                 x: [0.0; N_ATTR],
                 y: [0.0; N_ATTR],
             };
             for k in 0..N_ATTR {
-                p.y[k] = a + normal(rng);
+                p.y[k] = a + standard_normal(rng);
                 // The context's error is shared too: clustering the slope's errors.
-                p.x[k] = slope * p.y[k] + normal(rng) + a * 0.5;
+                p.x[k] = slope * p.y[k] + standard_normal(rng) + a * 0.5;
             }
             p
         })
@@ -351,7 +349,7 @@ fn clustered_slope_se_and_design_effect_match_their_sampling_behaviour() {
 #[test]
 fn missingness_lists_dropped_contexts_and_scores_out_of_range_three_ways() {
     let mut inputs: Vec<ContextInput> = agent(4, 12, 100, &deviates, &|_, w, rng| {
-        Weights(w.0.map(|v| 0.7 * v + 10.0 * normal(rng)))
+        Weights(w.0.map(|v| 0.7 * v + 10.0 * standard_normal(rng)))
     });
     inputs[3].reports.clear();
     inputs[5].choices.clear();
@@ -412,7 +410,7 @@ fn at_chance_has_its_stated_error_rate_and_detects_a_weak_signal() {
     let mut soft_null = random.run(20, 2, false, 5);
     for c in &mut soft_null {
         for x in &mut c.choices {
-            x.p_a = Some(1.0 / (1.0 + (-normal(&mut rng)).exp()));
+            x.p_a = Some(logistic(standard_normal(&mut rng)));
         }
     }
     let s: Summary = score(&soft_null, &o).unwrap();
@@ -508,21 +506,21 @@ fn compare_runs_paired_unpaired_and_holm() {
     use selfinterp::scoring::runs::compare_runs;
     let good: Summary = score(
         &agent(11, 40, 100, &deviates, &|_, w, rng| {
-            Weights(w.0.map(|v| v + 15.0 * normal(rng)))
+            Weights(w.0.map(|v| v + 15.0 * standard_normal(rng)))
         }),
         &opts(),
     )
     .unwrap();
     let noisy: Summary = score(
         &agent(11, 40, 100, &deviates, &|_, w, rng| {
-            Weights(w.0.map(|v| v + 120.0 * normal(rng)))
+            Weights(w.0.map(|v| v + 120.0 * standard_normal(rng)))
         }),
         &opts(),
     )
     .unwrap();
     let mut other: Summary = score(
         &agent(12, 30, 100, &deviates, &|_, w, rng| {
-            Weights(w.0.map(|v| v + 15.0 * normal(rng)))
+            Weights(w.0.map(|v| v + 15.0 * standard_normal(rng)))
         }),
         &opts(),
     )

@@ -5,6 +5,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::Trial;
+use selfinterp::probability::logistic;
 use selfinterp::types::N_ATTR;
 
 pub fn simulate(contexts: usize, trials: usize) -> Vec<Vec<Trial>> {
@@ -18,7 +19,7 @@ pub fn simulate(contexts: usize, trials: usize) -> Vec<Vec<Trial>> {
                         rng.random_range(0.0..1.0) - rng.random_range(0.0..1.0)
                     });
                     let eta: f64 = 0.2 + (0..N_ATTR).map(|k| w[k] * diff[k]).sum::<f64>();
-                    let a: bool = rng.random_range(0.0..1.0) < 1.0 / (1.0 + (-eta).exp());
+                    let a: bool = rng.random_range(0.0..1.0) < logistic(eta);
                     Trial {
                         diff,
                         p_a: if a { 1.0 } else { 0.0 },

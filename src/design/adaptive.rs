@@ -42,6 +42,7 @@ use crate::benchmark::FrozenContext;
 use crate::benchmark::rng::{Purpose, stream};
 use crate::benchmark::sampling::{draw_pair, scaled_difference};
 use crate::estimation::{FitOptions, Trial, fit_with};
+use crate::probability::logistic;
 use crate::types::{N_ATTR, Pair};
 use serde::{Deserialize, Serialize};
 
@@ -192,10 +193,6 @@ impl AdaptiveDesign {
 
 fn dot(a: &[f64; P], b: &[f64; P]) -> f64 {
     (0..P).map(|j| a[j] * b[j]).sum()
-}
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// Posterior precision H at beta: sum_i w_i p_i (1 - p_i) x_i x_i^T + diag(prior precision).

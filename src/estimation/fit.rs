@@ -30,6 +30,7 @@
 
 use super::linalg::{Mat, P, Vector, cholesky, inverse_diagonal, solve};
 use super::trial::Trial;
+use crate::probability::logistic_from;
 use crate::types::{N_ATTR, Weights};
 
 /// Prior sd of each slope (the study's normal(0, 1)).
@@ -109,16 +110,6 @@ struct Objective {
 #[inline]
 fn softplus(eta: f64) -> f64 {
     eta.max(0.0) + (-eta.abs()).exp().ln_1p()
-}
-
-/// Logistic of `eta` given `e` = exp(-|eta|) (the same value `softplus` uses).
-#[inline]
-fn logistic_from(eta: f64, e: f64) -> f64 {
-    if eta >= 0.0 {
-        1.0 / (1.0 + e)
-    } else {
-        e / (1.0 + e)
-    }
 }
 
 fn prior_precision(opts: &FitOptions) -> Vector {

@@ -20,6 +20,8 @@ fn softplus(eta: f64) -> f64 {
     eta.max(0.0) + (-eta.abs()).exp().ln_1p()
 }
 
+/// Not `crate::probability::logistic` (the same formula): this file is the frozen oracle of
+/// the fast fit, so nothing it computes may move when the shared helper does.
 #[inline]
 fn logistic(eta: f64) -> f64 {
     if eta >= 0.0 {

@@ -122,10 +122,6 @@ fn eta(intercept: f64, slopes: &[f64; N_ATTR], d: &[f64; N_ATTR]) -> f64 {
     intercept + (0..N_ATTR).map(|k| slopes[k] * d[k]).sum::<f64>()
 }
 
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// One run design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Design {

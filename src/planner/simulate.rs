@@ -1,18 +1,13 @@
 //! Simulating a run of a design from the pilot model, and the interval width it gives.
 
-use super::{Design, PilotContext, PilotModel, eta, logistic};
+use super::{Design, PilotContext, PilotModel, eta};
 use crate::estimation::{Trial, fit};
+use crate::probability::{logistic, standard_normal};
 use crate::scoring::comparison::bootstrap_intervals;
 use crate::scoring::stats::Moments;
 use crate::types::N_ATTR;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
 
 /// One simulated answer of a context to a pair with differences `diff`.
 pub(super) fn simulated_trial(
@@ -24,7 +19,7 @@ pub(super) fn simulated_trial(
 ) -> Trial {
     let e: f64 = c.intercept + scale * (eta(0.0, &c.slopes, &diff));
     let p_a: f64 = match soft_logit_sd {
-        Some(sd) => logistic(e + sd * normal(rng)),
+        Some(sd) => logistic(e + sd * standard_normal(rng)),
         None => f64::from(u8::from(rng.random::<f64>() < logistic(e))),
     };
     Trial {
@@ -62,7 +57,7 @@ fn simulate_context(
         }
         n_valid += 1;
         for k in 0..N_ATTR {
-            sum[k] += c.report_centre[k] + model.report_sd * normal(rng);
+            sum[k] += c.report_centre[k] + model.report_sd * standard_normal(rng);
         }
     }
     if trials.is_empty() || n_valid == 0 {

@@ -268,8 +268,9 @@ pub async fn execute_with(
         planned,
         done: all.iter().filter(|t| done_keys.contains(&t.key)).count(),
     });
-    let cache_salt: Option<String> =
-        (provider.name() == "sim").then(|| format!("sim seed {}", cfg.params.seed));
+    // The agents' version too: answers cached before their behaviour changed are not theirs.
+    let cache_salt: Option<String> = (provider.name() == "sim")
+        .then(|| format!("{} seed {}", crate::sim::SIM_VERSION, cfg.params.seed));
     let server: ServerIdentity = cfg
         .server
         .clone()

@@ -5,6 +5,7 @@ use super::prompt::{self, Prompted, SimError};
 use super::{sim_stream, unit};
 use crate::benchmark::sampling::{draw_profile, utility};
 use crate::benchmark::{Benchmark, FrozenContext, Split};
+use crate::probability::{logistic, standard_normal};
 use crate::prompts::Message;
 use crate::providers::{RequestKind, TokenLogprob};
 use crate::types::{ContextId, N_ATTR, Pair, Weights};
@@ -13,8 +14,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-/// Bumped when the agents' behaviour changes, and reported as part of the system fingerprint.
-pub const SIM_VERSION: &str = "sim1";
+/// Bumped when the agents' behaviour changes, and reported as part of the system fingerprint
+/// and the response cache's key. sim2: report noise drawn by `rand_distr`'s ziggurat, not
+/// Box-Muller.
+pub const SIM_VERSION: &str = "sim2";
 
 /// c in tau = sd(dU) / c: with dU roughly normal, E[logistic(c |Z|)] = 0.82 at c = 2.6684
 /// (numerical integration). Exact agreement depends a little on the weights (82.0-82.7% for
@@ -132,17 +135,6 @@ impl fmt::Debug for SimAgent {
             .field("contexts", &self.contexts.len())
             .finish()
     }
-}
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// A standard normal draw (Box-Muller), so no distribution crate is needed.
-fn normal<R: rand::Rng>(rng: &mut R) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
 impl SimAgent {
@@ -374,7 +366,8 @@ impl SimAgent {
                     .0
                     .iter()
                     .map(|w| {
-                        let x = (w + REPORT_NOISE_SD * normal(&mut rng)).clamp(-100.0, 100.0);
+                        let x =
+                            (w + REPORT_NOISE_SD * standard_normal(&mut rng)).clamp(-100.0, 100.0);
                         let r = (x / step).round() * step;
                         if r == 0.0 { 0.0 } else { r }
                     })

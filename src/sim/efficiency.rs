@@ -39,6 +39,7 @@ use crate::benchmark::Split;
 use crate::benchmark::rng::{Purpose, stream};
 use crate::design::{AdaptiveDesign, Criterion, Observation};
 use crate::parsing::{ChoiceStatus, ReportStatus};
+use crate::probability::{logistic, standard_normal};
 use crate::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, score};
 use crate::types::{Choice, Weights};
 use rand::Rng;
@@ -132,16 +133,6 @@ fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-fn normal<R: Rng>(rng: &mut R) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
-
 /// Precision of `arm` at each checkpoint (pairs per context, ascending, multiples of
 /// `setup.batch`). See the module documentation for the method.
 pub fn precision_curve(setup: &Setup, arm: Arm, checkpoints: &[usize]) -> Vec<CurvePoint> {
@@ -207,7 +198,7 @@ fn replicate(
             .map(|_| ReportObs {
                 status: ReportStatus::Valid,
                 weights: Some(Weights(std::array::from_fn(|k| {
-                    centre.0[k] + REPORT_NOISE_SD * normal(&mut rrng)
+                    centre.0[k] + REPORT_NOISE_SD * standard_normal(&mut rrng)
                 }))),
                 out_of_range: false,
             })
