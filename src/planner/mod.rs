@@ -36,18 +36,19 @@
 //! # Assumptions and known biases
 //! The deconvolved pilot is taken as the truth of the simulation (a parametric bootstrap);
 //! the deconvolution is only as good as the pilot's reliability estimates, so a small pilot
-//! gives a rough plan. Measured on simulated agents (tests/quality.rs, 4 agents x 6 pilots
-//! of 30 or 60 contexts x 30 pairs x 3 reports, each plan run 12 times), promised /
-//! achieved width: with 30-context pilots 0.77-1.21, 17 of 24 within 10%, every agent's
-//! median within 10%; with 60-context pilots 0.90-1.15, 22 of 24 within 10%; the achieved
-//! width fell inside the 80% range in 18 of 24 at both sizes. Given the true model instead of
+//! gives a rough plan. Measured on simulated agents (tests/quality.rs, 4 agents x 12 pilots
+//! of 30 or 60 contexts x 30 pairs x 3 reports, each plan run 12 times on its own seeds),
+//! promised / achieved width: with 30-context pilots 0.80-1.17, agents' medians 0.91-0.94,
+//! 27 of 48 within 10%; with 60-context pilots 0.74-1.14, medians 0.88-0.99, 33 of 48 within
+//! 10%; the achieved width fell inside the 80% range in 28 and 31 of 48: the promise is
+//! optimistic by 5-10% in the median and its range too narrow. Given the true model instead of
 //! a fitted pilot, the simulation predicts the achieved width within 3%, so the spread
 //! comes from the pilot: a pilot is a small sample of contexts, and the range (which
-//! resamples them) catches most but not all of it. Plans never go below 30 contexts
+//! resamples them) catches only part of it. Plans never go below 30 contexts
 //! (`min_contexts`): at a 20-context floor promises were 10-25% optimistic. On real data
 //! (tests/planner_real.rs: 12 pilots of 30 contexts from each SmolLM2-135M run in
-//! results/, predicting the width of the run they came from), 11 of 24 within 10%:
-//! predicted/achieved median 0.88 (0.79-0.98) for the full protocol, 1.14 (1.04-1.21) for
+//! results/, predicting the width of the run they came from), 10 of 24 within 10%:
+//! predicted/achieved median 0.88 (0.78-1.04) for the full protocol, 1.13 (1.04-1.20) for
 //! the 100 x 20 run; that model's behaviour is at chance, so this checks the planner only
 //! there. Treat the promise as a guide, not a guarantee. Without a
 //! noise ceiling (one report per context) the raw score stands in for the true correlation
