@@ -11,7 +11,11 @@
 //! Scoring is timed on every core (rayon's default pool) and on one thread, and the two
 //! summaries are compared byte for byte.
 //!
+//! With `--summary PATH`, the whole summary is also written there (to show that a change
+//! leaves it byte-identical: diff two of them).
+//!
 //! Usage: cargo run --release --example compare_fit -- DATA.json OUT.json [--repeat N]
+//! [--summary PATH]
 use selfinterp::estimation::{Fit, Trial, fit};
 use selfinterp::parsing::ChoiceStatus;
 use selfinterp::scoring::{ChoiceObs, ContextInput, ScoreOptions, score};
@@ -113,4 +117,7 @@ fn main() {
         "r": lt.r, "ci_study": lt.ci_study, "ci_bootstrap": lt.ci_bootstrap,
     });
     std::fs::write(out, serde_json::to_string(&result).unwrap()).unwrap();
+    if let Some(i) = args.iter().position(|a| a == "--summary") {
+        std::fs::write(&args[i + 1], serde_json::to_string_pretty(&s).unwrap()).unwrap();
+    }
 }

@@ -12,9 +12,25 @@ port=${PORT:-8765}
 out=${OUT:-runs/smollm2-135m-native-$preset}
 model=smollm2-135m-instruct
 
+# The model's download and the server's build (the first time only) go on while selfinterp
+# compiles: the server's build runs under `nice`, so it takes the CPU that cargo leaves idle
+# (its serial stretches, the downloads) rather than slowing cargo down.
+# (Once installed, `install` only says so.) In its own session where setsid exists, so that a
+# failed cargo build stops the whole install (cmake, ninja, compilers) with it.
+if command -v setsid >/dev/null 2>&1; then
+    setsid -w scripts/local-model.sh install &
+else
+    scripts/local-model.sh install &
+fi
+install_pid=$!
+trap '[ -n "$install_pid" ] && kill -- -"$install_pid" 2>/dev/null; [ -n "$install_pid" ] && kill "$install_pid" 2>/dev/null' EXIT
 echo "main-job: building selfinterp (release)" >&2
 cargo build --release --locked --quiet
 bin=target/release/selfinterp
+if [ -n "$install_pid" ]; then
+    wait "$install_pid" || { install_pid=""; echo "main-job: installing the local model failed (above)" >&2; exit 1; }
+    install_pid=""
+fi
 
 SELFINTERP_LOCAL_PORT=$port scripts/local-model.sh start --port "$port"
 trap 'scripts/local-model.sh stop' EXIT

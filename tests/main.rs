@@ -21,4 +21,5 @@ mod scoring;
 mod statistics;
 mod support;
 mod table;
+mod threads;
 mod view;

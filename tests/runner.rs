@@ -353,6 +353,127 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
     assert_same_results(&part, &full);
 }
 
+/// The sim agent `faithful`, recording what each request asks in the order the runner sends
+/// them: (choice?, context, prompt up to the options). After `stop_after` sends it stops the
+/// run as Ctrl-C does.
+struct Recording {
+    inner: SimProvider,
+    sent: std::sync::Mutex<Vec<(bool, String, String)>>,
+    stop_after: usize,
+    stop: watch::Sender<bool>,
+}
+
+impl Provider for Recording {
+    fn name(&self) -> &str {
+        "sim"
+    }
+    fn model(&self) -> &str {
+        "faithful"
+    }
+    fn request_body(&self, req: &selfinterp::providers::ChatRequest) -> serde_json::Value {
+        self.inner.request_body(req)
+    }
+    fn send<'a>(
+        &'a self,
+        req: &'a selfinterp::providers::ChatRequest,
+    ) -> selfinterp::providers::SendFuture<'a> {
+        use selfinterp::providers::RequestKind;
+        use selfinterp::sim::Prompted;
+        Box::pin(async move {
+            let context = match self.inner.agent().parse_prompt(&req.messages) {
+                Ok(Prompted::Choice { context, .. } | Prompted::Report { context, .. }) => {
+                    context.0
+                }
+                Err(e) => panic!("{e}"),
+            };
+            let text: String = req.messages.iter().map(|m| m.content.as_str()).collect();
+            let prefix: String = text[..text.find("\nA:\n").unwrap()].to_string();
+            let n = {
+                let mut sent = self.sent.lock().unwrap();
+                sent.push((req.kind == RequestKind::Choice, context, prefix));
+                sent.len()
+            };
+            if n == self.stop_after {
+                self.stop.send(true).unwrap();
+            }
+            self.inner.answer(req)
+        })
+    }
+}
+
+/// Each context's requests of a phase go out in one stretch (up to the requests in flight
+/// at its ends), and one context's requests share the prompt up to the options: what lets a
+/// server's prompt cache (llama.cpp's) skip the shared prefix.
+fn assert_in_stretches(sent: &[(bool, String, String)], concurrency: usize) {
+    let mut at: std::collections::BTreeMap<(bool, &str), Vec<usize>> = Default::default();
+    for (i, (choice, context, _)) in sent.iter().enumerate() {
+        at.entry((*choice, context.as_str())).or_default().push(i);
+    }
+    for ((choice, context), pos) in &at {
+        let span: usize = pos.last().unwrap() - pos[0] + 1;
+        assert!(
+            span <= pos.len() + 2 * (concurrency - 1),
+            "{context} (choice {choice}): {} requests spread over {span}",
+            pos.len()
+        );
+        let prefixes: HashSet<&str> = pos.iter().map(|&i| sent[i].2.as_str()).collect();
+        assert_eq!(
+            prefixes.len(),
+            1,
+            "{context}: prompts differ before the options"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_context_is_asked_in_one_stretch_and_a_resume_keeps_it_so() {
+    let root = root_with(4, 20, 3);
+    let full = root.path().join("full");
+    let part = root.path().join("part");
+    let args = |out: &Path, resume: bool| {
+        let mut q = small(FAITHFUL, out);
+        q.concurrency = 2;
+        q.resume = resume;
+        q
+    };
+    run_unthrottled(root.path(), &args(&full, false)).await;
+
+    let mut sessions: Vec<Vec<(bool, String, String)>> = Vec::new();
+    for (resume, stop_after) in [(false, 30), (true, usize::MAX)] {
+        let (cfg, bench) = config(root.path(), &args(&part, resume));
+        let (tx, rx) = watch::channel(false);
+        let p = Arc::new(Recording {
+            inner: SimProvider::new(
+                Arc::new(SimAgent::from_benchmark(
+                    AgentKind::Faithful,
+                    &selfinterp::runner::connect::sim_seed(0),
+                    &bench,
+                )),
+                "faithful",
+            ),
+            sent: Default::default(),
+            stop_after,
+            stop: tx,
+        });
+        let outcome = execute(&cfg, &bench, p.clone(), rx).await.unwrap();
+        let want = if resume {
+            RunStatus::Complete
+        } else {
+            RunStatus::Interrupted
+        };
+        assert_eq!(outcome.status, want);
+        sessions.push(p.sent.lock().unwrap().clone());
+    }
+    for sent in &sessions {
+        assert_in_stretches(sent, 2);
+    }
+    // Both sessions together asked every request once at most, and the resumed bundle is
+    // the uninterrupted one.
+    assert!(sessions[0].len() >= 30 && sessions[0].len() + sessions[1].len() >= 4 * 23);
+    assert_complete(&part, 4 * 23);
+    assert_same_results(&part, &full);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cache_makes_a_rerun_free() {
     let root = root_with(4, 20, 3);

@@ -13,7 +13,8 @@ Scoring (pooled r of learned vs true weights with a 2,000-resample context boots
 1,000-permutation null, as `scoring::score` does) is timed in numpy (vectorised) and in
 selfinterp's `score` (which refits every context too). Prints times, speed-ups and the
 largest differences of the estimates. Timings exclude data generation, process start and
-JSON parsing. Usage: scripts/compare/fit.sh [--contexts 1000] [--trials 100]
+JSON parsing. Usage: [COMPARE_FIT=path] scripts/compare/fit.sh [--contexts 1000] [--trials 100]
+(COMPARE_FIT: a prebuilt examples/compare_fit, e.g. an older commit's, instead of this checkout's).
 """
 import argparse
 import json
@@ -99,8 +100,10 @@ def main():
         with open(data, "w") as f:
             json.dump([{"diff": d.tolist(), "p_a": y.tolist(), "target": list(tw)}
                        for (d, y, _), tw in zip(contexts, target)], f)
-        subprocess.run(["cargo", "run", "--release", "--quiet", "--example", "compare_fit", "--",
-                        data, out, "--repeat", str(args.repeat)], cwd=ROOT, check=True)
+        # COMPARE_FIT=path measures another build of the example (e.g. an older commit's).
+        runner = ([os.environ["COMPARE_FIT"]] if os.environ.get("COMPARE_FIT") else
+                  ["cargo", "run", "--release", "--quiet", "--example", "compare_fit", "--"])
+        subprocess.run(runner + [data, out, "--repeat", str(args.repeat)], cwd=ROOT, check=True)
         with open(out) as f:
             rust = json.load(f)
     rs_params = np.array(rust["params"])

@@ -2,7 +2,8 @@
 # Fitting and scoring speed and agreement: selfinterp vs statsmodels and scikit-learn on the
 # same simulated data (1,000 contexts x 100 trials by default), in one run. Prints the times,
 # the speed-ups (target: >= 20x faster than statsmodels) and the largest estimate differences.
-# Usage: scripts/compare/fit.sh [--contexts N] [--trials N] [--repeat N]
+# Usage: [COMPARE_FIT=path] scripts/compare/fit.sh [--contexts N] [--trials N] [--repeat N]
+# (COMPARE_FIT: a prebuilt examples/compare_fit, e.g. an older commit's, measured instead)
 # Needs: cargo, python3 with numpy scipy statsmodels scikit-learn (installed by pip if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,5 +14,5 @@ if ! python3 -c 'import numpy, scipy, statsmodels, sklearn' 2>/dev/null; then
     exit 2
   }
 fi
-cargo build --release --quiet --example compare_fit
+[ -n "${COMPARE_FIT:-}" ] || cargo build --release --quiet --example compare_fit
 exec python3 scripts/compare/fit.py "$@"

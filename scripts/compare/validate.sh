@@ -3,11 +3,11 @@
 # (leaderboard re-rendered for each), validated with one thread and with every core, in one
 # run. Prints entries, wall seconds, CPU seconds, seconds per entry and the parallel speed-up:
 # linear growth means a constant seconds-per-entry column; "both cores" means a speed-up near 2.
-# Usage: scripts/compare/validate.sh [COPIES...]   (default: 1 2 4)
+# Usage: [BIN=path] scripts/compare/validate.sh [COPIES...]   (default: 1 2 4)
+# BIN=path measures another build (e.g. an older commit's) on the same entries.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --release --quiet
-BIN="$PWD/target/release/selfinterp"
+if [ -z "${BIN:-}" ]; then cargo build --release --quiet; BIN="$PWD/target/release/selfinterp"; fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 copies=("${@:-1}")

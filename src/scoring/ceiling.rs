@@ -29,9 +29,9 @@
 //! [`super::quality`].
 
 use super::comparison::BootstrapIntervals;
+use super::draw::index_below;
 use super::reliability::{BehaviourMoments, ReportAgreement, spearman_brown};
 use super::stats::{Moments, quantile_sorted};
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -126,7 +126,7 @@ pub fn ceiling(parts: &[CeilingParts], resamples: usize, rng: &mut ChaCha8Rng) -
         for _ in 0..resamples {
             let mut t: Totals = Totals::default();
             for _ in 0..m {
-                t.add(&parts[rng.random_range(0..m)]);
+                t.add(&parts[index_below(rng, m)]);
             }
             match (t.corrected(false), t.corrected(true)) {
                 (Some((_, Some(c))), Some((_, Some(c_low)))) => {

@@ -49,8 +49,9 @@
 
 pub use super::describe::{ContextPoints, fisher_jackknife_interval};
 use super::describe::{Description, describe};
+use super::draw::index_below;
 use super::stats::{Moments, pearson, quantile_sorted, spearman, top_index};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -191,7 +192,7 @@ pub fn bootstrap_intervals(
     for _ in 0..resamples {
         let mut total: Moments = Moments::default();
         for _ in 0..m {
-            total.add(&moments[rng.random_range(0..m)]);
+            total.add(&moments[index_below(rng, m)]);
         }
         match total.r() {
             Some(r) => rs.push(r),
@@ -230,14 +231,15 @@ pub fn bootstrap_intervals(
     }
 }
 
-/// A uniformly random cyclic permutation of 0..m (no fixed points when m >= 2).
-pub(crate) fn sattolo(m: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
-    let mut p: Vec<usize> = (0..m).collect();
+/// A uniformly random cyclic permutation of 0..m (no fixed points when m >= 2), Sattolo's
+/// algorithm, into a reused buffer (the null draws a thousand of them).
+fn sattolo_into(m: usize, rng: &mut ChaCha8Rng, p: &mut Vec<usize>) {
+    p.clear();
+    p.extend(0..m);
     for i in (1..m).rev() {
-        let j: usize = rng.random_range(0..i);
+        let j: usize = index_below(rng, i);
         p.swap(i, j);
     }
-    p
 }
 
 fn null_baseline(
@@ -248,11 +250,31 @@ fn null_baseline(
     let m: usize = points.len();
     let mut rs: Vec<f64> = Vec::with_capacity(permutations);
     if m >= 2 {
+        // A mismatched pair's moments are its x's own sums, its y's own sums and the cross
+        // sum: the first two are computed once per context (the same additions, in the same
+        // order, as `Moments::of` makes), only the cross sum per pair.
+        let own: Vec<(Moments, Moments)> = points
+            .iter()
+            .map(|p| (Moments::of(&p.x, &p.x), Moments::of(&p.y, &p.y)))
+            .collect();
+        let mut p: Vec<usize> = Vec::with_capacity(m);
         for _ in 0..permutations {
-            let p: Vec<usize> = sattolo(m, rng);
+            sattolo_into(m, rng, &mut p);
             let mut total: Moments = Moments::default();
             for (i, &j) in p.iter().enumerate() {
-                total.add(&Moments::of(&points[i].x, &points[j].y));
+                let (x, y) = (&own[i].0, &own[j].1);
+                let mut sxy: f64 = 0.0;
+                for (a, b) in points[i].x.iter().zip(&points[j].y) {
+                    sxy += a * b;
+                }
+                total.add(&Moments {
+                    n: x.n,
+                    sx: x.sx,
+                    sy: y.sy,
+                    sxx: x.sxx,
+                    syy: y.syy,
+                    sxy,
+                });
             }
             if let Some(r) = total.r() {
                 rs.push(r);

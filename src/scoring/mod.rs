@@ -28,6 +28,7 @@ pub mod ceiling;
 pub mod comparison;
 pub mod context;
 pub mod describe;
+mod draw;
 pub mod fit_quality;
 pub mod input;
 pub mod missingness;

@@ -15,6 +15,7 @@
 //! Randomness: ChaCha8 seeded by `seed` (stream 11 for the bootstrap, 12 for permutations).
 
 use super::comparison::{ContextPoints, rng_for};
+use super::draw::index_below;
 use super::stats::{Moments, quantile_sorted};
 use super::summary::{ComparisonKind, Summary};
 use crate::types::ContextId;
@@ -95,7 +96,7 @@ pub fn paired_comparison(a: &Summary, b: &Summary, opts: &PairedOptions) -> Pair
         let mut idx: Vec<usize> = vec![0; m];
         for _ in 0..opts.bootstrap_resamples {
             for slot in idx.iter_mut() {
-                *slot = rng.random_range(0..m);
+                *slot = index_below(&mut rng, m);
             }
             if let (Some(x), Some(y)) = (
                 pooled_r(&ma, idx.iter().copied()),

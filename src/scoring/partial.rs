@@ -20,9 +20,9 @@
 
 use super::comparison::{expanded_alpha, rng_for};
 use super::describe::jackknife_variance;
+use super::draw::index_below;
 use super::stats::quantile_sorted;
 use crate::types::N_ATTR;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 /// Random stream of the partial correlation's bootstrap (separate from every other figure).
@@ -144,7 +144,7 @@ pub fn partial_correlation(
         for _ in 0..resamples {
             let mut t: Moments3 = Moments3::default();
             for _ in 0..m {
-                t.add(&parts[rng.random_range(0..m)], 1.0);
+                t.add(&parts[index_below(&mut rng, m)], 1.0);
             }
             match t.partial() {
                 Some(v) => vals.push(v),

@@ -35,18 +35,18 @@ use super::ceiling::{Ceiling, CeilingParts, ceiling, projected_interval};
 use super::comparison::expanded_alpha;
 use super::comparison::{BootstrapIntervals, bootstrap_intervals, rng_for};
 use super::context::ContextSummary;
+use super::draw::index_below;
 use super::fit_quality::{FitOverview, FitQuality, fit_quality, overview};
 use super::input::ContextInput;
 use super::options::ScoreOptions;
 use super::reliability::{
     BehaviourEstimate, BehaviourMoments, ReportAgreement, SplitHalf, pooled_report_reliability,
-    report_agreement, skip_splits, split_half, splits_for,
+    report_agreement, split_half, split_orders, splits_for,
 };
 use super::stats::Moments;
 use super::stats::quantile_sorted;
 use crate::estimation::Trial;
 use crate::types::{Choice, ContextId, Weights};
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -194,7 +194,7 @@ fn behaviour_interval(
     for _ in 0..resamples {
         let mut t: BehaviourMoments = BehaviourMoments::default();
         for _ in 0..m {
-            t.add(&parts[rng.random_range(0..m)]);
+            t.add(&parts[index_below(rng, m)]);
         }
         if let Some(e) = t.estimate() {
             low.push(e.value);
@@ -225,22 +225,18 @@ pub fn assess(
         .collect();
     let n_splits: usize = splits_for(all_trials.iter().filter(|t| !t.is_empty()).count());
     let mut rng: ChaCha8Rng = rng_for(opts.seed, STREAM_SPLITS);
-    let starts: Vec<ChaCha8Rng> = all_trials
+    let orders: Vec<Vec<u32>> = all_trials
         .iter()
-        .map(|t| {
-            let start: ChaCha8Rng = rng.clone();
-            skip_splits(t.len(), n_splits, &mut rng);
-            start
-        })
+        .map(|t| split_orders(t.len(), n_splits, &mut rng))
         .collect();
     let splits: Vec<Option<SplitHalf>> = all_trials
         .par_iter()
         .zip(contexts.par_iter())
-        .zip(starts)
-        .map(|((t, s), mut r)| {
+        .zip(orders.par_iter())
+        .map(|((t, s), o)| {
             let full: [f64; 6] =
                 std::array::from_fn(|j| if j == 0 { s.intercept } else { s.slopes[j - 1] });
-            split_half(t, full, n_splits, &mut r)
+            split_half(t, full, o)
         })
         .collect();
     let mut parts: Vec<CeilingParts> = Vec::with_capacity(inputs.len());

@@ -194,19 +194,32 @@ fn part_options(n: usize, part: usize) -> FitOptions {
     }
 }
 
-/// Split-half analysis of one context's trials, its parts' fits warm-started from `start`,
-/// the context's full fit (b0, b1..b5); `None` with fewer than [`MIN_TRIALS`].
-pub fn split_half(
-    trials: &[Trial],
-    start: [f64; N_ATTR + 1],
-    splits: usize,
-    rng: &mut ChaCha8Rng,
-) -> Option<SplitHalf> {
-    let n: usize = trials.len();
+/// The trial orders of a context's `splits` random splits, one after another (`splits` x
+/// `n` indices; empty with fewer than [`MIN_TRIALS`] trials): each is the previous one
+/// shuffled again. Drawn for every context in input order, before the contexts' fits run
+/// in parallel, so the results do not depend on the number of threads.
+pub fn split_orders(n: usize, splits: usize, rng: &mut ChaCha8Rng) -> Vec<u32> {
     if n < MIN_TRIALS || splits == 0 {
+        return Vec::new();
+    }
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let mut orders: Vec<u32> = Vec::with_capacity(splits * n);
+    for _ in 0..splits {
+        idx.shuffle(rng);
+        orders.extend_from_slice(&idx);
+    }
+    orders
+}
+
+/// Split-half analysis of one context's trials, its parts' fits warm-started from `start`,
+/// the context's full fit (b0, b1..b5), one split per trial order in `orders`
+/// ([`split_orders`]); `None` with fewer than [`MIN_TRIALS`] trials or no order.
+pub fn split_half(trials: &[Trial], start: [f64; N_ATTR + 1], orders: &[u32]) -> Option<SplitHalf> {
+    let n: usize = trials.len();
+    if n < MIN_TRIALS || orders.len() < n {
         return None;
     }
-    let mut idx: Vec<usize> = (0..n).collect();
+    let splits: usize = orders.len() / n;
     let mut total: Moments = Moments::default();
     let mut quarters: Moments = Moments::default();
     let (mut ll_model, mut ll_letter, mut weight) = (0.0_f64, 0.0_f64, 0.0_f64);
@@ -215,19 +228,18 @@ pub fn split_half(
     let mut part: Vec<Trial> = Vec::with_capacity(n / 4 + 1);
     let q: usize = n / 4;
     let learned = |(_, slopes): (f64, [f64; N_ATTR])| Weights(slopes).rescaled_to_100();
-    for _ in 0..splits {
-        idx.shuffle(rng);
+    for idx in orders.chunks_exact(n) {
         half_a.clear();
         half_b.clear();
-        half_a.extend(idx[..n / 2].iter().map(|&i| trials[i]));
-        half_b.extend(idx[n / 2..].iter().map(|&i| trials[i]));
+        half_a.extend(idx[..n / 2].iter().map(|&i| trials[i as usize]));
+        half_b.extend(idx[n / 2..].iter().map(|&i| trials[i as usize]));
         let fa_wide = fit_point_from(&half_a, &part_options(n, half_a.len()), start);
         let fb_wide = fit_point_from(&half_b, &part_options(n, half_b.len()), start);
         total.add(&Moments::of(&learned(fa_wide).0, &learned(fb_wide).0));
         // Quarters: the first two and the last two of four disjoint parts of q trials.
         let mut quarter = |from: usize| -> Weights {
             part.clear();
-            part.extend(idx[from..from + q].iter().map(|&i| trials[i]));
+            part.extend(idx[from..from + q].iter().map(|&i| trials[i as usize]));
             learned(fit_point_from(&part, &part_options(n, q), start))
         };
         for (i, j) in [(0, q), (2 * q, 3 * q)] {
@@ -251,19 +263,6 @@ pub fn split_half(
         heldout_ll_letter: ll_letter,
         heldout_weight: weight,
     })
-}
-
-/// Advance `rng` exactly as [`split_half`] of `n` trials would, without fitting: lets
-/// contexts be split in parallel, each from the generator state it would have reached in
-/// input order (so results do not depend on the number of threads).
-pub fn skip_splits(n: usize, splits: usize, rng: &mut ChaCha8Rng) {
-    if n < MIN_TRIALS || splits == 0 {
-        return;
-    }
-    let mut idx: Vec<usize> = (0..n).collect();
-    for _ in 0..splits {
-        idx.shuffle(rng);
-    }
 }
 
 /// A context's (or a pool of contexts') split-half and quarter moments.

@@ -26,10 +26,10 @@
 //! unpaired: stream 13).
 
 use super::comparison::rng_for;
+use super::draw::index_below;
 use super::paired::{PairedComparison, PairedOptions, paired_comparison};
 use super::stats::{Moments, quantile_sorted};
 use super::summary::{ComparisonKind, Summary};
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -86,7 +86,7 @@ fn moments(s: &Summary) -> Vec<Moments> {
 fn resampled_r(m: &[Moments], rng: &mut ChaCha8Rng) -> Option<f64> {
     let mut t: Moments = Moments::default();
     for _ in 0..m.len() {
-        t.add(&m[rng.random_range(0..m.len())]);
+        t.add(&m[index_below(rng, m.len())]);
     }
     t.r()
 }

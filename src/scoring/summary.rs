@@ -303,10 +303,34 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
             })
         })
         .collect();
+    // The comparisons, the quality block and the partial correlation each draw from their
+    // own seeded stream, so they run side by side with the same results on any number of
+    // threads.
+    let compare_kind = |kind: ComparisonKind| comparison_of(&contexts, kind, opts);
+    let ((reports_vs_learned, learned_vs_target), (reports_vs_target, (quality, partial))) =
+        rayon::join(
+            || {
+                rayon::join(
+                    || compare_kind(ComparisonKind::ReportsVsLearned),
+                    || compare_kind(ComparisonKind::LearnedVsTarget),
+                )
+            },
+            || {
+                rayon::join(
+                    || compare_kind(ComparisonKind::ReportsVsTarget),
+                    || {
+                        rayon::join(
+                            || super::quality::assess(inputs, &contexts, opts),
+                            || partial_correlation(&triples, opts.seed, opts.bootstrap_resamples),
+                        )
+                    },
+                )
+            },
+        );
     Ok(Summary {
-        reports_vs_learned: comparison_of(&contexts, ComparisonKind::ReportsVsLearned, opts),
-        learned_vs_target: comparison_of(&contexts, ComparisonKind::LearnedVsTarget, opts),
-        reports_vs_target: comparison_of(&contexts, ComparisonKind::ReportsVsTarget, opts),
+        reports_vs_learned,
+        learned_vs_target,
+        reports_vs_target,
         choice_agreement: (agreement.judged > 0)
             .then(|| agreement.agree as f64 / agreement.judged as f64),
         invalid_report_rate: (n_reports > 0)
@@ -321,12 +345,8 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
         choice_status_counts: choice_counts,
         report_status_counts: report_counts,
         options: *opts,
-        quality: Some(super::quality::assess(inputs, &contexts, opts)),
-        partial_reports_learned_given_target: partial_correlation(
-            &triples,
-            opts.seed,
-            opts.bootstrap_resamples,
-        ),
+        quality: Some(quality),
+        partial_reports_learned_given_target: partial,
         missingness: Some(missingness(inputs, &contexts)),
         influence: influence(&contexts),
         contexts,
