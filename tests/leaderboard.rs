@@ -436,6 +436,80 @@ fn leaderboard_exports_csv_and_json() {
     assert_eq!(r, in_csv, "both exports carry the same figure");
 }
 
+/// `leaderboard --json` prints `{written, rows}`, its rows exactly `--format json`'s. The
+/// field names are pinned: tools read them (docs/reports.md lists them).
+#[test]
+fn leaderboard_json_reports_the_pages_and_the_same_rows_as_format_json() {
+    use crate::support::{assert_ok, bin};
+    let (_root, results) = results();
+    let run = |args: &[&str]| {
+        let o = bin()
+            .arg("leaderboard")
+            .arg(&results)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_ok(&o);
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let written = run(&["--json"]);
+    let keys =
+        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(keys(&written), ["written", "rows"]);
+    let files: Vec<&str> = written["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(files[0].ends_with("LEADERBOARD.md") && files[1].ends_with("leaderboard.html"));
+    assert_eq!(files.len(), 2 + 2 * ENTRIES.len(), "{files:?}");
+    assert!(files.iter().all(|f| Path::new(f).is_file()), "{files:?}");
+    assert_eq!(written["rows"], run(&["--format", "json"]));
+    let rows = written["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), ENTRIES.len());
+    assert_eq!(
+        keys(&rows[0]),
+        [
+            "experiment",
+            "rank",
+            "entry",
+            "display_name",
+            "model_id",
+            "provider",
+            "simulated",
+            "benchmark",
+            "date",
+            "submitted_by",
+            "notes",
+            "r",
+            "ci_bootstrap",
+            "ci_study",
+            "chance_mean",
+            "chance_range",
+            "calibration_slope",
+            "invalid_report_rate",
+            "invalid_choice_rate",
+            "n_reports_out_of_range",
+            "p_answer_a",
+            "n_contexts",
+            "n_choices",
+            "n_reports",
+            "behavioural_reliability",
+            "report_reliability",
+            "noise_ceiling",
+            "corrected_r",
+            "corrected_r_ci",
+            "flag",
+            "rankable",
+            "tie",
+        ]
+    );
+    assert_eq!(rows[0]["entry"], "sim-faithful");
+    assert_eq!(rows[0]["rank"], 1);
+    assert!(rows[0]["r"].as_f64().unwrap() > 0.5 && rows[0]["rankable"] == true);
+}
+
 #[test]
 fn a_stale_detail_page_is_refused() {
     let (root, results) = results();

@@ -9,6 +9,7 @@ mod experiments;
 mod fuzz;
 mod import;
 mod install;
+mod layout;
 mod leaderboard;
 mod parsing;
 mod planner_real;

@@ -20,7 +20,7 @@ pub struct LeaderboardArgs {
     /// The same, as an option (older spelling)
     #[arg(long = "results", hide = true, conflicts_with = "results")]
     pub results_flag: Option<PathBuf>,
-    /// Also print one JSON object (files written, entries with their scores) on stdout
+    /// Also print one JSON object on stdout: the files written and every row (as --format json)
     #[arg(long)]
     pub json: bool,
 }
@@ -61,28 +61,11 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
         written.len() - 2,
         details.display()
     );
-    let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!("{} entries", entries.len());
     if a.json {
-        let list: Vec<serde_json::Value> = entries
-            .iter()
-            .map(|e| {
-                let c = e.summary.reports_vs_learned.as_ref();
-                serde_json::json!({
-                    "entry": e.name, "display_name": e.meta.display_name,
-                    "model_id": e.meta.model_id, "provider": e.meta.provider,
-                    "simulated": e.meta.simulated,
-                    "r": c.and_then(|c| c.r), "ci_bootstrap": c.and_then(|c| c.ci_bootstrap),
-                    "chance": c.and_then(|c| c.null.mean),
-                    "rankable": e.summary.quality.as_ref().map(|q| q.rankable),
-                })
-            })
-            .collect();
-        println!(
+        print!(
             "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"written": written, "entries": list})
-            )?
+            export::written_json(&written, &board::board(&entries))
         );
     }
     Ok(())

@@ -1,8 +1,11 @@
-//! The leaderboard's rows for other tools: `selfinterp leaderboard --format csv|json`.
-//! Every row of every table, with every figure the detail pages show.
+//! The leaderboard's rows for other tools: `selfinterp leaderboard --format csv|json`, and
+//! `--json`'s report of the pages it wrote with the same rows. Every row of every table, with
+//! every figure the detail pages show.
 
 use super::board::{Board, Row};
+use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Output formats of `selfinterp leaderboard`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +24,29 @@ fn rows(board: &BTreeMap<String, Board>) -> Vec<&Row> {
 /// One JSON array of rows (the [`Row`] fields; ties with their method and p-values).
 pub fn json(board: &BTreeMap<String, Board>) -> String {
     let mut s: String = serde_json::to_string_pretty(&rows(board)).expect("rows serialise");
+    s.push('\n');
+    s
+}
+
+/// What `selfinterp leaderboard --json` prints after writing the pages.
+#[derive(Debug, Serialize)]
+pub struct Written<'a> {
+    /// The files written, `LEADERBOARD.md` and `leaderboard.html` first.
+    pub written: Vec<String>,
+    /// The rows, exactly as [`json`] prints them.
+    pub rows: Vec<&'a Row>,
+}
+
+/// One JSON object `{written, rows}`: the pages written and every row of `board`.
+pub fn written_json(written: &[impl AsRef<Path>], board: &BTreeMap<String, Board>) -> String {
+    let w = Written {
+        written: written
+            .iter()
+            .map(|p| p.as_ref().display().to_string())
+            .collect(),
+        rows: rows(board),
+    };
+    let mut s: String = serde_json::to_string_pretty(&w).expect("rows serialise");
     s.push('\n');
     s
 }

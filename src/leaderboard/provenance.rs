@@ -6,7 +6,7 @@ use crate::bundle::RunManifest;
 use crate::bundle::parameters::ProviderKind;
 
 /// Whether a `system_fingerprint` is a simulated agent's (`sim<N>-<hex>`, see
-/// [`crate::providers::sim::SIM_VERSION`]), in-process or through `serve-sim`.
+/// [`crate::sim::SIM_VERSION`]), in-process or through `serve-sim`.
 pub fn is_sim_fingerprint(fp: &str) -> bool {
     fp.strip_prefix("sim").is_some_and(|rest| {
         let digits: usize = rest.chars().take_while(char::is_ascii_digit).count();

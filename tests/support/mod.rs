@@ -46,7 +46,7 @@ pub fn assert_ok(o: &Output) {
     assert!(o.status.success(), "{}", stderr(o));
 }
 
-/// Synthetic contexts of both evaluation splits (see `providers::sim::synthetic_contexts`).
+/// Synthetic contexts of both evaluation splits (see `sim::synthetic_contexts`).
 pub fn contexts(
     instilled: usize,
     native: usize,

@@ -1,0 +1,96 @@
+//! The library's import layers as docs/architecture.md lists them: every top-level module
+//! imports only from layers below its own, so no two modules depend on each other.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// docs/architecture.md, *Imports*, from the bottom.
+const LAYERS: &[&[&str]] = &[
+    &["types", "probability", "limits", "loopback"],
+    &["catalogue"],
+    &["benchmark"],
+    &["prompts", "parsing", "estimation"],
+    &["providers", "design", "scoring"],
+    &["bundle", "planner"],
+    &["sim"],
+    &["runner"],
+    &["experiments", "import", "reports"],
+    &["batch", "leaderboard", "table", "view"],
+];
+
+/// Every `.rs` file below `dir`, depth first.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p: PathBuf = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The top-level modules `crate::x` that the non-test code of `text` names, comments aside.
+fn imports(text: &str) -> Vec<String> {
+    let code: &str = text.split("#[cfg(test)]\nmod ").next().unwrap();
+    let mut out: Vec<String> = Vec::new();
+    for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        for (i, _) in line.match_indices("crate::") {
+            let name: String = line[i + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            out.push(name);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_module_imports_only_from_the_layers_below_it() {
+    let src: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let layer: BTreeMap<&str, usize> = LAYERS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, l)| l.iter().map(move |m| (*m, i)))
+        .collect();
+    let mut files: Vec<PathBuf> = Vec::new();
+    rust_files(&src, &mut files);
+    let mut wrong: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for f in &files {
+        let rel: PathBuf = f.strip_prefix(&src).unwrap().to_path_buf();
+        let first: String = rel.iter().next().unwrap().to_string_lossy().into_owned();
+        let module: String = first.trim_end_matches(".rs").to_string();
+        // The binary's own code, the crate root and unit-test files are not layered.
+        if ["cli", "main", "lib"].contains(&module.as_str())
+            || rel.iter().any(|c| c == "tests" || c == "tests.rs")
+        {
+            continue;
+        }
+        let Some(&own) = layer.get(module.as_str()) else {
+            wrong.push(format!("{}: module {module} is in no layer", rel.display()));
+            continue;
+        };
+        seen.push(module.clone());
+        for m in imports(&std::fs::read_to_string(f).unwrap()) {
+            match layer.get(m.as_str()) {
+                Some(&l) if l < own || m == module => {}
+                Some(&l) => wrong.push(format!(
+                    "{}: {module} (layer {}) imports crate::{m} (layer {})",
+                    rel.display(),
+                    own + 1,
+                    l + 1
+                )),
+                None => wrong.push(format!("{}: crate::{m} is in no layer", rel.display())),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    for m in layer.keys() {
+        assert!(
+            seen.iter().any(|s| s == m),
+            "layer lists {m}, src/ has no such module"
+        );
+    }
+}
