@@ -30,6 +30,8 @@
 #   SELFINTERP_START_TIMEOUT  seconds to wait for /health (default 120)
 #   SELFINTERP_BUILD_JOBS     parallel compile jobs (default: number of CPUs)
 #   PYTHON                    python used for pip (default python3)
+#   OMP_WAIT_POLICY           the server's OpenMP wait policy (default: libgomp's
+#                             own; PASSIVE when the cores are shared, see cmd_start)
 set -euo pipefail
 
 LLAMA_CPP_PYTHON_VERSION="0.3.36"
@@ -374,9 +376,16 @@ cmd_start() {
   #   -c 4096      : context of that slot (prompts here are a few hundred tokens)
   #   prompt cache : on by default (per request "cache_prompt"); the shared
   #                  prefix of consecutive prompts is not recomputed
-  #   OMP_WAIT_POLICY=PASSIVE : OpenMP workers sleep instead of spinning at
-  #                  barriers; without it, 2 threads on a 2-core box that is
-  #                  also busy with other work (cargo) run 2-3x slower
+  #   OMP_WAIT_POLICY: left to libgomp's default (workers spin briefly at a
+  #                  barrier, then sleep). PASSIVE (sleep at once) made each
+  #                  generated token wait for the workers to wake: measured on
+  #                  an idle 2-core box, 3 contexts of the quick preset
+  #                  (2026-11-27), generation ran at 32 tokens/s under PASSIVE
+  #                  against 102 under the default (106 under ACTIVE, which
+  #                  spins without limit and starves other work on a busy
+  #                  box); prompts 265 vs 278 tokens/s; samples byte-identical.
+  #                  Set OMP_WAIT_POLICY=PASSIVE when the server shares the
+  #                  cores with other heavy work.
   #   --cache-ram  : cap the host-RAM store of evicted slot prompts
   #                  (llama-server's default is 8192 MiB and does fill up)
   #   --no-ui      : API only;  --metrics : GET /metrics
@@ -390,7 +399,6 @@ cmd_start() {
     --verbosity "$VERBOSITY"
   )
   say "starting llama-server on http://$HOST:$PORT (log: $LOG)"
-  export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
   if command -v setsid >/dev/null 2>&1; then
     setsid "$BIN" "${args[@]}" </dev/null >>"$LOG" 2>&1 8>&- 9>&- &
   else
