@@ -57,9 +57,9 @@ const KEY_NAMES: &[&str] = &[
     "password",
 ];
 
-/// What one pattern found: (line, pattern index, byte offset) orders findings as a scan line
-/// by line, pattern by pattern, left to right would.
-type Found = (usize, usize, usize, Finding);
+/// A finding with its pattern's index and byte offset: sorted by (line, pattern, offset),
+/// findings come in the order a scan line by line, pattern by pattern, left to right gives.
+type Found = (usize, usize, Finding);
 
 /// Every secret-looking string in `text`, in line order (and, within a line, pattern by
 /// pattern, left to right).
@@ -73,8 +73,21 @@ pub fn scan(text: &str) -> Vec<Finding> {
     let b: &[u8] = text.as_bytes();
     let lower: Vec<u8> = b.to_ascii_lowercase();
     let breaks: Vec<usize> = memchr::memchr_iter(b'\n', b).collect();
-    let line_of = |pos: usize| -> usize { breaks.partition_point(|&nl| nl < pos) + 1 };
     let mut found: Vec<Found> = Vec::new();
+    // A finding of pattern `p` spanning bytes pos..end.
+    let mut hit = |p: usize, kind: &'static str, pos: usize, end: usize| {
+        let line: usize = breaks.partition_point(|&nl| nl < pos) + 1;
+        let excerpt: String = redact(b, pos, end - pos);
+        found.push((
+            p,
+            pos,
+            Finding {
+                line,
+                kind,
+                excerpt,
+            },
+        ));
+    };
     for (p, &(prefix, kind, min)) in PREFIXED.iter().enumerate() {
         for pos in memchr::memmem::find_iter(b, prefix.as_bytes()) {
             let from: usize = pos + prefix.len();
@@ -83,17 +96,7 @@ pub fn scan(text: &str) -> Vec<Finding> {
             }
             let len: usize = run_len(b, from, token_char);
             if len >= min && mixed(&b[from..from + len]) {
-                let excerpt: String = redact(b, pos, prefix.len() + len);
-                found.push((
-                    line_of(pos),
-                    p,
-                    pos,
-                    Finding {
-                        line: 0,
-                        kind,
-                        excerpt,
-                    },
-                ));
+                hit(p, kind, pos, from + len);
             }
         }
     }
@@ -109,18 +112,7 @@ pub fn scan(text: &str) -> Vec<Finding> {
         }
         let len: usize = run_len(b, i, bearer_char);
         if len >= 16 && mixed(&b[i..i + len]) {
-            let excerpt: String = redact(b, pos, i - pos + len);
-            let kind: &str = "bearer token";
-            found.push((
-                line_of(pos),
-                bearer,
-                pos,
-                Finding {
-                    line: 0,
-                    kind,
-                    excerpt,
-                },
-            ));
+            hit(bearer, "bearer token", pos, i + len);
         }
     }
     for (k, key) in KEY_NAMES.iter().enumerate() {
@@ -138,26 +130,12 @@ pub fn scan(text: &str) -> Vec<Finding> {
             }
             let len: usize = run_len(b, i, |c| token_char(c) || c == b'.');
             if len >= 12 && mixed(&b[i..i + len]) {
-                let excerpt: String = redact(b, pos, i - pos + len);
-                let kind: &str = "credential assignment";
-                found.push((
-                    line_of(pos),
-                    bearer + 1 + k,
-                    pos,
-                    Finding {
-                        line: 0,
-                        kind,
-                        excerpt,
-                    },
-                ));
+                hit(bearer + 1 + k, "credential assignment", pos, i + len);
             }
         }
     }
-    found.sort_by_key(|&(line, p, pos, _)| (line, p, pos));
-    found
-        .into_iter()
-        .map(|(line, _, _, f)| Finding { line, ..f })
-        .collect()
+    found.sort_by_key(|(p, pos, f)| (f.line, *p, *pos));
+    found.into_iter().map(|(_, _, f)| f).collect()
 }
 
 #[cfg(test)]
