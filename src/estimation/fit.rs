@@ -271,6 +271,14 @@ fn accept(
     rule(c, n)
 }
 
+/// The convergence rule: a step from `from` to `to` moved no coefficient by more than
+/// `tolerance` times (1 + the largest |coefficient| at `to`).
+fn settled(from: &Vector, to: &Vector, tolerance: f64) -> bool {
+    let moved: f64 = (0..P).map(|j| (to[j] - from[j]).abs()).fold(0.0, f64::max);
+    let scale: f64 = 1.0 + to.iter().fold(0.0_f64, |m, b| m.max(b.abs()));
+    moved <= tolerance * scale
+}
+
 /// The Newton iteration of [`fit_with`]: (beta, negative Hessian at beta when `hessian` is
 /// asked for or the iteration did not converge, converged, iterations).
 fn newton(
@@ -301,11 +309,7 @@ fn newton(
         // This saves one of the three to five objective passes of a warm-started part fit.
         if !hessian {
             let full: Vector = std::array::from_fn(|j| beta[j] + step[j]);
-            let moved: f64 = (0..P)
-                .map(|j| (full[j] - beta[j]).abs())
-                .fold(0.0, f64::max);
-            let scale: f64 = 1.0 + full.iter().fold(0.0_f64, |m, b| m.max(b.abs()));
-            if moved <= opts.tolerance * scale {
+            if settled(&beta, &full, opts.tolerance) {
                 beta = full;
                 converged = true;
                 break;
@@ -321,13 +325,10 @@ fn newton(
             }
             t *= 0.5;
         };
-        let moved: f64 = (0..P)
-            .map(|j| (cand[j] - beta[j]).abs())
-            .fold(0.0, f64::max);
+        let done: bool = settled(&beta, &cand, opts.tolerance);
         beta = cand;
         objective = cand_objective;
-        let scale: f64 = 1.0 + beta.iter().fold(0.0_f64, |m, b| m.max(b.abs()));
-        if moved <= opts.tolerance * scale {
+        if done {
             converged = true;
             break;
         }
