@@ -50,7 +50,7 @@
 pub use super::describe::{ContextPoints, fisher_jackknife_interval};
 use super::describe::{Description, describe};
 use super::draw::index_below;
-use super::stats::{Moments, pearson, quantile_sorted, spearman, top_index};
+use super::stats::{Moments, Sums, pearson, quantile_sorted, spearman, top_index};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -251,30 +251,21 @@ fn null_baseline(
     let mut rs: Vec<f64> = Vec::with_capacity(permutations);
     if m >= 2 {
         // A mismatched pair's moments are its x's own sums, its y's own sums and the cross
-        // sum: the first two are computed once per context (the same additions, in the same
-        // order, as `Moments::of` makes), only the cross sum per pair.
-        let own: Vec<(Moments, Moments)> = points
+        // sum: the first two are computed once per context, only the cross sum per pair.
+        let own: Vec<(Sums, Sums)> = points
             .iter()
-            .map(|p| (Moments::of(&p.x, &p.x), Moments::of(&p.y, &p.y)))
+            .map(|p| (Sums::of(&p.x), Sums::of(&p.y)))
             .collect();
         let mut p: Vec<usize> = Vec::with_capacity(m);
         for _ in 0..permutations {
             sattolo_into(m, rng, &mut p);
             let mut total: Moments = Moments::default();
             for (i, &j) in p.iter().enumerate() {
-                let (x, y) = (&own[i].0, &own[j].1);
                 let mut sxy: f64 = 0.0;
                 for (a, b) in points[i].x.iter().zip(&points[j].y) {
                     sxy += a * b;
                 }
-                total.add(&Moments {
-                    n: x.n,
-                    sx: x.sx,
-                    sy: y.sy,
-                    sxx: x.sxx,
-                    syy: y.syy,
-                    sxy,
-                });
+                total.add(&Moments::from_sums(&own[i].0, &own[j].1, sxy));
             }
             if let Some(r) = total.r() {
                 rs.push(r);
