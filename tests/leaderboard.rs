@@ -2,7 +2,7 @@
 //! naming the entry and the field.
 
 use crate::reports::{root, sim_run, sim_run_with};
-use selfinterp::leaderboard::{self, Problem, entry, render};
+use selfinterp::leaderboard::{self, Problem, board, entry, render};
 use std::path::{Path, PathBuf};
 
 const ENTRIES: &[(&str, &str, &str)] = &[
@@ -38,7 +38,7 @@ fn results() -> (tempfile::TempDir, PathBuf) {
 
 fn write_leaderboard(results: &Path) {
     let entries = entry::load_all(results).unwrap();
-    render::write(results, &entries).unwrap();
+    render::write(results, &board::board(&entries)).unwrap();
 }
 
 fn validate(root: &Path) -> Vec<Problem> {

@@ -256,7 +256,7 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = false\n",
     }
     std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap() + "\n").unwrap();
     let entries = entry::load_all(&results).unwrap();
-    leaderboard::render::write(&results, &entries).unwrap();
+    leaderboard::render::write(&results, &leaderboard::board::board(&entries)).unwrap();
     results
 }
 
@@ -838,7 +838,7 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
         .unwrap();
     }
     let entries = entry::load_all(&results).unwrap();
-    leaderboard::render::write(&results, &entries).unwrap();
+    leaderboard::render::write(&results, &leaderboard::board::board(&entries)).unwrap();
     let md = results.join(leaderboard::MD_FILE);
     let text = std::fs::read_to_string(&md).unwrap();
     let row = text

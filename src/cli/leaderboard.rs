@@ -54,7 +54,8 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
         };
     }
     let details: PathBuf = results.join(render::DETAILS_DIR);
-    let written: Vec<PathBuf> = render::write(&results, &entries)?;
+    let b = board::board(&entries);
+    let written: Vec<PathBuf> = render::write(&results, &b)?;
     eprintln!(
         "wrote {} and {} detail pages under {}",
         results.join(render::MD_FILE).display(),
@@ -63,10 +64,7 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
     );
     eprintln!("{} entries", entries.len());
     if a.json {
-        print!(
-            "{}",
-            export::written_json(&written, &board::board(&entries))
-        );
+        print!("{}", export::written_json(&written, &b));
     }
     Ok(())
 }

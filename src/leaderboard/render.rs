@@ -324,10 +324,14 @@ pub fn html_page(board: &BTreeMap<String, Board>) -> String {
 
 /// Every file `selfinterp leaderboard` writes: (path relative to `results/`, content).
 pub fn render(entries: &[Entry]) -> Vec<(String, String)> {
-    let b: BTreeMap<String, Board> = board(entries);
+    pages(&board(entries))
+}
+
+/// [`render`] of a board already built (`leaderboard --json` prints the same board's rows).
+pub fn pages(b: &BTreeMap<String, Board>) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = vec![
-        (MD_FILE.to_string(), markdown(&b)),
-        (HTML_FILE.to_string(), html_page(&b)),
+        (MD_FILE.to_string(), markdown(b)),
+        (HTML_FILE.to_string(), html_page(b)),
     ];
     for table in b.values() {
         for r in table.models.iter().chain(&table.simulated) {
@@ -362,11 +366,11 @@ pub struct WriteError {
     pub source: std::io::Error,
 }
 
-/// Writes every file of [`render`] under `results`, replacing the detail pages (pages of
+/// Writes every file of [`pages`] under `results`, replacing the detail pages (pages of
 /// entries that no longer exist must not stay published). Returns the paths written.
 pub fn write(
     results: &std::path::Path,
-    entries: &[Entry],
+    board: &BTreeMap<String, Board>,
 ) -> Result<Vec<std::path::PathBuf>, WriteError> {
     let err = |path: std::path::PathBuf, verb: &'static str| {
         move |source: std::io::Error| WriteError { path, verb, source }
@@ -377,7 +381,7 @@ pub fn write(
     }
     std::fs::create_dir_all(&details).map_err(err(details.clone(), "cannot create"))?;
     let mut written: Vec<std::path::PathBuf> = Vec::new();
-    for (file, text) in render(entries) {
+    for (file, text) in pages(board) {
         let path: std::path::PathBuf = results.join(file);
         std::fs::write(&path, text).map_err(err(path.clone(), "cannot write"))?;
         written.push(path);
