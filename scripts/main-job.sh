@@ -26,12 +26,15 @@ install_pid=$!
 trap '[ -n "$install_pid" ] && kill -- -"$install_pid" 2>/dev/null; [ -n "$install_pid" ] && kill "$install_pid" 2>/dev/null' EXIT
 echo "main-job: building selfinterp (release)" >&2
 cargo build --release --locked --quiet
+echo "main-job: selfinterp built after $SECONDS s" >&2
 bin=target/release/selfinterp
 if [ -n "$install_pid" ]; then
+    kill -0 "$install_pid" 2>/dev/null && echo "main-job: waiting for the local model's install" >&2
     wait "$install_pid" || { install_pid=""; echo "main-job: installing the local model failed (above)" >&2; exit 1; }
     install_pid=""
 fi
 
+echo "main-job: the local model's install done after $SECONDS s" >&2
 SELFINTERP_LOCAL_PORT=$port scripts/local-model.sh start --port "$port"
 trap 'scripts/local-model.sh stop' EXIT
 
