@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 rev="${1:-HEAD}"
 command -v /usr/bin/time >/dev/null 2>&1 || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
-commit="$(git rev-parse --verify "$rev^{commit}")" || { echo "not a commit: $rev" >&2; exit 2; }
+commit="$(git rev-parse --verify -q "$rev^{commit}")" || { echo "not a commit: $rev" >&2; exit 2; }
 work="$(mktemp -d)"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 git clone -q "$PWD" "$work/clone"
