@@ -97,8 +97,8 @@ set(CMAKE_CXX_FLAGS_RELEASE "-O3 -DNDEBUG")'
 # outside ggml and src/ (common/, the server, multimodal) compiles as unity builds: their
 # files share heavy headers (JSON, HTTP, templates) whose instantiations were compiled once
 # per file. The multimodal library (mtmd) is linked in but never runs for a text model, so
-# -O0. Measured on an idle 2-core machine: the server's build went from 430 s to 294 s of
-# CPU (220 s to 153 s wall alone); samples of a whole quick run byte-identical. (Unity for
+# -O0. Measured on an idle 2-core machine: the server's build went from 430 s to 295 s of
+# CPU (221 s to 155 s wall alone); samples of a whole quick run byte-identical. (Unity for
 # src/ too was tried: 92 s -> 128 s of CPU for that library, so not done.) The files named
 # below do not compile inside a unity file.
 LLAMA_TUNE_CMAKE='function(selfinterp_tune)

@@ -13,8 +13,11 @@ out=${OUT:-runs/smollm2-135m-native-$preset}
 model=smollm2-135m-instruct
 
 # The model's download and the server's build (the first time only) go on while selfinterp
-# compiles: the server's build runs under `nice`, so it takes the CPU that cargo leaves idle
-# (its serial stretches, the downloads) rather than slowing cargo down.
+# compiles. Both builds are CPU-bound, so the overlap saves the stretches where one of them
+# leaves a core idle (cargo's serial crates, the downloads), not CPU. The server's build runs
+# under `nice`, but in its own session: where the kernel groups sessions for scheduling
+# (autogroup) the two share the cores about equally anyway (measured on two cores: cargo
+# done after 254-262 s beside the server's build, 128 s alone; the job ends when both do).
 # (Once installed, `install` only says so.) In its own session where setsid exists, so that a
 # failed cargo build stops the whole install (cmake, ninja, compilers) with it.
 if command -v setsid >/dev/null 2>&1; then
