@@ -432,6 +432,7 @@ fn planned_design_achieves_the_promised_width() {
 ///   27 of 48 within 10%; the achieved width inside the promise's 80% range in 28 of 48;
 /// - 60-context pilots: 0.95 (0.79-1.08), 0.88 (0.75-1.02), 0.96 (0.90-1.10), 0.99
 ///   (0.74-1.14); 33 of 48 within 10%; inside the range in 31 of 48.
+///
 /// So the promise is optimistic by 5-10% in the median and its 80% range holds the achieved
 /// width about 60% of the time. (Until this measurement every pilot of an agent was compared
 /// with the same 12 achieved runs, one Monte Carlo draw per agent: 24 pilots gave 17 and 22

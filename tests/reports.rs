@@ -245,7 +245,7 @@ fn copy_option_values(dir: &Path) {
     let mut out: Vec<String> = Vec::new();
     for line in text.lines() {
         let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
-        if v["kind"] == "report" && v["index"].as_u64().unwrap() % 5 != 0 {
+        if v["kind"] == "report" && !v["index"].as_u64().unwrap().is_multiple_of(5) {
             let values: Vec<f64> = v["options"]["A"]
                 .as_array()
                 .unwrap()

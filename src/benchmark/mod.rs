@@ -228,14 +228,14 @@ impl Benchmark {
             })?;
         let cpath = dir.join(CONTEXTS_FILE);
         let hash = crate::benchmark::freeze::sha256_hex(text.as_bytes());
-        if let Some(expected) = manifest.files.get(CONTEXTS_FILE) {
-            if *expected != hash {
-                return Err(BenchmarkError::Hash {
-                    path: cpath,
-                    expected: expected.clone(),
-                    actual: hash,
-                });
-            }
+        if let Some(expected) = manifest.files.get(CONTEXTS_FILE)
+            && *expected != hash
+        {
+            return Err(BenchmarkError::Hash {
+                path: cpath,
+                expected: expected.clone(),
+                actual: hash,
+            });
         }
         let contexts = text
             .lines()

@@ -34,7 +34,7 @@ pub fn rate_text(per_sec: f64) -> String {
     let digits: String = format!("{:.0}", per_sec);
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -159,12 +159,16 @@ pub struct PlannedRun {
     pub half: Option<Half>,
 }
 
+/// One planned run before filtering: its role, model, experiment, whether it uses the
+/// introspection half, and which half of the contexts.
+type Slot = (Role, Option<String>, Experiment, bool, Option<Half>);
+
 /// The runs a model's spec implies, in the order they are made.
 pub fn planned_runs(m: &ModelSpec) -> Vec<PlannedRun> {
     let native_before = m.native_before.as_ref().or(m.base.as_ref());
     let native_after = m.native_after.as_ref().or(m.introspection_first.as_ref());
     let with_instilled = |x: Option<&String>| x.filter(|_| m.instilled.is_some()).cloned();
-    let list: [(Role, Option<String>, Experiment, bool, Option<Half>); 6] = [
+    let list: [Slot; 6] = [
         (
             Role::Instilled,
             m.instilled.clone(),

@@ -123,7 +123,7 @@ fn row(e: &Entry) -> Row {
 /// Ranked rows by r (undefined last, then by entry name so the order never depends on the
 /// file system), then the unrankable ones in the same order; ties between adjacent ranked
 /// rows from their entries' summaries.
-fn order(rows: &mut Vec<Row>, entries: &BTreeMap<&str, &Entry>) {
+fn order(rows: &mut [Row], entries: &BTreeMap<&str, &Entry>) {
     rows.sort_by(|a, b| {
         b.rankable.cmp(&a.rankable).then(match (a.r, b.r) {
             (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.entry.cmp(&b.entry)),
@@ -136,12 +136,7 @@ fn order(rows: &mut Vec<Row>, entries: &BTreeMap<&str, &Entry>) {
     for (i, r) in rows.iter_mut().take(ranked).enumerate() {
         r.rank = Some(i + 1);
     }
-    type Side<'a> = (
-        &'a crate::scoring::Summary,
-        Option<[f64; 2]>,
-        Option<&'a str>,
-    );
-    let summaries: Vec<Side<'_>> = rows[..ranked]
+    let summaries: Vec<super::ties::Side<'_>> = rows[..ranked]
         .iter()
         .map(|r| {
             (

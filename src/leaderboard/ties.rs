@@ -68,10 +68,14 @@ fn overlap(a: Option<[f64; 2]>, b: Option<[f64; 2]>) -> bool {
     matches!((a, b), (Some([a0, a1]), Some([b0, b1])) if a0 <= b1 && b0 <= a1)
 }
 
+/// One leaderboard row as the tie test sees it: its summary, the 95% context-bootstrap
+/// interval of its r, and its benchmark version.
+pub type Side<'a> = (&'a Summary, Option<[f64; 2]>, Option<&'a str>);
+
 /// The comparison of each row with the next: `rows.len() - 1` ties (none for one row).
 /// Each row is (summary, 95% context-bootstrap interval of its r, benchmark version); only
 /// entries of the same benchmark share contexts.
-pub fn adjacent_ties(rows: &[(&Summary, Option<[f64; 2]>, Option<&str>)]) -> Vec<Tie> {
+pub fn adjacent_ties(rows: &[Side<'_>]) -> Vec<Tie> {
     let opts = PairedOptions {
         seed: SEED,
         bootstrap_resamples: BOOTSTRAP,

@@ -314,7 +314,10 @@ fn calibrate_scale(
         }
         total / (CALIBRATION_REPLICATES * contexts.len() * N_ATTR) as f64
     };
-    if !(observed_ms > 0.0) || contexts.iter().all(|c| c.slopes.iter().all(|&b| b == 0.0)) {
+    if observed_ms.is_nan()
+        || observed_ms <= 0.0
+        || contexts.iter().all(|c| c.slopes.iter().all(|&b| b == 0.0))
+    {
         return 1.0;
     }
     let (mut lo, mut hi) = (1e-3_f64.ln(), 16.0_f64.ln());

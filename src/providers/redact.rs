@@ -66,7 +66,7 @@ pub fn echoes(key: &str) -> Vec<String> {
     out.push(reserved);
     // Without its prefix: whatever follows each `-` or `_` (sk-, sk-ant-, sk-proj-...).
     for (i, c) in key.char_indices() {
-        if (c == '-' || c == '_') && key.len() - i - 1 >= 12 {
+        if (c == '-' || c == '_') && key.len() - i > 12 {
             out.push(key[i + 1..].to_string());
         }
     }

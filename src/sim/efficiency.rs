@@ -392,7 +392,7 @@ impl EfficiencyTable {
         );
         let fmt = |v: Option<f64>| match v {
             Some(n) => format!("{n:6.1} ({:4.0}%)", 100.0 * n / self.baseline_pairs as f64),
-            None => format!("  >max          "),
+            None => "  >max          ".to_string(),
         };
         s.push_str(&format!(
             "{:<26} {:>16} {:>16}",
