@@ -9,12 +9,14 @@
 //! (own `contexts.jsonl`, no run parameters) are checked against their own contexts.
 //! The first problem is reported as one line naming file, line and field.
 
-use super::parameters::run_contexts;
+use super::parameters::{Parameters, run_contexts};
 use super::plan::Task;
-use super::sample::{KindKey, Sample, SampleKey};
+use super::sample::{KeyRef, KindKey, Sample, SampleKey};
 use super::{BundleContext, RunManifest};
 use crate::benchmark::{Benchmark, FrozenContext};
-use std::collections::{HashMap, HashSet};
+use crate::types::Pair;
+use rustc_hash::FxHashMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -53,37 +55,49 @@ pub fn in_file_order(n: usize) -> Vec<usize> {
 }
 
 /// Two lines with one request key: refused unless they are identical. `lines[i]` is the
-/// line of `samples[i]`.
+/// line of `samples[i]`. Problems come in the order of `samples`, each naming the key's
+/// first sample.
 pub fn duplicates(file: &Path, samples: &[Sample], lines: &[usize]) -> Vec<SampleProblem> {
-    let mut first: HashMap<SampleKey, usize> = HashMap::new();
-    let mut out: Vec<SampleProblem> = Vec::new();
-    for (i, s) in samples.iter().enumerate() {
-        match first.get(&s.key()) {
-            None => {
-                first.insert(s.key(), i);
-            }
-            Some(&j) if samples[j] == *s => {}
-            Some(&j) => {
-                let a = serde_json::to_value(&samples[j]).expect("serialises");
-                let b = serde_json::to_value(s).expect("serialises");
-                let field: String = a
-                    .as_object()
-                    .and_then(|o| o.iter().find(|(k, v)| b.get(k.as_str()) != Some(v)))
-                    .map_or("sample".to_string(), |(k, _)| k.clone());
-                out.push(problem(
-                    file,
-                    Some(lines[i]),
-                    &field,
-                    format!(
-                        "{} is also on line {} with a different {field}; one request has one answer",
-                        s.key(),
-                        lines[j]
-                    ),
-                ));
-            }
-        }
+    // Sorted by borrowed key (stable: a key's first sample leads its group), repeats are
+    // neighbours: no hashing or copying of keys. Already canonical input sorts in one pass.
+    let mut by_key: Vec<usize> = (0..samples.len()).collect();
+    by_key.sort_by(|&a, &b| samples[a].key_ref().cmp(&samples[b].key_ref()));
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for group in by_key.chunk_by(|&a, &b| samples[a].key_ref() == samples[b].key_ref()) {
+        let j: usize = group[0];
+        found.extend(
+            group[1..]
+                .iter()
+                .filter(|&&i| samples[i] != samples[j])
+                .map(|&i| (i, j)),
+        );
     }
-    out
+    found.sort_unstable();
+    found
+        .into_iter()
+        .map(|(i, j)| conflict(file, samples, lines, i, j))
+        .collect()
+}
+
+/// `samples[i]` has `samples[j]`'s key with a different answer: the first differing field.
+fn conflict(file: &Path, samples: &[Sample], lines: &[usize], i: usize, j: usize) -> SampleProblem {
+    let s: &Sample = &samples[i];
+    let a = serde_json::to_value(&samples[j]).expect("serialises");
+    let b = serde_json::to_value(s).expect("serialises");
+    let field: String = a
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, v)| b.get(k.as_str()) != Some(v)))
+        .map_or("sample".to_string(), |(k, _)| k.clone());
+    problem(
+        file,
+        Some(lines[i]),
+        &field,
+        format!(
+            "{} is also on line {} with a different {field}; one request has one answer",
+            s.key(),
+            lines[j]
+        ),
+    )
 }
 
 /// Every problem of `samples` (`lines[i]` the line of `samples[i]`) against the plan in
@@ -181,63 +195,42 @@ fn against_plan(
     file: &Path,
     samples: &[Sample],
     lines: &[usize],
-    p: &super::parameters::Parameters,
+    p: &Parameters,
     bench: &Benchmark,
 ) -> Vec<SampleProblem> {
-    let contexts: Vec<Arc<FrozenContext>> = run_contexts(bench, p)
-        .into_iter()
-        .map(|c| Arc::new(c.clone()))
-        .collect();
+    let list: Vec<&FrozenContext> = run_contexts(bench, p);
+    let asked: FxHashMap<&str, &FrozenContext> = list.iter().map(|c| (c.id.as_str(), *c)).collect();
     // An adaptive run's pairs depend on its earlier answers: replay the design from them.
-    let tasks: Vec<Task> = super::rounds::replay(&contexts, p, samples);
-    let by_key: HashMap<&SampleKey, &Task> = tasks.iter().map(|t| (&t.key, t)).collect();
-    let asked: HashSet<&str> = contexts.iter().map(|c| c.id.as_str()).collect();
+    // A fixed design's request is known from its key alone (see `planned`).
+    let replayed: Option<Vec<Task>> = p.design.as_ref().map(|_| {
+        let contexts: Vec<Arc<FrozenContext>> =
+            list.iter().map(|c| Arc::new((*c).clone())).collect();
+        super::rounds::replay(&contexts, p, samples)
+    });
+    let by_key: FxHashMap<KeyRef<'_>, &Task> = replayed
+        .iter()
+        .flatten()
+        .map(|t| (t.key.as_ref(), t))
+        .collect();
     let mut out: Vec<SampleProblem> = Vec::new();
     for (i, s) in samples.iter().enumerate() {
         let line = Some(lines[i]);
-        let key: SampleKey = s.key();
-        let Some(task) = by_key.get(&key) else {
-            let (kind, n) = match s.kind {
-                KindKey::Choice => ("choices", p.trials),
-                KindKey::Report => ("reports", p.reports),
-            };
-            let (field, message) = if !asked.contains(s.context.as_str()) {
-                (
-                    "context",
-                    format!(
-                        "{} is not one of the {} contexts this run asks",
-                        s.context,
-                        contexts.len()
-                    ),
-                )
-            } else if s.index >= n {
-                (
-                    "index",
-                    format!(
-                        "{} is past the plan's {n} {kind} per context ({key})",
-                        s.index
-                    ),
-                )
-            } else if !p.orders.contains(&s.order) {
-                ("order", format!("{key}: this run does not ask that order"))
-            } else {
-                // An adaptive choice after an unanswered call of its round.
-                (
-                    "index",
-                    format!("{key}: its round's earlier calls are not answered"),
-                )
-            };
-            out.push(problem(file, line, field, message));
+        let shown: Option<Pair> = match &replayed {
+            Some(_) => by_key.get(&s.key_ref()).map(|t| t.shown()),
+            None => planned(&asked, p, s),
+        };
+        let Some(want) = shown else {
+            out.push(not_asked(file, line, s, p, list.len(), &asked));
             continue;
         };
-        let want = task.shown();
         if s.options != want {
             out.push(problem(
                 file,
                 line,
                 "options",
                 format!(
-                    "{key}: {} but the frozen pair in this order is {}",
+                    "{}: {} but the frozen pair in this order is {}",
+                    s.key(),
                     serde_json::to_string(&s.options).unwrap_or_default(),
                     serde_json::to_string(&want).unwrap_or_default()
                 ),
@@ -245,4 +238,149 @@ fn against_plan(
         }
     }
     out
+}
+
+/// The pair a fixed-design run showed for `s`'s request, the one [`super::plan::plan`]'s
+/// task of that key shows; `None` when the plan has no such request.
+fn planned(asked: &FxHashMap<&str, &FrozenContext>, p: &Parameters, s: &Sample) -> Option<Pair> {
+    let ctx: &FrozenContext = asked.get(s.context.as_str())?;
+    let (n, pairs): (usize, &[Pair]) = match s.kind {
+        KindKey::Choice => (p.trials, &ctx.pairs),
+        KindKey::Report => (p.reports, &ctx.report_pairs),
+    };
+    if s.index >= n || !p.orders.contains(&s.order) {
+        return None;
+    }
+    pairs.get(s.index).map(|pair| s.order.apply(pair))
+}
+
+/// Why `s` is not a request of the plan, as a problem.
+fn not_asked(
+    file: &Path,
+    line: Option<usize>,
+    s: &Sample,
+    p: &Parameters,
+    contexts: usize,
+    asked: &FxHashMap<&str, &FrozenContext>,
+) -> SampleProblem {
+    let key: SampleKey = s.key();
+    let (kind, n) = match s.kind {
+        KindKey::Choice => ("choices", p.trials),
+        KindKey::Report => ("reports", p.reports),
+    };
+    let (field, message) = if !asked.contains_key(s.context.as_str()) {
+        (
+            "context",
+            format!(
+                "{} is not one of the {contexts} contexts this run asks",
+                s.context
+            ),
+        )
+    } else if s.index >= n {
+        (
+            "index",
+            format!(
+                "{} is past the plan's {n} {kind} per context ({key})",
+                s.index
+            ),
+        )
+    } else if !p.orders.contains(&s.order) {
+        ("order", format!("{key}: this run does not ask that order"))
+    } else {
+        // An adaptive choice after an unanswered call of its round.
+        (
+            "index",
+            format!("{key}: its round's earlier calls are not answered"),
+        )
+    };
+    problem(file, line, field, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::sample::Order;
+    use std::collections::HashMap;
+
+    fn quick() -> (crate::bundle::Bundle, Benchmark) {
+        let root: &Path = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let b = crate::bundle::read(&root.join("results/sim-faithful-native-quick")).unwrap();
+        let bench = Benchmark::load(&root.join("benchmark"), "v1").unwrap();
+        (b, bench)
+    }
+
+    /// The check as it was before keys were sorted instead of hashed: the reference.
+    fn duplicates_by_hash(file: &Path, samples: &[Sample], lines: &[usize]) -> Vec<SampleProblem> {
+        let mut first: HashMap<SampleKey, usize> = HashMap::new();
+        let mut out: Vec<SampleProblem> = Vec::new();
+        for (i, s) in samples.iter().enumerate() {
+            match first.get(&s.key()) {
+                None => {
+                    first.insert(s.key(), i);
+                }
+                Some(&j) if samples[j] == *s => {}
+                Some(&j) => out.push(conflict(file, samples, lines, i, j)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn duplicates_sorted_find_what_hashing_found_in_any_order() {
+        let (b, _) = quick();
+        let file: &Path = Path::new("samples.jsonl");
+        let mut state: u64 = 7;
+        let mut next = |n: usize| -> usize {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for round in 0..50 {
+            // Some samples repeated identically, some with another answer, in a shuffled order.
+            let mut samples: Vec<Sample> = b.samples.clone();
+            for _ in 0..(round % 7) {
+                let mut s: Sample = samples[next(samples.len())].clone();
+                if next(2) == 0 {
+                    s.response.push('x');
+                }
+                samples.push(s);
+            }
+            for i in (1..samples.len()).rev() {
+                samples.swap(i, next(i + 1));
+            }
+            let lines: Vec<usize> = (1..=samples.len()).map(|l| l * 3).collect();
+            let want = duplicates_by_hash(file, &samples, &lines);
+            assert_eq!(duplicates(file, &samples, &lines), want, "round {round}");
+        }
+    }
+
+    #[test]
+    fn a_fixed_design_request_is_found_from_its_key_exactly_as_in_the_plan() {
+        let (b, bench) = quick();
+        let p: &Parameters = b.manifest.parameters.as_ref().unwrap();
+        let list: Vec<&FrozenContext> = run_contexts(&bench, p);
+        let asked: FxHashMap<&str, &FrozenContext> =
+            list.iter().map(|c| (c.id.as_str(), *c)).collect();
+        let contexts: Vec<Arc<FrozenContext>> =
+            list.iter().map(|c| Arc::new((*c).clone())).collect();
+        let tasks: Vec<Task> = super::super::plan::plan(&contexts, p);
+        let by_key: HashMap<SampleKey, Pair> =
+            tasks.iter().map(|t| (t.key.clone(), t.shown())).collect();
+        let mut s: Sample = b.samples[0].clone();
+        let mut checked: usize = 0;
+        for kind in [KindKey::Choice, KindKey::Report] {
+            for ctx in bench.contexts.iter().take(30) {
+                for index in 0..(p.trials + 2) {
+                    for order in [Order::Ab, Order::Ba] {
+                        (s.kind, s.index, s.order) = (kind, index, order);
+                        s.context = ctx.id.clone();
+                        assert_eq!(planned(&asked, p, &s), by_key.get(&s.key()).copied());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(by_key.len() > 400 && checked > 2 * by_key.len());
+    }
 }

@@ -146,8 +146,8 @@ pub fn write_summary(dir: &Path, summary: &BundleSummary) -> Result<(), BundleEr
 
 /// Sorts samples canonically and drops repeated keys (the first one is kept).
 pub fn canonical(mut samples: Vec<Sample>) -> Vec<Sample> {
-    samples.sort_by_key(|s| s.key());
-    samples.dedup_by(|b, a| a.key() == b.key());
+    samples.sort_by(|a, b| a.key_ref().cmp(&b.key_ref()));
+    samples.dedup_by(|b, a| a.key_ref() == b.key_ref());
     samples
 }
 
@@ -196,7 +196,8 @@ pub fn canonical_with_lines(samples: Vec<Sample>) -> (Vec<Sample>, Vec<usize>) {
         .enumerate()
         .map(|(i, s)| (i + 1, s))
         .collect();
-    numbered.sort_by_key(|(_, s)| s.key());
-    numbered.dedup_by(|b, a| a.1.key() == b.1.key());
+    // Borrowed keys: `sort_by_key(|s| s.key())` copied two context ids per comparison.
+    numbered.sort_by(|(_, a), (_, b)| a.key_ref().cmp(&b.key_ref()));
+    numbered.dedup_by(|b, a| a.1.key_ref() == b.1.key_ref());
     numbered.into_iter().map(|(l, s)| (s, l)).unzip()
 }

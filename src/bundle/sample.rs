@@ -133,7 +133,39 @@ pub struct Sample {
     pub tokens_out: Option<u64>,
 }
 
+/// A [`SampleKey`] borrowed from a sample: the same fields and the same order (kind, context,
+/// index, order), without copying the context id, for sorting and looking up many samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyRef<'a> {
+    pub kind: KindKey,
+    pub context: &'a str,
+    pub index: usize,
+    pub order: Order,
+}
+
+impl SampleKey {
+    /// This key, borrowed.
+    pub fn as_ref(&self) -> KeyRef<'_> {
+        KeyRef {
+            kind: self.kind,
+            context: self.context.as_str(),
+            index: self.index,
+            order: self.order,
+        }
+    }
+}
+
 impl Sample {
+    /// The request key, borrowed ([`Sample::key`] without the copy).
+    pub fn key_ref(&self) -> KeyRef<'_> {
+        KeyRef {
+            kind: self.kind,
+            context: self.context.as_str(),
+            index: self.index,
+            order: self.order,
+        }
+    }
+
     pub fn key(&self) -> SampleKey {
         SampleKey {
             kind: self.kind,

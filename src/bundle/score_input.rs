@@ -13,7 +13,9 @@ use crate::benchmark::Benchmark;
 use crate::parsing::{ChoiceStatus, ReportStatus};
 use crate::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, Summary, score};
 use crate::types::{ContextId, N_ATTR};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+use serde::de::IntoDeserializer;
 
 pub use super::manifest::SCORING_SEED;
 
@@ -91,21 +93,24 @@ pub fn context_inputs(
             })
             .collect::<Result<_, _>>()?,
     };
-    let pos: HashMap<ContextId, usize> = out
+    let ids: Vec<ContextId> = out.iter().map(|c| c.id.clone()).collect();
+    let pos: FxHashMap<&str, usize> = ids
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.id.clone(), i))
+        .map(|(i, id)| (id.as_str(), i))
         .collect();
     for (i, s) in samples.iter().enumerate() {
-        let Some(&p) = pos.get(&s.context) else {
+        let Some(&p) = pos.get(s.context.as_str()) else {
             return Err(ScoreInputError::UnknownContext(i + 1, s.context.clone()));
         };
-        let status_value = serde_json::Value::String(s.status.clone());
-        let bad_status = || ScoreInputError::Status(i + 1, s.status.clone());
+        // The status name read as its JSON string would be, without copying it.
+        let status_value = s.status.as_str().into_deserializer();
+        let bad_status =
+            |_: serde::de::value::Error| ScoreInputError::Status(i + 1, s.status.clone());
         match s.kind {
             KindKey::Choice => {
                 let status: ChoiceStatus =
-                    serde_json::from_value(status_value).map_err(|_| bad_status())?;
+                    ChoiceStatus::deserialize(status_value).map_err(bad_status)?;
                 let choice = match s.parsed {
                     Some(Parsed::Choice(c)) => Some(c),
                     _ => None,
@@ -119,7 +124,7 @@ pub fn context_inputs(
             }
             KindKey::Report => {
                 let status: ReportStatus =
-                    serde_json::from_value(status_value).map_err(|_| bad_status())?;
+                    ReportStatus::deserialize(status_value).map_err(bad_status)?;
                 let weights = match s.parsed {
                     Some(Parsed::Weights(w)) => Some(w),
                     _ => None,
