@@ -9,6 +9,7 @@ mod experiments;
 mod fuzz;
 mod import;
 mod install;
+mod json_flag;
 mod layout;
 mod leaderboard;
 mod parsing;

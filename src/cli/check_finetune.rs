@@ -3,7 +3,7 @@
 use super::Cli;
 use super::exit::Failure;
 use clap::Args;
-use selfinterp::experiments::check::check_file;
+use selfinterp::experiments::check::{CheckReport, check_file};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -14,6 +14,34 @@ pub struct CheckFinetuneArgs {
     /// Print at most this many problems per file
     #[arg(long, default_value_t = 50)]
     pub max_problems: usize,
+    /// Print one JSON object per file on stdout (JSON lines) instead of the summary lines
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One file's result as a JSON object (`--json`): the counts, `ok`, and every problem and
+/// warning (up to `--max-problems`) with its line.
+fn file_json(f: &std::path::Path, r: &CheckReport, max: usize) -> serde_json::Value {
+    let lines = |v: &[selfinterp::experiments::check::Problem]| -> Vec<serde_json::Value> {
+        v.iter()
+            .take(max)
+            .map(|p| serde_json::json!({"line": p.line, "message": p.message}))
+            .collect()
+    };
+    serde_json::json!({
+        "file": f.display().to_string(),
+        "examples": r.examples,
+        "choice_examples": r.choice_examples,
+        "answers_a": r.answers_a,
+        "answers_b": r.answers_b,
+        "report_examples": r.report_examples,
+        "approx_tokens": r.approx_tokens,
+        "max_tokens": r.max_tokens,
+        "ok": r.ok(),
+        "problem_count": r.problems.len(),
+        "problems": lines(&r.problems),
+        "warnings": lines(&r.warnings),
+    })
 }
 
 pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
@@ -21,6 +49,13 @@ pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
     for f in &a.files {
         let r = check_file(f)
             .map_err(|e| Failure::input(&e, format!("{}: cannot read: {e}", f.display())))?;
+        if !r.ok() {
+            failed += 1;
+        }
+        if a.json {
+            println!("{}", file_json(f, &r, a.max_problems));
+            continue;
+        }
         for p in r.problems.iter().take(a.max_problems) {
             eprintln!("{}:{}: {}", f.display(), p.line, p.message);
         }
@@ -57,9 +92,6 @@ pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
                 format!("{} problems", r.problems.len())
             }
         );
-        if !r.ok() {
-            failed += 1;
-        }
     }
     if failed > 0 {
         return Err(Failure::check(format!(

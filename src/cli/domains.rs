@@ -6,7 +6,11 @@ use selfinterp::catalogue::{Catalogue, lint};
 #[derive(Subcommand, Debug)]
 pub enum DomainsCmd {
     /// Lint the catalogue: one line per problem (file: context: field: message)
-    Check,
+    Check {
+        /// Print one JSON object (ok, contexts, personas, problems) instead of the lines
+        #[arg(long)]
+        json: bool,
+    },
     /// List the catalogue's contexts
     List {
         /// Print a JSON array (id, question, attributes) instead of a table
@@ -19,10 +23,24 @@ pub fn run(cli: &Cli, cmd: &DomainsCmd) -> anyhow::Result<()> {
     let dir = cli.checkout_dir("domains", "domains")?;
     let cat = Catalogue::load(&dir)?;
     match cmd {
-        DomainsCmd::Check => {
+        DomainsCmd::Check { json } => {
             let problems = lint(&cat);
-            for p in &problems {
-                println!("{}/{p}", dir.display());
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}/{p}", dir.display()))
+                .collect();
+            if *json {
+                let out = serde_json::json!({
+                    "ok": problems.is_empty(),
+                    "contexts": cat.contexts.len(),
+                    "personas": cat.personas.len(),
+                    "problems": lines,
+                });
+                println!("{out}");
+            } else {
+                for l in &lines {
+                    println!("{l}");
+                }
             }
             if problems.is_empty() {
                 eprintln!(

@@ -24,6 +24,9 @@ pub struct TableArgs {
     /// Directory for weights.<ext> and samples.<ext> [default: DIR/table]
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print one JSON object on stdout: the files written and their row counts
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
@@ -37,8 +40,9 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
     };
     let weights = table::weight_rows(&scored);
     let samples = table::sample_rows(&scored.bundle.samples);
+    let path_of = |name: &str| out.join(format!("{name}.{ext}"));
     let write = |name: &str, f: &dyn Fn(std::fs::File) -> Result<(), table::TableError>| {
-        let path = out.join(format!("{name}.{ext}"));
+        let path = path_of(name);
         let file = std::fs::File::create(&path)
             .map_err(|e| Failure::input(&e, format!("{}: cannot write: {e}", path.display())))?;
         f(file).map_err(|e| Failure::input(&e, format!("{}: {e}", path.display())))?;
@@ -53,5 +57,16 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
         weights.len() / selfinterp::types::N_ATTR,
         samples.len()
     );
+    if a.json {
+        let obj = serde_json::json!({
+            "weights": path_of("weights").display().to_string(),
+            "samples": path_of("samples").display().to_string(),
+            "format": ext,
+            "weight_rows": weights.len(),
+            "contexts": weights.len() / selfinterp::types::N_ATTR,
+            "sample_rows": samples.len(),
+        });
+        println!("{obj}");
+    }
     Ok(())
 }

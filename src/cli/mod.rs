@@ -11,6 +11,7 @@ pub mod export;
 pub mod export_table;
 pub mod freeze;
 pub mod import;
+pub mod json_hint;
 pub mod leaderboard;
 pub mod list;
 pub mod plan;
@@ -133,7 +134,16 @@ pub enum Command {
 /// Parses arguments, runs the command, prints a one-line error on failure, returns the exit code.
 pub fn main() -> i32 {
     quiet_broken_pipe();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => match json_hint::hint(&e, &lossy_args()) {
+            Some(h) => {
+                eprintln!("error: {h}");
+                return exit::USAGE;
+            }
+            None => e.exit(),
+        },
+    };
     init_logging(cli.verbose);
     match dispatch(&cli) {
         Ok(()) => exit::SUCCESS,
@@ -145,6 +155,13 @@ pub fn main() -> i32 {
             f.code
         }
     }
+}
+
+/// This process's arguments as text, for messages only (parsing reads them as given).
+fn lossy_args() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// A closed standard output (`selfinterp domains list | head -1`) ends the process quietly

@@ -15,9 +15,12 @@ prices are given; token counts come from the samples."
 pub struct ReportArgs {
     /// Run bundle directory
     pub dir: PathBuf,
-    /// Output format
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: FormatArg,
+    /// Output format [default: md]
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// The report as JSON (the same as --format json)
+    #[arg(long)]
+    pub json: bool,
     /// Write to this file instead of stdout
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -45,11 +48,23 @@ fn prices(a: &ReportArgs) -> Result<Option<Prices>, Failure> {
     }
 }
 
+/// `--format`, or json for `--json`; `--json` with another format names the clash.
+fn format(a: &ReportArgs) -> Result<FormatArg, Failure> {
+    match (a.json, a.format) {
+        (false, f) => Ok(f.unwrap_or(FormatArg::Md)),
+        (true, None | Some(FormatArg::Json)) => Ok(FormatArg::Json),
+        (true, Some(_)) => Err(Failure::usage(
+            "--json asks for the JSON report, which --format also chooses: give one of them",
+        )),
+    }
+}
+
 pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
+    let format: FormatArg = format(a)?;
     let opts = ReportOptions { prices: prices(a)? };
     let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
     let data: ReportData = reports::build(&scored, &opts);
-    let text: String = reports::exporter(a.format.into()).render(&data);
+    let text: String = reports::exporter(format.into()).render(&data);
     match &a.out {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Failure::input(&e, format!("{}: cannot write: {e}", path.display())))?,

@@ -86,6 +86,9 @@ pub struct RunArgs {
     /// Seed of the simulated agents (as `serve-sim --seed`)
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Print the outcome as one JSON object on stdout (bundle, status, counts, headline)
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What a run asks, shared with `batch export` so a batch file holds exactly a live run's
@@ -262,6 +265,7 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
         &cfg,
         &outcome,
         signal.load(std::sync::atomic::Ordering::SeqCst),
+        a.json,
     )
 }
 
@@ -281,8 +285,23 @@ async fn stop_signal() -> i32 {
     exit::INTERRUPTED
 }
 
+/// `run --json`: the bundle, its status and counts, and the headline (null when not scored).
+fn outcome_json(cfg: &RunConfig, o: &RunOutcome) -> serde_json::Value {
+    let headline = o
+        .summary
+        .as_ref()
+        .map(|s| selfinterp::reports::terminal::run_headline_json(s, &cfg.out));
+    serde_json::json!({
+        "out": cfg.out.display().to_string(),
+        "status": o.status,
+        "counts": o.counts,
+        "headline": headline,
+        "score_error": o.score_error,
+    })
+}
+
 /// Prints the outcome and its headline, and maps it to the documented exit code.
-fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
+fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32, json: bool) -> anyhow::Result<()> {
     let c = &o.counts;
     eprintln!(
         "{}: {} of {} requests answered ({} choices, {} invalid; {} reports, {} invalid; {} failed)",
@@ -295,9 +314,12 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32) -> anyhow::Result<()> {
         c.invalid_reports,
         c.errors
     );
+    if json {
+        println!("{}", outcome_json(cfg, o));
+    }
     if let Some(e) = &o.score_error {
         eprintln!("warning: no summary.json: {e}");
-    } else if let Some(s) = &o.summary {
+    } else if let (Some(s), false) = (&o.summary, json) {
         print!(
             "{}",
             selfinterp::reports::terminal::run_headline(s, &cfg.out)

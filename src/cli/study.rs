@@ -30,6 +30,9 @@ pub struct StudyArgs {
     /// Only build the table from the bundles already there (no model calls)
     #[arg(long)]
     pub table_only: bool,
+    /// Print the table's rows as JSON (what study.json holds) instead of the Markdown table
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The request of one planned run of the study, resumed if it is there.
@@ -203,6 +206,10 @@ pub fn run(cli: &Cli, a: &StudyArgs) -> anyhow::Result<()> {
         out.join("study.json"),
         serde_json::to_string_pretty(&rows)? + "\n",
     )?;
-    print!("{table}");
+    if a.json {
+        println!("{}", serde_json::to_string(&rows)?);
+    } else {
+        print!("{table}");
+    }
     Ok(())
 }

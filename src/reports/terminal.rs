@@ -54,3 +54,38 @@ pub fn run_headline(summary: &Summary, dir: &Path) -> String {
     ));
     out
 }
+
+/// The same headline as one JSON object (`run --json`): the score with its interval and chance
+/// level, the quality flag, and the command that writes the HTML report; `score` is null when
+/// no score could be computed.
+pub fn run_headline_json(summary: &Summary, dir: &Path) -> serde_json::Value {
+    let score = summary
+        .reports_vs_learned
+        .as_ref()
+        .filter(|c| c.r.is_some())
+        .map(|c| {
+            serde_json::json!({
+                "r": c.r,
+                "ci": c.ci_bootstrap,
+                "chance": c.null.mean,
+                "contexts": c.n_contexts,
+            })
+        });
+    let quality = summary.quality.as_ref().map(|q| {
+        serde_json::json!({
+            "flag": q.flag,
+            "behavioural_reliability": q.behavioural_reliability.value,
+            "rankable": q.rankable,
+        })
+    });
+    let d = dir.display().to_string();
+    serde_json::json!({
+        "score": score,
+        "quality": quality,
+        "report_command": format!(
+            "selfinterp report {} --format html --out {}",
+            shell_word(&d),
+            shell_word(&dir.join("report.html").display().to_string()),
+        ),
+    })
+}
