@@ -705,6 +705,23 @@ fn sigint_exits_130_and_prints_the_resume_command() {
     );
 }
 
+/// A `--out` that cannot be made because a file stands where a directory must be is the
+/// machine's refusal, not bad input: exit 5, as the README's table promises (it was 2).
+#[test]
+fn an_out_directory_that_cannot_be_created_exits_5() {
+    let root = root_with(6, 20, 3);
+    let file = root.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let out = file.join("run");
+    let o = bin()
+        .args(six_contexts(root.path(), &out, &[]))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("cannot create"), "{stderr}");
+}
+
 // ---- counterbalancing ----------------------------------------------------------------------
 
 /// A `faithful` agent that also leans towards the letter shown first: P(A) is the agent's

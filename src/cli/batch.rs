@@ -1,7 +1,7 @@
 //! `selfinterp batch`: a run's requests as a provider batch file, and its results as a bundle.
 
 use super::Cli;
-use super::exit::{self, Failure};
+use super::exit::{Exit, Failure};
 use super::run::{AskArgs, ask_request};
 use super::values::BatchFormatArg;
 use clap::{Args, Subcommand};
@@ -250,7 +250,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
     }
     if !s.failed.is_empty() || !s.missing.is_empty() {
         return Err(Failure::new(
-            exit::INCOMPLETE,
+            Exit::Incomplete,
             format!(
                 "{} requests still to ask: run them live with `selfinterp run ... --out {} --resume`, or export another batch with --skip-done {}",
                 s.failed.len() + s.missing.len(),

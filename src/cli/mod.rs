@@ -146,13 +146,13 @@ pub fn main() -> i32 {
     };
     init_logging(cli.verbose);
     match dispatch(&cli) {
-        Ok(()) => exit::SUCCESS,
+        Ok(()) => exit::Exit::Success.code(),
         Err(e) => {
             let f: Failure = exit::failure_of(e);
             if !f.message.is_empty() {
                 eprintln!("error: {}", f.message);
             }
-            f.code
+            f.exit.code()
         }
     }
 }
@@ -165,7 +165,7 @@ fn lossy_args() -> Vec<String> {
 }
 
 /// A closed standard output (`selfinterp domains list | head -1`) ends the process quietly
-/// with [`exit::BROKEN_PIPE`] instead of a panic: `print!` panics on a broken pipe, since
+/// with [`exit::Exit::BrokenPipe`] instead of a panic: `print!` panics on a broken pipe, since
 /// Rust ignores SIGPIPE, so the panic hook recognises that one failure.
 fn quiet_broken_pipe() {
     let default = std::panic::take_hook();
@@ -177,7 +177,7 @@ fn quiet_broken_pipe() {
             .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
         if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
-            std::process::exit(exit::BROKEN_PIPE);
+            std::process::exit(exit::Exit::BrokenPipe.code());
         }
         default(info);
     }));

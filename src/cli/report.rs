@@ -73,7 +73,7 @@ pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
             let mut out = std::io::stdout().lock();
             if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    return Err(Failure::new(super::exit::BROKEN_PIPE, "").into());
+                    return Err(Failure::new(super::exit::Exit::BrokenPipe, "").into());
                 }
                 return Err(e.into());
             }

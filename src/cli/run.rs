@@ -4,7 +4,7 @@
 //! the benchmark, presets applied, impossible values refused) before anything is sent.
 
 use super::Cli;
-use super::exit::{self, Failure};
+use super::exit::{Exit, Failure};
 use super::progress::BarReporter;
 use super::ranges;
 use super::values::{ConstrainArg, ExperimentArg, FlavourArg, HalfArg, PresetArg, ProviderArg};
@@ -247,42 +247,37 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
         .map_err(Failure::from)?;
     cfg.server = Some(server);
     // Which signal stopped the run: SIGINT (Ctrl-C) exits 130, SIGTERM 143.
-    let signal = Arc::new(std::sync::atomic::AtomicI32::new(0));
+    let signal: Arc<std::sync::OnceLock<Exit>> = Arc::new(std::sync::OnceLock::new());
     let outcome: RunOutcome = rt
         .block_on(async {
             let (tx, rx) = tokio::sync::watch::channel(false);
             let seen = Arc::clone(&signal);
             tokio::spawn(async move {
-                let code: i32 = stop_signal().await;
+                let code: Exit = stop_signal().await;
                 eprintln!("\ninterrupted: stopping, keeping completed samples");
-                seen.store(code, std::sync::atomic::Ordering::SeqCst);
+                let _ = seen.set(code);
                 let _ = tx.send(true);
             });
             execute_with(&cfg, &bench, provider, rx, &mut BarReporter::default()).await
         })
         .map_err(Failure::from)?;
-    report(
-        &cfg,
-        &outcome,
-        signal.load(std::sync::atomic::Ordering::SeqCst),
-        a.json,
-    )
+    report(&cfg, &outcome, signal.get().copied(), a.json)
 }
 
 /// Waits for SIGINT or SIGTERM and returns the exit code it calls for.
-async fn stop_signal() -> i32 {
+async fn stop_signal() -> Exit {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         if let Ok(mut term) = signal(SignalKind::terminate()) {
             return tokio::select! {
-                _ = tokio::signal::ctrl_c() => exit::INTERRUPTED,
-                _ = term.recv() => exit::TERMINATED,
+                _ = tokio::signal::ctrl_c() => Exit::Interrupted,
+                _ = term.recv() => Exit::Terminated,
             };
         }
     }
     let _ = tokio::signal::ctrl_c().await;
-    exit::INTERRUPTED
+    Exit::Interrupted
 }
 
 /// `run --json`: the bundle, its status and counts, and the headline (null when not scored).
@@ -301,7 +296,12 @@ fn outcome_json(cfg: &RunConfig, o: &RunOutcome) -> serde_json::Value {
 }
 
 /// Prints the outcome and its headline, and maps it to the documented exit code.
-fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32, json: bool) -> anyhow::Result<()> {
+fn report(
+    cfg: &RunConfig,
+    o: &RunOutcome,
+    signal: Option<Exit>,
+    json: bool,
+) -> anyhow::Result<()> {
     let c = &o.counts;
     eprintln!(
         "{}: {} of {} requests answered ({} choices, {} invalid; {} reports, {} invalid; {} failed)",
@@ -327,12 +327,12 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32, json: bool) -> anyhow::R
     }
     match o.status {
         RunStatus::Interrupted => Err(Failure::new(
-            if signal == 0 { exit::INTERRUPTED } else { signal },
+            signal.unwrap_or(Exit::Interrupted),
             format!("interrupted; resume with:\n  {}", cfg.resume_command),
         )
         .into()),
         RunStatus::Failed => Err(Failure::new(
-            exit::PROVIDER_FATAL,
+            Exit::ProviderFatal,
             format!(
                 "provider refused: {}",
                 o.fatal.as_deref().unwrap_or("fatal error")
@@ -340,7 +340,7 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32, json: bool) -> anyhow::R
         )
         .into()),
         RunStatus::Incomplete if o.stopped_early.is_some() => Err(Failure::new(
-            exit::INCOMPLETE,
+            Exit::Incomplete,
             format!(
                 "stopped early, {} of {} requests done: {}; completed samples are kept, continue with:\n  {}",
                 c.samples,
@@ -351,7 +351,7 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: i32, json: bool) -> anyhow::R
         )
         .into()),
         RunStatus::Incomplete => Err(Failure::new(
-            exit::INCOMPLETE,
+            Exit::Incomplete,
             format!(
                 "{} request(s) failed after every retry (errors.jsonl); retry them with:\n  {}",
                 c.errors, cfg.resume_command

@@ -1,7 +1,7 @@
 //! `selfinterp study --config F`: every run of a study, then one combined table.
 
 use super::Cli;
-use super::exit::{self, Failure};
+use super::exit::{Exit, Failure};
 use clap::Args;
 use selfinterp::benchmark::Benchmark;
 use selfinterp::bundle::parameters::ProviderKind;
@@ -97,7 +97,7 @@ fn execute(
     );
     match outcome.status {
         RunStatus::Failed => Err(Failure::new(
-            exit::PROVIDER_FATAL,
+            Exit::ProviderFatal,
             format!("{}: {}", dir.display(), outcome.fatal.unwrap_or_default()),
         )
         .into()),

@@ -36,6 +36,12 @@ pub enum RunError {
     /// Bad input: an existing bundle without `--resume`, mismatched parameters, bad files.
     #[error("{0}")]
     Usage(String),
+    /// The bundle's directory could not be made: an I/O failure (exit 5), not bad input.
+    #[error("{}: cannot create: {source}", dir.display())]
+    Create {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Bundle(#[from] bundle::BundleError),
     #[error(transparent)]
@@ -214,8 +220,10 @@ pub async fn execute_with(
             bundle::MANIFEST
         )));
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| RunError::Usage(format!("{}: cannot create: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|source| RunError::Create {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
 
     let mut manifest: RunManifest = if has_manifest {
         let old: RunManifest = bundle::read_manifest(dir)?;
