@@ -13,6 +13,7 @@
 //! answers: a run killed and resumed ends with the same bytes as one never interrupted.
 
 pub mod check;
+pub mod control;
 pub mod harness;
 pub mod journal;
 pub mod manifest;

@@ -8,13 +8,11 @@ use super::Cli;
 use super::exit::Failure;
 use clap::Args;
 use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle};
-use selfinterp::experiments::combine;
 use selfinterp::reports::quality::CORRECTED_LABEL;
 use selfinterp::reports::text::{flag_words, quality_sentence};
+use selfinterp::scoring::Summary;
 use selfinterp::scoring::quality::Quality;
-use selfinterp::scoring::{ContextInput, Summary};
 use selfinterp::types::{ContextId, Weights};
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tabled::Table;
 use tabled::settings::Style;
@@ -40,46 +38,17 @@ pub(crate) fn open(cli: &Cli, dir: &Path) -> Result<OpenBundle, Failure> {
     bundle::open(&cli.benchmark_dir(), dir).map_err(Failure::from)
 }
 
-/// The control's summary: `choices`' learned weights (and targets) against `reports`' reports.
+/// The control's summary ([`selfinterp::bundle::control::control_summary`]).
 pub fn control_summary(
     cli: &Cli,
     choices: &Bundle,
     reports: &Bundle,
 ) -> Result<BundleSummary, Failure> {
-    let (m, o) = (&choices.manifest, &reports.manifest);
-    if m.benchmark_sha256.is_some()
-        && o.benchmark_sha256.is_some()
-        && m.benchmark_sha256 != o.benchmark_sha256
-    {
-        return Err(Failure::usage(format!(
-            "{} and {} were run on different benchmark files; the control compares the same contexts",
-            choices.dir.display(),
-            reports.dir.display()
-        )));
-    }
-    let inputs = |b: &Bundle| -> Result<Vec<ContextInput>, Failure> {
-        open(cli, &b.dir)?.inputs().map_err(Failure::from)
-    };
-    let c: Vec<ContextInput> = inputs(choices)?;
-    let r: Vec<ContextInput> = inputs(reports)?;
-    let asked: BTreeSet<&ContextId> = r
-        .iter()
-        .filter(|x| !x.reports.is_empty())
-        .map(|x| &x.id)
-        .collect();
-    if !c.iter().any(|x| asked.contains(&x.id)) {
-        return Err(Failure::usage(format!(
-            "{}: has no reports for any context of {}",
-            reports.dir.display(),
-            choices.dir.display()
-        )));
-    }
-    let s = combine::control(&c, &r)
-        .map_err(|e| Failure::input(&e, format!("{}: {e}", choices.dir.display())))?;
-    Ok(BundleSummary {
-        score: s,
-        position_bias: None,
-    })
+    Ok(bundle::control::control_summary(
+        &cli.benchmark_dir(),
+        choices,
+        reports,
+    )?)
 }
 
 /// Reads a bundle and scores it: the benchmark it names (checked by hash) or its own contexts.
@@ -125,7 +94,7 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{text}").and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::new(super::exit::BROKEN_PIPE, "").into())
+            Err(Failure::new(super::exit::Exit::BrokenPipe, "").into())
         }
         Err(e) => Err(e.into()),
         Ok(()) => Ok(()),

@@ -1,6 +1,6 @@
-//! Combining runs the way the study did, with no new model calls: the control (one model's
-//! choices scored against another model's reports), introspection training pooled over two
-//! held-out halves, and the position-bias control.
+//! Combining runs the way the study did, with no new model calls: introspection training
+//! pooled over two held-out halves, and the position-bias control. The control (one model's
+//! choices scored against another model's reports) is scored in `scoring::control`.
 
 use super::finetune::Half;
 use crate::bundle::parameters::Parameters;
@@ -13,31 +13,9 @@ use crate::types::ContextId;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
-/// `choices` with every context's reports replaced by those of the same context in
-/// `reports` (none when that run did not ask it). Targets and choices stay `choices`'.
-pub fn with_reports_from(choices: &[ContextInput], reports: &[ContextInput]) -> Vec<ContextInput> {
-    let by_id: HashMap<&ContextId, &ContextInput> = reports.iter().map(|c| (&c.id, c)).collect();
-    choices
-        .iter()
-        .map(|c| ContextInput {
-            reports: by_id
-                .get(&c.id)
-                .map(|r| r.reports.clone())
-                .unwrap_or_default(),
-            ..c.clone()
-        })
-        .collect()
-}
-
-/// The control: the fine-tuned model's learned weights against the base model's reports.
-/// If the reports track the instilled behaviour only because the base model shares its
-/// priors, this scores as high as the real thing; the study found r near 0.
-pub fn control(
-    choices: &[ContextInput],
-    reports: &[ContextInput],
-) -> Result<Summary, crate::scoring::ScoreError> {
-    score(&with_reports_from(choices, reports), &score_options())
-}
+/// The control lives beside the rest of scoring; re-exported here for the study's callers.
+pub use crate::bundle::control::control;
+pub use crate::scoring::control::with_reports_from;
 
 /// Keeps the contexts whose id is in `ids`, in input order.
 pub fn restrict(inputs: &[ContextInput], ids: &BTreeSet<ContextId>) -> Vec<ContextInput> {

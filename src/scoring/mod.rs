@@ -27,6 +27,7 @@
 pub mod ceiling;
 pub mod comparison;
 pub mod context;
+pub mod control;
 pub mod describe;
 mod draw;
 pub mod fit_quality;
