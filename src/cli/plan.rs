@@ -10,6 +10,7 @@ use selfinterp::benchmark::Benchmark;
 use selfinterp::bundle::sample::{KindKey, Sample};
 use selfinterp::bundle::score_input::score_options;
 use selfinterp::bundle::{Bundle, OpenBundle};
+use selfinterp::planner::request::{DEFAULT_REPLICATES, PlanRequest};
 use selfinterp::planner::{
     DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan_from_pilot,
 };
@@ -41,7 +42,7 @@ pub struct PlanArgs {
     #[arg(long, value_parser = super::ranges::orders)]
     pub orders: Option<usize>,
     /// Simulated runs per predicted width [range: 1-10000]
-    #[arg(long, default_value_t = 24, value_parser = super::ranges::replicates)]
+    #[arg(long, default_value_t = DEFAULT_REPLICATES, value_parser = super::ranges::replicates)]
     pub replicates: usize,
     /// Largest number of contexts considered (default: what the pilot's benchmark split holds,
     /// else 5000) [range: 1-1000000]
@@ -99,35 +100,31 @@ struct Output<'a> {
     recommended_tokens: Option<f64>,
 }
 
+/// The library's request for what [`PlanArgs`] asks.
+fn request(a: &PlanArgs) -> PlanRequest {
+    PlanRequest {
+        pairs: a.pairs.clone(),
+        reports: a.reports,
+        orders: a.orders,
+        replicates: a.replicates,
+        max_contexts: a.max_contexts,
+        seed: a.seed,
+        ..PlanRequest::new(a.target_width)
+    }
+}
+
 pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
     let opened: OpenBundle = super::score::open(cli, &a.pilot)?;
     let inputs: Vec<ContextInput> = opened.inputs()?;
     let (b, bench): (&Bundle, Option<&Benchmark>) = (&opened.bundle, opened.benchmark.as_ref());
     let params = b.manifest.parameters.as_ref();
-    let orders: usize = a
-        .orders
-        .or(params.map(|p| p.orders.len()))
-        .unwrap_or(1)
-        .clamp(1, 2);
-    // Default: the pilot's reports per context (all of them, valid or not).
-    let pilot_reports: f64 =
-        inputs.iter().map(|c| c.reports.len()).sum::<usize>() as f64 / inputs.len().max(1) as f64;
-    let reports: usize = a.reports.unwrap_or(pilot_reports.round() as usize).max(1);
     // A plan the benchmark cannot run is no plan: by default the search stops at the number
     // of contexts the pilot's experiment has in its benchmark.
     let split_size: Option<usize> = bench
         .zip(params)
         .map(|(bench, p)| bench.split(p.experiment.split()).count());
-    let max_contexts: usize = a.max_contexts.or(split_size).unwrap_or(5000);
-    let opts = PlanOptions {
-        seed: a.seed,
-        pairs: a.pairs.clone(),
-        orders,
-        reports,
-        replicates: a.replicates.max(2),
-        max_contexts,
-        ..PlanOptions::default()
-    };
+    let opts: PlanOptions = request(a).resolve(&inputs, params.map(|p| p.orders.len()), split_size);
+    let max_contexts: usize = opts.max_contexts;
     let p: Plan = plan_from_pilot(
         &inputs,
         &score_options(),

@@ -63,10 +63,12 @@
 //!   promise's range ([`promise_range`]).
 
 pub mod pilot;
+pub mod request;
 pub mod search;
 pub mod simulate;
 
 pub use pilot::{PILOT_SLOPE_PRIOR_SD, fit_pilot, pilot_model};
+pub use request::PlanRequest;
 pub use search::{
     DEFAULT_PROMISE_RESAMPLES, Plan, PlanOptions, Prediction, plan, plan_from_pilot, predict,
     promise_range,
