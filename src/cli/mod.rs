@@ -139,7 +139,7 @@ pub fn main() -> i32 {
         Err(e) => match json_hint::hint(&e, &lossy_args()) {
             Some(h) => {
                 eprintln!("error: {h}");
-                return exit::USAGE;
+                return exit::Exit::Usage.code();
             }
             None => e.exit(),
         },

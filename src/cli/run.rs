@@ -296,12 +296,7 @@ fn outcome_json(cfg: &RunConfig, o: &RunOutcome) -> serde_json::Value {
 }
 
 /// Prints the outcome and its headline, and maps it to the documented exit code.
-fn report(
-    cfg: &RunConfig,
-    o: &RunOutcome,
-    signal: Option<Exit>,
-    json: bool,
-) -> anyhow::Result<()> {
+fn report(cfg: &RunConfig, o: &RunOutcome, signal: Option<Exit>, json: bool) -> anyhow::Result<()> {
     let c = &o.counts;
     eprintln!(
         "{}: {} of {} requests answered ({} choices, {} invalid; {} reports, {} invalid; {} failed)",
