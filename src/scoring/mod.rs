@@ -33,6 +33,7 @@ mod draw;
 pub mod fit_quality;
 pub mod input;
 pub mod missingness;
+pub mod observer;
 pub mod options;
 pub mod paired;
 pub mod partial;
@@ -46,6 +47,7 @@ pub use comparison::{
     CompareOptions, Comparison, ContextPoints, NullBaseline, compare, study_interval,
 };
 pub use input::{ChoiceObs, ContextInput, ReportObs};
+pub use observer::{ObserverPoint, ObserverScale, ideal_observer, observer_weights};
 pub use paired::{PairedComparison, PairedOptions, paired_comparison};
 pub use summary::{
     ComparisonKind, ContextSummary, ScoreError, ScoreOptions, Summary, comparison_of, score,

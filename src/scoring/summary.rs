@@ -23,6 +23,7 @@
 use super::comparison::{CompareOptions, Comparison, ContextPoints, compare};
 use super::input::ContextInput;
 use super::missingness::{InfluentialContext, Missingness, influence, missingness};
+use super::observer::{ObserverScale, ideal_observer};
 use super::partial::{PartialCorrelation, Triple, partial_correlation};
 use super::stats::pearson;
 use crate::estimation::{Fit, Trial, TrialError, check_ranges, fit};
@@ -88,6 +89,9 @@ pub struct Summary {
     /// The contexts whose removal moves the main score most (leave-one-context-out).
     #[serde(default)]
     pub influence: Vec<InfluentialContext>,
+    /// The ideal-observer scale ([`super::observer`]): how many choices the reports are worth.
+    #[serde(default)]
+    pub observer: Option<ObserverScale>,
 }
 
 impl Summary {
@@ -307,26 +311,47 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
     // own seeded stream, so they run side by side with the same results on any number of
     // threads.
     let compare_kind = |kind: ComparisonKind| comparison_of(&contexts, kind, opts);
-    let ((reports_vs_learned, learned_vs_target), (reports_vs_target, (quality, partial))) =
-        rayon::join(
-            || {
-                rayon::join(
-                    || compare_kind(ComparisonKind::ReportsVsLearned),
-                    || compare_kind(ComparisonKind::LearnedVsTarget),
-                )
-            },
-            || {
-                rayon::join(
-                    || compare_kind(ComparisonKind::ReportsVsTarget),
-                    || {
-                        rayon::join(
-                            || super::quality::assess(inputs, &contexts, opts),
-                            || partial_correlation(&triples, opts.seed, opts.bootstrap_resamples),
-                        )
-                    },
-                )
-            },
-        );
+    let (
+        (reports_vs_learned, learned_vs_target),
+        (reports_vs_target, (quality, (partial, observer))),
+    ) = rayon::join(
+        || {
+            rayon::join(
+                || compare_kind(ComparisonKind::ReportsVsLearned),
+                || compare_kind(ComparisonKind::LearnedVsTarget),
+            )
+        },
+        || {
+            rayon::join(
+                || compare_kind(ComparisonKind::ReportsVsTarget),
+                || {
+                    rayon::join(
+                        || super::quality::assess(inputs, &contexts, opts),
+                        || {
+                            rayon::join(
+                                || {
+                                    partial_correlation(
+                                        &triples,
+                                        opts.seed,
+                                        opts.bootstrap_resamples,
+                                    )
+                                },
+                                || {
+                                    ideal_observer(
+                                        inputs,
+                                        &contexts,
+                                        opts.seed,
+                                        opts.use_soft_labels,
+                                        opts.bootstrap_resamples,
+                                    )
+                                },
+                            )
+                        },
+                    )
+                },
+            )
+        },
+    );
     Ok(Summary {
         reports_vs_learned,
         learned_vs_target,
@@ -349,6 +374,7 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
         partial_reports_learned_given_target: partial,
         missingness: Some(missingness(inputs, &contexts)),
         influence: influence(&contexts),
+        observer,
         contexts,
     })
 }

@@ -1,0 +1,368 @@
+//! The ideal-observer scale: how many of its own choices the model's reports are worth.
+//!
+//! # Method
+//! An *ideal observer* sees K of a context's choices, fits them with the scoring fit (MAP,
+//! priors as in [`crate::estimation::fit()`]) and reports the learned weights (max |w| = 100).
+//! It knows nothing but those K choices (and, with soft labels, their P(A)).
+//!
+//! For each scored context (learned and reported weights) with at least 2 K_max choices, and
+//! for each of `splits` random splits of its trials: the trials are shuffled; the first
+//! floor(n/2) are the observer's pool and the other ceil(n/2) are *held out*. The held-out
+//! half is fitted with the scoring fit: these held-out learned weights are the reference for
+//! both sides. The observer at K fits the first K trials of its pool (nested: the observer at
+//! 10 sees the 5 of the observer at 5 and 5 more). Then, pooled over contexts like the main
+//! score:
+//! - `r_obs(K)`: Pearson r of the observer's weights against the held-out weights;
+//! - `r_model`: Pearson r of the model's reports (mean of its valid reports, as in the main
+//!   score) against the *same* held-out weights. It uses half of each context's choices, so
+//!   it is lower than the headline r (which uses all of them) by the held-out fit's noise;
+//!   the observer suffers the same attenuation, so the two are comparable.
+//!
+//! Both are means over the splits. K* is where the curve r_obs(K) (through r_obs(0) = 0:
+//! an observer that has seen nothing has no information) first reaches `r_model`, linearly
+//! interpolated between the computed K (1, 2, 3, 5, 7, 10, 15, 20, 25, 30, 40, 50, up to
+//! K_max, and K_max). K* = 0 when `r_model` <= 0; when the observer at K_max
+//! is still below `r_model`, K* is beyond what the run's choices can show (`k_star` null,
+//! `k_star_beyond` true).
+//!
+//! K_max = floor(m / 2) for m the median number of trials of the scored contexts, capped at
+//! 50; contexts with fewer than 2 K_max trials are left out of the scale
+//! (`n_contexts_left_out`).
+//!
+//! Intervals: `bootstrap_resamples` resamples draw contexts with replacement and, for each
+//! drawn context, one of its splits at random (so both the contexts and the choices are
+//! resampled); `ci` of each point and `r_model_ci` are expanded percentile intervals (as
+//! `ci_bootstrap`, see [`super::comparison::expanded_alpha`]); `k_star_ci` is the expanded
+//! percentile interval of K* over the resamples, a resample beyond K_max counting as
+//! infinitely large (an upper bound beyond K_max is null).
+//!
+//! Assumptions: the observer's choices and the held-out choices are independent draws from
+//! the same context's behaviour (the run's pairs are drawn independently); the model's report
+//! may draw on anything (its training, its knowledge of similar personas), not only on its
+//! choices, so K* is a scale, not a claim about how the report was made. With soft labels the
+//! observer sees each choice's P(A), more than the letter. Randomness: ChaCha8 seeded by the
+//! scoring seed, stream [`STREAM`] for the splits and [`STREAM`] + 1 for the resampling.
+
+use super::comparison::{expanded_alpha, rng_for};
+use super::context::ContextSummary;
+use super::draw::index_below;
+use super::input::ContextInput;
+use super::quality::context_trials;
+use super::stats::{Moments, quantile_sorted};
+use crate::estimation::{FitOptions, Trial, fit_point, fit_point_from};
+use crate::types::{N_ATTR, Weights};
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The K shown in reports and in `observer.points`.
+pub const SHOWN_KS: [usize; 4] = [5, 10, 20, 50];
+/// The K at which the curve is computed for K* (those up to K_max, and K_max).
+const CURVE_KS: [usize; 12] = [1, 2, 3, 5, 7, 10, 15, 20, 25, 30, 40, 50];
+/// Random splits of each context's trials.
+pub const SPLITS: usize = 10;
+/// Random stream of the splits; the resampling uses `STREAM + 1`.
+pub const STREAM: u64 = 31;
+
+/// The observer's r at one K, beside the model's r against the same held-out weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObserverPoint {
+    pub k: usize,
+    /// Observer's weights (fitted to K choices) vs the held-out learned weights.
+    pub r_obs: Option<f64>,
+    /// Expanded percentile interval over resampled contexts and splits.
+    pub ci: Option<[f64; 2]>,
+}
+
+/// The ideal-observer scale of a run; see the module documentation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObserverScale {
+    /// r_obs at K = 5, 10, 20, 50 (those up to `k_max`).
+    pub points: Vec<ObserverPoint>,
+    /// r_obs at every K computed (K* is interpolated on these).
+    pub curve: Vec<ObserverPoint>,
+    /// The model's reports vs the same held-out weights (half of each context's choices).
+    pub r_model: Option<f64>,
+    pub r_model_ci: Option<[f64; 2]>,
+    /// The K at which the observer matches `r_model`; null when beyond `k_max`.
+    pub k_star: Option<f64>,
+    /// True when the observer at `k_max` is still below `r_model`.
+    pub k_star_beyond: bool,
+    /// [lower, upper]; an upper bound beyond `k_max` is null.
+    pub k_star_ci: [Option<f64>; 2],
+    /// The largest K the run's choices allow (half the median context's trials, at most 50).
+    pub k_max: usize,
+    pub n_contexts: usize,
+    /// Scored contexts with fewer than 2 `k_max` trials, left out of the scale.
+    pub n_contexts_left_out: usize,
+    pub splits: usize,
+    pub bootstrap_resamples: usize,
+}
+
+/// The ideal observer's weights from the choices it is shown: the scoring fit's slopes,
+/// rescaled to max |w| = 100 (all zero when it has seen nothing).
+pub fn observer_weights(trials: &[Trial]) -> Weights {
+    let (_, slopes) = fit_point(trials, &FitOptions::default());
+    Weights(slopes).rescaled_to_100()
+}
+
+/// One context's moments: per split, the observer at each curve K and the model.
+struct ContextMoments {
+    observer: Vec<Vec<Moments>>,
+    model: Vec<Moments>,
+}
+
+/// The scoring fit's (intercept, slopes) started from `start` (the optimum is the same; a
+/// start near it saves Newton steps).
+fn params_from(trials: &[Trial], start: [f64; N_ATTR + 1]) -> [f64; N_ATTR + 1] {
+    let (b0, slopes) = fit_point_from(trials, &FitOptions::default(), start);
+    [b0, slopes[0], slopes[1], slopes[2], slopes[3], slopes[4]]
+}
+
+fn learned_of(params: &[f64; N_ATTR + 1]) -> Weights {
+    Weights([params[1], params[2], params[3], params[4], params[5]]).rescaled_to_100()
+}
+
+fn context_moments(
+    trials: &[Trial],
+    full_fit: [f64; N_ATTR + 1],
+    reported: &Weights,
+    ks: &[usize],
+    splits: usize,
+    rng: &mut ChaCha8Rng,
+) -> ContextMoments {
+    let mut shuffled: Vec<Trial> = trials.to_vec();
+    let mut observer: Vec<Vec<Moments>> = Vec::with_capacity(splits);
+    let mut model: Vec<Moments> = Vec::with_capacity(splits);
+    for _ in 0..splits {
+        shuffled.shuffle(rng);
+        let (pool, held) = shuffled.split_at(shuffled.len() / 2);
+        let reference: Weights = learned_of(&params_from(held, full_fit));
+        model.push(Moments::of(&reported.0, &reference.0));
+        // Nested K: each fit starts from the previous K's optimum.
+        let mut start: [f64; N_ATTR + 1] = [0.0; N_ATTR + 1];
+        let mut row: Vec<Moments> = Vec::with_capacity(ks.len());
+        for &k in ks {
+            start = params_from(&pool[..k], start);
+            row.push(Moments::of(&learned_of(&start).0, &reference.0));
+        }
+        observer.push(row);
+    }
+    ContextMoments { observer, model }
+}
+
+/// The curve through (0, 0) first reaching `target`: the interpolated K, or `None` when it
+/// stays below it up to the last K.
+fn crossing(ks: &[usize], rs: &[f64], target: f64) -> Option<f64> {
+    if target <= 0.0 {
+        return Some(0.0);
+    }
+    let (mut k0, mut r0): (f64, f64) = (0.0, 0.0);
+    for (&k, &r) in ks.iter().zip(rs) {
+        let k: f64 = k as f64;
+        if r >= target {
+            return Some(if r > r0 {
+                k0 + (k - k0) * (target - r0) / (r - r0)
+            } else {
+                k0
+            });
+        }
+        (k0, r0) = (k, r);
+    }
+    None
+}
+
+fn interval(sorted: &[f64], alpha: Option<f64>) -> Option<[f64; 2]> {
+    let a: f64 = alpha?;
+    Some([
+        quantile_sorted(sorted, a)?,
+        quantile_sorted(sorted, 1.0 - a)?,
+    ])
+}
+
+fn curve_ks(k_max: usize) -> Vec<usize> {
+    let mut ks: Vec<usize> = CURVE_KS.iter().copied().filter(|&k| k <= k_max).collect();
+    if ks.last() != Some(&k_max) {
+        ks.push(k_max);
+    }
+    ks
+}
+
+/// Which moments of a context a pooled r uses: the observer at curve index j, or the model.
+#[derive(Clone, Copy)]
+enum Side {
+    Observer(usize),
+    Model,
+}
+
+fn pooled(
+    per_context: &[ContextMoments],
+    side: Side,
+    draws: impl Iterator<Item = (usize, usize)>,
+) -> Option<f64> {
+    let mut t: Moments = Moments::default();
+    for (c, s) in draws {
+        t.add(&match side {
+            Side::Observer(j) => per_context[c].observer[s][j],
+            Side::Model => per_context[c].model[s],
+        });
+    }
+    t.r()
+}
+
+fn mean_r(per_split: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let rs: Vec<f64> = per_split.flatten().collect();
+    (!rs.is_empty()).then(|| rs.iter().sum::<f64>() / rs.len() as f64)
+}
+
+/// The ideal-observer scale of a scored run. `inputs` and `contexts` are the scoring input and
+/// the summary's contexts (matched by position, as [`super::score`] makes them). `None` when
+/// fewer than 3 contexts have reports and at least 2 choices.
+pub fn ideal_observer(
+    inputs: &[ContextInput],
+    contexts: &[ContextSummary],
+    seed: u64,
+    use_soft_labels: bool,
+    bootstrap_resamples: usize,
+) -> Option<ObserverScale> {
+    let scored: Vec<(usize, Weights)> = contexts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.learned.is_some() && c.n_trials >= 2)
+        .filter_map(|(i, c)| Some((i, c.reported?)))
+        .collect();
+    let mut lengths: Vec<usize> = scored.iter().map(|(i, _)| contexts[*i].n_trials).collect();
+    lengths.sort_unstable();
+    let k_max: usize = (*lengths.get(lengths.len() / 2)? / 2).min(50);
+    let used: Vec<(usize, Weights)> = scored
+        .iter()
+        .copied()
+        .filter(|(i, _)| contexts[*i].n_trials >= 2 * k_max)
+        .collect();
+    let g: usize = used.len();
+    if g < 3 || k_max == 0 {
+        return None;
+    }
+    let ks: Vec<usize> = curve_ks(k_max);
+    // One generator per context (keyed by its position), so contexts fit in parallel.
+    let per_context: Vec<ContextMoments> = used
+        .par_iter()
+        .map(|(i, reported)| {
+            let mut rng: ChaCha8Rng = rng_for(seed, STREAM);
+            rng.set_word_pos(*i as u128 * (1 << 40));
+            let trials: Vec<Trial> = context_trials(&inputs[*i], use_soft_labels);
+            let c: &ContextSummary = &contexts[*i];
+            let full: [f64; N_ATTR + 1] = [
+                c.intercept,
+                c.slopes[0],
+                c.slopes[1],
+                c.slopes[2],
+                c.slopes[3],
+                c.slopes[4],
+            ];
+            context_moments(&trials, full, reported, &ks, SPLITS, &mut rng)
+        })
+        .collect();
+
+    let r_obs: Vec<Option<f64>> = (0..ks.len())
+        .map(|j| {
+            mean_r(
+                (0..SPLITS)
+                    .map(|s| pooled(&per_context, Side::Observer(j), (0..g).map(|c| (c, s)))),
+            )
+        })
+        .collect();
+    let r_model: Option<f64> =
+        mean_r((0..SPLITS).map(|s| pooled(&per_context, Side::Model, (0..g).map(|c| (c, s)))));
+
+    // Resampling contexts and, within each drawn context, one of its splits.
+    let mut rng: ChaCha8Rng = rng_for(seed, STREAM + 1);
+    let mut boot_obs: Vec<Vec<f64>> = vec![Vec::with_capacity(bootstrap_resamples); ks.len()];
+    let mut boot_model: Vec<f64> = Vec::with_capacity(bootstrap_resamples);
+    let mut boot_k: Vec<f64> = Vec::with_capacity(bootstrap_resamples);
+    let mut draws: Vec<(usize, usize)> = vec![(0, 0); g];
+    for _ in 0..bootstrap_resamples {
+        for d in draws.iter_mut() {
+            *d = (index_below(&mut rng, g), index_below(&mut rng, SPLITS));
+        }
+        let rs: Vec<Option<f64>> = (0..ks.len())
+            .map(|j| pooled(&per_context, Side::Observer(j), draws.iter().copied()))
+            .collect();
+        let Some(rm) = pooled(&per_context, Side::Model, draws.iter().copied()) else {
+            continue;
+        };
+        if rs.iter().any(Option::is_none) {
+            continue;
+        }
+        let rs: Vec<f64> = rs.into_iter().flatten().collect();
+        for (j, r) in rs.iter().enumerate() {
+            boot_obs[j].push(*r);
+        }
+        boot_model.push(rm);
+        boot_k.push(crossing(&ks, &rs, rm).unwrap_or(f64::INFINITY));
+    }
+    let alpha: Option<f64> = expanded_alpha(g);
+    for v in boot_obs.iter_mut() {
+        v.sort_by(f64::total_cmp);
+    }
+    boot_model.sort_by(f64::total_cmp);
+    boot_k.sort_by(f64::total_cmp);
+    let curve: Vec<ObserverPoint> = ks
+        .iter()
+        .enumerate()
+        .map(|(j, &k)| ObserverPoint {
+            k,
+            r_obs: r_obs[j],
+            ci: interval(&boot_obs[j], alpha),
+        })
+        .collect();
+    let points: Vec<ObserverPoint> = curve
+        .iter()
+        .filter(|p| SHOWN_KS.contains(&p.k))
+        .cloned()
+        .collect();
+    let k_star: Option<f64> = match (r_model, r_obs.iter().copied().collect::<Option<Vec<f64>>>()) {
+        (Some(rm), Some(rs)) => crossing(&ks, &rs, rm),
+        _ => None,
+    };
+    let k_ci: Option<[f64; 2]> = interval(&boot_k, alpha);
+    let finite = |v: f64| v.is_finite().then_some(v);
+    Some(ObserverScale {
+        points,
+        curve,
+        r_model,
+        r_model_ci: interval(&boot_model, alpha),
+        k_star,
+        k_star_beyond: k_star.is_none() && r_model.is_some(),
+        k_star_ci: [
+            k_ci.and_then(|c| finite(c[0])),
+            k_ci.and_then(|c| finite(c[1])),
+        ],
+        k_max,
+        n_contexts: g,
+        n_contexts_left_out: scored.len() - g,
+        splits: SPLITS,
+        bootstrap_resamples,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crossing_interpolates_from_the_origin() {
+        let ks: [usize; 3] = [5, 10, 20];
+        let rs: [f64; 3] = [0.2, 0.4, 0.6];
+        assert_eq!(crossing(&ks, &rs, 0.1), Some(2.5));
+        assert_eq!(crossing(&ks, &rs, 0.5), Some(15.0));
+        assert_eq!(crossing(&ks, &rs, -0.1), Some(0.0));
+        assert_eq!(crossing(&ks, &rs, 0.7), None);
+    }
+
+    #[test]
+    fn observer_weights_of_nothing_are_zero() {
+        assert_eq!(observer_weights(&[]).0, [0.0; N_ATTR]);
+    }
+}
