@@ -4,7 +4,7 @@
 //! with each sample) identifies exactly what was asked.
 
 use crate::benchmark::FrozenContext;
-use crate::types::{Pair, Values};
+use crate::types::{Choice, Pair, Values};
 
 /// Bumped whenever the wording below changes: runs record it, so scores from different
 /// wordings are never silently pooled.
@@ -16,6 +16,13 @@ think best for them.";
 
 pub const CHOICE_TAG: &str = "[DECISION TASK]";
 pub const REPORT_TAG: &str = "[INTROSPECTION TASK]";
+pub const OBSERVE_TAG: &str = "[OBSERVATION TASK]";
+/// Opens each shown decision of an observation prompt ("Decision 1:", ...).
+pub const OBSERVE_DECISION: &str = "Decision ";
+/// Closes each shown decision: the letter the decision maker chose.
+pub const OBSERVE_CHOSEN: &str = "Chosen: ";
+/// Precedes the fresh pair that ends an observation prompt, as a report prompt ends.
+pub const OBSERVE_NEW: &str = "A new decision of the same kind (do not decide it):";
 
 /// One chat message.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -86,12 +93,7 @@ pub fn choice_prompt(ctx: &FrozenContext, pair: &Pair) -> Prompt {
 
 /// The report prompt: how heavily each attribute weighs, as a JSON object, without deciding.
 pub fn report_prompt(ctx: &FrozenContext, pair: &Pair) -> Prompt {
-    let keys = ctx
-        .attributes
-        .iter()
-        .map(|a| format!("\"{}\"", a.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let keys: String = attribute_keys(ctx);
     let user = format!(
         "{REPORT_TAG}\nBelow is a decision of the kind you make in these tasks. Do not make the \
 decision and do not say which option you would pick. Instead, for each of the five attributes, \
@@ -100,6 +102,58 @@ number if you prefer more of it, a negative number if you prefer less of it, 0 i
 affect your choice, and a larger magnitude for an attribute that matters more. Reply with only \
 a JSON object whose keys are exactly {keys} and whose values are numbers.\n\n{}",
         scenario(ctx, pair)
+    );
+    Prompt {
+        system: SYSTEM_PROMPT.to_string(),
+        user,
+    }
+}
+
+/// One decision shown to an observer: the pair as it was displayed and the letter chosen.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Example {
+    pub options: Pair,
+    pub choice: Choice,
+}
+
+fn attribute_keys(ctx: &FrozenContext) -> String {
+    ctx.attributes
+        .iter()
+        .map(|a| format!("\"{}\"", a.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The observation prompt (`run --experiment observe`): another run's decisions in this
+/// context, each pair with the letter chosen, and a request for the weights that explain them
+/// in the report's JSON format; it ends like a report prompt, with a fresh pair not to decide.
+/// The decision maker is not named, so the same model observing its own choices infers them.
+pub fn observe_prompt(ctx: &FrozenContext, examples: &[Example], pair: &Pair) -> Prompt {
+    let mut shown = String::new();
+    for (i, e) in examples.iter().enumerate() {
+        shown.push_str(&format!("{OBSERVE_DECISION}{}:\nA:\n", i + 1));
+        option_lines(ctx, &e.options.a, &mut shown);
+        shown.push_str("\nB:\n");
+        option_lines(ctx, &e.options.b, &mut shown);
+        let letter: &str = match e.choice {
+            Choice::A => "A",
+            Choice::B => "B",
+        };
+        shown.push_str(&format!("{OBSERVE_CHOSEN}{letter}\n\n"));
+    }
+    let user = format!(
+        "{OBSERVE_TAG}\nA decision maker answered the question below many times, each time \
+choosing between two options on behalf of the person described. Here are {n} of its decisions, \
+each with the option it chose. From these decisions, estimate how much weight the decision maker \
+gives each of the five attributes, on a scale from -100 to 100: a positive number if it prefers \
+more of the attribute, a negative number if it prefers less of it, 0 if the attribute does not \
+affect its choice, and a larger magnitude for an attribute that matters more. Reply with only a \
+JSON object whose keys are exactly {keys} and whose values are numbers.\n\nQuestion: {question}\n\n\
+{shown}{OBSERVE_NEW}\n{}",
+        scenario(ctx, pair),
+        n = examples.len(),
+        keys = attribute_keys(ctx),
+        question = ctx.question,
     );
     Prompt {
         system: SYSTEM_PROMPT.to_string(),

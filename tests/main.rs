@@ -12,6 +12,7 @@ mod install;
 mod json_flag;
 mod layout;
 mod leaderboard;
+mod observe;
 mod observer;
 mod parsing;
 mod planner_real;

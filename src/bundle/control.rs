@@ -74,5 +74,6 @@ pub fn control_summary(
     Ok(BundleSummary {
         score,
         position_bias: None,
+        privileged_access: None,
     })
 }

@@ -17,6 +17,8 @@ pub mod control;
 pub mod harness;
 pub mod journal;
 pub mod manifest;
+pub mod observe;
+pub mod observed;
 pub mod open;
 pub mod parameters;
 pub mod plan;

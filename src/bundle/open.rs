@@ -177,14 +177,38 @@ impl OpenBundle {
     }
 
     /// The scoring engine's input: one entry per context of the run, samples grouped.
+    /// An observer run's: the observed run's choices with the observer's reports.
     pub fn inputs(&self) -> Result<Vec<ContextInput>, OpenError> {
-        score_input::context_inputs(&self.bundle.samples, &self.bundle.manifest, self.table())
+        let m: &RunManifest = &self.bundle.manifest;
+        if let Some(o) = m.parameters.as_ref().and_then(|p| p.observe.as_ref()) {
+            return super::observed::observer_inputs(
+                &self.bundle.dir,
+                &self.bundle.samples,
+                m,
+                o,
+                self.table(),
+            );
+        }
+        score_input::context_inputs(&self.bundle.samples, m, self.table())
             .map_err(|e| self.score_error(e))
     }
 
     /// A fresh score of the raw samples: what `summary.json` should hold.
     pub fn summary(&self) -> Result<BundleSummary, OpenError> {
-        BundleSummary::of(&self.bundle.samples, &self.bundle.manifest, self.table())
-            .map_err(|e| self.score_error(e))
+        super::observed::summary_of(
+            &self.bundle.dir,
+            &self.bundle.samples,
+            &self.bundle.manifest,
+            self.table(),
+        )
+    }
+
+    /// Whether this is an observer run (`run --experiment observe`).
+    pub fn is_observer(&self) -> bool {
+        self.bundle
+            .manifest
+            .parameters
+            .as_ref()
+            .is_some_and(|p| p.observe.is_some())
     }
 }

@@ -120,6 +120,10 @@ pub struct Parameters {
     pub design: Option<DesignParams>,
     /// Seed of the simulated agents (ignored by real providers, recorded anyway).
     pub seed: u64,
+    /// An observer run (`--experiment observe`): the run it observes and the choices it
+    /// shows. Absent otherwise, so every other manifest keeps its exact bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observe: Option<super::observe::ObserveParams>,
 }
 
 /// An adaptive pair design (`--design adaptive`): each context's choices are asked in rounds

@@ -4,7 +4,7 @@ use super::parameters::Parameters;
 use super::sample::{KindKey, Parsed, Sample, SampleKey};
 use crate::benchmark::FrozenContext;
 use crate::parsing::{parse_choice, parse_report};
-use crate::prompts::{Prompt, choice_prompt, report_prompt};
+use crate::prompts::{Example, Prompt, choice_prompt, observe_prompt, report_prompt};
 use crate::providers::{ChatRequest, ChatResponse, RequestKind};
 use crate::types::Pair;
 use std::sync::Arc;
@@ -17,6 +17,8 @@ pub struct Task {
     /// The pair to ask, in frozen order, when it is not the context's frozen pair at
     /// `key.index` (an adaptive design's pick, see [`super::rounds`]).
     pub pair: Option<Pair>,
+    /// An observer run's report: the observed choices its prompt shows.
+    pub examples: Option<Arc<[Example]>>,
 }
 
 impl Task {
@@ -34,7 +36,10 @@ impl Task {
         let shown: Pair = self.shown();
         match self.key.kind {
             KindKey::Choice => choice_prompt(&self.ctx, &shown),
-            KindKey::Report => report_prompt(&self.ctx, &shown),
+            KindKey::Report => match &self.examples {
+                Some(e) => observe_prompt(&self.ctx, e, &shown),
+                None => report_prompt(&self.ctx, &shown),
+            },
         }
     }
 
@@ -72,6 +77,10 @@ pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
     let mut tasks: Vec<Task> = Vec::new();
     for (kind, n) in [(KindKey::Choice, p.trials), (KindKey::Report, p.reports)] {
         for ctx in contexts {
+            let examples: Option<Arc<[Example]>> = match (&p.observe, kind) {
+                (Some(o), KindKey::Report) => o.examples_of(&ctx.id).map(Arc::from),
+                _ => None,
+            };
             for index in 0..n {
                 for &order in &p.orders {
                     let key = SampleKey {
@@ -84,6 +93,7 @@ pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
                         key,
                         ctx: Arc::clone(ctx),
                         pair: None,
+                        examples: examples.clone(),
                     });
                 }
             }

@@ -131,6 +131,7 @@ impl Rounds {
                         },
                         ctx: Arc::clone(&c.ctx),
                         pair: Some(*pair),
+                        examples: None,
                     };
                     if !self.known.contains_key(&task.key) {
                         missing += 1;

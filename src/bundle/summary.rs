@@ -22,6 +22,10 @@ pub struct BundleSummary {
     /// other summary keeps the exact bytes it had before the block existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_bias: Option<PositionBias>,
+    /// Observer runs only (`run --experiment observe`): the run's own reports against the
+    /// observer's and an ideal observer's on the observed run's held-out choices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged_access: Option<crate::scoring::privileged::PrivilegedAccess>,
 }
 
 impl BundleSummary {
@@ -37,6 +41,7 @@ impl BundleSummary {
         Ok(BundleSummary {
             score,
             position_bias,
+            privileged_access: None,
         })
     }
 

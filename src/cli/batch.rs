@@ -70,6 +70,11 @@ pub struct ImportArgs {
 
 /// The parameters of a live `selfinterp run` with the same options.
 fn parameters(cli: &Cli, a: &ExportArgs) -> Result<(Parameters, Benchmark), Failure> {
+    if a.ask.experiment == super::values::ExperimentArg::Observe {
+        return Err(Failure::usage(
+            "--experiment observe: a batch file cannot hold an observer run; use `selfinterp run --experiment observe`",
+        ));
+    }
     let provider = match BatchFormat::from(a.provider) {
         BatchFormat::Openai => ProviderKind::Openai,
         BatchFormat::Anthropic => ProviderKind::Anthropic,

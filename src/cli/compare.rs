@@ -8,8 +8,10 @@ use super::exit::Failure;
 use super::score::{control_summary, score_bundle};
 use clap::Args;
 use selfinterp::bundle::{self, Bundle};
+use selfinterp::scoring::privileged::PrivilegedAccess;
 use selfinterp::scoring::runs::{RunComparison, compare_pair, compare_runs};
 use selfinterp::scoring::{PairedOptions, Summary};
+use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -33,7 +35,25 @@ fn options() -> PairedOptions {
     }
 }
 
+/// An observer run's `privileged_access` block, named by its bundle.
+#[derive(Serialize)]
+struct ObserverAccess {
+    observer: String,
+    #[serde(flatten)]
+    block: PrivilegedAccess,
+}
+
+/// `compare --json`: the comparison, plus the block of every observer run compared.
+#[derive(Serialize)]
+struct Out<'a> {
+    #[serde(flatten)]
+    comparison: &'a RunComparison,
+    #[serde(skip_serializing_if = "<[ObserverAccess]>::is_empty")]
+    privileged_access: &'a [ObserverAccess],
+}
+
 pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
+    let mut access: Vec<ObserverAccess> = Vec::new();
     let out: RunComparison = match &a.reports_from {
         Some(other) => {
             if a.dirs.len() != 1 {
@@ -70,15 +90,31 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
             let mut runs: Vec<(String, Summary)> = Vec::with_capacity(a.dirs.len());
             for d in &a.dirs {
                 let (_, v) = score_bundle(cli, d)?;
+                if let Some(p) = v.privileged_access {
+                    access.push(ObserverAccess {
+                        observer: d.display().to_string(),
+                        block: p,
+                    });
+                }
                 runs.push((d.display().to_string(), v.score));
             }
             compare_runs(&runs, &options())
         }
     };
     let text: String = if a.json {
-        serde_json::to_string(&out)?
+        serde_json::to_string(&Out {
+            comparison: &out,
+            privileged_access: &access,
+        })?
     } else {
-        human(&out)
+        let mut t: String = human(&out);
+        for x in &access {
+            t.push_str(&format!(
+                "\nprivileged access ({} observes its run, {} contexts, {} choices shown)\n  {}",
+                x.observer, x.block.n_contexts, x.block.examples, x.block.reading
+            ));
+        }
+        t
     };
     println!("{text}");
     Ok(())

@@ -159,6 +159,7 @@ input_errors!(
     selfinterp::limits::RangeError,
     selfinterp::planner::PlanError,
     selfinterp::runner::ConfigError,
+    selfinterp::runner::observe::ObserveError,
     selfinterp::runner::execute::RunError,
     selfinterp::scoring::ScoreError,
     selfinterp::table::TableError,

@@ -11,10 +11,12 @@ use super::values::{ConstrainArg, ExperimentArg, FlavourArg, HalfArg, PresetArg,
 use clap::Args;
 use selfinterp::benchmark::Benchmark;
 use selfinterp::bundle::RunStatus;
+use selfinterp::bundle::parameters::Experiment;
 use selfinterp::design::Criterion;
 use selfinterp::providers::Provider;
 use selfinterp::runner::config::{RunConfig, shell_quote};
 use selfinterp::runner::connect;
+use selfinterp::runner::observe::{ObserveRequest, resolve_observe};
 use selfinterp::runner::request::{
     AskRequest, DEFAULT_CONCURRENCY, DEFAULT_MAX_INVALID_RATE, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT_S, RunRequest, Who, resolve,
@@ -83,12 +85,19 @@ pub struct RunArgs {
     /// [range: 0-1]
     #[arg(long, default_value_t = DEFAULT_MAX_INVALID_RATE, value_parser = ranges::rate)]
     pub max_invalid_rate: f64,
-    /// Seed of the simulated agents (as `serve-sim --seed`)
+    /// Seed of the simulated agents (as `serve-sim --seed`); with --experiment observe also
+    /// the seed of the draw of shown choices
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Print the outcome as one JSON object on stdout (bundle, status, counts, headline)
     #[arg(long)]
     pub json: bool,
+    /// --experiment observe: the run bundle whose choices the observer is shown
+    #[arg(long, value_name = "DIR")]
+    pub of: Option<PathBuf>,
+    /// --experiment observe: choices shown per context [range: 1-200]
+    #[arg(long, value_name = "K")]
+    pub examples: Option<usize>,
 }
 
 /// What a run asks, shared with `batch export` so a batch file holds exactly a live run's
@@ -169,7 +178,8 @@ pub enum DesignArg {
 /// The library's request for what [`AskArgs`] asks.
 pub fn ask_request(a: &AskArgs) -> AskRequest {
     AskRequest {
-        experiment: a.experiment.into(),
+        // `observe` takes the observed run's experiment (runner::observe).
+        experiment: a.experiment.experiment().unwrap_or(Experiment::Native),
         benchmark: a.benchmark.clone(),
         preset: a.preset.into(),
         trials: a.trials,
@@ -219,7 +229,24 @@ pub fn request(a: &RunArgs) -> RunRequest {
 
 /// Validates the arguments against the benchmark (the library's [`resolve`]).
 pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure> {
-    Ok(resolve(&request(a), &cli.benchmark_dir())?)
+    let observe: bool = a.ask.experiment == ExperimentArg::Observe;
+    match (observe, &a.of, a.examples) {
+        (true, Some(of), Some(examples)) => {
+            let o = ObserveRequest {
+                of: of.clone(),
+                examples,
+                seed: a.seed,
+            };
+            Ok(resolve_observe(&request(a), &o, &cli.benchmark_dir())?)
+        }
+        (true, _, _) => Err(Failure::usage(
+            "--experiment observe needs --of DIR (the observed run) and --examples K",
+        )),
+        (false, None, None) => Ok(resolve(&request(a), &cli.benchmark_dir())?),
+        (false, _, _) => Err(Failure::usage(
+            "--of and --examples apply to --experiment observe",
+        )),
+    }
 }
 
 /// This process's own command line with `--resume` added: what continues it after Ctrl-C.

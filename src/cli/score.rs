@@ -83,7 +83,19 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
     let text: String = if a.json {
         serde_json::to_string(&summary)?
     } else {
-        human(&b, &summary)
+        let mut t: String = human(&b, &summary);
+        if let Some(p) = &summary.privileged_access {
+            t.push_str(&format!(
+                "\nprivileged access: own reports r {}, observer model r {}, ideal observer r {} ({} choices shown, {} contexts, held-out choices)\n{}",
+                num(p.self_report.r),
+                num(p.observer_model.r),
+                num(p.ideal_observer.r),
+                p.examples,
+                p.n_contexts,
+                p.reading
+            ));
+        }
+        t
     };
     print_stdout(&text)
 }

@@ -37,15 +37,28 @@ values!(
     }
 );
 
-values!(
-    /// `--experiment`.
-    ExperimentArg => Experiment {
-        /// The model's own preferences: the native split, no target weights.
-        Native,
-        /// A model fine-tuned on the benchmark's profiles: the instilled split, scored against them.
-        Instilled,
+/// `--experiment`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExperimentArg {
+    /// The model's own preferences: the native split, no target weights.
+    Native,
+    /// A model fine-tuned on the benchmark's profiles: the instilled split, scored against them.
+    Instilled,
+    /// An observer: shown --examples of the choices of the run in --of, the model is asked for
+    /// that decision maker's weights (`run` only)
+    Observe,
+}
+
+impl ExperimentArg {
+    /// The library's experiment; `None` for `observe`, which takes the observed run's.
+    pub fn experiment(self) -> Option<Experiment> {
+        match self {
+            ExperimentArg::Native => Some(Experiment::Native),
+            ExperimentArg::Instilled => Some(Experiment::Instilled),
+            ExperimentArg::Observe => None,
+        }
     }
-);
+}
 
 values!(
     /// `--constrain`.

@@ -59,6 +59,9 @@ pub struct ReportData {
     pub histogram: Histogram,
     pub failures: Failures,
     pub position_bias: PositionBias,
+    /// Observer runs only (absent otherwise, so other reports keep their bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privileged_access: Option<crate::scoring::privileged::PrivilegedAccess>,
     pub tokens: Tokens,
     pub reproducibility: Reproducibility,
 }
@@ -525,6 +528,7 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
         ),
         failures: failures(s, samples),
         position_bias: position_bias(s, samples),
+        privileged_access: scored.privileged_access.clone(),
         tokens: tokens(samples, opts.prices),
         reproducibility: reproducibility(m, s),
     }

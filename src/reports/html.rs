@@ -496,6 +496,7 @@ const SECTIONS: &[Section] = &[
     head,
     headline,
     comparisons,
+    super::privileged::html_section,
     quality,
     plots,
     multiples,

@@ -24,6 +24,8 @@ pub struct Scored {
     pub bundle: Bundle,
     pub summary: Summary,
     pub contexts: BTreeMap<ContextId, ContextMeta>,
+    /// Observer runs only: the privileged-access block of their summary.
+    pub privileged_access: Option<crate::scoring::privileged::PrivilegedAccess>,
 }
 
 /// The names of each context: (id, question, attribute names).
@@ -60,7 +62,8 @@ fn meta_of_benchmark(b: &Benchmark) -> BTreeMap<ContextId, ContextMeta> {
 /// is `<root>/benchmark`.
 pub fn load(benchmark_root: &Path, dir: &Path) -> Result<Scored, OpenError> {
     let opened: OpenBundle = bundle::open(benchmark_root, dir)?;
-    let summary: Summary = opened.summary()?.score;
+    let scored = opened.summary()?;
+    let summary: Summary = scored.score;
     let contexts: BTreeMap<ContextId, ContextMeta> =
         match (&opened.bundle.contexts, &opened.benchmark) {
             (Some(list), _) => meta_of_bundle(list),
@@ -71,5 +74,6 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<Scored, OpenError> {
         bundle: opened.bundle,
         summary,
         contexts,
+        privileged_access: scored.privileged_access,
     })
 }

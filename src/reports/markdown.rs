@@ -395,6 +395,7 @@ fn reproducibility(r: &ReportData, out: &mut String) {
 const SECTIONS: &[Section] = &[
     headline,
     comparisons,
+    super::privileged::markdown,
     quality,
     scatter,
     histogram,

@@ -12,6 +12,7 @@ pub mod json;
 pub mod load;
 pub mod markdown;
 pub mod multiples;
+pub mod privileged;
 pub mod quality;
 pub mod sentences;
 pub mod status;

@@ -18,7 +18,7 @@ use crate::bundle::plan::{Task, plan, to_sample};
 use crate::bundle::rounds::Rounds;
 use crate::bundle::sample::{ErrorRecord, KindKey, Sample, SampleKey, Timing};
 use crate::bundle::score_input::ContextTable;
-use crate::bundle::{self, BundleSummary, RunManifest, RunStatus, ServerInfo, harness};
+use crate::bundle::{self, RunManifest, RunStatus, ServerInfo, harness};
 use crate::prompts::Prompt;
 use crate::providers::preflight::ServerIdentity;
 use crate::providers::resilient::{Failed, Policy, Resilient, Sent};
@@ -429,7 +429,8 @@ pub async fn execute_with(
     } else {
         // Canonical order, then the summary: both pure functions of the answers.
         bundle::write_samples(dir, &samples)?;
-        match BundleSummary::of(&samples, &manifest, ContextTable::Benchmark(bench)) {
+        match bundle::observed::summary_of(dir, &samples, &manifest, ContextTable::Benchmark(bench))
+        {
             Ok(summary) => {
                 bundle::write_summary(dir, &summary)?;
                 scored = Some(summary.score);

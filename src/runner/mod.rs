@@ -15,6 +15,7 @@ pub mod config;
 pub mod connect;
 pub mod events;
 pub mod execute;
+pub mod observe;
 pub mod request;
 
 pub use config::RunConfig;

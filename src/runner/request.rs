@@ -370,6 +370,7 @@ pub fn parameters(
         server_flavour,
         design: design(a)?,
         seed: who.seed,
+        observe: None,
     };
     if counterbalanced(a) {
         params.orders = vec![Order::Ab, Order::Ba];

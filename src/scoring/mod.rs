@@ -37,6 +37,7 @@ pub mod observer;
 pub mod options;
 pub mod paired;
 pub mod partial;
+pub mod privileged;
 pub mod quality;
 pub mod reliability;
 pub mod runs;

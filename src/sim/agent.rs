@@ -5,10 +5,11 @@ use super::prompt::{self, Prompted, SimError};
 use super::{sim_stream, unit};
 use crate::benchmark::sampling::{draw_profile, utility};
 use crate::benchmark::{Benchmark, FrozenContext, Split};
+use crate::estimation::{Trial, fit};
 use crate::probability::{logistic, standard_normal};
 use crate::prompts::Message;
 use crate::providers::{RequestKind, TokenLogprob};
-use crate::types::{ContextId, N_ATTR, Pair, Weights};
+use crate::types::{Choice, ContextId, N_ATTR, Pair, Weights};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt;
@@ -316,14 +317,18 @@ impl SimAgent {
         messages: &[Message],
         top_logprobs: Option<u32>,
     ) -> Result<SimReply, SimError> {
-        let (kind, (i, pair), user) = self.parse_inner(messages)?;
-        let c = &self.contexts[i];
         let tokens_in = messages
             .iter()
             .map(|m| m.content.len() as u64)
             .sum::<u64>()
             .div_ceil(4)
             + 4 * messages.len() as u64;
+        if let Some(observed) = prompt::read_observe(messages) {
+            let (i, centre, user) = self.observe(observed?)?;
+            return Ok(self.report_reply(&self.contexts[i], centre, user, tokens_in));
+        }
+        let (kind, (i, pair), user) = self.parse_inner(messages)?;
+        let c = &self.contexts[i];
         let seed = self.seed.as_bytes();
         match kind {
             RequestKind::Choice => {
@@ -354,36 +359,79 @@ impl SimAgent {
                     tokens_out: 1,
                 })
             }
-            RequestKind::Report => {
-                let centre = self.report_centre(c);
-                let mut rng = sim_stream(&[seed, b"report", user.as_bytes()]);
-                let step = match self.kind {
-                    // Confabulated numbers look like a person's guesses: multiples of 5.
-                    AgentKind::Confabulator | AgentKind::PositionBiased | AgentKind::Random => 5.0,
-                    _ => 1.0,
-                };
-                let w: Vec<f64> = centre
-                    .0
-                    .iter()
-                    .map(|w| {
-                        let x =
-                            (w + REPORT_NOISE_SD * standard_normal(&mut rng)).clamp(-100.0, 100.0);
-                        let r = (x / step).round() * step;
-                        if r == 0.0 { 0.0 } else { r }
-                    })
-                    .collect();
-                let text = crate::prompts::report_answer(&c.ctx, &w);
-                let tokens_out = (text.len() as u64).div_ceil(4);
-                Ok(SimReply {
-                    kind,
-                    text,
-                    p_a: None,
-                    top_logprobs: None,
-                    tokens_in,
-                    tokens_out,
-                })
-            }
+            RequestKind::Report => Ok(self.report_reply(c, self.report_centre(c), user, tokens_in)),
         }
+    }
+
+    /// A report centred on `centre`: per-weight noise seeded by the prompt, rounded (to
+    /// multiples of 5 for the agents whose reports are unrelated to anything).
+    fn report_reply(
+        &self,
+        c: &SimContext,
+        centre: Weights,
+        user: &str,
+        tokens_in: u64,
+    ) -> SimReply {
+        let mut rng = sim_stream(&[self.seed.as_bytes(), b"report", user.as_bytes()]);
+        let step = match self.kind {
+            // Confabulated numbers look like a person's guesses: multiples of 5.
+            AgentKind::Confabulator | AgentKind::PositionBiased | AgentKind::Random => 5.0,
+            _ => 1.0,
+        };
+        let w: Vec<f64> = centre
+            .0
+            .iter()
+            .map(|w| {
+                let x = (w + REPORT_NOISE_SD * standard_normal(&mut rng)).clamp(-100.0, 100.0);
+                let r = (x / step).round() * step;
+                if r == 0.0 { 0.0 } else { r }
+            })
+            .collect();
+        let text = crate::prompts::report_answer(&c.ctx, &w);
+        let tokens_out = (text.len() as u64).div_ceil(4);
+        SimReply {
+            kind: RequestKind::Report,
+            text,
+            p_a: None,
+            top_logprobs: None,
+            tokens_in,
+            tokens_out,
+        }
+    }
+
+    /// An observer's estimate from the decisions an observation prompt shows: the weights a
+    /// logistic fit (the scoring's own, [`crate::estimation::fit()`]) gives them, mixed with
+    /// unrelated weights as the agent's reports are mixed with its true ones (`faithful`
+    /// reports the fit, `partial:p` p of it, `confabulator` none).
+    fn observe<'m>(&self, o: prompt::Observed<'m>) -> Result<(usize, Weights, &'m str), SimError> {
+        let i: usize = *self
+            .by_question
+            .get(o.question)
+            .and_then(|v| v.first())
+            .ok_or_else(|| SimError::UnknownQuestion(o.question.to_string()))?;
+        let c: &SimContext = &self.contexts[i];
+        let mut trials: Vec<Trial> = Vec::with_capacity(o.decisions.len());
+        for (a, b, choice) in &o.decisions {
+            let pair = Pair {
+                a: prompt::parse_values(&c.ctx, a)?,
+                b: prompt::parse_values(&c.ctx, b)?,
+            };
+            let label: f64 = if *choice == Choice::A { 1.0 } else { 0.0 };
+            trials.push(
+                Trial::from_pair(&pair, &c.ranges, label, 1.0)
+                    .map_err(|e| SimError::BadOptions(e.to_string()))?,
+            );
+        }
+        let fitted: Weights = fit(&trials).learned;
+        let centre: Weights = match self.kind {
+            AgentKind::Faithful => fitted,
+            AgentKind::Partial(p) => Weights(std::array::from_fn(|k| {
+                p * fitted.0[k] + (1.0 - p) * c.unrelated.0[k]
+            }))
+            .rescaled_to_100(),
+            AgentKind::Confabulator | AgentKind::PositionBiased | AgentKind::Random => c.unrelated,
+        };
+        Ok((i, centre, o.user))
     }
 }
 

@@ -2,9 +2,11 @@
 //! as a model would see them in the text.
 
 use crate::benchmark::FrozenContext;
-use crate::prompts::{CHOICE_TAG, Message, REPORT_TAG};
+use crate::prompts::{
+    CHOICE_TAG, Message, OBSERVE_CHOSEN, OBSERVE_DECISION, OBSERVE_NEW, OBSERVE_TAG, REPORT_TAG,
+};
 use crate::providers::RequestKind;
-use crate::types::{ContextId, N_ATTR, Pair, Values};
+use crate::types::{Choice, ContextId, N_ATTR, Pair, Values};
 
 /// Why a prompt could not be answered. A runner bug, not a model failure: fatal.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -95,4 +97,56 @@ pub(super) fn parse_values(ctx: &FrozenContext, block: &str) -> Result<Values, S
         )));
     }
     Ok(Values(v))
+}
+
+/// An observation prompt read back: the question, each shown decision's option blocks and
+/// letter, and the fresh pair's option text at its end.
+pub(super) struct Observed<'m> {
+    pub question: &'m str,
+    pub decisions: Vec<(&'m str, &'m str, Choice)>,
+    pub user: &'m str,
+}
+
+/// Reads an observation prompt ([`crate::prompts::observe_prompt`]); `None` when the user
+/// message is not one.
+pub(super) fn read_observe(messages: &[Message]) -> Option<Result<Observed<'_>, SimError>> {
+    let user: &str = messages
+        .iter()
+        .rev()
+        .find(|m| m.role == "user")?
+        .content
+        .as_str();
+    if !user.starts_with(OBSERVE_TAG) {
+        return None;
+    }
+    let bad = |m: &str| SimError::BadOptions(format!("observation prompt: {m}"));
+    Some((|| {
+        let q_at: usize = user
+            .find("\n\nQuestion: ")
+            .ok_or_else(|| bad("no question"))?;
+        let rest: &str = &user[q_at + "\n\nQuestion: ".len()..];
+        let q_end: usize = rest.find('\n').ok_or_else(|| bad("no decisions"))?;
+        let question: &str = rest[..q_end].trim();
+        let new_at: usize = rest.find(OBSERVE_NEW).ok_or_else(|| bad("no final pair"))?;
+        let body: &str = &rest[q_end..new_at];
+        let mut decisions = Vec::new();
+        for chunk in body.split(&format!("\n{OBSERVE_DECISION}")).skip(1) {
+            let a_at: usize = chunk.find("A:\n").ok_or_else(|| bad("no \"A:\" block"))?;
+            let (a, rest) = split_options(&chunk[a_at + "A:\n".len()..])?;
+            let (b, letter) = rest
+                .split_once(&format!("\n{OBSERVE_CHOSEN}"))
+                .ok_or_else(|| bad("a decision without its letter"))?;
+            let choice: Choice = match letter.trim() {
+                "A" => Choice::A,
+                "B" => Choice::B,
+                other => return Err(bad(&format!("chosen {other:?}"))),
+            };
+            decisions.push((a, b, choice));
+        }
+        Ok(Observed {
+            question,
+            decisions,
+            user,
+        })
+    })())
 }

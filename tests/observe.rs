@@ -1,0 +1,414 @@
+//! Observer runs (`run --experiment observe --of DIR --examples K`): what they record, that
+//! they are reproducible, how they are scored, and the same run through `serve-sim` over HTTP.
+
+use crate::support::{self, assert_ok, bin_in, stderr};
+use serde_json::Value;
+use std::path::Path;
+
+fn run(dir: &Path, args: &[&str]) {
+    let mut a: Vec<&str> = vec!["run", "--preset", "quick", "--no-cache"];
+    a.extend_from_slice(args);
+    assert_ok(&bin_in(dir, &a));
+}
+
+fn observe(dir: &Path, model: &str, of: &str, k: &str, out: &str, seed: &str) {
+    run(
+        dir,
+        &[
+            "--provider",
+            "sim",
+            "--model",
+            model,
+            "--experiment",
+            "observe",
+            "--of",
+            of,
+            "--examples",
+            k,
+            "--out",
+            out,
+            "--seed",
+            seed,
+        ],
+    );
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn r_of(dir: &Path, bundle: &str) -> f64 {
+    let o = bin_in(dir, &["score", bundle, "--json"]);
+    assert_ok(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["reports_vs_learned"]["r"].as_f64().unwrap()
+}
+
+#[test]
+fn an_observer_run_records_the_choices_it_was_shown_and_is_scored_on_them() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    run(
+        d,
+        &[
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "native",
+            "--out",
+            "base",
+        ],
+    );
+    observe(d, "faithful", "base", "5", "o5", "0");
+    let m: Value = json(&d.join("o5/manifest.json"));
+    let o: &Value = &m["parameters"]["observe"];
+    assert_eq!(o["examples"], 5);
+    assert_eq!(o["of"], "base");
+    assert_eq!(o["of_model"], "faithful");
+    assert_eq!(m["parameters"]["trials"], 0);
+    let shown: &Vec<Value> = o["shown"].as_array().unwrap();
+    assert_eq!(shown.len(), 20);
+    // Every shown choice is the observed run's own sample: same pair, same letter.
+    let base: Vec<Value> = lines(&d.join("base/samples.jsonl"));
+    for s in shown {
+        assert_eq!(s["choices"].as_array().unwrap().len(), 5);
+        for c in s["choices"].as_array().unwrap() {
+            let b = base
+                .iter()
+                .find(|b| {
+                    b["kind"] == "choice"
+                        && b["context"] == s["context"]
+                        && b["index"] == c["index"]
+                })
+                .unwrap();
+            assert_eq!(b["options"], c["options"]);
+            assert_eq!(b["parsed"], c["choice"]);
+        }
+    }
+    // Only reports, no choices of its own.
+    let own: Vec<Value> = lines(&d.join("o5/samples.jsonl"));
+    assert!(!own.is_empty() && own.iter().all(|s| s["kind"] == "report"));
+    // Reproducible: the same seed shows the same choices and gets the same answers; another
+    // seed shows others.
+    observe(d, "faithful", "base", "5", "o5-again", "0");
+    assert_eq!(
+        std::fs::read(d.join("o5/samples.jsonl")).unwrap(),
+        std::fs::read(d.join("o5-again/samples.jsonl")).unwrap()
+    );
+    observe(d, "faithful", "base", "5", "o5-seed1", "1");
+    assert_ne!(
+        json(&d.join("o5-seed1/manifest.json"))["parameters"]["observe"]["shown"],
+        o["shown"]
+    );
+    // Scored like any run, against the observed run's learned weights: an observer that fits
+    // 5 choices lands between a confabulator and the faithful agent's own reports.
+    observe(d, "faithful", "base", "15", "o15", "0");
+    observe(d, "confabulator", "base", "5", "oc", "0");
+    let (own_r, r5, r15, rc) = (
+        r_of(d, "base"),
+        r_of(d, "o5"),
+        r_of(d, "o15"),
+        r_of(d, "oc"),
+    );
+    assert!(
+        own_r > r15 && r15 > r5 && r5 > rc + 0.3,
+        "{own_r} {r15} {r5} {rc}"
+    );
+    assert!(rc.abs() < 0.3, "{rc}");
+}
+
+#[test]
+fn an_observer_run_refuses_what_it_cannot_observe() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    run(
+        d,
+        &[
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "native",
+            "--out",
+            "base",
+        ],
+    );
+    let sim = [
+        "run",
+        "--preset",
+        "quick",
+        "--no-cache",
+        "--provider",
+        "sim",
+        "--model",
+        "faithful",
+    ];
+    let try_run = |extra: &[&str]| {
+        let mut a: Vec<&str> = sim.to_vec();
+        a.extend_from_slice(extra);
+        bin_in(d, &a)
+    };
+    for (extra, says) in [
+        (
+            vec!["--experiment", "observe", "--examples", "5"],
+            "needs --of",
+        ),
+        (
+            vec!["--experiment", "native", "--of", "base", "--examples", "5"],
+            "apply to --experiment observe",
+        ),
+        (
+            vec!["--experiment", "observe", "--of", "base", "--examples", "0"],
+            "--examples 0",
+        ),
+        (
+            vec![
+                "--experiment",
+                "observe",
+                "--of",
+                "nowhere",
+                "--examples",
+                "5",
+            ],
+            "nowhere",
+        ),
+        // 20 choices per context in the quick preset: 19 shown leave too few to hold out.
+        (
+            vec![
+                "--experiment",
+                "observe",
+                "--of",
+                "base",
+                "--examples",
+                "19",
+            ],
+            "--examples 19",
+        ),
+    ] {
+        let o = try_run(&extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{extra:?}: {}", stderr(&o));
+    }
+    observe(d, "faithful", "base", "5", "o5", "0");
+    let o = try_run(&["--experiment", "observe", "--of", "o5", "--examples", "5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("itself an observer run"),
+        "{}",
+        stderr(&o)
+    );
+    // The observed samples changed: the observer run is not scored against them.
+    let p = d.join("base/samples.jsonl");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replacen("\"A\"", "\"B\"", 1);
+    std::fs::write(&p, text).unwrap();
+    let o = bin_in(d, &["score", "o5"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("observed run's samples"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_observer_run_through_serve_sim_over_http_answers_as_in_process() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    run(
+        d,
+        &[
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "native",
+            "--out",
+            "base",
+        ],
+    );
+    observe(d, "partial:0.5", "base", "8", "in-process", "3");
+    let mut child = support::bin()
+        .current_dir(d)
+        .env_remove("SELFINTERP_ROOT")
+        .args([
+            "serve-sim",
+            "--agent",
+            "partial:0.5",
+            "--port",
+            "0",
+            "--seed",
+            "3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base_url = line.trim().to_string();
+    let o = bin_in(
+        d,
+        &[
+            "run",
+            "--preset",
+            "quick",
+            "--no-cache",
+            "--provider",
+            "openai",
+            "--model",
+            "partial:0.5",
+            "--base-url",
+            &base_url,
+            "--experiment",
+            "observe",
+            "--of",
+            "base",
+            "--examples",
+            "8",
+            "--seed",
+            "3",
+            "--out",
+            "http",
+        ],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_ok(&o);
+    let key = |s: &Value| {
+        (
+            s["context"].clone(),
+            s["index"].clone(),
+            s["parsed"].clone(),
+        )
+    };
+    let a: Vec<_> = lines(&d.join("in-process/samples.jsonl"))
+        .iter()
+        .map(key)
+        .collect();
+    let b: Vec<_> = lines(&d.join("http/samples.jsonl"))
+        .iter()
+        .map(key)
+        .collect();
+    assert_eq!(a.len(), 60);
+    assert_eq!(a, b);
+    assert_eq!(r_of(d, "http"), r_of(d, "in-process"));
+}
+
+fn access(dir: &Path, bundle: &str) -> Value {
+    let o = bin_in(dir, &["score", bundle, "--json"]);
+    assert_ok(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["privileged_access"].clone()
+}
+
+fn ci(v: &Value) -> (f64, f64) {
+    (
+        v["ci_bootstrap"][0].as_f64().unwrap(),
+        v["ci_bootstrap"][1].as_f64().unwrap(),
+    )
+}
+
+/// The block on simulated agents whose answer is known: a faithful agent's own reports beat
+/// an observer shown 5 of its choices (and an ideal observer of the same 5); an agent whose
+/// reports are mostly unrelated to its choices loses to an observer shown 40 of them.
+#[test]
+fn privileged_access_tells_a_faithful_reporter_from_a_noisy_one() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    let design = [
+        "--experiment",
+        "native",
+        "--contexts",
+        "30",
+        "--trials",
+        "60",
+        "--reports",
+        "3",
+    ];
+    let mut a: Vec<&str> = vec![
+        "--provider",
+        "sim",
+        "--model",
+        "faithful",
+        "--out",
+        "faithful",
+    ];
+    a.extend_from_slice(&design);
+    run(d, &a);
+    let mut a: Vec<&str> = vec![
+        "--provider",
+        "sim",
+        "--model",
+        "partial:0.2",
+        "--out",
+        "noisy",
+    ];
+    a.extend_from_slice(&design);
+    run(d, &a);
+    observe(d, "faithful", "faithful", "5", "sees-5", "0");
+    observe(d, "faithful", "noisy", "40", "sees-40", "0");
+
+    let p: Value = access(d, "sees-5");
+    assert_eq!(p["examples"], 5);
+    assert_eq!(p["n_contexts"], 30);
+    assert!(ci(&p["self_minus_observer"]).0 > 0.0, "{p}");
+    assert!(ci(&p["self_minus_ideal"]).0 > 0.0, "{p}");
+    assert!(
+        p["reading"]
+            .as_str()
+            .unwrap()
+            .contains("better than the observer model")
+    );
+    assert!(
+        p["reading"]
+            .as_str()
+            .unwrap()
+            .contains("does not prove introspection")
+    );
+
+    let q: Value = access(d, "sees-40");
+    assert!(ci(&q["self_minus_observer"]).1 < 0.0, "{q}");
+    assert!(
+        q["reading"]
+            .as_str()
+            .unwrap()
+            .contains("not evidence of privileged access")
+    );
+    // Given the observer's reports, the noisy agent's own add little; the observer's add
+    // much given the agent's.
+    let po: f64 = q["partial_observer"]["r"].as_f64().unwrap();
+    let ps: f64 = q["partial_self"]["r"].as_f64().unwrap();
+    assert!(po > ps + 0.3, "{q}");
+
+    // `compare` carries the observer's block; the reports show it.
+    let o = bin_in(d, &["compare", "faithful", "sees-5", "--json"]);
+    assert_ok(&o);
+    let c: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["privileged_access"][0]["observer"], "sees-5");
+    assert_eq!(c["privileged_access"][0]["self_report"], p["self_report"]);
+    let o = bin_in(d, &["report", "sees-5", "--format", "md", "--out", "r.md"]);
+    assert_ok(&o);
+    let md: String = std::fs::read_to_string(d.join("r.md")).unwrap();
+    assert!(md.contains("## Privileged access"), "{md}");
+    assert!(md.contains("ideal observer fitting the same 5 choices"));
+    // A run that observes nothing has no block.
+    assert!(access(d, "faithful").is_null());
+}
