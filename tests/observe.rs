@@ -412,3 +412,32 @@ fn privileged_access_tells_a_faithful_reporter_from_a_noisy_one() {
     // A run that observes nothing has no block.
     assert!(access(d, "faithful").is_null());
 }
+
+/// The viewer renders an observer run's prompts with the choices it showed: every recorded
+/// prompt hash matches.
+#[test]
+fn the_viewer_renders_an_observer_runs_prompts_as_asked() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    run(
+        d,
+        &[
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "native",
+            "--out",
+            "base",
+        ],
+    );
+    observe(d, "faithful", "base", "5", "o5", "0");
+    let root = d.join("no-benchmark-here");
+    let v = selfinterp::view::load(&root, &d.join("o5")).unwrap();
+    for i in 0..60 {
+        let p: Value = v.prompt(i).unwrap();
+        assert_eq!(p["matches"], true, "{p}");
+        assert!(p["user"].as_str().unwrap().contains("Decision 5:"));
+    }
+}

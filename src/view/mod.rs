@@ -11,7 +11,7 @@ pub mod server;
 
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::sample::{KindKey, Parsed, Sample};
-use crate::prompts::{Prompt, choice_prompt, report_prompt};
+use crate::prompts::{Prompt, choice_prompt, observe_prompt, report_prompt};
 use crate::reports::{self, ReportOptions, Scored};
 use crate::types::{Choice, N_ATTR};
 use serde::Serialize;
@@ -33,6 +33,8 @@ pub struct ViewBundle {
     pub headline: String,
     samples: Vec<Sample>,
     contexts: HashMap<String, FrozenContext>,
+    /// An observer run's shown choices, which its report prompts show.
+    observe: Option<crate::bundle::observe::ObserveParams>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +125,12 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<ViewBundle, ViewError> 
         data_js,
         title,
         headline,
+        observe: scored
+            .bundle
+            .manifest
+            .parameters
+            .as_ref()
+            .and_then(|p| p.observe.clone()),
         samples: scored.bundle.samples,
         contexts,
     })
@@ -219,7 +227,14 @@ impl ViewBundle {
         // The options as recorded are the ones shown (already in the asked order).
         let p: Prompt = match x.kind {
             KindKey::Choice => choice_prompt(ctx, &x.options),
-            KindKey::Report => report_prompt(ctx, &x.options),
+            KindKey::Report => match self
+                .observe
+                .as_ref()
+                .and_then(|o| o.examples_of(&x.context))
+            {
+                Some(e) => observe_prompt(ctx, &e, &x.options),
+                None => report_prompt(ctx, &x.options),
+            },
         };
         let sha = p.sha256();
         Some(json!({
