@@ -213,7 +213,7 @@ fn an_observer_run_refuses_what_it_cannot_observe() {
     let text = std::fs::read_to_string(&p)
         .unwrap()
         .replacen("\"A\"", "\"B\"", 1);
-    std::fs::write(&p, text).unwrap();
+    std::fs::write(p, text).unwrap();
     let o = bin_in(d, &["score", "o5"]);
     assert!(!o.status.success());
     assert!(

@@ -119,34 +119,36 @@ pub(super) fn read_observe(messages: &[Message]) -> Option<Result<Observed<'_>, 
     if !user.starts_with(OBSERVE_TAG) {
         return None;
     }
+    Some(parse_observe(user))
+}
+
+fn parse_observe(user: &str) -> Result<Observed<'_>, SimError> {
     let bad = |m: &str| SimError::BadOptions(format!("observation prompt: {m}"));
-    Some((|| {
-        let q_at: usize = user
-            .find("\n\nQuestion: ")
-            .ok_or_else(|| bad("no question"))?;
-        let rest: &str = &user[q_at + "\n\nQuestion: ".len()..];
-        let q_end: usize = rest.find('\n').ok_or_else(|| bad("no decisions"))?;
-        let question: &str = rest[..q_end].trim();
-        let new_at: usize = rest.find(OBSERVE_NEW).ok_or_else(|| bad("no final pair"))?;
-        let body: &str = &rest[q_end..new_at];
-        let mut decisions = Vec::new();
-        for chunk in body.split(&format!("\n{OBSERVE_DECISION}")).skip(1) {
-            let a_at: usize = chunk.find("A:\n").ok_or_else(|| bad("no \"A:\" block"))?;
-            let (a, rest) = split_options(&chunk[a_at + "A:\n".len()..])?;
-            let (b, letter) = rest
-                .split_once(&format!("\n{OBSERVE_CHOSEN}"))
-                .ok_or_else(|| bad("a decision without its letter"))?;
-            let choice: Choice = match letter.trim() {
-                "A" => Choice::A,
-                "B" => Choice::B,
-                other => return Err(bad(&format!("chosen {other:?}"))),
-            };
-            decisions.push((a, b, choice));
-        }
-        Ok(Observed {
-            question,
-            decisions,
-            user,
-        })
-    })())
+    let q_at: usize = user
+        .find("\n\nQuestion: ")
+        .ok_or_else(|| bad("no question"))?;
+    let rest: &str = &user[q_at + "\n\nQuestion: ".len()..];
+    let q_end: usize = rest.find('\n').ok_or_else(|| bad("no decisions"))?;
+    let question: &str = rest[..q_end].trim();
+    let new_at: usize = rest.find(OBSERVE_NEW).ok_or_else(|| bad("no final pair"))?;
+    let body: &str = &rest[q_end..new_at];
+    let mut decisions = Vec::new();
+    for chunk in body.split(&format!("\n{OBSERVE_DECISION}")).skip(1) {
+        let a_at: usize = chunk.find("A:\n").ok_or_else(|| bad("no \"A:\" block"))?;
+        let (a, rest) = split_options(&chunk[a_at + "A:\n".len()..])?;
+        let (b, letter) = rest
+            .split_once(&format!("\n{OBSERVE_CHOSEN}"))
+            .ok_or_else(|| bad("a decision without its letter"))?;
+        let choice: Choice = match letter.trim() {
+            "A" => Choice::A,
+            "B" => Choice::B,
+            other => return Err(bad(&format!("chosen {other:?}"))),
+        };
+        decisions.push((a, b, choice));
+    }
+    Ok(Observed {
+        question,
+        decisions,
+        user,
+    })
 }
