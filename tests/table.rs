@@ -66,6 +66,21 @@ fn weight_rows_reproduce_the_score_and_sample_rows_the_bundle() {
     let r = pearson(&learned, &reported);
     let expected = summary["reports_vs_learned"]["r"].as_f64().unwrap();
     assert!((r - expected).abs() < 1e-9, "{r} vs {expected}");
+    // The run identity on every row: 6 contexts is no preset's count.
+    for r in &rows {
+        let id: Vec<&str> = [
+            "run_id",
+            "provider",
+            "model",
+            "experiment",
+            "preset",
+            "benchmark",
+        ]
+        .iter()
+        .map(|c| &r[col(c)])
+        .collect();
+        assert_eq!(id, ["r", "sim", "partial:0.5", "instilled", "custom", "v1"]);
+    }
     // Instilled: every row has its profile weight, and the first context's match the summary.
     let first = &summary["contexts"][0];
     for k in 0..5 {

@@ -4,8 +4,9 @@
 use super::Cli;
 use super::exit::Failure;
 use clap::{Args, ValueEnum};
+use selfinterp::benchmark::Benchmark;
 use selfinterp::reports;
-use selfinterp::table::{self, Format};
+use selfinterp::table::{self, Format, RunIdentity};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -38,8 +39,12 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
         TableFormat::Csv => (Format::Csv, "csv"),
         TableFormat::Jsonl => (Format::Jsonl, "jsonl"),
     };
-    let weights = table::weight_rows(&scored);
-    let samples = table::sample_rows(&scored.bundle.samples);
+    // The benchmark was already opened (and checked) by `load`; here it only names the preset.
+    let bench: Option<Benchmark> = (scored.bundle.manifest.benchmark.as_deref())
+        .and_then(|v| Benchmark::load(&cli.benchmark_dir(), v).ok());
+    let id = RunIdentity::of(&scored.bundle, bench.as_ref());
+    let weights = table::weight_rows(&scored, &id);
+    let samples = table::sample_rows(&scored.bundle.samples, &id);
     let path_of = |name: &str| out.join(format!("{name}.{ext}"));
     let write = |name: &str, f: &dyn Fn(std::fs::File) -> Result<(), table::TableError>| {
         let path = path_of(name);

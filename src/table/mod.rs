@@ -4,8 +4,11 @@
 
 use crate::bundle::sample::{KindKey, Parsed, Sample};
 use crate::reports::load::Scored;
+
+mod identity;
 use crate::scoring::quality::ContextQuality;
 use crate::types::{Choice, N_ATTR};
+pub use identity::RunIdentity;
 use serde::Serialize;
 use std::io::Write;
 
@@ -13,6 +16,14 @@ use std::io::Write;
 /// the context's quality figures (repeated on each of its five rows, as tidy data does).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WeightRow {
+    /// Which run the row belongs to (docs/data.md), repeated on every row so that tables of
+    /// several runs concatenate without a join.
+    pub run_id: String,
+    pub provider: String,
+    pub model: String,
+    pub experiment: Option<String>,
+    pub preset: Option<String>,
+    pub benchmark: Option<String>,
     pub context: String,
     pub attribute_index: usize,
     pub attribute: String,
@@ -44,6 +55,14 @@ pub struct WeightRow {
 /// One sample of `samples.jsonl`, flattened.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SampleRow {
+    /// Which run the row belongs to (docs/data.md), repeated on every row so that tables of
+    /// several runs concatenate without a join.
+    pub run_id: String,
+    pub provider: String,
+    pub model: String,
+    pub experiment: Option<String>,
+    pub preset: Option<String>,
+    pub benchmark: Option<String>,
     pub context: String,
     pub kind: &'static str,
     pub index: usize,
@@ -107,7 +126,7 @@ fn mean_sd(values: &[f64]) -> (Option<f64>, Option<f64>) {
 }
 
 /// Five rows per scored context, in the summary's context order.
-pub fn weight_rows(s: &Scored) -> Vec<WeightRow> {
+pub fn weight_rows(s: &Scored, id: &RunIdentity) -> Vec<WeightRow> {
     let quality: Vec<&ContextQuality> = s
         .summary
         .quality
@@ -137,6 +156,12 @@ pub fn weight_rows(s: &Scored) -> Vec<WeightRow> {
             let values: Vec<f64> = reports.iter().map(|w| w[k]).collect();
             let (_, sd) = mean_sd(&values);
             rows.push(WeightRow {
+                run_id: id.run_id.clone(),
+                provider: id.provider.clone(),
+                model: id.model.clone(),
+                experiment: id.experiment.clone(),
+                preset: id.preset.clone(),
+                benchmark: id.benchmark.clone(),
                 context: c.id.as_str().to_string(),
                 attribute_index: k + 1,
                 attribute: names.get(k).cloned().unwrap_or_default(),
@@ -164,17 +189,23 @@ pub fn weight_rows(s: &Scored) -> Vec<WeightRow> {
 }
 
 /// One row per sample, in file order.
-pub fn sample_rows(samples: &[Sample]) -> Vec<SampleRow> {
-    samples.iter().map(sample_row).collect()
+pub fn sample_rows(samples: &[Sample], id: &RunIdentity) -> Vec<SampleRow> {
+    samples.iter().map(|x| sample_row(x, id)).collect()
 }
 
-fn sample_row(x: &Sample) -> SampleRow {
+fn sample_row(x: &Sample, id: &RunIdentity) -> SampleRow {
     let (a, b) = (x.options.a.0, x.options.b.0);
     let w: Option<[f64; N_ATTR]> = match &x.parsed {
         Some(Parsed::Weights(w)) => Some(w.0),
         _ => None,
     };
     SampleRow {
+        run_id: id.run_id.clone(),
+        provider: id.provider.clone(),
+        model: id.model.clone(),
+        experiment: id.experiment.clone(),
+        preset: id.preset.clone(),
+        benchmark: id.benchmark.clone(),
         context: x.context.as_str().to_string(),
         kind: x.kind.as_str(),
         index: x.index,
