@@ -40,7 +40,11 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
         TableFormat::Jsonl => (Format::Jsonl, "jsonl"),
     };
     // The benchmark was already opened (and checked) by `load`; here it only names the preset.
-    let bench: Option<Benchmark> = (scored.bundle.manifest.benchmark.as_deref())
+    let bench: Option<Benchmark> = scored
+        .bundle
+        .manifest
+        .benchmark
+        .as_deref()
         .and_then(|v| Benchmark::load(&cli.benchmark_dir(), v).ok());
     let id = RunIdentity::of(&scored.bundle, bench.as_ref());
     let weights = table::weight_rows(&scored, &id);
