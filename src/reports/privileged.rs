@@ -8,6 +8,14 @@ use super::text::{html, interval, num};
 use crate::scoring::privileged::{AccessDifference, AccessRow, PrivilegedAccess};
 use std::fmt::Write;
 
+/// A permutation p, never printed as 0 (it is at least 1/(1 + permutations)).
+fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(x) if x < 0.001 => format!("{x:.1e}"),
+        other => num(other, 3),
+    }
+}
+
 fn rows(p: &PrivilegedAccess) -> Vec<Vec<String>> {
     let k: usize = p.examples;
     let row = |name: String, x: &AccessRow| vec![name, num(x.r, 3), interval(x.ci_bootstrap)];
@@ -18,7 +26,7 @@ fn rows(p: &PrivilegedAccess) -> Vec<Vec<String>> {
             format!(
                 "{} (p {})",
                 interval(d.ci_bootstrap),
-                num(d.p_permutation, 3)
+                p_value(d.p_permutation)
             ),
         ]
     };
