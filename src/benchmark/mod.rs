@@ -12,6 +12,7 @@ pub mod sampling;
 pub mod verify;
 
 use crate::types::{ContextId, N_ATTR, Pair, Profile};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -227,7 +228,17 @@ impl Benchmark {
                 message: e.to_string(),
             })?;
         let cpath = dir.join(CONTEXTS_FILE);
-        let hash = crate::benchmark::freeze::sha256_hex(text.as_bytes());
+        // Hashed and parsed side by side, the lines in parallel; the hash is checked first.
+        let (hash, parsed) = rayon::join(
+            || crate::benchmark::freeze::sha256_hex(text.as_bytes()),
+            || {
+                let lines: Vec<&str> = text.lines().collect();
+                lines
+                    .into_par_iter()
+                    .map(serde_json::from_str::<FrozenContext>)
+                    .collect::<Vec<_>>()
+            },
+        );
         if let Some(expected) = manifest.files.get(CONTEXTS_FILE)
             && *expected != hash
         {
@@ -237,11 +248,11 @@ impl Benchmark {
                 actual: hash,
             });
         }
-        let contexts = text
-            .lines()
+        let contexts = parsed
+            .into_iter()
             .enumerate()
-            .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| BenchmarkError::Parse {
+            .map(|(i, r)| {
+                r.map_err(|e| BenchmarkError::Parse {
                     path: cpath.clone(),
                     line: i + 1,
                     message: e.to_string(),

@@ -5,6 +5,7 @@
 //! newline. Reading drops that line (and reports how many bytes were good, so the writer can
 //! cut it off before appending); any other malformed line is corruption and an error.
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fs::{File, OpenOptions};
@@ -37,7 +38,7 @@ pub struct ReadJournal<T> {
 }
 
 /// Reads a JSON Lines file; a missing file reads as empty.
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<ReadJournal<T>, JournalError> {
+pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, JournalError> {
     let bytes: Vec<u8> = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -48,25 +49,17 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<ReadJournal<T>, JournalE
             });
         }
     };
-    let mut records: Vec<T> = Vec::new();
+    let (spans, mut parsed): (Vec<(usize, usize)>, Vec<Result<T, serde_json::Error>>) =
+        parse_lines(&bytes);
     let mut pos: usize = 0;
-    let mut line_no: usize = 0;
+    let mut taken: usize = 0;
     let mut dropped_partial: bool = false;
-    while pos < bytes.len() {
-        line_no += 1;
-        let end: Option<usize> = bytes[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map(|i| pos + i);
-        let Some(end) = end else {
-            // No newline: the write was cut short by a kill.
-            dropped_partial = true;
-            break;
-        };
+    for (i, &(_, end)) in spans.iter().enumerate() {
+        let line_no: usize = i + 1;
         let line: &[u8] = &bytes[pos..end];
         let is_last: bool = end + 1 == bytes.len();
-        match serde_json::from_slice::<T>(line) {
-            Ok(r) => records.push(r),
+        match &parsed[i] {
+            Ok(_) => {}
             Err(_) if is_last && line.is_empty() => {}
             Err(e) if is_last => {
                 // A complete but garbled last line can only come from a torn write: drop it too.
@@ -86,12 +79,43 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<ReadJournal<T>, JournalE
             }
         }
         pos = end + 1;
+        taken = line_no;
     }
+    if pos < bytes.len() {
+        // No newline after the last line: the write was cut short by a kill.
+        dropped_partial = true;
+    }
+    // The lines read (an empty last line is the one error left among them), kept in place.
+    parsed.truncate(taken);
+    let records: Vec<T> = parsed.into_iter().filter_map(Result::ok).collect();
     Ok(ReadJournal {
         records,
         good_len: pos as u64,
         dropped_partial,
     })
+}
+
+/// Lines' spans and their records parsed ([`parse_lines`]).
+type Parsed<T> = (Vec<(usize, usize)>, Vec<Result<T, serde_json::Error>>);
+
+/// Every newline-terminated line of `bytes`: its span (start, end before the newline) and its
+/// record parsed, in file order; a last line without a newline is left out. The lines are
+/// parsed in parallel, each on its own, so the results (and the first error) are those of a
+/// line-by-line read.
+fn parse_lines<T: DeserializeOwned + Send>(bytes: &[u8]) -> Parsed<T> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut start: usize = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        spans.push((start, end));
+        start = end + 1;
+    }
+    let mut parsed: Vec<Result<T, serde_json::Error>> = Vec::with_capacity(spans.len());
+    spans
+        .par_iter()
+        .with_min_len(256)
+        .map(|&(a, b)| serde_json::from_slice::<T>(&bytes[a..b]))
+        .collect_into_vec(&mut parsed);
+    (spans, parsed)
 }
 
 /// An open journal that appends one record per call.
@@ -171,4 +195,76 @@ pub fn to_jsonl<T: Serialize>(records: &[T]) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The line-by-line reader that the parallel one replaced: the reference.
+    fn read_serially(bytes: &[u8]) -> Result<(Vec<serde_json::Value>, u64, bool), usize> {
+        let mut records: Vec<serde_json::Value> = Vec::new();
+        let (mut pos, mut line_no, mut dropped) = (0usize, 0usize, false);
+        while pos < bytes.len() {
+            line_no += 1;
+            let Some(end) = bytes[pos..].iter().position(|&b| b == b'\n') else {
+                dropped = true;
+                break;
+            };
+            let end: usize = pos + end;
+            let (line, is_last) = (&bytes[pos..end], end + 1 == bytes.len());
+            match serde_json::from_slice(line) {
+                Ok(r) => records.push(r),
+                Err(_) if is_last && line.is_empty() => {}
+                Err(_) if is_last => {
+                    dropped = true;
+                    break;
+                }
+                Err(_) => return Err(line_no),
+            }
+            pos = end + 1;
+        }
+        Ok((records, pos as u64, dropped))
+    }
+
+    const PIECES: &[&str] = &[
+        "{\"a\":1}\n",
+        "[1,2]\n",
+        "\"x\"\n",
+        "\n",
+        "{\"a\":\n",
+        "{\"b\":[true,null]}",
+        "nul",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parallel_read_is_the_line_by_line_read(
+            // Mostly good lines, so that a bad one can fall in any of the parallel chunks.
+            picks in proptest::collection::vec(
+                prop_oneof![300 => Just(0usize), 1 => 0..PIECES.len()], 0..3000,
+            ),
+        ) {
+            let text: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let dir = tempfile::tempdir().unwrap();
+            let path: PathBuf = dir.path().join("j.jsonl");
+            std::fs::write(&path, &text).unwrap();
+            let got = read::<serde_json::Value>(&path);
+            match read_serially(text.as_bytes()) {
+                Ok((records, good_len, dropped)) => {
+                    let r = got.unwrap();
+                    prop_assert_eq!(r.records, records);
+                    prop_assert_eq!(r.good_len, good_len);
+                    prop_assert_eq!(r.dropped_partial, dropped);
+                }
+                Err(line) => match got {
+                    Err(JournalError::Parse { line: l, .. }) => prop_assert_eq!(l, line),
+                    other => prop_assert!(false, "expected an error on line {line}: {other:?}"),
+                },
+            }
+        }
+    }
 }

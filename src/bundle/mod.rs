@@ -194,6 +194,10 @@ pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
 
 /// [`canonical`], keeping each sample's line (records in file order, line `i + 1`).
 pub fn canonical_with_lines(samples: Vec<Sample>) -> (Vec<Sample>, Vec<usize>) {
+    if check::strictly_sorted(&samples) {
+        let lines: Vec<usize> = check::in_file_order(samples.len());
+        return (samples, lines); // already canonical, nothing repeated
+    }
     let mut numbered: Vec<(usize, Sample)> = samples
         .into_iter()
         .enumerate()

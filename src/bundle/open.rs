@@ -121,15 +121,34 @@ pub fn inputs_against(bundle: &Bundle, bench: &Benchmark) -> Result<Vec<ContextI
     })
 }
 
-/// Reads the bundle in `dir` and opens it for scoring (see [`for_scoring`]).
+/// Reads the bundle in `dir` and opens it for scoring (see [`for_scoring`]). The benchmark
+/// its manifest names is loaded while the samples are read (both are large); it is used, and
+/// its errors count, only where [`for_scoring`] would load it.
 pub fn open(benchmark_root: &Path, dir: &Path) -> Result<OpenBundle, OpenError> {
-    for_scoring(benchmark_root, super::read(dir)?)
+    let manifest: RunManifest = super::read_manifest(dir)?;
+    let (bundle, early) = rayon::join(
+        || super::read(dir),
+        || benchmark_of(benchmark_root, &manifest, dir),
+    );
+    let bundle: Bundle = bundle?;
+    let same_benchmark: bool = bundle.manifest.benchmark == manifest.benchmark
+        && bundle.manifest.benchmark_sha256 == manifest.benchmark_sha256;
+    with_benchmark(benchmark_root, bundle, same_benchmark.then_some(early))
 }
 
 /// Opens a bundle already read: its own contexts, or the benchmark its manifest names
 /// (loaded and hash-checked). Fails when it has neither, or when a sample is not one the run
 /// could have produced ([`Bundle::check`]: every re-score checks every sample).
 pub fn for_scoring(benchmark_root: &Path, bundle: Bundle) -> Result<OpenBundle, OpenError> {
+    with_benchmark(benchmark_root, bundle, None)
+}
+
+/// [`for_scoring`], with the benchmark of the bundle's manifest already loaded (`early`).
+fn with_benchmark(
+    benchmark_root: &Path,
+    bundle: Bundle,
+    early: Option<Result<Option<Benchmark>, OpenError>>,
+) -> Result<OpenBundle, OpenError> {
     if bundle.contexts.is_some() {
         bundle.check(None)?;
         return Ok(OpenBundle {
@@ -137,7 +156,11 @@ pub fn for_scoring(benchmark_root: &Path, bundle: Bundle) -> Result<OpenBundle, 
             benchmark: None,
         });
     }
-    match benchmark_of(benchmark_root, &bundle.manifest, &bundle.dir)? {
+    let bench: Option<Benchmark> = match early {
+        Some(loaded) => loaded?,
+        None => benchmark_of(benchmark_root, &bundle.manifest, &bundle.dir)?,
+    };
+    match bench {
         Some(bench) => {
             bundle.check(Some(&bench))?;
             Ok(OpenBundle {

@@ -97,7 +97,10 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
         }
         t
     };
-    print_stdout(&text)
+    let printed = print_stdout(&text);
+    // The process ends here: freeing every sample one by one would only cost time.
+    std::mem::forget(b);
+    printed
 }
 
 /// Prints a line to stdout; a closed pipe (`| head`) ends quietly (exit 141).
