@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Peak resident memory (GNU time's "Maximum resident set size") of
+#   0. the full protocol simulated (`run --provider sim --preset full`: 100 native contexts x
+#      100 choices + 10 reports, 11,000 samples) and a re-score of it (`score --json`);
 #   1. a 100,000-sample simulated run: `selfinterp run --provider sim` over the native split
 #      with 1,000 pairs per context (100 contexts x 1,000 choices, no reports);
 #   2. `selfinterp validate results/` (re-scores every leaderboard entry), when results/ exists.
@@ -7,13 +9,18 @@
 # temporary root) whose native contexts get 900 more pairs, drawn uniformly and rounded like
 # the freeze's (seeded), with the manifest's counts and hash updated. Nothing in the
 # repository is changed.
-# Usage: scripts/compare/memory.sh [PAIRS_PER_CONTEXT]   (needs: cargo, python3, /usr/bin/time)
+# Usage: [BIN=selfinterp] scripts/compare/memory.sh [PAIRS_PER_CONTEXT]
+# (needs: cargo, python3, /usr/bin/time; BIN: a prebuilt binary measured instead of this
+# checkout's release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PAIRS="${1:-1000}"
 [ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
-cargo build --release --quiet
-BIN="$PWD/target/release/selfinterp"
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN="$PWD/target/release/selfinterp"
+fi
+BIN="$(realpath "$BIN")"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/root/benchmark/mem1"
@@ -49,6 +56,10 @@ peak() {  # label, command...: runs it under GNU time, prints peak RSS and wall 
   # validate exits 1 when it finds problems: the memory figure still stands; say so.
   [ "$rc" = 0 ] || echo "  (exit status $rc: $(grep -v '^\s' "$WORK/time.txt" | grep -v 'Command being timed' | tail -1 | cut -c1-120))"
 }
+peak "run --provider sim --preset full: 11,000 samples" \
+  "$BIN" --root "$WORK/root" run --provider sim --model faithful --experiment native \
+  --preset full --concurrency 64 --no-cache --out "$WORK/full"
+peak "score --json of that run" "$BIN" --root "$WORK/root" score "$WORK/full" --json
 peak "run --provider sim: $((PAIRS * 100)) choice samples" \
   "$BIN" --root "$WORK/root" run --provider sim --model faithful --experiment native --benchmark mem1 \
   --preset full --trials "$PAIRS" --reports 0 --concurrency 64 --no-cache --out "$WORK/run"
