@@ -49,8 +49,7 @@ pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, J
             });
         }
     };
-    let (spans, mut parsed): (Vec<(usize, usize)>, Vec<Result<T, serde_json::Error>>) =
-        parse_lines(&bytes);
+    let (spans, mut parsed): Parsed<T> = parse_lines(&bytes);
     let mut pos: usize = 0;
     let mut taken: usize = 0;
     let mut dropped_partial: bool = false;
