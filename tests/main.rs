@@ -3,6 +3,7 @@
 mod benchmark;
 mod browser;
 mod catalogue;
+mod compare_family;
 mod design;
 mod estimation;
 mod experiments;

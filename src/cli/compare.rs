@@ -149,5 +149,9 @@ fn human(c: &RunComparison) -> String {
             p.note
         ));
     }
-    s.trim_end().to_string()
+    s.push_str(&format!(
+        "{} permutations per pair, {} bootstrap resamples, seed {}",
+        c.permutations, c.bootstrap_resamples, c.seed
+    ));
+    s
 }

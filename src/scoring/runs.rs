@@ -15,6 +15,10 @@
 //!   p-values, sorted ascending p_(1) <= ... <= p_(k), are adjusted to
 //!   max over j <= i of min(1, (k - j + 1) p_(j)) (`p_holm`); it controls the chance of any
 //!   false difference among the k pairs at the stated level. With two runs `p_holm` equals p.
+//!   A permutation p is at least 1/(1 + P), so Holm's smallest adjusted p is k/(1 + P): with
+//!   a fixed P = 2,000 and 15 runs (k = 105) no pair could reach 0.05. The permutations are
+//!   therefore [`permutations_for_family`]`(k)` = max(2,000, 400 k), which keeps k/(1 + P)
+//!   below 0.0025 for any k; the number used is `permutations` in the output.
 //!
 //! Privileged access (after Binder et al. 2024; Song et al. 2025): run A's choices scored
 //! against its own reports and against another model B's reports of the same contexts
@@ -58,6 +62,12 @@ pub struct RunComparison {
     pub bootstrap_resamples: usize,
     pub permutations: usize,
     pub seed: u64,
+}
+
+/// Fewest permutations per test of a family of `k` tests: 400 k (so Holm's smallest
+/// attainable adjusted p, k / (1 + P), stays below 0.0025), and never fewer than `base`.
+pub fn permutations_for_family(k: usize, base: usize) -> usize {
+    base.max(400 * k)
 }
 
 /// Holm's step-down adjustment of `p` (in input order; `None` entries are left out).
@@ -158,6 +168,11 @@ run's contexts independently and no permutation test is possible"
 
 /// Every pair (i < j) of the named runs, with Holm-adjusted p-values.
 pub fn compare_runs(runs: &[(String, Summary)], opts: &PairedOptions) -> RunComparison {
+    let k: usize = runs.len() * runs.len().saturating_sub(1) / 2;
+    let opts: &PairedOptions = &PairedOptions {
+        permutations: permutations_for_family(k, opts.permutations),
+        ..*opts
+    };
     let mut pairs: Vec<RunPair> = Vec::new();
     for i in 0..runs.len() {
         for j in (i + 1)..runs.len() {

@@ -1,0 +1,85 @@
+//! `compare` with many runs: enough permutations that a true difference survives Holm's
+//! correction over the whole family of pairs.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use selfinterp::parsing::{ChoiceStatus, ReportStatus};
+use selfinterp::probability::{logistic, standard_normal};
+use selfinterp::scoring::runs::{RunComparison, compare_runs};
+use selfinterp::scoring::{
+    ChoiceObs, ContextInput, PairedOptions, ReportObs, ScoreOptions, Summary, score,
+};
+use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
+
+const RANGES: [(f64, f64); N_ATTR] = [(0.0, 1.0); N_ATTR];
+
+/// 40 contexts whose choices are the same in every run (seed 1); the reports are the true
+/// weights plus normal noise of sd `noise`, drawn from `seed`.
+fn run(seed: u64, noise: f64) -> Summary {
+    let mut world: ChaCha8Rng = ChaCha8Rng::seed_from_u64(1);
+    let mut own: ChaCha8Rng = ChaCha8Rng::seed_from_u64(seed);
+    let inputs: Vec<ContextInput> = (0..40)
+        .map(|c| {
+            let w: Weights = Weights(std::array::from_fn(|_| world.random_range(-100.0..100.0)))
+                .rescaled_to_100();
+            let choices: Vec<ChoiceObs> = (0..60)
+                .map(|_| {
+                    let pair = Pair {
+                        a: Values(std::array::from_fn(|_| world.random_range(0.0..1.0))),
+                        b: Values(std::array::from_fn(|_| world.random_range(0.0..1.0))),
+                    };
+                    let u: f64 = (0..N_ATTR)
+                        .map(|k| w.0[k] * (pair.a.0[k] - pair.b.0[k]))
+                        .sum::<f64>()
+                        / 100.0;
+                    let a: bool = world.random_range(0.0..1.0) < logistic(5.0 * u);
+                    ChoiceObs {
+                        pair,
+                        p_a: None,
+                        choice: Some(if a { Choice::A } else { Choice::B }),
+                        status: ChoiceStatus::Exact,
+                    }
+                })
+                .collect();
+            let report: Weights = Weights(std::array::from_fn(|k| {
+                w.0[k] + noise * standard_normal(&mut own)
+            }));
+            ContextInput {
+                id: ContextId(format!("c{c:02}")),
+                ranges: RANGES,
+                target: None,
+                choices,
+                reports: vec![ReportObs {
+                    status: ReportStatus::Valid,
+                    weights: Some(report),
+                    out_of_range: false,
+                }],
+            }
+        })
+        .collect();
+    let opts = ScoreOptions {
+        seed: 0,
+        bootstrap_resamples: 200,
+        null_permutations: 10,
+        use_soft_labels: true,
+    };
+    score(&inputs, &opts).unwrap()
+}
+
+#[test]
+fn a_true_difference_survives_holm_among_15_runs() {
+    // One good reporter and 14 noisy ones on the same contexts: 105 pairs.
+    let mut runs: Vec<(String, Summary)> = vec![("good".to_string(), run(100, 10.0))];
+    for i in 0..14 {
+        runs.push((format!("noisy{i}"), run(200 + i, 120.0)));
+    }
+    let out: RunComparison = compare_runs(&runs, &PairedOptions::default());
+    assert_eq!(out.pairs.len(), 105);
+    // Enough permutations that Holm's floor k / (1 + P) is far below 5%.
+    assert_eq!(out.permutations, 42_000);
+    for p in out.pairs.iter().filter(|p| p.a == "good") {
+        let d: f64 = p.difference.unwrap();
+        assert!(d < -0.2, "{p:?}");
+        assert!(p.p_holm.unwrap() < 0.05, "{} -> {}: {p:?}", p.a, p.b);
+    }
+}
