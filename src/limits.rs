@@ -32,6 +32,7 @@ pub const MAX_PAIRS: usize = 100_000;
 pub const MAX_REPORTS: usize = 1_000;
 pub const MAX_THREADS: usize = 1_024;
 pub const MAX_PRICE: f64 = 1_000_000.0;
+pub const MAX_RESPONSE_BYTES: usize = 1 << 30;
 
 /// An integer range, both ends included.
 #[derive(Debug, Clone, Copy)]
@@ -114,6 +115,8 @@ pub const TIMEOUT_S: FloatRange = FloatRange {
 pub const CONCURRENCY: IntRange<usize> = ints(1, MAX_CONCURRENCY);
 /// Retries of a retryable failure.
 pub const RETRIES: IntRange<u32> = ints(0, MAX_RETRIES);
+/// The largest response body a run reads, bytes: 1 KiB to 1 GiB.
+pub const RESPONSE_BYTES: IntRange<usize> = ints(1 << 10, MAX_RESPONSE_BYTES);
 /// Requests per minute.
 pub const RPM: IntRange<u32> = ints(1, MAX_RPM);
 /// Tokens per minute.

@@ -8,6 +8,7 @@ mod design;
 mod estimation;
 mod experiments;
 mod fuzz;
+mod hostile;
 mod import;
 mod install;
 mod json_flag;

@@ -41,11 +41,21 @@ fn start_viewer(dir: &Path, target: &str) -> Viewer {
 /// GET over plain HTTP/1.1; returns (status, body).
 fn get(url: &str) -> (u16, String) {
     let rest = url.strip_prefix("http://").unwrap();
+    let host: &str = &rest[..rest.find('/').unwrap()];
+    get_as(url, Some(host))
+}
+
+/// GET `url` with this `Host` header (none when `None`); returns (status, body).
+fn get_as(url: &str, host_header: Option<&str>) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
     let mut s = TcpStream::connect(host).unwrap();
+    let header: String = host_header
+        .map(|h| format!("Host: {h}\r\n"))
+        .unwrap_or_default();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\n{header}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = String::new();
@@ -123,6 +133,43 @@ fn the_viewer_serves_reports_samples_and_prompts_that_match_their_hashes() {
     assert!(get(&one.url).1.contains("/b/b/samples"));
     let missing = bin(tmp.path(), &["view", "nothing-here", "--port", "0"]);
     assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn the_viewer_answers_only_loopback_host_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("runs")).unwrap();
+    sim_run(&tmp.path().join("runs"), "a");
+    let v = start_viewer(tmp.path(), "runs/a");
+    let port: &str = v.url.trim_end_matches('/').rsplit(':').next().unwrap();
+    let data: String = format!("{}b/a/data.js", v.url);
+    for ok in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("[::1]:{port}"),
+        "localhost".to_string(),
+        "[::1]".to_string(),
+    ] {
+        assert_eq!(get_as(&data, Some(&ok)).0, 200, "Host: {ok}");
+    }
+    // A rebinding attacker's page sends its own name; none of these may read a sample.
+    for bad in [
+        format!("evil.example:{port}"),
+        "evil.example".to_string(),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("127.0.0.2:{port}"),
+        format!("[::2]:{port}"),
+        String::new(),
+    ] {
+        let (st, body) = get_as(&data, Some(&bad));
+        assert_eq!(st, 421, "Host: {bad:?}");
+        assert!(!body.contains("VIEW_DATA"), "Host: {bad:?}: {body}");
+    }
+    let (st, body) = get_as(&data, None);
+    assert_eq!(st, 421, "no Host header");
+    assert!(!body.contains("VIEW_DATA"));
 }
 
 fn chromium() -> Option<PathBuf> {

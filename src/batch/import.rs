@@ -5,9 +5,11 @@ use super::{BatchError, BatchFormat, BatchManifest, custom_id, planned_tasks};
 use crate::benchmark::Benchmark;
 use crate::bundle::plan::{Task, to_sample};
 use crate::bundle::sample::{ErrorRecord, Sample, SampleKey};
-use crate::providers::{ChatResponse, anthropic, openai};
+use crate::providers::common::{self, ApiKey};
+use crate::providers::{ChatResponse, anthropic, openai, sanitise};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 /// What one result line says about its request.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,8 +91,32 @@ fn one_line(v: &Value) -> String {
     }
 }
 
+/// The key of `var` (read once per process), for redacting what a batch's results echo.
+fn key_of(var: &str) -> Option<&'static ApiKey> {
+    static OPENAI: OnceLock<Option<ApiKey>> = OnceLock::new();
+    static ANTHROPIC: OnceLock<Option<ApiKey>> = OnceLock::new();
+    let cell = if var == openai::KEY_VAR {
+        &OPENAI
+    } else {
+        &ANTHROPIC
+    };
+    cell.get_or_init(|| ApiKey::from_env(var)).as_ref()
+}
+
+/// An outcome with every string the server wrote redacted as a live answer's is.
+fn cleaned(o: Outcome, var: &str) -> Outcome {
+    match o {
+        Outcome::Answered(r) => Outcome::Answered(sanitise::answer(r, key_of(var))),
+        Outcome::Failed(m) => Outcome::Failed(common::redact(&m, key_of(var))),
+    }
+}
+
 /// One OpenAI Batch output or error line: `{custom_id, response: {status_code, body}, error}`.
 fn openai_outcome(v: &Value) -> Outcome {
+    cleaned(openai_raw(v), openai::KEY_VAR)
+}
+
+fn openai_raw(v: &Value) -> Outcome {
     if let Some(e) = v.get("error").filter(|e| !e.is_null()) {
         return Outcome::Failed(
             e.get("message")
@@ -120,6 +146,10 @@ fn openai_outcome(v: &Value) -> Outcome {
 
 /// One Anthropic Message Batches result line: `{custom_id, result: {type, message | error}}`.
 fn anthropic_outcome(v: &Value) -> Outcome {
+    cleaned(anthropic_raw(v), anthropic::KEY_VAR)
+}
+
+fn anthropic_raw(v: &Value) -> Outcome {
     let result = v.get("result").cloned().unwrap_or(Value::Null);
     match result.get("type").and_then(Value::as_str) {
         Some("succeeded") => {

@@ -87,6 +87,20 @@ pub struct RunManifest {
     /// Imported bundles: the source files and their sha256.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<InputFile>,
+    /// The last session's re-check of the response cache, when the cache held answers for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_check: Option<CacheCheck>,
+}
+
+/// Cached requests re-asked live before a run trusted the response cache
+/// (`runner::recheck`): `trusted` false means every request of the session was asked live.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CacheCheck {
+    /// Requests re-asked, answers received and compared, answers that differed.
+    pub asked: usize,
+    pub compared: usize,
+    pub differed: usize,
+    pub trusted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -136,6 +150,7 @@ pub fn new_manifest(
         resumed_at: Vec::new(),
         counts: Counts::default(),
         inputs: Vec::new(),
+        cache_check: None,
     }
 }
 /// Counts over a set of samples (for the manifest).

@@ -31,7 +31,8 @@ pub mod subset;
 pub mod summary;
 
 pub use manifest::{
-    Counts, InputFile, RunManifest, RunStatus, Seeds, ServerInfo, SoftLabels, count, new_manifest,
+    CacheCheck, Counts, InputFile, RunManifest, RunStatus, Seeds, ServerInfo, SoftLabels, count,
+    new_manifest,
 };
 pub use open::{OpenBundle, OpenError, open};
 pub use parameters::{Parameters, Settings};

@@ -104,15 +104,18 @@ pub fn plan(contexts: &[Arc<FrozenContext>], p: &Parameters) -> Vec<Task> {
 
 /// Parses a response into a sample (also used by batch imports, so both agree).
 pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
+    let mut p_a_status: Option<String> = None;
     let (parsed, status, out_of_range, p_a): (Option<Parsed>, String, Option<bool>, Option<f64>) =
         match task.key.kind {
             KindKey::Choice => {
                 let c = parse_choice(&r.text);
+                let (p_a, why) = super::softlabel::label(&r, c.choice);
+                p_a_status = why.map(str::to_string);
                 (
                     c.choice.map(Parsed::Choice),
                     c.status.as_str().to_string(),
                     None,
-                    r.p_a(),
+                    p_a,
                 )
             }
             KindKey::Report => {
@@ -140,6 +143,7 @@ pub fn to_sample(task: &Task, prompt: &Prompt, r: ChatResponse) -> Sample {
         out_of_range,
         logprobs: r.top_logprobs,
         p_a,
+        p_a_status,
         tokens_in: r.tokens_in,
         tokens_out: r.tokens_out,
     }

@@ -129,6 +129,10 @@ pub struct Sample {
     pub logprobs: Option<Vec<TokenLogprob>>,
     /// Choices only: P(A) renormalised over the "A" and "B" tokens (see `softlabel`).
     pub p_a: Option<f64>,
+    /// Choices only: why `p_a` is null although log-probabilities came back
+    /// (`invalid_logprobs`, `disagrees_with_answer`; see `softlabel::label`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_a_status: Option<String>,
     pub tokens_in: Option<u64>,
     pub tokens_out: Option<u64>,
 }

@@ -16,6 +16,10 @@ pub fn concurrency(s: &str) -> Result<usize, RangeError> {
 pub fn retries(s: &str) -> Result<u32, RangeError> {
     limits::RETRIES.parse(s)
 }
+/// `--max-response-bytes`: 1 KiB to 1 GiB.
+pub fn response_bytes(s: &str) -> Result<usize, RangeError> {
+    limits::RESPONSE_BYTES.parse(s)
+}
 /// `--rpm`: 1 to 1,000,000.
 pub fn rpm(s: &str) -> Result<u32, RangeError> {
     limits::RPM.parse(s)

@@ -14,6 +14,7 @@ use selfinterp::bundle::RunStatus;
 use selfinterp::bundle::parameters::Experiment;
 use selfinterp::design::Criterion;
 use selfinterp::providers::Provider;
+use selfinterp::providers::body::DEFAULT_MAX_RESPONSE_BYTES;
 use selfinterp::runner::config::{RunConfig, shell_quote};
 use selfinterp::runner::connect;
 use selfinterp::runner::observe::{ObserveRequest, resolve_observe};
@@ -69,6 +70,10 @@ pub struct RunArgs {
     /// [range: 0-100]
     #[arg(long, default_value_t = DEFAULT_MAX_RETRIES, value_parser = ranges::retries)]
     pub max_retries: u32,
+    /// Largest response body read, in bytes; a larger answer is that request's error in
+    /// errors.jsonl [range: 1024-1073741824]
+    #[arg(long, default_value_t = DEFAULT_MAX_RESPONSE_BYTES, value_parser = ranges::response_bytes)]
+    pub max_response_bytes: usize,
     /// Bundle directory [default: runs/<model>-<experiment>-<preset>]
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -218,6 +223,7 @@ pub fn request(a: &RunArgs) -> RunRequest {
         tpm: a.tpm,
         timeout_s: a.timeout,
         max_retries: a.max_retries,
+        max_response_bytes: a.max_response_bytes,
         out: a.out.clone(),
         resume: a.resume,
         cache: !a.no_cache,

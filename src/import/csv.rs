@@ -450,6 +450,7 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
         resumed_at: Vec::new(),
         counts: bundle::count(&samples, samples.len(), 0),
         inputs,
+        cache_check: None,
     };
     bundle::write_manifest(out, &manifest)?;
     Ok(manifest)
@@ -485,6 +486,7 @@ fn sample(
         out_of_range,
         logprobs: None,
         p_a: None,
+        p_a_status: None,
         tokens_in: None,
         tokens_out: None,
     }

@@ -308,12 +308,13 @@ fn check_samples_against_plan(
             };
         }
         // (options are the shared check's.)
-        let diffs: [(&str, String, String, &str); 5] = diffs!(
+        let diffs: [(&str, String, String, &str); 6] = diffs!(
             prompt_sha256: "the prompt built from the benchmark",
             status: "parsing the response",
             parsed: "parsing the response",
             out_of_range: "parsing the response",
             p_a: "the log-probabilities",
+            p_a_status: "the log-probabilities",
         );
         if let Some((field, got, exp, from)) = diffs.iter().find(|d| d.1 != d.2) {
             s.sample(

@@ -104,6 +104,40 @@ fn bold(s: &str) -> Option<Choice> {
     letter_with_period(inner)
 }
 
+/// Whether a character is invisible and carries nothing: zero-width space, joiners, word
+/// joiner, byte order mark, soft hyphen.
+fn zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+    )
+}
+
+/// `text` with full-width ASCII forms (`Ａ`, `．`) as ASCII, the ideographic space as a space,
+/// and zero-width characters removed; borrowed when there is nothing to change. Tokens of
+/// log-probabilities pass through it before they are read as letters ([`letter_token`]).
+pub fn fold(text: &str) -> std::borrow::Cow<'_, str> {
+    let wide = |c: char| zero_width(c) || ('\u{ff01}'..='\u{ff5e}').contains(&c) || c == '\u{3000}';
+    if !text.chars().any(wide) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .filter(|c| !zero_width(*c))
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// The letter a log-probability token stands for: the token folded ([`fold`]) and read by
+/// [`parse_choice`], so `" A"`, `"Ａ"`, `"A\u{200b}"` and `"A."` are all `A` and `"a"` is none.
+pub fn letter_token(token: &str) -> Option<Choice> {
+    parse_choice(&fold(token)).choice
+}
+
 /// Parse a model's answer to a choice prompt. Total: never panics, never guesses.
 pub fn parse_choice(text: &str) -> ParsedChoice {
     let make = |choice: Option<Choice>, status: ChoiceStatus| ParsedChoice { choice, status };
@@ -171,5 +205,25 @@ mod tests {
         ] {
             check(bad, None, Invalid);
         }
+    }
+
+    #[test]
+    fn tokens_fold_full_width_and_zero_width_forms() {
+        for (t, want) in [
+            ("A", Some(Choice::A)),
+            (" B", Some(Choice::B)),
+            ("\u{ff21}", Some(Choice::A)),
+            ("\u{ff22}\u{ff0e}", Some(Choice::B)),
+            ("A\u{200b}", Some(Choice::A)),
+            ("\u{feff}B", Some(Choice::B)),
+            ("\u{3000}A", Some(Choice::A)),
+            ("a", None),
+            ("\u{ff41}", None),
+            ("AB", None),
+            ("", None),
+        ] {
+            assert_eq!(letter_token(t), want, "{t:?}");
+        }
+        assert!(matches!(fold("plain"), std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -8,5 +8,5 @@
 pub mod choice;
 pub mod report;
 
-pub use choice::{ChoiceStatus, ParsedChoice, parse_choice};
+pub use choice::{ChoiceStatus, ParsedChoice, letter_token, parse_choice};
 pub use report::{ParsedReport, REPORT_RANGE, ReportStatus, parse_report};

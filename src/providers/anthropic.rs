@@ -23,6 +23,8 @@ pub struct AnthropicConfig {
     pub base_url: String,
     pub api_key: Option<ApiKey>,
     pub http_timeout: Duration,
+    /// Largest response body read, in bytes (`--max-response-bytes`).
+    pub max_response_bytes: usize,
 }
 
 impl AnthropicConfig {
@@ -36,6 +38,7 @@ impl AnthropicConfig {
                 .to_string(),
             api_key: ApiKey::from_env(KEY_VAR),
             http_timeout: Duration::from_secs(600),
+            max_response_bytes: super::body::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -45,6 +48,7 @@ pub struct Anthropic {
     url: String,
     model: String,
     key: ApiKey,
+    max_body: usize,
 }
 
 impl fmt::Debug for Anthropic {
@@ -69,6 +73,7 @@ impl Anthropic {
             url: common::join_url(&cfg.base_url, "messages"),
             model: cfg.model,
             key,
+            max_body: cfg.max_response_bytes,
         })
     }
 
@@ -78,15 +83,14 @@ impl Anthropic {
             .post(&self.url)
             .header("x-api-key", self.key.expose())
             .header("anthropic-version", API_VERSION);
-        common::send_json(
-            "anthropic",
-            request,
-            &self.request_body(req),
-            Some(&self.key),
-            KEY_VAR,
-            parse_response,
-        )
-        .await
+        let wire = common::Wire {
+            provider: "anthropic",
+            key: Some(&self.key),
+            key_var: KEY_VAR,
+            max_body: self.max_body,
+            parse: parse_response,
+        };
+        common::send_json(wire, request, &self.request_body(req)).await
     }
 }
 

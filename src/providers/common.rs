@@ -8,18 +8,26 @@
 use super::{ChatResponse, ProviderError};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// An API key. It has no `Display`, no `Serialize`, and its `Debug` prints `[redacted]`, so
 /// no log line, error or bundle can contain it by accident; only the providers read it, to
-/// set a request header.
+/// set a request header. The forms a server may echo it in are worked out once, here.
 #[derive(Clone)]
-pub struct ApiKey(String);
+pub struct ApiKey {
+    secret: String,
+    /// [`super::redact::echoes`] of the secret.
+    forms: Arc<[String]>,
+}
 
 impl ApiKey {
     pub fn new(key: impl Into<String>) -> ApiKey {
-        ApiKey(key.into())
+        let secret: String = key.into();
+        let forms: Arc<[String]> = super::redact::echoes(&secret).into();
+        ApiKey { secret, forms }
     }
 
     /// The key from an environment variable; `None` when unset or blank.
@@ -28,12 +36,12 @@ impl ApiKey {
             .ok()
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty())
-            .map(ApiKey)
+            .map(ApiKey::new)
     }
 
     /// The secret itself, for building a header. Never format it into a message.
     pub(crate) fn expose(&self) -> &str {
-        &self.0
+        &self.secret
     }
 }
 
@@ -44,15 +52,26 @@ impl fmt::Debug for ApiKey {
 }
 
 /// Removes the key, and anything shaped like a secret key (`sk-...`), from a message
-/// before it can reach an error or a log: servers echo (partly masked) keys in 401 bodies.
+/// before it can reach an error or a log (servers echo, partly masked, keys in 401 bodies),
+/// and the message's control characters before it can reach a terminal.
 pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
+    super::sanitise::printable(&redact_cow(text, key)).into_owned()
+}
+
+/// [`redact`] without the control characters' removal, borrowed when there is nothing to
+/// redact (a substring search per form: answers pass through it on a run's hot path).
+pub fn redact_cow<'a>(text: &'a str, key: Option<&ApiKey>) -> Cow<'a, str> {
+    let key: Option<&ApiKey> = key.filter(|k| k.secret.len() >= 4);
+    let keyed =
+        |k: &ApiKey| text.contains(&k.secret) || k.forms.iter().any(|f| text.contains(f.as_str()));
+    if !text.contains("sk-") && !key.is_some_and(keyed) {
+        return Cow::Borrowed(text);
+    }
     let mut s = text.to_string();
-    if let Some(k) = key
-        && k.0.len() >= 4
-    {
-        s = s.replace(&k.0, "[redacted]");
-        for form in super::redact::echoes(&k.0) {
-            s = s.replace(&form, "[redacted]");
+    if let Some(k) = key {
+        s = s.replace(&k.secret, "[redacted]");
+        for form in k.forms.iter() {
+            s = s.replace(form.as_str(), "[redacted]");
         }
     }
     // Any `sk-` token of 8 or more key-like characters (OpenAI, Anthropic `sk-ant-...`).
@@ -72,7 +91,7 @@ pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
         rest = &tail[len..];
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// Server-requested wait, from `retry-after-ms` (milliseconds, sent by some OpenAI-compatible
@@ -117,7 +136,12 @@ pub fn server_message(body: &[u8]) -> String {
                 .map(str::to_string)
         });
     let text = from_json.unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_string());
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Control characters (escape sequences) end words, as whitespace does.
+    let one_line = text
+        .split(|c: char| c.is_whitespace() || super::sanitise::unprintable(c))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     if one_line.chars().count() > 300 {
         format!("{}...", one_line.chars().take(300).collect::<String>())
     } else {
@@ -228,19 +252,35 @@ pub fn malformed(
     }
 }
 
+/// How a provider reads and parses answers: its name, key, the limit of a response body
+/// and its body parser.
+pub struct Wire<'a> {
+    pub provider: &'a str,
+    pub key: Option<&'a ApiKey>,
+    pub key_var: &'a str,
+    /// Largest response body read, in bytes ([`super::body`]).
+    pub max_body: usize,
+    pub parse: fn(&[u8]) -> Result<ChatResponse, super::BodyError>,
+}
+
 /// Sends one JSON request body through `request` (URL and auth headers already set) and
 /// returns the parsed 2xx answer. Every failure is classified the same way for every
 /// provider: transport errors (sending or reading the body) by [`classify_transport`], a
-/// non-success status by [`classify_status`] with the server's `Retry-After`, and a 2xx body
-/// that `parse` rejects by [`malformed`]. Messages name `provider` and never the key.
+/// non-success status by [`classify_status`] with the server's `Retry-After`, a body over the
+/// size limit as [`ProviderError::Rejected`], and a 2xx body that `parse` rejects by
+/// [`malformed`]. Messages name `provider` and never the key.
 pub async fn send_json(
-    provider: &str,
+    w: Wire<'_>,
     request: reqwest::RequestBuilder,
     body: &serde_json::Value,
-    key: Option<&ApiKey>,
-    key_var: &str,
-    parse: fn(&[u8]) -> Result<ChatResponse, super::BodyError>,
 ) -> Result<ChatResponse, ProviderError> {
+    let Wire {
+        provider,
+        key,
+        key_var,
+        max_body,
+        parse,
+    } = w;
     let body = serde_json::to_vec(body).expect("a JSON value serialises");
     let resp = request
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -250,16 +290,25 @@ pub async fn send_json(
         .map_err(|e| classify_transport(provider, &e, key))?;
     let status = resp.status();
     let wait = retry_after(resp.headers());
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| classify_transport(provider, &e, key))?;
+    let bytes = match super::body::read_limited(resp, max_body).await {
+        Ok(b) => b,
+        Err(super::body::BodyRead::Transport(e)) => {
+            return Err(classify_transport(provider, &e, key));
+        }
+        Err(super::body::BodyRead::TooLarge { seen }) => {
+            return Err(ProviderError::Rejected {
+                message: super::body::too_large(provider, status.as_u16(), seen, max_body),
+            });
+        }
+    };
     if !status.is_success() {
         return Err(classify_status(
             provider, status, &bytes, wait, key, key_var,
         ));
     }
-    parse(&bytes).map_err(|e| malformed(provider, &bytes, &e, key))
+    parse(&bytes)
+        .map(|r| super::sanitise::answer(r, key))
+        .map_err(|e| malformed(provider, &bytes, &e, key))
 }
 
 /// The shared HTTP client. Connection pooling and TCP_NODELAY matter for throughput on local

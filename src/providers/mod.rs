@@ -72,6 +72,10 @@ pub enum ProviderError {
     /// Never worth retrying: 401, 403, unknown model, bad request.
     #[error("{message}")]
     Fatal { message: String },
+    /// This answer is refused and not asked again (a body over the size limit); the request
+    /// goes to `errors.jsonl` and the run goes on.
+    #[error("{message}")]
+    Rejected { message: String },
 }
 
 pub type SendFuture<'a> =
@@ -119,35 +123,63 @@ pub enum BodyError {
 }
 
 pub mod anthropic;
+pub mod body;
 pub mod common;
 pub mod openai;
 pub mod preflight;
 pub mod redact;
 pub mod resilient;
+pub mod sanitise;
 
 pub use common::ApiKey;
 
+/// What the first token's top log-probabilities say about the two letters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LetterMass {
+    /// No log-probabilities, or neither letter among them.
+    Unknown,
+    /// A log-probability above 0 or not a number: the list is not a distribution.
+    Invalid,
+    /// The probability mass on tokens read as "A" and as "B" (not both zero).
+    Mass { a: f64, b: f64 },
+}
+
 impl ChatResponse {
-    /// P(A) from the first token's top log-probabilities: the mass on "A" over the mass on
-    /// "A" and "B" (tokens compared after trimming whitespace, so " A" counts as "A").
-    /// A letter missing from the top list counts as zero mass, since its probability is below
-    /// every listed one; `None` when neither letter is listed or no log-probabilities came
-    /// back. This is the soft label the study's regression can use instead of the sampled
-    /// letter.
-    pub fn p_a(&self) -> Option<f64> {
-        let top = self.top_logprobs.as_ref()?;
+    /// The mass on "A" and on "B" among the first token's top log-probabilities. Tokens are
+    /// read as the answer parser reads answers, after folding full-width and zero-width
+    /// characters ([`crate::parsing::letter_token`]): " A", "Ａ" and "A\u{200b}" count as
+    /// "A". A letter missing from the list counts as zero mass, since its probability is
+    /// below every listed one. A log-probability above 0 (or NaN) anywhere in the list makes
+    /// it [`LetterMass::Invalid`].
+    pub fn letter_mass(&self) -> LetterMass {
+        let Some(top) = self.top_logprobs.as_ref() else {
+            return LetterMass::Unknown;
+        };
         let (mut a, mut b) = (0.0, 0.0);
         for t in top {
-            match t.token.trim() {
-                "A" => a += t.logprob.exp(),
-                "B" => b += t.logprob.exp(),
-                _ => {}
+            if t.logprob.is_nan() || t.logprob > 0.0 {
+                return LetterMass::Invalid;
+            }
+            match crate::parsing::letter_token(&t.token) {
+                Some(crate::types::Choice::A) => a += t.logprob.exp(),
+                Some(crate::types::Choice::B) => b += t.logprob.exp(),
+                None => {}
             }
         }
         if a + b > 0.0 && (a + b).is_finite() {
-            Some(a / (a + b))
+            LetterMass::Mass { a, b }
         } else {
-            None
+            LetterMass::Unknown
+        }
+    }
+
+    /// P(A) = mass(A) / (mass(A) + mass(B)) ([`ChatResponse::letter_mass`]); `None` when the
+    /// mass is unknown or invalid. This is the soft label the study's regression can use
+    /// instead of the sampled letter (`bundle::softlabel` decides when it is used).
+    pub fn p_a(&self) -> Option<f64> {
+        match self.letter_mass() {
+            LetterMass::Mass { a, b } => Some(a / (a + b)),
+            LetterMass::Unknown | LetterMass::Invalid => None,
         }
     }
 }

@@ -79,6 +79,8 @@ pub struct OpenAiConfig {
     /// Safety-net timeout of the HTTP client; the retry wrapper's per-request timeout is the
     /// one that normally fires.
     pub http_timeout: Duration,
+    /// Largest response body read, in bytes (`--max-response-bytes`).
+    pub max_response_bytes: usize,
 }
 
 impl OpenAiConfig {
@@ -93,6 +95,7 @@ impl OpenAiConfig {
             api_key: ApiKey::from_env(KEY_VAR),
             flavour: ServerFlavour::Auto,
             http_timeout: Duration::from_secs(600),
+            max_response_bytes: super::body::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -107,6 +110,7 @@ pub struct OpenAi {
     model: String,
     key: Option<ApiKey>,
     flavour: ServerFlavour,
+    max_body: usize,
 }
 
 impl fmt::Debug for OpenAi {
@@ -131,6 +135,7 @@ impl OpenAi {
             flavour: cfg.flavour.resolve(&cfg.base_url),
             model: cfg.model,
             key: cfg.api_key,
+            max_body: cfg.max_response_bytes,
         })
     }
 
@@ -153,15 +158,14 @@ impl OpenAi {
         if let Some(k) = &self.key {
             request = request.bearer_auth(k.expose());
         }
-        common::send_json(
-            "openai",
-            request,
-            &self.request_body(req),
-            self.key.as_ref(),
-            KEY_VAR,
-            parse_response,
-        )
-        .await
+        let wire = common::Wire {
+            provider: "openai",
+            key: self.key.as_ref(),
+            key_var: KEY_VAR,
+            max_body: self.max_body,
+            parse: parse_response,
+        };
+        common::send_json(wire, request, &self.request_body(req)).await
     }
 }
 

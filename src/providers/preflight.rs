@@ -39,6 +39,9 @@ impl ServerIdentity {
     }
 }
 
+/// Largest model list read (`GET /models`); a longer one counts as no list.
+pub const MAX_LISTING_BYTES: usize = 16 << 20;
+
 /// Why the endpoint cannot serve the run, in one line.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{0}")]
@@ -117,7 +120,8 @@ pub async fn fetch_listing(
         Ok(Ok(r)) => r,
     };
     let status = resp.status();
-    let body = tokio::time::timeout(timeout, resp.bytes())
+    // A model list is read up to its own limit (hosted routers list hundreds of models).
+    let body = tokio::time::timeout(timeout, super::body::read_limited(resp, MAX_LISTING_BYTES))
         .await
         .ok()
         .and_then(|b| b.ok())
@@ -195,10 +199,11 @@ pub async fn preflight(
                     0 => String::new(),
                     n => format!(" and {n} more"),
                 };
+                let served: String = shown.join(", ");
                 return Err(PreflightError(format!(
                     "model {model:?} is not served by {}; it serves: {}{more}",
                     p.endpoint(),
-                    shown.join(", ")
+                    super::sanitise::printable(&served)
                 )));
             }
             None => {}
@@ -229,6 +234,8 @@ pub async fn preflight(
                 return Err(PreflightError(message));
             }
         }
+        // An over-size answer is left to the run, which records it per request.
+        Some(Err(ProviderError::Rejected { .. })) => {}
         Some(Err(ProviderError::Retryable { message, .. })) => {
             if message.contains("cannot connect") {
                 let reason: &str = transport_reason(&message);

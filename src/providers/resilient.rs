@@ -12,7 +12,7 @@
 //! - full jitter (a uniform draw in [0, backoff]) spreads retries of many concurrent requests;
 //!   the draw is a hash of the seed, the request and the attempt, so a rerun waits the same.
 //!
-//! Only [`ProviderError::Retryable`] is retried; a fatal error returns at once.
+//! Only [`ProviderError::Retryable`] is retried; a fatal or rejected one returns at once.
 
 use super::{ChatRequest, ChatResponse, Provider, ProviderError, SendFuture};
 use std::future::Future;
@@ -357,7 +357,7 @@ impl Resilient {
                         latency,
                     });
                 }
-                Err(error @ ProviderError::Fatal { .. }) => {
+                Err(error @ (ProviderError::Fatal { .. } | ProviderError::Rejected { .. })) => {
                     self.counters.failed.fetch_add(1, Ordering::Relaxed);
                     return Err(Failed {
                         error,

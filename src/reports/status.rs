@@ -54,7 +54,10 @@ pub struct Failures {
     pub reports: Vec<StatusRow>,
 }
 
+/// The start of an answer for a report, without control characters (a report may be
+/// printed to a terminal).
 fn cut(text: &str) -> (String, bool) {
+    let text: &str = &crate::providers::sanitise::printable(text);
     match text.char_indices().nth(EXAMPLE_CHARS) {
         Some((i, _)) => (text[..i].to_string(), true),
         None => (text.to_string(), false),

@@ -30,6 +30,8 @@ pub struct RunConfig {
     /// Response cache directory, `None` with `--no-cache`.
     pub cache_dir: Option<PathBuf>,
     pub timeout: Duration,
+    /// The largest response body read, bytes (not a measurement setting: not recorded).
+    pub max_response_bytes: usize,
     /// The command line that resumes this run, shell-quoted, printed on Ctrl-C.
     pub resume_command: String,
     /// Who answers, as the pre-flight check found it (part of the response cache key);

@@ -40,13 +40,18 @@ pub fn provider(cfg: &RunConfig, bench: &Benchmark) -> Result<Arc<dyn Provider>,
                 if let Some(f) = p.server_flavour {
                     c.flavour = f;
                 }
+                c.max_response_bytes = cfg.max_response_bytes;
                 c
             })
             .map_err(ConnectError::Client)?,
         ),
         ProviderKind::Anthropic => Arc::new(
-            Anthropic::new(AnthropicConfig::new(&p.model, p.base_url.as_deref()))
-                .map_err(ConnectError::Client)?,
+            Anthropic::new({
+                let mut c = AnthropicConfig::new(&p.model, p.base_url.as_deref());
+                c.max_response_bytes = cfg.max_response_bytes;
+                c
+            })
+            .map_err(ConnectError::Client)?,
         ),
     })
 }

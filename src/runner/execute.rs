@@ -12,6 +12,7 @@
 use super::cache::ResponseCache;
 use super::config::RunConfig;
 use super::events::{Reporter, RunEvent, Silent};
+use super::recheck::recheck;
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::journal::{self, Appender, ReadJournal};
 use crate::bundle::plan::{Task, plan, to_sample};
@@ -94,10 +95,12 @@ impl From<Failed> for SendFailure {
     fn from(f: Failed) -> SendFailure {
         match f.error {
             ProviderError::Fatal { message } => SendFailure::Fatal { message },
-            ProviderError::Retryable { message, .. } => SendFailure::Exhausted {
-                message,
-                attempts: f.attempts,
-            },
+            ProviderError::Retryable { message, .. } | ProviderError::Rejected { message } => {
+                SendFailure::Exhausted {
+                    message,
+                    attempts: f.attempts,
+                }
+            }
         }
     }
 }
@@ -283,14 +286,24 @@ pub async fn execute_with(
         .server
         .clone()
         .unwrap_or_else(|| ServerIdentity::endpoint_only(provider.endpoint()));
-    let shared: Arc<Shared> = Arc::new(Shared {
+    let mut shared: Shared = Shared {
         server,
         empty_retries: cfg.settings.max_retries,
         provider: Resilient::new(provider, policy(cfg)),
         params: cfg.params.clone(),
         cache: cfg.cache_dir.as_deref().map(ResponseCache::new),
         cache_salt,
-    });
+    };
+    // A model re-served under the same name is caught by re-asking what the cache would answer.
+    if let Some(c) = &shared.cache {
+        let todo: Vec<&Task> = all.iter().filter(|t| !done_keys.contains(&t.key)).collect();
+        let key = |r: &ChatRequest| cache_key(&shared, r);
+        let (sh, live) = (&shared, &shared.provider);
+        manifest.cache_check = recheck(c, &todo, &sh.params, live, &sh.server.endpoint, key).await;
+        let trusted: bool = manifest.cache_check.as_ref().is_none_or(|c| c.trusted);
+        shared.cache = shared.cache.take().filter(|_| trusted);
+    }
+    let shared: Arc<Shared> = Arc::new(shared);
 
     let mut fatal: Option<String> = None;
     let mut stopped_early: Option<String> = None;
@@ -466,15 +479,7 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
     let prompt: Prompt = task.prompt();
     let req: ChatRequest = task.request(&prompt, &sh.params);
     let t0: Instant = Instant::now();
-    let cache_key: Option<String> = sh.cache.as_ref().map(|_| {
-        ResponseCache::key(
-            &sh.server,
-            sh.provider.name(),
-            sh.provider.model(),
-            &sh.provider.request_body(&req),
-            sh.cache_salt.as_deref(),
-        )
-    });
+    let cache_key: Option<String> = sh.cache.as_ref().map(|_| cache_key(&sh, &req));
     let cached: Option<ChatResponse> = match (&sh.cache, &cache_key) {
         (Some(c), Some(k)) => c.get(k),
         _ => None,
@@ -517,6 +522,13 @@ async fn work(task: Task, sh: Arc<Shared>) -> Done {
         system_fingerprint: response.system_fingerprint.clone(),
     };
     Done::Answered(Box::new(to_sample(&task, &prompt, response)), timing)
+}
+
+/// The response cache key of a request: who answers, and the exact body.
+fn cache_key(sh: &Shared, req: &ChatRequest) -> String {
+    let body = sh.provider.request_body(req);
+    let (name, model) = (sh.provider.name(), sh.provider.model());
+    ResponseCache::key(&sh.server, name, model, &body, sh.cache_salt.as_deref())
 }
 
 fn server_info(timings: &[Timing]) -> ServerInfo {

@@ -16,6 +16,7 @@ pub mod connect;
 pub mod events;
 pub mod execute;
 pub mod observe;
+pub mod recheck;
 pub mod request;
 
 pub use config::RunConfig;

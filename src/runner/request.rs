@@ -107,6 +107,8 @@ pub struct RunRequest {
     pub tpm: Option<u32>,
     pub timeout_s: f64,
     pub max_retries: u32,
+    /// The largest response body read, bytes (a larger answer is that request's error).
+    pub max_response_bytes: usize,
     /// Bundle directory; `None` is [`RunRequest::default_out`].
     pub out: Option<PathBuf>,
     pub resume: bool,
@@ -135,6 +137,7 @@ impl RunRequest {
             tpm: None,
             timeout_s: DEFAULT_TIMEOUT_S,
             max_retries: DEFAULT_MAX_RETRIES,
+            max_response_bytes: crate::providers::body::DEFAULT_MAX_RESPONSE_BYTES,
             out: None,
             resume: false,
             cache: true,
@@ -261,6 +264,10 @@ pub fn resolve(
     }
     range("timeout", limits::TIMEOUT_S.check(req.timeout_s))?;
     range("max-retries", limits::RETRIES.check(req.max_retries))?;
+    range(
+        "max-response-bytes",
+        limits::RESPONSE_BYTES.check(req.max_response_bytes),
+    )?;
     range("max-invalid-rate", limits::RATE.check(req.max_invalid_rate))?;
     let settings = Settings {
         concurrency: req.concurrency,
@@ -284,6 +291,7 @@ pub fn resolve(
         resume: req.resume,
         cache_dir,
         timeout: Duration::from_secs_f64(req.timeout_s),
+        max_response_bytes: req.max_response_bytes,
         resume_command: req.resume_command.clone(),
         server: None,
     };

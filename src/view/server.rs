@@ -1,6 +1,10 @@
 //! The viewer's HTTP server: loopback only, read only, GET only. Same shape as the simulated
 //! agents' server (hyper's HTTP/1.1 driver on tokio), with everything rendered at start-up.
 //!
+//! Only requests whose `Host` is loopback by name (`localhost`, `127.0.0.1`, `[::1]`, any
+//! port) are answered; any other is refused with 421, so a page on another site cannot read the
+//! samples by pointing its own name at 127.0.0.1 (DNS rebinding).
+//!
 //! Routes: `/` (index), `/b/NAME/report`, `/b/NAME/samples`, `/b/NAME/data.js`,
 //! `/b/NAME/prompt/I`, `/static/view.js`, `/static/view.css`, `/health`.
 
@@ -78,10 +82,36 @@ fn not_found(what: &str) -> Response<Full<Bytes>> {
 
 const HTML: &str = "text/html; charset=utf-8";
 
+/// Whether a `Host` header value names this machine's loopback (with or without a port).
+pub fn loopback_host(host: &str) -> bool {
+    let name: &str = match host.rsplit_once(':') {
+        // `[::1]:8080` and `127.0.0.1:8080`; a bare `[::1]` has its last colon inside brackets.
+        Some((name, port)) if !port.contains(']') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "localhost" | "127.0.0.1" | "[::1]"
+    )
+}
+
 async fn handle(
     st: Arc<State>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+    let host: Option<&str> = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if !host.is_some_and(loopback_host) {
+        return Ok(respond(
+            StatusCode::MISDIRECTED_REQUEST,
+            "text/plain; charset=utf-8",
+            "the viewer answers only Host: localhost, 127.0.0.1 or [::1]\n",
+        ));
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Ok(respond(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -55,6 +55,11 @@ pub enum Fault {
     TruncatedJson,
     /// 200 with a body that is not JSON (a proxy's HTML page).
     MalformedJson,
+    /// 200 with a chunked body (no `Content-Length`) of this many bytes of junk, streamed in
+    /// 64 KiB chunks until done or the client hangs up.
+    Stream(u64),
+    /// The normal answer with its text followed by this many spaces (a valid, huge answer).
+    Padded(usize),
 }
 
 impl Fault {
@@ -121,9 +126,17 @@ pub struct MockBuilder {
     latency: Duration,
     record: bool,
     model: String,
+    port: u16,
 }
 
 impl MockBuilder {
+    /// Listens on this loopback port (default: any free one), e.g. the port of a server just
+    /// stopped, as a restarted server does.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
     /// Injects `fault` into the request with this arrival index (0-based).
     pub fn fault_at(mut self, index: u64, fault: Fault) -> Self {
         self.by_index.insert(index, fault);
@@ -184,9 +197,19 @@ impl MockBuilder {
     }
 
     pub async fn start(self) -> MockServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
+        // A port just released by a stopped mock may take a moment to be free again.
+        let mut tries: u32 = 0;
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", self.port)).await {
+                Ok(l) => break l,
+                Err(e) if tries < 100 && self.port != 0 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("bind loopback port {}: {e}", self.port),
+            }
+        };
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State {
             cfg: self,
@@ -240,6 +263,7 @@ impl MockServer {
             latency: Duration::ZERO,
             record: false,
             model: "mock-model".into(),
+            port: 0,
         }
     }
 
@@ -476,6 +500,35 @@ async fn serve_connection(st: Arc<State>, mut sock: TcpStream) {
             }
             Some(Fault::TruncatedJson) => {
                 write_response(&mut sock, 200, &[], &body[..body.len() / 2]).await
+            }
+            Some(Fault::Stream(n)) => {
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk: Vec<u8> = {
+                    let mut c = format!("{:x}\r\n", 65536).into_bytes();
+                    c.extend(std::iter::repeat_n(b'x', 65536));
+                    c.extend_from_slice(b"\r\n");
+                    c
+                };
+                let mut sent: u64 = 0;
+                while sent < n {
+                    if sock.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    sent += 65536;
+                }
+                sock.write_all(b"0\r\n\r\n").await
+            }
+            Some(Fault::Padded(n)) => {
+                let mut v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let text: String = v["choices"][0]["message"]["content"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                v["choices"][0]["message"]["content"] = json!(format!("{text}{}", " ".repeat(n)));
+                write_response(&mut sock, 200, &[], v.to_string().as_bytes()).await
             }
             Some(Fault::MalformedJson) => {
                 write_response(
