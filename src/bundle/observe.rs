@@ -154,6 +154,7 @@ mod tests {
             out_of_range: None,
             logprobs: None,
             p_a: None,
+            p_a_status: None,
             tokens_in: None,
             tokens_out: None,
         }
