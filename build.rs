@@ -2,16 +2,30 @@
 //! installed `selfinterp` runs from any directory. The generated list is included by
 //! `src/benchmark/embedded.rs`; each version's data is checked against its manifest's hash
 //! when it is loaded, as a version read from disk is.
+//!
+//! The checkout is read from `CARGO_MANIFEST_DIR` when the script runs, not when it was
+//! compiled: two clones sharing one `CARGO_TARGET_DIR` share this script's binary. The
+//! `rerun-if-changed` paths are absolute, so building the other clone reruns the script
+//! (cargo stores them relative to the package only when they lie inside it), and
+//! `embedded.rs` refuses to compile output generated for another checkout. Tested by
+//! `two_clones_sharing_a_target_dir_embed_their_own_benchmark` (tests/install.rs).
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmark");
+    let checkout: PathBuf = std::env::var_os("CARGO_MANIFEST_DIR")
+        .expect("cargo sets CARGO_MANIFEST_DIR for build scripts")
+        .into();
+    let root: PathBuf = checkout.join("benchmark");
     println!("cargo:rerun-if-changed={}", root.display());
-    let mut versions: Vec<String> = std::fs::read_dir(&root)
-        .into_iter()
-        .flatten()
+    let read = std::fs::read_dir(&root).unwrap_or_else(|e| {
+        panic!(
+            "{}: cannot list the frozen benchmark versions: {e}",
+            root.display()
+        )
+    });
+    let mut versions: Vec<String> = read
         .filter_map(|e| e.ok())
         .filter(|e| {
             let p = e.path();
@@ -20,19 +34,41 @@ fn main() {
         .map(|e| e.file_name().to_string_lossy().to_string())
         .collect();
     versions.sort();
+    assert!(
+        !versions.is_empty(),
+        "{}: no frozen benchmark version (a directory with manifest.json and contexts.jsonl); the binary would embed none",
+        root.display()
+    );
     let mut out = String::from("&[\n");
     for v in &versions {
         let dir = root.join(v);
         println!("cargo:rerun-if-changed={}", dir.display());
+        // Paths from the compiling crate's own CARGO_MANIFEST_DIR, not this script's.
+        let file = |name: &str| {
+            format!(
+                "include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/benchmark/{v}/{name}\"))"
+            )
+        };
         writeln!(
             out,
-            "    EmbeddedVersion {{ version: {v:?}, manifest: include_str!({m:?}), contexts: include_str!({c:?}) }},",
-            m = dir.join("manifest.json").display().to_string(),
-            c = dir.join("contexts.jsonl").display().to_string(),
+            "    EmbeddedVersion {{ version: {v:?}, manifest: {m}, contexts: {c} }},",
+            m = file("manifest.json"),
+            c = file("contexts.jsonl"),
         )
         .unwrap();
     }
     out.push_str("]\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_benchmarks.rs");
-    std::fs::write(dest, out).unwrap();
+    let out_dir: PathBuf = std::env::var_os("OUT_DIR")
+        .expect("cargo sets OUT_DIR")
+        .into();
+    std::fs::write(out_dir.join("embedded_benchmarks.rs"), out).unwrap();
+    let from: String = checkout
+        .to_str()
+        .unwrap_or_else(|| panic!("{}: not UTF-8", checkout.display()))
+        .to_string();
+    std::fs::write(
+        Path::new(&out_dir).join("embedded_checkout.rs"),
+        format!("{from:?}"),
+    )
+    .unwrap();
 }

@@ -176,3 +176,110 @@ proptest! {
         }
     }
 }
+
+/// A small study release as structured rows: attribute names drawn from a pool of four (so
+/// two attributes of one context often share a name), target and selection rows naming
+/// scenarios at random (so one is often listed twice), option values inside or outside the
+/// stated ranges. Returns (contexts, targets, selections, reports) CSV text.
+fn release() -> impl Strategy<Value = (String, String, String, String)> {
+    let names = prop::collection::vec(
+        prop::sample::select(vec!["price", "noise", "size", "age"]),
+        5,
+    );
+    let contexts = prop::collection::vec(names, 1..3);
+    let value = prop_oneof![4 => 0.0f64..10.0, 1 => -5.0f64..20.0];
+    let row = (0usize..3, prop::collection::vec(value, 10), prop::bool::ANY);
+    (
+        contexts,
+        prop::collection::vec(0usize..3, 0..4),
+        prop::collection::vec(row.clone(), 1..8),
+        prop::collection::vec(row, 0..4),
+    )
+        .prop_map(|(contexts, targets, selections, reports)| {
+            let scenario = |i: usize| format!("s{i}");
+            let mut c = String::from("scenario,question,attr1,attr2,attr3,attr4,attr5,attr1_min,attr2_min,attr3_min,attr4_min,attr5_min,attr1_max,attr2_max,attr3_max,attr4_max,attr5_max\n");
+            for (i, n) in contexts.iter().enumerate() {
+                c += &format!("{},Which?,{},0,0,0,0,0,10,10,10,10,10\n", scenario(i), n.join(","));
+            }
+            let mut t = String::from("scenario,attr1,attr2,attr3,attr4,attr5\n");
+            for i in targets {
+                t += &format!("{},-100,40,-30,-20,10\n", scenario(i));
+            }
+            let values = |v: &[f64]| v.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(",");
+            let mut s = String::from("model,scenario,selection,A_attribute_1,A_attribute_2,A_attribute_3,A_attribute_4,A_attribute_5,B_attribute_1,B_attribute_2,B_attribute_3,B_attribute_4,B_attribute_5\n");
+            for (i, v, a) in &selections {
+                s += &format!("m,{},{},{}\n", scenario(*i), if *a { "A" } else { "B" }, values(v));
+            }
+            let mut r = String::from("explaining_model,version,scenario,report_attr1,report_attr2,report_attr3,report_attr4,report_attr5,A_attribute_1,A_attribute_2,A_attribute_3,A_attribute_4,A_attribute_5,B_attribute_1,B_attribute_2,B_attribute_3,B_attribute_4,B_attribute_5\n");
+            for (i, v, _) in &reports {
+                r += &format!("m,base,{},-50,20,10,5,0,{}\n", scenario(*i), values(v));
+            }
+            (c, t, s, r)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Issue 26 item 15: repeated attribute names panicked the scoring of an import; a
+    /// repeated target row was silently overwritten; out-of-range options were accepted. Any
+    /// structure: the import is an error, or a bundle that reads back, has distinct names and
+    /// in-range options, and scores (or says why not) without a panic.
+    #[test]
+    fn study_releases_of_any_structure_import_or_are_refused((c, t, s, r) in release()) {
+        use selfinterp::bundle::BundleSummary;
+        use selfinterp::bundle::score_input::ContextTable;
+        let dir = tempfile::tempdir().unwrap();
+        let spec = ImportSpec {
+            contexts: write(dir.path(), "contexts.csv", &c),
+            selections: write(dir.path(), "selections.csv", &s),
+            reports: Some(write(dir.path(), "reports.csv", &r)),
+            targets: Some(write(dir.path(), "targets.csv", &t)),
+            model: None,
+            explaining_model: None,
+            version: None,
+        };
+        let out = dir.path().join("out");
+        match import(&spec, &out) {
+            Err(e) => {
+                let m = e.to_string();
+                prop_assert!(m.contains(".csv") && !m.contains('\n'), "{m}");
+            }
+            Ok(_) => {
+                let b = bundle::read(&out).unwrap();
+                let contexts = b.contexts.clone().unwrap();
+                for ctx in &contexts {
+                    let names: std::collections::BTreeSet<&str> =
+                        ctx.attributes.iter().map(|a| a.name.as_str()).collect();
+                    prop_assert_eq!(names.len(), ctx.attributes.len());
+                }
+                for smp in &b.samples {
+                    for v in smp.options.a.0.iter().chain(&smp.options.b.0) {
+                        prop_assert!((0.0..=10.0).contains(v), "{v} outside [0, 10]");
+                    }
+                }
+                let _ = BundleSummary::of(&b.samples, &b.manifest, ContextTable::Bundle(&contexts));
+            }
+        }
+    }
+
+    /// Issue 26 item 14: a garbled last line of `samples.jsonl` (newline-terminated or cut
+    /// short) was dropped with a warning. Every reader now refuses it, naming its line.
+    #[test]
+    fn a_garbled_last_sample_line_is_an_error_naming_it(last in spliced(SAMPLE), newline in prop::bool::ANY) {
+        prop_assume!(serde_json::from_str::<Sample>(&last).is_err());
+        prop_assume!(!last.contains('\n') && !last.is_empty());
+        let (_root, run) = adaptive_bundle();
+        let dir = tempfile::tempdir().unwrap();
+        for f in [bundle::MANIFEST, bundle::SAMPLES] {
+            std::fs::copy(run.join(f), dir.path().join(f)).unwrap();
+        }
+        let path = dir.path().join(bundle::SAMPLES);
+        let good = std::fs::read_to_string(&path).unwrap();
+        let n = good.lines().count();
+        let tail = if newline { format!("{last}\n") } else { last.clone() };
+        std::fs::write(&path, format!("{good}{tail}")).unwrap();
+        let e = bundle::read(dir.path()).unwrap_err().to_string();
+        prop_assert!(e.contains("samples.jsonl") && e.contains(&format!("line {}", n + 1)), "{e}");
+    }
+}

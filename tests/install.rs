@@ -128,3 +128,110 @@ fn checkout_commands_outside_a_checkout_say_so_and_name_root() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// A minimal clone of this crate's embedding (its `build.rs` and `src/benchmark/embedded.rs`,
+/// copied) holding the benchmark versions `versions`, each manifest reading `"<version>"`.
+fn toy_clone(dir: &std::path::Path, versions: &[&str]) {
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::copy(checkout().join("build.rs"), dir.join("build.rs")).unwrap();
+    std::fs::copy(
+        checkout().join("src/benchmark/embedded.rs"),
+        src.join("embedded.rs"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"selfinterp\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("main.rs"),
+        "#[allow(dead_code)]\nmod embedded;\nfn main() {\n    for v in embedded::EMBEDDED {\n        println!(\"{} {}\", v.version, v.manifest.trim());\n    }\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("benchmark")).unwrap();
+    for v in versions {
+        let d = dir.join("benchmark").join(v);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("manifest.json"), format!("\"{v}\"\n")).unwrap();
+        std::fs::write(d.join("contexts.jsonl"), "").unwrap();
+    }
+}
+
+/// `cargo build` of the toy clone in `dir` into the shared `target`; its output if it built.
+fn build_toy(dir: &std::path::Path, target: &std::path::Path) -> Result<String, String> {
+    let cargo: String = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().to_string();
+        // The outer cargo's settings for this crate (not the toolchain's home).
+        if (k.starts_with("CARGO_") && k != "CARGO_HOME") || k == "OUT_DIR" {
+            cmd.env_remove(k);
+        }
+    }
+    let o = cmd
+        .args(["build", "--quiet", "--offline", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .unwrap();
+    if !o.status.success() {
+        return Err(String::from_utf8_lossy(&o.stderr).to_string());
+    }
+    let run = std::process::Command::new(target.join("debug/selfinterp"))
+        .output()
+        .unwrap();
+    Ok(String::from_utf8_lossy(&run.stdout).to_string())
+}
+
+/// Issue 26 item 16: the build script read its checkout through `env!` (fixed when the script
+/// was compiled), so a second clone sharing the target dir embedded the first clone's versions
+/// (here: its files older than the first build, so nothing looked changed). Each clone must
+/// embed its own, and a checkout without a version must not build.
+#[test]
+fn two_clones_sharing_a_target_dir_embed_their_own_benchmark() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, none) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("none"),
+    );
+    let target = tmp.path().join("target");
+    toy_clone(&a, &["va"]);
+    toy_clone(&b, &["vb1", "vb2"]);
+    toy_clone(&none, &[]);
+    // Clone b checked out long ago: its files are older than clone a's build.
+    let old = std::fs::FileTimes::new()
+        .set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30));
+    for e in walk(&b) {
+        std::fs::File::open(&e)
+            .and_then(|f| f.set_times(old))
+            .unwrap();
+    }
+    assert_eq!(build_toy(&a, &target).unwrap(), "va \"va\"\n");
+    assert_eq!(
+        build_toy(&b, &target).unwrap(),
+        "vb1 \"vb1\"\nvb2 \"vb2\"\n"
+    );
+    assert_eq!(build_toy(&a, &target).unwrap(), "va \"va\"\n");
+    let err = build_toy(&none, &target).unwrap_err();
+    assert!(
+        err.contains("no frozen benchmark version"),
+        "the build must fail when no version is found: {err}"
+    );
+}
+
+/// `dir` and every file and directory under it.
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = vec![dir.to_path_buf()];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

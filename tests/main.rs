@@ -11,6 +11,7 @@ mod fuzz;
 mod hostile;
 mod import;
 mod install;
+mod integrity;
 mod json_flag;
 mod layout;
 mod leaderboard;

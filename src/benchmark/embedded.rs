@@ -14,6 +14,30 @@ pub struct EmbeddedVersion {
 pub static EMBEDDED: &[EmbeddedVersion] =
     include!(concat!(env!("OUT_DIR"), "/embedded_benchmarks.rs"));
 
+/// The checkout `build.rs` read the versions from.
+const BUILT_FROM: &str = include!(concat!(env!("OUT_DIR"), "/embedded_checkout.rs"));
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i: usize = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// The list above must be this checkout's, not another clone's that shares the target dir.
+const _: () = assert!(
+    same(BUILT_FROM, env!("CARGO_MANIFEST_DIR")),
+    "build.rs output was generated for another checkout sharing this target directory; run `cargo clean -p selfinterp`"
+);
+
 /// The embedded copy of `version`, if the binary carries one.
 pub fn get(version: &str) -> Option<&'static EmbeddedVersion> {
     EMBEDDED.iter().find(|v| v.version == version)

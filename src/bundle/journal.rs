@@ -2,8 +2,9 @@
 //!
 //! Each record is written with one `write_all` of the whole line including its newline, on an
 //! unbuffered file, so a killed process leaves at worst one partial last line without a
-//! newline. Reading drops that line (and reports how many bytes were good, so the writer can
-//! cut it off before appending); any other malformed line is corruption and an error.
+//! newline. Reading sets that line aside (and reports how many bytes were good, so the writer
+//! can cut it off before appending); a malformed line that ends in a newline, the last one
+//! too, cannot come from a torn write: it is corruption and an error.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -33,8 +34,8 @@ pub struct ReadJournal<T> {
     pub records: Vec<T>,
     /// Bytes of complete, well-formed lines: the length to truncate the file to.
     pub good_len: u64,
-    /// True when a partial last line was dropped.
-    pub dropped_partial: bool,
+    /// The line number of a partial last line (no newline: a write cut short), set aside.
+    pub partial_line: Option<usize>,
 }
 
 /// Reads a JSON Lines file; a missing file reads as empty.
@@ -52,7 +53,7 @@ pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, J
     let (spans, mut parsed): Parsed<T> = parse_lines(&bytes);
     let mut pos: usize = 0;
     let mut taken: usize = 0;
-    let mut dropped_partial: bool = false;
+    let mut partial_line: Option<usize> = None;
     for (i, &(_, end)) in spans.iter().enumerate() {
         let line_no: usize = i + 1;
         let line: &[u8] = &bytes[pos..end];
@@ -60,15 +61,6 @@ pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, J
         match &parsed[i] {
             Ok(_) => {}
             Err(_) if is_last && line.is_empty() => {}
-            Err(e) if is_last => {
-                // A complete but garbled last line can only come from a torn write: drop it too.
-                tracing::warn!(
-                    "{}: dropping malformed last line {line_no}: {e}",
-                    path.display()
-                );
-                dropped_partial = true;
-                break;
-            }
             Err(e) => {
                 return Err(JournalError::Parse {
                     path: path.to_path_buf(),
@@ -82,7 +74,7 @@ pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, J
     }
     if pos < bytes.len() {
         // No newline after the last line: the write was cut short by a kill.
-        dropped_partial = true;
+        partial_line = Some(spans.len() + 1);
     }
     // The lines read (an empty last line is the one error left among them), kept in place.
     parsed.truncate(taken);
@@ -90,7 +82,7 @@ pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, J
     Ok(ReadJournal {
         records,
         good_len: pos as u64,
-        dropped_partial,
+        partial_line,
     })
 }
 
@@ -167,7 +159,9 @@ impl Appender {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, synced, renamed.
+/// Writes `bytes` to `path` atomically: a temporary file created exclusively in the same
+/// directory (a fresh random name, `O_EXCL`, so a link planted there is never followed),
+/// synced, then renamed over `path` (which replaces a link at `path`, never its target).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
     let io = |source: std::io::Error| JournalError::Io {
         path: path.to_path_buf(),
@@ -177,13 +171,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let tmp: PathBuf = path.with_file_name(format!(".{name}.tmp"));
-    {
-        let mut f: File = File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)
+    let dir: &Path = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp: tempfile::NamedTempFile = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(readable())
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// The mode `File::create` gives (0666 less the umask): tempfile's own default is 0600.
+fn readable() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
 }
 
 /// Serialises records as JSON Lines text.

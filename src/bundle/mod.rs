@@ -16,6 +16,7 @@ pub mod check;
 pub mod control;
 pub mod harness;
 pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod observe;
 pub mod observed;
@@ -78,6 +79,11 @@ pub enum BundleError {
     Sample(#[from] check::SampleProblem),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// Another process holds the bundle's lock ([`lock`]).
+    #[error(
+        "{path}: another selfinterp process is writing this bundle; wait for it to finish or stop it"
+    )]
+    Locked { path: PathBuf },
     /// A file of the bundle exists but could not be read (or does not exist).
     #[error("{path}: cannot read: {source}")]
     Io {
@@ -163,13 +169,23 @@ pub fn write_samples(dir: &Path, samples: &[Sample]) -> Result<(), BundleError> 
     )?)
 }
 
-/// Reads a bundle: manifest, samples (a torn last line is dropped; two different answers to
-/// one request are refused), imported contexts. Callers check the samples against the plan
-/// with [`Bundle::check`] once they have the benchmark.
+/// Reads a bundle: manifest, samples (a malformed line, the last one too, and a torn last
+/// line are errors naming the line; two different answers to one request are refused),
+/// imported contexts. Callers check the samples against the plan with [`Bundle::check`] once
+/// they have the benchmark.
 pub fn read(dir: &Path) -> Result<Bundle, BundleError> {
     let manifest: RunManifest = read_manifest(dir)?;
     let path: PathBuf = dir.join(SAMPLES);
-    let in_file: Vec<Sample> = journal::read::<Sample>(&path)?.records;
+    let read: journal::ReadJournal<Sample> = journal::read::<Sample>(&path)?;
+    if let Some(line) = read.partial_line {
+        return Err(BundleError::Invalid {
+            path,
+            message: format!(
+                "line {line}: not terminated (a write cut short); `selfinterp run --resume` cuts it off"
+            ),
+        });
+    }
+    let in_file: Vec<Sample> = read.records;
     let file_lines: Vec<usize> = check::in_file_order(in_file.len());
     if let Some(p) = check::duplicates(&path, &in_file, &file_lines)
         .into_iter()

@@ -52,8 +52,14 @@ pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
     let path_of = |name: &str| out.join(format!("{name}.{ext}"));
     let write = |name: &str, f: &dyn Fn(std::fs::File) -> Result<(), table::TableError>| {
         let path = path_of(name);
-        let file = std::fs::File::create(&path)
-            .map_err(|e| Failure::input(&e, format!("{}: cannot write: {e}", path.display())))?;
+        let file = table::create_no_follow(&path).map_err(|e| {
+            let why: String = if e.raw_os_error() == Some(libc::ELOOP) {
+                "is a symbolic link; not followed (remove it or choose another --out)".into()
+            } else {
+                format!("cannot write: {e}")
+            };
+            Failure::input(&e, format!("{}: {why}", path.display()))
+        })?;
         f(file).map_err(|e| Failure::input(&e, format!("{}: {e}", path.display())))?;
         eprintln!("wrote {}", path.display());
         Ok::<(), Failure>(())

@@ -14,6 +14,14 @@ pub struct ValidateArgs {
     /// Print one JSON object (entries, problems with entry, file, field and message) on stdout
     #[arg(long)]
     pub json: bool,
+    /// Also refuse entries not made from a clean commit (`harness.git_dirty` true, or no
+    /// commit recorded): what CI requires of new entries
+    #[arg(long)]
+    pub strict: bool,
+    /// Exempt this entry from --strict (repeatable; entries published before the rule, listed
+    /// by name in .ci/run; a listed entry that is clean or absent is a problem)
+    #[arg(long, value_name = "ENTRY", requires = "strict")]
+    pub grandfather: Vec<String>,
 }
 
 pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
@@ -21,8 +29,10 @@ pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
         Some(r) => r.clone(),
         None => cli.checkout_dir("results", "validate")?,
     };
-    let (n, problems) = leaderboard::validate(&results, &cli.benchmark_dir())
-        .map_err(|e| Failure::input(&e, format!("{}: {e}", results.display())))?;
+    let strict: Option<&[String]> = a.strict.then_some(a.grandfather.as_slice());
+    let (n, problems) =
+        leaderboard::validate::validate_with(&results, &cli.benchmark_dir(), strict)
+            .map_err(|e| Failure::input(&e, format!("{}: {e}", results.display())))?;
     if a.json {
         let list: Vec<serde_json::Value> = problems
             .iter()
@@ -50,6 +60,14 @@ pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
             "{}: {n} entries valid; leaderboard up to date",
             results.display()
         );
+        if a.strict && !a.grandfather.is_empty() {
+            eprintln!(
+                "--strict: {} entr{} grandfathered, made from uncommitted changes or no recorded commit: {}",
+                a.grandfather.len(),
+                if a.grandfather.len() == 1 { "y" } else { "ies" },
+                a.grandfather.join(", ")
+            );
+        }
         Ok(())
     } else {
         Err(Failure::check(format!(

@@ -247,6 +247,16 @@ fn read_contexts(path: &Path) -> Result<(Table, Vec<BundleContext>), ImportError
                     format!("attribute {name}: max {} must exceed min {}", hi[k], lo[k]),
                 ));
             }
+            if let Some(j) = attributes.iter().position(|a| a.name == name) {
+                // Two attributes of one name: reports keyed by name could not tell them apart.
+                return Err(t.row_err(
+                    *line,
+                    format!(
+                        "column {}: attribute name {name:?} is already the name of {}",
+                        attr[k], attr[j]
+                    ),
+                ));
+            }
             attributes.push(BundleAttribute {
                 name,
                 min: lo[k],
@@ -274,6 +284,7 @@ fn read_targets(path: &Path, contexts: &mut [BundleContext]) -> Result<Table, Im
         .enumerate()
         .map(|(i, c)| (c.id.0.clone(), i))
         .collect();
+    let mut seen: HashMap<usize, u64> = HashMap::new();
     for (line, rec) in &t.rows {
         let id: &str = rec.get(cs).unwrap_or("");
         let Some(&i) = pos.get(id) else {
@@ -282,18 +293,46 @@ fn read_targets(path: &Path, contexts: &mut [BundleContext]) -> Result<Table, Im
                 format!("scenario {id:?} is not in the contexts file"),
             ));
         };
+        if let Some(first) = seen.insert(i, *line) {
+            // The last would silently win.
+            return Err(t.row_err(
+                *line,
+                format!("column scenario: {id:?} already has targets on line {first}"),
+            ));
+        }
         contexts[i].target = Some(Weights(t.five(*line, rec, &ca, &attr)?));
     }
     Ok(t)
 }
 
-/// The option values of a row, from `A_attribute_k` and `B_attribute_k`.
-fn options(t: &Table, line: u64, rec: &csv::StringRecord) -> Result<Pair, ImportError> {
+/// The option values of a row, from `A_attribute_k` and `B_attribute_k`, each inside its
+/// attribute's range in the contexts file (a value outside it is an error naming the column).
+fn options(
+    t: &Table,
+    line: u64,
+    rec: &csv::StringRecord,
+    ctx: &BundleContext,
+) -> Result<Pair, ImportError> {
     let (an, bn) = (numbered("A_attribute_", ""), numbered("B_attribute_", ""));
     let (ca, cb) = (t.columns(&an)?, t.columns(&bn)?);
+    let (a, b) = (t.five(line, rec, &ca, &an)?, t.five(line, rec, &cb, &bn)?);
+    for (values, names) in [(&a, &an), (&b, &bn)] {
+        for (k, attr) in ctx.attributes.iter().enumerate() {
+            let v: f64 = values[k];
+            if v < attr.min || v > attr.max {
+                return Err(t.row_err(
+                    line,
+                    format!(
+                        "column {}: {v} is outside the range [{}, {}] of attribute {:?} of scenario {:?}",
+                        names[k], attr.min, attr.max, attr.name, ctx.id.0
+                    ),
+                ));
+            }
+        }
+    }
     Ok(Pair {
-        a: Values(t.five(line, rec, &ca, &an)?),
-        b: Values(t.five(line, rec, &cb, &bn)?),
+        a: Values(a),
+        b: Values(b),
     })
 }
 
@@ -347,7 +386,7 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
         let s: Sample = sample(
             KindKey::Choice,
             &contexts[ctx].id,
-            options(&sel, *line, rec)?,
+            options(&sel, *line, rec, &contexts[ctx])?,
             text,
             c.choice.map(Parsed::Choice),
             c.status.as_str(),
@@ -403,7 +442,7 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
             let s: Sample = sample(
                 KindKey::Report,
                 &contexts[ctx].id,
-                options(&rep, *line, rec)?,
+                options(&rep, *line, rec, &contexts[ctx])?,
                 text,
                 r.weights.map(Parsed::Weights),
                 r.status.as_str(),

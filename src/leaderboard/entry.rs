@@ -186,10 +186,18 @@ pub fn entry_dirs(results: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
+/// The text of the entry's file `file`, read strictly ([`super::files::read_text`]).
+pub fn read_file(name: &str, dir: &Path, file: &str) -> Result<String, Problem> {
+    super::files::read_text(dir, file).map_err(|m| Problem::new(name, file, "", m))
+}
+
 pub fn read_meta(name: &str, dir: &Path) -> Result<EntryMeta, Problem> {
-    let text: String = std::fs::read_to_string(dir.join(ENTRY_FILE))
-        .map_err(|e| Problem::new(name, ENTRY_FILE, "", format!("cannot read: {e}")))?;
-    toml::from_str::<EntryMeta>(&text).map_err(|e| {
+    parse_meta(name, &read_file(name, dir, ENTRY_FILE)?)
+}
+
+/// `entry.toml`'s text as an [`EntryMeta`].
+pub fn parse_meta(name: &str, text: &str) -> Result<EntryMeta, Problem> {
+    toml::from_str::<EntryMeta>(text).map_err(|e| {
         let msg: String = e.message().to_string();
         Problem::new(name, ENTRY_FILE, toml_error_field(&msg), msg)
     })
@@ -198,10 +206,10 @@ pub fn read_meta(name: &str, dir: &Path) -> Result<EntryMeta, Problem> {
 /// Reads an entry for rendering; the first problem stops it.
 pub fn load(name: &str, dir: &Path) -> Result<Entry, Problem> {
     let meta: EntryMeta = read_meta(name, dir)?;
-    let manifest: RunManifest = bundle::read_manifest(dir)
+    let text: String = read_file(name, dir, bundle::MANIFEST)?;
+    let manifest: RunManifest = serde_json::from_str(&text)
         .map_err(|e| Problem::new(name, bundle::MANIFEST, "", e.to_string()))?;
-    let text: String = std::fs::read_to_string(dir.join(bundle::SUMMARY))
-        .map_err(|e| Problem::new(name, bundle::SUMMARY, "", format!("cannot read: {e}")))?;
+    let text: String = read_file(name, dir, bundle::SUMMARY)?;
     let summary: Summary = serde_json::from_str(&text)
         .map_err(|e| Problem::new(name, bundle::SUMMARY, "", e.to_string()))?;
     Ok(Entry {

@@ -6,6 +6,7 @@ pub mod cells;
 pub mod detail;
 pub mod entry;
 pub mod export;
+pub mod files;
 pub mod provenance;
 pub mod published;
 pub mod render;

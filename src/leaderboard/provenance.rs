@@ -101,3 +101,53 @@ pub fn simulated(m: &RunManifest) -> bool {
             .iter()
             .any(|f| is_sim_fingerprint(f))
 }
+
+/// `validate --strict` (CI): an entry must have been made from a recorded commit with a clean
+/// working tree, unless it is named in `grandfathered` (entries published before the rule,
+/// listed by name where CI calls it). A name listed that is not an entry, or whose entry is
+/// clean, is a problem too, so the list only shrinks.
+pub fn strict_problems(entries: &[super::Entry], grandfathered: &[String]) -> Vec<super::Problem> {
+    use super::Problem;
+    use super::entry::ENTRY_FILE;
+    let mut out: Vec<Problem> = Vec::new();
+    for e in entries {
+        let h = &e.manifest.harness;
+        let listed: bool = grandfathered.contains(&e.name);
+        let why: Option<String> = match (&h.git_commit, h.git_dirty) {
+            (None, _) => Some("harness.git_commit is not recorded".into()),
+            (Some(_), Some(true)) => Some(
+                "harness.git_dirty is true: made from a working tree with uncommitted changes"
+                    .into(),
+            ),
+            _ => None,
+        };
+        match (why, listed) {
+            (Some(why), false) => out.push(Problem::new(
+                &e.name,
+                crate::bundle::MANIFEST,
+                "harness",
+                format!(
+                    "{why}; --strict publishes only runs made from a clean commit (rerun it from one)"
+                ),
+            )),
+            (None, true) => out.push(Problem::new(
+                &e.name,
+                ENTRY_FILE,
+                "",
+                "is grandfathered under --strict but its provenance is clean; remove it from the list",
+            )),
+            _ => {}
+        }
+    }
+    for g in grandfathered {
+        if !entries.iter().any(|e| &e.name == g) {
+            out.push(Problem::new(
+                g,
+                "",
+                "",
+                "is grandfathered under --strict but there is no such entry; remove it from the list",
+            ));
+        }
+    }
+    out
+}

@@ -15,7 +15,6 @@ use super::secrets;
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::BundleSummary;
 use crate::bundle::check;
-use crate::bundle::journal;
 use crate::bundle::open::{OpenError, benchmark_of, context_table};
 use crate::bundle::parameters::run_contexts;
 use crate::bundle::plan::Task;
@@ -52,40 +51,56 @@ impl Sink<'_> {
     }
 }
 
-fn check_files(dir: &Path, s: &mut Sink<'_>) {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        s.push("", "", "cannot list the directory");
-        return;
+/// The text of each file of the entry that could be read strictly, by name.
+type Files = HashMap<String, String>;
+
+/// Lists the entry and reads every file in it strictly ([`super::files`]): a link, a
+/// directory, a device or pipe, an unreadable or non-UTF-8 file is a problem, never skipped.
+fn check_files(dir: &Path, s: &mut Sink<'_>) -> Files {
+    let mut files: Files = HashMap::new();
+    let read = match std::fs::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            s.push("", "", format!("cannot list the directory: {e}"));
+            return files;
+        }
     };
-    let mut names: Vec<(String, bool)> = read
-        .filter_map(|e| e.ok())
-        .map(|e| {
-            (
+    let mut names: Vec<(String, Option<std::fs::FileType>)> = Vec::new();
+    for e in read {
+        match e {
+            // `DirEntry::file_type` does not follow links.
+            Ok(e) => names.push((
                 e.file_name().to_string_lossy().to_string(),
-                e.path().is_dir(),
-            )
-        })
-        .collect();
-    names.sort();
-    for (name, is_dir) in &names {
-        if *is_dir || !ALLOWED_FILES.contains(&name.as_str()) {
+                e.file_type().ok(),
+            )),
+            Err(e) => s.push("", "", format!("cannot list the directory: {e}")),
+        }
+    }
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, t) in &names {
+        let is_dir: bool = t.is_some_and(|t| t.is_dir());
+        if is_dir || !ALLOWED_FILES.contains(&name.as_str()) {
             s.push(
                 name,
                 "",
                 format!(
                     "unexpected {}; an entry holds only {}",
-                    if *is_dir { "directory" } else { "file" },
+                    if is_dir { "directory" } else { "file" },
                     ALLOWED_FILES.join(", ")
                 ),
             );
         }
-        if *is_dir {
+        if is_dir {
             continue;
         }
-        let Ok(bytes) = std::fs::read(dir.join(name)) else {
-            continue;
+        let text: String = match super::files::read_text(dir, name) {
+            Ok(t) => t,
+            Err(m) => {
+                s.push(name, "", m);
+                continue;
+            }
         };
-        for f in secrets::scan(&String::from_utf8_lossy(&bytes)) {
+        for f in secrets::scan(&text) {
             s.push(
                 name,
                 format!("line {}", f.line),
@@ -95,16 +110,21 @@ fn check_files(dir: &Path, s: &mut Sink<'_>) {
                 ),
             );
         }
+        files.insert(name.clone(), text);
     }
     for req in REQUIRED_FILES {
-        if !names.iter().any(|(n, d)| n == req && !d) {
+        if !names
+            .iter()
+            .any(|(n, t)| n == req && !t.is_some_and(|t| t.is_dir()))
+        {
             s.push(req, "", "missing");
         }
     }
+    files
 }
 
-fn check_meta(dir: &Path, s: &mut Sink<'_>) -> Option<EntryMeta> {
-    match entry::read_meta(s.entry, dir) {
+fn check_meta(files: &Files, s: &mut Sink<'_>) -> Option<EntryMeta> {
+    match entry::parse_meta(s.entry, files.get(ENTRY_FILE)?) {
         Ok(m) => {
             for (field, message) in m.check() {
                 s.push(ENTRY_FILE, field, message);
@@ -232,8 +252,8 @@ fn check_benchmark(
 }
 
 /// Every line of `samples.jsonl`, strictly: a malformed or torn line is a problem here.
-fn read_samples(dir: &Path, s: &mut Sink<'_>) -> Option<Vec<Sample>> {
-    let text: String = std::fs::read_to_string(dir.join(bundle::SAMPLES)).ok()?;
+fn read_samples(files: &Files, s: &mut Sink<'_>) -> Option<Vec<Sample>> {
+    let text: &String = files.get(bundle::SAMPLES)?;
     let mut out: Vec<Sample> = Vec::new();
     let mut ok: bool = true;
     for (i, line) in text.lines().enumerate() {
@@ -338,10 +358,17 @@ fn check_samples_against_plan(
     Some(tasks.len())
 }
 
-fn check_counts(dir: &Path, m: &RunManifest, samples: &[Sample], planned: usize, s: &mut Sink<'_>) {
-    let errors: usize = std::fs::read_to_string(dir.join(bundle::ERRORS))
-        .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
-        .unwrap_or(0);
+fn check_counts(
+    files: &Files,
+    m: &RunManifest,
+    samples: &[Sample],
+    planned: usize,
+    s: &mut Sink<'_>,
+) {
+    // (An unreadable errors.jsonl is already a problem.)
+    let errors: usize = files
+        .get(bundle::ERRORS)
+        .map_or(0, |t| t.lines().filter(|l| !l.trim().is_empty()).count());
     let want: Value =
         serde_json::to_value(bundle::count(samples, planned, errors)).expect("counts serialise");
     let got: Value = serde_json::to_value(&m.counts).expect("counts serialise");
@@ -418,24 +445,34 @@ fn abbreviate(v: &str) -> String {
     }
 }
 
+/// `contexts.jsonl`'s records, strictly: every line (the last one too) must be one.
+fn read_contexts(text: &str, s: &mut Sink<'_>) -> Option<Vec<BundleContext>> {
+    let mut out: Vec<BundleContext> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        match serde_json::from_str::<BundleContext>(line) {
+            Ok(c) => out.push(c),
+            Err(e) => {
+                s.push(bundle::CONTEXTS, format!("line {}", i + 1), e.to_string());
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
 fn check_summary(
-    dir: &Path,
+    files: &Files,
     m: &RunManifest,
     samples: &[Sample],
     bench: Option<&Benchmark>,
     s: &mut Sink<'_>,
 ) {
-    let cpath = dir.join(bundle::CONTEXTS);
-    let own: Option<Vec<BundleContext>> = if cpath.exists() {
-        match journal::read::<BundleContext>(&cpath) {
-            Ok(j) => Some(j.records),
-            Err(e) => {
-                s.push(bundle::CONTEXTS, "", e.to_string());
-                return;
-            }
-        }
-    } else {
-        None
+    let own: Option<Vec<BundleContext>> = match files.get(bundle::CONTEXTS) {
+        Some(text) => match read_contexts(text, s) {
+            Some(c) => Some(c),
+            None => return,
+        },
+        None => None,
     };
     let Some(table) = context_table(own.as_deref(), bench) else {
         return;
@@ -450,13 +487,13 @@ fn check_summary(
     };
     let want: Vec<u8> = fresh.to_bytes();
     let fresh: Value = serde_json::to_value(&fresh).expect("summary serialises");
-    let Ok(stored) = std::fs::read(dir.join(bundle::SUMMARY)) else {
+    let Some(stored) = files.get(bundle::SUMMARY).map(String::as_bytes) else {
         return;
     };
     if stored == want {
         return;
     }
-    match serde_json::from_slice::<Value>(&stored) {
+    match serde_json::from_slice::<Value>(stored) {
         Err(e) => s.push(bundle::SUMMARY, "", format!("not JSON: {e}")),
         Ok(v) => match first_difference(&v, &fresh, "") {
             Some((field, got, exp)) => s.push(
@@ -480,26 +517,27 @@ pub fn validate_entry(name: &str, dir: &Path, benchmark_root: &Path) -> Vec<Prob
         problems: Vec::new(),
         sample_problems: 0,
     };
-    check_files(dir, &mut s);
-    let meta: Option<EntryMeta> = check_meta(dir, &mut s);
-    let manifest: RunManifest = match bundle::read_manifest(dir) {
+    let files: Files = check_files(dir, &mut s);
+    let meta: Option<EntryMeta> = check_meta(&files, &mut s);
+    let Some(text) = files.get(bundle::MANIFEST) else {
+        return s.problems; // missing or unreadable: already a problem
+    };
+    let manifest: RunManifest = match serde_json::from_str(text) {
         Ok(m) => m,
         Err(e) => {
-            if dir.join(bundle::MANIFEST).exists() {
-                s.push(bundle::MANIFEST, "", e.to_string());
-            }
+            s.push(bundle::MANIFEST, "", e.to_string());
             return s.problems;
         }
     };
     check_manifest(&manifest, meta.as_ref(), &mut s);
     let bench: Option<Benchmark> = check_benchmark(&manifest, dir, benchmark_root, &mut s);
-    if let Some(samples) = read_samples(dir, &mut s) {
+    if let Some(samples) = read_samples(&files, &mut s) {
         let planned: usize = bench
             .as_ref()
             .and_then(|b| check_samples_against_plan(&manifest, b, &samples, &mut s))
             .unwrap_or(manifest.counts.planned);
-        check_counts(dir, &manifest, &samples, planned, &mut s);
-        check_summary(dir, &manifest, &samples, bench.as_ref(), &mut s);
+        check_counts(&files, &manifest, &samples, planned, &mut s);
+        check_summary(&files, &manifest, &samples, bench.as_ref(), &mut s);
     }
     if s.sample_problems > MAX_LISTED {
         let more: usize = s.sample_problems - MAX_LISTED;
@@ -516,6 +554,16 @@ pub fn validate_entry(name: &str, dir: &Path, benchmark_root: &Path) -> Vec<Prob
 pub fn validate(
     results: &Path,
     benchmark_root: &Path,
+) -> Result<(usize, Vec<Problem>), std::io::Error> {
+    validate_with(results, benchmark_root, None)
+}
+
+/// [`validate`]; with `strict` (`validate --strict`), also each entry's provenance
+/// ([`provenance::strict_problems`]), exempting the entries named in it.
+pub fn validate_with(
+    results: &Path,
+    benchmark_root: &Path,
+    strict: Option<&[String]>,
 ) -> Result<(usize, Vec<Problem>), std::io::Error> {
     let dirs: Vec<(String, std::path::PathBuf)> = entry::entry_dirs(results)?;
     let mut problems: Vec<Problem> = Vec::new();
@@ -537,6 +585,9 @@ pub fn validate(
             Some(e) => entries.push(e),
             None => all_loaded = false,
         }
+    }
+    if let Some(grandfathered) = strict {
+        problems.extend(provenance::strict_problems(&entries, grandfathered));
     }
     // With an entry unreadable the render would differ anyway; that entry is already reported.
     if all_loaded {

@@ -227,6 +227,8 @@ pub async fn execute_with(
         dir: dir.to_path_buf(),
         source,
     })?;
+    // One writer at a time; a second `run --resume` on this bundle is refused here.
+    let mut lock: bundle::lock::BundleLock = bundle::lock::acquire(dir)?;
 
     let mut manifest: RunManifest = if has_manifest {
         let old: RunManifest = bundle::read_manifest(dir)?;
@@ -259,6 +261,7 @@ pub async fn execute_with(
         .map_err(|e| RunError::Usage(e.to_string()))?;
     }
     bundle::write_manifest(dir, &manifest)?;
+    lock.running();
     let mut timings: ReadJournal<Timing> = journal::read(&timings_path)?;
     let done_keys: HashSet<SampleKey> = done.records.iter().map(Sample::key).collect();
     let mut samples_out: Appender = Appender::open(&samples_path, done.good_len)?;
@@ -459,6 +462,7 @@ pub async fn execute_with(
     };
     manifest.finished_at = Some(now_rfc3339());
     bundle::write_manifest(dir, &manifest)?;
+    lock.finished();
     reporter.event(&RunEvent::Finished {
         status: manifest.status,
         counts: manifest.counts.clone(),

@@ -240,13 +240,23 @@ fn sample_row(x: &Sample, id: &RunIdentity) -> SampleRow {
     }
 }
 
-/// Writes `rows` as CSV (a header line, then one line per row) or JSON Lines.
+/// Writes `rows` as CSV (a header line, then one line per row, text cells made inert by
+/// [`inert`]) or JSON Lines (as they are).
 pub fn write<T: Serialize, W: Write>(rows: &[T], format: Format, out: W) -> Result<(), TableError> {
     match format {
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut plain = csv::Writer::from_writer(Vec::new());
             for r in rows {
-                w.serialize(r)?;
+                plain.serialize(r)?;
+            }
+            let plain: Vec<u8> = plain.into_inner().map_err(|e| e.into_error())?;
+            let mut read = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(plain.as_slice());
+            let mut w = csv::Writer::from_writer(out);
+            for record in read.records() {
+                let record: csv::StringRecord = record?;
+                w.write_record(record.iter().map(|c| inert(c).into_owned()))?;
             }
             w.flush()?;
         }
@@ -260,4 +270,28 @@ pub fn write<T: Serialize, W: Write>(rows: &[T], format: Format, out: W) -> Resu
         }
     }
     Ok(())
+}
+
+/// A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (a formula to Excel, LibreOffice and Google Sheets) gets a leading `'`;
+/// numbers (`-0.5`, `+1e3`) and all other text are kept as they are.
+pub fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky: bool = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Creates (or truncates) `path` for writing without following a symbolic link there: a link
+/// planted at the output's name fails with `ELOOP` instead of redirecting the write.
+pub fn create_no_follow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
 }
