@@ -96,7 +96,16 @@ impl Table {
                     message: e.to_string(),
                 }
             })?;
-            let line: u64 = rec.position().map(|p| p.line()).unwrap_or(0);
+            // The file line where the record starts: the csv crate's position of the first
+            // record is the header's line terminator, so its own line would name the header.
+            let mut at: usize = rec
+                .position()
+                .map_or(0, |p| p.byte() as usize)
+                .min(bytes.len());
+            while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+                at += 1;
+            }
+            let line: u64 = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
             rows.push((line, rec));
         }
         Ok(Table {
