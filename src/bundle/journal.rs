@@ -264,7 +264,7 @@ mod tests {
                     let r = got.unwrap();
                     prop_assert_eq!(r.records, records);
                     prop_assert_eq!(r.good_len, good_len);
-                    prop_assert_eq!(r.dropped_partial, dropped);
+                    prop_assert_eq!(r.partial_line.is_some(), dropped);
                 }
                 Err(line) => match got {
                     Err(JournalError::Parse { line: l, .. }) => prop_assert_eq!(l, line),
