@@ -31,6 +31,7 @@ pub struct TableArgs {
 }
 
 pub fn run(cli: &Cli, a: &TableArgs) -> anyhow::Result<()> {
+    super::expect_bundle(&a.dir)?;
     let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
     let out: PathBuf = a.out.clone().unwrap_or_else(|| a.dir.join("table"));
     std::fs::create_dir_all(&out)

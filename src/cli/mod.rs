@@ -75,6 +75,35 @@ impl Cli {
     }
 }
 
+/// Checks that `dir` names a run bundle before a command reads it, so a wrong path gets a
+/// usage error (exit 2) that says what was expected, instead of a read error on one of the
+/// bundle's files: a file given for the bundle directory, or a directory with no
+/// `manifest.json`. A path that does not exist is left to the reader (its own exit 2).
+pub(crate) fn expect_bundle(dir: &Path) -> Result<(), Failure> {
+    if dir.is_file() {
+        let hint: String = dir
+            .parent()
+            .filter(|p| p.join("manifest.json").is_file())
+            .map(|p| format!(" (the bundle is probably {})", p.display()))
+            .unwrap_or_default();
+        return Err(Failure::usage(format!(
+            "{}: a file, not a run bundle: give the bundle's directory{hint}",
+            dir.display()
+        )));
+    }
+    let no_manifest = matches!(
+        std::fs::symlink_metadata(dir.join("manifest.json")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound
+    );
+    if dir.is_dir() && no_manifest {
+        return Err(Failure::usage(format!(
+            "{}: not a run bundle (no manifest.json in it); `selfinterp run` writes one",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// The seed in the file at `path` (a `--seed-file` or `--private-seed-file`), trimmed; an
 /// unreadable file is a usage error.
 pub(crate) fn read_seed_file(path: &Path) -> Result<String, Failure> {

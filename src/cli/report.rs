@@ -61,6 +61,7 @@ fn format(a: &ReportArgs) -> Result<FormatArg, Failure> {
 
 pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
     let format: FormatArg = format(a)?;
+    super::expect_bundle(&a.dir)?;
     let opts = ReportOptions { prices: prices(a)? };
     let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
     let data: ReportData = reports::build(&scored, &opts);

@@ -59,6 +59,7 @@ pub fn score_bundle(cli: &Cli, dir: &Path) -> Result<(Bundle, BundleSummary), Fa
 }
 
 pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
+    super::expect_bundle(&a.dir)?;
     let (b, summary) = match &a.reports_from {
         None => score_bundle(cli, &a.dir)?,
         Some(other) => {

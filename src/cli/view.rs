@@ -25,6 +25,13 @@ pub struct ViewArgs {
 }
 
 pub fn run(cli: &Cli, a: &ViewArgs) -> anyhow::Result<()> {
+    if !a.dir.exists() && a.dir == std::path::Path::new("results") {
+        return Err(Failure::usage(
+            "results: not found; `selfinterp view DIR` serves a run bundle or a directory of \
+             bundles (e.g. `selfinterp view first`); without DIR it shows results/ of a checkout",
+        )
+        .into());
+    }
     let bundles = view::load_all(&cli.benchmark_dir(), &a.dir)?;
     let n = bundles.len();
     let rt = tokio::runtime::Builder::new_current_thread()

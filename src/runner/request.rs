@@ -195,7 +195,7 @@ pub enum ConfigError {
     #[error("--constrain letters: the Anthropic API has no grammar constraint")]
     AnthropicGrammar,
     #[error(
-        "--constrain {constraint}: server flavour {flavour:?} has no such constraint; pass --server-flavour llama-cpp or vllm for a local server"
+        "--constrain {constraint}: server flavour {} has no such constraint; pass --server-flavour llama-cpp or vllm for a local server", flavour_name(.flavour)
     )]
     Unconstrainable {
         constraint: &'static str,
@@ -495,4 +495,12 @@ fn subset(
         return Err(ConfigError::NoCommonContext);
     }
     Ok((a.half, ids))
+}
+
+/// A server flavour as `--server-flavour` spells it (`plain`, `llama-cpp`), for messages.
+fn flavour_name(f: &ServerFlavour) -> String {
+    serde_json::to_value(f)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{f:?}"))
 }
