@@ -2,6 +2,7 @@
 
 mod benchmark;
 mod browser;
+mod budget;
 mod catalogue;
 mod compare_family;
 mod design;

@@ -19,6 +19,7 @@ pub mod progress;
 pub mod ranges;
 pub mod report;
 pub mod run;
+pub mod run_plan;
 pub mod score;
 pub mod serve_sim;
 pub mod study;

@@ -103,6 +103,18 @@ pub struct RunArgs {
     /// --experiment observe: choices shown per context [range: 1-200]
     #[arg(long, value_name = "K")]
     pub examples: Option<usize>,
+    /// Print the plan (requests, estimated tokens and cost) and stop: nothing is sent
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Start a hosted run without --preset without asking (the full protocol)
+    #[arg(long)]
+    pub yes: bool,
+    /// Price of input tokens for the plan's cost, US dollars per million [range: 0-1000000]
+    #[arg(long, requires = "price_out", value_parser = ranges::price)]
+    pub price_in: Option<f64>,
+    /// Price of output tokens for the plan's cost, US dollars per million [range: 0-1000000]
+    #[arg(long, requires = "price_in", value_parser = ranges::price)]
+    pub price_out: Option<f64>,
 }
 
 /// What a run asks, shared with `batch export` so a batch file holds exactly a live run's
@@ -115,9 +127,9 @@ pub struct AskArgs {
     /// Frozen benchmark version: embedded in the binary, or under <root>/benchmark/
     #[arg(long, default_value = "v1")]
     pub benchmark: String,
-    /// Counts preset (see below)
-    #[arg(long, value_enum, default_value = "full")]
-    pub preset: PresetArg,
+    /// Counts preset (see below) [default: full; a hosted API asks first]
+    #[arg(long, value_enum)]
+    pub preset: Option<PresetArg>,
     /// Choice trials per context (overrides the preset)
     #[arg(long)]
     pub trials: Option<usize>,
@@ -186,7 +198,7 @@ pub fn ask_request(a: &AskArgs) -> AskRequest {
         // `observe` takes the observed run's experiment (runner::observe).
         experiment: a.experiment.experiment().unwrap_or(Experiment::Native),
         benchmark: a.benchmark.clone(),
-        preset: a.preset.into(),
+        preset: a.preset.unwrap_or(PresetArg::Full).into(),
         trials: a.trials,
         reports: a.reports,
         contexts: a.contexts,
@@ -269,6 +281,9 @@ pub fn resume_command() -> String {
 
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
     let (mut cfg, bench) = config(cli, a)?;
+    if !super::run_plan::announce(a, &cfg, &bench)? {
+        return Ok(());
+    }
     let provider: Arc<dyn Provider> = connect::provider(&cfg, &bench)?;
     let rt = connect::runtime()?;
     // A dead or wrong endpoint is named before any bundle is written.

@@ -10,6 +10,7 @@
 //! those events; the runner draws nothing).
 
 mod breaker;
+pub mod budget;
 pub mod cache;
 pub mod config;
 pub mod connect;
