@@ -161,7 +161,16 @@ async fn hosted_without_preset_is_refused_off_a_terminal_unless_yes() {
         "--out",
         "o",
     ];
-    let o = sel(tmp.path(), &base).await;
+    let with_key = |args: &[&str]| {
+        let mut c = crate::support::bin();
+        c.current_dir(tmp.path())
+            .env_remove("SELFINTERP_ROOT")
+            .env("OPENAI_API_KEY", "sk-test-not-used")
+            .args(args)
+            .stdin(std::process::Stdio::null());
+        c.output().unwrap()
+    };
+    let o = with_key(&base);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
     assert!(

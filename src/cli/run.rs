@@ -285,6 +285,7 @@ pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let provider: Arc<dyn Provider> = connect::provider(&cfg, &bench)?;
+    super::run_plan::confirm(a, &cfg)?;
     let rt = connect::runtime()?;
     // A dead or wrong endpoint is named before any bundle is written.
     let server = rt

@@ -8,8 +8,7 @@ use selfinterp::runner::budget::{self, Price, RunPlan};
 use selfinterp::runner::config::RunConfig;
 use std::io::{BufRead, IsTerminal, Write};
 
-/// Prints the plan; returns whether to go on (false after `--dry-run`). A hosted API with no
-/// `--preset` runs the full protocol only after a yes on the terminal or with `--yes`.
+/// Prints the plan; returns whether to go on (false after `--dry-run`).
 pub fn announce(a: &RunArgs, cfg: &RunConfig, bench: &Benchmark) -> Result<bool, Failure> {
     let price: Option<Price> = a.price_in.zip(a.price_out).map(|(i, o)| Price {
         input_per_million: i,
@@ -30,9 +29,15 @@ pub fn announce(a: &RunArgs, cfg: &RunConfig, bench: &Benchmark) -> Result<bool,
         return Ok(false);
     }
     eprint!("{text}");
+    Ok(true)
+}
+
+/// A hosted API with no `--preset` runs the full protocol only after a yes on the terminal or
+/// with `--yes` (asked once the key is known to be there, before the first request).
+pub fn confirm(a: &RunArgs, cfg: &RunConfig) -> Result<(), Failure> {
     let hosted: bool = budget::is_hosted(cfg.params.provider, cfg.params.base_url.as_deref());
     if !hosted || a.ask.preset.is_some() || a.yes || cfg.resume {
-        return Ok(true);
+        return Ok(());
     }
     let why = "no --preset given: this is the full protocol on a paid API";
     if !std::io::stdin().is_terminal() {
@@ -45,7 +50,7 @@ pub fn announce(a: &RunArgs, cfg: &RunConfig, bench: &Benchmark) -> Result<bool,
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     if matches!(answer.trim(), "y" | "Y" | "yes") {
-        Ok(true)
+        Ok(())
     } else {
         Err(Failure::usage("not started: nothing was sent"))
     }
