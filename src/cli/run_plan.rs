@@ -4,6 +4,7 @@
 use super::exit::Failure;
 use super::run::RunArgs;
 use selfinterp::benchmark::Benchmark;
+use selfinterp::bundle::parameters::ProviderKind;
 use selfinterp::runner::budget::{self, Price, RunPlan};
 use selfinterp::runner::config::RunConfig;
 use std::io::{BufRead, IsTerminal, Write};
@@ -36,7 +37,13 @@ pub fn announce(a: &RunArgs, cfg: &RunConfig, bench: &Benchmark) -> Result<bool,
 /// with `--yes` (asked once the key is known to be there, before the first request).
 pub fn confirm(a: &RunArgs, cfg: &RunConfig) -> Result<(), Failure> {
     let hosted: bool = budget::is_hosted(cfg.params.provider, cfg.params.base_url.as_deref());
-    if !hosted || a.ask.preset.is_some() || a.yes || cfg.resume {
+    // Without a key the pre-flight check names the missing key first (nothing is sent).
+    let key_var: &str = match cfg.params.provider {
+        ProviderKind::Anthropic => selfinterp::providers::anthropic::KEY_VAR,
+        _ => selfinterp::providers::openai::KEY_VAR,
+    };
+    let has_key: bool = std::env::var_os(key_var).is_some_and(|k| !k.is_empty());
+    if !hosted || !has_key || a.ask.preset.is_some() || a.yes || cfg.resume {
         return Ok(());
     }
     let why = "no --preset given: this is the full protocol on a paid API";
