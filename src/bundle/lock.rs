@@ -1,6 +1,6 @@
 //! One writer per bundle: the process that writes a bundle holds an exclusive lock on its
 //! directory (`flock`, released by the kernel when the process ends, even on `kill -9`, so a
-//! lock is never stale). A second writer is refused at once instead of waiting.
+//! lock is never stale). A second writer is refused within half a second instead of waiting for the run to end.
 //!
 //! The guard also keeps a run's manifest honest: dropped while its manifest still says
 //! "running" (the run stopped on an error such as a full disk), it marks the run failed.
@@ -18,6 +18,13 @@ pub struct BundleLock {
     running: bool,
 }
 
+/// How long a lock that is held is tried again before the writer is refused. A lock released
+/// by this process can stay held for a moment: a child process that another thread is
+/// starting shares the lock's file until it execs (the file is close-on-exec), which under
+/// load was long enough to refuse a resume made right after a run in the same process.
+/// Another writer holds it for its whole run, far longer than this.
+const RELEASE_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Locks `dir` (which must exist) for writing, or says who holds it.
 pub fn acquire(dir: &Path) -> Result<BundleLock, BundleError> {
     let io = |source: std::io::Error| BundleError::Io {
@@ -25,16 +32,26 @@ pub fn acquire(dir: &Path) -> Result<BundleLock, BundleError> {
         source,
     };
     let file: File = File::open(dir).map_err(io)?;
-    match file.try_lock() {
-        Ok(()) => Ok(BundleLock {
-            dir: dir.to_path_buf(),
-            _file: file,
-            running: false,
-        }),
-        Err(TryLockError::WouldBlock) => Err(BundleError::Locked {
-            path: dir.to_path_buf(),
-        }),
-        Err(TryLockError::Error(e)) => Err(io(e)),
+    let deadline = std::time::Instant::now() + RELEASE_GRACE;
+    loop {
+        match file.try_lock() {
+            Ok(()) => {
+                return Ok(BundleLock {
+                    dir: dir.to_path_buf(),
+                    _file: file,
+                    running: false,
+                });
+            }
+            Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(BundleError::Locked {
+                    path: dir.to_path_buf(),
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(io(e)),
+        }
     }
 }
 
