@@ -28,6 +28,7 @@ mod reliability;
 mod reports;
 mod runner;
 mod scoring;
+mod session;
 mod statistics;
 mod support;
 mod table;

@@ -189,6 +189,21 @@ impl From<selfinterp::providers::preflight::PreflightError> for Failure {
     }
 }
 
+/// A run session that could not start or finish: each cause by its own rule, in one
+/// exhaustive `match`.
+impl From<selfinterp::runner::SessionError> for Failure {
+    fn from(e: selfinterp::runner::SessionError) -> Self {
+        use selfinterp::runner::SessionError;
+        match e {
+            SessionError::Config(x) => x.into(),
+            SessionError::Connect(x) => x.into(),
+            SessionError::Preflight(x) => x.into(),
+            SessionError::Runtime(x) => Failure::new(Exit::Io, format!("{e}", e = x)),
+            SessionError::Run(x) => x.into(),
+        }
+    }
+}
+
 /// The exit code and message of any error a command returned: a [`Failure`] as it is, a
 /// library error by its `From` conversion above, anything else a usage error with its causes
 /// (or [`Exit::Io`] when an I/O failure on a file that exists is among them).
@@ -202,6 +217,10 @@ pub fn failure_of(e: anyhow::Error) -> Failure {
         Err(e) => e,
     };
     let e = match e.downcast::<selfinterp::runner::connect::ConnectError>() {
+        Ok(x) => return x.into(),
+        Err(e) => e,
+    };
+    let e = match e.downcast::<selfinterp::runner::SessionError>() {
         Ok(x) => return x.into(),
         Err(e) => e,
     };

@@ -10,21 +10,17 @@ use super::ranges;
 use super::values::{ConstrainArg, ExperimentArg, FlavourArg, HalfArg, PresetArg, ProviderArg};
 use clap::Args;
 use selfinterp::benchmark::Benchmark;
-use selfinterp::bundle::RunStatus;
 use selfinterp::bundle::parameters::Experiment;
 use selfinterp::design::Criterion;
-use selfinterp::providers::Provider;
 use selfinterp::providers::body::DEFAULT_MAX_RESPONSE_BYTES;
 use selfinterp::runner::config::{RunConfig, shell_quote};
-use selfinterp::runner::connect;
 use selfinterp::runner::observe::{ObserveRequest, resolve_observe};
 use selfinterp::runner::request::{
     AskRequest, DEFAULT_CONCURRENCY, DEFAULT_MAX_INVALID_RATE, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT_S, RunRequest, Who, resolve,
 };
-use selfinterp::runner::{RunOutcome, execute_with};
+use selfinterp::runner::{Ending, Finished, RunOutcome, Session};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Args, Debug, Clone)]
 #[command(after_help = "Presets:
@@ -280,53 +276,16 @@ pub fn resume_command() -> String {
 }
 
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
-    let (mut cfg, bench) = config(cli, a)?;
+    let (cfg, bench) = config(cli, a)?;
     if !super::run_plan::announce(a, &cfg, &bench)? {
         return Ok(());
     }
-    let provider: Arc<dyn Provider> = connect::provider(&cfg, &bench)?;
     super::run_plan::confirm(a, &cfg)?;
-    let rt = connect::runtime()?;
-    // A dead or wrong endpoint is named before any bundle is written.
-    let server = rt
-        .block_on(selfinterp::providers::preflight::preflight(
-            provider.as_ref(),
-            cfg.timeout,
-        ))
-        .map_err(Failure::from)?;
-    cfg.server = Some(server);
-    // Which signal stopped the run: SIGINT (Ctrl-C) exits 130, SIGTERM 143.
-    let signal: Arc<std::sync::OnceLock<Exit>> = Arc::new(std::sync::OnceLock::new());
-    let outcome: RunOutcome = rt
-        .block_on(async {
-            let (tx, rx) = tokio::sync::watch::channel(false);
-            let seen = Arc::clone(&signal);
-            tokio::spawn(async move {
-                let code: Exit = stop_signal().await;
-                eprintln!("\ninterrupted: stopping, keeping completed samples");
-                let _ = seen.set(code);
-                let _ = tx.send(true);
-            });
-            execute_with(&cfg, &bench, provider, rx, &mut BarReporter::default()).await
-        })
-        .map_err(Failure::from)?;
-    report(&cfg, &outcome, signal.get().copied(), a.json)
-}
-
-/// Waits for SIGINT or SIGTERM and returns the exit code it calls for.
-async fn stop_signal() -> Exit {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            return tokio::select! {
-                _ = tokio::signal::ctrl_c() => Exit::Interrupted,
-                _ = term.recv() => Exit::Terminated,
-            };
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-    Exit::Interrupted
+    let session = Session::from_config(cfg, bench)?;
+    let finished: Finished = session.run(&mut BarReporter::default(), |_| {
+        eprintln!("\ninterrupted: stopping, keeping completed samples")
+    })?;
+    report(&finished, a.json)
 }
 
 /// `run --json`: the bundle, its status and counts, and the headline (null when not scored).
@@ -344,8 +303,9 @@ fn outcome_json(cfg: &RunConfig, o: &RunOutcome) -> serde_json::Value {
     })
 }
 
-/// Prints the outcome and its headline, and maps it to the documented exit code.
-fn report(cfg: &RunConfig, o: &RunOutcome, signal: Option<Exit>, json: bool) -> anyhow::Result<()> {
+/// Prints the outcome and its headline, and maps its ending to the documented exit code.
+fn report(f: &Finished, json: bool) -> anyhow::Result<()> {
+    let (cfg, o) = (&f.config, &f.outcome);
     let c = &o.counts;
     eprintln!(
         "{}: {} of {} requests answered ({} choices, {} invalid; {} reports, {} invalid; {} failed)",
@@ -369,21 +329,28 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: Option<Exit>, json: bool) -> 
             selfinterp::reports::terminal::run_headline(s, &cfg.out)
         );
     }
-    match o.status {
-        RunStatus::Interrupted => Err(Failure::new(
-            signal.unwrap_or(Exit::Interrupted),
-            format!("interrupted; resume with:\n  {}", cfg.resume_command),
-        )
-        .into()),
-        RunStatus::Failed => Err(Failure::new(
+    Ok(ending(f)?)
+}
+
+/// The documented exit of a finished run, with what to do next: one exhaustive `match`, the
+/// same for `run` and `study`.
+pub fn ending(f: &Finished) -> Result<(), Failure> {
+    let (cfg, o) = (&f.config, &f.outcome);
+    let c = &o.counts;
+    let interrupted = || format!("interrupted; resume with:\n  {}", cfg.resume_command);
+    match f.ending() {
+        Ending::Complete => Ok(()),
+        Ending::OverInvalidThreshold => Err(Failure::check(
+            o.invalid_exceeded.clone().unwrap_or_default(),
+        )),
+        Ending::ProviderRefused => Err(Failure::new(
             Exit::ProviderFatal,
             format!(
                 "provider refused: {}",
                 o.fatal.as_deref().unwrap_or("fatal error")
             ),
-        )
-        .into()),
-        RunStatus::Incomplete if o.stopped_early.is_some() => Err(Failure::new(
+        )),
+        Ending::StoppedEarly => Err(Failure::new(
             Exit::Incomplete,
             format!(
                 "stopped early, {} of {} requests done: {}; completed samples are kept, continue with:\n  {}",
@@ -392,19 +359,15 @@ fn report(cfg: &RunConfig, o: &RunOutcome, signal: Option<Exit>, json: bool) -> 
                 o.stopped_early.as_deref().unwrap_or(""),
                 cfg.resume_command
             ),
-        )
-        .into()),
-        RunStatus::Incomplete => Err(Failure::new(
+        )),
+        Ending::Incomplete => Err(Failure::new(
             Exit::Incomplete,
             format!(
                 "{} request(s) failed after every retry (errors.jsonl); retry them with:\n  {}",
                 c.errors, cfg.resume_command
             ),
-        )
-        .into()),
-        RunStatus::Complete | RunStatus::Running => match &o.invalid_exceeded {
-            Some(m) => Err(Failure::check(m.clone()).into()),
-            None => Ok(()),
-        },
+        )),
+        Ending::Interrupted => Err(Failure::new(Exit::Interrupted, interrupted())),
+        Ending::Terminated => Err(Failure::new(Exit::Terminated, interrupted())),
     }
 }

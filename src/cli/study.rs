@@ -4,13 +4,13 @@ use super::Cli;
 use super::exit::{Exit, Failure};
 use clap::Args;
 use selfinterp::benchmark::Benchmark;
+use selfinterp::bundle;
 use selfinterp::bundle::parameters::ProviderKind;
 use selfinterp::bundle::parameters::run_contexts;
 use selfinterp::bundle::subset::half_ids;
-use selfinterp::bundle::{self, RunStatus};
 use selfinterp::experiments::study::{self, ModelSpec, PlannedRun, Role, Row, StudyConfig};
-use selfinterp::runner::connect;
 use selfinterp::runner::request::{RunRequest, resolve};
+use selfinterp::runner::{Finished, Session};
 use selfinterp::scoring::ContextInput;
 use selfinterp::types::ContextId;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,8 +54,11 @@ fn request(c: &StudyConfig, m: &ModelSpec, r: &PlannedRun, dir: &Path) -> RunReq
     q
 }
 
-/// Makes (or resumes) one run with the runner, in-process. A held-out run asks `held_out`
-/// contexts (see [`held_out_count`]).
+/// Makes (or resumes) one run in-process through the same session as `run` (pre-flight,
+/// cache keys, Ctrl-C/SIGTERM, exit codes). A held-out run asks `held_out` contexts (see
+/// [`held_out_count`]). A run that ends as `run` would fail stops the study with `run`'s
+/// exit, except one over its invalid-answer threshold: that is returned, the study goes on,
+/// and it exits 1 at the end as `run` would.
 fn execute(
     cli: &Cli,
     c: &StudyConfig,
@@ -63,45 +66,34 @@ fn execute(
     r: &PlannedRun,
     dir: &Path,
     held_out: Option<usize>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Failure>> {
     let mut q = request(c, m, r, dir);
     if held_out.is_some() {
         q.ask.contexts = held_out;
     }
-    let (cfg, bench) = resolve(&q, &cli.benchmark_dir())?;
-    let provider = connect::provider(&cfg, &bench)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let outcome = rt
-        .block_on(async {
-            let (_tx, rx) = tokio::sync::watch::channel(false);
-            selfinterp::runner::execute_with(
-                &cfg,
-                &bench,
-                provider,
-                rx,
-                &mut super::progress::BarReporter::default(),
-            )
-            .await
-        })
-        .map_err(|e| Failure::input(&e, format!("{}: {e}", dir.display())))?;
-    let n = &outcome.counts;
+    let session = Session::start(&q, &cli.benchmark_dir())?;
+    let finished: Finished = session.run(&mut super::progress::BarReporter::default(), |_| {
+        eprintln!("\ninterrupted: stopping, keeping completed samples")
+    })?;
+    let n = &finished.outcome.counts;
     eprintln!(
         "{} {}: {} ({} of {} answered)",
         m.label,
         r.role.dir_name(),
-        serde_json::to_value(outcome.status)?.as_str().unwrap_or(""),
+        serde_json::to_value(finished.outcome.status)?
+            .as_str()
+            .unwrap_or(""),
         n.samples,
         n.planned
     );
-    match outcome.status {
-        RunStatus::Failed => Err(Failure::new(
-            Exit::ProviderFatal,
-            format!("{}: {}", dir.display(), outcome.fatal.unwrap_or_default()),
-        )
-        .into()),
-        _ => Ok(()),
+    match super::run::ending(&finished) {
+        Ok(()) => Ok(None),
+        Err(f) if f.exit == Exit::CheckFailed => Ok(Some(Failure::check(format!(
+            "{}: {}",
+            dir.display(),
+            f.message
+        )))),
+        Err(f) => Err(Failure::new(f.exit, format!("{}: {}", dir.display(), f.message)).into()),
     }
 }
 
@@ -143,6 +135,7 @@ pub fn run_study(
     c: &StudyConfig,
     out: &Path,
     table_only: bool,
+    over_threshold: &mut Vec<Failure>,
 ) -> anyhow::Result<Vec<Row>> {
     let bench = Benchmark::load(&cli.benchmark_dir(), &c.benchmark)?;
     let mut rows = Vec::new();
@@ -169,7 +162,7 @@ pub fn run_study(
                 continue;
             }
             if !table_only {
-                execute(cli, c, m, &r, &dir, held_out)?;
+                over_threshold.extend(execute(cli, c, m, &r, &dir, held_out)?);
             }
             if dir.join(bundle::MANIFEST).exists() {
                 runs.insert(r.role, inputs(&dir, &bench)?);
@@ -198,7 +191,8 @@ pub fn run(cli: &Cli, a: &StudyArgs) -> anyhow::Result<()> {
     } else {
         c.out.clone()
     };
-    let rows = run_study(cli, &c, &out, a.table_only)?;
+    let mut over_threshold: Vec<Failure> = Vec::new();
+    let rows = run_study(cli, &c, &out, a.table_only, &mut over_threshold)?;
     let table = format!("{}\n{}\n", study::markdown(&rows), study::footnote());
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("study.md"), &table)?;
@@ -211,5 +205,8 @@ pub fn run(cli: &Cli, a: &StudyArgs) -> anyhow::Result<()> {
     } else {
         print!("{table}");
     }
-    Ok(())
+    match over_threshold.into_iter().next() {
+        Some(f) => Err(f.into()),
+        None => Ok(()),
+    }
 }

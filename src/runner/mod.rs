@@ -7,7 +7,8 @@
 //! lists, through the providers' `Resilient` wrapper (limits, retries) and the [`cache`], and
 //! appends samples to the bundle ([`crate::bundle`]) through journals that survive a kill,
 //! telling a [`events::Reporter`] what happens (the binary draws its progress bars from
-//! those events; the runner draws nothing).
+//! those events; the runner draws nothing). [`session::Session`] is a whole run as `run` and
+//! `study` make it: resolve, connect, runtime, pre-flight, execute, cancel, ending.
 
 mod breaker;
 pub mod budget;
@@ -19,8 +20,10 @@ pub mod execute;
 pub mod observe;
 pub mod recheck;
 pub mod request;
+pub mod session;
 
 pub use config::RunConfig;
 pub use events::{Reporter, RunEvent};
 pub use execute::{RunOutcome, execute, execute_with};
 pub use request::{ConfigError, RunRequest, resolve};
+pub use session::{Ending, Finished, Session, SessionError, StopSignal};
