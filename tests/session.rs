@@ -127,10 +127,27 @@ async fn a_study_run_hits_the_cache_a_run_filled_for_the_same_server() {
         .await
         .unwrap();
     assert!(s.status.success(), "{}", stderr(&s));
-    // Same pre-flight identity, same request bodies: every answer came from the cache.
-    assert_eq!(chats(&srv), asked, "{}", stderr(&s));
+    // Same pre-flight identity, same request bodies: every answer came from the cache. The
+    // study's only chats are its pre-flight probe (as many as the run's) and the re-check of
+    // a few cached answers against the server (`cache_check` in its manifest).
     let samples = |d: &Path| std::fs::read_to_string(d.join(bundle::SAMPLES)).unwrap();
-    assert_eq!(samples(&dir).lines().count(), samples(&out).lines().count());
+    let n: usize = samples(&out).lines().count();
+    assert_eq!(samples(&dir).lines().count(), n);
+    let manifest = |d: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join(bundle::MANIFEST)).unwrap()).unwrap()
+    };
+    let (m_run, m_study) = (manifest(&out), manifest(&dir));
+    assert_eq!(m_run["parameters"], m_study["parameters"]);
+    let check = &m_study["cache_check"];
+    assert_eq!(check["differed"], 0, "{check}");
+    let rechecked: usize = check["asked"].as_u64().unwrap_or(0) as usize;
+    assert_eq!(
+        chats(&srv) - asked,
+        (asked - n) + rechecked,
+        "{}",
+        stderr(&s)
+    );
+    assert!(rechecked < n, "{check}");
 }
 
 /// Waits until the run writing into `dir` has journaled at least `n` samples (at most 60 s).
