@@ -3,7 +3,7 @@
 //! output links it will not follow, a malformed last sample line refused, and a run stopped by
 //! a write error not left "running". Every test here failed on the code before its fix.
 
-use crate::reliability::{assert_exit, sel};
+use crate::reliability::{assert_exit, sel, small_run};
 use crate::reports::{VERSION, root};
 use crate::support::{MockServer, bin, stderr};
 use std::path::{Path, PathBuf};
@@ -16,34 +16,9 @@ fn s(p: &Path) -> &str {
 
 /// A small in-process sim run into `out` (12 contexts x 10 choices + 3 reports would be
 /// larger than needed: 4 contexts).
-fn sim_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v: Vec<&str> = vec![
-        "run",
-        "--provider",
-        "sim",
-        "--model",
-        "faithful",
-        "--experiment",
-        "native",
-        "--contexts",
-        "4",
-        "--trials",
-        "10",
-        "--reports",
-        "3",
-        "--no-cache",
-        "--benchmark",
-        VERSION,
-        "--out",
-        out,
-    ];
-    v.extend_from_slice(extra);
-    v
-}
-
 fn complete_run(root: &Path, name: &str) -> PathBuf {
     let out = root.join(name);
-    assert_exit(&sel(root, &sim_args(s(&out), &[])), 0, "the first run");
+    assert_exit(&sel(root, &small_run(s(&out), &[])), 0, "the first run");
     out
 }
 
@@ -55,7 +30,7 @@ fn a_bundle_locked_by_another_process_is_refused_at_once() {
     // Another process (this test) holds the bundle's lock, as a running `run` does.
     let held = std::fs::File::open(&out).unwrap();
     held.try_lock().unwrap();
-    let o = sel(root.path(), &sim_args(s(&out), &["--resume"]));
+    let o = sel(root.path(), &small_run(s(&out), &["--resume"]));
     assert_exit(&o, 2, "a second writer");
     assert!(
         stderr(&o).contains("another selfinterp process is writing this bundle"),
@@ -65,7 +40,7 @@ fn a_bundle_locked_by_another_process_is_refused_at_once() {
     assert_eq!(std::fs::read(out.join("samples.jsonl")).unwrap(), before);
     held.unlock().unwrap();
     assert_exit(
-        &sel(root.path(), &sim_args(s(&out), &["--resume"])),
+        &sel(root.path(), &small_run(s(&out), &["--resume"])),
         0,
         "resume once the lock is released",
     );
@@ -183,7 +158,7 @@ fn a_link_planted_at_a_temporary_name_is_never_followed() {
         std::os::unix::fs::symlink(&victim, out.join(name)).unwrap();
     }
     assert_exit(
-        &sel(root.path(), &sim_args(s(&out), &["--resume"])),
+        &sel(root.path(), &small_run(s(&out), &["--resume"])),
         0,
         "resume beside planted links",
     );
@@ -298,7 +273,7 @@ fn a_run_stopped_by_a_write_error_is_not_left_running() {
     let out = root.path().join("full");
     // Files may grow to 8 KiB only (`ulimit -f`, SIGXFSZ ignored so the write fails with
     // EFBIG, as a full disk fails it with ENOSPC): samples.jsonl outgrows it mid-run.
-    let args: Vec<String> = sim_args(s(&out), &[])
+    let args: Vec<String> = small_run(s(&out), &[])
         .iter()
         .map(|a| format!("'{a}'"))
         .collect();

@@ -23,7 +23,7 @@ pub fn assert_exit(o: &Output, code: i32, what: &str) {
 }
 
 /// The arguments of a small in-process sim run into `out`.
-fn small_run<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+pub fn small_run<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v: Vec<&str> = vec![
         "run",
         "--provider",
