@@ -6,8 +6,9 @@ use rand_chacha::ChaCha8Rng;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
 use selfinterp::probability::{logistic, standard_normal};
 use selfinterp::scoring::{
-    ChoiceObs, CompareOptions, Comparison, ContextInput, ContextPoints, PairedOptions, ReportObs,
-    ScoreOptions, Summary, compare, paired_comparison, score, study_interval,
+    ChoiceObs, CompareOptions, Comparison, ComparisonKind, ContextInput, ContextPoints,
+    PairedOptions, ReportObs, ScoreOptions, Stream, Summary, compare, paired_comparison, score,
+    study_interval,
 };
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 
@@ -350,7 +351,7 @@ fn coverage(replications: usize, contexts: usize, sa: f64, rho: f64) -> (f64, f6
         let points: Vec<ContextPoints> = clustered(&mut rng, contexts, sa, rho);
         let o = CompareOptions {
             seed: rep as u64,
-            stream: 1,
+            stream: Stream::Comparison(ComparisonKind::ReportsVsLearned),
             bootstrap_resamples: 2000,
             null_permutations: 0,
         };

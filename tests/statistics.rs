@@ -11,8 +11,8 @@ use selfinterp::scoring::describe::{calibration, describe, leave_one_out};
 use selfinterp::scoring::partial::{Triple, partial_correlation};
 use selfinterp::scoring::stats::Moments;
 use selfinterp::scoring::{
-    ChoiceObs, CompareOptions, ContextInput, ContextPoints, ReportObs, ScoreOptions, Summary,
-    compare, score,
+    ChoiceObs, CompareOptions, ComparisonKind, ContextInput, ContextPoints, ReportObs,
+    ScoreOptions, Stream, Summary, compare, score,
 };
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 use serde_json::Value;
@@ -58,7 +58,7 @@ fn figures_match_the_numpy_statsmodels_reference() {
             .collect();
         let o = CompareOptions {
             seed: 1,
-            stream: 1,
+            stream: Stream::Comparison(ComparisonKind::ReportsVsLearned),
             bootstrap_resamples: 200,
             null_permutations: 10,
         };

@@ -3,9 +3,9 @@
 use super::simulate::simulated_trial;
 use super::{PilotContext, PilotModel, PlanError, eta};
 use crate::estimation::{Fit, FitOptions, Trial, fit, fit_with};
-use crate::scoring::comparison::rng_for;
 use crate::scoring::input::ContextInput;
 use crate::scoring::quality::{Quality, assess, context_trials};
+use crate::scoring::streams::Stream;
 use crate::scoring::summary::{ScoreOptions, Summary, score};
 use crate::types::{N_ATTR, Weights};
 use rand::seq::SliceRandom;
@@ -121,7 +121,7 @@ pub fn pilot_model(
         ..FitOptions::default()
     };
     let mut raws: Vec<Raw> = Vec::new();
-    let mut rng: ChaCha8Rng = rng_for(0, 0x5eed);
+    let mut rng: ChaCha8Rng = Stream::PilotFit.rng(0);
     let mut idx: Vec<usize> = Vec::new();
     let (mut noise_ss, mut noise_n) = (0.0_f64, 0.0_f64);
     let (mut ss, mut df) = (0.0_f64, 0.0_f64);
@@ -301,7 +301,7 @@ fn calibrate_scale(
     observed_ms: f64,
 ) -> f64 {
     let simulated_ms = |s: f64| -> f64 {
-        let mut rng: ChaCha8Rng = rng_for(0, 0xca1b);
+        let mut rng: ChaCha8Rng = Stream::PilotCalibration.rng(0);
         let mut total: f64 = 0.0;
         for _ in 0..CALIBRATION_REPLICATES {
             for (c, diffs) in contexts.iter().zip(designs) {

@@ -4,9 +4,9 @@
 use super::pilot::fit_pilot;
 use super::simulate::simulated_width;
 use super::{Design, PilotModel, PlanError};
-use crate::scoring::comparison::rng_for;
 use crate::scoring::input::ContextInput;
 use crate::scoring::stats::quantile_sorted;
+use crate::scoring::streams::Stream;
 use crate::scoring::summary::ScoreOptions;
 use crate::types::ContextId;
 use rand::Rng;
@@ -64,8 +64,12 @@ pub struct Prediction {
 
 /// Mean and SD of the width over `replicates` simulated runs of `d`.
 pub fn predict(model: &PilotModel, d: &Design, o: &PlanOptions) -> Option<(f64, f64)> {
-    let stream: u64 = (d.contexts as u64) << 32 | (d.pairs as u64) << 8 | d.orders as u64;
-    let mut rng: ChaCha8Rng = rng_for(o.seed, stream);
+    let stream: Stream = Stream::PlanDesign {
+        contexts: d.contexts,
+        pairs: d.pairs,
+        orders: d.orders,
+    };
+    let mut rng: ChaCha8Rng = stream.rng(o.seed);
     let ws: Vec<f64> = (0..o.replicates)
         .filter_map(|_| simulated_width(model, d, o.resamples, &mut rng))
         .collect();
@@ -186,7 +190,7 @@ pub fn promise_range(
     o: &PlanOptions,
     resamples: usize,
 ) -> Option<[f64; 2]> {
-    let mut rng: ChaCha8Rng = rng_for(o.seed, 0x9a9e);
+    let mut rng: ChaCha8Rng = Stream::PlanPromise.rng(o.seed);
     let scoring: ScoreOptions = resample_scoring(opts);
     let mut widths: Vec<f64> = (0..resamples)
         .filter_map(|_| {

@@ -28,10 +28,10 @@
 //! unstable when the ceiling is small: see the behavioural-reliability flag in
 //! [`super::quality`].
 
+use super::bootstrap::bootstrap_k;
 use super::comparison::BootstrapIntervals;
-use super::draw::index_below;
 use super::reliability::{BehaviourMoments, ReportAgreement, spearman_brown};
-use super::stats::{Moments, quantile_sorted};
+use super::stats::Moments;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -120,28 +120,19 @@ pub fn ceiling(parts: &[CeilingParts], resamples: usize, rng: &mut ChaCha8Rng) -
     let mut undefined: usize = 0;
     let mut done: usize = 0;
     if let Some((_, Some(_))) = observed {
-        let m: usize = parts.len();
-        let mut vals: Vec<f64> = Vec::with_capacity(resamples);
-        let mut lows: Vec<f64> = Vec::with_capacity(resamples);
-        for _ in 0..resamples {
+        // Both corrected values of a resample, or neither (a resample counts as undefined
+        // when either is).
+        let [vals, lows] = bootstrap_k(rng, parts.len(), resamples, |idx: &[usize]| {
             let mut t: Totals = Totals::default();
-            for _ in 0..m {
-                t.add(&parts[index_below(rng, m)]);
-            }
+            idx.iter().for_each(|&i| t.add(&parts[i]));
             match (t.corrected(false), t.corrected(true)) {
-                (Some((_, Some(c))), Some((_, Some(c_low)))) => {
-                    vals.push(c);
-                    lows.push(c_low);
-                }
-                _ => undefined += 1,
+                (Some((_, Some(c))), Some((_, Some(c_low)))) => [Some(c), Some(c_low)],
+                _ => [None, None],
             }
-        }
+        });
         done = resamples;
-        vals.sort_by(f64::total_cmp);
-        lows.sort_by(f64::total_cmp);
-        ci = quantile_sorted(&lows, 0.025)
-            .zip(quantile_sorted(&vals, 0.975))
-            .map(|(a, b)| [a, b]);
+        undefined = vals.undefined();
+        ci = lows.ci(0.95).zip(vals.ci(0.95)).map(|(l, v)| [l[0], v[1]]);
     }
     Ceiling {
         noise_ceiling: observed.map(|(c, _)| c),

@@ -15,7 +15,7 @@
 //! - `ci_bootstrap`: the 95% *expanded* percentile interval of the pooled r over resamples
 //!   that draw *contexts* with replacement (the unit of independence), keeping each
 //!   context's five points together: the alpha'/2 and 1 - alpha'/2 quantiles (type 7) with
-//!   alpha'/2 = Phi(-sqrt(G/(G-1)) t_{G-1, 0.975}) for G contexts ([`expanded_alpha`];
+//!   alpha'/2 = Phi(-sqrt(G/(G-1)) t_{G-1, 0.975}) for G contexts ([`super::bootstrap::expanded_alpha`];
 //!   Hesterberg 2015), which corrects the plain percentile interval's narrowness at few
 //!   contexts and tends to it as G grows (quantiles 2.31%/97.69% at G = 100, 1.59%/98.41% at
 //!   G = 20). Resamples where r is undefined are dropped (counted in
@@ -45,13 +45,15 @@
 //! - `calibration`, `by_position`, `kendall_tau_mean`, `kendall_tau_sd`, `se`,
 //!   `design_effect`, `n_clusters`: deterministic descriptions, see [`super::describe`].
 //!
-//! All randomness comes from a ChaCha8 generator seeded by (`seed`, `stream`).
+//! All randomness comes from the comparison's named stream of `seed`
+//! ([`super::streams::Stream::Comparison`]), resampled by [`super::bootstrap`].
 
+use super::bootstrap::{Distribution, bootstrap};
 pub use super::describe::{ContextPoints, fisher_jackknife_interval};
 use super::describe::{Description, describe};
 use super::draw::index_below;
-use super::stats::{Moments, Sums, pearson, quantile_sorted, spearman, top_index};
-use rand::SeedableRng;
+use super::stats::{Moments, Sums, pearson, spearman, top_index};
+use super::streams::Stream;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -60,8 +62,8 @@ use statrs::distribution::{ContinuousCDF, Normal};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CompareOptions {
     pub seed: u64,
-    /// Selects an independent random stream for this comparison.
-    pub stream: u64,
+    /// The comparison's own random stream (its bootstrap, then its null).
+    pub stream: Stream,
     pub bootstrap_resamples: usize,
     pub null_permutations: usize,
 }
@@ -101,6 +103,9 @@ pub struct Comparison {
     pub description: Description,
 }
 
+/// The level of every interval of a comparison.
+const LEVEL: f64 = 0.95;
+
 /// The study's interval for r with n points: r +/- z_{0.975} sqrt((1 - r^2) / (n - 2)).
 pub fn study_interval(r: f64, n: usize) -> Option<[f64; 2]> {
     if n < 3 {
@@ -111,35 +116,15 @@ pub fn study_interval(r: f64, n: usize) -> Option<[f64; 2]> {
     Some([r - half, r + half])
 }
 
-pub(crate) fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    rng
-}
-
 /// Context-bootstrap intervals of pooled r.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BootstrapIntervals {
     pub bca: Option<[f64; 2]>,
     pub percentile: Option<[f64; 2]>,
-    /// Expanded percentile interval (see [`expanded_alpha`]), same resamples.
+    /// Expanded percentile interval (see [`super::bootstrap::expanded_alpha`]), same resamples.
     pub expanded: Option<[f64; 2]>,
     /// Resamples where r was undefined (dropped).
     pub undefined: usize,
-}
-
-/// The tail probability of the expanded percentile interval for `clusters` resampled units
-/// (Hesterberg 2015): alpha' / 2 = Phi(-sqrt(G / (G - 1)) t_{G-1, 0.975}). It widens the
-/// percentile interval for the narrowness bias of the bootstrap at few clusters and tends to
-/// 0.025 as G grows (0.0231 at G = 100, 0.0159 at G = 20).
-pub fn expanded_alpha(clusters: usize) -> Option<f64> {
-    use statrs::distribution::StudentsT;
-    if clusters < 3 {
-        return None;
-    }
-    let g: f64 = clusters as f64;
-    let t: f64 = StudentsT::new(0.0, 1.0, g - 1.0).ok()?.inverse_cdf(0.975);
-    Some(Normal::standard().cdf(-(g / (g - 1.0)).sqrt() * t))
 }
 
 /// Jackknife acceleration from leave-one-context-out estimates:
@@ -178,57 +163,40 @@ pub fn bootstrap_intervals(
     rng: &mut ChaCha8Rng,
 ) -> BootstrapIntervals {
     let m: usize = moments.len();
-    let none = BootstrapIntervals {
-        bca: None,
-        percentile: None,
-        expanded: None,
-        undefined: 0,
-    };
-    if m == 0 || resamples == 0 {
-        return none;
-    }
-    let mut rs: Vec<f64> = Vec::with_capacity(resamples);
-    let mut undefined: usize = 0;
-    for _ in 0..resamples {
+    let rs: Distribution = bootstrap(rng, m, resamples, |idx: &[usize]| {
         let mut total: Moments = Moments::default();
-        for _ in 0..m {
-            total.add(&moments[index_below(rng, m)]);
-        }
-        match total.r() {
-            Some(r) => rs.push(r),
-            None => undefined += 1,
-        }
-    }
-    rs.sort_by(f64::total_cmp);
-    let interval = |lo: f64, hi: f64| -> Option<[f64; 2]> {
-        quantile_sorted(&rs, lo)
-            .zip(quantile_sorted(&rs, hi))
-            .map(|(a, b)| [a, b])
-    };
-    let percentile: Option<[f64; 2]> = interval(0.025, 0.975);
-    let normal: Normal = Normal::standard();
-    let below: f64 = rs.iter().filter(|r| **r < observed).count() as f64;
-    let ties: f64 = rs.iter().filter(|r| **r == observed).count() as f64;
-    let share: f64 = (below + 0.5 * ties) / rs.len().max(1) as f64;
-    let bca: Option<[f64; 2]> = if share > 0.0 && share < 1.0 {
-        let z0: f64 = normal.inverse_cdf(share);
-        acceleration(moments).and_then(|a| {
-            let adjust = |alpha: f64| -> f64 {
-                let z: f64 = normal.inverse_cdf(alpha);
-                normal.cdf(z0 + (z0 + z) / (1.0 - a * (z0 + z)))
-            };
-            interval(adjust(0.025), adjust(0.975))
-        })
-    } else {
-        None
-    };
-    let expanded: Option<[f64; 2]> = expanded_alpha(m).and_then(|a| interval(a, 1.0 - a));
+        idx.iter().for_each(|&i| total.add(&moments[i]));
+        total.r()
+    });
+    let percentile: Option<[f64; 2]> = rs.ci(LEVEL);
+    let bca: Option<[f64; 2]> = bca_interval(&rs, observed, moments);
     BootstrapIntervals {
         bca: bca.or(percentile),
         percentile,
-        expanded,
-        undefined,
+        expanded: rs.expanded_ci(LEVEL, m),
+        undefined: rs.undefined(),
     }
+}
+
+/// The BCa interval of the resampled r: z0 from the share below `observed` (ties half),
+/// the acceleration from the leave-one-context-out jackknife; `None` when either is
+/// undefined.
+fn bca_interval(rs: &Distribution, observed: f64, moments: &[Moments]) -> Option<[f64; 2]> {
+    let v: &[f64] = rs.values();
+    let normal: Normal = Normal::standard();
+    let below: f64 = v.iter().filter(|r| **r < observed).count() as f64;
+    let ties: f64 = v.iter().filter(|r| **r == observed).count() as f64;
+    let share: f64 = (below + 0.5 * ties) / v.len().max(1) as f64;
+    if !(share > 0.0 && share < 1.0) {
+        return None;
+    }
+    let z0: f64 = normal.inverse_cdf(share);
+    let a: f64 = acceleration(moments)?;
+    let adjust = |alpha: f64| -> f64 {
+        let z: f64 = normal.inverse_cdf(alpha);
+        normal.cdf(z0 + (z0 + z) / (1.0 - a * (z0 + z)))
+    };
+    rs.between(adjust(0.025), adjust(0.975))
 }
 
 /// A uniformly random cyclic permutation of 0..m (no fixed points when m >= 2), Sattolo's
@@ -272,15 +240,11 @@ fn null_baseline(
             }
         }
     }
-    rs.sort_by(f64::total_cmp);
-    let mean: Option<f64> = (!rs.is_empty()).then(|| rs.iter().sum::<f64>() / rs.len() as f64);
-    let range = quantile_sorted(&rs, 0.025)
-        .zip(quantile_sorted(&rs, 0.975))
-        .map(|(a, b)| [a, b]);
+    let rs: Distribution = Distribution::new(rs, 0);
     NullBaseline {
-        mean,
-        range,
-        permutations: rs.len(),
+        mean: rs.mean(),
+        range: rs.ci(LEVEL),
+        permutations: rs.values().len(),
     }
 }
 
@@ -306,7 +270,7 @@ pub fn compare(points: &[ContextPoints], opts: &CompareOptions) -> Comparison {
     let n: usize = xs.len();
     let r: Option<f64> = pearson(&xs, &ys);
     let moments: Vec<Moments> = points.iter().map(|p| Moments::of(&p.x, &p.y)).collect();
-    let mut rng: ChaCha8Rng = rng_for(opts.seed, opts.stream);
+    let mut rng: ChaCha8Rng = opts.stream.rng(opts.seed);
     let boot: BootstrapIntervals = match r {
         Some(r) => bootstrap_intervals(&moments, r, opts.bootstrap_resamples, &mut rng),
         None => BootstrapIntervals {

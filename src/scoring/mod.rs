@@ -24,6 +24,7 @@
 //! assert!(json.contains("\"learned_vs_target\":null"));
 //! ```
 
+pub mod bootstrap;
 pub mod ceiling;
 pub mod comparison;
 pub mod context;
@@ -42,14 +43,17 @@ pub mod quality;
 pub mod reliability;
 pub mod runs;
 pub mod stats;
+pub mod streams;
 pub mod summary;
 
+pub use bootstrap::{Distribution, bootstrap};
 pub use comparison::{
     CompareOptions, Comparison, ContextPoints, NullBaseline, compare, study_interval,
 };
 pub use input::{ChoiceObs, ContextInput, ReportObs};
 pub use observer::{ObserverPoint, ObserverScale, ideal_observer, observer_weights};
 pub use paired::{PairedComparison, PairedOptions, paired_comparison};
+pub use streams::Stream;
 pub use summary::{
     ComparisonKind, ContextSummary, ScoreError, ScoreOptions, Summary, comparison_of, score,
 };

@@ -32,7 +32,7 @@
 //! Intervals: `bootstrap_resamples` resamples draw contexts with replacement and, for each
 //! drawn context, one of its splits at random (so both the contexts and the choices are
 //! resampled); `ci` of each point and `r_model_ci` are expanded percentile intervals (as
-//! `ci_bootstrap`, see [`super::comparison::expanded_alpha`]); `k_star_ci` is the expanded
+//! `ci_bootstrap`, see [`super::bootstrap::expanded_alpha`]); `k_star_ci` is the expanded
 //! percentile interval of K* over the resamples, a resample beyond K_max counting as
 //! infinitely large (an upper bound beyond K_max is null).
 //!
@@ -40,15 +40,17 @@
 //! the same context's behaviour (the run's pairs are drawn independently); the model's report
 //! may draw on anything (its training, its knowledge of similar personas), not only on its
 //! choices, so K* is a scale, not a claim about how the report was made. With soft labels the
-//! observer sees each choice's P(A), more than the letter. Randomness: ChaCha8 seeded by the
-//! scoring seed, stream [`STREAM`] for the splits and [`STREAM`] + 1 for the resampling.
+//! observer sees each choice's P(A), more than the letter. Randomness: the named streams
+//! [`Stream::ObserverSplits`] (the splits) and [`Stream::ObserverBootstrap`] (the resampling)
+//! of the scoring seed.
 
-use super::comparison::{expanded_alpha, rng_for};
+use super::bootstrap::{Distribution, bootstrap_with};
 use super::context::ContextSummary;
 use super::draw::index_below;
 use super::input::ContextInput;
 use super::quality::context_trials;
-use super::stats::{Moments, quantile_sorted};
+use super::stats::Moments;
+use super::streams::Stream;
 use crate::estimation::{FitOptions, Trial, fit_point, fit_point_from};
 use crate::types::{N_ATTR, Weights};
 use rand::seq::SliceRandom;
@@ -62,8 +64,6 @@ pub const SHOWN_KS: [usize; 4] = [5, 10, 20, 50];
 const CURVE_KS: [usize; 12] = [1, 2, 3, 5, 7, 10, 15, 20, 25, 30, 40, 50];
 /// Random splits of each context's trials.
 pub const SPLITS: usize = 10;
-/// Random stream of the splits; the resampling uses `STREAM + 1`.
-pub const STREAM: u64 = 31;
 
 /// The observer's r at one K, beside the model's r against the same held-out weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -173,14 +173,6 @@ fn crossing(ks: &[usize], rs: &[f64], target: f64) -> Option<f64> {
     None
 }
 
-fn interval(sorted: &[f64], alpha: Option<f64>) -> Option<[f64; 2]> {
-    let a: f64 = alpha?;
-    Some([
-        quantile_sorted(sorted, a)?,
-        quantile_sorted(sorted, 1.0 - a)?,
-    ])
-}
-
 fn curve_ks(k_max: usize) -> Vec<usize> {
     let mut ks: Vec<usize> = CURVE_KS.iter().copied().filter(|&k| k <= k_max).collect();
     if ks.last() != Some(&k_max) {
@@ -249,7 +241,7 @@ pub fn ideal_observer(
     let per_context: Vec<ContextMoments> = used
         .par_iter()
         .map(|(i, reported)| {
-            let mut rng: ChaCha8Rng = rng_for(seed, STREAM);
+            let mut rng: ChaCha8Rng = Stream::ObserverSplits.rng(seed);
             rng.set_word_pos(*i as u128 * (1 << 40));
             let trials: Vec<Trial> = context_trials(&inputs[*i], use_soft_labels);
             let c: &ContextSummary = &contexts[*i];
@@ -276,45 +268,40 @@ pub fn ideal_observer(
     let r_model: Option<f64> =
         mean_r((0..SPLITS).map(|s| pooled(&per_context, Side::Model, (0..g).map(|c| (c, s)))));
 
-    // Resampling contexts and, within each drawn context, one of its splits.
-    let mut rng: ChaCha8Rng = rng_for(seed, STREAM + 1);
-    let mut boot_obs: Vec<Vec<f64>> = vec![Vec::with_capacity(bootstrap_resamples); ks.len()];
-    let mut boot_model: Vec<f64> = Vec::with_capacity(bootstrap_resamples);
-    let mut boot_k: Vec<f64> = Vec::with_capacity(bootstrap_resamples);
-    let mut draws: Vec<(usize, usize)> = vec![(0, 0); g];
-    for _ in 0..bootstrap_resamples {
-        for d in draws.iter_mut() {
-            *d = (index_below(&mut rng, g), index_below(&mut rng, SPLITS));
-        }
-        let rs: Vec<Option<f64>> = (0..ks.len())
-            .map(|j| pooled(&per_context, Side::Observer(j), draws.iter().copied()))
-            .collect();
-        let Some(rm) = pooled(&per_context, Side::Model, draws.iter().copied()) else {
-            continue;
-        };
-        if rs.iter().any(Option::is_none) {
-            continue;
-        }
-        let rs: Vec<f64> = rs.into_iter().flatten().collect();
-        for (j, r) in rs.iter().enumerate() {
-            boot_obs[j].push(*r);
-        }
-        boot_model.push(rm);
-        boot_k.push(crossing(&ks, &rs, rm).unwrap_or(f64::INFINITY));
-    }
-    let alpha: Option<f64> = expanded_alpha(g);
-    for v in boot_obs.iter_mut() {
-        v.sort_by(f64::total_cmp);
-    }
-    boot_model.sort_by(f64::total_cmp);
-    boot_k.sort_by(f64::total_cmp);
+    // Resampling contexts and, within each drawn context, one of its splits. A resample
+    // counts only when every point and the model's r are defined; its K* is infinite when
+    // the curve does not reach r_model.
+    let width: usize = ks.len() + 2;
+    let boot: Vec<Distribution> = bootstrap_with(
+        &mut Stream::ObserverBootstrap.rng(seed),
+        g,
+        bootstrap_resamples,
+        width,
+        |rng: &mut ChaCha8Rng, _| (index_below(rng, g), index_below(rng, SPLITS)),
+        |draws: &[(usize, usize)]| -> Vec<Option<f64>> {
+            let rs: Option<Vec<f64>> = (0..ks.len())
+                .map(|j| pooled(&per_context, Side::Observer(j), draws.iter().copied()))
+                .collect();
+            let rm: Option<f64> = pooled(&per_context, Side::Model, draws.iter().copied());
+            match (rs, rm) {
+                (Some(rs), Some(rm)) => {
+                    let k: f64 = crossing(&ks, &rs, rm).unwrap_or(f64::INFINITY);
+                    rs.into_iter().chain([rm, k]).map(Some).collect()
+                }
+                _ => vec![None; width],
+            }
+        },
+    );
+    let (boot_obs, rest) = boot.split_at(ks.len());
+    let (boot_model, boot_k) = (&rest[0], &rest[1]);
+    let interval = |d: &Distribution| d.expanded_ci(0.95, g);
     let curve: Vec<ObserverPoint> = ks
         .iter()
         .enumerate()
         .map(|(j, &k)| ObserverPoint {
             k,
             r_obs: r_obs[j],
-            ci: interval(&boot_obs[j], alpha),
+            ci: interval(&boot_obs[j]),
         })
         .collect();
     let points: Vec<ObserverPoint> = curve
@@ -326,13 +313,13 @@ pub fn ideal_observer(
         (Some(rm), Some(rs)) => crossing(&ks, &rs, rm),
         _ => None,
     };
-    let k_ci: Option<[f64; 2]> = interval(&boot_k, alpha);
+    let k_ci: Option<[f64; 2]> = interval(boot_k);
     let finite = |v: f64| v.is_finite().then_some(v);
     Some(ObserverScale {
         points,
         curve,
         r_model,
-        r_model_ci: interval(&boot_model, alpha),
+        r_model_ci: interval(boot_model),
         k_star,
         k_star_beyond: k_star.is_none() && r_model.is_some(),
         k_star_ci: [

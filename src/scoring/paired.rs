@@ -12,11 +12,13 @@
 //!   permutation swaps the two conditions' data within each context with probability 1/2;
 //!   p = (1 + #{|d*| >= |d|}) / (1 + permutations), which is never 0.
 //!
-//! Randomness: ChaCha8 seeded by `seed` (stream 11 for the bootstrap, 12 for permutations).
+//! Randomness: the named streams [`Stream::PairedBootstrap`] and [`Stream::PairedPermutation`]
+//! of `seed`.
 
-use super::comparison::{ContextPoints, rng_for};
-use super::draw::index_below;
-use super::stats::{Moments, quantile_sorted};
+use super::bootstrap::bootstrap;
+use super::comparison::ContextPoints;
+use super::stats::Moments;
+use super::streams::Stream;
 use super::summary::{ComparisonKind, Summary};
 use crate::types::ContextId;
 use rand::Rng;
@@ -91,26 +93,15 @@ pub fn paired_comparison(a: &Summary, b: &Summary, opts: &PairedOptions) -> Pair
     let mut ci_bootstrap: Option<[f64; 2]> = None;
     let mut p_value: Option<f64> = None;
     if let Some(d) = difference {
-        let mut rng: ChaCha8Rng = rng_for(opts.seed, 11);
-        let mut diffs: Vec<f64> = Vec::with_capacity(opts.bootstrap_resamples);
-        let mut idx: Vec<usize> = vec![0; m];
-        for _ in 0..opts.bootstrap_resamples {
-            for slot in idx.iter_mut() {
-                *slot = index_below(&mut rng, m);
-            }
-            if let (Some(x), Some(y)) = (
-                pooled_r(&ma, idx.iter().copied()),
-                pooled_r(&mb, idx.iter().copied()),
-            ) {
-                diffs.push(y - x);
-            }
-        }
-        diffs.sort_by(f64::total_cmp);
-        ci_bootstrap = quantile_sorted(&diffs, 0.025)
-            .zip(quantile_sorted(&diffs, 0.975))
-            .map(|(l, h)| [l, h]);
+        let mut rng: ChaCha8Rng = Stream::PairedBootstrap.rng(opts.seed);
+        let diffs = bootstrap(&mut rng, m, opts.bootstrap_resamples, |idx: &[usize]| {
+            let x: Option<f64> = pooled_r(&ma, idx.iter().copied());
+            let y: Option<f64> = pooled_r(&mb, idx.iter().copied());
+            x.zip(y).map(|(x, y)| y - x)
+        });
+        ci_bootstrap = diffs.ci(0.95);
 
-        let mut rng: ChaCha8Rng = rng_for(opts.seed, 12);
+        let mut rng: ChaCha8Rng = Stream::PairedPermutation.rng(opts.seed);
         let mut extreme: usize = 0;
         for _ in 0..opts.permutations {
             let (mut ta, mut tb) = (Moments::default(), Moments::default());

@@ -16,17 +16,13 @@
 //!
 //! # Assumptions
 //! Linear relations (a partial correlation removes only the linear part of the target);
-//! contexts independent. Randomness: ChaCha8 seeded by the scoring seed, its own stream.
+//! contexts independent. Randomness: the named stream [`Stream::Partial`] of the scoring seed.
 
-use super::comparison::{expanded_alpha, rng_for};
+use super::bootstrap::{Distribution, bootstrap};
 use super::describe::jackknife_variance;
-use super::draw::index_below;
-use super::stats::quantile_sorted;
+use super::streams::Stream;
 use crate::types::N_ATTR;
 use serde::{Deserialize, Serialize};
-
-/// Random stream of the partial correlation's bootstrap (separate from every other figure).
-pub const STREAM: u64 = 4;
 
 /// One context's three weight vectors.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -138,24 +134,20 @@ pub fn partial_correlation(
     let mut ci: Option<[f64; 2]> = None;
     let mut undefined: usize = 0;
     if r.is_some() {
-        let mut rng = rng_for(seed, STREAM);
         let m: usize = parts.len();
-        let mut vals: Vec<f64> = Vec::with_capacity(resamples);
-        for _ in 0..resamples {
-            let mut t: Moments3 = Moments3::default();
-            for _ in 0..m {
-                t.add(&parts[index_below(&mut rng, m)], 1.0);
-            }
-            match t.partial() {
-                Some(v) => vals.push(v),
-                None => undefined += 1,
-            }
-        }
-        vals.sort_by(f64::total_cmp);
-        let a: f64 = expanded_alpha(m).unwrap_or(0.025);
-        ci = quantile_sorted(&vals, a)
-            .zip(quantile_sorted(&vals, 1.0 - a))
-            .map(|(a, b)| [a, b]);
+        let vals: Distribution = bootstrap(
+            &mut Stream::Partial.rng(seed),
+            m,
+            resamples,
+            |idx: &[usize]| {
+                let mut t: Moments3 = Moments3::default();
+                idx.iter().for_each(|&i| t.add(&parts[i], 1.0));
+                t.partial()
+            },
+        );
+        undefined = vals.undefined();
+        // The plain percentile interval below 3 contexts, where the expansion is undefined.
+        ci = vals.expanded_ci(0.95, m).or_else(|| vals.ci(0.95));
     }
     let var_c: Option<f64> = loo_variance(&parts);
     let singles: Vec<Moments3> = triples

@@ -25,21 +25,17 @@
 //!
 //! # Assumptions
 //! Contexts independent; the observer's shown choices and the held-out choices are draws of
-//! the same behaviour; linear relations for the partial r. Randomness: ChaCha8 seeded by the
-//! scoring seed, streams 21-23.
+//! the same behaviour; linear relations for the partial r. Randomness: the named streams
+//! `Stream::Privileged*` of the scoring seed ([`super::streams`]).
 
-use super::comparison::rng_for;
-use super::draw::index_below;
+use super::bootstrap::{Distribution, bootstrap, bootstrap_k};
 use super::input::ChoiceObs;
-use super::stats::{Moments, quantile_sorted};
+use super::stats::Moments;
+use super::streams::Stream;
 use crate::estimation::{Trial, fit};
 use crate::types::{Choice, ContextId, N_ATTR, Weights};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-
-const STREAM_BOOTSTRAP: u64 = 21;
-const STREAM_PERMUTATION: u64 = 22;
-const STREAM_PARTIAL: u64 = 23;
 
 /// One context's evidence for the comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,13 +125,6 @@ fn pooled(m: &[Moments], idx: &[usize]) -> Option<f64> {
     let mut t: Moments = Moments::default();
     idx.iter().for_each(|&i| t.add(&m[i]));
     t.r()
-}
-
-fn interval(mut v: Vec<f64>) -> Option<[f64; 2]> {
-    v.sort_by(f64::total_cmp);
-    quantile_sorted(&v, 0.025)
-        .zip(quantile_sorted(&v, 0.975))
-        .map(|(a, b)| [a, b])
 }
 
 /// Residual correlation of x and y given controls (each with an intercept), over points.
@@ -260,35 +249,28 @@ pub fn privileged_access(
     let mom: [Vec<Moments>; 3] = [0, 1, 2].map(|w| moments(&rows, w));
     let r: [Option<f64>; 3] = [0, 1, 2].map(|w| pooled(&mom[w], &all));
     const PAIRS: [(usize, usize); 3] = [(0, 1), (0, 2), (1, 2)];
-    let mut boot: [Vec<f64>; 3] = Default::default();
-    let mut diff: [Vec<f64>; 3] = Default::default();
-    let mut rng = rng_for(seed, STREAM_BOOTSTRAP);
-    let mut idx: Vec<usize> = vec![0; m];
-    for _ in 0..resamples {
-        idx.iter_mut().for_each(|i| *i = index_below(&mut rng, m));
-        let rr: [Option<f64>; 3] = [0, 1, 2].map(|w| pooled(&mom[w], &idx));
-        for w in 0..3 {
-            if let Some(v) = rr[w] {
-                boot[w].push(v);
-            }
-        }
-        for (p, &(a, b)) in PAIRS.iter().enumerate() {
-            if let (Some(x), Some(y)) = (rr[a], rr[b]) {
-                diff[p].push(x - y);
-            }
-        }
-    }
+    // The three rows and their three differences, from the same resamples.
+    let boot: [Distribution; 6] = bootstrap_k(
+        &mut Stream::PrivilegedBootstrap.rng(seed),
+        m,
+        resamples,
+        |idx: &[usize]| {
+            let rr: [Option<f64>; 3] = [0, 1, 2].map(|w| pooled(&mom[w], idx));
+            let d = |(a, b): (usize, usize)| rr[a].zip(rr[b]).map(|(x, y)| x - y);
+            [rr[0], rr[1], rr[2], d(PAIRS[0]), d(PAIRS[1]), d(PAIRS[2])]
+        },
+    );
     let row = |w: usize| AccessRow {
         r: r[w],
-        ci_bootstrap: interval(boot[w].clone()),
+        ci_bootstrap: boot[w].ci(0.95),
     };
-    let mut prng = rng_for(seed, STREAM_PERMUTATION);
+    let mut prng = Stream::PrivilegedPermutation.rng(seed);
     let differences: Vec<AccessDifference> = PAIRS
         .iter()
         .enumerate()
         .map(|(p, &(a, b))| AccessDifference {
             difference: r[a].zip(r[b]).map(|(x, y)| x - y),
-            ci_bootstrap: interval(diff[p].clone()),
+            ci_bootstrap: boot[3 + p].ci(0.95),
             p_permutation: r[a]
                 .zip(r[b])
                 .map(|(x, y)| permutation_p(&mom[a], &mom[b], x - y, resamples, &mut prng)),
@@ -296,22 +278,21 @@ pub fn privileged_access(
         .collect();
     let with_target: bool = rows.iter().all(|r| r.target.is_some());
     let partial = |which: usize, other: usize, other_name: &str| {
-        let mut prng = rng_for(seed, STREAM_PARTIAL + 10 * which as u64);
-        let mut v: Vec<f64> = Vec::with_capacity(resamples);
-        let mut idx: Vec<usize> = vec![0; m];
-        for _ in 0..resamples {
-            idx.iter_mut().for_each(|i| *i = index_below(&mut prng, m));
-            if let Some(x) = partial_over(&rows, &idx, which, other) {
-                v.push(x);
-            }
-        }
+        let stream: Stream = if which == 0 {
+            Stream::PrivilegedPartialSelf
+        } else {
+            Stream::PrivilegedPartialObserver
+        };
+        let v: Distribution = bootstrap(&mut stream.rng(seed), m, resamples, |idx: &[usize]| {
+            partial_over(&rows, idx, which, other)
+        });
         let mut controls: Vec<String> = vec![other_name.to_string()];
         if with_target {
             controls.push("target".to_string());
         }
         AccessPartial {
             r: partial_over(&rows, &all, which, other),
-            ci_bootstrap: interval(v),
+            ci_bootstrap: v.ci(0.95),
             controls,
         }
     };

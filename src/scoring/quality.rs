@@ -31,11 +31,10 @@
 //! All randomness is seeded from [`ScoreOptions::seed`] on streams separate from the
 //! comparisons', so adding this block changes no existing figure.
 
+use super::bootstrap::bootstrap_k;
 use super::ceiling::{Ceiling, CeilingParts, ceiling, projected_interval};
-use super::comparison::expanded_alpha;
-use super::comparison::{BootstrapIntervals, bootstrap_intervals, rng_for};
+use super::comparison::{BootstrapIntervals, bootstrap_intervals};
 use super::context::ContextSummary;
-use super::draw::index_below;
 use super::fit_quality::{FitOverview, FitQuality, fit_quality, overview};
 use super::input::ContextInput;
 use super::options::ScoreOptions;
@@ -44,7 +43,7 @@ use super::reliability::{
     report_agreement, split_half, split_orders, splits_for,
 };
 use super::stats::Moments;
-use super::stats::quantile_sorted;
+use super::streams::Stream;
 use crate::estimation::Trial;
 use crate::types::{Choice, ContextId, Weights};
 use rand_chacha::ChaCha8Rng;
@@ -55,11 +54,6 @@ use serde::{Deserialize, Serialize};
 pub const BEHAVIOUR_THRESHOLD: f64 = 0.5;
 /// Report reliability below this is flagged (the run stays rankable).
 pub const REPORT_THRESHOLD: f64 = 0.5;
-
-const STREAM_SPLITS: u64 = 101;
-const STREAM_BEHAVIOUR_CI: u64 = 102;
-const STREAM_REPORT_CI: u64 = 103;
-const STREAM_CEILING_CI: u64 = 104;
 
 /// Pooled split-half reliability of the learned weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -177,7 +171,7 @@ fn pooled_interval(
 /// Interval of the pooled behavioural reliability over resamples of contexts: each resample
 /// recomputes the Spearman-Brown estimate and the length-extrapolated one from the drawn
 /// contexts' moments; the interval runs from the lower 95% expanded percentile quantile
-/// ([`expanded_alpha`], as the main score's `ci_bootstrap`) of the first to the upper one of
+/// ([`super::bootstrap::expanded_alpha`], as the main score's `ci_bootstrap`) of the first to the upper one of
 /// the second. Why: the projection runs low (the truth lay above it in simulation, by up
 /// to 0.08 at low signal), the extrapolation corrects part of that and can run high at
 /// high signal, so the interval spans the uncertainty of the length model as well as the
@@ -188,25 +182,16 @@ fn behaviour_interval(
     rng: &mut ChaCha8Rng,
 ) -> Option<[f64; 2]> {
     let m: usize = parts.len();
-    let alpha: f64 = expanded_alpha(m)?;
-    let mut low: Vec<f64> = Vec::with_capacity(resamples);
-    let mut high: Vec<f64> = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        let mut t: BehaviourMoments = BehaviourMoments::default();
-        for _ in 0..m {
-            t.add(&parts[index_below(rng, m)]);
-        }
-        if let Some(e) = t.estimate() {
-            low.push(e.value);
-            high.push(e.extrapolated.max(e.value));
-        }
+    if m < 3 {
+        return None;
     }
-    low.sort_by(f64::total_cmp);
-    high.sort_by(f64::total_cmp);
-    Some([
-        quantile_sorted(&low, alpha)?,
-        quantile_sorted(&high, 1.0 - alpha)?,
-    ])
+    let [low, high] = bootstrap_k(rng, m, resamples, |idx: &[usize]| {
+        let mut t: BehaviourMoments = BehaviourMoments::default();
+        idx.iter().for_each(|&i| t.add(&parts[i]));
+        let e = t.estimate();
+        [e.map(|e| e.value), e.map(|e| e.extrapolated.max(e.value))]
+    });
+    Some([low.expanded_ci(0.95, m)?[0], high.expanded_ci(0.95, m)?[1]])
 }
 
 /// The quality block for scored contexts. `inputs` and `contexts` are in the same order
@@ -224,7 +209,7 @@ pub fn assess(
         .map(|c| context_trials(c, opts.use_soft_labels))
         .collect();
     let n_splits: usize = splits_for(all_trials.iter().filter(|t| !t.is_empty()).count());
-    let mut rng: ChaCha8Rng = rng_for(opts.seed, STREAM_SPLITS);
+    let mut rng: ChaCha8Rng = Stream::QualitySplits.rng(opts.seed);
     let orders: Vec<Vec<u32>> = all_trials
         .iter()
         .map(|t| split_orders(t.len(), n_splits, &mut rng))
@@ -281,7 +266,7 @@ pub fn assess(
     let ci_b: Option<[f64; 2]> = behaviour_interval(
         &behaviour_moments,
         resamples,
-        &mut rng_for(opts.seed, STREAM_BEHAVIOUR_CI),
+        &mut Stream::BehaviourInterval.rng(opts.seed),
     );
 
     let agreements: Vec<&ReportAgreement> =
@@ -293,14 +278,14 @@ pub fn assess(
             &report_moments,
             k,
             resamples,
-            &mut rng_for(opts.seed, STREAM_REPORT_CI),
+            &mut Stream::ReportInterval.rng(opts.seed),
         )
     });
     let rel_r: Option<f64> = pooled_r.map(|(_, _, v)| v);
     let ceiling_block: Ceiling = ceiling(
         &parts,
         resamples,
-        &mut rng_for(opts.seed, STREAM_CEILING_CI),
+        &mut Stream::CeilingInterval.rng(opts.seed),
     );
     let flag: QualityFlag = flag_of(rel_b, rel_r);
     let fits: Vec<(ContextId, FitQuality)> = per_context

@@ -26,13 +26,14 @@
 //! paired; a positive difference (own - other) means A's reports predict A's behaviour better
 //! than B's reports do.
 //!
-//! Randomness: ChaCha8 seeded by `seed` (paired: streams 11/12 of [`super::paired`];
-//! unpaired: stream 13).
+//! Randomness: the named streams of `seed` (paired: those of [`super::paired`]; unpaired:
+//! [`Stream::UnpairedBootstrap`]).
 
-use super::comparison::rng_for;
+use super::bootstrap::bootstrap_with;
 use super::draw::index_below;
 use super::paired::{PairedComparison, PairedOptions, paired_comparison};
-use super::stats::{Moments, quantile_sorted};
+use super::stats::Moments;
+use super::streams::Stream;
 use super::summary::{ComparisonKind, Summary};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -93,11 +94,9 @@ fn moments(s: &Summary) -> Vec<Moments> {
         .collect()
 }
 
-fn resampled_r(m: &[Moments], rng: &mut ChaCha8Rng) -> Option<f64> {
+fn pooled_r<'a>(m: impl Iterator<Item = &'a Moments>) -> Option<f64> {
     let mut t: Moments = Moments::default();
-    for _ in 0..m.len() {
-        t.add(&m[index_below(rng, m.len())]);
-    }
+    m.for_each(|x| t.add(x));
     t.r()
 }
 
@@ -107,17 +106,28 @@ fn unpaired_interval(a: &Summary, b: &Summary, opts: &PairedOptions) -> Option<[
     if ma.is_empty() || mb.is_empty() {
         return None;
     }
-    let mut rng: ChaCha8Rng = rng_for(opts.seed, 13);
-    let mut d: Vec<f64> = Vec::with_capacity(opts.bootstrap_resamples);
-    for _ in 0..opts.bootstrap_resamples {
-        if let (Some(x), Some(y)) = (resampled_r(&ma, &mut rng), resampled_r(&mb, &mut rng)) {
-            d.push(y - x);
+    // One resample: run a's contexts drawn from a's, then run b's from b's.
+    let (na, nb) = (ma.len(), mb.len());
+    let draw = |rng: &mut ChaCha8Rng, position: usize| -> &Moments {
+        if position < na {
+            &ma[index_below(rng, na)]
+        } else {
+            &mb[index_below(rng, nb)]
         }
-    }
-    d.sort_by(f64::total_cmp);
-    quantile_sorted(&d, 0.025)
-        .zip(quantile_sorted(&d, 0.975))
-        .map(|(l, h)| [l, h])
+    };
+    let d = bootstrap_with(
+        &mut Stream::UnpairedBootstrap.rng(opts.seed),
+        na + nb,
+        opts.bootstrap_resamples,
+        1,
+        draw,
+        |drawn: &[&Moments]| {
+            let x: Option<f64> = pooled_r(drawn[..na].iter().copied());
+            let y: Option<f64> = pooled_r(drawn[na..].iter().copied());
+            [x.zip(y).map(|(x, y)| y - x)]
+        },
+    );
+    d[0].ci(0.95)
 }
 
 /// One pair: paired on shared contexts, else unpaired.

@@ -26,6 +26,7 @@ use super::missingness::{InfluentialContext, Missingness, influence, missingness
 use super::observer::{ObserverScale, ideal_observer};
 use super::partial::{PartialCorrelation, Triple, partial_correlation};
 use super::stats::pearson;
+use super::streams::Stream;
 use crate::estimation::{Fit, Trial, TrialError, check_ranges, fit};
 use crate::parsing::{ChoiceStatus, ReportStatus};
 use crate::types::{Choice, ContextId, N_ATTR, Weights};
@@ -125,14 +126,6 @@ impl ComparisonKind {
             ComparisonKind::ReportsVsTarget => (c.reported?, c.target?),
         };
         Some(ContextPoints { x: x.0, y: y.0 })
-    }
-
-    fn stream(self) -> u64 {
-        match self {
-            ComparisonKind::ReportsVsLearned => 1,
-            ComparisonKind::LearnedVsTarget => 2,
-            ComparisonKind::ReportsVsTarget => 3,
-        }
     }
 }
 
@@ -246,7 +239,7 @@ pub fn comparison_of(
     }
     let copts = CompareOptions {
         seed: opts.seed,
-        stream: kind.stream(),
+        stream: Stream::Comparison(kind),
         bootstrap_resamples: opts.bootstrap_resamples,
         null_permutations: opts.null_permutations,
     };
