@@ -54,7 +54,11 @@ PY
 PORT=18931
 for mode in chunked length; do
   python3 "$WORK/server.py" "$PORT" "$GIB" "$mode" & SERVER_PID=$!
-  sleep 1
+  # Until the server listens (a loaded machine may take seconds to start Python).
+  for _ in $(seq 100); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$PORT" 2>/dev/null && break
+    sleep 0.1
+  done
   rc=0
   /usr/bin/time -v "$BIN" run --provider openai --model m --base-url "http://127.0.0.1:$PORT/v1" \
     --experiment native --preset quick --no-cache --max-retries 0 --out "$WORK/run-$mode" \
