@@ -437,15 +437,55 @@ fn validate_fails_closed_on_a_file_it_cannot_read() {
 }
 
 #[test]
-fn uncommitted_changes_are_refused_by_strict() {
+fn validate_refuses_figures_in_notes() {
+    let root = root();
+    let results = results(root.path());
+    let toml = results.join("e").join("entry.toml");
+    let text: String = std::fs::read_to_string(&toml).unwrap();
+    // The stale note of the published SmolLM2 page (its table said 0.286 and 91 of 100).
+    std::fs::write(
+        &toml,
+        text.replace(
+            "Reports its weights plus noise.",
+            "behavioural reliability 0.27, 34 of 100 contexts at chance",
+        ),
+    )
+    .unwrap();
+    rerender(&results);
+    let o = validate_bounded(root.path(), &results, &[]);
+    let out: String = all_output(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("e: entry.toml: notes: states a figure (\"0.27\")"),
+        "{out}"
+    );
+}
+
+#[test]
+fn uncommitted_changes_are_shown_and_refused_by_strict() {
     let root = root();
     let results = results(root.path());
     let path = results.join("e").join("manifest.json");
     let mut m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["harness"]["git_commit"] =
+        serde_json::Value::from("0123456789abcdef0123456789abcdef01234567");
     m["harness"]["git_dirty"] = serde_json::Value::from(true);
     std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap() + "\n").unwrap();
     rerender(&results);
+    // Shown: the tables' date cell and the detail pages.
+    for page in ["LEADERBOARD.md", "leaderboard.html"] {
+        let text: String = std::fs::read_to_string(results.join(page)).unwrap();
+        assert!(text.contains("2026-01-01 ‡"), "{page}: {text}");
+        assert!(text.contains("uncommitted changes"), "{page}: {text}");
+    }
+    for page in ["details/e.md", "details/e.html"] {
+        let text: String = std::fs::read_to_string(results.join(page)).unwrap();
+        assert!(
+            text.contains("0123456789abcdef0123456789abcdef01234567, with uncommitted changes"),
+            "{page}: {text}"
+        );
+    }
     assert_exit(
         &validate_bounded(root.path(), &results, &[]),
         0,

@@ -482,6 +482,8 @@ fn leaderboard_json_reports_the_pages_and_the_same_rows_as_format_json() {
             "date",
             "submitted_by",
             "notes",
+            "harness_commit",
+            "git_dirty",
             "r",
             "ci_bootstrap",
             "ci_study",

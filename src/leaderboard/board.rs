@@ -27,6 +27,10 @@ pub struct Row {
     pub date: String,
     pub submitted_by: String,
     pub notes: String,
+    /// The harness's commit, and whether its working tree had uncommitted changes
+    /// (`manifest.json` `harness`; `None` when not recorded).
+    pub harness_commit: Option<String>,
+    pub git_dirty: Option<bool>,
     pub r: Option<f64>,
     pub ci_bootstrap: Option<[f64; 2]>,
     pub ci_study: Option<[f64; 2]>,
@@ -95,6 +99,8 @@ fn row(e: &Entry) -> Row {
         date: e.meta.date.clone(),
         submitted_by: e.meta.submitted_by.clone(),
         notes: e.meta.notes.clone(),
+        harness_commit: e.manifest.harness.git_commit.clone(),
+        git_dirty: e.manifest.harness.git_dirty,
         r: c.and_then(|c| c.r),
         ci_bootstrap: c.and_then(|c| c.ci_bootstrap),
         ci_study: c.and_then(|c| c.ci_study),

@@ -7,6 +7,9 @@ use crate::scoring::quality::QualityFlag;
 
 /// Marks a row whose order against the next row is not established by the data.
 pub const TIE_MARK: &str = "≈";
+/// Follows the date of a run made from a working tree with uncommitted changes.
+pub const DIRTY_MARK: &str = "‡";
+
 /// Starts the reliability mark of a run that is not ranked.
 pub const NOT_RANKED: &str = "✗";
 
@@ -47,4 +50,23 @@ pub fn counts_cell(r: &Row) -> String {
         count(r.n_choices),
         count(r.n_reports)
     )
+}
+
+/// The date cell: the date, then [`DIRTY_MARK`] when the run's code had uncommitted changes.
+pub fn date_cell(r: &Row) -> String {
+    if r.git_dirty == Some(true) {
+        format!("{} {DIRTY_MARK}", r.date)
+    } else {
+        r.date.clone()
+    }
+}
+
+/// Which code made the run: its commit and whether the working tree was clean.
+pub fn provenance_cell(r: &Row) -> String {
+    match (&r.harness_commit, r.git_dirty) {
+        (None, _) => "not recorded".into(),
+        (Some(c), Some(true)) => format!("{c}, with uncommitted changes {DIRTY_MARK}"),
+        (Some(c), Some(false)) => format!("{c}, clean working tree"),
+        (Some(c), None) => format!("{c} (working tree not recorded)"),
+    }
 }

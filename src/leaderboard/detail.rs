@@ -3,7 +3,7 @@
 //! (`results/details/<entry>.html`, linked from `leaderboard.html`).
 
 use super::board::Row;
-use super::cells::{counts_cell, rank_cell, reliability_mark};
+use super::cells::{counts_cell, provenance_cell, rank_cell, reliability_mark};
 use super::entry::{HTML_FILE, MD_FILE};
 use super::ties::{Tie, TieMethod};
 use crate::reports::html::CSP;
@@ -68,6 +68,7 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
             r.benchmark.clone().unwrap_or_else(|| MISSING.into()),
         ),
         ("date", r.date.clone()),
+        ("harness commit", provenance_cell(r)),
         ("submitted by", r.submitted_by.clone()),
         (
             "notes",
@@ -107,8 +108,9 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
 }
 
 /// Lines whose value is text from `entry.toml` or the manifest.
-const FROM_FILE: [&str; 7] = [
+const FROM_FILE: [&str; 8] = [
     "entry directory",
+    "harness commit",
     "model id",
     "provider",
     "benchmark",

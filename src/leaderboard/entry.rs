@@ -151,8 +151,52 @@ impl EntryMeta {
         if self.notes.chars().count() > 500 {
             out.push(("notes", "longer than 500 characters".into()));
         }
+        if let Some(f) = figures(&self.notes).first() {
+            out.push((
+                "notes",
+                format!(
+                    "states a figure ({f:?}); notes hold no figures: every figure on a page comes from summary.json and the manifest, which cannot go stale"
+                ),
+            ));
+        }
         out
     }
+}
+
+/// The numbers in `text` that are figures: a run of digits (with `.` or `,` between digits and
+/// an optional trailing `%`) that is not part of a name. Part of a name means glued to a letter
+/// (`SmolLM2`, `135M`), or after a `-`, `.`, `_` or `/` that follows a letter or digit
+/// (`gpt-4`, `Qwen2.5`, `llama-3`).
+pub fn figures(text: &str) -> Vec<String> {
+    let c: Vec<char> = text.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i: usize = 0;
+    while i < c.len() {
+        if !c[i].is_ascii_digit() || (i > 0 && c[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let start: usize = i;
+        while i < c.len()
+            && (c[i].is_ascii_digit()
+                || (matches!(c[i], '.' | ',') && c.get(i + 1).is_some_and(char::is_ascii_digit)))
+        {
+            i += 1;
+        }
+        if c.get(i) == Some(&'%') {
+            i += 1;
+        }
+        let joined_before: bool = match start.checked_sub(1).map(|k| c[k]) {
+            Some(b) if b.is_alphabetic() => true,
+            Some('-' | '.' | '_' | '/') => start >= 2 && c[start - 2].is_alphanumeric(),
+            _ => false,
+        };
+        let joined_after: bool = c.get(i).is_some_and(|a| a.is_alphabetic());
+        if !joined_before && !joined_after {
+            out.push(c[start..i].iter().collect());
+        }
+    }
+    out
 }
 
 /// The field a TOML error names (the first `backticked` word), or "" when it names none.
@@ -258,5 +302,21 @@ mod tests {
         assert!(!valid_date("2026-13-01"));
         assert!(!valid_date("26-01-01"));
         assert_eq!(toml_error_field("missing field `date`"), "date");
+    }
+
+    #[test]
+    fn figures_in_notes_are_found_and_names_are_not() {
+        // The stale note of the SmolLM2 full-protocol entry.
+        assert_eq!(
+            figures("behavioural reliability 0.27 (0.07 with 20 pairs), 34 of 100 contexts"),
+            ["0.27", "0.07", "20", "34", "100"]
+        );
+        assert_eq!(
+            figures("P(A) = 0.5; 99.9% of 11,000 calls; -0.06"),
+            ["0.5", "99.9%", "11,000", "0.06"]
+        );
+        let names =
+            "SmolLM2-135M-Instruct, gpt-4o, gpt-4, Qwen2.5, llama-3 on v1 via local-model.sh";
+        assert!(figures(names).is_empty());
     }
 }

@@ -21,7 +21,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 pub use super::cells::{
-    NOT_RANKED, TIE_MARK, counts_cell, rank_cell, reliability_mark, score_cell,
+    DIRTY_MARK, NOT_RANKED, TIE_MARK, counts_cell, date_cell, rank_cell, reliability_mark,
+    score_cell,
 };
 pub use super::entry::{DETAILS_DIR, HTML_FILE, MD_FILE};
 /// Longest line `LEADERBOARD.md` may have.
@@ -45,6 +46,15 @@ a run is not ranked (✗). Each name links to the entry's page with every other 
 
 fn intro() -> String {
     INTRO.replace("{THRESHOLD}", &num(Some(BEHAVIOUR_THRESHOLD), 1))
+}
+
+/// What [`DIRTY_MARK`] means (both formats).
+pub fn dirty_note() -> String {
+    format!(
+        "{DIRTY_MARK} after a date: the run was made by a harness built from a working tree with \
+uncommitted changes (harness.git_dirty in its manifest), so its commit does not name exactly \
+the code that ran; the entry's page gives the commit."
+    )
 }
 
 /// How ties are decided, in words (both formats).
@@ -103,7 +113,7 @@ fn md_row(r: &Row, refs: &BTreeMap<&str, usize>) -> String {
         num(r.chance_mean, 3),
         reliability_mark(r),
         counts_cell(r),
-        md_cell(&r.date),
+        md_cell(&date_cell(r)),
     ];
     let len = |c: &[String]| md_line(c).chars().count();
     let mut keep: usize = r.display_name.chars().count();
@@ -130,6 +140,7 @@ fn md_table(first: &str, name: &str, rows: &[Row], refs: &BTreeMap<&str, usize>)
 pub fn markdown(board: &BTreeMap<String, Board>) -> String {
     let mut out: String = format!("# selfinterp leaderboard\n\n{}\n\n", wrap(&intro()));
     let _ = write!(out, "{}\n\n", wrap(&tie_method()));
+    let _ = write!(out, "{}\n\n", wrap(&dirty_note()));
     if board.is_empty() {
         out.push_str("No entries yet.\n\n");
     }
@@ -267,7 +278,7 @@ fn html_row(r: &Row, name: &str) -> String {
             "n",
             "contexts × choices × reports"
         ),
-        html(&r.date),
+        html(&date_cell(r)),
     )
 }
 
@@ -288,10 +299,11 @@ pub fn html_page(board: &BTreeMap<String, Board>) -> String {
     let mut out: String = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>selfinterp leaderboard</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-<h1>selfinterp leaderboard</h1>\n<p>{}</p>\n<p class=\"note\">{}</p>\n\
+<h1>selfinterp leaderboard</h1>\n<p>{}</p>\n<p class=\"note\">{}</p>\n<p class=\"note\">{}</p>\n\
 <label class=\"filter\"><input type=\"checkbox\" id=\"hide-sim\"> hide the simulated reference agents</label>\n",
         html(&intro()),
-        html(&tie_method())
+        html(&tie_method()),
+        html(&dirty_note())
     );
     if board.is_empty() {
         out.push_str("<p>No entries yet.</p>\n");
