@@ -13,8 +13,12 @@ use std::sync::Arc;
 #[command(
     after_help = "The first line on stdout is the base URL (http://127.0.0.1:PORT/v1), for scripts; \
 point `selfinterp run --provider openai --base-url URL --model AGENT` or any OpenAI client at it. \
-Routes: POST /v1/chat/completions (with logprobs/top_logprobs), GET /v1/models, GET /health. \
-Stop with Ctrl-C."
+Routes: POST /v1/chat/completions (logprobs/top_logprobs, n, stream with server-sent events, \
+max_tokens with finish_reason \"length\"), GET /v1/models, GET /v1/models/ID, GET /health; another \
+model is OpenAI's 404 model_not_found, a wrong method 405. \
+Temperature (0 to 2) is accepted and changes nothing: an agent's choices carry the study's logistic \
+choice noise at any temperature, and one prompt gets the same answer at 0 and at 1 (n > 1 draws each \
+further choice again). Stop with Ctrl-C."
 )]
 pub struct ServeSimArgs {
     /// Agent: faithful, confabulator, position-biased, random, or partial:P (P in [0, 1])

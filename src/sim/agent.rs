@@ -317,6 +317,24 @@ impl SimAgent {
         messages: &[Message],
         top_logprobs: Option<u32>,
     ) -> Result<SimReply, SimError> {
+        self.respond_sample(messages, top_logprobs, 0)
+    }
+
+    /// The `sample`-th of several answers to one request (an OpenAI `n > 1`): the same
+    /// choice probabilities and report centre, with the letter draw and the report noise
+    /// drawn again for each sample. Sample 0 is [`SimAgent::respond`]'s answer.
+    pub fn respond_sample(
+        &self,
+        messages: &[Message],
+        top_logprobs: Option<u32>,
+        sample: u32,
+    ) -> Result<SimReply, SimError> {
+        // Sample 0 keys its draws exactly as before samples existed (cached answers stay valid).
+        let nth: Vec<u8> = if sample == 0 {
+            Vec::new()
+        } else {
+            sample.to_le_bytes().to_vec()
+        };
         let tokens_in = messages
             .iter()
             .map(|m| m.content.len() as u64)
@@ -325,7 +343,7 @@ impl SimAgent {
             + 4 * messages.len() as u64;
         if let Some(observed) = prompt::read_observe(messages) {
             let (i, centre, user) = self.observe(observed?)?;
-            return Ok(self.report_reply(&self.contexts[i], centre, user, tokens_in));
+            return Ok(self.report_reply(&self.contexts[i], centre, user, &nth, tokens_in));
         }
         let (kind, (i, pair), user) = self.parse_inner(messages)?;
         let c = &self.contexts[i];
@@ -336,7 +354,7 @@ impl SimAgent {
                 // `position-biased` always says "A"; its log-probabilities still leave B a
                 // little mass, as a real model's would.
                 let letter = if self.kind == AgentKind::PositionBiased
-                    || unit(&[seed, b"choice", user.as_bytes()]) < p
+                    || unit(&draw_key(&[seed, b"choice", user.as_bytes()], &nth)) < p
                 {
                     "A"
                 } else {
@@ -359,7 +377,9 @@ impl SimAgent {
                     tokens_out: 1,
                 })
             }
-            RequestKind::Report => Ok(self.report_reply(c, self.report_centre(c), user, tokens_in)),
+            RequestKind::Report => {
+                Ok(self.report_reply(c, self.report_centre(c), user, &nth, tokens_in))
+            }
         }
     }
 
@@ -370,9 +390,13 @@ impl SimAgent {
         c: &SimContext,
         centre: Weights,
         user: &str,
+        nth: &[u8],
         tokens_in: u64,
     ) -> SimReply {
-        let mut rng = sim_stream(&[self.seed.as_bytes(), b"report", user.as_bytes()]);
+        let mut rng = sim_stream(&draw_key(
+            &[self.seed.as_bytes(), b"report", user.as_bytes()],
+            nth,
+        ));
         let step = match self.kind {
             // Confabulated numbers look like a person's guesses: multiples of 5.
             AgentKind::Confabulator | AgentKind::PositionBiased | AgentKind::Random => 5.0,
@@ -433,6 +457,15 @@ impl SimAgent {
         };
         Ok((i, centre, o.user))
     }
+}
+
+/// The parts of a draw's key, with the sample's index appended after the first sample.
+fn draw_key<'a>(parts: &[&'a [u8]], nth: &'a [u8]) -> Vec<&'a [u8]> {
+    let mut v: Vec<&[u8]> = parts.to_vec();
+    if !nth.is_empty() {
+        v.push(nth);
+    }
+    v
 }
 
 /// The first token's log-probabilities of a choice answered "A" with probability `p_a`:

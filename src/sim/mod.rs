@@ -26,6 +26,7 @@
 //! - [`prompt`]: reading a prompt back into its task, context question and option values;
 //! - [`provider`]: an agent behind the [`crate::providers::Provider`] interface, in process;
 //! - [`server`]: an agent behind an OpenAI-compatible HTTP server (`selfinterp serve-sim`);
+//! - [`wire`]: that server's request fields, JSON answers and server-sent events;
 //! - [`contexts`]: synthetic contexts for tests and benches;
 //! - [`efficiency`]: the pair-design efficiency study, run on these agents.
 
@@ -35,6 +36,7 @@ pub mod efficiency;
 pub mod prompt;
 pub mod provider;
 pub mod server;
+pub mod wire;
 
 pub use agent::{
     AGENT_NAMES, AGREEMENT_SCALE, AgentKind, DEFAULT_SEED, POSITION_BIAS_P_A, REPORT_NOISE_SD,
@@ -71,3 +73,5 @@ fn unit(parts: &[&[u8]]) -> f64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_tests;

@@ -2,13 +2,15 @@
 //! (`selfinterp serve-sim`), so the HTTP path is tested end to end and other tools can be
 //! pointed at an agent with known ground truth.
 //!
-//! Routes: `POST /v1/chat/completions` (also `/chat/completions`), `GET /v1/models`,
-//! `GET /health`. Built on hyper's HTTP/1.1 connection driver with keep-alive: the server
+//! Routes: `POST /v1/chat/completions` (also `/chat/completions`; JSON, or server-sent
+//! events with `stream: true`), `GET /v1/models`, `GET /v1/models/{id}`, `GET /health`. As
+//! OpenAI answers: a model other than the agent's is a 404 `model_not_found`, a known route
+//! asked with the wrong method a 405, an unknown route a 404 ([`wire`] has the body format). Built on hyper's HTTP/1.1 connection driver with keep-alive: the server
 //! does no more than parse JSON, look the context up and hash the prompt, so a loopback
 //! client can push thousands of requests a second through it.
 
-use super::{SimAgent, SimReply};
-use crate::prompts::Message;
+use super::SimAgent;
+use super::wire::{self, Header, WireChoice, WireRequest};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -30,6 +32,10 @@ struct State {
     agent: Arc<SimAgent>,
     model: String,
     requests: AtomicU64,
+    /// Completions answered, for their ids.
+    completions: AtomicU64,
+    /// When the server started (Unix seconds): the model's `created`.
+    started: u64,
 }
 
 impl SimServer {
@@ -41,6 +47,8 @@ impl SimServer {
             model: agent.name(),
             agent,
             requests: AtomicU64::new(0),
+            completions: AtomicU64::new(0),
+            started: wire::unix_now(),
         });
         let task = crate::loopback::serve(listener, state.clone(), handle);
         Ok(SimServer { addr, state, task })
@@ -81,36 +89,64 @@ pub fn error_body(message: &str, kind: &str) -> Value {
     json!({"error": {"message": message, "type": kind, "param": null, "code": null}})
 }
 
+/// OpenAI's answer to a model it does not serve: 404 with code `model_not_found`.
+pub fn model_not_found(model: &str) -> (StatusCode, Value) {
+    let message = format!("The model `{model}` does not exist or you do not have access to it.");
+    (
+        StatusCode::NOT_FOUND,
+        json!({"error": {"message": message, "type": "invalid_request_error", "param": "model", "code": "model_not_found"}}),
+    )
+}
+
+/// A known route asked with the wrong method: 405 with the method it takes in `Allow`.
+fn wrong_method(method: &Method, path: &str, allow: &'static str) -> Response<Full<Bytes>> {
+    let mut r = json_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &error_body(
+            &format!("{method} is not allowed on {path}; use {allow}"),
+            "invalid_request_error",
+        ),
+    );
+    r.headers_mut()
+        .insert("allow", hyper::header::HeaderValue::from_static(allow));
+    r
+}
+
 async fn handle(
     st: Arc<State>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
     let path = req.uri().path().trim_end_matches('/').to_string();
     let method = req.method().clone();
-    Ok(match (method, path.as_str()) {
-        (Method::GET, "/health") => json_response(StatusCode::OK, &json!({"status": "ok"})),
-        (Method::GET, "/v1/models" | "/models") => json_response(
+    let model_path: Option<&str> = path
+        .strip_prefix("/v1/models/")
+        .or_else(|| path.strip_prefix("/models/"));
+    Ok(match (&method, path.as_str()) {
+        (&Method::GET, "/health") => json_response(StatusCode::OK, &json!({"status": "ok"})),
+        (&Method::GET, "/v1/models" | "/models") => json_response(
             StatusCode::OK,
-            &json!({"object": "list", "data": [{"id": st.model, "object": "model", "created": 0, "owned_by": "selfinterp-sim"}]}),
+            &json!({"object": "list", "data": [model_json(&st)]}),
         ),
-        (Method::POST, "/v1/chat/completions" | "/chat/completions") => {
+        (&Method::GET, _) if model_path.is_some() => match model_path {
+            Some(id) if id == st.model => json_response(StatusCode::OK, &model_json(&st)),
+            _ => {
+                let (status, body) = model_not_found(model_path.unwrap_or_default());
+                json_response(status, &body)
+            }
+        },
+        (&Method::POST, "/v1/chat/completions" | "/chat/completions") => {
             st.requests.fetch_add(1, Ordering::Relaxed);
-            let body = match req.into_body().collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => {
-                    return Ok(json_response(
-                        StatusCode::BAD_REQUEST,
-                        &error_body(&format!("cannot read body: {e}"), "invalid_request_error"),
-                    ));
-                }
-            };
-            match chat_completion(&st.agent, &body) {
-                Ok(v) => json_response(StatusCode::OK, &v),
-                Err((status, msg)) => {
-                    json_response(status, &error_body(&msg, "invalid_request_error"))
-                }
+            match req.into_body().collect().await {
+                Ok(b) => serve_completion(&st, &b.to_bytes()),
+                Err(e) => json_response(
+                    StatusCode::BAD_REQUEST,
+                    &error_body(&format!("cannot read body: {e}"), "invalid_request_error"),
+                ),
             }
         }
+        (_, "/v1/chat/completions" | "/chat/completions") => wrong_method(&method, &path, "POST"),
+        (_, "/health" | "/v1/models" | "/models") => wrong_method(&method, &path, "GET"),
+        (_, _) if model_path.is_some() => wrong_method(&method, &path, "GET"),
         _ => json_response(
             StatusCode::NOT_FOUND,
             &error_body(&format!("no route for {path}"), "not_found"),
@@ -118,71 +154,68 @@ async fn handle(
     })
 }
 
-/// Answers one chat completions request body as an OpenAI-compatible JSON response
-/// (public so test mocks can serve a sim agent through their own transport).
-pub fn chat_completion(agent: &SimAgent, body: &[u8]) -> Result<Value, (StatusCode, String)> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        messages: Vec<Message>,
-        #[serde(default)]
-        logprobs: bool,
-        top_logprobs: Option<u32>,
-    }
-    let b: Body = serde_json::from_slice(body).map_err(|e| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!("invalid request body: {e}"),
-        )
-    })?;
-    let top = if b.logprobs {
-        Some(b.top_logprobs.unwrap_or(1).max(1))
-    } else {
-        None
-    };
-    let reply = agent
-        .respond(&b.messages, top)
-        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
-    Ok(openai_json(
-        &reply,
-        &agent.name(),
-        agent.fingerprint(),
-        b.logprobs,
-    ))
+fn model_json(st: &State) -> Value {
+    json!({"id": st.model, "object": "model", "created": st.started, "owned_by": "selfinterp-sim"})
 }
 
-/// The OpenAI chat completion JSON for a reply.
-pub fn openai_json(reply: &SimReply, model: &str, fingerprint: &str, logprobs: bool) -> Value {
-    let lp = match (&reply.top_logprobs, logprobs) {
-        (Some(top), true) => {
-            let first = top.iter().find(|t| t.token == reply.text).or(top.first());
-            let logprob = first.map(|t| t.logprob).unwrap_or(0.0);
-            json!({"content": [{
-                "token": reply.text,
-                "logprob": logprob,
-                "bytes": reply.text.as_bytes(),
-                "top_logprobs": top.iter().map(|t| json!({"token": t.token, "logprob": t.logprob, "bytes": t.token.as_bytes()})).collect::<Vec<_>>(),
-            }]})
+/// A chat completions request to this server: its model must be the agent's (or absent,
+/// as some local clients send it), then the agent answers as JSON or as a stream.
+fn serve_completion(st: &State, body: &[u8]) -> Response<Full<Bytes>> {
+    let req: WireRequest = match WireRequest::parse(body) {
+        Ok(r) => r,
+        Err((status, msg)) => {
+            return json_response(status, &error_body(&msg, "invalid_request_error"));
         }
-        _ => Value::Null,
     };
-    json!({
-        "id": "chatcmpl-sim",
-        "object": "chat.completion",
-        "created": 0,
-        "model": model,
-        "system_fingerprint": fingerprint,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": reply.text},
-            "logprobs": lp,
-            "finish_reason": if reply.kind == crate::providers::RequestKind::Choice { "length" } else { "stop" },
-        }],
-        "usage": {
-            "prompt_tokens": reply.tokens_in,
-            "completion_tokens": reply.tokens_out,
-            "total_tokens": reply.tokens_in + reply.tokens_out,
-        },
-    })
+    if let Some(m) = &req.model
+        && *m != st.model
+    {
+        let (status, body) = model_not_found(m);
+        return json_response(status, &body);
+    }
+    let choices: Vec<WireChoice> = match wire::answer(&st.agent, &req) {
+        Ok(c) => c,
+        Err((status, msg)) => {
+            return json_response(status, &error_body(&msg, "invalid_request_error"));
+        }
+    };
+    let n: u64 = st.completions.fetch_add(1, Ordering::Relaxed);
+    let id: String = format!("chatcmpl-sim-{n}");
+    let h = Header {
+        id: &id,
+        model: &st.model,
+        fingerprint: st.agent.fingerprint(),
+        created: wire::unix_now(),
+    };
+    if !req.stream {
+        return json_response(
+            StatusCode::OK,
+            &wire::completion_json(&h, &choices, req.logprobs),
+        );
+    }
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/event-stream")
+        .header("cache-control", "no-cache")
+        .body(Full::new(Bytes::from(wire::stream_body(
+            &h, &choices, &req,
+        ))))
+        .expect("valid response")
+}
+
+/// Answers one chat completions request body as an OpenAI-compatible JSON response, whatever
+/// model it names (public so test mocks can serve a sim agent through their own transport).
+pub fn chat_completion(agent: &SimAgent, body: &[u8]) -> Result<Value, (StatusCode, String)> {
+    let req: WireRequest = WireRequest::parse(body)?;
+    let choices: Vec<WireChoice> = wire::answer(agent, &req)?;
+    let model: String = agent.name();
+    let h = Header {
+        id: "chatcmpl-sim",
+        model: &model,
+        fingerprint: agent.fingerprint(),
+        created: wire::unix_now(),
+    };
+    Ok(wire::completion_json(&h, &choices, req.logprobs))
 }
 
 #[cfg(test)]
