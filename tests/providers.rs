@@ -548,7 +548,11 @@ fn serve_sim_command_serves_over_http() {
             .send()
             .await?
             .status();
-        let client = openai(&base, None);
+        // serve-sim answers only the model it serves (another is a 404, as OpenAI's).
+        let mut cfg = OpenAiConfig::new("partial:0.3", Some(&base));
+        cfg.api_key = None;
+        cfg.flavour = ServerFlavour::Plain;
+        let client = OpenAi::new(cfg).unwrap();
         let r = client
             .send(&sim_choice_req(&cs))
             .await
