@@ -6,9 +6,9 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use selfinterp::benchmark::freeze::{SeedSource, freeze};
-use selfinterp::benchmark::sampling::draw_pair;
+use selfinterp::benchmark::draw_pair;
 use selfinterp::benchmark::{Counts, FrozenContext, Split};
+use selfinterp::benchmark::{SeedSource, freeze};
 use selfinterp::catalogue::Catalogue;
 use selfinterp::design::{AdaptiveDesign, Criterion as Design, Observation};
 use selfinterp::parsing::{parse_choice, parse_report};

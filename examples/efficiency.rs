@@ -1,7 +1,7 @@
 //! Prints the statistical-efficiency table (see `selfinterp::sim::efficiency`).
 //! Run by `scripts/compare/efficiency.sh`:
 //!   cargo run --release --example efficiency -- [--replicates N] [--contexts N] [--labels hard|soft_latent|soft_exact] [--json FILE]
-use selfinterp::sim::efficiency::{Setup, efficiency_table, standard_arms};
+use selfinterp::sim::{Setup, efficiency_table, standard_arms};
 
 fn main() {
     let mut setup = Setup::default();

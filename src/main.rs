@@ -1,8 +1,6 @@
-//! The `selfinterp` binary: the command line in [`cli`] parses arguments, calls the library
-//! and prints; the library (`selfinterp`) owns every check and decision.
-
-mod cli;
+//! The `selfinterp` binary: the command line is the library's (`selfinterp::cli_main`); it
+//! parses arguments, calls the library's stages and prints.
 
 fn main() {
-    std::process::exit(cli::main());
+    std::process::exit(selfinterp::cli_main());
 }

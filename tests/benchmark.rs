@@ -1,9 +1,9 @@
 //! The freeze: determinism, stream independence, the profile rule, display precision, verify.
 
-use selfinterp::benchmark::freeze::{SeedSource, freeze};
-use selfinterp::benchmark::sampling::{display_decimals, round_to};
-use selfinterp::benchmark::verify::verify_version;
+use selfinterp::benchmark::verify_version;
 use selfinterp::benchmark::{Benchmark, Counts, Split};
+use selfinterp::benchmark::{SeedSource, freeze};
+use selfinterp::benchmark::{display_decimals, round_to};
 use selfinterp::catalogue::Catalogue;
 use std::path::{Path, PathBuf};
 
@@ -167,7 +167,7 @@ fn the_committed_v1_verifies() {
     let b = Benchmark::load(&root().join("benchmark"), "v1").unwrap();
     assert_eq!(
         b.manifest.catalogue_sha256,
-        selfinterp::benchmark::freeze::catalogue_hash(&cat)
+        selfinterp::benchmark::catalogue_hash(&cat)
     );
 }
 
@@ -238,7 +238,7 @@ fn a_private_seed_is_published_only_as_its_hash() {
     assert!(!f.manifest_json.contains(secret));
     assert_eq!(
         f.manifest.private_seed_sha256.as_deref(),
-        Some(selfinterp::benchmark::freeze::sha256_hex(secret.as_bytes()).as_str())
+        Some(selfinterp::benchmark::sha256_hex(secret.as_bytes()).as_str())
     );
     let public = freeze(&catalogue(), "private", &seed(), Counts::default());
     assert_ne!(f.contexts_jsonl, public.contexts_jsonl);

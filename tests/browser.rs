@@ -8,7 +8,7 @@
 //! attribute of <body>, which `--dump-dom` prints. Skipped, with a message, where no
 //! Chromium is installed (CI installs one).
 
-use selfinterp::leaderboard::{entry, render};
+use selfinterp::leaderboard;
 use selfinterp::reports::{self, Format, ReportOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -113,10 +113,10 @@ fn leaderboard_and_report_work_in_a_real_browser() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let entries = entry::load_all(&repo().join("results")).unwrap();
-    let html: String = render::render(&entries)
+    let entries = leaderboard::load_all(&repo().join("results")).unwrap();
+    let html: String = leaderboard::render(&entries)
         .into_iter()
-        .find(|(f, _)| f == render::HTML_FILE)
+        .find(|(f, _)| f == leaderboard::HTML_FILE)
         .unwrap()
         .1;
     for width in [400, 1400] {

@@ -5,10 +5,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
 use selfinterp::probability::{logistic, standard_normal};
-use selfinterp::scoring::runs::{RunComparison, compare_runs};
 use selfinterp::scoring::{
     ChoiceObs, ContextInput, PairedOptions, ReportObs, ScoreOptions, Summary, score,
 };
+use selfinterp::scoring::{RunComparison, compare_runs};
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 
 const RANGES: [(f64, f64); N_ATTR] = [(0.0, 1.0); N_ATTR];

@@ -1,13 +1,13 @@
 //! Pair-selection designs (src/design): reproducibility of the adaptive design and the
 //! efficiency measurement on simulated agents.
 
-use selfinterp::benchmark::sampling::scaled_difference;
+use selfinterp::benchmark::scaled_difference;
 use selfinterp::benchmark::{FrozenContext, Split};
 use selfinterp::design::{AdaptiveDesign, Criterion, Observation};
-use selfinterp::sim::efficiency::{
+use selfinterp::sim::synthetic_contexts;
+use selfinterp::sim::{
     Arm, CurvePoint, LabelModel, Setup, pairs_to_reach, pairs_to_width, precision_curve,
 };
-use selfinterp::sim::synthetic_contexts;
 
 fn ctx() -> FrozenContext {
     synthetic_contexts("design", Split::Native, 1, 20, 0).remove(0)

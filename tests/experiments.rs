@@ -1,10 +1,10 @@
 //! The study's experiments: fine-tuning exports and their check, batch files, combined runs.
 
-use selfinterp::benchmark::freeze::{SeedSource, freeze};
 use selfinterp::benchmark::{Benchmark, Counts, Split};
+use selfinterp::benchmark::{SeedSource, freeze};
 use selfinterp::catalogue::Catalogue;
-use selfinterp::experiments::check::check_text;
-use selfinterp::experiments::finetune::{self, Half};
+use selfinterp::experiments::check_text;
+use selfinterp::experiments::{self as finetune, Half};
 use selfinterp::prompts::{CHOICE_TAG, REPORT_TAG};
 use std::path::{Path, PathBuf};
 
@@ -191,8 +191,7 @@ fn private_seed_must_be_given_and_must_match() {
     let f = fixture();
     let mut bench = f.bench.clone();
     bench.manifest.seed = None;
-    bench.manifest.private_seed_sha256 =
-        Some(selfinterp::benchmark::freeze::sha256_hex(SEED.as_bytes()));
+    bench.manifest.private_seed_sha256 = Some(selfinterp::benchmark::sha256_hex(SEED.as_bytes()));
     assert!(
         finetune::master_seed(&bench, None)
             .unwrap_err()
@@ -241,7 +240,7 @@ fn export_and_check_finetune_commands() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(
         manifest.train.sha256,
-        selfinterp::benchmark::freeze::sha256_hex(text.as_bytes())
+        selfinterp::benchmark::sha256_hex(text.as_bytes())
     );
     assert_eq!(
         text,
@@ -397,8 +396,8 @@ fn check_finetune_command_fails_naming_file_and_line() {
 // ---- batch files ---------------------------------------------------------------------------
 
 use selfinterp::batch::{custom_id, parse_custom_id};
-use selfinterp::bundle::sample::Sample;
-use selfinterp::sim::server::chat_completion;
+use selfinterp::bundle::Sample;
+use selfinterp::sim::chat_completion;
 use selfinterp::sim::{AgentKind, SimAgent};
 
 /// `selfinterp --root <fixture> ARGS...`, whatever its exit status.
@@ -467,7 +466,7 @@ fn shuffled<T>(mut v: Vec<T>) -> Vec<T> {
 
 #[test]
 fn custom_ids_round_trip() {
-    use selfinterp::bundle::sample::{KindKey, Order, SampleKey};
+    use selfinterp::bundle::{KindKey, Order, SampleKey};
     for kind in [KindKey::Choice, KindKey::Report] {
         for order in [Order::Ab, Order::Ba] {
             let key = SampleKey {
@@ -685,7 +684,7 @@ fn anthropic_batch_file_and_results() {
     assert_eq!(got.len(), reqs.len() - 2);
     assert!(
         got.iter()
-            .filter(|s| s.index < 4 && s.kind == selfinterp::bundle::sample::KindKey::Choice)
+            .filter(|s| s.index < 4 && s.kind == selfinterp::bundle::KindKey::Choice)
             .all(|s| s.response == "B")
     );
     let stderr = String::from_utf8_lossy(&o.stderr);
@@ -794,8 +793,8 @@ fn study_of_two_models_adds_privileged_access_rows() {
 
 #[test]
 fn control_replaces_reports_and_position_bias_counts_both_orders() {
-    use selfinterp::bundle::sample::{KindKey, Order, Parsed};
-    use selfinterp::experiments::combine::{position_bias, with_reports_from};
+    use selfinterp::bundle::{KindKey, Order, Parsed};
+    use selfinterp::experiments::{position_bias, with_reports_from};
     use selfinterp::scoring::{ContextInput, ReportObs};
     use selfinterp::types::{Choice, Weights};
     let ctx = |id: &str, w: f64| ContextInput {

@@ -6,11 +6,11 @@
 
 use proptest::prelude::*;
 use selfinterp::batch::{BatchFormat, Results};
-use selfinterp::bundle::sample::Sample;
-use selfinterp::bundle::{self, journal};
-use selfinterp::experiments::check::check_text;
-use selfinterp::import::csv::{ImportSpec, import};
-use selfinterp::leaderboard::entry;
+use selfinterp::bundle;
+use selfinterp::bundle::Sample;
+use selfinterp::experiments::check_text;
+use selfinterp::import::{ImportSpec, import};
+use selfinterp::leaderboard;
 use selfinterp::parsing::{parse_choice, parse_report};
 use std::path::Path;
 
@@ -89,12 +89,12 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let text = format!("{SAMPLE}\n{samples}\n");
         write(dir.path(), bundle::SAMPLES, &text);
-        let _ = journal::read::<Sample>(&dir.path().join(bundle::SAMPLES));
+        let _ = bundle::read_journal::<Sample>(&dir.path().join(bundle::SAMPLES));
         write(dir.path(), bundle::MANIFEST, &manifest);
         let _ = bundle::read_manifest(dir.path());
         let _ = bundle::read(dir.path());
-        write(dir.path(), entry::ENTRY_FILE, &toml);
-        let _ = entry::read_meta("fuzz", dir.path());
+        write(dir.path(), leaderboard::ENTRY_FILE, &toml);
+        let _ = leaderboard::read_meta("fuzz", dir.path());
     }
 
     #[test]
@@ -228,7 +228,7 @@ proptest! {
     #[test]
     fn study_releases_of_any_structure_import_or_are_refused((c, t, s, r) in release()) {
         use selfinterp::bundle::BundleSummary;
-        use selfinterp::bundle::score_input::ContextTable;
+        use selfinterp::bundle::ContextTable;
         let dir = tempfile::tempdir().unwrap();
         let spec = ImportSpec {
             contexts: write(dir.path(), "contexts.csv", &c),

@@ -5,7 +5,7 @@
 use crate::reliability::{assert_exit, sel_async, server_run};
 use crate::reports::root;
 use crate::support::{Fault, MockServer, Responder, contexts, stderr};
-use selfinterp::sim::server as sim_server;
+use selfinterp::sim as sim_server;
 use selfinterp::sim::{AgentKind, SimAgent};
 use serde_json::{Value, json};
 use std::path::Path;

@@ -1,9 +1,9 @@
 //! `selfinterp import csv`: the study's data-release layout becomes a bundle `score` accepts.
 
 use crate::support::{assert_ok, bin};
-use selfinterp::bundle::sample::Sample;
+use selfinterp::bundle::Sample;
 use selfinterp::bundle::{self, RunStatus};
-use selfinterp::import::csv::{ImportSpec, import};
+use selfinterp::import::{ImportSpec, import};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {

@@ -1,7 +1,7 @@
 //! An installed binary: the frozen versions it carries, and the quick start run from a
 //! directory outside the checkout.
 
-use selfinterp::benchmark::{Benchmark, Source, embedded};
+use selfinterp::benchmark::{Benchmark, Source, embedded_names, embedded_version};
 use std::path::PathBuf;
 
 use crate::support::{assert_ok, bin_in as outside};
@@ -16,10 +16,10 @@ fn checkout() -> PathBuf {
 fn every_frozen_version_is_embedded_byte_for_byte() {
     let on_disk = selfinterp::benchmark::versions(&checkout().join("benchmark"));
     assert!(!on_disk.is_empty());
-    assert_eq!(embedded::names(), on_disk);
+    assert_eq!(embedded_names(), on_disk);
     let empty = tempfile::tempdir().unwrap();
     for v in &on_disk {
-        let e = embedded::get(v).unwrap();
+        let e = embedded_version(v).unwrap();
         let dir = checkout().join("benchmark").join(v);
         assert_eq!(
             e.manifest,
@@ -44,7 +44,7 @@ fn a_version_on_disk_takes_precedence_and_is_hash_checked() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("v1");
     std::fs::create_dir_all(&dir).unwrap();
-    let e = embedded::get("v1").unwrap();
+    let e = embedded_version("v1").unwrap();
     std::fs::write(dir.join("manifest.json"), e.manifest).unwrap();
     // One changed byte in the data: the manifest's hash no longer matches.
     std::fs::write(

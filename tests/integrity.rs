@@ -300,12 +300,12 @@ fn a_run_stopped_by_a_write_error_is_not_left_running() {
 
 /// A results directory with one simulated entry `e` and its rendered leaderboard.
 fn results(root: &Path) -> PathBuf {
-    use selfinterp::leaderboard::entry;
+    use selfinterp::leaderboard;
     let results = root.join("results");
     let dir = crate::reports::sim_run(root, &results.join("e"), "faithful", "native");
     let _ = std::fs::remove_file(dir.join("errors.jsonl"));
     std::fs::write(
-        dir.join(entry::ENTRY_FILE),
+        dir.join(leaderboard::ENTRY_FILE),
         "display_name = \"Simulated: faithful\"\nmodel_id = \"faithful\"\nprovider = \"sim\"\n\
 date = \"2026-01-01\"\nsubmitted_by = \"tests\"\nnotes = \"Reports its weights plus noise.\"\n\
 simulated = true\n",
@@ -316,9 +316,9 @@ simulated = true\n",
 }
 
 fn rerender(results: &Path) {
-    use selfinterp::leaderboard::{board, entry, render};
-    let entries = entry::load_all(results).unwrap();
-    render::write(results, &board::board(&entries)).unwrap();
+    use selfinterp::leaderboard;
+    let entries = leaderboard::load_all(results).unwrap();
+    leaderboard::write(results, &leaderboard::board(&entries)).unwrap();
 }
 
 /// `validate RESULTS ARGS` with a time limit (a reader that follows a link to `/dev/zero`

@@ -2,7 +2,7 @@
 //! naming the entry and the field.
 
 use crate::reports::{root, sim_run, sim_run_with};
-use selfinterp::leaderboard::{self, Problem, board, entry, render};
+use selfinterp::leaderboard::{self, Problem};
 use std::path::{Path, PathBuf};
 
 const ENTRIES: &[(&str, &str, &str)] = &[
@@ -30,15 +30,19 @@ fn results() -> (tempfile::TempDir, PathBuf) {
     for (name, agent, display) in ENTRIES {
         let dir: PathBuf = sim_run(root.path(), &results.join(name), agent, "native");
         let _ = std::fs::remove_file(dir.join("errors.jsonl"));
-        std::fs::write(dir.join(entry::ENTRY_FILE), entry_toml(display, agent)).unwrap();
+        std::fs::write(
+            dir.join(leaderboard::ENTRY_FILE),
+            entry_toml(display, agent),
+        )
+        .unwrap();
     }
     write_leaderboard(&results);
     (root, results)
 }
 
 fn write_leaderboard(results: &Path) {
-    let entries = entry::load_all(results).unwrap();
-    render::write(results, &board::board(&entries)).unwrap();
+    let entries = leaderboard::load_all(results).unwrap();
+    leaderboard::write(results, &leaderboard::board(&entries)).unwrap();
 }
 
 fn validate(root: &Path) -> Vec<Problem> {
@@ -78,13 +82,13 @@ fn edit_json(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
 fn rendered_leaderboard_is_ranked_and_valid() {
     let (root, results) = results();
     assert_eq!(validate(root.path()), vec![]);
-    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    let md: String = std::fs::read_to_string(results.join(leaderboard::MD_FILE)).unwrap();
     let faithful: usize = md.find("Simulated: faithful").unwrap();
     let partial: usize = md.find("Simulated: partial").unwrap();
     let confab: usize = md.find("Simulated: confabulator").unwrap();
     assert!(faithful < partial && partial < confab, "ranked by r:\n{md}");
     insta::assert_snapshot!("leaderboard_md", md);
-    let html: String = std::fs::read_to_string(results.join(render::HTML_FILE)).unwrap();
+    let html: String = std::fs::read_to_string(results.join(leaderboard::HTML_FILE)).unwrap();
     assert_eq!(html.matches("<script").count(), 1);
     assert!(
         html.contains("<table class=\"sortable board sim\">"),
@@ -183,7 +187,7 @@ fn a_tampered_manifest_is_named() {
 #[test]
 fn a_tampered_leaderboard_is_named() {
     let (root, results) = results();
-    edit(&results.join(render::MD_FILE), |t| {
+    edit(&results.join(leaderboard::MD_FILE), |t| {
         t.replacen("Simulated: partial]", "Simulated: partial!]", 1)
     });
     expect(
@@ -194,7 +198,7 @@ fn a_tampered_leaderboard_is_named() {
     );
 
     write_leaderboard(&results);
-    edit(&results.join(render::HTML_FILE), |t| {
+    edit(&results.join(leaderboard::HTML_FILE), |t| {
         t.replacen(
             "<td class=\"n\" data-label=\"#\" data-v=\"1\">1</td>",
             "<td class=\"n\" data-label=\"#\" data-v=\"1\">9</td>",
@@ -293,10 +297,10 @@ fn leaderboard_html_escapes_entry_fields() {
     )
     .unwrap();
     write_leaderboard(&results);
-    let html: String = std::fs::read_to_string(results.join(render::HTML_FILE)).unwrap();
+    let html: String = std::fs::read_to_string(results.join(leaderboard::HTML_FILE)).unwrap();
     assert_eq!(html.matches("<script").count(), 1);
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
-    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    let md: String = std::fs::read_to_string(results.join(leaderboard::MD_FILE)).unwrap();
     assert!(!md.contains("<script"));
 }
 
@@ -306,13 +310,13 @@ fn unrankable_runs_are_listed_without_a_rank() {
     let dir: PathBuf = sim_run(root.path(), &results.join("sim-random"), "random", "native");
     let _ = std::fs::remove_file(dir.join("errors.jsonl"));
     std::fs::write(
-        dir.join(entry::ENTRY_FILE),
+        dir.join(leaderboard::ENTRY_FILE),
         entry_toml("Simulated: random", "random"),
     )
     .unwrap();
     write_leaderboard(&results);
     assert_eq!(validate(root.path()), vec![]);
-    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    let md: String = std::fs::read_to_string(results.join(leaderboard::MD_FILE)).unwrap();
     let line: &str = md
         .lines()
         .find(|l| l.contains("Simulated: random"))
@@ -321,7 +325,7 @@ fn unrankable_runs_are_listed_without_a_rank() {
         line.starts_with("| – |") && line.contains("| ✗ too little data |"),
         "no rank, and the reason: {line}"
     );
-    let board = render::board(&entry::load_all(&results).unwrap());
+    let board = leaderboard::board(&leaderboard::load_all(&results).unwrap());
     let sims = &board["native"].simulated;
     let first_unranked: usize = sims.iter().position(|r| r.rank.is_none()).unwrap();
     assert!(
@@ -350,13 +354,13 @@ fn ties_are_decided_by_a_paired_comparison_with_holm() {
     );
     let _ = std::fs::remove_file(dir.join("errors.jsonl"));
     std::fs::write(
-        dir.join(entry::ENTRY_FILE),
+        dir.join(leaderboard::ENTRY_FILE),
         entry_toml("Simulated: faithful again", "faithful"),
     )
     .unwrap();
     write_leaderboard(&results);
     assert_eq!(validate(root.path()), vec![]);
-    let board = render::board(&entry::load_all(&results).unwrap());
+    let board = leaderboard::board(&leaderboard::load_all(&results).unwrap());
     let rows = &board["native"].simulated;
     let names: Vec<&str> = rows.iter().map(|r| r.entry.as_str()).collect();
     assert_eq!(
@@ -369,15 +373,14 @@ fn ties_are_decided_by_a_paired_comparison_with_holm() {
         ]
     );
     let t0 = rows[0].tie.as_ref().unwrap();
-    assert_eq!(t0.method, leaderboard::ties::TieMethod::Paired);
+    assert_eq!(t0.method, leaderboard::TieMethod::Paired);
     assert!(t0.tied, "{t0:?}");
     assert_eq!(t0.difference, Some(0.0));
     assert_eq!(t0.p, Some(1.0));
     // Holm over the table's three paired tests, and tied exactly when the adjusted p >= 5%.
-    let ties: Vec<&leaderboard::ties::Tie> =
-        rows[..3].iter().map(|r| r.tie.as_ref().unwrap()).collect();
+    let ties: Vec<&leaderboard::Tie> = rows[..3].iter().map(|r| r.tie.as_ref().unwrap()).collect();
     let p: Vec<f64> = ties.iter().map(|t| t.p.unwrap()).collect();
-    let holm: Vec<f64> = leaderboard::ties::holm(&p);
+    let holm: Vec<f64> = leaderboard::holm(&p);
     for (t, q) in ties.iter().zip(&holm) {
         assert_eq!(t.p_holm, Some(*q));
         assert_eq!(t.tied, *q >= 0.05, "{t:?}");
@@ -391,7 +394,7 @@ fn ties_are_decided_by_a_paired_comparison_with_holm() {
         "{t1:?}"
     );
     assert!(rows[3].tie.is_none(), "the last ranked row has no next row");
-    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    let md: String = std::fs::read_to_string(results.join(leaderboard::MD_FILE)).unwrap();
     assert!(md.contains("| 1 ≈ | [Simulated: faithful]"), "{md}");
     assert!(md.contains("Holm"), "the method is stated");
 }
@@ -407,9 +410,9 @@ fn leaderboard_lines_stay_short_even_with_long_names() {
     )
     .unwrap();
     write_leaderboard(&results);
-    let md: String = std::fs::read_to_string(results.join(render::MD_FILE)).unwrap();
+    let md: String = std::fs::read_to_string(results.join(leaderboard::MD_FILE)).unwrap();
     let longest: usize = md.lines().map(|l| l.chars().count()).max().unwrap();
-    assert!(longest <= render::MAX_MD_LINE, "{longest}:\n{md}");
+    assert!(longest <= leaderboard::MAX_MD_LINE, "{longest}:\n{md}");
     for l in md.lines().filter(|l| l.starts_with('|')) {
         assert_eq!(l.matches(" | ").count(), 6, "seven columns: {l}");
     }
@@ -418,15 +421,15 @@ fn leaderboard_lines_stay_short_even_with_long_names() {
 #[test]
 fn leaderboard_exports_csv_and_json() {
     let (_root, results) = results();
-    let board = render::board(&entry::load_all(&results).unwrap());
-    let csv: String = leaderboard::export::csv(&board);
+    let board = leaderboard::board(&leaderboard::load_all(&results).unwrap());
+    let csv: String = leaderboard::export_csv(&board);
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert!(header.contains(&"r") && header.contains(&"tie_p_holm"));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), ENTRIES.len());
     assert!(rows[0].starts_with("native,simulated,1,"), "{csv}");
-    let json: serde_json::Value = serde_json::from_str(&leaderboard::export::json(&board)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&leaderboard::export_json(&board)).unwrap();
     let arr = json.as_array().unwrap();
     assert_eq!(arr.len(), ENTRIES.len());
     assert_eq!(arr[0]["entry"], "sim-faithful");
@@ -531,7 +534,7 @@ fn an_adaptive_run_validates_and_its_chosen_pairs_are_checked() {
     );
     let _ = std::fs::remove_file(dir.join("errors.jsonl"));
     std::fs::write(
-        dir.join(entry::ENTRY_FILE),
+        dir.join(leaderboard::ENTRY_FILE),
         entry_toml("Simulated: faithful, adaptive pairs", "faithful"),
     )
     .unwrap();

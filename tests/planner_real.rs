@@ -7,7 +7,7 @@
 use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
-use selfinterp::bundle::score_input::score_options;
+use selfinterp::bundle::score_options;
 use selfinterp::planner::{Design, PlanOptions, fit_pilot, predict};
 use selfinterp::scoring::{ContextInput, ScoreOptions, Summary, score};
 use std::path::Path;

@@ -3,15 +3,15 @@
 //! truth, and `serve-sim` as a real process.
 
 use crate::support::{self, Fault, MockServer};
-use selfinterp::benchmark::sampling::profile_choice;
+use selfinterp::benchmark::profile_choice;
 use selfinterp::benchmark::{Benchmark, FrozenContext, Split};
 use selfinterp::prompts::{choice_prompt, report_prompt};
-use selfinterp::providers::anthropic::{Anthropic, AnthropicConfig};
-use selfinterp::providers::openai::{OpenAi, OpenAiConfig, ServerFlavour};
-use selfinterp::providers::resilient::{Policy, Resilient, SleepFn};
+use selfinterp::providers::{Anthropic, AnthropicConfig};
 use selfinterp::providers::{
     ApiKey, ChatRequest, Constraint, Provider, ProviderError, RequestKind,
 };
+use selfinterp::providers::{OpenAi, OpenAiConfig, ServerFlavour};
+use selfinterp::providers::{Policy, Resilient, SleepFn};
 use selfinterp::sim::{AgentKind, SimAgent, SimProvider, synthetic_contexts};
 use selfinterp::types::{Choice, Pair, Weights};
 use std::sync::{Arc, Mutex};
@@ -581,7 +581,7 @@ fn sim_choice_req(cs: &[FrozenContext]) -> ChatRequest {
 #[test]
 #[ignore]
 fn sim_server_throughput() {
-    use selfinterp::sim::server::SimServer;
+    use selfinterp::sim::SimServer;
     let cs = support::contexts(5, 5, 100, 1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -676,8 +676,8 @@ fn sim_reads_every_prompt_of_benchmark_v1() {
 /// agent's v1 native choices (100 pairs per context) gives its true weights back.
 #[test]
 fn sim_faithful_weights_are_recovered_by_the_fit() {
-    use selfinterp::estimation::fit::fit;
-    use selfinterp::estimation::trial::Trial;
+    use selfinterp::estimation::Trial;
+    use selfinterp::estimation::fit;
     let Some(bench) = benchmark_v1() else {
         return;
     };

@@ -7,9 +7,9 @@ use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::fit;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
 use selfinterp::probability::{logistic, standard_normal};
-use selfinterp::scoring::quality::{QualityFlag, assess, context_trials};
-use selfinterp::scoring::stats::{Moments, pearson};
 use selfinterp::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, Summary, score};
+use selfinterp::scoring::{Moments, pearson};
+use selfinterp::scoring::{QualityFlag, assess, context_trials};
 use selfinterp::sim::AGREEMENT_SCALE;
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 
@@ -187,7 +187,7 @@ fn opts() -> ScoreOptions {
 fn quality_of(
     inputs: &[ContextInput],
     o: &ScoreOptions,
-) -> (Summary, selfinterp::scoring::quality::Quality) {
+) -> (Summary, selfinterp::scoring::Quality) {
     let s: Summary = score(inputs, o).unwrap();
     let q = assess(inputs, &s.contexts, o);
     (s, q)

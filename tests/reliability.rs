@@ -5,7 +5,7 @@
 
 use crate::reports::{VERSION, root, sim_run};
 pub use crate::support::{bin, stderr};
-use selfinterp::leaderboard::{self, entry};
+use selfinterp::leaderboard;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -241,7 +241,7 @@ fn relabelled(root: &Path, edit_params: bool) -> PathBuf {
     let dir = sim_run(root, &results.join("gpt-4o-native"), "faithful", "native");
     let _ = std::fs::remove_file(dir.join("errors.jsonl"));
     std::fs::write(
-        dir.join(entry::ENTRY_FILE),
+        dir.join(leaderboard::ENTRY_FILE),
         "display_name = \"GPT-4o\"\nmodel_id = \"gpt-4o\"\nprovider = \"openai\"\ndate = \"2026-01-01\"\n\
 submitted_by = \"tests\"\nnotes = \"\"\nsimulated = false\n",
     )
@@ -255,8 +255,8 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = false\n",
         m["parameters"]["model"] = "gpt-4o".into();
     }
     std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap() + "\n").unwrap();
-    let entries = entry::load_all(&results).unwrap();
-    leaderboard::render::write(&results, &leaderboard::board::board(&entries)).unwrap();
+    let entries = leaderboard::load_all(&results).unwrap();
+    leaderboard::write(&results, &leaderboard::board(&entries)).unwrap();
     results
 }
 
@@ -564,9 +564,7 @@ async fn an_empty_answer_is_asked_again_and_never_cached() {
     assert_eq!(m["counts"]["invalid_choices"], 0, "{}", m["counts"]);
     assert_eq!(m["counts"]["invalid_reports"], 0, "{}", m["counts"]);
     // No empty answer went into the cache (its log: one `<key> <response JSON>` per line).
-    let log: PathBuf = cache
-        .join("responses")
-        .join(selfinterp::runner::cache::LOG_FILE);
+    let log: PathBuf = cache.join("responses").join(selfinterp::runner::LOG_FILE);
     let text: String = std::fs::read_to_string(&log).unwrap();
     assert!(
         text.lines().count() > 0,
@@ -712,7 +710,7 @@ fn a_closed_standard_output_ends_quietly() {
 // ---- secrets -------------------------------------------------------------------------------
 
 use selfinterp::providers::ApiKey;
-use selfinterp::providers::common::redact;
+use selfinterp::providers::redact;
 
 const KEY: &str = "sk-proj-Zq8vLm3TxW0pR7nK2yHs9cB4";
 
@@ -834,7 +832,7 @@ fn a_leaderboard_row_is_named_by_its_entry_id_not_a_substring_of_another_name() 
         let dir = sim_run(root.path(), &results.join(name), "faithful", "native");
         let _ = std::fs::remove_file(dir.join("errors.jsonl"));
         std::fs::write(
-            dir.join(entry::ENTRY_FILE),
+            dir.join(leaderboard::ENTRY_FILE),
             format!(
                 "display_name = \"{display}\"\nmodel_id = \"faithful\"\nprovider = \"sim\"\ndate = \"2026-01-01\"\n\
 submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
@@ -842,8 +840,8 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
         )
         .unwrap();
     }
-    let entries = entry::load_all(&results).unwrap();
-    leaderboard::render::write(&results, &leaderboard::board::board(&entries)).unwrap();
+    let entries = leaderboard::load_all(&results).unwrap();
+    leaderboard::write(&results, &leaderboard::board(&entries)).unwrap();
     let md = results.join(leaderboard::MD_FILE);
     let text = std::fs::read_to_string(&md).unwrap();
     let row = text
@@ -856,7 +854,7 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
         text.replace(&row, &row.replace("2026-01-01", "2026-01-02")),
     )
     .unwrap();
-    let problems = leaderboard::validate::check_leaderboard(&results, &entries);
+    let problems = leaderboard::check_leaderboard(&results, &entries);
     let p = problems
         .iter()
         .find(|p| p.entry == leaderboard::MD_FILE)

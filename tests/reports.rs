@@ -6,9 +6,9 @@
 
 use crate::support;
 use selfinterp::bundle;
-use selfinterp::bundle::parameters::{Experiment, ProviderKind};
+use selfinterp::bundle::{Experiment, ProviderKind};
 use selfinterp::reports::{self, Format, Prices, ReportData, ReportOptions};
-use selfinterp::runner::config::Preset;
+use selfinterp::runner::Preset;
 use selfinterp::runner::{self, RunRequest};
 use std::path::{Path, PathBuf};
 
@@ -50,10 +50,10 @@ pub fn sim_run_with(
     q.out = Some(out.clone());
     set(&mut q);
     let (mut cfg, bench) = runner::resolve(&q, &root.join("benchmark")).unwrap();
-    let provider = runner::connect::provider(&cfg, &bench).unwrap();
+    let provider = runner::provider(&cfg, &bench).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     cfg.server = Some(
-        rt.block_on(selfinterp::providers::preflight::preflight(
+        rt.block_on(selfinterp::providers::preflight(
             provider.as_ref(),
             cfg.timeout,
         ))

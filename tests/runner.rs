@@ -3,17 +3,17 @@
 
 use crate::support::{self, Fault, MockServer, Responder};
 use selfinterp::benchmark::{Benchmark, Split};
-use selfinterp::bundle::journal;
-use selfinterp::bundle::parameters::{Experiment, ProviderKind};
-use selfinterp::bundle::sample::{ErrorRecord, Sample, SampleKey};
+
 use selfinterp::bundle::{self, RunStatus};
+use selfinterp::bundle::{ErrorRecord, Sample, SampleKey};
+use selfinterp::bundle::{Experiment, ProviderKind};
 use selfinterp::design::Criterion;
 use selfinterp::probability::logistic;
 use selfinterp::providers::Provider;
-use selfinterp::providers::openai::{OpenAi, OpenAiConfig};
-use selfinterp::runner::config::{Preset, RunConfig};
-use selfinterp::runner::request::{RunRequest, resolve};
+use selfinterp::providers::{OpenAi, OpenAiConfig};
+use selfinterp::runner::{Preset, RunConfig};
 use selfinterp::runner::{RunOutcome, execute};
+use selfinterp::runner::{RunRequest, resolve};
 use selfinterp::sim::{AgentKind, SimAgent, SimProvider};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ fn config(root: &Path, q: &RunRequest) -> (RunConfig, Benchmark) {
 fn sim(bench: &Benchmark, kind: AgentKind) -> Arc<dyn Provider> {
     let agent = Arc::new(SimAgent::from_benchmark(
         kind,
-        &selfinterp::runner::connect::sim_seed(0),
+        &selfinterp::runner::sim_seed(0),
         bench,
     ));
     Arc::new(SimProvider::new(agent, "faithful"))
@@ -57,7 +57,7 @@ fn read(path: &Path) -> Vec<u8> {
 }
 
 fn samples(dir: &Path) -> Vec<Sample> {
-    journal::read::<Sample>(&dir.join(bundle::SAMPLES))
+    bundle::read_journal::<Sample>(&dir.join(bundle::SAMPLES))
         .unwrap()
         .records
 }
@@ -189,8 +189,9 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     );
     assert_complete(&out, 4 * 23);
     assert!(std::fs::read(out.join(bundle::ERRORS)).unwrap().is_empty());
-    let timings: Vec<selfinterp::bundle::sample::Timing> =
-        journal::read(&out.join(bundle::TIMINGS)).unwrap().records;
+    let timings: Vec<selfinterp::bundle::Timing> = bundle::read_journal(&out.join(bundle::TIMINGS))
+        .unwrap()
+        .records;
     assert_eq!(timings.len(), 4 * 23);
     assert!(
         timings.iter().any(|t| t.attempts > 1),
@@ -232,7 +233,9 @@ async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
     let first = go(&cfg, &bench, p()).await;
     assert_eq!(first.status, RunStatus::Incomplete);
     assert_eq!(first.counts.errors, 10);
-    let errors: Vec<ErrorRecord> = journal::read(&out.join(bundle::ERRORS)).unwrap().records;
+    let errors: Vec<ErrorRecord> = bundle::read_journal(&out.join(bundle::ERRORS))
+        .unwrap()
+        .records;
     assert_eq!(errors.len(), 10);
     assert_eq!(samples(&out).len(), 4 * 23 - 10);
 
@@ -446,7 +449,7 @@ async fn each_context_is_asked_in_one_stretch_and_a_resume_keeps_it_so() {
             inner: SimProvider::new(
                 Arc::new(SimAgent::from_benchmark(
                     AgentKind::Faithful,
-                    &selfinterp::runner::connect::sim_seed(0),
+                    &selfinterp::runner::sim_seed(0),
                     &bench,
                 )),
                 "faithful",
@@ -476,7 +479,7 @@ async fn each_context_is_asked_in_one_stretch_and_a_resume_keeps_it_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cache_makes_a_rerun_free() {
-    use selfinterp::runner::recheck::{RECHECK_CHOICES, RECHECK_REPORTS};
+    use selfinterp::runner::{RECHECK_CHOICES, RECHECK_REPORTS};
     let root = root_with(4, 20, 3);
     let cache = root.path().join("cache");
     let srv = MockServer::start().await;
@@ -858,7 +861,7 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
         q
     };
     let (cfg, bench) = config(r, &args(true, false));
-    use selfinterp::bundle::sample::Order;
+    use selfinterp::bundle::Order;
     assert_eq!(cfg.params.orders, vec![Order::Ab, Order::Ba]);
     assert_eq!(
         go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
@@ -880,7 +883,7 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     let s = samples(&out);
     let ba: Vec<&Sample> = s
         .iter()
-        .filter(|x| x.order == Order::Ba && x.kind == selfinterp::bundle::sample::KindKey::Choice)
+        .filter(|x| x.order == Order::Ba && x.kind == selfinterp::bundle::KindKey::Choice)
         .collect();
     for x in &ba {
         let ab = s
@@ -1014,8 +1017,8 @@ fn adaptive(q: &mut RunRequest) {
 
 /// Every choice's pairs are what the design picks from the answers of the rounds before it.
 fn assert_rounds_follow_the_design(dir: &Path, cfg: &RunConfig, bench: &Benchmark) {
-    use selfinterp::bundle::rounds::label;
-    use selfinterp::bundle::sample::KindKey;
+    use selfinterp::bundle::KindKey;
+    use selfinterp::bundle::round_label as label;
     let d = cfg.params.design.as_ref().unwrap();
     let design = d.design(&cfg.params);
     let s = samples(dir);
@@ -1064,11 +1067,11 @@ async fn adaptive_design_is_recorded_and_resume_checks_it() {
     );
     // The replayed plan is exactly what was asked.
     let contexts: Vec<Arc<selfinterp::benchmark::FrozenContext>> =
-        selfinterp::bundle::parameters::run_contexts(&bench, &cfg.params)
+        selfinterp::bundle::run_contexts(&bench, &cfg.params)
             .into_iter()
             .map(|c| Arc::new(c.clone()))
             .collect();
-    let tasks = selfinterp::bundle::rounds::replay(&contexts, &cfg.params, &samples(&out));
+    let tasks = selfinterp::bundle::replay_rounds(&contexts, &cfg.params, &samples(&out));
     assert_eq!(tasks.len(), 4 * 23);
     let by_key: std::collections::HashMap<SampleKey, Sample> =
         samples(&out).into_iter().map(|s| (s.key(), s)).collect();
@@ -1281,7 +1284,7 @@ async fn adaptive_failed_call_stalls_its_context_and_resume_completes_it() {
 /// no command line is involved.
 #[test]
 fn resolve_refuses_what_the_benchmark_or_the_provider_cannot_do() {
-    use selfinterp::bundle::parameters::ConstrainMode;
+    use selfinterp::bundle::ConstrainMode;
     use selfinterp::runner::ConfigError;
     let root = root_with(4, 20, 3);
     let dir = root.path().join("benchmark");
@@ -1354,7 +1357,7 @@ fn resolve_refuses_what_the_benchmark_or_the_provider_cannot_do() {
     ));
 
     let mut q = ok;
-    q.ask.half = Some(selfinterp::bundle::subset::Half::First);
+    q.ask.half = Some(selfinterp::bundle::Half::First);
     assert!(matches!(
         resolve(&q, &dir),
         Err(ConfigError::HalfNeedsInstilled)
@@ -1366,8 +1369,8 @@ fn resolve_refuses_what_the_benchmark_or_the_provider_cannot_do() {
 /// these events.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reporter_sees_every_request_in_order() {
-    use selfinterp::bundle::sample::KindKey;
-    use selfinterp::runner::events::Recorder;
+    use selfinterp::bundle::KindKey;
+    use selfinterp::runner::Recorder;
     use selfinterp::runner::{RunEvent, execute_with};
     let root = root_with(4, 20, 3);
     let srv = MockServer::builder()

@@ -396,8 +396,8 @@ fn bootstrap_coverage_over_2000_replications() {
 /// Coverage of the candidate small-sample intervals: (percentile, expanded percentile,
 /// Fisher-z jackknife) over `replications` at `contexts` contexts.
 fn small_sample_coverage(replications: usize, contexts: usize, sa: f64, rho: f64) -> [f64; 3] {
-    use selfinterp::scoring::comparison::{bootstrap_intervals, fisher_jackknife_interval};
-    use selfinterp::scoring::stats::Moments;
+    use selfinterp::scoring::Moments;
+    use selfinterp::scoring::{bootstrap_intervals, fisher_jackknife_interval};
     let es2: f64 = 13.0 / 12.0;
     let truth: f64 = (sa * sa + es2 * rho) / (sa * sa + es2);
     let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(777);

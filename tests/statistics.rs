@@ -7,13 +7,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
 use selfinterp::probability::{logistic, standard_normal};
-use selfinterp::scoring::describe::{calibration, describe, leave_one_out};
-use selfinterp::scoring::partial::{Triple, partial_correlation};
-use selfinterp::scoring::stats::Moments;
+use selfinterp::scoring::Moments;
 use selfinterp::scoring::{
     ChoiceObs, CompareOptions, ComparisonKind, ContextInput, ContextPoints, ReportObs,
     ScoreOptions, Stream, Summary, compare, score,
 };
+use selfinterp::scoring::{Triple, partial_correlation};
+use selfinterp::scoring::{calibration, describe, leave_one_out};
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 use serde_json::Value;
 
@@ -503,7 +503,7 @@ fn behavioural_reliability_interval_coverage() {
 #[test]
 fn compare_runs_paired_unpaired_and_holm() {
     use selfinterp::scoring::PairedOptions;
-    use selfinterp::scoring::runs::compare_runs;
+    use selfinterp::scoring::compare_runs;
     let good: Summary = score(
         &agent(11, 40, 100, &deviates, &|_, w, rng| {
             Weights(w.0.map(|v| v + 15.0 * standard_normal(rng)))
@@ -647,7 +647,7 @@ fn behavioural_reliability_split_monte_carlo_error() {
         let sd: f64 = (vals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
         eprintln!(
             "signal {signal} pairs {pairs} contexts {contexts} ({} splits): mean {mean:.4}, split Monte Carlo sd {sd:.5} over {seeds} seeds",
-            selfinterp::scoring::reliability::splits_for(contexts)
+            selfinterp::scoring::splits_for(contexts)
         );
     }
 }
@@ -663,8 +663,8 @@ fn behavioural_reliability_split_monte_carlo_error() {
 fn split_half_matches_half_length_truth_and_the_projection_runs_low() {
     use crate::quality::{Agent, true_behavioural_reliability};
     use selfinterp::estimation::{FitOptions, fit_with};
-    use selfinterp::scoring::quality::context_trials;
-    use selfinterp::scoring::reliability::half_options;
+    use selfinterp::scoring::context_trials;
+    use selfinterp::scoring::half_options;
     for (signal, pairs, contexts) in [(1.0, 50, 60), (0.15, 100, 60), (0.5, 20, 20)] {
         let agent = Agent::new(contexts, 1.0, signal, 10.0, 11);
         let t_full: f64 = true_behavioural_reliability(&agent, pairs, false, 8);

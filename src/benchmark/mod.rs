@@ -5,11 +5,16 @@
 //! hidden profile, evaluation pairs, report pairs). Both are regenerated bit-for-bit by
 //! [`freeze::freeze`], which is how [`verify`] checks them.
 
-pub mod embedded;
-pub mod freeze;
-pub mod rng;
-pub mod sampling;
-pub mod verify;
+pub(crate) mod embedded;
+pub(crate) mod freeze;
+pub(crate) mod rng;
+pub(crate) mod sampling;
+pub(crate) mod verify;
+
+pub use embedded::{EmbeddedVersion, get as embedded_version, names as embedded_names};
+pub use freeze::{SeedSource, catalogue_hash, freeze, sha256_hex};
+pub use sampling::{display_decimals, draw_pair, profile_choice, round_to, scaled_difference};
+pub use verify::verify_version;
 
 use crate::types::{ContextId, N_ATTR, Pair, Profile};
 use rayon::prelude::*;

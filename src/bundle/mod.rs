@@ -12,24 +12,31 @@
 //! `samples.jsonl` and `summary.json` are pure functions of the parameters and the model's
 //! answers: a run killed and resumed ends with the same bytes as one never interrupted.
 
-pub mod check;
-pub mod control;
-pub mod harness;
-pub mod journal;
-pub mod lock;
-pub mod manifest;
-pub mod observe;
-pub mod observed;
-pub mod open;
-pub mod parameters;
-pub mod plan;
-pub mod position;
-pub mod rounds;
-pub mod sample;
-pub mod score_input;
-pub mod softlabel;
-pub mod subset;
-pub mod summary;
+pub(crate) mod check;
+pub(crate) mod control;
+pub(crate) mod harness;
+pub(crate) mod journal;
+pub(crate) mod lock;
+pub(crate) mod manifest;
+pub(crate) mod observe;
+pub(crate) mod observed;
+pub(crate) mod open;
+pub(crate) mod parameters;
+pub(crate) mod plan;
+pub(crate) mod position;
+pub(crate) mod rounds;
+pub(crate) mod sample;
+pub(crate) mod score_input;
+pub(crate) mod softlabel;
+pub(crate) mod subset;
+pub(crate) mod summary;
+
+pub use journal::{JournalError, ReadJournal, read as read_journal};
+pub use parameters::{ConstrainMode, Experiment, ProviderKind, run_contexts};
+pub use rounds::{label as round_label, replay as replay_rounds};
+pub use sample::{KindKey, Order, Parsed};
+pub use score_input::{ContextTable, score_options};
+pub use subset::Half;
 
 pub use manifest::{
     CacheCheck, Counts, InputFile, RunManifest, RunStatus, Seeds, ServerInfo, SoftLabels, count,
@@ -41,7 +48,6 @@ pub use sample::{ErrorRecord, Sample, SampleKey, Timing};
 pub use summary::BundleSummary;
 
 use crate::types::{ContextId, Weights};
-use journal::JournalError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

@@ -121,9 +121,10 @@ pub fn inputs_against(bundle: &Bundle, bench: &Benchmark) -> Result<Vec<ContextI
     })
 }
 
-/// Reads the bundle in `dir` and opens it for scoring (see [`for_scoring`]). The benchmark
-/// its manifest names is loaded while the samples are read (both are large); it is used, and
-/// its errors count, only where [`for_scoring`] would load it.
+/// Reads the bundle in `dir` and opens it for scoring: its own contexts, or the benchmark its
+/// manifest names (loaded and hash-checked); every sample is checked ([`Bundle::check`]). The
+/// benchmark is loaded while the samples are read (both are large); it is used, and its errors
+/// count, only where the bundle has no contexts of its own.
 pub fn open(benchmark_root: &Path, dir: &Path) -> Result<OpenBundle, OpenError> {
     let manifest: RunManifest = super::read_manifest(dir)?;
     let (bundle, early) = rayon::join(
@@ -137,13 +138,9 @@ pub fn open(benchmark_root: &Path, dir: &Path) -> Result<OpenBundle, OpenError> 
 }
 
 /// Opens a bundle already read: its own contexts, or the benchmark its manifest names
-/// (loaded and hash-checked). Fails when it has neither, or when a sample is not one the run
-/// could have produced ([`Bundle::check`]: every re-score checks every sample).
-pub fn for_scoring(benchmark_root: &Path, bundle: Bundle) -> Result<OpenBundle, OpenError> {
-    with_benchmark(benchmark_root, bundle, None)
-}
-
-/// [`for_scoring`], with the benchmark of the bundle's manifest already loaded (`early`).
+/// (loaded and hash-checked), `early` if it was loaded already. Fails when it has neither, or
+/// when a sample is not one the run could have produced ([`Bundle::check`]: every re-score
+/// checks every sample).
 fn with_benchmark(
     benchmark_root: &Path,
     bundle: Bundle,

@@ -21,6 +21,6 @@
 //! choice calls. The sim agent follows the fitted model exactly, so this is an upper bound
 //! for real models (see [`adaptive`]'s caveats).
 
-pub mod adaptive;
+pub(crate) mod adaptive;
 
 pub use adaptive::{AdaptiveDesign, Criterion, Observation};

@@ -4,11 +4,11 @@
 //! Model: P(A) = logistic(b0 + sum_k b_k * (A_k - B_k) / (max_k - min_k)), priors
 //! b_k ~ normal(0, 1) and b0 ~ normal(0, 2.5), fitted by Newton's method (see [`fit()`]).
 
-pub mod fit;
+pub(crate) mod fit;
 mod linalg;
 #[cfg(test)]
 mod reference;
-pub mod trial;
+pub(crate) mod trial;
 
 pub use fit::{
     Fit, FitOptions, INTERCEPT_PRIOR_SD, SLOPE_PRIOR_SD, fit, fit_point, fit_point_from, fit_with,

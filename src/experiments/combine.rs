@@ -3,8 +3,6 @@
 //! choices scored against another model's reports) is scored in `scoring::control`.
 
 use super::finetune::Half;
-use crate::bundle::parameters::Parameters;
-use crate::bundle::sample::Order;
 use crate::bundle::score_input::score_options;
 use crate::scoring::{
     ContextInput, PairedComparison, PairedOptions, Summary, paired_comparison, score,
@@ -90,10 +88,5 @@ pub fn test_half(trained_on: Half) -> Half {
     trained_on.other()
 }
 
-/// Asks every pair in both orders (A/B as frozen, then swapped): the position-bias control.
-pub fn counterbalance(params: &mut Parameters) {
-    params.orders = vec![Order::Ab, Order::Ba];
-}
-
 /// Position bias lives with the runner, which writes it into a counterbalanced run's summary.
-pub use crate::bundle::position::{PositionBias, position_bias};
+pub use crate::bundle::position::position_bias;

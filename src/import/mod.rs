@@ -2,4 +2,6 @@
 //!
 //! [`csv`] reads the original study's flat CSV data release.
 
-pub mod csv;
+pub(crate) mod csv;
+
+pub use csv::{ImportError, ImportSpec, import};

@@ -10,7 +10,7 @@
 //! All are pure functions of the entries (no date, no timing), so `validate` can require the
 //! committed files to equal a fresh render.
 
-pub use super::board::{Board, Row, board, experiment};
+pub use super::board::{Board, Row, board};
 use super::detail;
 use super::entry::Entry;
 use super::ties::{ALPHA, MIN_SHARED, PERMUTATIONS};
@@ -21,8 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 pub use super::cells::{
-    DIRTY_MARK, NOT_RANKED, TIE_MARK, counts_cell, date_cell, rank_cell, reliability_mark,
-    score_cell,
+    DIRTY_MARK, TIE_MARK, counts_cell, date_cell, rank_cell, reliability_mark, score_cell,
 };
 pub use super::entry::{DETAILS_DIR, HTML_FILE, MD_FILE};
 /// Longest line `LEADERBOARD.md` may have.

@@ -10,7 +10,7 @@
 
 use super::entry::{self, ALLOWED_FILES, ENTRY_FILE, Entry, EntryMeta, Problem, REQUIRED_FILES};
 use super::provenance;
-pub use super::published::{check_leaderboard, row_owner};
+pub use super::published::check_leaderboard;
 use super::secrets;
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::BundleSummary;

@@ -5,8 +5,8 @@
 //! one of a small, documented set of tolerant forms, each counted under its own status so
 //! that a reader can see how much tolerance was needed.
 
-pub mod choice;
-pub mod report;
+pub(crate) mod choice;
+pub(crate) mod report;
 
 pub use choice::{ChoiceStatus, ParsedChoice, letter_token, parse_choice};
 pub use report::{ParsedReport, REPORT_RANGE, ReportStatus, parse_report};

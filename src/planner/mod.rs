@@ -62,10 +62,10 @@
 //! - [`search`]: searching for the cheapest design that meets a width ([`plan`]) and the
 //!   promise's range ([`promise_range`]).
 
-pub mod pilot;
-pub mod request;
-pub mod search;
-pub mod simulate;
+pub(crate) mod pilot;
+pub(crate) mod request;
+pub(crate) mod search;
+pub(crate) mod simulate;
 
 pub use pilot::{PILOT_SLOPE_PRIOR_SD, fit_pilot, pilot_model};
 pub use request::PlanRequest;

@@ -122,14 +122,20 @@ pub enum BodyError {
     NoChoices,
 }
 
-pub mod anthropic;
-pub mod body;
-pub mod common;
-pub mod openai;
-pub mod preflight;
-pub mod redact;
-pub mod resilient;
-pub mod sanitise;
+pub(crate) mod anthropic;
+pub(crate) mod body;
+pub(crate) mod common;
+pub(crate) mod openai;
+pub(crate) mod preflight;
+pub(crate) mod redact;
+pub(crate) mod resilient;
+pub(crate) mod sanitise;
+
+pub use anthropic::{Anthropic, AnthropicConfig};
+pub use common::redact;
+pub use openai::{OpenAi, OpenAiConfig, ServerFlavour};
+pub use preflight::preflight;
+pub use resilient::{Policy, Resilient, SleepFn};
 
 pub use common::ApiKey;
 

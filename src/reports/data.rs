@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 pub const REPORT_FORMAT: u32 = 3;
 /// Half-range of the plots' axes: weights are on the -100..100 scale.
 pub const WEIGHT_LIMIT: f64 = 100.0;
-pub use super::status::{EXAMPLE_CHARS, EXAMPLES_PER_STATUS, Example, Failures, StatusRow};
+pub use super::status::{Failures, StatusRow};
 
 /// Prices in US dollars per million tokens, given on the command line (never guessed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]

@@ -4,21 +4,21 @@
 //! shows into a [`ReportData`], and one [`Exporter`] per [`Format`] renders it. Keeping the
 //! content in one place means the formats cannot disagree on a figure.
 
-pub mod data;
-pub mod diagnosis;
-pub mod figures;
-pub mod html;
-pub mod json;
-pub mod load;
-pub mod markdown;
-pub mod multiples;
-pub mod privileged;
-pub mod quality;
-pub mod sentences;
-pub mod status;
-pub mod svg;
-pub mod terminal;
-pub mod text;
+pub(crate) mod data;
+pub(crate) mod diagnosis;
+pub(crate) mod figures;
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod load;
+pub(crate) mod markdown;
+pub(crate) mod multiples;
+pub(crate) mod privileged;
+pub(crate) mod quality;
+pub(crate) mod sentences;
+pub(crate) mod status;
+pub(crate) mod svg;
+pub(crate) mod terminal;
+pub(crate) mod text;
 
 pub use data::{Prices, ReportData, ReportOptions, build};
 pub use load::{Scored, load};

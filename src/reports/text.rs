@@ -2,7 +2,6 @@
 //! same figure the same way, and nothing from a model or a file reaches HTML unescaped.
 
 use crate::scoring::quality::{Quality, QualityFlag};
-use crate::types::Weights;
 
 /// Shown where a figure is undefined.
 pub const MISSING: &str = "–";
@@ -34,19 +33,6 @@ pub fn pct(v: Option<f64>) -> String {
     match v {
         Some(x) if x.is_finite() => format!("{:.1}%", 100.0 * x),
         _ => MISSING.to_string(),
-    }
-}
-
-/// Five weights as whole numbers, space separated.
-pub fn weights(w: Option<&Weights>) -> String {
-    match w {
-        Some(w) => {
-            w.0.iter()
-                .map(|x| num(Some(*x), 0))
-                .collect::<Vec<String>>()
-                .join(" ")
-        }
-        None => MISSING.to_string(),
     }
 }
 

@@ -11,16 +11,22 @@
 //! `study` make it: resolve, connect, runtime, pre-flight, execute, cancel, ending.
 
 mod breaker;
-pub mod budget;
-pub mod cache;
-pub mod config;
-pub mod connect;
-pub mod events;
-pub mod execute;
-pub mod observe;
-pub mod recheck;
-pub mod request;
-pub mod session;
+pub(crate) mod budget;
+pub(crate) mod cache;
+pub(crate) mod config;
+pub(crate) mod connect;
+pub(crate) mod events;
+pub(crate) mod execute;
+pub(crate) mod observe;
+pub(crate) mod recheck;
+pub(crate) mod request;
+pub(crate) mod session;
+
+pub use cache::LOG_FILE;
+pub use config::Preset;
+pub use connect::{provider, sim_seed};
+pub use events::Recorder;
+pub use recheck::{RECHECK_CHOICES, RECHECK_REPORTS};
 
 pub use config::RunConfig;
 pub use events::{Reporter, RunEvent};

@@ -24,27 +24,35 @@
 //! assert!(json.contains("\"learned_vs_target\":null"));
 //! ```
 
-pub mod bootstrap;
-pub mod ceiling;
-pub mod comparison;
-pub mod context;
-pub mod control;
-pub mod describe;
+pub(crate) mod bootstrap;
+pub(crate) mod ceiling;
+pub(crate) mod comparison;
+pub(crate) mod context;
+pub(crate) mod control;
+pub(crate) mod describe;
 mod draw;
-pub mod fit_quality;
-pub mod input;
-pub mod missingness;
-pub mod observer;
-pub mod options;
-pub mod paired;
-pub mod partial;
-pub mod privileged;
-pub mod quality;
-pub mod reliability;
-pub mod runs;
-pub mod stats;
-pub mod streams;
-pub mod summary;
+pub(crate) mod fit_quality;
+pub(crate) mod input;
+pub(crate) mod missingness;
+pub(crate) mod observer;
+pub(crate) mod options;
+pub(crate) mod paired;
+pub(crate) mod partial;
+pub(crate) mod privileged;
+pub(crate) mod quality;
+pub(crate) mod reliability;
+pub(crate) mod runs;
+pub(crate) mod stats;
+pub(crate) mod streams;
+pub(crate) mod summary;
+
+pub use comparison::{bootstrap_intervals, fisher_jackknife_interval};
+pub use describe::{calibration, describe, leave_one_out};
+pub use partial::{Triple, partial_correlation};
+pub use quality::{Quality, QualityFlag, assess, context_trials};
+pub use reliability::{half_options, splits_for};
+pub use runs::{RunComparison, compare_runs};
+pub use stats::{Moments, pearson};
 
 pub use bootstrap::{Distribution, bootstrap};
 pub use comparison::{

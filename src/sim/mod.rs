@@ -30,13 +30,19 @@
 //! - [`contexts`]: synthetic contexts for tests and benches;
 //! - [`efficiency`]: the pair-design efficiency study, run on these agents.
 
-pub mod agent;
-pub mod contexts;
-pub mod efficiency;
-pub mod prompt;
-pub mod provider;
-pub mod server;
-pub mod wire;
+pub(crate) mod agent;
+pub(crate) mod contexts;
+pub(crate) mod efficiency;
+pub(crate) mod prompt;
+pub(crate) mod provider;
+pub(crate) mod server;
+pub(crate) mod wire;
+
+pub use efficiency::{
+    Arm, CurvePoint, LabelModel, Setup, efficiency_table, pairs_to_reach, pairs_to_width,
+    precision_curve, standard_arms,
+};
+pub use server::{SimServer, chat_completion, error_body};
 
 pub use agent::{
     AGENT_NAMES, AGREEMENT_SCALE, AgentKind, DEFAULT_SEED, POSITION_BIAS_P_A, REPORT_NOISE_SD,

@@ -6,8 +6,8 @@
 //! re-scores them, as `report` does), and each prompt is rendered from the frozen benchmark
 //! on request, with its sha256 compared against the one the sample recorded.
 
-pub mod page;
-pub mod server;
+pub(crate) mod page;
+pub(crate) mod server;
 
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::sample::{KindKey, Parsed, Sample};

@@ -22,8 +22,8 @@
 //! in this order: `fault_at` for the index, then `first_attempt_fault` for a body not seen
 //! before, then `fault_rate` draws (deterministic from the seed and the index).
 
+use selfinterp::sim as sim_server;
 use selfinterp::sim::SimAgent;
-use selfinterp::sim::server as sim_server;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};

@@ -8,7 +8,7 @@ pub mod mock;
 
 pub use mock::{Fault, MockServer, Received, Responder};
 
-use selfinterp::benchmark::freeze::sha256_hex;
+use selfinterp::benchmark::sha256_hex;
 use selfinterp::benchmark::{
     CONTEXTS_FILE, Counts, FORMAT, FrozenContext, MANIFEST_FILE, Manifest, Split,
 };
