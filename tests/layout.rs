@@ -94,3 +94,35 @@ fn every_module_imports_only_from_the_layers_below_it() {
         );
     }
 }
+
+/// The binary parses arguments, calls the library and prints: the runtimes (of `run`,
+/// `study`, `view`, `serve-sim`) are built in the library, so `src/cli/` names none.
+#[test]
+fn no_tokio_runtime_is_built_under_src_cli() {
+    let cli: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
+    let mut files: Vec<PathBuf> = Vec::new();
+    rust_files(&cli, &mut files);
+    assert!(files.len() > 10, "src/cli/ has its command files");
+    let banned: [&str; 6] = [
+        "runtime::Builder",
+        "new_current_thread",
+        "new_multi_thread",
+        "Runtime::new",
+        "tokio::main",
+        "block_on",
+    ];
+    let mut found: Vec<String> = Vec::new();
+    for f in &files {
+        let text: String = std::fs::read_to_string(f).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            for b in banned.iter().filter(|b| line.contains(**b)) {
+                found.push(format!("{}:{}: {b}", f.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a runtime under src/cli/:\n{}",
+        found.join("\n")
+    );
+}

@@ -1,10 +1,10 @@
 //! `selfinterp serve-sim`: a simulated agent as an OpenAI-compatible endpoint on loopback.
 
 use super::Cli;
-use super::exit::Failure;
 use clap::Args;
 use selfinterp::benchmark::Benchmark;
-use selfinterp::sim::server::SimServer;
+use selfinterp::loopback::Stop;
+use selfinterp::sim::server::{self, SimServer};
 use selfinterp::sim::{AgentKind, SimAgent};
 use std::io::Write;
 use std::sync::Arc;
@@ -48,16 +48,8 @@ pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
     let seed: String = selfinterp::runner::connect::sim_seed(a.seed);
     let agent =
         Arc::new(SimAgent::from_benchmark(kind, &seed, &bench).with_fine_tuned(!a.base_model));
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = a.threads {
-        rt.worker_threads(n.max(1));
-    }
-    let rt = rt.enable_all().build()?;
-    rt.block_on(async {
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
-        let srv = SimServer::bind(agent.clone(), addr)
-            .await
-            .map_err(|e| Failure::usage(format!("cannot listen on {addr}: {e}")))?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
+    let ready = |srv: &SimServer| {
         println!("{}", srv.base_url());
         std::io::stdout().flush()?;
         eprintln!(
@@ -68,12 +60,10 @@ pub fn run(cli: &Cli, a: &ServeSimArgs) -> anyhow::Result<()> {
             a.seed,
             agent.fingerprint()
         );
-        tokio::signal::ctrl_c().await?;
-        eprintln!("served {} chat requests", srv.requests());
-        srv.shutdown();
-        Ok::<(), anyhow::Error>(())
-    })?;
-    // Open keep-alive connections would otherwise hold the runtime's drop.
-    rt.shutdown_background();
+        Ok(())
+    };
+    let served: u64 = server::serve(agent.clone(), addr, a.threads, &Stop::on_ctrl_c(), ready)
+        .map_err(super::view::serve_failure)?;
+    eprintln!("served {served} chat requests");
     Ok(())
 }

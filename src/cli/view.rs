@@ -4,7 +4,11 @@
 use super::Cli;
 use super::exit::Failure;
 use clap::Args;
-use selfinterp::view::{self, server::ViewServer};
+use selfinterp::loopback::{ServeError, Stop};
+use selfinterp::view::{
+    self,
+    server::{self, ViewServer},
+};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -34,14 +38,8 @@ pub fn run(cli: &Cli, a: &ViewArgs) -> anyhow::Result<()> {
     }
     let bundles = view::load_all(&cli.benchmark_dir(), &a.dir)?;
     let n = bundles.len();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
-        let srv = ViewServer::bind(bundles, addr)
-            .await
-            .map_err(|e| Failure::usage(format!("cannot listen on {addr}: {e}")))?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
+    server::serve(bundles, addr, &Stop::on_ctrl_c(), |srv: &ViewServer| {
         println!("{}", srv.url());
         std::io::stdout().flush()?;
         eprintln!(
@@ -49,10 +47,17 @@ pub fn run(cli: &Cli, a: &ViewArgs) -> anyhow::Result<()> {
             a.dir.display(),
             srv.url()
         );
-        tokio::signal::ctrl_c().await?;
-        srv.shutdown();
-        Ok::<(), anyhow::Error>(())
-    })?;
-    rt.shutdown_background();
+        Ok(())
+    })
+    .map_err(serve_failure)?;
     Ok(())
+}
+
+/// A port that cannot be bound is a usage error (exit 2), as before the server moved into
+/// the library; anything else keeps its own code.
+pub fn serve_failure(e: ServeError) -> anyhow::Error {
+    match e {
+        ServeError::Bind { .. } => Failure::usage(e.to_string()).into(),
+        other => other.into(),
+    }
 }

@@ -11,6 +11,7 @@
 
 use super::SimAgent;
 use super::wire::{self, Header, WireChoice, WireRequest};
+use crate::loopback::{ServeError, Stop, Threads, serve_until_stopped};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -72,6 +73,30 @@ impl SimServer {
     pub fn shutdown(self) {
         self.task.abort();
     }
+}
+
+/// Serves `agent` on `addr` (loopback; port 0 for any free port) on `threads` worker threads
+/// (one per core by default) until `stop` ends it; `ready` is given the running server first
+/// (to print its base URL). Returns the chat requests it answered.
+pub fn serve(
+    agent: Arc<SimAgent>,
+    addr: SocketAddr,
+    threads: Option<usize>,
+    stop: &Stop,
+    ready: impl FnOnce(&SimServer) -> std::io::Result<()>,
+) -> Result<u64, ServeError> {
+    serve_until_stopped(
+        Threads::Pool(threads),
+        addr,
+        |a: SocketAddr| SimServer::bind(agent, a),
+        stop,
+        ready,
+        |s: SimServer| {
+            let n: u64 = s.requests();
+            s.shutdown();
+            n
+        },
+    )
 }
 
 fn json_response(status: StatusCode, v: &Value) -> Response<Full<Bytes>> {

@@ -9,6 +9,7 @@
 //! `/b/NAME/prompt/I`, `/static/view.js`, `/static/view.css`, `/health`.
 
 use super::{ViewBundle, page};
+use crate::loopback::{ServeError, Stop, Threads, serve_until_stopped};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -49,6 +50,24 @@ impl ViewServer {
     pub fn shutdown(self) {
         self.task.abort();
     }
+}
+
+/// Serves `bundles` on `addr` (loopback; port 0 for any free port) on the calling thread until
+/// `stop` ends it; `ready` is given the running server first (to print its URL).
+pub fn serve(
+    bundles: Vec<ViewBundle>,
+    addr: SocketAddr,
+    stop: &Stop,
+    ready: impl FnOnce(&ViewServer) -> std::io::Result<()>,
+) -> Result<(), ServeError> {
+    serve_until_stopped(
+        Threads::One,
+        addr,
+        |a: SocketAddr| ViewServer::bind(bundles, a),
+        stop,
+        ready,
+        ViewServer::shutdown,
+    )
 }
 
 fn respond(
