@@ -30,6 +30,7 @@ pub(crate) mod score_input;
 pub(crate) mod softlabel;
 pub(crate) mod subset;
 pub(crate) mod summary;
+pub(crate) mod time;
 
 pub use journal::{JournalError, ReadJournal, read as read_journal};
 pub use parameters::{ConstrainMode, Experiment, ProviderKind, run_contexts};

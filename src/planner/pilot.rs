@@ -88,6 +88,51 @@ fn norm_shrinkage(raws: &[Raw], pooled_se2: Option<f64>) -> (Vec<f64>, f64) {
     (factors, lambda)
 }
 
+/// The squared logit residuals of a context's soft labels around its fit, and their number.
+fn soft_residuals(c: &ContextInput, f: &Fit) -> (f64, usize) {
+    let (mut ss, mut n) = (0.0_f64, 0_usize);
+    for obs in &c.choices {
+        let Some(p) = obs.p_a else { continue };
+        let Ok(t) = Trial::from_pair(&obs.pair, &c.ranges, p, 1.0) else {
+            continue;
+        };
+        let p: f64 = p.clamp(1e-4, 1.0 - 1e-4);
+        let resid: f64 = (p / (1.0 - p)).ln() - eta(f.intercept, &f.slopes, &t.diff);
+        ss += resid * resid;
+        n += 1;
+    }
+    (ss, n)
+}
+
+/// The full-length slope noise of a context from [`NOISE_SPLITS`] random halves: the sum of
+/// squared half differences / 4 and the number of slopes it covers.
+fn split_noise(
+    trials: &[Trial],
+    weak: &FitOptions,
+    rng: &mut ChaCha8Rng,
+    idx: &mut Vec<usize>,
+) -> (f64, f64) {
+    let (mut ss, mut n) = (0.0_f64, 0.0_f64);
+    for _ in 0..NOISE_SPLITS {
+        idx.clear();
+        idx.extend(0..trials.len());
+        idx.shuffle(rng);
+        let h: usize = trials.len() / 2;
+        if h < 2 {
+            break;
+        }
+        let a: Vec<Trial> = idx[..h].iter().map(|&i| trials[i]).collect();
+        let b: Vec<Trial> = idx[h..2 * h].iter().map(|&i| trials[i]).collect();
+        let (fa, fb) = (fit_with(&a, weak), fit_with(&b, weak));
+        // Var(half a - half b) = 2 * (2 * full-length noise variance).
+        ss += (0..N_ATTR)
+            .map(|k| (fa.slopes[k] - fb.slopes[k]).powi(2) / 4.0)
+            .sum::<f64>();
+        n += N_ATTR as f64;
+    }
+    (ss, n)
+}
+
 /// Fits the pilot model from scoring-engine inputs (`use_soft_labels` as in scoring), with
 /// `true_r` the pilot's estimate of the noise-free correlation between learned and
 /// reported weights (its disattenuated score; see [`super::ceiling`]).
@@ -149,33 +194,10 @@ pub fn pilot_model(
         df += ((reps.len() - 1) * N_ATTR) as f64;
         let f: Fit = fit_with(&trials, &weak);
         if use_soft_labels {
-            for obs in &c.choices {
-                let Some(p) = obs.p_a else { continue };
-                let Ok(t) = Trial::from_pair(&obs.pair, &c.ranges, p, 1.0) else {
-                    continue;
-                };
-                let p: f64 = p.clamp(1e-4, 1.0 - 1e-4);
-                let resid: f64 = (p / (1.0 - p)).ln() - eta(f.intercept, &f.slopes, &t.diff);
-                soft_ss += resid * resid;
-                soft_n += 1;
-            }
-        }
-        for _ in 0..if use_soft_labels { NOISE_SPLITS } else { 0 } {
-            idx.clear();
-            idx.extend(0..trials.len());
-            idx.shuffle(&mut rng);
-            let h: usize = trials.len() / 2;
-            if h < 2 {
-                break;
-            }
-            let a: Vec<Trial> = idx[..h].iter().map(|&i| trials[i]).collect();
-            let b: Vec<Trial> = idx[h..2 * h].iter().map(|&i| trials[i]).collect();
-            let (fa, fb) = (fit_with(&a, &weak), fit_with(&b, &weak));
-            // Var(half a - half b) = 2 * (2 * full-length noise variance).
-            noise_ss += (0..N_ATTR)
-                .map(|k| (fa.slopes[k] - fb.slopes[k]).powi(2) / 4.0)
-                .sum::<f64>();
-            noise_n += N_ATTR as f64;
+            let (rss, n) = soft_residuals(c, &f);
+            (soft_ss, soft_n) = (soft_ss + rss, soft_n + n);
+            let (nss, nn) = split_noise(&trials, &weak, &mut rng, &mut idx);
+            (noise_ss, noise_n) = (noise_ss + nss, noise_n + nn);
         }
         observed_ms += fit(&trials).slopes.iter().map(|b| b * b).sum::<f64>();
         raws.push(Raw {

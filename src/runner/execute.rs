@@ -1,35 +1,37 @@
 //! The run loop: plan, skip what is done, ask the rest with bounded concurrency, record.
 //!
-//! With `--design adaptive` the choices come from [`super::adaptive::Rounds`], which releases
-//! each context's next round when its current one is answered.
+//! With `--design adaptive` the choices come from [`crate::bundle::rounds::Rounds`], which
+//! releases each context's next round when its current one is answered.
 //!
-//! Workers (tokio tasks, at most `concurrency` in flight) build the prompt, consult the cache,
-//! send with retries and parse; the loop alone writes, one line per result, so files never
-//! interleave. When the last request is answered `samples.jsonl` is rewritten in canonical
-//! order and scored; that is what makes an interrupted-and-resumed run byte-identical to an
-//! uninterrupted one.
+//! A session has three phases: [`open`] the bundle (refuse what is not ours to write, lock,
+//! read what is done), ask each kind's outstanding requests ([`super::ask`]), and [`finish`]
+//! (when the last request is answered `samples.jsonl` is rewritten in canonical order and
+//! scored; that is what makes an interrupted-and-resumed run byte-identical to an
+//! uninterrupted one).
 
+use super::ask::{Journals, Plan, Progress, Shared, ask_phase, cache_key, policy};
 use super::cache::ResponseCache;
 use super::config::RunConfig;
 use super::events::{Reporter, RunEvent, Silent};
 use super::recheck::recheck;
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::journal::{self, Appender, ReadJournal};
-use crate::bundle::plan::{Task, plan, to_sample};
-use crate::bundle::rounds::Rounds;
-use crate::bundle::sample::{ErrorRecord, KindKey, Sample, SampleKey, Timing};
+use crate::bundle::lock::BundleLock;
+use crate::bundle::plan::{Task, plan};
+use crate::bundle::sample::{KindKey, Sample, SampleKey, Timing};
 use crate::bundle::score_input::ContextTable;
+use crate::bundle::time::now_rfc3339;
 use crate::bundle::{self, RunManifest, RunStatus, ServerInfo, harness};
-use crate::prompts::Prompt;
 use crate::providers::preflight::ServerIdentity;
-use crate::providers::resilient::{Failed, Policy, Resilient, Sent};
-use crate::providers::{ChatRequest, ChatResponse, Provider, ProviderError};
+use crate::providers::resilient::Resilient;
+use crate::providers::{ChatRequest, Provider};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
-use tokio::time::Instant;
+
+pub use super::ask::MAX_ERROR_CHARS;
+pub use super::breaker::BREAKER_FAILURES;
 
 /// Why a run could not start or could not write its bundle.
 #[derive(Debug, thiserror::Error)]
@@ -66,126 +68,12 @@ pub struct RunOutcome {
     pub stopped_early: Option<String>,
 }
 
-pub use super::breaker::BREAKER_FAILURES;
-use super::breaker::Breaker;
-
-/// What every worker shares.
-struct Shared {
-    provider: Resilient,
-    params: crate::bundle::Parameters,
-    cache: Option<ResponseCache>,
-    /// Who answers: cache-key material, so one server's answers never serve another.
-    server: ServerIdentity,
-    /// Extra cache-key material for answers the request body does not determine.
-    cache_salt: Option<String>,
-    /// How often an empty answer is asked again (`--max-retries`).
-    empty_retries: u32,
-}
-
-/// A send that did not succeed.
-#[derive(Clone, Debug, PartialEq)]
-enum SendFailure {
-    /// The provider refused for good; the run stops.
-    Fatal { message: String },
-    /// Retryable failures until the retries ran out; the request goes to `errors.jsonl`.
-    Exhausted { message: String, attempts: u32 },
-}
-
-impl From<Failed> for SendFailure {
-    fn from(f: Failed) -> SendFailure {
-        match f.error {
-            ProviderError::Fatal { message } => SendFailure::Fatal { message },
-            ProviderError::Retryable { message, .. } | ProviderError::Rejected { message } => {
-                SendFailure::Exhausted {
-                    message,
-                    attempts: f.attempts,
-                }
-            }
-        }
-    }
-}
-
-/// The retry and limit policy of the settings.
-fn policy(cfg: &RunConfig) -> Policy {
-    Policy {
-        concurrency: cfg.settings.concurrency,
-        rpm: cfg.settings.rpm,
-        tpm: cfg.settings.tpm,
-        timeout: cfg.timeout,
-        max_attempts: cfg.settings.max_retries.saturating_add(1),
-        // The longest Retry-After a request waits for: the time its attempts may take.
-        max_retry_after: cfg
-            .timeout
-            .saturating_mul(cfg.settings.max_retries.saturating_add(1))
-            .max(std::time::Duration::from_secs(60)),
-        ..Policy::default()
-    }
-}
-
-/// Where a phase's requests come from: a fixed list, or an adaptive design's rounds (which
-/// release the next requests of a context as the answers of its current round come in).
-enum Feed {
-    Queue(std::vec::IntoIter<Task>),
-    Rounds(Box<Rounds>),
-}
-
-impl Feed {
-    fn next(&mut self) -> Option<Task> {
-        match self {
-            Feed::Queue(q) => q.next(),
-            Feed::Rounds(r) => r.next_task(),
-        }
-    }
-    fn answered(&mut self, s: &Sample) {
-        if let Feed::Rounds(r) = self {
-            r.answered(s);
-        }
-    }
-    fn failed(&mut self, key: &SampleKey) {
-        if let Feed::Rounds(r) = self {
-            r.failed(key);
-        }
-    }
-}
-
-/// A worker's result.
-enum Done {
-    Answered(Box<Sample>, Timing),
-    Failed(SampleKey, SendFailure),
-}
-
-/// Resolves once `cancel` turns true; never if its sender is gone.
-async fn cancelled(cancel: &mut watch::Receiver<bool>) {
-    loop {
-        if *cancel.borrow_and_update() {
-            return;
-        }
-        if cancel.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
-/// Longest error message kept in `errors.jsonl`: enough to diagnose, not a whole body.
-pub const MAX_ERROR_CHARS: usize = 500;
-
-fn capped(message: &str) -> String {
-    match message.char_indices().nth(MAX_ERROR_CHARS) {
-        Some((i, _)) => format!("{}...", &message[..i]),
-        None => message.to_string(),
-    }
-}
-
 /// The name of some entry of `dir`, when it exists and is not empty.
 fn first_entry(dir: &Path) -> Option<String> {
     let mut read = std::fs::read_dir(dir).ok()?;
     read.next()
         .and_then(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().to_string())
-}
-
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Runs (or resumes) the run described by `cfg` into `cfg.out`, telling no one.
@@ -206,6 +94,68 @@ pub async fn execute_with(
     mut cancel: watch::Receiver<bool>,
     reporter: &mut dyn Reporter,
 ) -> Result<RunOutcome, RunError> {
+    let mut opened: Opened = open(cfg, bench)?;
+    let contexts: Vec<Arc<FrozenContext>> =
+        crate::bundle::parameters::run_contexts(bench, &cfg.params)
+            .into_iter()
+            .map(|c| Arc::new(c.clone()))
+            .collect();
+    let all: Vec<Task> = plan(&contexts, &cfg.params);
+    let done_keys: HashSet<SampleKey> = opened.done.records.iter().map(Sample::key).collect();
+    reporter.event(&RunEvent::Planned {
+        planned: all.len(),
+        done: all.iter().filter(|t| done_keys.contains(&t.key)).count(),
+    });
+    let shared: Arc<Shared> =
+        Arc::new(connect(cfg, provider, &all, &done_keys, &mut opened.manifest).await);
+    let mut progress: Progress = Progress::new(cfg, std::mem::take(&mut opened.timings));
+    let plan: Plan = Plan {
+        cfg,
+        contexts: &contexts,
+        all: &all,
+        done_keys: &done_keys,
+        done: &opened.done.records,
+    };
+    for kind in [KindKey::Choice, KindKey::Report] {
+        if progress.stopped() {
+            break;
+        }
+        let journals: &mut Journals = &mut opened.journals;
+        ask_phase(
+            kind,
+            &plan,
+            &shared,
+            &mut cancel,
+            reporter,
+            &mut progress,
+            journals,
+        )
+        .await?;
+    }
+    opened.journals.samples.sync()?;
+    opened.journals.timings.sync()?;
+    if let Some(c) = &shared.cache {
+        c.sync();
+    }
+    finish(cfg, bench, opened, progress, all.len(), reporter)
+}
+
+/// The bundle opened for writing by this session.
+struct Opened {
+    lock: BundleLock,
+    /// Its manifest, marked running (a resumed run's, updated).
+    manifest: RunManifest,
+    /// The samples of earlier sessions (checked against this run's plan).
+    done: ReadJournal<Sample>,
+    /// The timings of earlier sessions.
+    timings: Vec<Timing>,
+    journals: Journals,
+}
+
+/// Opens `cfg.out` for this session: refuses a bundle without `--resume`, a directory holding
+/// something else, a resume with other parameters or samples this run could not have made;
+/// locks it, writes the running manifest and opens the journals past any torn last line.
+fn open(cfg: &RunConfig, bench: &Benchmark) -> Result<Opened, RunError> {
     let dir: &Path = &cfg.out;
     let has_manifest: bool = dir.join(bundle::MANIFEST).exists();
     if has_manifest && !cfg.resume {
@@ -228,7 +178,7 @@ pub async fn execute_with(
         source,
     })?;
     // One writer at a time; a second `run --resume` on this bundle is refused here.
-    let mut lock: bundle::lock::BundleLock = bundle::lock::acquire(dir)?;
+    let mut lock: BundleLock = bundle::lock::acquire(dir)?;
 
     let mut manifest: RunManifest = if has_manifest {
         let old: RunManifest = bundle::read_manifest(dir)?;
@@ -262,26 +212,32 @@ pub async fn execute_with(
     }
     bundle::write_manifest(dir, &manifest)?;
     lock.running();
-    let mut timings: ReadJournal<Timing> = journal::read(&timings_path)?;
-    let done_keys: HashSet<SampleKey> = done.records.iter().map(Sample::key).collect();
-    let mut samples_out: Appender = Appender::open(&samples_path, done.good_len)?;
-    let mut timings_out: Appender = Appender::open(&timings_path, timings.good_len)?;
-    // This session's answers: with the earlier ones, the journals' contents (not read back).
-    let mut answered: Vec<Sample> = Vec::new();
-    // Failed requests are retried by this session, so the old error list is cleared.
-    let mut errors_out: Appender = Appender::open(&dir.join(bundle::ERRORS), 0)?;
+    let timings: ReadJournal<Timing> = journal::read(&timings_path)?;
+    let journals: Journals = Journals {
+        samples: Appender::open(&samples_path, done.good_len)?,
+        timings: Appender::open(&timings_path, timings.good_len)?,
+        // Failed requests are retried by this session, so the old error list is cleared.
+        errors: Appender::open(&dir.join(bundle::ERRORS), 0)?,
+    };
+    Ok(Opened {
+        lock,
+        manifest,
+        done,
+        timings: timings.records,
+        journals,
+    })
+}
 
-    let contexts: Vec<Arc<FrozenContext>> =
-        crate::bundle::parameters::run_contexts(bench, &cfg.params)
-            .into_iter()
-            .map(|c| Arc::new(c.clone()))
-            .collect();
-    let all: Vec<Task> = plan(&contexts, &cfg.params);
-    let planned: usize = all.len();
-    reporter.event(&RunEvent::Planned {
-        planned,
-        done: all.iter().filter(|t| done_keys.contains(&t.key)).count(),
-    });
+/// What the workers share: the resilient provider, the response cache (kept only when the
+/// re-check of what it would answer trusts it; recorded in the manifest) and the cache keys'
+/// material.
+async fn connect(
+    cfg: &RunConfig,
+    provider: Arc<dyn Provider>,
+    all: &[Task],
+    done_keys: &HashSet<SampleKey>,
+    manifest: &mut RunManifest,
+) -> Shared {
     // The agents' version too: answers cached before their behaviour changed are not theirs.
     let cache_salt: Option<String> = (provider.name() == "sim")
         .then(|| format!("{} seed {}", crate::sim::SIM_VERSION, cfg.params.seed));
@@ -306,132 +262,38 @@ pub async fn execute_with(
         let trusted: bool = manifest.cache_check.as_ref().is_none_or(|c| c.trusted);
         shared.cache = shared.cache.take().filter(|_| trusted);
     }
-    let shared: Arc<Shared> = Arc::new(shared);
+    shared
+}
 
-    let mut fatal: Option<String> = None;
-    let mut stopped_early: Option<String> = None;
-    let mut breaker: Breaker = Breaker::default();
-    let threshold: usize = BREAKER_FAILURES + cfg.settings.concurrency;
-    let mut interrupted: bool = false;
-    let mut n_errors: usize = 0;
-    for kind in [KindKey::Choice, KindKey::Report] {
-        if fatal.is_some() || interrupted || stopped_early.is_some() {
-            break;
-        }
-        let phase_tasks: Vec<Task> = all.iter().filter(|t| t.key.kind == kind).cloned().collect();
-        let total: usize = phase_tasks.len();
-        let todo: Vec<Task> = phase_tasks
-            .into_iter()
-            .filter(|t| !done_keys.contains(&t.key))
-            .collect();
-        if todo.is_empty() {
-            continue;
-        }
-        // The reports still to ask after this phase, so a reporter's ETA can cover the run.
-        let reports_after: usize = match kind {
-            KindKey::Choice => all
-                .iter()
-                .filter(|t| t.key.kind == KindKey::Report && !done_keys.contains(&t.key))
-                .count(),
-            KindKey::Report => 0,
-        };
-        reporter.event(&RunEvent::Phase {
-            kind,
-            total,
-            done: total - todo.len(),
-            reports_after,
-        });
-        let mut feed: Feed = match (&cfg.params.design, kind) {
-            (Some(d), KindKey::Choice) => Feed::Rounds(Box::new(Rounds::new(
-                &contexts,
-                &cfg.params,
-                d,
-                &done.records,
-            ))),
-            _ => Feed::Queue(todo.into_iter()),
-        };
-        let mut set: JoinSet<Done> = JoinSet::new();
-        loop {
-            while set.len() < cfg.settings.concurrency
-                && fatal.is_none()
-                && stopped_early.is_none()
-                && !interrupted
-            {
-                let Some(task) = feed.next() else { break };
-                set.spawn(work(task, Arc::clone(&shared)));
-            }
-            if set.is_empty() {
-                break;
-            }
-            let joined = tokio::select! {
-                biased;
-                _ = cancelled(&mut cancel) => {
-                    interrupted = true;
-                    set.abort_all();
-                    break;
-                }
-                j = set.join_next() => j,
-            };
-            let Some(joined) = joined else { break };
-            let done: Done = match joined {
-                Ok(d) => d,
-                Err(e) if e.is_cancelled() => continue,
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
-            };
-            match done {
-                Done::Answered(sample, timing) => {
-                    samples_out.append(&*sample)?;
-                    timings_out.append(&timing)?;
-                    reporter.event(&RunEvent::Answered {
-                        key: sample.key(),
-                        valid: sample.parsed.is_some(),
-                    });
-                    feed.answered(&sample);
-                    breaker.answered();
-                    answered.push(*sample);
-                    timings.records.push(timing);
-                }
-                Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
-                    let message: String = capped(&message);
-                    n_errors += 1;
-                    feed.failed(&key);
-                    reporter.event(&RunEvent::Failed {
-                        key: key.clone(),
-                        error: message.clone(),
-                    });
-                    if stopped_early.is_none() && breaker.failed(&message, threshold) {
-                        // In-flight requests are let finish (their answers are kept).
-                        stopped_early = Some(format!(
-                            "the last {threshold} requests all failed the same way: {message}"
-                        ));
-                    }
-                    errors_out.append(&ErrorRecord {
-                        key,
-                        attempts,
-                        error: message,
-                        at: now_rfc3339(),
-                    })?;
-                }
-                Done::Failed(key, SendFailure::Fatal { message }) => {
-                    if fatal.is_none() {
-                        fatal = Some(format!("{key}: {message}"));
-                    }
-                    set.abort_all();
-                }
-            }
-        }
-        reporter.event(&RunEvent::PhaseEnd { kind });
-    }
-    samples_out.sync()?;
-    timings_out.sync()?;
-    if let Some(c) = &shared.cache {
-        c.sync();
-    }
-
+/// Ends the session: every session's samples in canonical order, the counts, the score
+/// (when the run is not interrupted or refused), the final manifest; releases the lock.
+fn finish(
+    cfg: &RunConfig,
+    bench: &Benchmark,
+    opened: Opened,
+    progress: Progress,
+    planned: usize,
+    reporter: &mut dyn Reporter,
+) -> Result<RunOutcome, RunError> {
+    let dir: &Path = &cfg.out;
+    let Opened {
+        mut lock,
+        mut manifest,
+        done,
+        ..
+    } = opened;
+    let Progress {
+        fatal,
+        stopped_early,
+        interrupted,
+        n_errors,
+        answered,
+        timings,
+        ..
+    } = progress;
     // Everything known now: every session's samples and timings.
     let samples: Vec<Sample> =
         bundle::canonical(done.records.into_iter().chain(answered).collect());
-    let timings: Vec<Timing> = timings.records;
     manifest.server = server_info(&timings);
     manifest.counts = bundle::count(&samples, planned, n_errors);
     manifest.soft_labels.used = manifest.counts.soft_labels > 0;
@@ -476,63 +338,6 @@ pub async fn execute_with(
         score_error,
         stopped_early,
     })
-}
-
-/// One request, from prompt to parsed sample.
-async fn work(task: Task, sh: Arc<Shared>) -> Done {
-    let prompt: Prompt = task.prompt();
-    let req: ChatRequest = task.request(&prompt, &sh.params);
-    let t0: Instant = Instant::now();
-    let cache_key: Option<String> = sh.cache.as_ref().map(|_| cache_key(&sh, &req));
-    let cached: Option<ChatResponse> = match (&sh.cache, &cache_key) {
-        (Some(c), Some(k)) => c.get(k),
-        _ => None,
-    };
-    let (response, attempts, was_cached): (ChatResponse, u32, bool) = match cached {
-        Some(r) if !r.text.trim().is_empty() => (r, 0, true),
-        _ => {
-            // A 200 with empty content (`content: null`) is asked again like a truncated
-            // body, up to the retry budget, and never cached; only then is it kept (invalid).
-            let mut total: u32 = 0;
-            let mut empty_left: u32 = sh.empty_retries;
-            loop {
-                match sh.provider.send(&req).await {
-                    Ok(Sent {
-                        response, attempts, ..
-                    }) => {
-                        total = total.saturating_add(attempts);
-                        let empty: bool = response.text.trim().is_empty();
-                        if empty && empty_left > 0 {
-                            empty_left -= 1;
-                            continue;
-                        }
-                        if !empty && let (Some(c), Some(k)) = (&sh.cache, &cache_key) {
-                            c.put(k, &response);
-                        }
-                        break (response, total, false);
-                    }
-                    Err(f) => return Done::Failed(task.key, f.into()),
-                }
-            }
-        }
-    };
-    let latency_ms: u64 = t0.elapsed().as_millis() as u64;
-    let timing: Timing = Timing {
-        key: task.key.clone(),
-        latency_ms,
-        attempts,
-        cached: was_cached,
-        server_model: response.model.clone(),
-        system_fingerprint: response.system_fingerprint.clone(),
-    };
-    Done::Answered(Box::new(to_sample(&task, &prompt, response)), timing)
-}
-
-/// The response cache key of a request: who answers, and the exact body.
-fn cache_key(sh: &Shared, req: &ChatRequest) -> String {
-    let body = sh.provider.request_body(req);
-    let (name, model) = (sh.provider.name(), sh.provider.model());
-    ResponseCache::key(&sh.server, name, model, &body, sh.cache_salt.as_deref())
 }
 
 fn server_info(timings: &[Timing]) -> ServerInfo {

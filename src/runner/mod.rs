@@ -10,6 +10,7 @@
 //! those events; the runner draws nothing). [`session::Session`] is a whole run as `run` and
 //! `study` make it: resolve, connect, runtime, pre-flight, execute, cancel, ending.
 
+mod ask;
 mod breaker;
 pub(crate) mod budget;
 pub(crate) mod cache;

@@ -208,6 +208,40 @@ fn mean_r(per_split: impl Iterator<Item = Option<f64>>) -> Option<f64> {
     (!rs.is_empty()).then(|| rs.iter().sum::<f64>() / rs.len() as f64)
 }
 
+/// The observer's r at each K, the model's r and K* over resamples of contexts and, within
+/// each drawn context, one of its splits (in that order). A resample counts only when every
+/// point and the model's r are defined; its K* is infinite when the curve does not reach
+/// r_model.
+fn resampled(
+    per_context: &[ContextMoments],
+    ks: &[usize],
+    seed: u64,
+    bootstrap_resamples: usize,
+) -> Vec<Distribution> {
+    let g: usize = per_context.len();
+    let width: usize = ks.len() + 2;
+    bootstrap_with(
+        &mut Stream::ObserverBootstrap.rng(seed),
+        g,
+        bootstrap_resamples,
+        width,
+        |rng: &mut ChaCha8Rng, _| (index_below(rng, g), index_below(rng, SPLITS)),
+        |draws: &[(usize, usize)]| -> Vec<Option<f64>> {
+            let rs: Option<Vec<f64>> = (0..ks.len())
+                .map(|j| pooled(per_context, Side::Observer(j), draws.iter().copied()))
+                .collect();
+            let rm: Option<f64> = pooled(per_context, Side::Model, draws.iter().copied());
+            match (rs, rm) {
+                (Some(rs), Some(rm)) => {
+                    let k: f64 = crossing(ks, &rs, rm).unwrap_or(f64::INFINITY);
+                    rs.into_iter().chain([rm, k]).map(Some).collect()
+                }
+                _ => vec![None; width],
+            }
+        },
+    )
+}
+
 /// The ideal-observer scale of a scored run. `inputs` and `contexts` are the scoring input and
 /// the summary's contexts (matched by position, as [`super::score`] makes them). `None` when
 /// fewer than 3 contexts have reports and at least 2 choices.
@@ -268,30 +302,7 @@ pub fn ideal_observer(
     let r_model: Option<f64> =
         mean_r((0..SPLITS).map(|s| pooled(&per_context, Side::Model, (0..g).map(|c| (c, s)))));
 
-    // Resampling contexts and, within each drawn context, one of its splits. A resample
-    // counts only when every point and the model's r are defined; its K* is infinite when
-    // the curve does not reach r_model.
-    let width: usize = ks.len() + 2;
-    let boot: Vec<Distribution> = bootstrap_with(
-        &mut Stream::ObserverBootstrap.rng(seed),
-        g,
-        bootstrap_resamples,
-        width,
-        |rng: &mut ChaCha8Rng, _| (index_below(rng, g), index_below(rng, SPLITS)),
-        |draws: &[(usize, usize)]| -> Vec<Option<f64>> {
-            let rs: Option<Vec<f64>> = (0..ks.len())
-                .map(|j| pooled(&per_context, Side::Observer(j), draws.iter().copied()))
-                .collect();
-            let rm: Option<f64> = pooled(&per_context, Side::Model, draws.iter().copied());
-            match (rs, rm) {
-                (Some(rs), Some(rm)) => {
-                    let k: f64 = crossing(&ks, &rs, rm).unwrap_or(f64::INFINITY);
-                    rs.into_iter().chain([rm, k]).map(Some).collect()
-                }
-                _ => vec![None; width],
-            }
-        },
-    );
+    let boot: Vec<Distribution> = resampled(&per_context, &ks, seed, bootstrap_resamples);
     let (boot_obs, rest) = boot.split_at(ks.len());
     let (boot_model, boot_k) = (&rest[0], &rest[1]);
     let interval = |d: &Distribution| d.expanded_ci(0.95, g);

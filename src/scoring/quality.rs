@@ -194,6 +194,35 @@ fn behaviour_interval(
     Some([low.expanded_ci(0.95, m)?[0], high.expanded_ci(0.95, m)?[1]])
 }
 
+/// One context's share of the pooled figures and its own quality figures.
+fn context_quality(
+    c: &ContextInput,
+    s: &ContextSummary,
+    trials: &[Trial],
+    split: Option<SplitHalf>,
+) -> (CeilingParts, ContextQuality) {
+    let valid: Vec<Weights> = c.reports.iter().filter_map(|r| r.valid_weights()).collect();
+    let agreement: Option<ReportAgreement> = report_agreement(&valid);
+    let score: Option<Moments> = match (s.reported, s.learned) {
+        (Some(rep), Some(learned)) => Some(Moments::of(&rep.0, &learned.0)),
+        _ => None,
+    };
+    let parts: CeilingParts = CeilingParts {
+        score,
+        behaviour: split.as_ref().map(BehaviourMoments::of),
+        reports: agreement,
+    };
+    let quality: ContextQuality = ContextQuality {
+        id: c.id.clone(),
+        behavioural_reliability: split.and_then(|x| x.reliability()),
+        split_half_r: split.and_then(|x| x.half_r()),
+        report_reliability: agreement.and_then(|a| a.reliability()),
+        report_single_r: agreement.and_then(|a| a.single_r()),
+        fit: fit_quality(s.intercept, &s.slopes, trials, split.as_ref()),
+    };
+    (parts, quality)
+}
+
 /// The quality block for scored contexts. `inputs` and `contexts` are in the same order
 /// (as [`super::score`] produces them).
 pub fn assess(
@@ -224,29 +253,13 @@ pub fn assess(
             split_half(t, full, o)
         })
         .collect();
-    let mut parts: Vec<CeilingParts> = Vec::with_capacity(inputs.len());
-    let mut per_context: Vec<ContextQuality> = Vec::with_capacity(inputs.len());
-    for (((c, s), trials), split) in inputs.iter().zip(contexts).zip(&all_trials).zip(splits) {
-        let valid: Vec<Weights> = c.reports.iter().filter_map(|r| r.valid_weights()).collect();
-        let agreement: Option<ReportAgreement> = report_agreement(&valid);
-        let score: Option<Moments> = match (s.reported, s.learned) {
-            (Some(rep), Some(learned)) => Some(Moments::of(&rep.0, &learned.0)),
-            _ => None,
-        };
-        parts.push(CeilingParts {
-            score,
-            behaviour: split.as_ref().map(BehaviourMoments::of),
-            reports: agreement,
-        });
-        per_context.push(ContextQuality {
-            id: c.id.clone(),
-            behavioural_reliability: split.and_then(|x| x.reliability()),
-            split_half_r: split.and_then(|x| x.half_r()),
-            report_reliability: agreement.and_then(|a| a.reliability()),
-            report_single_r: agreement.and_then(|a| a.single_r()),
-            fit: fit_quality(s.intercept, &s.slopes, trials, split.as_ref()),
-        });
-    }
+    let (mut parts, per_context): (Vec<CeilingParts>, Vec<ContextQuality>) = inputs
+        .iter()
+        .zip(contexts)
+        .zip(&all_trials)
+        .zip(splits)
+        .map(|(((c, s), trials), split)| context_quality(c, s, trials, split))
+        .unzip();
     // Pooled over the contexts the main score uses (those with reports and choices); over
     // every context with choices only when none is scored (e.g. a choices-only pilot).
     if parts.iter().any(|p| p.score.is_some()) {

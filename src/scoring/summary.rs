@@ -246,6 +246,69 @@ pub fn comparison_of(
     Some(compare(&points, &copts))
 }
 
+/// The three comparisons, the quality block, the partial correlation and the observer
+/// scale of scored contexts.
+type Figures = (
+    (Option<Comparison>, Option<Comparison>),
+    (
+        Option<Comparison>,
+        (
+            super::quality::Quality,
+            (Option<PartialCorrelation>, Option<ObserverScale>),
+        ),
+    ),
+);
+
+fn figures(
+    inputs: &[ContextInput],
+    contexts: &[ContextSummary],
+    triples: &[Triple],
+    opts: &ScoreOptions,
+) -> Figures {
+    // The comparisons, the quality block and the partial correlation each draw from their
+    // own seeded stream, so they run side by side with the same results on any number of
+    // threads.
+    let compare_kind = |kind: ComparisonKind| comparison_of(contexts, kind, opts);
+    rayon::join(
+        || {
+            rayon::join(
+                || compare_kind(ComparisonKind::ReportsVsLearned),
+                || compare_kind(ComparisonKind::LearnedVsTarget),
+            )
+        },
+        || {
+            rayon::join(
+                || compare_kind(ComparisonKind::ReportsVsTarget),
+                || {
+                    rayon::join(
+                        || super::quality::assess(inputs, contexts, opts),
+                        || {
+                            rayon::join(
+                                || {
+                                    partial_correlation(
+                                        triples,
+                                        opts.seed,
+                                        opts.bootstrap_resamples,
+                                    )
+                                },
+                                || {
+                                    ideal_observer(
+                                        inputs,
+                                        contexts,
+                                        opts.seed,
+                                        opts.use_soft_labels,
+                                        opts.bootstrap_resamples,
+                                    )
+                                },
+                            )
+                        },
+                    )
+                },
+            )
+        },
+    )
+}
+
 /// Score a run. See the module documentation for the method.
 pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, ScoreError> {
     let mut seen: BTreeSet<&ContextId> = BTreeSet::new();
@@ -300,51 +363,10 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
             })
         })
         .collect();
-    // The comparisons, the quality block and the partial correlation each draw from their
-    // own seeded stream, so they run side by side with the same results on any number of
-    // threads.
-    let compare_kind = |kind: ComparisonKind| comparison_of(&contexts, kind, opts);
     let (
         (reports_vs_learned, learned_vs_target),
         (reports_vs_target, (quality, (partial, observer))),
-    ) = rayon::join(
-        || {
-            rayon::join(
-                || compare_kind(ComparisonKind::ReportsVsLearned),
-                || compare_kind(ComparisonKind::LearnedVsTarget),
-            )
-        },
-        || {
-            rayon::join(
-                || compare_kind(ComparisonKind::ReportsVsTarget),
-                || {
-                    rayon::join(
-                        || super::quality::assess(inputs, &contexts, opts),
-                        || {
-                            rayon::join(
-                                || {
-                                    partial_correlation(
-                                        &triples,
-                                        opts.seed,
-                                        opts.bootstrap_resamples,
-                                    )
-                                },
-                                || {
-                                    ideal_observer(
-                                        inputs,
-                                        &contexts,
-                                        opts.seed,
-                                        opts.use_soft_labels,
-                                        opts.bootstrap_resamples,
-                                    )
-                                },
-                            )
-                        },
-                    )
-                },
-            )
-        },
-    );
+    ) = figures(inputs, &contexts, &triples, opts);
     Ok(Summary {
         reports_vs_learned,
         learned_vs_target,
