@@ -601,6 +601,15 @@ fn openai_batch_export_then_import_equals_a_live_sim_run() {
     }
     let errors = std::fs::read_to_string(dir.path().join("imported").join("errors.jsonl")).unwrap();
     assert_eq!(errors.lines().count(), errored.len());
+    // Failed and missing requests are stamped like a run's errors: UTC, milliseconds, `Z`.
+    for line in errors.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let at: &str = v["at"].as_str().unwrap();
+        assert!(
+            at.len() == "2026-12-07T00:31:02.417Z".len() && at.ends_with('Z'),
+            "{at}"
+        );
+    }
 
     // A second batch for the rest completes the bundle: byte-identical samples to the live run.
     let second = dir.path().join("retry.jsonl");

@@ -126,3 +126,24 @@ fn no_tokio_runtime_is_built_under_src_cli() {
         found.join("\n")
     );
 }
+
+/// A bundle records time in one format, from one helper (`bundle::time::now_rfc3339`).
+#[test]
+fn one_timestamp_helper() {
+    let src: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files: Vec<PathBuf> = Vec::new();
+    rust_files(&src, &mut files);
+    let others: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("bundle/time.rs"))
+        .filter(|f| {
+            let text: String = std::fs::read_to_string(f).unwrap();
+            text.contains("Utc::now") || text.contains("to_rfc3339")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        others.is_empty(),
+        "timestamps made outside bundle/time.rs: {others:?}"
+    );
+}

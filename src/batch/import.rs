@@ -304,10 +304,6 @@ pub struct ImportSummary {
     pub score_error: Option<String>,
 }
 
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 /// Writes the matched results into the run bundle `dir` in the runner's format, merging with
 /// the samples of an earlier import or a partial live run of the same parameters. Failed and
 /// missing requests go to `errors.jsonl`, so `selfinterp run --resume` asks exactly those.
@@ -325,7 +321,7 @@ pub fn write_bundle(
         dir: dir.to_path_buf(),
         source,
     })?;
-    let now = now_rfc3339();
+    let now = crate::bundle::time::now_rfc3339();
     let old: Option<RunManifest> = if dir.join(bundle::MANIFEST).exists() {
         Some(bundle::read_manifest(dir)?)
     } else {

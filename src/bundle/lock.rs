@@ -80,8 +80,7 @@ impl Drop for BundleLock {
             return;
         }
         m.status = RunStatus::Failed;
-        m.finished_at =
-            Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        m.finished_at = Some(super::time::now_rfc3339());
         if super::write_manifest(&self.dir, &m).is_err() {
             // No room for a temporary copy (a full disk): the manifest is small, and rewriting
             // it in place needs no more space than it already has.

@@ -224,7 +224,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
         );
     }
     let tasks = batch::planned_tasks(&bench, p);
-    let imported = batch::match_results(&tasks, &results, &chrono::Utc::now().to_rfc3339());
+    let imported = batch::match_results(&tasks, &results, &selfinterp::bundle::time::now_rfc3339());
     if !imported.unknown.is_empty() {
         eprintln!(
             "warning: {} result ids are not requests of this run (first: {})",

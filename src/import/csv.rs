@@ -469,7 +469,7 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
     })?;
     journal::write_atomic(&out.join(bundle::CONTEXTS), &journal::to_jsonl(&contexts))?;
     bundle::write_samples(out, &samples)?;
-    let now: String = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let now: String = crate::bundle::time::now_rfc3339();
     let manifest = RunManifest {
         format: bundle::FORMAT,
         source: crate::bundle::score_input::IMPORTED_CSV.to_string(),
