@@ -40,7 +40,7 @@ pub enum Threads {
     Pool(Option<usize>),
 }
 
-/// What ends [`serve_until_stopped`]: [`Stop::stop`] from any thread and, for
+/// What ends [`serve_until_stopped`]: `Stop::stop` from any thread and, for
 /// [`Stop::on_ctrl_c`], also Ctrl-C (SIGINT).
 #[derive(Clone, Debug)]
 pub struct Stop {
@@ -49,7 +49,7 @@ pub struct Stop {
 }
 
 impl Stop {
-    /// Stopped only by [`Stop::stop`] (tests, programs embedding a server).
+    /// Stopped only by `Stop::stop`.
     pub fn new() -> Stop {
         Stop {
             notify: Arc::new(Notify::new()),
@@ -65,7 +65,9 @@ impl Stop {
         }
     }
 
-    /// Ends the server; a stop before the server waits is kept, not lost.
+    /// Ends the server; a stop before the server waits is kept, not lost. (The commands stop
+    /// on Ctrl-C; the tests stop a server this way.)
+    #[cfg(test)]
     pub fn stop(&self) {
         self.notify.notify_one();
     }

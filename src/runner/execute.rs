@@ -30,9 +30,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::watch;
 
-pub use super::ask::MAX_ERROR_CHARS;
-pub use super::breaker::BREAKER_FAILURES;
-
 /// Why a run could not start or could not write its bundle.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
