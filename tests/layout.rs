@@ -147,3 +147,27 @@ fn one_timestamp_helper() {
         "timestamps made outside bundle/time.rs: {others:?}"
     );
 }
+
+/// One HTML escaper (`reports::text::html`, which escapes `&<>"'`): no other file writes an
+/// HTML entity of its own.
+#[test]
+fn one_html_escaper() {
+    let src: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files: Vec<PathBuf> = Vec::new();
+    rust_files(&src, &mut files);
+    let others: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("reports/text.rs"))
+        .filter(|f| {
+            let text: String = std::fs::read_to_string(f).unwrap();
+            ["&amp;", "&lt;", "&quot;", "&#39;", "&#x27;", "&apos;"]
+                .iter()
+                .any(|e| text.contains(&format!("\"{e}\"")))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        others.is_empty(),
+        "HTML escaped outside reports/text.rs: {others:?}"
+    );
+}

@@ -5,17 +5,12 @@
 //! be linked and reloaded. Text from the bundle is only ever set as text, never as markup.
 
 use super::ViewBundle;
+// The one HTML escaper of the reports, the leaderboard and the viewer.
+use crate::reports::text::html as escape;
 
 /// Content-Security-Policy of the viewer's own pages: scripts and styles from the viewer only,
 /// and fetches back to it.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:";
-
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn head(title: &str) -> String {
     format!(
@@ -255,3 +250,36 @@ pre { white-space: pre-wrap; background: #f6f6f6; padding: 8px; margin: 4px 0; }
 .errors { color: #b00020; }
 details summary { cursor: pointer; margin: 8px 0; }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bundle whose every text the pages show is hostile markup.
+    fn hostile() -> ViewBundle {
+        let bad: &str = "x' onmouseover='alert(1)' \"><script>alert(2)</script>&";
+        ViewBundle {
+            name: bad.to_string(),
+            dir: std::path::PathBuf::new(),
+            report_html: String::new(),
+            data_js: String::new(),
+            title: bad.to_string(),
+            headline: bad.to_string(),
+            samples: Vec::new(),
+            contexts: std::collections::HashMap::new(),
+            observe: None,
+        }
+    }
+
+    #[test]
+    fn every_text_of_the_index_and_the_sample_browser_is_escaped_quotes_included() {
+        let b: ViewBundle = hostile();
+        for page in [index(std::slice::from_ref(&b)), samples(&b)] {
+            assert!(!page.contains("x'"), "an unescaped ': {page}");
+            assert!(!page.contains("<script>alert"), "{page}");
+            assert!(
+                page.contains("x&#39; onmouseover=&#39;alert(1)&#39; &quot;&gt;&lt;script&gt;")
+            );
+        }
+    }
+}
