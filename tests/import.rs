@@ -27,7 +27,11 @@ fn spec() -> ImportSpec {
 fn an_import_is_a_bundle_that_score_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let out: &Path = &dir.path().join("imported");
-    let m = import(&spec(), out).unwrap();
+    let imported = import(&spec(), out).unwrap();
+    // Finished as a run is: the summary is written by the library, before the manifest.
+    assert_eq!(imported.score_error, None);
+    assert!(out.join(bundle::SUMMARY).exists());
+    let m = imported.manifest;
     assert_eq!(m.status, RunStatus::Complete);
     assert_eq!(m.model, "gpt-4o");
     assert_eq!((m.counts.choices, m.counts.invalid_choices), (120, 1));

@@ -315,7 +315,7 @@ pub fn write_bundle(
     inputs: Vec<crate::bundle::InputFile>,
 ) -> Result<ImportSummary, BatchError> {
     use crate::bundle::journal;
-    use crate::bundle::{self, RunManifest, RunStatus, ServerInfo};
+    use crate::bundle::{self, RunManifest, ServerInfo};
     let params = &bm.parameters;
     std::fs::create_dir_all(dir).map_err(|source| BatchError::Create {
         dir: dir.to_path_buf(),
@@ -381,7 +381,6 @@ pub fn write_bundle(
         model_ids: models.into_iter().collect(),
         system_fingerprints: fps.into_iter().collect(),
     };
-    let counts = bundle::count(&samples, planned, errors.len());
     let mut manifest = match old {
         Some(mut m) => {
             m.resumed_at.push(now.clone());
@@ -400,28 +399,11 @@ pub fn write_bundle(
         },
     };
     manifest.server = server;
-    manifest.soft_labels.used = counts.soft_labels > 0;
-    manifest.counts = counts;
-    manifest.status = if errors.is_empty() {
-        RunStatus::Complete
-    } else {
-        RunStatus::Incomplete
-    };
-    manifest.finished_at = Some(now);
-    bundle::write_samples(dir, &samples)?;
     journal::write_atomic(&dir.join(bundle::ERRORS), &journal::to_jsonl(&errors))?;
-    let score_error = match bundle::BundleSummary::of(
-        &samples,
-        &manifest,
-        crate::bundle::score_input::ContextTable::Benchmark(bench),
-    ) {
-        Ok(summary) => {
-            bundle::write_summary(dir, &summary)?;
-            None
-        }
-        Err(e) => Some(e.to_string()),
-    };
-    bundle::write_manifest(dir, &manifest)?;
+    let table = crate::bundle::score_input::ContextTable::Benchmark(bench);
+    let finished =
+        crate::bundle::finish::finish(dir, &samples, planned, errors.len(), &mut manifest, table)?;
+    let score_error: Option<String> = finished.score_error;
     Ok(ImportSummary {
         manifest,
         kept,

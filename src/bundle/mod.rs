@@ -14,6 +14,7 @@
 
 pub(crate) mod check;
 pub(crate) mod control;
+pub(crate) mod finish;
 pub(crate) mod harness;
 pub(crate) mod journal;
 pub(crate) mod lock;

@@ -2,9 +2,6 @@
 
 use super::Cli;
 use clap::{Args, Subcommand};
-use selfinterp::bundle;
-use selfinterp::bundle::BundleSummary;
-use selfinterp::bundle::score_input::ContextTable;
 use selfinterp::import::csv::{ImportSpec, import};
 use std::path::PathBuf;
 
@@ -58,17 +55,15 @@ pub fn run(_cli: &Cli, cmd: &ImportCmd) -> anyhow::Result<()> {
         explaining_model: a.explaining_model.clone(),
         version: a.report_version.clone(),
     };
-    let manifest = import(&spec, &a.out)?;
-    let b = bundle::read(&a.out)?;
-    let contexts = b.contexts.unwrap_or_default();
-    match BundleSummary::of(&b.samples, &b.manifest, ContextTable::Bundle(&contexts)) {
-        Ok(s) => bundle::write_summary(&a.out, &s)?,
-        Err(e) => eprintln!("warning: imported, but not scored: {e}"),
+    let imported = import(&spec, &a.out)?;
+    if let Some(e) = &imported.score_error {
+        eprintln!("warning: imported, but not scored: {e}");
     }
+    let manifest = &imported.manifest;
     let c = &manifest.counts;
     eprintln!(
         "imported {} contexts, {} choices ({} invalid), {} reports ({} invalid) into {}",
-        contexts.len(),
+        imported.contexts,
         c.choices,
         c.invalid_choices,
         c.reports,

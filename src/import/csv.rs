@@ -17,8 +17,10 @@
 //! file mixes several models (or report versions) one must be chosen, or the import refuses:
 //! pooling different models would be a meaningless score.
 
+use crate::bundle::finish::finish;
 use crate::bundle::journal;
 use crate::bundle::sample::{KindKey, Order, Parsed, Sample};
+use crate::bundle::score_input::ContextTable;
 use crate::bundle::{
     self, BundleAttribute, BundleContext, InputFile, RunManifest, RunStatus, ServerInfo, SoftLabels,
 };
@@ -345,8 +347,19 @@ fn options(
     })
 }
 
-/// Builds the samples and writes the bundle into `out` (which must not hold a bundle).
-pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError> {
+/// An imported bundle: its manifest, and why it was not scored when it was not.
+#[derive(Debug)]
+pub struct ImportedCsv {
+    pub manifest: RunManifest,
+    /// Contexts imported (from the contexts file).
+    pub contexts: usize,
+    /// Why no `summary.json` was written (the samples do not score), when none was.
+    pub score_error: Option<String>,
+}
+
+/// Builds the samples and writes the bundle into `out` (which must not hold a bundle),
+/// finished as a run's: samples, `summary.json` when they score, then the manifest.
+pub fn import(spec: &ImportSpec, out: &Path) -> Result<ImportedCsv, ImportError> {
     if out.join(bundle::MANIFEST).exists() {
         return Err(ImportError::File {
             path: out.to_path_buf(),
@@ -468,9 +481,8 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
         message: format!("cannot create: {e}"),
     })?;
     journal::write_atomic(&out.join(bundle::CONTEXTS), &journal::to_jsonl(&contexts))?;
-    bundle::write_samples(out, &samples)?;
     let now: String = crate::bundle::time::now_rfc3339();
-    let manifest = RunManifest {
+    let mut manifest = RunManifest {
         format: bundle::FORMAT,
         source: crate::bundle::score_input::IMPORTED_CSV.to_string(),
         harness: crate::bundle::harness::harness(),
@@ -492,16 +504,22 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<RunManifest, ImportError>
             method: "none: the data release has sampled letters only".to_string(),
         },
         server: ServerInfo::default(),
-        status: RunStatus::Complete,
-        started_at: now.clone(),
-        finished_at: Some(now),
+        status: RunStatus::Running,
+        started_at: now,
+        finished_at: None,
         resumed_at: Vec::new(),
-        counts: bundle::count(&samples, samples.len(), 0),
+        counts: bundle::Counts::default(),
         inputs,
         cache_check: None,
     };
-    bundle::write_manifest(out, &manifest)?;
-    Ok(manifest)
+    let table: ContextTable = ContextTable::Bundle(&contexts);
+    let planned: usize = samples.len();
+    let finished = finish(out, &samples, planned, 0, &mut manifest, table)?;
+    Ok(ImportedCsv {
+        manifest,
+        contexts: contexts.len(),
+        score_error: finished.score_error,
+    })
 }
 
 fn input(role: &str, t: &Table) -> InputFile {

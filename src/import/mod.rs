@@ -4,4 +4,4 @@
 
 pub(crate) mod csv;
 
-pub use csv::{ImportError, ImportSpec, import};
+pub use csv::{ImportError, ImportSpec, ImportedCsv, import};

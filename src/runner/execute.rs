@@ -15,6 +15,7 @@ use super::config::RunConfig;
 use super::events::{Reporter, RunEvent, Silent};
 use super::recheck::recheck;
 use crate::benchmark::{Benchmark, FrozenContext};
+use crate::bundle::finish::Finished;
 use crate::bundle::journal::{self, Appender, ReadJournal};
 use crate::bundle::lock::BundleLock;
 use crate::bundle::plan::{Task, plan};
@@ -292,35 +293,23 @@ fn finish(
     let samples: Vec<Sample> =
         bundle::canonical(done.records.into_iter().chain(answered).collect());
     manifest.server = server_info(&timings);
-    manifest.counts = bundle::count(&samples, planned, n_errors);
-    manifest.soft_labels.used = manifest.counts.soft_labels > 0;
-    let mut score_error: Option<String> = None;
-    let mut scored: Option<crate::scoring::Summary> = None;
-    let mut invalid_exceeded: Option<String> = None;
-    manifest.status = if interrupted {
-        RunStatus::Interrupted
-    } else if fatal.is_some() {
-        RunStatus::Failed
-    } else {
-        // Canonical order, then the summary: both pure functions of the answers.
-        bundle::write_samples(dir, &samples)?;
-        match bundle::observed::summary_of(dir, &samples, &manifest, ContextTable::Benchmark(bench))
-        {
-            Ok(summary) => {
-                bundle::write_summary(dir, &summary)?;
-                scored = Some(summary.score);
-            }
-            Err(e) => score_error = Some(e.to_string()),
-        }
-        invalid_exceeded = invalid_check(&manifest.counts, cfg.settings.max_invalid_rate);
-        if n_errors > 0 {
-            RunStatus::Incomplete
-        } else {
-            RunStatus::Complete
-        }
+    let mut scored: Finished = Finished {
+        summary: None,
+        score_error: None,
     };
-    manifest.finished_at = Some(now_rfc3339());
-    bundle::write_manifest(dir, &manifest)?;
+    let mut invalid_exceeded: Option<String> = None;
+    if interrupted || fatal.is_some() {
+        let status: RunStatus = if interrupted {
+            RunStatus::Interrupted
+        } else {
+            RunStatus::Failed
+        };
+        bundle::finish::stop(dir, &samples, planned, n_errors, &mut manifest, status)?;
+    } else {
+        let table: ContextTable = ContextTable::Benchmark(bench);
+        scored = bundle::finish::finish(dir, &samples, planned, n_errors, &mut manifest, table)?;
+        invalid_exceeded = invalid_check(&manifest.counts, cfg.settings.max_invalid_rate);
+    }
     lock.finished();
     reporter.event(&RunEvent::Finished {
         status: manifest.status,
@@ -331,8 +320,8 @@ fn finish(
         counts: manifest.counts.clone(),
         fatal,
         invalid_exceeded,
-        summary: scored,
-        score_error,
+        summary: scored.summary.map(|s| s.score),
+        score_error: scored.score_error,
         stopped_early,
     })
 }
