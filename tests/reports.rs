@@ -226,7 +226,10 @@ fn reports_show_measurement_quality_and_at_chance_contexts() {
 
     let dir = sim_run(root.path(), &root.path().join("random"), "random", "native");
     let md: String = render(root.path(), &dir, Format::Md, &opts);
-    assert!(md.contains("the score cannot be interpreted"), "{md}");
+    assert!(
+        md.contains("No measurable preference: every learned weight is 0"),
+        "{md}"
+    );
     assert!(md.contains("⚠ |"), "at-chance contexts are marked:\n{md}");
     let html: String = render(root.path(), &dir, Format::Html, &opts);
     assert!(html.contains("<tr class=\"chance\">"), "{html}");
@@ -382,9 +385,17 @@ fn unreliable_report_says_so_before_the_tables() {
     let md: String = render(root.path(), &dir, Format::Md, &opts);
     let p = positions(
         &md,
-        &["1. There is too little usable choice data", "## Scores"],
+        &[
+            "1. No measurable preference: every learned weight is 0",
+            "## Scores",
+        ],
     );
     assert!(p[0] < p[1], "{md}");
+    // The random agent's 96 parsed choices are not "too little data": its learned weights are
+    // all 0, and the card does not say the diagnosis again.
+    assert!(!md.contains("too little usable choice data"), "{md}");
+    assert!(!md.contains("too few contexts have"), "{md}");
+    assert_eq!(md.matches("No measurable preference").count(), 1, "{md}");
     assert!(
         !md.contains("**Measurement quality:**"),
         "the diagnosis is not repeated under the score:\n{md}"
@@ -396,4 +407,23 @@ fn unreliable_report_says_so_before_the_tables() {
     );
     assert!(p.windows(2).all(|w| w[0] < w[1]));
     insta::assert_snapshot!("unreliable_md", md);
+}
+
+/// An interval for r never leaves [-1, 1]: the study's formula gives [0.894, 1.013] for the
+/// committed faithful quick run (r 0.954 over 100 points); the report clamps it and says so.
+#[test]
+fn the_study_interval_is_clamped_to_minus_one_one() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = crate::support::bin()
+        .args(["--root", root.to_str().unwrap(), "report", "--format", "md"])
+        .arg(root.join("results/sim-faithful-native-quick"))
+        .output()
+        .unwrap();
+    crate::support::assert_ok(&o);
+    let md = String::from_utf8_lossy(&o.stdout);
+    let line = md
+        .lines()
+        .find(|l| l.contains("(study's formula, clamped to [-1, 1])"))
+        .expect("the headline names the clamp");
+    assert!(line.contains("[0.894, 1.000] (study's formula"), "{line}");
 }

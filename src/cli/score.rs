@@ -9,7 +9,7 @@ use super::exit::Failure;
 use clap::Args;
 use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle};
 use selfinterp::reports::quality::CORRECTED_LABEL;
-use selfinterp::reports::text::{flag_words, quality_sentence};
+use selfinterp::reports::text::{clamp_r, flag_words, quality_sentence};
 use selfinterp::scoring::Summary;
 use selfinterp::scoring::quality::Quality;
 use selfinterp::types::{ContextId, Weights};
@@ -195,7 +195,7 @@ fn human(b: &Bundle, summary: &BundleSummary) -> String {
     let mut rows: Vec<[String; 6]> = vec![[
         "comparison".into(),
         "r".into(),
-        "95% CI (study)".into(),
+        "95% CI (study, clamped to [-1, 1])".into(),
         "95% CI (bootstrap)".into(),
         "n".into(),
         "chance r".into(),
@@ -209,7 +209,7 @@ fn human(b: &Bundle, summary: &BundleSummary) -> String {
         rows.push([
             key.replace('_', " "),
             num(c.r),
-            interval(c.ci_study),
+            interval(clamp_r(c.ci_study)),
             interval(c.ci_bootstrap),
             c.n.to_string(),
             num(c.null.mean),

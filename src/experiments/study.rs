@@ -384,7 +384,7 @@ fn ci(x: Option<[f64; 2]>) -> String {
 pub fn markdown(rows: &[Row]) -> String {
     let mut s = String::new();
     s.push_str(
-        "| model | condition | contexts | reports vs learned r | 95% CI (contexts) | 95% CI (study) | \
+        "| model | condition | contexts | reports vs learned r | 95% CI (contexts) | 95% CI (study, clamped to [-1, 1]) | \
          change in r [95% CI] | learned vs target r | choices agreeing with profile | invalid reports | answered A |\n",
     );
     s.push_str("|---|---|---:|---:|---|---|---|---:|---:|---:|---:|\n");
@@ -405,7 +405,7 @@ pub fn markdown(rows: &[Row]) -> String {
             rvl.map(|c| c.n_contexts).unwrap_or(0),
             f2(rvl.and_then(|c| c.r)),
             ci(rvl.and_then(|c| c.ci_bootstrap)),
-            ci(rvl.and_then(|c| c.ci_study)),
+            ci(crate::reports::text::clamp_r(rvl.and_then(|c| c.ci_study))),
             versus,
             f2(r.summary.learned_vs_target.as_ref().and_then(|c| c.r)),
             pct(r.summary.choice_agreement),

@@ -55,6 +55,10 @@ pub struct Row {
     pub rankable: bool,
     /// The comparison with the next ranked row of the same table (ranked rows but the last).
     pub tie: Option<Tie>,
+    /// Every learned weight is 0: why the run has no reliability (not shown in the rows'
+    /// JSON; the reason cell says it).
+    #[serde(skip)]
+    pub no_preference: bool,
 }
 
 impl Row {
@@ -103,7 +107,7 @@ fn row(e: &Entry) -> Row {
         git_dirty: e.manifest.harness.git_dirty,
         r: c.and_then(|c| c.r),
         ci_bootstrap: c.and_then(|c| c.ci_bootstrap),
-        ci_study: c.and_then(|c| c.ci_study),
+        ci_study: crate::reports::text::clamp_r(c.and_then(|c| c.ci_study)),
         chance_mean: c.and_then(|c| c.null.mean),
         chance_range: c.and_then(|c| c.null.range),
         calibration_slope: c.and_then(|c| c.description.calibration.map(|k| k.slope)),
@@ -123,6 +127,7 @@ fn row(e: &Entry) -> Row {
         flag: q.map(|q| q.flag),
         rankable: q.is_some_and(|q| q.rankable),
         tie: None,
+        no_preference: crate::reports::text::no_measurable_preference(s),
     }
 }
 

@@ -38,6 +38,9 @@ pub fn reliability_mark(r: &Row) -> String {
             "{NOT_RANKED} unreliable behaviour ({})",
             num(r.behavioural_reliability, 2)
         ),
+        Some(QualityFlag::InsufficientData) if r.no_preference => {
+            format!("{NOT_RANKED} no measurable preference")
+        }
         Some(QualityFlag::InsufficientData) => format!("{NOT_RANKED} too little data"),
         f => format!("{NOT_RANKED} {}", flag_words(f)),
     }

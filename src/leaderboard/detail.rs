@@ -82,7 +82,10 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
         ("reliability", reliability_mark(r)),
         ("r, reports vs learned", num(r.r, 3)),
         ("95% CI, context bootstrap", interval(r.ci_bootstrap)),
-        ("95% CI, study's formula", interval(r.ci_study)),
+        (
+            "95% CI, study's formula (clamped to [-1, 1])",
+            interval(r.ci_study),
+        ),
         (
             "chance r (95% range)",
             with_ci(r.chance_mean, r.chance_range),

@@ -10,7 +10,9 @@ use super::figures::{self, Histogram, Line};
 use super::load::{ContextMeta, Scored};
 use super::multiples::{self, Multiples};
 use super::status::failures;
-use super::text::{num, quality_sentence};
+use super::text::{
+    NO_PREFERENCE_SENTENCE, clamp_r, no_measurable_preference, num, quality_sentence,
+};
 use crate::bundle::RunManifest;
 use crate::bundle::position::{Intercepts, intercepts, order_counts};
 use crate::bundle::sample::{Order, Sample};
@@ -309,9 +311,10 @@ chance (about {chance}) at this sample size: no evidence that it can say what dr
 fn headline(summary: &Summary) -> Headline {
     let c: Option<&Comparison> = summary.reports_vs_learned.as_ref();
     let v: Verdict = verdict(c);
+    let no_preference: bool = no_measurable_preference(summary);
     Headline {
         r: c.and_then(|c| c.r),
-        ci_study: c.and_then(|c| c.ci_study),
+        ci_study: clamp_r(c.and_then(|c| c.ci_study)),
         ci_bootstrap: c.and_then(|c| c.ci_bootstrap),
         chance_mean: c.and_then(|c| c.null.mean),
         chance_range: c.and_then(|c| c.null.range),
@@ -319,10 +322,18 @@ fn headline(summary: &Summary) -> Headline {
         n_points: c.map_or(0, |c| c.n),
         n_contexts: c.map_or(0, |c| c.n_contexts),
         verdict: v,
-        sentence: sentence(v, c),
+        sentence: match no_preference {
+            true if v == Verdict::NoScore => NO_PREFERENCE_SENTENCE.to_string(),
+            _ => sentence(v, c),
+        },
         flag: summary.quality.as_ref().map(|q| q.flag),
         rankable: summary.quality.as_ref().map(|q| q.rankable),
-        quality_sentence: quality_sentence(summary.quality.as_ref()),
+        quality_sentence: match summary.quality.as_ref().map(|q| q.flag) {
+            Some(QualityFlag::InsufficientData) if no_preference => {
+                NO_PREFERENCE_SENTENCE.to_string()
+            }
+            _ => quality_sentence(summary.quality.as_ref()),
+        },
     }
 }
 

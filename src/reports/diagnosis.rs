@@ -10,7 +10,7 @@
 //!    value copied): they count in the score as given;
 //! 4. the score is at chance (the context-bootstrap interval contains the chance level).
 
-use super::text::{count, num, pct};
+use super::text::{NO_PREFERENCE_SENTENCE, count, no_measurable_preference, num, pct};
 use crate::scoring::Summary;
 use crate::scoring::quality::{BEHAVIOUR_THRESHOLD, QualityFlag};
 use serde::Serialize;
@@ -72,6 +72,9 @@ choices agree at only {} (below {}), so the run is not ranked.",
             num(q.behavioural_reliability.value, 2),
             num(Some(BEHAVIOUR_THRESHOLD), 1)
         ),
+        QualityFlag::InsufficientData if no_measurable_preference(s) => {
+            NO_PREFERENCE_SENTENCE.to_string()
+        }
         QualityFlag::InsufficientData => "There is too little usable choice data to tell how \
 reliable the learned weights are, so the score cannot be interpreted and the run is not ranked."
             .to_string(),
@@ -128,4 +131,9 @@ pub fn diagnose(s: &Summary, v: Verdict) -> Vec<Finding> {
 /// Whether the findings include `kind`.
 pub fn has(findings: &[Finding], kind: FindingKind) -> bool {
     findings.iter().any(|f| f.kind == kind)
+}
+
+/// Whether a finding already says `sentence` word for word (the card then leaves it out).
+pub fn says(findings: &[Finding], sentence: &str) -> bool {
+    findings.iter().any(|f| f.sentence == sentence)
 }

@@ -2,13 +2,13 @@
 //! network). Everything that came from a model or a file goes through [`html`] escaping.
 
 use super::data::{ContextLine, ReportData, StatusRow, Verdict};
-use super::diagnosis::{FindingKind, has};
+use super::diagnosis::{FindingKind, has, says};
 use super::quality::{AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, quality_rows};
 use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
 };
 use super::svg;
-use super::text::{MISSING, count, html, interval, line_equation, num, pct};
+use super::text::{MISSING, clamp_r, count, html, interval, line_equation, num, pct};
 use super::{Exporter, Section, render_sections};
 use std::fmt::Write;
 
@@ -145,11 +145,12 @@ fn headline(r: &ReportData, out: &mut String) {
         out.push_str("</ol>\n</section>\n");
     }
     // A sentence the diagnosis already says is not repeated in the card.
-    let sentence: String = if has(&r.diagnosis, FindingKind::AtChance) {
-        String::new()
-    } else {
-        format!("<p class=\"sentence\">{}</p>\n", html(&h.sentence))
-    };
+    let sentence: String =
+        if has(&r.diagnosis, FindingKind::AtChance) || says(&r.diagnosis, &h.sentence) {
+            String::new()
+        } else {
+            format!("<p class=\"sentence\">{}</p>\n", html(&h.sentence))
+        };
     let quality: String = if has(&r.diagnosis, FindingKind::UnreliableBehaviour) {
         String::new()
     } else {
@@ -162,7 +163,7 @@ fn headline(r: &ReportData, out: &mut String) {
     let _ = write!(
         out,
         "<div class=\"headline verdict-{} flag-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
-<div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula</dt><dd>{}</dd>\
+<div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula (clamped to [-1, 1])</dt><dd>{}</dd>\
 <dt>chance level</dt><dd>{} (95% within {})</dd><dt>calibration slope (reported on learned)</dt><dd>{}</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
 <dt>{CORRECTED_LABEL}</dt><dd>{}</dd><dt>noise ceiling</dt><dd>{}</dd>\
 <dt>behavioural / report reliability</dt><dd>{} / {}</dd><dt>reports counted</dt><dd>{} valid of {} ({} out of range)</dd></dl>\n\
@@ -205,7 +206,7 @@ fn td_num(v: Option<f64>, decimals: usize) -> String {
 }
 
 fn comparisons(r: &ReportData, out: &mut String) {
-    out.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>comparison</th><th>r</th><th>95% CI bootstrap</th><th>95% CI study</th><th>chance r</th><th>Spearman</th><th>mean context r</th><th>same sign</th><th>same top attribute</th><th>MAE</th><th>points / contexts</th></tr></thead>\n<tbody>\n");
+    out.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>comparison</th><th>r</th><th>95% CI bootstrap</th><th>95% CI study (clamped to [-1, 1])</th><th>chance r</th><th>Spearman</th><th>mean context r</th><th>same sign</th><th>same top attribute</th><th>MAE</th><th>points / contexts</th></tr></thead>\n<tbody>\n");
     for (_, label, k) in r.comparisons() {
         let _ = writeln!(
             out,
@@ -213,7 +214,7 @@ fn comparisons(r: &ReportData, out: &mut String) {
             html(label),
             td_num(k.r, 3),
             interval(k.ci_bootstrap),
-            interval(k.ci_study),
+            interval(clamp_r(k.ci_study)),
             num(k.null.mean, 3),
             interval(k.null.range),
             td_num(k.spearman, 3),

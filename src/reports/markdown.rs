@@ -1,12 +1,12 @@
 //! The Markdown report: the same sections as the HTML page, with text in place of plots.
 
 use super::data::{ContextLine, ReportData, StatusRow};
-use super::diagnosis::{FindingKind, has};
+use super::diagnosis::{FindingKind, has, says};
 use super::quality::{CONTEXT_HEADERS, context_cells, corrected_summary, quality_rows};
 use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
 };
-use super::text::{MISSING, count, interval, line_equation, md_cell, num, pct};
+use super::text::{MISSING, clamp_r, count, interval, line_equation, md_cell, num, pct};
 use super::{Exporter, Section, render_sections};
 use tabled::builder::Builder;
 use tabled::settings::Style;
@@ -40,7 +40,7 @@ fn headline(r: &ReportData, out: &mut String) {
     }
     let h = &r.headline;
     out.push_str(&format!(
-        "**Score (reports vs learned weights): r = {}**, 95% CI {} (context bootstrap), {} (study's formula); \
+        "**Score (reports vs learned weights): r = {}**, 95% CI {} (context bootstrap), {} (study's formula, clamped to [-1, 1]); \
 chance level {} (95% of chance in {}); calibration slope {}; {} points in {} contexts.\n\n",
         num(h.r, 3),
         interval(h.ci_bootstrap),
@@ -51,7 +51,7 @@ chance level {} (95% of chance in {}); calibration slope {}; {} points in {} con
         count(h.n_points),
         count(h.n_contexts)
     ));
-    if !has(&r.diagnosis, FindingKind::AtChance) {
+    if !has(&r.diagnosis, FindingKind::AtChance) && !says(&r.diagnosis, &h.sentence) {
         out.push_str(&format!("{}\n\n", h.sentence));
     }
     if let Some(q) = &r.summary.quality {
@@ -80,7 +80,7 @@ fn comparisons(r: &ReportData, out: &mut String) {
                 label.to_string(),
                 num(k.r, 3),
                 interval(k.ci_bootstrap),
-                interval(k.ci_study),
+                interval(clamp_r(k.ci_study)),
                 format!("{} {}", num(k.null.mean, 3), interval(k.null.range)),
                 num(k.spearman, 3),
                 num(k.mean_context_r, 3),
@@ -96,7 +96,7 @@ fn comparisons(r: &ReportData, out: &mut String) {
             "comparison",
             "r",
             "95% CI bootstrap",
-            "95% CI study",
+            "95% CI study (clamped to [-1, 1])",
             "chance r",
             "Spearman",
             "mean context r",

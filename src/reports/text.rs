@@ -72,6 +72,30 @@ pub fn md_cell(s: &str) -> String {
     out
 }
 
+/// An interval for a correlation, clamped to [-1, 1]: the study's formula r ± 1.96 se can
+/// pass 1 for r near 1 (0.954 over 100 points gives [0.894, 1.013]), and no r lies beyond.
+pub fn clamp_r(v: Option<[f64; 2]>) -> Option<[f64; 2]> {
+    v.map(|[lo, hi]| [lo.clamp(-1.0, 1.0), hi.clamp(-1.0, 1.0)])
+}
+
+/// Whether a run's choices show no measurable preference: some context has learned weights
+/// and every context's are all zero (an agent choosing at random, P(A) = 0.5 on every pair).
+/// Its reliability and score are then undefined because there is nothing to measure, not for
+/// lack of data, and the reports and leaderboard say so.
+pub fn no_measurable_preference(s: &crate::scoring::Summary) -> bool {
+    let learned: Vec<&Weights> = s
+        .contexts
+        .iter()
+        .filter_map(|c| c.learned.as_ref())
+        .collect();
+    !learned.is_empty() && learned.iter().all(|w| w.0.iter().all(|&x| x == 0.0))
+}
+
+/// Why a run without a measurable preference has no score or reliability.
+pub const NO_PREFERENCE_SENTENCE: &str = "No measurable preference: every learned weight is 0 \
+(the choices do not depend on the options), so there is nothing for the reports to agree with \
+and no reliability to judge; the run has no score and is not ranked.";
+
 /// The measurement-quality flag in a few words (leaderboard cells, the score command).
 pub fn flag_words(flag: Option<QualityFlag>) -> &'static str {
     match flag {
