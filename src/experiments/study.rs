@@ -26,6 +26,7 @@ use super::finetune::{Half, halves};
 use crate::benchmark::{Benchmark, Split};
 use crate::bundle::parameters::{Experiment, ProviderKind};
 use crate::runner::config::Preset;
+use crate::scoring::comparison::clamp_r;
 use crate::scoring::{ContextInput, PairedComparison, Summary, score};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -405,7 +406,7 @@ pub fn markdown(rows: &[Row]) -> String {
             rvl.map(|c| c.n_contexts).unwrap_or(0),
             f2(rvl.and_then(|c| c.r)),
             ci(rvl.and_then(|c| c.ci_bootstrap)),
-            ci(crate::reports::text::clamp_r(rvl.and_then(|c| c.ci_study))),
+            ci(clamp_r(rvl.and_then(|c| c.ci_study))),
             versus,
             f2(r.summary.learned_vs_target.as_ref().and_then(|c| c.r)),
             pct(r.summary.choice_agreement),

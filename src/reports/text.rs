@@ -72,11 +72,7 @@ pub fn md_cell(s: &str) -> String {
     out
 }
 
-/// An interval for a correlation, clamped to [-1, 1]: the study's formula r ± 1.96 se can
-/// pass 1 for r near 1 (0.954 over 100 points gives [0.894, 1.013]), and no r lies beyond.
-pub fn clamp_r(v: Option<[f64; 2]>) -> Option<[f64; 2]> {
-    v.map(|[lo, hi]| [lo.clamp(-1.0, 1.0), hi.clamp(-1.0, 1.0)])
-}
+pub use crate::scoring::comparison::clamp_r;
 
 /// Whether a run's choices show no measurable preference: some context has learned weights
 /// and every context's are all zero (an agent choosing at random, P(A) = 0.5 on every pair).

@@ -116,6 +116,12 @@ pub fn study_interval(r: f64, n: usize) -> Option<[f64; 2]> {
     Some([r - half, r + half])
 }
 
+/// An interval for a correlation, clamped to [-1, 1]: the study's formula r ± 1.96 se can
+/// pass 1 for r near 1 (0.954 over 100 points gives [0.894, 1.013]), and no r lies beyond.
+pub fn clamp_r(v: Option<[f64; 2]>) -> Option<[f64; 2]> {
+    v.map(|[lo, hi]| [lo.clamp(-1.0, 1.0), hi.clamp(-1.0, 1.0)])
+}
+
 /// Context-bootstrap intervals of pooled r.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BootstrapIntervals {
