@@ -2,6 +2,7 @@
 //! same figure the same way, and nothing from a model or a file reaches HTML unescaped.
 
 use crate::scoring::quality::{Quality, QualityFlag};
+use crate::types::Weights;
 
 /// Shown where a figure is undefined.
 pub const MISSING: &str = "–";
