@@ -1198,4 +1198,27 @@ fn batch_import_refuses_two_different_answers_to_one_request() {
         "{stderr}"
     );
     assert!(!into.join("samples.jsonl").exists(), "a bundle was written");
+
+    // The same import as a library call: typed errors, nothing written.
+    use selfinterp::batch::{BatchError, BatchImportSpec, import};
+    let bench_dir: PathBuf = fixture().root.join("benchmark");
+    let spec = BatchImportSpec {
+        requests: PathBuf::from(&requests),
+        results: vec![results.clone()],
+    };
+    match import(&spec, &bench_dir, &into) {
+        Err(BatchError::Conflict(d)) => assert!(d.contains("a different answer"), "{d}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!into.exists(), "a bundle was written");
+    let gone = BatchImportSpec {
+        requests: dir.path().join("none.jsonl"),
+        ..spec
+    };
+    let e = import(&gone, &bench_dir, &into).unwrap_err();
+    assert!(matches!(e, BatchError::Read { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("none.manifest.json: cannot read"),
+        "{e}"
+    );
 }

@@ -3,12 +3,17 @@
 
 use super::{BatchError, BatchFormat, BatchManifest, custom_id, planned_tasks};
 use crate::benchmark::Benchmark;
+use crate::benchmark::freeze::sha256_hex;
+use crate::bundle::InputFile;
+use crate::bundle::open::load_benchmark;
 use crate::bundle::plan::{Task, to_sample};
 use crate::bundle::sample::{ErrorRecord, Sample, SampleKey};
+use crate::bundle::time::now_rfc3339;
 use crate::providers::common::{self, ApiKey};
 use crate::providers::{ChatResponse, anthropic, openai, sanitise};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// What one result line says about its request.
@@ -287,9 +292,84 @@ pub fn match_results(tasks: &[Task], results: &Results, at: &str) -> Imported {
     out
 }
 
-/// The batch manifest beside a request file `F`: `F` with `.manifest.json`.
-pub fn manifest_path(requests: &std::path::Path) -> std::path::PathBuf {
-    crate::experiments::finetune::sibling(requests, "manifest.json")
+/// The batch manifest beside a request file: `F.json` has `F.manifest.json`, any other `F`
+/// has `F.manifest.json` beside it with `F`'s extension replaced.
+pub fn manifest_path(requests: &Path) -> PathBuf {
+    let name: String = requests
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    match name.strip_suffix(".json") {
+        Some(stem) => requests.with_file_name(format!("{stem}.manifest.json")),
+        None => crate::experiments::finetune::sibling(requests, "manifest.json"),
+    }
+}
+
+/// What `batch import` reads: the request file `batch export` wrote (its manifest beside it
+/// says what was asked) and the provider's result files.
+#[derive(Clone, Debug, Default)]
+pub struct BatchImportSpec {
+    pub requests: PathBuf,
+    /// OpenAI's output and error files, or Anthropic's results JSONL, in any order.
+    pub results: Vec<PathBuf>,
+}
+
+fn read_text(path: &Path) -> Result<String, BatchError> {
+    std::fs::read_to_string(path).map_err(|source| BatchError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn input(role: &str, path: &Path, text: &str) -> InputFile {
+    InputFile {
+        role: role.into(),
+        path: path.display().to_string(),
+        sha256: sha256_hex(text.as_bytes()),
+    }
+}
+
+/// Reads a provider's batch results into the run bundle `out` (created, or an earlier
+/// import or partial run of the same parameters extended), against the frozen benchmark
+/// under `benchmark_dir` that the batch manifest names: the results are matched to the
+/// requests, failed and missing requests go to `errors.jsonl`, and the bundle is finished as
+/// a run's. Two different answers to one request are refused before anything is written.
+pub fn import(
+    spec: &BatchImportSpec,
+    benchmark_dir: &Path,
+    out: &Path,
+) -> Result<ImportSummary, BatchError> {
+    let mp: PathBuf = manifest_path(&spec.requests);
+    let bm: BatchManifest =
+        serde_json::from_str(&read_text(&mp)?).map_err(|source| BatchError::NotAManifest {
+            path: mp.clone(),
+            source,
+        })?;
+    let p = &bm.parameters;
+    let bench: Benchmark =
+        load_benchmark(benchmark_dir, &p.benchmark, Some(&p.benchmark_sha256), &mp)?;
+    let mut results: Results = Results::default();
+    let mut inputs: Vec<InputFile> = vec![input(
+        "batch_requests",
+        &spec.requests,
+        &read_text(&spec.requests)?,
+    )];
+    for f in &spec.results {
+        let text: String = read_text(f)?;
+        results.add_text(bm.format, &f.display().to_string(), &text);
+        inputs.push(input("batch_results", f, &text));
+    }
+    if let Some(d) = results.conflict() {
+        return Err(BatchError::Conflict(d.to_string()));
+    }
+    let tasks: Vec<Task> = planned_tasks(&bench, p);
+    let imported: Imported = match_results(&tasks, &results, &now_rfc3339());
+    let unknown: Vec<String> = imported.unknown.clone();
+    let mut summary: ImportSummary = write_bundle(out, &bench, &bm, imported, inputs)?;
+    summary.unreadable = results.unreadable;
+    summary.duplicates = results.duplicates;
+    summary.unknown = unknown;
+    Ok(summary)
 }
 
 /// What an import wrote.
@@ -302,6 +382,12 @@ pub struct ImportSummary {
     pub failed: Vec<ErrorRecord>,
     pub missing: Vec<SampleKey>,
     pub score_error: Option<String>,
+    /// Result lines that could not be read: (file and line, why).
+    pub unreadable: Vec<(Place, String)>,
+    /// Ids seen more than once (the same answer again is kept once).
+    pub duplicates: Vec<Duplicate>,
+    /// Result ids that are no request of this run.
+    pub unknown: Vec<String>,
 }
 
 /// Writes the matched results into the run bundle `dir` in the runner's format, merging with
@@ -321,7 +407,7 @@ pub fn write_bundle(
         dir: dir.to_path_buf(),
         source,
     })?;
-    let now = crate::bundle::time::now_rfc3339();
+    let now = now_rfc3339();
     let old: Option<RunManifest> = if dir.join(bundle::MANIFEST).exists() {
         Some(bundle::read_manifest(dir)?)
     } else {
@@ -411,5 +497,8 @@ pub fn write_bundle(
         failed,
         missing,
         score_error,
+        unreadable: Vec::new(),
+        duplicates: Vec::new(),
+        unknown: Vec::new(),
     })
 }

@@ -50,6 +50,22 @@ pub enum BatchError {
     Bundle(#[from] crate::bundle::BundleError),
     #[error(transparent)]
     Journal(#[from] crate::bundle::journal::JournalError),
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a batch manifest: {source}", path.display())]
+    NotAManifest {
+        path: std::path::PathBuf,
+        source: serde_json::Error,
+    },
+    /// Two different answers to one request.
+    #[error("{0}; nothing imported")]
+    Conflict(String),
+    /// The benchmark the batch manifest names cannot be loaded or has changed.
+    #[error(transparent)]
+    Benchmark(#[from] crate::bundle::OpenError),
 }
 
 /// Which batch API a file is for.

@@ -5,13 +5,13 @@ use super::exit::{Exit, Failure};
 use super::run::{AskArgs, ask_request};
 use super::values::BatchFormatArg;
 use clap::{Args, Subcommand};
-use selfinterp::batch::{self, BatchFormat, BatchManifest, BodyBuilder, Results};
+use selfinterp::batch::{
+    self, BatchFormat, BatchImportSpec, BatchManifest, BodyBuilder, manifest_path,
+};
 use selfinterp::benchmark::Benchmark;
 use selfinterp::benchmark::freeze::sha256_hex;
-use selfinterp::bundle::InputFile;
 use selfinterp::bundle::parameters::{Parameters, ProviderKind};
 use selfinterp::bundle::sample::SampleKey;
-use selfinterp::experiments::finetune::sibling;
 use selfinterp::providers::openai::ServerFlavour;
 use selfinterp::runner::request::{Who, batch_parameters};
 use std::collections::BTreeSet;
@@ -157,17 +157,6 @@ fn export(cli: &Cli, a: &ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn manifest_path(out: &Path) -> PathBuf {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    match name.strip_suffix(".json") {
-        Some(stem) => out.with_file_name(format!("{stem}.manifest.json")),
-        None => sibling(out, "manifest.json"),
-    }
-}
-
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -176,63 +165,27 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     std::fs::write(path, bytes).map_err(|e| Failure::input(&e, format!("{}: {e}", path.display())))
 }
 
-fn read(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::input(&e, format!("{}: cannot read: {e}", path.display())))
-}
-
 fn import(cli: &Cli, a: &ImportArgs) -> anyhow::Result<()> {
-    let mp = manifest_path(&a.requests);
-    let bm: BatchManifest = serde_json::from_str(&read(&mp)?)
-        .map_err(|e| Failure::usage(format!("{}: not a batch manifest: {e}", mp.display())))?;
-    let p = &bm.parameters;
-    let bench = selfinterp::bundle::open::load_benchmark(
-        &cli.benchmark_dir(),
-        &p.benchmark,
-        Some(&p.benchmark_sha256),
-        &mp,
-    )?;
-    let mut results = Results::default();
-    let mut inputs = vec![InputFile {
-        role: "batch_requests".into(),
-        path: a.requests.display().to_string(),
-        sha256: sha256_hex(read(&a.requests)?.as_bytes()),
-    }];
-    for f in &a.results {
-        let text = read(f)?;
-        let before = results.unreadable.len();
-        results.add_text(bm.format, &f.display().to_string(), &text);
-        for (place, msg) in &results.unreadable[before..] {
-            eprintln!("{place}: {msg}");
-        }
-        inputs.push(InputFile {
-            role: "batch_results".into(),
-            path: f.display().to_string(),
-            sha256: sha256_hex(text.as_bytes()),
-        });
+    let spec = BatchImportSpec {
+        requests: a.requests.clone(),
+        results: a.results.clone(),
+    };
+    let s = batch::import(&spec, &cli.benchmark_dir(), &a.out)?;
+    for (place, msg) in &s.unreadable {
+        eprintln!("{place}: {msg}");
     }
-    if let Some(d) = results.conflict() {
-        return Err(Failure::usage(format!("{d}; nothing imported")).into());
-    }
-    for d in results.duplicates.iter().take(20) {
+    for d in s.duplicates.iter().take(20) {
         eprintln!("warning: {d}");
     }
-    if results.duplicates.len() > 20 {
+    if s.duplicates.len() > 20 {
+        eprintln!("warning: {} more repeated ids", s.duplicates.len() - 20);
+    }
+    if let Some(first) = s.unknown.first() {
         eprintln!(
-            "warning: {} more repeated ids",
-            results.duplicates.len() - 20
+            "warning: {} result ids are not requests of this run (first: {first})",
+            s.unknown.len()
         );
     }
-    let tasks = batch::planned_tasks(&bench, p);
-    let imported = batch::match_results(&tasks, &results, &selfinterp::bundle::time::now_rfc3339());
-    if !imported.unknown.is_empty() {
-        eprintln!(
-            "warning: {} result ids are not requests of this run (first: {})",
-            imported.unknown.len(),
-            imported.unknown[0]
-        );
-    }
-    let s = batch::write_bundle(&a.out, &bench, &bm, imported, inputs)?;
     for e in s.failed.iter().take(20) {
         eprintln!("failed: {} ({})", batch::custom_id(&e.key), e.error);
     }
