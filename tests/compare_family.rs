@@ -8,7 +8,7 @@ use selfinterp::probability::{logistic, standard_normal};
 use selfinterp::scoring::{
     ChoiceObs, ContextInput, PairedOptions, ReportObs, ScoreOptions, Summary, score,
 };
-use selfinterp::scoring::{RunComparison, compare_runs};
+use selfinterp::scoring::{Moments, RunComparison, compare_runs, paired_on_moments};
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 
 const RANGES: [(f64, f64); N_ATTR] = [(0.0, 1.0); N_ATTR];
@@ -82,4 +82,67 @@ fn a_true_difference_survives_holm_among_15_runs() {
         assert!(d < -0.2, "{p:?}");
         assert!(p.p_holm.unwrap() < 0.05, "{} -> {}: {p:?}", p.a, p.b);
     }
+}
+
+/// One context of a clustered pair of runs: shared learned weights y, and each run's reports
+/// with its own per-context slope and shift (so the five points of a context move together).
+fn clustered_context(rng: &mut ChaCha8Rng) -> (Moments, Moments) {
+    let y: [f64; N_ATTR] = std::array::from_fn(|_| 50.0 * standard_normal(rng));
+    let mut run = |slope: f64| -> [f64; N_ATTR] {
+        let s: f64 = slope + 0.5 * standard_normal(rng);
+        let shift: f64 = 30.0 * standard_normal(rng);
+        std::array::from_fn(|k| s * y[k] + shift + 40.0 * standard_normal(rng))
+    };
+    let (a, b) = (run(0.6), run(0.3));
+    (Moments::of(&a, &y), Moments::of(&b, &y))
+}
+
+/// Coverage of the true difference in pooled r by `compare`'s paired interval at 20
+/// contexts: a population of 20,000 clustered contexts gives the truth, each replication
+/// draws 20 of them.
+fn paired_coverage(replications: usize, contexts: usize) -> f64 {
+    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(20);
+    let population: Vec<(Moments, Moments)> =
+        (0..20_000).map(|_| clustered_context(&mut rng)).collect();
+    let total = |pick: &dyn Fn(&(Moments, Moments)) -> Moments| {
+        let mut t: Moments = Moments::default();
+        population.iter().for_each(|p| t.add(&pick(p)));
+        t.r().unwrap()
+    };
+    let truth: f64 = total(&|p| p.1) - total(&|p| p.0);
+    let mut covered: usize = 0;
+    for rep in 0..replications {
+        let (ma, mb): (Vec<Moments>, Vec<Moments>) = (0..contexts)
+            .map(|_| population[rng.random_range(0..population.len())])
+            .unzip();
+        let opts = PairedOptions {
+            seed: rep as u64,
+            permutations: 0,
+            ..PairedOptions::default()
+        };
+        let [lo, hi] = paired_on_moments(&ma, &mb, &opts).ci_bootstrap.unwrap();
+        covered += usize::from(lo <= truth && truth <= hi);
+    }
+    covered as f64 / replications as f64
+}
+
+#[test]
+fn paired_interval_covers_at_20_contexts() {
+    let c20: f64 = paired_coverage(1000, 20);
+    eprintln!(
+        "paired interval coverage at 20 contexts: {:.1}%",
+        100.0 * c20
+    );
+    assert!(c20 >= 0.93, "coverage {c20}");
+}
+
+#[test]
+#[ignore = "a minute: coverage at 100 contexts, for docs/statistics.md"]
+fn paired_interval_covers_at_100_contexts() {
+    let c: f64 = paired_coverage(1000, 100);
+    eprintln!(
+        "paired interval coverage at 100 contexts: {:.1}%",
+        100.0 * c
+    );
+    assert!(c >= 0.93, "coverage {c}");
 }

@@ -34,3 +34,4 @@ mod support;
 mod table;
 mod threads;
 mod view;
+mod wording;

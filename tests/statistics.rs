@@ -581,6 +581,36 @@ fn compare_cli_on_stored_runs() {
     // Native and instilled splits share no context: unpaired, said so.
     assert_eq!(pairs[1]["paired"], false);
     assert!(pairs[1]["p_permutation"].is_null());
+    // Each run's ideal-observer scale, as `score --json` gives it.
+    let observers = v["observers"].as_array().unwrap();
+    assert_eq!(observers.len(), 3);
+    assert_eq!(observers[1]["run"], "results/sim-partial-native-quick");
+    let own: Value = serde_json::from_slice(
+        &std::process::Command::new(bin)
+            .args(["score", "results/sim-partial-native-quick", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(observers[1]["observer"], own["observer"]);
+    let text = std::process::Command::new(bin)
+        .args([
+            "compare",
+            "results/sim-faithful-native-quick",
+            "results/sim-partial-native-quick",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let k_star: f64 = own["observer"]["k_star"].as_f64().unwrap();
+    assert!(
+        text.contains(&format!(
+            "results/sim-partial-native-quick: reports r {:.3} worth K* = {k_star:.1} choices",
+            own["observer"]["r_model"].as_f64().unwrap()
+        )),
+        "{text}"
+    );
     let privileged = std::process::Command::new(bin)
         .args([
             "compare",

@@ -8,6 +8,8 @@ use super::exit::Failure;
 use super::score::{control_summary, score_bundle};
 use clap::Args;
 use selfinterp::bundle::{self, Bundle};
+use selfinterp::reports::observer::line;
+use selfinterp::scoring::ObserverScale;
 use selfinterp::scoring::privileged::PrivilegedAccess;
 use selfinterp::scoring::runs::{RunComparison, compare_pair, compare_runs};
 use selfinterp::scoring::{PairedOptions, Summary};
@@ -43,17 +45,27 @@ struct ObserverAccess {
     block: PrivilegedAccess,
 }
 
-/// `compare --json`: the comparison, plus the block of every observer run compared.
+/// A run's ideal-observer scale, named by its bundle.
+#[derive(Serialize)]
+struct RunObserver {
+    run: String,
+    observer: Option<ObserverScale>,
+}
+
+/// `compare --json`: the comparison, each run's ideal-observer scale, plus the block of every
+/// observer run compared.
 #[derive(Serialize)]
 struct Out<'a> {
     #[serde(flatten)]
     comparison: &'a RunComparison,
+    observers: &'a [RunObserver],
     #[serde(skip_serializing_if = "<[ObserverAccess]>::is_empty")]
     privileged_access: &'a [ObserverAccess],
 }
 
 pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
     let mut access: Vec<ObserverAccess> = Vec::new();
+    let mut observers: Vec<RunObserver> = Vec::new();
     let out: RunComparison = match &a.reports_from {
         Some(other) => {
             if a.dirs.len() != 1 {
@@ -64,6 +76,10 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
             }
             let dir = &a.dirs[0];
             let (_, own) = score_bundle(cli, dir)?;
+            observers.push(RunObserver {
+                run: dir.display().to_string(),
+                observer: own.score.observer.clone(),
+            });
             let b: Bundle = bundle::read(dir)?;
             let o: Bundle = bundle::read(other)?;
             let control: Summary = control_summary(cli, &b, &o)?.score;
@@ -96,6 +112,10 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
                         block: p,
                     });
                 }
+                observers.push(RunObserver {
+                    run: d.display().to_string(),
+                    observer: v.score.observer.clone(),
+                });
                 runs.push((d.display().to_string(), v.score));
             }
             compare_runs(&runs, &options())
@@ -104,10 +124,21 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
     let text: String = if a.json {
         serde_json::to_string(&Out {
             comparison: &out,
+            observers: &observers,
             privileged_access: &access,
         })?
     } else {
         let mut t: String = human(&out);
+        t.push_str(
+            "\nideal observer (reports' r against held-out halves of each context's choices):",
+        );
+        for o in &observers {
+            t.push_str(&format!(
+                "\n  {}: {}",
+                o.run,
+                o.observer.as_ref().map_or("not computed".to_string(), line)
+            ));
+        }
         for x in &access {
             t.push_str(&format!(
                 "\nprivileged access ({} observes its run, {} contexts, {} choices shown)\n  {}",

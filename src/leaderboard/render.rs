@@ -63,9 +63,9 @@ pub fn tie_method() -> String {
         "{TIE_MARK} after a rank: the order of this row and the next is not established. Where \
 two entries share at least {MIN_SHARED} contexts of the same benchmark, this is decided by a \
 paired comparison on the shared contexts (a permutation test of the difference in r, \
-{} permutations swapping the entries within each context, seeded), with Holm's correction over \
-the adjacent pairs of the table (family-wise error {}%); otherwise by overlap of the two 95% \
-bootstrap intervals.",
+{} permutations, or 400 per adjacent pair when that is more, swapping the entries within each \
+context, seeded), with Holm's correction over the adjacent pairs of the table (family-wise \
+error {}%); otherwise by overlap of the two 95% bootstrap intervals.",
         count(PERMUTATIONS),
         num(Some(ALPHA * 100.0), 0)
     )

@@ -5,7 +5,7 @@
 //! Where two entries share at least [`MIN_SHARED`] contexts (same benchmark), their scores
 //! are compared on the shared contexts with [`paired_comparison`]: a two-sided permutation
 //! test of the difference in pooled r, swapping the two entries' data within each context
-//! ([`PERMUTATIONS`] permutations, seed [`SEED`]), with a paired context-bootstrap interval
+//! ([`family_permutations`]: max([`PERMUTATIONS`], 400 per adjacent pair), seed [`SEED`]), with a paired context-bootstrap interval
 //! of the difference. Entries of different benchmark versions share no contexts. The p-values of all paired tests of one table are adjusted together
 //! with Holm's step-down correction (family-wise error 5% over the adjacent pairs); a pair
 //! whose adjusted p is at least [`ALPHA`] is tied. Entries sharing fewer contexts are
@@ -23,6 +23,13 @@ pub const MIN_SHARED: usize = 6;
 /// Family-wise error rate of the Holm correction.
 pub const ALPHA: f64 = 0.05;
 pub const PERMUTATIONS: usize = 2000;
+
+/// Permutations per adjacent pair of a table of `rows` rows: at least [`PERMUTATIONS`], and
+/// 400 per pair of the family when that is more, so Holm's floor (pairs / (1 + P)) stays
+/// below 0.0025 (with 2,000 it reached 0.05 at about 100 rows).
+pub fn family_permutations(rows: usize) -> usize {
+    crate::scoring::runs::permutations_for_family(rows.saturating_sub(1), PERMUTATIONS)
+}
 pub const BOOTSTRAP: usize = 2000;
 pub const SEED: u64 = 0;
 
@@ -79,7 +86,7 @@ pub fn adjacent_ties(rows: &[Side<'_>]) -> Vec<Tie> {
     let opts = PairedOptions {
         seed: SEED,
         bootstrap_resamples: BOOTSTRAP,
-        permutations: PERMUTATIONS,
+        permutations: family_permutations(rows.len()),
         ..PairedOptions::default()
     };
     let mut ties: Vec<Tie> = rows
@@ -132,5 +139,15 @@ mod tests {
         }
         assert_eq!(holm(&[0.6, 0.5]), vec![1.0, 1.0]);
         assert!(holm(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_hundred_rows_can_still_separate_adjacent_pairs() {
+        // 101 rows, 100 adjacent pairs: Holm's floor pairs / (1 + P) was 100 / 2001 = 0.0500.
+        let p: usize = family_permutations(101);
+        assert_eq!(p, 40_000);
+        assert!(100.0 / (1.0 + p as f64) < 0.0025);
+        assert_eq!(family_permutations(3), PERMUTATIONS);
+        assert_eq!(family_permutations(0), PERMUTATIONS);
     }
 }

@@ -233,6 +233,31 @@ fn comparisons(r: &ReportData, out: &mut String) {
     );
 }
 
+fn observer(r: &ReportData, out: &mut String) {
+    let Some(o) = &r.summary.observer else {
+        return;
+    };
+    out.push_str(&format!(
+        "<section id=\"observer\">\n<h2>Ideal observer: what the reports are worth in choices</h2>\n<p>{}</p>\n",
+        html(&super::observer::sentence(o))
+    ));
+    if !super::observer::defined(o) {
+        out.push_str("</section>\n");
+        return;
+    }
+    out.push_str(&format!(
+        "{}\n<table>\n<thead><tr><th>choices shown (K)</th><th>observer's r</th><th>95% CI</th></tr></thead>\n<tbody>\n",
+        super::observer::svg_curve(o)
+    ));
+    for row in super::observer::rows(o) {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            row[0], row[1], row[2]
+        ));
+    }
+    out.push_str("</tbody></table>\n</section>\n");
+}
+
 fn quality(r: &ReportData, out: &mut String) {
     out.push_str("<section id=\"quality\">\n<h2>Measurement quality</h2>\n");
     let rows = quality_rows(r);
@@ -498,6 +523,7 @@ const SECTIONS: &[Section] = &[
     headline,
     comparisons,
     super::privileged::html_section,
+    observer,
     quality,
     plots,
     multiples,

@@ -110,6 +110,27 @@ fn comparisons(r: &ReportData, out: &mut String) {
     out.push_str(&format!("\n\n{}\n\n", md_cell(&overview_sentence(r))));
 }
 
+fn observer(r: &ReportData, out: &mut String) {
+    let Some(o) = &r.summary.observer else {
+        return;
+    };
+    out.push_str("## Ideal observer: what the reports are worth in choices\n\n");
+    // Our own words and figures: only the `*` of K* needs escaping.
+    let words: String = super::observer::sentence(o).replace('*', "\\*");
+    out.push_str(&format!("{words}\n\n"));
+    if !super::observer::defined(o) {
+        return;
+    }
+    out.push_str(&table(
+        &["choices shown (K)", "observer's r", "95% CI"],
+        super::observer::rows(o),
+    ));
+    out.push_str(&format!(
+        "\n\n```text\n{}```\n\n",
+        super::observer::text_curve(o)
+    ));
+}
+
 fn quality(r: &ReportData, out: &mut String) {
     out.push_str("## Measurement quality\n\n");
     let rows: Vec<Vec<String>> = quality_rows(r)
@@ -396,6 +417,7 @@ const SECTIONS: &[Section] = &[
     headline,
     comparisons,
     super::privileged::markdown,
+    observer,
     quality,
     scatter,
     histogram,

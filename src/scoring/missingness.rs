@@ -33,8 +33,14 @@ pub struct OutOfRange {
     pub r_included: Option<f64>,
     pub r_excluded: Option<f64>,
     pub r_clipped: Option<f64>,
-    /// Contexts in the score when those reports are excluded.
-    pub n_contexts_excluded: usize,
+    /// Contexts in the score when those reports are excluded (named `n_contexts_excluded`
+    /// before, which read as the contexts left out).
+    #[serde(alias = "n_contexts_excluded")]
+    pub n_contexts_when_excluded: usize,
+    /// Contexts that leave the score when those reports are excluded (every valid report of
+    /// theirs was out of range).
+    #[serde(default)]
+    pub n_contexts_dropped_when_excluded: usize,
 }
 
 /// The `missingness` block of the summary.
@@ -113,7 +119,8 @@ pub fn missingness(inputs: &[ContextInput], contexts: &[ContextSummary]) -> Miss
             r_included: pooled(&inc),
             r_excluded: pooled(&exc),
             r_clipped: pooled(&clip),
-            n_contexts_excluded: exc.len(),
+            n_contexts_when_excluded: exc.len(),
+            n_contexts_dropped_when_excluded: inc.len() - exc.len(),
         });
     }
     out

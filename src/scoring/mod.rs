@@ -60,7 +60,7 @@ pub use comparison::{
 };
 pub use input::{ChoiceObs, ContextInput, ReportObs};
 pub use observer::{ObserverPoint, ObserverScale, ideal_observer, observer_weights};
-pub use paired::{PairedComparison, PairedOptions, paired_comparison};
+pub use paired::{PairedComparison, PairedOptions, paired_comparison, paired_on_moments};
 pub use streams::Stream;
 pub use summary::{
     ComparisonKind, ContextSummary, ScoreError, ScoreOptions, Summary, comparison_of, score,

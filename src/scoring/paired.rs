@@ -6,8 +6,11 @@
 //! the chosen comparison. Each condition keeps its own (x, y) (after training the learned
 //! weights may differ too). With r_a, r_b the pooled Pearson r of each condition:
 //! - `difference` = r_b - r_a.
-//! - `ci_bootstrap`: percentile (2.5%, 97.5%) interval of r_b - r_a over resamples that draw
-//!   the same contexts with replacement for both conditions (paired context bootstrap).
+//! - `ci_bootstrap`: expanded percentile interval of r_b - r_a over resamples that draw the
+//!   same contexts with replacement for both conditions (paired context bootstrap): quantiles
+//!   alpha'/2 and 1 - alpha'/2 of [`super::bootstrap::expanded_alpha`] for the G shared
+//!   contexts, the small-sample correction of single scores' `ci_bootstrap` (the plain
+//!   2.5%/97.5% percentile interval under-covers with few contexts).
 //! - `p_value`: two-sided permutation test of "the conditions are exchangeable": each
 //!   permutation swaps the two conditions' data within each context with probability 1/2;
 //!   p = (1 + #{|d*| >= |d|}) / (1 + permutations), which is never 0.
@@ -85,9 +88,15 @@ pub fn paired_comparison(a: &Summary, b: &Summary, opts: &PairedOptions) -> Pair
             mb.push(Moments::of(&pb.x, &pb.y));
         }
     }
-    let m: usize = ma.len();
-    let r_a: Option<f64> = pooled_r(&ma, 0..m);
-    let r_b: Option<f64> = pooled_r(&mb, 0..m);
+    paired_on_moments(&ma, &mb, opts)
+}
+
+/// [`paired_comparison`] on matched per-context moments (`ma[i]` and `mb[i]` of the same
+/// context): the difference, its interval and the permutation p.
+pub fn paired_on_moments(ma: &[Moments], mb: &[Moments], opts: &PairedOptions) -> PairedComparison {
+    let m: usize = ma.len().min(mb.len());
+    let r_a: Option<f64> = pooled_r(ma, 0..m);
+    let r_b: Option<f64> = pooled_r(mb, 0..m);
     let difference: Option<f64> = r_a.zip(r_b).map(|(x, y)| y - x);
 
     let mut ci_bootstrap: Option<[f64; 2]> = None;
@@ -95,11 +104,12 @@ pub fn paired_comparison(a: &Summary, b: &Summary, opts: &PairedOptions) -> Pair
     if let Some(d) = difference {
         let mut rng: ChaCha8Rng = Stream::PairedBootstrap.rng(opts.seed);
         let diffs = bootstrap(&mut rng, m, opts.bootstrap_resamples, |idx: &[usize]| {
-            let x: Option<f64> = pooled_r(&ma, idx.iter().copied());
-            let y: Option<f64> = pooled_r(&mb, idx.iter().copied());
+            let x: Option<f64> = pooled_r(ma, idx.iter().copied());
+            let y: Option<f64> = pooled_r(mb, idx.iter().copied());
             x.zip(y).map(|(x, y)| y - x)
         });
-        ci_bootstrap = diffs.ci(0.95);
+        // The single score's small-sample expansion for the m shared contexts.
+        ci_bootstrap = diffs.expanded_ci(0.95, m).or_else(|| diffs.ci(0.95));
 
         let mut rng: ChaCha8Rng = Stream::PairedPermutation.rng(opts.seed);
         let mut extreme: usize = 0;

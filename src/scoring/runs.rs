@@ -8,8 +8,8 @@
 //!   percentile interval and a permutation p-value (each permutation swaps the two runs'
 //!   points within each context with probability 1/2). `n_shared_contexts` says how many.
 //! - Unpaired, when they share none (`paired` false, said so in `note`): each run's
-//!   contexts are resampled independently and the interval is the 2.5%/97.5% quantiles of
-//!   r_b* - r_a*. No permutation test is made (there is no pairing to permute): `p_permutation`
+//!   contexts are resampled independently and the interval is the expanded percentile
+//!   interval of r_b* - r_a* (G the smaller run's contexts). No permutation test is made (there is no pairing to permute): `p_permutation`
 //!   is null.
 //! - Holm's correction when more than two runs are compared: the pairs' permutation
 //!   p-values, sorted ascending p_(1) <= ... <= p_(k), are adjusted to
@@ -127,7 +127,8 @@ fn unpaired_interval(a: &Summary, b: &Summary, opts: &PairedOptions) -> Option<[
             [x.zip(y).map(|(x, y)| y - x)]
         },
     );
-    d[0].ci(0.95)
+    // The same small-sample expansion as the paired interval, for the smaller run's contexts.
+    d[0].expanded_ci(0.95, na.min(nb)).or_else(|| d[0].ci(0.95))
 }
 
 /// One pair: paired on shared contexts, else unpaired.
