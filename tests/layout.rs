@@ -171,3 +171,83 @@ fn one_html_escaper() {
         "HTML escaped outside reports/text.rs: {others:?}"
     );
 }
+
+/// Longest `src/` file and function, in lines (the project's style rule, CONTRIBUTING.md).
+const MAX_FILE_LINES: usize = 600;
+const MAX_FN_LINES: usize = 120;
+
+/// The functions of `text` with a body, as (first line number, lines from the `fn` line to
+/// its closing brace). rustfmt puts the closing brace of a body alone on a line, at the
+/// indentation of the `fn` line, which is what ends a function here.
+fn function_lengths(text: &str) -> Vec<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let code: &str = line.trim_start();
+        let indent: &str = &line[..line.len() - code.len()];
+        let is_fn: bool = [
+            "pub ",
+            "pub(crate) ",
+            "pub(super) ",
+            "const ",
+            "async ",
+            "unsafe ",
+        ]
+        .iter()
+        .fold(code, |c, p| c.strip_prefix(p).unwrap_or(c))
+        .starts_with("fn ");
+        if !is_fn {
+            continue;
+        }
+        // The signature ends at the first line ending in `{` (a body), `;` (none) or `}`
+        // (a body on one line).
+        let Some(open) = (i..lines.len()).find(|&j| {
+            let t: &str = lines[j].trim_end();
+            t.ends_with('{') || t.ends_with(';') || t.ends_with('}')
+        }) else {
+            continue;
+        };
+        if !lines[open].trim_end().ends_with('{') {
+            continue;
+        }
+        let close: String = format!("{indent}}}");
+        let end: usize = (open + 1..lines.len())
+            .find(|&j| lines[j] == close)
+            .unwrap_or_else(|| panic!("line {}: no closing brace at its indentation", i + 1));
+        out.push((i + 1, end - i + 1));
+    }
+    out
+}
+
+#[test]
+fn function_lengths_count_from_the_fn_line_to_its_closing_brace() {
+    let text: &str = "fn a() -> u8 {\n    1\n}\n\nimpl X {\n    pub(crate) async fn b(\n        \
+x: u8,\n    ) -> u8 {\n        if x > 0 {\n            x\n        } else {\n            0\n        \
+}\n    }\n    fn c(&self);\n    fn d() { }\n}\n";
+    assert_eq!(function_lengths(text), vec![(1, 3), (6, 9)]);
+}
+
+#[test]
+fn no_src_file_over_600_lines_and_no_function_over_120() {
+    let src: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files: Vec<PathBuf> = Vec::new();
+    rust_files(&src, &mut files);
+    let mut long: Vec<String> = Vec::new();
+    for f in &files {
+        let text: String = std::fs::read_to_string(f).unwrap();
+        let rel = f.strip_prefix(&src).unwrap().display();
+        let n: usize = text.lines().count();
+        if n > MAX_FILE_LINES {
+            long.push(format!("src/{rel}: {n} lines (at most {MAX_FILE_LINES})"));
+        }
+        for (line, len) in function_lengths(&text) {
+            if len > MAX_FN_LINES {
+                long.push(format!(
+                    "src/{rel}:{line}: a function of {len} lines (at most {MAX_FN_LINES})"
+                ));
+            }
+        }
+    }
+    assert!(files.len() > 100, "src/ has its files");
+    assert!(long.is_empty(), "{}", long.join("\n"));
+}

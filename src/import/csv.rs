@@ -347,6 +347,138 @@ fn options(
     })
 }
 
+/// The samples read so far, numbered per (kind, context) in reading order.
+struct Collected<'a> {
+    contexts: &'a [BundleContext],
+    by_id: HashMap<String, usize>,
+    samples: Vec<Sample>,
+    next_index: HashMap<(KindKey, usize), usize>,
+}
+
+impl<'a> Collected<'a> {
+    fn new(contexts: &'a [BundleContext]) -> Collected<'a> {
+        Collected {
+            contexts,
+            by_id: contexts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.0.clone(), i))
+                .collect(),
+            samples: Vec::new(),
+            next_index: HashMap::new(),
+        }
+    }
+
+    /// The context `id` of a row, or the row's error.
+    fn find(&self, t: &Table, line: u64, id: &str) -> Result<usize, ImportError> {
+        self.by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| t.row_err(line, format!("scenario {id:?} is not in the contexts file")))
+    }
+
+    fn push(&mut self, kind: KindKey, ctx: usize, mut s: Sample) {
+        let n: &mut usize = self.next_index.entry((kind, ctx)).or_insert(0);
+        s.index = *n;
+        *n += 1;
+        self.samples.push(s);
+    }
+}
+
+/// The choices of the selections file (of `--model`, or its only model) and that model.
+fn read_selections(
+    spec: &ImportSpec,
+    got: &mut Collected,
+) -> Result<(Table, Option<String>), ImportError> {
+    let contexts: &[BundleContext] = got.contexts;
+    let sel: Table = Table::read(&spec.selections)?;
+    let sc: Vec<usize> = sel.columns(&[
+        "model".to_string(),
+        "scenario".to_string(),
+        "selection".to_string(),
+    ])?;
+    let model: Option<String> = pick(&sel, sc[0], &spec.model, "--model")?;
+    for (line, rec) in &sel.rows {
+        if model.as_deref().is_some_and(|m| rec.get(sc[0]) != Some(m)) {
+            continue;
+        }
+        let ctx: usize = got.find(&sel, *line, rec.get(sc[1]).unwrap_or(""))?;
+        let text: String = rec.get(sc[2]).unwrap_or("").to_string();
+        let c = parse_choice(&text);
+        let s: Sample = sample(
+            KindKey::Choice,
+            &contexts[ctx].id,
+            options(&sel, *line, rec, &contexts[ctx])?,
+            text,
+            c.choice.map(Parsed::Choice),
+            c.status.as_str(),
+            None,
+        );
+        got.push(KindKey::Choice, ctx, s);
+    }
+
+    Ok((sel, model))
+}
+
+/// The reports of a reports file (of `--explaining-model` and `--version`, or its only ones).
+fn read_reports(p: &Path, spec: &ImportSpec, got: &mut Collected) -> Result<Table, ImportError> {
+    let contexts: &[BundleContext] = got.contexts;
+    let rep: Table = Table::read(p)?;
+    let rc: Vec<usize> = rep.columns(&[
+        "explaining_model".to_string(),
+        "version".to_string(),
+        "scenario".to_string(),
+    ])?;
+    let rn: Vec<String> = numbered("report_attr", "");
+    let rv: Vec<usize> = rep.columns(&rn)?;
+    let explaining: Option<String> =
+        pick(&rep, rc[0], &spec.explaining_model, "--explaining-model")?;
+    let version: Option<String> = pick(&rep, rc[1], &spec.version, "--version")?;
+    for (line, rec) in &rep.rows {
+        if explaining
+            .as_deref()
+            .is_some_and(|m| rec.get(rc[0]) != Some(m))
+            || version
+                .as_deref()
+                .is_some_and(|v| rec.get(rc[1]) != Some(v))
+        {
+            continue;
+        }
+        let ctx: usize = got.find(&rep, *line, rec.get(rc[2]).unwrap_or(""))?;
+        let names: Vec<&str> = contexts[ctx]
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        let mut obj = serde_json::Map::new();
+        for k in 0..N_ATTR {
+            let cell: &str = rec.get(rv[k]).unwrap_or("");
+            if cell.is_empty() {
+                continue;
+            }
+            let v: serde_json::Value = match cell.parse::<f64>() {
+                Ok(x) if x.is_finite() => serde_json::json!(x),
+                _ => serde_json::Value::String(cell.to_string()),
+            };
+            obj.insert(names[k].to_string(), v);
+        }
+        let text: String = serde_json::Value::Object(obj).to_string();
+        let r = parse_report(&text, &names);
+        let oor: Option<bool> = r.weights.map(|_| r.out_of_range);
+        let s: Sample = sample(
+            KindKey::Report,
+            &contexts[ctx].id,
+            options(&rep, *line, rec, &contexts[ctx])?,
+            text,
+            r.weights.map(Parsed::Weights),
+            r.status.as_str(),
+            oor,
+        );
+        got.push(KindKey::Report, ctx, s);
+    }
+    Ok(rep)
+}
+
 /// An imported bundle: its manifest, and why it was not scored when it was not.
 #[derive(Debug)]
 pub struct ImportedCsv {
@@ -371,110 +503,13 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<ImportedCsv, ImportError>
     if let Some(p) = &spec.targets {
         inputs.push(input("targets", &read_targets(p, &mut contexts)?));
     }
-    let by_id: HashMap<String, usize> = contexts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.0.clone(), i))
-        .collect();
-    let mut samples: Vec<Sample> = Vec::new();
-    let mut next_index: HashMap<(KindKey, usize), usize> = HashMap::new();
-    let mut push = |kind: KindKey, ctx: usize, mut s: Sample| {
-        let n: &mut usize = next_index.entry((kind, ctx)).or_insert(0);
-        s.index = *n;
-        *n += 1;
-        samples.push(s);
-    };
-    let find = |t: &Table, line: u64, id: &str| -> Result<usize, ImportError> {
-        by_id
-            .get(id)
-            .copied()
-            .ok_or_else(|| t.row_err(line, format!("scenario {id:?} is not in the contexts file")))
-    };
-
-    let sel: Table = Table::read(&spec.selections)?;
-    let sc: Vec<usize> = sel.columns(&[
-        "model".to_string(),
-        "scenario".to_string(),
-        "selection".to_string(),
-    ])?;
-    let model: Option<String> = pick(&sel, sc[0], &spec.model, "--model")?;
-    for (line, rec) in &sel.rows {
-        if model.as_deref().is_some_and(|m| rec.get(sc[0]) != Some(m)) {
-            continue;
-        }
-        let ctx: usize = find(&sel, *line, rec.get(sc[1]).unwrap_or(""))?;
-        let text: String = rec.get(sc[2]).unwrap_or("").to_string();
-        let c = parse_choice(&text);
-        let s: Sample = sample(
-            KindKey::Choice,
-            &contexts[ctx].id,
-            options(&sel, *line, rec, &contexts[ctx])?,
-            text,
-            c.choice.map(Parsed::Choice),
-            c.status.as_str(),
-            None,
-        );
-        push(KindKey::Choice, ctx, s);
-    }
+    let mut got: Collected = Collected::new(&contexts);
+    let (sel, model): (Table, Option<String>) = read_selections(spec, &mut got)?;
     inputs.push(input("selections", &sel));
-
     if let Some(p) = &spec.reports {
-        let rep: Table = Table::read(p)?;
-        let rc: Vec<usize> = rep.columns(&[
-            "explaining_model".to_string(),
-            "version".to_string(),
-            "scenario".to_string(),
-        ])?;
-        let rn: Vec<String> = numbered("report_attr", "");
-        let rv: Vec<usize> = rep.columns(&rn)?;
-        let explaining: Option<String> =
-            pick(&rep, rc[0], &spec.explaining_model, "--explaining-model")?;
-        let version: Option<String> = pick(&rep, rc[1], &spec.version, "--version")?;
-        for (line, rec) in &rep.rows {
-            if explaining
-                .as_deref()
-                .is_some_and(|m| rec.get(rc[0]) != Some(m))
-                || version
-                    .as_deref()
-                    .is_some_and(|v| rec.get(rc[1]) != Some(v))
-            {
-                continue;
-            }
-            let ctx: usize = find(&rep, *line, rec.get(rc[2]).unwrap_or(""))?;
-            let names: Vec<&str> = contexts[ctx]
-                .attributes
-                .iter()
-                .map(|a| a.name.as_str())
-                .collect();
-            let mut obj = serde_json::Map::new();
-            for k in 0..N_ATTR {
-                let cell: &str = rec.get(rv[k]).unwrap_or("");
-                if cell.is_empty() {
-                    continue;
-                }
-                let v: serde_json::Value = match cell.parse::<f64>() {
-                    Ok(x) if x.is_finite() => serde_json::json!(x),
-                    _ => serde_json::Value::String(cell.to_string()),
-                };
-                obj.insert(names[k].to_string(), v);
-            }
-            let text: String = serde_json::Value::Object(obj).to_string();
-            let r = parse_report(&text, &names);
-            let oor: Option<bool> = r.weights.map(|_| r.out_of_range);
-            let s: Sample = sample(
-                KindKey::Report,
-                &contexts[ctx].id,
-                options(&rep, *line, rec, &contexts[ctx])?,
-                text,
-                r.weights.map(Parsed::Weights),
-                r.status.as_str(),
-                oor,
-            );
-            push(KindKey::Report, ctx, s);
-        }
-        inputs.push(input("reports", &rep));
+        inputs.push(input("reports", &read_reports(p, spec, &mut got)?));
     }
-
+    let samples: Vec<Sample> = got.samples;
     let samples: Vec<Sample> = bundle::canonical(samples);
     std::fs::create_dir_all(out).map_err(|e| ImportError::File {
         path: out.to_path_buf(),

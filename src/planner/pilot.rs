@@ -133,6 +133,59 @@ fn split_noise(
     (ss, n)
 }
 
+/// The pilot contexts: each context's fit with its slopes normalised by `norm_factors`, and
+/// a report centre correlated `true_r` with its learned weights (the reports' true spread:
+/// their observed spread less the noise of the mean of k reports of sd `report_sd`).
+fn pilot_contexts(
+    raws: &[Raw],
+    norm_factors: &[f64],
+    report_sd: f64,
+    true_r: f64,
+) -> (Vec<PilotContext>, f64) {
+    let learned: Vec<[f64; N_ATTR]> = raws
+        .iter()
+        .map(|r| Weights(r.slopes).rescaled_to_100().0)
+        .collect();
+    let (mb, vb) = mean_var(learned.iter().flatten().copied());
+    let (mm, vm) = mean_var(raws.iter().flat_map(|r| r.centre));
+    let inv_k: f64 = raws.iter().map(|r| 1.0 / r.k as f64).sum::<f64>() / raws.len() as f64;
+    let sd_t: f64 = (vm - report_sd * report_sd * inv_k).max(0.01 * vm).sqrt();
+    let cov: f64 = raws
+        .iter()
+        .zip(&learned)
+        .flat_map(|(r, l)| (0..N_ATTR).map(move |k| (r.centre[k] - mm) * (l[k] - mb)))
+        .sum::<f64>()
+        / (raws.len() * N_ATTR) as f64;
+    let beta: f64 = if vb > 0.0 { cov / vb } else { 0.0 };
+    let resid: Vec<[f64; N_ATTR]> = raws
+        .iter()
+        .zip(&learned)
+        .map(|(r, l)| std::array::from_fn(|k| r.centre[k] - mm - beta * (l[k] - mb)))
+        .collect();
+    let (_, vu) = mean_var(resid.iter().flatten().copied());
+    let rho: f64 = if vb > 0.0 {
+        true_r.clamp(-0.999, 0.999)
+    } else {
+        0.0
+    };
+    let zb = |x: f64| if vb > 0.0 { (x - mb) / vb.sqrt() } else { 0.0 };
+    let zu = |x: f64| if vu > 0.0 { x / vu.sqrt() } else { 0.0 };
+    let contexts: Vec<PilotContext> = raws
+        .iter()
+        .zip(&learned)
+        .zip(&resid)
+        .enumerate()
+        .map(|(i, ((r, l), u))| PilotContext {
+            intercept: r.intercept,
+            slopes: r.slopes.map(|b| b * norm_factors[i]),
+            report_centre: std::array::from_fn(|k| {
+                mm + sd_t * (rho * zb(l[k]) + (1.0 - rho * rho).sqrt() * zu(u[k]))
+            }),
+        })
+        .collect();
+    (contexts, rho)
+}
+
 /// Fits the pilot model from scoring-engine inputs (`use_soft_labels` as in scoring), with
 /// `true_r` the pilot's estimate of the noise-free correlation between learned and
 /// reported weights (its disattenuated score; see [`super::ceiling`]).
@@ -215,47 +268,7 @@ pub fn pilot_model(
     let report_sd: f64 = if df > 0.0 { (ss / df).sqrt() } else { 0.0 };
     let pooled_se2: Option<f64> = (soft_n > 0).then(|| noise_ss / noise_n.max(1.0));
     let (norm_factors, lambda) = norm_shrinkage(&raws, pooled_se2);
-    let learned: Vec<[f64; N_ATTR]> = raws
-        .iter()
-        .map(|r| Weights(r.slopes).rescaled_to_100().0)
-        .collect();
-    let (mb, vb) = mean_var(learned.iter().flatten().copied());
-    let (mm, vm) = mean_var(raws.iter().flat_map(|r| r.centre));
-    let inv_k: f64 = raws.iter().map(|r| 1.0 / r.k as f64).sum::<f64>() / raws.len() as f64;
-    let sd_t: f64 = (vm - report_sd * report_sd * inv_k).max(0.01 * vm).sqrt();
-    let cov: f64 = raws
-        .iter()
-        .zip(&learned)
-        .flat_map(|(r, l)| (0..N_ATTR).map(move |k| (r.centre[k] - mm) * (l[k] - mb)))
-        .sum::<f64>()
-        / (raws.len() * N_ATTR) as f64;
-    let beta: f64 = if vb > 0.0 { cov / vb } else { 0.0 };
-    let resid: Vec<[f64; N_ATTR]> = raws
-        .iter()
-        .zip(&learned)
-        .map(|(r, l)| std::array::from_fn(|k| r.centre[k] - mm - beta * (l[k] - mb)))
-        .collect();
-    let (_, vu) = mean_var(resid.iter().flatten().copied());
-    let rho: f64 = if vb > 0.0 {
-        true_r.clamp(-0.999, 0.999)
-    } else {
-        0.0
-    };
-    let zb = |x: f64| if vb > 0.0 { (x - mb) / vb.sqrt() } else { 0.0 };
-    let zu = |x: f64| if vu > 0.0 { x / vu.sqrt() } else { 0.0 };
-    let mut contexts: Vec<PilotContext> = raws
-        .iter()
-        .zip(&learned)
-        .zip(&resid)
-        .enumerate()
-        .map(|(i, ((r, l), u))| PilotContext {
-            intercept: r.intercept,
-            slopes: r.slopes.map(|b| b * norm_factors[i]),
-            report_centre: std::array::from_fn(|k| {
-                mm + sd_t * (rho * zb(l[k]) + (1.0 - rho * rho).sqrt() * zu(u[k]))
-            }),
-        })
-        .collect();
+    let (mut contexts, rho) = pilot_contexts(&raws, &norm_factors, report_sd, true_r);
     let soft_logit_sd: Option<f64> = (soft_n > 0).then(|| (soft_ss / soft_n as f64).sqrt());
     let observed_ms: f64 = observed_ms / (raws.len() * N_ATTR) as f64;
     let designs: Vec<&[[f64; N_ATTR]]> = raws.iter().map(|r| r.diffs.as_slice()).collect();

@@ -287,6 +287,50 @@ impl Resilient {
         }
     }
 
+    /// One attempt: waits for a permit and the rate limits, then sends within the timeout.
+    async fn attempt(
+        &self,
+        req: &ChatRequest,
+        estimate: u64,
+    ) -> Result<(ChatResponse, Duration), ProviderError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        if let Some(b) = &self.rpm {
+            self.pause(b.reserve(1.0), "the --rpm limit").await;
+        }
+        if let Some(b) = &self.tpm {
+            self.pause(
+                b.reserve(estimate as f64),
+                "the --tpm limit (this request's tokens)",
+            )
+            .await;
+        }
+        self.counters.attempts.fetch_add(1, Ordering::Relaxed);
+        self.counters.in_flight.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let r = tokio::time::timeout(self.policy.timeout, self.inner.send(req)).await;
+        self.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let latency = started.elapsed();
+        match r {
+            Ok(Ok(resp)) => Ok((resp, latency)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                Err(ProviderError::Retryable {
+                    message: format!(
+                        "{}: no complete response within {:.1}s",
+                        self.inner.name(),
+                        self.policy.timeout.as_secs_f64()
+                    ),
+                    retry_after: None,
+                })
+            }
+        }
+    }
+
     /// Sends with limits, timeout and retries. Cancel-safe: dropping the future gives back its
     /// permit (a reserved rate slot is spent).
     pub async fn send(&self, req: &ChatRequest) -> Result<Sent, Failed> {
@@ -305,44 +349,7 @@ impl Resilient {
                 )
                 .await;
             }
-            let result = {
-                let _permit = self
-                    .permits
-                    .acquire()
-                    .await
-                    .expect("the semaphore is never closed");
-                if let Some(b) = &self.rpm {
-                    self.pause(b.reserve(1.0), "the --rpm limit").await;
-                }
-                if let Some(b) = &self.tpm {
-                    self.pause(
-                        b.reserve(estimate as f64),
-                        "the --tpm limit (this request's tokens)",
-                    )
-                    .await;
-                }
-                self.counters.attempts.fetch_add(1, Ordering::Relaxed);
-                self.counters.in_flight.fetch_add(1, Ordering::Relaxed);
-                let started = Instant::now();
-                let r = tokio::time::timeout(self.policy.timeout, self.inner.send(req)).await;
-                self.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
-                let latency = started.elapsed();
-                match r {
-                    Ok(Ok(resp)) => Ok((resp, latency)),
-                    Ok(Err(e)) => Err(e),
-                    Err(_) => {
-                        self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
-                        Err(ProviderError::Retryable {
-                            message: format!(
-                                "{}: no complete response within {:.1}s",
-                                self.inner.name(),
-                                self.policy.timeout.as_secs_f64()
-                            ),
-                            retry_after: None,
-                        })
-                    }
-                }
-            };
+            let result = self.attempt(req, estimate).await;
             match result {
                 Ok((response, latency)) => {
                     if let (Some(b), Some(i), Some(o)) =

@@ -61,6 +61,107 @@ fn x_word(panel: &ScatterPanel) -> &str {
     panel.x_label.split_whitespace().next().unwrap_or("x")
 }
 
+/// The points of `panel` (on the scales `sx`, `sy`), each with its tooltip; a point beyond
+/// the axes is a triangle on the edge pointing out.
+fn draw_points(
+    s: &mut String,
+    panel: &ScatterPanel,
+    sx: &dyn Fn(f64) -> f64,
+    sy: &dyn Fn(f64) -> f64,
+) {
+    let lim: f64 = panel.limit;
+    for p in &panel.points {
+        if !(p.x.is_finite() && p.y.is_finite()) {
+            continue;
+        }
+        let tip: String = format!(
+            "<title>{} · {}: x {} y {} (rank {})</title>",
+            html(p.context.as_str()),
+            html(&p.attribute),
+            num(Some(p.x), 1),
+            num(Some(p.y), 1),
+            p.rank
+        );
+        let (cx, cy): (f64, f64) = (p.x.clamp(-lim, lim), p.y.clamp(-lim, lim));
+        let colour: &str = rank_colour(p.rank);
+        if (cx, cy) == (p.x, p.y) {
+            let _ = write!(
+                s,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3.2" fill="{colour}" fill-opacity="0.75">{tip}</circle>"#,
+                sx(cx),
+                sy(cy)
+            );
+        } else {
+            // On the edge, pointing out of the plot: the value lies beyond.
+            let (dx, dy): (f64, f64) = if cy != p.y {
+                (0.0, if p.y > 0.0 { -1.0 } else { 1.0 })
+            } else {
+                (if p.x > 0.0 { 1.0 } else { -1.0 }, 0.0)
+            };
+            let _ = write!(
+                s,
+                r#"{} class="edge" fill-opacity="0.8">{tip}</path>"#,
+                triangle(sx(cx), sy(cy), dx, dy, colour)
+            );
+        }
+    }
+}
+
+/// The legend below the plot, from `legend_top`: one item group per row so no label meets
+/// another.
+fn legend(s: &mut String, panel: &ScatterPanel, legend_top: f64, fit_outside: bool) {
+    let lim: f64 = panel.limit;
+    let y1: f64 = legend_top + 11.0;
+    let _ = write!(
+        s,
+        r#"<text x="{LEFT}" y="{y1}" class="tick">rank of |{}| in its context:</text>"#,
+        html(x_word(panel))
+    );
+    for (i, c) in RANK_COLOURS.iter().enumerate() {
+        let x: f64 = LEFT + 180.0 + i as f64 * 24.0;
+        let _ = write!(
+            s,
+            r#"<circle cx="{x}" cy="{}" r="4" fill="{c}"/><text x="{}" y="{y1}" class="tick">{}</text>"#,
+            y1 - 4.0,
+            x + 6.0,
+            i + 1
+        );
+    }
+    let y2: f64 = y1 + ROW;
+    let _ = write!(
+        s,
+        r##"<line x1="{LEFT}" y1="{a}" x2="{b}" y2="{a}" stroke="#d62728" stroke-width="2"/><text x="{c}" y="{y2}" class="tick">least-squares fit{d}</text>"##,
+        a = y2 - 4.0,
+        b = LEFT + 18.0,
+        c = LEFT + 23.0,
+        d = if fit_outside {
+            " (outside the plotted range)"
+        } else {
+            ""
+        }
+    );
+    let y3: f64 = y2 + ROW;
+    let _ = write!(
+        s,
+        r##"<line x1="{LEFT}" y1="{b}" x2="{c}" y2="{b}" stroke="#999" stroke-dasharray="4 4"/><text x="{d}" y="{y3}" class="tick">y = x (perfect agreement)</text>"##,
+        b = y3 - 4.0,
+        c = LEFT + 18.0,
+        d = LEFT + 23.0
+    );
+    if panel.beyond > 0 {
+        let y3: f64 = y3 + ROW;
+        let _ = write!(
+            s,
+            r##"{}/><text x="{}" y="{y3}" class="tick">{} of {} points beyond ±{}, drawn on the edge</text>"##,
+            triangle(LEFT + 9.0, y3 - 4.0, 0.0, -1.0, "#555"),
+            LEFT + 23.0,
+            count(panel.beyond),
+            count(panel.points.len()),
+            num(Some(lim), 0)
+        );
+    }
+}
+
 /// A scatter plot of `panel` on fixed axes [-limit, limit]; points beyond are drawn as
 /// triangles on the edge and counted in the legend. `id` keeps element ids unique.
 pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
@@ -115,41 +216,7 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         sx(lim),
         sy(lim)
     );
-    for p in &panel.points {
-        if !(p.x.is_finite() && p.y.is_finite()) {
-            continue;
-        }
-        let tip: String = format!(
-            "<title>{} · {}: x {} y {} (rank {})</title>",
-            html(p.context.as_str()),
-            html(&p.attribute),
-            num(Some(p.x), 1),
-            num(Some(p.y), 1),
-            p.rank
-        );
-        let (cx, cy): (f64, f64) = (p.x.clamp(-lim, lim), p.y.clamp(-lim, lim));
-        let colour: &str = rank_colour(p.rank);
-        if (cx, cy) == (p.x, p.y) {
-            let _ = write!(
-                s,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3.2" fill="{colour}" fill-opacity="0.75">{tip}</circle>"#,
-                sx(cx),
-                sy(cy)
-            );
-        } else {
-            // On the edge, pointing out of the plot: the value lies beyond.
-            let (dx, dy): (f64, f64) = if cy != p.y {
-                (0.0, if p.y > 0.0 { -1.0 } else { 1.0 })
-            } else {
-                (if p.x > 0.0 { 1.0 } else { -1.0 }, 0.0)
-            };
-            let _ = write!(
-                s,
-                r#"{} class="edge" fill-opacity="0.8">{tip}</path>"#,
-                triangle(sx(cx), sy(cy), dx, dy, colour)
-            );
-        }
-    }
+    draw_points(&mut s, panel, &sx, &sy);
     let fit_drawn: Option<[(f64, f64); 2]> = panel.fit.as_ref().and_then(|l| clip(l, lim));
     if let Some([(x0, y0), (x1, y1)]) = fit_drawn {
         let _ = write!(
@@ -174,56 +241,8 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         TOP + PLOT / 2.0,
         html(&panel.y_label)
     );
-    // Legend, below the plot: one item group per row so no label meets another.
-    let y1: f64 = legend_top + 11.0;
-    let _ = write!(
-        s,
-        r#"<text x="{LEFT}" y="{y1}" class="tick">rank of |{}| in its context:</text>"#,
-        html(x_word(panel))
-    );
-    for (i, c) in RANK_COLOURS.iter().enumerate() {
-        let x: f64 = LEFT + 180.0 + i as f64 * 24.0;
-        let _ = write!(
-            s,
-            r#"<circle cx="{x}" cy="{}" r="4" fill="{c}"/><text x="{}" y="{y1}" class="tick">{}</text>"#,
-            y1 - 4.0,
-            x + 6.0,
-            i + 1
-        );
-    }
-    let y2: f64 = y1 + ROW;
-    let _ = write!(
-        s,
-        r##"<line x1="{LEFT}" y1="{a}" x2="{b}" y2="{a}" stroke="#d62728" stroke-width="2"/><text x="{c}" y="{y2}" class="tick">least-squares fit{d}</text>"##,
-        a = y2 - 4.0,
-        b = LEFT + 18.0,
-        c = LEFT + 23.0,
-        d = if panel.fit.is_some() && fit_drawn.is_none() {
-            " (outside the plotted range)"
-        } else {
-            ""
-        }
-    );
-    let y3: f64 = y2 + ROW;
-    let _ = write!(
-        s,
-        r##"<line x1="{LEFT}" y1="{b}" x2="{c}" y2="{b}" stroke="#999" stroke-dasharray="4 4"/><text x="{d}" y="{y3}" class="tick">y = x (perfect agreement)</text>"##,
-        b = y3 - 4.0,
-        c = LEFT + 18.0,
-        d = LEFT + 23.0
-    );
-    if panel.beyond > 0 {
-        let y3: f64 = y3 + ROW;
-        let _ = write!(
-            s,
-            r##"{}/><text x="{}" y="{y3}" class="tick">{} of {} points beyond ±{}, drawn on the edge</text>"##,
-            triangle(LEFT + 9.0, y3 - 4.0, 0.0, -1.0, "#555"),
-            LEFT + 23.0,
-            count(panel.beyond),
-            count(panel.points.len()),
-            num(Some(lim), 0)
-        );
-    }
+    let fit_outside: bool = panel.fit.is_some() && fit_drawn.is_none();
+    legend(&mut s, panel, legend_top, fit_outside);
     s.push_str("</svg>");
     s
 }
