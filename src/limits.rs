@@ -32,6 +32,8 @@ pub const MAX_PAIRS: usize = 100_000;
 pub const MAX_REPORTS: usize = 1_000;
 pub const MAX_THREADS: usize = 1_024;
 pub const MAX_PRICE: f64 = 1_000_000.0;
+pub const MAX_COST_USD: f64 = 1_000_000.0;
+pub const MAX_REQUESTS_LIMIT: u64 = 1_000_000_000;
 pub const MAX_RESPONSE_BYTES: usize = 1 << 30;
 
 /// An integer range, both ends included.
@@ -151,6 +153,14 @@ pub const PRICE: FloatRange = FloatRange {
     open_lo: false,
     hi: MAX_PRICE,
 };
+/// `run --max-cost`: US dollars, above 0.
+pub const MAX_COST: FloatRange = FloatRange {
+    lo: 0.0,
+    open_lo: true,
+    hi: MAX_COST_USD,
+};
+/// `run --max-requests`.
+pub const MAX_REQUESTS: IntRange<u64> = ints(1, MAX_REQUESTS_LIMIT);
 
 #[cfg(test)]
 mod tests {

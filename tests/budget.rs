@@ -233,3 +233,182 @@ async fn dry_run_json_is_the_plan_as_one_object() {
     let expected = (tokens_in * 0.8 + (400.0 * 1.0 + 60.0 * 300.0) * 4.0) / 1e6;
     assert!((cost - expected).abs() < 1e-12, "{cost} vs {expected}");
 }
+
+/// The run's chat requests a recording stub received (not the pre-flight's one-token probe
+/// of each session): their bodies, in arrival order.
+fn chat_bodies(srv: &MockServer) -> Vec<Vec<u8>> {
+    srv.received()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .filter(|r| !String::from_utf8_lossy(&r.body).contains("Answer with the letter A."))
+        .map(|r| r.body)
+        .collect()
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// `run` against the recording stub: 3 contexts, 7 trials, 2 reports (27 requests), one at a
+/// time, the stub's usage priced at $1/M in and $2/M out, then `extra`.
+async fn limited(dir: &Path, base: &str, extra: &[&str]) -> Output {
+    let args = [
+        "run",
+        "--provider",
+        "openai",
+        "--model",
+        "m",
+        "--base-url",
+        base,
+        "--experiment",
+        "native",
+        "--contexts",
+        "3",
+        "--trials",
+        "7",
+        "--reports",
+        "2",
+        "--concurrency",
+        "1",
+        "--no-cache",
+        "--price-in",
+        "1",
+        "--price-out",
+        "2",
+        "--max-invalid-rate",
+        "1",
+        "--out",
+        "o",
+    ];
+    sel(dir, &[&args[..], extra].concat()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_requests_stops_with_exit_4_and_a_resume_with_more_asks_only_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = MockServer::builder().model("m").record(true).start().await;
+    let base = srv.base_url();
+    let first = limited(tmp.path(), &base, &["--max-requests", "10"]).await;
+    assert_eq!(first.status.code(), Some(4), "{}", stderr(&first));
+    let err = stderr(&first);
+    assert!(err.contains("--max-requests 10 reached"), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+    assert_eq!(chat_bodies(&srv).len(), 10, "asked past the limit");
+    let m = manifest(&tmp.path().join("o"));
+    assert_eq!(m["status"], "incomplete");
+    assert_eq!(m["counts"]["samples"], 10);
+    assert_eq!(m["spending"]["requests"], 10);
+    assert!(
+        m["spending"]["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("--max-requests 10")
+    );
+
+    // The same limit again: nothing more is asked.
+    let again = limited(tmp.path(), &base, &["--max-requests", "10", "--resume"]).await;
+    assert_eq!(again.status.code(), Some(4), "{}", stderr(&again));
+    assert_eq!(chat_bodies(&srv).len(), 10);
+
+    let resumed = limited(tmp.path(), &base, &["--max-requests", "30", "--resume"]).await;
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let bodies = chat_bodies(&srv);
+    assert_eq!(bodies.len(), 27);
+    let distinct: std::collections::HashSet<&Vec<u8>> = bodies.iter().collect();
+    assert_eq!(distinct.len(), 27, "a completed sample was asked again");
+    let m = manifest(&tmp.path().join("o"));
+    assert_eq!(m["status"], "complete");
+    assert_eq!(m["spending"]["requests"], 27);
+    assert!(m["spending"]["stopped"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_cost_counts_the_reported_usage_and_stops_within_the_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = MockServer::builder().model("m").record(true).start().await;
+    let base = srv.base_url();
+    // The stub reports 100 prompt and 1 completion tokens per answer: $0.000102 each at these
+    // prices; the plan's estimate of a choice prompt is higher, and a report's 300 max_tokens
+    // more again, so the limit is reached from the reported usage plus the next request's most.
+    let first = limited(tmp.path(), &base, &["--max-cost", "0.002"]).await;
+    assert_eq!(first.status.code(), Some(4), "{}", stderr(&first));
+    let err = stderr(&first);
+    assert!(err.contains("--max-cost $0.002 reached"), "{err}");
+    assert!(
+        err.contains("tokens as the provider reported them"),
+        "{err}"
+    );
+    let asked = chat_bodies(&srv).len();
+    let m = manifest(&tmp.path().join("o"));
+    let s = &m["spending"];
+    assert_eq!(s["requests"], asked);
+    assert_eq!(s["prompt_tokens"], 100 * asked);
+    assert_eq!(s["completion_tokens"], asked);
+    assert_eq!(s["estimated"], 0);
+    let cost = s["cost_usd"].as_f64().unwrap();
+    assert!((cost - 0.000102 * asked as f64).abs() < 1e-12, "{cost}");
+    assert!(cost <= 0.002, "{cost}");
+    assert!((5..27).contains(&asked), "{asked}");
+
+    let resumed = limited(tmp.path(), &base, &["--max-cost", "1", "--resume"]).await;
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let bodies = chat_bodies(&srv);
+    let distinct: std::collections::HashSet<&Vec<u8>> = bodies.iter().collect();
+    assert_eq!((bodies.len(), distinct.len()), (27, 27));
+    let m = manifest(&tmp.path().join("o"));
+    let cost = m["spending"]["cost_usd"].as_f64().unwrap();
+    assert!((cost - 0.000102 * 27.0).abs() < 1e-12, "{cost}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_cost_without_a_price_is_refused_before_anything_is_sent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = MockServer::builder().model("m").start().await;
+    let o = sel(
+        tmp.path(),
+        &[
+            "run",
+            "--provider",
+            "openai",
+            "--model",
+            "m",
+            "--base-url",
+            &srv.base_url(),
+            "--experiment",
+            "native",
+            "--preset",
+            "quick",
+            "--max-cost",
+            "5",
+            "--out",
+            "o",
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--max-cost") && err.contains("--price-in"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(srv.requests(), 0);
+    for bad in ["0", "-1", "nan"] {
+        let o = sel(
+            tmp.path(),
+            &[
+                "run",
+                "--provider",
+                "sim",
+                "--model",
+                "faithful",
+                "--experiment",
+                "native",
+                "--max-cost",
+                bad,
+            ],
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(2), "--max-cost {bad}");
+    }
+}

@@ -90,6 +90,32 @@ pub struct RunManifest {
     /// The last session's re-check of the response cache, when the cache held answers for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_check: Option<CacheCheck>,
+    /// A run under `--max-cost` or `--max-requests`: its limits and what it spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spending: Option<Spending>,
+}
+
+/// What a run asked live and what that cost, over every session of the bundle, with the last
+/// session's limits (`runner::spend`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Spending {
+    pub max_cost_usd: Option<f64>,
+    pub max_requests: Option<u64>,
+    /// US dollars per million input and output tokens the cost is counted at, and their source.
+    pub price_in_per_million: Option<f64>,
+    pub price_out_per_million: Option<f64>,
+    pub price_source: Option<String>,
+    /// Requests answered live (answers from the response cache cost nothing).
+    pub requests: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// `None` without a price.
+    pub cost_usd: Option<f64>,
+    /// Of `requests`, those whose provider reported no token usage: their tokens are the
+    /// estimate (prompt characters / 4 + 8, answer characters / 4).
+    pub estimated: u64,
+    /// Why the run stopped at a limit, when it did.
+    pub stopped: Option<String>,
 }
 
 /// Cached requests re-asked live before a run trusted the response cache
@@ -151,6 +177,7 @@ pub fn new_manifest(
         counts: Counts::default(),
         inputs: Vec::new(),
         cache_check: None,
+        spending: None,
     }
 }
 /// Counts over a set of samples (for the manifest).

@@ -72,3 +72,11 @@ pub fn threads(s: &str) -> Result<usize, RangeError> {
 pub fn price(s: &str) -> Result<f64, RangeError> {
     limits::PRICE.parse(s)
 }
+/// `run --max-cost`: US dollars, above 0 up to 1,000,000.
+pub fn max_cost(s: &str) -> Result<f64, RangeError> {
+    limits::MAX_COST.parse(s)
+}
+/// `run --max-requests`: 1 to 1,000,000,000.
+pub fn max_requests(s: &str) -> Result<u64, RangeError> {
+    limits::MAX_REQUESTS.parse(s)
+}

@@ -105,6 +105,15 @@ pub struct RunArgs {
     /// Start a hosted run without --preset without asking (the full protocol)
     #[arg(long)]
     pub yes: bool,
+    /// Stop before the run's cost would pass this many US dollars, counted from the tokens the
+    /// provider reports (exit 4; --resume with a higher limit continues) [range: above 0, up to
+    /// 1000000]
+    #[arg(long, value_name = "USD", value_parser = ranges::max_cost)]
+    pub max_cost: Option<f64>,
+    /// Stop before more than N requests have been asked live (exit 4; --resume with a higher
+    /// limit continues) [range: 1-1000000000]
+    #[arg(long, value_name = "N", value_parser = ranges::max_requests)]
+    pub max_requests: Option<u64>,
     /// Price of input tokens for the plan's cost, US dollars per million [range: 0-1000000]
     #[arg(long, requires = "price_out", value_parser = ranges::price)]
     pub price_in: Option<f64>,
@@ -238,6 +247,9 @@ pub fn request(a: &RunArgs) -> RunRequest {
         cache_dir: a.cache_dir.clone(),
         max_invalid_rate: a.max_invalid_rate,
         resume_command: resume_command(),
+        max_cost_usd: a.max_cost,
+        max_requests: a.max_requests,
+        price: super::run_plan::given_price(a),
     }
 }
 

@@ -11,11 +11,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 /// Prints the plan; returns whether to go on (false after `--dry-run`).
 pub fn announce(a: &RunArgs, cfg: &RunConfig, bench: &Benchmark) -> Result<bool, Failure> {
-    let price: Option<Price> = a.price_in.zip(a.price_out).map(|(i, o)| Price {
-        input_per_million: i,
-        output_per_million: o,
-        source: "--price-in/--price-out".to_string(),
-    });
+    let price: Option<Price> = given_price(a);
     let plan: RunPlan =
         budget::plan_of_config(cfg, bench, price).map_err(|e| Failure::input(&e, e.to_string()))?;
     let text: String = budget::describe(&plan);
@@ -31,6 +27,15 @@ pub fn announce(a: &RunArgs, cfg: &RunConfig, bench: &Benchmark) -> Result<bool,
     }
     eprint!("{text}");
     Ok(true)
+}
+
+/// `--price-in/--price-out`, when given.
+pub fn given_price(a: &RunArgs) -> Option<Price> {
+    a.price_in.zip(a.price_out).map(|(i, o)| Price {
+        input_per_million: i,
+        output_per_million: o,
+        source: "--price-in/--price-out".to_string(),
+    })
 }
 
 /// A hosted API with no `--preset` runs the full protocol only after a yes on the terminal or

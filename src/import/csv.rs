@@ -546,6 +546,7 @@ pub fn import(spec: &ImportSpec, out: &Path) -> Result<ImportedCsv, ImportError>
         counts: bundle::Counts::default(),
         inputs,
         cache_check: None,
+        spending: None,
     };
     let table: ContextTable = ContextTable::Bundle(&contexts);
     let planned: usize = samples.len();

@@ -7,6 +7,7 @@ use super::cache::ResponseCache;
 use super::config::RunConfig;
 use super::events::{Reporter, RunEvent};
 use super::execute::RunError;
+use super::spend::Spend;
 use crate::benchmark::FrozenContext;
 use crate::bundle::journal::Appender;
 use crate::bundle::plan::{Task, to_sample};
@@ -142,7 +143,8 @@ pub(super) struct Journals {
 pub(super) struct Progress {
     /// The provider's fatal message, when it stopped the run.
     pub(super) fatal: Option<String>,
-    /// The circuit breaker's reason, when it stopped the run.
+    /// The circuit breaker's reason, or the `--max-cost`/`--max-requests` one, when it
+    /// stopped the run.
     pub(super) stopped_early: Option<String>,
     pub(super) interrupted: bool,
     /// Requests whose retries ran out (in `errors.jsonl`).
@@ -150,12 +152,14 @@ pub(super) struct Progress {
     /// This session's answers and timings (with the earlier ones: the journals' contents).
     pub(super) answered: Vec<Sample>,
     pub(super) timings: Vec<Timing>,
+    /// What the run has spent, against `--max-cost`/`--max-requests`.
+    pub(super) spend: Spend,
     breaker: Breaker,
     threshold: usize,
 }
 
 impl Progress {
-    pub(super) fn new(cfg: &RunConfig, timings: Vec<Timing>) -> Progress {
+    pub(super) fn new(cfg: &RunConfig, timings: Vec<Timing>, spend: Spend) -> Progress {
         Progress {
             fatal: None,
             stopped_early: None,
@@ -163,6 +167,7 @@ impl Progress {
             n_errors: 0,
             answered: Vec::new(),
             timings,
+            spend,
             breaker: Breaker::default(),
             threshold: BREAKER_FAILURES + cfg.settings.concurrency,
         }
@@ -243,6 +248,11 @@ pub(super) async fn ask_phase(
     loop {
         while set.len() < plan.cfg.settings.concurrency && !progress.stopped() {
             let Some(task) = feed.next() else { break };
+            // A request over --max-cost/--max-requests is left for a resume to ask.
+            if let Some(why) = progress.spend.start(&task, &plan.cfg.params) {
+                progress.stopped_early = Some(why);
+                break;
+            }
             set.spawn(work(task, Arc::clone(shared)));
         }
         if set.is_empty() {
@@ -281,6 +291,7 @@ fn record(
 ) -> Result<bool, RunError> {
     match done {
         Done::Answered(sample, timing) => {
+            progress.spend.answered(&sample, timing.cached);
             journals.samples.append(&*sample)?;
             journals.timings.append(&timing)?;
             reporter.event(&RunEvent::Answered {
@@ -296,6 +307,7 @@ fn record(
         Done::Failed(key, SendFailure::Exhausted { message, attempts }) => {
             let message: String = capped(&message);
             progress.n_errors += 1;
+            progress.spend.failed(&key);
             feed.failed(&key);
             reporter.event(&RunEvent::Failed {
                 key: key.clone(),

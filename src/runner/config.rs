@@ -37,6 +37,8 @@ pub struct RunConfig {
     /// Who answers, as the pre-flight check found it (part of the response cache key);
     /// `None` when no pre-flight was made (the endpoint alone is then used).
     pub server: Option<crate::providers::preflight::ServerIdentity>,
+    /// `--max-cost`/`--max-requests` (not recorded as a setting: a resume may raise them).
+    pub limits: super::spend::Limits,
 }
 
 /// Counts a preset implies for a split before overrides.

@@ -14,6 +14,7 @@ use super::cache::ResponseCache;
 use super::config::RunConfig;
 use super::events::{Reporter, RunEvent, Silent};
 use super::recheck::recheck;
+use super::spend::{self, Spend};
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::finish::Finished;
 use crate::bundle::journal::{self, Appender, ReadJournal};
@@ -62,7 +63,8 @@ pub struct RunOutcome {
     pub summary: Option<crate::scoring::Summary>,
     /// Why no summary was written (e.g. too few samples to score), when none was.
     pub score_error: Option<String>,
-    /// Set when the circuit breaker stopped the run: the error every recent request hit.
+    /// Set when the circuit breaker stopped the run (the error every recent request hit), or
+    /// `--max-cost`/`--max-requests` did (which limit, and what was spent).
     pub stopped_early: Option<String>,
 }
 
@@ -106,7 +108,8 @@ pub async fn execute_with(
     });
     let shared: Arc<Shared> =
         Arc::new(connect(cfg, provider, &all, &done_keys, &mut opened.manifest).await);
-    let mut progress: Progress = Progress::new(cfg, std::mem::take(&mut opened.timings));
+    let spend: Spend = spend::of_bundle(&cfg.limits, &all, &opened.done.records, &opened.timings);
+    let mut progress: Progress = Progress::new(cfg, std::mem::take(&mut opened.timings), spend);
     let plan: Plan = Plan {
         cfg,
         contexts: &contexts,
@@ -287,6 +290,7 @@ fn finish(
         n_errors,
         answered,
         timings,
+        spend,
         ..
     } = progress;
     // Everything known now: every session's samples and timings.
@@ -298,11 +302,15 @@ fn finish(
         score_error: None,
     };
     let mut invalid_exceeded: Option<String> = None;
-    if interrupted || fatal.is_some() {
+    manifest.spending = spend.record();
+    // A run stopped at --max-cost/--max-requests is finished by the resume that asks the rest.
+    if interrupted || fatal.is_some() || spend.stopped() {
         let status: RunStatus = if interrupted {
             RunStatus::Interrupted
-        } else {
+        } else if fatal.is_some() {
             RunStatus::Failed
+        } else {
+            RunStatus::Incomplete
         };
         bundle::finish::stop(dir, &samples, planned, n_errors, &mut manifest, status)?;
     } else {

@@ -22,6 +22,7 @@ pub(crate) mod observe;
 pub(crate) mod recheck;
 pub(crate) mod request;
 pub(crate) mod session;
+pub(crate) mod spend;
 
 pub use cache::LOG_FILE;
 pub use config::Preset;
@@ -34,3 +35,4 @@ pub use events::{Reporter, RunEvent};
 pub use execute::{RunOutcome, execute, execute_with};
 pub use request::{ConfigError, RunRequest, resolve};
 pub use session::{Ending, Finished, Session, SessionError, StopSignal};
+pub use spend::Limits;

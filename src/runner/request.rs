@@ -15,7 +15,9 @@ use crate::limits::{self, RangeError};
 use crate::prompts::PROMPT_VERSION;
 use crate::providers::Constraint;
 use crate::providers::openai::{DEFAULT_BASE_URL, ServerFlavour};
+use crate::runner::budget::{Price, list_price};
 use crate::runner::config::{Preset, RunConfig, default_cache_root, preset_counts};
+use crate::runner::spend::Limits;
 use crate::types::ContextId;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -119,6 +121,12 @@ pub struct RunRequest {
     pub max_invalid_rate: f64,
     /// The command line that resumes the run, shown when it stops early (the caller knows it).
     pub resume_command: String,
+    /// Stop before the run's cost reaches this many US dollars (needs a price).
+    pub max_cost_usd: Option<f64>,
+    /// Stop before this many requests have been asked live.
+    pub max_requests: Option<u64>,
+    /// The price the plan and `max_cost_usd` count at; `None` is the list price, if any.
+    pub price: Option<crate::runner::budget::Price>,
 }
 
 impl RunRequest {
@@ -144,6 +152,9 @@ impl RunRequest {
             cache_dir: None,
             max_invalid_rate: DEFAULT_MAX_INVALID_RATE,
             resume_command: String::new(),
+            max_cost_usd: None,
+            max_requests: None,
+            price: None,
         }
     }
 
@@ -236,6 +247,10 @@ pub enum ConfigError {
         "--base-url: the sim provider answers in-process; for HTTP use `serve-sim` and --provider openai"
     )]
     SimBaseUrl,
+    #[error(
+        "--max-cost: no list price for {provider} model {model} at this endpoint; give --price-in and --price-out (US dollars per million tokens)"
+    )]
+    MaxCostWithoutPrice { provider: String, model: String },
 }
 
 fn range<T>(option: &'static str, r: Result<T, RangeError>) -> Result<T, ConfigError> {
@@ -269,6 +284,7 @@ pub fn resolve(
         limits::RESPONSE_BYTES.check(req.max_response_bytes),
     )?;
     range("max-invalid-rate", limits::RATE.check(req.max_invalid_rate))?;
+    let spend_limits: Limits = spend_limits(req, &params)?;
     let settings = Settings {
         concurrency: req.concurrency,
         rpm: req.rpm,
@@ -294,6 +310,7 @@ pub fn resolve(
         max_response_bytes: req.max_response_bytes,
         resume_command: req.resume_command.clone(),
         server: None,
+        limits: spend_limits,
     };
     Ok((cfg, bench))
 }
@@ -503,4 +520,29 @@ fn flavour_name(f: &ServerFlavour) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| format!("{f:?}"))
+}
+
+/// `--max-cost`/`--max-requests` checked, with the price the cost is counted at.
+fn spend_limits(req: &RunRequest, params: &Parameters) -> Result<Limits, ConfigError> {
+    if let Some(c) = req.max_cost_usd {
+        range("max-cost", limits::MAX_COST.check(c))?;
+    }
+    if let Some(n) = req.max_requests {
+        range("max-requests", limits::MAX_REQUESTS.check(n))?;
+    }
+    let price: Option<Price> = req
+        .price
+        .clone()
+        .or_else(|| list_price(params.provider, &params.model, params.base_url.as_deref()));
+    if req.max_cost_usd.is_some() && price.is_none() {
+        return Err(ConfigError::MaxCostWithoutPrice {
+            provider: params.provider.as_str().to_string(),
+            model: params.model.clone(),
+        });
+    }
+    Ok(Limits {
+        max_cost_usd: req.max_cost_usd,
+        max_requests: req.max_requests,
+        price,
+    })
 }
