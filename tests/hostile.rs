@@ -398,3 +398,181 @@ async fn log_probability_tokens_are_folded_and_impossible_ones_fall_back_to_the_
     }
     assert!(seen.iter().all(|&c| c > 0), "{seen:?}");
 }
+
+/// Answers as the faithful agent, except the reports of one context (the first native one):
+/// each value set to `magnitude`, or, with `None`, text that is not JSON.
+fn absurd_reports(magnitude: Option<f64>) -> Responder {
+    use selfinterp::prompts::Message;
+    use selfinterp::sim::Prompted;
+    let all = contexts(6, 8, 12, 3);
+    let target = all[6].id.clone();
+    let agent = Arc::new(SimAgent::new(AgentKind::Faithful, "0", &all));
+    Responder::Custom(Arc::new(move |body: &Value| {
+        let mut v: Value = sim_server::chat_completion(&agent, body.to_string().as_bytes())
+            .unwrap_or_else(|(_, m)| panic!("{m}"));
+        let messages: Vec<Message> = serde_json::from_value(body["messages"].clone()).unwrap();
+        if let Ok(Prompted::Report { context, .. }) = agent.parse_prompt(&messages)
+            && context == target
+        {
+            let content: &mut Value = &mut v["choices"][0]["message"]["content"];
+            let text: String = match magnitude {
+                Some(m) => {
+                    let mut o: serde_json::Map<String, Value> =
+                        serde_json::from_str(content.as_str().unwrap()).unwrap();
+                    o.values_mut().for_each(|x| *x = json!(m));
+                    Value::Object(o).to_string()
+                }
+                None => "I would rather not say.".into(),
+            };
+            *content = json!(text);
+        }
+        v
+    }))
+}
+
+/// Issue 26 item 10, as reproduced: one context's reports of 1e20 moved r from 0.954 to
+/// 0.138, 1e160 gave r = 0.000 outside its own interval, 1e308 a false "too few contexts".
+/// Each is now `implausible_magnitude`, counted in the summary and the report, and the score
+/// is the one the same reports unparseable give.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_of_absurd_magnitude_are_counted_and_leave_the_score() {
+    let root = root();
+    let mut summaries: Vec<Value> = Vec::new();
+    for (i, m) in [None, Some(1e20), Some(1e160), Some(1e308)]
+        .into_iter()
+        .enumerate()
+    {
+        let srv = MockServer::builder()
+            .model("m")
+            .responder(absurd_reports(m))
+            .start()
+            .await;
+        let out = root.path().join(format!("o{i}"));
+        let args: Vec<String> = [
+            "run",
+            "--provider",
+            "openai",
+            "--model",
+            "m",
+            "--base-url",
+            &srv.base_url(),
+            "--experiment",
+            "native",
+            "--contexts",
+            "8",
+            "--trials",
+            "12",
+            "--reports",
+            "3",
+            "--benchmark",
+            crate::reports::VERSION,
+            "--no-cache",
+            "--max-invalid-rate",
+            "1",
+            "--out",
+            s(&out),
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+        let (o, _) = sel_async(root.path(), args).await;
+        assert_exit(&o, 0, &format!("{m:?}"));
+        let summary: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        let counts = &summary["report_status_counts"];
+        let (status, other) = match m {
+            None => ("not_json", "implausible_magnitude"),
+            Some(_) => ("implausible_magnitude", "not_json"),
+        };
+        assert_eq!(counts[status], 3, "{m:?}: {counts}");
+        assert_eq!(counts[other], 0, "{m:?}: {counts}");
+        let c = &summary["reports_vs_learned"];
+        let r: f64 = c["r"].as_f64().unwrap();
+        for ci in ["ci_bootstrap", "ci_bootstrap_bca", "ci_study"] {
+            let (lo, hi) = (c[ci][0].as_f64().unwrap(), c[ci][1].as_f64().unwrap());
+            assert!(lo <= r && r <= hi, "{m:?}: r {r} outside {ci} [{lo}, {hi}]");
+        }
+        assert_eq!(c["n_clusters"], 7, "{m:?}");
+        if m.is_some() {
+            let r = crate::reliability::sel(root.path(), &["report", s(&out), "--format", "md"]);
+            let page: String = String::from_utf8_lossy(&r.stdout).to_string();
+            assert!(
+                page.contains("invalid: implausible magnitude (a weight beyond ±1,000,000)"),
+                "{page}"
+            );
+        }
+        summaries.push(c.clone());
+    }
+    assert!(
+        summaries[0]["r"].as_f64().unwrap() > 0.8,
+        "{}",
+        summaries[0]
+    );
+    for (i, c) in summaries.iter().enumerate().skip(1) {
+        assert_eq!(c, &summaries[0], "run {i}");
+    }
+}
+
+/// A llama.cpp server says which weights file it serves only in `GET /props` (its model list
+/// has the same id and `meta` for any file of the same size): two files behind one name on
+/// one port never share cached answers, even when they answer alike and the re-check cannot
+/// tell them apart. vLLM says it in its model list (`root`). The same file is still answered
+/// from the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_weights_file_behind_the_same_name_never_shares_the_cache() {
+    let root = root();
+    let cache = root.path().join("cache");
+    let with_cache: [&str; 2] = ["--cache-dir", s(&cache)];
+    let llama = |path: &str| {
+        let listed =
+            json!({"owned_by": "llamacpp", "meta": {"n_params": 134515008, "size": 90000000}});
+        (
+            listed,
+            Some(json!({"model_path": path, "total_slots": 1, "build_info": "b4242"})),
+        )
+    };
+    let vllm = |path: &str| (json!({"owned_by": "vllm", "root": path}), None);
+    let port: u16 = MockServer::builder().start().await.addr().port();
+    let runs = [
+        ("llama first file", llama("/w/first.gguf"), false),
+        ("llama first file again", llama("/w/first.gguf"), true),
+        ("llama tuned file", llama("/w/tuned.gguf"), false),
+        ("vllm first root", vllm("/w/first"), false),
+        ("vllm tuned root", vllm("/w/tuned"), false),
+        ("vllm tuned root again", vllm("/w/tuned"), true),
+    ];
+    for (i, (what, (listed, props), cached)) in runs.into_iter().enumerate() {
+        let mut b = MockServer::builder()
+            .port(port)
+            .model("m")
+            .responder(weights(AgentKind::Faithful))
+            .listed(listed);
+        if let Some(p) = props {
+            b = b.props(p);
+        }
+        let srv = b.start().await;
+        let out = root.path().join(format!("run{i}"));
+        let (o, _) = sel_async(
+            root.path(),
+            server_run("m", &srv.base_url(), &out, &with_cache),
+        )
+        .await;
+        assert_exit(&o, 0, what);
+        // The pre-flight (list, /props, one request) and the re-check of up to six cached
+        // requests, or every planned request.
+        let asked: u64 = srv.requests();
+        if cached {
+            assert!(
+                asked < PLANNED as u64,
+                "{what}: {asked} requests, not from the cache"
+            );
+        } else {
+            assert!(
+                asked >= PLANNED as u64,
+                "{what}: {asked} requests, answered from the cache"
+            );
+        }
+        drop(srv);
+    }
+}

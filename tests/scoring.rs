@@ -438,3 +438,102 @@ fn interval_coverage_at_20_and_100_contexts() {
         }
     }
 }
+
+/// One context's reports at magnitudes no reading of the prompt allows (issue 26: 1e20 moved
+/// r from 0.954 to 0.138, 1e160 gave r = 0.000 outside its own interval, 1e308 a false "too
+/// few contexts"): they are `implausible_magnitude`, counted, and leave the score exactly as
+/// the same reports unparseable would; every figure stays finite and r inside its interval.
+#[test]
+fn reports_no_reading_of_the_prompt_allows_leave_the_score_like_invalid_ones() {
+    let base: Vec<ContextInput> = simulate_run(11, 20, 10.0, true);
+    let with = |f: &dyn Fn(&ReportObs) -> ReportObs| -> Summary {
+        let mut inputs: Vec<ContextInput> = base.clone();
+        inputs[3].reports = inputs[3].reports.iter().map(f).collect();
+        score(&inputs, &opts(5)).unwrap()
+    };
+    let unparseable: Summary = with(&|_| ReportObs {
+        status: ReportStatus::NotJson,
+        weights: None,
+        out_of_range: false,
+    });
+    let figures = |s: &Summary| -> serde_json::Value {
+        let mut v = serde_json::to_value(s).unwrap();
+        v.as_object_mut().unwrap().remove("report_status_counts");
+        v
+    };
+    for m in [1e20, 1e160, 1e308, -1e308] {
+        let s: Summary = with(&|r: &ReportObs| ReportObs {
+            status: ReportStatus::Valid,
+            weights: Some(Weights(std::array::from_fn(|k| {
+                if k == 0 {
+                    m
+                } else {
+                    r.weights.map_or(1.0, |w| w.0[k])
+                }
+            }))),
+            out_of_range: true,
+        });
+        assert_eq!(s.report_status_counts["implausible_magnitude"], 10, "{m}");
+        let others: usize = unparseable.report_status_counts["not_json"] - 10;
+        assert_eq!(s.report_status_counts["not_json"], others, "{m}");
+        assert_eq!(figures(&s), figures(&unparseable), "{m}");
+        let c = s.reports_vs_learned.as_ref().unwrap();
+        let r: f64 = c.r.unwrap();
+        assert!(r > 0.9, "{m}: r {r}");
+        for ci in [c.ci_bootstrap, c.ci_bootstrap_bca, c.ci_study] {
+            let [lo, hi] = ci.unwrap();
+            assert!(lo <= r && r <= hi, "{m}: r {r} outside [{lo}, {hi}]");
+        }
+        let slope: f64 = c.description.calibration.as_ref().unwrap().slope;
+        assert!(
+            slope.is_finite() && slope.abs() < 10.0,
+            "{m}: slope {slope}"
+        );
+        assert_eq!(c.n_contexts, 19, "{m}");
+    }
+}
+
+/// Pearson's r of values whose squares overflow an f64 is still r (scale-free), not 0.
+#[test]
+fn pearson_is_scale_free_up_to_the_largest_f64() {
+    use selfinterp::scoring::pearson;
+    let x: [f64; 5] = [1.0, 2.0, 3.0, 4.0, 6.0];
+    let y: [f64; 5] = [2.0, 1.0, 4.0, 3.0, 5.0];
+    let r: f64 = pearson(&x, &y).unwrap();
+    for k in [1e160, 1e300, 1e-300] {
+        let xs: Vec<f64> = x.iter().map(|v| v * k).collect();
+        let got: f64 = pearson(&xs, &y).unwrap();
+        assert!((got - r).abs() < 1e-12, "{k}: {got} vs {r}");
+    }
+    assert_eq!(pearson(&[1.0, f64::NAN, 2.0], &[1.0, 2.0, 3.0]), None);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Whatever the data (a few contexts, one of them scaled by up to 1e150 or down to 1e-150),
+    /// r, when defined, is finite and inside both of its bootstrap intervals.
+    #[test]
+    fn a_point_estimate_lies_inside_its_own_interval(
+        seed in 0u64..1_000_000, contexts in 3usize..12, exponent in -150i32..150,
+        rho in -1.0f64..1.0,
+    ) {
+        let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut points: Vec<ContextPoints> = clustered(&mut rng, contexts, 1.0, rho);
+        let k: f64 = 10f64.powi(exponent);
+        points[0].x = points[0].x.map(|v| v * k);
+        let o = CompareOptions {
+            seed,
+            stream: Stream::Comparison(ComparisonKind::ReportsVsLearned),
+            bootstrap_resamples: 200,
+            null_permutations: 0,
+        };
+        let c: Comparison = compare(&points, &o);
+        if let Some(r) = c.r {
+            proptest::prop_assert!(r.is_finite());
+            for ci in [c.ci_bootstrap, c.ci_bootstrap_bca].into_iter().flatten() {
+                proptest::prop_assert!(ci[0] <= r && r <= ci[1], "r {} outside {:?}", r, ci);
+            }
+        }
+    }
+}

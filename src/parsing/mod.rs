@@ -9,4 +9,6 @@ pub(crate) mod choice;
 pub(crate) mod report;
 
 pub use choice::{ChoiceStatus, ParsedChoice, letter_token, parse_choice};
-pub use report::{ParsedReport, REPORT_RANGE, ReportStatus, parse_report};
+pub use report::{
+    IMPLAUSIBLE_MAGNITUDE, ParsedReport, REPORT_RANGE, ReportStatus, parse_report, plausible,
+};

@@ -14,10 +14,11 @@
 //! | `extra_keys`  | all names present, plus others                                          |
 //! | `non_numeric` | a value is not a JSON number (strings such as `"50"` included: no guessing) |
 //! | `non_finite`  | a value is `NaN`, `Infinity` or a number too large for an `f64`        |
+//! | `implausible_magnitude` | a value beyond ±[`IMPLAUSIBLE_MAGNITUDE`]: no reading of the prompt allows it |
 //! | `valid`       | exactly the five names with finite numbers                              |
 //!
-//! Values outside [`REPORT_RANGE`] are kept unchanged and flagged with `out_of_range`;
-//! they are never clipped. Keys are matched exactly (case-sensitive). A duplicated key
+//! Values outside [`REPORT_RANGE`] and within the bound are kept unchanged and flagged with
+//! `out_of_range`; they are never clipped. Keys are matched exactly (case-sensitive). A duplicated key
 //! keeps its last value (serde_json's behaviour).
 
 use crate::types::{N_ATTR, Weights};
@@ -26,6 +27,20 @@ use serde_json::{Map, Value};
 
 /// The scale the report prompt asks for: -100..=100.
 pub const REPORT_RANGE: (f64, f64) = (-100.0, 100.0);
+
+/// The largest magnitude a reported weight can have under any reading of the prompt. The
+/// prompt asks for -100..100 and shows the options' attribute values; a model that answers in
+/// an attribute's own units (SmolLM2-135M copies attribute values into its reports) writes at
+/// most the largest number a prompt shows, 100,000 in benchmark v1 (`welcome_bonus`). Ten
+/// times that is the bound: a report with a value beyond it (1e20, 1e160, 1e308) is
+/// `implausible_magnitude`, invalid, and leaves the score as other invalid reports do;
+/// values within it keep every statistic far from overflow (their squares stay below 1e12).
+pub const IMPLAUSIBLE_MAGNITUDE: f64 = 1e6;
+
+/// Whether every value is within ±[`IMPLAUSIBLE_MAGNITUDE`] (`NaN` is not).
+pub fn plausible(w: &[f64]) -> bool {
+    w.iter().all(|v| v.abs() <= IMPLAUSIBLE_MAGNITUDE)
+}
 
 /// How a report was parsed. Serializes as a snake_case string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -39,11 +54,12 @@ pub enum ReportStatus {
     NonNumeric,
     NonFinite,
     Empty,
+    ImplausibleMagnitude,
 }
 
 impl ReportStatus {
     /// All statuses, in declaration order.
-    pub const ALL: [ReportStatus; 8] = [
+    pub const ALL: [ReportStatus; 9] = [
         ReportStatus::Valid,
         ReportStatus::NotJson,
         ReportStatus::NotObject,
@@ -52,6 +68,7 @@ impl ReportStatus {
         ReportStatus::NonNumeric,
         ReportStatus::NonFinite,
         ReportStatus::Empty,
+        ReportStatus::ImplausibleMagnitude,
     ];
 
     /// The snake_case name used in JSON.
@@ -65,6 +82,7 @@ impl ReportStatus {
             ReportStatus::NonNumeric => "non_numeric",
             ReportStatus::NonFinite => "non_finite",
             ReportStatus::Empty => "empty",
+            ReportStatus::ImplausibleMagnitude => "implausible_magnitude",
         }
     }
 }
@@ -178,6 +196,9 @@ fn classify_object(obj: &Map<String, Value>, names: &[&str]) -> ParsedReport {
     if non_finite {
         return ParsedReport::invalid(ReportStatus::NonFinite);
     }
+    if !plausible(&w) {
+        return ParsedReport::invalid(ReportStatus::ImplausibleMagnitude);
+    }
     let out_of_range: bool = w.iter().any(|v| *v < REPORT_RANGE.0 || *v > REPORT_RANGE.1);
     ParsedReport {
         weights: Some(Weights(w)),
@@ -254,6 +275,31 @@ mod tests {
         assert_eq!(p.status, ReportStatus::Valid);
         assert!(p.out_of_range);
         assert_eq!(p.weights.unwrap().0[0], -150.0);
+    }
+
+    #[test]
+    fn magnitudes_no_reading_of_the_prompt_allows_are_their_own_status() {
+        let at = |v: &str| {
+            parse_report(
+                &format!(
+                    r#"{{"price": {v}, "speed": 1, "comfort": 0, "safety": 100, "range_km": 1}}"#
+                ),
+                &NAMES,
+            )
+        };
+        for v in ["1e20", "-1e160", "1e308", "1000000.5"] {
+            let p = at(v);
+            assert_eq!(p.status, ReportStatus::ImplausibleMagnitude, "{v}");
+            assert_eq!(p.weights, None, "{v}");
+        }
+        // Off the scale but within the bound: valid, kept as given, flagged.
+        for v in ["47645", "-1000000"] {
+            let p = at(v);
+            assert_eq!(p.status, ReportStatus::Valid, "{v}");
+            assert!(p.out_of_range, "{v}");
+        }
+        // Beyond an f64 it is still non_finite.
+        assert_eq!(at("1e309").status, ReportStatus::NonFinite);
     }
 
     #[test]

@@ -102,7 +102,15 @@ pub trait Provider: Send + Sync {
         let _ = timeout;
         Box::pin(std::future::ready(Ok(None)))
     }
+    /// What the server says of its weights beyond the model list ([`props`]: llama.cpp's
+    /// `GET /props`), for the cache key; `None` when it says nothing.
+    fn server_props(&self, timeout: Duration) -> PropsFuture<'_> {
+        let _ = timeout;
+        Box::pin(std::future::ready(None))
+    }
 }
+
+pub type PropsFuture<'a> = Pin<Box<dyn Future<Output = Option<serde_json::Value>> + Send + 'a>>;
 
 pub type ListFuture<'a> = Pin<
     Box<
@@ -127,6 +135,7 @@ pub(crate) mod body;
 pub(crate) mod common;
 pub(crate) mod openai;
 pub(crate) mod preflight;
+pub(crate) mod props;
 pub(crate) mod redact;
 pub(crate) mod resilient;
 pub(crate) mod sanitise;
@@ -135,7 +144,12 @@ pub use anthropic::{Anthropic, AnthropicConfig};
 pub use common::redact;
 pub use openai::{OpenAi, OpenAiConfig, ServerFlavour};
 pub use preflight::preflight;
+// The readers of a server's answer body and the sanitising every answer passes, for callers
+// that read bodies themselves (the fuzz tests do).
+pub use anthropic::parse_response as parse_anthropic_response;
+pub use openai::parse_response as parse_openai_response;
 pub use resilient::{Policy, Resilient, SleepFn};
+pub use sanitise::answer as sanitise_answer;
 
 pub use common::ApiKey;
 

@@ -378,6 +378,26 @@ impl Provider for OpenAi {
             .await
         })
     }
+
+    fn server_props(&self, timeout: Duration) -> super::PropsFuture<'_> {
+        use super::props;
+        Box::pin(async move {
+            let mut request = self.client.get(props::props_url(&self.base));
+            if let Some(k) = &self.key {
+                request = request.bearer_auth(k.expose());
+            }
+            let resp = tokio::time::timeout(timeout, request.send())
+                .await
+                .ok()?
+                .ok()?;
+            if !resp.status().is_success() {
+                return None;
+            }
+            let read = super::body::read_limited(resp, props::MAX_PROPS_BYTES);
+            let body = tokio::time::timeout(timeout, read).await.ok()?.ok()?;
+            props::identity(&serde_json::from_slice(&body).ok()?)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,11 @@ pub struct ServerIdentity {
     /// The model id and fingerprint of the answer to the pre-flight request.
     pub model_id: Option<String>,
     pub fingerprint: Option<String>,
+    /// What llama.cpp's `GET /props` says of the weights (model path, a file hash), asked when
+    /// the model list is llama.cpp's ([`super::props`]). Left out of the key when `None`, so
+    /// other servers' keys, and the caches that hold them, are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub props: Option<Value>,
 }
 
 impl ServerIdentity {
@@ -190,6 +195,9 @@ pub async fn preflight(
                 let mut e: Value = entry.clone();
                 if let Some(o) = e.as_object_mut() {
                     o.remove("created");
+                }
+                if super::props::is_llama_cpp(&e) {
+                    id.props = p.server_props(timeout).await;
                 }
                 id.listing = Some(e);
             }

@@ -2,8 +2,9 @@
 //! score, and a few raw answers of each.
 //!
 //! One vocabulary for reports everywhere (this table, the headline, the overview sentence):
-//! a report is *valid* when it parses to five numbers; a valid report is *in range* or *out
-//! of range* (a weight outside -100..100). Every valid report counts in the score, an
+//! a report is *valid* when it parses to five numbers within ±1,000,000
+//! ([`crate::parsing::IMPLAUSIBLE_MAGNITUDE`]); a valid report is *in range* or *out of
+//! range* (a weight outside -100..100). Every valid report counts in the score, an
 //! out-of-range one as given (never clipped); invalid reports never count.
 
 use crate::bundle::sample::{KindKey, Order, Sample};
@@ -154,7 +155,13 @@ fn report_rows(s: &Summary, samples: &[Sample]) -> Vec<StatusRow> {
         let count: usize = counts.get(status).copied().unwrap_or(0);
         rows.push(StatusRow {
             status: status.to_string(),
-            label: format!("invalid: {}", status.replace('_', " ")),
+            label: match r {
+                ReportStatus::ImplausibleMagnitude => format!(
+                    "invalid: implausible magnitude (a weight beyond ±{})",
+                    crate::reports::text::count(crate::parsing::IMPLAUSIBLE_MAGNITUDE as usize)
+                ),
+                _ => format!("invalid: {}", status.replace('_', " ")),
+            },
             count,
             share: share(count, total),
             usable: false,

@@ -85,6 +85,18 @@ impl Distribution {
     }
 }
 
+/// `ci` widened, where it must be, to hold its own `point` estimate. A percentile interval
+/// can miss the estimate when the resampled values are skewed (an influential context makes
+/// most resamples fall on one side); a reader then sees an estimate its interval denies.
+/// Widening to the estimate only makes the interval more conservative, and leaves every
+/// interval that already holds it (all of the project's stored runs) unchanged.
+pub fn holding(ci: Option<[f64; 2]>, point: Option<f64>) -> Option<[f64; 2]> {
+    match (ci, point) {
+        (Some([lo, hi]), Some(p)) if p.is_finite() => Some([lo.min(p), hi.max(p)]),
+        (ci, _) => ci,
+    }
+}
+
 /// The lower tail probability of the expanded percentile interval at `level` for `clusters`
 /// resampled units (Hesterberg 2015): alpha' / 2 = Phi(-sqrt(G / (G - 1)) t_{G-1, (1+level)/2}).
 /// It widens the percentile interval for the narrowness bias of the bootstrap at few

@@ -28,7 +28,7 @@
 //! unstable when the ceiling is small: see the behavioural-reliability flag in
 //! [`super::quality`].
 
-use super::bootstrap::bootstrap_k;
+use super::bootstrap::{bootstrap_k, holding};
 use super::comparison::BootstrapIntervals;
 use super::reliability::{BehaviourMoments, ReportAgreement, spearman_brown};
 use super::stats::Moments;
@@ -132,7 +132,10 @@ pub fn ceiling(parts: &[CeilingParts], resamples: usize, rng: &mut ChaCha8Rng) -
         });
         done = resamples;
         undefined = vals.undefined();
-        ci = lows.ci(0.95).zip(vals.ci(0.95)).map(|(l, v)| [l[0], v[1]]);
+        ci = holding(
+            lows.ci(0.95).zip(vals.ci(0.95)).map(|(l, v)| [l[0], v[1]]),
+            observed.and_then(|(_, r)| r),
+        );
     }
     Ceiling {
         noise_ceiling: observed.map(|(c, _)| c),

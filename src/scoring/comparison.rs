@@ -48,7 +48,7 @@
 //! All randomness comes from the comparison's named stream of `seed`
 //! ([`super::streams::Stream::Comparison`]), resampled by [`super::bootstrap`].
 
-use super::bootstrap::{Distribution, bootstrap};
+use super::bootstrap::{Distribution, bootstrap, holding};
 pub use super::describe::{ContextPoints, fisher_jackknife_interval};
 use super::describe::{Description, describe};
 use super::draw::index_below;
@@ -302,8 +302,8 @@ pub fn compare(points: &[ContextPoints], opts: &CompareOptions) -> Comparison {
     Comparison {
         r,
         ci_study: r.and_then(|r| study_interval(r, n)),
-        ci_bootstrap: boot.expanded.or(boot.percentile),
-        ci_bootstrap_bca: boot.bca,
+        ci_bootstrap: holding(boot.expanded.or(boot.percentile), r),
+        ci_bootstrap_bca: holding(boot.bca, r),
         n,
         n_contexts: points.len(),
         null,

@@ -39,9 +39,21 @@ pub struct ContextInput {
 }
 
 impl ReportObs {
+    /// The status the score counts: a report given as valid with a value beyond
+    /// [`crate::parsing::IMPLAUSIBLE_MAGNITUDE`] (from a bundle written before that status, an
+    /// import or a hand edit) is `implausible_magnitude`, whatever its source said.
+    pub fn status(&self) -> ReportStatus {
+        match (self.status, &self.weights) {
+            (ReportStatus::Valid, Some(w)) if !crate::parsing::plausible(&w.0) => {
+                ReportStatus::ImplausibleMagnitude
+            }
+            (s, _) => s,
+        }
+    }
+
     /// The weights of a valid report, else `None`.
     pub fn valid_weights(&self) -> Option<Weights> {
-        match self.status {
+        match self.status() {
             ReportStatus::Valid => self.weights,
             _ => None,
         }

@@ -18,7 +18,7 @@
 //! Randomness: the named streams [`Stream::PairedBootstrap`] and [`Stream::PairedPermutation`]
 //! of `seed`.
 
-use super::bootstrap::bootstrap;
+use super::bootstrap::{bootstrap, holding};
 use super::comparison::ContextPoints;
 use super::stats::Moments;
 use super::streams::Stream;
@@ -109,7 +109,10 @@ pub fn paired_on_moments(ma: &[Moments], mb: &[Moments], opts: &PairedOptions) -
             x.zip(y).map(|(x, y)| y - x)
         });
         // The single score's small-sample expansion for the m shared contexts.
-        ci_bootstrap = diffs.expanded_ci(0.95, m).or_else(|| diffs.ci(0.95));
+        ci_bootstrap = holding(
+            diffs.expanded_ci(0.95, m).or_else(|| diffs.ci(0.95)),
+            difference,
+        );
 
         let mut rng: ChaCha8Rng = Stream::PairedPermutation.rng(opts.seed);
         let mut extreme: usize = 0;

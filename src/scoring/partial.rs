@@ -18,7 +18,7 @@
 //! Linear relations (a partial correlation removes only the linear part of the target);
 //! contexts independent. Randomness: the named stream [`Stream::Partial`] of the scoring seed.
 
-use super::bootstrap::{Distribution, bootstrap};
+use super::bootstrap::{Distribution, bootstrap, holding};
 use super::describe::jackknife_variance;
 use super::streams::Stream;
 use crate::types::N_ATTR;
@@ -147,7 +147,7 @@ pub fn partial_correlation(
         );
         undefined = vals.undefined();
         // The plain percentile interval below 3 contexts, where the expansion is undefined.
-        ci = vals.expanded_ci(0.95, m).or_else(|| vals.ci(0.95));
+        ci = holding(vals.expanded_ci(0.95, m).or_else(|| vals.ci(0.95)), r);
     }
     let var_c: Option<f64> = loo_variance(&parts);
     let singles: Vec<Moments3> = triples

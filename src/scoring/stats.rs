@@ -98,14 +98,34 @@ impl Moments {
     }
 }
 
-/// Pearson's r computed in two passes (centred), `None` if undefined (see [`Moments::r`]).
+/// Pearson's r computed in two passes (centred), `None` if undefined (see [`Moments::r`]) or
+/// a value is not finite. r does not depend on scale: when a side's largest magnitude is
+/// beyond 1e60 (or below 1e-60, but not 0), where the product of the sums of squares could
+/// overflow to infinity (r = 0) or underflow to 0, that side is divided by it first. Values
+/// in that range are used as they are, so every stored figure keeps its bits.
 pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     let n: usize = x.len().min(y.len());
     if n < 3 {
         return None;
     }
-    let mx: f64 = x[..n].iter().sum::<f64>() / n as f64;
-    let my: f64 = y[..n].iter().sum::<f64>() / n as f64;
+    let (x, y) = (&x[..n], &y[..n]);
+    if !x.iter().chain(y).all(|v| v.is_finite()) {
+        return None;
+    }
+    let largest = |v: &[f64]| -> f64 { v.iter().fold(0.0_f64, |m, a| m.max(a.abs())) };
+    let safe = |m: f64| m == 0.0 || (1e-60..=1e60).contains(&m);
+    let (bx, by) = (largest(x), largest(y));
+    if !safe(bx) || !safe(by) {
+        let scaled = |v: &[f64], m: f64| -> Vec<f64> { v.iter().map(|a| a / m).collect() };
+        return pearson_centred(&scaled(x, bx), &scaled(y, by));
+    }
+    pearson_centred(x, y)
+}
+
+fn pearson_centred(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n: usize = x.len();
+    let mx: f64 = x.iter().sum::<f64>() / n as f64;
+    let my: f64 = y.iter().sum::<f64>() / n as f64;
     let (mut sxy, mut sxx, mut syy) = (0.0_f64, 0.0_f64, 0.0_f64);
     for (a, b) in x.iter().zip(y) {
         sxy += (a - mx) * (b - my);

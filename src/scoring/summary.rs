@@ -192,7 +192,7 @@ fn score_context(
     let mut sum: [f64; N_ATTR] = [0.0; N_ATTR];
     let mut n_valid: usize = 0;
     for r in &c.reports {
-        *tally.report_status.entry(r.status.as_str()).or_default() += 1;
+        *tally.report_status.entry(r.status().as_str()).or_default() += 1;
         if let Some(w) = r.valid_weights() {
             n_valid += 1;
             tally.out_of_range += usize::from(r.out_of_range);

@@ -127,6 +127,9 @@ pub struct MockBuilder {
     record: bool,
     model: String,
     port: u16,
+    /// Fields added to the model's `GET /v1/models` entry, and the body of `GET /props`.
+    listed: Value,
+    props: Option<Value>,
 }
 
 impl MockBuilder {
@@ -187,6 +190,19 @@ impl MockBuilder {
     /// Keeps every request (headers and body) for inspection; off by default for speed.
     pub fn record(mut self, on: bool) -> Self {
         self.record = on;
+        self
+    }
+
+    /// Adds `fields` to the model's entry in `GET /v1/models` (as llama.cpp's `meta` or
+    /// vLLM's `root`).
+    pub fn listed(mut self, fields: Value) -> Self {
+        self.listed = fields;
+        self
+    }
+
+    /// Answers `GET /props` (llama.cpp) with `body`; without it that route is 404.
+    pub fn props(mut self, body: Value) -> Self {
+        self.props = Some(body);
         self
     }
 
@@ -264,6 +280,8 @@ impl MockServer {
             record: false,
             model: "mock-model".into(),
             port: 0,
+            listed: json!({}),
+            props: None,
         }
     }
 
@@ -557,12 +575,21 @@ fn answer(st: &State, req: &Request) -> (u16, Vec<u8>) {
     let model = &st.cfg.model;
     match (req.method.as_str(), path) {
         ("GET", "/health") => (200, br#"{"status":"ok"}"#.to_vec()),
-        ("GET", "/v1/models") => (
-            200,
-            json!({"object": "list", "data": [{"id": model, "object": "model"}]})
-                .to_string()
-                .into_bytes(),
-        ),
+        ("GET", "/v1/models") => {
+            let mut entry: Value = json!({"id": model, "object": "model"});
+            for (k, v) in st.cfg.listed.as_object().into_iter().flatten() {
+                entry[k] = v.clone();
+            }
+            (
+                200,
+                json!({"object": "list", "data": [entry]})
+                    .to_string()
+                    .into_bytes(),
+            )
+        }
+        ("GET", "/props") if st.cfg.props.is_some() => {
+            (200, st.cfg.props.as_ref().unwrap().to_string().into_bytes())
+        }
         ("POST", "/v1/chat/completions") => match openai_answer(st, &req.body) {
             Ok(v) => (200, v.to_string().into_bytes()),
             Err((c, m)) => (

@@ -217,6 +217,7 @@ fn the_streamed_key_is_the_key_existing_caches_hold() {
         ),
         model_id: Some("m".to_string()),
         fingerprint: Some("b1-abc".to_string()),
+        props: None,
     };
     let bare = ServerIdentity::endpoint_only("in-process");
     let body = serde_json::json!({"model": "m", "max_tokens": 1, "temperature": 0.0, "top_logprobs": 20,
