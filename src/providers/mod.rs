@@ -102,7 +102,7 @@ pub trait Provider: Send + Sync {
         let _ = timeout;
         Box::pin(std::future::ready(Ok(None)))
     }
-    /// What the server says of its weights beyond the model list ([`props`]: llama.cpp's
+    /// What the server says of its weights beyond the model list (llama.cpp's
     /// `GET /props`), for the cache key; `None` when it says nothing.
     fn server_props(&self, timeout: Duration) -> PropsFuture<'_> {
         let _ = timeout;

@@ -28,7 +28,7 @@ pub struct ServerIdentity {
     pub model_id: Option<String>,
     pub fingerprint: Option<String>,
     /// What llama.cpp's `GET /props` says of the weights (model path, a file hash), asked when
-    /// the model list is llama.cpp's ([`super::props`]). Left out of the key when `None`, so
+    /// the model list is llama.cpp's (`providers/props.rs`). Left out of the key when `None`, so
     /// other servers' keys, and the caches that hold them, are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<Value>,
