@@ -8,7 +8,7 @@ use selfinterp::probability::{logistic, standard_normal};
 use selfinterp::scoring::{
     ChoiceObs, ContextInput, PairedOptions, ReportObs, ScoreOptions, Summary, score,
 };
-use selfinterp::scoring::{Moments, RunComparison, compare_runs, paired_on_moments};
+use selfinterp::scoring::{Moments, RunComparison, bootstrap, compare_runs, paired_on_moments};
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 
 const RANGES: [(f64, f64); N_ATTR] = [(0.0, 1.0); N_ATTR];
@@ -145,4 +145,103 @@ fn paired_interval_covers_at_100_contexts() {
         100.0 * c
     );
     assert!(c >= 0.93, "coverage {c}");
+}
+
+/// Per-context moments of (reported, learned) of a stored entry's summary, by context id.
+fn stored_moments(entry: &str) -> std::collections::BTreeMap<String, Moments> {
+    let path: String = format!("results/{entry}/summary.json");
+    let text: String = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let s: Summary = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    s.contexts
+        .iter()
+        .filter_map(|c| Some((c.id.0.clone(), Moments::of(&c.reported?.0, &c.learned?.0))))
+        .collect()
+}
+
+/// Coverage at `contexts` contexts of the plain percentile and of `compare`'s paired interval,
+/// the truth being the difference in pooled r over all shared contexts of two stored runs and
+/// each replication drawing `contexts` of them with replacement.
+fn real_coverage(a: &str, b: &str, contexts: usize, replications: usize) -> (f64, f64, f64) {
+    let (ma, mb) = (stored_moments(a), stored_moments(b));
+    let shared: Vec<(Moments, Moments)> = ma
+        .iter()
+        .filter_map(|(id, x)| Some((*x, *mb.get(id)?)))
+        .collect();
+    assert!(
+        shared.len() >= 100,
+        "{a} and {b} share {} contexts",
+        shared.len()
+    );
+    let pooled = |pick: &dyn Fn(&(Moments, Moments)) -> Moments, idx: &[usize]| {
+        let mut t: Moments = Moments::default();
+        idx.iter().for_each(|&i| t.add(&pick(&shared[i])));
+        t.r()
+    };
+    let all: Vec<usize> = (0..shared.len()).collect();
+    let truth: f64 = pooled(&|p| p.1, &all).unwrap() - pooled(&|p| p.0, &all).unwrap();
+    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(27);
+    let (mut plain, mut expanded): (usize, usize) = (0, 0);
+    for rep in 0..replications {
+        let pick: Vec<usize> = (0..contexts)
+            .map(|_| rng.random_range(0..shared.len()))
+            .collect();
+        let (xa, xb): (Vec<Moments>, Vec<Moments>) = pick.iter().map(|&i| shared[i]).unzip();
+        let opts = PairedOptions {
+            seed: rep as u64,
+            permutations: 0,
+            ..PairedOptions::default()
+        };
+        let covers = |ci: Option<[f64; 2]>| ci.is_some_and(|[lo, hi]| lo <= truth && truth <= hi);
+        expanded += usize::from(covers(paired_on_moments(&xa, &xb, &opts).ci_bootstrap));
+        let mut brng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(rep as u64);
+        let d = bootstrap(
+            &mut brng,
+            contexts,
+            opts.bootstrap_resamples,
+            |idx: &[usize]| {
+                let sum = |m: &[Moments]| {
+                    let mut t: Moments = Moments::default();
+                    idx.iter().for_each(|&i| t.add(&m[i]));
+                    t.r()
+                };
+                sum(&xa).zip(sum(&xb)).map(|(x, y)| y - x)
+            },
+        );
+        plain += usize::from(covers(d.ci(0.95)));
+    }
+    let n: f64 = replications as f64;
+    (truth, plain as f64 / n, expanded as f64 / n)
+}
+
+/// The coverage table of docs/statistics.md for differences, on the stored SmolLM2-135M
+/// runs (real model) and the simulated faithful full run, which share their 100 contexts
+/// (scripts/compare_coverage.sh runs it).
+#[test]
+#[ignore = "minutes: real-data coverage of compare's interval, for docs/statistics.md"]
+fn paired_interval_coverage_on_stored_runs() {
+    let pairs: [(&str, &str); 2] = [
+        (
+            "smollm2-135m-instruct-native-full",
+            "smollm2-135m-instruct-native-100x20",
+        ),
+        (
+            "smollm2-135m-instruct-native-full",
+            "sim-faithful-native-full",
+        ),
+    ];
+    for (a, b) in pairs {
+        for contexts in [20, 50] {
+            let (truth, plain, expanded) = real_coverage(a, b, contexts, 2000);
+            println!(
+                "{a} -> {b}: {contexts} contexts, truth {truth:.3}: plain percentile {:.1}%, \
+compare's expanded interval {:.1}%",
+                100.0 * plain,
+                100.0 * expanded
+            );
+            // Measured, not promised: on these heavy-tailed real reports the expanded
+            // interval stays below 95% at 20 contexts (docs/statistics.md), but it must not
+            // cover less than the plain percentile interval it replaced.
+            assert!(expanded >= plain, "{a} -> {b}: {expanded} < {plain}");
+        }
+    }
 }

@@ -63,3 +63,44 @@ fn out_of_range_counts_the_contexts_kept_and_the_contexts_dropped() {
     assert_eq!(oor["n_contexts_dropped_when_excluded"], 2, "{oor}");
     assert!(oor.get("n_contexts_excluded").is_none(), "{oor}");
 }
+
+#[test]
+fn report_reliability_counts_contexts_with_a_single_report() {
+    // Six contexts with three reports each and three with one: the score averages 3 reports
+    // in six contexts and 1 in three, so the reliability is that of means of the harmonic
+    // mean 9 / (6/3 + 3) = 1.8 reports, not of 3 (the contexts with two or more alone).
+    let mut inputs: Vec<ContextInput> = (0..9)
+        .map(|i| {
+            context(
+                i,
+                [10.0 * i as f64, -50.0, 30.0, 0.0, 100.0 - 5.0 * i as f64],
+            )
+        })
+        .collect();
+    for (i, c) in inputs.iter_mut().enumerate().take(6) {
+        let base: Weights = c.reports[0].weights.unwrap();
+        for j in 1..3 {
+            let mut w: Weights = base;
+            w.0[j] += 7.0 * j as f64 - 3.0 * i as f64;
+            c.reports.push(ReportObs {
+                status: ReportStatus::Valid,
+                weights: Some(w),
+                out_of_range: false,
+            });
+        }
+    }
+    let opts = ScoreOptions {
+        bootstrap_resamples: 20,
+        null_permutations: 5,
+        ..ScoreOptions::default()
+    };
+    let v: Value = serde_json::to_value(score(&inputs, &opts).unwrap()).unwrap();
+    let rr: &Value = &v["quality"]["report_reliability"];
+    assert_eq!(rr["n_contexts"], 6, "{rr}");
+    assert_eq!(rr["n_contexts_single_report"], 3, "{rr}");
+    let k: f64 = rr["mean_reports"].as_f64().unwrap();
+    assert!((k - 1.8).abs() < 1e-12, "{rr}");
+    let r1: f64 = rr["single_report_r"].as_f64().unwrap();
+    let want: f64 = k * r1 / (1.0 + (k - 1.0) * r1);
+    assert!((rr["value"].as_f64().unwrap() - want).abs() < 1e-12, "{rr}");
+}

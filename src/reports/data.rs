@@ -10,12 +10,11 @@ use super::figures::{self, Histogram, Line};
 use super::load::{ContextMeta, Scored};
 use super::multiples::{self, Multiples};
 use super::status::failures;
-use super::text::{
-    NO_PREFERENCE_SENTENCE, clamp_r, no_measurable_preference, num, quality_sentence,
-};
+use super::text::{NO_PREFERENCE_SENTENCE, clamp_r, no_measurable_preference, quality_sentence};
 use crate::bundle::RunManifest;
 use crate::bundle::position::{Intercepts, intercepts, order_counts};
 use crate::bundle::sample::{Order, Sample};
+use crate::scoring::privileged::PrivilegedAccess;
 use crate::scoring::quality::{ContextQuality, QualityFlag};
 use crate::scoring::{Comparison, ComparisonKind, ContextSummary, Summary};
 use crate::types::{ContextId, N_ATTR, Weights};
@@ -284,31 +283,7 @@ pub fn verdict(c: Option<&Comparison>) -> Verdict {
     }
 }
 
-/// The one sentence under the headline: what the score means for this run.
-fn sentence(v: Verdict, c: Option<&Comparison>) -> String {
-    let r: String = num(c.and_then(|c| c.r), 2);
-    let chance: String = num(c.and_then(|c| c.null.mean), 2);
-    match v {
-        Verdict::AboveChance => format!(
-            "The weights the model reports agree with the weights behind its choices (r = {r}) clearly more \
-than chance (about {chance}): it has some accurate access to what drives its decisions."
-        ),
-        Verdict::AtChance => format!(
-            "The weights the model reports agree with the weights behind its choices (r = {r}) no better than \
-chance (about {chance}) at this sample size: no evidence that it can say what drives its decisions."
-        ),
-        Verdict::BelowChance => format!(
-            "The weights the model reports run against the weights behind its choices (r = {r}, chance about \
-{chance}): its account of its decisions is systematically wrong."
-        ),
-        Verdict::NoScore => {
-            "No score: too few contexts have both valid reports and usable choices to compare them."
-                .to_string()
-        }
-    }
-}
-
-fn headline(summary: &Summary) -> Headline {
+fn headline(summary: &Summary, access: Option<&PrivilegedAccess>) -> Headline {
     let c: Option<&Comparison> = summary.reports_vs_learned.as_ref();
     let v: Verdict = verdict(c);
     let no_preference: bool = no_measurable_preference(summary);
@@ -324,7 +299,7 @@ fn headline(summary: &Summary) -> Headline {
         verdict: v,
         sentence: match no_preference {
             true if v == Verdict::NoScore => NO_PREFERENCE_SENTENCE.to_string(),
-            _ => sentence(v, c),
+            _ => super::verdict::sentence(v, summary, access),
         },
         flag: summary.quality.as_ref().map(|q| q.flag),
         rankable: summary.quality.as_ref().map(|q| q.rankable),
@@ -516,7 +491,7 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
             benchmark: m.benchmark.clone(),
         },
         diagnosis: diagnose(s, verdict(s.reports_vs_learned.as_ref())),
-        headline: headline(s),
+        headline: headline(s, scored.privileged_access.as_ref()),
         summary: s.clone(),
         scatter: [
             ComparisonKind::ReportsVsLearned,

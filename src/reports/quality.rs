@@ -48,10 +48,17 @@ run is not ranked",
             interval(p.ci),
             format!(
                 "agreement between a context's reports (single report r {}, mean of {} reports) \
-over {} contexts",
+over {} contexts{}",
                 num(p.single_report_r, 3),
                 num(p.mean_reports, 1),
-                p.n_contexts
+                p.n_contexts,
+                match p.n_contexts_single_report {
+                    0 => String::new(),
+                    n => format!(
+                        "; {n} scored contexts with a single report have no agreement to \
+measure and count as 1 report in that mean"
+                    ),
+                }
             ),
         ],
         [

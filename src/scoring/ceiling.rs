@@ -44,6 +44,8 @@ pub struct CeilingParts {
     pub behaviour: Option<BehaviourMoments>,
     /// Agreement of its valid reports (k >= 2).
     pub reports: Option<ReportAgreement>,
+    /// Its valid reports (the score averages them when `score` is set).
+    pub valid_reports: usize,
 }
 
 /// The ceiling figures; see the module documentation.
@@ -68,8 +70,12 @@ struct Totals {
     score: Moments,
     behaviour: BehaviourMoments,
     reports: Moments,
+    agreeing_contexts: usize,
+    /// Scored contexts and the sum of 1 / their valid reports (k's harmonic mean); the
+    /// agreeing contexts' when none is scored.
     report_contexts: f64,
     inv_k: f64,
+    agreeing_inv_k: f64,
 }
 
 impl Totals {
@@ -82,8 +88,12 @@ impl Totals {
         }
         if let Some(a) = &p.reports {
             self.reports.add(&a.moments);
+            self.agreeing_contexts += 1;
+            self.agreeing_inv_k += 1.0 / a.k as f64;
+        }
+        if p.score.is_some() && p.valid_reports > 0 {
             self.report_contexts += 1.0;
-            self.inv_k += 1.0 / a.k as f64;
+            self.inv_k += 1.0 / p.valid_reports as f64;
         }
     }
 
@@ -96,10 +106,15 @@ impl Totals {
         } else {
             e.value
         };
-        if self.report_contexts == 0.0 {
+        if self.agreeing_contexts == 0 {
             return None;
         }
-        let k: f64 = self.report_contexts / self.inv_k;
+        // As the report reliability ([`super::reliability::pooled_report_reliability`]).
+        let k: f64 = if self.report_contexts > 0.0 {
+            self.report_contexts / self.inv_k
+        } else {
+            self.agreeing_contexts as f64 / self.agreeing_inv_k
+        };
         let rel_r: f64 = spearman_brown(self.reports.r()?, k)?;
         if !(rel_b > 0.0 && rel_r > 0.0) {
             return None;

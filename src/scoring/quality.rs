@@ -90,9 +90,15 @@ pub struct ReportReliability {
     pub ci: Option<[f64; 2]>,
     /// Pooled agreement of two single reports of the same context.
     pub single_report_r: Option<f64>,
-    /// Harmonic mean of valid reports per context (contexts with at least two).
+    /// Harmonic mean of valid reports per scored context (a context with a single report
+    /// counts as 1; the agreement `single_report_r` comes from contexts with two or more).
     pub mean_reports: Option<f64>,
+    /// Contexts with two or more valid reports (those whose agreement is measured).
     pub n_contexts: usize,
+    /// Scored contexts with a single valid report: no agreement to measure, but their one
+    /// report is the score's, so they count in `mean_reports`.
+    #[serde(default)]
+    pub n_contexts_single_report: usize,
     pub threshold: f64,
 }
 
@@ -211,6 +217,7 @@ fn context_quality(
         score,
         behaviour: split.as_ref().map(BehaviourMoments::of),
         reports: agreement,
+        valid_reports: valid.len(),
     };
     let quality: ContextQuality = ContextQuality {
         id: c.id.clone(),
@@ -284,7 +291,15 @@ pub fn assess(
 
     let agreements: Vec<&ReportAgreement> =
         parts.iter().filter_map(|p| p.reports.as_ref()).collect();
-    let pooled_r: Option<(f64, f64, f64)> = pooled_report_reliability(&agreements);
+    // The score averages every scored context's valid reports, one report included: the
+    // reliability is that of means of the harmonic-mean count over those contexts.
+    let scored_counts: Vec<usize> = parts
+        .iter()
+        .filter(|p| p.score.is_some())
+        .map(|p| p.valid_reports)
+        .collect();
+    let single: usize = scored_counts.iter().filter(|&&k| k == 1).count();
+    let pooled_r: Option<(f64, f64, f64)> = pooled_report_reliability(&agreements, &scored_counts);
     let report_moments: Vec<Moments> = agreements.iter().map(|a| a.moments).collect();
     let ci_r: Option<[f64; 2]> = pooled_r.and_then(|(_, k, _)| {
         pooled_interval(
@@ -323,6 +338,7 @@ pub fn assess(
             single_report_r: pooled_r.map(|(r1, _, _)| r1),
             mean_reports: pooled_r.map(|(_, k, _)| k),
             n_contexts: agreements.len(),
+            n_contexts_single_report: single,
             threshold: REPORT_THRESHOLD,
         },
         ceiling: ceiling_block,

@@ -45,9 +45,11 @@
 //! moments is the (pooled-over-pairs) agreement of two single reports; pooled over contexts
 //! it is the single-report reliability r1 on the scale of the pooled score. The score uses
 //! the mean of a context's k valid reports, whose reliability is k r1 / (1 + (k - 1) r1)
-//! (Spearman-Brown); pooled, k is the harmonic mean of the contexts' valid-report counts
-//! (the error variance of a mean goes as 1/k). Contexts with fewer than two valid reports
-//! contribute nothing.
+//! (Spearman-Brown); pooled, k is the harmonic mean of the valid-report counts of every
+//! context the score averages (the error variance of a mean goes as 1/k). A context with a
+//! single valid report gives no agreement to measure (r1 comes from contexts with two or
+//! more) but its report is in the score, so it counts in k as 1; leaving it out made the
+//! reliability too high (`n_contexts_single_report` says how many there are).
 //!
 //! # Assumptions
 //! Classical test theory: an observed weight is a true weight plus error independent of it,
@@ -402,20 +404,33 @@ pub fn report_agreement(reports: &[Weights]) -> Option<ReportAgreement> {
 }
 
 /// Pooled report reliability over contexts: (single-report r1, harmonic mean k, reliability
-/// of the mean of k reports). `None` when no context has two valid reports or r1 is undefined.
-pub fn pooled_report_reliability(agreements: &[&ReportAgreement]) -> Option<(f64, f64, f64)> {
+/// of the mean of k reports). r1 pools the `agreements` (contexts with two or more valid
+/// reports); k is the harmonic mean of `counts`, the valid reports of every context the
+/// score averages (a context with one report counts as 1), or of the agreeing contexts'
+/// counts when `counts` is empty. `None` when no context has two valid reports or r1 is
+/// undefined.
+pub fn pooled_report_reliability(
+    agreements: &[&ReportAgreement],
+    counts: &[usize],
+) -> Option<(f64, f64, f64)> {
     if agreements.is_empty() {
         return None;
     }
     let mut total: Moments = Moments::default();
-    let mut inv_k: f64 = 0.0;
-    for a in agreements {
-        total.add(&a.moments);
-        inv_k += 1.0 / a.k as f64;
-    }
-    let k_h: f64 = agreements.len() as f64 / inv_k;
+    agreements.iter().for_each(|a| total.add(&a.moments));
+    let ks: Vec<usize> = if counts.iter().any(|&k| k > 0) {
+        counts.iter().copied().filter(|&k| k > 0).collect()
+    } else {
+        agreements.iter().map(|a| a.k).collect()
+    };
+    let k_h: f64 = harmonic_mean(&ks);
     let r1: f64 = total.r()?;
     Some((r1, k_h, spearman_brown(r1, k_h)?))
+}
+
+/// Harmonic mean of positive counts.
+pub fn harmonic_mean(ks: &[usize]) -> f64 {
+    ks.len() as f64 / ks.iter().map(|&k| 1.0 / k as f64).sum::<f64>()
 }
 
 #[cfg(test)]
