@@ -1,5 +1,7 @@
 //! The library's import layers as docs/architecture.md lists them: every top-level module
-//! imports only from layers below its own, so no two modules depend on each other.
+//! imports only from layers below its own, so no two modules depend on each other. And the
+//! two sections of docs/architecture.md that name code: the data flow (every module it names
+//! exists) and the public API (the list is what lib.rs exports, both ways).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -250,4 +252,116 @@ fn no_src_file_over_600_lines_and_no_function_over_120() {
     }
     assert!(files.len() > 100, "src/ has its files");
     assert!(long.is_empty(), "{}", long.join("\n"));
+}
+
+/// The text of `docs/architecture.md` from the heading `## {title}` to the next `## `.
+fn architecture_section(title: &str) -> String {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md");
+    let doc: String = std::fs::read_to_string(&path).unwrap();
+    let start: usize = doc
+        .find(&format!("\n## {title}\n"))
+        .unwrap_or_else(|| panic!("docs/architecture.md has no section {title}"));
+    let body: &str = &doc[start + title.len() + 5..];
+    body[..body.find("\n## ").unwrap_or(body.len())].to_string()
+}
+
+/// Every `code span` of `text`.
+fn code_spans(text: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_module_the_data_flow_names_exists() {
+    let section: String = architecture_section("Where a run's data flows");
+    let src: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let modules: Vec<String> = code_spans(&section)
+        .into_iter()
+        .filter(|s| {
+            !s.is_empty()
+                && s.split("::")
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        })
+        .collect();
+    assert!(modules.len() >= 20, "too few modules named: {modules:?}");
+    let missing: Vec<&String> = modules
+        .iter()
+        .filter(|m| {
+            let rel: String = m.replace("::", "/");
+            !src.join(format!("{rel}.rs")).is_file() && !src.join(&rel).join("mod.rs").is_file()
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/architecture.md names no such module: {missing:?}"
+    );
+}
+
+/// The names `src/lib.rs` makes public at the crate root: each `pub use` (its last segment,
+/// or the name after `as`), each `pub fn`, and separately each `pub mod`.
+fn root_api() -> (Vec<String>, Vec<String>) {
+    let lib: String =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let code: String = lib
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<&str>>()
+        .join("\n");
+    let mut names: Vec<String> = Vec::new();
+    let mut modules: Vec<String> = Vec::new();
+    for item in code.split(';') {
+        let item: &str = item.trim();
+        if let Some(rest) = item.strip_prefix("pub use ") {
+            let list: &str = match (rest.find('{'), rest.rfind('}')) {
+                (Some(a), Some(b)) => &rest[a + 1..b],
+                _ => rest,
+            };
+            for one in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let name: &str = match one.split_once(" as ") {
+                    Some((_, alias)) => alias,
+                    None => one.rsplit("::").next().unwrap(),
+                };
+                names.push(name.trim().to_string());
+            }
+        } else if let Some(rest) = item.strip_prefix("pub mod ") {
+            modules.push(rest.trim().to_string());
+        }
+    }
+    for line in code.lines() {
+        if let Some(rest) = line.strip_prefix("pub fn ") {
+            names.push(rest.split('(').next().unwrap().to_string());
+        }
+    }
+    (names, modules)
+}
+
+#[test]
+fn the_public_api_in_the_docs_is_what_lib_rs_exports() {
+    let section: String = architecture_section("The public API");
+    let listed: Vec<String> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("- `"))
+        .map(|l| l.split('`').next().unwrap().to_string())
+        .collect();
+    let (names, modules) = root_api();
+    assert!(names.len() >= 30, "lib.rs exports too few names: {names:?}");
+    let unlisted: Vec<&String> = names.iter().filter(|n| !listed.contains(n)).collect();
+    assert!(
+        unlisted.is_empty(),
+        "lib.rs exports, docs/architecture.md does not list: {unlisted:?}"
+    );
+    let stale: Vec<&String> = listed.iter().filter(|n| !names.contains(n)).collect();
+    assert!(
+        stale.is_empty(),
+        "docs/architecture.md lists, lib.rs does not export: {stale:?}"
+    );
+    let spans: Vec<String> = code_spans(&section);
+    let unnamed: Vec<&String> = modules.iter().filter(|m| !spans.contains(m)).collect();
+    assert!(
+        unnamed.is_empty(),
+        "public modules the docs do not name: {unnamed:?}"
+    );
 }

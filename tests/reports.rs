@@ -49,16 +49,16 @@ pub fn sim_run_with(
     q.max_invalid_rate = 1.0;
     q.out = Some(out.clone());
     set(&mut q);
-    let (mut cfg, bench) = runner::resolve(&q, &root.join("benchmark")).unwrap();
+    let (cfg, bench) = runner::resolve(&q, &root.join("benchmark")).unwrap();
     let provider = runner::provider(&cfg, &bench).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    cfg.server = Some(
-        rt.block_on(selfinterp::providers::preflight(
+    let server = rt
+        .block_on(selfinterp::providers::preflight(
             provider.as_ref(),
-            cfg.timeout,
+            cfg.timeout(),
         ))
-        .unwrap(),
-    );
+        .unwrap();
+    let cfg = cfg.with_server(server);
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let outcome = rt
         .block_on(runner::execute(&cfg, &bench, provider, rx))

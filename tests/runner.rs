@@ -239,8 +239,7 @@ async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
     assert_eq!(errors.len(), 10);
     assert_eq!(samples(&out).len(), 4 * 23 - 10);
 
-    let mut resume = cfg.clone();
-    resume.resume = true;
+    let resume = cfg.clone().resumed();
     let second = go(&resume, &bench, p()).await;
     assert_eq!(second.status, RunStatus::Complete, "{second:?}");
     assert_complete(&out, 4 * 23);
@@ -310,8 +309,8 @@ async fn resume_refuses_other_parameters_and_a_bundle_needs_resume() {
 /// Runs the request (the sim agent `faithful`) to completion without its `rpm` limit, which
 /// stays in the bundle's parameters so a resume still matches them.
 async fn run_unthrottled(root: &Path, q: &RunRequest) {
-    let (mut cfg, bench) = config(root, q);
-    cfg.settings.rpm = None;
+    let (cfg, bench) = config(root, q);
+    let cfg = cfg.without_rpm_limit();
     let outcome = go(&cfg, &bench, sim(&bench, AgentKind::Faithful)).await;
     assert_eq!(outcome.status, RunStatus::Complete);
 }
@@ -350,7 +349,7 @@ async fn ctrl_c_stops_and_resume_matches_an_uninterrupted_run() {
     let cfg = interrupt_after(root.path(), &args(&part, false), Duration::from_millis(700)).await;
     let n = samples(&part).len();
     assert!(n > 0 && n < 4 * 23, "{n} samples before the interrupt");
-    assert!(cfg.resume_command.is_empty() || cfg.resume_command.contains("--resume"));
+    assert!(cfg.resume_command().is_empty() || cfg.resume_command().contains("--resume"));
 
     run_unthrottled(root.path(), &args(&part, true)).await;
     assert_same_results(&part, &full);
@@ -567,7 +566,11 @@ async fn the_full_native_preset_recovers_a_faithful_agent_and_exposes_a_confabul
         q.concurrency = 64;
         let (cfg, bench) = config(root.path(), &q);
         assert_eq!(
-            (cfg.params.contexts, cfg.params.trials, cfg.params.reports),
+            (
+                cfg.params().contexts,
+                cfg.params().trials,
+                cfg.params().reports
+            ),
             (100, 100, 10)
         );
         let agent = Arc::new(SimAgent::from_benchmark(kind, "0", &bench));
@@ -862,7 +865,7 @@ async fn counterbalancing_asks_both_orders_and_reports_the_position_bias() {
     };
     let (cfg, bench) = config(r, &args(true, false));
     use selfinterp::bundle::Order;
-    assert_eq!(cfg.params.orders, vec![Order::Ab, Order::Ba]);
+    assert_eq!(cfg.params().orders, vec![Order::Ab, Order::Ba]);
     assert_eq!(
         go(&cfg, &bench, sim(&bench, AgentKind::Faithful))
             .await
@@ -1019,20 +1022,20 @@ fn adaptive(q: &mut RunRequest) {
 fn assert_rounds_follow_the_design(dir: &Path, cfg: &RunConfig, bench: &Benchmark) {
     use selfinterp::bundle::KindKey;
     use selfinterp::bundle::round_label as label;
-    let d = cfg.params.design.as_ref().unwrap();
-    let design = d.design(&cfg.params);
+    let d = cfg.params().design.as_ref().unwrap();
+    let design = d.design(cfg.params());
     let s = samples(dir);
-    for ctx in bench.split(Split::Native).take(cfg.params.contexts) {
+    for ctx in bench.split(Split::Native).take(cfg.params().contexts) {
         let mine: Vec<&Sample> = s
             .iter()
             .filter(|x| x.kind == KindKey::Choice && x.context == ctx.id)
             .collect();
         let mut mine = mine;
         mine.sort_by_key(|x| x.index);
-        assert_eq!(mine.len(), cfg.params.trials);
+        assert_eq!(mine.len(), cfg.params().trials);
         let mut observed = Vec::new();
-        for start in (0..cfg.params.trials).step_by(d.batch) {
-            let n = d.batch.min(cfg.params.trials - start);
+        for start in (0..cfg.params().trials).step_by(d.batch) {
+            let n = d.batch.min(cfg.params().trials - start);
             let pairs = design.next_batch(ctx, &observed, n);
             for (k, p) in pairs.iter().enumerate() {
                 let smp = mine[start + k];
@@ -1067,11 +1070,11 @@ async fn adaptive_design_is_recorded_and_resume_checks_it() {
     );
     // The replayed plan is exactly what was asked.
     let contexts: Vec<Arc<selfinterp::benchmark::FrozenContext>> =
-        selfinterp::bundle::run_contexts(&bench, &cfg.params)
+        selfinterp::bundle::run_contexts(&bench, cfg.params())
             .into_iter()
             .map(|c| Arc::new(c.clone()))
             .collect();
-    let tasks = selfinterp::bundle::replay_rounds(&contexts, &cfg.params, &samples(&out));
+    let tasks = selfinterp::bundle::replay_rounds(&contexts, cfg.params(), &samples(&out));
     assert_eq!(tasks.len(), 4 * 23);
     let by_key: std::collections::HashMap<SampleKey, Sample> =
         samples(&out).into_iter().map(|s| (s.key(), s)).collect();
@@ -1267,8 +1270,7 @@ async fn adaptive_failed_call_stalls_its_context_and_resume_completes_it() {
             assert_eq!(first.counts.errors, 3);
             // The first context stopped after its first round's 2 answers; the others finished.
             assert_eq!(samples(&out).len(), 4 * 23 - 20 + 2);
-            let mut resume = cfg.clone();
-            resume.resume = true;
+            let resume = cfg.clone().resumed();
             let second = go(&resume, &bench, p()).await;
             assert_eq!(second.status, RunStatus::Complete, "{second:?}");
         } else {
@@ -1291,8 +1293,8 @@ fn resolve_refuses_what_the_benchmark_or_the_provider_cannot_do() {
     let out = root.path().join("run");
     let ok = small(FAITHFUL, &out);
     let (cfg, _) = resolve(&ok, &dir).unwrap();
-    assert_eq!((cfg.params.contexts, cfg.params.trials), (4, 20));
-    assert_eq!(cfg.out, out);
+    assert_eq!((cfg.params().contexts, cfg.params().trials), (4, 20));
+    assert_eq!(cfg.out(), out);
 
     let mut q = ok.clone();
     q.ask.trials = Some(21);
@@ -1449,8 +1451,7 @@ async fn a_reporter_sees_every_request_in_order() {
     assert_eq!(outcome.counts.errors, 3);
 
     // A resume is planned with what is done, and asks only the rest.
-    let mut resume = cfg.clone();
-    resume.resume = true;
+    let resume = cfg.clone().resumed();
     let mut rec = Recorder::default();
     let (_tx, rx) = watch::channel(false);
     let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());

@@ -3,7 +3,7 @@
 //!
 //! Batch endpoints cost half as much and have no rate limit to pace, which is what makes the
 //! full protocol (tens of thousands of requests per model) affordable. The requests are the
-//! runner's plan ([`crate::bundle::plan::plan`]) with the bodies the providers would send live
+//! runner's plan (`crate::bundle::plan::plan`) with the bodies the providers would send live
 //! (the same `build_body` their [`crate::providers::Provider::request_body`] calls), so an
 //! imported bundle holds the very samples a live run would, and `selfinterp run --resume` on it
 //! asks whatever the batch missed.
@@ -12,7 +12,7 @@
 //! `c-electric_kettle-12-ab` (context ids are snake_case, so the dashes are unambiguous; the
 //! longest id fits Anthropic's 64-character limit).
 //!
-//! This file writes the request files; [`import`] reads the results back into a bundle.
+//! This file writes the request files; `import` reads the results back into a bundle.
 
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::parameters::{Parameters, run_contexts};

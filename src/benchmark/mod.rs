@@ -3,7 +3,7 @@
 //! A version is two files: `manifest.json` (seed, catalogue hash, splits, file hashes) and
 //! `contexts.jsonl` (one line per context: split, persona, attributes with display precision,
 //! hidden profile, evaluation pairs, report pairs). Both are regenerated bit-for-bit by
-//! [`freeze::freeze`], which is how [`verify`] checks them.
+//! [`freeze::freeze`], which is how `verify` checks them.
 
 pub(crate) mod embedded;
 pub(crate) mod freeze;
@@ -12,7 +12,7 @@ pub(crate) mod sampling;
 pub(crate) mod verify;
 
 pub use embedded::{EmbeddedVersion, get as embedded_version, names as embedded_names};
-pub use freeze::{SeedSource, catalogue_hash, freeze, sha256_hex};
+pub use freeze::{Frozen, SeedSource, catalogue_hash, freeze, sha256_hex};
 pub use sampling::{display_decimals, draw_pair, profile_choice, round_to, scaled_difference};
 pub use verify::verify_version;
 

@@ -87,7 +87,7 @@ pub enum BundleError {
     Sample(#[from] check::SampleProblem),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
-    /// Another process holds the bundle's lock ([`lock`]).
+    /// Another process holds the bundle's lock (`lock`).
     #[error(
         "{path}: another selfinterp process is writing this bundle; wait for it to finish or stop it"
     )]
@@ -113,7 +113,7 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    /// Checks every sample against the run's plan and its contexts ([`check`]): the
+    /// Checks every sample against the run's plan and its contexts (`check`): the
     /// bundle's own `contexts.jsonl`, else `bench` (the benchmark the manifest names, its hash
     /// checked by the caller). Every command that reads a bundle's samples calls this.
     pub fn check(

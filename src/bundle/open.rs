@@ -34,7 +34,7 @@ pub enum OpenError {
         path: PathBuf,
         actual: String,
     },
-    /// A sample the run could not have produced ([`super::check`]).
+    /// A sample the run could not have produced (`super::check`).
     #[error(transparent)]
     Sample(#[from] super::check::SampleProblem),
     /// Neither the bundle's own contexts nor a benchmark to take them from.

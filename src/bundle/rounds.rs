@@ -200,7 +200,7 @@ impl Rounds {
 
 /// The requests of a run with an adaptive design, as far as its samples determine them: the
 /// choices of every round up to each context's first incomplete one (with their pairs), then
-/// the reports. Without a design, [`super::plan::plan`]. What a validator compares a
+/// the reports. Without a design, `super::plan::plan`. What a validator compares a
 /// bundle's samples against.
 pub fn replay(contexts: &[Arc<FrozenContext>], p: &Parameters, samples: &[Sample]) -> Vec<Task> {
     let all: Vec<Task> = super::plan::plan(contexts, p);

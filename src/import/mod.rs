@@ -1,6 +1,6 @@
 //! Importers: other data sources turned into run bundles ([`crate::bundle`]).
 //!
-//! [`csv`] reads the original study's flat CSV data release.
+//! `csv` reads the original study's flat CSV data release.
 
 pub(crate) mod csv;
 

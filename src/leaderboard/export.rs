@@ -21,7 +21,7 @@ fn rows(board: &BTreeMap<String, Board>) -> Vec<&Row> {
         .collect()
 }
 
-/// One JSON array of rows (the [`Row`] fields; ties with their method and p-values).
+/// One JSON array of rows (the `Row` fields; ties with their method and p-values).
 pub fn json(board: &BTreeMap<String, Board>) -> String {
     let mut s: String = serde_json::to_string_pretty(&rows(board)).expect("rows serialise");
     s.push('\n');

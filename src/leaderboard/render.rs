@@ -378,7 +378,7 @@ pub struct WriteError {
     pub source: std::io::Error,
 }
 
-/// Writes every file of [`pages`] under `results`, replacing the detail pages (pages of
+/// Writes every file of `pages` under `results`, replacing the detail pages (pages of
 /// entries that no longer exist must not stay published). Returns the paths written.
 pub fn write(
     results: &std::path::Path,

@@ -132,7 +132,7 @@ pub fn fold(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// The letter a log-probability token stands for: the token folded ([`fold`]) and read by
+/// The letter a log-probability token stands for: the token folded (`fold`) and read by
 /// [`parse_choice`], so `" A"`, `"Ａ"`, `"A\u{200b}"` and `"A."` are all `A` and `"a"` is none.
 pub fn letter_token(token: &str) -> Option<Choice> {
     parse_choice(&fold(token)).choice

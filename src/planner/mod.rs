@@ -23,7 +23,7 @@
 //!   report SD on each attribute.
 //! - Its width: the simulated run is fitted like a real one ([`crate::estimation::fit()`]),
 //!   the pooled reports-vs-learned r is computed and its 95% expanded percentile context-bootstrap
-//!   interval ([`super::comparison::bootstrap_intervals`], the interval `score` reports)
+//!   interval (`super::comparison::bootstrap_intervals`, the interval `score` reports)
 //!   taken; the predicted width is the mean over `replicates` simulated runs.
 //! - Search: for each candidate number of pairs, the number of contexts is found by the
 //!   1/sqrt(m) law of the interval width, m' = ceil(m (width / target)^2), re-simulated
@@ -57,9 +57,9 @@
 //! context.
 //!
 //! # Files
-//! - [`pilot`]: fitting the pilot model ([`fit_pilot`], [`pilot_model`]);
-//! - [`simulate`]: simulating a run of a design from the model ([`simulated_width`]);
-//! - [`search`]: searching for the cheapest design that meets a width ([`plan`]) and the
+//! - `pilot`: fitting the pilot model ([`fit_pilot`], [`pilot_model`]);
+//! - `simulate`: simulating a run of a design from the model ([`simulated_width`]);
+//! - `search`: searching for the cheapest design that meets a width ([`plan`]) and the
 //!   promise's range ([`promise_range`]).
 
 pub(crate) mod pilot;

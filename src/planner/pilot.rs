@@ -188,12 +188,12 @@ fn pilot_contexts(
 
 /// Fits the pilot model from scoring-engine inputs (`use_soft_labels` as in scoring), with
 /// `true_r` the pilot's estimate of the noise-free correlation between learned and
-/// reported weights (its disattenuated score; see [`super::ceiling`]).
+/// reported weights (its disattenuated score; see `super::ceiling`).
 ///
 /// Deconvolution, so that the pilot's own noise is not counted twice:
 /// - slopes are fitted with a weak prior ([`PILOT_SLOPE_PRIOR_SD`]); each context keeps its
 ///   direction and its norm is deconvolved by empirical Bayes on squared norms
-///   ([`norm_shrinkage`]; `slope_shrinkage` records its factor), so that noise does not
+///   (`norm_shrinkage`; `slope_shrinkage` records its factor), so that noise does not
 ///   make some contexts look far stronger or weaker than they are (an earlier version shrank
 ///   each context by its own standard errors, which sent poorly measured contexts to zero
 ///   and made plans for faithful noisy agents 16-45% conservative). The noise variance is
@@ -208,7 +208,7 @@ fn pilot_contexts(
 ///   mean(1/k) the variance of the true report centres. The simulated truth then
 ///   correlates at `true_r`, with the pilot's spread of reports.
 /// - finally the slopes' magnitude is calibrated by indirect inference (see
-///   [`calibrate_scale`]), recorded as `slope_scale`.
+///   `calibrate_scale`), recorded as `slope_scale`.
 pub fn pilot_model(
     inputs: &[ContextInput],
     use_soft_labels: bool,

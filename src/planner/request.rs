@@ -25,7 +25,7 @@ pub struct PlanRequest {
     pub orders: Option<usize>,
     pub replicates: usize,
     /// Largest number of contexts (default: the pilot's benchmark split, else
-    /// [`DEFAULT_MAX_CONTEXTS`]).
+    /// `DEFAULT_MAX_CONTEXTS`).
     pub max_contexts: Option<usize>,
     pub seed: u64,
 }

@@ -28,7 +28,7 @@ pub struct AnthropicConfig {
 }
 
 impl AnthropicConfig {
-    /// The model at `base_url` (default [`DEFAULT_BASE_URL`]) with the key from the environment.
+    /// The model at `base_url` (default `DEFAULT_BASE_URL`) with the key from the environment.
     pub fn new(model: impl Into<String>, base_url: Option<&str>) -> AnthropicConfig {
         AnthropicConfig {
             model: model.into(),

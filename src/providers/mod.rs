@@ -120,7 +120,7 @@ pub type ListFuture<'a> = Pin<
     >,
 >;
 
-/// Why a 2xx body is not a chat response (retryable upstream: [`common::malformed`]).
+/// Why a 2xx body is not a chat response (retryable upstream: `common::malformed`).
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
     #[error("{0}")]

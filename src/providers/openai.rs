@@ -84,7 +84,7 @@ pub struct OpenAiConfig {
 }
 
 impl OpenAiConfig {
-    /// The model at `base_url` (default [`DEFAULT_BASE_URL`]) with the key from the environment.
+    /// The model at `base_url` (default `DEFAULT_BASE_URL`) with the key from the environment.
     pub fn new(model: impl Into<String>, base_url: Option<&str>) -> OpenAiConfig {
         OpenAiConfig {
             model: model.into(),

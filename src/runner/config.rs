@@ -5,8 +5,9 @@
 
 use crate::benchmark::{Benchmark, Split};
 use crate::bundle::parameters::{Parameters, Settings};
+use crate::providers::preflight::ServerIdentity;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,26 +20,107 @@ pub enum Preset {
     Full,
 }
 
-/// A validated run: everything the runner needs, nothing raw.
+/// A validated run: everything the runner needs, nothing raw. Made only by
+/// [`resolve`](super::resolve) (its fields are read through accessors); a change after
+/// resolution is a method that names it: [`RunConfig::with_server`] (the identity the
+/// pre-flight reads), [`RunConfig::resumed`], [`RunConfig::without_rpm_limit`].
 #[derive(Clone, Debug)]
 pub struct RunConfig {
-    pub params: Parameters,
-    pub settings: Settings,
-    pub preset: Preset,
-    pub out: PathBuf,
-    pub resume: bool,
+    pub(crate) params: Parameters,
+    pub(crate) settings: Settings,
+    pub(crate) preset: Preset,
+    pub(crate) out: PathBuf,
+    pub(crate) resume: bool,
     /// Response cache directory, `None` with `--no-cache`.
-    pub cache_dir: Option<PathBuf>,
-    pub timeout: Duration,
+    pub(crate) cache_dir: Option<PathBuf>,
+    pub(crate) timeout: Duration,
     /// The largest response body read, bytes (not a measurement setting: not recorded).
-    pub max_response_bytes: usize,
+    pub(crate) max_response_bytes: usize,
     /// The command line that resumes this run, shell-quoted, printed on Ctrl-C.
-    pub resume_command: String,
+    pub(crate) resume_command: String,
     /// Who answers, as the pre-flight check found it (part of the response cache key);
     /// `None` when no pre-flight was made (the endpoint alone is then used).
-    pub server: Option<crate::providers::preflight::ServerIdentity>,
+    pub(crate) server: Option<ServerIdentity>,
     /// `--max-cost`/`--max-requests` (not recorded as a setting: a resume may raise them).
-    pub limits: super::spend::Limits,
+    pub(crate) limits: super::spend::Limits,
+}
+
+impl RunConfig {
+    /// What the run records in its bundle: provider, model, experiment, counts, seeds.
+    pub fn params(&self) -> &Parameters {
+        &self.params
+    }
+
+    /// The recorded settings that do not change what is measured (limits, retries).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The preset the counts came from.
+    pub fn preset(&self) -> Preset {
+        self.preset
+    }
+
+    /// The bundle directory the run writes.
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// Whether the run continues a bundle already there.
+    pub fn resume(&self) -> bool {
+        self.resume
+    }
+
+    /// The response cache directory, `None` with `--no-cache`.
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.cache_dir.as_deref()
+    }
+
+    /// The time one request may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The largest response body read, in bytes.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
+    /// The command line that resumes this run, shell-quoted.
+    pub fn resume_command(&self) -> &str {
+        &self.resume_command
+    }
+
+    /// Who answers, as the pre-flight check found it; `None` when no pre-flight was made.
+    pub fn server(&self) -> Option<&ServerIdentity> {
+        self.server.as_ref()
+    }
+
+    /// The same run continuing its bundle: what resolving the same request with `resume` set
+    /// gives (`resume` changes nothing else in the resolution).
+    pub fn resumed(mut self) -> RunConfig {
+        self.resume = true;
+        self
+    }
+
+    /// The same run with no requests-per-minute limit (`Settings::rpm`): what a test runs to
+    /// fill a throttled request's bundle quickly.
+    pub fn without_rpm_limit(mut self) -> RunConfig {
+        self.settings.rpm = None;
+        self
+    }
+
+    /// `--max-cost` and `--max-requests`, the run's spending limits.
+    pub fn limits(&self) -> &super::spend::Limits {
+        &self.limits
+    }
+
+    /// This configuration with the server's identity a pre-flight check read (it becomes part
+    /// of every response-cache key).
+    pub fn with_server(mut self, server: ServerIdentity) -> RunConfig {
+        self.server = Some(server);
+        self
+    }
 }
 
 /// Counts a preset implies for a split before overrides.

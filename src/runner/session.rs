@@ -109,11 +109,11 @@ impl Session {
 
     /// [`Session::start`] for a configuration already resolved (e.g. an observer run's,
     /// resolved against the observed bundle by `runner::observe`).
-    pub fn from_config(mut config: RunConfig, bench: Benchmark) -> Result<Session, SessionError> {
+    pub fn from_config(config: RunConfig, bench: Benchmark) -> Result<Session, SessionError> {
         let provider: Arc<dyn Provider> = connect::provider(&config, &bench)?;
         let runtime = connect::runtime().map_err(SessionError::Runtime)?;
         let server = runtime.block_on(preflight(provider.as_ref(), config.timeout))?;
-        config.server = Some(server);
+        let config: RunConfig = config.with_server(server);
         Ok(Session {
             config,
             bench,

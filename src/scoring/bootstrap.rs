@@ -73,7 +73,7 @@ impl Distribution {
     }
 
     /// The expanded percentile interval at `level` for `clusters` resampled units
-    /// ([`expanded_alpha`]); `None` with fewer than 3 clusters.
+    /// (`expanded_alpha`); `None` with fewer than 3 clusters.
     pub fn expanded_ci(&self, level: f64, clusters: usize) -> Option<[f64; 2]> {
         let a: f64 = expanded_alpha(clusters, level)?;
         self.between(a, 1.0 - a)

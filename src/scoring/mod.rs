@@ -13,7 +13,7 @@
 //!   ([`ContextPoints`]); [`study_interval`] is the study's normal-theory interval.
 //!
 //! Methods and assumptions are stated in each submodule's documentation:
-//! [`summary`] (what enters each score), [`comparison`] (each figure), [`paired`].
+//! `summary` (what enters each score), `comparison` (each figure), `paired`.
 //!
 //! # Example
 //! ```

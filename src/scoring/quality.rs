@@ -138,7 +138,7 @@ pub struct Quality {
     pub contexts: Vec<ContextQuality>,
 }
 
-/// The trials the scoring engine fits for one context (same rule as [`super::summary`]);
+/// The trials the scoring engine fits for one context (same rule as `super::summary`);
 /// observations that cannot form a trial are skipped (scoring rejects them first).
 pub fn context_trials(c: &ContextInput, use_soft_labels: bool) -> Vec<Trial> {
     c.choices

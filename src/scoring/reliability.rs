@@ -78,7 +78,7 @@ pub const MIN_SPLITS: usize = 2;
 pub const MAX_SPLITS: usize = 50;
 
 /// Random splits per context for a run of `contexts` contexts with trials:
-/// ceil([`SPLIT_BUDGET`] / contexts), within [[`MIN_SPLITS`], [`MAX_SPLITS`]]. The pooled
+/// ceil(`SPLIT_BUDGET` / contexts), within [`MIN_SPLITS`, `MAX_SPLITS`]. The pooled
 /// estimate averages over contexts as well as splits, so its Monte Carlo error depends on
 /// splits x contexts (measured in docs/statistics.md).
 pub fn splits_for(contexts: usize) -> usize {

@@ -78,19 +78,19 @@ pub struct Summary {
     pub options: ScoreOptions,
     pub contexts: Vec<ContextSummary>,
     /// Measurement quality: reliabilities, noise ceiling, corrected r, fit (see
-    /// [`super::quality`]). Absent from summaries written before it existed.
+    /// `super::quality`). Absent from summaries written before it existed.
     #[serde(default)]
     pub quality: Option<super::quality::Quality>,
-    /// Reports vs learned weights given the target ([`super::partial`]); instilled runs.
+    /// Reports vs learned weights given the target (`super::partial`); instilled runs.
     #[serde(default)]
     pub partial_reports_learned_given_target: Option<PartialCorrelation>,
-    /// Contexts left out, out-of-range treatments ([`super::missingness`]).
+    /// Contexts left out, out-of-range treatments (`super::missingness`).
     #[serde(default)]
     pub missingness: Option<Missingness>,
     /// The contexts whose removal moves the main score most (leave-one-context-out).
     #[serde(default)]
     pub influence: Vec<InfluentialContext>,
-    /// The ideal-observer scale ([`super::observer`]): how many choices the reports are worth.
+    /// The ideal-observer scale (`super::observer`): how many choices the reports are worth.
     #[serde(default)]
     pub observer: Option<ObserverScale>,
 }

@@ -124,7 +124,7 @@ pub struct CurvePoint {
     pub ci_width: f64,
     /// The main score (reports vs learned r).
     pub score_r: f64,
-    /// Share of letters agreeing with the agent's utility rule (its 1[eta > 0]).
+    /// Share of letters agreeing with the agent's utility rule (its 1eta > 0).
     pub agreement: f64,
 }
 

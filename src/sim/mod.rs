@@ -22,13 +22,13 @@
 //! same prompt always gets the same answer, and the top log-probabilities give P(A) itself.
 //!
 //! # Files
-//! - [`agent`]: the agents ([`SimAgent`], [`AgentKind`]) and how they choose and report;
-//! - [`prompt`]: reading a prompt back into its task, context question and option values;
-//! - [`provider`]: an agent behind the [`crate::providers::Provider`] interface, in process;
-//! - [`server`]: an agent behind an OpenAI-compatible HTTP server (`selfinterp serve-sim`);
-//! - [`wire`]: that server's request fields, JSON answers and server-sent events;
-//! - [`contexts`]: synthetic contexts for tests and benches;
-//! - [`efficiency`]: the pair-design efficiency study, run on these agents.
+//! - `agent`: the agents ([`SimAgent`], [`AgentKind`]) and how they choose and report;
+//! - `prompt`: reading a prompt back into its task, context question and option values;
+//! - `provider`: an agent behind the [`crate::providers::Provider`] interface, in process;
+//! - `server`: an agent behind an OpenAI-compatible HTTP server (`selfinterp serve-sim`);
+//! - `wire`: that server's request fields, JSON answers and server-sent events;
+//! - `contexts`: synthetic contexts for tests and benches;
+//! - `efficiency`: the pair-design efficiency study, run on these agents.
 
 pub(crate) mod agent;
 pub(crate) mod contexts;

@@ -95,7 +95,7 @@ pub struct SampleRow {
     pub response: String,
 }
 
-/// Output format of [`write`].
+/// Output format of [`write()`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Csv,
@@ -241,7 +241,7 @@ fn sample_row(x: &Sample, id: &RunIdentity) -> SampleRow {
 }
 
 /// Writes `rows` as CSV (a header line, then one line per row, text cells made inert by
-/// [`inert`]) or JSON Lines (as they are).
+/// `inert`) or JSON Lines (as they are).
 pub fn write<T: Serialize, W: Write>(rows: &[T], format: Format, out: W) -> Result<(), TableError> {
     match format {
         Format::Csv => {

@@ -1,6 +1,6 @@
 //! `selfinterp view`: the reports of one bundle or of a results directory, and a browser of
 //! every sample, served on loopback. This module loads and prepares what is shown; the HTTP
-//! side is in [`server`], the page's markup and script in [`page`].
+//! side is in `server`, the page's markup and script in `page`.
 //!
 //! Everything shown is computed from the raw samples when the viewer starts (the HTML report
 //! re-scores them, as `report` does), and each prompt is rendered from the frozen benchmark
@@ -26,7 +26,7 @@ pub struct ViewBundle {
     pub dir: PathBuf,
     /// The self-contained HTML report.
     pub report_html: String,
-    /// `data.js` for the sample browser (see [`page::SAMPLES_JS`]).
+    /// `data.js` for the sample browser (see `page::SAMPLES_JS`).
     pub data_js: String,
     /// One-line description for the index.
     pub title: String,
