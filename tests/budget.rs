@@ -412,3 +412,38 @@ async fn max_cost_without_a_price_is_refused_before_anything_is_sent() {
         assert_eq!(o.status.code(), Some(2), "--max-cost {bad}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_url_without_v1_that_gets_404_says_to_add_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = MockServer::builder().model("m").start().await;
+    let base = srv.base_url();
+    let bare = base.trim_end_matches("/v1");
+    let o = sel(
+        tmp.path(),
+        &[
+            "run",
+            "--provider",
+            "openai",
+            "--model",
+            "m",
+            "--base-url",
+            bare,
+            "--experiment",
+            "native",
+            "--preset",
+            "quick",
+            "--out",
+            "o",
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(&format!(
+            "the base URL has no /v1: try --base-url {bare}/v1"
+        )),
+        "{e}"
+    );
+}

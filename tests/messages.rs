@@ -67,3 +67,66 @@ fn a_server_flavour_is_named_as_the_flag_spells_it() {
         "{e}"
     );
 }
+
+/// `run` with what a user of vLLM, Ollama or a hosted API types first: one line each, exit 2,
+/// nothing sent.
+#[test]
+fn model_shortcuts_and_other_servers_names_get_one_line_answers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--experiment", "native", "--preset", "quick"];
+        args.extend_from_slice(extra);
+        let o = bin_in(tmp.path(), &args);
+        (o.status.code(), stderr(&o).trim().to_string())
+    };
+    let (code, e) = run(&["--provider", "vllm", "--model", "m"]);
+    assert_eq!(code, Some(2), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(
+        e.contains("use --provider openai --base-url http://HOST:8000/v1 --server-flavour vllm"),
+        "{e}"
+    );
+    let (code, e) = run(&[
+        "--provider",
+        "ollama",
+        "--model",
+        "llama3",
+        "--base-url",
+        "http://127.0.0.1:11434/v1",
+    ]);
+    assert_eq!(code, Some(2), "{e}");
+    assert!(
+        e.ends_with("use --provider openai --base-url http://127.0.0.1:11434/v1"),
+        "{e}"
+    );
+    let (code, e) = run(&["--provider", "anthropic", "--model", "openai/gpt-4o"]);
+    assert_eq!(code, Some(2), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(
+        e.contains("--model openai/gpt-4o names provider openai, but --provider is anthropic"),
+        "{e}"
+    );
+    let (code, e) = run(&["--model", "gpt-4o"]);
+    assert_eq!(code, Some(2), "{e}");
+    assert!(e.contains("--provider is needed"), "{e}");
+    // The shortcut alone names the provider: the plan is OpenAI's list price for gpt-4o.
+    let o = bin_in(
+        tmp.path(),
+        &[
+            "run",
+            "--model",
+            "openai/gpt-4o",
+            "--experiment",
+            "native",
+            "--preset",
+            "quick",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["provider"], "openai");
+    assert_eq!(plan["model"], "gpt-4o");
+    assert_eq!(plan["price"]["input_per_million"], 2.5);
+}

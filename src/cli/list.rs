@@ -89,7 +89,7 @@ fn describe(table: &[(&str, &str)], name: &str) -> String {
 pub fn items(cli: &Cli) -> Result<Vec<(String, String, String)>, Failure> {
     let mut out: Vec<(String, String, String)> = Vec::new();
     let mut push = |k: &str, n: String, d: String| out.push((k.to_string(), n, d));
-    for v in ProviderArg::value_variants() {
+    for v in ProviderArg::value_variants().iter().filter(|v| v.listed()) {
         let (n, _) = help_of(v);
         let d = describe(PROVIDER_DESCRIPTIONS, &n);
         push("provider", n, d);
@@ -163,7 +163,7 @@ mod tests {
         for a in AGENT_NAMES {
             assert!(!describe(AGENT_DESCRIPTIONS, a).is_empty(), "{a}");
         }
-        for v in ProviderArg::value_variants() {
+        for v in ProviderArg::value_variants().iter().filter(|v| v.listed()) {
             let (n, _) = help_of(v);
             assert!(!describe(PROVIDER_DESCRIPTIONS, &n).is_empty(), "{n}");
         }

@@ -19,7 +19,8 @@ use selfinterp::runner::request::{
     AskRequest, DEFAULT_CONCURRENCY, DEFAULT_MAX_INVALID_RATE, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT_S, RunRequest, Who, resolve,
 };
-use selfinterp::runner::{Ending, Finished, RunOutcome, Session};
+use selfinterp::runner::shortcut::resolve_who;
+use selfinterp::runner::{ConfigError, Ending, Finished, RunOutcome, Session};
 use std::path::PathBuf;
 
 #[derive(Args, Debug, Clone)]
@@ -38,10 +39,12 @@ pairs picked from a seeded candidate pool where the fit of the answers so far is
 The bundle in --out: manifest.json, samples.jsonl, timings.jsonl, errors.jsonl, summary.json.
 A run killed at any point continues with the same command plus --resume.")]
 pub struct RunArgs {
-    /// Model API
+    /// Model API (may be left out when --model is openai/MODEL or anthropic/MODEL; vLLM,
+    /// Ollama and llama.cpp are --provider openai with their --base-url)
     #[arg(long, value_enum)]
-    pub provider: ProviderArg,
-    /// Model name (for --provider sim: the agent, e.g. faithful)
+    pub provider: Option<ProviderArg>,
+    /// Model name (for --provider sim: the agent, e.g. faithful); openai/MODEL or
+    /// anthropic/MODEL names the provider too
     #[arg(long)]
     pub model: String,
     /// API base URL (OpenAI-compatible servers: llama.cpp, vLLM, Ollama, ...)
@@ -225,12 +228,15 @@ pub fn ask_request(a: &AskArgs) -> AskRequest {
     }
 }
 
-/// The library's request for what [`RunArgs`] asks; the resume command is this process's.
-pub fn request(a: &RunArgs) -> RunRequest {
-    RunRequest {
+/// The library's request for what [`RunArgs`] asks (the provider and model as
+/// [`resolve_who`] tells them); the resume command is this process's.
+pub fn request(a: &RunArgs) -> Result<RunRequest, ConfigError> {
+    let (provider, model) =
+        resolve_who(a.provider.map(Into::into), &a.model, a.base_url.as_deref())?;
+    Ok(RunRequest {
         who: Who {
-            provider: a.provider.into(),
-            model: a.model.clone(),
+            provider,
+            model,
             base_url: a.base_url.clone(),
             seed: a.seed,
         },
@@ -250,7 +256,7 @@ pub fn request(a: &RunArgs) -> RunRequest {
         max_cost_usd: a.max_cost,
         max_requests: a.max_requests,
         price: super::run_plan::given_price(a),
-    }
+    })
 }
 
 /// Validates the arguments against the benchmark (the library's [`resolve`]).
@@ -263,12 +269,12 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
                 examples,
                 seed: a.seed,
             };
-            Ok(resolve_observe(&request(a), &o, &cli.benchmark_dir())?)
+            Ok(resolve_observe(&request(a)?, &o, &cli.benchmark_dir())?)
         }
         (true, _, _) => Err(Failure::usage(
             "--experiment observe needs --of DIR (the observed run) and --examples K",
         )),
-        (false, None, None) => Ok(resolve(&request(a), &cli.benchmark_dir())?),
+        (false, None, None) => Ok(resolve(&request(a)?, &cli.benchmark_dir())?),
         (false, _, _) => Err(Failure::usage(
             "--of and --examples apply to --experiment observe",
         )),

@@ -8,6 +8,7 @@ use selfinterp::leaderboard::export::ExportFormat;
 use selfinterp::providers::openai::ServerFlavour;
 use selfinterp::reports::Format;
 use selfinterp::runner::config::Preset;
+use selfinterp::runner::shortcut::ProviderName;
 
 /// An enum of option values and its conversion into the library's enum of the same variants.
 macro_rules! values {
@@ -28,14 +29,43 @@ macro_rules! values {
     };
 }
 
-values!(
-    /// `--provider` of `run`.
-    ProviderArg => ProviderKind {
-        Openai,
-        Anthropic,
-        Sim,
+/// `--provider` of `run`: the tool's providers, and (hidden) servers reached through the
+/// OpenAI protocol, which are answered with the options to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProviderArg {
+    Openai,
+    Anthropic,
+    Sim,
+    #[value(hide = true)]
+    Vllm,
+    #[value(hide = true)]
+    Ollama,
+    #[value(hide = true, alias = "llamacpp", alias = "llama.cpp")]
+    LlamaCpp,
+}
+
+impl ProviderArg {
+    /// Whether `list` and `--help` show it.
+    pub fn listed(self) -> bool {
+        matches!(
+            self,
+            ProviderArg::Openai | ProviderArg::Anthropic | ProviderArg::Sim
+        )
     }
-);
+}
+
+impl From<ProviderArg> for ProviderName {
+    fn from(x: ProviderArg) -> ProviderName {
+        match x {
+            ProviderArg::Openai => ProviderName::Kind(ProviderKind::Openai),
+            ProviderArg::Anthropic => ProviderName::Kind(ProviderKind::Anthropic),
+            ProviderArg::Sim => ProviderName::Kind(ProviderKind::Sim),
+            ProviderArg::Vllm => ProviderName::Vllm,
+            ProviderArg::Ollama => ProviderName::Ollama,
+            ProviderArg::LlamaCpp => ProviderName::LlamaCpp,
+        }
+    }
+}
 
 /// `--experiment`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

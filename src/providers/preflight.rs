@@ -166,6 +166,23 @@ fn minimal_request() -> ChatRequest {
     }
 }
 
+/// A 404 from a base URL whose path has no `/v1` (`http://127.0.0.1:8080` for a server that
+/// serves `/v1/chat/completions`) says to add it.
+pub fn with_v1_hint(message: String, base: &str) -> String {
+    let path: &str = base
+        .split_once("://")
+        .map_or(base, |(_, rest)| rest)
+        .split_once('/')
+        .map_or("", |(_, path)| path);
+    let has_v1: bool = path.split('/').any(|seg| seg == "v1");
+    if message.contains("HTTP 404") && !has_v1 {
+        let base: &str = base.trim_end_matches('/');
+        format!("{message}; the base URL has no /v1: try --base-url {base}/v1")
+    } else {
+        message
+    }
+}
+
 /// Checks the endpoint of `p` before a run; `timeout` bounds each of its two requests.
 pub async fn preflight(
     p: &dyn Provider,
@@ -239,7 +256,7 @@ pub async fn preflight(
                 .iter()
                 .any(|c| message.contains(c))
             {
-                return Err(PreflightError(message));
+                return Err(PreflightError(with_v1_hint(message, p.endpoint())));
             }
         }
         // An over-size answer is left to the run, which records it per request.

@@ -22,6 +22,7 @@ pub(crate) mod observe;
 pub(crate) mod recheck;
 pub(crate) mod request;
 pub(crate) mod session;
+pub(crate) mod shortcut;
 pub(crate) mod spend;
 
 pub use cache::LOG_FILE;

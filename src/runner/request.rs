@@ -251,6 +251,8 @@ pub enum ConfigError {
         "--max-cost: no list price for {provider} model {model} at this endpoint; give --price-in and --price-out (US dollars per million tokens)"
     )]
     MaxCostWithoutPrice { provider: String, model: String },
+    #[error(transparent)]
+    Who(#[from] crate::runner::shortcut::ShortcutError),
 }
 
 fn range<T>(option: &'static str, r: Result<T, RangeError>) -> Result<T, ConfigError> {
