@@ -481,5 +481,10 @@ mod tests {
             "plain string"
         );
         assert_eq!(server_message(b"  upstream\n  down "), "upstream down");
+        // A server's message is kept to 300 characters within the stored error.
+        let long: String = format!("{{\"error\": {{\"message\": \"{}\"}}}}", "ä".repeat(5000));
+        let m: String = server_message(long.as_bytes());
+        assert_eq!(m.chars().count(), 303, "{m}");
+        assert!(m.ends_with("..."));
     }
 }

@@ -393,3 +393,21 @@ pub(super) fn cache_key(sh: &Shared, req: &ChatRequest) -> String {
     let (name, model) = (sh.provider.name(), sh.provider.model());
     ResponseCache::key(&sh.server, name, model, &body, sh.cache_salt.as_deref())
 }
+
+#[cfg(test)]
+mod cap_tests {
+    use super::{MAX_ERROR_CHARS, capped};
+
+    /// An error message kept in `errors.jsonl` is at most 500 characters (and the marker),
+    /// cut on a character boundary; a shorter one is kept whole (README, "Keys").
+    #[test]
+    fn a_stored_error_message_is_capped_at_500_characters() {
+        let long: String = "é".repeat(10_000);
+        let c: String = capped(&long);
+        assert_eq!(c.chars().count(), MAX_ERROR_CHARS + 3);
+        assert!(c.ends_with("..."));
+        assert_eq!(capped("HTTP 500: upstream down"), "HTTP 500: upstream down");
+        let exact: String = "x".repeat(MAX_ERROR_CHARS);
+        assert_eq!(capped(&exact), exact);
+    }
+}
