@@ -36,6 +36,8 @@ pub struct SoftLabels {
     pub method: String,
 }
 
+/// How many requests a run planned, and the samples, errors, choices, reports (valid or not)
+/// and soft labels it has.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
     pub planned: usize,

@@ -12,11 +12,15 @@ use crate::types::ContextId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+/// Who answers a run's requests (`--provider`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderKind {
+    /// An OpenAI-compatible chat-completions server (OpenAI, vLLM, llama.cpp, Ollama, ...).
     Openai,
+    /// Anthropic's Messages API.
     Anthropic,
+    /// A simulated agent with known weights, in process.
     Sim,
 }
 
@@ -34,6 +38,7 @@ impl ProviderKind {
     }
 }
 
+/// Which preferences a run measures, and so which split of the benchmark it asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Experiment {

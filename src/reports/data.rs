@@ -37,11 +37,14 @@ pub struct Prices {
     pub output_per_mtok: f64,
 }
 
+/// What a report adds to the bundle's data.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ReportOptions {
+    /// Prices per million tokens, for the report's cost line (never guessed).
     pub prices: Option<Prices>,
 }
 
+/// Everything a report shows, computed once from a scored bundle; each format renders it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportData {
     pub report_format: u32,

@@ -45,10 +45,14 @@ pub fn render_sections(r: &ReportData, sections: &[Section]) -> String {
     out
 }
 
+/// A report's format (`selfinterp report --format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Markdown.
     Md,
+    /// One JSON object: the report's data.
     Json,
+    /// One self-contained HTML page.
     Html,
 }
 

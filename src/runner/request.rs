@@ -42,26 +42,38 @@ pub const DEFAULT_DESIGN_CANDIDATES: usize = 32;
 /// run's requests for the same options. `None` counts come from the preset.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AskRequest {
+    /// Native or instilled preferences (`--experiment`).
     pub experiment: Experiment,
+    /// The benchmark version (`--benchmark`, e.g. `v1`).
     pub benchmark: String,
+    /// The counts' preset (`--preset`).
     pub preset: Preset,
+    /// Choices per context (`--trials`).
     pub trials: Option<usize>,
+    /// Reports per context (`--reports`).
     pub reports: Option<usize>,
+    /// Contexts asked (`--contexts`).
     pub contexts: Option<usize>,
+    /// One half of the instilled split (`--half`).
     pub half: Option<Half>,
     /// A file of context ids (one per line, `#` comments allowed).
     pub contexts_file: Option<PathBuf>,
     /// Ask every pair in both orders; `None` takes the preset's default.
     pub counterbalance: Option<bool>,
+    /// Constrained decoding the server applies (`--constrain`).
     pub constrain: ConstrainMode,
     /// Ask for first-token log-probabilities when the provider has them.
     pub logprobs: bool,
+    /// Which OpenAI-compatible server answers (`--server-flavour`).
     pub server_flavour: ServerFlavour,
     /// `None`: the benchmark's frozen pairs (the study's design); otherwise an adaptive
     /// design with this criterion.
     pub design: Option<Criterion>,
+    /// Adaptive design: calls per context per round.
     pub design_batch: Option<usize>,
+    /// Adaptive design: candidate pairs per pair picked.
     pub design_candidates: Option<usize>,
+    /// Adaptive design: the seed of its candidate draws.
     pub design_seed: Option<u64>,
 }
 
@@ -92,8 +104,11 @@ impl AskRequest {
 /// Who is asked: the parts of a run's parameters that are not an [`AskRequest`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Who {
+    /// Who answers (`--provider`).
     pub provider: ProviderKind,
+    /// The model's name, or the simulated agent's (`--model`).
     pub model: String,
+    /// The server's base URL (`--base-url`); `None` is the provider's default.
     pub base_url: Option<String>,
     /// Seed of the simulated agents.
     pub seed: u64,
@@ -102,22 +117,31 @@ pub struct Who {
 /// Everything a user asks of a live run, before any check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunRequest {
+    /// Who is asked.
     pub who: Who,
+    /// What is asked.
     pub ask: AskRequest,
+    /// Requests in flight (`--concurrency`).
     pub concurrency: usize,
+    /// Requests per minute at most (`--rpm`).
     pub rpm: Option<u32>,
+    /// Tokens per minute at most (`--tpm`).
     pub tpm: Option<u32>,
+    /// Per-attempt timeout, seconds (`--timeout`).
     pub timeout_s: f64,
+    /// Retries of a retryable failure (`--max-retries`).
     pub max_retries: u32,
     /// The largest response body read, bytes (a larger answer is that request's error).
     pub max_response_bytes: usize,
     /// Bundle directory; `None` is [`RunRequest::default_out`].
     pub out: Option<PathBuf>,
+    /// Continue the bundle already in `out` (`--resume`).
     pub resume: bool,
     /// Read and write the response cache.
     pub cache: bool,
     /// Cache directory; `None` is `$SELFINTERP_CACHE` or `~/.cache/selfinterp`.
     pub cache_dir: Option<PathBuf>,
+    /// The largest share of invalid answers the run accepts (`--max-invalid-rate`).
     pub max_invalid_rate: f64,
     /// The command line that resumes the run, shown when it stops early (the caller knows it).
     pub resume_command: String,

@@ -44,11 +44,16 @@ pub const AGENT_NAMES: &[&str] = &[
     "partial:P",
 ];
 
+/// How a simulated agent reports, given the weights it chooses by.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AgentKind {
+    /// Reports the weights it chooses by (with noise).
     Faithful,
+    /// Chooses by its weights, reports unrelated ones.
     Confabulator,
+    /// Always answers "A"; reports unrelated weights.
     PositionBiased,
+    /// Chooses at random; reports unrelated weights.
     Random,
     /// The share of the true weights in the reports, in [0, 1].
     Partial(f64),

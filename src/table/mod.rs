@@ -98,16 +98,22 @@ pub struct SampleRow {
 /// Output format of [`write()`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Comma-separated values with a header row.
     Csv,
+    /// One JSON object per line.
     Jsonl,
 }
 
+/// Why a table could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
+    /// Writing failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The CSV writer failed.
     #[error("{0}")]
     Csv(#[from] csv::Error),
+    /// A row could not be serialised as JSON.
     #[error("{0}")]
     Json(#[from] serde_json::Error),
 }
