@@ -131,3 +131,58 @@ fn a_bad_row_names_the_file_and_line() {
         "{e}"
     );
 }
+
+/// Scenario ids and attribute names come from the user's CSV files: every page that shows them
+/// escapes them (the one HTML escaper, `&<>"'`).
+#[test]
+fn hostile_scenario_and_attribute_names_are_escaped_in_the_html_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let id: &str = "k'<script>alert(1)</script>";
+    let attr: &str = "p'<img src=x onerror=alert(2)>";
+    let copy = |name: &str| -> PathBuf {
+        let text: String = std::fs::read_to_string(fixture(name)).unwrap();
+        let text: String = text
+            .replace("kettle", id)
+            .replace(",price,", &format!(",{attr},"));
+        let p: PathBuf = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let spec = ImportSpec {
+        contexts: copy("contexts.csv"),
+        selections: copy("selections.csv"),
+        reports: Some(copy("reports.csv")),
+        targets: Some(copy("targets.csv")),
+        model: Some("gpt-4o".into()),
+        ..ImportSpec::default()
+    };
+    let out: PathBuf = dir.path().join("b");
+    let imported = import(&spec, &out).unwrap();
+    assert_eq!(imported.score_error, None);
+    let page: PathBuf = dir.path().join("report.html");
+    let o = bin()
+        .arg("report")
+        .arg(&out)
+        .args(["--format", "html", "--out"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    let html: String = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("k&#39;&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the id is shown"
+    );
+    assert!(
+        html.contains("p&#39;&lt;img src=x onerror=alert(2)&gt;"),
+        "the attribute is shown"
+    );
+    assert!(
+        !html.contains("<script>alert") && !html.contains("<img"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("k'") && !html.contains("p'"),
+        "an unescaped quote"
+    );
+}
