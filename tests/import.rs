@@ -182,7 +182,9 @@ fn hostile_scenario_and_attribute_names_are_escaped_in_the_html_report() {
         "{html}"
     );
     assert!(
-        !html.contains("k'") && !html.contains("p'"),
-        "an unescaped quote"
+        !["k'<", "k'&", "p'<", "p'&"]
+            .iter()
+            .any(|q| html.contains(q)),
+        "an unescaped quote (the page's own script has k' in 'click')"
     );
 }
