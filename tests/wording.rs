@@ -104,3 +104,58 @@ fn report_reliability_counts_contexts_with_a_single_report() {
     let want: f64 = k * r1 / (1.0 + (k - 1.0) * r1);
     assert!((rr["value"].as_f64().unwrap() - want).abs() < 1e-12, "{rr}");
 }
+
+#[test]
+fn an_import_counts_only_the_contexts_it_holds() {
+    // A contexts file listing a scenario the selections never ask: the run holds two
+    // contexts, not three, and its report says so (it read "Contexts 3" with one
+    // "undefined" per-context r for the context never asked).
+    let t = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new("tests/fixtures/import");
+    let listed: String = std::fs::read_to_string(fixtures.join("contexts.csv")).unwrap();
+    let extra: String = listed
+        .lines()
+        .nth(1)
+        .unwrap()
+        .replacen("kettle", "toaster", 1);
+    let contexts = t.path().join("contexts.csv");
+    std::fs::write(&contexts, format!("{listed}{extra}\n")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_selfinterp");
+    let out = t.path().join("imp");
+    let o = std::process::Command::new(bin)
+        .args(["import", "csv", "--model", "gpt-4o-mini", "--contexts"])
+        .arg(&contexts)
+        .arg("--selections")
+        .arg(fixtures.join("selections.csv"))
+        .arg("--reports")
+        .arg(fixtures.join("reports.csv"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the invalid-report rate is unknown"), "{err}");
+    let o = std::process::Command::new(bin)
+        .args(["score", "--json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let score = &v["score"];
+    let s: &Value = if score.is_object() { score } else { &v };
+    assert_eq!(s["n_contexts"], 2, "{}", s["n_contexts"]);
+    assert!(s["invalid_report_rate"].is_null());
+    let md = t.path().join("r.md");
+    let o = std::process::Command::new(bin)
+        .args(["report", "--format", "md", "--out"])
+        .arg(&md)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md: String = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains("Contexts 2;"), "{md}");
+    assert!(md.contains("The invalid-report rate is unknown"), "{md}");
+    assert!(md.contains("undefined      0"), "{md}");
+}

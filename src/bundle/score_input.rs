@@ -58,6 +58,9 @@ pub fn context_inputs(
     manifest: &RunManifest,
     table: ContextTable<'_>,
 ) -> Result<Vec<ContextInput>, ScoreInputError> {
+    // A bundle's own context list can hold contexts the run never asked (an import lists
+    // every scenario of a release); only those with a sample belong to the run.
+    let own_list: bool = matches!(table, ContextTable::Bundle(_));
     let mut out: Vec<ContextInput> = match table {
         ContextTable::Benchmark(b) => {
             let params = manifest.parameters.as_ref();
@@ -136,6 +139,9 @@ pub fn context_inputs(
                 });
             }
         }
+    }
+    if own_list {
+        out.retain(|c| !c.choices.is_empty() || !c.reports.is_empty());
     }
     Ok(out)
 }

@@ -62,7 +62,8 @@ pub fn run(_cli: &Cli, cmd: &ImportCmd) -> anyhow::Result<()> {
     let manifest = &imported.manifest;
     let c = &manifest.counts;
     eprintln!(
-        "imported {} contexts, {} choices ({} invalid), {} reports ({} invalid) into {}",
+        "imported {} contexts listed, {} choices ({} invalid), {} reports the release kept ({} of \
+them invalid; how many it dropped is unknown, so the invalid-report rate is unknown) into {}",
         imported.contexts,
         c.choices,
         c.invalid_choices,

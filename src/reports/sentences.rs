@@ -46,6 +46,27 @@ pub fn overview_sentence(r: &ReportData) -> String {
         pct(r.invalid_choice_rate()),
         reports_sentence(o)
     );
+    if let Some(m) = &o.missingness {
+        let (no_report, no_choices) = (
+            m.contexts_without_valid_report.len(),
+            m.contexts_without_choices.len(),
+        );
+        if no_report > 0 {
+            s.push_str(&format!(
+                " {} of the contexts have choices but no valid report and are left out of the score.",
+                count(no_report)
+            ));
+        }
+        if no_choices > 0 {
+            s.push_str(&format!(
+                " {} have no usable choice and are left out of the score.",
+                count(no_choices)
+            ));
+        }
+        if let Some(reason) = &m.invalid_report_rate_reason {
+            s.push_str(&format!(" The invalid-report rate is unknown: {reason}."));
+        }
+    }
     if o.choice_agreement.is_some() {
         s.push_str(&format!(
             " Choices agreeing with the target profile's rule: {}.",
