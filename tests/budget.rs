@@ -447,3 +447,45 @@ async fn a_base_url_without_v1_that_gets_404_says_to_add_it() {
         "{e}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_without_usage_are_counted_at_the_estimate_and_say_so() {
+    use serde_json::{Value, json};
+    let tmp = tempfile::tempdir().unwrap();
+    // The stub's usual answers, with the usage taken out.
+    let answer = |body: &Value| -> Value {
+        let user: String = body["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or("")
+            .to_string();
+        let text = crate::support::mock::default_text(&user);
+        json!({"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+            "logprobs": null, "finish_reason": "stop"}]})
+    };
+    let srv = MockServer::builder()
+        .model("m")
+        .responder(crate::support::Responder::Custom(std::sync::Arc::new(
+            answer,
+        )))
+        .start()
+        .await;
+    let o = limited(tmp.path(), &srv.base_url(), &["--max-cost", "0.002"]).await;
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("the provider reported no usage: tokens estimated"),
+        "{e}"
+    );
+    let s = &manifest(&tmp.path().join("o"))["spending"];
+    let n = s["requests"].as_u64().unwrap();
+    assert!(n > 0, "{s}");
+    assert_eq!(s["estimated"], n, "{s}");
+    // A choice prompt is estimated at well over 100 tokens; its answer "A" at 1.
+    assert!(s["prompt_tokens"].as_u64().unwrap() > 100 * n, "{s}");
+    assert_eq!(s["completion_tokens"], n, "{s}");
+    let cost = s["cost_usd"].as_f64().unwrap();
+    assert!(cost > 0.0 && cost <= 0.002, "{s}");
+}

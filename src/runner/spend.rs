@@ -129,7 +129,7 @@ impl Spend {
             if after > max {
                 return Some(format!(
                     "--max-requests {max} reached: {} requests asked live; raise it to continue",
-                    self.requests
+                    self.requests + self.in_flight.len() as u64
                 ));
             }
         }
@@ -146,9 +146,10 @@ impl Spend {
                 spent + self.cost(flying).unwrap_or(0.0) + self.cost(next).unwrap_or(0.0);
             if worst > max {
                 return Some(format!(
-                    "--max-cost ${max} reached: ${spent:.4} spent on {} requests ({}), and the next may cost up to ${:.4}; raise it to continue",
+                    "--max-cost ${max} reached: ${spent:.4} spent on {} answered requests ({}), {} more in flight, and the next may cost up to ${:.4}; raise it to continue",
                     self.requests,
                     self.usage_note(),
+                    self.in_flight.len(),
                     self.cost(next).unwrap_or(0.0)
                 ));
             }
