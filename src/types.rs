@@ -83,6 +83,8 @@ impl Profile {
 /// Which letter a model chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Choice {
+    /// The first option shown.
     A,
+    /// The second option shown.
     B,
 }

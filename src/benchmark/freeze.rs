@@ -59,9 +59,13 @@ pub fn prompted_question(persona: &str, question: &str) -> String {
 
 /// The frozen files' contents, before they are written.
 pub struct Frozen {
+    /// The version's manifest.
     pub manifest: Manifest,
+    /// Its contexts, splits and pairs.
     pub contexts: Vec<FrozenContext>,
+    /// `contexts.jsonl`, byte for byte.
     pub contexts_jsonl: String,
+    /// `manifest.json`, byte for byte.
     pub manifest_json: String,
 }
 

@@ -28,10 +28,15 @@ pub enum OpenError {
         "{dir}: was made on benchmark {version} with sha256 {recorded}, but {path} now has {actual}"
     )]
     BenchmarkChanged {
+        /// The bundle.
         dir: PathBuf,
+        /// The benchmark version it names.
         version: String,
+        /// The sha256 it recorded.
         recorded: String,
+        /// The benchmark's file now.
         path: PathBuf,
+        /// That file's sha256 now.
         actual: String,
     },
     /// A sample the run could not have produced (`super::check`).
@@ -39,11 +44,16 @@ pub enum OpenError {
     Sample(#[from] super::check::SampleProblem),
     /// Neither the bundle's own contexts nor a benchmark to take them from.
     #[error("{dir}: the manifest names no benchmark and there is no contexts.jsonl")]
-    NoContexts { dir: PathBuf },
+    NoContexts {
+        /// The bundle.
+        dir: PathBuf,
+    },
     /// The samples do not fit the contexts (unknown context, bad status) or cannot be scored.
     #[error("{dir}: {source}")]
     Score {
+        /// The bundle.
         dir: PathBuf,
+        /// What does not fit.
         source: ScoreInputError,
     },
 }
@@ -51,6 +61,7 @@ pub enum OpenError {
 /// A bundle with the contexts it is scored against.
 #[derive(Debug)]
 pub struct OpenBundle {
+    /// The bundle as read.
     pub bundle: Bundle,
     /// The benchmark the manifest names, hash-checked; `None` when the bundle carries its own
     /// contexts (an import), which are then used instead.

@@ -21,8 +21,11 @@ pub struct ContextMeta {
 /// A bundle, scored.
 #[derive(Debug)]
 pub struct Scored {
+    /// The bundle as read.
     pub bundle: Bundle,
+    /// Its fresh score.
     pub summary: Summary,
+    /// Each context's question and attribute names.
     pub contexts: BTreeMap<ContextId, ContextMeta>,
     /// Observer runs only: the privileged-access block of their summary.
     pub privileged_access: Option<crate::scoring::privileged::PrivilegedAccess>,

@@ -19,15 +19,20 @@ use std::sync::{Arc, OnceLock};
 /// Why a session could not start or finish.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
+    /// The request does not resolve: an option out of range or not for this provider.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The provider could not be made (an unknown simulated agent, no key, a bad URL).
     #[error(transparent)]
     Connect(#[from] ConnectError),
     /// The endpoint is dead or wrong: found before any bundle is written.
     #[error(transparent)]
     Preflight(#[from] PreflightError),
+    /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// The run could not go on: an existing bundle without resume, mismatched parameters, or
+    /// its files could not be written.
     #[error(transparent)]
     Run(#[from] RunError),
 }
@@ -73,8 +78,11 @@ pub struct Session {
 /// it, if one did.
 #[derive(Debug)]
 pub struct Finished {
+    /// The run's configuration, with the server's identity.
     pub config: RunConfig,
+    /// The runner's outcome: status and counts.
     pub outcome: RunOutcome,
+    /// The signal that stopped the run, if one did.
     pub signal: Option<StopSignal>,
 }
 

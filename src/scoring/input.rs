@@ -14,27 +14,33 @@ pub struct ChoiceObs {
     pub p_a: Option<f64>,
     /// The parsed choice; `None` when the answer was invalid or empty.
     pub choice: Option<Choice>,
+    /// How the answer parsed.
     pub status: ChoiceStatus,
 }
 
 /// One answered report prompt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportObs {
+    /// How the answer parsed.
     pub status: ReportStatus,
     /// The reported weights; used only when `status` is `valid`.
     pub weights: Option<Weights>,
+    /// A valid report with a value outside the report range (kept as given, never clipped).
     pub out_of_range: bool,
 }
 
 /// Everything scored about one context.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContextInput {
+    /// The context.
     pub id: ContextId,
     /// (min, max) of each attribute, min < max.
     pub ranges: [(f64, f64); N_ATTR],
     /// The hidden profile's weights (instilled runs); `None` for native preferences.
     pub target: Option<Weights>,
+    /// Its answered choices.
     pub choices: Vec<ChoiceObs>,
+    /// Its answered reports.
     pub reports: Vec<ReportObs>,
 }
 

@@ -52,10 +52,13 @@ impl Default for PairedOptions {
 /// The paired comparison's figures.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PairedComparison {
+    /// Which comparison was paired.
     pub kind: ComparisonKind,
     /// Contexts used (present with both sides in both conditions).
     pub n_contexts: usize,
+    /// r of the first condition on the shared contexts.
     pub r_a: Option<f64>,
+    /// r of the second condition on the shared contexts.
     pub r_b: Option<f64>,
     /// r_b - r_a.
     pub difference: Option<f64>,
