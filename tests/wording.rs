@@ -158,4 +158,7 @@ fn an_import_counts_only_the_contexts_it_holds() {
     assert!(md.contains("Contexts 2;"), "{md}");
     assert!(md.contains("The invalid-report rate is unknown"), "{md}");
     assert!(md.contains("undefined      0"), "{md}");
+    // No requests were made: the run line does not say "complete: N of N requests answered".
+    assert!(md.contains("imported: 130 rows of a data release"), "{md}");
+    assert!(!md.contains("requests answered"), "{md}");
 }

@@ -156,10 +156,19 @@ pub fn reproducibility_lines(r: &ReportData) -> Vec<(&'static str, String)> {
         ),
         (
             "run",
-            format!(
-                "{}: {} of {} requests answered, {} failed",
-                p.status, p.samples, p.planned, p.errors
-            ),
+            if p.source.starts_with("import:") {
+                // No requests were made: the release's rows are all there is to count.
+                format!(
+                    "imported: {} rows of a data release (no requests; what the release \
+dropped, invalid answers included, is unknown)",
+                    p.samples
+                )
+            } else {
+                format!(
+                    "{}: {} of {} requests answered, {} failed",
+                    p.status, p.samples, p.planned, p.errors
+                )
+            },
         ),
     ]
 }
