@@ -40,6 +40,12 @@ fn results() -> (tempfile::TempDir, PathBuf) {
     (root, results)
 }
 
+/// The one comparability class of a results directory whose entries were all run alike.
+fn only_class(board: &[leaderboard::Board]) -> &leaderboard::Board {
+    assert_eq!(board.len(), 1, "one class: {board:?}");
+    &board[0]
+}
+
 fn write_leaderboard(results: &Path) {
     let entries = leaderboard::load_all(results).unwrap();
     leaderboard::write(results, &leaderboard::board(&entries)).unwrap();
@@ -326,7 +332,7 @@ fn unrankable_runs_are_listed_without_a_rank() {
         "no rank, and the reason: {line}"
     );
     let board = leaderboard::board(&leaderboard::load_all(&results).unwrap());
-    let sims = &board["native"].simulated;
+    let sims = &only_class(&board).simulated;
     let first_unranked: usize = sims.iter().position(|r| r.rank.is_none()).unwrap();
     assert!(
         sims[..first_unranked]
@@ -339,7 +345,7 @@ fn unrankable_runs_are_listed_without_a_rank() {
             .iter()
             .all(|r| r.rank.is_none() && !r.rankable && r.tie.is_none())
     );
-    assert!(board["native"].models.is_empty());
+    assert!(only_class(&board).models.is_empty());
 }
 
 #[test]
@@ -361,7 +367,7 @@ fn ties_are_decided_by_a_paired_comparison_with_holm() {
     write_leaderboard(&results);
     assert_eq!(validate(root.path()), vec![]);
     let board = leaderboard::board(&leaderboard::load_all(&results).unwrap());
-    let rows = &board["native"].simulated;
+    let rows = &only_class(&board).simulated;
     let names: Vec<&str> = rows.iter().map(|r| r.entry.as_str()).collect();
     assert_eq!(
         names,
@@ -428,14 +434,19 @@ fn leaderboard_exports_csv_and_json() {
     assert!(header.contains(&"r") && header.contains(&"tie_p_holm"));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), ENTRIES.len());
-    assert!(rows[0].starts_with("native,simulated,1,"), "{csv}");
+    assert!(
+        rows[0].starts_with(
+            "native,native · benchmark t1 · 8 contexts × 12 pairs × 3 reports · unconstrained,simulated,1,"
+        ),
+        "{csv}"
+    );
     let json: serde_json::Value = serde_json::from_str(&leaderboard::export_json(&board)).unwrap();
     let arr = json.as_array().unwrap();
     assert_eq!(arr.len(), ENTRIES.len());
     assert_eq!(arr[0]["entry"], "sim-faithful");
     assert_eq!(arr[0]["tie"]["method"], "paired");
     let r: f64 = arr[0]["r"].as_f64().unwrap();
-    let in_csv: f64 = rows[0].split(',').nth(15).unwrap().parse().unwrap();
+    let in_csv: f64 = rows[0].split(',').nth(16).unwrap().parse().unwrap();
     assert_eq!(r, in_csv, "both exports carry the same figure");
 }
 
@@ -475,6 +486,7 @@ fn leaderboard_json_reports_the_pages_and_the_same_rows_as_format_json() {
         keys(&rows[0]),
         [
             "experiment",
+            "class",
             "rank",
             "entry",
             "display_name",
@@ -579,4 +591,61 @@ fn committed_leaderboard_lines_fit_and_random_has_no_measurable_preference() {
         .expect("the random agent's row");
     assert!(random.contains("no measurable preference"), "{random}");
     assert!(!random.contains("too little data"), "{random}");
+}
+
+/// Runs measured with a different protocol size are ranked in their own table, never against
+/// the others (docs/comparability.md), and a class with a model entry comes before classes of
+/// simulated agents only. Both faithful agents rank first, each in its own class.
+#[test]
+fn runs_are_ranked_only_within_their_comparability_class() {
+    let (root, results) = results();
+    for (name, display, simulated) in [
+        ("sim-faithful-10", "Simulated: faithful, 10 pairs", true),
+        ("model-10", "A model, 10 pairs", false),
+    ] {
+        let dir: PathBuf = sim_run_with(
+            root.path(),
+            &results.join(name),
+            "faithful",
+            "native",
+            |q| q.ask.trials = Some(10),
+        );
+        let _ = std::fs::remove_file(dir.join("errors.jsonl"));
+        let toml: String = entry_toml(display, "faithful")
+            .replace("simulated = true", &format!("simulated = {simulated}"));
+        std::fs::write(dir.join(leaderboard::ENTRY_FILE), toml).unwrap();
+    }
+    write_leaderboard(&results);
+    let board = leaderboard::board(&leaderboard::load_all(&results).unwrap());
+    assert_eq!(board.len(), 2, "{board:?}");
+    assert!(
+        board[0].class.contains(" × 10 pairs × "),
+        "{}",
+        board[0].class
+    );
+    assert_eq!(board[0].models.len(), 1, "the class with a model first");
+    assert!(
+        !board[1].class.contains(" × 10 pairs × "),
+        "{}",
+        board[1].class
+    );
+    assert!(board[1].models.is_empty());
+    let rank_of = |b: &leaderboard::Board, entry: &str| {
+        b.simulated
+            .iter()
+            .find(|r| r.entry == entry)
+            .and_then(|r| r.rank)
+    };
+    assert_eq!(rank_of(&board[0], "sim-faithful-10"), Some(1));
+    assert_eq!(rank_of(&board[1], "sim-faithful"), Some(1));
+    assert_eq!(board[0].simulated.len() + board[1].simulated.len(), 4);
+    let md: String = std::fs::read_to_string(results.join(leaderboard::MD_FILE)).unwrap();
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(headings.len(), 2, "{md}");
+    assert!(headings[0].contains(" × 10 pairs × ") && headings[0].contains("unconstrained"));
+    let page: String = std::fs::read_to_string(results.join("details/sim-faithful-10.md")).unwrap();
+    assert!(
+        page.contains("- comparability class (ranked within it): native"),
+        "{page}"
+    );
 }

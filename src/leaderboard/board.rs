@@ -1,6 +1,7 @@
-//! The leaderboard's rows: one per entry, grouped by experiment, models apart from the
-//! simulated reference agents, ranked by score, with "tied with the next row" decided by a
-//! paired comparison (see [`super::ties`]).
+//! The leaderboard's rows: one per entry, grouped by comparability class (experiment,
+//! benchmark version, protocol size, constraint mode: docs/comparability.md), models apart
+//! from the simulated reference agents, ranked by score within their class's table, with
+//! "tied with the next row" decided by a paired comparison (see [`super::ties`]).
 //!
 //! Only runs whose measurement quality is `rankable` get a rank; the others follow their
 //! table's ranked rows with the reason and no rank.
@@ -16,6 +17,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
     pub experiment: String,
+    /// The comparability class, in words ([`class`]): rows are ranked only within one.
+    pub class: String,
     /// 1 = best within its table; `None` for a run that is not rankable.
     pub rank: Option<usize>,
     pub entry: String,
@@ -68,12 +71,56 @@ impl Row {
     }
 }
 
-/// An experiment's two tables: models, then simulated reference agents. Each holds its
-/// ranked rows by score, then the rows that cannot be ranked.
+/// A comparability class's two tables: models, then simulated reference agents. Each holds
+/// its ranked rows by score, then the rows that cannot be ranked.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Board {
+    pub experiment: String,
+    /// [`class`] of every row in it.
+    pub class: String,
     pub models: Vec<Row>,
     pub simulated: Vec<Row>,
+}
+
+/// How a constraint mode reads in a class's name.
+fn constraint_words(mode: &str) -> String {
+    match mode {
+        "none" => "unconstrained".into(),
+        "letters" => "choices constrained to A/B".into(),
+        "json" => "reports JSON-constrained".into(),
+        "both" => "choices and reports constrained".into(),
+        other => format!("constraint {other}"),
+    }
+}
+
+/// An entry's comparability class in words: the settings that must be equal for two scores
+/// to be ranked against each other (docs/comparability.md): experiment, benchmark version,
+/// protocol size (contexts, pairs per context, reports per context; a half or a chosen subset
+/// of contexts is said) and constraint mode. An import without run parameters is its own
+/// class, named by its source.
+pub fn class(e: &Entry) -> String {
+    let bench: &str = e.manifest.benchmark.as_deref().unwrap_or("unknown");
+    let size: String = match &e.manifest.parameters {
+        Some(p) => {
+            let subset: &str = if p.half.is_some() {
+                " (a half)"
+            } else if p.context_ids.is_some() {
+                " (chosen)"
+            } else {
+                ""
+            };
+            format!(
+                "{} contexts{subset} × {} pairs × {} reports",
+                p.contexts, p.trials, p.reports
+            )
+        }
+        None => format!("imported ({})", e.manifest.source),
+    };
+    format!(
+        "{} · benchmark {bench} · {size} · {}",
+        experiment(e),
+        constraint_words(&e.manifest.constraint)
+    )
 }
 
 /// The experiment an entry belongs to ("native", "instilled", or an import's source).
@@ -93,6 +140,7 @@ fn row(e: &Entry) -> Row {
     let q: Option<&Quality> = s.quality.as_ref();
     Row {
         experiment: experiment(e),
+        class: class(e),
         rank: None,
         entry: e.name.clone(),
         display_name: e.meta.display_name.clone(),
@@ -163,22 +211,38 @@ fn order(rows: &mut [Row], entries: &BTreeMap<&str, &Entry>) {
     }
 }
 
-/// Rows grouped by experiment (sorted by name), models apart from simulated agents.
-pub fn board(entries: &[Entry]) -> BTreeMap<String, Board> {
+/// Rows grouped by comparability class, models apart from simulated agents. Classes are
+/// ordered by what they hold: those with model entries first (most ranked models, then most
+/// models), then those with simulated agents only (most agents first); ties by name.
+pub fn board(entries: &[Entry]) -> Vec<Board> {
     let by_name: BTreeMap<&str, &Entry> = entries.iter().map(|e| (e.name.as_str(), e)).collect();
-    let mut out: BTreeMap<String, Board> = BTreeMap::new();
+    let mut classes: BTreeMap<String, Board> = BTreeMap::new();
     for e in entries {
         let r: Row = row(e);
-        let b: &mut Board = out.entry(r.experiment.clone()).or_default();
+        let b: &mut Board = classes.entry(r.class.clone()).or_insert_with(|| Board {
+            experiment: r.experiment.clone(),
+            class: r.class.clone(),
+            ..Board::default()
+        });
         if r.simulated {
             b.simulated.push(r);
         } else {
             b.models.push(r);
         }
     }
-    for b in out.values_mut() {
+    let mut out: Vec<Board> = classes.into_values().collect();
+    for b in &mut out {
         order(&mut b.models, &by_name);
         order(&mut b.simulated, &by_name);
     }
+    let ranked = |rows: &[Row]| rows.iter().filter(|r| r.rankable).count();
+    out.sort_by(|a, b| {
+        (a.models.is_empty().cmp(&b.models.is_empty()))
+            .then(ranked(&b.models).cmp(&ranked(&a.models)))
+            .then(b.models.len().cmp(&a.models.len()))
+            .then(ranked(&b.simulated).cmp(&ranked(&a.simulated)))
+            .then(b.simulated.len().cmp(&a.simulated.len()))
+            .then_with(|| a.class.cmp(&b.class))
+    });
     out
 }

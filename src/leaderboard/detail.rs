@@ -63,6 +63,7 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
             if r.simulated { "yes" } else { "no" }.into(),
         ),
         ("experiment", r.experiment.clone()),
+        ("comparability class (ranked within it)", r.class.clone()),
         (
             "benchmark",
             r.benchmark.clone().unwrap_or_else(|| MISSING.into()),
@@ -111,7 +112,8 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
 }
 
 /// Lines whose value is text from `entry.toml` or the manifest.
-const FROM_FILE: [&str; 8] = [
+const FROM_FILE: [&str; 9] = [
+    "comparability class (ranked within it)",
     "entry directory",
     "harness commit",
     "model id",

@@ -4,7 +4,6 @@
 
 use super::board::{Board, Row};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Output formats of `selfinterp leaderboard`.
@@ -14,15 +13,15 @@ pub enum ExportFormat {
     Json,
 }
 
-fn rows(board: &BTreeMap<String, Board>) -> Vec<&Row> {
+fn rows(board: &[Board]) -> Vec<&Row> {
     board
-        .values()
+        .iter()
         .flat_map(|b| b.models.iter().chain(&b.simulated))
         .collect()
 }
 
 /// One JSON array of rows (the `Row` fields; ties with their method and p-values).
-pub fn json(board: &BTreeMap<String, Board>) -> String {
+pub fn json(board: &[Board]) -> String {
     let mut s: String = serde_json::to_string_pretty(&rows(board)).expect("rows serialise");
     s.push('\n');
     s
@@ -38,7 +37,7 @@ pub struct Written<'a> {
 }
 
 /// One JSON object `{written, rows}`: the pages written and every row of `board`.
-pub fn written_json(written: &[impl AsRef<Path>], board: &BTreeMap<String, Board>) -> String {
+pub fn written_json(written: &[impl AsRef<Path>], board: &[Board]) -> String {
     let w = Written {
         written: written
             .iter()
@@ -51,8 +50,9 @@ pub fn written_json(written: &[impl AsRef<Path>], board: &BTreeMap<String, Board
     s
 }
 
-const CSV_HEADER: [&str; 33] = [
+const CSV_HEADER: [&str; 34] = [
     "experiment",
+    "class",
     "table",
     "rank",
     "tied_with_next",
@@ -94,7 +94,7 @@ fn f(v: Option<f64>) -> String {
 }
 
 /// One CSV table with a header line; empty cells for undefined figures.
-pub fn csv(board: &BTreeMap<String, Board>) -> String {
+pub fn csv(board: &[Board]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER).expect("in-memory write");
     for r in rows(board) {
@@ -106,8 +106,9 @@ pub fn csv(board: &BTreeMap<String, Board>) -> String {
         let lo_hi = |ci: Option<[f64; 2]>| (f(ci.map(|c| c[0])), f(ci.map(|c| c[1])));
         let (bl, bh) = lo_hi(r.ci_bootstrap);
         let (sl, sh) = lo_hi(r.ci_study);
-        let record: [String; 33] = [
+        let record: [String; 34] = [
             r.experiment.clone(),
+            r.class.clone(),
             if r.simulated { "simulated" } else { "models" }.into(),
             r.rank.map(|k| k.to_string()).unwrap_or_default(),
             r.tied_with_next().to_string(),

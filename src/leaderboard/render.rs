@@ -37,7 +37,11 @@ const COLUMNS: [&str; 5] = [
     "date",
 ];
 
-const INTRO: &str = "The score is Pearson's r between the attribute weights a model reports and the
+const INTRO: &str = "Runs are ranked only against runs measured the same way: each section is one
+comparability class (experiment, benchmark version, protocol size as contexts × pairs per context
+× reports per context, constraint mode; docs/comparability.md), so a quick-preset smoke test (20 ×
+20 × 3) is never ranked against the study's full protocol (every context × 100 native or 50
+instilled pairs × 10 reports). Sections with model entries come first. The score is Pearson's r between the attribute weights a model reports and the
 weights learned from its own A/B choices, pooled over (context, attribute) points, with its 95%
 context-bootstrap interval. Chance is the mean r with contexts mismatched at random. A run is
 ranked only when its behaviour was measured reliably enough (behavioural reliability at least
@@ -71,7 +75,7 @@ error {}%); otherwise by overlap of the two 95% bootstrap intervals.",
     )
 }
 
-const SIM_HEADING: &str = "simulated reference agents";
+const SIM_HEADING: &str = "Simulated reference agents";
 const SIM_NOTE: &str = "Agents with known behaviour (`selfinterp run --provider sim`): they \
 calibrate the scale and do not compete with the models.";
 
@@ -137,7 +141,7 @@ fn md_table(first: &str, name: &str, rows: &[Row], refs: &BTreeMap<&str, usize>)
 }
 
 /// `results/LEADERBOARD.md`.
-pub fn markdown(board: &BTreeMap<String, Board>) -> String {
+pub fn markdown(board: &[Board]) -> String {
     let mut out: String = format!("# selfinterp leaderboard\n\n{}\n\n", wrap(&intro()));
     let _ = write!(out, "{}\n\n", wrap(&tie_method()));
     let _ = write!(out, "{}\n\n", wrap(&dirty_note()));
@@ -146,27 +150,22 @@ pub fn markdown(board: &BTreeMap<String, Board>) -> String {
     }
     // Reference-style links keep the table lines short.
     let mut refs: BTreeMap<&str, usize> = BTreeMap::new();
-    for b in board.values() {
+    for b in board {
         for r in b.models.iter().chain(&b.simulated) {
             let n: usize = refs.len() + 1;
             refs.entry(r.entry.as_str()).or_insert(n);
         }
     }
-    for (exp, b) in board {
-        let _ = write!(out, "## {}\n\n", md_cell(exp));
+    for b in board {
+        let _ = write!(out, "## {}\n\n", md_cell(&b.class));
         if b.models.is_empty() {
-            out.push_str("No model has an entry in this experiment yet.\n\n");
+            out.push_str("No model has an entry in this class yet.\n\n");
         } else {
             out.push_str(&md_table("#", "model", &b.models, &refs));
             out.push_str("\n\n");
         }
         if !b.simulated.is_empty() {
-            let _ = write!(
-                out,
-                "### {}: {SIM_HEADING}\n\n{}\n\n",
-                md_cell(exp),
-                wrap(SIM_NOTE)
-            );
+            let _ = write!(out, "### {SIM_HEADING}\n\n{}\n\n", wrap(SIM_NOTE));
             out.push_str(&md_table("#", "agent", &b.simulated, &refs));
             out.push_str("\n\n");
         }
@@ -295,7 +294,7 @@ fn html_table(class: &str, name: &str, rows: &[Row]) -> String {
 }
 
 /// `results/leaderboard.html`: self-contained, every value from an entry escaped.
-pub fn html_page(board: &BTreeMap<String, Board>) -> String {
+pub fn html_page(board: &[Board]) -> String {
     let mut out: String = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>selfinterp leaderboard</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
@@ -308,18 +307,21 @@ pub fn html_page(board: &BTreeMap<String, Board>) -> String {
     if board.is_empty() {
         out.push_str("<p>No entries yet.</p>\n");
     }
-    for (exp, b) in board {
-        let _ = writeln!(out, "<section class=\"experiment\"><h2>{}</h2>", html(exp));
+    for b in board {
+        let _ = writeln!(
+            out,
+            "<section class=\"experiment\"><h2>{}</h2>",
+            html(&b.class)
+        );
         if b.models.is_empty() {
-            out.push_str("<p>No model has an entry in this experiment yet.</p>\n");
+            out.push_str("<p>No model has an entry in this class yet.</p>\n");
         } else {
             out.push_str(&html_table("models", "model", &b.models));
         }
         if !b.simulated.is_empty() {
             let _ = write!(
                 out,
-                "<div class=\"simblock\"><h3>{}: {SIM_HEADING}</h3>\n<p class=\"note\">{}</p>\n{}</div>\n",
-                html(exp),
+                "<div class=\"simblock\"><h3>{SIM_HEADING}</h3>\n<p class=\"note\">{}</p>\n{}</div>\n",
                 html(SIM_NOTE).replace('`', ""),
                 html_table("sim", "agent", &b.simulated)
             );
@@ -340,12 +342,12 @@ pub fn render(entries: &[Entry]) -> Vec<(String, String)> {
 }
 
 /// [`render`] of a board already built (`leaderboard --json` prints the same board's rows).
-pub fn pages(b: &BTreeMap<String, Board>) -> Vec<(String, String)> {
+pub fn pages(b: &[Board]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = vec![
         (MD_FILE.to_string(), markdown(b)),
         (HTML_FILE.to_string(), html_page(b)),
     ];
-    for table in b.values() {
+    for table in b {
         for r in table.models.iter().chain(&table.simulated) {
             let rows: &[Row] = if r.simulated {
                 &table.simulated
@@ -382,7 +384,7 @@ pub struct WriteError {
 /// entries that no longer exist must not stay published). Returns the paths written.
 pub fn write(
     results: &std::path::Path,
-    board: &BTreeMap<String, Board>,
+    board: &[Board],
 ) -> Result<Vec<std::path::PathBuf>, WriteError> {
     let err = |path: std::path::PathBuf, verb: &'static str| {
         move |source: std::io::Error| WriteError { path, verb, source }
