@@ -251,25 +251,37 @@ fn tail(s: &str) -> String {
     lines[lines.len().saturating_sub(8)..].join("\n")
 }
 
-#[test]
-fn every_shell_block_of_the_docs_runs_as_written() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (tmp, path) = scratch(root);
+/// Runs the commands of `docs` ((file name, text) in order) in `dir`: how many ran, and one
+/// message per failure naming file, line and command.
+fn run_docs(docs: &[(String, String)], dir: &Path, path: &str) -> (usize, Vec<String>) {
     let mut failures: Vec<String> = Vec::new();
     let mut ran = 0usize;
-    for f in doc_files(root) {
-        let name = f.strip_prefix(root).unwrap().display().to_string();
-        let text = std::fs::read_to_string(&f).unwrap();
-        for c in commands_of(&name, &text) {
+    for (name, text) in docs {
+        for c in commands_of(name, text) {
             if skip_reason(&c.text).is_some() {
                 continue;
             }
             ran += 1;
-            if let Err(e) = run(tmp.path(), &path, &c.text) {
+            if let Err(e) = run(dir, path, &c.text) {
                 failures.push(format!("{}:{}: `{}` {e}", c.file, c.line, c.text));
             }
         }
     }
+    (ran, failures)
+}
+
+#[test]
+fn every_shell_block_of_the_docs_runs_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (tmp, path) = scratch(root);
+    let docs: Vec<(String, String)> = doc_files(root)
+        .into_iter()
+        .map(|f| {
+            let name = f.strip_prefix(root).unwrap().display().to_string();
+            (name, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect();
+    let (ran, failures) = run_docs(&docs, tmp.path(), &path);
     assert!(
         failures.is_empty(),
         "{} of {ran} doc commands failed:\n\n{}",
@@ -300,4 +312,33 @@ fn the_extraction_joins_continuations_and_honours_the_skip_marker() {
     assert!(skip_reason("cargo test --release --locked").is_some());
     assert!(skip_reason("pip install selfinterp").is_some());
     assert!(skip_reason("selfinterp run --provider sim --model faithful").is_none());
+}
+
+/// The docs test attacked: a page whose example is broken (a bundle that does not exist, a
+/// flag that does not) fails, naming the file, the line and the command, while the working
+/// example beside it passes.
+#[test]
+fn a_broken_doc_example_fails_the_docs_test() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (tmp, path) = scratch(root);
+    let page = "# A page\n\n```sh\nselfinterp score results/sim-faithful-native-quick\n\
+selfinterp report runs/never-made\nselfinterp score --no-such-flag results/sim-faithful-native-quick\n```\n";
+    let (ran, failures) = run_docs(
+        &[("docs/broken.md".to_string(), page.to_string())],
+        tmp.path(),
+        &path,
+    );
+    assert_eq!(ran, 3);
+    assert_eq!(failures.len(), 2, "{failures:#?}");
+    assert!(
+        failures[0]
+            .starts_with("docs/broken.md:5: `selfinterp report runs/never-made` exited Some(2)"),
+        "{}",
+        failures[0]
+    );
+    assert!(
+        failures[1].starts_with("docs/broken.md:6: `selfinterp score --no-such-flag"),
+        "{}",
+        failures[1]
+    );
 }
