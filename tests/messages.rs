@@ -130,3 +130,38 @@ fn model_shortcuts_and_other_servers_names_get_one_line_answers() {
     assert_eq!(plan["model"], "gpt-4o");
     assert_eq!(plan["price"]["input_per_million"], 2.5);
 }
+
+/// Log lines written to a file or a pipe carry no colour codes (stderr is a pipe here): the
+/// response cache's INFO line at `-v`, from moving an old cache layout, reads as plain words.
+#[test]
+fn log_lines_have_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::create_dir_all(d.join("c/responses/ab")).unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let o = bin_in(
+        d,
+        &[
+            "--root",
+            root,
+            "-v",
+            "run",
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "native",
+            "--preset",
+            "quick",
+            "--out",
+            "o",
+            "--cache-dir",
+            "c",
+        ],
+    );
+    let err: String = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("INFO"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+}

@@ -229,7 +229,9 @@ fn init_logging(verbose: u8) {
         .filter(|s| !s.trim().is_empty())
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| level.parse().expect("a level is a filter"));
+    // Colour only on a terminal: a log file or a pipe gets the words, not escape codes.
     let _ = tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .finish()
         .with(filter)
