@@ -76,7 +76,7 @@ impl Row {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Board {
     pub experiment: String,
-    /// [`class`] of every row in it.
+    /// The comparability class (`leaderboard::class`) of every row in it.
     pub class: String,
     pub models: Vec<Row>,
     pub simulated: Vec<Row>,
