@@ -11,6 +11,23 @@ fn run(dir: &Path, args: &[&str]) {
     assert_ok(&bin_in(dir, &a));
 }
 
+/// The faithful agent's native run in `dir/base`: the run the observers watch.
+fn faithful_base(dir: &Path) {
+    run(
+        dir,
+        &[
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "native",
+            "--out",
+            "base",
+        ],
+    );
+}
+
 fn observe(dir: &Path, model: &str, of: &str, k: &str, out: &str, seed: &str) {
     run(
         dir,
@@ -56,19 +73,7 @@ fn r_of(dir: &Path, bundle: &str) -> f64 {
 fn an_observer_run_records_the_choices_it_was_shown_and_is_scored_on_them() {
     let t = tempfile::tempdir().unwrap();
     let d: &Path = t.path();
-    run(
-        d,
-        &[
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--out",
-            "base",
-        ],
-    );
+    faithful_base(d);
     observe(d, "faithful", "base", "5", "o5", "0");
     let m: Value = json(&d.join("o5/manifest.json"));
     let o: &Value = &m["parameters"]["observe"];
@@ -131,19 +136,7 @@ fn an_observer_run_records_the_choices_it_was_shown_and_is_scored_on_them() {
 fn an_observer_run_refuses_what_it_cannot_observe() {
     let t = tempfile::tempdir().unwrap();
     let d: &Path = t.path();
-    run(
-        d,
-        &[
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--out",
-            "base",
-        ],
-    );
+    faithful_base(d);
     let sim = [
         "run",
         "--preset",
@@ -229,19 +222,7 @@ fn an_observer_run_through_serve_sim_over_http_answers_as_in_process() {
     use std::process::Stdio;
     let t = tempfile::tempdir().unwrap();
     let d: &Path = t.path();
-    run(
-        d,
-        &[
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--out",
-            "base",
-        ],
-    );
+    faithful_base(d);
     observe(d, "partial:0.5", "base", "8", "in-process", "3");
     let mut child = support::bin()
         .current_dir(d)
@@ -419,19 +400,7 @@ fn privileged_access_tells_a_faithful_reporter_from_a_noisy_one() {
 fn the_viewer_renders_an_observer_runs_prompts_as_asked() {
     let t = tempfile::tempdir().unwrap();
     let d: &Path = t.path();
-    run(
-        d,
-        &[
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--out",
-            "base",
-        ],
-    );
+    faithful_base(d);
     observe(d, "faithful", "base", "5", "o5", "0");
     let root = d.join("no-benchmark-here");
     let v = selfinterp::view::load(&root, &d.join("o5")).unwrap();
