@@ -32,6 +32,7 @@ mod session;
 mod statistics;
 mod support;
 mod table;
+mod terminal;
 mod threads;
 mod view;
 mod wording;

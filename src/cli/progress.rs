@@ -1,10 +1,10 @@
 //! The progress display of `run` and `study`: a [`BarReporter`] fed by the runner's events
-//! draws one progress bar per phase, with rate, ETA and the invalid-answer count. Drawn only
-//! when stderr is a terminal, so logs and CI output stay clean. A line fits 80 columns for runs
-//! of up to 99,999 requests per phase; the ETA covers the phases still to come, not only this
-//! one.
+//! draws one progress bar per phase, with rate, ETA and the invalid-answer count, and clears it
+//! when the phase ends (the run's headline follows on a clean screen). Drawn only when stderr
+//! is a terminal, so logs and CI output stay clean. A line fits 80 columns for runs of up to
+//! 99,999 requests per phase; the ETA covers the phases still to come, not only this one.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressState, ProgressStyle};
 use selfinterp::bundle::sample::KindKey;
 use selfinterp::runner::{Reporter, RunEvent};
 use std::fmt::Write as _;
@@ -64,7 +64,10 @@ impl PhaseBar {
         } else {
             ProgressDrawTarget::hidden()
         };
-        let bar: ProgressBar = ProgressBar::with_draw_target(Some(total), target);
+        // Cleared however the phase ends (its end, an error, an interruption): the headline
+        // printed next must start on a clean line, not after a bar left on screen.
+        let bar: ProgressBar = ProgressBar::with_draw_target(Some(total), target)
+            .with_finish(ProgressFinish::AndClear);
         bar.set_style(
             ProgressStyle::with_template(
                 "{prefix:>7} [{bar:14}] {pos}/{len} {rate:>7}/s ETA {eta_all:>6} {msg}",
@@ -126,8 +129,9 @@ impl PhaseBar {
         self.bar.inc(1);
     }
 
+    /// Removes the bar from the terminal: the run's summary says how the phase ended.
     pub fn finish(&self) {
-        self.bar.abandon();
+        self.bar.finish_and_clear();
     }
 }
 
