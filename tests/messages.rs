@@ -27,6 +27,44 @@ fn report_of_a_non_bundle_says_so_with_exit_2() {
     );
 }
 
+/// A bundle directory that was never made: every command that reads a bundle says so in one
+/// line naming the path, exit 2 (it said "runs/never-made/manifest.json: cannot read").
+#[test]
+fn a_bundle_that_does_not_exist_is_named_as_not_a_run_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let missing = "runs/never-made";
+    for args in [
+        &["report", missing][..],
+        &["score", missing],
+        &["export", "table", missing],
+        &["compare", missing, "runs/never-made-either"],
+        &[
+            "compare",
+            missing,
+            "--reports-from",
+            "runs/never-made-either",
+        ],
+    ] {
+        let o = bin_in(d, args);
+        let e: String = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert_eq!(e.trim().lines().count(), 1, "{args:?}: {e}");
+        assert!(
+            e.contains("runs/never-made: not a run bundle (no such directory)"),
+            "{args:?}: {e}"
+        );
+    }
+    let o = bin_in(d, &["view", missing, "--port", "0"]);
+    let e: String = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("runs/never-made: no such directory; `selfinterp view DIR` serves a run bundle"),
+        "{e}"
+    );
+}
+
 #[test]
 fn view_without_a_directory_outside_a_checkout_says_what_it_wants() {
     let tmp = tempfile::tempdir().unwrap();

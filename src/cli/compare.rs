@@ -75,6 +75,8 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
                 .into());
             }
             let dir = &a.dirs[0];
+            super::expect_bundle(dir)?;
+            super::expect_bundle(other)?;
             let (_, own) = score_bundle(cli, dir)?;
             observers.push(RunObserver {
                 run: dir.display().to_string(),

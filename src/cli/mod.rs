@@ -78,9 +78,16 @@ impl Cli {
 
 /// Checks that `dir` names a run bundle before a command reads it, so a wrong path gets a
 /// usage error (exit 2) that says what was expected, instead of a read error on one of the
-/// bundle's files: a file given for the bundle directory, or a directory with no
-/// `manifest.json`. A path that does not exist is left to the reader (its own exit 2).
+/// bundle's files: a path that does not exist, a file given for the bundle directory, or a
+/// directory with no `manifest.json`.
 pub(crate) fn expect_bundle(dir: &Path) -> Result<(), Failure> {
+    if matches!(std::fs::symlink_metadata(dir), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+    {
+        return Err(Failure::usage(format!(
+            "{}: not a run bundle (no such directory); `selfinterp run` writes one",
+            dir.display()
+        )));
+    }
     if dir.is_file() {
         let hint: String = dir
             .parent()

@@ -53,6 +53,7 @@ pub fn control_summary(
 
 /// Reads a bundle and scores it: the benchmark it names (checked by hash) or its own contexts.
 pub fn score_bundle(cli: &Cli, dir: &Path) -> Result<(Bundle, BundleSummary), Failure> {
+    super::expect_bundle(dir)?;
     let opened: OpenBundle = open(cli, dir)?;
     let summary: BundleSummary = opened.summary()?;
     Ok((opened.bundle, summary))
@@ -63,6 +64,7 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
     let (b, summary) = match &a.reports_from {
         None => score_bundle(cli, &a.dir)?,
         Some(other) => {
+            super::expect_bundle(other)?;
             let b: Bundle = bundle::read(&a.dir)?;
             let o: Bundle = bundle::read(other)?;
             let s: BundleSummary = control_summary(cli, &b, &o)?;

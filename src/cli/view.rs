@@ -36,6 +36,14 @@ pub fn run(cli: &Cli, a: &ViewArgs) -> anyhow::Result<()> {
         )
         .into());
     }
+    if !a.dir.exists() {
+        return Err(Failure::usage(format!(
+            "{}: no such directory; `selfinterp view DIR` serves a run bundle or a directory of \
+             bundles",
+            a.dir.display()
+        ))
+        .into());
+    }
     let bundles = view::load_all(&cli.benchmark_dir(), &a.dir)?;
     let n = bundles.len();
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
