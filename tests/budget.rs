@@ -2,66 +2,23 @@
 //! its figures follow from the benchmark's counts, and a hosted run without `--preset` is
 //! refused off a terminal unless `--yes`.
 
-use crate::support::{MockServer, stderr};
+use crate::support::{MockServer, RunArgs, run_off_runtime as sel, stderr, stdout};
 use std::path::Path;
 use std::process::Output;
-
-/// `bin_in` off the async runtime, so the loopback stub keeps answering, with no API key.
-async fn sel(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut c = crate::support::bin();
-        c.current_dir(&dir)
-            .env_remove("SELFINTERP_ROOT")
-            .env_remove("OPENAI_API_KEY")
-            .env_remove("ANTHROPIC_API_KEY")
-            .args(&a)
-            .stdin(std::process::Stdio::null());
-        c.output().unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_against_a_server_sends_nothing_and_prints_the_plan() {
     let tmp = tempfile::tempdir().unwrap();
     let srv = MockServer::builder().model("m").start().await;
     let base = srv.base_url();
-    let o = sel(
-        tmp.path(),
-        &[
-            "run",
-            "--provider",
-            "openai",
-            "--model",
-            "m",
-            "--base-url",
-            &base,
-            "--experiment",
-            "native",
-            "--contexts",
-            "3",
-            "--trials",
-            "7",
-            "--reports",
-            "2",
-            "--price-in",
-            "1",
-            "--price-out",
-            "2",
-            "--out",
-            "o",
-            "--dry-run",
-        ],
-    )
-    .await;
+    let args = RunArgs::sizes(3, 7, 2).server("m", &base).out("o").args(&[
+        "--price-in",
+        "1",
+        "--price-out",
+        "2",
+        "--dry-run",
+    ]);
+    let o = sel(tmp.path(), &args.to_vec()).await;
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("27 requests to ask"), "{out}");
@@ -78,29 +35,13 @@ async fn a_real_run_prints_the_same_plan_before_its_requests() {
     let tmp = tempfile::tempdir().unwrap();
     let srv = MockServer::builder().model("m").start().await;
     let base = srv.base_url();
-    let args = [
-        "run",
-        "--provider",
-        "openai",
-        "--model",
-        "m",
-        "--base-url",
-        &base,
-        "--experiment",
-        "native",
-        "--contexts",
-        "2",
-        "--trials",
-        "5",
-        "--reports",
-        "1",
-        "--no-cache",
-        "--out",
-        "o",
-    ];
-    let dry = sel(tmp.path(), &[&args[..], &["--dry-run"]].concat()).await;
+    let args = RunArgs::sizes(2, 5, 1)
+        .server("m", &base)
+        .out("o")
+        .args(&["--no-cache"]);
+    let dry = sel(tmp.path(), &args.clone().args(&["--dry-run"]).to_vec()).await;
     assert_eq!(srv.requests(), 0);
-    let live = sel(tmp.path(), &args).await;
+    let live = sel(tmp.path(), &args.to_vec()).await;
     assert!(live.status.success(), "{}", stderr(&live));
     let plan: String = stdout(&dry).lines().take(4).collect::<Vec<_>>().join("\n");
     assert!(
@@ -115,20 +56,8 @@ async fn a_real_run_prints_the_same_plan_before_its_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hosted_dry_run_prices_the_full_protocol_from_the_list() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = sel(
-        tmp.path(),
-        &[
-            "run",
-            "--provider",
-            "openai",
-            "--model",
-            "gpt-4o-mini",
-            "--experiment",
-            "native",
-            "--dry-run",
-        ],
-    )
-    .await;
+    let args = RunArgs::full().provider("openai", "gpt-4o-mini");
+    let o = sel(tmp.path(), &args.args(&["--dry-run"]).to_vec()).await;
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     // The full native protocol: 100 contexts x 100 pairs, 10 reports each.
@@ -150,18 +79,11 @@ async fn hosted_dry_run_prices_the_full_protocol_from_the_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hosted_without_preset_is_refused_off_a_terminal_unless_yes() {
     let tmp = tempfile::tempdir().unwrap();
-    let base = [
-        "run",
-        "--provider",
-        "openai",
-        "--model",
-        "gpt-4o",
-        "--experiment",
-        "native",
-        "--out",
-        "o",
-    ];
-    let with_key = |args: &[&str]| {
+    let base: Vec<String> = RunArgs::full()
+        .provider("openai", "gpt-4o")
+        .out("o")
+        .to_vec();
+    let with_key = |args: &[String]| {
         let mut c = crate::support::bin();
         c.current_dir(tmp.path())
             .env_remove("SELFINTERP_ROOT")
@@ -180,24 +102,11 @@ async fn hosted_without_preset_is_refused_off_a_terminal_unless_yes() {
     );
     assert!(!tmp.path().join("o").exists());
     // With --yes it goes on, to the missing key (no request is made without one).
-    let o = sel(tmp.path(), &[&base[..], &["--yes"]].concat()).await;
+    let o = sel(tmp.path(), &[&base[..], &["--yes".to_string()]].concat()).await;
     assert!(!stderr(&o).contains("--yes to run it"), "{}", stderr(&o));
     assert!(stderr(&o).contains("OPENAI_API_KEY"), "{}", stderr(&o));
     // Simulated agents keep the full default without asking.
-    let o = sel(
-        tmp.path(),
-        &[
-            "run",
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--dry-run",
-        ],
-    )
-    .await;
+    let o = sel(tmp.path(), &RunArgs::full().args(&["--dry-run"]).to_vec()).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("cost    none"), "{}", stdout(&o));
 }
@@ -205,23 +114,8 @@ async fn hosted_without_preset_is_refused_off_a_terminal_unless_yes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_json_is_the_plan_as_one_object() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = sel(
-        tmp.path(),
-        &[
-            "run",
-            "--provider",
-            "anthropic",
-            "--model",
-            "claude-3-5-haiku-latest",
-            "--experiment",
-            "native",
-            "--preset",
-            "quick",
-            "--dry-run",
-            "--json",
-        ],
-    )
-    .await;
+    let args = RunArgs::quick().provider("anthropic", "claude-3-5-haiku-latest");
+    let o = sel(tmp.path(), &args.args(&["--dry-run", "--json"]).to_vec()).await;
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["choices"]["requests"], 400);
@@ -252,22 +146,7 @@ fn manifest(dir: &Path) -> serde_json::Value {
 /// `run` against the recording stub: 3 contexts, 7 trials, 2 reports (27 requests), one at a
 /// time, the stub's usage priced at $1/M in and $2/M out, then `extra`.
 async fn limited(dir: &Path, base: &str, extra: &[&str]) -> Output {
-    let args = [
-        "run",
-        "--provider",
-        "openai",
-        "--model",
-        "m",
-        "--base-url",
-        base,
-        "--experiment",
-        "native",
-        "--contexts",
-        "3",
-        "--trials",
-        "7",
-        "--reports",
-        "2",
+    let args = RunArgs::sizes(3, 7, 2).server("m", base).out("o").args(&[
         "--concurrency",
         "1",
         "--no-cache",
@@ -277,10 +156,8 @@ async fn limited(dir: &Path, base: &str, extra: &[&str]) -> Output {
         "2",
         "--max-invalid-rate",
         "1",
-        "--out",
-        "o",
-    ];
-    sel(dir, &[&args[..], extra].concat()).await
+    ]);
+    sel(dir, &args.args(extra).to_vec()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,27 +241,8 @@ async fn max_cost_counts_the_reported_usage_and_stops_within_the_budget() {
 async fn max_cost_without_a_price_is_refused_before_anything_is_sent() {
     let tmp = tempfile::tempdir().unwrap();
     let srv = MockServer::builder().model("m").start().await;
-    let o = sel(
-        tmp.path(),
-        &[
-            "run",
-            "--provider",
-            "openai",
-            "--model",
-            "m",
-            "--base-url",
-            &srv.base_url(),
-            "--experiment",
-            "native",
-            "--preset",
-            "quick",
-            "--max-cost",
-            "5",
-            "--out",
-            "o",
-        ],
-    )
-    .await;
+    let args = RunArgs::quick().server("m", &srv.base_url()).out("o");
+    let o = sel(tmp.path(), &args.flag("--max-cost", "5").to_vec()).await;
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -396,17 +254,7 @@ async fn max_cost_without_a_price_is_refused_before_anything_is_sent() {
     for bad in ["0", "-1", "nan"] {
         let o = sel(
             tmp.path(),
-            &[
-                "run",
-                "--provider",
-                "sim",
-                "--model",
-                "faithful",
-                "--experiment",
-                "native",
-                "--max-cost",
-                bad,
-            ],
+            &RunArgs::full().flag("--max-cost", bad).to_vec(),
         )
         .await;
         assert_eq!(o.status.code(), Some(2), "--max-cost {bad}");
@@ -421,21 +269,7 @@ async fn a_base_url_without_v1_that_gets_404_says_to_add_it() {
     let bare = base.trim_end_matches("/v1");
     let o = sel(
         tmp.path(),
-        &[
-            "run",
-            "--provider",
-            "openai",
-            "--model",
-            "m",
-            "--base-url",
-            bare,
-            "--experiment",
-            "native",
-            "--preset",
-            "quick",
-            "--out",
-            "o",
-        ],
+        &RunArgs::quick().server("m", bare).out("o").to_vec(),
     )
     .await;
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));

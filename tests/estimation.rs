@@ -1,6 +1,7 @@
 //! Estimation: agreement with independent reference fits, and recovery of known weights.
 
 use crate::support::fit_data::{self, FitContext};
+use crate::support::pearson;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::{Fit, Trial, fit};
@@ -103,16 +104,6 @@ fn simulate(rng: &mut ChaCha8Rng, w: &Weights, n: usize, sharpness: f64) -> (Vec
         })
         .collect();
     (trials, agree as f64 / n as f64)
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n: f64 = x.len() as f64;
-    let mx: f64 = x.iter().sum::<f64>() / n;
-    let my: f64 = y.iter().sum::<f64>() / n;
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
-    let syy: f64 = y.iter().map(|b| (b - my) * (b - my)).sum();
-    sxy / (sxx * syy).sqrt()
 }
 
 /// Pooled r between learned and true weights over `contexts` contexts, and mean agreement.

@@ -2,7 +2,7 @@
 //! injected faults, the resilient wrapper's retry policy, the simulated agents' ground
 //! truth, and `serve-sim` as a real process.
 
-use crate::support::{self, Fault, MockServer};
+use crate::support::{self, Fault, MockServer, pearson};
 use selfinterp::benchmark::profile_choice;
 use selfinterp::benchmark::{Benchmark, FrozenContext, Split};
 use selfinterp::prompts::{choice_prompt, report_prompt};
@@ -77,18 +77,6 @@ fn benchmark_v1() -> Option<Benchmark> {
         eprintln!("benchmark v1 not frozen yet; skipped");
     }
     bench
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    sxy / (sxx * syy).sqrt()
 }
 
 #[tokio::test]

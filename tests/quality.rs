@@ -2,13 +2,14 @@
 //! of the generating process, the corrected score against the true introspective accuracy,
 //! goodness of fit, and the power planner's promise.
 
+use crate::support::pearson;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::fit;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
 use selfinterp::probability::{logistic, standard_normal};
+use selfinterp::scoring::Moments;
 use selfinterp::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, Summary, score};
-use selfinterp::scoring::{Moments, pearson};
 use selfinterp::scoring::{QualityFlag, assess, context_trials};
 use selfinterp::sim::AGREEMENT_SCALE;
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
@@ -138,7 +139,7 @@ impl Agent {
     pub fn true_accuracy(&self) -> f64 {
         let x: Vec<f64> = self.report_centre.iter().flatten().copied().collect();
         let y: Vec<f64> = self.truth.iter().flatten().copied().collect();
-        pearson(&x, &y).unwrap()
+        pearson(&x, &y)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The runner and the run bundle: fault tolerance, resume after a real kill, Ctrl-C, the
 //! cache, and recovery of a simulated agent's weights over the full native preset.
 
-use crate::support::{self, Fault, MockServer, Responder};
+use crate::support::{self, Fault, MockServer, Responder, pearson};
 use selfinterp::benchmark::{Benchmark, Split};
 
 use selfinterp::bundle::{self, RunStatus};
@@ -481,7 +481,6 @@ async fn each_context_is_asked_in_one_stretch_and_a_resume_keeps_it_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cache_makes_a_rerun_free() {
-    use selfinterp::runner::{RECHECK_CHOICES, RECHECK_REPORTS};
     let root = root_with(4, 20, 3);
     let cache = root.path().join("cache");
     let srv = MockServer::start().await;
@@ -499,8 +498,15 @@ async fn the_cache_makes_a_rerun_free() {
         assert_eq!(go(&cfg, &bench, p).await.status, RunStatus::Complete);
         outs.push(out);
     }
-    // The second run asks only the cached requests it re-checks before trusting the cache.
-    let rechecks: u64 = (RECHECK_CHOICES + RECHECK_REPORTS) as u64;
+    // The second run asks only the cached requests it re-checks before trusting the cache
+    // (runner::recheck re-asks four choices and two reports), as its manifest records.
+    let check = bundle::read_manifest(&outs[1])
+        .unwrap()
+        .cache_check
+        .unwrap();
+    assert!(check.trusted && check.compared == check.asked, "{check:?}");
+    let rechecks: u64 = check.asked as u64;
+    assert_eq!(rechecks, 6, "{check:?}");
     assert_eq!(
         srv.requests(),
         4 * 23 + rechecks,
@@ -528,16 +534,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-/// Pearson r of two equal-length series.
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    sxy / (sxx * syy).sqrt()
 }
 
 /// r over (context, attribute) between a summary's learned weights and the agent's own.

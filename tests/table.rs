@@ -1,15 +1,6 @@
 //! `export table`: tidy rows that agree with the summary they come from.
 
-use crate::support::{assert_ok, bin_in as bin};
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    sxy / (sxx * syy).sqrt()
-}
+use crate::support::{assert_ok, bin_in as bin, pearson};
 
 #[test]
 fn weight_rows_reproduce_the_score_and_sample_rows_the_bundle() {

@@ -29,7 +29,6 @@ pub use cache::LOG_FILE;
 pub use config::Preset;
 pub use connect::{provider, sim_seed};
 pub use events::Recorder;
-pub use recheck::{RECHECK_CHOICES, RECHECK_REPORTS};
 
 pub use config::RunConfig;
 pub use events::{Reporter, RunEvent, Silent};

@@ -52,7 +52,7 @@ pub use partial::{Triple, partial_correlation};
 pub use quality::{Quality, QualityFlag, assess, context_trials};
 pub use reliability::{half_options, splits_for};
 pub use runs::{RunComparison, compare_runs};
-pub use stats::{Moments, pearson};
+pub use stats::Moments;
 
 pub use bootstrap::{Distribution, bootstrap};
 pub use comparison::{

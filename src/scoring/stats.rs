@@ -218,4 +218,18 @@ mod tests {
         let assembled = Moments::from_sums(&Sums::of(&x), &Sums::of(&y), sxy);
         assert_eq!(assembled, Moments::of(&x, &y));
     }
+
+    /// Pearson's r of values whose squares overflow an f64 is still r (scale-free), not 0.
+    #[test]
+    fn pearson_is_scale_free_up_to_the_largest_f64() {
+        let x: [f64; 5] = [1.0, 2.0, 3.0, 4.0, 6.0];
+        let y: [f64; 5] = [2.0, 1.0, 4.0, 3.0, 5.0];
+        let r: f64 = pearson(&x, &y).unwrap();
+        for k in [1e160, 1e300, 1e-300] {
+            let xs: Vec<f64> = x.iter().map(|v| v * k).collect();
+            let got: f64 = pearson(&xs, &y).unwrap();
+            assert!((got - r).abs() < 1e-12, "{k}: {got} vs {r}");
+        }
+        assert_eq!(pearson(&[1.0, f64::NAN, 2.0], &[1.0, 2.0, 3.0]), None);
+    }
 }

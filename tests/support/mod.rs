@@ -1,12 +1,16 @@
 //! Shared test support: a loopback mock server with fault injection ([`mock`]) and small
 //! frozen benchmarks written to a temporary root, so tests need neither the network nor the
-//! real catalogue; and the reader of the Python fit comparisons' data ([`fit_data`]).
+//! real catalogue; `selfinterp run`'s arguments built as the tests spell them, and the binary
+//! run off the async runtime ([`run`]); and the reader of the Python fit comparisons' data
+//! ([`fit_data`]).
 #![allow(dead_code, unused_imports)]
 
 pub mod fit_data;
 pub mod mock;
+pub mod run;
 
 pub use mock::{Fault, MockServer, Received, Responder};
+pub use run::{RunArgs, keyless_in, output_off_runtime, run_off_runtime, stdout};
 
 use selfinterp::benchmark::sha256_hex;
 use selfinterp::benchmark::{
@@ -34,6 +38,17 @@ pub fn bin_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// Pearson's r as the textbook writes it: a reference independent of the library's `scoring`
+/// (NaN when either side is constant).
+pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    sxy / (sxx * syy).sqrt()
 }
 
 /// What a command wrote on stderr, as text.
