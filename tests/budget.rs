@@ -323,3 +323,90 @@ async fn answers_without_usage_are_counted_at_the_estimate_and_say_so() {
     let cost = s["cost_usd"].as_f64().unwrap();
     assert!(cost > 0.0 && cost <= 0.002, "{s}");
 }
+
+/// A server whose tokenizer counts three times the plan's estimate of every prompt: the run
+/// learns the shortfall from the usage it reports and stops before `--max-cost`, not one
+/// request past it (when the limit check counted the next request at its bare estimate, this
+/// run spent $0.005264 under `--max-cost 0.005`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_cost_holds_against_a_tokenizer_that_counts_three_times_the_estimate() {
+    use serde_json::{Value, json};
+    let tmp = tempfile::tempdir().unwrap();
+    let answer = |body: &Value| -> Value {
+        let messages: &Vec<Value> = body["messages"].as_array().unwrap();
+        let chars: u64 = messages
+            .iter()
+            .map(|m| m["content"].as_str().unwrap().chars().count() as u64)
+            .sum();
+        let estimate: u64 = chars.div_ceil(4) + 8;
+        let user: &str = messages.last().unwrap()["content"].as_str().unwrap();
+        let text = crate::support::mock::default_text(user);
+        let completion: u64 = (text.chars().count() as u64).div_ceil(4);
+        json!({"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+            "logprobs": null, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3 * estimate, "completion_tokens": completion,
+                "total_tokens": 3 * estimate + completion}})
+    };
+    let srv = MockServer::builder()
+        .model("m")
+        .responder(crate::support::Responder::Custom(std::sync::Arc::new(
+            answer,
+        )))
+        .record(true)
+        .start()
+        .await;
+    let o = limited(tmp.path(), &srv.base_url(), &["--max-cost", "0.005"]).await;
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--max-cost $0.005 reached"),
+        "{}",
+        stderr(&o)
+    );
+    let s = &manifest(&tmp.path().join("o"))["spending"];
+    let n: u64 = s["requests"].as_u64().unwrap();
+    assert_eq!(n as usize, chat_bodies(&srv).len(), "{s}");
+    assert_eq!(s["estimated"], 0, "{s}");
+    let cost: f64 = s["cost_usd"].as_f64().unwrap();
+    assert!(cost <= 0.005, "spent ${cost} under --max-cost 0.005: {s}");
+    // It stopped for the limit, not far short of it: the next choice would have passed it.
+    let per_request: f64 = cost / n as f64;
+    assert!(n >= 5 && cost + 1.2 * per_request > 0.005, "{s}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_shows_the_limits_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = RunArgs::quick().provider("openai", "gpt-4o-mini").args(&[
+        "--max-cost",
+        "0.5",
+        "--max-requests",
+        "20",
+        "--dry-run",
+    ]);
+    let o = sel(tmp.path(), &args.to_vec()).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: String = stdout(&o);
+    assert!(
+        out.contains("limits  stops before --max-cost $0.5 or --max-requests 20"),
+        "{out}"
+    );
+    let o = sel(tmp.path(), &args.args(&["--json"]).to_vec()).await;
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(
+        (v["max_cost_usd"].as_f64(), v["max_requests"].as_u64()),
+        (Some(0.5), Some(20))
+    );
+    // Without limits there is no such line, and the fields are null.
+    let args = RunArgs::quick()
+        .provider("openai", "gpt-4o-mini")
+        .args(&["--dry-run"]);
+    let o = sel(tmp.path(), &args.to_vec()).await;
+    assert!(!stdout(&o).contains("limits"), "{}", stdout(&o));
+    let o = sel(tmp.path(), &args.args(&["--json"]).to_vec()).await;
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(
+        v["max_cost_usd"].is_null() && v["max_requests"].is_null(),
+        "{v}"
+    );
+}

@@ -109,8 +109,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub yes: bool,
     /// Stop before the run's cost would pass this many US dollars, counted from the tokens the
-    /// provider reports (exit 4; --resume with a higher limit continues) [range: above 0, up to
-    /// 1000000]
+    /// provider reports; a request not yet answered counts at 1.4 times its estimated prompt
+    /// (exit 4; --resume with a higher limit continues) [range: above 0, up to 1000000]
     #[arg(long, value_name = "USD", value_parser = ranges::max_cost)]
     pub max_cost: Option<f64>,
     /// Stop before more than N requests have been asked live (exit 4; --resume with a higher

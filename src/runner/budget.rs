@@ -85,6 +85,9 @@ pub struct RunPlan {
     /// their maximum; `None` without a price.
     pub cost_usd_max: Option<f64>,
     pub token_estimate: &'static str,
+    /// `--max-cost` and `--max-requests` as given (`null` when not).
+    pub max_cost_usd: Option<f64>,
+    pub max_requests: Option<u64>,
 }
 
 impl RunPlan {
@@ -141,6 +144,8 @@ pub fn run_plan(
         price,
         cost_usd_max,
         token_estimate: "prompt: characters / 4 + 8 per request; completion: max_tokens (an upper bound)",
+        max_cost_usd: None,
+        max_requests: None,
     }
 }
 
@@ -175,6 +180,16 @@ pub fn describe(p: &RunPlan) -> String {
         _ => "  cost    unknown (no price for this model; give --price-in and --price-out)\n"
             .to_string(),
     };
+    let limits: Vec<String> = [
+        p.max_cost_usd.map(|c| format!("--max-cost ${c}")),
+        p.max_requests.map(|n| format!("--max-requests {n}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !limits.is_empty() {
+        s += &format!("  limits  stops before {}\n", limits.join(" or "));
+    }
     s
 }
 
@@ -207,5 +222,8 @@ pub fn plan_of_config(
         } else {
             Default::default()
         };
-    Ok(run_plan(bench, p, price, &|t: &Task| done.contains(&t.key)))
+    let mut plan: RunPlan = run_plan(bench, p, price, &|t: &Task| done.contains(&t.key));
+    plan.max_cost_usd = cfg.limits.max_cost_usd;
+    plan.max_requests = cfg.limits.max_requests;
+    Ok(plan)
 }
