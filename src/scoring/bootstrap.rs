@@ -14,6 +14,7 @@
 use super::draw::index_below;
 use super::stats::quantile_sorted;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// The sorted values of a statistic over resamples (or permutations), and how many
@@ -176,6 +177,68 @@ pub fn bootstrap_with<U: Clone, S: AsRef<[Option<f64>]>>(
         .collect()
 }
 
+/// Resamples whose draws are made while the previous ones' statistics are computed
+/// ([`bootstrap_with_par`]).
+const CHUNK: usize = 64;
+
+/// [`bootstrap_with`] with the resamples' statistics computed in parallel, for statistics that
+/// cost more than their draws: the draws are made from `rng` in the same order (a chunk of
+/// resamples at a time, the next chunk drawn while the last one's statistics are computed) and
+/// the values kept in resample order, so the distributions are bit for bit those of
+/// [`bootstrap_with`], on any number of threads.
+pub fn bootstrap_with_par<U, S>(
+    rng: &mut ChaCha8Rng,
+    units: usize,
+    resamples: usize,
+    width: usize,
+    mut draw: impl FnMut(&mut ChaCha8Rng, usize) -> U + Send,
+    statistic: impl Fn(&[U]) -> S + Sync,
+) -> Vec<Distribution>
+where
+    U: Send + Sync,
+    S: AsRef<[Option<f64>]> + Send,
+{
+    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); width];
+    let mut undefined: Vec<usize> = vec![0; width];
+    let mut draw_chunk = |rng: &mut ChaCha8Rng, first: usize, drawn: &mut Vec<U>| {
+        drawn.clear();
+        for _ in first..resamples.min(first + CHUNK) {
+            for position in 0..units {
+                drawn.push(draw(rng, position));
+            }
+        }
+    };
+    if units > 0 && resamples > 0 {
+        let mut current: Vec<U> = Vec::with_capacity(units * CHUNK);
+        let mut next: Vec<U> = Vec::with_capacity(units * CHUNK);
+        draw_chunk(rng, 0, &mut current);
+        let mut first: usize = 0;
+        while first < resamples {
+            let (_, stats): ((), Vec<S>) = rayon::join(
+                || draw_chunk(rng, first + CHUNK, &mut next),
+                || current.par_chunks(units).map(&statistic).collect(),
+            );
+            for s in &stats {
+                let s: &[Option<f64>] = s.as_ref();
+                assert_eq!(s.len(), width, "a statistic gives `width` values");
+                for (k, v) in s.iter().enumerate() {
+                    match v {
+                        Some(v) => values[k].push(*v),
+                        None => undefined[k] += 1,
+                    }
+                }
+            }
+            std::mem::swap(&mut current, &mut next);
+            first += CHUNK;
+        }
+    }
+    values
+        .into_iter()
+        .zip(undefined)
+        .map(|(v, u)| Distribution::new(v, u))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::streams::Stream;
@@ -198,6 +261,31 @@ mod tests {
         assert!((a100 - 0.0231).abs() < 5e-5, "{a100}");
         assert!((a20 - 0.0159).abs() < 5e-5, "{a20}");
         assert_eq!(expanded_alpha(2, 0.95), None);
+    }
+
+    #[test]
+    fn the_parallel_bootstrap_is_the_sequential_one_bit_for_bit() {
+        let x: Vec<f64> = (0..37).map(|i| f64::from(i * i % 11) / 3.0).collect();
+        let draw = |r: &mut ChaCha8Rng, _: usize| index_below(r, x.len());
+        let statistic = |idx: &[usize]| -> Vec<Option<f64>> {
+            let s: f64 = idx.iter().map(|&i| x[i]).sum::<f64>();
+            vec![Some(s / idx.len() as f64), (s > 60.0).then_some(s)]
+        };
+        // Resample counts below, at and across the chunk size, and none.
+        let mut undefined: usize = 0;
+        for resamples in [0, 1, CHUNK - 1, CHUNK, 3 * CHUNK + 5] {
+            let mut a: ChaCha8Rng = Stream::Partial.rng(7);
+            let mut b: ChaCha8Rng = Stream::Partial.rng(7);
+            let seq = bootstrap_with(&mut a, x.len(), resamples, 2, draw, statistic);
+            let par = bootstrap_with_par(&mut b, x.len(), resamples, 2, draw, statistic);
+            assert_eq!(seq, par, "{resamples} resamples");
+            assert!(
+                a == b,
+                "the generator is left where the sequential draws leave it"
+            );
+            undefined += seq[1].undefined();
+        }
+        assert!(undefined > 0, "the test covers undefined values");
     }
 
     #[test]

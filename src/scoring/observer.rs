@@ -44,7 +44,7 @@
 //! [`Stream::ObserverSplits`] (the splits) and [`Stream::ObserverBootstrap`] (the resampling)
 //! of the scoring seed.
 
-use super::bootstrap::{Distribution, bootstrap_with};
+use super::bootstrap::{Distribution, bootstrap_with_par};
 use super::context::ContextSummary;
 use super::draw::index_below;
 use super::input::ContextInput;
@@ -107,10 +107,52 @@ pub fn observer_weights(trials: &[Trial]) -> Weights {
     Weights(slopes).rescaled_to_100()
 }
 
-/// One context's moments: per split, the observer at each curve K and the model.
+/// One context's moments, split after split. Every side of a split (the observer at each
+/// curve K, then the model) is paired with the same held-out weights, so the sums of that
+/// side (n, sy, syy) are kept once per split: a split's row is [n, sy, syy, then sx, sxx,
+/// sxy of each side]. A resample pools every side by adding rows, in draw order, field by
+/// field: the same additions as pooling each side's [`Moments`] on its own.
 struct ContextMoments {
-    observer: Vec<Vec<Moments>>,
-    model: Vec<Moments>,
+    sums: Vec<f64>,
+}
+
+/// Fields of a split's row before the sides' own.
+const SHARED: usize = 3;
+
+/// The length of a split's row for `sides` sides.
+fn row_len(sides: usize) -> usize {
+    SHARED + 3 * sides
+}
+
+impl ContextMoments {
+    fn row(&self, split: usize, len: usize) -> &[f64] {
+        &self.sums[split * len..(split + 1) * len]
+    }
+}
+
+/// Appends a split's row of `sides` (which share their y values).
+fn push_split(sums: &mut Vec<f64>, sides: &[Moments]) {
+    let first: &Moments = &sides[0];
+    sums.extend([first.n, first.sy, first.syy]);
+    for m in sides {
+        debug_assert!(m.n == first.n && m.sy == first.sy && m.syy == first.syy);
+        sums.extend([m.sx, m.sxx, m.sxy]);
+    }
+}
+
+/// The sides' moments from a (pooled) row.
+fn sides_of(row: &[f64]) -> Vec<Moments> {
+    row[SHARED..]
+        .chunks_exact(3)
+        .map(|own: &[f64]| Moments {
+            n: row[0],
+            sx: own[0],
+            sy: row[1],
+            sxx: own[1],
+            syy: row[2],
+            sxy: own[2],
+        })
+        .collect()
 }
 
 /// The scoring fit's (intercept, slopes) started from `start` (the optimum is the same; a
@@ -133,23 +175,23 @@ fn context_moments(
     rng: &mut ChaCha8Rng,
 ) -> ContextMoments {
     let mut shuffled: Vec<Trial> = trials.to_vec();
-    let mut observer: Vec<Vec<Moments>> = Vec::with_capacity(splits);
-    let mut model: Vec<Moments> = Vec::with_capacity(splits);
+    let mut sums: Vec<f64> = Vec::with_capacity(splits * row_len(ks.len() + 1));
+    let mut sides: Vec<Moments> = Vec::with_capacity(ks.len() + 1);
     for _ in 0..splits {
         shuffled.shuffle(rng);
         let (pool, held) = shuffled.split_at(shuffled.len() / 2);
         let reference: Weights = learned_of(&params_from(held, full_fit));
-        model.push(Moments::of(&reported.0, &reference.0));
         // Nested K: each fit starts from the previous K's optimum.
         let mut start: [f64; N_ATTR + 1] = [0.0; N_ATTR + 1];
-        let mut row: Vec<Moments> = Vec::with_capacity(ks.len());
+        sides.clear();
         for &k in ks {
             start = params_from(&pool[..k], start);
-            row.push(Moments::of(&learned_of(&start).0, &reference.0));
+            sides.push(Moments::of(&learned_of(&start).0, &reference.0));
         }
-        observer.push(row);
+        sides.push(Moments::of(&reported.0, &reference.0));
+        push_split(&mut sums, &sides);
     }
-    ContextMoments { observer, model }
+    ContextMoments { sums }
 }
 
 /// The curve through (0, 0) first reaching `target`: the interpolated K, or `None` when it
@@ -181,26 +223,22 @@ fn curve_ks(k_max: usize) -> Vec<usize> {
     ks
 }
 
-/// Which moments of a context a pooled r uses: the observer at curve index j, or the model.
-#[derive(Clone, Copy)]
-enum Side {
-    Observer(usize),
-    Model,
-}
-
+/// The pooled moments of every side (the observer at each curve K, then the model) over the
+/// drawn (context, split) cells, added in draw order: each field's sum is the one a pass over
+/// the draws for that side alone would make, bit for bit.
 fn pooled(
     per_context: &[ContextMoments],
-    side: Side,
+    sides: usize,
     draws: impl Iterator<Item = (usize, usize)>,
-) -> Option<f64> {
-    let mut t: Moments = Moments::default();
+) -> Vec<Moments> {
+    let len: usize = row_len(sides);
+    let mut t: Vec<f64> = vec![0.0; len];
     for (c, s) in draws {
-        t.add(&match side {
-            Side::Observer(j) => per_context[c].observer[s][j],
-            Side::Model => per_context[c].model[s],
-        });
+        for (total, v) in t.iter_mut().zip(per_context[c].row(s, len)) {
+            *total += v;
+        }
     }
-    t.r()
+    sides_of(&t)
 }
 
 fn mean_r(per_split: impl Iterator<Item = Option<f64>>) -> Option<f64> {
@@ -219,18 +257,18 @@ fn resampled(
     bootstrap_resamples: usize,
 ) -> Vec<Distribution> {
     let g: usize = per_context.len();
+    let cells: usize = ks.len() + 1;
     let width: usize = ks.len() + 2;
-    bootstrap_with(
+    bootstrap_with_par(
         &mut Stream::ObserverBootstrap.rng(seed),
         g,
         bootstrap_resamples,
         width,
         |rng: &mut ChaCha8Rng, _| (index_below(rng, g), index_below(rng, SPLITS)),
         |draws: &[(usize, usize)]| -> Vec<Option<f64>> {
-            let rs: Option<Vec<f64>> = (0..ks.len())
-                .map(|j| pooled(per_context, Side::Observer(j), draws.iter().copied()))
-                .collect();
-            let rm: Option<f64> = pooled(per_context, Side::Model, draws.iter().copied());
+            let totals: Vec<Moments> = pooled(per_context, cells, draws.iter().copied());
+            let rs: Option<Vec<f64>> = totals[..ks.len()].iter().map(Moments::r).collect();
+            let rm: Option<f64> = totals[ks.len()].r();
             match (rs, rm) {
                 (Some(rs), Some(rm)) => {
                     let k: f64 = crossing(ks, &rs, rm).unwrap_or(f64::INFINITY);
@@ -291,16 +329,15 @@ pub fn ideal_observer(
         })
         .collect();
 
-    let r_obs: Vec<Option<f64>> = (0..ks.len())
-        .map(|j| {
-            mean_r(
-                (0..SPLITS)
-                    .map(|s| pooled(&per_context, Side::Observer(j), (0..g).map(|c| (c, s)))),
-            )
-        })
+    // Each split's pooled moments over every context, for every side.
+    let by_split: Vec<Vec<Moments>> = (0..SPLITS)
+        .map(|s| pooled(&per_context, ks.len() + 1, (0..g).map(|c| (c, s))))
         .collect();
-    let r_model: Option<f64> =
-        mean_r((0..SPLITS).map(|s| pooled(&per_context, Side::Model, (0..g).map(|c| (c, s)))));
+    let r_obs: Vec<Option<f64>> = (0..=ks.len())
+        .map(|j| mean_r(by_split.iter().map(|t| t[j].r())))
+        .collect();
+    let r_model: Option<f64> = r_obs[ks.len()];
+    let r_obs: &[Option<f64>] = &r_obs[..ks.len()];
 
     let boot: Vec<Distribution> = resampled(&per_context, &ks, seed, bootstrap_resamples);
     let (boot_obs, rest) = boot.split_at(ks.len());
