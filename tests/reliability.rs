@@ -4,7 +4,7 @@
 //! Every test here failed on the code before its fix.
 
 use crate::reports::{VERSION, root, sim_run};
-pub use crate::support::{bin, stderr};
+pub use crate::support::{RunArgs, bin, stderr};
 use selfinterp::leaderboard;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use std::process::Output;
 /// The built binary, or the one `SELFINTERP_TEST_BIN` names (to show a test failing on an
 /// older build).
 /// `selfinterp --root ROOT ARGS...`.
-pub fn sel(root: &Path, args: &[&str]) -> Output {
+pub fn sel<S: AsRef<std::ffi::OsStr>>(root: &Path, args: &[S]) -> Output {
     bin().arg("--root").arg(root).args(args).output().unwrap()
 }
 
@@ -22,30 +22,17 @@ pub fn assert_exit(o: &Output, code: i32, what: &str) {
     assert_eq!(o.status.code(), Some(code), "{what}: {}", stderr(o));
 }
 
-/// The arguments of a small in-process sim run into `out`.
-pub fn small_run<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v: Vec<&str> = vec![
-        "run",
-        "--provider",
-        "sim",
-        "--model",
-        "faithful",
-        "--experiment",
-        "native",
-        "--contexts",
-        "4",
-        "--trials",
-        "10",
-        "--reports",
-        "3",
-        "--no-cache",
-        "--benchmark",
-        VERSION,
-        "--out",
-        out,
-    ];
-    v.extend_from_slice(extra);
-    v
+/// A small in-process run of the faithful sim agent into `out` (4 contexts x 10 choices and
+/// 3 reports, no cache).
+pub fn small(out: &str) -> RunArgs {
+    RunArgs::sizes(4, 10, 3)
+        .out(out)
+        .args(&["--no-cache", "--benchmark", VERSION])
+}
+
+/// The arguments of [`small`], then `extra`.
+pub fn small_run(out: &str, extra: &[&str]) -> Vec<String> {
+    small(out).args(extra).to_vec()
 }
 
 fn s(p: &Path) -> &str {
@@ -89,10 +76,8 @@ fn run_refuses_a_directory_that_holds_no_run_and_overwrites_nothing() {
         .map(|f| std::fs::read(stray.join(f)).unwrap())
         .collect();
     for extra in [&[][..], &["--resume"][..]] {
-        let mut args: Vec<&str> = small_run(s(&stray), extra);
-        let i = args.iter().position(|a| *a == "faithful").unwrap();
-        args[i] = "confabulator";
-        let o = sel(root.path(), &args);
+        let args = small(s(&stray)).agent("confabulator").args(extra);
+        let o = sel(root.path(), &args.to_vec());
         assert_exit(&o, 2, "a directory with another run's samples");
         assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
         assert!(!stray.join("manifest.json").exists());
@@ -197,6 +182,8 @@ fn every_reader_refuses_samples_outside_the_plan_naming_file_line_and_field() {
         let text: String = l.iter().map(|x| format!("{x}\n")).collect();
         std::fs::write(dir.join("samples.jsonl"), text).unwrap();
         let d: &str = s(&dir);
+        // A finished run marked interrupted, so --resume reads its samples.
+        let resume_args: Vec<String> = small_run(d, &["--resume"]);
         let mut readers: Vec<(&str, Vec<&str>)> = vec![
             ("score", vec!["score", d]),
             ("report", vec!["report", d, "--format", "json"]),
@@ -215,10 +202,11 @@ fn every_reader_refuses_samples_outside_the_plan_naming_file_line_and_field() {
                 ],
             ),
         ];
-        // A finished run marked interrupted, so --resume reads its samples.
-        let resume_args: Vec<&str> = small_run(d, &["--resume"]);
         if t.resume_refuses {
-            readers.push(("run --resume", resume_args));
+            readers.push((
+                "run --resume",
+                resume_args.iter().map(String::as_str).collect(),
+            ));
         }
         for (reader, args) in readers {
             let o = sel(root.path(), &args);
@@ -314,34 +302,18 @@ pub async fn sel_async(root: &Path, args: Vec<String>) -> (Output, Duration) {
     .unwrap()
 }
 
-/// `run` of a small native run asking `model` at `base_url`, into `out`, then `extra`.
+/// A small native run (2 contexts x 5 choices and 1 report) asking `model` at `base_url`,
+/// into `out`.
+pub fn server(model: &str, base_url: &str, out: &Path) -> RunArgs {
+    RunArgs::sizes(2, 5, 1)
+        .server(model, base_url)
+        .out(out)
+        .flag("--benchmark", VERSION)
+}
+
+/// The arguments of [`server`], then `extra`.
 pub fn server_run(model: &str, base_url: &str, out: &Path, extra: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = [
-        "run",
-        "--provider",
-        "openai",
-        "--model",
-        model,
-        "--base-url",
-        base_url,
-        "--experiment",
-        "native",
-        "--contexts",
-        "2",
-        "--trials",
-        "5",
-        "--reports",
-        "1",
-        "--benchmark",
-        VERSION,
-        "--out",
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect();
-    v.push(s(out).to_string());
-    v.extend(extra.iter().map(|x| x.to_string()));
-    v
+    server(model, base_url, out).args(extra).to_vec()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -493,16 +465,12 @@ async fn a_server_failing_every_request_the_same_way_stops_the_run_early() {
         .start()
         .await;
     let out = root.path().join("o");
-    let mut args = server_run(
-        "m",
-        &srv.base_url(),
-        &out,
-        &["--max-retries", "0", "--no-cache", "--concurrency", "2"],
-    );
-    let i = args.iter().position(|a| a == "--trials").unwrap();
-    args[i + 1] = "12".into();
-    let i = args.iter().position(|a| a == "--contexts").unwrap();
-    args[i + 1] = "8".into();
+    let args = RunArgs::sizes(8, 12, 1)
+        .server("m", &srv.base_url())
+        .out(&out)
+        .flag("--benchmark", VERSION)
+        .args(&["--max-retries", "0", "--no-cache", "--concurrency", "2"])
+        .to_vec();
     let (o, _) = sel_async(root.path(), args).await;
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(4), "{err}");
@@ -619,7 +587,8 @@ fn every_numeric_flag_outside_its_range_is_a_usage_error() {
     let root = root();
     let out = root.path().join("o");
     let o_: &str = s(&out);
-    let cases: Vec<Vec<&str>> = vec![
+    let v = |a: &[&str]| -> Vec<String> { a.iter().map(|x| x.to_string()).collect() };
+    let cases: Vec<Vec<String>> = vec![
         small_run(o_, &["--timeout", "1e20"]),
         small_run(o_, &["--timeout", "inf"]),
         small_run(o_, &["--timeout", "NaN"]),
@@ -637,7 +606,7 @@ fn every_numeric_flag_outside_its_range_is_a_usage_error() {
             &["--design", "adaptive", "--design-candidates", "10000000"],
         ),
         small_run(o_, &["--design", "adaptive", "--design-batch", "0"]),
-        vec![
+        v(&[
             "plan",
             "--pilot",
             o_,
@@ -645,8 +614,8 @@ fn every_numeric_flag_outside_its_range_is_a_usage_error() {
             "0.1",
             "--replicates",
             "0",
-        ],
-        vec![
+        ]),
+        v(&[
             "plan",
             "--pilot",
             o_,
@@ -654,8 +623,8 @@ fn every_numeric_flag_outside_its_range_is_a_usage_error() {
             "0.1",
             "--pairs",
             "10,0",
-        ],
-        vec![
+        ]),
+        v(&[
             "plan",
             "--pilot",
             o_,
@@ -663,9 +632,9 @@ fn every_numeric_flag_outside_its_range_is_a_usage_error() {
             "0.1",
             "--orders",
             "3",
-        ],
-        vec!["report", o_, "--price-in=-1", "--price-out", "1"],
-        vec!["serve-sim", "--agent", "faithful", "--threads", "0"],
+        ]),
+        v(&["report", o_, "--price-in=-1", "--price-out", "1"]),
+        v(&["serve-sim", "--agent", "faithful", "--threads", "0"]),
     ];
     for args in cases {
         let t0 = Instant::now();
@@ -796,18 +765,12 @@ async fn a_server_echoing_the_key_leaves_no_trace_in_the_bundle_or_stderr() {
         &out,
         &["--max-retries", "0", "--no-cache"],
     );
-    let r = root.path().to_path_buf();
-    let o = tokio::task::spawn_blocking(move || {
-        bin()
-            .arg("--root")
-            .arg(&r)
-            .args(&args)
-            .env("OPENAI_API_KEY", KEY)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let mut c = bin();
+    c.arg("--root")
+        .arg(root.path())
+        .args(&args)
+        .env("OPENAI_API_KEY", KEY);
+    let o = crate::support::output_off_runtime(c).await;
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     let errors: String = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
     for (what, text) in [("stderr", stderr(&o)), ("errors.jsonl", errors.clone())] {

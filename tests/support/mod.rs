@@ -31,7 +31,7 @@ pub fn bin() -> Command {
 
 /// `selfinterp ARGS...` run in `dir` as a user outside the checkout runs it: no
 /// `SELFINTERP_ROOT`, so only the embedded benchmark versions are known.
-pub fn bin_in(dir: &Path, args: &[&str]) -> Output {
+pub fn bin_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Output {
     bin()
         .current_dir(dir)
         .env_remove("SELFINTERP_ROOT")
