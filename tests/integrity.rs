@@ -3,8 +3,8 @@
 //! output links it will not follow, a malformed last sample line refused, and a run stopped by
 //! a write error not left "running". Every test here failed on the code before its fix.
 
-use crate::reliability::{assert_exit, sel, small_run};
-use crate::reports::{VERSION, root};
+use crate::reliability::{assert_exit, sel, server_run, small_run};
+use crate::reports::root;
 use crate::support::{MockServer, bin, stderr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
@@ -49,33 +49,13 @@ fn a_bundle_locked_by_another_process_is_refused_at_once() {
 /// `run` against `base_url` (a slow loopback server), as a child process.
 fn spawn_server_run(root: &Path, base_url: &str, out: &Path, resume: bool) -> Child {
     let mut c = bin();
-    c.arg("--root").arg(root).args([
-        "run",
-        "--provider",
-        "openai",
-        "--model",
+    let resume: &[&str] = if resume { &["--resume"] } else { &[] };
+    c.arg("--root").arg(root).args(server_run(
         "m",
-        "--base-url",
         base_url,
-        "--experiment",
-        "native",
-        "--contexts",
-        "2",
-        "--trials",
-        "5",
-        "--reports",
-        "1",
-        "--concurrency",
-        "1",
-        "--no-cache",
-        "--benchmark",
-        VERSION,
-        "--out",
-    ]);
-    c.arg(out);
-    if resume {
-        c.arg("--resume");
-    }
+        out,
+        &[&["--concurrency", "1", "--no-cache"], resume].concat(),
+    ));
     c.env_remove("OPENAI_API_KEY")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
