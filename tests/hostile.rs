@@ -4,7 +4,7 @@
 
 use crate::reliability::{assert_exit, sel_async, server_run};
 use crate::reports::root;
-use crate::support::{Fault, MockServer, Responder, contexts, stderr};
+use crate::support::{Fault, MockServer, Responder, RunArgs, contexts, stderr};
 use selfinterp::sim as sim_server;
 use selfinterp::sim::{AgentKind, SimAgent};
 use serde_json::{Value, json};
@@ -185,18 +185,12 @@ const KEY: &str = "sk-proj-Zq8vLm3TxW0pR7nK2yHs9cB4";
 
 /// `selfinterp run` with `OPENAI_API_KEY` set to [`KEY`].
 async fn run_with_key(root: &Path, args: Vec<String>) -> std::process::Output {
-    let r = root.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        crate::support::bin()
-            .arg("--root")
-            .arg(&r)
-            .args(&args)
-            .env("OPENAI_API_KEY", KEY)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    let mut c = crate::support::bin();
+    c.arg("--root")
+        .arg(root)
+        .args(&args)
+        .env("OPENAI_API_KEY", KEY);
+    crate::support::output_off_runtime(c).await
 }
 
 /// Every file of a bundle, concatenated.
@@ -448,34 +442,12 @@ async fn reports_of_absurd_magnitude_are_counted_and_leave_the_score() {
             .start()
             .await;
         let out = root.path().join(format!("o{i}"));
-        let args: Vec<String> = [
-            "run",
-            "--provider",
-            "openai",
-            "--model",
-            "m",
-            "--base-url",
-            &srv.base_url(),
-            "--experiment",
-            "native",
-            "--contexts",
-            "8",
-            "--trials",
-            "12",
-            "--reports",
-            "3",
-            "--benchmark",
-            crate::reports::VERSION,
-            "--no-cache",
-            "--max-invalid-rate",
-            "1",
-            "--out",
-            s(&out),
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .collect();
-        let (o, _) = sel_async(root.path(), args).await;
+        let args = RunArgs::sizes(8, 12, 3)
+            .server("m", &srv.base_url())
+            .out(&out)
+            .flag("--benchmark", crate::reports::VERSION)
+            .args(&["--no-cache", "--max-invalid-rate", "1"]);
+        let (o, _) = sel_async(root.path(), args.to_vec()).await;
         assert_exit(&o, 0, &format!("{m:?}"));
         let summary: Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
