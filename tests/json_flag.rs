@@ -2,7 +2,7 @@
 //! `check-finetune`, `domains check`, `export table` and `report`), and a usage error naming the
 //! right flag where `--json` or `--format` means nothing.
 
-use crate::support::{assert_ok, bin, bin_in, stderr};
+use crate::support::{RunArgs, assert_ok, bin, bin_in, stderr};
 use serde_json::Value;
 
 fn json_of(o: &std::process::Output) -> Value {
@@ -21,24 +21,7 @@ fn result_commands_print_one_json_object_with_json() {
     let d = tmp.path();
     let run = bin_in(
         d,
-        &[
-            "run",
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--contexts",
-            "4",
-            "--trials",
-            "20",
-            "--reports",
-            "2",
-            "--out",
-            "b",
-            "--json",
-        ],
+        &RunArgs::sizes(4, 20, 2).out("b").args(&["--json"]).to_vec(),
     );
     let v = json_of(&run);
     assert_eq!(v["status"], "complete");
