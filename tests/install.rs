@@ -4,7 +4,7 @@
 use selfinterp::benchmark::{Benchmark, Source, embedded_names, embedded_version};
 use std::path::PathBuf;
 
-use crate::support::{assert_ok, bin_in as outside};
+use crate::support::{RunArgs, assert_ok, bin_in as outside};
 
 fn checkout() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -64,22 +64,7 @@ fn a_version_on_disk_takes_precedence_and_is_hash_checked() {
 #[test]
 fn the_quick_start_runs_outside_the_checkout() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = outside(
-        tmp.path(),
-        &[
-            "run",
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--preset",
-            "quick",
-            "--out",
-            "first",
-        ],
-    );
+    let run = outside(tmp.path(), &RunArgs::quick().out("first").to_vec());
     assert_ok(&run);
     let score = outside(tmp.path(), &["score", "first", "--json"]);
     assert_ok(&score);
