@@ -1,6 +1,6 @@
 //! Messages a new user meets first: each names what was expected, in the project's own words.
 
-use crate::support::{bin_in, stderr};
+use crate::support::{RunArgs, bin_in, stderr};
 
 #[test]
 fn report_of_a_non_bundle_says_so_with_exit_2() {
@@ -80,24 +80,13 @@ fn view_without_a_directory_outside_a_checkout_says_what_it_wants() {
 #[test]
 fn a_server_flavour_is_named_as_the_flag_spells_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = bin_in(
-        tmp.path(),
-        &[
-            "run",
-            "--provider",
-            "openai",
-            "--base-url",
-            "http://127.0.0.1:9/v1",
-            "--model",
-            "m",
-            "--server-flavour",
-            "plain",
-            "--constrain",
-            "letters",
-            "--experiment",
-            "native",
-        ],
-    );
+    let args = RunArgs::full().server("m", "http://127.0.0.1:9/v1").args(&[
+        "--server-flavour",
+        "plain",
+        "--constrain",
+        "letters",
+    ]);
+    let o = bin_in(tmp.path(), &args.to_vec());
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
@@ -177,27 +166,9 @@ fn log_lines_have_no_colour_codes_when_stderr_is_not_a_terminal() {
     let d = tmp.path();
     std::fs::create_dir_all(d.join("c/responses/ab")).unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
-    let o = bin_in(
-        d,
-        &[
-            "--root",
-            root,
-            "-v",
-            "run",
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--preset",
-            "quick",
-            "--out",
-            "o",
-            "--cache-dir",
-            "c",
-        ],
-    );
+    let mut args: Vec<String> = ["--root", root, "-v"].map(String::from).to_vec();
+    args.extend(RunArgs::quick().out("o").flag("--cache-dir", "c").to_vec());
+    let o = bin_in(d, &args);
     let err: String = stderr(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(err.contains("INFO"), "{err}");
