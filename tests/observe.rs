@@ -1,53 +1,31 @@
 //! Observer runs (`run --experiment observe --of DIR --examples K`): what they record, that
 //! they are reproducible, how they are scored, and the same run through `serve-sim` over HTTP.
 
-use crate::support::{self, assert_ok, bin_in, stderr};
+use crate::support::{self, RunArgs, assert_ok, bin_in, stderr};
 use serde_json::Value;
 use std::path::Path;
 
-fn run(dir: &Path, args: &[&str]) {
-    let mut a: Vec<&str> = vec!["run", "--preset", "quick", "--no-cache"];
-    a.extend_from_slice(args);
-    assert_ok(&bin_in(dir, &a));
+/// `run` of the quick preset without the cache, as `args` say; it must succeed.
+fn run(dir: &Path, args: RunArgs) {
+    assert_ok(&bin_in(dir, &args.args(&["--no-cache"]).to_vec()));
 }
 
 /// The faithful agent's native run in `dir/base`: the run the observers watch.
 fn faithful_base(dir: &Path) {
-    run(
-        dir,
-        &[
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "native",
-            "--out",
-            "base",
-        ],
-    );
+    run(dir, RunArgs::quick().out("base"));
+}
+
+/// The sim agent `model` observing `k` choices a context of the run `of`, into `out`.
+fn observe_args(model: &str, of: &str, k: &str, out: &str, seed: &str) -> RunArgs {
+    RunArgs::quick()
+        .agent(model)
+        .experiment("observe")
+        .out(out)
+        .args(&["--of", of, "--examples", k, "--seed", seed])
 }
 
 fn observe(dir: &Path, model: &str, of: &str, k: &str, out: &str, seed: &str) {
-    run(
-        dir,
-        &[
-            "--provider",
-            "sim",
-            "--model",
-            model,
-            "--experiment",
-            "observe",
-            "--of",
-            of,
-            "--examples",
-            k,
-            "--out",
-            out,
-            "--seed",
-            seed,
-        ],
-    );
+    run(dir, observe_args(model, of, k, out, seed));
 }
 
 fn json(path: &Path) -> Value {
@@ -245,31 +223,10 @@ fn an_observer_run_through_serve_sim_over_http_answers_as_in_process() {
         .read_line(&mut line)
         .unwrap();
     let base_url = line.trim().to_string();
-    let o = bin_in(
-        d,
-        &[
-            "run",
-            "--preset",
-            "quick",
-            "--no-cache",
-            "--provider",
-            "openai",
-            "--model",
-            "partial:0.5",
-            "--base-url",
-            &base_url,
-            "--experiment",
-            "observe",
-            "--of",
-            "base",
-            "--examples",
-            "8",
-            "--seed",
-            "3",
-            "--out",
-            "http",
-        ],
-    );
+    let args = observe_args("partial:0.5", "base", "8", "http", "3")
+        .server("partial:0.5", &base_url)
+        .args(&["--no-cache"]);
+    let o = bin_in(d, &args.to_vec());
     let _ = child.kill();
     let _ = child.wait();
     assert_ok(&o);
@@ -314,36 +271,16 @@ fn ci(v: &Value) -> (f64, f64) {
 fn privileged_access_tells_a_faithful_reporter_from_a_noisy_one() {
     let t = tempfile::tempdir().unwrap();
     let d: &Path = t.path();
-    let design = [
-        "--experiment",
-        "native",
-        "--contexts",
-        "30",
-        "--trials",
-        "60",
-        "--reports",
-        "3",
-    ];
-    let mut a: Vec<&str> = vec![
-        "--provider",
-        "sim",
-        "--model",
-        "faithful",
-        "--out",
-        "faithful",
-    ];
-    a.extend_from_slice(&design);
-    run(d, &a);
-    let mut a: Vec<&str> = vec![
-        "--provider",
-        "sim",
-        "--model",
-        "partial:0.2",
-        "--out",
-        "noisy",
-    ];
-    a.extend_from_slice(&design);
-    run(d, &a);
+    // The quick preset's other settings, with these counts.
+    let design = ["--contexts", "30", "--trials", "60", "--reports", "3"];
+    run(d, RunArgs::quick().out("faithful").args(&design));
+    run(
+        d,
+        RunArgs::quick()
+            .agent("partial:0.2")
+            .out("noisy")
+            .args(&design),
+    );
     observe(d, "faithful", "faithful", "5", "sees-5", "0");
     observe(d, "faithful", "noisy", "40", "sees-40", "0");
 
