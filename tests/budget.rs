@@ -2,7 +2,7 @@
 //! its figures follow from the benchmark's counts, and a hosted run without `--preset` is
 //! refused off a terminal unless `--yes`.
 
-use crate::support::{MockServer, RunArgs, run_off_runtime as sel, stderr, stdout};
+use crate::support::{MockServer, Responder, RunArgs, run_off_runtime as sel, stderr, stdout};
 use std::path::Path;
 use std::process::Output;
 
@@ -284,26 +284,11 @@ async fn a_base_url_without_v1_that_gets_404_says_to_add_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_without_usage_are_counted_at_the_estimate_and_say_so() {
-    use serde_json::{Value, json};
     let tmp = tempfile::tempdir().unwrap();
     // The stub's usual answers, with the usage taken out.
-    let answer = |body: &Value| -> Value {
-        let user: String = body["messages"]
-            .as_array()
-            .and_then(|m| m.last())
-            .and_then(|m| m["content"].as_str())
-            .unwrap_or("")
-            .to_string();
-        let text = crate::support::mock::default_text(&user);
-        json!({"id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-            "logprobs": null, "finish_reason": "stop"}]})
-    };
     let srv = MockServer::builder()
         .model("m")
-        .responder(crate::support::Responder::Custom(std::sync::Arc::new(
-            answer,
-        )))
+        .responder(Responder::default_with_usage(|_, _| None))
         .start()
         .await;
     let o = limited(tmp.path(), &srv.base_url(), &["--max-cost", "0.002"]).await;
@@ -330,29 +315,20 @@ async fn answers_without_usage_are_counted_at_the_estimate_and_say_so() {
 /// run spent $0.005264 under `--max-cost 0.005`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_cost_holds_against_a_tokenizer_that_counts_three_times_the_estimate() {
-    use serde_json::{Value, json};
     let tmp = tempfile::tempdir().unwrap();
-    let answer = |body: &Value| -> Value {
-        let messages: &Vec<Value> = body["messages"].as_array().unwrap();
-        let chars: u64 = messages
+    let three_times = |body: &serde_json::Value, text: &str| {
+        let chars: u64 = body["messages"]
+            .as_array()
+            .unwrap()
             .iter()
             .map(|m| m["content"].as_str().unwrap().chars().count() as u64)
             .sum();
         let estimate: u64 = chars.div_ceil(4) + 8;
-        let user: &str = messages.last().unwrap()["content"].as_str().unwrap();
-        let text = crate::support::mock::default_text(user);
-        let completion: u64 = (text.chars().count() as u64).div_ceil(4);
-        json!({"id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-            "logprobs": null, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 3 * estimate, "completion_tokens": completion,
-                "total_tokens": 3 * estimate + completion}})
+        Some((3 * estimate, (text.chars().count() as u64).div_ceil(4)))
     };
     let srv = MockServer::builder()
         .model("m")
-        .responder(crate::support::Responder::Custom(std::sync::Arc::new(
-            answer,
-        )))
+        .responder(Responder::default_with_usage(three_times))
         .record(true)
         .start()
         .await;

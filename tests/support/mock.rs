@@ -18,6 +18,10 @@
 //! assert_eq!(srv.requests(), 2);
 //! ```
 //!
+//! A test that needs other answers parameterises the stub with [`Responder::custom`] (any body
+//! from the request), [`Responder::default_with_usage`] (the usual answers, other usage) and
+//! [`completion`] (an OpenAI completion body).
+//!
 //! Request indices count requests in arrival order from 0 (every route). Faults are decided
 //! in this order: `fault_at` for the index, then `first_attempt_fault` for a body not seen
 //! before, then `fault_rate` draws (deterministic from the seed and the index).
@@ -97,6 +101,38 @@ pub enum Responder {
     Sim(Arc<SimAgent>),
     /// Any OpenAI-style response body for the request body.
     Custom(Arc<dyn Fn(&Value) -> Value + Send + Sync>),
+}
+
+impl Responder {
+    /// Answers every chat request with `f(request body)`: the stubs that tests parameterise.
+    pub fn custom(f: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Responder {
+        Responder::Custom(Arc::new(f))
+    }
+
+    /// The default answers ([`default_text`], model `m`) with the usage `usage(body, text)`
+    /// gives as (prompt, completion) tokens, or no usage at all.
+    pub fn default_with_usage(
+        usage: impl Fn(&Value, &str) -> Option<(u64, u64)> + Send + Sync + 'static,
+    ) -> Responder {
+        Responder::custom(move |body: &Value| {
+            let text: String = default_text(&user_text(body));
+            completion("m", &text, Value::Null, usage(body, &text))
+        })
+    }
+}
+
+/// An OpenAI chat completion of `model` answering `text`, with `logprobs` (`Value::Null` for
+/// none) and `usage` as (prompt, completion) tokens, or without a usage field.
+pub fn completion(model: &str, text: &str, logprobs: Value, usage: Option<(u64, u64)>) -> Value {
+    let mut v: Value = json!({
+        "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+            "logprobs": logprobs, "finish_reason": "stop"}],
+    });
+    if let Some((p, c)) = usage {
+        v["usage"] = json!({"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c});
+    }
+    v
 }
 
 /// One request as received, when recording is on.
@@ -617,7 +653,8 @@ fn answer(st: &State, req: &Request) -> (u16, Vec<u8>) {
     }
 }
 
-fn user_text(body: &Value) -> String {
+/// The text of a request body's last user message.
+pub fn user_text(body: &Value) -> String {
     body["messages"]
         .as_array()
         .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
@@ -661,12 +698,9 @@ fn openai_answer(st: &State, body: &[u8]) -> Result<Value, (u16, String)> {
             } else {
                 Value::Null
             };
-            Ok(json!({
-                "id": "chatcmpl-mock", "object": "chat.completion", "created": 0,
-                "model": st.cfg.model, "system_fingerprint": "fp_mock",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "logprobs": lp, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101},
-            }))
+            let mut v: Value = completion(&st.cfg.model, &text, lp, Some((100, 1)));
+            v["system_fingerprint"] = json!("fp_mock");
+            Ok(v)
         }
     }
 }
