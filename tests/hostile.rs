@@ -4,6 +4,7 @@
 
 use crate::reliability::{assert_exit, sel_async, server_run};
 use crate::reports::root;
+use crate::support::mock::{completion, default_text, user_text};
 use crate::support::{Fault, MockServer, Responder, RunArgs, contexts, stderr};
 use selfinterp::sim as sim_server;
 use selfinterp::sim::{AgentKind, SimAgent};
@@ -209,24 +210,20 @@ fn bundle_text(dir: &Path) -> String {
 async fn a_server_echoing_the_key_in_answers_leaves_no_trace_and_no_escape_reaches_the_terminal() {
     let root = root();
     let tail: &str = &KEY[KEY.len() - 8..];
-    let responder = Responder::Custom(Arc::new(move |body: &Value| {
+    let responder = Responder::custom(move |body: &Value| {
         let report: bool = body["max_tokens"].as_u64().unwrap_or(1) > 1;
         let text: String = if report {
             format!("{{\"note\": \"{KEY}\"}}")
         } else {
             format!("A {KEY}")
         };
-        json!({
-            "id": "x", "object": "chat.completion", "created": 0,
-            "model": format!("m\u{1b}]0;owned\u{7}\u{1b}[2J{KEY}"),
-            "system_fingerprint": format!("fp_{tail}\r\u{1b}[31m"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                "logprobs": {"content": [{"token": "A", "logprob": -0.1, "top_logprobs": [
-                    {"token": "A", "logprob": -0.1}, {"token": KEY, "logprob": -3.0}]}]},
-                "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11},
-        })
-    }));
+        let model: String = format!("m\u{1b}]0;owned\u{7}\u{1b}[2J{KEY}");
+        let logprobs = json!({"content": [{"token": "A", "logprob": -0.1, "top_logprobs": [
+            {"token": "A", "logprob": -0.1}, {"token": KEY, "logprob": -3.0}]}]});
+        let mut v: Value = completion(&model, &text, logprobs, Some((10, 1)));
+        v["system_fingerprint"] = json!(format!("fp_{tail}\r\u{1b}[31m"));
+        v
+    });
     let srv = MockServer::builder()
         .model("m")
         .responder(responder)
@@ -317,16 +314,11 @@ async fn escape_sequences_in_server_errors_never_reach_the_terminal() {
 async fn log_probability_tokens_are_folded_and_impossible_ones_fall_back_to_the_answer() {
     let root = root();
     let n = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let responder = Responder::Custom(Arc::new(move |body: &Value| {
+    let responder = Responder::custom(move |body: &Value| {
         let report: bool = body["max_tokens"].as_u64().unwrap_or(1) > 1;
         let i: usize = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let (text, top): (String, Value) = if report {
-            let user: &str = body["messages"]
-                .as_array()
-                .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
-                .and_then(|m| m["content"].as_str())
-                .unwrap_or("");
-            (crate::support::mock::default_text(user), Value::Null)
+            (default_text(&user_text(body)), Value::Null)
         } else {
             let top = match i % 4 {
                 0 => {
@@ -343,12 +335,8 @@ async fn log_probability_tokens_are_folded_and_impossible_ones_fall_back_to_the_
                 json!({"content": [{"token": "A", "logprob": -0.1, "top_logprobs": top}]}),
             )
         };
-        json!({
-            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                "logprobs": top, "finish_reason": "stop"}],
-        })
-    }));
+        completion("m", &text, top, None)
+    });
     let srv = MockServer::builder()
         .model("m")
         .responder(responder)
