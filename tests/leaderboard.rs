@@ -48,7 +48,8 @@ fn only_class(board: &[leaderboard::Board]) -> &leaderboard::Board {
 
 fn write_leaderboard(results: &Path) {
     let entries = leaderboard::load_all(results).unwrap();
-    leaderboard::write(results, &leaderboard::board(&entries)).unwrap();
+    let benchmark = results.parent().unwrap().join("benchmark");
+    leaderboard::write(results, &leaderboard::board(&entries), &benchmark).unwrap();
 }
 
 fn validate(root: &Path) -> Vec<Problem> {
@@ -455,9 +456,11 @@ fn leaderboard_exports_csv_and_json() {
 #[test]
 fn leaderboard_json_reports_the_pages_and_the_same_rows_as_format_json() {
     use crate::support::{assert_ok, bin};
-    let (_root, results) = results();
+    let (root, results) = results();
     let run = |args: &[&str]| {
         let o = bin()
+            .arg("--root")
+            .arg(root.path())
             .arg("leaderboard")
             .arg(&results)
             .args(args)
@@ -477,7 +480,12 @@ fn leaderboard_json_reports_the_pages_and_the_same_rows_as_format_json() {
         .map(|f| f.as_str().unwrap())
         .collect();
     assert!(files[0].ends_with("LEADERBOARD.md") && files[1].ends_with("leaderboard.html"));
-    assert_eq!(files.len(), 2 + 2 * ENTRIES.len(), "{files:?}");
+    // The two tables, two detail pages per entry, then each entry's full report.
+    assert_eq!(files.len(), 2 + 3 * ENTRIES.len(), "{files:?}");
+    assert!(
+        files[files.len() - 1].ends_with(".report.html"),
+        "{files:?}"
+    );
     assert!(files.iter().all(|f| Path::new(f).is_file()), "{files:?}");
     assert_eq!(written["rows"], run(&["--format", "json"]));
     let rows = written["rows"].as_array().unwrap();
@@ -525,6 +533,80 @@ fn leaderboard_json_reports_the_pages_and_the_same_rows_as_format_json() {
     assert_eq!(rows[0]["entry"], "sim-faithful");
     assert_eq!(rows[0]["rank"], 1);
     assert!(rows[0]["r"].as_f64().unwrap() > 0.5 && rows[0]["rankable"] == true);
+}
+
+/// Each entry's full HTML report is published beside its detail pages and linked from both, and
+/// it is exactly what `selfinterp report --format html` makes of the bundle. `validate`
+/// re-renders it from the raw samples: a hand-edited figure, another run's report in its place,
+/// a missing report and the report of an entry that is gone are each named by their file.
+#[test]
+fn each_entry_links_its_full_report_and_validate_refuses_an_edited_or_stale_one() {
+    let (root, results) = results();
+    let report = |e: &str| results.join(format!("details/{e}.report.html"));
+    for (name, _, _) in ENTRIES {
+        let html: String =
+            std::fs::read_to_string(results.join(format!("details/{name}.html"))).unwrap();
+        assert!(
+            html.contains(&format!("<a href=\"{name}.report.html\">")),
+            "{html}"
+        );
+        let md: String =
+            std::fs::read_to_string(results.join(format!("details/{name}.md"))).unwrap();
+        assert!(md.contains(&format!("]({name}.report.html)")), "{md}");
+        let out: PathBuf = root.path().join(format!("{name}.html"));
+        let o = crate::support::bin()
+            .arg("--root")
+            .arg(root.path())
+            .arg("report")
+            .arg(results.join(name))
+            .args(["--format", "html", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        crate::support::assert_ok(&o);
+        assert!(
+            std::fs::read(&out).unwrap() == std::fs::read(report(name)).unwrap(),
+            "details/{name}.report.html is not the report of results/{name}"
+        );
+    }
+    let original: String = std::fs::read_to_string(report("sim-faithful")).unwrap();
+    // A figure edited by hand: the headline's r.
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(results.join("sim-faithful/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let r: String = format!(
+        "{:.3}",
+        summary["reports_vs_learned"]["r"].as_f64().unwrap()
+    );
+    assert!(original.contains(&r), "r = {r} is not on the report");
+    std::fs::write(report("sim-faithful"), original.replacen(&r, "0.999", 1)).unwrap();
+    expect(
+        &validate(root.path()),
+        "details/sim-faithful.report.html",
+        "",
+        "line ",
+    );
+    // Another run's report (a stale copy) in its place.
+    std::fs::copy(report("sim-partial"), report("sim-faithful")).unwrap();
+    expect(
+        &validate(root.path()),
+        "details/sim-faithful.report.html",
+        "",
+        "line ",
+    );
+    std::fs::remove_file(report("sim-faithful")).unwrap();
+    let problems: Vec<Problem> = validate(root.path());
+    expect(&problems, "details/sim-faithful.report.html", "", "");
+    assert!(
+        problems.iter().any(|p| p.message.contains("missing")),
+        "{problems:?}"
+    );
+    std::fs::write(report("sim-faithful"), &original).unwrap();
+    std::fs::write(report("gone"), &original).unwrap();
+    expect(&validate(root.path()), "details/gone.report.html", "", "");
+    std::fs::remove_file(report("gone")).unwrap();
+    assert_eq!(validate(root.path()), vec![]);
 }
 
 #[test]

@@ -244,7 +244,8 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = false\n",
     }
     std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap() + "\n").unwrap();
     let entries = leaderboard::load_all(&results).unwrap();
-    leaderboard::write(&results, &leaderboard::board(&entries)).unwrap();
+    let benchmark = root.join("benchmark");
+    leaderboard::write(&results, &leaderboard::board(&entries), &benchmark).unwrap();
     results
 }
 
@@ -804,7 +805,8 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
         .unwrap();
     }
     let entries = leaderboard::load_all(&results).unwrap();
-    leaderboard::write(&results, &leaderboard::board(&entries)).unwrap();
+    let benchmark = root.path().join("benchmark");
+    leaderboard::write(&results, &leaderboard::board(&entries), &benchmark).unwrap();
     let md = results.join(leaderboard::MD_FILE);
     let text = std::fs::read_to_string(&md).unwrap();
     let row = text
@@ -817,7 +819,7 @@ submitted_by = \"tests\"\nnotes = \"\"\nsimulated = true\n"
         text.replace(&row, &row.replace("2026-01-01", "2026-01-02")),
     )
     .unwrap();
-    let problems = leaderboard::check_leaderboard(&results, &entries);
+    let problems = leaderboard::check_leaderboard(&results, &entries, &benchmark);
     let p = problems
         .iter()
         .find(|p| p.entry == leaderboard::MD_FILE)

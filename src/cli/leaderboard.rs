@@ -1,6 +1,7 @@
 //! `selfinterp leaderboard`: render `results/LEADERBOARD.md`, `results/leaderboard.html` and
 //! the per-entry pages under `results/details/` from the entries' stored summaries (which
-//! `selfinterp validate` checks); or, with `--format`, print every row for other tools.
+//! `selfinterp validate` checks), with each entry's full HTML report re-scored from its raw
+//! samples; or, with `--format`, print every row for other tools.
 
 use super::Cli;
 use super::exit::Failure;
@@ -55,11 +56,13 @@ pub fn run(cli: &Cli, a: &LeaderboardArgs) -> anyhow::Result<()> {
     }
     let details: PathBuf = results.join(render::DETAILS_DIR);
     let b = board::board(&entries);
-    let written: Vec<PathBuf> = render::write(&results, &b)?;
+    let written: Vec<PathBuf> = render::write(&results, &b, &cli.benchmark_dir())?;
+    // Two files per entry under details/ (its pages) and one full report.
     eprintln!(
-        "wrote {} and {} detail pages under {}",
+        "wrote {}, {} detail pages and {} full reports under {}",
         results.join(render::MD_FILE).display(),
-        written.len() - 2,
+        2 * entries.len(),
+        entries.len(),
         details.display()
     );
     eprintln!("{} entries", entries.len());

@@ -1,10 +1,12 @@
 //! One page per entry with every figure the main table leaves out, as Markdown
 //! (`results/details/<entry>.md`, linked from `LEADERBOARD.md`) and HTML
-//! (`results/details/<entry>.html`, linked from `leaderboard.html`).
+//! (`results/details/<entry>.html`, linked from `leaderboard.html`); both link the entry's
+//! full HTML report (`results/details/<entry>.report.html`, [`super::full_report`]).
 
 use super::board::Row;
 use super::cells::{counts_cell, provenance_cell, rank_cell, reliability_mark};
 use super::entry::{HTML_FILE, MD_FILE};
+use super::full_report;
 use super::ties::{Tie, TieMethod};
 use crate::reports::html::CSP;
 use crate::reports::quality::CORRECTED_LABEL;
@@ -129,10 +131,13 @@ pub fn markdown(r: &Row, next: Option<&Row>) -> String {
     let mut out: String = format!("# {}\n\n", md_cell(&r.display_name));
     let _ = write!(
         out,
-        "Back to the [leaderboard](../{MD_FILE}). The run bundle: [{}/](../{}/). \
-`selfinterp report results/{}` shows the full report.\n\n",
+        "Back to the [leaderboard](../{MD_FILE}). The run bundle: [{}/](../{}/).\nThe full \
+report, with its plots and every context: [{}]({})\n(HTML, to open in a browser; \
+`selfinterp report results/{}` prints it as Markdown).\n\n",
         md_cell(&r.entry),
         r.entry,
+        md_cell(&full_report::link(&r.entry)),
+        full_report::link(&r.entry),
         r.entry
     );
     for (k, v) in lines(r, next, md_cell) {
@@ -154,8 +159,9 @@ body{{font:15px/1.45 system-ui,sans-serif;color:#1b1b1b;background:#fafafa;margi
 dl{{display:grid;grid-template-columns:minmax(8em,max-content) minmax(0,1fr);gap:4px 16px;background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px}}\
 dt{{color:#5f6368}}dd{{margin:0;font-variant-numeric:tabular-nums}}\
 @media (max-width:600px){{dl{{grid-template-columns:minmax(0,1fr)}}dd{{margin-bottom:6px}}}}\
-</style>\n</head>\n<body>\n<p><a href=\"../{HTML_FILE}\">← leaderboard</a></p>\n<h1>{}</h1>\n<dl>\n",
+</style>\n</head>\n<body>\n<p><a href=\"../{HTML_FILE}\">← leaderboard</a> · <a href=\"{}\">full report →</a></p>\n<h1>{}</h1>\n<dl>\n",
         html(&r.display_name),
+        html(&full_report::link(&r.entry)),
         html(&r.display_name)
     );
     for (k, v) in lines(r, next, str::to_string) {
@@ -163,7 +169,9 @@ dt{{color:#5f6368}}dd{{margin:0;font-variant-numeric:tabular-nums}}\
     }
     let _ = write!(
         out,
-        "</dl>\n<p>The full report: <code>selfinterp report --format html results/{}</code>.</p>\n</body>\n</html>\n",
+        "</dl>\n<p><a href=\"{}\">The full report</a>: every plot and context of this run, as \
+<code>selfinterp report results/{} --format html</code> makes it from the raw samples.</p>\n</body>\n</html>\n",
+        html(&full_report::link(&r.entry)),
         html(&r.entry)
     );
     out

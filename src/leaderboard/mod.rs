@@ -7,6 +7,7 @@ pub(crate) mod detail;
 pub(crate) mod entry;
 pub(crate) mod export;
 pub(crate) mod files;
+pub(crate) mod full_report;
 pub(crate) mod provenance;
 pub(crate) mod published;
 pub(crate) mod render;

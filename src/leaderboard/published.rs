@@ -1,10 +1,12 @@
 //! The committed leaderboard files against a fresh render of the entries: a stale or
-//! hand-edited page is named by file, line and the entry whose row differs.
+//! hand-edited page (a table, a detail page or an entry's full report) is named by file, line
+//! and the entry whose row differs.
 
 use super::entry::{Entry, Problem};
+use super::full_report;
 use super::render;
 use super::secrets;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The entry whose row a leaderboard line shows, by its id, for the message: the entry whose
 /// display name is a whole cell of the row, else the longest display name the line holds
@@ -43,10 +45,32 @@ fn differing_window(a: &str, b: &str) -> (String, String) {
     (take(&ac), take(&bc))
 }
 
-/// Compares the committed leaderboard files with a fresh render.
-pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
+/// Compares the committed leaderboard files, detail pages and full reports with a fresh
+/// render; `benchmark_root` (`<root>/benchmark`) is where the reports' bundles find their
+/// contexts.
+pub fn check_leaderboard(results: &Path, entries: &[Entry], benchmark_root: &Path) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
-    let rendered: Vec<(String, String)> = render::render(entries);
+    let mut rendered: Vec<(String, String)> = render::render(entries);
+    let dirs: Vec<(String, PathBuf)> = entries
+        .iter()
+        .map(|e| (e.name.clone(), e.dir.clone()))
+        .collect();
+    // A report that cannot be made is a problem of its own; its committed file is not stale.
+    let mut unrenderable: Vec<String> = Vec::new();
+    for (entry, file, page) in full_report::render_all(benchmark_root, &dirs) {
+        match page {
+            Ok(page) => rendered.push((file, page)),
+            Err(e) => {
+                out.push(Problem::new(
+                    &file,
+                    "",
+                    "",
+                    format!("the full report of entry {entry} cannot be rendered: {e}"),
+                ));
+                unrenderable.push(file);
+            }
+        }
+    }
     // A detail page whose entry is gone would stay published: refuse it.
     if let Ok(dir) = std::fs::read_dir(results.join(render::DETAILS_DIR)) {
         let mut stale: Vec<String> = dir
@@ -58,7 +82,7 @@ pub fn check_leaderboard(results: &Path, entries: &[Entry]) -> Vec<Problem> {
                     e.file_name().to_string_lossy()
                 )
             })
-            .filter(|name| !rendered.iter().any(|(f, _)| f == name))
+            .filter(|name| !rendered.iter().any(|(f, _)| f == name) && !unrenderable.contains(name))
             .collect();
         stale.sort();
         for name in stale {

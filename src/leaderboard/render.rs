@@ -1,7 +1,8 @@
 //! Rendering the leaderboard: per experiment a main table of models and, below it, the
 //! simulated reference agents; as Markdown (`results/LEADERBOARD.md`) and a self-contained
 //! HTML page (`results/leaderboard.html`), each row linking to its entry's detail page under
-//! `results/details/` (see [`super::detail`]).
+//! `results/details/` (see [`super::detail`]) beside the entry's full HTML report (see
+//! [`super::full_report`]).
 //!
 //! The main table holds what a reader needs first: rank (with ≈ when tied with the next
 //! row), model, r with its interval, chance, the reliability mark (ranked, or why not),
@@ -13,6 +14,7 @@
 pub use super::board::{Board, Row, board};
 use super::detail;
 use super::entry::Entry;
+use super::full_report;
 use super::ties::{ALPHA, MIN_SHARED, PERMUTATIONS};
 use crate::reports::html::{CSP, SCRIPT};
 use crate::reports::text::{count, html, interval, md_cell, num};
@@ -336,7 +338,9 @@ pub fn html_page(board: &[Board]) -> String {
     out
 }
 
-/// Every file `selfinterp leaderboard` writes: (path relative to `results/`, content).
+/// The tables and detail pages of `entries`: (path relative to `results/`, content). With
+/// each entry's full report (`leaderboard::full_report`) they are every file
+/// `selfinterp leaderboard` writes.
 pub fn render(entries: &[Entry]) -> Vec<(String, String)> {
     pages(&board(entries))
 }
@@ -373,29 +377,55 @@ pub fn pages(b: &[Board]) -> Vec<(String, String)> {
 
 /// Why the leaderboard files could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: {verb}: {source}", path.display())]
-pub struct WriteError {
-    pub path: std::path::PathBuf,
-    pub verb: &'static str,
-    pub source: std::io::Error,
+pub enum WriteError {
+    #[error("{}: {verb}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        verb: &'static str,
+        source: std::io::Error,
+    },
+    /// An entry's full report could not be made from its bundle.
+    #[error("{entry}: cannot render its full report: {source}")]
+    Report {
+        entry: String,
+        source: Box<full_report::ReportError>,
+    },
 }
 
-/// Writes every file of `pages` under `results`, replacing the detail pages (pages of
-/// entries that no longer exist must not stay published). Returns the paths written.
+/// Writes every file of `pages` and each entry's full HTML report
+/// (`leaderboard::full_report`) under `results`, replacing the details directory (pages of entries that no longer exist must
+/// not stay published). `benchmark_root` (`<root>/benchmark`) is where the reports' bundles
+/// find their contexts. Returns the paths written: the two tables, the detail pages, then
+/// the reports.
 pub fn write(
     results: &std::path::Path,
     board: &[Board],
+    benchmark_root: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, WriteError> {
     let err = |path: std::path::PathBuf, verb: &'static str| {
-        move |source: std::io::Error| WriteError { path, verb, source }
+        move |source: std::io::Error| WriteError::Io { path, verb, source }
     };
+    // Every report first: a bundle that cannot be reported leaves the published pages alone.
+    let dirs: Vec<(String, std::path::PathBuf)> = board
+        .iter()
+        .flat_map(|b| b.models.iter().chain(&b.simulated))
+        .map(|r| (r.entry.clone(), results.join(&r.entry)))
+        .collect();
+    let mut reports: Vec<(String, String)> = Vec::new();
+    for (entry, file, page) in full_report::render_all(benchmark_root, &dirs) {
+        let page: String = page.map_err(|e| WriteError::Report {
+            entry,
+            source: Box::new(e),
+        })?;
+        reports.push((file, page));
+    }
     let details: std::path::PathBuf = results.join(DETAILS_DIR);
     if details.is_dir() {
         std::fs::remove_dir_all(&details).map_err(err(details.clone(), "cannot clear"))?;
     }
     std::fs::create_dir_all(&details).map_err(err(details.clone(), "cannot create"))?;
     let mut written: Vec<std::path::PathBuf> = Vec::new();
-    for (file, text) in pages(board) {
+    for (file, text) in pages(board).into_iter().chain(reports) {
         let path: std::path::PathBuf = results.join(file);
         std::fs::write(&path, text).map_err(err(path.clone(), "cannot write"))?;
         written.push(path);

@@ -6,7 +6,8 @@
 //! the frozen benchmark; every sample re-derived from its raw response (options and prompt
 //! hash from the benchmark, parse status, parsed value, soft label); the manifest's counts
 //! recomputed; and `summary.json` byte-identical to a fresh score. Then the committed
-//! leaderboard must equal a fresh render ([`super::published`]).
+//! leaderboard, detail pages and full reports must equal a fresh render
+//! ([`super::published`]).
 
 use super::entry::{self, ALLOWED_FILES, ENTRY_FILE, Entry, EntryMeta, Problem, REQUIRED_FILES};
 use super::provenance;
@@ -591,7 +592,7 @@ pub fn validate_with(
     }
     // With an entry unreadable the render would differ anyway; that entry is already reported.
     if all_loaded {
-        problems.extend(check_leaderboard(results, &entries));
+        problems.extend(check_leaderboard(results, &entries, benchmark_root));
     }
     Ok((dirs.len(), problems))
 }
