@@ -1,41 +1,25 @@
 //! `selfinterp view`: the served pages over HTTP, and the sample browser in a real headless
 //! browser (Chromium) when one is installed.
 
-use crate::support::{assert_ok, bin_in as bin};
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::support::{ServerProcess, assert_ok, bin_in as bin};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-/// The viewer, killed when dropped.
-struct Viewer {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Viewer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_viewer(dir: &Path, target: &str) -> Viewer {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_selfinterp"))
-        .current_dir(dir)
+/// The viewer of `target`, started in `dir`, killed when dropped.
+fn start_viewer(dir: &Path, target: &str) -> ServerProcess {
+    let mut c = crate::support::bin();
+    c.current_dir(dir)
         .env_remove("SELFINTERP_ROOT")
-        .args(["view", target, "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
-    Viewer { child, url }
+        .args(["view", target, "--port", "0"]);
+    let viewer = ServerProcess::start(c);
+    assert!(
+        viewer.url.starts_with("http://127.0.0.1:"),
+        "{:?}",
+        viewer.url
+    );
+    viewer
 }
 
 /// GET over plain HTTP/1.1; returns (status, body).

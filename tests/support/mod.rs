@@ -1,15 +1,17 @@
 //! Shared test support: a loopback mock server with fault injection ([`mock`]) and small
 //! frozen benchmarks written to a temporary root, so tests need neither the network nor the
 //! real catalogue; `selfinterp run`'s arguments built as the tests spell them, and the binary
-//! run off the async runtime ([`run`]); and the reader of the Python fit comparisons' data
-//! ([`fit_data`]).
+//! run off the async runtime ([`run`]); a server process the test starts ([`process`]); and
+//! the reader of the Python fit comparisons' data ([`fit_data`]).
 #![allow(dead_code, unused_imports)]
 
 pub mod fit_data;
 pub mod mock;
+pub mod process;
 pub mod run;
 
 pub use mock::{Fault, MockServer, Received, Responder};
+pub use process::ServerProcess;
 pub use run::{RunArgs, keyless_in, output_off_runtime, run_off_runtime, stdout};
 
 use selfinterp::benchmark::sha256_hex;
