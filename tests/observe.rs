@@ -1,7 +1,7 @@
 //! Observer runs (`run --experiment observe --of DIR --examples K`): what they record, that
 //! they are reproducible, how they are scored, and the same run through `serve-sim` over HTTP.
 
-use crate::support::{self, RunArgs, assert_ok, bin_in, stderr};
+use crate::support::{self, RunArgs, ServerProcess, assert_ok, bin_in, stderr};
 use serde_json::Value;
 use std::path::Path;
 
@@ -196,39 +196,26 @@ fn an_observer_run_refuses_what_it_cannot_observe() {
 
 #[test]
 fn an_observer_run_through_serve_sim_over_http_answers_as_in_process() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let t = tempfile::tempdir().unwrap();
     let d: &Path = t.path();
     faithful_base(d);
     observe(d, "partial:0.5", "base", "8", "in-process", "3");
-    let mut child = support::bin()
-        .current_dir(d)
-        .env_remove("SELFINTERP_ROOT")
-        .args([
-            "serve-sim",
-            "--agent",
-            "partial:0.5",
-            "--port",
-            "0",
-            "--seed",
-            "3",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base_url = line.trim().to_string();
+    let mut c = support::bin();
+    c.current_dir(d).env_remove("SELFINTERP_ROOT").args([
+        "serve-sim",
+        "--agent",
+        "partial:0.5",
+        "--port",
+        "0",
+        "--seed",
+        "3",
+    ]);
+    let server = ServerProcess::start(c);
     let args = observe_args("partial:0.5", "base", "8", "http", "3")
-        .server("partial:0.5", &base_url)
+        .server("partial:0.5", &server.url)
         .args(&["--no-cache"]);
     let o = bin_in(d, &args.to_vec());
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     assert_ok(&o);
     let key = |s: &Value| {
         (
