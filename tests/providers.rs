@@ -492,32 +492,23 @@ async fn sim_rejects_prompts_it_cannot_read() {
 
 #[test]
 fn serve_sim_command_serves_over_http() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let root = tempfile::tempdir().unwrap();
     let cs = support::contexts(2, 2, 5, 2);
     support::write_benchmark(root.path(), "v1", &cs);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_selfinterp"))
-        .args([
-            "--root",
-            root.path().to_str().unwrap(),
-            "serve-sim",
-            "--agent",
-            "partial:0.3",
-            "--port",
-            "0",
-            "--seed",
-            "7",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().to_string();
+    let mut c = support::bin();
+    c.args([
+        "--root",
+        root.path().to_str().unwrap(),
+        "serve-sim",
+        "--agent",
+        "partial:0.3",
+        "--port",
+        "0",
+        "--seed",
+        "7",
+    ]);
+    let server = support::ServerProcess::start(c);
+    let base = server.url.clone();
     assert!(
         base.starts_with("http://127.0.0.1:") && base.ends_with("/v1"),
         "{base:?}"
@@ -547,8 +538,7 @@ fn serve_sim_command_serves_over_http() {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok::<_, anyhow::Error>((models, health, r))
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     let (models, health, r) = result.unwrap();
     assert_eq!(models["data"][0]["id"], serde_json::json!("partial:0.3"));
     assert!(health.is_success());
