@@ -393,10 +393,10 @@ pub enum WriteError {
 }
 
 /// Writes every file of `pages` and each entry's full HTML report
-/// (`leaderboard::full_report`) under `results`, replacing the details directory (pages of entries that no longer exist must
-/// not stay published). `benchmark_root` (`<root>/benchmark`) is where the reports' bundles
-/// find their contexts. Returns the paths written: the two tables, the detail pages, then
-/// the reports.
+/// (`leaderboard::full_report`) under `results`, replacing the details directory (pages of
+/// entries that no longer exist must not stay published). `benchmark_root`
+/// (`<root>/benchmark`) is where the reports' bundles find their contexts. Returns the paths
+/// written: the two tables, the detail pages, then the reports.
 pub fn write(
     results: &std::path::Path,
     board: &[Board],
