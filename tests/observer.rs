@@ -199,3 +199,28 @@ fn faithful_beyond_the_scale_and_confabulator_at_zero() {
     let rs: Vec<f64> = s.curve.iter().map(|p| p.r_obs.unwrap()).collect();
     assert!(rs.windows(2).all(|w| w[1] > w[0] - 0.01), "{rs:?}");
 }
+
+/// When every resample's observer stays below the reports, both ends of K*'s interval lie
+/// beyond `k_max` (null in the JSON). The sentence said "95% CI of K* – to more than 10",
+/// a dash where the lower end should be; it now says where both ends are.
+#[test]
+fn an_interval_of_k_star_beyond_the_scale_reads_as_such() {
+    let f: Value = stored("sim-faithful-native-quick");
+    assert!(
+        f["k_star_ci"][0].is_null() && f["k_star_ci"][1].is_null(),
+        "{f}"
+    );
+    let dir: PathBuf =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results/sim-faithful-native-quick");
+    let out = bin()
+        .args(["report", dir.to_str().unwrap(), "--format", "md"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let md: String = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("95% CI of K\\* more than 10 at both ends"),
+        "{md}"
+    );
+    assert!(!md.contains("K\\* – to"), "{md}");
+}

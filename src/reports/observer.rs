@@ -3,10 +3,18 @@
 
 use super::text::{interval, num};
 use crate::scoring::ObserverScale;
+use std::fmt::Write;
 
 /// Whether the scale says anything: the reports' r and some observer r are defined.
 pub fn defined(o: &ObserverScale) -> bool {
     o.r_model.is_some() && o.curve.iter().any(|p| p.r_obs.is_some())
+}
+
+/// The ends of K*'s interval in words: a null end lies beyond `k_max` (every resample's
+/// observer stayed below the reports, when the lower end is null too).
+fn ends(o: &ObserverScale) -> [String; 2] {
+    o.k_star_ci
+        .map(|e| e.map_or(format!("more than {}", o.k_max), |v| format!("{v:.1}")))
 }
 
 /// What the scale says, in words that compare only what was compared. Plain text: the
@@ -23,9 +31,10 @@ worth in choices.",
         );
     }
     let rm: String = num(o.r_model, 3);
-    let [lo, hi] = o.k_star_ci;
-    let upper: String = hi.map_or(format!("more than {}", o.k_max), |h| format!("{h:.1}"));
-    let ci: String = format!("95% CI of K* {} to {upper}", num(lo, 1));
+    let ci: String = match ends(o) {
+        [lo, hi] if lo == hi => format!("95% CI of K* {lo} at both ends"),
+        [lo, hi] => format!("95% CI of K* {lo} to {hi}"),
+    };
     if o.k_star_beyond {
         let last_r: Option<f64> = o.curve.last().and_then(|p| p.r_obs);
         return format!(
@@ -88,46 +97,144 @@ pub fn text_curve(o: &ObserverScale) -> String {
     s
 }
 
-/// A small SVG curve: r_obs against K, the model's r as a horizontal line.
-pub fn svg_curve(o: &ObserverScale) -> String {
-    let (w, h, pad): (f64, f64, f64) = (280.0, 140.0, 28.0);
-    let k_max: f64 = o.k_max.max(1) as f64;
-    let x = |k: f64| pad + (w - 2.0 * pad) * k / k_max;
-    let y = |r: f64| h - pad - (h - 2.0 * pad) * r.clamp(-0.2, 1.0).max(0.0);
-    let mut pts: Vec<String> = vec![format!("{:.1},{:.1}", x(0.0), y(0.0))];
-    for p in &o.curve {
-        if let Some(r) = p.r_obs {
-            pts.push(format!("{:.1},{:.1}", x(p.k as f64), y(r)));
-        }
-    }
+/// Size of the curve's drawing (user units; the SVG scales with its container).
+const SVG_W: f64 = 420.0;
+const SVG_H: f64 = 244.0;
+const LEFT: f64 = 44.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 66.0;
+
+/// Inline styles from the report's colour variables (with the light theme's values as a
+/// fallback), so the figure follows the page's theme and prints like the other figures.
+const AXIS: &str = "stroke:var(--muted,#5f6368)";
+const INK: &str = "fill:var(--fg,#1b1b1b)";
+const CURVE: &str = "stroke:var(--accent,#0072B2)";
+const REPORTS: &str = "#D55E00";
+
+/// The lowest r the y axis shows: 0, or below it in steps of 0.2 down to the lowest value.
+fn y_floor(o: &ObserverScale) -> f64 {
+    let low: f64 = o
+        .curve
+        .iter()
+        .filter_map(|p| p.r_obs)
+        .chain(o.r_model)
+        .fold(0.0_f64, f64::min);
+    ((low / 0.2).floor() * 0.2).max(-1.0)
+}
+
+/// The legend under the axis title: the observer's curve and the reports' dashed line.
+fn legend(o: &ObserverScale) -> String {
+    let y: f64 = SVG_H - 8.0;
     let mut s: String = format!(
-        "<svg class=\"observer\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" \
-aria-label=\"ideal observer's r by choices shown, with the reports' r as a line\">\
-<line x1=\"{pad}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#888\"/>\
-<line x1=\"{pad}\" y1=\"{t}\" x2=\"{pad}\" y2=\"{b}\" stroke=\"#888\"/>\
-<text x=\"{pad}\" y=\"{lb}\" font-size=\"10\">0</text>\
-<text x=\"{r}\" y=\"{lb}\" font-size=\"10\" text-anchor=\"end\">K = {}</text>\
-<text x=\"2\" y=\"{t}\" font-size=\"10\">1</text>\
-<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"{}\"/>",
-        o.k_max,
-        pts.join(" "),
-        b = h - pad,
-        t = pad,
-        r = w - pad,
-        lb = h - pad + 14.0,
+        "<line x1=\"{LEFT}\" y1=\"{m:.1}\" x2=\"{x2}\" y2=\"{m:.1}\" stroke-width=\"2\" \
+style=\"{CURVE}\"/><text x=\"{tx}\" y=\"{y}\" font-size=\"12\" style=\"{INK}\">ideal \
+observer</text>",
+        m = y - 4.0,
+        x2 = LEFT + 20.0,
+        tx = LEFT + 26.0,
+    );
+    if o.r_model.is_some() {
+        let x: f64 = LEFT + 130.0;
+        let _ = write!(
+            s,
+            "<line x1=\"{x}\" y1=\"{m:.1}\" x2=\"{x2}\" y2=\"{m:.1}\" stroke=\"{REPORTS}\" \
+stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{tx}\" y=\"{y}\" font-size=\"12\" \
+style=\"{INK}\">the reports (r = {})</text>",
+            num(o.r_model, 3),
+            m = y - 4.0,
+            x2 = x + 20.0,
+            tx = x + 26.0,
+        );
+    }
+    s
+}
+
+/// A small SVG curve: r_obs against K, the model's r as a horizontal line. It scales with
+/// its container (viewBox, `max-width: 100%`) and takes its colours from the page.
+pub fn svg_curve(o: &ObserverScale) -> String {
+    let k_max: f64 = o.k_max.max(1) as f64;
+    let lo: f64 = y_floor(o);
+    let (right, bottom): (f64, f64) = (SVG_W - RIGHT, SVG_H - BOTTOM);
+    let x = |k: f64| LEFT + (right - LEFT) * k / k_max;
+    let y = |r: f64| bottom - (bottom - TOP) * (r.clamp(lo, 1.0) - lo) / (1.0 - lo);
+    let mut s: String = format!(
+        "<svg class=\"observer\" viewBox=\"0 0 {SVG_W} {SVG_H}\" width=\"{SVG_W}\" \
+height=\"{SVG_H}\" style=\"display:block;max-width:100%;height:auto\" role=\"img\" \
+aria-labelledby=\"observer-t\"><title id=\"observer-t\">The ideal observer's r by the number of \
+choices it is shown (K), with the reports' r as a dashed line</title>"
+    );
+    // Axes, y ticks (lo, 0, 0.5, 1) with light grid lines, x ticks at 0, the shown K, k_max.
+    let mut ys: Vec<f64> = vec![lo, 0.0, 0.5, 1.0];
+    ys.dedup();
+    for v in ys {
+        let _ = write!(
+            s,
+            "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{right}\" y2=\"{yy:.1}\" \
+style=\"{AXIS}\" stroke-opacity=\"0.25\"/><text x=\"{tx}\" y=\"{ty:.1}\" font-size=\"11\" \
+text-anchor=\"end\" style=\"{INK}\">{}</text>",
+            num(Some(v), 1),
+            yy = y(v),
+            tx = LEFT - 6.0,
+            ty = y(v) + 4.0,
+        );
+    }
+    let mut ks: Vec<usize> = std::iter::once(0)
+        .chain(o.points.iter().map(|p| p.k))
+        .chain(std::iter::once(o.k_max))
+        .collect();
+    ks.sort_unstable();
+    ks.dedup();
+    for k in ks {
+        let _ = write!(
+            s,
+            "<line x1=\"{xx:.1}\" y1=\"{bottom}\" x2=\"{xx:.1}\" y2=\"{b4}\" style=\"{AXIS}\"/>\
+<text x=\"{xx:.1}\" y=\"{ty}\" font-size=\"11\" text-anchor=\"middle\" style=\"{INK}\">{k}</text>",
+            xx = x(k as f64),
+            b4 = bottom + 4.0,
+            ty = bottom + 16.0,
+        );
+    }
+    let _ = write!(
+        s,
+        "<line x1=\"{LEFT}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{bottom}\" style=\"{AXIS}\"/>\
+<line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{bottom}\" style=\"{AXIS}\"/>\
+<text x=\"{cx:.1}\" y=\"{ly}\" font-size=\"12\" text-anchor=\"middle\" style=\"{INK}\">\
+choices shown to the observer (K)</text><text x=\"12\" y=\"{my:.1}\" font-size=\"12\" \
+text-anchor=\"middle\" transform=\"rotate(-90 12 {my:.1})\" style=\"{INK}\">r</text>",
+        cx = (LEFT + right) / 2.0,
+        ly = bottom + 34.0,
+        my = (TOP + bottom) / 2.0,
     );
     if let Some(rm) = o.r_model {
-        s.push_str(&format!(
-            "<line x1=\"{pad}\" y1=\"{yy:.1}\" x2=\"{r}\" y2=\"{yy:.1}\" stroke=\"#d62728\" \
-stroke-dasharray=\"4 3\"/><text x=\"{r}\" y=\"{ty:.1}\" font-size=\"10\" text-anchor=\"end\" \
-fill=\"#d62728\">reports r = {}</text>",
-            num(Some(rm), 3),
+        let _ = write!(
+            s,
+            "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{right}\" y2=\"{yy:.1}\" stroke=\"{REPORTS}\" \
+stroke-width=\"2\" stroke-dasharray=\"6 4\"/>",
             yy = y(rm),
-            ty = y(rm) - 4.0,
-            r = w - pad,
-        ));
+        );
     }
-    s.push_str("</svg>");
+    s.push_str(&legend(o));
+    let mut pts: Vec<String> = vec![format!("{:.1},{:.1}", x(0.0), y(0.0))];
+    let mut dots: String = String::new();
+    for p in &o.curve {
+        if let Some(r) = p.r_obs {
+            let (px, py) = (x(p.k as f64), y(r));
+            pts.push(format!("{px:.1},{py:.1}"));
+            let _ = write!(
+                dots,
+                "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"3\" style=\"fill:var(--accent,#0072B2)\">\
+<title>K = {}: observer's r {}</title></circle>",
+                p.k,
+                num(Some(r), 3)
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        "<polyline fill=\"none\" stroke-width=\"2\" style=\"{CURVE}\" points=\"{}\"/>{dots}</svg>",
+        pts.join(" ")
+    );
     s
 }
 
@@ -137,8 +244,7 @@ pub fn line(o: &ObserverScale) -> String {
     if !defined(o) {
         return "undefined (no weights learned from the held-out halves)".to_string();
     }
-    let [lo, hi] = o.k_star_ci;
-    let upper: String = hi.map_or(format!("more than {}", o.k_max), |h| format!("{h:.1}"));
+    let [lo, upper] = ends(o);
     let k_star: String = if o.k_star_beyond {
         format!("more than {}", o.k_max)
     } else {
@@ -150,9 +256,8 @@ pub fn line(o: &ObserverScale) -> String {
         .map(|p| format!("{} {}", p.k, num(p.r_obs, 3)))
         .collect();
     format!(
-        "reports r {} worth K* = {k_star} choices [{}, {upper}]; ideal observer r at K = {}",
+        "reports r {} worth K* = {k_star} choices [{lo}, {upper}]; ideal observer r at K = {}",
         num(o.r_model, 3),
-        num(lo, 1),
         points.join(", ")
     )
 }
