@@ -21,6 +21,7 @@ mod messages;
 mod observe;
 mod observer;
 mod parsing;
+mod partial;
 mod planner_real;
 mod providers;
 mod quality;

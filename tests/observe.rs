@@ -334,3 +334,45 @@ fn the_viewer_renders_an_observer_runs_prompts_as_asked() {
         assert!(p["user"].as_str().unwrap().contains("Decision 5:"));
     }
 }
+
+/// An observer's reports are scored against all the observed run's choices, the shown ones
+/// included, so its own partial r given the target (0.40 [0.17, 0.60] for the simulated
+/// faithful observer of the stored faithful instilled run, shown 5 of 20 choices) reflects
+/// that overlap, not the observed model: its verdict leaves the target sentence out (before,
+/// it read "given the target, the reports still track its choices") and the privileged-access
+/// section gives the partial r on the held-out choices.
+#[test]
+fn an_observer_report_does_not_read_its_partial_r_given_the_target_as_the_models() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    run(
+        d,
+        &[
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "instilled",
+            "--out",
+            "base",
+        ],
+    );
+    observe(d, "faithful", "base", "5", "o5", "0");
+    let s = bin_in(d, &["score", "o5", "--json"]);
+    assert_ok(&s);
+    let v: Value = serde_json::from_slice(&s.stdout).unwrap();
+    assert!(
+        v["partial_reports_learned_given_target"]["r"].is_f64(),
+        "{v}"
+    );
+    assert!(v["privileged_access"]["partial_self"]["r"].is_f64(), "{v}");
+    let o = bin_in(d, &["report", "o5", "--format", "md"]);
+    assert_ok(&o);
+    let md: String = String::from_utf8(o.stdout).unwrap();
+    assert!(!md.contains("Against the target profile"), "{md}");
+    assert!(
+        md.contains("partial r, own given observer_model and target"),
+        "{md}"
+    );
+}

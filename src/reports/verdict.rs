@@ -24,8 +24,11 @@ pub fn sentence(v: Verdict, s: &Summary, access: Option<&PrivilegedAccess>) -> S
     if v == Verdict::NoScore {
         return out;
     }
+    // An observer's reports are scored against all the observed run's choices, the shown ones
+    // included, so its partial r given the target is not about the observed model: the
+    // privileged-access section gives the partial r on the held-out choices instead.
     for more in [
-        target(s),
+        access.is_none().then(|| target(s)).flatten(),
         s.observer.as_ref().and_then(|o| observer(o, whose)),
         access.map(other_model),
     ]
@@ -65,22 +68,35 @@ systematically wrong."
     }
 }
 
-/// Instilled runs: what the reports add to the trained profile.
+/// Instilled runs: what the reports add to the trained profile. The partial r can only show
+/// agreement beyond the profile; near 0 it cannot tell a model that restates its training
+/// from one that reads behaviour which itself follows the profile (a faithful reporter of
+/// instilled weights gives about 0: docs/statistics.md), so the words say no more than that.
 fn target(s: &Summary) -> Option<String> {
     let p = s.partial_reports_learned_given_target.as_ref()?;
     let rt: String = num(s.reports_vs_target.as_ref().and_then(|c| c.r), 2);
-    let partial: String = format!("partial r {} {}", num(p.r, 2), interval(p.ci_bootstrap));
-    Some(match p.ci_bootstrap {
+    let lt: String = num(s.learned_vs_target.as_ref().and_then(|c| c.r), 2);
+    let partial: String = format!("partial r {} {}", num(p.r, 3), interval(p.ci_bootstrap));
+    let head: String = format!(
+        "Against the target profile it was trained on: the reports match the target at r = {rt} \
+and its choices follow it at r = {lt}."
+    );
+    let tail: String = match p.ci_bootstrap {
         Some([lo, _]) if lo > 0.0 => format!(
-            "Against the target profile it was trained on: given the target, the reports still \
-track its choices ({partial}), beyond restating the profile (reports vs target r = {rt})."
+            "Given the target, the reports still agree with its choices ({partial}): they carry \
+information about its behaviour beyond the profile."
+        ),
+        Some([_, hi]) if hi < 0.0 => format!(
+            "Given the target, the reports' departures from the profile run against its \
+choices' ({partial}): no sign that they track its behaviour beyond the profile."
         ),
         _ => format!(
-            "Against the target profile it was trained on: given the target, no agreement with \
-its choices is shown ({partial}); the reports match the target itself at r = {rt}, so they may \
-restate the training rather than read its behaviour."
+            "Given the target, no agreement with its choices beyond the profile is shown \
+({partial}). Restating the training and faithfully reading choices that follow the profile \
+both give this, so it does not tell them apart."
         ),
-    })
+    };
+    Some(format!("{head} {tail}"))
 }
 
 /// The ideal observer: how many of its own choices match the reports.
