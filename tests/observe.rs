@@ -268,8 +268,15 @@ fn privileged_access_tells_a_faithful_reporter_from_a_noisy_one() {
             .out("noisy")
             .args(&design),
     );
-    observe(d, "faithful", "faithful", "5", "sees-5", "0");
-    observe(d, "faithful", "noisy", "40", "sees-40", "0");
+    // All 30 observed contexts (the quick preset alone asks 20).
+    let all = |of: &str, k: &str, out: &str| {
+        run(
+            d,
+            observe_args("faithful", of, k, out, "0").flag("--contexts", "30"),
+        )
+    };
+    all("faithful", "5", "sees-5");
+    all("noisy", "40", "sees-40");
 
     let p: Value = access(d, "sees-5");
     assert_eq!(p["examples"], 5);
@@ -345,19 +352,7 @@ fn the_viewer_renders_an_observer_runs_prompts_as_asked() {
 fn an_observer_report_does_not_read_its_partial_r_given_the_target_as_the_models() {
     let t = tempfile::tempdir().unwrap();
     let d: &Path = t.path();
-    run(
-        d,
-        &[
-            "--provider",
-            "sim",
-            "--model",
-            "faithful",
-            "--experiment",
-            "instilled",
-            "--out",
-            "base",
-        ],
-    );
+    run(d, RunArgs::quick().experiment("instilled").out("base"));
     observe(d, "faithful", "base", "5", "o5", "0");
     let s = bin_in(d, &["score", "o5", "--json"]);
     assert_ok(&s);
@@ -375,4 +370,30 @@ fn an_observer_report_does_not_read_its_partial_r_given_the_target_as_the_models
         md.contains("partial r, own given observer_model and target"),
         "{md}"
     );
+}
+
+/// `--preset quick` asks the preset's 20 contexts of a larger observed run, as any quick run
+/// does (it asked all 30 here, and 97 of the SmolLM2 100 x 20 run in results/); `--contexts`
+/// still sets the number.
+#[test]
+fn an_observer_run_asks_the_presets_number_of_contexts() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    run(d, RunArgs::sizes(30, 12, 1).out("base"));
+    observe(d, "faithful", "base", "5", "quick", "0");
+    let m: Value = json(&d.join("quick/manifest.json"));
+    assert_eq!(m["parameters"]["contexts"], 20, "{}", m["parameters"]);
+    assert_eq!(
+        m["parameters"]["observe"]["shown"]
+            .as_array()
+            .unwrap()
+            .len(),
+        20
+    );
+    run(
+        d,
+        observe_args("faithful", "base", "5", "some", "0").flag("--contexts", "7"),
+    );
+    let m: Value = json(&d.join("some/manifest.json"));
+    assert_eq!(m["parameters"]["contexts"], 7);
 }

@@ -114,9 +114,9 @@ pub fn resolve_observe(
         .map(|c| c.id.clone())
         .collect();
     let mut shown: Vec<ShownContext> = draw_shown(&observed.samples, &ids, o.examples, o.seed);
-    if let Some(n) = req.ask.contexts {
-        shown.truncate(n);
-    }
+    // `--contexts`, else the preset's count (quick: 20), caps the contexts asked, as in any
+    // run; before, only `--contexts` did and `--preset quick` asked every observed context.
+    shown.truncate(req.ask.contexts.unwrap_or(cfg.params.contexts));
     if shown.is_empty() {
         return Err(ObserveError::TooFewChoices {
             dir: o.of.clone(),
