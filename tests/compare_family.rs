@@ -8,7 +8,9 @@ use selfinterp::probability::{logistic, standard_normal};
 use selfinterp::scoring::{
     ChoiceObs, ContextInput, PairedOptions, ReportObs, ScoreOptions, Summary, score,
 };
-use selfinterp::scoring::{Moments, RunComparison, bootstrap, compare_runs, paired_on_moments};
+use selfinterp::scoring::{
+    Distribution, Moments, RunComparison, bootstrap, compare_runs, paired_on_moments,
+};
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 
 const RANGES: [(f64, f64); N_ATTR] = [(0.0, 1.0); N_ATTR];
@@ -97,20 +99,39 @@ fn clustered_context(rng: &mut ChaCha8Rng) -> (Moments, Moments) {
     (Moments::of(&a, &y), Moments::of(&b, &y))
 }
 
-/// Coverage of the true difference in pooled r by `compare`'s paired interval at 20
-/// contexts: a population of 20,000 clustered contexts gives the truth, each replication
-/// draws 20 of them.
-fn paired_coverage(replications: usize, contexts: usize) -> f64 {
+/// A clustered context (as [`clustered_context`]) whose first run reports on its own scale,
+/// exp(sigma z) times the usual: the reports of a real model can differ in scale by a factor
+/// of 60 between contexts (SmolLM2-135M), so a few contexts carry the pooled r.
+fn heavy_context(rng: &mut ChaCha8Rng, sigma: f64) -> (Moments, Moments) {
+    let y: [f64; N_ATTR] = std::array::from_fn(|_| 50.0 * standard_normal(rng));
+    let scale: f64 = (sigma * standard_normal(rng)).exp();
+    let mut run = |slope: f64, scale: f64| -> [f64; N_ATTR] {
+        let s: f64 = slope + 0.5 * standard_normal(rng);
+        let shift: f64 = 30.0 * standard_normal(rng);
+        std::array::from_fn(|k| scale * (s * y[k] + shift + 40.0 * standard_normal(rng)))
+    };
+    let (a, b) = (run(0.6, scale), run(0.3, 1.0));
+    (Moments::of(&a, &y), Moments::of(&b, &y))
+}
+
+/// Coverage of the true difference in pooled r at `contexts` contexts by `compare`'s paired
+/// interval and by the expanded percentile interval for G equal contexts it replaced: a
+/// population of 20,000 contexts from `make` gives the truth, each replication draws
+/// `contexts` of them.
+fn paired_coverage(
+    replications: usize,
+    contexts: usize,
+    make: &dyn Fn(&mut ChaCha8Rng) -> (Moments, Moments),
+) -> (f64, f64) {
     let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(20);
-    let population: Vec<(Moments, Moments)> =
-        (0..20_000).map(|_| clustered_context(&mut rng)).collect();
+    let population: Vec<(Moments, Moments)> = (0..20_000).map(|_| make(&mut rng)).collect();
     let total = |pick: &dyn Fn(&(Moments, Moments)) -> Moments| {
         let mut t: Moments = Moments::default();
         population.iter().for_each(|p| t.add(&pick(p)));
         t.r().unwrap()
     };
     let truth: f64 = total(&|p| p.1) - total(&|p| p.0);
-    let mut covered: usize = 0;
+    let (mut covered, mut covered_before): (usize, usize) = (0, 0);
     for rep in 0..replications {
         let (ma, mb): (Vec<Moments>, Vec<Moments>) = (0..contexts)
             .map(|_| population[rng.random_range(0..population.len())])
@@ -120,15 +141,37 @@ fn paired_coverage(replications: usize, contexts: usize) -> f64 {
             permutations: 0,
             ..PairedOptions::default()
         };
-        let [lo, hi] = paired_on_moments(&ma, &mb, &opts).ci_bootstrap.unwrap();
-        covered += usize::from(lo <= truth && truth <= hi);
+        let covers = |ci: Option<[f64; 2]>| ci.is_some_and(|[lo, hi]| lo <= truth && truth <= hi);
+        covered += usize::from(covers(paired_on_moments(&ma, &mb, &opts).ci_bootstrap));
+        let d = difference_distribution(&ma, &mb, rep as u64, opts.bootstrap_resamples);
+        covered_before += usize::from(covers(d.expanded_ci(0.95, contexts)));
     }
-    covered as f64 / replications as f64
+    let n: f64 = replications as f64;
+    (covered as f64 / n, covered_before as f64 / n)
+}
+
+/// The paired bootstrap distribution of r_b - r_a, drawn from `seed` (for the intervals
+/// `compare` no longer uses).
+fn difference_distribution(
+    ma: &[Moments],
+    mb: &[Moments],
+    seed: u64,
+    resamples: usize,
+) -> Distribution {
+    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(seed);
+    bootstrap(&mut rng, ma.len(), resamples, |idx: &[usize]| {
+        let sum = |m: &[Moments]| {
+            let mut t: Moments = Moments::default();
+            idx.iter().for_each(|&i| t.add(&m[i]));
+            t.r()
+        };
+        sum(ma).zip(sum(mb)).map(|(x, y)| y - x)
+    })
 }
 
 #[test]
 fn paired_interval_covers_at_20_contexts() {
-    let c20: f64 = paired_coverage(1000, 20);
+    let (c20, _) = paired_coverage(1000, 20, &clustered_context);
     eprintln!(
         "paired interval coverage at 20 contexts: {:.1}%",
         100.0 * c20
@@ -136,10 +179,26 @@ fn paired_interval_covers_at_20_contexts() {
     assert!(c20 >= 0.93, "coverage {c20}");
 }
 
+/// Contexts of unequal scale (lognormal, sigma 1.2): the expansion for 20 equal contexts
+/// under-covers (about 91% in a Python check of the same design), the expansion for the
+/// effective number of contexts with its jackknife-t hull does not (about 94%).
+#[test]
+fn paired_interval_covers_at_20_contexts_of_unequal_scale() {
+    let (now, before) = paired_coverage(2000, 20, &|rng| heavy_context(rng, 1.2));
+    eprintln!(
+        "contexts of unequal scale, 20 contexts: compare's interval {:.1}%, expanded for 20 \
+equal contexts {:.1}%",
+        100.0 * now,
+        100.0 * before
+    );
+    assert!(before < 0.925, "the old interval covered {before}");
+    assert!(now >= 0.93, "coverage {now}");
+}
+
 #[test]
 #[ignore = "a minute: coverage at 100 contexts, for docs/statistics.md"]
 fn paired_interval_covers_at_100_contexts() {
-    let c: f64 = paired_coverage(1000, 100);
+    let (c, _) = paired_coverage(1000, 100, &clustered_context);
     eprintln!(
         "paired interval coverage at 100 contexts: {:.1}%",
         100.0 * c
@@ -161,7 +220,7 @@ fn stored_moments(entry: &str) -> std::collections::BTreeMap<String, Moments> {
 /// Coverage at `contexts` contexts of the plain percentile and of `compare`'s paired interval,
 /// the truth being the difference in pooled r over all shared contexts of two stored runs and
 /// each replication drawing `contexts` of them with replacement.
-fn real_coverage(a: &str, b: &str, contexts: usize, replications: usize) -> (f64, f64, f64) {
+fn real_coverage(a: &str, b: &str, contexts: usize, replications: usize) -> [f64; 4] {
     let (ma, mb) = (stored_moments(a), stored_moments(b));
     let shared: Vec<(Moments, Moments)> = ma
         .iter()
@@ -180,7 +239,7 @@ fn real_coverage(a: &str, b: &str, contexts: usize, replications: usize) -> (f64
     let all: Vec<usize> = (0..shared.len()).collect();
     let truth: f64 = pooled(&|p| p.1, &all).unwrap() - pooled(&|p| p.0, &all).unwrap();
     let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(27);
-    let (mut plain, mut expanded): (usize, usize) = (0, 0);
+    let (mut plain, mut expanded, mut now): (usize, usize, usize) = (0, 0, 0);
     for rep in 0..replications {
         let pick: Vec<usize> = (0..contexts)
             .map(|_| rng.random_range(0..shared.len()))
@@ -192,25 +251,13 @@ fn real_coverage(a: &str, b: &str, contexts: usize, replications: usize) -> (f64
             ..PairedOptions::default()
         };
         let covers = |ci: Option<[f64; 2]>| ci.is_some_and(|[lo, hi]| lo <= truth && truth <= hi);
-        expanded += usize::from(covers(paired_on_moments(&xa, &xb, &opts).ci_bootstrap));
-        let mut brng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(rep as u64);
-        let d = bootstrap(
-            &mut brng,
-            contexts,
-            opts.bootstrap_resamples,
-            |idx: &[usize]| {
-                let sum = |m: &[Moments]| {
-                    let mut t: Moments = Moments::default();
-                    idx.iter().for_each(|&i| t.add(&m[i]));
-                    t.r()
-                };
-                sum(&xa).zip(sum(&xb)).map(|(x, y)| y - x)
-            },
-        );
+        now += usize::from(covers(paired_on_moments(&xa, &xb, &opts).ci_bootstrap));
+        let d = difference_distribution(&xa, &xb, rep as u64, opts.bootstrap_resamples);
         plain += usize::from(covers(d.ci(0.95)));
+        expanded += usize::from(covers(d.expanded_ci(0.95, contexts)));
     }
     let n: f64 = replications as f64;
-    (truth, plain as f64 / n, expanded as f64 / n)
+    [truth, plain as f64 / n, expanded as f64 / n, now as f64 / n]
 }
 
 /// The coverage table of docs/statistics.md for differences, on the stored SmolLM2-135M
@@ -231,17 +278,23 @@ fn paired_interval_coverage_on_stored_runs() {
     ];
     for (a, b) in pairs {
         for contexts in [20, 50] {
-            let (truth, plain, expanded) = real_coverage(a, b, contexts, 2000);
+            let [truth, plain, expanded, now] = real_coverage(a, b, contexts, 5000);
             println!(
                 "{a} -> {b}: {contexts} contexts, truth {truth:.3}: plain percentile {:.1}%, \
-compare's expanded interval {:.1}%",
+expanded for {contexts} equal contexts {:.1}%, compare's interval (effective contexts) {:.1}%",
                 100.0 * plain,
-                100.0 * expanded
+                100.0 * expanded,
+                100.0 * now
             );
-            // Measured, not promised: on these heavy-tailed real reports the expanded
-            // interval stays below 95% at 20 contexts (docs/statistics.md), but it must not
-            // cover less than the plain percentile interval it replaced.
-            assert!(expanded >= plain, "{a} -> {b}: {expanded} < {plain}");
+            // At 20 contexts, the quick preset's size, the interval must reach 93%; at 50 the
+            // one context that carries most of the SmolLM2 run's pooled r is missing from
+            // most resampled sets, and no interval of those sets can see it
+            // (docs/statistics.md): measured, not promised, but never below the expansion
+            // it replaced.
+            if contexts == 20 {
+                assert!(now >= 0.93, "{a} -> {b}: coverage {now}");
+            }
+            assert!(now >= expanded, "{a} -> {b}: {now} < {expanded}");
         }
     }
 }

@@ -7,9 +7,11 @@
 //! an index (the observer draws a context and one of its splits). A resample where a
 //! statistic is undefined is left out of that statistic's distribution and counted.
 //!
-//! A [`Distribution`] gives its percentile interval, [`Distribution::ci`]`(level)`, and the
+//! A [`Distribution`] gives its percentile interval, [`Distribution::ci`]`(level)`, the
 //! expanded percentile interval of few clusters, [`Distribution::expanded_ci`] (see
-//! [`expanded_alpha`]). Quantiles are type 7 ([`super::stats::quantile_sorted`]).
+//! [`expanded_alpha`]), and that interval at the effective number of clusters with its
+//! jackknife-t hull, [`Distribution::effective_ci`] (see [`Jackknife`]; `compare`'s
+//! differences). Quantiles are type 7 ([`super::stats::quantile_sorted`]).
 
 use super::draw::index_below;
 use super::stats::quantile_sorted;
@@ -80,6 +82,23 @@ impl Distribution {
         self.between(a, 1.0 - a)
     }
 
+    /// The interval for few clusters of unequal weight ([`Jackknife`]): the hull of this
+    /// distribution's expanded percentile interval at the effective number of clusters G*
+    /// and the jackknife-t interval `estimate` ± t_{G*-1, (1+level)/2} se. `None` without
+    /// values or with fewer than 3 clusters.
+    pub fn effective_ci(&self, level: f64, estimate: f64, jack: &Jackknife) -> Option<[f64; 2]> {
+        let g: f64 = jack.effective;
+        let a: f64 = expanded_alpha_at(g, level)?;
+        let [lo, hi] = self.between(a, 1.0 - a)?;
+        let t: f64 = StudentsT::new(0.0, 1.0, g - 1.0)
+            .ok()?
+            .inverse_cdf(tails(level).1);
+        Some([
+            lo.min(estimate - t * jack.se),
+            hi.max(estimate + t * jack.se),
+        ])
+    }
+
     /// The interval between the `lo` and `hi` quantiles.
     pub fn between(&self, lo: f64, hi: f64) -> Option<[f64; 2]> {
         Some([self.quantile(lo)?, self.quantile(hi)?])
@@ -107,11 +126,66 @@ pub fn expanded_alpha(clusters: usize, level: f64) -> Option<f64> {
     if clusters < 3 {
         return None;
     }
-    let g: f64 = clusters as f64;
+    expanded_alpha_at(clusters as f64, level)
+}
+
+/// [`expanded_alpha`] for a real number of clusters `g` (an effective number, [`Jackknife`]);
+/// `None` unless g > 1.
+pub fn expanded_alpha_at(g: f64, level: f64) -> Option<f64> {
+    if !(g > 1.0) {
+        return None;
+    }
     let t: f64 = StudentsT::new(0.0, 1.0, g - 1.0)
         .ok()?
         .inverse_cdf(tails(level).1);
     Some(Normal::standard().cdf(-(g / (g - 1.0)).sqrt() * t))
+}
+
+/// A statistic's leave-one-cluster-out jackknife: its standard error and the effective
+/// number of clusters.
+///
+/// With u_i the deviations of the G leave-one-out estimates from their mean,
+/// se = sqrt((G - 1) / G sum u_i^2) and G* = kappa_0 G / kappa, clamped to [3, G], where
+/// kappa = G sum u_i^4 / (sum u_i^2)^2 and kappa_0 = 3 (G - 1) / (G + 1). Why: clusters that
+/// weigh unequally in the statistic carry the information of fewer equal ones,
+/// G* = G / (1 + CV^2) with CV the coefficient of variation of the clusters' variance
+/// contributions (Carter, Schnepel & Steigerwald 2017). If each u_i is normal with a variance
+/// proportional to its cluster's contribution, kappa estimates kappa_0 (1 + CV^2), kappa_0
+/// being kappa's expectation for G normal values of one variance (the normal's 3, less its
+/// small-sample bias). So G* = G for clusters of equal weight and it falls towards 3 as one
+/// cluster dominates (kappa up to G).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Jackknife {
+    pub se: f64,
+    /// G*, in [3, G].
+    pub effective: f64,
+}
+
+/// The [`Jackknife`] of the leave-one-cluster-out estimates `leave_one_out`; `None` with fewer
+/// than 3 or with a non-finite one.
+pub fn jackknife(leave_one_out: &[f64]) -> Option<Jackknife> {
+    let n: usize = leave_one_out.len();
+    if n < 3 || leave_one_out.iter().any(|t| !t.is_finite()) {
+        return None;
+    }
+    let g: f64 = n as f64;
+    let mean: f64 = leave_one_out.iter().sum::<f64>() / g;
+    let (mut s2, mut s4): (f64, f64) = (0.0, 0.0);
+    for t in leave_one_out {
+        let u2: f64 = (mean - t).powi(2);
+        s2 += u2;
+        s4 += u2 * u2;
+    }
+    let kappa_0: f64 = 3.0 * (g - 1.0) / (g + 1.0);
+    let effective: f64 = if s4 > 0.0 {
+        (kappa_0 * s2 * s2 / s4).clamp(3.0, g)
+    } else {
+        g
+    };
+    Some(Jackknife {
+        se: ((g - 1.0) / g * s2).sqrt(),
+        effective,
+    })
 }
 
 /// The distribution of `statistic` over `resamples` resamples of `units` indices drawn with
@@ -261,6 +335,47 @@ mod tests {
         assert!((a100 - 0.0231).abs() < 5e-5, "{a100}");
         assert!((a20 - 0.0159).abs() < 5e-5, "{a20}");
         assert_eq!(expanded_alpha(2, 0.95), None);
+    }
+
+    /// `jackknife` and `effective_ci` against numpy and scipy
+    /// (scripts/reference/effective_interval_reference.py and its fixture).
+    #[test]
+    fn effective_interval_matches_the_reference() {
+        let text: &str =
+            include_str!("../../tests/fixtures/scoring/effective_interval_reference.json");
+        let fixture: serde_json::Value = serde_json::from_str(text).unwrap();
+        let floats = |v: &serde_json::Value| -> Vec<f64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        let close = |a: f64, b: f64, what: &str| {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{what}: {a} vs {b}"
+            );
+        };
+        let cases = fixture["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 4);
+        for c in cases {
+            let name: &str = c["name"].as_str().unwrap();
+            let jack: Jackknife = jackknife(&floats(&c["leave_one_out"])).unwrap();
+            close(jack.se, c["se"].as_f64().unwrap(), name);
+            close(jack.effective, c["effective"].as_f64().unwrap(), name);
+            let alpha: f64 = expanded_alpha_at(jack.effective, 0.95).unwrap();
+            close(alpha, c["alpha"].as_f64().unwrap(), name);
+            let d: Distribution = Distribution::new(floats(&c["values"]), 0);
+            let estimate: f64 = c["estimate"].as_f64().unwrap();
+            let [lo, hi] = d.effective_ci(0.95, estimate, &jack).unwrap();
+            let want: Vec<f64> = floats(&c["interval"]);
+            close(lo, want[0], name);
+            close(hi, want[1], name);
+        }
+        // Fewer than 3 clusters, or an undefined one, have no jackknife.
+        assert_eq!(jackknife(&[0.1, 0.2]), None);
+        assert_eq!(jackknife(&[0.1, f64::NAN, 0.2]), None);
     }
 
     #[test]

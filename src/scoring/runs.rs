@@ -5,7 +5,8 @@
 //! score (reports vs learned, pooled r):
 //! - Paired, when they share contexts (matched by id, both sides present in both runs):
 //!   [`super::paired_comparison`] on the shared contexts only: paired context-bootstrap
-//!   percentile interval and a permutation p-value (each permutation swaps the two runs'
+//!   interval expanded for the effective number of contexts (`effective_contexts`; see
+//!   [`super::paired`]) and a permutation p-value (each permutation swaps the two runs'
 //!   points within each context with probability 1/2). `n_shared_contexts` says how many.
 //! - Unpaired, when they share none (`paired` false, said so in `note`): each run's
 //!   contexts are resampled independently and the interval is the expanded percentile
@@ -48,6 +49,9 @@ pub struct RunPair {
     /// r_b - r_a.
     pub difference: Option<f64>,
     pub ci_bootstrap: Option<[f64; 2]>,
+    /// Paired pairs: the effective number of shared contexts `ci_bootstrap` is expanded for.
+    #[serde(default)]
+    pub effective_contexts: Option<f64>,
     pub p_permutation: Option<f64>,
     /// Holm-adjusted p over all pairs compared.
     pub p_holm: Option<f64>,
@@ -149,6 +153,7 @@ pub fn compare_pair(
             r_b: p.r_b,
             difference: p.difference,
             ci_bootstrap: p.ci_bootstrap,
+            effective_contexts: p.effective_contexts,
             p_permutation: p.p_value,
             p_holm: p.p_value,
             paired: true,
@@ -167,6 +172,7 @@ pub fn compare_pair(
         r_b,
         difference: r_a.zip(r_b).map(|(x, y)| y - x),
         ci_bootstrap: unpaired_interval(a, b, opts),
+        effective_contexts: None,
         p_permutation: None,
         p_holm: None,
         paired: false,
