@@ -132,7 +132,7 @@ pub fn expanded_alpha(clusters: usize, level: f64) -> Option<f64> {
 /// [`expanded_alpha`] for a real number of clusters `g` (an effective number, [`Jackknife`]);
 /// `None` unless g > 1.
 pub fn expanded_alpha_at(g: f64, level: f64) -> Option<f64> {
-    if !(g > 1.0) {
+    if g.is_nan() || g <= 1.0 {
         return None;
     }
     let t: f64 = StudentsT::new(0.0, 1.0, g - 1.0)
