@@ -54,7 +54,7 @@ pub use reliability::{half_options, splits_for};
 pub use runs::{RunComparison, compare_runs};
 pub use stats::Moments;
 
-pub use bootstrap::{Distribution, bootstrap};
+pub use bootstrap::{Distribution, Jackknife, bootstrap, jackknife};
 pub use comparison::{
     CompareOptions, Comparison, ContextPoints, NullBaseline, compare, study_interval,
 };
