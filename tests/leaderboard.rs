@@ -102,6 +102,13 @@ fn rendered_leaderboard_is_ranked_and_valid() {
         "{html}"
     );
     assert!(html.contains("id=\"hide-sim\""));
+    // Commands in the notes are code kept on one line, not prose a phone breaks at a hyphen.
+    for command in [
+        "selfinterp run --provider sim",
+        "selfinterp leaderboard --format csv",
+    ] {
+        assert!(html.contains(&format!("<code>{command}</code>")), "{html}");
+    }
     // Every entry has a detail page in both formats, linked from its row.
     for (name, _, _) in ENTRIES {
         assert!(md.contains(&format!("]: details/{name}.md")), "{md}");

@@ -190,13 +190,13 @@ table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums
 th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top}
 th{background:#f0f0f0}td.n{text-align:right;white-space:nowrap}td.r b{font-weight:700}
 td .ci{color:#5f6368;font-weight:400}
-th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" ⇅";color:#aaa}
-th[aria-sort=ascending]:after{content:" ▲";color:#1b1b1b}th[aria-sort=descending]:after{content:" ▼";color:#1b1b1b}
+th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:"\00a0⇅";color:#aaa}
+th[aria-sort=ascending]:after{content:"\00a0▲";color:#1b1b1b}th[aria-sort=descending]:after{content:"\00a0▼";color:#1b1b1b}
 td.date{white-space:nowrap}td.why{color:#cf222e}td.ok{color:#1a7f37}tr.unranked td{color:#5f6368}
 table.sim td{background:#f7f7fb}
 .tie{color:#9a6700;font-weight:700}
 a{color:#0b5cad}
-code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;white-space:nowrap}
 label.filter{display:inline-block;margin:.2em 0 .6em;padding:4px 10px;border:1px solid #ccd;border-radius:6px;background:#fff;cursor:pointer}
 body.hide-sim .simblock{display:none}
 footer{margin-top:2em;color:#5f6368}
@@ -221,6 +221,20 @@ const FILTER_SCRIPT: &str = r#"
   box.addEventListener('change',apply);apply();
 })();
 "#;
+
+/// Escaped prose with its `backticked` commands as `<code>`, each kept on one line: a phone
+/// must not break `--format` after its first hyphen.
+fn code_spans(escaped: &str) -> String {
+    let mut out: String = String::new();
+    for (i, part) in escaped.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
 
 fn td_num(v: Option<f64>, text: &str, class: &str, label: &str) -> String {
     let data: String = v
@@ -324,7 +338,7 @@ pub fn html_page(board: &[Board]) -> String {
             let _ = write!(
                 out,
                 "<div class=\"simblock\"><h3>{SIM_HEADING}</h3>\n<p class=\"note\">{}</p>\n{}</div>\n",
-                html(SIM_NOTE).replace('`', ""),
+                code_spans(&html(SIM_NOTE)),
                 html_table("sim", "agent", &b.simulated)
             );
         }
@@ -333,7 +347,7 @@ pub fn html_page(board: &[Board]) -> String {
     let _ = write!(
         out,
         "<footer>{}</footer>\n<script>{SCRIPT}{FILTER_SCRIPT}</script>\n</body>\n</html>\n",
-        html(FOOTER).replace('`', "")
+        code_spans(&html(FOOTER))
     );
     out
 }
