@@ -12,8 +12,8 @@ pub(crate) mod sampling;
 pub(crate) mod verify;
 
 pub use embedded::{EmbeddedVersion, get as embedded_version, names as embedded_names};
-pub use freeze::{Frozen, SeedSource, catalogue_hash, freeze, sha256_hex};
-pub use sampling::{display_decimals, draw_pair, profile_choice, round_to, scaled_difference};
+pub use freeze::{Frozen, SeedSource, freeze, sha256_hex};
+pub use sampling::{draw_pair, profile_choice, scaled_difference};
 pub use verify::verify_version;
 
 use crate::types::{ContextId, N_ATTR, Pair, Profile};
@@ -105,7 +105,7 @@ pub struct Manifest {
     pub seed: Option<String>,
     /// sha256 of the private seed, published so the draw can be revealed and checked later.
     pub private_seed_sha256: Option<String>,
-    /// sha256 over the canonical serialisation of `domains/` (see [`freeze::catalogue_hash`]).
+    /// sha256 over the canonical serialisation of `domains/` (`freeze::catalogue_hash`).
     pub catalogue_sha256: String,
     pub counts: Counts,
     /// Context ids per split, in file order.

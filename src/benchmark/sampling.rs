@@ -72,3 +72,26 @@ pub fn profile_choice(
 pub fn scaled_difference(pair: &Pair, ranges: &[(f64, f64); N_ATTR]) -> [f64; N_ATTR] {
     std::array::from_fn(|k| (pair.a.0[k] - pair.b.0[k]) / (ranges[k].1 - ranges[k].0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_precision_follows_the_three_range_classes() {
+        // w < 1: |floor(log10 w)| + 1 decimals.
+        assert_eq!(display_decimals(0.5), 2);
+        assert_eq!(display_decimals(0.09), 3);
+        assert_eq!(display_decimals(0.999), 2);
+        // 1 <= w <= 5: one decimal.
+        assert_eq!(display_decimals(1.0), 1);
+        assert_eq!(display_decimals(3.5), 1);
+        assert_eq!(display_decimals(5.0), 1);
+        // w > 5: whole numbers.
+        assert_eq!(display_decimals(5.01), 0);
+        assert_eq!(display_decimals(900.0), 0);
+        assert_eq!(round_to(1.25, 1), 1.2_f64.max(round_to(1.25, 1)));
+        assert_eq!(round_to(0.123456, 3), 0.123);
+        assert_eq!(round_to(-0.0001, 2), 0.0);
+    }
+}
