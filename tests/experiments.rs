@@ -8,7 +8,7 @@ use selfinterp::experiments::{self as finetune, Half};
 use selfinterp::prompts::{CHOICE_TAG, REPORT_TAG};
 use std::path::{Path, PathBuf};
 
-use crate::support::{assert_ok, bin};
+use crate::support::{RunArgs, assert_ok, bin};
 use std::sync::OnceLock;
 
 const SEED: &str = "experiments-test-seed";
@@ -401,7 +401,7 @@ use selfinterp::sim::chat_completion;
 use selfinterp::sim::{AgentKind, SimAgent};
 
 /// `selfinterp --root <fixture> ARGS...`, whatever its exit status.
-fn cli(args: &[&str]) -> std::process::Output {
+fn cli<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
     bin()
         .arg("--root")
         .arg(&fixture().root)
@@ -410,7 +410,7 @@ fn cli(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn run_ok(args: &[&str]) -> std::process::Output {
+fn run_ok<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> std::process::Output {
     let o = cli(args);
     assert!(
         o.status.success(),
@@ -826,26 +826,8 @@ fn control_replaces_reports_and_position_bias_counts_both_orders() {
 
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b").display().to_string();
-    run_ok(&[
-        "run",
-        "--provider",
-        "sim",
-        "--model",
-        "position-biased",
-        "--experiment",
-        "native",
-        "--contexts",
-        "2",
-        "--trials",
-        "5",
-        "--reports",
-        "0",
-        "--benchmark",
-        "vt",
-        "--no-cache",
-        "--out",
-        &out,
-    ]);
+    let run = RunArgs::sizes(2, 5, 0).agent("position-biased").out(&out);
+    run_ok(&run.args(&["--benchmark", "vt", "--no-cache"]).to_vec());
     let live = samples(Path::new(&out));
     // Pretend each pair was also asked swapped, answered "A" again by a position-biased model.
     let mut both = live.clone();
@@ -872,29 +854,17 @@ fn control_replaces_reports_and_position_bias_counts_both_orders() {
 
 /// `run` of a sim agent on the fixture's instilled split, quick preset, into `out`.
 fn sim_run_args(out: &Path, model: &str, extra: &[&str]) -> Vec<String> {
-    let base = [
-        "run",
-        "--provider",
-        "sim",
-        "--model",
-        model,
-        "--experiment",
-        "instilled",
-        "--benchmark",
-        "vt",
-    ];
-    let o = out.display().to_string();
-    let rest = ["--preset", "quick", "--no-cache", "--out", &o];
-    [&base[..], &rest[..], extra]
-        .concat()
-        .into_iter()
-        .map(str::to_string)
-        .collect()
+    RunArgs::quick()
+        .agent(model)
+        .experiment("instilled")
+        .out(out)
+        .args(&["--benchmark", "vt", "--no-cache"])
+        .args(extra)
+        .to_vec()
 }
 
 fn sim_run(out: &Path, model: &str, extra: &[&str]) {
-    let args = sim_run_args(out, model, extra);
-    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    run_ok(&sim_run_args(out, model, extra));
 }
 
 fn score_json(args: &[&str]) -> serde_json::Value {
