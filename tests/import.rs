@@ -35,7 +35,9 @@ fn an_import_is_a_bundle_that_score_accepts() {
     assert_eq!(m.status, RunStatus::Complete);
     assert_eq!(m.model, "gpt-4o");
     assert_eq!((m.counts.choices, m.counts.invalid_choices), (120, 1));
-    assert_eq!((m.counts.reports, m.counts.invalid_reports), (10, 1));
+    // The release lists only the reports it kept: how many were invalid is unknown.
+    assert_eq!((m.counts.reports, m.counts.invalid_reports), (10, None));
+    assert_eq!(m.counts.invalid_reports_among_present, Some(1));
     assert_eq!(m.inputs.len(), 4);
     let b = bundle::read(out).unwrap();
     let invalid: Vec<&Sample> = b.samples.iter().filter(|s| s.parsed.is_none()).collect();
@@ -63,6 +65,65 @@ fn an_import_is_a_bundle_that_score_accepts() {
     assert!((m["invalid_report_rate_among_present"].as_f64().unwrap() - 0.1).abs() < 1e-12);
     let human = bin().arg("score").arg(out).output().unwrap();
     assert!(String::from_utf8_lossy(&human.stdout).contains("reports vs learned"));
+}
+
+/// How many reports were invalid is unknown for an import, and reads so in the manifest,
+/// `score`, the JSON report and the Markdown report's parsing table (it read 0 or a count).
+#[test]
+fn an_imports_invalid_report_count_reads_unknown_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let out: &Path = &dir.path().join("imported");
+    import(&spec(), out).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(bundle::MANIFEST)).unwrap())
+            .unwrap();
+    assert!(
+        manifest["counts"]["invalid_reports"].is_null(),
+        "{}",
+        manifest["counts"]
+    );
+    assert_eq!(manifest["counts"]["invalid_reports_among_present"], 1);
+
+    let human = bin().arg("score").arg(out).output().unwrap();
+    assert_ok(&human);
+    let text: String = String::from_utf8_lossy(&human.stdout).into_owned();
+    assert!(text.contains("unknown invalid reports"), "{text}");
+
+    let json = bin()
+        .args(["report", "--format", "json"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_ok(&json);
+    let r: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        r["failures"]["reports_unknown"]
+            .as_str()
+            .unwrap()
+            .contains("unknown")
+    );
+    for row in r["failures"]["reports"].as_array().unwrap() {
+        assert!(row["share"].is_null(), "{row}");
+    }
+    // Choices are all in the release: their shares stay known.
+    assert!(r["failures"]["choices"][0]["share"].is_number());
+
+    let md = bin()
+        .args(["report", "--format", "md"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_ok(&md);
+    let md: String = String::from_utf8_lossy(&md.stdout).into_owned();
+    let heading: &str = "### Reports\n\n";
+    let reports: &str = &md[md.find(heading).unwrap() + heading.len()..];
+    let table: &str = &reports[..reports.find("\n\n").unwrap()];
+    assert!(table.contains("| invalid: not json"), "{table}");
+    assert!(!table.contains("0.0%"), "{table}");
+    assert!(
+        reports
+            .contains("the share of each status among all the reports the model gave is unknown")
+    );
 }
 
 #[test]

@@ -29,6 +29,9 @@ pub fn record_counts(
     errors: usize,
 ) {
     manifest.counts = count(samples, planned, errors);
+    if manifest.source == super::score_input::IMPORTED_CSV {
+        manifest.counts.unknown_invalid_reports();
+    }
     manifest.soft_labels.used = manifest.counts.soft_labels > 0;
 }
 

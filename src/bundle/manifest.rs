@@ -46,8 +46,27 @@ pub struct Counts {
     pub choices: usize,
     pub invalid_choices: usize,
     pub reports: usize,
-    pub invalid_reports: usize,
+    /// Null where it is unknown: an imported data release lists only the reports it kept.
+    pub invalid_reports: Option<usize>,
+    /// An import's invalid reports among those the release kept (absent for runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_reports_among_present: Option<usize>,
     pub soft_labels: usize,
+}
+
+impl Counts {
+    /// For a source that dropped its invalid reports before we saw them (an imported data
+    /// release): how many were invalid is unknown, not the count among those kept, which
+    /// moves to `invalid_reports_among_present`.
+    pub fn unknown_invalid_reports(&mut self) {
+        self.invalid_reports_among_present = self.invalid_reports.take();
+    }
+
+    /// `invalid_reports` in words: the number, or "unknown".
+    pub fn invalid_reports_text(&self) -> String {
+        self.invalid_reports
+            .map_or_else(|| "unknown".to_string(), |n| n.to_string())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -188,6 +207,7 @@ pub fn count(samples: &[Sample], planned: usize, errors: usize) -> Counts {
         planned,
         samples: samples.len(),
         errors,
+        invalid_reports: Some(0),
         ..Counts::default()
     };
     for s in samples {
@@ -199,7 +219,9 @@ pub fn count(samples: &[Sample], planned: usize, errors: usize) -> Counts {
             }
             KindKey::Report => {
                 c.reports += 1;
-                c.invalid_reports += usize::from(s.parsed.is_none());
+                c.invalid_reports = c
+                    .invalid_reports
+                    .map(|n| n + usize::from(s.parsed.is_none()));
             }
         }
     }

@@ -68,7 +68,7 @@ them invalid; how many it dropped is unknown, so the invalid-report rate is unkn
         c.choices,
         c.invalid_choices,
         c.reports,
-        c.invalid_reports,
+        c.invalid_reports_among_present.unwrap_or_default(),
         a.out.display()
     );
     Ok(())

@@ -333,7 +333,7 @@ fn report(f: &Finished, json: bool) -> anyhow::Result<()> {
         c.choices,
         c.invalid_choices,
         c.reports,
-        c.invalid_reports,
+        c.invalid_reports_text(),
         c.errors
     );
     if json {

@@ -192,7 +192,7 @@ fn human(b: &Bundle, summary: &BundleSummary) -> String {
         m.benchmark.as_deref().unwrap_or(&m.source),
         m.counts.samples,
         m.counts.invalid_choices,
-        m.counts.invalid_reports
+        m.counts.invalid_reports_text()
     );
     let mut rows: Vec<[String; 6]> = vec![[
         "comparison".into(),

@@ -100,6 +100,10 @@ pub struct Headline {
     pub rankable: Option<bool>,
     /// The flag in plain words.
     pub quality_sentence: String,
+    /// The main score's design effect (context over point jackknife variance) and what it
+    /// says ([`super::quality::design_effect_reading`]).
+    pub design_effect: Option<f64>,
+    pub design_effect_reading: String,
 }
 
 /// One point of a scatter plot: a (context, attribute) pair.
@@ -312,6 +316,11 @@ fn headline(summary: &Summary, access: Option<&PrivilegedAccess>) -> Headline {
             }
             _ => quality_sentence(summary.quality.as_ref()),
         },
+        design_effect: c.and_then(|c| c.description.design_effect),
+        design_effect_reading: super::quality::design_effect_reading(
+            c.and_then(|c| c.description.design_effect),
+            c.map_or(0, |c| c.n_contexts),
+        ),
     }
 }
 

@@ -468,6 +468,9 @@ fn failures(r: &ReportData, out: &mut String) {
     status_table(&r.failures.choices, out);
     out.push_str("<h3>Reports</h3>\n");
     status_table(&r.failures.reports, out);
+    if let Some(note) = &r.failures.reports_unknown {
+        out.push_str(&format!("<p>{}</p>\n", html(note)));
+    }
     out.push_str("</section>\n");
 }
 

@@ -372,6 +372,9 @@ fn failures(r: &ReportData, out: &mut String) {
     out.push_str("\n\n### Reports\n\n");
     out.push_str(&status_table(&r.failures.reports));
     out.push_str("\n\n");
+    if let Some(note) = &r.failures.reports_unknown {
+        out.push_str(&format!("{note}\n\n"));
+    }
 }
 
 fn position(r: &ReportData, out: &mut String) {

@@ -28,6 +28,12 @@ pub fn quality_rows(r: &ReportData) -> Vec<QualityRow> {
             "the score as measured (context bootstrap interval)".into(),
         ],
         [
+            "design effect".into(),
+            num(r.headline.design_effect, 2),
+            MISSING.into(),
+            design_effect_reading(r.headline.design_effect, r.headline.n_contexts),
+        ],
+        [
             "behavioural reliability".into(),
             num(b.value, 3),
             interval(b.ci),
@@ -102,6 +108,31 @@ predicted {} (letter alone {})",
     ]
 }
 
+/// What the design effect of the main score says, in words (the quality table's row, and the
+/// JSON headline's `design_effect_reading`); docs/statistics.md defines it.
+pub fn design_effect_reading(design_effect: Option<f64>, contexts: usize) -> String {
+    let Some(d) = design_effect else {
+        return "undefined: too few contexts or points for the two jackknife variances".into();
+    };
+    let base: &str = "variance of r leaving out one context at a time over that leaving out one \
+point at a time";
+    if d >= 1.0 {
+        return format!(
+            "{base}: a context's points move together, so the N points carry about the \
+information of N / {} independent ones; the bootstrap interval resamples contexts and allows \
+for this, the study's interval does not",
+            num(Some(d), 2)
+        );
+    }
+    format!(
+        "{base}; below 1: r varies less between contexts than its number of points implies (a \
+context's points partly cancel in their effect on r), so the points carry at least the \
+information of as many independent ones. It does not make the study's point-based interval \
+the right one, and both variances are estimated from {contexts} contexts, so a value a little \
+below 1 may be noise"
+    )
+}
+
 /// The headline's second line: the corrected score beside the raw one.
 pub fn corrected_summary(q: &Quality) -> String {
     format!(
@@ -134,3 +165,20 @@ pub const AT_CHANCE: &str = "at chance";
 
 /// Headers of [`context_cells`].
 pub const CONTEXT_HEADERS: [&str; 3] = ["behav. reliability", "held-out R²", "fit"];
+
+#[cfg(test)]
+mod tests {
+    use super::design_effect_reading;
+
+    #[test]
+    fn a_design_effect_below_1_is_read_as_such() {
+        let below: String = design_effect_reading(Some(0.8), 20);
+        assert!(below.contains("below 1"), "{below}");
+        assert!(below.contains("from 20 contexts"), "{below}");
+        assert!(below.contains("does not make the study's point-based interval"));
+        let above: String = design_effect_reading(Some(2.5), 100);
+        assert!(above.contains("N / 2.50 independent ones"), "{above}");
+        assert!(!above.contains("below 1"));
+        assert!(design_effect_reading(None, 2).starts_with("undefined"));
+    }
+}

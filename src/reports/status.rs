@@ -53,7 +53,16 @@ pub struct StatusRow {
 pub struct Failures {
     pub choices: Vec<StatusRow>,
     pub reports: Vec<StatusRow>,
+    /// Set where the invalid-report rate is unknown (an imported release that lists only the
+    /// reports it kept): the reports' counts are of those kept, their shares unknown (null).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports_unknown: Option<String>,
 }
+
+/// Under the reports' parsing table of a source whose dropped reports are unknown.
+pub const REPORTS_UNKNOWN: &str = "The data release lists only the reports it kept: the counts \
+are of those, and the share of each status among all the reports the model gave is unknown (–), \
+so is the number of invalid reports.";
 
 /// The start of an answer for a report, without control characters (a report may be
 /// printed to a terminal).
@@ -174,9 +183,18 @@ fn report_rows(s: &Summary, samples: &[Sample]) -> Vec<StatusRow> {
 
 /// Both parsing tables.
 pub fn failures(s: &Summary, samples: &[Sample]) -> Failures {
+    let unknown: bool = s
+        .missingness
+        .as_ref()
+        .is_some_and(|m| m.invalid_report_rate_reason.is_some());
+    let mut reports: Vec<StatusRow> = report_rows(s, samples);
+    if unknown {
+        reports.iter_mut().for_each(|r| r.share = None);
+    }
     Failures {
         choices: choice_rows(s, samples),
-        reports: report_rows(s, samples),
+        reports,
+        reports_unknown: unknown.then(|| REPORTS_UNKNOWN.to_string()),
     }
 }
 

@@ -353,7 +353,9 @@ fn server_info(timings: &[Timing]) -> ServerInfo {
 fn invalid_check(c: &bundle::Counts, max_rate: f64) -> Option<String> {
     let rate = |bad: usize, n: usize| if n == 0 { 0.0 } else { bad as f64 / n as f64 };
     let choices: f64 = rate(c.invalid_choices, c.choices);
-    let reports: f64 = rate(c.invalid_reports, c.reports);
+    // A run counts every report it asked, so its invalid count is known.
+    let invalid_reports: usize = c.invalid_reports.unwrap_or_default();
+    let reports: f64 = rate(invalid_reports, c.reports);
     (choices > max_rate || reports > max_rate).then(|| {
         format!(
             "invalid answers over --max-invalid-rate {max_rate}: choices {:.1}% ({}/{}), reports {:.1}% ({}/{})",
@@ -361,7 +363,7 @@ fn invalid_check(c: &bundle::Counts, max_rate: f64) -> Option<String> {
             c.invalid_choices,
             c.choices,
             100.0 * reports,
-            c.invalid_reports,
+            invalid_reports,
             c.reports
         )
     })
