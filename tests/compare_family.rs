@@ -79,6 +79,13 @@ fn a_true_difference_survives_holm_among_15_runs() {
     assert_eq!(out.pairs.len(), 105);
     // Enough permutations that Holm's floor k / (1 + P) is far below 5%.
     assert_eq!(out.permutations, 42_000);
+    for p in &out.pairs {
+        // The interval's effective number of contexts is stated, never more than were shared,
+        // and the note says so when it is fewer.
+        let g: f64 = p.effective_contexts.unwrap();
+        assert!((3.0..=40.0).contains(&g), "{p:?}");
+        assert_eq!(p.note.contains("effective contexts"), g < 40.0, "{p:?}");
+    }
     for p in out.pairs.iter().filter(|p| p.a == "good") {
         let d: f64 = p.difference.unwrap();
         assert!(d < -0.2, "{p:?}");

@@ -159,8 +159,15 @@ pub fn compare_pair(
             paired: true,
             n_shared_contexts: p.n_contexts,
             note: format!(
-                "paired over the {} contexts both runs scored (r of each on those contexts)",
-                p.n_contexts
+                "paired over the {} contexts both runs scored (r of each on those contexts){}",
+                p.n_contexts,
+                match p.effective_contexts {
+                    Some(g) if g < p.n_contexts as f64 => format!(
+                        "; the interval counts them as {g:.1} effective contexts, as some weigh \
+more than others in r"
+                    ),
+                    _ => String::new(),
+                }
             ),
         };
     }
