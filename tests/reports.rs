@@ -332,6 +332,20 @@ fn real_model_like_report_keeps_the_axes_and_marks_out_of_range_reports() {
         html.contains(&format!("{beyond} of ")),
         "counted in the legend"
     );
+    // Each edge with points beyond it says how many ("7 beyond ↑"), so a pile of identical
+    // triangles has a number; the counts add up to the legend's.
+    let by_edge: u64 = html
+        .split("class=\"beyond\"")
+        .skip(1)
+        .map(|t| {
+            let t: &str = &t[t.find('>').unwrap() + 1..];
+            t[..t.find(" beyond").unwrap()]
+                .replace(',', "")
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(by_edge, beyond, "each edge counts the points beyond it");
     assert!(!html.contains("+ -"), "a negative slope reads as a minus");
     let md: String = render(root.path(), &dir, Format::Md, &opts);
     assert!(md.contains("| valid, out of range"), "{md}");
@@ -426,4 +440,75 @@ fn the_study_interval_is_clamped_to_minus_one_one() {
         .find(|l| l.contains("(study's formula, clamped to [-1, 1])"))
         .expect("the headline names the clamp");
     assert!(line.contains("[0.894, 1.000] (study's formula"), "{line}");
+}
+
+/// A run at chance (the confabulator chooses like the faithful agent but reports unrelated
+/// weights) does not lead its "contexts side by side" with its most agreeing contexts: with
+/// many contexts their r is the tail of noise. The cards are drawn at random and say so; a
+/// run above chance keeps the most and least agreeing.
+#[test]
+fn a_run_at_chance_shows_random_contexts_side_by_side() {
+    let root = tempfile::tempdir().unwrap();
+    support::write_benchmark(root.path(), VERSION, &support::contexts(0, 20, 12, 3));
+    let opts = ReportOptions::default();
+    let groups = |agent: &str| -> (String, Vec<String>, String) {
+        let dir = sim_run(root.path(), &root.path().join(agent), agent, "native");
+        let json: String = render(root.path(), &dir, Format::Json, &opts);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let groups: Vec<String> = v["multiples"]["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["group"].as_str().unwrap().to_string())
+            .collect();
+        (
+            v["headline"]["verdict"].as_str().unwrap().to_string(),
+            groups,
+            v["multiples"]["rule"].as_str().unwrap().to_string(),
+        )
+    };
+    let (verdict, null_groups, rule) = groups("confabulator");
+    assert_eq!(verdict, "at_chance");
+    assert_eq!(null_groups.len(), 12);
+    assert!(null_groups.iter().all(|g| g == "random"), "{null_groups:?}");
+    assert!(rule.starts_with("The score is at chance"), "{rule}");
+    assert!(rule.contains("noise"), "{rule}");
+    let (verdict, groups, rule) = groups("faithful");
+    assert_eq!(verdict, "above_chance");
+    assert!(groups.iter().any(|g| g == "most_agreeing"), "{groups:?}");
+    assert!(!rule.contains("noise"), "{rule}");
+}
+
+/// The title names the preset and the protocol size, and for an OpenAI-compatible server its
+/// flavour and the base URL's host (never a user or password in it) instead of "provider
+/// openai".
+#[test]
+fn the_title_names_preset_size_and_server() {
+    let root = root();
+    let opts = ReportOptions::default();
+    let dir = sim_run(root.path(), &root.path().join("t"), "faithful", "native");
+    let html: String = render(root.path(), &dir, Format::Html, &opts);
+    assert!(
+        html.contains("provider sim · experiment <b>native</b> · benchmark <b>t1</b> · preset <b>quick</b>: 8 contexts × 12 pairs × 3 reports"),
+        "{html}"
+    );
+    let path: PathBuf = dir.join(bundle::MANIFEST);
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["provider"] = "openai".into();
+    m["parameters"]["provider"] = "openai".into();
+    m["parameters"]["base_url"] = "http://user:secret@127.0.0.1:8765/v1".into();
+    m["parameters"]["server_flavour"] = "llama-cpp".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let html: String = render(root.path(), &dir, Format::Html, &opts);
+    assert!(
+        html.contains("llama.cpp server at 127.0.0.1:8765 · experiment"),
+        "{html}"
+    );
+    assert!(!html.contains("secret") && !html.contains("provider openai"));
+    let md: String = render(root.path(), &dir, Format::Md, &opts);
+    assert!(
+        md.contains("llama.cpp server at 127.0.0.1:8765 (provider `openai`); preset quick"),
+        "{md}"
+    );
 }

@@ -90,6 +90,16 @@ fn the_viewer_serves_reports_samples_and_prompts_that_match_their_hashes() {
         index.contains("/b/a/samples") && index.contains("/b/b/report"),
         "{index}"
     );
+    // The index says what each run measured and whether the leaderboard would rank it.
+    assert!(
+        index.contains("<th>experiment</th>") && index.contains("<th>leaderboard</th>"),
+        "{index}"
+    );
+    assert!(
+        index.contains("<td>instilled · custom: 4 contexts × 10 pairs × 2 reports</td>"),
+        "{index}"
+    );
+    assert!(index.contains("ranked</td>"), "{index}");
     let (st, report) = get(&format!("{}b/a/report", v.url));
     assert_eq!(st, 200);
     assert!(report.starts_with("<!DOCTYPE html>"));

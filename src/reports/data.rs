@@ -11,6 +11,7 @@ use super::load::{ContextMeta, Scored};
 use super::multiples::{self, Multiples};
 use super::status::failures;
 use super::text::{NO_PREFERENCE_SENTENCE, clamp_r, no_measurable_preference, quality_sentence};
+pub use super::title::Title;
 use crate::bundle::RunManifest;
 use crate::bundle::position::{Intercepts, intercepts, order_counts};
 use crate::bundle::sample::{Order, Sample};
@@ -70,15 +71,6 @@ pub struct ReportData {
     pub reproducibility: Reproducibility,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Title {
-    pub model: String,
-    pub provider: String,
-    /// "native", "instilled", or the bundle's source for imports.
-    pub experiment: String,
-    pub benchmark: Option<String>,
-}
-
 /// The main score (reports vs learned) with its intervals and chance level.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Headline {
@@ -131,6 +123,47 @@ pub struct ScatterPanel {
     pub limit: f64,
     /// Points with a coordinate beyond `limit`, drawn on the edge.
     pub beyond: usize,
+}
+
+impl ScatterPanel {
+    /// Points beyond the axes by the edge they are drawn on: (above, below, right, left). A
+    /// point beyond both axes counts where its triangle is drawn, on the top or bottom edge.
+    pub fn beyond_sides(&self) -> [(&'static str, usize); 4] {
+        let lim: f64 = self.limit + 1e-6;
+        let mut n: [usize; 4] = [0; 4];
+        for p in &self.points {
+            let side: Option<usize> = if p.y > lim {
+                Some(0)
+            } else if p.y < -lim {
+                Some(1)
+            } else if p.x > lim {
+                Some(2)
+            } else if p.x < -lim {
+                Some(3)
+            } else {
+                None
+            };
+            if let Some(k) = side {
+                n[k] += 1;
+            }
+        }
+        [
+            ("above", n[0]),
+            ("below", n[1]),
+            ("right", n[2]),
+            ("left", n[3]),
+        ]
+    }
+
+    /// The counts beyond each edge in words, e.g. "140 above, 6 below" (empty sides left out).
+    pub fn beyond_words(&self) -> String {
+        self.beyond_sides()
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(side, n)| format!("{} {side}", super::text::count(*n)))
+            .collect::<Vec<String>>()
+            .join(", ")
+    }
 }
 
 /// A scored context's names; its figures are `summary.contexts[i]` and
@@ -260,16 +293,6 @@ pub struct Reproducibility {
     pub planned: usize,
     pub samples: usize,
     pub errors: usize,
-}
-
-fn experiment_of(m: &RunManifest) -> String {
-    match &m.parameters {
-        Some(p) => serde_json::to_value(p.experiment)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        None => m.source.clone(),
-    }
 }
 
 /// Where a comparison stands against chance.
@@ -496,12 +519,7 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
     let samples: &[Sample] = &scored.bundle.samples;
     ReportData {
         report_format: REPORT_FORMAT,
-        title: Title {
-            model: m.model.clone(),
-            provider: m.provider.clone(),
-            experiment: experiment_of(m),
-            benchmark: m.benchmark.clone(),
-        },
+        title: super::title::title(m, scored.preset.clone()),
         diagnosis: diagnose(s, verdict(s.reports_vs_learned.as_ref())),
         headline: headline(s, scored.privileged_access.as_ref()),
         summary: s.clone(),
@@ -517,7 +535,15 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
             .iter()
             .map(|c| context_row(c, scored.contexts.get(&c.id)))
             .collect(),
-        multiples: multiples::build(s, &scored.contexts),
+        multiples: multiples::build(
+            s,
+            &scored.contexts,
+            match verdict(s.reports_vs_learned.as_ref()) {
+                Verdict::AtChance => Some("The score is at chance"),
+                Verdict::NoScore => Some("There is no score"),
+                Verdict::AboveChance | Verdict::BelowChance => None,
+            },
+        ),
         histogram: figures::histogram(
             &s.contexts
                 .iter()

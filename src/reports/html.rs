@@ -48,9 +48,13 @@ svg.plot,svg.panel{display:block;max-width:100%;height:auto}
 .multiples figcaption{font-weight:400}.multiples figcaption small{display:block;color:var(--muted)}
 .group{white-space:nowrap;font-size:.8em;border:1px solid #99a;border-radius:4px;padding:0 4px;margin-left:4px;color:#446}
 figcaption{font-weight:600;margin:0 0 4px}
-svg .tick{font-size:11px;fill:#555}svg .axis{font-size:12px;fill:#222}svg .val{font-size:10px;font-variant-numeric:tabular-nums}
+svg .tick{font-size:11px;fill:#555}svg .beyond{font-size:11px;font-weight:600;fill:#222}svg .axis{font-size:12px;fill:#222}svg .val{font-size:10px;font-variant-numeric:tabular-nums}
 code.raw{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f8fa;border:1px solid #eee;padding:2px 5px;margin:2px 0;font-size:.85em;max-width:46em}
-.scroll{overflow-x:auto;max-width:100%}.scroll.tall{max-height:640px;overflow-y:auto;border:1px solid var(--line)}
+/* A table wider than its card scrolls inside it: shadows at the edges with more to see
+   (they move with the scroll position), and a line above it when it overflows (script). */
+.scroll{overflow-x:auto;max-width:100%;background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/32px 100% no-repeat local,linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/32px 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) left/12px 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) right/12px 100% no-repeat scroll;background-color:#fff}
+.scroll table{background:transparent}.scroll-hint{display:none;margin:0 0 2px;font-size:.85em;color:var(--muted)}.scroll-hint.on{display:block}
+.scroll.tall{max-height:640px;overflow-y:auto;border:1px solid var(--line)}
 td.names,td.w{white-space:nowrap}td.names{color:var(--muted)}td small{display:block;color:var(--muted);max-width:18em;white-space:normal}
 .scroll table{border:0}.scroll thead th{position:sticky;top:0}
 .quality{margin:8px 0 0;padding:6px 10px;border-left:4px solid #1a7f37;background:#f3faf5;max-width:60em}
@@ -97,6 +101,19 @@ pub const SCRIPT: &str = r#"
 })();
 "#;
 
+/// Puts "This table scrolls sideways →" above each `.scroll` box whose table is wider than
+/// it, and keeps it right when the window is resized.
+pub const SCROLL_HINTS: &str = r#"
+(function(){
+  var hints=Array.prototype.map.call(document.querySelectorAll('.scroll'),function(d){
+    var p=document.createElement('p');p.className='scroll-hint';p.textContent='This table scrolls sideways \u2192';
+    d.parentNode.insertBefore(p,d);return [d,p];
+  });
+  function mark(){hints.forEach(function(x){x[1].classList.toggle('on',x[0].scrollWidth>x[0].clientWidth+1);});}
+  mark();window.addEventListener('resize',mark);
+})();
+"#;
+
 fn verdict_class(v: Verdict) -> &'static str {
     match v {
         Verdict::AboveChance => "above_chance",
@@ -131,11 +148,15 @@ fn headline(r: &ReportData, out: &mut String) {
     let q = r.summary.quality.as_ref();
     let _ = write!(
         out,
-        "<header>\n<h1>{}</h1>\n<p class=\"sub\">provider <b>{}</b> · experiment <b>{}</b> · benchmark <b>{}</b></p>\n",
+        "<header>\n<h1>{}</h1>\n<p class=\"sub\">{} · experiment <b>{}</b> · benchmark <b>{}</b>{}</p>\n",
         html(&t.model),
-        html(&t.provider),
+        html(&t.server),
         html(&t.experiment),
-        html(t.benchmark.as_deref().unwrap_or(MISSING))
+        html(t.benchmark.as_deref().unwrap_or(MISSING)),
+        match (&t.preset, &t.size) {
+            (Some(p), Some(size)) => format!(" · preset <b>{}</b>: {}", html(p), html(size)),
+            _ => String::new(),
+        }
     );
     if !r.diagnosis.is_empty() {
         out.push_str("<section class=\"diagnosis\" id=\"diagnosis\">\n<h2>What limits this reading, most severe first</h2>\n<ol>\n");
@@ -517,7 +538,10 @@ fn reproducibility(r: &ReportData, out: &mut String) {
 }
 
 fn script(_: &ReportData, out: &mut String) {
-    let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
+    let _ = write!(
+        out,
+        "<script>{SCRIPT}{SCROLL_HINTS}</script>\n</body>\n</html>\n"
+    );
 }
 
 /// The HTML page's sections, in order.

@@ -29,6 +29,9 @@ pub struct Scored {
     pub contexts: BTreeMap<ContextId, ContextMeta>,
     /// Observer runs only: the privileged-access block of their summary.
     pub privileged_access: Option<crate::scoring::privileged::PrivilegedAccess>,
+    /// "quick", "full" or "custom" as the run's counts read against its benchmark's presets;
+    /// null for an import without run parameters.
+    pub preset: Option<String>,
 }
 
 /// The names of each context: (id, question, attribute names).
@@ -73,10 +76,17 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<Scored, OpenError> {
             (None, Some(bench)) => meta_of_benchmark(bench),
             (None, None) => BTreeMap::new(),
         };
+    let preset: Option<String> = opened
+        .bundle
+        .manifest
+        .parameters
+        .as_ref()
+        .map(|p| crate::runner::config::preset_of(p, opened.benchmark.as_ref()).to_string());
     Ok(Scored {
         bundle: opened.bundle,
         summary,
         contexts,
         privileged_access: scored.privileged_access,
+        preset,
     })
 }

@@ -63,9 +63,20 @@ chance level {} (95% of chance in {}); calibration slope {}; {} points in {} con
             h.quality_sentence
         ));
     }
+    let size: String = match (&t.preset, &t.size) {
+        (Some(p), Some(size)) => format!("; preset {}: {size}", md_cell(p)),
+        _ => String::new(),
+    };
+    let server: String = match t.server.strip_prefix("provider ") {
+        Some(p) => format!("provider `{}`", md_cell(p)),
+        None => format!(
+            "{} (provider `{}`)",
+            md_cell(&t.server),
+            md_cell(&t.provider)
+        ),
+    };
     out.push_str(&format!(
-        "Provider `{}`, model `{}`.\n\n",
-        md_cell(&t.provider),
+        "Model `{}`, {server}{size}.\n\n",
         md_cell(&t.model)
     ));
 }
@@ -153,9 +164,11 @@ fn scatter(r: &ReportData, out: &mut String) {
         out.push_str(&format!("## {}\n\n", p.title));
         let beyond: String = if p.beyond > 0 {
             format!(
-                " {} of the points lie beyond ±{} (the HTML plot draws them on its edge).",
+                " {} of the points lie beyond ±{} ({}; the HTML plot draws them on its edge and \
+counts them by edge).",
                 count(p.beyond),
-                num(Some(p.limit), 0)
+                num(Some(p.limit), 0),
+                p.beyond_words()
             )
         } else {
             String::new()

@@ -20,6 +20,7 @@ pub(crate) mod status;
 pub(crate) mod svg;
 pub(crate) mod terminal;
 pub(crate) mod text;
+pub(crate) mod title;
 pub(crate) mod verdict;
 
 pub use data::{Prices, ReportData, ReportOptions, build};

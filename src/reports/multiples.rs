@@ -5,7 +5,10 @@
 //! Which contexts: all of them when there are at most [`ALL_UP_TO`]; otherwise the
 //! [`EXTREMES`] most agreeing and the [`EXTREMES`] least agreeing (by within-context r), and
 //! [`SAMPLED`] drawn at random from the rest with a generator seeded by the scoring seed, so
-//! the same bundle always shows the same contexts.
+//! the same bundle always shows the same contexts. When the score is at chance (or there is
+//! none), the most and least agreeing of many contexts are only the tails of noise (a
+//! confabulator's best context has r near 1), so [`ALL_UP_TO`] contexts are drawn at random
+//! instead, and the rule says why.
 
 use super::load::ContextMeta;
 use crate::scoring::{ContextSummary, Summary};
@@ -91,8 +94,25 @@ fn panel(c: &ContextSummary, meta: Option<&ContextMeta>, group: Group) -> Option
     })
 }
 
-/// The chosen contexts' panels.
-pub fn build(s: &Summary, meta: &BTreeMap<ContextId, ContextMeta>) -> Multiples {
+/// `n` of `list` drawn with the generator seeded by the scoring seed, in id order.
+fn draw<'a>(list: &[&'a ContextSummary], n: usize, seed: u64) -> Vec<&'a ContextSummary> {
+    let mut list: Vec<&ContextSummary> = list.to_vec();
+    list.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6d75_6c74);
+    list.shuffle(&mut rng);
+    let mut sample: Vec<&ContextSummary> = list.into_iter().take(n).collect();
+    sample.sort_by(|a, b| a.id.cmp(&b.id));
+    sample
+}
+
+/// The chosen contexts' panels. `null`: why the score says nothing ("The score is at
+/// chance", "There is no score"), so contexts are drawn at random rather than chosen by
+/// their within-context r.
+pub fn build(
+    s: &Summary,
+    meta: &BTreeMap<ContextId, ContextMeta>,
+    null: Option<&str>,
+) -> Multiples {
     // Contexts with both sides; those with an undefined r sort after every defined one.
     let usable: Vec<&ContextSummary> = s
         .contexts
@@ -100,13 +120,34 @@ pub fn build(s: &Summary, meta: &BTreeMap<ContextId, ContextMeta>) -> Multiples 
         .filter(|c| c.reported.is_some() && c.n_trials > 0)
         .collect();
     let mk = |c: &ContextSummary, g: Group| panel(c, meta.get(&c.id), g);
+    let noise: String = match null {
+        Some(why) => format!(" {why}, so a context's r here is noise, not agreement."),
+        None => String::new(),
+    };
     if usable.len() <= ALL_UP_TO {
         return Multiples {
             rule: format!(
-                "All {} contexts with both reports and fitted choices.",
+                "All {} contexts with both reports and fitted choices.{noise}",
                 usable.len()
             ),
             panels: usable.iter().filter_map(|c| mk(c, Group::All)).collect(),
+        };
+    }
+    if let Some(why) = null {
+        let panels: Vec<Panel> = draw(&usable, ALL_UP_TO, s.options.seed)
+            .iter()
+            .filter_map(|c| mk(c, Group::Random))
+            .collect();
+        return Multiples {
+            rule: format!(
+                "{why}, so the contexts agreeing most and least would show only noise (a \
+context's r here is noise, not agreement): {} of {} contexts with both reports and fitted \
+choices, drawn at random (seeded by the scoring seed, {}).",
+                panels.len(),
+                usable.len(),
+                s.options.seed
+            ),
+            panels,
         };
     }
     let mut by_r: Vec<&ContextSummary> = usable.clone();
@@ -125,16 +166,12 @@ pub fn build(s: &Summary, meta: &BTreeMap<ContextId, ContextMeta>) -> Multiples 
         .take(EXTREMES)
         .copied()
         .collect();
-    let mut rest: Vec<&ContextSummary> = by_r
+    let rest: Vec<&ContextSummary> = by_r
         .iter()
         .filter(|c| !top.iter().chain(&bottom).any(|t| t.id == c.id))
         .copied()
         .collect();
-    rest.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(s.options.seed ^ 0x6d75_6c74);
-    rest.shuffle(&mut rng);
-    let mut sample: Vec<&ContextSummary> = rest.into_iter().take(SAMPLED).collect();
-    sample.sort_by(|a, b| a.id.cmp(&b.id));
+    let sample: Vec<&ContextSummary> = draw(&rest, SAMPLED, s.options.seed);
     let panels: Vec<Panel> = top
         .iter()
         .map(|c| mk(c, Group::MostAgreeing))

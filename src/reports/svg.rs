@@ -4,7 +4,7 @@
 use super::data::ScatterPanel;
 use super::figures::{Histogram, Line};
 use super::multiples::Panel;
-use super::text::{count, html, num};
+use super::text::{count, html, line_equation, num};
 use std::fmt::Write;
 
 /// Colours of attribute ranks 1..=5 (Okabe-Ito, readable with colour-blindness).
@@ -107,6 +107,38 @@ fn draw_points(
     }
 }
 
+/// How many points lie beyond each edge, written at that edge inside the plot (with a white
+/// halo, over the points) so the pile of triangles on an edge has a number: "140 beyond ↑".
+fn edge_counts(s: &mut String, panel: &ScatterPanel) {
+    let (l, t, r, b): (f64, f64, f64, f64) = (LEFT, TOP, LEFT + PLOT, TOP + PLOT);
+    for (side, n) in panel.beyond_sides() {
+        if n == 0 {
+            continue;
+        }
+        let (x, y, anchor, arrow): (f64, f64, &str, &str) = match side {
+            "above" => (r - 4.0, t + 14.0, "end", "↑"),
+            "below" => (r - 4.0, b - 6.0, "end", "↓"),
+            "right" => (r - 4.0, t + PLOT / 2.0 - 6.0, "end", "→"),
+            _ => (l + 4.0, t + PLOT / 2.0 - 6.0, "start", "←"),
+        };
+        let _ = write!(
+            s,
+            r##"<text x="{x:.1}" y="{y:.1}" class="beyond" text-anchor="{anchor}" stroke="#fff" stroke-width="3" paint-order="stroke">{} beyond {arrow}</text>"##,
+            count(n)
+        );
+    }
+}
+
+/// Where a line that misses the plot lies: above or below it (it misses the box at x = 0
+/// on the same side as everywhere across the plot).
+fn outside_words(line: &Line) -> &'static str {
+    if line.intercept > 0.0 {
+        "above the plot"
+    } else {
+        "below the plot"
+    }
+}
+
 /// The legend below the plot, from `legend_top`: one item group per row so no label meets
 /// another.
 fn legend(s: &mut String, panel: &ScatterPanel, legend_top: f64, fit_outside: bool) {
@@ -134,10 +166,13 @@ fn legend(s: &mut String, panel: &ScatterPanel, legend_top: f64, fit_outside: bo
         a = y2 - 4.0,
         b = LEFT + 18.0,
         c = LEFT + 23.0,
-        d = if fit_outside {
-            " (outside the plotted range)"
-        } else {
-            ""
+        d = match panel.fit.as_ref().filter(|_| fit_outside) {
+            Some(l) => format!(
+                ": {} ({})",
+                outside_words(l),
+                line_equation(l.intercept, l.slope, "y", "x")
+            ),
+            None => String::new(),
         }
     );
     let y3: f64 = y2 + ROW;
@@ -217,6 +252,7 @@ pub fn scatter(panel: &ScatterPanel, id: &str) -> String {
         sy(lim)
     );
     draw_points(&mut s, panel, &sx, &sy);
+    edge_counts(&mut s, panel);
     let fit_drawn: Option<[(f64, f64); 2]> = panel.fit.as_ref().and_then(|l| clip(l, lim));
     if let Some([(x0, y0), (x1, y1)]) = fit_drawn {
         let _ = write!(
@@ -313,21 +349,22 @@ pub fn histogram(h: &Histogram) -> String {
     s
 }
 
-/// One context's small multiple: per attribute its name, then bars of the learned, reported
-/// (and target) weights on a fixed -100..100 scale; a bar beyond the scale stops at the edge
-/// with a mark and its value printed.
+/// One context's small multiple: per attribute its full name on a line of its own, then bars
+/// of the learned, reported (and target) weights on a fixed -100..100 scale; a bar beyond the
+/// scale stops at the edge with a mark and its value printed.
 pub fn weights_panel(p: &Panel) -> String {
     const W: f64 = 340.0;
-    const NAME: f64 = 122.0;
-    const HALF: f64 = 80.0;
+    const HALF: f64 = 120.0;
     const BAR: f64 = 8.0;
-    let centre: f64 = NAME + 6.0 + HALF;
+    /// Height of an attribute's name line above its bars.
+    const NAME: f64 = 13.0;
+    let centre: f64 = 8.0 + HALF;
     let sides: usize = if p.rows.iter().any(|r| r.target.is_some()) {
         3
     } else {
         2
     };
-    let row_h: f64 = sides as f64 * (BAR + 2.0) + 8.0;
+    let row_h: f64 = NAME + sides as f64 * (BAR + 2.0) + 6.0;
     let top: f64 = 18.0;
     let height: f64 = top + row_h * p.rows.len() as f64 + 16.0;
     let mut s: String = String::new();
@@ -343,7 +380,7 @@ pub fn weights_panel(p: &Panel) -> String {
         ("target", SIDE_COLOURS[2]),
     ];
     for (i, (k, c)) in keys.iter().take(sides).enumerate() {
-        let x: f64 = NAME + 6.0 + i as f64 * 72.0;
+        let x: f64 = 8.0 + i as f64 * 72.0;
         let _ = write!(
             s,
             r#"<rect x="{x}" y="4" width="9" height="9" fill="{c}"/><text x="{}" y="12" class="tick">{k}</text>"#,
@@ -365,16 +402,11 @@ pub fn weights_panel(p: &Panel) -> String {
     }
     for (i, r) in p.rows.iter().enumerate() {
         let y0: f64 = top + i as f64 * row_h;
-        let name: String = if r.name.chars().count() > 18 {
-            format!("{}…", r.name.chars().take(17).collect::<String>())
-        } else {
-            r.name.clone()
-        };
+        // The whole name, never cut: it has the panel's width to itself.
         let _ = write!(
             s,
-            r#"<text x="{NAME}" y="{:.1}" class="tick" text-anchor="end">{}<title>{}</title></text>"#,
-            y0 + row_h / 2.0,
-            html(&name),
+            r#"<text x="2" y="{:.1}" class="tick name">{}</text>"#,
+            y0 + NAME - 3.0,
             html(&r.name)
         );
         let values: [Option<f64>; 3] = [Some(r.learned), Some(r.reported), r.target];
@@ -382,7 +414,7 @@ pub fn weights_panel(p: &Panel) -> String {
             let Some(v) = v.filter(|v| v.is_finite()) else {
                 continue;
             };
-            let y: f64 = y0 + 2.0 + k as f64 * (BAR + 2.0);
+            let y: f64 = y0 + NAME + k as f64 * (BAR + 2.0);
             let shown: f64 = v.clamp(-100.0, 100.0);
             let end: f64 = centre + shown / 100.0 * HALF;
             let (x, w) = if end < centre {
@@ -415,4 +447,31 @@ pub fn weights_panel(p: &Panel) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::multiples::{AttributeRow, Group};
+    use crate::types::ContextId;
+
+    #[test]
+    fn a_context_card_writes_long_attribute_names_in_full() {
+        let name: &str = "walk_to_nearest_charging_station";
+        let p: Panel = Panel {
+            context: ContextId("c".into()),
+            question: None,
+            group: Group::All,
+            r: Some(0.5),
+            rows: vec![AttributeRow {
+                name: name.into(),
+                learned: 50.0,
+                reported: 250.0,
+                target: None,
+            }],
+        };
+        let svg: String = weights_panel(&p);
+        assert!(svg.contains(&format!(">{name}</text>")), "{svg}");
+        assert!(!svg.contains('…'), "{svg}");
+    }
 }

@@ -160,3 +160,24 @@ pub fn shell_quote(s: &str) -> String {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
+
+/// The preset whose counts a run's are ("quick", "full"), else "custom" (a subset, an
+/// override or a design). Manifests record the counts, not the flag, so reports and tables
+/// read it back from them against the benchmark (`bench`) the run names.
+pub fn preset_of(p: &Parameters, bench: Option<&Benchmark>) -> &'static str {
+    let Some(bench) = bench else {
+        return "custom";
+    };
+    if p.half.is_some() || p.context_ids.is_some() || p.design.is_some() {
+        return "custom";
+    }
+    let counts = (p.contexts, p.trials, p.reports);
+    let split = p.experiment.split();
+    if counts == preset_counts(Preset::Quick, bench, split) {
+        "quick"
+    } else if counts == preset_counts(Preset::Full, bench, split) {
+        "full"
+    } else {
+        "custom"
+    }
+}

@@ -4,7 +4,7 @@
 use crate::benchmark::Benchmark;
 use crate::bundle::Bundle;
 use crate::bundle::parameters::Parameters;
-use crate::runner::config::{Preset, preset_counts};
+use crate::runner::config::preset_of;
 use std::path::Path;
 
 /// The run identity columns, the same on every row of a run's tables.
@@ -44,23 +44,4 @@ fn dir_name(dir: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| dir.display().to_string())
-}
-
-/// The preset whose counts the run's are, else "custom" (a subset, an override or a design).
-fn preset_of(p: &Parameters, bench: Option<&Benchmark>) -> &'static str {
-    let Some(bench) = bench else {
-        return "custom";
-    };
-    if p.half.is_some() || p.context_ids.is_some() || p.design.is_some() {
-        return "custom";
-    }
-    let counts = (p.contexts, p.trials, p.reports);
-    let split = p.experiment.split();
-    if counts == preset_counts(Preset::Quick, bench, split) {
-        "quick"
-    } else if counts == preset_counts(Preset::Full, bench, split) {
-        "full"
-    } else {
-        "custom"
-    }
 }

@@ -31,6 +31,10 @@ pub struct ViewBundle {
     /// One-line description for the index.
     pub title: String,
     pub headline: String,
+    /// "native", "instilled", "observe" or an import's source, and the preset and size.
+    pub experiment: String,
+    /// "ranked", or "not ranked: " and why (the measurement-quality flag).
+    pub ranking: String,
     samples: Vec<Sample>,
     contexts: HashMap<String, FrozenContext>,
     /// An observer run's shown choices, which its report prompts show.
@@ -74,6 +78,20 @@ pub fn load_all(benchmark_root: &Path, dir: &Path) -> Result<Vec<ViewBundle>, Vi
         .collect()
 }
 
+/// Whether the leaderboard would rank the run, in words for the index.
+fn ranking(q: Option<&crate::scoring::quality::Quality>) -> String {
+    use crate::scoring::quality::QualityFlag;
+    match q {
+        None => "not known (scored before measurement quality)".into(),
+        Some(q) if q.rankable => "ranked".into(),
+        Some(q) => match q.flag {
+            QualityFlag::InsufficientData => "not ranked: too little usable choice data".into(),
+            QualityFlag::UnreliableBehaviour => "not ranked: behaviour unreliable".into(),
+            QualityFlag::Ok | QualityFlag::UnreliableReports => "not ranked".into(),
+        },
+    }
+}
+
 fn fmt2(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "–".into())
 }
@@ -113,6 +131,11 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<ViewBundle, ViewError> 
                 .collect()
         })
         .unwrap_or_default();
+    let experiment: String = match (&data.title.preset, &data.title.size) {
+        (Some(p), Some(size)) => format!("{} · {p}: {size}", data.title.experiment),
+        _ => data.title.experiment.clone(),
+    };
+    let ranking: String = ranking(scored.summary.quality.as_ref());
     let payload = browser_data(&scored, &name, &title, &headline, !contexts.is_empty());
     let data_js = format!(
         "window.VIEW_DATA = {};\n",
@@ -125,6 +148,8 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<ViewBundle, ViewError> 
         data_js,
         title,
         headline,
+        experiment,
+        ranking,
         observe: scored
             .bundle
             .manifest

@@ -24,17 +24,20 @@ fn head(title: &str) -> String {
 /// The list of bundles, each with its headline and links to its report and samples.
 pub fn index(bundles: &[ViewBundle]) -> String {
     let mut out = head("selfinterp view");
-    out.push_str("<body>\n<header><h1>selfinterp view</h1></header>\n<main>\n<table class=\"index\">\n<thead><tr><th>run</th><th>score</th><th>samples</th><th></th></tr></thead>\n<tbody>\n");
+    out.push_str("<body>\n<header><h1>selfinterp view</h1></header>\n<main>\n<div class=\"scroll\"><table class=\"index\">\n<thead><tr><th>run</th><th>experiment</th><th>score</th><th>leaderboard</th><th>samples</th><th></th></tr></thead>\n<tbody>\n");
     for b in bundles {
         out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/b/{n}/report\">report</a> · <a href=\"/b/{n}/samples\">samples</a></td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td{}>{}</td><td class=\"num\">{}</td><td class=\"nowrap\"><a href=\"/b/{n}/report\">report</a> · <a href=\"/b/{n}/samples\">samples</a></td></tr>\n",
             escape(&b.title),
+            escape(&b.experiment),
             escape(&b.headline),
+            if b.ranking == "ranked" { "" } else { " class=\"bad\"" },
+            escape(&b.ranking),
             b.samples.len(),
             n = escape(&b.name),
         ));
     }
-    out.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
+    out.push_str("</tbody>\n</table></div>\n</main>\n</body>\n</html>\n");
     out
 }
 
@@ -65,10 +68,11 @@ const SAMPLES_BODY: &str = r#"<main>
 <span id="count" class="count"></span>
 </form>
 <section id="weights" aria-label="learned and reported weights"></section>
-<table class="samples">
+<p class="scroll-hint">The table scrolls sideways →</p>
+<div class="scroll"><table class="samples">
 <thead><tr><th>#</th><th>context</th><th>kind</th><th>pair</th><th>status</th><th>parsed</th><th>P(A)</th><th>response</th></tr></thead>
 <tbody id="rows"></tbody>
-</table>
+</table></div>
 <p><button id="more" type="button" hidden>show more</button></p>
 <pre id="errors" class="errors" hidden></pre>
 </main>
@@ -200,7 +204,7 @@ pub const SAMPLES_JS: &str = r#""use strict";
       tr.appendChild(el("td", s.kind));
       tr.appendChild(el("td", s.index + " " + s.order));
       tr.appendChild(el("td", s.status, bad ? "bad" : ""));
-      tr.appendChild(el("td", parsedText(s.parsed)));
+      tr.appendChild(el("td", parsedText(s.parsed), "parsed"));
       tr.appendChild(el("td", num(s.p_a, 3), "num"));
       tr.appendChild(el("td", s.response.length > 80 ? s.response.slice(0, 80) + "…" : s.response, "response"));
       tr.addEventListener("click", () => showPrompt(s, tr));
@@ -233,7 +237,12 @@ h1 { font-size: 1.3em; margin: 8px 0 4px; }
 .filters { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: center; margin: 8px 0; }
 .count { color: #555; }
 table { border-collapse: collapse; }
-main { overflow-x: auto; }
+/* Wide tables scroll inside their box, with shadows at the edges that have more to see. */
+.scroll { overflow-x: auto; max-width: 100%; background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)) left / 32px 100% no-repeat local, linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) right / 32px 100% no-repeat local, radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.28), rgba(0,0,0,0)) left / 12px 100% no-repeat scroll, radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.28), rgba(0,0,0,0)) right / 12px 100% no-repeat scroll; }
+.scroll-hint { display: none; margin: 0 0 2px; font-size: 0.85em; color: #555; }
+@media (max-width: 700px) { .scroll-hint { display: block; } }
+.nowrap, td.parsed { white-space: nowrap; }
+td.parsed { font-variant-numeric: tabular-nums; }
 .samples, .index { width: 100%; }
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -242,7 +251,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .response { font-family: ui-monospace, monospace; font-size: 0.9em; }
 .bad { color: #b00020; font-weight: 600; }
 .note { color: #555; font-size: 0.9em; }
-pre { white-space: pre-wrap; background: #f6f6f6; padding: 8px; margin: 4px 0; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: 8px; margin: 4px 0; }
+/* A sample's response and prompt: as wide as the screen, not as the table. */
+tr.detail pre { max-width: calc(100vw - 48px); }
 .grid { display: flex; flex-wrap: wrap; gap: 12px; }
 .context { border: 1px solid #e3e3e3; border-radius: 6px; padding: 4px 10px; }
 .context h3 { font-size: 1em; margin: 4px 0; }
@@ -265,6 +276,8 @@ mod tests {
             data_js: String::new(),
             title: bad.to_string(),
             headline: bad.to_string(),
+            experiment: bad.to_string(),
+            ranking: bad.to_string(),
             samples: Vec::new(),
             contexts: std::collections::HashMap::new(),
             observe: None,
