@@ -362,6 +362,22 @@ fn an_observer_report_does_not_read_its_partial_r_given_the_target_as_the_models
         "{v}"
     );
     assert!(v["privileged_access"]["partial_self"]["r"].is_f64(), "{v}");
+    // Its own reports beat the observer, but given the trained profile they add nothing the
+    // held-out choices show: the reading does not call that consistent with privileged access
+    // (it did).
+    let reading: &str = v["privileged_access"]["reading"].as_str().unwrap();
+    assert!(
+        reading.contains("better than the observer model"),
+        "{reading}"
+    );
+    assert!(
+        reading.contains("may come from the trained profile"),
+        "{reading}"
+    );
+    assert!(
+        !reading.contains("consistent with privileged access"),
+        "{reading}"
+    );
     let o = bin_in(d, &["report", "o5", "--format", "md"]);
     assert_ok(&o);
     let md: String = String::from_utf8(o.stdout).unwrap();
@@ -396,4 +412,40 @@ fn an_observer_run_asks_the_presets_number_of_contexts() {
     );
     let m: Value = json(&d.join("some/manifest.json"));
     assert_eq!(m["parameters"]["contexts"], 7);
+}
+
+/// An observed model that answers one letter (SmolLM2-135M answered "A" to 100% of the
+/// choices of its 100 x 20 run in results/) leaves weights learned from noise: the reading
+/// says so beside its comparisons, which then can show little either way.
+#[test]
+fn privileged_access_says_when_the_observed_choices_are_one_letter() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    run(d, RunArgs::quick().agent("position-biased").out("base"));
+    observe(d, "faithful", "base", "5", "o5", "0");
+    let p: Value = access(d, "o5");
+    assert_eq!(p["p_answer_a"], 1.0, "{p}");
+    let reading: &str = p["reading"].as_str().unwrap();
+    assert!(
+        reading.contains("answered \"A\" to 100.00% of its choices in these contexts"),
+        "{reading}"
+    );
+    assert!(reading.contains("carry little signal"), "{reading}");
+    // The report's findings speak of the observed model's choices, not the observer's.
+    let o = bin_in(d, &["report", "o5", "--format", "md"]);
+    assert_ok(&o);
+    let md: String = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        md.contains("1. The observed model answered \"A\" to 100.00%"),
+        "{md}"
+    );
+    assert!(!md.contains("The model answered"), "{md}");
+    // A model whose choices follow the options gets no such sentence.
+    run(d, RunArgs::quick().out("fbase"));
+    observe(d, "faithful", "fbase", "5", "f5", "0");
+    let f: Value = access(d, "f5");
+    assert!(
+        !f["reading"].as_str().unwrap().contains("little signal"),
+        "{f}"
+    );
 }

@@ -5,7 +5,7 @@
 //! report byte for byte (the snapshot tests rely on it).
 
 pub use super::diagnosis::Verdict;
-use super::diagnosis::{Finding, diagnose};
+use super::diagnosis::{Finding, Whose, diagnose};
 use super::figures::{self, Histogram, Line};
 use super::load::{ContextMeta, Scored};
 use super::multiples::{self, Multiples};
@@ -520,7 +520,15 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
     ReportData {
         report_format: REPORT_FORMAT,
         title: super::title::title(m, scored.preset.clone()),
-        diagnosis: diagnose(s, verdict(s.reports_vs_learned.as_ref())),
+        diagnosis: diagnose(
+            s,
+            verdict(s.reports_vs_learned.as_ref()),
+            if scored.privileged_access.is_some() {
+                Whose::Observed
+            } else {
+                Whose::Own
+            },
+        ),
         headline: headline(s, scored.privileged_access.as_ref()),
         summary: s.clone(),
         scatter: [

@@ -26,8 +26,7 @@ pub enum Verdict {
     NoScore,
 }
 
-/// P(answer A) outside this interval means one letter dominates the choices.
-pub const LETTER_BOUNDS: (f64, f64) = (0.1, 0.9);
+pub use crate::scoring::quality::LETTER_BOUNDS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,7 +43,24 @@ pub struct Finding {
     pub sentence: String,
 }
 
-fn letter(s: &Summary) -> Option<Finding> {
+/// Whose choices the findings speak of: the model's own, or (an observer run) the observed
+/// model's, which this run's reports are about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whose {
+    Own,
+    Observed,
+}
+
+impl Whose {
+    fn model(self) -> &'static str {
+        match self {
+            Whose::Own => "The model",
+            Whose::Observed => "The observed model",
+        }
+    }
+}
+
+fn letter(s: &Summary, who: Whose) -> Option<Finding> {
     let p: f64 = s.p_answer_a?;
     if (LETTER_BOUNDS.0..=LETTER_BOUNDS.1).contains(&p) {
         return None;
@@ -55,20 +71,25 @@ fn letter(s: &Summary) -> Option<Finding> {
     Some(Finding {
         kind: FindingKind::LetterDominates,
         sentence: format!(
-            "The model answered \"{letter}\" to {share} of its {} parsed choices, so its choices \
+            "{} answered \"{letter}\" to {share} of its {} parsed choices, so its choices \
 follow the letter's position rather than the options and the weights learned from them carry \
 little signal.",
+            who.model(),
             count(s.n_choices_valid)
         ),
     })
 }
 
-fn unreliable(s: &Summary) -> Option<Finding> {
+fn unreliable(s: &Summary, who: Whose) -> Option<Finding> {
     let q = s.quality.as_ref()?;
     let sentence: String = match q.flag {
         QualityFlag::UnreliableBehaviour => format!(
-            "Behaviour is too unreliable to score: weights learned from two halves of the same \
+            "{} is too unreliable to score: weights learned from two halves of the same \
 choices agree at only {} (below {}), so the run is not ranked.",
+            match who {
+                Whose::Own => "Behaviour",
+                Whose::Observed => "The observed model's behaviour",
+            },
             num(q.behavioural_reliability.value, 2),
             num(Some(BEHAVIOUR_THRESHOLD), 1)
         ),
@@ -104,7 +125,7 @@ value is copied; they count in the score as given, and the plots draw them on th
     })
 }
 
-fn at_chance(s: &Summary, v: Verdict) -> Option<Finding> {
+fn at_chance(s: &Summary, v: Verdict, who: Whose) -> Option<Finding> {
     if v != Verdict::AtChance {
         return None;
     }
@@ -112,20 +133,28 @@ fn at_chance(s: &Summary, v: Verdict) -> Option<Finding> {
     Some(Finding {
         kind: FindingKind::AtChance,
         sentence: format!(
-            "The score, r = {}, is no better than chance (about {}): no evidence that the model \
-can say what drives its choices.",
+            "The score, r = {}, is no better than chance (about {}): no evidence that {}.",
             num(c.r, 2),
-            num(c.null.mean, 2)
+            num(c.null.mean, 2),
+            match who {
+                Whose::Own => "the model can say what drives its choices",
+                Whose::Observed => "this observer can say what drives the observed model's choices",
+            }
         ),
     })
 }
 
 /// The findings that apply, most severe first (empty for a clean run).
-pub fn diagnose(s: &Summary, v: Verdict) -> Vec<Finding> {
-    [letter(s), unreliable(s), out_of_range(s), at_chance(s, v)]
-        .into_iter()
-        .flatten()
-        .collect()
+pub fn diagnose(s: &Summary, v: Verdict, who: Whose) -> Vec<Finding> {
+    [
+        letter(s, who),
+        unreliable(s, who),
+        out_of_range(s),
+        at_chance(s, v, who),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Whether the findings include `kind`.

@@ -104,7 +104,13 @@ fn observer(o: &ObserverScale, whose: &str) -> Option<String> {
     if !super::observer::defined(o) {
         return None;
     }
-    Some(if o.k_star_beyond {
+    Some(if super::observer::unplaced(o) {
+        format!(
+            "Against an ideal observer: the reports cannot be given a worth in {whose} choices \
+(95% CI of K* from 0 to more than {}).",
+            o.k_max
+        )
+    } else if o.k_star_beyond {
         format!(
             "Against an ideal observer: none the run can show (up to {} of {whose} choices per \
 context) does as well as the reports.",

@@ -30,6 +30,7 @@
 
 use super::bootstrap::{Distribution, bootstrap, bootstrap_k};
 use super::input::ChoiceObs;
+use super::quality::LETTER_BOUNDS;
 use super::stats::Moments;
 use super::streams::Stream;
 use crate::estimation::{Trial, fit};
@@ -89,6 +90,10 @@ pub struct PrivilegedAccess {
     pub observer_minus_ideal: AccessDifference,
     pub partial_self: AccessPartial,
     pub partial_observer: AccessPartial,
+    /// Share of "A" among the observed run's letters in these contexts (shown and held out);
+    /// outside [`LETTER_BOUNDS`] the reading says the learned weights carry little signal.
+    #[serde(default)]
+    pub p_answer_a: Option<f64>,
     /// What the figures say, in words that claim no more than they show.
     pub reading: String,
     pub bootstrap_resamples: usize,
@@ -307,12 +312,24 @@ pub fn privileged_access(
         observer_minus_ideal: differences[2].clone(),
         partial_self: partial(0, 1, "observer_model"),
         partial_observer: partial(1, 0, "self_report"),
+        p_answer_a: share_a(cs),
         reading: String::new(),
         bootstrap_resamples: resamples,
         permutations: resamples,
     };
     out.reading = reading(&out);
     Some(out)
+}
+
+/// Share of "A" among the parsed letters of the contexts' shown and held-out choices.
+fn share_a(cs: &[AccessContext]) -> Option<f64> {
+    let letters: Vec<Choice> = cs
+        .iter()
+        .flat_map(|c| c.shown.iter().chain(&c.held_out))
+        .filter_map(|c| c.choice)
+        .collect();
+    let a: usize = letters.iter().filter(|&&c| c == Choice::A).count();
+    (!letters.is_empty()).then(|| a as f64 / letters.len() as f64)
 }
 
 /// Where an interval lies: above 0, below 0, or across it (or unknown).
@@ -322,6 +339,35 @@ fn side(ci: Option<[f64; 2]>) -> i8 {
         Some([_, hi]) if hi < 0.0 => -1,
         _ => 0,
     }
+}
+
+/// Instilled runs, where the own reports beat both observers: the model was trained on a
+/// target profile the observer never saw, so the advantage counts only as far as it survives
+/// the profile (`partial_self`, given the observer's reports and the target).
+fn trained_profile(p: &PrivilegedAccess) -> Option<String> {
+    let ps: &AccessPartial = &p.partial_self;
+    if !ps.controls.iter().any(|c| c == "target") {
+        return None;
+    }
+    let partial: String = format!(
+        "partial r {} [{}, {}]",
+        fmt3(ps.r),
+        fmt3(ps.ci_bootstrap.map(|c| c[0])),
+        fmt3(ps.ci_bootstrap.map(|c| c[1]))
+    );
+    Some(if side(ps.ci_bootstrap) == 1 {
+        format!(
+            "Given the target profile it was trained on and the observer's reports, its own reports still agree with its held-out choices ({partial}): they carry information about its behaviour that neither the profile nor these choices did; that is consistent with privileged access but does not prove introspection (the information could come from knowledge of how models like it choose)."
+        )
+    } else {
+        format!(
+            "But given the target profile it was trained on and the observer's reports, its own reports add no agreement with its held-out choices that was shown ({partial}): their advantage may come from the trained profile, which the observer did not see, so this is not evidence of privileged access."
+        )
+    })
+}
+
+fn fmt3(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |x| format!("{x:.3}"))
 }
 
 /// The reading in words: what was compared, which way the intervals lie, and what that
@@ -347,14 +393,28 @@ pub fn reading(p: &PrivilegedAccess) -> String {
             "its reports and an ideal observer fitting the same {k} choices could not be told apart"
         ),
     };
-    let caveat: &str = if side(p.self_minus_observer.ci_bootstrap) == 1
-        && side(p.self_minus_ideal.ci_bootstrap) == 1
-    {
-        "The reports carry information about its behaviour that these choices did not; that is consistent with privileged access but does not prove introspection (the information could come from knowledge of how models like it choose)."
-    } else {
-        "This is not evidence of privileged access at this number of choices; it does not show its absence either."
+    let beats_both: bool =
+        side(p.self_minus_observer.ci_bootstrap) == 1 && side(p.self_minus_ideal.ci_bootstrap) == 1;
+    let caveat: String = match (beats_both, trained_profile(p)) {
+        (true, Some(words)) => words,
+        (true, None) => "The reports carry information about its behaviour that these choices did not; that is consistent with privileged access but does not prove introspection (the information could come from knowledge of how models like it choose).".to_string(),
+        (false, _) => "This is not evidence of privileged access at this number of choices; it does not show its absence either.".to_string(),
     };
-    format!("{vs_observer}; {vs_ideal} ({n} contexts, 95% intervals over contexts). {caveat}")
+    let letter: String = match p.p_answer_a {
+        Some(a) if !(LETTER_BOUNDS.0..=LETTER_BOUNDS.1).contains(&a) => {
+            let (l, share) = if a > 0.5 { ("A", a) } else { ("B", 1.0 - a) };
+            format!(
+                " The observed model answered \"{l}\" to {:.2}% of its choices in these \
+contexts, so the weights learned from them carry little signal: none of these comparisons can \
+show much either way.",
+                100.0 * share
+            )
+        }
+        _ => String::new(),
+    };
+    format!(
+        "{vs_observer}; {vs_ideal} ({n} contexts, 95% intervals over contexts). {caveat}{letter}"
+    )
 }
 
 #[cfg(test)]

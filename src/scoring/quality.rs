@@ -51,6 +51,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Behavioural reliability below this makes a run unrankable.
+/// P(answer A) outside this interval means one letter dominates the choices: they follow
+/// the position, not the options, so weights learned from them carry little signal.
+pub const LETTER_BOUNDS: (f64, f64) = (0.1, 0.9);
+
 pub const BEHAVIOUR_THRESHOLD: f64 = 0.5;
 /// Report reliability below this is flagged (the run stays rankable).
 pub const REPORT_THRESHOLD: f64 = 0.5;
