@@ -260,20 +260,20 @@ pub fn line(o: &ObserverScale) -> String {
         return "undefined (no weights learned from the held-out halves)".to_string();
     }
     let [lo, upper] = ends(o);
-    let k_star: String = if unplaced(o) {
-        "cannot be placed".to_string()
-    } else if o.k_star_beyond {
-        format!("more than {}", o.k_max)
-    } else {
-        num(o.k_star, 1)
-    };
     let points: Vec<String> = o
         .points
         .iter()
         .map(|p| format!("{} {}", p.k, num(p.r_obs, 3)))
         .collect();
+    let worth: String = if unplaced(o) {
+        format!(": K* cannot be placed [{lo}, {upper}]")
+    } else if o.k_star_beyond {
+        format!(" worth K* = more than {} choices [{lo}, {upper}]", o.k_max)
+    } else {
+        format!(" worth K* = {} choices [{lo}, {upper}]", num(o.k_star, 1))
+    };
     format!(
-        "reports r {} worth K* = {k_star} [{lo}, {upper}] choices; ideal observer r at K = {}",
+        "reports r {}{worth}; ideal observer r at K = {}",
         num(o.r_model, 3),
         points.join(", ")
     )
@@ -316,7 +316,7 @@ mod tests {
         );
         let l: String = line(&o);
         assert!(
-            l.contains("K* = cannot be placed [0.0, more than 10]"),
+            l.contains("reports r 0.042: K* cannot be placed [0.0, more than 10]"),
             "{l}"
         );
         // A model that beats every observer the run can show keeps its reading.
