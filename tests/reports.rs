@@ -234,6 +234,10 @@ fn reports_show_measurement_quality_and_at_chance_contexts() {
     let html: String = render(root.path(), &dir, Format::Html, &opts);
     assert!(html.contains("<tr class=\"chance\">"), "{html}");
     assert!(html.contains("flag-insufficient_data"), "{html}");
+    // Learned weights that are all 0 have no fit: the caption says so and the legend agrees.
+    assert!(html.contains("; no fit)</figcaption>"), "{html}");
+    assert!(!html.contains("\">least-squares fit"), "{html}");
+    assert!(html.contains("no least-squares fit</text>"), "{html}");
     let json: String = render(root.path(), &dir, Format::Json, &opts);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["summary"]["quality"]["rankable"], false);

@@ -38,7 +38,7 @@ table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0;font-weight:600}
 td.n{text-align:right;white-space:nowrap}
-th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" ⇅";color:#aaa}
+th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:"\00a0⇅";color:#aaa}
 th[aria-sort=ascending]:after{content:" ▲";color:var(--fg)}th[aria-sort=descending]:after{content:" ▼";color:var(--fg)}
 .w{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;white-space:nowrap}
 .plots{display:flex;flex-wrap:wrap;gap:18px}

@@ -160,21 +160,29 @@ fn legend(s: &mut String, panel: &ScatterPanel, legend_top: f64, fit_outside: bo
         );
     }
     let y2: f64 = y1 + ROW;
-    let _ = write!(
-        s,
-        r##"<line x1="{LEFT}" y1="{a}" x2="{b}" y2="{a}" stroke="#d62728" stroke-width="2"/><text x="{c}" y="{y2}" class="tick">least-squares fit{d}</text>"##,
-        a = y2 - 4.0,
-        b = LEFT + 18.0,
-        c = LEFT + 23.0,
-        d = match panel.fit.as_ref().filter(|_| fit_outside) {
-            Some(l) => format!(
-                ": {} ({})",
-                outside_words(l),
-                line_equation(l.intercept, l.slope, "y", "x")
-            ),
-            None => String::new(),
-        }
-    );
+    // No red line in the legend for a fit the plot does not have (the caption says "no fit").
+    if panel.fit.is_none() {
+        let _ = write!(
+            s,
+            r##"<text x="{LEFT}" y="{y2}" class="tick">no least-squares fit</text>"##
+        );
+    } else {
+        let _ = write!(
+            s,
+            r##"<line x1="{LEFT}" y1="{a}" x2="{b}" y2="{a}" stroke="#d62728" stroke-width="2"/><text x="{c}" y="{y2}" class="tick">least-squares fit{d}</text>"##,
+            a = y2 - 4.0,
+            b = LEFT + 18.0,
+            c = LEFT + 23.0,
+            d = match panel.fit.as_ref().filter(|_| fit_outside) {
+                Some(l) => format!(
+                    ": {} ({})",
+                    outside_words(l),
+                    line_equation(l.intercept, l.slope, "y", "x")
+                ),
+                None => String::new(),
+            }
+        );
+    }
     let y3: f64 = y2 + ROW;
     let _ = write!(
         s,
