@@ -101,19 +101,7 @@ fn constraint_words(mode: &str) -> String {
 pub fn class(e: &Entry) -> String {
     let bench: &str = e.manifest.benchmark.as_deref().unwrap_or("unknown");
     let size: String = match &e.manifest.parameters {
-        Some(p) => {
-            let subset: &str = if p.half.is_some() {
-                " (a half)"
-            } else if p.context_ids.is_some() {
-                " (chosen)"
-            } else {
-                ""
-            };
-            format!(
-                "{} contexts{subset} × {} pairs × {} reports",
-                p.contexts, p.trials, p.reports
-            )
-        }
+        Some(p) => crate::reports::title::size_words(p),
         None => format!("imported ({})", e.manifest.source),
     };
     format!(
