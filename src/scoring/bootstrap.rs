@@ -224,8 +224,7 @@ pub fn bootstrap_with<U: Clone, S: AsRef<[Option<f64>]>>(
     mut draw: impl FnMut(&mut ChaCha8Rng, usize) -> U,
     mut statistic: impl FnMut(&[U]) -> S,
 ) -> Vec<Distribution> {
-    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); width];
-    let mut undefined: Vec<usize> = vec![0; width];
+    let mut tally = Tally::new(width, resamples);
     if units > 0 {
         let mut drawn: Vec<U> = Vec::with_capacity(units);
         for _ in 0..resamples {
@@ -233,22 +232,48 @@ pub fn bootstrap_with<U: Clone, S: AsRef<[Option<f64>]>>(
             for position in 0..units {
                 drawn.push(draw(rng, position));
             }
-            let s: S = statistic(&drawn);
-            let s: &[Option<f64>] = s.as_ref();
-            assert_eq!(s.len(), width, "a statistic gives `width` values");
-            for (k, v) in s.iter().enumerate() {
-                match v {
-                    Some(v) => values[k].push(*v),
-                    None => undefined[k] += 1,
-                }
+            tally.record(statistic(&drawn).as_ref());
+        }
+    }
+    tally.into_distributions()
+}
+
+/// The values of `width` statistics over resamples, in resample order, and how many were
+/// undefined: what [`bootstrap_with`] and [`bootstrap_with_par`] both collect.
+struct Tally {
+    values: Vec<Vec<f64>>,
+    undefined: Vec<usize>,
+}
+
+impl Tally {
+    fn new(width: usize, resamples: usize) -> Tally {
+        Tally {
+            values: vec![Vec::with_capacity(resamples); width],
+            undefined: vec![0; width],
+        }
+    }
+
+    fn record(&mut self, s: &[Option<f64>]) {
+        assert_eq!(
+            s.len(),
+            self.values.len(),
+            "a statistic gives `width` values"
+        );
+        for (k, v) in s.iter().enumerate() {
+            match v {
+                Some(v) => self.values[k].push(*v),
+                None => self.undefined[k] += 1,
             }
         }
     }
-    values
-        .into_iter()
-        .zip(undefined)
-        .map(|(v, u)| Distribution::new(v, u))
-        .collect()
+
+    fn into_distributions(self) -> Vec<Distribution> {
+        self.values
+            .into_iter()
+            .zip(self.undefined)
+            .map(|(v, u)| Distribution::new(v, u))
+            .collect()
+    }
 }
 
 /// Resamples whose draws are made while the previous ones' statistics are computed
@@ -272,8 +297,7 @@ where
     U: Send + Sync,
     S: AsRef<[Option<f64>]> + Send,
 {
-    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); width];
-    let mut undefined: Vec<usize> = vec![0; width];
+    let mut tally = Tally::new(width, resamples);
     let mut draw_chunk = |rng: &mut ChaCha8Rng, first: usize, drawn: &mut Vec<U>| {
         drawn.clear();
         for _ in first..resamples.min(first + CHUNK) {
@@ -293,24 +317,13 @@ where
                 || current.par_chunks(units).map(&statistic).collect(),
             );
             for s in &stats {
-                let s: &[Option<f64>] = s.as_ref();
-                assert_eq!(s.len(), width, "a statistic gives `width` values");
-                for (k, v) in s.iter().enumerate() {
-                    match v {
-                        Some(v) => values[k].push(*v),
-                        None => undefined[k] += 1,
-                    }
-                }
+                tally.record(s.as_ref());
             }
             std::mem::swap(&mut current, &mut next);
             first += CHUNK;
         }
     }
-    values
-        .into_iter()
-        .zip(undefined)
-        .map(|(v, u)| Distribution::new(v, u))
-        .collect()
+    tally.into_distributions()
 }
 
 #[cfg(test)]
