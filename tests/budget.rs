@@ -2,7 +2,9 @@
 //! its figures follow from the benchmark's counts, and a hosted run without `--preset` is
 //! refused off a terminal unless `--yes`.
 
-use crate::support::{MockServer, Responder, RunArgs, run_off_runtime as sel, stderr, stdout};
+use crate::support::{
+    MockServer, Responder, RunArgs, assert_ok, json_of, run_off_runtime as sel, stderr, stdout,
+};
 use std::path::Path;
 use std::process::Output;
 
@@ -19,7 +21,7 @@ async fn dry_run_against_a_server_sends_nothing_and_prints_the_plan() {
         "--dry-run",
     ]);
     let o = sel(tmp.path(), &args.to_vec()).await;
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ok(&o);
     let out = stdout(&o);
     assert!(out.contains("27 requests to ask"), "{out}");
     assert!(out.contains("21 requests"), "{out}");
@@ -42,7 +44,7 @@ async fn a_real_run_prints_the_same_plan_before_its_requests() {
     let dry = sel(tmp.path(), &args.clone().args(&["--dry-run"]).to_vec()).await;
     assert_eq!(srv.requests(), 0);
     let live = sel(tmp.path(), &args.to_vec()).await;
-    assert!(live.status.success(), "{}", stderr(&live));
+    assert_ok(&live);
     let plan: String = stdout(&dry).lines().take(4).collect::<Vec<_>>().join("\n");
     assert!(
         stderr(&live).contains(&plan),
@@ -58,7 +60,7 @@ async fn hosted_dry_run_prices_the_full_protocol_from_the_list() {
     let tmp = tempfile::tempdir().unwrap();
     let args = RunArgs::full().provider("openai", "gpt-4o-mini");
     let o = sel(tmp.path(), &args.args(&["--dry-run"]).to_vec()).await;
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ok(&o);
     let out = stdout(&o);
     // The full native protocol: 100 contexts x 100 pairs, 10 reports each.
     assert!(out.contains("11000 requests to ask"), "{out}");
@@ -107,7 +109,7 @@ async fn hosted_without_preset_is_refused_off_a_terminal_unless_yes() {
     assert!(stderr(&o).contains("OPENAI_API_KEY"), "{}", stderr(&o));
     // Simulated agents keep the full default without asking.
     let o = sel(tmp.path(), &RunArgs::full().args(&["--dry-run"]).to_vec()).await;
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ok(&o);
     assert!(stdout(&o).contains("cost    none"), "{}", stdout(&o));
 }
 
@@ -116,8 +118,7 @@ async fn dry_run_json_is_the_plan_as_one_object() {
     let tmp = tempfile::tempdir().unwrap();
     let args = RunArgs::quick().provider("anthropic", "claude-3-5-haiku-latest");
     let o = sel(tmp.path(), &args.args(&["--dry-run", "--json"]).to_vec()).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let v: serde_json::Value = json_of(&o);
     assert_eq!(v["choices"]["requests"], 400);
     assert_eq!(v["reports"]["requests"], 60);
     assert_eq!(v["price"]["input_per_million"], 0.8);
@@ -188,7 +189,7 @@ async fn max_requests_stops_with_exit_4_and_a_resume_with_more_asks_only_the_res
     assert_eq!(chat_bodies(&srv).len(), 10);
 
     let resumed = limited(tmp.path(), &base, &["--max-requests", "30", "--resume"]).await;
-    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_ok(&resumed);
     let bodies = chat_bodies(&srv);
     assert_eq!(bodies.len(), 27);
     let distinct: std::collections::HashSet<&Vec<u8>> = bodies.iter().collect();
@@ -228,7 +229,7 @@ async fn max_cost_counts_the_reported_usage_and_stops_within_the_budget() {
     assert!((5..27).contains(&asked), "{asked}");
 
     let resumed = limited(tmp.path(), &base, &["--max-cost", "1", "--resume"]).await;
-    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_ok(&resumed);
     let bodies = chat_bodies(&srv);
     let distinct: std::collections::HashSet<&Vec<u8>> = bodies.iter().collect();
     assert_eq!((bodies.len(), distinct.len()), (27, 27));
@@ -361,14 +362,14 @@ async fn the_plan_shows_the_limits_given() {
         "--dry-run",
     ]);
     let o = sel(tmp.path(), &args.to_vec()).await;
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ok(&o);
     let out: String = stdout(&o);
     assert!(
         out.contains("limits  stops before --max-cost $0.5 or --max-requests 20"),
         "{out}"
     );
     let o = sel(tmp.path(), &args.args(&["--json"]).to_vec()).await;
-    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let v: serde_json::Value = json_of(&o);
     assert_eq!(
         (v["max_cost_usd"].as_f64(), v["max_requests"].as_u64()),
         (Some(0.5), Some(20))
@@ -380,7 +381,7 @@ async fn the_plan_shows_the_limits_given() {
     let o = sel(tmp.path(), &args.to_vec()).await;
     assert!(!stdout(&o).contains("limits"), "{}", stdout(&o));
     let o = sel(tmp.path(), &args.args(&["--json"]).to_vec()).await;
-    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let v: serde_json::Value = json_of(&o);
     assert!(
         v["max_cost_usd"].is_null() && v["max_requests"].is_null(),
         "{v}"

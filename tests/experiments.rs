@@ -8,7 +8,7 @@ use selfinterp::experiments::{self as finetune, Half};
 use selfinterp::prompts::{CHOICE_TAG, REPORT_TAG};
 use std::path::{Path, PathBuf};
 
-use crate::support::{RunArgs, assert_ok, bin};
+use crate::support::{RunArgs, assert_ok, bin, score_json};
 use std::sync::OnceLock;
 
 const SEED: &str = "experiments-test-seed";
@@ -400,14 +400,16 @@ use selfinterp::bundle::Sample;
 use selfinterp::sim::chat_completion;
 use selfinterp::sim::{AgentKind, SimAgent};
 
+/// `selfinterp --root <fixture>`.
+fn at_fixture() -> std::process::Command {
+    let mut c = bin();
+    c.arg("--root").arg(&fixture().root);
+    c
+}
+
 /// `selfinterp --root <fixture> ARGS...`, whatever its exit status.
 fn cli<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
-    bin()
-        .arg("--root")
-        .arg(&fixture().root)
-        .args(args)
-        .output()
-        .unwrap()
+    at_fixture().args(args).output().unwrap()
 }
 
 fn run_ok<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> std::process::Output {
@@ -867,11 +869,6 @@ fn sim_run(out: &Path, model: &str, extra: &[&str]) {
     run_ok(&sim_run_args(out, model, extra));
 }
 
-fn score_json(args: &[&str]) -> serde_json::Value {
-    let o = run_ok(&[&["score", "--json"][..], args].concat());
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
 #[test]
 fn score_reports_from_is_the_control() {
     let tmp = tempfile::tempdir().unwrap();
@@ -880,8 +877,8 @@ fn score_reports_from_is_the_control() {
     // The base model is asked for reports only, as in the study.
     sim_run(&base, "confabulator", &["--trials", "0"]);
     let (t, b) = (tuned.display().to_string(), base.display().to_string());
-    let own = score_json(&[&t]);
-    let control = score_json(&[&t, "--reports-from", &b]);
+    let own = score_json(at_fixture(), &[&t]);
+    let control = score_json(at_fixture(), &[&t, "--reports-from", &b]);
     let r = |v: &serde_json::Value, k: &str| v[k]["r"].as_f64().unwrap();
     assert!(
         r(&own, "reports_vs_learned") > 0.8,
@@ -898,7 +895,7 @@ fn score_reports_from_is_the_control() {
     assert_eq!(control["n_reports"], 20 * 3);
     // Its own reports as the "other" bundle give back the plain score.
     assert_eq!(
-        score_json(&[&t, "--reports-from", &t])["reports_vs_learned"],
+        score_json(at_fixture(), &[&t, "--reports-from", &t])["reports_vs_learned"],
         own["reports_vs_learned"]
     );
     // Writing the control over DIR's own summary is refused; so is a bundle with no reports.

@@ -1,6 +1,6 @@
 //! `selfinterp import csv`: the study's data-release layout becomes a bundle `score` accepts.
 
-use crate::support::{assert_ok, bin};
+use crate::support::{assert_ok, bin, json_of, score_json};
 use selfinterp::bundle::Sample;
 use selfinterp::bundle::{self, RunStatus};
 use selfinterp::import::{ImportSpec, import};
@@ -45,9 +45,7 @@ fn an_import_is_a_bundle_that_score_accepts() {
     assert_eq!(invalid[0].response, "I would pick A");
     assert_eq!(invalid[1].status, "missing_keys");
 
-    let scored = bin().arg("score").arg("--json").arg(out).output().unwrap();
-    assert_ok(&scored);
-    let s: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
+    let s: serde_json::Value = score_json(bin(), &[out]);
     assert_eq!(s["contexts"].as_array().unwrap().len(), 2);
     let lt = s["learned_vs_target"]["r"].as_f64().unwrap();
     let rt = s["reports_vs_target"]["r"].as_f64().unwrap();
@@ -89,13 +87,13 @@ fn an_imports_invalid_report_count_reads_unknown_everywhere() {
     let text: String = String::from_utf8_lossy(&human.stdout).into_owned();
     assert!(text.contains("unknown invalid reports"), "{text}");
 
-    let json = bin()
-        .args(["report", "--format", "json"])
-        .arg(out)
-        .output()
-        .unwrap();
-    assert_ok(&json);
-    let r: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let r: serde_json::Value = json_of(
+        &bin()
+            .args(["report", "--format", "json"])
+            .arg(out)
+            .output()
+            .unwrap(),
+    );
     assert!(
         r["failures"]["reports_unknown"]
             .as_str()

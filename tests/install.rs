@@ -4,7 +4,7 @@
 use selfinterp::benchmark::{Benchmark, Source, embedded_names, embedded_version};
 use std::path::PathBuf;
 
-use crate::support::{RunArgs, assert_ok, bin_in as outside};
+use crate::support::{RunArgs, assert_ok, bin_at, bin_in as outside, json_of, score_json};
 
 fn checkout() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -66,9 +66,7 @@ fn the_quick_start_runs_outside_the_checkout() {
     let tmp = tempfile::tempdir().unwrap();
     let run = outside(tmp.path(), &RunArgs::quick().out("first").to_vec());
     assert_ok(&run);
-    let score = outside(tmp.path(), &["score", "first", "--json"]);
-    assert_ok(&score);
-    let summary: serde_json::Value = serde_json::from_slice(&score.stdout).unwrap();
+    let summary: serde_json::Value = score_json(bin_at(tmp.path()), &["first"]);
     assert!(summary.is_object());
     let report = outside(
         tmp.path(),
@@ -84,9 +82,7 @@ fn the_quick_start_runs_outside_the_checkout() {
     assert_ok(&report);
     let html = std::fs::read_to_string(tmp.path().join("first/report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"));
-    let list = outside(tmp.path(), &["benchmark", "list", "--json"]);
-    assert!(list.status.success());
-    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let rows: serde_json::Value = json_of(&outside(tmp.path(), &["benchmark", "list", "--json"]));
     let v1 = Benchmark::load(&checkout().join("benchmark"), "v1").unwrap();
     assert_eq!(rows[0]["version"], "v1");
     assert_eq!(rows[0]["source"], "embedded");

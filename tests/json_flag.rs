@@ -2,18 +2,8 @@
 //! `check-finetune`, `domains check`, `export table` and `report`), and a usage error naming the
 //! right flag where `--json` or `--format` means nothing.
 
-use crate::support::{RunArgs, assert_ok, bin, bin_in, stderr};
+use crate::support::{RunArgs, bin, bin_in, json_of, stderr};
 use serde_json::Value;
-
-fn json_of(o: &std::process::Output) -> Value {
-    assert_ok(o);
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON object ({e}): {}",
-            String::from_utf8_lossy(&o.stdout)
-        )
-    })
-}
 
 #[test]
 fn result_commands_print_one_json_object_with_json() {

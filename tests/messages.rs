@@ -1,6 +1,6 @@
 //! Messages a new user meets first: each names what was expected, in the project's own words.
 
-use crate::support::{RunArgs, bin_in, stderr};
+use crate::support::{RunArgs, bin_in, json_of, stderr};
 
 #[test]
 fn report_of_a_non_bundle_says_so_with_exit_2() {
@@ -151,8 +151,7 @@ fn model_shortcuts_and_other_servers_names_get_one_line_answers() {
             "--json",
         ],
     );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let plan: serde_json::Value = json_of(&o);
     assert_eq!(plan["provider"], "openai");
     assert_eq!(plan["model"], "gpt-4o");
     assert_eq!(plan["price"]["input_per_million"], 2.5);

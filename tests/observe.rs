@@ -1,7 +1,9 @@
 //! Observer runs (`run --experiment observe --of DIR --examples K`): what they record, that
 //! they are reproducible, how they are scored, and the same run through `serve-sim` over HTTP.
 
-use crate::support::{self, RunArgs, ServerProcess, assert_ok, bin_in, stderr};
+use crate::support::{
+    self, RunArgs, ServerProcess, assert_ok, bin_at, bin_in, json_of, score_json, stderr,
+};
 use serde_json::Value;
 use std::path::Path;
 
@@ -41,10 +43,9 @@ fn lines(path: &Path) -> Vec<Value> {
 }
 
 fn r_of(dir: &Path, bundle: &str) -> f64 {
-    let o = bin_in(dir, &["score", bundle, "--json"]);
-    assert_ok(&o);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    v["reports_vs_learned"]["r"].as_f64().unwrap()
+    score_json(bin_at(dir), &[bundle])["reports_vs_learned"]["r"]
+        .as_f64()
+        .unwrap()
 }
 
 #[test]
@@ -238,10 +239,7 @@ fn an_observer_run_through_serve_sim_over_http_answers_as_in_process() {
 }
 
 fn access(dir: &Path, bundle: &str) -> Value {
-    let o = bin_in(dir, &["score", bundle, "--json"]);
-    assert_ok(&o);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    v["privileged_access"].clone()
+    score_json(bin_at(dir), &[bundle])["privileged_access"].clone()
 }
 
 fn ci(v: &Value) -> (f64, f64) {
@@ -311,9 +309,7 @@ fn privileged_access_tells_a_faithful_reporter_from_a_noisy_one() {
     assert!(po > ps + 0.3, "{q}");
 
     // `compare` carries the observer's block; the reports show it.
-    let o = bin_in(d, &["compare", "faithful", "sees-5", "--json"]);
-    assert_ok(&o);
-    let c: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c: Value = json_of(&bin_in(d, &["compare", "faithful", "sees-5", "--json"]));
     assert_eq!(c["privileged_access"][0]["observer"], "sees-5");
     assert_eq!(c["privileged_access"][0]["self_report"], p["self_report"]);
     let o = bin_in(d, &["report", "sees-5", "--format", "md", "--out", "r.md"]);
@@ -354,9 +350,7 @@ fn an_observer_report_does_not_read_its_partial_r_given_the_target_as_the_models
     let d: &Path = t.path();
     run(d, RunArgs::quick().experiment("instilled").out("base"));
     observe(d, "faithful", "base", "5", "o5", "0");
-    let s = bin_in(d, &["score", "o5", "--json"]);
-    assert_ok(&s);
-    let v: Value = serde_json::from_slice(&s.stdout).unwrap();
+    let v: Value = score_json(bin_at(d), &["o5"]);
     assert!(
         v["partial_reports_learned_given_target"]["r"].is_f64(),
         "{v}"

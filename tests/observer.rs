@@ -3,7 +3,7 @@
 //! agents, including one whose reports *are* an ideal observer's fit of 10 independent
 //! choices, which the scale must place near K = 10.
 
-use crate::support::bin;
+use crate::support::{assert_ok, bin, score_json};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::Trial;
@@ -28,17 +28,7 @@ fn stored(run: &str) -> Value {
     let dir: PathBuf = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("results")
         .join(run);
-    let out = bin()
-        .args(["score", dir.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["observer"].clone()
+    score_json(bin(), &[&dir])["observer"].clone()
 }
 
 #[test]
@@ -216,7 +206,7 @@ fn an_interval_of_k_star_beyond_the_scale_reads_as_such() {
         .args(["report", dir.to_str().unwrap(), "--format", "md"])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_ok(&out);
     let md: String = String::from_utf8(out.stdout).unwrap();
     assert!(
         md.contains("95% CI of K\\* more than 10 at both ends"),

@@ -3,7 +3,7 @@
 //! independent computation from the bundle's raw samples
 //! (scripts/reference/partial_bundle_reference.py), and the words the reports give it.
 
-use crate::support::bin;
+use crate::support::{assert_ok, bin, score_json};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -33,16 +33,7 @@ fn partial_r_of_a_stored_bundle_matches_an_independent_computation() {
         fixture["samples_sha256"].as_str().unwrap(),
         "the bundle changed: rerun scripts/reference/partial_bundle_reference.py"
     );
-    let out = bin()
-        .args(["score", bundle.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s: Value = score_json(bin(), &[&bundle]);
     let p: &Value = &s["partial_reports_learned_given_target"];
     assert_eq!(p["n_clusters"], fixture["n_contexts"]);
     close(
@@ -93,11 +84,7 @@ fn the_partial_r_verdict_says_no_more_than_the_interval() {
         .args(["report", bundle.to_str().unwrap(), "--format", "md"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let md: String = String::from_utf8(out.stdout).unwrap();
     assert!(
         md.contains("its choices follow it at r = 0.94"),

@@ -2,7 +2,7 @@
 //! of the generating process, the corrected score against the true introspective accuracy,
 //! goodness of fit, and the power planner's promise.
 
-use crate::support::pearson;
+use crate::support::{assert_ok, bin, json_of, pearson};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::fit;
@@ -504,7 +504,6 @@ fn planner_promises_over_many_pilots() {
 fn plan_command_sizes_a_run_from_a_pilot_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let pilot = dir.path().join("pilot");
-    let bin = || std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp"));
     let root = env!("CARGO_MANIFEST_DIR");
     let run = bin()
         .args([
@@ -528,11 +527,7 @@ fn plan_command_sizes_a_run_from_a_pilot_bundle() {
         .arg(&pilot)
         .output()
         .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_ok(&run);
     let plan = |extra: &[&str]| {
         bin()
             .args(["--root", root, "plan", "--pilot"])
@@ -549,13 +544,7 @@ fn plan_command_sizes_a_run_from_a_pilot_bundle() {
             .output()
             .unwrap()
     };
-    let out = plan(&["--target-width", "0.2", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = json_of(&plan(&["--target-width", "0.2", "--json"]));
     let rec = &v["plan"]["recommended"];
     let width: f64 = rec["width"].as_f64().unwrap();
     assert!(width <= 0.2 * 1.02, "{rec}");

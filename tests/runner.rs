@@ -1,7 +1,7 @@
 //! The runner and the run bundle: fault tolerance, resume after a real kill, Ctrl-C, the
 //! cache, and recovery of a simulated agent's weights over the full native preset.
 
-use crate::support::{self, Fault, MockServer, Responder, pearson};
+use crate::support::{self, Fault, MockServer, Responder, assert_ok, bin, pearson, score_json};
 use selfinterp::benchmark::{Benchmark, Split};
 
 use selfinterp::bundle::{self, RunStatus};
@@ -598,11 +598,6 @@ async fn the_full_native_preset_recovers_a_faithful_agent_and_exposes_a_confabul
     );
 }
 
-/// The built binary.
-fn bin() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_selfinterp"))
-}
-
 /// The arguments after `selfinterp` of the sim agent `faithful`'s [`SMALL`] run over 6
 /// contexts under `root`, into `out`, then `extra`.
 fn six_contexts(root: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
@@ -660,25 +655,13 @@ fn a_killed_process_resumes_to_byte_identical_samples_and_summary() {
     std::fs::write(killed.join(bundle::SAMPLES), torn).unwrap();
 
     let out = bin().args(base(&killed)).arg("--resume").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert_same_results(&killed, &reference);
 
     // `score` re-derives the same summary from the samples alone.
-    let scored = bin()
-        .args(["--root", &r, "score", "--json"])
-        .arg(&killed)
-        .output()
-        .unwrap();
-    assert!(
-        scored.status.success(),
-        "{}",
-        String::from_utf8_lossy(&scored.stderr)
-    );
-    let a: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
+    let mut at_root = bin();
+    at_root.args(["--root", &r]);
+    let a: serde_json::Value = score_json(at_root, &[&killed]);
     let b: serde_json::Value =
         serde_json::from_slice(&read(&killed.join(bundle::SUMMARY))).unwrap();
     assert_eq!(a, b);

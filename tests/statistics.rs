@@ -3,6 +3,7 @@
 //! independent numpy/statsmodels computation (tests/fixtures/scoring, made by
 //! scripts/reference/summary_stats_reference.py) and on simulated agents with known truth.
 
+use crate::support::{bin, json_of, score_json};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
@@ -570,23 +571,18 @@ fn compare_runs_paired_unpaired_and_holm() {
 
 #[test]
 fn compare_cli_on_stored_runs() {
-    let bin = env!("CARGO_BIN_EXE_selfinterp");
-    let out = std::process::Command::new(bin)
-        .args([
-            "compare",
-            "results/sim-faithful-native-quick",
-            "results/sim-partial-native-quick",
-            "results/sim-faithful-instilled-quick",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v: Value = json_of(
+        &bin()
+            .args([
+                "compare",
+                "results/sim-faithful-native-quick",
+                "results/sim-partial-native-quick",
+                "results/sim-faithful-instilled-quick",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let pairs = v["pairs"].as_array().unwrap();
     assert_eq!(pairs.len(), 3);
     assert_eq!(pairs[0]["n_shared_contexts"], 20);
@@ -598,16 +594,9 @@ fn compare_cli_on_stored_runs() {
     let observers = v["observers"].as_array().unwrap();
     assert_eq!(observers.len(), 3);
     assert_eq!(observers[1]["run"], "results/sim-partial-native-quick");
-    let own: Value = serde_json::from_slice(
-        &std::process::Command::new(bin)
-            .args(["score", "results/sim-partial-native-quick", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let own: Value = score_json(bin(), &["results/sim-partial-native-quick"]);
     assert_eq!(observers[1]["observer"], own["observer"]);
-    let text = std::process::Command::new(bin)
+    let text = bin()
         .args([
             "compare",
             "results/sim-faithful-native-quick",
@@ -624,7 +613,7 @@ fn compare_cli_on_stored_runs() {
         )),
         "{text}"
     );
-    let privileged = std::process::Command::new(bin)
+    let privileged = bin()
         .args([
             "compare",
             "results/sim-faithful-native-quick",
@@ -634,14 +623,13 @@ fn compare_cli_on_stored_runs() {
         ])
         .output()
         .unwrap();
-    assert!(privileged.status.success());
-    let v: Value = serde_json::from_slice(&privileged.stdout).unwrap();
+    let v: Value = json_of(&privileged);
     let p = &v["pairs"][0];
     assert!(
         p["difference"].as_f64().unwrap() > 0.5 && p["paired"] == true,
         "{p}"
     );
-    let bad = std::process::Command::new(bin)
+    let bad = bin()
         .args(["compare", "results/sim-faithful-native-quick"])
         .output()
         .unwrap();

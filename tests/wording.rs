@@ -1,6 +1,7 @@
 //! Words and counts that say no more than the numbers: the out-of-range treatment's context
 //! counts.
 
+use crate::support::{assert_ok, bin, score_json};
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
 use selfinterp::scoring::{ChoiceObs, ContextInput, ReportObs, ScoreOptions, score};
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
@@ -120,9 +121,8 @@ fn an_import_counts_only_the_contexts_it_holds() {
         .replacen("kettle", "toaster", 1);
     let contexts = t.path().join("contexts.csv");
     std::fs::write(&contexts, format!("{listed}{extra}\n")).unwrap();
-    let bin = env!("CARGO_BIN_EXE_selfinterp");
     let out = t.path().join("imp");
-    let o = std::process::Command::new(bin)
+    let o = bin()
         .args(["import", "csv", "--model", "gpt-4o-mini", "--contexts"])
         .arg(&contexts)
         .arg("--selections")
@@ -133,27 +133,22 @@ fn an_import_counts_only_the_contexts_it_holds() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ok(&o);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("the invalid-report rate is unknown"), "{err}");
-    let o = std::process::Command::new(bin)
-        .args(["score", "--json"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: Value = score_json(bin(), &[&out]);
     let score = &v["score"];
     let s: &Value = if score.is_object() { score } else { &v };
     assert_eq!(s["n_contexts"], 2, "{}", s["n_contexts"]);
     assert!(s["invalid_report_rate"].is_null());
     let md = t.path().join("r.md");
-    let o = std::process::Command::new(bin)
+    let o = bin()
         .args(["report", "--format", "md", "--out"])
         .arg(&md)
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ok(&o);
     let md: String = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains("Contexts 2;"), "{md}");
     assert!(md.contains("The invalid-report rate is unknown"), "{md}");

@@ -1,15 +1,18 @@
 //! Shared test support: a loopback mock server with fault injection ([`mock`]) and small
 //! frozen benchmarks written to a temporary root, so tests need neither the network nor the
 //! real catalogue; `selfinterp run`'s arguments built as the tests spell them, and the binary
-//! run off the async runtime ([`run`]); a server process the test starts ([`process`]); and
-//! the reader of the Python fit comparisons' data ([`fit_data`]).
+//! run off the async runtime ([`run`]); a server process the test starts ([`process`]); a
+//! command's `--json` answer and `score --json` read with the exit checked ([`json`]); and the
+//! reader of the Python fit comparisons' data ([`fit_data`]).
 #![allow(dead_code, unused_imports)]
 
 pub mod fit_data;
+pub mod json;
 pub mod mock;
 pub mod process;
 pub mod run;
 
+pub use json::{json_of, score_json};
 pub use mock::{Fault, MockServer, Received, Responder};
 pub use process::ServerProcess;
 pub use run::{RunArgs, keyless_in, output_off_runtime, run_off_runtime, stdout};
@@ -31,15 +34,17 @@ pub fn bin() -> Command {
     }
 }
 
-/// `selfinterp ARGS...` run in `dir` as a user outside the checkout runs it: no
-/// `SELFINTERP_ROOT`, so only the embedded benchmark versions are known.
+/// The binary in `dir` as a user outside the checkout runs it: no `SELFINTERP_ROOT`, so only
+/// the embedded benchmark versions are known.
+pub fn bin_at(dir: &Path) -> Command {
+    let mut c: Command = bin();
+    c.current_dir(dir).env_remove("SELFINTERP_ROOT");
+    c
+}
+
+/// `selfinterp ARGS...` run in `dir` as a user outside the checkout runs it ([`bin_at`]).
 pub fn bin_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Output {
-    bin()
-        .current_dir(dir)
-        .env_remove("SELFINTERP_ROOT")
-        .args(args)
-        .output()
-        .unwrap()
+    bin_at(dir).args(args).output().unwrap()
 }
 
 /// Pearson's r as the textbook writes it: a reference independent of the library's `scoring`

@@ -138,10 +138,8 @@ impl RunArgs {
 /// `selfinterp` in `dir` as a user outside the checkout runs it (no `SELFINTERP_ROOT`), with
 /// no API key in its environment and nothing on its stdin.
 pub fn keyless_in(dir: &Path) -> Command {
-    let mut c: Command = super::bin();
-    c.current_dir(dir)
-        .env_remove("SELFINTERP_ROOT")
-        .env_remove("OPENAI_API_KEY")
+    let mut c: Command = super::bin_at(dir);
+    c.env_remove("OPENAI_API_KEY")
         .env_remove("ANTHROPIC_API_KEY")
         .stdin(Stdio::null());
     c
