@@ -321,6 +321,30 @@ fn privileged_access_tells_a_faithful_reporter_from_a_noisy_one() {
     assert!(access(d, "faithful").is_null());
 }
 
+/// An observer run's report names its experiment: its parameters carry the observed run's
+/// split as their experiment, and the title read "native" (the SmolLM2 observer run's did).
+#[test]
+fn an_observer_runs_report_names_its_experiment() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    faithful_base(d);
+    observe(d, "faithful", "base", "5", "o5", "0");
+    let report = |bundle: &str, format: &str| {
+        let o = bin_in(d, &["report", bundle, "--format", format]);
+        assert_ok(&o);
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let md: String = report("o5", "md");
+    assert!(md.starts_with("# faithful · observe · v1\n"), "{md}");
+    let html: String = report("o5", "html");
+    assert!(html.contains("experiment <b>observe</b>"), "{html}");
+    assert!(html.contains("<title>selfinterp report: faithful (observe)</title>"));
+    let json: Value = serde_json::from_str(&report("o5", "json")).unwrap();
+    assert_eq!(json["title"]["experiment"], "observe", "{}", json["title"]);
+    // The observed run keeps its own.
+    assert!(report("base", "md").starts_with("# faithful · native · v1\n"));
+}
+
 /// The viewer renders an observer run's prompts with the choices it showed: every recorded
 /// prompt hash matches.
 #[test]

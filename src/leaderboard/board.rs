@@ -111,15 +111,10 @@ pub fn class(e: &Entry) -> String {
     )
 }
 
-/// The experiment an entry belongs to ("native", "instilled", or an import's source).
+/// The experiment an entry belongs to ("native", "instilled", "observe", or an import's
+/// source), as a report's title names it.
 pub fn experiment(e: &Entry) -> String {
-    match &e.manifest.parameters {
-        Some(p) => serde_json::to_value(p.experiment)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        None => e.manifest.source.clone(),
-    }
+    crate::reports::title::experiment_words(&e.manifest)
 }
 
 fn row(e: &Entry) -> Row {

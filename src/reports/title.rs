@@ -11,7 +11,7 @@ use serde::Serialize;
 pub struct Title {
     pub model: String,
     pub provider: String,
-    /// "native", "instilled", or the bundle's source for imports.
+    /// "native", "instilled", "observe" (an observer run), or the bundle's source for imports.
     pub experiment: String,
     pub benchmark: Option<String>,
     /// "quick" or "full" when the counts are exactly a preset's, "custom" otherwise; null for
@@ -75,8 +75,12 @@ pub fn server_words(m: &RunManifest) -> String {
     }
 }
 
-fn experiment_of(m: &RunManifest) -> String {
+/// The experiment of the run `m` in words: "native" or "instilled", "observe" for an observer
+/// run (whose parameters carry the observed run's split as their experiment), or an import's
+/// source.
+pub fn experiment_words(m: &RunManifest) -> String {
     match &m.parameters {
+        Some(p) if p.observe.is_some() => "observe".to_string(),
         Some(p) => serde_json::to_value(p.experiment)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -90,7 +94,7 @@ pub fn title(m: &RunManifest, preset: Option<String>) -> Title {
     Title {
         model: m.model.clone(),
         provider: m.provider.clone(),
-        experiment: experiment_of(m),
+        experiment: experiment_words(m),
         benchmark: m.benchmark.clone(),
         preset,
         size: m.parameters.as_ref().map(size_words),
