@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,29 +38,54 @@ pub struct ReadJournal<T> {
     pub partial_line: Option<usize>,
 }
 
+/// Bytes read per block: each block's complete lines are parsed (in parallel) before the next
+/// block is read into the same buffer, so the file is never held whole (a 48 MB journal read in
+/// one piece cost more in page faults than its copy; docs/performance.md).
+const BLOCK: usize = 4 << 20;
+
 /// Reads a JSON Lines file; a missing file reads as empty.
 pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, JournalError> {
-    let bytes: Vec<u8> = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(source) => {
-            return Err(JournalError::Io {
-                path: path.to_path_buf(),
-                source,
+    let io = |source: std::io::Error| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file: File = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(ReadJournal {
+                records: Vec::new(),
+                good_len: 0,
+                partial_line: None,
             });
         }
+        Err(source) => return Err(io(source)),
     };
-    let (spans, mut parsed): Parsed<T> = parse_lines(&bytes);
+    // A small file gets a buffer of its size (plus one byte, to see the end in one read).
+    let len: u64 = file.metadata().map_err(io)?.len();
+    let block: usize = usize::try_from(len).map_or(BLOCK, |n| n.saturating_add(1).min(BLOCK));
+    read_from(file, path, block)
+}
+
+/// [`read`] from `src`, `block` bytes at a time (the buffer grows for a longer line).
+fn read_from<T: DeserializeOwned + Send>(
+    src: impl Read,
+    path: &Path,
+    block: usize,
+) -> Result<ReadJournal<T>, JournalError> {
+    let (spans, mut parsed, total): Parsed<T> =
+        parse_lines(src, block.max(1)).map_err(|source| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let mut pos: usize = 0;
     let mut taken: usize = 0;
     let mut partial_line: Option<usize> = None;
-    for (i, &(_, end)) in spans.iter().enumerate() {
+    for (i, &(start, end)) in spans.iter().enumerate() {
         let line_no: usize = i + 1;
-        let line: &[u8] = &bytes[pos..end];
-        let is_last: bool = end + 1 == bytes.len();
+        let is_last: bool = end + 1 == total;
         match &parsed[i] {
             Ok(_) => {}
-            Err(_) if is_last && line.is_empty() => {}
+            Err(_) if is_last && start == end => {}
             Err(e) => {
                 return Err(JournalError::Parse {
                     path: path.to_path_buf(),
@@ -72,7 +97,7 @@ pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, J
         pos = end + 1;
         taken = line_no;
     }
-    if pos < bytes.len() {
+    if pos < total {
         // No newline after the last line: the write was cut short by a kill.
         partial_line = Some(spans.len() + 1);
     }
@@ -86,27 +111,57 @@ pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, J
     })
 }
 
-/// Lines' spans and their records parsed ([`parse_lines`]).
-type Parsed<T> = (Vec<(usize, usize)>, Vec<Result<T, serde_json::Error>>);
+/// Lines' spans (start, end before the newline; offsets in the file), their records parsed,
+/// and the file's length ([`parse_lines`]).
+type Parsed<T> = (
+    Vec<(usize, usize)>,
+    Vec<Result<T, serde_json::Error>>,
+    usize,
+);
 
-/// Every newline-terminated line of `bytes`: its span (start, end before the newline) and its
-/// record parsed, in file order; a last line without a newline is left out. The lines are
-/// parsed in parallel, each on its own, so the results (and the first error) are those of a
-/// line-by-line read.
-fn parse_lines<T: DeserializeOwned + Send>(bytes: &[u8]) -> Parsed<T> {
+/// Every newline-terminated line of `src`: its span and its record parsed, in file order; a
+/// last line without a newline is left out. Read a block at a time; the complete lines of a
+/// block are parsed in parallel, each on its own, so the results (and the first error) are
+/// those of a line-by-line read.
+fn parse_lines<T: DeserializeOwned + Send>(
+    mut src: impl Read,
+    block: usize,
+) -> std::io::Result<Parsed<T>> {
+    let mut buf: Vec<u8> = vec![0; block];
+    // buf[..filled] is the file from `offset` on; buf[..carried] holds no newline.
+    let (mut filled, mut offset): (usize, usize) = (0, 0);
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut start: usize = 0;
-    for end in memchr::memchr_iter(b'\n', bytes) {
-        spans.push((start, end));
-        start = end + 1;
+    let mut parsed: Vec<Result<T, serde_json::Error>> = Vec::new();
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0); // one line longer than the buffer
+        }
+        let n: usize = match src.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let carried: usize = filled;
+        filled += n;
+        let first: usize = spans.len();
+        let mut start: usize = 0;
+        for end in memchr::memchr_iter(b'\n', &buf[carried..filled]) {
+            spans.push((offset + start, offset + carried + end));
+            start = carried + end + 1;
+        }
+        let lines: &[u8] = &buf[..filled];
+        parsed.par_extend(
+            spans[first..]
+                .par_iter()
+                .with_min_len(256)
+                .map(|&(a, b)| serde_json::from_slice::<T>(&lines[a - offset..b - offset])),
+        );
+        buf.copy_within(start..filled, 0);
+        filled -= start;
+        offset += start;
     }
-    let mut parsed: Vec<Result<T, serde_json::Error>> = Vec::with_capacity(spans.len());
-    spans
-        .par_iter()
-        .with_min_len(256)
-        .map(|&(a, b)| serde_json::from_slice::<T>(&bytes[a..b]))
-        .collect_into_vec(&mut parsed);
-    (spans, parsed)
+    Ok((spans, parsed, offset + filled))
 }
 
 /// An open journal that appends one record per call.
@@ -241,6 +296,26 @@ mod tests {
         "nul",
     ];
 
+    /// A reader that gives at most `step` bytes a read and is interrupted every other call.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+        calls: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.calls += 1;
+            if self.calls.is_multiple_of(2) {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n: usize = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -250,23 +325,32 @@ mod tests {
             picks in proptest::collection::vec(
                 prop_oneof![300 => Just(0usize), 1 => 0..PIECES.len()], 0..3000,
             ),
+            // Blocks shorter than a line and longer than the file; reads cut anywhere.
+            block in 1usize..40_000,
+            step in 1usize..5_000,
         ) {
             let text: String = picks.iter().map(|&i| PIECES[i]).collect();
             let dir = tempfile::tempdir().unwrap();
             let path: PathBuf = dir.path().join("j.jsonl");
             std::fs::write(&path, &text).unwrap();
-            let got = read::<serde_json::Value>(&path);
-            match read_serially(text.as_bytes()) {
-                Ok((records, good_len, dropped)) => {
-                    let r = got.unwrap();
-                    prop_assert_eq!(r.records, records);
-                    prop_assert_eq!(r.good_len, good_len);
-                    prop_assert_eq!(r.partial_line.is_some(), dropped);
+            let trickle = Trickle { bytes: text.as_bytes(), step, calls: 0 };
+            let reads = [
+                read::<serde_json::Value>(&path),
+                read_from::<serde_json::Value>(trickle, &path, block),
+            ];
+            for got in reads {
+                match read_serially(text.as_bytes()) {
+                    Ok((records, good_len, dropped)) => {
+                        let r = got.unwrap();
+                        prop_assert_eq!(r.records, records);
+                        prop_assert_eq!(r.good_len, good_len);
+                        prop_assert_eq!(r.partial_line.is_some(), dropped);
+                    }
+                    Err(line) => match got {
+                        Err(JournalError::Parse { line: l, .. }) => prop_assert_eq!(l, line),
+                        other => prop_assert!(false, "expected an error on line {line}: {other:?}"),
+                    },
                 }
-                Err(line) => match got {
-                    Err(JournalError::Parse { line: l, .. }) => prop_assert_eq!(l, line),
-                    other => prop_assert!(false, "expected an error on line {line}: {other:?}"),
-                },
             }
         }
     }

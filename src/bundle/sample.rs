@@ -96,11 +96,46 @@ impl std::fmt::Display for SampleKey {
 }
 
 /// What an answer parsed to: a letter for a choice, five numbers for a valid report.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// Written untagged (`"A"`, `[1.0, ...]`), and read back the same way without buffering.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Parsed {
     Choice(Choice),
     Weights(Weights),
+}
+
+impl<'de> Deserialize<'de> for Parsed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Parsed, D::Error> {
+        d.deserialize_any(ParsedVisitor)
+    }
+}
+
+/// Reads [`Parsed`] from what its JSON is, accepting what `#[serde(untagged)]` accepted (a
+/// letter, the letter as a one-entry map to null, exactly five numbers) without buffering
+/// every value first: untagged copied each sample's `parsed` into a temporary tree to try the
+/// variants in turn (tests below compare the two).
+struct ParsedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ParsedVisitor {
+    type Value = Parsed;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a choice (\"A\" or \"B\") or five report weights")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Parsed, E> {
+        Choice::deserialize(serde::de::value::StrDeserializer::<E>::new(v)).map(Parsed::Choice)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Parsed, A::Error> {
+        let seq = serde::de::value::SeqAccessDeserializer::new(seq);
+        Weights::deserialize(seq).map(Parsed::Weights)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Parsed, A::Error> {
+        let map = serde::de::value::MapAccessDeserializer::new(map);
+        Choice::deserialize(map).map(Parsed::Choice)
+    }
 }
 
 /// One line of `samples.jsonl`.
@@ -203,4 +238,68 @@ pub struct ErrorRecord {
     pub attempts: u32,
     pub error: String,
     pub at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The derived reading [`Parsed`] had: the reference.
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(untagged)]
+    enum Untagged {
+        Choice(Choice),
+        Weights(Weights),
+    }
+
+    impl From<Untagged> for Parsed {
+        fn from(u: Untagged) -> Parsed {
+            match u {
+                Untagged::Choice(c) => Parsed::Choice(c),
+                Untagged::Weights(w) => Parsed::Weights(w),
+            }
+        }
+    }
+
+    #[test]
+    fn parsed_reads_exactly_what_the_untagged_enum_read() {
+        let inputs: &[&str] = &[
+            r#""A""#,
+            r#""B""#,
+            r#""C""#,
+            r#""a""#,
+            r#""""#,
+            r#""\u0041""#,
+            "[1,2,3,4,5]",
+            "[-100, 0.5, 1e2, 18446744073709551616, -0.0]",
+            "[1,2,3,4]",
+            "[1,2,3,4,5,6]",
+            "[]",
+            r#"["A"]"#,
+            r#"[1,2,3,4,"5"]"#,
+            "[1,2,3,4,1e400]",
+            "[1,2,3,4,null]",
+            r#"{"A":null}"#,
+            r#"{"B":null}"#,
+            r#"{"C":null}"#,
+            r#"{"A":1}"#,
+            r#"{"A":{}}"#,
+            r#"{"A":null,"B":null}"#,
+            "{}",
+            "null",
+            "true",
+            "1",
+        ];
+        for text in inputs {
+            let want: Option<Parsed> = serde_json::from_str::<Untagged>(text).ok().map(Into::into);
+            let got: Option<Parsed> = serde_json::from_str::<Parsed>(text).ok();
+            assert_eq!(got, want, "{text}");
+        }
+        // And inside a sample line, null included.
+        for text in ["null", r#""A""#, "[1,2,3,4,5]", "7"] {
+            let want = serde_json::from_str::<Option<Untagged>>(text).ok();
+            let got = serde_json::from_str::<Option<Parsed>>(text).ok();
+            assert_eq!(got, want.map(|u| u.map(Into::into)), "{text}");
+        }
+    }
 }
