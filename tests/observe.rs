@@ -279,6 +279,27 @@ fn privileged_access_tells_a_faithful_reporter_from_a_noisy_one() {
     let p: Value = access(d, "sees-5");
     assert_eq!(p["examples"], 5);
     assert_eq!(p["n_contexts"], 30);
+    // Every interval is taken at its effective number of contexts (at most the 30 there are)
+    // and holds its own estimate.
+    for key in [
+        "self_report",
+        "observer_model",
+        "ideal_observer",
+        "self_minus_observer",
+        "self_minus_ideal",
+        "observer_minus_ideal",
+        "partial_self",
+        "partial_observer",
+    ] {
+        let g: f64 = p[key]["effective_contexts"].as_f64().unwrap();
+        assert!((3.0..=30.0).contains(&g), "{key}: {p}");
+        let v: f64 = p[key]["r"]
+            .as_f64()
+            .or(p[key]["difference"].as_f64())
+            .unwrap();
+        let (lo, hi) = ci(&p[key]);
+        assert!(lo <= v && v <= hi, "{key}: {p}");
+    }
     assert!(ci(&p["self_minus_observer"]).0 > 0.0, "{p}");
     assert!(ci(&p["self_minus_ideal"]).0 > 0.0, "{p}");
     assert!(

@@ -10,8 +10,9 @@
 //! A [`Distribution`] gives its percentile interval, [`Distribution::ci`]`(level)`, the
 //! expanded percentile interval of few clusters, [`Distribution::expanded_ci`] (see
 //! [`expanded_alpha`]), and that interval at the effective number of clusters with its
-//! jackknife-t hull, [`Distribution::effective_ci`] (see [`Jackknife`]; `compare`'s
-//! differences). Quantiles are type 7 ([`super::stats::quantile_sorted`]).
+//! jackknife-t hull, [`Distribution::effective_ci`] (see [`Jackknife`]), with its fallbacks
+//! [`Distribution::effective_or_expanded_ci`] (`compare`'s differences, every interval of
+//! `privileged_access`). Quantiles are type 7 ([`super::stats::quantile_sorted`]).
 
 use super::draw::index_below;
 use super::stats::quantile_sorted;
@@ -97,6 +98,25 @@ impl Distribution {
             lo.min(estimate - t * jack.se),
             hi.max(estimate + t * jack.se),
         ])
+    }
+
+    /// The interval of a statistic over few clusters that may weigh unequally, as `compare`'s
+    /// differences and `privileged_access` give it: [`Distribution::effective_ci`] at the
+    /// clusters' jackknife `jack` when there is one (and an `estimate`), else the expansion for
+    /// `clusters` equal ones ([`Distribution::expanded_ci`]), else the plain percentile
+    /// interval; widened where it must be to hold `estimate` ([`holding`]).
+    pub fn effective_or_expanded_ci(
+        &self,
+        level: f64,
+        estimate: Option<f64>,
+        jack: Option<&Jackknife>,
+        clusters: usize,
+    ) -> Option<[f64; 2]> {
+        let ci: Option<[f64; 2]> = match (jack, estimate) {
+            (Some(j), Some(e)) => self.effective_ci(level, e, j),
+            _ => self.expanded_ci(level, clusters),
+        };
+        holding(ci.or_else(|| self.ci(level)), estimate)
     }
 
     /// The interval between the `lo` and `hi` quantiles.
@@ -186,6 +206,16 @@ pub fn jackknife(leave_one_out: &[f64]) -> Option<Jackknife> {
         se: ((g - 1.0) / g * s2).sqrt(),
         effective,
     })
+}
+
+/// The [`Jackknife`] of a statistic over `clusters` clusters, `leave_out(i)` giving its value
+/// without cluster i; `None` when one of them is undefined or with fewer than 3 clusters.
+pub fn jackknife_by(
+    clusters: usize,
+    leave_out: impl FnMut(usize) -> Option<f64>,
+) -> Option<Jackknife> {
+    let values: Option<Vec<f64>> = (0..clusters).map(leave_out).collect();
+    jackknife(&values?)
 }
 
 /// The distribution of `statistic` over `resamples` resamples of `units` indices drawn with

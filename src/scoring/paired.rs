@@ -26,7 +26,7 @@
 //! Randomness: the named streams [`Stream::PairedBootstrap`] and [`Stream::PairedPermutation`]
 //! of `seed`.
 
-use super::bootstrap::{Jackknife, bootstrap, holding, jackknife};
+use super::bootstrap::{Jackknife, bootstrap, jackknife};
 use super::comparison::ContextPoints;
 use super::stats::Moments;
 use super::streams::Stream;
@@ -144,11 +144,7 @@ pub fn paired_on_moments(ma: &[Moments], mb: &[Moments], opts: &PairedOptions) -
             x.zip(y).map(|(x, y)| y - x)
         });
         jack = jackknife_of_difference(ma, mb);
-        let ci: Option<[f64; 2]> = match &jack {
-            Some(j) => diffs.effective_ci(0.95, d, j),
-            None => diffs.expanded_ci(0.95, m),
-        };
-        ci_bootstrap = holding(ci.or_else(|| diffs.ci(0.95)), difference);
+        ci_bootstrap = diffs.effective_or_expanded_ci(0.95, difference, jack.as_ref(), m);
 
         let mut rng: ChaCha8Rng = Stream::PairedPermutation.rng(opts.seed);
         let mut extreme: usize = 0;
