@@ -104,7 +104,7 @@ impl Distribution {
     /// differences and `privileged_access` give it: [`Distribution::effective_ci`] at the
     /// clusters' jackknife `jack` when there is one (and an `estimate`), else the expansion for
     /// `clusters` equal ones ([`Distribution::expanded_ci`]), else the plain percentile
-    /// interval; widened where it must be to hold `estimate` ([`holding`]).
+    /// interval; widened where it must be to hold `estimate` (`holding`).
     pub fn effective_or_expanded_ci(
         &self,
         level: f64,
