@@ -449,11 +449,7 @@ fn batch_import(
 }
 
 fn samples(dir: &Path) -> Vec<Sample> {
-    std::fs::read_to_string(dir.join("samples.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    crate::support::jsonl(&dir.join("samples.jsonl"))
 }
 
 /// A deterministic shuffle (no rand dependency in the test's reasoning).

@@ -1,6 +1,7 @@
 //! Observer runs (`run --experiment observe --of DIR --examples K`): what they record, that
 //! they are reproducible, how they are scored, and the same run through `serve-sim` over HTTP.
 
+use crate::support::jsonl as lines;
 use crate::support::{
     self, RunArgs, ServerProcess, assert_ok, bin_at, bin_in, json_of, score_json, stderr,
 };
@@ -32,14 +33,6 @@ fn observe(dir: &Path, model: &str, of: &str, k: &str, out: &str, seed: &str) {
 
 fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn r_of(dir: &Path, bundle: &str) -> f64 {

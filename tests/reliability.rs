@@ -532,8 +532,9 @@ async fn an_empty_answer_is_asked_again_and_never_cached() {
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["counts"]["invalid_choices"], 0, "{}", m["counts"]);
     assert_eq!(m["counts"]["invalid_reports"], 0, "{}", m["counts"]);
-    // No empty answer went into the cache (its log: one `<key> <response JSON>` per line).
-    let log: PathBuf = cache.join("responses").join(selfinterp::runner::LOG_FILE);
+    // No empty answer went into the cache (its log, where docs/performance.md says it is: one
+    // `<key> <response JSON>` per line).
+    let log: PathBuf = cache.join("responses/answers.log");
     let text: String = std::fs::read_to_string(&log).unwrap();
     assert!(
         text.lines().count() > 0,

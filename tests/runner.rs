@@ -1,7 +1,9 @@
 //! The runner and the run bundle: fault tolerance, resume after a real kill, Ctrl-C, the
 //! cache, and recovery of a simulated agent's weights over the full native preset.
 
-use crate::support::{self, Fault, MockServer, Responder, assert_ok, bin, pearson, score_json};
+use crate::support::{
+    self, Fault, MockServer, Responder, assert_ok, bin, jsonl, pearson, score_json,
+};
 use selfinterp::benchmark::{Benchmark, Split};
 
 use selfinterp::bundle::{self, RunStatus};
@@ -57,9 +59,7 @@ fn read(path: &Path) -> Vec<u8> {
 }
 
 fn samples(dir: &Path) -> Vec<Sample> {
-    bundle::read_journal::<Sample>(&dir.join(bundle::SAMPLES))
-        .unwrap()
-        .records
+    jsonl(&dir.join(bundle::SAMPLES))
 }
 
 /// The bundles in `a` and `b` have byte-identical samples and summaries.
@@ -189,9 +189,7 @@ async fn a_run_through_every_fault_loses_and_duplicates_nothing() {
     );
     assert_complete(&out, 4 * 23);
     assert!(std::fs::read(out.join(bundle::ERRORS)).unwrap().is_empty());
-    let timings: Vec<selfinterp::bundle::Timing> = bundle::read_journal(&out.join(bundle::TIMINGS))
-        .unwrap()
-        .records;
+    let timings: Vec<selfinterp::bundle::Timing> = jsonl(&out.join(bundle::TIMINGS));
     assert_eq!(timings.len(), 4 * 23);
     assert!(
         timings.iter().any(|t| t.attempts > 1),
@@ -233,9 +231,7 @@ async fn exhausted_retries_go_to_errors_and_resume_retries_them() {
     let first = go(&cfg, &bench, p()).await;
     assert_eq!(first.status, RunStatus::Incomplete);
     assert_eq!(first.counts.errors, 10);
-    let errors: Vec<ErrorRecord> = bundle::read_journal(&out.join(bundle::ERRORS))
-        .unwrap()
-        .records;
+    let errors: Vec<ErrorRecord> = jsonl(&out.join(bundle::ERRORS));
     assert_eq!(errors.len(), 10);
     assert_eq!(samples(&out).len(), 4 * 23 - 10);
 
@@ -1002,8 +998,16 @@ fn adaptive(q: &mut RunRequest) {
 
 /// Every choice's pairs are what the design picks from the answers of the rounds before it.
 fn assert_rounds_follow_the_design(dir: &Path, cfg: &RunConfig, bench: &Benchmark) {
-    use selfinterp::bundle::KindKey;
-    use selfinterp::bundle::round_label as label;
+    use selfinterp::bundle::{KindKey, Parsed};
+    use selfinterp::types::Choice;
+    // What an answer tells the design: its P(A), else 1 or 0 for a parsed letter.
+    let label = |s: &Sample| -> Option<f64> {
+        s.p_a.or(match s.parsed {
+            Some(Parsed::Choice(Choice::A)) => Some(1.0),
+            Some(Parsed::Choice(Choice::B)) => Some(0.0),
+            _ => None,
+        })
+    };
     let d = cfg.params().design.as_ref().unwrap();
     let design = d.design(cfg.params());
     let s = samples(dir);
@@ -1050,19 +1054,20 @@ async fn adaptive_design_is_recorded_and_resume_checks_it() {
         m["parameters"]["design"],
         serde_json::json!({"criterion": "d_optimal", "batch": 5, "candidates": 32, "seed": 0})
     );
-    // The replayed plan is exactly what was asked.
-    let contexts: Vec<Arc<selfinterp::benchmark::FrozenContext>> =
-        selfinterp::bundle::run_contexts(&bench, cfg.params())
-            .into_iter()
-            .map(|c| Arc::new(c.clone()))
-            .collect();
-    let tasks = selfinterp::bundle::replay_rounds(&contexts, cfg.params(), &samples(&out));
-    assert_eq!(tasks.len(), 4 * 23);
-    let by_key: std::collections::HashMap<SampleKey, Sample> =
-        samples(&out).into_iter().map(|s| (s.key(), s)).collect();
-    for t in &tasks {
-        assert_eq!(t.shown(), by_key[&t.key].options, "{}", t.key);
-    }
+    // The plan replayed from the answers is exactly what was asked: the check every command
+    // reading the bundle makes passes, and fails once one choice shows another pair.
+    let opened: bundle::Bundle = bundle::read(&out).unwrap();
+    opened.check(Some(&bench)).unwrap();
+    let mut altered = opened;
+    let i: usize = altered
+        .samples
+        .iter()
+        .position(|s| s.kind == bundle::KindKey::Choice && s.index == 7)
+        .unwrap();
+    let shown = &mut altered.samples[i].options;
+    std::mem::swap(&mut shown.a, &mut shown.b);
+    let e = altered.check(Some(&bench)).unwrap_err().to_string();
+    assert!(e.contains("pair"), "{e}");
 
     // A random-design run's manifest has no design key at all.
     let plain = root.path().join("plain");
@@ -1348,13 +1353,21 @@ fn resolve_refuses_what_the_benchmark_or_the_provider_cannot_do() {
     ));
 }
 
+/// Keeps every event of a run, in order: a `Reporter` as a library user writes one.
+struct Recorder(Vec<selfinterp::runner::RunEvent>);
+
+impl selfinterp::runner::Reporter for Recorder {
+    fn event(&mut self, event: &selfinterp::runner::RunEvent) {
+        self.0.push(event.clone());
+    }
+}
+
 /// The runner tells a reporter what happens, in order: the plan, each phase with its
 /// requests, every answer and failure, the end. (The binary's progress bars are drawn from
 /// these events.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reporter_sees_every_request_in_order() {
     use selfinterp::bundle::KindKey;
-    use selfinterp::runner::Recorder;
     use selfinterp::runner::{RunEvent, execute_with};
     let root = root_with(4, 20, 3);
     let srv = MockServer::builder()
@@ -1367,10 +1380,10 @@ async fn a_reporter_sees_every_request_in_order() {
     one_by_one(&mut q);
     let (cfg, bench) = config(root.path(), &q);
     let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
-    let mut rec = Recorder::default();
+    let mut rec = Recorder(Vec::new());
     let (_tx, rx) = watch::channel(false);
     let outcome = execute_with(&cfg, &bench, p, rx, &mut rec).await.unwrap();
-    let ev = &rec.events;
+    let ev = &rec.0;
     assert_eq!(
         ev[0],
         RunEvent::Planned {
@@ -1434,21 +1447,21 @@ async fn a_reporter_sees_every_request_in_order() {
 
     // A resume is planned with what is done, and asks only the rest.
     let resume = cfg.clone().resumed();
-    let mut rec = Recorder::default();
+    let mut rec = Recorder(Vec::new());
     let (_tx, rx) = watch::channel(false);
     let p: Arc<dyn Provider> = Arc::new(OpenAi::new(OpenAiConfig::new("m", Some(&base))).unwrap());
     execute_with(&resume, &bench, p, rx, &mut rec)
         .await
         .unwrap();
     assert_eq!(
-        rec.events[0],
+        rec.0[0],
         RunEvent::Planned {
             planned: 4 * 23,
             done: 4 * 23 - 3
         }
     );
     assert_eq!(
-        rec.events[1],
+        rec.0[1],
         RunEvent::Phase {
             kind: KindKey::Choice,
             total: 80,

@@ -33,9 +33,8 @@ pub(crate) mod subset;
 pub(crate) mod summary;
 pub(crate) mod time;
 
-pub use journal::{JournalError, ReadJournal, read as read_journal};
+pub use journal::JournalError;
 pub use parameters::{ConstrainMode, Experiment, ProviderKind, run_contexts};
-pub use rounds::{label as round_label, replay as replay_rounds};
 pub use sample::{KindKey, Order, Parsed};
 pub use score_input::{ContextTable, score_options};
 pub use subset::Half;

@@ -133,6 +133,8 @@ pub enum BodyError {
 pub(crate) mod anthropic;
 pub(crate) mod body;
 pub(crate) mod common;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod openai;
 pub(crate) mod preflight;
 pub(crate) mod props;
@@ -144,12 +146,7 @@ pub use anthropic::{Anthropic, AnthropicConfig};
 pub use common::redact;
 pub use openai::{OpenAi, OpenAiConfig, ServerFlavour};
 pub use preflight::preflight;
-// The readers of a server's answer body and the sanitising every answer passes, for callers
-// that read bodies themselves (the fuzz tests do).
-pub use anthropic::parse_response as parse_anthropic_response;
-pub use openai::parse_response as parse_openai_response;
 pub use resilient::{Policy, Resilient, SleepFn};
-pub use sanitise::answer as sanitise_answer;
 
 pub use common::ApiKey;
 

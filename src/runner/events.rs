@@ -41,15 +41,3 @@ pub struct Silent;
 impl Reporter for Silent {
     fn event(&mut self, _: &RunEvent) {}
 }
-
-/// Keeps every event, in order.
-#[derive(Debug, Default)]
-pub struct Recorder {
-    pub events: Vec<RunEvent>,
-}
-
-impl Reporter for Recorder {
-    fn event(&mut self, event: &RunEvent) {
-        self.events.push(event.clone());
-    }
-}

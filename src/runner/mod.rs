@@ -25,10 +25,8 @@ pub(crate) mod session;
 pub(crate) mod shortcut;
 pub(crate) mod spend;
 
-pub use cache::LOG_FILE;
 pub use config::Preset;
 pub use connect::{provider, sim_seed};
-pub use events::Recorder;
 
 pub use config::RunConfig;
 pub use events::{Reporter, RunEvent, Silent};

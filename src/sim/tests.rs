@@ -112,6 +112,24 @@ fn truth_follows_the_split() {
     assert_ne!(other_seed.true_weights(&nat.id), a.true_weights(&nat.id));
 }
 
+/// `AGREEMENT_SCALE` is the c with E[logistic(c |Z|)] = 0.82 for a standard normal Z, by
+/// Simpson's rule on [0, 12] (the tail beyond holds under 1e-32 of the mass).
+#[test]
+fn agreement_scale_gives_82_percent_agreement_on_a_normal_utility_difference() {
+    let c: f64 = super::agent::AGREEMENT_SCALE;
+    let (n, top) = (20_000usize, 12.0);
+    let h: f64 = top / n as f64;
+    let f = |z: f64| {
+        2.0 * (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt()
+            * crate::probability::logistic(c * z)
+    };
+    let inner: f64 = (1..n)
+        .map(|i| f(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
+        .sum();
+    let mean: f64 = (f(0.0) + inner + f(top)) * h / 3.0;
+    assert!((mean - 0.82).abs() < 1e-6, "E[logistic(c|Z|)] = {mean}");
+}
+
 #[test]
 fn faithful_agrees_about_82_percent() {
     let cs = synthetic_contexts("agree", Split::Native, 40, 250, 0);

@@ -12,7 +12,7 @@ pub mod mock;
 pub mod process;
 pub mod run;
 
-pub use json::{json_of, score_json};
+pub use json::{json_of, jsonl, score_json};
 pub use mock::{Fault, MockServer, Received, Responder};
 pub use process::ServerProcess;
 pub use run::{RunArgs, keyless_in, output_off_runtime, run_off_runtime, stdout};
