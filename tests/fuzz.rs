@@ -101,7 +101,7 @@ proptest! {
         let text = format!("{SAMPLE}\n{samples}\n");
         write(dir.path(), bundle::SAMPLES, &text);
         // With a valid manifest, the samples' reader gets the garbled lines.
-        write(dir.path(), bundle::MANIFEST, &valid_manifest());
+        write(dir.path(), bundle::MANIFEST, valid_manifest());
         let _ = bundle::read(dir.path());
         write(dir.path(), bundle::MANIFEST, &manifest);
         let _ = bundle::read_manifest(dir.path());
