@@ -11,7 +11,7 @@
 
 use super::parameters::{Parameters, run_contexts};
 use super::plan::Task;
-use super::sample::{KeyRef, KindKey, Sample, SampleKey};
+use super::sample::{Fields, KeyRef, KindKey, Sample, SampleKey};
 use super::{BundleContext, RunManifest};
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::types::Pair;
@@ -83,7 +83,7 @@ pub fn duplicates(file: &Path, samples: &[Sample], lines: &[usize]) -> Vec<Sampl
 }
 
 /// True when every sample's key sorts before the next one's (a canonical `samples.jsonl`).
-pub fn strictly_sorted(samples: &[Sample]) -> bool {
+pub fn strictly_sorted<S: Fields>(samples: &[S]) -> bool {
     samples.windows(2).all(|w| w[0].key_ref() < w[1].key_ref())
 }
 
@@ -207,7 +207,6 @@ fn against_plan(
     bench: &Benchmark,
 ) -> Vec<SampleProblem> {
     let list: Vec<&FrozenContext> = run_contexts(bench, p);
-    let asked: FxHashMap<&str, &FrozenContext> = list.iter().map(|c| (c.id.as_str(), *c)).collect();
     // An adaptive run's pairs depend on its earlier answers: replay the design from them.
     // A fixed design's request is known from its key alone (see `planned`).
     let replayed: Option<Vec<Task>> = p.design.as_ref().map(|_| {
@@ -215,15 +214,30 @@ fn against_plan(
             list.iter().map(|c| Arc::new((*c).clone())).collect();
         super::rounds::replay(&contexts, p, samples)
     });
+    against_requests(file, samples, lines, p, &list, replayed.as_deref())
+}
+
+/// Samples against the requests of a run asking the contexts `list`: `replayed`, an adaptive
+/// run's tasks replayed from its answers, or (a fixed design, `None`) the plan's request of
+/// each key.
+pub(crate) fn against_requests<S: Fields>(
+    file: &Path,
+    samples: &[S],
+    lines: &[usize],
+    p: &Parameters,
+    list: &[&FrozenContext],
+    replayed: Option<&[Task]>,
+) -> Vec<SampleProblem> {
+    let asked: FxHashMap<&str, &FrozenContext> = list.iter().map(|c| (c.id.as_str(), *c)).collect();
     let by_key: FxHashMap<KeyRef<'_>, &Task> = replayed
-        .iter()
+        .into_iter()
         .flatten()
         .map(|t| (t.key.as_ref(), t))
         .collect();
     let mut out: Vec<SampleProblem> = Vec::new();
     for (i, s) in samples.iter().enumerate() {
         let line = Some(lines[i]);
-        let shown: Option<Pair> = match &replayed {
+        let shown: Option<Pair> = match replayed {
             Some(_) => by_key.get(&s.key_ref()).map(|t| t.shown()),
             None => planned(&asked, p, s),
         };
@@ -231,15 +245,15 @@ fn against_plan(
             out.push(not_asked(file, line, s, p, list.len(), &asked));
             continue;
         };
-        if s.options != want {
+        if *s.options() != want {
             out.push(problem(
                 file,
                 line,
                 "options",
                 format!(
                     "{}: {} but the frozen pair in this order is {}",
-                    s.key(),
-                    serde_json::to_string(&s.options).unwrap_or_default(),
+                    s.key_ref().to_key(),
+                    serde_json::to_string(s.options()).unwrap_or_default(),
                     serde_json::to_string(&want).unwrap_or_default()
                 ),
             ));
@@ -250,49 +264,55 @@ fn against_plan(
 
 /// The pair a fixed-design run showed for `s`'s request, the one [`super::plan::plan`]'s
 /// task of that key shows; `None` when the plan has no such request.
-fn planned(asked: &FxHashMap<&str, &FrozenContext>, p: &Parameters, s: &Sample) -> Option<Pair> {
-    let ctx: &FrozenContext = asked.get(s.context.as_str())?;
-    let (n, pairs): (usize, &[Pair]) = match s.kind {
+fn planned<S: Fields>(
+    asked: &FxHashMap<&str, &FrozenContext>,
+    p: &Parameters,
+    s: &S,
+) -> Option<Pair> {
+    let k: KeyRef<'_> = s.key_ref();
+    let ctx: &FrozenContext = asked.get(k.context)?;
+    let (n, pairs): (usize, &[Pair]) = match k.kind {
         KindKey::Choice => (p.trials, &ctx.pairs),
         KindKey::Report => (p.reports, &ctx.report_pairs),
     };
-    if s.index >= n || !p.orders.contains(&s.order) {
+    if k.index >= n || !p.orders.contains(&k.order) {
         return None;
     }
-    pairs.get(s.index).map(|pair| s.order.apply(pair))
+    pairs.get(k.index).map(|pair| k.order.apply(pair))
 }
 
 /// Why `s` is not a request of the plan, as a problem.
-fn not_asked(
+fn not_asked<S: Fields>(
     file: &Path,
     line: Option<usize>,
-    s: &Sample,
+    s: &S,
     p: &Parameters,
     contexts: usize,
     asked: &FxHashMap<&str, &FrozenContext>,
 ) -> SampleProblem {
-    let key: SampleKey = s.key();
-    let (kind, n) = match s.kind {
+    let k: KeyRef<'_> = s.key_ref();
+    let key: SampleKey = k.to_key();
+    let (kind, n) = match k.kind {
         KindKey::Choice => ("choices", p.trials),
         KindKey::Report => ("reports", p.reports),
     };
-    let (field, message) = if !asked.contains_key(s.context.as_str()) {
+    let (field, message) = if !asked.contains_key(k.context) {
         (
             "context",
             format!(
                 "{} is not one of the {contexts} contexts this run asks",
-                s.context
+                k.context
             ),
         )
-    } else if s.index >= n {
+    } else if k.index >= n {
         (
             "index",
             format!(
                 "{} is past the plan's {n} {kind} per context ({key})",
-                s.index
+                k.index
             ),
         )
-    } else if !p.orders.contains(&s.order) {
+    } else if !p.orders.contains(&k.order) {
         ("order", format!("{key}: this run does not ask that order"))
     } else {
         // An adaptive choice after an unanswered call of its round.

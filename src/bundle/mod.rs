@@ -17,6 +17,7 @@ pub(crate) mod control;
 pub(crate) mod finish;
 pub(crate) mod harness;
 pub(crate) mod journal;
+pub(crate) mod lean;
 pub(crate) mod lock;
 pub(crate) mod manifest;
 pub(crate) mod observe;
@@ -34,6 +35,7 @@ pub(crate) mod summary;
 pub(crate) mod time;
 
 pub use journal::JournalError;
+pub use lean::summary as lean_summary;
 pub use parameters::{ConstrainMode, Experiment, ProviderKind, run_contexts};
 pub use sample::{KindKey, Order, Parsed};
 pub use score_input::{ContextTable, score_options};

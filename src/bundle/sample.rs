@@ -182,6 +182,59 @@ pub struct KeyRef<'a> {
     pub order: Order,
 }
 
+impl KeyRef<'_> {
+    /// This key, owned.
+    pub fn to_key(self) -> SampleKey {
+        SampleKey {
+            kind: self.kind,
+            context: ContextId(self.context.to_string()),
+            index: self.index,
+            order: self.order,
+        }
+    }
+}
+
+/// What the plan check and the scoring input read of a sample: a [`Sample`], or the lean
+/// reading `score` makes of one (`super::lean`), so that both are checked and scored by
+/// the same code.
+pub trait Fields {
+    /// The request key, borrowed.
+    fn key_ref(&self) -> KeyRef<'_>;
+    /// The option values as shown.
+    fn options(&self) -> &Pair;
+    fn parsed(&self) -> Option<Parsed>;
+    /// The parser's status name.
+    fn status(&self) -> &str;
+    fn p_a(&self) -> Option<f64>;
+    fn out_of_range(&self) -> Option<bool>;
+}
+
+impl Fields for Sample {
+    fn key_ref(&self) -> KeyRef<'_> {
+        Sample::key_ref(self)
+    }
+
+    fn options(&self) -> &Pair {
+        &self.options
+    }
+
+    fn parsed(&self) -> Option<Parsed> {
+        self.parsed
+    }
+
+    fn status(&self) -> &str {
+        &self.status
+    }
+
+    fn p_a(&self) -> Option<f64> {
+        self.p_a
+    }
+
+    fn out_of_range(&self) -> Option<bool> {
+        self.out_of_range
+    }
+}
+
 impl SampleKey {
     /// This key, borrowed.
     pub fn as_ref(&self) -> KeyRef<'_> {

@@ -7,7 +7,7 @@
 //! (documented in [`crate::scoring::summary`]), so a re-score never depends on the runner.
 
 use super::parameters::{Experiment, run_contexts};
-use super::sample::{KindKey, Parsed, Sample};
+use super::sample::{Fields, KeyRef, KindKey, Parsed};
 use super::{BundleContext, RunManifest};
 use crate::benchmark::Benchmark;
 use crate::parsing::{ChoiceStatus, ReportStatus};
@@ -53,8 +53,8 @@ fn empty(
 }
 
 /// The scoring input: one entry per context of the run (in benchmark order), samples grouped.
-pub fn context_inputs(
-    samples: &[Sample],
+pub fn context_inputs<S: Fields>(
+    samples: &[S],
     manifest: &RunManifest,
     table: ContextTable<'_>,
 ) -> Result<Vec<ContextInput>, ScoreInputError> {
@@ -103,24 +103,28 @@ pub fn context_inputs(
         .map(|(i, id)| (id.as_str(), i))
         .collect();
     for (i, s) in samples.iter().enumerate() {
-        let Some(&p) = pos.get(s.context.as_str()) else {
-            return Err(ScoreInputError::UnknownContext(i + 1, s.context.clone()));
+        let k: KeyRef<'_> = s.key_ref();
+        let Some(&p) = pos.get(k.context) else {
+            return Err(ScoreInputError::UnknownContext(
+                i + 1,
+                ContextId(k.context.to_string()),
+            ));
         };
         // The status name read as its JSON string would be, without copying it.
-        let status_value = s.status.as_str().into_deserializer();
+        let status_value = s.status().into_deserializer();
         let bad_status =
-            |_: serde::de::value::Error| ScoreInputError::Status(i + 1, s.status.clone());
-        match s.kind {
+            |_: serde::de::value::Error| ScoreInputError::Status(i + 1, s.status().to_string());
+        match k.kind {
             KindKey::Choice => {
                 let status: ChoiceStatus =
                     ChoiceStatus::deserialize(status_value).map_err(bad_status)?;
-                let choice = match s.parsed {
+                let choice = match s.parsed() {
                     Some(Parsed::Choice(c)) => Some(c),
                     _ => None,
                 };
                 out[p].choices.push(ChoiceObs {
-                    pair: s.options,
-                    p_a: s.p_a,
+                    pair: *s.options(),
+                    p_a: s.p_a(),
                     choice,
                     status,
                 });
@@ -128,14 +132,14 @@ pub fn context_inputs(
             KindKey::Report => {
                 let status: ReportStatus =
                     ReportStatus::deserialize(status_value).map_err(bad_status)?;
-                let weights = match s.parsed {
+                let weights = match s.parsed() {
                     Some(Parsed::Weights(w)) => Some(w),
                     _ => None,
                 };
                 out[p].reports.push(ReportObs {
                     status,
                     weights,
-                    out_of_range: s.out_of_range.unwrap_or(false),
+                    out_of_range: s.out_of_range().unwrap_or(false),
                 });
             }
         }
@@ -155,8 +159,8 @@ pub fn score_options() -> ScoreOptions {
 }
 
 /// Scores a bundle's samples: the typed summary.
-pub fn summary(
-    samples: &[Sample],
+pub fn summary<S: Fields>(
+    samples: &[S],
     manifest: &RunManifest,
     table: ContextTable<'_>,
 ) -> Result<Summary, ScoreInputError> {

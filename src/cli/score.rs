@@ -7,7 +7,7 @@
 use super::Cli;
 use super::exit::Failure;
 use clap::Args;
-use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle};
+use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle, RunManifest};
 use selfinterp::reports::quality::CORRECTED_LABEL;
 use selfinterp::reports::text::{clamp_r, flag_words, quality_sentence};
 use selfinterp::scoring::Summary;
@@ -61,8 +61,18 @@ pub fn score_bundle(cli: &Cli, dir: &Path) -> Result<(Bundle, BundleSummary), Fa
 
 pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
     super::expect_bundle(&a.dir)?;
-    let (b, summary) = match &a.reports_from {
-        None => score_bundle(cli, &a.dir)?,
+    // A bundle read the full way, left to the process's end (freeing every sample one by one
+    // would only cost time).
+    let mut held: Option<Bundle> = None;
+    let (manifest, summary): (RunManifest, BundleSummary) = match &a.reports_from {
+        // A plain run's canonical bundle is read the lean way (the same checks and summary).
+        None => match bundle::lean_summary(&cli.benchmark_dir(), &a.dir) {
+            Some(done) => done,
+            None => {
+                let (b, s) = score_bundle(cli, &a.dir)?;
+                (held.insert(b).manifest.clone(), s)
+            }
+        },
         Some(other) => {
             super::expect_bundle(other)?;
             let b: Bundle = bundle::read(&a.dir)?;
@@ -77,7 +87,7 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
                     other.display()
                 );
             }
-            (b, s)
+            (held.insert(b).manifest.clone(), s)
         }
     };
     if a.write {
@@ -86,7 +96,7 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
     let text: String = if a.json {
         serde_json::to_string(&summary)?
     } else {
-        let mut t: String = human(&b, &summary);
+        let mut t: String = human(&manifest, &summary);
         if let Some(p) = &summary.privileged_access {
             t.push_str(&format!(
                 "\nprivileged access: own reports r {}, observer model r {}, ideal observer r {} ({} choices shown, {} contexts, held-out choices)\n{}",
@@ -101,8 +111,7 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
         t
     };
     let printed = print_stdout(&text);
-    // The process ends here: freeing every sample one by one would only cost time.
-    std::mem::forget(b);
+    std::mem::forget(held);
     printed
 }
 
@@ -182,8 +191,7 @@ noise ceiling {}; {CORRECTED_LABEL} {}{}\n  {}\n",
 }
 
 /// A readable summary: the comparisons, the measurement quality, then the per-context table.
-fn human(b: &Bundle, summary: &BundleSummary) -> String {
-    let m = &b.manifest;
+fn human(m: &RunManifest, summary: &BundleSummary) -> String {
     let s: &Summary = &summary.score;
     let mut out: String = format!(
         "{} {} on {} ({} samples, {} invalid choices, {} invalid reports)\n\n",
