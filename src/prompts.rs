@@ -2,6 +2,7 @@
 //!
 //! Every prompt is a pure function of the frozen context and a pair, so its sha256 (recorded
 //! with each sample) identifies exactly what was asked.
+#![warn(missing_docs)]
 
 use crate::benchmark::FrozenContext;
 use crate::types::{Choice, Pair, Values};
@@ -10,12 +11,16 @@ use crate::types::{Choice, Pair, Values};
 /// wordings are never silently pooled.
 pub const PROMPT_VERSION: &str = "p1";
 
+/// The system message of every prompt.
 pub const SYSTEM_PROMPT: &str = "You are helping with a study of decision making. In each task you make a \
 hypothetical decision on behalf of a person or character described in the task, choosing as you \
 think best for them.";
 
+/// Opens a choice prompt's user message.
 pub const CHOICE_TAG: &str = "[DECISION TASK]";
+/// Opens a report prompt's user message.
 pub const REPORT_TAG: &str = "[INTROSPECTION TASK]";
+/// Opens an observation prompt's user message (an observer run's report prompt).
 pub const OBSERVE_TAG: &str = "[OBSERVATION TASK]";
 /// Opens each shown decision of an observation prompt ("Decision 1:", ...).
 pub const OBSERVE_DECISION: &str = "Decision ";
@@ -27,18 +32,23 @@ pub const OBSERVE_NEW: &str = "A new decision of the same kind (do not decide it
 /// One chat message.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
+    /// `system`, `user` or `assistant`.
     pub role: String,
+    /// The message's text.
     pub content: String,
 }
 
 /// A full prompt: the system message and one user message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
+    /// The system message ([`SYSTEM_PROMPT`]).
     pub system: String,
+    /// The user message: the task.
     pub user: String,
 }
 
 impl Prompt {
+    /// The prompt as chat messages: system, then user.
     pub fn messages(&self) -> Vec<Message> {
         vec![
             Message {
@@ -112,7 +122,9 @@ a JSON object whose keys are exactly {keys} and whose values are numbers.\n\n{}"
 /// One decision shown to an observer: the pair as it was displayed and the letter chosen.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Example {
+    /// The pair in the order it was shown.
     pub options: Pair,
+    /// The letter the decision maker chose.
     pub choice: Choice,
 }
 

@@ -1,4 +1,5 @@
 //! Small explicit types shared by every stage.
+#![warn(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -12,6 +13,7 @@ pub const N_ATTR: usize = 5;
 pub struct ContextId(pub String);
 
 impl ContextId {
+    /// The identifier as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -53,8 +55,10 @@ pub struct Values(pub [f64; N_ATTR]);
 /// An option pair as shown to a model: option A and option B.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pair {
+    /// Option A, shown first (`"A"` in JSON).
     #[serde(rename = "A")]
     pub a: Values,
+    /// Option B, shown second (`"B"` in JSON).
     #[serde(rename = "B")]
     pub b: Values,
 }
@@ -75,6 +79,7 @@ impl Pair {
 pub struct Profile(pub [i32; N_ATTR]);
 
 impl Profile {
+    /// The profile as (integer-valued) weights.
     pub fn weights(&self) -> Weights {
         Weights(self.0.map(f64::from))
     }

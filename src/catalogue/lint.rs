@@ -11,9 +11,13 @@ pub const MIN_PERSONAS: usize = 300;
 /// One lint finding: where (file, context id, field) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
+    /// The theme file, relative to the catalogue root.
     pub file: String,
+    /// The context id, when the problem is in one context.
     pub context: Option<String>,
+    /// The field (`id`, `question`, an attribute's, ...).
     pub field: String,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -26,6 +30,8 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Whether `s` is snake_case: a lower-case letter first, then lower-case letters, digits and
+/// single underscores, no trailing underscore.
 pub fn is_snake_case(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
@@ -45,6 +51,8 @@ fn normalise_question(q: &str) -> String {
         .join(" ")
 }
 
+/// Every problem of the catalogue (what `selfinterp domains check` prints): ids, questions,
+/// attributes and their ranges, personas; empty for a valid catalogue.
 pub fn lint(cat: &Catalogue) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut ids: HashMap<&str, &str> = HashMap::new();

@@ -7,23 +7,40 @@ use std::path::{Path, PathBuf};
 /// The whole catalogue: contexts from every theme file plus the persona pool.
 #[derive(Clone, Debug, Default)]
 pub struct Catalogue {
+    /// Every theme file's contexts, files in name order.
     pub contexts: Vec<Context>,
+    /// The persona descriptions of `personas.toml`.
     pub personas: Vec<String>,
     /// Where `personas.toml` was read from, for messages.
     pub personas_file: String,
 }
 
+/// Why a catalogue could not be loaded; each names its file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// A file or directory could not be read.
     #[error("{path}: cannot read: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+    /// A file is not the TOML expected.
     #[error("{path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with its line.
+        message: String,
+    },
+    /// The directory holds no theme file.
     #[error("{path}: no theme files (*.toml) found")]
-    Empty { path: PathBuf },
+    Empty {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The catalogue loaded but fails the lint (this many problems).
     #[error("catalogue has {0} problem(s); run `selfinterp domains check`")]
     Invalid(usize),
 }

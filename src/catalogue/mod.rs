@@ -2,6 +2,7 @@
 //!
 //! Loading keeps every record as written (even a malformed one) so that `lint` can name
 //! each problem; consumers that need a valid catalogue call [`Catalogue::load_valid`].
+#![warn(missing_docs)]
 
 mod lint;
 mod load;
@@ -15,9 +16,13 @@ use serde::{Deserialize, Serialize};
 /// One attribute of a decision context.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Attribute {
+    /// snake_case name, unique in its context (the key of a report).
     pub name: String,
+    /// The unit values are shown in ("USD", "litres").
     pub units: String,
+    /// Lowest value an option may take.
     pub min: f64,
+    /// Highest value an option may take (above `min`).
     pub max: f64,
 }
 
@@ -31,11 +36,13 @@ impl Attribute {
 /// One decision context as authored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Context {
+    /// snake_case, unique in the catalogue.
     pub id: ContextId,
     /// The thing chosen ("electric kettle").
     pub thing: String,
     /// The question without a persona ("Which electric kettle would you buy?").
     pub question: String,
+    /// Its five attributes, in the order prompts and weights use.
     pub attributes: Vec<Attribute>,
     /// The file it came from, relative to the catalogue root (not serialised in freezes).
     #[serde(skip)]
@@ -43,6 +50,7 @@ pub struct Context {
 }
 
 impl Context {
+    /// The attributes' names, in order.
     pub fn attribute_names(&self) -> Vec<&str> {
         self.attributes.iter().map(|a| a.name.as_str()).collect()
     }

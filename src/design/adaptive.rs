@@ -95,6 +95,7 @@ pub struct Observation {
 pub struct AdaptiveDesign {
     /// The run's seed (e.g. the benchmark seed plus the run's design seed).
     pub seed: String,
+    /// How the next pairs are picked ([`AdaptiveDesign::new`]: D-optimal).
     pub criterion: Criterion,
     /// Candidates drawn per pair to pick (pool = k * this). Default 32.
     pub candidates_per_pick: usize,
@@ -108,6 +109,7 @@ impl AdaptiveDesign {
         AdaptiveDesign::with_criterion(seed, Criterion::DOptimal)
     }
 
+    /// [`AdaptiveDesign::new`] with another criterion.
     pub fn with_criterion(seed: impl Into<String>, criterion: Criterion) -> AdaptiveDesign {
         AdaptiveDesign {
             seed: seed.into(),

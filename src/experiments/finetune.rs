@@ -218,7 +218,9 @@ pub enum ExportKind {
 pub struct FileEntry {
     /// File name, relative to the manifest's directory.
     pub file: String,
+    /// Examples (lines) in the file.
     pub examples: usize,
+    /// sha256 of the file's bytes.
     pub sha256: String,
     /// Approximate training tokens (see [`super::tokens::approx_message_tokens`]).
     pub approx_tokens: u64,
@@ -227,15 +229,23 @@ pub struct FileEntry {
 /// The manifest written beside an export: what it was drawn from and how to check it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExportManifest {
+    /// What the examples teach.
     pub kind: ExportKind,
+    /// The benchmark version the examples were drawn from.
     pub benchmark_version: String,
     /// sha256 of the benchmark's contexts.jsonl, as runs record it.
     pub benchmark_sha256: String,
+    /// The prompts' wording version (`prompts::PROMPT_VERSION`).
     pub prompt_version: String,
+    /// The benchmark split drawn from.
     pub split: Split,
+    /// The half of the instilled split, when one was asked.
     pub half: Option<Half>,
+    /// The contexts the examples come from.
     pub contexts: Vec<ContextId>,
+    /// The training file.
     pub train: FileEntry,
+    /// The validation file, when one was written.
     pub validation: Option<FileEntry>,
     /// How the examples were drawn, for a reader who wants to regenerate them.
     pub method: String,
@@ -278,7 +288,9 @@ fn entry(path: &Path, examples: &[Example], text: &str) -> FileEntry {
 
 /// Files and manifest of an export, before they are written.
 pub struct Export {
+    /// Each data file's path and JSON-lines text (training first).
     pub files: Vec<(PathBuf, String)>,
+    /// What [`Export::write`] writes beside them.
     pub manifest: ExportManifest,
 }
 

@@ -22,12 +22,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChoiceStatus {
+    /// Exactly `A` or `B`.
     Exact,
+    /// The letter with surrounding whitespace.
     Whitespace,
+    /// The letter and a period (`A.`).
     TrailingPeriod,
+    /// `Option A`, `Option B.` (any case of "option").
     OptionPrefix,
+    /// Markdown bold: `**A**`, `**A.**` or `**A**.`.
     Bold,
+    /// Anything else: no choice is read from it.
     Invalid,
+    /// Nothing but whitespace.
     Empty,
 }
 
@@ -65,7 +72,9 @@ impl ChoiceStatus {
 /// The result of parsing one choice answer: `choice` is `Some` exactly when the status is valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParsedChoice {
+    /// The letter chosen, for a valid status.
     pub choice: Option<Choice>,
+    /// Which accepted form the answer had, or why it is invalid.
     pub status: ChoiceStatus,
 }
 

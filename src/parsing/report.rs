@@ -46,14 +46,23 @@ pub fn plausible(w: &[f64]) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
+    /// Exactly the five attribute names, each with a finite number.
     Valid,
+    /// Not parseable as JSON (trailing text after the object included).
     NotJson,
+    /// JSON, but not an object.
     NotObject,
+    /// At least one attribute name is absent.
     MissingKeys,
+    /// All five names, plus others.
     ExtraKeys,
+    /// A value is not a JSON number (`"50"` included).
     NonNumeric,
+    /// A value is `NaN`, infinite, or too large for an `f64`.
     NonFinite,
+    /// Nothing but whitespace (or an empty code fence).
     Empty,
+    /// A value beyond ±`IMPLAUSIBLE_MAGNITUDE`.
     ImplausibleMagnitude,
 }
 
@@ -91,8 +100,11 @@ impl ReportStatus {
 /// `out_of_range` is true when a valid report has a value outside [`REPORT_RANGE`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParsedReport {
+    /// The five weights in attribute order, for a valid report (kept as given, not clipped).
     pub weights: Option<Weights>,
+    /// Valid, or why not.
     pub status: ReportStatus,
+    /// A valid report with a value outside `REPORT_RANGE`.
     pub out_of_range: bool,
 }
 

@@ -34,7 +34,9 @@ pub use super::status::{Failures, StatusRow};
 /// Prices in US dollars per million tokens, given on the command line (never guessed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Prices {
+    /// Prompt tokens, US dollars per million.
     pub input_per_mtok: f64,
+    /// Completion tokens, US dollars per million.
     pub output_per_mtok: f64,
 }
 
@@ -48,26 +50,36 @@ pub struct ReportOptions {
 /// Everything a report shows, computed once from a scored bundle; each format renders it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportData {
+    /// The version of this structure (`REPORT_FORMAT`), raised when a field changes meaning.
     pub report_format: u32,
+    /// Who was asked, which experiment, which benchmark and size.
     pub title: Title,
     /// What most limits the reading, most severe first (empty for a clean run).
     pub diagnosis: Vec<Finding>,
+    /// The main score (reports vs learned) with its intervals and chance level.
     pub headline: Headline,
     /// The score exactly as `selfinterp score --json` gives it: the comparisons, the counts,
     /// every context's fit and the measurement-quality block.
     pub summary: Summary,
+    /// The scatter plots of reported against learned (and target) weights.
     pub scatter: Vec<ScatterPanel>,
     /// Each scored context's question and attribute names, in the order of
     /// `summary.contexts`.
     pub contexts: Vec<ContextRow>,
+    /// Per-attribute small multiples of reported against learned weights.
     pub multiples: Multiples,
+    /// Per-context r in equal bins over [-1, 1].
     pub histogram: Histogram,
+    /// Invalid answers and failed requests, by kind.
     pub failures: Failures,
+    /// How much the model prefers a letter regardless of the options.
     pub position_bias: PositionBias,
     /// Observer runs only (absent otherwise, so other reports keep their bytes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privileged_access: Option<crate::scoring::privileged::PrivilegedAccess>,
+    /// Tokens used and, with prices given, their cost.
     pub tokens: Tokens,
+    /// What reproduces the run: versions, seeds, settings and the command.
     pub reproducibility: Reproducibility,
 }
 

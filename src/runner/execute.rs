@@ -53,7 +53,9 @@ pub enum RunError {
 /// How a run ended.
 #[derive(Debug)]
 pub struct RunOutcome {
+    /// The status written to the manifest.
     pub status: RunStatus,
+    /// The manifest's counts of samples, invalid answers and errors.
     pub counts: bundle::Counts,
     /// The provider's fatal message, when it stopped the run.
     pub fatal: Option<String>,

@@ -35,13 +35,17 @@ pub const PROMPT_MARGIN: f64 = 1.4;
 /// The limits of a run; both `None` is a run without limits.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Limits {
+    /// `--max-cost`: stop before the counted cost (US dollars) would pass this.
     pub max_cost_usd: Option<f64>,
+    /// `--max-requests`: stop before more requests than this are asked live (answers from the
+    /// response cache are not counted).
     pub max_requests: Option<u64>,
     /// The price the cost is counted at (needed by `max_cost_usd`).
     pub price: Option<Price>,
 }
 
 impl Limits {
+    /// Whether either limit is set.
     pub fn any(&self) -> bool {
         self.max_cost_usd.is_some() || self.max_requests.is_some()
     }

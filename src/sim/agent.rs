@@ -102,13 +102,17 @@ impl fmt::Display for AgentKind {
 /// An agent's answer, before any wire format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimReply {
+    /// Choice or report, as the prompt asked.
     pub kind: RequestKind,
+    /// The answer: a letter, or a report's JSON object.
     pub text: String,
     /// P(A) for choices.
     pub p_a: Option<f64>,
     /// "A" and "B" with their log-probabilities, most likely first (choices only).
     pub top_logprobs: Option<Vec<TokenLogprob>>,
+    /// Prompt tokens, estimated (a quarter of the characters, plus 4 a message).
     pub tokens_in: u64,
+    /// Completion tokens.
     pub tokens_out: u64,
 }
 
@@ -170,6 +174,7 @@ impl SimAgent {
         a
     }
 
+    /// [`SimAgent::new`] over every context of `bench`.
     pub fn from_benchmark(kind: AgentKind, seed: &str, bench: &Benchmark) -> SimAgent {
         SimAgent::new(kind, seed, &bench.contexts)
     }
@@ -208,6 +213,7 @@ impl SimAgent {
         }
     }
 
+    /// Which agent this is.
     pub fn kind(&self) -> AgentKind {
         self.kind
     }
@@ -217,6 +223,7 @@ impl SimAgent {
         self.kind.to_string()
     }
 
+    /// The seed its true weights, noise and reports are drawn from.
     pub fn seed(&self) -> &str {
         &self.seed
     }
@@ -226,6 +233,7 @@ impl SimAgent {
         &self.fingerprint
     }
 
+    /// The contexts it knows, in the order it was given them.
     pub fn contexts(&self) -> impl Iterator<Item = &FrozenContext> {
         self.contexts.iter().map(|c| &c.ctx)
     }

@@ -49,12 +49,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LabelModel {
+    /// One letter per call, drawn from the agent's P(A).
     Hard,
+    /// The agent's P(A) itself (its log-probabilities; best case).
     SoftExact,
+    /// P(A) with the call's latent noise in it (worst case consistent with 82% agreement).
     SoftLatent,
 }
 
 impl LabelModel {
+    /// The snake_case name used in JSON and tables.
     pub fn as_str(self) -> &'static str {
         match self {
             LabelModel::Hard => "hard",
@@ -67,11 +71,14 @@ impl LabelModel {
 /// One way of spending calls: a label kind and a pair design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Arm {
+    /// What each call yields.
     pub labels: LabelModel,
+    /// How pairs are picked (`Random` is the study's design).
     pub criterion: Criterion,
 }
 
 impl Arm {
+    /// `labels + design`, e.g. "hard + random", as tables print it.
     pub fn name(&self) -> String {
         let d = match self.criterion {
             Criterion::Random => "random",
@@ -86,15 +93,21 @@ impl Arm {
 /// The simulated study. See the module documentation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Setup {
+    /// Seeds the contexts, the agent and the noise of every replicate.
     pub seed: String,
+    /// Synthetic native contexts per replicate.
     pub contexts: usize,
+    /// Replicates each figure is the mean of.
     pub replicates: usize,
     /// Share of the true weights in the reports (partial agent), 0.4 gives r ~ 0.5.
     pub report_mix: f64,
+    /// Valid reports per context.
     pub reports: usize,
     /// Pairs per design batch (refit between batches).
     pub batch: usize,
+    /// Candidates drawn per pair an adaptive design picks.
     pub candidates_per_pick: usize,
+    /// Context resamples of each score's bootstrap interval.
     pub bootstrap_resamples: usize,
 }
 
@@ -116,9 +129,11 @@ impl Default for Setup {
 /// Precision of one arm at one number of pairs per context (means over replicates).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
+    /// Pairs per context at this checkpoint.
     pub pairs: usize,
     /// Pooled r between learned and true weights.
     pub r_true: f64,
+    /// Standard error of `r_true` across the replicates.
     pub r_true_se: f64,
     /// Width of the reports-vs-learned context-bootstrap interval.
     pub ci_width: f64,

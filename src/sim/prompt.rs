@@ -11,12 +11,16 @@ use crate::types::{Choice, ContextId, N_ATTR, Pair, Values};
 /// Why a prompt could not be answered. A runner bug, not a model failure: fatal.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SimError {
+    /// The request has no user message.
     #[error("sim: the request has no user message")]
     NoUserMessage,
+    /// The user message is neither a choice nor a report prompt.
     #[error("sim: the user message starts with neither {CHOICE_TAG} nor {REPORT_TAG}")]
     UnknownTask,
+    /// The question matches no context the agent knows.
     #[error("sim: no context of the benchmark has the question {0:?}")]
     UnknownQuestion(String),
+    /// The options could not be read back from the prompt.
     #[error("sim: cannot read the options: {0}")]
     BadOptions(String),
 }
@@ -24,8 +28,20 @@ pub enum SimError {
 /// What a prompt asks, as the agent understood it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Prompted {
-    Choice { context: ContextId, pair: Pair },
-    Report { context: ContextId, pair: Pair },
+    /// A choice prompt.
+    Choice {
+        /// The context asked about.
+        context: ContextId,
+        /// The pair as shown.
+        pair: Pair,
+    },
+    /// A report prompt.
+    Report {
+        /// The context asked about.
+        context: ContextId,
+        /// The report pair as shown.
+        pair: Pair,
+    },
 }
 
 /// A prompt's last user message, split up to its options.

@@ -39,6 +39,7 @@ impl SimProvider {
         ))
     }
 
+    /// The agent that answers.
     pub fn agent(&self) -> &Arc<SimAgent> {
         &self.agent
     }

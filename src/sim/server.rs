@@ -55,6 +55,7 @@ impl SimServer {
         Ok(SimServer { addr, state, task })
     }
 
+    /// The loopback address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

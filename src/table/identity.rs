@@ -12,13 +12,16 @@ use std::path::Path;
 pub struct RunIdentity {
     /// The bundle directory's name (what `compare` and the reports call the run).
     pub run_id: String,
+    /// The manifest's provider (`openai`, `anthropic`, `sim`, ...).
     pub provider: String,
+    /// The model asked.
     pub model: String,
     /// "native" or "instilled"; empty for an import without parameters.
     pub experiment: Option<String>,
     /// "quick" or "full" when the counts are exactly a preset's, "custom" otherwise; empty for
     /// an import. Manifests record the counts, not the flag, so this is read back from them.
     pub preset: Option<String>,
+    /// The benchmark version; empty for an import.
     pub benchmark: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! Tidy tables of a scored run for pandas, polars or R: one row per (context, attribute) with
 //! both measurements of a weight side by side, and one row per sample. Columns are documented
 //! in docs/data.md; a column is empty (CSV) or null (JSONL) where it does not apply, never 0.
+#![warn(missing_docs)]
 
 use crate::bundle::sample::{KindKey, Parsed, Sample};
 use crate::reports::load::Scored;
@@ -19,13 +20,21 @@ pub struct WeightRow {
     /// Which run the row belongs to (docs/data.md), repeated on every row so that tables of
     /// several runs concatenate without a join.
     pub run_id: String,
+    /// The manifest's provider (`openai`, `anthropic`, `sim`, ...).
     pub provider: String,
+    /// The model asked.
     pub model: String,
+    /// `native` or `instilled` (the split asked); empty for an import without parameters.
     pub experiment: Option<String>,
+    /// `quick`, `full` or `custom`; empty for an import.
     pub preset: Option<String>,
+    /// The benchmark version; empty for an import.
     pub benchmark: Option<String>,
+    /// The context id.
     pub context: String,
+    /// 1 to 5, the attribute's position in the context.
     pub attribute_index: usize,
+    /// The attribute's name.
     pub attribute: String,
     /// 100 * slope / max |slope| of the context's fit; empty when no choice was usable.
     pub learned: Option<f64>,
@@ -37,18 +46,29 @@ pub struct WeightRow {
     pub target: Option<f64>,
     /// The fitted logistic slope (log-odds per full attribute range) and its standard error.
     pub slope: f64,
+    /// The slope's standard error (from the fit's curvature, prior included).
     pub slope_se: f64,
+    /// The fit's intercept (lean towards "A").
     pub intercept: f64,
+    /// The intercept's standard error.
     pub intercept_se: f64,
+    /// Whether the fit converged.
     pub converged: bool,
+    /// Choices in the fit (valid answers).
     pub n_choices: usize,
+    /// Reports asked of the context.
     pub n_reports: usize,
+    /// Reports that parsed.
     pub n_reports_valid: usize,
     /// Pearson r of this context's five reported against learned weights.
     pub context_r: Option<f64>,
+    /// Split-half reliability of this context's learned weights.
     pub context_behavioural_reliability: Option<f64>,
+    /// Agreement between this context's reports.
     pub context_report_reliability: Option<f64>,
+    /// Whether the context's choices are indistinguishable from coin flips.
     pub context_at_chance: Option<bool>,
+    /// The fit's held-out pseudo-R² (how well it predicts choices it was not fitted on).
     pub context_heldout_r2: Option<f64>,
 }
 
@@ -58,40 +78,69 @@ pub struct SampleRow {
     /// Which run the row belongs to (docs/data.md), repeated on every row so that tables of
     /// several runs concatenate without a join.
     pub run_id: String,
+    /// The manifest's provider (`openai`, `anthropic`, `sim`, ...).
     pub provider: String,
+    /// The model asked.
     pub model: String,
+    /// `native` or `instilled` (the split asked); empty for an import without parameters.
     pub experiment: Option<String>,
+    /// `quick`, `full` or `custom`; empty for an import.
     pub preset: Option<String>,
+    /// The benchmark version; empty for an import.
     pub benchmark: Option<String>,
+    /// The context id.
     pub context: String,
+    /// `choice` or `report`.
     pub kind: &'static str,
+    /// The pair's index in the context's evaluation pairs (choices) or report pairs (reports).
     pub index: usize,
+    /// `ab` as frozen, `ba` swapped (counterbalanced runs).
     pub order: &'static str,
+    /// The parser's verdict (`exact`, `invalid`, `valid`, `missing_keys`, ...; docs/data.md).
     pub status: String,
     /// "A" or "B" for a parsed choice; empty otherwise.
     pub choice: Option<&'static str>,
     /// P(A) from log-probabilities, when the provider gave them.
     pub p_a: Option<f64>,
+    /// Option A's first attribute value as shown (already swapped for `ba`).
     pub a1: f64,
+    /// Option A's second attribute value.
     pub a2: f64,
+    /// Option A's third attribute value.
     pub a3: f64,
+    /// Option A's fourth attribute value.
     pub a4: f64,
+    /// Option A's fifth attribute value.
     pub a5: f64,
+    /// Option B's first attribute value as shown (already swapped for `ba`).
     pub b1: f64,
+    /// Option B's second attribute value.
     pub b2: f64,
+    /// Option B's third attribute value.
     pub b3: f64,
+    /// Option B's fourth attribute value.
     pub b4: f64,
+    /// Option B's fifth attribute value.
     pub b5: f64,
-    /// A parsed report's five weights, in attribute order.
+    /// A parsed report's first weight (`w1`..`w5`: its five weights, in attribute order).
     pub w1: Option<f64>,
+    /// The report's second weight.
     pub w2: Option<f64>,
+    /// The report's third weight.
     pub w3: Option<f64>,
+    /// The report's fourth weight.
     pub w4: Option<f64>,
+    /// The report's fifth weight.
     pub w5: Option<f64>,
+    /// A valid report with a value outside -100..100 (kept, not clipped).
     pub out_of_range: Option<bool>,
+    /// Prompt tokens the provider counted.
     pub tokens_in: Option<u64>,
+    /// Completion tokens the provider counted.
     pub tokens_out: Option<u64>,
+    /// sha256 of the exact prompt (empty for imported data).
     pub prompt_sha256: Option<String>,
+    /// The raw response text.
     pub response: String,
 }
 

@@ -5,6 +5,7 @@
 //! Everything shown is computed from the raw samples when the viewer starts (the HTML report
 //! re-scores them, as `report` does), and each prompt is rendered from the frozen benchmark
 //! on request, with its sha256 compared against the one the sample recorded.
+#![warn(missing_docs)]
 
 pub(crate) mod page;
 pub(crate) mod server;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 pub struct ViewBundle {
     /// URL-safe name: the bundle directory's name.
     pub name: String,
+    /// The bundle directory.
     pub dir: PathBuf,
     /// The self-contained HTML report.
     pub report_html: String,
@@ -30,6 +32,7 @@ pub struct ViewBundle {
     pub data_js: String,
     /// One-line description for the index.
     pub title: String,
+    /// The main score in one line (r, its interval and the chance level), for the index.
     pub headline: String,
     /// "native", "instilled", "observe" or an import's source, and the preset and size.
     pub experiment: String,
@@ -41,12 +44,16 @@ pub struct ViewBundle {
     observe: Option<crate::bundle::observe::ObserveParams>,
 }
 
+/// Why the viewer could not serve a directory.
 #[derive(Debug, thiserror::Error)]
 pub enum ViewError {
+    /// Neither the directory nor its subdirectories hold a bundle.
     #[error("{0}: no run bundle (manifest.json) in it or in its subdirectories")]
     Empty(PathBuf),
+    /// A directory could not be listed.
     #[error("{0}: cannot read: {1}")]
     Io(PathBuf, #[source] std::io::Error),
+    /// A bundle could not be opened.
     #[error("{0}")]
     Load(#[from] crate::bundle::OpenError),
 }
