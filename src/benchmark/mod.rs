@@ -117,10 +117,15 @@ pub struct Manifest {
 /// How many contexts and pairs the freeze draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
+    /// Contexts of the instilled split (each with a hidden profile).
     pub instilled_contexts: usize,
+    /// Contexts of the native split.
     pub native_contexts: usize,
+    /// Evaluation pairs per instilled context.
     pub instilled_pairs: usize,
+    /// Evaluation pairs per native context.
     pub native_pairs: usize,
+    /// Report pairs per context (shown with each report prompt).
     pub report_pairs: usize,
 }
 
@@ -140,7 +145,9 @@ impl Default for Counts {
 /// A loaded frozen version.
 #[derive(Clone, Debug)]
 pub struct Benchmark {
+    /// `manifest.json`: version, seed, counts, splits and file hashes.
     pub manifest: Manifest,
+    /// Every frozen context, both splits, in file order.
     pub contexts: Vec<FrozenContext>,
     /// sha256 of `contexts.jsonl` as read: the benchmark hash runs record.
     pub hash: String,

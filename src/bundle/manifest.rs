@@ -40,17 +40,24 @@ pub struct SoftLabels {
 /// and soft labels it has.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
+    /// Requests in the run's plan (choices and reports).
     pub planned: usize,
+    /// Lines of `samples.jsonl`: requests answered.
     pub samples: usize,
+    /// Requests that failed after every retry (`errors.jsonl`).
     pub errors: usize,
+    /// Choice samples, parsed or not.
     pub choices: usize,
+    /// Choice samples that did not parse.
     pub invalid_choices: usize,
+    /// Report samples, parsed or not.
     pub reports: usize,
     /// Null where it is unknown: an imported data release lists only the reports it kept.
     pub invalid_reports: Option<usize>,
     /// An import's invalid reports among those the release kept (absent for runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid_reports_among_present: Option<usize>,
+    /// Choice samples with a soft label (P(A) from log-probabilities).
     pub soft_labels: usize,
 }
 

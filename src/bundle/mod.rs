@@ -104,8 +104,11 @@ pub enum BundleError {
 /// A bundle as read back.
 #[derive(Debug)]
 pub struct Bundle {
+    /// The bundle directory.
     pub dir: PathBuf,
+    /// `manifest.json`: who was asked, with what, and how the run ended.
     pub manifest: RunManifest,
+    /// `samples.jsonl`, in canonical order (by request key: kind, context, index, order).
     pub samples: Vec<Sample>,
     /// The line of `samples.jsonl` each of `samples` was read from (for error messages).
     pub lines: Vec<usize>,
@@ -137,6 +140,7 @@ impl Bundle {
     }
 }
 
+/// Reads `dir/manifest.json`; an unreadable or malformed file is an error naming it.
 pub fn read_manifest(dir: &Path) -> Result<RunManifest, BundleError> {
     let path: PathBuf = dir.join(MANIFEST);
     let text: String = std::fs::read_to_string(&path).map_err(|source| BundleError::Io {
@@ -149,6 +153,7 @@ pub fn read_manifest(dir: &Path) -> Result<RunManifest, BundleError> {
     })
 }
 
+/// Writes `dir/manifest.json` (pretty, newline-terminated) atomically.
 pub fn write_manifest(dir: &Path, m: &RunManifest) -> Result<(), BundleError> {
     let mut text: Vec<u8> = serde_json::to_vec_pretty(m).expect("manifest serialises");
     text.push(b'\n');

@@ -25,6 +25,7 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
+    /// The name `--provider` takes and manifests record.
     pub fn as_str(&self) -> &'static str {
         match self {
             ProviderKind::Openai => "openai",
@@ -49,6 +50,7 @@ pub enum Experiment {
 }
 
 impl Experiment {
+    /// The benchmark split the experiment asks.
     pub fn split(&self) -> Split {
         match self {
             Experiment::Native => Split::Native,

@@ -141,10 +141,13 @@ impl<'de> serde::de::Visitor<'de> for ParsedVisitor {
 /// One line of `samples.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
+    /// Choice or report.
     pub kind: KindKey,
+    /// The context asked about.
     pub context: ContextId,
     /// Index into the context's `pairs` (choices) or `report_pairs` (reports).
     pub index: usize,
+    /// `ab` as frozen, `ba` swapped.
     pub order: Order,
     /// sha256 of the exact prompt ([`crate::prompts::Prompt::sha256`]); null for imported
     /// data, whose prompts are not known.
@@ -168,7 +171,9 @@ pub struct Sample {
     /// (`invalid_logprobs`, `disagrees_with_answer`; see `softlabel::label`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_a_status: Option<String>,
+    /// Prompt tokens, as the provider counted them.
     pub tokens_in: Option<u64>,
+    /// Completion tokens, as the provider counted them.
     pub tokens_out: Option<u64>,
 }
 

@@ -80,7 +80,9 @@ pub struct NullBaseline {
 /// One comparison's figures; see the module documentation for definitions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
+    /// Pooled Pearson r over the (context, attribute) points: the main figure.
     pub r: Option<f64>,
+    /// The study's interval, r ± z sqrt((1 - r²) / (n - 2)), kept for comparison.
     pub ci_study: Option<[f64; 2]>,
     /// Expanded percentile context-bootstrap interval.
     pub ci_bootstrap: Option<[f64; 2]>,
@@ -88,14 +90,23 @@ pub struct Comparison {
     pub ci_bootstrap_bca: Option<[f64; 2]>,
     /// Number of (context, attribute) points.
     pub n: usize,
+    /// Contexts with both sides (the bootstrap's unit).
     pub n_contexts: usize,
+    /// Chance level: r with contexts mismatched at random.
     pub null: NullBaseline,
+    /// Spearman's rho over the pooled points.
     pub spearman: Option<f64>,
+    /// Mean of the within-context r, over contexts where it is defined.
     pub mean_context_r: Option<f64>,
+    /// Share of points whose two weights have the same sign.
     pub sign_agreement: Option<f64>,
+    /// Share of contexts whose largest-|w| attribute is the same on both sides.
     pub top_attribute_agreement: Option<f64>,
+    /// Mean |x - y| over the points (weights on the -100..100 scale).
     pub mae: Option<f64>,
+    /// Context resamples drawn for the intervals.
     pub bootstrap_resamples: usize,
+    /// Of those, resamples where r was undefined (dropped).
     pub bootstrap_undefined: usize,
     /// Calibration, by-position r, Kendall's tau, se and design effect
     /// ([`super::describe`]); absent (defaults) in summaries written before them.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Settings of [`super::score`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScoreOptions {
+    /// Seeds every resampling stream: the same inputs and seed give byte-identical summaries.
     pub seed: u64,
     /// Context-bootstrap resamples per interval (default 2,000).
     pub bootstrap_resamples: usize,

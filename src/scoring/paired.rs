@@ -40,9 +40,13 @@ use std::collections::BTreeMap;
 /// Settings of [`paired_comparison`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PairedOptions {
+    /// Which comparison to pair (default reports vs learned).
     pub kind: ComparisonKind,
+    /// Seeds the paired bootstrap and the permutation test.
     pub seed: u64,
+    /// Paired context-bootstrap resamples (default 2,000).
     pub bootstrap_resamples: usize,
+    /// Permutations of the test (default 2,000).
     pub permutations: usize,
 }
 
@@ -70,13 +74,17 @@ pub struct PairedComparison {
     pub r_b: Option<f64>,
     /// r_b - r_a.
     pub difference: Option<f64>,
+    /// 95% paired context-bootstrap interval of the difference (see the module documentation).
     pub ci_bootstrap: Option<[f64; 2]>,
     /// G*, the effective number of contexts `ci_bootstrap` is expanded for (`None`: the
     /// interval uses the n_contexts; see the module documentation).
     #[serde(default)]
     pub effective_contexts: Option<f64>,
+    /// Two-sided permutation p-value of "the conditions are exchangeable" (never 0).
     pub p_value: Option<f64>,
+    /// Resamples of `ci_bootstrap`.
     pub bootstrap_resamples: usize,
+    /// Permutations of `p_value`.
     pub permutations: usize,
 }
 

@@ -40,17 +40,25 @@ pub use super::options::ScoreOptions;
 /// Why a run could not be scored.
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
+    /// Two inputs have the same context id.
     #[error("context {0} appears more than once")]
     DuplicateContext(ContextId),
+    /// A choice cannot enter the fit.
     #[error("context {context}, choice {index}: {source}")]
     BadChoice {
+        /// The context.
         context: ContextId,
+        /// The choice's position in the context's input.
         index: usize,
+        /// What is wrong with it.
         source: TrialError,
     },
+    /// A context's attribute ranges cannot normalise its values.
     #[error("context {context}: {source}")]
     BadRange {
+        /// The context.
         context: ContextId,
+        /// What is wrong with its ranges.
         source: TrialError,
     },
 }
@@ -58,24 +66,38 @@ pub enum ScoreError {
 /// The result of [`score`]; serializes to the JSON of `selfinterp score --json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The main score: mean reported weights against the weights learned from the choices.
     pub reports_vs_learned: Option<Comparison>,
+    /// Learned weights against the instilled profile (instilled runs): did training take.
     pub learned_vs_target: Option<Comparison>,
+    /// Reported weights against the instilled profile (instilled runs).
     pub reports_vs_target: Option<Comparison>,
+    /// Share of parsed choices of contexts with a profile that pick the option of higher
+    /// utility under it (exact ties left out).
     pub choice_agreement: Option<f64>,
+    /// Share of reports that did not parse; `None` without reports.
     pub invalid_report_rate: Option<f64>,
+    /// Share of parsed choices that are "A" (position bias: 0.5 is none).
     pub p_answer_a: Option<f64>,
+    /// Contexts scored.
     pub n_contexts: usize,
+    /// Choices asked, parsed or not.
     pub n_choices: usize,
     /// Choices whose text parsed to A or B.
     pub n_choices_valid: usize,
+    /// Reports asked, parsed or not.
     pub n_reports: usize,
+    /// Reports that parsed.
     pub n_reports_valid: usize,
+    /// Valid reports with a value outside -100..100 (kept, not clipped).
     pub n_reports_out_of_range: usize,
     /// Every choice status with its count (zeros included), keyed by snake_case name.
     pub choice_status_counts: BTreeMap<String, usize>,
     /// Every report status with its count (zeros included), keyed by snake_case name.
     pub report_status_counts: BTreeMap<String, usize>,
+    /// The settings this summary was computed with.
     pub options: ScoreOptions,
+    /// Each context's fit, weights and r, in input order.
     pub contexts: Vec<ContextSummary>,
     /// Measurement quality: reliabilities, noise ceiling, corrected r, fit (see
     /// `super::quality`). Absent from summaries written before it existed.
