@@ -516,3 +516,69 @@ fn the_title_names_preset_size_and_server() {
         "{md}"
     );
 }
+
+/// The text of `html` from `start` to the next `end`, tags removed.
+fn text_between(html: &str, start: &str, end: &str) -> String {
+    let from: usize = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start}: {html}"));
+    let to: usize = from + html[from..].find(end).unwrap();
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html[from..to].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `text` has four digits in a row (a count printed without thousands separators).
+fn has_ungrouped_count(text: &str) -> bool {
+    text.as_bytes()
+        .windows(4)
+        .any(|w| w.iter().all(u8::is_ascii_digit))
+}
+
+/// What the phone-width screenshots (scripts/screenshots.sh) showed cut or split: a card
+/// heading's "r =" on one line and its value on the next; counts printed without thousands
+/// separators beside counts printed with them ("9,704 parsed choices" in the diagnosis, "9704"
+/// under Position bias); reproducibility values cut inside words ("bootstra / p"); the
+/// contexts table's weights drifting below their attribute names.
+#[test]
+fn every_value_stays_with_its_label_and_every_count_is_grouped() {
+    let root = root();
+    let dir = sim_run(root.path(), &root.path().join("f"), "faithful", "native");
+    let html: String = render(root.path(), &dir, Format::Html, &ReportOptions::default());
+    assert!(html.contains("</b> · r&nbsp;=&nbsp;"), "{html}");
+    assert!(!html.contains("</b> · r = "), "{html}");
+    let tokens: String = text_between(&html, "<section id=\"tokens\">", "</section>");
+    assert!(tokens.contains(" input and "), "{tokens}");
+    assert!(!has_ungrouped_count(&tokens), "{tokens}");
+    let repro: String = text_between(&html, "<section id=\"reproducibility\">", "</section>");
+    assert!(
+        repro.contains("2,000 bootstrap resamples, 1,000 null permutations"),
+        "{repro}"
+    );
+    let quality: String = text_between(&html, "<section id=\"quality\">", "</section>");
+    assert!(
+        quality.contains("interval from 2,000 context-bootstrap resamples"),
+        "{quality}"
+    );
+    // Long values wrap at spaces (hashes anywhere), and stack under their labels on a phone.
+    assert!(!html.contains("word-break:break-all}"), "{html}");
+    assert!(html.contains("@media (max-width:600px){dl.repro{grid-template-columns:minmax(0,1fr)"));
+    // A context's weights are lines beside its attribute names: the same line height.
+    assert!(html.contains("td.names,td.w{white-space:nowrap;line-height:22px}"));
+    // No chance level is one "–", not "– (95% within –)" (the random agent's headline).
+    let dir = sim_run(root.path(), &root.path().join("r"), "random", "native");
+    let html: String = render(root.path(), &dir, Format::Html, &ReportOptions::default());
+    assert!(html.contains("<dt>chance level</dt><dd>–</dd>"), "{html}");
+    assert!(
+        !html.contains("within –") && !html.contains("<td>– –</td>"),
+        "{html}"
+    );
+}

@@ -266,3 +266,45 @@ fn the_sample_browser_filters_in_a_real_browser_without_console_errors() {
         }
     }
 }
+
+/// The index of the repository's results, as its screenshots at 390 px showed it: the score
+/// column faded at the right with no word that the table scrolls (the reports say so), sample
+/// counts without thousands separators ("11000" where the reports print "11,000"), and the
+/// random agent "not ranked: too little usable choice data" where the leaderboard says it
+/// has no measurable preference. In a browser the sample browser counts the same way and
+/// keeps a pair's number with its order ("10 ab", not "10" over "ab").
+#[test]
+fn the_viewer_index_says_it_scrolls_and_counts_as_the_reports_do() {
+    let repo: &Path = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let v = start_viewer(repo, "results");
+    let (st, index) = get(&v.url);
+    assert_eq!(st, 200);
+    assert!(
+        index.contains("<p class=\"scroll-hint\">The table scrolls sideways →</p>\n<div class=\"scroll\"><table class=\"index\">"),
+        "{index}"
+    );
+    assert!(index.contains("<td class=\"num\">11,000</td>"), "{index}");
+    assert!(!index.contains(">11000<"), "{index}");
+    let random: &str = index
+        .lines()
+        .find(|l| l.contains("sim-random-native-quick"))
+        .unwrap();
+    assert!(
+        random.contains("not ranked: no measurable preference"),
+        "{random}"
+    );
+
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED: no Chromium found (apt-get install -y chromium, or set CHROMIUM)");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let url: String = format!("{}b/sim-faithful-native-full/samples", v.url);
+    let (dom, log) = dump_dom(&browser, &url, profile.path());
+    assert!(dom.contains("data-ready=\"1\""), "{dom}\n{log}");
+    assert!(
+        dom.contains("11,000 of 11,000 samples (first 200 shown)"),
+        "{dom}"
+    );
+    assert!(dom.contains("<td class=\"nowrap\">10 ab</td>"), "{dom}");
+}

@@ -29,6 +29,13 @@ use std::collections::BTreeMap;
 pub const REPORT_FORMAT: u32 = 3;
 /// Half-range of the plots' axes: weights are on the -100..100 scale.
 pub const WEIGHT_LIMIT: f64 = 100.0;
+
+/// Whether `v` lies beyond the scale [-limit, limit]. Rescaling learned weights so the largest
+/// is 100 can give 100.00000000000001: that is on the scale, not beyond it, so every plot and
+/// count uses this one test with a small tolerance.
+pub fn beyond(v: f64, limit: f64) -> bool {
+    v.abs() > limit + 1e-6
+}
 pub use super::status::{Failures, StatusRow};
 
 /// Prices in US dollars per million tokens, given on the command line (never guessed).
@@ -141,16 +148,16 @@ impl ScatterPanel {
     /// Points beyond the axes by the edge they are drawn on: (above, below, right, left). A
     /// point beyond both axes counts where its triangle is drawn, on the top or bottom edge.
     pub fn beyond_sides(&self) -> [(&'static str, usize); 4] {
-        let lim: f64 = self.limit + 1e-6;
+        let lim: f64 = self.limit;
         let mut n: [usize; 4] = [0; 4];
         for p in &self.points {
-            let side: Option<usize> = if p.y > lim {
+            let side: Option<usize> = if beyond(p.y, lim) && p.y > 0.0 {
                 Some(0)
-            } else if p.y < -lim {
+            } else if beyond(p.y, lim) {
                 Some(1)
-            } else if p.x > lim {
+            } else if beyond(p.x, lim) && p.x > 0.0 {
                 Some(2)
-            } else if p.x < -lim {
+            } else if beyond(p.x, lim) {
                 Some(3)
             } else {
                 None
@@ -426,7 +433,7 @@ fn scatter(
     let (title, x_label, y_label) = label(kind);
     let beyond: usize = points
         .iter()
-        .filter(|p| p.x.abs() > WEIGHT_LIMIT + 1e-6 || p.y.abs() > WEIGHT_LIMIT + 1e-6)
+        .filter(|p| beyond(p.x, WEIGHT_LIMIT) || beyond(p.y, WEIGHT_LIMIT))
         .count();
     Some(ScatterPanel {
         kind,

@@ -8,7 +8,9 @@ use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
 };
 use super::svg;
-use super::text::{MISSING, clamp_r, count, html, interval, line_equation, num, pct};
+use super::text::{
+    MISSING, clamp_r, count, count_u64, html, interval, line_equation, num, pct, proportion,
+};
 use super::{Exporter, Section, render_sections};
 use std::fmt::Write;
 
@@ -52,10 +54,10 @@ svg .tick{font-size:11px;fill:#555}svg .beyond{font-size:11px;font-weight:600;fi
 code.raw{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f8fa;border:1px solid #eee;padding:2px 5px;margin:2px 0;font-size:.85em;max-width:46em}
 /* A table wider than its card scrolls inside it: shadows at the edges with more to see
    (they move with the scroll position), and a line above it when it overflows (script). */
-.scroll{overflow-x:auto;max-width:100%;background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/32px 100% no-repeat local,linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/32px 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) left/12px 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) right/12px 100% no-repeat scroll;background-color:#fff}
+.scroll{overflow-x:auto;max-width:100%;width:fit-content;background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/32px 100% no-repeat local,linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/32px 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) left/12px 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) right/12px 100% no-repeat scroll;background-color:#fff}
 .scroll table{background:transparent}.scroll-hint{display:none;margin:0 0 2px;font-size:.85em;color:var(--muted)}.scroll-hint.on{display:block}
 .scroll.tall{max-height:640px;overflow-y:auto;border:1px solid var(--line)}
-td.names,td.w{white-space:nowrap}td.names{color:var(--muted)}td small{display:block;color:var(--muted);max-width:18em;white-space:normal}
+td.names,td.w{white-space:nowrap;line-height:22px}td.names{color:var(--muted)}td small{display:block;color:var(--muted);max-width:18em;white-space:normal}
 .scroll table{border:0}.scroll thead th{position:sticky;top:0}
 .quality{margin:8px 0 0;padding:6px 10px;border-left:4px solid #1a7f37;background:#f3faf5;max-width:60em}
 .quality.flag-unreliable_behaviour,.quality.flag-insufficient_data{border-color:#cf222e;background:#fdf3f3}
@@ -64,7 +66,8 @@ tr.chance td{background:#fff5e6}td.chance{color:#9a6700;font-weight:600}
 dl.repro{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:#fff;border:1px solid var(--line);padding:10px 14px;border-radius:6px}
 td.v{text-align:right}td.note{min-width:16em}
 @media (max-width:600px){body{padding:12px 10px 32px}.score{font-size:2.4em}.headline{padding:12px}.figs dl{grid-template-columns:minmax(0,1fr)}.figs dd{margin-bottom:4px}}
-dl.repro dt{color:var(--muted)}dl.repro dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all}
+dl.repro dt{color:var(--muted)}dl.repro dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;overflow-wrap:anywhere}
+@media (max-width:600px){dl.repro{grid-template-columns:minmax(0,1fr);gap:0}dl.repro dd{margin-bottom:6px}}
 "#;
 
 /// Sorts any `table.sortable` by the clicked column: numbers by `data-v`, text by content;
@@ -185,7 +188,7 @@ fn headline(r: &ReportData, out: &mut String) {
         out,
         "<div class=\"headline verdict-{} flag-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
 <div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula (clamped to [-1, 1])</dt><dd>{}</dd>\
-<dt>chance level</dt><dd>{} (95% within {})</dd><dt>calibration slope (reported on learned)</dt><dd>{}</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
+<dt>chance level</dt><dd>{}</dd><dt>calibration slope (reported on learned)</dt><dd>{}</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
 <dt>{CORRECTED_LABEL}</dt><dd>{}</dd><dt>noise ceiling</dt><dd>{}</dd>\
 <dt>behavioural / report reliability</dt><dd>{} / {}</dd><dt>reports counted</dt><dd>{} valid of {} ({} out of range)</dd></dl>\n\
 {sentence}{quality}</div>\n</div>\n</header>\n",
@@ -194,8 +197,7 @@ fn headline(r: &ReportData, out: &mut String) {
         num(h.r, 3),
         interval(h.ci_bootstrap),
         interval(h.ci_study),
-        num(h.chance_mean, 3),
-        interval(h.chance_range),
+        chance(h.chance_mean, h.chance_range, " (95% within {})"),
         calibration(h),
         count(h.n_points),
         count(h.n_contexts),
@@ -216,6 +218,19 @@ fn headline(r: &ReportData, out: &mut String) {
     );
 }
 
+/// The chance level and its 95% range (`range` is the format around the interval), or one "–"
+/// when there is none: "– (95% within –)" reads as two missing numbers with a label between.
+fn chance(mean: Option<f64>, range: Option<[f64; 2]>, around: &str) -> String {
+    match mean {
+        Some(m) if m.is_finite() => format!(
+            "{}{}",
+            num(Some(m), 3),
+            around.replace("{}", &interval(range))
+        ),
+        _ => MISSING.to_string(),
+    }
+}
+
 fn td_num(v: Option<f64>, decimals: usize) -> String {
     match v {
         Some(x) if x.is_finite() => format!(
@@ -231,20 +246,19 @@ fn comparisons(r: &ReportData, out: &mut String) {
     for (_, label, k) in r.comparisons() {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td>{}<td>{}</td><td>{}</td><td>{} {}</td>{}{}<td class=\"n\">{}</td><td class=\"n\">{}</td>{}<td class=\"n\">{} / {}</td></tr>",
+            "<tr><td>{}</td>{}<td>{}</td><td>{}</td><td>{}</td>{}{}<td class=\"n\">{}</td><td class=\"n\">{}</td>{}<td class=\"n\">{} / {}</td></tr>",
             html(label),
             td_num(k.r, 3),
             interval(k.ci_bootstrap),
             interval(clamp_r(k.ci_study)),
-            num(k.null.mean, 3),
-            interval(k.null.range),
+            chance(k.null.mean, k.null.range, " {}"),
             td_num(k.spearman, 3),
             td_num(k.mean_context_r, 3),
             pct(k.sign_agreement),
             pct(k.top_attribute_agreement),
             td_num(k.mae, 1),
-            k.n,
-            k.n_contexts
+            count(k.n),
+            count(k.n_contexts)
         );
     }
     let _ = write!(
@@ -351,7 +365,7 @@ fn multiples(r: &ReportData, out: &mut String) {
     for p in &m.panels {
         let _ = writeln!(
             out,
-            "<figure><figcaption><b>{}</b> · r = {}<span class=\"group\">{}</span><small>{}</small></figcaption>{}</figure>",
+            "<figure><figcaption><b>{}</b> · r&nbsp;=&nbsp;{}<span class=\"group\">{}</span><small>{}</small></figcaption>{}</figure>",
             html(p.context.as_str()),
             num(p.r, 2),
             html(p.group.label()),
@@ -500,7 +514,7 @@ fn position(r: &ReportData, out: &mut String) {
     let _ = write!(
         out,
         "<section id=\"position\">\n<h2>Position bias</h2>\n<p>P(answer A) = <b>{}</b> over all parsed choices (0.5 = no preference for a position).",
-        num(p.p_answer_a, 3)
+        proportion(p.p_answer_a)
     );
     let _ = write!(
         out,
@@ -523,7 +537,10 @@ fn tokens(r: &ReportData, out: &mut String) {
     let _ = write!(
         out,
         "<section id=\"tokens\">\n<h2>Tokens and cost</h2>\n<p>{} input and {} output tokens ({} of {} samples carried counts). {cost}</p>\n</section>\n",
-        t.input, t.output, t.samples_counted, t.samples
+        count_u64(t.input),
+        count_u64(t.output),
+        count(t.samples_counted),
+        count(t.samples)
     );
 }
 

@@ -6,7 +6,9 @@ use super::quality::{CONTEXT_HEADERS, context_cells, corrected_summary, quality_
 use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
 };
-use super::text::{MISSING, clamp_r, count, interval, line_equation, md_cell, num, pct};
+use super::text::{
+    MISSING, clamp_r, count, count_u64, interval, line_equation, md_cell, num, pct, proportion,
+};
 use super::{Exporter, Section, render_sections};
 use tabled::builder::Builder;
 use tabled::settings::Style;
@@ -395,7 +397,7 @@ fn position(r: &ReportData, out: &mut String) {
     out.push_str("## Position bias\n\n");
     out.push_str(&format!(
         "P(answer A) = {} over all parsed choices (0.5 = no preference for a position).",
-        num(p.p_answer_a, 3)
+        proportion(p.p_answer_a)
     ));
     out.push_str(&order_shares(r));
     out.push_str(&format!("\n\n{}\n\n", intercept_sentence(r)));
@@ -406,7 +408,10 @@ fn tokens(r: &ReportData, out: &mut String) {
     out.push_str("## Tokens and cost\n\n");
     out.push_str(&format!(
         "{} input and {} output tokens ({} of {} samples carried counts). ",
-        t.input, t.output, t.samples_counted, t.samples
+        count_u64(t.input),
+        count_u64(t.output),
+        count(t.samples_counted),
+        count(t.samples)
     ));
     match (t.cost_usd, t.prices) {
         (Some(c), Some(p)) => out.push_str(&format!(

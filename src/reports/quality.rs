@@ -3,7 +3,7 @@
 //! [`crate::scoring::quality`] for the method).
 
 use super::data::{ContextLine, ReportData};
-use super::text::{MISSING, interval, num, pct};
+use super::text::{MISSING, count, interval, num, pct};
 use crate::scoring::quality::Quality;
 
 /// Heading of the corrected score wherever it is shown.
@@ -84,9 +84,11 @@ measure and count as 1 report in that mean"
 signal; the interval allows for that){}",
                 match (q.ceiling.corrected_r_resamples, q.ceiling.corrected_r_undefined) {
                     (0, _) => "; undefined without both reliabilities above 0".to_string(),
-                    (n, 0) => format!("; interval from {n} context-bootstrap resamples"),
+                    (n, 0) => format!("; interval from {} context-bootstrap resamples", count(n)),
                     (n, u) => format!(
-                        "; interval from {n} context-bootstrap resamples, {u} of them undefined"
+                        "; interval from {} context-bootstrap resamples, {} of them undefined",
+                        count(n),
+                        count(u)
                     ),
                 }
             ),

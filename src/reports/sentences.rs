@@ -3,7 +3,7 @@
 
 use super::data::ReportData;
 use super::status::reports_sentence;
-use super::text::{MISSING, count, num, order_label, pct};
+use super::text::{MISSING, count, num, order_label, pct, proportion};
 
 /// P(answer A) per presentation order.
 pub fn order_shares(r: &ReportData) -> String {
@@ -14,8 +14,8 @@ pub fn order_shares(r: &ReportData) -> String {
             format!(
                 " Order {}: {} of {} parsed choices.",
                 order_label(o.order),
-                num(o.p_answer_a, 3),
-                o.n_valid
+                proportion(o.p_answer_a),
+                count(o.n_valid)
             )
         })
         .collect()
@@ -151,7 +151,8 @@ pub fn reproducibility_lines(r: &ReportData) -> Vec<(&'static str, String)> {
             "resampling",
             format!(
                 "{} bootstrap resamples, {} null permutations",
-                p.bootstrap_resamples, p.null_permutations
+                count(p.bootstrap_resamples),
+                count(p.null_permutations)
             ),
         ),
         (
@@ -161,12 +162,15 @@ pub fn reproducibility_lines(r: &ReportData) -> Vec<(&'static str, String)> {
                 format!(
                     "imported: {} rows of a data release (no requests; what the release \
 dropped, invalid answers included, is unknown)",
-                    p.samples
+                    count(p.samples)
                 )
             } else {
                 format!(
                     "{}: {} of {} requests answered, {} failed",
-                    p.status, p.samples, p.planned, p.errors
+                    p.status,
+                    count(p.samples),
+                    count(p.planned),
+                    count(p.errors)
                 )
             },
         ),

@@ -1,7 +1,7 @@
 //! Inline SVG figures written by hand (no plotting crate): a scatter plot with its
 //! least-squares line, and a histogram. Every label from a file is HTML-escaped.
 
-use super::data::ScatterPanel;
+use super::data::{ScatterPanel, WEIGHT_LIMIT, beyond};
 use super::figures::{Histogram, Line};
 use super::multiples::Panel;
 use super::text::{count, html, line_equation, num};
@@ -84,7 +84,7 @@ fn draw_points(
         );
         let (cx, cy): (f64, f64) = (p.x.clamp(-lim, lim), p.y.clamp(-lim, lim));
         let colour: &str = rank_colour(p.rank);
-        if (cx, cy) == (p.x, p.y) {
+        if !beyond(p.x, lim) && !beyond(p.y, lim) {
             let _ = write!(
                 s,
                 r#"<circle cx="{:.1}" cy="{:.1}" r="3.2" fill="{colour}" fill-opacity="0.75">{tip}</circle>"#,
@@ -93,7 +93,7 @@ fn draw_points(
             );
         } else {
             // On the edge, pointing out of the plot: the value lies beyond.
-            let (dx, dy): (f64, f64) = if cy != p.y {
+            let (dx, dy): (f64, f64) = if beyond(p.y, lim) {
                 (0.0, if p.y > 0.0 { -1.0 } else { 1.0 })
             } else {
                 (if p.x > 0.0 { 1.0 } else { -1.0 }, 0.0)
@@ -435,7 +435,7 @@ pub fn weights_panel(p: &Panel) -> String {
                 r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{BAR}" fill="{}"/>"#,
                 SIDE_COLOURS[k]
             );
-            if shown != v {
+            if beyond(v, WEIGHT_LIMIT) {
                 let dx: f64 = if v > 0.0 { 1.0 } else { -1.0 };
                 let _ = write!(
                     s,
@@ -481,5 +481,52 @@ mod tests {
         let svg: String = weights_panel(&p);
         assert!(svg.contains(&format!(">{name}</text>")), "{svg}");
         assert!(!svg.contains('…'), "{svg}");
+    }
+
+    /// Learned weights rescaled so the largest is 100 can come out 100.00000000000001: the
+    /// instilled report's card drew that bar with the "beyond the scale" mark beside "100".
+    #[test]
+    fn a_weight_rescaled_to_100_is_on_the_scale_not_beyond_it() {
+        let row = |learned: f64| AttributeRow {
+            name: "seating".into(),
+            learned,
+            reported: 50.0,
+            target: None,
+        };
+        let p = |learned: f64| Panel {
+            context: ContextId("c".into()),
+            question: None,
+            group: Group::All,
+            r: Some(0.5),
+            rows: vec![row(learned)],
+        };
+        let mark: &str = "fill=\"#222\"/>";
+        assert!(!weights_panel(&p(100.000_000_000_000_01)).contains(mark));
+        assert!(!weights_panel(&p(-100.000_000_000_000_01)).contains(mark));
+        assert!(weights_panel(&p(101.0)).contains(mark));
+        // The scatter draws such a point as a point, as its count of points beyond says.
+        let point = |x: f64| crate::reports::data::Point {
+            context: ContextId("c".into()),
+            attribute: "a".into(),
+            rank: 1,
+            x,
+            y: 20.0,
+        };
+        let panel = ScatterPanel {
+            kind: crate::scoring::ComparisonKind::ReportsVsLearned,
+            title: "t".into(),
+            x_label: "learned".into(),
+            y_label: "reported".into(),
+            points: vec![point(100.000_000_000_000_01), point(130.0)],
+            fit: None,
+            r: None,
+            limit: 100.0,
+            beyond: 1,
+        };
+        assert_eq!(panel.beyond_sides()[2], ("right", 1));
+        let mut s = String::new();
+        draw_points(&mut s, &panel, &|x| x, &|y| y);
+        assert_eq!(s.matches("<circle").count(), 1, "{s}");
+        assert_eq!(s.matches("class=\"edge\"").count(), 1, "{s}");
     }
 }

@@ -152,6 +152,20 @@ mod tests {
         );
         assert_eq!(md_cell("a|b\n*c*"), "a&#124;b⏎&#42;c&#42;");
     }
+
+    /// SmolLM2's 9,700 "A" of 9,704 parsed choices read 1.000 under Position bias while its
+    /// diagnosis said 99.96% and its leaderboard page 0.9996.
+    #[test]
+    fn a_proportion_never_rounds_to_0_or_1_unless_it_is() {
+        assert_eq!(proportion(Some(0.53)), "0.530");
+        assert_eq!(proportion(Some(9700.0 / 9704.0)), "0.9996");
+        assert_eq!(proportion(Some(0.00004)), "0.00004");
+        assert_eq!(proportion(Some(1.0)), "1.000");
+        assert_eq!(proportion(Some(0.0)), "0.000");
+        assert_eq!(proportion(None), MISSING);
+        assert_eq!(count(11000), "11,000");
+        assert_eq!(count_u64(2_522_393), "2,522,393");
+    }
 }
 
 /// How a presentation order reads in a report.
@@ -162,8 +176,25 @@ pub fn order_label(o: crate::bundle::sample::Order) -> &'static str {
     }
 }
 
+/// A proportion to 3 decimals, with more (up to 6) where 3 would round it to 0 or 1 when it is
+/// neither: 9,700 "A" answers of 9,704 read 0.9996, not 1.000 ("every choice").
+pub fn proportion(p: Option<f64>) -> String {
+    match p {
+        Some(x) if x.is_finite() && x != 0.0 && x != 1.0 => (3..=6)
+            .map(|d| num(Some(x), d))
+            .find(|s| s.parse::<f64>().is_ok_and(|v| v != 0.0 && v != 1.0))
+            .unwrap_or_else(|| num(Some(x), 6)),
+        _ => num(p, 3),
+    }
+}
+
 /// A whole count with thousands separators: 10000 -> "10,000".
 pub fn count(n: usize) -> String {
+    count_u64(n as u64)
+}
+
+/// [`count`] of a `u64` (token totals).
+pub fn count_u64(n: u64) -> String {
     let digits: String = n.to_string();
     let mut out: String = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -85,13 +85,17 @@ pub fn load_all(benchmark_root: &Path, dir: &Path) -> Result<Vec<ViewBundle>, Vi
         .collect()
 }
 
-/// Whether the leaderboard would rank the run, in words for the index.
-fn ranking(q: Option<&crate::scoring::quality::Quality>) -> String {
+/// Whether the leaderboard would rank the run, in words for the index (the leaderboard's
+/// reasons: a run choosing at random has no measurable preference, not too little data).
+fn ranking(s: &crate::scoring::Summary) -> String {
     use crate::scoring::quality::QualityFlag;
-    match q {
+    match s.quality.as_ref() {
         None => "not known (scored before measurement quality)".into(),
         Some(q) if q.rankable => "ranked".into(),
         Some(q) => match q.flag {
+            QualityFlag::InsufficientData if reports::text::no_measurable_preference(s) => {
+                "not ranked: no measurable preference".into()
+            }
             QualityFlag::InsufficientData => "not ranked: too little usable choice data".into(),
             QualityFlag::UnreliableBehaviour => "not ranked: behaviour unreliable".into(),
             QualityFlag::Ok | QualityFlag::UnreliableReports => "not ranked".into(),
@@ -142,7 +146,7 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<ViewBundle, ViewError> 
         (Some(p), Some(size)) => format!("{} · {p}: {size}", data.title.experiment),
         _ => data.title.experiment.clone(),
     };
-    let ranking: String = ranking(scored.summary.quality.as_ref());
+    let ranking: String = ranking(&scored.summary);
     let payload = browser_data(&scored, &name, &title, &headline, !contexts.is_empty());
     let data_js = format!(
         "window.VIEW_DATA = {};\n",

@@ -7,6 +7,8 @@
 use super::ViewBundle;
 // The one HTML escaper of the reports, the leaderboard and the viewer.
 use crate::reports::text::html as escape;
+// Counts with thousands separators, as in the reports.
+use crate::reports::text::count;
 
 /// Content-Security-Policy of the viewer's own pages: scripts and styles from the viewer only,
 /// and fetches back to it.
@@ -24,7 +26,7 @@ fn head(title: &str) -> String {
 /// The list of bundles, each with its headline and links to its report and samples.
 pub fn index(bundles: &[ViewBundle]) -> String {
     let mut out = head("selfinterp view");
-    out.push_str("<body>\n<header><h1>selfinterp view</h1></header>\n<main>\n<div class=\"scroll\"><table class=\"index\">\n<thead><tr><th>run</th><th>experiment</th><th>score</th><th>leaderboard</th><th>samples</th><th></th></tr></thead>\n<tbody>\n");
+    out.push_str("<body>\n<header><h1>selfinterp view</h1></header>\n<main>\n<p class=\"scroll-hint\">The table scrolls sideways →</p>\n<div class=\"scroll\"><table class=\"index\">\n<thead><tr><th>run</th><th>experiment</th><th>score</th><th>leaderboard</th><th>samples</th><th></th></tr></thead>\n<tbody>\n");
     for b in bundles {
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td{}>{}</td><td class=\"num\">{}</td><td class=\"nowrap\"><a href=\"/b/{n}/report\">report</a> · <a href=\"/b/{n}/samples\">samples</a></td></tr>\n",
@@ -33,7 +35,7 @@ pub fn index(bundles: &[ViewBundle]) -> String {
             escape(&b.headline),
             if b.ranking == "ranked" { "" } else { " class=\"bad\"" },
             escape(&b.ranking),
-            b.samples.len(),
+            count(b.samples.len()),
             n = escape(&b.name),
         ));
     }
@@ -97,6 +99,8 @@ pub const SAMPLES_JS: &str = r#""use strict";
     return e;
   };
   const num = (x, d) => (x === null || x === undefined) ? "–" : Number(x).toFixed(d);
+  // A count with thousands separators, as the reports print them: 11000 -> "11,000".
+  const count = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const params = new URLSearchParams(window.location.search);
   const byId = new Map(D.contexts.map((c) => [c.id, c]));
 
@@ -138,7 +142,7 @@ pub const SAMPLES_JS: &str = r#""use strict";
     });
     box.appendChild(t);
     box.appendChild(el("p", "r(reported, learned) in this context: " + num(c.context_r, 2) +
-      " · " + c.n_choices + " choices · " + c.n_reports_valid + " of " + c.n_reports + " reports valid", "note"));
+      " · " + count(c.n_choices) + " choices · " + count(c.n_reports_valid) + " of " + count(c.n_reports) + " reports valid", "note"));
     return box;
   }
 
@@ -148,7 +152,7 @@ pub const SAMPLES_JS: &str = r#""use strict";
     const list = f.context ? [byId.get(f.context)].filter(Boolean) : D.contexts;
     const wrap = f.context ? w : el("details");
     if (!f.context) {
-      wrap.appendChild(el("summary", "learned and reported weights of all " + D.contexts.length + " contexts"));
+      wrap.appendChild(el("summary", "learned and reported weights of all " + count(D.contexts.length) + " contexts"));
       w.appendChild(wrap);
     }
     const grid = el("div", null, "grid");
@@ -202,7 +206,7 @@ pub const SAMPLES_JS: &str = r#""use strict";
       tr.appendChild(el("td", s.i, "num"));
       tr.appendChild(el("td", s.context));
       tr.appendChild(el("td", s.kind));
-      tr.appendChild(el("td", s.index + " " + s.order));
+      tr.appendChild(el("td", s.index + " " + s.order, "nowrap"));
       tr.appendChild(el("td", s.status, bad ? "bad" : ""));
       tr.appendChild(el("td", parsedText(s.parsed), "parsed"));
       tr.appendChild(el("td", num(s.p_a, 3), "num"));
@@ -210,8 +214,8 @@ pub const SAMPLES_JS: &str = r#""use strict";
       tr.addEventListener("click", () => showPrompt(s, tr));
       body.appendChild(tr);
     }
-    $("count").textContent = rows.length + " of " + D.samples.length + " samples" +
-      (rows.length > shown ? " (first " + shown + " shown)" : "");
+    $("count").textContent = count(rows.length) + " of " + count(D.samples.length) + " samples" +
+      (rows.length > shown ? " (first " + count(shown) + " shown)" : "");
     $("more").hidden = rows.length <= shown;
     renderWeights(f);
     const u = new URLSearchParams();
