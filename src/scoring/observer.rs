@@ -223,22 +223,29 @@ fn curve_ks(k_max: usize) -> Vec<usize> {
     ks
 }
 
+/// The longest row: every curve K (at most all of `CURVE_KS` and K_max) and the model.
+const MAX_ROW: usize = SHARED + 3 * (CURVE_KS.len() + 2);
+
 /// The pooled moments of every side (the observer at each curve K, then the model) over the
 /// drawn (context, split) cells, added in draw order: each field's sum is the one a pass over
-/// the draws for that side alone would make, bit for bit.
+/// the draws for that side alone would make, bit for bit. The totals live in a fixed-size
+/// array (a growable one was read and written back in memory at every draw: this loop runs
+/// once per drawn context of each of the 2,000 resamples).
 fn pooled(
     per_context: &[ContextMoments],
     sides: usize,
     draws: impl Iterator<Item = (usize, usize)>,
 ) -> Vec<Moments> {
     let len: usize = row_len(sides);
-    let mut t: Vec<f64> = vec![0.0; len];
+    assert!(len <= MAX_ROW, "{sides} sides");
+    let mut t: [f64; MAX_ROW] = [0.0; MAX_ROW];
     for (c, s) in draws {
-        for (total, v) in t.iter_mut().zip(per_context[c].row(s, len)) {
-            *total += v;
+        let row: &[f64] = per_context[c].row(s, len);
+        for k in 0..len {
+            t[k] += row[k];
         }
     }
-    sides_of(&t)
+    sides_of(&t[..len])
 }
 
 fn mean_r(per_split: impl Iterator<Item = Option<f64>>) -> Option<f64> {
@@ -394,6 +401,55 @@ mod tests {
         assert_eq!(crossing(&ks, &rs, 0.5), Some(15.0));
         assert_eq!(crossing(&ks, &rs, -0.1), Some(0.0));
         assert_eq!(crossing(&ks, &rs, 0.7), None);
+    }
+
+    /// Pooling rows gives, for every side, the bits of adding that side's moments alone in
+    /// draw order.
+    #[test]
+    fn pooled_rows_give_each_sides_own_sums() {
+        use rand::{Rng, SeedableRng};
+        let mut rng: ChaCha8Rng = ChaCha8Rng::seed_from_u64(30);
+        for sides in [1, 5, CURVE_KS.len() + 1, CURVE_KS.len() + 2] {
+            let per_side: Vec<Vec<Vec<Moments>>> = (0..20)
+                .map(|_| {
+                    (0..SPLITS)
+                        .map(|_| {
+                            let (n, sy, syy): (f64, f64, f64) = (5.0, rng.random(), rng.random());
+                            (0..sides)
+                                .map(|_| Moments {
+                                    n,
+                                    sx: rng.random_range(-300.0..300.0),
+                                    sy,
+                                    sxx: rng.random_range(0.0..5e4),
+                                    syy,
+                                    sxy: rng.random_range(-5e4..5e4),
+                                })
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            let per_context: Vec<ContextMoments> = per_side
+                .iter()
+                .map(|splits| {
+                    let mut sums: Vec<f64> = Vec::new();
+                    splits.iter().for_each(|m| push_split(&mut sums, m));
+                    ContextMoments { sums }
+                })
+                .collect();
+            let draws: Vec<(usize, usize)> = (0..500)
+                .map(|_| (rng.random_range(0..20), rng.random_range(0..SPLITS)))
+                .collect();
+            let got: Vec<Moments> = pooled(&per_context, sides, draws.iter().copied());
+            for (j, m) in got.iter().enumerate() {
+                let mut want: Moments = Moments::default();
+                draws
+                    .iter()
+                    .for_each(|&(c, s)| want.add(&per_side[c][s][j]));
+                let bits = |m: &Moments| [m.n, m.sx, m.sy, m.sxx, m.syy, m.sxy].map(f64::to_bits);
+                assert_eq!(bits(&want), bits(m), "side {j} of {sides}");
+            }
+        }
     }
 
     #[test]
