@@ -19,14 +19,18 @@ use std::sync::OnceLock;
 /// What one result line says about its request.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
+    /// The request's answer, sanitised as a live answer is.
     Answered(ChatResponse),
+    /// The request failed; the provider's error, in one line.
     Failed(String),
 }
 
 /// Where a result line is: file name and 1-based line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
+    /// The results file's name.
     pub file: String,
+    /// The line, from 1.
     pub line: usize,
 }
 
@@ -53,9 +57,13 @@ pub enum Repeat {
 /// A custom id seen on more than one line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Duplicate {
+    /// The custom id.
     pub id: String,
+    /// The line kept.
     pub first: Place,
+    /// The later line.
     pub again: Place,
+    /// How the two relate.
     pub kind: Repeat,
 }
 
@@ -78,6 +86,7 @@ impl std::fmt::Display for Duplicate {
 /// Results files read: outcomes by custom id, and lines that could not be read at all.
 #[derive(Debug, Default)]
 pub struct Results {
+    /// The outcome kept for each custom id.
     pub by_id: HashMap<String, Outcome>,
     /// Where each id's kept outcome was read.
     pub place: HashMap<String, Place>,
@@ -246,7 +255,9 @@ impl Results {
 /// The results matched against the plan.
 #[derive(Debug, Default)]
 pub struct Imported {
+    /// The answered requests, as samples.
     pub samples: Vec<Sample>,
+    /// The failed requests, as `errors.jsonl` records.
     pub failed: Vec<ErrorRecord>,
     /// Planned requests with no line in the results.
     pub missing: Vec<SampleKey>,
@@ -254,6 +265,7 @@ pub struct Imported {
     pub unknown: Vec<String>,
     /// The server-reported model ids, for the manifest.
     pub server_models: BTreeSet<String>,
+    /// The server-reported fingerprints, for the manifest.
     pub system_fingerprints: BTreeSet<String>,
 }
 
@@ -309,6 +321,7 @@ pub fn manifest_path(requests: &Path) -> PathBuf {
 /// says what was asked) and the provider's result files.
 #[derive(Clone, Debug, Default)]
 pub struct BatchImportSpec {
+    /// The request file `batch export` wrote.
     pub requests: PathBuf,
     /// OpenAI's output and error files, or Anthropic's results JSONL, in any order.
     pub results: Vec<PathBuf>,
@@ -375,12 +388,17 @@ pub fn import(
 /// What an import wrote.
 #[derive(Debug)]
 pub struct ImportSummary {
+    /// The manifest written.
     pub manifest: crate::bundle::RunManifest,
     /// Samples already in the bundle before this import (a second batch for the missing ids).
     pub kept: usize,
+    /// Samples this import added.
     pub added: usize,
+    /// Requests whose result was a failure (written to `errors.jsonl`).
     pub failed: Vec<ErrorRecord>,
+    /// Planned requests with no result yet (a later batch can ask them).
     pub missing: Vec<SampleKey>,
+    /// Why no `summary.json` was written, when none was.
     pub score_error: Option<String>,
     /// Result lines that could not be read: (file and line, why).
     pub unreadable: Vec<(Place, String)>,

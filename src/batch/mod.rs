@@ -13,6 +13,7 @@
 //! longest id fits Anthropic's 64-character limit).
 //!
 //! This file writes the request files; `import` reads the results back into a bundle.
+#![warn(missing_docs)]
 
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::parameters::{Parameters, run_contexts};
@@ -37,27 +38,46 @@ pub enum BatchError {
     /// The OpenAI client that builds the bodies could not be made.
     #[error("{0}")]
     Client(crate::providers::ProviderError),
+    /// A request's custom id is over Anthropic's limit.
     #[error("custom id {id} is longer than Anthropic's {MAX_ID_LEN} characters")]
-    IdTooLong { id: String },
+    IdTooLong {
+        /// The id.
+        id: String,
+    },
+    /// The output directory could not be created.
     #[error("{}: cannot create: {source}", dir.display())]
     Create {
+        /// The directory.
         dir: std::path::PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+    /// The import's directory holds a run asked with other parameters.
     #[error("{}: holds a run with other parameters; import into a new directory", dir.display())]
-    OtherParameters { dir: std::path::PathBuf },
+    OtherParameters {
+        /// The directory.
+        dir: std::path::PathBuf,
+    },
+    /// The bundle could not be read or written.
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
+    /// The samples could not be read or written.
     #[error(transparent)]
     Journal(#[from] crate::bundle::journal::JournalError),
+    /// A file could not be read.
     #[error("{}: cannot read: {source}", path.display())]
     Read {
+        /// The file.
         path: std::path::PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+    /// The batch manifest is not one.
     #[error("{}: not a batch manifest: {source}", path.display())]
     NotAManifest {
+        /// The file.
         path: std::path::PathBuf,
+        /// The JSON error, with its line.
         source: serde_json::Error,
     },
     /// Two different answers to one request.
@@ -79,6 +99,7 @@ pub enum BatchFormat {
 }
 
 impl BatchFormat {
+    /// The name `--format` takes and manifests record.
     pub fn as_str(&self) -> &'static str {
         match self {
             BatchFormat::Openai => "openai",
@@ -167,6 +188,7 @@ impl BodyBuilder {
         })
     }
 
+    /// The request body of `req`, exactly as the live provider would send it.
     pub fn body(&self, req: &ChatRequest) -> Value {
         match (&self.openai, self.format) {
             (Some(o), _) => o.request_body(req),
@@ -212,14 +234,19 @@ pub fn request_lines(
 /// Written beside a batch file: what a later `batch import` needs to rebuild the run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BatchManifest {
+    /// Which batch API the file is for.
     pub format: BatchFormat,
     /// The run's parameters, exactly as a live `selfinterp run` with the same options has them.
     pub parameters: Parameters,
+    /// The server flavour the bodies were built for.
     pub flavour: ServerFlavour,
+    /// Lines of the request file.
     pub requests: usize,
     /// Requests left out because the bundle named by `--skip-done` already had them.
     pub skipped_done: usize,
+    /// The request file's name, beside the manifest.
     pub file: String,
+    /// sha256 of the request file.
     pub sha256: String,
 }
 

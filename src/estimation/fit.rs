@@ -41,10 +41,13 @@ pub const INTERCEPT_PRIOR_SD: f64 = 2.5;
 /// Settings of the Newton iteration and the priors.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FitOptions {
+    /// Newton steps before giving up (the fit is then marked not converged).
     pub max_iterations: u32,
     /// Relative step size at which the iteration stops.
     pub tolerance: f64,
+    /// Prior sd of each slope ([`SLOPE_PRIOR_SD`]).
     pub slope_prior_sd: f64,
+    /// Prior sd of the intercept ([`INTERCEPT_PRIOR_SD`]).
     pub intercept_prior_sd: f64,
 }
 
@@ -64,12 +67,15 @@ impl Default for FitOptions {
 pub struct Fit {
     /// b0: log-odds of answering A when the options are equal (position bias).
     pub intercept: f64,
+    /// The intercept's standard error (from the curvature at the optimum, prior included).
     pub intercept_se: f64,
     /// Raw slopes b1..b5 in attribute order (log-odds per full range of difference).
     pub slopes: [f64; N_ATTR],
+    /// The slopes' standard errors, in the same order and units.
     pub slope_se: [f64; N_ATTR],
     /// The slopes rescaled so that the largest |b| is 100 (all zero stays zero).
     pub learned: Weights,
+    /// Whether the iteration met its tolerance within `max_iterations`.
     pub converged: bool,
     /// Newton iterations taken.
     pub iterations: u32,

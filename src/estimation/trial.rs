@@ -16,12 +16,16 @@ pub struct Trial {
 /// Why a trial could not be built.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum TrialError {
+    /// An attribute's range is empty or reversed: (attribute index, min, max).
     #[error("attribute {0}: range max must be greater than min, got [{1}, {2}]")]
     BadRange(usize, f64, f64),
+    /// An option value of this attribute is NaN or infinite.
     #[error("attribute {0}: non-finite value")]
     NonFiniteValue(usize),
+    /// A label outside [0, 1].
     #[error("label P(A) must be finite and in [0, 1], got {0}")]
     BadLabel(f64),
+    /// A negative or non-finite trial weight.
     #[error("trial weight must be finite and >= 0, got {0}")]
     BadWeight(f64),
 }

@@ -29,12 +29,18 @@ use crate::types::{ContextId, N_ATTR, Pair, Values, Weights};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+pub use super::error::ImportError;
+
 /// What to import.
 #[derive(Clone, Debug, Default)]
 pub struct ImportSpec {
+    /// The contexts file (scenario, question, attribute names and ranges).
     pub contexts: PathBuf,
+    /// The selections file: one row per choice, with both options' values.
     pub selections: PathBuf,
+    /// The reports file (the weights a model gave), if any.
     pub reports: Option<PathBuf>,
+    /// The target weights (instilled profiles), if any.
     pub targets: Option<PathBuf>,
     /// Keep only selections of this model (required when there are several).
     pub model: Option<String>,
@@ -42,22 +48,6 @@ pub struct ImportSpec {
     pub explaining_model: Option<String>,
     /// Keep only reports of this version (required when there are several).
     pub version: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("{path}: {message}")]
-    File { path: PathBuf, message: String },
-    #[error("{path}: line {line}: {message}")]
-    Row {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
-    #[error(transparent)]
-    Bundle(#[from] bundle::BundleError),
-    #[error(transparent)]
-    Journal(#[from] journal::JournalError),
 }
 
 /// One CSV file opened with its header's column positions.
@@ -482,6 +472,7 @@ fn read_reports(p: &Path, spec: &ImportSpec, got: &mut Collected) -> Result<Tabl
 /// An imported bundle: its manifest, and why it was not scored when it was not.
 #[derive(Debug)]
 pub struct ImportedCsv {
+    /// The manifest written.
     pub manifest: RunManifest,
     /// Contexts imported (from the contexts file).
     pub contexts: usize,

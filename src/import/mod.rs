@@ -1,7 +1,9 @@
 //! Importers: other data sources turned into run bundles ([`crate::bundle`]).
 //!
 //! `csv` reads the original study's flat CSV data release.
+#![warn(missing_docs)]
 
 pub(crate) mod csv;
+pub(crate) mod error;
 
 pub use csv::{ImportError, ImportSpec, ImportedCsv, import};

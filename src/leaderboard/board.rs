@@ -75,10 +75,13 @@ impl Row {
 /// its ranked rows by score, then the rows that cannot be ranked.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Board {
+    /// The experiment of every row (`native`, `instilled`, ...).
     pub experiment: String,
     /// The comparability class (`leaderboard::class`) of every row in it.
     pub class: String,
+    /// Rows of models.
     pub models: Vec<Row>,
+    /// Rows of the simulated reference agents.
     pub simulated: Vec<Row>,
 }
 

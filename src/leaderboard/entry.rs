@@ -9,11 +9,14 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// The Markdown leaderboard, under `results/`.
 pub const MD_FILE: &str = "LEADERBOARD.md";
+/// The HTML leaderboard, under `results/`.
 pub const HTML_FILE: &str = "leaderboard.html";
 /// Directory of the per-entry detail pages, under `results/`.
 pub const DETAILS_DIR: &str = "details";
 
+/// An entry's description ([`EntryMeta`]), in its directory.
 pub const ENTRY_FILE: &str = "entry.toml";
 
 /// Files an entry may hold; anything else is refused so that nothing unreviewed is published.
@@ -47,7 +50,9 @@ pub struct EntryMeta {
     pub provider: String,
     /// When the run was made, YYYY-MM-DD.
     pub date: String,
+    /// Who submitted the entry.
     pub submitted_by: String,
+    /// Anything a reader should know about the run (optional).
     #[serde(default)]
     pub notes: String,
     /// True for the simulated reference agents (`--provider sim`).
@@ -63,10 +68,12 @@ pub struct Problem {
     pub file: String,
     /// The field (or line) within the file.
     pub field: String,
+    /// What is wrong.
     pub message: String,
 }
 
 impl Problem {
+    /// A problem of `entry`'s `file` at `field`.
     pub fn new(
         entry: &str,
         file: &str,
@@ -209,10 +216,15 @@ pub fn toml_error_field(message: &str) -> String {
 /// An entry as the leaderboard reads it: meta, manifest and stored summary.
 #[derive(Clone, Debug)]
 pub struct Entry {
+    /// The entry's directory name.
     pub name: String,
+    /// The entry's directory.
     pub dir: PathBuf,
+    /// Its `entry.toml`.
     pub meta: EntryMeta,
+    /// Its bundle's `manifest.json`.
     pub manifest: RunManifest,
+    /// Its stored `summary.json`'s score.
     pub summary: Summary,
 }
 
@@ -235,6 +247,7 @@ pub fn read_file(name: &str, dir: &Path, file: &str) -> Result<String, Problem> 
     super::files::read_text(dir, file).map_err(|m| Problem::new(name, file, "", m))
 }
 
+/// The entry's `entry.toml`, read and parsed strictly (unknown keys refused).
 pub fn read_meta(name: &str, dir: &Path) -> Result<EntryMeta, Problem> {
     parse_meta(name, &read_file(name, dir, ENTRY_FILE)?)
 }

@@ -9,7 +9,9 @@ use std::path::Path;
 /// Output formats of `selfinterp leaderboard`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
+    /// One CSV row per leaderboard row.
     Csv,
+    /// A JSON array of the rows.
     Json,
 }
 

@@ -392,16 +392,22 @@ pub fn pages(b: &[Board]) -> Vec<(String, String)> {
 /// Why the leaderboard files could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// A file or directory could not be written.
     #[error("{}: {verb}: {source}", path.display())]
     Io {
+        /// The file or directory.
         path: std::path::PathBuf,
+        /// What could not be done (`cannot write`, `cannot create`, ...).
         verb: &'static str,
+        /// Why it failed.
         source: std::io::Error,
     },
     /// An entry's full report could not be made from its bundle.
     #[error("{entry}: cannot render its full report: {source}")]
     Report {
+        /// The entry.
         entry: String,
+        /// Why.
         source: Box<full_report::ReportError>,
     },
 }

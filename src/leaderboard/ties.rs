@@ -33,6 +33,7 @@ pub fn family_permutations(rows: usize) -> usize {
 pub const BOOTSTRAP: usize = 2000;
 pub const SEED: u64 = 0;
 
+/// How a tie was judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TieMethod {
@@ -45,13 +46,17 @@ pub enum TieMethod {
 /// How a ranked row compares with the next ranked row of its table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tie {
+    /// Whether the two rows cannot be told apart.
     pub tied: bool,
+    /// How that was judged.
     pub method: TieMethod,
     /// Contexts both entries have (the paired comparison's contexts).
     pub shared_contexts: usize,
     /// r of the next row minus r of this row, on the shared contexts.
     pub difference: Option<f64>,
+    /// 95% paired context-bootstrap interval of `difference`.
     pub difference_ci: Option<[f64; 2]>,
+    /// Permutation p-value of the difference (paired method only).
     pub p: Option<f64>,
     /// `p` after Holm's correction over the table's paired tests.
     pub p_holm: Option<f64>,

@@ -61,6 +61,7 @@
 //! - `simulate`: simulating a run of a design from the model ([`simulated_width`]);
 //! - `search`: searching for the cheapest design that meets a width ([`plan`]) and the
 //!   promise's range ([`promise_range`]).
+#![warn(missing_docs)]
 
 pub(crate) mod pilot;
 pub(crate) mod request;
@@ -81,7 +82,9 @@ use serde::{Deserialize, Serialize};
 /// One pilot context as the simulation uses it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PilotContext {
+    /// The fitted intercept (lean towards "A").
     pub intercept: f64,
+    /// The slopes the simulation uses (log-odds per full attribute range).
     pub slopes: [f64; N_ATTR],
     /// Mean of the context's valid reports.
     pub report_centre: [f64; N_ATTR],
@@ -90,9 +93,11 @@ pub struct PilotContext {
 /// The fitted pilot; see the module documentation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PilotModel {
+    /// The pilot's usable contexts.
     pub contexts: Vec<PilotContext>,
     /// Pooled within-context SD of single valid reports (0 when no context had two).
     pub report_sd: f64,
+    /// Share of the pilot's reports that parsed.
     pub report_valid_rate: f64,
     /// Share of choice observations that gave a usable label.
     pub choice_usable_rate: f64,
@@ -108,15 +113,20 @@ pub struct PilotModel {
     pub true_r: f64,
     /// Pilot size, for the record.
     pub pilot_pairs_per_context: f64,
+    /// Reports per context in the pilot.
     pub pilot_reports_per_context: f64,
 }
 
+/// Why no plan could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    /// No pilot context has both usable choices and a valid report.
     #[error("the pilot has no context with both usable choices and a valid report")]
     NoUsableContext,
+    /// The pilot could not be scored.
     #[error("scoring the pilot: {0}")]
     Score(String),
+    /// The target width is outside (0, 2].
     #[error("the target width must be in (0, 2], got {0}")]
     BadTarget(f64),
 }
@@ -128,10 +138,13 @@ fn eta(intercept: f64, slopes: &[f64; N_ATTR], d: &[f64; N_ATTR]) -> f64 {
 /// One run design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Design {
+    /// Contexts asked.
     pub contexts: usize,
+    /// Pairs per context.
     pub pairs: usize,
     /// 1 = each pair asked once; 2 = also with A and B swapped.
     pub orders: usize,
+    /// Reports per context.
     pub reports: usize,
 }
 

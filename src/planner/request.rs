@@ -18,15 +18,18 @@ pub const DEFAULT_MAX_CONTEXTS: usize = 5000;
 pub struct PlanRequest {
     /// Wanted width of the 95% context-bootstrap interval of the main score.
     pub target_width: f64,
+    /// Candidate pairs per context (default `DEFAULT_PAIRS`: 10 to 200).
     pub pairs: Vec<usize>,
     /// Reports per context in the planned run (default: the pilot's per asked context).
     pub reports: Option<usize>,
     /// Presentation orders per pair (default: the pilot's, else 1).
     pub orders: Option<usize>,
+    /// Simulated runs per predicted width (default `DEFAULT_REPLICATES`, 24).
     pub replicates: usize,
     /// Largest number of contexts (default: the pilot's benchmark split, else
     /// `DEFAULT_MAX_CONTEXTS`).
     pub max_contexts: Option<usize>,
+    /// Seeds the simulated runs.
     pub seed: u64,
 }
 

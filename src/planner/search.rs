@@ -16,20 +16,25 @@ use serde::{Deserialize, Serialize};
 /// Settings of [`plan`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanOptions {
+    /// Seeds the simulated runs.
     pub seed: u64,
     /// Candidate numbers of pairs per context.
     pub pairs: Vec<usize>,
+    /// Presentation orders per pair (1 or 2).
     pub orders: usize,
+    /// Reports per context.
     pub reports: usize,
     /// Simulated runs per predicted width.
     pub replicates: usize,
     /// Bootstrap resamples per simulated run.
     pub resamples: usize,
+    /// Most rescalings of the number of contexts towards the target per candidate.
     pub max_iterations: usize,
     /// Fewest contexts a plan may use (default 30): with fewer, the context bootstrap rests
     /// on too few units, and the planner was measured optimistic there (designs at a
     /// 20-context floor achieved 10-25% wider intervals than promised).
     pub min_contexts: usize,
+    /// Most contexts a plan may use (the benchmark split's size).
     pub max_contexts: usize,
 }
 
@@ -52,11 +57,13 @@ impl Default for PlanOptions {
 /// The predicted width of one design.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
+    /// The design predicted.
     pub design: Design,
     /// Mean width over the simulated runs.
     pub width: f64,
     /// SD of the width across simulated runs (how much one real run may differ).
     pub width_sd: f64,
+    /// Model calls the design makes.
     pub calls: usize,
     /// The target width is met (false when `max_contexts` was not enough).
     pub feasible: bool,
@@ -85,12 +92,16 @@ pub fn predict(model: &PilotModel, d: &Design, o: &PlanOptions) -> Option<(f64, 
 /// The result of [`plan`]: every candidate and the cheapest feasible one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
+    /// The width asked for.
     pub target_width: f64,
+    /// One prediction per candidate number of pairs.
     pub candidates: Vec<Prediction>,
+    /// The feasible candidate with the fewest calls; `None` when none is feasible.
     pub recommended: Option<Prediction>,
     /// 80% range of the recommended design's width over pilot resamples
     /// ([`promise_range`]); `None` when not computed.
     pub recommended_range: Option<[f64; 2]>,
+    /// The fitted pilot the predictions come from.
     pub model: PilotModel,
 }
 

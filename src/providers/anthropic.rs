@@ -12,16 +12,24 @@ use serde_json::{Value, json};
 use std::fmt;
 use std::time::Duration;
 
+/// Where requests go without `--base-url`.
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com/v1";
+/// The environment variable the key is read from.
 pub const KEY_VAR: &str = "ANTHROPIC_API_KEY";
 /// The API version every request names (the stable Messages API version).
 pub const API_VERSION: &str = "2023-06-01";
 
+/// Settings of an Anthropic Messages API client.
 #[derive(Clone, Debug)]
 pub struct AnthropicConfig {
+    /// The model asked.
     pub model: String,
+    /// The API's base URL, without a trailing slash.
     pub base_url: String,
+    /// Read from `ANTHROPIC_API_KEY` by [`AnthropicConfig::new`]; required to send.
     pub api_key: Option<ApiKey>,
+    /// Safety-net timeout of the HTTP client; the retry wrapper's per-request timeout is the
+    /// one that normally fires.
     pub http_timeout: Duration,
     /// Largest response body read, in bytes (`--max-response-bytes`).
     pub max_response_bytes: usize,
@@ -43,6 +51,7 @@ impl AnthropicConfig {
     }
 }
 
+/// An Anthropic Messages API client (no log-probabilities: choices get hard labels).
 pub struct Anthropic {
     client: reqwest::Client,
     url: String,

@@ -24,6 +24,7 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
+    /// A key given directly (the environment is the usual source).
     pub fn new(key: impl Into<String>) -> ApiKey {
         let secret: String = key.into();
         let forms: Arc<[String]> = super::redact::echoes(&secret).into();

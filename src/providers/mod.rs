@@ -2,6 +2,7 @@
 //!
 //! The runner only sees [`Provider`]; retries, rate limits and caching wrap it. Keys come
 //! from the environment and are never stored in any value that is logged or serialised.
+#![warn(missing_docs)]
 
 use crate::prompts::Message;
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,9 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
+    /// A letter, "A" or "B".
     Choice,
+    /// A JSON object of five weights.
     Report,
 }
 
@@ -25,38 +28,52 @@ pub enum Constraint {
     /// Only "A" or "B" (a grammar or guided choice).
     Letters,
     /// A JSON object with exactly these numeric keys.
-    JsonReport { keys: Vec<String> },
+    JsonReport {
+        /// The attribute names, in order.
+        keys: Vec<String>,
+    },
 }
 
 /// One chat request as the harness means it; providers turn it into their wire format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChatRequest {
+    /// Choice or report (the parser and the cache key read it).
     pub kind: RequestKind,
+    /// The prompt: system, then user.
     pub messages: Vec<Message>,
+    /// Most completion tokens asked for.
     pub max_tokens: u32,
+    /// Sampling temperature (0 in the study).
     pub temperature: f64,
     /// Ask for the top log-probabilities of the first generated token (choices).
     pub top_logprobs: Option<u32>,
+    /// The output constraint asked of the server, if any.
     pub constraint: Option<Constraint>,
 }
 
 /// One alternative for the first generated token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenLogprob {
+    /// The token's text, as the server gives it.
     pub token: String,
+    /// Its natural log-probability (at most 0).
     pub logprob: f64,
 }
 
 /// A provider's answer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatResponse {
+    /// The generated text (keys redacted, see `sanitise`).
     pub text: String,
     /// Top alternatives of the first generated token, when the provider gives them.
     pub top_logprobs: Option<Vec<TokenLogprob>>,
+    /// Prompt tokens, as the server counted them.
     pub tokens_in: Option<u64>,
+    /// Completion tokens, as the server counted them.
     pub tokens_out: Option<u64>,
     /// The model id the server says answered.
     pub model: Option<String>,
+    /// The server's `system_fingerprint` (its build and configuration), when it gives one.
     pub system_fingerprint: Option<String>,
 }
 
@@ -66,18 +83,27 @@ pub enum ProviderError {
     /// Worth retrying: 429, 5xx, timeouts, resets, truncated or malformed bodies.
     #[error("{message}")]
     Retryable {
+        /// What went wrong, in one line (keys redacted).
         message: String,
+        /// How long the server asked us to wait (`Retry-After`), if it did.
         retry_after: Option<Duration>,
     },
     /// Never worth retrying: 401, 403, unknown model, bad request.
     #[error("{message}")]
-    Fatal { message: String },
+    Fatal {
+        /// What went wrong, in one line (keys redacted).
+        message: String,
+    },
     /// This answer is refused and not asked again (a body over the size limit); the request
     /// goes to `errors.jsonl` and the run goes on.
     #[error("{message}")]
-    Rejected { message: String },
+    Rejected {
+        /// Why the answer was refused.
+        message: String,
+    },
 }
 
+/// What [`Provider::send`] returns.
 pub type SendFuture<'a> =
     Pin<Box<dyn Future<Output = Result<ChatResponse, ProviderError>> + Send + 'a>>;
 
@@ -110,8 +136,10 @@ pub trait Provider: Send + Sync {
     }
 }
 
+/// What [`Provider::server_props`] returns.
 pub type PropsFuture<'a> = Pin<Box<dyn Future<Output = Option<serde_json::Value>> + Send + 'a>>;
 
+/// What [`Provider::list_models`] returns.
 pub type ListFuture<'a> = Pin<
     Box<
         dyn Future<Output = Result<Option<Vec<serde_json::Value>>, preflight::PreflightError>>
@@ -123,6 +151,7 @@ pub type ListFuture<'a> = Pin<
 /// Why a 2xx body is not a chat response (retryable upstream: `common::malformed`).
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
+    /// Not JSON, or not the shape of a chat response.
     #[error("{0}")]
     Json(#[from] serde_json::Error),
     /// Some gateways answer 200 with an error object and no choice.
@@ -158,7 +187,12 @@ pub enum LetterMass {
     /// A log-probability above 0 or not a number: the list is not a distribution.
     Invalid,
     /// The probability mass on tokens read as "A" and as "B" (not both zero).
-    Mass { a: f64, b: f64 },
+    Mass {
+        /// Probability on tokens read as "A".
+        a: f64,
+        /// Probability on tokens read as "B".
+        b: f64,
+    },
 }
 
 impl ChatResponse {

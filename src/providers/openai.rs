@@ -35,11 +35,16 @@ pub const KEY_VAR: &str = "OPENAI_API_KEY";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServerFlavour {
+    /// `openai` for api.openai.com, `plain` otherwise.
     Auto,
+    /// OpenAI's own API.
     #[serde(rename = "openai")]
     OpenAi,
+    /// A llama.cpp server (`llama-server`).
     LlamaCpp,
+    /// A vLLM server.
     Vllm,
+    /// Any other OpenAI-compatible server: no constraint fields sent.
     Plain,
 }
 
@@ -71,10 +76,13 @@ impl ServerFlavour {
 /// Settings of an OpenAI-compatible client.
 #[derive(Clone, Debug)]
 pub struct OpenAiConfig {
+    /// The model asked.
     pub model: String,
+    /// The server's base URL (`.../v1`), without a trailing slash.
     pub base_url: String,
     /// Read from `OPENAI_API_KEY` by [`OpenAiConfig::new`]; `None` sends no auth header.
     pub api_key: Option<ApiKey>,
+    /// The server's dialect for output constraints (`Auto` is resolved by [`OpenAi::new`]).
     pub flavour: ServerFlavour,
     /// Safety-net timeout of the HTTP client; the retry wrapper's per-request timeout is the
     /// one that normally fires.
@@ -125,6 +133,7 @@ impl fmt::Debug for OpenAi {
 }
 
 impl OpenAi {
+    /// A client of `cfg`'s server; fails only when the HTTP client cannot be built.
     pub fn new(cfg: OpenAiConfig) -> Result<OpenAi, ProviderError> {
         Ok(OpenAi {
             client: common::http_client(cfg.http_timeout)?,

@@ -223,6 +223,7 @@ impl std::fmt::Debug for Resilient {
 }
 
 impl Resilient {
+    /// `inner` behind `policy` (a concurrency or attempt count of 0 is taken as 1).
     pub fn new(inner: Arc<dyn Provider>, policy: Policy) -> Resilient {
         let mut policy = policy;
         policy.concurrency = policy.concurrency.max(1);
@@ -246,14 +247,17 @@ impl Resilient {
         self
     }
 
+    /// The wrapped provider.
     pub fn provider(&self) -> &Arc<dyn Provider> {
         &self.inner
     }
 
+    /// The policy in force.
     pub fn policy(&self) -> &Policy {
         &self.policy
     }
 
+    /// The counters so far.
     pub fn stats(&self) -> Stats {
         let c = &self.counters;
         Stats {
