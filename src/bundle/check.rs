@@ -15,6 +15,7 @@ use super::sample::{Fields, KeyRef, KindKey, Sample, SampleKey};
 use super::{BundleContext, RunManifest};
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::types::Pair;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -84,7 +85,10 @@ pub fn duplicates(file: &Path, samples: &[Sample], lines: &[usize]) -> Vec<Sampl
 
 /// True when every sample's key sorts before the next one's (a canonical `samples.jsonl`).
 pub fn strictly_sorted<S: Fields>(samples: &[S]) -> bool {
-    samples.windows(2).all(|w| w[0].key_ref() < w[1].key_ref())
+    samples
+        .par_windows(2)
+        .with_min_len(1024)
+        .all(|w| w[0].key_ref() < w[1].key_ref())
 }
 
 /// `samples[i]` has `samples[j]`'s key with a different answer: the first differing field.
@@ -234,19 +238,18 @@ pub(crate) fn against_requests<S: Fields>(
         .flatten()
         .map(|t| (t.key.as_ref(), t))
         .collect();
-    let mut out: Vec<SampleProblem> = Vec::new();
-    for (i, s) in samples.iter().enumerate() {
+    // Each sample on its own, in parallel; the problems in sample order.
+    let check = |(i, s): (usize, &S)| -> Option<SampleProblem> {
         let line = Some(lines[i]);
         let shown: Option<Pair> = match replayed {
             Some(_) => by_key.get(&s.key_ref()).map(|t| t.shown()),
             None => planned(&asked, p, s),
         };
         let Some(want) = shown else {
-            out.push(not_asked(file, line, s, p, list.len(), &asked));
-            continue;
+            return Some(not_asked(file, line, s, p, list.len(), &asked));
         };
-        if *s.options() != want {
-            out.push(problem(
+        (*s.options() != want).then(|| {
+            problem(
                 file,
                 line,
                 "options",
@@ -256,10 +259,15 @@ pub(crate) fn against_requests<S: Fields>(
                     serde_json::to_string(s.options()).unwrap_or_default(),
                     serde_json::to_string(&want).unwrap_or_default()
                 ),
-            ));
-        }
-    }
-    out
+            )
+        })
+    };
+    samples
+        .par_iter()
+        .enumerate()
+        .with_min_len(1024)
+        .filter_map(check)
+        .collect()
 }
 
 /// The pair a fixed-design run showed for `s`'s request, the one [`super::plan::plan`]'s

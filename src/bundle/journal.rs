@@ -68,7 +68,7 @@ pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<ReadJournal<T>, J
 
 /// [`read`] from `src`, `block` bytes at a time (the buffer grows for a longer line).
 fn read_from<T: DeserializeOwned + Send>(
-    src: impl Read,
+    src: impl Read + Send,
     path: &Path,
     block: usize,
 ) -> Result<ReadJournal<T>, JournalError> {
@@ -122,26 +122,18 @@ type Parsed<T> = (
 /// Every newline-terminated line of `src`: its span and its record parsed, in file order; a
 /// last line without a newline is left out. Read a block at a time; the complete lines of a
 /// block are parsed in parallel, each on its own, so the results (and the first error) are
-/// those of a line-by-line read.
+/// those of a line-by-line read, and the next block is read into a second buffer meanwhile.
 fn parse_lines<T: DeserializeOwned + Send>(
-    mut src: impl Read,
+    mut src: impl Read + Send,
     block: usize,
 ) -> std::io::Result<Parsed<T>> {
-    let mut buf: Vec<u8> = vec![0; block];
+    let (mut buf, mut next): (Vec<u8>, Vec<u8>) = (vec![0; block], vec![0; block]);
     // buf[..filled] is the file from `offset` on; buf[..carried] holds no newline.
     let (mut filled, mut offset): (usize, usize) = (0, 0);
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut parsed: Vec<Result<T, serde_json::Error>> = Vec::new();
-    loop {
-        if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0); // one line longer than the buffer
-        }
-        let n: usize = match src.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+    let mut n: usize = read_some(&mut src, &mut buf)?;
+    while n > 0 {
         let carried: usize = filled;
         filled += n;
         let first: usize = spans.len();
@@ -150,18 +142,40 @@ fn parse_lines<T: DeserializeOwned + Send>(
             spans.push((offset + start, offset + carried + end));
             start = carried + end + 1;
         }
+        // The unfinished line moves to the front of the other buffer (grown when it would
+        // fill it), and the next block is read in after it while this block is parsed.
+        let tail: usize = filled - start;
+        if next.len() <= tail {
+            next.resize(2 * tail, 0);
+        }
+        next[..tail].copy_from_slice(&buf[start..filled]);
         let lines: &[u8] = &buf[..filled];
-        parsed.par_extend(
-            spans[first..]
-                .par_iter()
-                .with_min_len(256)
-                .map(|&(a, b)| serde_json::from_slice::<T>(&lines[a - offset..b - offset])),
+        let ((), read) = rayon::join(
+            || {
+                parsed.par_extend(
+                    spans[first..]
+                        .par_iter()
+                        .with_min_len(256)
+                        .map(|&(a, b)| serde_json::from_slice::<T>(&lines[a - offset..b - offset])),
+                )
+            },
+            || read_some(&mut src, &mut next[tail..]),
         );
-        buf.copy_within(start..filled, 0);
-        filled -= start;
-        offset += start;
+        n = read?;
+        (filled, offset) = (tail, offset + start);
+        std::mem::swap(&mut buf, &mut next);
     }
     Ok((spans, parsed, offset + filled))
+}
+
+/// One `read` into `buf`, again when interrupted; 0 at the end of the file.
+fn read_some(src: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match src.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }
 
 /// An open journal that appends one record per call.

@@ -138,13 +138,14 @@ struct ALogprob {
     _logprob: f64,
 }
 
-/// The summary `score` prints for the bundle in `dir`, read the lean way, when the bundle is
+/// The manifest and summary `score` prints for the bundle in `dir` (and what was read to make
+/// them, [`Read`]), read the lean way, when the bundle is
 /// a finished-looking fixed-design run on the benchmark its manifest names (hash-checked),
 /// with no contexts of its own, not an observer run, no choice asked swapped, samples in
 /// canonical order and every sample a request of the plan with its frozen pair. `None`
 /// otherwise, and on any error (reading, parsing, the checks, scoring): the caller then opens
 /// the bundle the full way ([`super::open`]), which says what is wrong.
-pub fn summary(benchmark_root: &Path, dir: &Path) -> Option<(RunManifest, BundleSummary)> {
+pub fn summary(benchmark_root: &Path, dir: &Path) -> Option<(RunManifest, BundleSummary, Read)> {
     let manifest: RunManifest = super::read_manifest(dir).ok()?;
     let p: &Parameters = manifest.parameters.as_ref()?;
     if p.observe.is_some() || p.design.is_some() || dir.join(CONTEXTS).exists() {
@@ -180,7 +181,20 @@ pub fn summary(benchmark_root: &Path, dir: &Path) -> Option<(RunManifest, Bundle
         position_bias: None,
         privileged_access: None,
     };
-    Some((manifest, summary))
+    let read = Read {
+        _samples: samples,
+        _bench: bench,
+    };
+    Some((manifest, summary, read))
+}
+
+/// What [`summary`] read to score (the samples and the benchmark), handed to the caller: a
+/// process about to end may leave it unfreed (`std::mem::forget`) instead of freeing every
+/// sample one by one.
+#[derive(Debug)]
+pub struct Read {
+    _samples: Vec<ScoreSample>,
+    _bench: Benchmark,
 }
 
 #[cfg(test)]
@@ -298,7 +312,7 @@ mod tests {
             if !dir.join(SAMPLES).is_file() {
                 continue;
             }
-            if let Some((m, s)) = summary(&root().join("benchmark"), &dir) {
+            if let Some((m, s, _)) = summary(&root().join("benchmark"), &dir) {
                 assert_eq!(m, crate::bundle::read_manifest(&dir).unwrap());
                 let want: BundleSummary = full(&dir).unwrap();
                 assert_eq!(s.to_bytes(), want.to_bytes(), "{}", dir.display());

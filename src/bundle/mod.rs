@@ -35,7 +35,7 @@ pub(crate) mod summary;
 pub(crate) mod time;
 
 pub use journal::JournalError;
-pub use lean::summary as lean_summary;
+pub use lean::{Read as LeanRead, summary as lean_summary};
 pub use parameters::{ConstrainMode, Experiment, ProviderKind, run_contexts};
 pub use sample::{KindKey, Order, Parsed};
 pub use score_input::{ContextTable, score_options};

@@ -202,7 +202,7 @@ impl KeyRef<'_> {
 /// What the plan check and the scoring input read of a sample: a [`Sample`], or the lean
 /// reading `score` makes of one (`super::lean`), so that both are checked and scored by
 /// the same code.
-pub trait Fields {
+pub trait Fields: Sync {
     /// The request key, borrowed.
     fn key_ref(&self) -> KeyRef<'_>;
     /// The option values as shown.

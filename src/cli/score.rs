@@ -61,13 +61,17 @@ pub fn score_bundle(cli: &Cli, dir: &Path) -> Result<(Bundle, BundleSummary), Fa
 
 pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
     super::expect_bundle(&a.dir)?;
-    // A bundle read the full way, left to the process's end (freeing every sample one by one
-    // would only cost time).
+    // What was read (the full way or the lean way), left to the process's end (freeing every
+    // sample one by one would only cost time).
     let mut held: Option<Bundle> = None;
+    let mut lean: Option<bundle::LeanRead> = None;
     let (manifest, summary): (RunManifest, BundleSummary) = match &a.reports_from {
         // A plain run's canonical bundle is read the lean way (the same checks and summary).
         None => match bundle::lean_summary(&cli.benchmark_dir(), &a.dir) {
-            Some(done) => done,
+            Some((m, s, read)) => {
+                lean = Some(read);
+                (m, s)
+            }
             None => {
                 let (b, s) = score_bundle(cli, &a.dir)?;
                 (held.insert(b).manifest.clone(), s)
@@ -111,7 +115,7 @@ pub fn run(cli: &Cli, a: &ScoreArgs) -> anyhow::Result<()> {
         t
     };
     let printed = print_stdout(&text);
-    std::mem::forget(held);
+    std::mem::forget((held, lean));
     printed
 }
 
