@@ -5,8 +5,11 @@
 /// One frozen version's two files, as they were at build time.
 #[derive(Clone, Copy, Debug)]
 pub struct EmbeddedVersion {
+    /// The version's name (`v1`).
     pub version: &'static str,
+    /// Its `manifest.json`.
     pub manifest: &'static str,
+    /// Its `contexts.jsonl`.
     pub contexts: &'static str,
 }
 

@@ -4,6 +4,7 @@
 //! `contexts.jsonl` (one line per context: split, persona, attributes with display precision,
 //! hidden profile, evaluation pairs, report pairs). Both are regenerated bit-for-bit by
 //! [`freeze::freeze`], which is how `verify` checks them.
+#![warn(missing_docs)]
 
 pub(crate) mod embedded;
 pub(crate) mod freeze;
@@ -22,7 +23,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// A version's manifest, in its directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// A version's contexts, one JSON object a line, in its directory.
 pub const CONTEXTS_FILE: &str = "contexts.jsonl";
 /// The layout of the files; bump when it changes.
 pub const FORMAT: u32 = 1;
@@ -40,6 +43,7 @@ pub enum Split {
 }
 
 impl Split {
+    /// The snake_case name used in JSON and messages.
     pub fn as_str(&self) -> &'static str {
         match self {
             Split::Instilled => "instilled",
@@ -52,15 +56,20 @@ impl Split {
 /// An attribute as frozen: the catalogue's fields plus its display precision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrozenAttribute {
+    /// snake_case name, unique in its context (the key of a report).
     pub name: String,
+    /// The unit values are shown in.
     pub units: String,
+    /// Lowest value an option may take.
     pub min: f64,
+    /// Highest value an option may take (above `min`).
     pub max: f64,
     /// Decimals shown in prompts (the display-precision rule of docs/protocol.md).
     pub decimals: u32,
 }
 
 impl FrozenAttribute {
+    /// Range width, the denominator that puts attributes on a common scale.
     pub fn width(&self) -> f64 {
         self.max - self.min
     }
@@ -69,14 +78,19 @@ impl FrozenAttribute {
 /// One context of a frozen version: everything a run needs to prompt and score it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrozenContext {
+    /// The catalogue's context id.
     pub id: ContextId,
+    /// The split it was drawn into.
     pub split: Split,
+    /// The persona the model decides for, drawn from the catalogue's pool.
     pub persona: String,
+    /// The thing chosen ("electric kettle").
     pub thing: String,
     /// The catalogue's question, without the persona.
     pub base_question: String,
     /// The question exactly as prompted, with the persona.
     pub question: String,
+    /// Its five attributes, in the order prompts and weights use.
     pub attributes: Vec<FrozenAttribute>,
     /// Hidden preference profile, in attribute order. Never shown in an evaluation prompt.
     pub profile: Profile,
@@ -87,10 +101,12 @@ pub struct FrozenContext {
 }
 
 impl FrozenContext {
+    /// `(min, max)` per attribute, in attribute order.
     pub fn ranges(&self) -> [(f64, f64); N_ATTR] {
         std::array::from_fn(|k| (self.attributes[k].min, self.attributes[k].max))
     }
 
+    /// The attributes' names, in order.
     pub fn attribute_names(&self) -> Vec<&str> {
         self.attributes.iter().map(|a| a.name.as_str()).collect()
     }
@@ -99,7 +115,9 @@ impl FrozenContext {
 /// `manifest.json` of a frozen version.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The version's name (`v1`), also its directory's.
     pub version: String,
+    /// The files' layout ([`FORMAT`]).
     pub format: u32,
     /// The public master seed; null when the draws came from a private seed.
     pub seed: Option<String>,
@@ -107,6 +125,7 @@ pub struct Manifest {
     pub private_seed_sha256: Option<String>,
     /// sha256 over the canonical serialisation of `domains/` (`freeze::catalogue_hash`).
     pub catalogue_sha256: String,
+    /// How many contexts and pairs were drawn.
     pub counts: Counts,
     /// Context ids per split, in file order.
     pub splits: BTreeMap<Split, Vec<ContextId>>,
@@ -153,32 +172,48 @@ pub struct Benchmark {
     pub hash: String,
 }
 
+/// Why a benchmark version could not be loaded; each names its file or version.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchmarkError {
+    /// A file could not be read.
     #[error("{path}: cannot read: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+    /// The version is neither on disk nor embedded.
     #[error(
         "benchmark version {version}: not under {root} and not embedded in this binary \
          (embedded: {embedded}); --root or SELFINTERP_ROOT names a checkout holding it"
     )]
     Unknown {
+        /// The version asked for.
         version: String,
+        /// The benchmark directory searched.
         root: PathBuf,
+        /// The embedded versions, comma-separated.
         embedded: String,
     },
+    /// A line of a file is not what it should be.
     #[error("{path}: line {line}: {message}")]
     Parse {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: usize,
+        /// What is wrong.
         message: String,
     },
+    /// A file's sha256 is not the manifest's: the data changed.
     #[error("{path}: sha256 {actual} does not match the manifest's {expected}")]
     Hash {
+        /// The file.
         path: PathBuf,
+        /// The manifest's hash.
         expected: String,
+        /// The file's.
         actual: String,
     },
 }
@@ -278,10 +313,12 @@ impl Benchmark {
         })
     }
 
+    /// The contexts of `split`, in file order.
     pub fn split(&self, split: Split) -> impl Iterator<Item = &FrozenContext> {
         self.contexts.iter().filter(move |c| c.split == split)
     }
 
+    /// The context `id`, if the version has it.
     pub fn get(&self, id: &ContextId) -> Option<&FrozenContext> {
         self.contexts.iter().find(|c| &c.id == id)
     }

@@ -12,11 +12,13 @@ pub const SCORING_SEED: u64 = 20_251_126;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
+    /// A session is asking (or died without finishing: `--resume` continues).
     Running,
     /// Every planned request has a sample.
     Complete,
     /// Some requests failed after every retry (see `errors.jsonl`); `--resume` retries them.
     Incomplete,
+    /// Stopped by SIGINT or SIGTERM; `--resume` continues.
     Interrupted,
     /// Stopped by a fatal provider error.
     Failed,
@@ -25,14 +27,18 @@ pub enum RunStatus {
 /// What the server said about itself (every distinct value seen, sorted).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerInfo {
+    /// The model ids the server said answered.
     pub model_ids: Vec<String>,
+    /// The `system_fingerprint`s it gave.
     pub system_fingerprints: Vec<String>,
 }
 
+/// Whether choices carry soft labels, and how P(A) is read from log-probabilities.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SoftLabels {
     /// True when at least one choice sample has a P(A) from log-probabilities.
     pub used: bool,
+    /// How P(A) is computed, in words (or why there is none, for an import).
     pub method: String,
 }
 
@@ -76,6 +82,7 @@ impl Counts {
     }
 }
 
+/// Every seed a run's results depend on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Seeds {
     /// The benchmark's public master seed (null for a privately drawn version or an import).
@@ -89,28 +96,45 @@ pub struct Seeds {
 /// `manifest.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunManifest {
+    /// The bundle layout's version (`bundle::FORMAT`).
     pub format: u32,
     /// "run" for `selfinterp run`, "import:csv" for an imported data release.
     pub source: String,
+    /// The harness that made the bundle: name, version, commit.
     pub harness: Harness,
+    /// Who answered (`openai`, `anthropic`, `sim`, or an import's provider).
     pub provider: String,
+    /// The model asked.
     pub model: String,
+    /// The benchmark version; null for an import.
     pub benchmark: Option<String>,
+    /// sha256 of the benchmark's `contexts.jsonl`, checked when the bundle is opened.
     pub benchmark_sha256: Option<String>,
+    /// The prompts' wording version; null for an import.
     pub prompt_version: Option<String>,
     /// The constraint mode used ("none", "letters", "json", "both").
     pub constraint: String,
+    /// What was asked (what determines the samples; `--resume` must match it); null for an
+    /// import.
     pub parameters: Option<Parameters>,
+    /// How it was asked (concurrency, rate limits, timeouts, cache; may change on resume).
     pub settings: Option<Settings>,
+    /// The seeds.
     pub seeds: Seeds,
+    /// Whether soft labels were used, and how.
     pub soft_labels: SoftLabels,
+    /// What the server said about itself.
     pub server: ServerInfo,
+    /// Where the run stands.
     pub status: RunStatus,
+    /// When the first session began (RFC 3339, UTC).
     pub started_at: String,
+    /// When the last session ended; null while running.
     pub finished_at: Option<String>,
     /// When each `--resume` began.
     #[serde(default)]
     pub resumed_at: Vec<String>,
+    /// Requests planned, samples, errors, invalid answers.
     pub counts: Counts,
     /// Imported bundles: the source files and their sha256.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -152,15 +176,22 @@ pub struct Spending {
 pub struct CacheCheck {
     /// Requests re-asked, answers received and compared, answers that differed.
     pub asked: usize,
+    /// Answers received and compared with the cache's.
     pub compared: usize,
+    /// Of those, answers that differed.
     pub differed: usize,
+    /// Whether the cache was used for the rest of the session.
     pub trusted: bool,
 }
 
+/// A source file of an imported bundle.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputFile {
+    /// What the file held (`contexts`, `selections`, `reports`, `targets`, `batch_results`).
     pub role: String,
+    /// The file as given on the command line.
     pub path: String,
+    /// sha256 of its bytes.
     pub sha256: String,
 }
 

@@ -63,6 +63,7 @@ impl Experiment {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConstrainMode {
+    /// Nothing constrained (the study's way).
     None,
     /// Choices limited to "A" or "B".
     Letters,
@@ -73,9 +74,11 @@ pub enum ConstrainMode {
 }
 
 impl ConstrainMode {
+    /// The constraint of a choice request under this mode.
     pub fn choice(&self) -> Option<Constraint> {
         matches!(self, ConstrainMode::Letters | ConstrainMode::Both).then_some(Constraint::Letters)
     }
+    /// The constraint of a report request on `ctx` under this mode.
     pub fn report(&self, ctx: &FrozenContext) -> Option<Constraint> {
         matches!(self, ConstrainMode::Json | ConstrainMode::Both).then(|| Constraint::JsonReport {
             keys: ctx.attributes.iter().map(|a| a.name.clone()).collect(),
@@ -86,12 +89,19 @@ impl ConstrainMode {
 /// What determines the samples. Must match exactly for `--resume`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Parameters {
+    /// Who answers.
     pub provider: ProviderKind,
+    /// The model asked.
     pub model: String,
+    /// The server's base URL (`--base-url`); null for the provider's default.
     pub base_url: Option<String>,
+    /// Which split is asked.
     pub experiment: Experiment,
+    /// The benchmark version.
     pub benchmark: String,
+    /// sha256 of the benchmark's `contexts.jsonl`.
     pub benchmark_sha256: String,
+    /// The prompts' wording version.
     pub prompt_version: String,
     /// How many contexts are asked: the first `contexts` of the split (after `half` and
     /// `context_ids` narrow it), in benchmark file order.
@@ -105,16 +115,22 @@ pub struct Parameters {
     /// recorded, not the file's path, so a resume notices an edited file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_ids: Option<Vec<ContextId>>,
+    /// Choice pairs asked per context (`--trials`).
     pub trials: usize,
+    /// Reports asked per context (`--reports`).
     pub reports: usize,
     /// Presentation orders asked per pair: `[ab]` as in the study, `[ab, ba]` with
     /// `--counterbalance` (every pair also asked swapped, the position-bias control).
     pub orders: Vec<super::sample::Order>,
+    /// Sampling temperature (0 as in the study).
     pub temperature: f64,
+    /// Most completion tokens of a choice request.
     pub choice_max_tokens: u32,
+    /// Most completion tokens of a report request.
     pub report_max_tokens: u32,
     /// Alternatives requested for the first choice token; null when log-probabilities are off.
     pub top_logprobs: Option<u32>,
+    /// Which answers the server is asked to constrain (`--constrain`).
     pub constrain: ConstrainMode,
     /// The constraint dialect of an OpenAI-compatible server (`--server-flavour`); absent
     /// means auto, so bundles made before the option existed keep their exact manifest.
@@ -164,12 +180,19 @@ impl DesignParams {
 /// How the samples are collected. May change between a run and its resume.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
+    /// Requests in flight at once (`--concurrency`).
     pub concurrency: usize,
+    /// Requests per minute allowed (`--rpm`).
     pub rpm: Option<u32>,
+    /// Tokens per minute allowed (`--tpm`).
     pub tpm: Option<u32>,
+    /// Per-attempt timeout, seconds (`--timeout`).
     pub timeout_s: f64,
+    /// Retries of a failed attempt (`--max-retries`).
     pub max_retries: u32,
+    /// Whether the response cache was used (`--no-cache` turns it off).
     pub cache: bool,
+    /// Share of invalid answers above which the run is flagged (`--max-invalid-rate`).
     pub max_invalid_rate: f64,
 }
 

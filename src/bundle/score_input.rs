@@ -22,7 +22,9 @@ pub use super::manifest::SCORING_SEED;
 /// Where the contexts of a bundle come from.
 #[derive(Clone, Copy, Debug)]
 pub enum ContextTable<'a> {
+    /// The benchmark version the run asked.
     Benchmark(&'a Benchmark),
+    /// An imported bundle's own `contexts.jsonl`.
     Bundle(&'a [BundleContext]),
 }
 

@@ -15,11 +15,14 @@ use std::collections::BTreeSet;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Half {
+    /// The first `n / 2` context ids, sorted.
     First,
+    /// The rest.
     Second,
 }
 
 impl Half {
+    /// The name `--half` takes and manifests record.
     pub fn as_str(&self) -> &'static str {
         match self {
             Half::First => "first",
@@ -27,6 +30,7 @@ impl Half {
         }
     }
 
+    /// The other half.
     pub fn other(&self) -> Half {
         match self {
             Half::First => Half::Second,

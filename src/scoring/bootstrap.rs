@@ -55,6 +55,7 @@ impl Distribution {
         self.undefined
     }
 
+    /// Whether no resample gave a defined value.
     pub fn is_empty(&self) -> bool {
         self.sorted.is_empty()
     }
@@ -176,6 +177,7 @@ pub fn expanded_alpha_at(g: f64, level: f64) -> Option<f64> {
 /// cluster dominates (kappa up to G).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Jackknife {
+    /// The jackknife standard error.
     pub se: f64,
     /// G*, in [3, G].
     pub effective: f64,

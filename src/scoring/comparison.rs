@@ -61,19 +61,24 @@ use statrs::distribution::{ContinuousCDF, Normal};
 /// Resampling settings for [`compare`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CompareOptions {
+    /// The score's seed.
     pub seed: u64,
     /// The comparison's own random stream (its bootstrap, then its null).
     pub stream: Stream,
+    /// Context-bootstrap resamples.
     pub bootstrap_resamples: usize,
+    /// Permutations of the null baseline.
     pub null_permutations: usize,
 }
 
 /// Chance level of r: pooled r with contexts mismatched at random.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NullBaseline {
+    /// Mean r over the permutations: the chance level.
     pub mean: Option<f64>,
     /// [2.5%, 97.5%] quantiles.
     pub range: Option<[f64; 2]>,
+    /// Permutations drawn.
     pub permutations: usize,
 }
 

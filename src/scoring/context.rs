@@ -6,23 +6,32 @@ use serde::{Deserialize, Serialize};
 /// Per-context results, as listed under `contexts` in the JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContextSummary {
+    /// The context's id.
     pub id: ContextId,
     /// Learned weights (max |b| = 100); null when no choice was usable (there is nothing to
     /// learn from, so no weights, rather than five zeros that read as an indifferent model).
     pub learned: Option<Weights>,
     /// Mean of the valid reports, or null.
     pub reported: Option<Weights>,
+    /// The instilled profile's weights (instilled runs), or null.
     pub target: Option<Weights>,
     /// Choice observations (all, valid or not).
     pub n_choices: usize,
     /// Choices that entered the fit.
     pub n_trials: usize,
+    /// Reports asked, parsed or not.
     pub n_reports: usize,
+    /// Reports that parsed.
     pub n_reports_valid: usize,
+    /// The fit's intercept (log-odds of "A" between equal options: position bias).
     pub intercept: f64,
+    /// Its standard error.
     pub intercept_se: f64,
+    /// The fit's slopes (log-odds per full attribute range), in attribute order.
     pub slopes: [f64; N_ATTR],
+    /// Their standard errors.
     pub slope_se: [f64; N_ATTR],
+    /// Whether the fit converged.
     pub converged: bool,
     /// Within-context r between reported and learned weights.
     pub per_context_r: Option<f64>,

@@ -108,7 +108,9 @@ pub fn leave_one_out(moments: &[Moments]) -> Vec<Option<f64>> {
 /// One context's two weight vectors, in attribute order.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ContextPoints {
+    /// The first vector (e.g. learned weights).
     pub x: [f64; N_ATTR],
+    /// The second (e.g. reported weights).
     pub y: [f64; N_ATTR],
 }
 

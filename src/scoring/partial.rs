@@ -27,8 +27,11 @@ use serde::{Deserialize, Serialize};
 /// One context's three weight vectors.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Triple {
+    /// Mean reported weights.
     pub reported: [f64; N_ATTR],
+    /// Learned weights.
     pub learned: [f64; N_ATTR],
+    /// The instilled profile's weights.
     pub target: [f64; N_ATTR],
 }
 

@@ -63,9 +63,13 @@ pub struct RunPair {
 /// The comparison of all pairs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunComparison {
+    /// Every pair (i < j) of the runs given.
     pub pairs: Vec<RunPair>,
+    /// Paired context-bootstrap resamples per pair.
     pub bootstrap_resamples: usize,
+    /// Permutations per test.
     pub permutations: usize,
+    /// The seed of every pair's streams.
     pub seed: u64,
 }
 

@@ -4,11 +4,17 @@
 /// pools their points, which makes the context bootstrap O(contexts) per resample.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Moments {
+    /// Number of points.
     pub n: f64,
+    /// Sum of x.
     pub sx: f64,
+    /// Sum of y.
     pub sy: f64,
+    /// Sum of x².
     pub sxx: f64,
+    /// Sum of y².
     pub syy: f64,
+    /// Sum of x y.
     pub sxy: f64,
 }
 
@@ -49,6 +55,7 @@ impl Moments {
         }
     }
 
+    /// The moments of the points (x_i, y_i), added in order.
     pub fn of(x: &[f64], y: &[f64]) -> Moments {
         let mut m: Moments = Moments::default();
         for (a, b) in x.iter().zip(y) {
@@ -62,6 +69,7 @@ impl Moments {
         m
     }
 
+    /// Pools `o`'s points into these.
     pub fn add(&mut self, o: &Moments) {
         self.n += o.n;
         self.sx += o.sx;
@@ -71,6 +79,7 @@ impl Moments {
         self.sxy += o.sxy;
     }
 
+    /// Takes `o`'s points out of these (a leave-one-out total).
     pub fn sub(&mut self, o: &Moments) {
         self.n -= o.n;
         self.sx -= o.sx;

@@ -48,8 +48,11 @@ pub enum Stream {
     PilotCalibration,
     /// The planner: simulated runs of one design (its own stream per design).
     PlanDesign {
+        /// The design's contexts.
         contexts: usize,
+        /// Its pairs per context.
         pairs: usize,
+        /// Its presentation orders per pair.
         orders: usize,
     },
     /// The planner: the promise's range over refits of resampled pilots.
