@@ -13,17 +13,25 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+/// Why a JSON-lines file could not be read or written; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
+    /// The file could not be opened, read, written or synced.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+    /// A line is not the record it should be.
     #[error("{path}: line {line}: {message}")]
     Parse {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: usize,
+        /// The JSON error.
         message: String,
     },
 }

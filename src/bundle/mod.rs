@@ -11,6 +11,7 @@
 //!
 //! `samples.jsonl` and `summary.json` are pure functions of the parameters and the model's
 //! answers: a run killed and resumed ends with the same bytes as one never interrupted.
+#![warn(missing_docs)]
 
 pub(crate) mod check;
 pub(crate) mod control;
@@ -54,11 +55,17 @@ use crate::types::{ContextId, Weights};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// Who was asked, with what, and how the run ended ([`RunManifest`]).
 pub const MANIFEST: &str = "manifest.json";
+/// One answered request a line ([`Sample`]): the measurement.
 pub const SAMPLES: &str = "samples.jsonl";
+/// How each sample was obtained ([`Timing`]): latency, attempts, cache.
 pub const TIMINGS: &str = "timings.jsonl";
+/// Requests that failed after every retry ([`ErrorRecord`]); a resume retries them.
 pub const ERRORS: &str = "errors.jsonl";
+/// The score of the samples ([`BundleSummary`]), re-derivable from them.
 pub const SUMMARY: &str = "summary.json";
+/// An imported bundle's own contexts ([`BundleContext`]).
 pub const CONTEXTS: &str = "contexts.jsonl";
 /// The layout of a bundle; bump when it changes.
 pub const FORMAT: u32 = 1;
@@ -66,37 +73,58 @@ pub const FORMAT: u32 = 1;
 /// A context as an imported bundle carries it (a run bundle reads its benchmark instead).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BundleContext {
+    /// The context's id.
     pub id: ContextId,
+    /// The question asked.
     pub question: String,
+    /// Its five attributes, in order.
     pub attributes: Vec<BundleAttribute>,
     /// Target weights (an instilled profile), when known.
     pub target: Option<Weights>,
 }
 
+/// An attribute of an imported context: its name and range.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BundleAttribute {
+    /// The attribute's name.
     pub name: String,
+    /// Lowest value an option may take.
     pub min: f64,
+    /// Highest value an option may take.
     pub max: f64,
 }
 
+/// Why a bundle could not be read or written; each names its file.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
+    /// A JSON-lines file could not be read or written.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// A sample does not belong to the run's plan, or repeats a request.
     #[error(transparent)]
     Sample(#[from] check::SampleProblem),
+    /// A file is not what it should be.
     #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line where there is one.
+        message: String,
+    },
     /// Another process holds the bundle's lock (`lock`).
     #[error(
         "{path}: another selfinterp process is writing this bundle; wait for it to finish or stop it"
     )]
-    Locked { path: PathBuf },
+    Locked {
+        /// The bundle's lock file.
+        path: PathBuf,
+    },
     /// A file of the bundle exists but could not be read (or does not exist).
     #[error("{path}: cannot read: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
 }

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
+    /// As frozen: the benchmark's A first.
     Ab,
+    /// Swapped: the benchmark's B shown as A.
     Ba,
 }
 
@@ -40,9 +42,13 @@ impl Order {
 /// index, order.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SampleKey {
+    /// Choice or report.
     pub kind: KindKey,
+    /// The context asked about.
     pub context: ContextId,
+    /// Index into the context's `pairs` (choices) or `report_pairs` (reports).
     pub index: usize,
+    /// The presentation order.
     pub order: Order,
 }
 
@@ -50,7 +56,9 @@ pub struct SampleKey {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KindKey {
+    /// A choice between two options.
     Choice,
+    /// A report of the five weights.
     Report,
 }
 
@@ -100,7 +108,9 @@ impl std::fmt::Display for SampleKey {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Parsed {
+    /// A choice's letter.
     Choice(Choice),
+    /// A valid report's five weights, in attribute order.
     Weights(Weights),
 }
 
@@ -263,6 +273,7 @@ impl Sample {
         }
     }
 
+    /// The request this sample answers.
     pub fn key(&self) -> SampleKey {
         SampleKey {
             kind: self.kind,
@@ -276,14 +287,19 @@ impl Sample {
 /// One line of `timings.jsonl`: how a sample was obtained. Not part of the measurement.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
+    /// The request.
     #[serde(flatten)]
     pub key: SampleKey,
+    /// Milliseconds from taking the request up to its answer (waits and retries included).
     pub latency_ms: u64,
+    /// Attempts made (1 without a retry).
     pub attempts: u32,
+    /// Whether the answer came from the response cache.
     pub cached: bool,
     /// The model id and fingerprint the server reported, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_model: Option<String>,
+    /// The server's `system_fingerprint`, when it gave one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
 }
@@ -291,10 +307,14 @@ pub struct Timing {
 /// One line of `errors.jsonl`: a request that failed after every retry. A resume retries it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRecord {
+    /// The request.
     #[serde(flatten)]
     pub key: SampleKey,
+    /// Attempts made.
     pub attempts: u32,
+    /// The last attempt's error, in one line (keys redacted).
     pub error: String,
+    /// When it failed (RFC 3339, UTC).
     pub at: String,
 }
 
