@@ -2,7 +2,7 @@
 //! of the generating process, the corrected score against the true introspective accuracy,
 //! goodness of fit, and the power planner's promise.
 
-use crate::support::{assert_ok, bin, json_of, pearson};
+use crate::support::{assert_ok, bin, json_of, pearson, score_json};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfinterp::estimation::fit;
@@ -637,6 +637,48 @@ fn simulator_with_the_true_model_predicts_the_achieved_width() {
         assert!(
             (predicted / achieved - 1.0).abs() < 0.06,
             "predicted {predicted} achieved {achieved}"
+        );
+    }
+}
+
+/// A corrected r beyond 1 is no correlation: `score`, the reports and the leaderboard's detail
+/// page print it within [-1, 1] and say so, and the JSON keeps the raw value. The stored
+/// faithful quick run's is 1.032 [0.996, 1.049]; it was printed so beside r.
+#[test]
+fn a_corrected_r_beyond_1_is_printed_at_the_ceiling_and_kept_raw_in_json() {
+    let run: &str = "results/sim-faithful-native-quick";
+    let v: serde_json::Value = score_json(bin(), &[run]);
+    let raw: f64 = v["quality"]["corrected_r"].as_f64().unwrap();
+    let hi: f64 = v["quality"]["corrected_r_ci"][1].as_f64().unwrap();
+    assert!(raw > 1.0 && hi > 1.0, "{}", v["quality"]);
+    let (raw3, hi3) = (format!("{raw:.3}"), format!("{hi:.3}"));
+    let text = |args: &[&str]| -> String {
+        let o = bin().args(args).output().unwrap();
+        assert_ok(&o);
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let detail: String =
+        std::fs::read_to_string("results/details/sim-faithful-native-quick.md").unwrap();
+    for out in [
+        text(&["score", run]),
+        text(&["report", run, "--format", "md"]),
+        text(&["report", run, "--format", "html"]),
+        detail,
+    ] {
+        let lines: Vec<&str> = out.lines().filter(|l| l.contains("orrected")).collect();
+        assert!(!lines.is_empty(), "{out}");
+        for l in &lines {
+            assert!(!l.contains(&raw3) && !l.contains(&hi3), "{l}");
+        }
+        assert!(
+            lines.iter().any(|l| l.contains("1.000 (at the ceiling)")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(", 1.000] (clamped to [-1, 1])")),
+            "{lines:?}"
         );
     }
 }

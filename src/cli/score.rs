@@ -8,7 +8,7 @@ use super::Cli;
 use super::exit::Failure;
 use clap::Args;
 use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle, RunManifest};
-use selfinterp::reports::quality::CORRECTED_LABEL;
+use selfinterp::reports::quality::{CORRECTED_LABEL, corrected_r, corrected_r_interval};
 use selfinterp::reports::text::{clamp_r, flag_words, quality_sentence};
 use selfinterp::scoring::Summary;
 use selfinterp::scoring::quality::Quality;
@@ -166,8 +166,11 @@ noise ceiling {}; {CORRECTED_LABEL} {}{}\n  {}\n",
         f(q.report_reliability.value),
         ci(q.report_reliability.ci),
         f(q.ceiling.noise_ceiling),
-        f(q.ceiling.corrected_r),
-        ci(q.ceiling.corrected_r_ci),
+        corrected_r(q.ceiling.corrected_r),
+        match q.ceiling.corrected_r_ci {
+            Some(_) => format!(" {}", corrected_r_interval(q.ceiling.corrected_r_ci)),
+            None => String::new(),
+        },
         quality_sentence(Some(q)),
     );
     let chance: &[ContextId] = &q.fit.at_chance;

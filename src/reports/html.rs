@@ -3,7 +3,10 @@
 
 use super::data::{ContextLine, ReportData, StatusRow, Verdict};
 use super::diagnosis::{FindingKind, has, says};
-use super::quality::{AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, quality_rows};
+use super::quality::{
+    AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, corrected_r, corrected_r_interval,
+    quality_rows,
+};
 use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
 };
@@ -204,10 +207,10 @@ fn headline(r: &ReportData, out: &mut String) {
         match q.and_then(|q| q.ceiling.corrected_r_ci) {
             Some(ci) => format!(
                 "{} (95% CI {})",
-                num(q.and_then(|q| q.ceiling.corrected_r), 3),
-                interval(Some(ci))
+                corrected_r(q.and_then(|q| q.ceiling.corrected_r)),
+                corrected_r_interval(Some(ci))
             ),
-            None => num(q.and_then(|q| q.ceiling.corrected_r), 3),
+            None => corrected_r(q.and_then(|q| q.ceiling.corrected_r)),
         },
         num(q.and_then(|q| q.ceiling.noise_ceiling), 3),
         num(q.and_then(|q| q.behavioural_reliability.value), 3),

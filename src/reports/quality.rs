@@ -3,11 +3,35 @@
 //! [`crate::scoring::quality`] for the method).
 
 use super::data::{ContextLine, ReportData};
-use super::text::{MISSING, count, interval, num, pct};
+use super::text::{MISSING, clamp_r, count, interval, num, pct};
 use crate::scoring::quality::Quality;
 
 /// Heading of the corrected score wherever it is shown.
 pub const CORRECTED_LABEL: &str = "corrected r (corrected for attenuation)";
+
+/// A corrected (disattenuated) r as `score`, the reports and the leaderboard's pages print it:
+/// within [-1, 1]. Raw r / noise ceiling passes ±1 when sampling error, or a reliability
+/// estimated low, puts the raw r above the estimated ceiling; beyond ±1 it is no correlation,
+/// so it is printed as ±1.000 "at the ceiling" (the raw r reaches what the noise allows). The
+/// JSON keeps the raw value (`quality.corrected_r`; docs/statistics.md, *The corrected r as
+/// shown*).
+pub fn corrected_r(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x > 1.0 => "1.000 (at the ceiling)".to_string(),
+        Some(x) if x < -1.0 => "-1.000 (at the ceiling)".to_string(),
+        other => num(other, 3),
+    }
+}
+
+/// The interval of a corrected r as printed: an end beyond ±1 is printed at ±1 and the
+/// clamping said; the JSON keeps the raw ends (`quality.corrected_r_ci`).
+pub fn corrected_r_interval(ci: Option<[f64; 2]>) -> String {
+    if ci.is_some_and(|[lo, hi]| lo < -1.0 || hi > 1.0) {
+        format!("{} (clamped to [-1, 1])", interval(clamp_r(ci)))
+    } else {
+        interval(ci)
+    }
+}
 
 /// One row of the quality table: (measure, value, 95% CI, what it means).
 pub type QualityRow = [String; 4];
@@ -76,12 +100,13 @@ measure and count as 1 report in that mean"
         ],
         [
             CORRECTED_LABEL.into(),
-            num(q.ceiling.corrected_r, 3),
-            interval(q.ceiling.corrected_r_ci),
+            corrected_r(q.ceiling.corrected_r),
+            corrected_r_interval(q.ceiling.corrected_r_ci),
             format!(
-                "raw r / noise ceiling, an estimate of the agreement free of measurement noise \
-(can exceed 1: sampling error, and the split-half reliability runs up to 0.08 low at low \
-signal; the interval allows for that){}",
+                "raw r / noise ceiling, an estimate of the agreement free of measurement noise; \
+sampling error, and a split-half reliability that runs up to 0.08 low at low signal, can put \
+it beyond 1, where it is no correlation: it is then shown as 1.000 at the ceiling (the raw r \
+reaches what the noise allows) and its interval clamped to [-1, 1]{}",
                 match (q.ceiling.corrected_r_resamples, q.ceiling.corrected_r_undefined) {
                     (0, _) => "; undefined without both reliabilities above 0".to_string(),
                     (n, 0) => format!("; interval from {} context-bootstrap resamples", count(n)),
@@ -140,8 +165,8 @@ pub fn corrected_summary(q: &Quality) -> String {
     format!(
         "Corrected for attenuation: r = {}, 95% CI {} (raw r / noise ceiling {}; behavioural \
 reliability {}, report reliability {})",
-        num(q.ceiling.corrected_r, 3),
-        interval(q.ceiling.corrected_r_ci),
+        corrected_r(q.ceiling.corrected_r),
+        corrected_r_interval(q.ceiling.corrected_r_ci),
         num(q.ceiling.noise_ceiling, 3),
         num(q.behavioural_reliability.value, 3),
         num(q.report_reliability.value, 3)
@@ -170,7 +195,28 @@ pub const CONTEXT_HEADERS: [&str; 3] = ["behav. reliability", "held-out R²", "f
 
 #[cfg(test)]
 mod tests {
-    use super::design_effect_reading;
+    use super::{corrected_r, corrected_r_interval, design_effect_reading};
+
+    /// The SmolLM2-135M observer run's corrected r printed "0.191 [-0.171, 1.322]", the
+    /// stored faithful quick run's "1.032 [0.996, 1.049]".
+    #[test]
+    fn a_corrected_r_is_printed_within_minus_1_and_1() {
+        assert_eq!(corrected_r(Some(1.0321)), "1.000 (at the ceiling)");
+        assert_eq!(corrected_r(Some(-1.2)), "-1.000 (at the ceiling)");
+        assert_eq!(corrected_r(Some(1.0)), "1.000");
+        assert_eq!(corrected_r(Some(0.1908)), "0.191");
+        assert_eq!(corrected_r(None), super::MISSING);
+        assert_eq!(
+            corrected_r_interval(Some([-0.1714, 1.3224])),
+            "[-0.171, 1.000] (clamped to [-1, 1])"
+        );
+        assert_eq!(
+            corrected_r_interval(Some([-1.5, 0.2])),
+            "[-1.000, 0.200] (clamped to [-1, 1])"
+        );
+        assert_eq!(corrected_r_interval(Some([0.276, 0.849])), "[0.276, 0.849]");
+        assert_eq!(corrected_r_interval(None), super::MISSING);
+    }
 
     #[test]
     fn a_design_effect_below_1_is_read_as_such() {
