@@ -742,7 +742,7 @@ fn sim_study_has_the_studys_table_shape() {
     });
     // Run again: every bundle is resumed (nothing asked twice) and the table is unchanged.
     let o = study();
-    assert!(o.status.success());
+    assert_ok(&o);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("out").join("study.md")).unwrap(),
         table

@@ -2,7 +2,7 @@
 //! agree on the pre-flight, the response-cache keys, cancellation and exit codes. Each test
 //! drives both commands against the same loopback server.
 
-use crate::support::{self, MockServer};
+use crate::support::{self, MockServer, assert_ok, stderr};
 use selfinterp::bundle::{self, RunStatus};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -75,10 +75,6 @@ fn output(mut c: Command) -> Output {
     c.output().unwrap()
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// Chat requests the server has been asked (not the pre-flight's model list).
 fn chats(srv: &MockServer) -> usize {
     srv.received()
@@ -119,14 +115,14 @@ async fn a_study_run_hits_the_cache_a_run_filled_for_the_same_server() {
     })
     .await
     .unwrap();
-    assert!(r.status.success(), "{}", stderr(&r));
+    assert_ok(&r);
     let asked: usize = chats(&srv);
     assert!(asked > 0);
     let (study, dir) = study_cmd(root.path(), &base);
     let s = tokio::task::spawn_blocking(move || output(study))
         .await
         .unwrap();
-    assert!(s.status.success(), "{}", stderr(&s));
+    assert_ok(&s);
     // Same pre-flight identity, same request bodies: every answer came from the cache. The
     // study's only chats are its pre-flight probe (as many as the run's) and the re-check of
     // a few cached answers against the server (`cache_check` in its manifest).

@@ -106,7 +106,7 @@ fn weight_rows_reproduce_the_score_and_sample_rows_the_bundle() {
         tmp.path(),
         &["export", "table", "r", "--format", "jsonl", "--out", "t"],
     );
-    assert!(out.status.success());
+    assert_ok(&out);
     let jl = std::fs::read_to_string(tmp.path().join("t/weights.jsonl")).unwrap();
     assert_eq!(jl.lines().count(), 30);
     let row: serde_json::Value = serde_json::from_str(jl.lines().next().unwrap()).unwrap();
