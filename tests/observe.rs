@@ -415,9 +415,13 @@ fn an_observer_report_does_not_read_its_partial_r_given_the_target_as_the_models
     let md: String = String::from_utf8(o.stdout).unwrap();
     assert!(!md.contains("Against the target profile"), "{md}");
     assert!(
-        md.contains("partial r, own given observer_model and target"),
+        md.contains("partial r, own given observer model and target"),
         "{md}"
     );
+    // An observer asks no pairs: its size names the choices it was shown, not "0 pairs"
+    // (seen in scripts/screenshots.sh's observer report).
+    assert!(md.contains(" choices shown × "), "{md}");
+    assert!(!md.contains("× 0 pairs"), "{md}");
 }
 
 /// `--preset quick` asks the preset's 20 contexts of a larger observed run, as any quick run

@@ -16,6 +16,18 @@ fn p_value(p: Option<f64>) -> String {
     }
 }
 
+/// A partial correlation's controls in words ("observer_model" is a field name, not a word).
+fn controls(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| match n.as_str() {
+            "self_report" => "own reports".to_string(),
+            other => other.replace('_', " "),
+        })
+        .collect::<Vec<String>>()
+        .join(" and ")
+}
+
 fn rows(p: &PrivilegedAccess) -> Vec<Vec<String>> {
     let k: usize = p.examples;
     let row = |name: String, x: &AccessRow| vec![name, num(x.r, 3), interval(x.ci_bootstrap)];
@@ -46,7 +58,7 @@ fn rows(p: &PrivilegedAccess) -> Vec<Vec<String>> {
         vec![
             format!(
                 "partial r, own given {}",
-                p.partial_self.controls.join(" and ")
+                controls(&p.partial_self.controls)
             ),
             num(p.partial_self.r, 3),
             interval(p.partial_self.ci_bootstrap),
@@ -54,7 +66,7 @@ fn rows(p: &PrivilegedAccess) -> Vec<Vec<String>> {
         vec![
             format!(
                 "partial r, observer given {}",
-                p.partial_observer.controls.join(" and ")
+                controls(&p.partial_observer.controls)
             ),
             num(p.partial_observer.r, 3),
             interval(p.partial_observer.ci_bootstrap),

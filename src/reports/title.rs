@@ -35,10 +35,17 @@ pub fn size_words(p: &Parameters) -> String {
     } else {
         ""
     };
-    format!(
-        "{} contexts{subset} × {} pairs × {} reports",
-        p.contexts, p.trials, p.reports
-    )
+    match &p.observe {
+        // An observer asks no pairs of its own: it is shown the observed run's choices.
+        Some(o) => format!(
+            "{} contexts{subset} × {} choices shown × {} reports",
+            p.contexts, o.examples, p.reports
+        ),
+        None => format!(
+            "{} contexts{subset} × {} pairs × {} reports",
+            p.contexts, p.trials, p.reports
+        ),
+    }
 }
 
 /// The host (and port) of a base URL: no scheme, no user or password, no path.
