@@ -10,7 +10,8 @@ use selfinterp::estimation::Trial;
 use selfinterp::parsing::{ChoiceStatus, ReportStatus};
 use selfinterp::probability::logistic;
 use selfinterp::scoring::{
-    ChoiceObs, ContextInput, ObserverScale, ReportObs, ScoreOptions, observer_weights, score,
+    ChoiceObs, ContextInput, ObserverScale, ReportObs, ScoreOptions, Summary, assess,
+    ideal_observer, observer_weights, score,
 };
 use selfinterp::types::{Choice, ContextId, N_ATTR, Pair, Values, Weights};
 use serde_json::Value;
@@ -171,6 +172,35 @@ fn a_reporter_that_is_an_observer_of_k_choices_is_worth_about_k() {
         );
         assert_eq!(s.k_max, 50);
     }
+}
+
+/// `score` fits the quality block and the observer scale on the trials it fitted the
+/// contexts on; `assess` and `ideal_observer` alone derive them again from the inputs
+/// (choices without a usable label left out, soft labels where given): the same figures.
+#[test]
+fn score_passes_its_trials_to_the_quality_and_observer_passes_unchanged() {
+    let mut inputs: Vec<ContextInput> = run(9, 12, 60, &|w, _| *w);
+    for (c, input) in inputs.iter_mut().enumerate() {
+        for (i, obs) in input.choices.iter_mut().enumerate() {
+            match (c + i) % 7 {
+                0 => obs.choice = None,
+                1 => obs.p_a = Some(((c * 13 + i) % 100) as f64 / 99.0),
+                _ => {}
+            }
+        }
+    }
+    let opts = ScoreOptions {
+        seed: 4,
+        bootstrap_resamples: 200,
+        null_permutations: 20,
+        use_soft_labels: true,
+    };
+    let s: Summary = score(&inputs, &opts).unwrap();
+    assert!(s.contexts.iter().all(|c| c.n_trials < c.n_choices));
+    assert_eq!(s.quality, Some(assess(&inputs, &s.contexts, &opts)));
+    let alone = ideal_observer(&inputs, &s.contexts, opts.seed, true, 200);
+    assert!(alone.is_some());
+    assert_eq!(s.observer, alone);
 }
 
 #[test]

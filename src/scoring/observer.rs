@@ -297,6 +297,21 @@ pub fn ideal_observer(
     use_soft_labels: bool,
     bootstrap_resamples: usize,
 ) -> Option<ObserverScale> {
+    let trials: Vec<Vec<Trial>> = inputs
+        .par_iter()
+        .map(|c| context_trials(c, use_soft_labels))
+        .collect();
+    ideal_observer_with(&trials, contexts, seed, bootstrap_resamples)
+}
+
+/// [`ideal_observer`] given each context's trials ([`context_trials`], in the order of
+/// `contexts`), for a caller that already built them to fit the contexts.
+pub(crate) fn ideal_observer_with(
+    all_trials: &[Vec<Trial>],
+    contexts: &[ContextSummary],
+    seed: u64,
+    bootstrap_resamples: usize,
+) -> Option<ObserverScale> {
     let scored: Vec<(usize, Weights)> = contexts
         .iter()
         .enumerate()
@@ -322,7 +337,7 @@ pub fn ideal_observer(
         .map(|(i, reported)| {
             let mut rng: ChaCha8Rng = Stream::ObserverSplits.rng(seed);
             rng.set_word_pos(*i as u128 * (1 << 40));
-            let trials: Vec<Trial> = context_trials(&inputs[*i], use_soft_labels);
+            let trials: &[Trial] = &all_trials[*i];
             let c: &ContextSummary = &contexts[*i];
             let full: [f64; N_ATTR + 1] = [
                 c.intercept,
@@ -332,7 +347,7 @@ pub fn ideal_observer(
                 c.slopes[3],
                 c.slopes[4],
             ];
-            context_moments(&trials, full, reported, &ks, SPLITS, &mut rng)
+            context_moments(trials, full, reported, &ks, SPLITS, &mut rng)
         })
         .collect();
 

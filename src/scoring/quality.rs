@@ -241,13 +241,24 @@ pub fn assess(
     contexts: &[ContextSummary],
     opts: &ScoreOptions,
 ) -> Quality {
-    // The splits are the costly part: fitted in parallel over contexts, each context from
-    // the generator state it reaches in input order, so the figures do not depend on the
-    // number of threads.
     let all_trials: Vec<Vec<Trial>> = inputs
         .par_iter()
         .map(|c| context_trials(c, opts.use_soft_labels))
         .collect();
+    assess_with(inputs, contexts, &all_trials, opts)
+}
+
+/// [`assess`] given each context's trials ([`context_trials`], in input order), for a
+/// caller that already built them to fit the contexts.
+pub(crate) fn assess_with(
+    inputs: &[ContextInput],
+    contexts: &[ContextSummary],
+    all_trials: &[Vec<Trial>],
+    opts: &ScoreOptions,
+) -> Quality {
+    // The splits are the costly part: fitted in parallel over contexts, each context from
+    // the generator state it reaches in input order, so the figures do not depend on the
+    // number of threads.
     let n_splits: usize = splits_for(all_trials.iter().filter(|t| !t.is_empty()).count());
     let mut rng: ChaCha8Rng = Stream::QualitySplits.rng(opts.seed);
     let orders: Vec<Vec<u32>> = all_trials
@@ -267,7 +278,7 @@ pub fn assess(
     let (mut parts, per_context): (Vec<CeilingParts>, Vec<ContextQuality>) = inputs
         .iter()
         .zip(contexts)
-        .zip(&all_trials)
+        .zip(all_trials)
         .zip(splits)
         .map(|(((c, s), trials), split)| context_quality(c, s, trials, split))
         .unzip();

@@ -23,7 +23,7 @@
 use super::comparison::{CompareOptions, Comparison, ContextPoints, compare};
 use super::input::ContextInput;
 use super::missingness::{InfluentialContext, Missingness, influence, missingness};
-use super::observer::{ObserverScale, ideal_observer};
+use super::observer::{ObserverScale, ideal_observer_with};
 use super::partial::{PartialCorrelation, Triple, partial_correlation};
 use super::stats::pearson;
 use super::streams::Stream;
@@ -172,10 +172,11 @@ struct Tally {
     out_of_range: usize,
 }
 
-fn score_context(
-    c: &ContextInput,
-    opts: &ScoreOptions,
-) -> Result<(ContextSummary, Tally), ScoreError> {
+/// One context's summary, its share of the run's totals, and the trials it was fitted on
+/// (the quality and observer passes fit parts of the same trials).
+type Scored = (ContextSummary, Tally, Vec<Trial>);
+
+fn score_context(c: &ContextInput, opts: &ScoreOptions) -> Result<Scored, ScoreError> {
     let mut tally: Tally = Tally::default();
     check_ranges(&c.ranges).map_err(|source| ScoreError::BadRange {
         context: c.id.clone(),
@@ -246,7 +247,7 @@ fn score_context(
         choice_agreement: (local.judged > 0).then(|| local.agree as f64 / local.judged as f64),
     };
     tally.agreement = local;
-    Ok((summary, tally))
+    Ok((summary, tally, trials))
 }
 
 /// Compute one comparison over scored contexts, or `None` if no context has both sides.
@@ -284,6 +285,7 @@ type Figures = (
 fn figures(
     inputs: &[ContextInput],
     contexts: &[ContextSummary],
+    trials: &[Vec<Trial>],
     triples: &[Triple],
     opts: &ScoreOptions,
 ) -> Figures {
@@ -303,7 +305,7 @@ fn figures(
                 || compare_kind(ComparisonKind::ReportsVsTarget),
                 || {
                     rayon::join(
-                        || super::quality::assess(inputs, contexts, opts),
+                        || super::quality::assess_with(inputs, contexts, trials, opts),
                         || {
                             rayon::join(
                                 || {
@@ -314,11 +316,10 @@ fn figures(
                                     )
                                 },
                                 || {
-                                    ideal_observer(
-                                        inputs,
+                                    ideal_observer_with(
+                                        trials,
                                         contexts,
                                         opts.seed,
-                                        opts.use_soft_labels,
                                         opts.bootstrap_resamples,
                                     )
                                 },
@@ -349,15 +350,16 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
     let mut answers_a: [usize; 2] = [0, 0];
     // Contexts are fitted in parallel; their totals are added in input order, and the first
     // problem in input order is the one reported, as a sequential pass would.
-    let scored: Vec<Result<(ContextSummary, Tally), ScoreError>> =
+    let scored: Vec<Result<Scored, ScoreError>> =
         inputs.par_iter().map(|c| score_context(c, opts)).collect();
     let mut contexts: Vec<ContextSummary> = Vec::with_capacity(inputs.len());
+    let mut trials: Vec<Vec<Trial>> = Vec::with_capacity(inputs.len());
     let mut out_of_range: usize = 0;
     for (c, result) in inputs.iter().zip(scored) {
         if !seen.insert(&c.id) {
             return Err(ScoreError::DuplicateContext(c.id.clone()));
         }
-        let (s, tally) = result?;
+        let (s, tally, context_trials) = result?;
         for (status, n) in tally.choice_status {
             *choice_counts.entry(status.to_string()).or_default() += n;
         }
@@ -370,6 +372,7 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
         answers_a[1] += tally.answers_a[1];
         out_of_range += tally.out_of_range;
         contexts.push(s);
+        trials.push(context_trials);
     }
     let n_reports: usize = contexts.iter().map(|c| c.n_reports).sum();
     let n_reports_valid: usize = contexts.iter().map(|c| c.n_reports_valid).sum();
@@ -388,7 +391,7 @@ pub fn score(inputs: &[ContextInput], opts: &ScoreOptions) -> Result<Summary, Sc
     let (
         (reports_vs_learned, learned_vs_target),
         (reports_vs_target, (quality, (partial, observer))),
-    ) = figures(inputs, &contexts, &triples, opts);
+    ) = figures(inputs, &contexts, &trials, &triples, opts);
     Ok(Summary {
         reports_vs_learned,
         learned_vs_target,
