@@ -181,6 +181,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(missing_docs)]
+
 // The command line names the library as `selfinterp::...`, as it did when it was the binary's.
 extern crate self as selfinterp;
 

@@ -4,7 +4,6 @@
 //!
 //! `estimation::reference` keeps its own logistic on purpose: it is the frozen oracle the
 //! fast fit's bits are checked against, so it must not move when this module does.
-#![warn(missing_docs)]
 
 use rand::Rng;
 use rand_distr::StandardNormal;

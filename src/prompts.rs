@@ -2,7 +2,6 @@
 //!
 //! Every prompt is a pure function of the frozen context and a pair, so its sha256 (recorded
 //! with each sample) identifies exactly what was asked.
-#![warn(missing_docs)]
 
 use crate::benchmark::FrozenContext;
 use crate::types::{Choice, Pair, Values};

@@ -1,5 +1,4 @@
 //! Small explicit types shared by every stage.
-#![warn(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

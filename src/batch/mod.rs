@@ -13,7 +13,6 @@
 //! longest id fits Anthropic's 64-character limit).
 //!
 //! This file writes the request files; `import` reads the results back into a bundle.
-#![warn(missing_docs)]
 
 use crate::benchmark::{Benchmark, FrozenContext};
 use crate::bundle::parameters::{Parameters, run_contexts};

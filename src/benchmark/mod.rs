@@ -4,7 +4,6 @@
 //! `contexts.jsonl` (one line per context: split, persona, attributes with display precision,
 //! hidden profile, evaluation pairs, report pairs). Both are regenerated bit-for-bit by
 //! [`freeze::freeze`], which is how `verify` checks them.
-#![warn(missing_docs)]
 
 pub(crate) mod embedded;
 pub(crate) mod freeze;

@@ -2,7 +2,6 @@
 //!
 //! Loading keeps every record as written (even a malformed one) so that `lint` can name
 //! each problem; consumers that need a valid catalogue call [`Catalogue::load_valid`].
-#![warn(missing_docs)]
 
 mod lint;
 mod load;

@@ -20,7 +20,6 @@
 //! r at 100 pairs (0.9976 soft, 0.9696 letters) with 45 pairs per context, i.e. 55% fewer
 //! choice calls. The sim agent follows the fitted model exactly, so this is an upper bound
 //! for real models (see `adaptive`'s caveats).
-#![warn(missing_docs)]
 
 pub(crate) mod adaptive;
 

@@ -3,7 +3,6 @@
 //!
 //! Model: P(A) = logistic(b0 + sum_k b_k * (A_k - B_k) / (max_k - min_k)), priors
 //! b_k ~ normal(0, 1) and b0 ~ normal(0, 2.5), fitted by Newton's method (see [`fit()`]).
-#![warn(missing_docs)]
 
 pub(crate) mod fit;
 mod linalg;

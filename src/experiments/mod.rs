@@ -1,7 +1,6 @@
 //! The study's experiments end to end: the fine-tuning files that instil profiles and train
 //! introspection, their validation, and the combinations of
 //! runs (control, held-out halves, studies) that turn runs into the study's table.
-#![warn(missing_docs)]
 
 pub(crate) mod check;
 pub(crate) mod combine;

@@ -1,7 +1,6 @@
 //! Importers: other data sources turned into run bundles ([`crate::bundle`]).
 //!
 //! `csv` reads the original study's flat CSV data release.
-#![warn(missing_docs)]
 
 pub(crate) mod csv;
 pub(crate) mod error;

@@ -4,7 +4,6 @@
 //! never a panic. Nothing is guessed: an answer is accepted only in the exact form or in
 //! one of a small, documented set of tolerant forms, each counted under its own status so
 //! that a reader can see how much tolerance was needed.
-#![warn(missing_docs)]
 
 pub(crate) mod choice;
 pub(crate) mod report;

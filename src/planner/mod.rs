@@ -61,7 +61,6 @@
 //! - `simulate`: simulating a run of a design from the model ([`simulated_width`]);
 //! - `search`: searching for the cheapest design that meets a width ([`plan`]) and the
 //!   promise's range ([`promise_range`]).
-#![warn(missing_docs)]
 
 pub(crate) mod pilot;
 pub(crate) mod request;

@@ -2,7 +2,6 @@
 //!
 //! The runner only sees [`Provider`]; retries, rate limits and caching wrap it. Keys come
 //! from the environment and are never stored in any value that is logged or serialised.
-#![warn(missing_docs)]
 
 use crate::prompts::Message;
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,6 @@
 //! [`load::load`] reads and re-scores a bundle, [`data::build`] computes everything a report
 //! shows into a [`ReportData`], and one [`Exporter`] per [`Format`] renders it. Keeping the
 //! content in one place means the formats cannot disagree on a figure.
-#![warn(missing_docs)]
 
 pub(crate) mod data;
 pub(crate) mod diagnosis;

@@ -9,7 +9,6 @@
 //! telling a [`events::Reporter`] what happens (the binary draws its progress bars from
 //! those events; the runner draws nothing). [`session::Session`] is a whole run as `run` and
 //! `study` make it: resolve, connect, runtime, pre-flight, execute, cancel, ending.
-#![warn(missing_docs)]
 
 mod ask;
 mod breaker;

@@ -68,6 +68,7 @@ pub const SPLITS: usize = 10;
 /// The observer's r at one K, beside the model's r against the same held-out weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ObserverPoint {
+    /// Choices the observer is shown per context.
     pub k: usize,
     /// Observer's weights (fitted to K choices) vs the held-out learned weights.
     pub r_obs: Option<f64>,
@@ -84,6 +85,7 @@ pub struct ObserverScale {
     pub curve: Vec<ObserverPoint>,
     /// The model's reports vs the same held-out weights (half of each context's choices).
     pub r_model: Option<f64>,
+    /// Its interval, over the same resamples as the observer's.
     pub r_model_ci: Option<[f64; 2]>,
     /// The K at which the observer matches `r_model`; null when beyond `k_max`.
     pub k_star: Option<f64>,
@@ -93,10 +95,13 @@ pub struct ObserverScale {
     pub k_star_ci: [Option<f64>; 2],
     /// The largest K the run's choices allow (half the median context's trials, at most 50).
     pub k_max: usize,
+    /// Contexts on the scale.
     pub n_contexts: usize,
     /// Scored contexts with fewer than 2 `k_max` trials, left out of the scale.
     pub n_contexts_left_out: usize,
+    /// Random splits of each context's trials (shown and held out).
     pub splits: usize,
+    /// Context resamples of the intervals.
     pub bootstrap_resamples: usize,
 }
 

@@ -110,9 +110,13 @@ pub struct ReportReliability {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QualityFlag {
+    /// Behaviour and reports reliable enough.
     Ok,
+    /// Behavioural reliability is undefined: the run cannot be ranked.
     InsufficientData,
+    /// Behavioural reliability below `BEHAVIOUR_THRESHOLD`: the run cannot be ranked.
     UnreliableBehaviour,
+    /// Report reliability below `REPORT_THRESHOLD` (the run stays rankable).
     UnreliableReports,
 }
 
@@ -131,14 +135,20 @@ pub struct ContextQuality {
 /// The `quality` block of the summary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
+    /// Split-half reliability of the learned weights, over contexts.
     pub behavioural_reliability: BehaviouralReliability,
+    /// Agreement between a context's reports, over contexts.
     pub report_reliability: ReportReliability,
+    /// The noise ceiling of r and the corrected r.
     #[serde(flatten)]
     pub ceiling: Ceiling,
+    /// Why the run may or may not be ranked.
     pub flag: QualityFlag,
     /// False when the score must not be ranked (see `flag`).
     pub rankable: bool,
+    /// How well the fits predict held-out choices, and which contexts are at chance.
     pub fit: FitOverview,
+    /// Each context's figures, in the summary's context order.
     pub contexts: Vec<ContextQuality>,
 }
 

@@ -133,8 +133,11 @@ impl Summary {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComparisonKind {
+    /// Mean reports against learned weights (the main score).
     ReportsVsLearned,
+    /// Learned weights against the instilled profile.
     LearnedVsTarget,
+    /// Mean reports against the instilled profile.
     ReportsVsTarget,
 }
 

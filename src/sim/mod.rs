@@ -29,7 +29,6 @@
 //! - `wire`: that server's request fields, JSON answers and server-sent events;
 //! - `contexts`: synthetic contexts for tests and benches;
 //! - `efficiency`: the pair-design efficiency study, run on these agents.
-#![warn(missing_docs)]
 
 pub(crate) mod agent;
 pub(crate) mod contexts;

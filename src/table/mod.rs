@@ -1,7 +1,6 @@
 //! Tidy tables of a scored run for pandas, polars or R: one row per (context, attribute) with
 //! both measurements of a weight side by side, and one row per sample. Columns are documented
 //! in docs/data.md; a column is empty (CSV) or null (JSONL) where it does not apply, never 0.
-#![warn(missing_docs)]
 
 use crate::bundle::sample::{KindKey, Parsed, Sample};
 use crate::reports::load::Scored;

@@ -5,7 +5,6 @@
 //! Everything shown is computed from the raw samples when the viewer starts (the HTML report
 //! re-scores them, as `report` does), and each prompt is rendered from the frozen benchmark
 //! on request, with its sha256 compared against the one the sample recorded.
-#![warn(missing_docs)]
 
 pub(crate) mod page;
 pub(crate) mod server;
