@@ -571,6 +571,9 @@ fn every_value_stays_with_its_label_and_every_count_is_grouped() {
     // Long values wrap at spaces (hashes anywhere), and stack under their labels on a phone.
     assert!(!html.contains("word-break:break-all}"), "{html}");
     assert!(html.contains("@media (max-width:600px){dl.repro{grid-template-columns:minmax(0,1fr)"));
+    // A raw answer keeps a readable width: at 390 px the examples column was squeezed to
+    // a few characters a line; now its table scrolls instead.
+    assert!(html.contains("max-width:46em;min-width:16em}"));
     // A context's weights are lines beside its attribute names: the same line height.
     assert!(html.contains("td.names,td.w{white-space:nowrap;line-height:22px}"));
     // No chance level is one "–", not "– (95% within –)" (the random agent's headline).

@@ -54,7 +54,7 @@ svg.plot,svg.panel{display:block;max-width:100%;height:auto}
 .group{white-space:nowrap;font-size:.8em;border:1px solid #99a;border-radius:4px;padding:0 4px;margin-left:4px;color:#446}
 figcaption{font-weight:600;margin:0 0 4px}
 svg .tick{font-size:11px;fill:#555}svg .beyond{font-size:11px;font-weight:600;fill:#222}svg .axis{font-size:12px;fill:#222}svg .val{font-size:10px;font-variant-numeric:tabular-nums}
-code.raw{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f8fa;border:1px solid #eee;padding:2px 5px;margin:2px 0;font-size:.85em;max-width:46em}
+code.raw{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f8fa;border:1px solid #eee;padding:2px 5px;margin:2px 0;font-size:.85em;max-width:46em;min-width:16em}
 /* A table wider than its card scrolls inside it: shadows at the edges with more to see
    (they move with the scroll position), and a line above it when it overflows (script). */
 .scroll{overflow-x:auto;max-width:100%;width:fit-content;background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/32px 100% no-repeat local,linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/32px 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) left/12px 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) right/12px 100% no-repeat scroll;background-color:#fff}
