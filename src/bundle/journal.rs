@@ -98,7 +98,7 @@ fn read_from<T: DeserializeOwned + Send>(
                 return Err(JournalError::Parse {
                     path: path.to_path_buf(),
                     line: line_no,
-                    message: e.to_string(),
+                    message: without_line(e),
                 });
             }
         }
@@ -257,11 +257,35 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
         .suffix(".tmp")
         .permissions(readable())
         .tempfile_in(dir)
-        .map_err(io)?;
+        .map_err(|e| io(without_temp_path(e)))?;
     tmp.write_all(bytes).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+/// serde_json's message without its position: each record is parsed alone, so its "line 1"
+/// contradicts the file's line number the error is reported under; the column is kept.
+fn without_line(e: &serde_json::Error) -> String {
+    let text: String = e.to_string();
+    let position: String = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&position) {
+        Some(cause) => format!("{cause} (column {})", e.column()),
+        None => text,
+    }
+}
+
+/// tempfile's error without the random name of the temporary file it could not create: the
+/// user asked to write `path`, which the error already names, and never sees that name.
+fn without_temp_path(e: std::io::Error) -> std::io::Error {
+    if e.get_ref().is_none() {
+        return e;
+    }
+    let text: String = e.to_string();
+    match text.split_once(" at path ") {
+        Some((cause, _)) => std::io::Error::new(e.kind(), cause.to_string()),
+        None => e,
+    }
 }
 
 /// The mode `File::create` gives (0666 less the umask): tempfile's own default is 0600.
@@ -375,5 +399,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A line cut mid-record is reported under the file's line number alone: serde_json's own
+    /// "at line 1" (each record is parsed by itself) is left out, its column kept.
+    #[test]
+    fn a_damaged_line_names_the_files_line_not_serdes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path: PathBuf = dir.path().join("samples.jsonl");
+        std::fs::write(&path, "{\"a\": 1}\n{\"a\": \n{\"a\": 3}\n").unwrap();
+        let e: JournalError = read::<serde_json::Value>(&path).unwrap_err();
+        let text: String = e.to_string();
+        assert!(text.contains("samples.jsonl: line 2: "), "{text}");
+        assert!(!text.contains("line 1"), "{text}");
+        assert!(text.contains("(column "), "{text}");
+    }
+
+    /// A write that cannot create its temporary file names the file asked for, never the
+    /// temporary file's random name.
+    #[test]
+    fn a_failed_atomic_write_does_not_name_the_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path: PathBuf = dir.path().join("gone").join("manifest.json");
+        let e: JournalError = write_atomic(&path, b"{}").unwrap_err();
+        let text: String = e.to_string();
+        assert!(text.starts_with(&format!("{}: ", path.display())), "{text}");
+        assert!(
+            !text.contains(".manifest.json.") && !text.contains(" at path "),
+            "{text}"
+        );
+        let JournalError::Io { source, .. } = e else {
+            panic!("expected an io error: {text}")
+        };
+        assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
     }
 }
