@@ -26,7 +26,7 @@ pub enum ExportCmd {
 /// Options shared by both exports.
 #[derive(Args, Debug)]
 pub struct Common {
-    /// Frozen benchmark version under benchmark/
+    /// Frozen benchmark version: embedded in the binary, or under <root>/benchmark/
     #[arg(long, default_value = "v1")]
     pub benchmark: String,
     /// Output JSONL; a manifest is written beside it as <stem>.manifest.json

@@ -15,7 +15,8 @@ pub enum ImportCmd {
 #[command(after_help = "Layouts (header row required, columns found by name):
   contexts    scenario,question,attr1..attr5,attr1_min..attr5_min,attr1_max..attr5_max
   selections  model,scenario,selection,A_attribute_1..A_attribute_5,B_attribute_1..B_attribute_5
-  reports     explaining_model,version,scenario,report_attr1..report_attr5,A_attribute_1..,B_attribute_1..
+  reports     explaining_model,version,scenario,report_attr1..report_attr5,
+              A_attribute_1..A_attribute_5,B_attribute_1..B_attribute_5
   targets     scenario,attr1..attr5")]
 pub struct CsvArgs {
     /// Contexts file

@@ -10,6 +10,8 @@ pub mod exit;
 pub mod export;
 pub mod export_table;
 pub mod freeze;
+#[cfg(test)]
+mod help_text;
 pub mod import;
 pub mod json_hint;
 pub mod leaderboard;

@@ -52,6 +52,7 @@ pub struct PlanArgs {
     /// [range: 0-10000]
     #[arg(long, default_value_t = DEFAULT_PROMISE_RESAMPLES, value_parser = super::ranges::resamples)]
     pub promise_resamples: usize,
+    /// Seed of the simulated runs behind each predicted width
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Print the plan as one JSON object

@@ -93,7 +93,8 @@ pub struct RunArgs {
     /// the seed of the draw of shown choices
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Print the outcome as one JSON object on stdout (bundle, status, counts, headline)
+    /// Print the outcome as one JSON object on stdout (out, status, counts, headline,
+    /// score_error)
     #[arg(long)]
     pub json: bool,
     /// --experiment observe: the run bundle whose choices the observer is shown

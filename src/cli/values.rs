@@ -93,6 +93,7 @@ impl ExperimentArg {
 values!(
     /// `--constrain`.
     ConstrainArg => ConstrainMode {
+        /// Nothing constrained: answers parsed as given (the study's way).
         None,
         /// Choices limited to "A" or "B".
         Letters,
