@@ -124,7 +124,7 @@ def run(
     provider: str,
     model: str,
     experiment: str,
-    preset: str = "full",
+    preset: Optional[str] = None,
     out: Optional[PathLike] = None,
     **options: Any,
 ) -> Run:
@@ -134,10 +134,17 @@ def run(
     (`base_url="http://127.0.0.1:8000/v1"`, `contexts=5`, `no_cache=True`, `resume=True`).
     Progress goes to stderr as it comes (a notebook shows it under the cell). A non-zero exit
     raises `SelfinterpError` with the exit code; the bundle stays on disk either way (a stopped
-    run resumes with `resume=True`)."""
-    target = Path(out) if out is not None else _default_out(model, experiment, preset)
+    run resumes with `resume=True`).
+
+    Without `preset` none is passed, as on the command line: the full protocol, except that a
+    hosted API (OpenAI's or Anthropic's) is refused until `yes=True` or a preset is given, so a
+    paid run of every request is never started by a left-out argument."""
+    # Without --preset the binary runs the full protocol (or refuses): its default --out says full.
+    target = Path(out) if out is not None else _default_out(model, experiment, preset or "full")
     args = ["run", "--provider", provider, "--model", model, "--experiment", experiment]
-    args += ["--preset", preset, "--out", os.fspath(target), *_flags(options)]
+    if preset is not None:
+        args += ["--preset", preset]
+    args += ["--out", os.fspath(target), *_flags(options)]
     headline = call(args, stream_stderr=True)
     sys.stdout.write(headline)
     return Run(target)

@@ -17,7 +17,11 @@ class SelfinterpError(RuntimeError):
     """The binary exited with a non-zero code; `code` is its exit code (see `selfinterp --help`)."""
 
     def __init__(self, args: List[str], code: int, stderr: str) -> None:
-        last = stderr.strip().splitlines()[-1] if stderr.strip() else "(no message)"
+        lines = stderr.strip().splitlines()
+        # The binary's own error line; a usage error from the argument parser ends with a hint
+        # ("For more information, try '--help'.") after the line that says what is wrong.
+        errors = [line for line in lines if line.startswith("error:")]
+        last = errors[-1] if errors else (lines[-1] if lines else "(no message)")
         super().__init__(f"selfinterp {' '.join(args)}: exit {code}: {last}")
         self.code = code
         self.stderr = stderr
@@ -54,15 +58,21 @@ def call(args: List[str], stream_stderr: bool = False, cwd: Optional[str] = None
     """Runs the binary and returns its stdout; a non-zero exit raises `SelfinterpError`.
 
     With `stream_stderr`, progress lines are copied to `sys.stderr` as they come (a notebook
-    shows them under the cell) and kept for the error message."""
+    shows them under the cell) and kept for the error message. The binary's stdin is empty: it
+    never waits on a question nobody sees (a hosted run without a preset is refused instead)."""
     cmd = [find_binary(), *args]
     if not stream_stderr:
-        p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+        p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, stdin=subprocess.DEVNULL)
         if p.returncode != 0:
             raise SelfinterpError(args, p.returncode, p.stderr)
         return p.stdout
     with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
     ) as p:
         assert p.stderr is not None and p.stdout is not None
         lines: List[str] = []

@@ -111,6 +111,33 @@ def test_errors_carry_the_exit_code(tmp_path: Path):
     assert e.value.code == 2 and "contexts" in str(e.value)
 
 
+def test_a_usage_error_names_what_is_wrong(runs: Path):
+    # The argument parser's error line, not its closing "try '--help'" hint.
+    with pytest.raises(selfinterp.SelfinterpError) as e:
+        selfinterp.open(runs / "first").report("pdf")
+    assert e.value.code == 2 and "invalid value 'pdf'" in str(e.value), str(e.value)
+
+
+def test_run_without_a_preset_keeps_the_paid_api_guard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # No --preset is passed for a left-out preset (checked first with the call recorded, so a
+    # regression never reaches the network) ...
+    seen: list = []
+    monkeypatch.setattr(selfinterp, "call", lambda args, **kw: seen.append(args) or "")
+    with pytest.raises(FileNotFoundError):
+        selfinterp.run(provider="sim", model="faithful", experiment="native", out=tmp_path / "s")
+    assert "--preset" not in seen[0], seen[0]
+    monkeypatch.undo()
+    # ... so the binary refuses a hosted full-protocol run without --yes: nothing is sent.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-never-sent")
+    with pytest.raises(selfinterp.SelfinterpError) as e:
+        selfinterp.run(provider="openai", model="gpt-4o-mini", experiment="native",
+                       out=tmp_path / "hosted", no_cache=True)
+    assert e.value.code == 2 and "--yes" in str(e.value), str(e.value)
+    assert not (tmp_path / "hosted" / "samples.jsonl").exists()
+
+
 def test_python_m_is_the_binary():
     via_m = subprocess.run([sys.executable, "-m", "selfinterp", "--version"],
                            check=True, capture_output=True, text=True).stdout
