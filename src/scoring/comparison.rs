@@ -40,7 +40,9 @@
 //! - `mean_context_r`: the mean of the within-context r over contexts where it is defined.
 //! - `sign_agreement`: fraction of points with sign(x) == sign(y) (zero is its own sign).
 //! - `top_attribute_agreement`: fraction of contexts whose largest-|w| attribute is the same
-//!   for x and y (first index on ties).
+//!   for x and y (first index on ties), among the contexts where both sides have one: a side
+//!   whose weights are all zero (an agent with no measurable preference) has no top attribute,
+//!   so its context is left out (`None` when every context is).
 //! - `mae`: mean |x - y| over points (both on the -100..100 scale).
 //! - `calibration`, `by_position`, `kendall_tau_mean`, `kendall_tau_sd`, `se`,
 //!   `design_effect`, `n_clusters`: deterministic descriptions, see [`super::describe`].
@@ -281,6 +283,11 @@ fn sign(v: f64) -> i8 {
     }
 }
 
+/// Whether weights have a largest-|w| attribute at all (all zero: none).
+fn has_top(w: &[f64]) -> bool {
+    w.iter().any(|v| *v != 0.0)
+}
+
 fn fraction(hits: usize, total: usize) -> Option<f64> {
     (total > 0).then(|| hits as f64 / total as f64)
 }
@@ -309,7 +316,11 @@ pub fn compare(points: &[ContextPoints], opts: &CompareOptions) -> Comparison {
         .zip(&ys)
         .filter(|(a, b)| sign(**a) == sign(**b))
         .count();
-    let tops: usize = points
+    let ranked: Vec<&ContextPoints> = points
+        .iter()
+        .filter(|p| has_top(&p.x) && has_top(&p.y))
+        .collect();
+    let tops: usize = ranked
         .iter()
         .filter(|p| top_index(&p.x) == top_index(&p.y))
         .count();
@@ -327,10 +338,56 @@ pub fn compare(points: &[ContextPoints], opts: &CompareOptions) -> Comparison {
         mean_context_r: (!context_rs.is_empty())
             .then(|| context_rs.iter().sum::<f64>() / context_rs.len() as f64),
         sign_agreement: fraction(signs, n),
-        top_attribute_agreement: fraction(tops, points.len()),
+        top_attribute_agreement: fraction(tops, ranked.len()),
         mae,
         bootstrap_resamples: opts.bootstrap_resamples,
         bootstrap_undefined: boot.undefined,
         description: describe(points),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::N_ATTR;
+
+    fn options() -> CompareOptions {
+        CompareOptions {
+            seed: 1,
+            stream: Stream::Comparison(crate::scoring::summary::ComparisonKind::ReportsVsLearned),
+            bootstrap_resamples: 20,
+            null_permutations: 20,
+        }
+    }
+
+    /// An agent with no measurable preference has all-zero learned weights: it has no top
+    /// attribute, so it cannot agree or disagree on one (the random agent's report read "same
+    /// top attribute 25.0%": the reports whose top was the first attribute, the one a tie of
+    /// zeros picks).
+    #[test]
+    fn contexts_without_a_top_attribute_are_left_out_of_its_agreement() {
+        let flat = |y: [f64; N_ATTR]| ContextPoints {
+            x: [0.0; N_ATTR],
+            y,
+        };
+        let all_flat: Vec<ContextPoints> = vec![
+            flat([100.0, 10.0, 0.0, -5.0, 3.0]),
+            flat([-20.0, 100.0, 0.0, 5.0, 3.0]),
+            flat([100.0, -40.0, 2.0, 5.0, 3.0]),
+        ];
+        assert_eq!(compare(&all_flat, &options()).top_attribute_agreement, None);
+        let mut mixed: Vec<ContextPoints> = all_flat;
+        mixed.push(ContextPoints {
+            x: [10.0, 100.0, 0.0, 5.0, 3.0],
+            y: [-20.0, 100.0, 0.0, 5.0, 3.0],
+        });
+        mixed.push(ContextPoints {
+            x: [100.0, 10.0, 0.0, 5.0, 3.0],
+            y: [-20.0, 100.0, 0.0, 5.0, 3.0],
+        });
+        assert_eq!(
+            compare(&mixed, &options()).top_attribute_agreement,
+            Some(0.5)
+        );
     }
 }
