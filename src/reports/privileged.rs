@@ -8,10 +8,11 @@ use super::text::{html, interval, num};
 use crate::scoring::privileged::{AccessDifference, AccessRow, PrivilegedAccess};
 use std::fmt::Write;
 
-/// A permutation p, never printed as 0 (it is at least 1/(1 + permutations)).
+/// A permutation p, never printed as 0 (it is at least 1/(1 + permutations)); below 0.001 it
+/// reads "< 0.001", as p values are conventionally written, not in exponent notation.
 fn p_value(p: Option<f64>) -> String {
     match p {
-        Some(x) if x < 0.001 => format!("{x:.1e}"),
+        Some(x) if x < 0.001 => "< 0.001".to_string(),
         other => num(other, 3),
     }
 }
@@ -113,4 +114,17 @@ pub fn html_section(r: &ReportData, out: &mut String) {
         "</tbody>\n</table></div>\n<p>{}</p>\n</section>\n",
         html(&p.reading)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::p_value;
+
+    /// The observer report printed "(p 1.0e-3)" for 1/1001 (seen in scripts/screenshots.sh).
+    #[test]
+    fn a_small_permutation_p_reads_below_a_thousandth() {
+        assert_eq!(p_value(Some(1.0 / 1001.0)), "< 0.001");
+        assert_eq!(p_value(Some(0.001)), "0.001");
+        assert_eq!(p_value(Some(0.25)), "0.250");
+    }
 }
