@@ -16,13 +16,7 @@ reps="${1:-200}"
 bin="${SELFINTERP_BIN:-$PWD/target/release/selfinterp}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-python3 - "$work" "$reps" <<'EOF'
-import json, random, sys
-work, reps = sys.argv[1], int(sys.argv[2])
-ids = [c["id"] for c in map(json.loads, open("benchmark/v1/contexts.jsonl")) if c["split"] == "instilled"]
-for s in range(reps):
-    open(f"{work}/ctx{s}.txt", "w").write("\n".join(random.Random(s).sample(ids, 20)) + "\n")
-EOF
+python3 scripts/context_sets.py "$work" "$reps"
 run() {  # run SEED OUT [extra args]
   local seed="$1" out="$2"; shift 2
   "$bin" run --provider sim --model faithful --experiment instilled --preset quick --seed "$seed" \

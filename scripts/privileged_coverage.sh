@@ -20,13 +20,7 @@ refs="${2:-8}"
 bin="${SELFINTERP_BIN:-$PWD/target/release/selfinterp}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-python3 - "$work" "$reps" <<'EOF'
-import json, random, sys
-work, reps = sys.argv[1], int(sys.argv[2])
-ids = [c["id"] for c in map(json.loads, open("benchmark/v1/contexts.jsonl")) if c["split"] == "instilled"]
-for s in range(reps):
-    open(f"{work}/ctx{s}.txt", "w").write("\n".join(random.Random(s).sample(ids, 20)) + "\n")
-EOF
+python3 scripts/context_sets.py "$work" "$reps"
 run() {  # run SEED OUT [extra args]: the agent's run, its observer's run, the observer's score
   local seed="$1" out="$2"; shift 2
   local common=(--provider sim --model faithful --preset quick --seed "$seed" --yes --no-cache)
