@@ -350,6 +350,9 @@ fn an_observer_runs_report_names_its_experiment() {
     };
     let md: String = report("o5", "md");
     assert!(md.starts_with("# faithful · observe · v1\n"), "{md}");
+    // Asked with --preset quick: it read "preset custom" (an observer asks no pairs and
+    // records the contexts it was shown).
+    assert!(md.contains("preset quick"), "{md}");
     let html: String = report("o5", "html");
     assert!(html.contains("experiment <b>observe</b>"), "{html}");
     assert!(html.contains("<title>selfinterp report: faithful (observe)</title>"));

@@ -164,10 +164,28 @@ pub fn shell_quote(s: &str) -> String {
 /// The preset whose counts a run's are ("quick", "full"), else "custom" (a subset, an
 /// override or a design). Manifests record the counts, not the flag, so reports and tables
 /// read it back from them against the benchmark (`bench`) the run names.
+///
+/// An observer run asks no pairs and only the observed contexts with enough choices to show
+/// (recorded as its chosen contexts), so it is read by its reports per context and by asking
+/// at most the preset's contexts.
 pub fn preset_of(p: &Parameters, bench: Option<&Benchmark>) -> &'static str {
     let Some(bench) = bench else {
         return "custom";
     };
+    if p.observe.is_some() {
+        let split = p.experiment.split();
+        let within = |preset: Preset| {
+            let (contexts, _, reports) = preset_counts(preset, bench, split);
+            p.trials == 0 && p.reports == reports && p.contexts <= contexts
+        };
+        return if within(Preset::Quick) {
+            "quick"
+        } else if within(Preset::Full) {
+            "full"
+        } else {
+            "custom"
+        };
+    }
     if p.half.is_some() || p.context_ids.is_some() || p.design.is_some() {
         return "custom";
     }
