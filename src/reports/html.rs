@@ -535,6 +535,7 @@ fn tokens(r: &ReportData, out: &mut String) {
             num(Some(p.input_per_mtok), 2),
             num(Some(p.output_per_mtok), 2)
         ),
+        _ if r.title.provider == "sim" => "Cost none (simulated agents).".into(),
         _ => "Cost unknown (no price given; pass --price-in and --price-out).".into(),
     };
     let _ = write!(

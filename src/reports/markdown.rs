@@ -419,6 +419,8 @@ fn tokens(r: &ReportData, out: &mut String) {
             num(Some(p.input_per_mtok), 2),
             num(Some(p.output_per_mtok), 2)
         )),
+        // As the run's plan says: a simulated agent costs nothing, so no price is missing.
+        _ if r.title.provider == "sim" => out.push_str("Cost none (simulated agents).\n\n"),
         _ => out.push_str("Cost unknown (no price given; pass --price-in and --price-out).\n\n"),
     }
 }
