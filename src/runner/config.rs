@@ -172,28 +172,22 @@ pub fn preset_of(p: &Parameters, bench: Option<&Benchmark>) -> &'static str {
     let Some(bench) = bench else {
         return "custom";
     };
-    if p.observe.is_some() {
-        let split = p.experiment.split();
-        let within = |preset: Preset| {
-            let (contexts, _, reports) = preset_counts(preset, bench, split);
-            p.trials == 0 && p.reports == reports && p.contexts <= contexts
-        };
-        return if within(Preset::Quick) {
-            "quick"
-        } else if within(Preset::Full) {
-            "full"
-        } else {
-            "custom"
-        };
-    }
-    if p.half.is_some() || p.context_ids.is_some() || p.design.is_some() {
+    let observer: bool = p.observe.is_some();
+    if !observer && (p.half.is_some() || p.context_ids.is_some() || p.design.is_some()) {
         return "custom";
     }
-    let counts = (p.contexts, p.trials, p.reports);
     let split = p.experiment.split();
-    if counts == preset_counts(Preset::Quick, bench, split) {
+    let matches = |preset: Preset| {
+        let (contexts, trials, reports) = preset_counts(preset, bench, split);
+        if observer {
+            p.trials == 0 && p.reports == reports && p.contexts <= contexts
+        } else {
+            (p.contexts, p.trials, p.reports) == (contexts, trials, reports)
+        }
+    };
+    if matches(Preset::Quick) {
         "quick"
-    } else if counts == preset_counts(Preset::Full, bench, split) {
+    } else if matches(Preset::Full) {
         "full"
     } else {
         "custom"
