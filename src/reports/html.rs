@@ -12,7 +12,8 @@ use super::sentences::{
 };
 use super::svg;
 use super::text::{
-    MISSING, clamp_r, count, count_u64, html, interval, line_equation, num, pct, proportion,
+    MISSING, clamp_r, count, count_u64, html, interval, line_equation, no_cost, num, pct,
+    proportion,
 };
 use super::{Exporter, Section, render_sections};
 use std::fmt::Write;
@@ -535,8 +536,7 @@ fn tokens(r: &ReportData, out: &mut String) {
             num(Some(p.input_per_mtok), 2),
             num(Some(p.output_per_mtok), 2)
         ),
-        _ if r.title.provider == "sim" => "Cost none (simulated agents).".into(),
-        _ => "Cost unknown (no price given; pass --price-in and --price-out).".into(),
+        _ => no_cost(&r.title.provider).into(),
     };
     let _ = write!(
         out,

@@ -7,7 +7,8 @@ use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
 };
 use super::text::{
-    MISSING, clamp_r, count, count_u64, interval, line_equation, md_cell, num, pct, proportion,
+    MISSING, clamp_r, count, count_u64, interval, line_equation, md_cell, no_cost, num, pct,
+    proportion,
 };
 use super::{Exporter, Section, render_sections};
 use tabled::builder::Builder;
@@ -419,9 +420,10 @@ fn tokens(r: &ReportData, out: &mut String) {
             num(Some(p.input_per_mtok), 2),
             num(Some(p.output_per_mtok), 2)
         )),
-        // As the run's plan says: a simulated agent costs nothing, so no price is missing.
-        _ if r.title.provider == "sim" => out.push_str("Cost none (simulated agents).\n\n"),
-        _ => out.push_str("Cost unknown (no price given; pass --price-in and --price-out).\n\n"),
+        _ => {
+            out.push_str(no_cost(&r.title.provider));
+            out.push_str("\n\n");
+        }
     }
 }
 

@@ -37,6 +37,16 @@ pub fn pct(v: Option<f64>) -> String {
     }
 }
 
+/// The tokens section's sentence when the run has no cost: a simulated agent costs nothing
+/// (as the run's plan says); otherwise no price was given.
+pub fn no_cost(provider: &str) -> &'static str {
+    if provider == "sim" {
+        "Cost none (simulated agents)."
+    } else {
+        "Cost unknown (no price given; pass --price-in and --price-out)."
+    }
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn html(s: &str) -> String {
     let mut out: String = String::with_capacity(s.len());
