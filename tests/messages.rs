@@ -173,3 +173,54 @@ fn log_lines_have_no_colour_codes_when_stderr_is_not_a_terminal() {
     assert!(err.contains("INFO"), "{err}");
     assert!(!err.contains('\u{1b}'), "{err:?}");
 }
+
+/// A mistyped simulated agent is refused before the plan is printed (it came after the plan,
+/// from the provider), in one line with the closest known agent and the list, exit 2; the same
+/// for `serve-sim --agent`.
+#[test]
+fn an_unknown_sim_agent_is_refused_before_the_plan_with_the_closest_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |model: &str| {
+        let o = bin_in(
+            tmp.path(),
+            &[
+                "run",
+                "--provider",
+                "sim",
+                "--model",
+                model,
+                "--experiment",
+                "native",
+                "--preset",
+                "quick",
+                "--out",
+                "o",
+            ],
+        );
+        (o.status.code(), stderr(&o).trim().to_string())
+    };
+    let known = "the agents are faithful, confabulator, position-biased, random, partial:P";
+    let (code, e) = run("faithfull");
+    assert_eq!(code, Some(2), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(!e.contains("plan:"), "{e}");
+    assert!(
+        e.contains("unknown simulated agent \"faithfull\" (did you mean \"faithful\"?)"),
+        "{e}"
+    );
+    assert!(e.ends_with(known), "{e}");
+    let (code, e) = run("partil:0.3");
+    assert_eq!(code, Some(2), "{e}");
+    assert!(e.contains("(did you mean \"partial\"?)"), "{e}");
+    let (code, e) = run("typo");
+    assert_eq!(code, Some(2), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("unknown simulated agent \"typo\"; "), "{e}");
+    assert!(!e.contains("did you mean"), "{e}");
+    assert!(e.ends_with(known), "{e}");
+    assert!(!tmp.path().join("o").exists(), "nothing written");
+    let o = bin_in(tmp.path(), &["serve-sim", "--agent", "confabulater"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("(did you mean \"confabulator\"?)"), "{e}");
+}

@@ -35,17 +35,17 @@ pub struct PlanArgs {
         default_value = "10,20,30,50,75,100,150,200"
     )]
     pub pairs: Vec<usize>,
-    /// Reports per context in the planned run (default: the pilot's) [range: 0-1000]
+    /// Reports per context in the planned run [default: the pilot's] [range: 0-1000]
     #[arg(long, value_parser = super::ranges::reports)]
     pub reports: Option<usize>,
-    /// Presentation orders per pair, 1 or 2 (default: the pilot's)
+    /// Presentation orders per pair, 1 or 2 [default: the pilot's]
     #[arg(long, value_parser = super::ranges::orders)]
     pub orders: Option<usize>,
     /// Simulated runs per predicted width [range: 1-10000]
     #[arg(long, default_value_t = DEFAULT_REPLICATES, value_parser = super::ranges::replicates)]
     pub replicates: usize,
-    /// Largest number of contexts considered (default: what the pilot's benchmark split holds,
-    /// else 5000) [range: 1-1000000]
+    /// Largest number of contexts considered [default: what the pilot's benchmark split holds,
+    /// else 5000] [range: 1-1000000]
     #[arg(long, value_parser = super::ranges::contexts)]
     pub max_contexts: Option<usize>,
     /// Pilot resamples for the range of the recommended design's width (0 = no range)

@@ -156,9 +156,10 @@ pub struct AskArgs {
     #[arg(long, value_name = "FILE")]
     pub contexts_file: Option<PathBuf>,
     /// Ask every pair in both orders (A/B as frozen and swapped) and report the position bias
+    /// [default: off]
     #[arg(long, overrides_with = "no_counterbalance")]
     pub counterbalance: bool,
-    /// Ask every pair in the frozen order only (the study's design)
+    /// Ask every pair in the frozen order only (the study's design) [default]
     #[arg(long, overrides_with = "counterbalance")]
     pub no_counterbalance: bool,
     /// Ask the server to constrain answers (the study did not)
@@ -169,7 +170,7 @@ pub struct AskArgs {
     pub no_logprobs: bool,
     /// Which dialect of constraints an OpenAI-compatible server speaks (auto: OpenAI's for
     /// api.openai.com, none elsewhere). llama-cpp sends a GBNF grammar, vllm a guided choice.
-    /// In `batch export` it is the dialect of the bodies (`--flavour` there before).
+    /// In `batch export` it is the dialect of the bodies.
     #[arg(long, value_enum, default_value = "auto", alias = "flavour")]
     pub server_flavour: FlavourArg,
     /// How each context's choice pairs are picked: random asks the benchmark's frozen

@@ -37,7 +37,7 @@ pub struct ServeSimArgs {
     /// Act as the base model: instilled contexts get native weights instead of the profile
     #[arg(long)]
     pub base_model: bool,
-    /// Worker threads (default: one per core) [range: 1-1024]
+    /// Worker threads [default: one per core] [range: 1-1024]
     #[arg(long, value_parser = super::ranges::threads)]
     pub threads: Option<usize>,
 }

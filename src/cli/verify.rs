@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// Only this version (default: every version under benchmark/)
+    /// Only this version [default: every version under benchmark/]
     #[arg(long)]
     pub version: Option<String>,
     /// Secret seed of a privately drawn version

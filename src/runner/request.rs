@@ -223,6 +223,10 @@ pub fn resolve(
     if let Some(u) = &req.who.base_url {
         crate::providers::common::check_base_url(u)?;
     }
+    if req.who.provider == ProviderKind::Sim {
+        // Named before the plan is printed, not when the provider is made.
+        req.who.model.parse::<crate::sim::AgentKind>()?;
+    }
     let (params, bench) = parameters(&req.who, &req.ask, benchmark_dir)?;
     if req.who.provider == ProviderKind::Sim && req.who.base_url.is_some() {
         return Err(ConfigError::SimBaseUrl);

@@ -62,10 +62,26 @@ pub enum AgentKind {
 /// A simulated agent's name that names none.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AgentNameError {
+    /// `partial:P` with a P that is not a number in [0, 1].
     #[error("{0}: the partial mix must be a number in [0, 1], e.g. partial:0.5")]
     BadMix(String),
-    #[error("unknown simulated agent {0:?}; expected one of {names}", names = AGENT_NAMES.join(", "))]
+    /// A name that is no agent's.
+    #[error("unknown simulated agent {0:?}{hint}; the agents are {names}", hint = closest_hint(.0), names = AGENT_NAMES.join(", "))]
     Unknown(String),
+}
+
+/// The known agent closest to a mistyped name, as " (did you mean \"faithful\"?)", or nothing
+/// when none is close (Jaro similarity above 0.7, clap's rule for subcommands).
+fn closest_hint(typed: &str) -> String {
+    let typed: &str = typed.split(':').next().unwrap_or(typed);
+    AGENT_NAMES
+        .iter()
+        .map(|n| n.split(':').next().unwrap_or(n))
+        .map(|n| (strsim::jaro(typed, n), n))
+        .filter(|(similarity, _)| *similarity > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| format!(" (did you mean {n:?}?)"))
+        .unwrap_or_default()
 }
 
 impl FromStr for AgentKind {

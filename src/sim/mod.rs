@@ -45,8 +45,8 @@ pub use efficiency::{
 pub use server::{SimServer, chat_completion, error_body};
 
 pub use agent::{
-    AGENT_NAMES, AgentKind, DEFAULT_SEED, POSITION_BIAS_P_A, REPORT_NOISE_SD, SIM_VERSION,
-    SimAgent, SimReply, letter_logprobs,
+    AGENT_NAMES, AgentKind, AgentNameError, DEFAULT_SEED, POSITION_BIAS_P_A, REPORT_NOISE_SD,
+    SIM_VERSION, SimAgent, SimReply, letter_logprobs,
 };
 pub use contexts::synthetic_contexts;
 pub use prompt::{Prompted, SimError};

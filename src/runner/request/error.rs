@@ -113,6 +113,9 @@ pub enum ConfigError {
         /// The model.
         model: String,
     },
+    /// `--model` names no simulated agent (`--provider sim`).
+    #[error("--model: {0}")]
+    SimAgent(#[from] crate::sim::agent::AgentNameError),
     /// The `provider/model` shortcut of `--model` could not be read.
     #[error(transparent)]
     Who(#[from] crate::runner::shortcut::ShortcutError),
