@@ -488,3 +488,103 @@ fn privileged_access_says_when_the_observed_choices_are_one_letter() {
         "{f}"
     );
 }
+
+/// The number just before `at` (a value printed before an interval), if one ends there.
+fn number_before(text: &str, at: usize) -> Option<&str> {
+    let head: &str = text[..at].strip_suffix(' ')?;
+    let start: usize = head
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let n: &str = &head[start..];
+    (n.parse::<f64>().is_ok() && n.contains(|c: char| c.is_ascii_digit())).then_some(n)
+}
+
+fn decimals(n: &str) -> usize {
+    n.split_once('.').map_or(0, |(_, d)| d.len())
+}
+
+/// Every "value [low, high]" in `text` whose value has another number of decimals than its
+/// interval ("0.27 [0.149, 0.398]").
+fn mixed_precisions(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices('[') {
+        let Some(end) = text[at..].find(']').map(|e| at + e) else {
+            continue;
+        };
+        let Some((lo, hi)) = text[at + 1..end].split_once(", ") else {
+            continue;
+        };
+        if lo.parse::<f64>().is_err() || hi.parse::<f64>().is_err() {
+            continue;
+        }
+        if let Some(v) = number_before(text, at)
+            && (decimals(v) != decimals(lo) || decimals(v) != decimals(hi))
+        {
+            out.push(format!("{v} {}", &text[at..=end]));
+        }
+    }
+    out
+}
+
+#[test]
+fn mixed_precisions_are_found() {
+    assert_eq!(
+        mixed_precisions("own minus observer 0.27 [0.149, 0.398])"),
+        ["0.27 [0.149, 0.398]"]
+    );
+    assert!(mixed_precisions("r 0.270 [0.149, 0.398]; chance [-0.1, 0.1]; [a, b]").is_empty());
+}
+
+/// A value and its interval at one precision in every format: the observer report's headline
+/// read "own minus observer 0.27 [0.149, 0.398]" (scripts/screenshots.sh), and an instilled
+/// report's prose "its choices follow it at r = 1.00" beside 0.999 in its Scores table.
+#[test]
+fn a_value_and_its_interval_and_the_prose_and_its_table_share_one_precision() {
+    let t = tempfile::tempdir().unwrap();
+    let d: &Path = t.path();
+    run(d, RunArgs::quick().experiment("instilled").out("base"));
+    observe(d, "faithful", "base", "5", "o5", "0");
+    let mut pages: Vec<(String, String)> = Vec::new();
+    for bundle in ["base", "o5"] {
+        for format in ["md", "html"] {
+            let o = bin_in(d, &["report", bundle, "--format", format]);
+            assert_ok(&o);
+            pages.push((
+                format!("{bundle} {format}"),
+                String::from_utf8(o.stdout).unwrap(),
+            ));
+        }
+        let o = bin_in(d, &["score", bundle]);
+        assert_ok(&o);
+        pages.push((
+            format!("score {bundle}"),
+            String::from_utf8(o.stdout).unwrap(),
+        ));
+    }
+    for (name, text) in &pages {
+        assert_eq!(
+            mixed_precisions(text),
+            Vec::<String>::new(),
+            "{name}:\n{text}"
+        );
+    }
+    assert!(
+        pages[3].1.contains("own minus observer 0."),
+        "{}",
+        pages[3].1
+    );
+    // The instilled run's prose gives learned vs target r as its Scores table does.
+    let md: &str = &pages[0].1;
+    let row: &str = md
+        .lines()
+        .find(|l| l.starts_with("| Learned vs target weights "))
+        .unwrap_or_else(|| panic!("{md}"));
+    let r: &str = row.split('|').nth(2).unwrap().trim();
+    assert_eq!(decimals(r), 3, "{row}");
+    assert!(
+        md.contains(&format!("its choices follow it at r = {r}.")),
+        "{r}: {md}"
+    );
+}

@@ -87,7 +87,7 @@ fn the_partial_r_verdict_says_no_more_than_the_interval() {
     assert_ok(&out);
     let md: String = String::from_utf8(out.stdout).unwrap();
     assert!(
-        md.contains("its choices follow it at r = 0.94"),
+        md.contains("its choices follow it at r = 0.943."),
         "the verdict gives how closely behaviour follows the target: {md}"
     );
     assert!(

@@ -671,14 +671,24 @@ fn a_corrected_r_beyond_1_is_printed_at_the_ceiling_and_kept_raw_in_json() {
             assert!(!l.contains(&raw3) && !l.contains(&hi3), "{l}");
         }
         assert!(
-            lines.iter().any(|l| l.contains("1.000 (at the ceiling)")),
+            lines.iter().any(|l| l.contains("1.000 at the ceiling")
+                || l.contains("1.000 (at the ceiling)")),
             "{lines:?}"
         );
         assert!(
             lines
                 .iter()
-                .any(|l| l.contains(", 1.000] (clamped to [-1, 1])")),
+                .any(|l| l.contains(", 1.000] clamped to [-1, 1]")
+                    || l.contains(", 1.000] (clamped to [-1, 1])")),
             "{lines:?}"
         );
+        // One phrase, no parentheses inside parentheses: it read "1.000 (at the ceiling)
+        // (95% CI [0.996, 1.000] (clamped to [-1, 1]))".
+        for l in &lines {
+            assert!(
+                !l.contains(") (95% CI") && !l.contains("(clamped to [-1, 1]))"),
+                "{l}"
+            );
+        }
     }
 }

@@ -493,7 +493,7 @@ fn the_title_names_preset_size_and_server() {
     let dir = sim_run(root.path(), &root.path().join("t"), "faithful", "native");
     let html: String = render(root.path(), &dir, Format::Html, &opts);
     assert!(
-        html.contains("provider sim · experiment <b>native</b> · benchmark <b>t1</b> · preset <b>quick</b>: 8 contexts × 12 pairs × 3 reports"),
+        html.contains("provider sim ·&nbsp;experiment <b>native</b> ·&nbsp;benchmark <b>t1</b> ·&nbsp;preset <b>quick</b>: 8 contexts × 12 pairs × 3 reports"),
         "{html}"
     );
     let path: PathBuf = dir.join(bundle::MANIFEST);
@@ -506,7 +506,7 @@ fn the_title_names_preset_size_and_server() {
     std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
     let html: String = render(root.path(), &dir, Format::Html, &opts);
     assert!(
-        html.contains("llama.cpp server at 127.0.0.1:8765 · experiment"),
+        html.contains("llama.cpp server at 127.0.0.1:8765 ·&nbsp;experiment"),
         "{html}"
     );
     assert!(!html.contains("secret") && !html.contains("provider openai"));
@@ -553,8 +553,18 @@ fn every_value_stays_with_its_label_and_every_count_is_grouped() {
     let root = root();
     let dir = sim_run(root.path(), &root.path().join("f"), "faithful", "native");
     let html: String = render(root.path(), &dir, Format::Html, &ReportOptions::default());
-    assert!(html.contains("</b> · r&nbsp;=&nbsp;"), "{html}");
-    assert!(!html.contains("</b> · r = "), "{html}");
+    assert!(html.contains("</b> ·&nbsp;r&nbsp;=&nbsp;"), "{html}");
+    // A separator stays with the item after it: at 390 px a card heading or the title's
+    // line ended in a lone "·".
+    for (start, end) in [
+        ("<figcaption>", "</figcaption>"),
+        ("<p class=\"sub\">", "</p>"),
+    ] {
+        for (at, _) in html.match_indices(start) {
+            let part: &str = &html[at..at + html[at..].find(end).unwrap()];
+            assert!(!part.contains("· ") && !part.contains("·\n"), "{part}");
+        }
+    }
     let tokens: String = text_between(&html, "<section id=\"tokens\">", "</section>");
     assert!(tokens.contains(" input and "), "{tokens}");
     assert!(!has_ungrouped_count(&tokens), "{tokens}");

@@ -8,7 +8,7 @@ use super::Cli;
 use super::exit::Failure;
 use clap::Args;
 use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle, RunManifest};
-use selfinterp::reports::quality::{CORRECTED_LABEL, corrected_r, corrected_r_interval};
+use selfinterp::reports::quality::{CORRECTED_LABEL, corrected_r_with_ci};
 use selfinterp::reports::text::{clamp_r, flag_words, quality_sentence};
 use selfinterp::scoring::Summary;
 use selfinterp::scoring::quality::Quality;
@@ -158,7 +158,7 @@ fn quality(q: &Quality) -> String {
     };
     let mut out: String = format!(
         "\nmeasurement quality: {}{}\n  behavioural reliability {}{}, report reliability {}{}\n  \
-noise ceiling {}; {CORRECTED_LABEL} {}{}\n  {}\n",
+noise ceiling {}; {CORRECTED_LABEL} {}\n  {}\n",
         flag_words(Some(q.flag)),
         if q.rankable { "" } else { " (not rankable)" },
         f(q.behavioural_reliability.value),
@@ -166,11 +166,7 @@ noise ceiling {}; {CORRECTED_LABEL} {}{}\n  {}\n",
         f(q.report_reliability.value),
         ci(q.report_reliability.ci),
         f(q.ceiling.noise_ceiling),
-        corrected_r(q.ceiling.corrected_r),
-        match q.ceiling.corrected_r_ci {
-            Some(_) => format!(" {}", corrected_r_interval(q.ceiling.corrected_r_ci)),
-            None => String::new(),
-        },
+        corrected_r_with_ci(q.ceiling.corrected_r, q.ceiling.corrected_r_ci),
         quality_sentence(Some(q)),
     );
     let chance: &[ContextId] = &q.fit.at_chance;

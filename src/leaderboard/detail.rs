@@ -9,7 +9,7 @@ use super::entry::{HTML_FILE, MD_FILE};
 use super::full_report;
 use super::ties::{Tie, TieMethod};
 use crate::reports::html::CSP;
-use crate::reports::quality::{CORRECTED_LABEL, corrected_r, corrected_r_interval};
+use crate::reports::quality::{CORRECTED_LABEL, corrected_r_with_ci};
 use crate::reports::text::{MISSING, count, html, interval, md_cell, num, pct};
 use std::fmt::Write;
 
@@ -102,14 +102,7 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
         ("noise ceiling", num(r.noise_ceiling, 3)),
         (
             CORRECTED_LABEL,
-            match r.corrected_r_ci {
-                Some(_) => format!(
-                    "{} {}",
-                    corrected_r(r.corrected_r),
-                    corrected_r_interval(r.corrected_r_ci)
-                ),
-                None => corrected_r(r.corrected_r),
-            },
+            corrected_r_with_ci(r.corrected_r, r.corrected_r_ci),
         ),
         ("invalid reports", pct(r.invalid_report_rate)),
         (

@@ -90,7 +90,7 @@ choices agree at only {} (below {}), so the run is not ranked.",
                 Whose::Own => "Behaviour",
                 Whose::Observed => "The observed model's behaviour",
             },
-            num(q.behavioural_reliability.value, 2),
+            num(q.behavioural_reliability.value, 3),
             num(Some(BEHAVIOUR_THRESHOLD), 1)
         ),
         QualityFlag::InsufficientData if no_measurable_preference(s) => {
@@ -134,8 +134,8 @@ fn at_chance(s: &Summary, v: Verdict, who: Whose) -> Option<Finding> {
         kind: FindingKind::AtChance,
         sentence: format!(
             "The score, r = {}, is no better than chance (about {}): no evidence that {}.",
-            num(c.r, 2),
-            num(c.null.mean, 2),
+            num(c.r, 3),
+            num(c.null.mean, 3),
             match who {
                 Whose::Own => "the model can say what drives its choices",
                 Whose::Observed => "this observer can say what drives the observed model's choices",

@@ -4,8 +4,7 @@
 use super::data::{ContextLine, ReportData, StatusRow, Verdict};
 use super::diagnosis::{FindingKind, has, says};
 use super::quality::{
-    AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, corrected_r, corrected_r_interval,
-    quality_rows,
+    AT_CHANCE, CONTEXT_HEADERS, CORRECTED_LABEL, context_cells, corrected_r_with_ci, quality_rows,
 };
 use super::sentences::{
     calibration, intercept_sentence, order_shares, overview_sentence, reproducibility_lines,
@@ -155,13 +154,13 @@ fn headline(r: &ReportData, out: &mut String) {
     let q = r.summary.quality.as_ref();
     let _ = write!(
         out,
-        "<header>\n<h1>{}</h1>\n<p class=\"sub\">{} · experiment <b>{}</b> · benchmark <b>{}</b>{}</p>\n",
+        "<header>\n<h1>{}</h1>\n<p class=\"sub\">{} ·&nbsp;experiment <b>{}</b> ·&nbsp;benchmark <b>{}</b>{}</p>\n",
         html(&t.model),
         html(&t.server),
         html(&t.experiment),
         html(t.benchmark.as_deref().unwrap_or(MISSING)),
         match (&t.preset, &t.size) {
-            (Some(p), Some(size)) => format!(" · preset <b>{}</b>: {}", html(p), html(size)),
+            (Some(p), Some(size)) => format!(" ·&nbsp;preset <b>{}</b>: {}", html(p), html(size)),
             _ => String::new(),
         }
     );
@@ -205,14 +204,10 @@ fn headline(r: &ReportData, out: &mut String) {
         calibration(h),
         count(h.n_points),
         count(h.n_contexts),
-        match q.and_then(|q| q.ceiling.corrected_r_ci) {
-            Some(ci) => format!(
-                "{} (95% CI {})",
-                corrected_r(q.and_then(|q| q.ceiling.corrected_r)),
-                corrected_r_interval(Some(ci))
-            ),
-            None => corrected_r(q.and_then(|q| q.ceiling.corrected_r)),
-        },
+        corrected_r_with_ci(
+            q.and_then(|q| q.ceiling.corrected_r),
+            q.and_then(|q| q.ceiling.corrected_r_ci)
+        ),
         num(q.and_then(|q| q.ceiling.noise_ceiling), 3),
         num(q.and_then(|q| q.behavioural_reliability.value), 3),
         num(q.and_then(|q| q.report_reliability.value), 3),
@@ -369,7 +364,7 @@ fn multiples(r: &ReportData, out: &mut String) {
     for p in &m.panels {
         let _ = writeln!(
             out,
-            "<figure><figcaption><b>{}</b> · r&nbsp;=&nbsp;{}<span class=\"group\">{}</span><small>{}</small></figcaption>{}</figure>",
+            "<figure><figcaption><b>{}</b> ·&nbsp;r&nbsp;=&nbsp;{}<span class=\"group\">{}</span><small>{}</small></figcaption>{}</figure>",
             html(p.context.as_str()),
             num(p.r, 2),
             html(p.group.label()),

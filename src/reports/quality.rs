@@ -33,6 +33,26 @@ pub fn corrected_r_interval(ci: Option<[f64; 2]>) -> String {
     }
 }
 
+/// A corrected r and its interval as one phrase, for prose and single cells: "0.712, 95% CI
+/// [0.503, 0.881]", or at the ceiling "1.000 at the ceiling, 95% CI [0.965, 1.000] clamped to
+/// [-1, 1]" (it read "1.000 (at the ceiling) (95% CI [0.965, 1.000] (clamped to [-1, 1]))").
+/// The quality table keeps value and interval in their own cells.
+pub fn corrected_r_with_ci(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
+    let value: String = match v {
+        Some(x) if x > 1.0 => "1.000 at the ceiling".to_string(),
+        Some(x) if x < -1.0 => "-1.000 at the ceiling".to_string(),
+        other => num(other, 3),
+    };
+    match ci {
+        Some([lo, hi]) if lo < -1.0 || hi > 1.0 => format!(
+            "{value}, 95% CI {} clamped to [-1, 1]",
+            interval(clamp_r(ci))
+        ),
+        Some(_) => format!("{value}, 95% CI {}", interval(ci)),
+        None => value,
+    }
+}
+
 /// One row of the quality table: (measure, value, 95% CI, what it means).
 pub type QualityRow = [String; 4];
 
@@ -162,15 +182,24 @@ below 1 may be noise"
 
 /// The headline's second line: the corrected score beside the raw one.
 pub fn corrected_summary(q: &Quality) -> String {
-    format!(
-        "Corrected for attenuation: r = {}, 95% CI {} (raw r / noise ceiling {}; behavioural \
-reliability {}, report reliability {})",
-        corrected_r(q.ceiling.corrected_r),
-        corrected_r_interval(q.ceiling.corrected_r_ci),
-        num(q.ceiling.noise_ceiling, 3),
+    let reliabilities: String = format!(
+        "behavioural reliability {}, report reliability {}",
         num(q.behavioural_reliability.value, 3),
         num(q.report_reliability.value, 3)
-    )
+    );
+    match (q.ceiling.corrected_r, q.ceiling.noise_ceiling) {
+        (Some(_), Some(ceiling)) => format!(
+            "Corrected for attenuation: r = {}; the raw r over a noise ceiling of {} \
+({reliabilities})",
+            corrected_r_with_ci(q.ceiling.corrected_r, q.ceiling.corrected_r_ci),
+            num(Some(ceiling), 3)
+        ),
+        // "r = –; the raw r over a noise ceiling of –" said nothing.
+        _ => format!(
+            "Corrected for attenuation: none, as it needs both reliabilities defined and above \
+0 ({reliabilities})"
+        ),
+    }
 }
 
 /// The context table's quality cells: behavioural reliability, held-out R², fit verdict.
@@ -195,7 +224,7 @@ pub const CONTEXT_HEADERS: [&str; 3] = ["behav. reliability", "held-out R²", "f
 
 #[cfg(test)]
 mod tests {
-    use super::{corrected_r, corrected_r_interval, design_effect_reading};
+    use super::{corrected_r, corrected_r_interval, corrected_r_with_ci, design_effect_reading};
 
     /// The SmolLM2-135M observer run's corrected r printed "0.191 [-0.171, 1.322]", the
     /// stored faithful quick run's "1.032 [0.996, 1.049]".
@@ -216,6 +245,35 @@ mod tests {
         );
         assert_eq!(corrected_r_interval(Some([0.276, 0.849])), "[0.276, 0.849]");
         assert_eq!(corrected_r_interval(None), super::MISSING);
+    }
+
+    /// The headline and the leaderboard's page read "1.000 (at the ceiling) (95% CI [0.965,
+    /// 1.000] (clamped to [-1, 1]))": parentheses inside parentheses.
+    #[test]
+    fn a_corrected_r_and_its_interval_read_as_one_phrase() {
+        assert_eq!(
+            corrected_r_with_ci(Some(1.0321), Some([0.9651, 1.049])),
+            "1.000 at the ceiling, 95% CI [0.965, 1.000] clamped to [-1, 1]"
+        );
+        assert_eq!(
+            corrected_r_with_ci(Some(0.1908), Some([-0.1714, 1.3224])),
+            "0.191, 95% CI [-0.171, 1.000] clamped to [-1, 1]"
+        );
+        assert_eq!(
+            corrected_r_with_ci(Some(0.7123), Some([0.503, 0.881])),
+            "0.712, 95% CI [0.503, 0.881]"
+        );
+        assert_eq!(
+            corrected_r_with_ci(Some(-1.2), None),
+            "-1.000 at the ceiling"
+        );
+        assert_eq!(corrected_r_with_ci(None, None), super::MISSING);
+        for s in [
+            corrected_r_with_ci(Some(1.0321), Some([0.9651, 1.049])),
+            corrected_r_with_ci(Some(0.1908), Some([-0.1714, 1.3224])),
+        ] {
+            assert!(!s.contains('('), "{s}");
+        }
     }
 
     #[test]

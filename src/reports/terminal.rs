@@ -44,7 +44,7 @@ pub fn run_headline(summary: &Summary, dir: &Path) -> String {
     out.push_str(&format!(
         "quality   {} (behavioural reliability {}){ranked}\n",
         flag_words(flag),
-        num(rel, 2),
+        num(rel, 3),
     ));
     let d = dir.display().to_string();
     out.push_str(&format!(

@@ -23,10 +23,27 @@ fn fix_zero(s: String) -> String {
     }
 }
 
+/// Decimals of every printed interval, and so of a value printed beside one.
+pub const INTERVAL_DECIMALS: usize = 3;
+
 pub fn interval(v: Option<[f64; 2]>) -> String {
     match v {
-        Some([a, b]) => format!("[{}, {}]", num(Some(a), 3), num(Some(b), 3)),
+        Some([a, b]) => format!(
+            "[{}, {}]",
+            num(Some(a), INTERVAL_DECIMALS),
+            num(Some(b), INTERVAL_DECIMALS)
+        ),
         None => MISSING.to_string(),
+    }
+}
+
+/// A value and its 95% interval at one precision, "0.270 [0.149, 0.398]" (a value rounded
+/// coarser than its interval, "0.27 [0.149, 0.398]", reads as two different figures); the
+/// value alone when it has no interval.
+pub fn with_interval(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
+    match ci {
+        Some(_) => format!("{} {}", num(v, INTERVAL_DECIMALS), interval(ci)),
+        None => num(v, INTERVAL_DECIMALS),
     }
 }
 
@@ -156,6 +173,11 @@ mod tests {
         assert_eq!(num(Some(-0.5), 2), "-0.50");
         assert_eq!(num(None, 2), MISSING);
         assert_eq!(interval(Some([0.1234, 0.4567])), "[0.123, 0.457]");
+        assert_eq!(
+            with_interval(Some(0.2731), Some([0.149, 0.3982])),
+            "0.273 [0.149, 0.398]"
+        );
+        assert_eq!(with_interval(Some(0.2731), None), "0.273");
         assert_eq!(
             html("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"

@@ -7,7 +7,7 @@
 //! observer needs to do as well), and another model shown the same choices (observer runs).
 
 use super::diagnosis::Verdict;
-use super::text::{interval, num};
+use super::text::{num, with_interval};
 use crate::scoring::privileged::PrivilegedAccess;
 use crate::scoring::{Comparison, ObserverScale, Summary};
 
@@ -42,8 +42,10 @@ pub fn sentence(v: Verdict, s: &Summary, access: Option<&PrivilegedAccess>) -> S
 }
 
 fn against_chance(v: Verdict, c: Option<&Comparison>, whose: &str) -> String {
-    let r: String = num(c.and_then(|c| c.r), 2);
-    let chance: String = num(c.and_then(|c| c.null.mean), 2);
+    // The headline's and the Scores table's precision: "r = 1.00" beside a table's 0.998
+    // reads as another figure.
+    let r: String = num(c.and_then(|c| c.r), 3);
+    let chance: String = num(c.and_then(|c| c.null.mean), 3);
     match v {
         Verdict::AboveChance => format!(
             "The weights the model reports agree with the weights behind {whose} choices (r = {r}) \
@@ -74,9 +76,9 @@ systematically wrong."
 /// instilled weights gives about 0: docs/statistics.md), so the words say no more than that.
 fn target(s: &Summary) -> Option<String> {
     let p = s.partial_reports_learned_given_target.as_ref()?;
-    let rt: String = num(s.reports_vs_target.as_ref().and_then(|c| c.r), 2);
-    let lt: String = num(s.learned_vs_target.as_ref().and_then(|c| c.r), 2);
-    let partial: String = format!("partial r {} {}", num(p.r, 3), interval(p.ci_bootstrap));
+    let rt: String = num(s.reports_vs_target.as_ref().and_then(|c| c.r), 3);
+    let lt: String = num(s.learned_vs_target.as_ref().and_then(|c| c.r), 3);
+    let partial: String = format!("partial r {}", with_interval(p.r, p.ci_bootstrap));
     let head: String = format!(
         "Against the target profile it was trained on: the reports match the target at r = {rt} \
 and its choices follow it at r = {lt}."
@@ -143,8 +145,10 @@ fn other_model(p: &PrivilegedAccess) -> String {
     };
     format!(
         "Against the observed model itself (this observer was shown {k} of its choices per \
-context): {words} on its held-out choices (own minus observer {} {}).",
-        num(p.self_minus_observer.difference, 2),
-        interval(p.self_minus_observer.ci_bootstrap)
+context): {words} on its held-out choices (own minus observer {}).",
+        with_interval(
+            p.self_minus_observer.difference,
+            p.self_minus_observer.ci_bootstrap
+        )
     )
 }
