@@ -7,6 +7,7 @@ mod catalogue;
 mod compare_family;
 mod design;
 mod docs_examples;
+mod docs_reference;
 mod estimation;
 mod experiments;
 mod fuzz;
