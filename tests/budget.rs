@@ -51,7 +51,10 @@ async fn a_real_run_prints_the_same_plan_before_its_requests() {
         "{plan}\n---\n{}",
         stderr(&live)
     );
-    assert!(plan.contains("cost    unknown"), "{plan}");
+    assert!(
+        plan.contains("cost    none per token (a server on this machine, 127.0.0.1)"),
+        "{plan}"
+    );
     assert!(srv.requests() >= 12, "{}", srv.requests());
 }
 
@@ -386,4 +389,59 @@ async fn the_plan_shows_the_limits_given() {
         v["max_cost_usd"].is_null() && v["max_requests"].is_null(),
         "{v}"
     );
+}
+
+/// A server on this machine (a loopback address or `localhost`) charges nothing per token: the
+/// plan says so and its JSON cost is 0 (it said "cost unknown ... give --price-in" for a
+/// llama.cpp server on 127.0.0.1). Any other host, a private network's or a name that merely
+/// starts like a loopback address included, stays unknown; a price given still prices it.
+#[test]
+fn a_server_on_this_machine_costs_nothing_per_token_and_any_other_stays_unknown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = |url: &str, extra: &[&str]| {
+        let args = RunArgs::quick()
+            .server("m", url)
+            .args(&["--dry-run"])
+            .args(extra);
+        let text = crate::support::bin_in(tmp.path(), &args.to_vec());
+        assert_ok(&text);
+        let json = crate::support::bin_in(tmp.path(), &args.args(&["--json"]).to_vec());
+        (stdout(&text), json_of(&json))
+    };
+    for (url, host) in [
+        ("http://127.0.0.1:8765/v1", "127.0.0.1"),
+        ("http://127.3.2.1:8080/v1", "127.3.2.1"),
+        ("http://localhost:11434/v1", "localhost"),
+        ("http://LocalHost:11434/v1", "localhost"),
+        ("http://[::1]:8000/v1", "[::1]"),
+    ] {
+        let (text, json) = plan(url, &[]);
+        assert!(
+            text.contains(&format!(
+                "cost    none per token (a server on this machine, {host})"
+            )),
+            "{url}: {text}"
+        );
+        assert_eq!(json["local_server"], host, "{url}");
+        assert_eq!(json["cost_usd_max"], 0.0, "{url}");
+        assert!(json["price"].is_null(), "{url}");
+    }
+    for url in [
+        "http://10.0.0.7:8000/v1",
+        "http://192.168.1.20:8000/v1",
+        "http://gpu-box.example:8000/v1",
+        "http://127.0.0.1.example.com/v1",
+        "http://localhost.example.com/v1",
+    ] {
+        let (text, json) = plan(url, &[]);
+        assert!(text.contains("cost    unknown"), "{url}: {text}");
+        assert!(json["local_server"].is_null(), "{url}");
+        assert!(json["cost_usd_max"].is_null(), "{url}");
+    }
+    let (text, json) = plan(
+        "http://127.0.0.1:8765/v1",
+        &["--price-in", "1", "--price-out", "2"],
+    );
+    assert!(text.contains("cost    at most ~$"), "{text}");
+    assert!(json["cost_usd_max"].as_f64().unwrap() > 0.0);
 }

@@ -53,7 +53,7 @@ pub const HELP: &str = "Exit codes:
   1    a check found problems, or a run finished over its invalid-answer threshold
   2    usage or input error
   3    provider fatal error (bad key, unknown model)
-  4    a run finished with failed requests, or stopped before --max-cost/--max-requests; --resume
+  4    a run with failed requests, or stopped at --max-cost/--max-requests; --resume asks the rest
   5    a file that exists could not be read or written (permissions, disk full)
   130  interrupted (Ctrl-C); completed samples are kept, resume with --resume
   141  standard output closed early (e.g. piped into head); nothing else went wrong

@@ -130,7 +130,8 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Write a run bundle's report: Markdown, JSON, or a self-contained HTML page
     Report(report::ReportArgs),
-    /// List providers, simulated agents, experiments, presets, designs and benchmark versions
+    /// List providers, simulated agents, experiments, presets, designs, server flavours and
+    /// benchmark versions
     List(list::ListArgs),
     /// Serve the reports and a sample browser of a bundle or of results/ on 127.0.0.1
     View(view::ViewArgs),

@@ -81,8 +81,12 @@ pub struct RunPlan {
     pub choices: KindPlan,
     pub reports: KindPlan,
     pub price: Option<Price>,
+    /// The host of a server on this machine (a `--base-url` at a loopback address or
+    /// `localhost`, [`local_host`]): it charges nothing per token.
+    pub local_server: Option<String>,
     /// Estimated cost of the requests still to ask, in US dollars, completion tokens at
-    /// their maximum; `None` without a price.
+    /// their maximum; 0 for a server on this machine without a price given; `None` without a
+    /// price otherwise.
     pub cost_usd_max: Option<f64>,
     pub token_estimate: &'static str,
     /// `--max-cost` and `--max-requests` as given (`null` when not).
@@ -130,11 +134,18 @@ pub fn run_plan(
         k.prompt_tokens += prompt_tokens(&task.prompt());
         k.completion_tokens_max += u64::from(max);
     }
-    let cost_usd_max = price.as_ref().map(|p| {
-        let input = (choices.prompt_tokens + reports.prompt_tokens) as f64;
-        let output = (choices.completion_tokens_max + reports.completion_tokens_max) as f64;
-        (input * p.input_per_million + output * p.output_per_million) / 1e6
-    });
+    let local_server: Option<String> = match params.provider {
+        ProviderKind::Sim => None,
+        _ => local_host(params.base_url.as_deref()),
+    };
+    let cost_usd_max = price
+        .as_ref()
+        .map(|p| {
+            let input = (choices.prompt_tokens + reports.prompt_tokens) as f64;
+            let output = (choices.completion_tokens_max + reports.completion_tokens_max) as f64;
+            (input * p.input_per_million + output * p.output_per_million) / 1e6
+        })
+        .or(local_server.as_ref().map(|_| 0.0));
     RunPlan {
         provider: params.provider.as_str().to_string(),
         model: params.model.clone(),
@@ -142,6 +153,7 @@ pub fn run_plan(
         choices,
         reports,
         price,
+        local_server,
         cost_usd_max,
         token_estimate: "prompt: characters / 4 + 8 per request; completion: max_tokens (an upper bound)",
         max_cost_usd: None,
@@ -171,12 +183,15 @@ pub fn describe(p: &RunPlan) -> String {
     );
     s += &kind("choices", &p.choices);
     s += &kind("reports", &p.reports);
-    s += &match (&p.price, p.cost_usd_max) {
+    s += &match (&p.price, p.cost_usd_max, &p.local_server) {
         _ if p.provider == "sim" => "  cost    none (simulated agents)\n".to_string(),
-        (Some(price), Some(cost)) => format!(
+        (Some(price), Some(cost), _) => format!(
             "  cost    at most ~${cost:.2} (${}/M in, ${}/M out: {}; completion at max_tokens)\n",
             price.input_per_million, price.output_per_million, price.source
         ),
+        (None, _, Some(host)) => {
+            format!("  cost    none per token (a server on this machine, {host})\n")
+        }
         _ => "  cost    unknown (no price for this model; give --price-in and --price-out)\n"
             .to_string(),
     };
@@ -191,6 +206,21 @@ pub fn describe(p: &RunPlan) -> String {
         s += &format!("  limits  stops before {}\n", limits.join(" or "));
     }
     s
+}
+
+/// The host of `base_url` when it is this machine: a loopback address (127.0.0.0/8, ::1) or
+/// `localhost` (and names under `.localhost`, which resolve to loopback). A server there
+/// charges nothing per token. Any other host, a private network's included, may be a paid
+/// proxy or gateway: `None`, and its cost stays unknown without a price.
+pub fn local_host(base_url: Option<&str>) -> Option<String> {
+    let url = reqwest::Url::parse(base_url?).ok()?;
+    let host: &str = url.host_str()?;
+    let bare: &str = host.trim_start_matches('[').trim_end_matches(']');
+    let local: bool = match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare == "localhost" || bare.ends_with(".localhost"),
+    };
+    local.then(|| host.to_string())
 }
 
 /// Whether the run goes to a provider's own paid API (not a local server, not simulated).
