@@ -1,8 +1,8 @@
 //! The HTML pages in a real headless browser (Chromium): at 400 and 1,400 px wide the
 //! leaderboard's main tables are not clipped and the page does not scroll sideways; a click
 //! on a column header sorts; the "hide the simulated reference agents" box hides them. The
-//! SmolLM2 full-protocol report does not scroll sideways at 400 px either (its tables scroll
-//! inside their cards).
+//! SmolLM2 full-protocol report does not scroll sideways at 400 or 390 px either (its tables
+//! scroll inside their cards, and each table cut at the right says so).
 //!
 //! A check script is appended to a copy of each page; it writes its findings as JSON into an
 //! attribute of <body>, which `--dump-dom` prints. Skipped, with a message, where no
@@ -46,6 +46,10 @@ const REPORT_CHECK: &str = r#"<script>
 (function(){
   var vw=document.documentElement.clientWidth, h=document.getElementById('headline').getBoundingClientRect();
   var out={vw:vw,overflow:document.documentElement.scrollWidth-vw,headlineRight:h.right};
+  var boxes=[].filter.call(document.querySelectorAll('.scroll'),function(d){return d.scrollWidth>d.clientWidth+1;});
+  out.cut=boxes.map(function(d){return d.closest('section')?d.closest('section').id:'?';});
+  out.unsaid=boxes.filter(function(d){var p=d.previousElementSibling;
+    return !(p&&p.classList.contains('scroll-hint')&&p.offsetParent!==null);}).length;
   parent.postMessage(JSON.stringify(out),'*');
 })();
 </script></body>"#;
@@ -161,10 +165,22 @@ fn leaderboard_and_report_work_in_a_real_browser() {
     let scored = reports::load(&repo().join("benchmark"), &dir).unwrap();
     let page: String =
         reports::exporter(Format::Html).render(&reports::build(&scored, &ReportOptions::default()));
-    let v = check(&chromium, tmp.path(), &page, REPORT_CHECK, 400);
-    assert_eq!(
-        v["overflow"], 0,
-        "the report scrolls sideways at 400 px: {v}"
-    );
-    assert!(v["headlineRight"].as_f64().unwrap() <= 400.0, "{v}");
+    for width in [400, 390] {
+        let v = check(&chromium, tmp.path(), &page, REPORT_CHECK, width);
+        assert_eq!(
+            v["overflow"], 0,
+            "the report scrolls sideways at {width} px: {v}"
+        );
+        assert!(v["headlineRight"].as_f64().unwrap() <= width as f64, "{v}");
+        // A table cut at the right says it scrolls (the measurement-quality table at 390 px
+        // was cut with no sign of more).
+        assert!(
+            v["cut"].as_array().unwrap().iter().any(|s| s == "quality"),
+            "the quality table fits at {width} px now; pick another cut table: {v}"
+        );
+        assert_eq!(
+            v["unsaid"], 0,
+            "a table is cut at {width} px with no hint that it scrolls: {v}"
+        );
+    }
 }

@@ -595,3 +595,41 @@ fn every_value_stays_with_its_label_and_every_count_is_grouped() {
         "{html}"
     );
 }
+
+/// A least-squares line that misses the plot (every report far above the ±100 scale, as a
+/// model answering in an attribute's own units gives) is not drawn outside the plot and named
+/// only by its colour: the legend says where it lies and gives its equation.
+#[test]
+fn a_fit_line_that_misses_the_plot_is_placed_in_the_legend() {
+    let root = root();
+    let dir = sim_run(root.path(), &root.path().join("high"), "faithful", "native");
+    let path = dir.join(bundle::SAMPLES);
+    let text: String = std::fs::read_to_string(&path).unwrap();
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["kind"] == "report" {
+            // The same high values for every report: the line runs near y = 340 everywhere.
+            let values: [f64; 5] = [300.0, 320.0, 340.0, 360.0, 380.0];
+            let original: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(v["response"].as_str().unwrap()).unwrap();
+            let response: serde_json::Map<String, serde_json::Value> = original
+                .keys()
+                .zip(values)
+                .map(|(k, x)| (k.clone(), serde_json::json!(x)))
+                .collect();
+            v["response"] = serde_json::Value::Object(response).to_string().into();
+            v["parsed"] = serde_json::json!(values);
+            v["out_of_range"] = true.into();
+        }
+        out.push(v.to_string());
+    }
+    std::fs::write(&path, out.join("\n") + "\n").unwrap();
+    let html: String = render(root.path(), &dir, Format::Html, &ReportOptions::default());
+    let svg: &str = &html[html.find("<svg class=\"plot\" id=\"scatter0\"").unwrap()..];
+    let svg: &str = &svg[..svg.find("</svg>").unwrap()];
+    assert!(
+        svg.contains("least-squares fit: above the plot (y = "),
+        "the legend places the line:\n{svg}"
+    );
+}

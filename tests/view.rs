@@ -308,3 +308,45 @@ fn the_viewer_index_says_it_scrolls_and_counts_as_the_reports_do() {
     );
     assert!(dom.contains("<td class=\"nowrap\">10 ab</td>"), "{dom}");
 }
+
+/// The rules of a style sheet whose selector list names `selector`, their bodies.
+fn css_rules<'a>(css: &'a str, selector: &str) -> Vec<&'a str> {
+    css.split('}')
+        .filter_map(|r| r.split_once('{'))
+        .filter(|(sel, _)| sel.split(',').any(|s| s.trim() == selector))
+        .map(|(_, body)| body)
+        .collect()
+}
+
+/// What the sample browser's screenshots at 390 px showed: a prompt's `<pre>` ran off the
+/// right edge instead of wrapping, and a report's five parsed numbers wrapped onto four
+/// lines. The style sheet wraps the one and keeps the other on a line, and the page gives the
+/// parsed cell the class the rule names.
+#[test]
+fn the_sample_browser_wraps_prompts_and_keeps_parsed_numbers_on_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    sim_run(tmp.path(), "run");
+    let v = start_viewer(tmp.path(), "run");
+    let (st, css) = get(&format!("{}static/view.css", v.url));
+    assert_eq!(st, 200);
+    let pre: Vec<&str> = css_rules(&css, "pre");
+    assert!(
+        pre.iter()
+            .any(|r| r.contains("white-space: pre-wrap") && r.contains("overflow-wrap: anywhere")),
+        "{css}"
+    );
+    assert!(
+        css_rules(&css, "td.parsed")
+            .iter()
+            .any(|r| r.contains("white-space: nowrap")),
+        "{css}"
+    );
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED: no Chromium found (apt-get install -y chromium, or set CHROMIUM)");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let (dom, log) = dump_dom(&browser, &format!("{}b/run/samples", v.url), profile.path());
+    assert!(dom.contains("data-ready=\"1\""), "{dom}\n{log}");
+    assert!(dom.contains("<td class=\"parsed\">"), "{dom}");
+}
