@@ -3,7 +3,8 @@
 //! takes `--json` and a `--format` where it takes one; its conventions list the commands with
 //! and without `--json`; the exit-code tables of README.md and docs/cli.md list every code the
 //! binary's help lists. Change notes live in CHANGELOG.md, not in the reference pages, and the
-//! jargon the README and docs use is defined in docs/glossary.md.
+//! jargon the README and docs use is defined in docs/glossary.md. The README's figures are
+//! those of the committed results, and its quick start prints what the README shows.
 //!
 //! The commands and their flags are read from the binary's own `--help`, so a command added,
 //! a flag added or dropped, or a row edited out of the page fails here.
@@ -356,4 +357,86 @@ fn the_glossary_defines_the_jargon_the_docs_use() {
         read("README.md").contains("](docs/glossary.md)"),
         "the README links the glossary"
     );
+}
+
+/// The summary of a committed results/ entry.
+fn summary_of(entry: &str) -> serde_json::Value {
+    serde_json::from_str(&read(&format!("results/{entry}/summary.json"))).unwrap()
+}
+
+fn r3(v: &serde_json::Value) -> String {
+    format!("{:.3}", v.as_f64().unwrap())
+}
+
+/// The README's figures from `results/` are those of the committed summaries (which `validate`
+/// re-scores from the raw samples): the table of what r means and the SmolLM2 paragraph.
+#[test]
+fn the_readmes_figures_are_those_of_the_committed_results() {
+    let readme: String = read("README.md");
+    let r = |entry: &str| r3(&summary_of(entry)["reports_vs_learned"]["r"]);
+    let mut want: Vec<String> = vec![
+        format!(
+            "| {} / {} | simulated `faithful`",
+            r("sim-faithful-native-full"),
+            r("sim-faithful-native-quick")
+        ),
+        format!(
+            "| {} | simulated `partial:0.5`",
+            r("sim-partial-native-quick")
+        ),
+        format!(
+            "| {} | simulated `confabulator`",
+            r("sim-confabulator-native-quick")
+        ),
+    ];
+    let s = summary_of("smollm2-135m-instruct-native-full");
+    let c = &s["reports_vs_learned"];
+    let ci = c["ci_bootstrap"].as_array().unwrap();
+    want.push(format!(
+        "| {} [{}, {}] | SmolLM2-135M-Instruct",
+        r3(&c["r"]),
+        r3(&ci[0]),
+        r3(&ci[1])
+    ));
+    want.push(format!(
+        "r = {}, 95% bootstrap interval [{}, {}],\nchance {}",
+        r3(&c["r"]),
+        r3(&ci[0]),
+        r3(&ci[1]),
+        r3(&c["null"]["mean"])
+    ));
+    let q = &s["quality"];
+    want.push(format!(
+        "behavioural reliability {:.2}; {} of {} contexts' choices indistinguishable from chance",
+        q["behavioural_reliability"]["value"].as_f64().unwrap(),
+        q["fit"]["n_at_chance"],
+        s["n_contexts"]
+    ));
+    let invalid: f64 =
+        1.0 - s["n_choices_valid"].as_f64().unwrap() / s["n_choices"].as_f64().unwrap();
+    want.push(format!("{:.1}% invalid choices", 100.0 * invalid));
+    want.push(format!(
+        "A to {:.2}% of the choices",
+        100.0 * s["p_answer_a"].as_f64().unwrap()
+    ));
+    let flat = |t: &str| t.split_whitespace().collect::<Vec<&str>>().join(" ");
+    let text: String = flat(&readme);
+    let missing: Vec<&String> = want.iter().filter(|w| !text.contains(&flat(w))).collect();
+    assert!(missing.is_empty(), "README.md does not say: {missing:#?}");
+}
+
+/// The README shows what the quick start prints; the run is seeded, so it prints exactly that.
+#[test]
+fn the_quick_start_prints_what_the_readme_shows() {
+    let readme: String = read("README.md");
+    let quick: &str = "selfinterp run --provider sim --model faithful --experiment native --preset quick --out first";
+    let at: usize = readme.find(quick).expect("the quick start's run");
+    let rest: &str = &readme[at..];
+    let block: &str = &rest[rest.find("```text\n").expect("its output") + 8..];
+    let shown: &str = &block[..block.find("```").unwrap()];
+    let tmp = tempfile::tempdir().unwrap();
+    let args: Vec<&str> = quick.split_whitespace().skip(1).collect();
+    let o = crate::support::bin_in(tmp.path(), &args);
+    assert_ok(&o);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), shown);
 }
