@@ -1,6 +1,6 @@
 //! Messages a new user meets first: each names what was expected, in the project's own words.
 
-use crate::support::{RunArgs, bin_in, json_of, stderr};
+use crate::support::{RunArgs, assert_ok, bin_in, json_of, stderr};
 
 #[test]
 fn report_of_a_non_bundle_says_so_with_exit_2() {
@@ -223,4 +223,40 @@ fn an_unknown_sim_agent_is_refused_before_the_plan_with_the_closest_name() {
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{e}");
     assert!(e.contains("(did you mean \"confabulator\"?)"), "{e}");
+}
+
+/// An --out that cannot take the run is named in one line before the plan is printed (the plan
+/// came first, then the refusal): a bundle without --resume, a directory holding something
+/// else, a --resume with other parameters. Exit 2, nothing written.
+#[test]
+fn an_out_that_cannot_take_the_run_is_refused_before_the_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    assert_ok(&bin_in(d, &RunArgs::quick().out("first").to_vec()));
+    let before: String = std::fs::read_to_string(d.join("first/manifest.json")).unwrap();
+    std::fs::create_dir(d.join("notes")).unwrap();
+    std::fs::write(d.join("notes/todo.txt"), "x").unwrap();
+    for (args, says) in [
+        (
+            RunArgs::quick().out("first"),
+            "first: already holds a run; add --resume",
+        ),
+        (RunArgs::quick().out("notes"), "notes: not empty (todo.txt)"),
+        (
+            RunArgs::quick()
+                .out("first")
+                .flag("--contexts", "5")
+                .args(&["--resume"]),
+            "first: --resume with different parameters (contexts: bundle has 20, this command has 5)",
+        ),
+    ] {
+        let o = bin_in(d, &args.to_vec());
+        let e: String = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert_eq!(e.trim().lines().count(), 1, "{e}");
+        assert!(!e.contains("plan:"), "{e}");
+        assert!(e.contains(says), "{e}");
+    }
+    let after: String = std::fs::read_to_string(d.join("first/manifest.json")).unwrap();
+    assert_eq!(before, after, "a refused run touched the bundle");
 }

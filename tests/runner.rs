@@ -1300,7 +1300,22 @@ fn resolve_refuses_what_the_benchmark_or_the_provider_cannot_do() {
     );
     assert_eq!(
         e.to_string(),
-        "--trials 21: benchmark v1 has 20 for the native split"
+        "--trials 21: benchmark v1 has 20 pairs per context in the native split"
+    );
+    let mut q = ok.clone();
+    q.ask.contexts = Some(5);
+    assert_eq!(
+        resolve(&q, &dir).unwrap_err().to_string(),
+        "--contexts 5: benchmark v1 has 4 contexts in the native split"
+    );
+    // No context is not "more than the split holds" (it said "--contexts 0: benchmark v1 has
+    // 4 for the native split").
+    q.ask.contexts = Some(0);
+    let e = resolve(&q, &dir).unwrap_err();
+    assert!(matches!(e, ConfigError::NoContexts), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "--contexts 0: a run needs at least one context"
     );
 
     let mut q = ok.clone();

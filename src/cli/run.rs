@@ -297,6 +297,8 @@ pub fn resume_command() -> String {
 
 pub fn run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
     let (cfg, bench) = config(cli, a)?;
+    // An --out that cannot take this run is named before the plan, not after it.
+    selfinterp::runner::execute::check_out(&cfg)?;
     if !super::run_plan::announce(a, &cfg, &bench)? {
         return Ok(());
     }

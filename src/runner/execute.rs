@@ -155,10 +155,11 @@ struct Opened {
     journals: Journals,
 }
 
-/// Opens `cfg.out` for this session: refuses a bundle without `--resume`, a directory holding
-/// something else, a resume with other parameters or samples this run could not have made;
-/// locks it, writes the running manifest and opens the journals past any torn last line.
-fn open(cfg: &RunConfig, bench: &Benchmark) -> Result<Opened, RunError> {
+/// Whether `cfg.out` can take this run, checked before the plan is printed or anything sent
+/// (`run` calls it first; [`open`] again): a bundle there needs `--resume` with the same
+/// parameters, and a directory holding anything else is refused. Returns whether it holds a
+/// bundle to resume.
+pub fn check_out(cfg: &RunConfig) -> Result<bool, RunError> {
     let dir: &Path = &cfg.out;
     let has_manifest: bool = dir.join(bundle::MANIFEST).exists();
     if has_manifest && !cfg.resume {
@@ -176,6 +177,18 @@ fn open(cfg: &RunConfig, bench: &Benchmark) -> Result<Opened, RunError> {
             bundle::MANIFEST
         )));
     }
+    if has_manifest {
+        check_resumable(dir, &bundle::read_manifest(dir)?, cfg)?;
+    }
+    Ok(has_manifest)
+}
+
+/// Opens `cfg.out` for this session: refuses a bundle without `--resume`, a directory holding
+/// something else, a resume with other parameters or samples this run could not have made;
+/// locks it, writes the running manifest and opens the journals past any torn last line.
+fn open(cfg: &RunConfig, bench: &Benchmark) -> Result<Opened, RunError> {
+    let dir: &Path = &cfg.out;
+    let has_manifest: bool = check_out(cfg)?;
     std::fs::create_dir_all(dir).map_err(|source| RunError::Create {
         dir: dir.to_path_buf(),
         source,

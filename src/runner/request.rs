@@ -312,21 +312,30 @@ pub fn parameters(
     let contexts: usize = a.contexts.unwrap_or(n_ctx.min(avail_ctx));
     let trials: usize = a.trials.unwrap_or(n_pairs);
     let reports: usize = a.reports.unwrap_or(n_reports);
-    let over = |option: &'static str, asked: usize, available: usize| ConfigError::Over {
+    let over = |option: &'static str, what, asked: usize, available: usize| ConfigError::Over {
         option,
+        what,
         asked,
         available,
         benchmark: a.benchmark.clone(),
         split: split.as_str(),
     };
-    if contexts == 0 || contexts > avail_ctx {
-        return Err(over("contexts", contexts, avail_ctx));
+    if contexts == 0 {
+        return Err(ConfigError::NoContexts);
+    }
+    if contexts > avail_ctx {
+        return Err(over("contexts", "contexts", contexts, avail_ctx));
     }
     if trials > avail_pairs {
-        return Err(over("trials", trials, avail_pairs));
+        return Err(over("trials", "pairs per context", trials, avail_pairs));
     }
     if reports > avail_reports {
-        return Err(over("reports", reports, avail_reports));
+        return Err(over(
+            "reports",
+            "report pairs per context",
+            reports,
+            avail_reports,
+        ));
     }
     if trials == 0 && reports == 0 {
         return Err(ConfigError::NothingToAsk);

@@ -22,10 +22,14 @@ pub enum ConfigError {
         source: RangeError,
     },
     /// A count asks more than the benchmark's split holds.
-    #[error("--{option} {asked}: benchmark {benchmark} has {available} for the {split} split")]
+    #[error(
+        "--{option} {asked}: benchmark {benchmark} has {available} {what} in the {split} split"
+    )]
     Over {
         /// The option, without its dashes.
         option: &'static str,
+        /// What it counts ("contexts", "pairs per context", ...).
+        what: &'static str,
         /// The count asked for.
         asked: usize,
         /// What the split holds.
@@ -35,6 +39,9 @@ pub enum ConfigError {
         /// The split (`native` or `instilled`).
         split: &'static str,
     },
+    /// `--contexts 0`.
+    #[error("--contexts 0: a run needs at least one context")]
+    NoContexts,
     /// Neither choices nor reports are asked.
     #[error("--trials and --reports are both 0: nothing to ask")]
     NothingToAsk,
