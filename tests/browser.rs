@@ -4,6 +4,10 @@
 //! SmolLM2 full-protocol report does not scroll sideways at 400 or 390 px either (its tables
 //! scroll inside their cards, and each table cut at the right says so).
 //!
+//! Neither the leaderboard nor the detail pages break a line where a reader loses what a
+//! number means: between a number and its unit, inside a product of counts or an interval,
+//! or after a "·" separator (see [`BAD_BREAKS`]).
+//!
 //! A check script is appended to a copy of each page; it writes its findings as JSON into an
 //! attribute of <body>, which `--dump-dom` prints. Skipped, with a message, where no
 //! Chromium is installed (CI installs one).
@@ -22,9 +26,45 @@ fn browser() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `badBreaks()`: every place where the laid-out text breaks a line at a space it should not:
+/// after a "·" separator, between a number and the word, "×" or "=" that follows it, after
+/// "×" or "=", before a "‡" or "≈" mark, or after the comma of an interval "[a, b]". Each is
+/// given as the text around it with "⏎" where the line breaks. A break inside a word (a
+/// hyphen, a long hash) is not a finding.
+pub const BAD_BREAKS: &str = r#"<script>
+function badBreaks(){
+  var found=[], last=null, spaced=false, walker=document.createTreeWalker(document.body,NodeFilter.SHOW_TEXT), n;
+  function block(el){
+    while(el&&el!==document.body){if(getComputedStyle(el).display.indexOf('inline')!==0)return el;el=el.parentElement;}
+    return document.body;
+  }
+  while((n=walker.nextNode())){
+    var el=n.parentElement;
+    if(!el||el.closest('script,style')||!el.getClientRects().length)continue;
+    var b=block(el);
+    for(var i=0;i<n.data.length;i++){
+      var c=n.data[i];
+      if(/\s/.test(c)){spaced=true;continue;}
+      var r=document.createRange();r.setStart(n,i);r.setEnd(n,i+1);
+      var box=r.getBoundingClientRect();
+      if(!box.width&&!box.height)continue;
+      var same=last&&last.block===b, text=same?last.text+(spaced?' ':''):'';
+      if(same&&spaced&&box.top>=last.bottom-2){
+        var p=last.c, open=last.text.lastIndexOf('[')>last.text.lastIndexOf(']');
+        if(p==='·'||(/[0-9%]/.test(p)&&/[A-Za-z×=]/.test(c))||p==='×'||p==='='||c==='='||c==='‡'||c==='≈'||(p===','&&open))
+          found.push(last.text.slice(-30)+'⏎'+n.data.slice(i,i+20));
+      }
+      last={c:c,bottom:box.bottom,block:b,text:text+c};spaced=false;
+    }
+  }
+  return found;
+}
+</script>"#;
+
 const LEADERBOARD_CHECK: &str = r#"<script>
 (function(){
   var vw=document.documentElement.clientWidth, out={vw:vw};
+  out.badBreaks=badBreaks();
   out.overflow=document.documentElement.scrollWidth-vw;
   out.clipped=[].filter.call(document.querySelectorAll('table.board'),function(t){
     var r=t.getBoundingClientRect();
@@ -39,6 +79,28 @@ const LEADERBOARD_CHECK: &str = r#"<script>
   box.click();out.simHidden=shown('table.board.sim');out.modelsWhileHidden=shown('table.board.models');
   box.click();out.simShownAgain=shown('table.board.sim');
   parent.postMessage(JSON.stringify(out),'*');
+})();
+</script></body>"#;
+
+/// The detail page's findings: overflow, bad breaks, and each word of a command (`<code>`)
+/// that a line break splits (after "--", at a hyphen of a path).
+const DETAIL_CHECK: &str = r#"<script>
+(function(){
+  var vw=document.documentElement.clientWidth, split=[];
+  [].forEach.call(document.querySelectorAll('code'),function(code){
+    var t=code.textContent, prev=null;
+    var w=document.createTreeWalker(code,NodeFilter.SHOW_TEXT), n, k=0;
+    while((n=w.nextNode())){
+      for(var i=0;i<n.data.length;i++,k++){
+        if(n.data[i]===' '){prev=null;continue;}
+        var r=document.createRange();r.setStart(n,i);r.setEnd(n,i+1);
+        var top=r.getBoundingClientRect().top;
+        if(prev!==null&&top>prev+2)split.push(t.slice(Math.max(0,k-20),k)+'⏎'+t.slice(k,k+10));
+        prev=top;
+      }
+    }
+  });
+  parent.postMessage(JSON.stringify({vw:vw,overflow:document.documentElement.scrollWidth-vw,badBreaks:badBreaks(),splitWords:split}),'*');
 })();
 </script></body>"#;
 
@@ -118,14 +180,20 @@ fn leaderboard_and_report_work_in_a_real_browser() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let entries = leaderboard::load_all(&repo().join("results")).unwrap();
-    let html: String = leaderboard::render(&entries)
-        .into_iter()
-        .find(|(f, _)| f == leaderboard::HTML_FILE)
-        .unwrap()
-        .1;
-    for width in [400, 1400] {
-        let v = check(&chromium, tmp.path(), &html, LEADERBOARD_CHECK, width);
+    let pages: Vec<(String, String)> = leaderboard::render(&entries);
+    let page = |name: &str| -> &str { &pages.iter().find(|(f, _)| f == name).unwrap().1 };
+    let html: &str = page(leaderboard::HTML_FILE);
+    let leaderboard_check: String = format!("{BAD_BREAKS}{LEADERBOARD_CHECK}");
+    for width in [390, 1400] {
+        let v = check(&chromium, tmp.path(), html, &leaderboard_check, width);
         assert_eq!(v["vw"], width, "{v}");
+        // At 390 px these were "10 reports ·" ending a heading's line, "100" over
+        // "contexts", and "100 × 10,000 ×" over "1,000" in a row's card.
+        assert_eq!(
+            v["badBreaks"],
+            serde_json::json!([]),
+            "the leaderboard breaks a line badly at {width} px"
+        );
         assert_eq!(
             v["overflow"], 0,
             "the page scrolls sideways at {width} px: {v}"
@@ -159,6 +227,33 @@ fn leaderboard_and_report_work_in_a_real_browser() {
             "{v}"
         );
         assert!(all("simShownAgain", true), "{v}");
+    }
+
+    // The detail pages: at 390 px "(clamped to [-1," over "1])", "1" over "= same scale" and
+    // "(95% CI [-0.461," over "-0.248])"; and at both widths the command for the full report
+    // broke after "--", before "format html".
+    let detail_check: String = format!("{BAD_BREAKS}{DETAIL_CHECK}");
+    for (entry, width) in [
+        ("smollm2-135m-instruct-native-full", 390),
+        ("sim-faithful-native-quick", 390),
+        ("sim-faithful-native-quick", 1280),
+    ] {
+        let file: String = format!("{}/{entry}.html", leaderboard::DETAILS_DIR);
+        let v = check(&chromium, tmp.path(), page(&file), &detail_check, width);
+        assert_eq!(
+            v["overflow"], 0,
+            "{file} scrolls sideways at {width} px: {v}"
+        );
+        assert_eq!(
+            v["badBreaks"],
+            serde_json::json!([]),
+            "{file} breaks a line badly at {width} px"
+        );
+        assert_eq!(
+            v["splitWords"],
+            serde_json::json!([]),
+            "{file} splits a word of a command at {width} px"
+        );
     }
 
     let dir: PathBuf = repo().join("results/smollm2-135m-instruct-native-full");

@@ -25,6 +25,10 @@ pub struct Row {
     pub display_name: String,
     pub model_id: String,
     pub provider: String,
+    /// Where the model ran, in words, as a report's header says it ("llama.cpp server at
+    /// 127.0.0.1:8765"; "provider sim" when the manifest names no server).
+    #[serde(skip)]
+    pub server: String,
     pub simulated: bool,
     pub benchmark: Option<String>,
     pub date: String,
@@ -132,6 +136,7 @@ fn row(e: &Entry) -> Row {
         display_name: e.meta.display_name.clone(),
         model_id: e.meta.model_id.clone(),
         provider: e.meta.provider.clone(),
+        server: crate::reports::title::server_words(&e.manifest),
         simulated: e.meta.simulated,
         benchmark: e.manifest.benchmark.clone(),
         date: e.meta.date.clone(),

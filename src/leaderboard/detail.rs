@@ -7,6 +7,7 @@ use super::board::Row;
 use super::cells::{counts_cell, provenance_cell, rank_cell, reliability_mark};
 use super::entry::{HTML_FILE, MD_FILE};
 use super::full_report;
+use super::nobreak::nobreak;
 use super::ties::{Tie, TieMethod};
 use crate::reports::html::CSP;
 use crate::reports::quality::{CORRECTED_LABEL, corrected_r_with_ci};
@@ -54,12 +55,22 @@ so the 95% bootstrap intervals were compared ({} here, {} there)",
     }
 }
 
+/// The provider, and the server it reached when the manifest names one: a local model's
+/// provider is "openai" (the protocol), which alone does not say where it ran.
+fn provider(r: &Row) -> String {
+    if r.server == format!("provider {}", r.provider) {
+        r.provider.clone()
+    } else {
+        format!("{} ({})", r.provider, r.server)
+    }
+}
+
 /// The page's (label, value) lines, shared by both formats.
 pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'static str, String)> {
     vec![
         ("entry directory", r.entry.clone()),
         ("model id", r.model_id.clone()),
-        ("provider", r.provider.clone()),
+        ("provider", provider(r)),
         (
             "simulated reference agent",
             if r.simulated { "yes" } else { "no" }.into(),
@@ -159,6 +170,7 @@ pub fn html_page(r: &Row, next: Option<&Row>) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}: selfinterp leaderboard</title>\n<style>\
 body{{font:15px/1.45 system-ui,sans-serif;color:#1b1b1b;background:#fafafa;margin:0;padding:24px 20px 48px;max-width:900px;overflow-wrap:break-word}}\
+code span{{white-space:nowrap}}\
 dl{{display:grid;grid-template-columns:minmax(8em,max-content) minmax(0,1fr);gap:4px 16px;background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px}}\
 dt{{color:#5f6368}}dd{{margin:0;font-variant-numeric:tabular-nums}}\
 @media (max-width:600px){{dl{{grid-template-columns:minmax(0,1fr)}}dd{{margin-bottom:6px}}}}\
@@ -168,14 +180,36 @@ dt{{color:#5f6368}}dd{{margin:0;font-variant-numeric:tabular-nums}}\
         html(&r.display_name)
     );
     for (k, v) in lines(r, next, str::to_string) {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", html(k), html(&v));
+        let _ = writeln!(
+            out,
+            "<dt>{}</dt><dd>{}</dd>",
+            html(&nobreak(k)),
+            html(&nobreak(&v))
+        );
     }
+    let command: [String; 5] = [
+        "selfinterp".into(),
+        "report".into(),
+        format!("results/{}", r.entry),
+        "--format html".into(),
+        "--out report.html".into(),
+    ];
     let _ = write!(
         out,
         "</dl>\n<p><a href=\"{}\">The full report</a>: every plot and context of this run, as \
-<code>selfinterp report results/{} --format html</code> makes it from the raw samples.</p>\n</body>\n</html>\n",
+<code>{}</code> writes it from the raw samples.</p>\n</body>\n</html>\n",
         html(&full_report::link(&r.entry)),
-        html(&r.entry)
+        command_spans(&command)
     );
     out
+}
+
+/// A command as code that a narrow screen breaks only between its words, never at a
+/// hyphen inside one ("--" over "format") nor between an option and its value.
+fn command_spans(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("<span>{}</span>", html(w)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

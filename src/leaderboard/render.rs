@@ -15,6 +15,7 @@ pub use super::board::{Board, Row, board};
 use super::detail;
 use super::entry::Entry;
 use super::full_report;
+use super::nobreak::nobreak;
 use super::ties::{ALPHA, MIN_SHARED, PERMUTATIONS};
 use crate::reports::html::{CSP, SCRIPT};
 use crate::reports::text::{count, html, interval, md_cell, num};
@@ -208,7 +209,7 @@ table.board thead th{border-radius:4px;font-size:.85em;padding:2px 6px}
 table.board thead th.x{display:none}
 table.board tr{border:1px solid #ddd;border-radius:6px;margin:0 0 8px;background:#fff}
 table.board td{border:0;border-bottom:1px solid #f0f0f0;display:flex;gap:10px;justify-content:space-between;text-align:right;white-space:normal}
-table.board td:before{content:attr(data-label);color:#5f6368;text-align:left;flex:0 0 auto}
+table.board td:before{content:attr(data-label);color:#5f6368;text-align:left;flex:0 1 auto}
 }
 "#;
 
@@ -241,15 +242,22 @@ fn td_num(v: Option<f64>, text: &str, class: &str, label: &str) -> String {
         .filter(|x| x.is_finite())
         .map(|x| x.to_string())
         .unwrap_or_default();
+    let label: String = nobreak(label);
     format!("<td class=\"{class}\" data-label=\"{label}\" data-v=\"{data}\">{text}</td>")
+}
+
+/// Escaped text whose numbers stay with their units on a narrow screen ([`nobreak`]).
+fn text(s: &str) -> String {
+    html(&nobreak(s))
 }
 
 fn html_header(name: &str) -> String {
     format!(
         "<thead><tr><th data-sort=\"num\" title=\"rank; {TIE_MARK} = tied with the next row\">#</th>\
 <th data-sort=\"text\">{name}</th><th data-sort=\"num\">r [95% CI]</th><th data-sort=\"num\">chance</th>\
-<th data-sort=\"text\">reliability</th><th data-sort=\"num\">contexts × choices × reports</th>\
-<th data-sort=\"text\">date</th></tr></thead>\n<tbody>\n"
+<th data-sort=\"text\">reliability</th><th data-sort=\"num\">{}</th>\
+<th data-sort=\"text\">date</th></tr></thead>\n<tbody>\n",
+        text("contexts × choices × reports")
     )
 }
 
@@ -258,7 +266,9 @@ fn html_row(r: &Row, name: &str) -> String {
         Some(k) => format!(
             "{k}{}",
             if r.tied_with_next() {
-                format!(" <span class=\"tie\" title=\"tied with the next row\">{TIE_MARK}</span>")
+                format!(
+                    "\u{a0}<span class=\"tie\" title=\"tied with the next row\">{TIE_MARK}</span>"
+                )
             } else {
                 String::new()
             }
@@ -269,7 +279,7 @@ fn html_row(r: &Row, name: &str) -> String {
         Some(_) => format!(
             "<span><b>{}</b> <span class=\"ci\">{}</span></span>",
             num(r.r, 3),
-            interval(r.ci_bootstrap)
+            text(&interval(r.ci_bootstrap))
         ),
         None => num(r.r, 3),
     };
@@ -286,14 +296,14 @@ fn html_row(r: &Row, name: &str) -> String {
         td_num(r.r, &score, "n r", "r [95% CI]"),
         td_num(r.chance_mean, &num(r.chance_mean, 3), "n", "chance"),
         if r.rankable { "ok" } else { "why" },
-        html(&reliability_mark(r)),
+        text(&reliability_mark(r)),
         td_num(
             Some(r.n_choices as f64),
-            &html(&counts_cell(r)),
+            &text(&counts_cell(r)),
             "n",
             "contexts × choices × reports"
         ),
-        html(&date_cell(r)),
+        text(&date_cell(r)),
     )
 }
 
@@ -316,9 +326,9 @@ pub fn html_page(board: &[Board]) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>selfinterp leaderboard</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
 <h1>selfinterp leaderboard</h1>\n<p>{}</p>\n<p class=\"note\">{}</p>\n<p class=\"note\">{}</p>\n\
 <label class=\"filter\"><input type=\"checkbox\" id=\"hide-sim\"> hide the simulated reference agents</label>\n",
-        html(&intro()),
-        html(&tie_method()),
-        html(&dirty_note())
+        text(&intro()),
+        text(&tie_method()),
+        text(&dirty_note())
     );
     if board.is_empty() {
         out.push_str("<p>No entries yet.</p>\n");
@@ -327,7 +337,7 @@ pub fn html_page(board: &[Board]) -> String {
         let _ = writeln!(
             out,
             "<section class=\"experiment\"><h2>{}</h2>",
-            html(&b.class)
+            text(&b.class)
         );
         if b.models.is_empty() {
             out.push_str("<p>No model has an entry in this class yet.</p>\n");
