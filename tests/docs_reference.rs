@@ -440,3 +440,31 @@ fn the_quick_start_prints_what_the_readme_shows() {
     assert_ok(&o);
     assert_eq!(String::from_utf8_lossy(&o.stdout), shown);
 }
+
+/// docs/cli.md says which `--json` outputs are arrays (one object per item): each of them is
+/// an array of objects, as printed.
+#[test]
+fn the_listings_the_cli_page_names_print_arrays_of_objects() {
+    let page: String = read("docs/cli.md");
+    let listings: Vec<String> =
+        listed_after(&page, "an array of one object per item for the listings");
+    assert!(listings.len() >= 4, "{listings:?}");
+    let root: &str = env!("CARGO_MANIFEST_DIR");
+    for cmd in &listings {
+        let mut args: Vec<&str> = vec!["--root", root];
+        args.extend(cmd.split(' '));
+        if cmd == "benchmark show" {
+            args.push("v1");
+        }
+        args.push("--json");
+        let o = bin().args(&args).output().unwrap();
+        let v = crate::support::json_of(&o);
+        let items = v
+            .as_array()
+            .unwrap_or_else(|| panic!("`{cmd} --json` is not an array: {v}"));
+        assert!(
+            !items.is_empty() && items.iter().all(serde_json::Value::is_object),
+            "`{cmd} --json`: {v}"
+        );
+    }
+}
