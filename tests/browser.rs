@@ -112,6 +112,8 @@ const REPORT_CHECK: &str = r#"<script>
   out.cut=boxes.map(function(d){return d.closest('section')?d.closest('section').id:'?';});
   out.unsaid=boxes.filter(function(d){var p=d.previousElementSibling;
     return !(p&&p.classList.contains('scroll-hint')&&p.offsetParent!==null);}).length;
+  var c=document.querySelector('#context-table').parentNode.previousElementSibling;
+  out.contextsHint=c.classList.contains('on')?c.textContent:'';
   parent.postMessage(JSON.stringify(out),'*');
 })();
 </script></body>"#;
@@ -277,5 +279,19 @@ fn leaderboard_and_report_work_in_a_real_browser() {
             v["unsaid"], 0,
             "a table is cut at {width} px with no hint that it scrolls: {v}"
         );
+        // The contexts table shows 5 of its 100 contexts and scrolls down as well: its hint
+        // said only "sideways" (scripts/screenshots.sh, at both widths).
+        assert_eq!(
+            v["contextsHint"], "This table scrolls sideways \u{2192} and down \u{2193}",
+            "{v}"
+        );
     }
+    let v = check(&chromium, tmp.path(), &page, REPORT_CHECK, 1400);
+    assert!(
+        v["contextsHint"]
+            .as_str()
+            .unwrap()
+            .ends_with("down \u{2193}"),
+        "{v}"
+    );
 }

@@ -235,7 +235,10 @@ fn reports_show_measurement_quality_and_at_chance_contexts() {
     assert!(html.contains("<tr class=\"chance\">"), "{html}");
     assert!(html.contains("flag-insufficient_data"), "{html}");
     // Learned weights that are all 0 have no fit: the caption says so and the legend agrees.
-    assert!(html.contains("; no fit)</figcaption>"), "{html}");
+    assert!(
+        html.contains("<span class=\"nw\">no fit)</span></figcaption>"),
+        "{html}"
+    );
     assert!(!html.contains("\">least-squares fit"), "{html}");
     assert!(html.contains("no least-squares fit</text>"), "{html}");
     let json: String = render(root.path(), &dir, Format::Json, &opts);
@@ -414,6 +417,14 @@ fn unreliable_report_says_so_before_the_tables() {
     assert!(!md.contains("too little usable choice data"), "{md}");
     assert!(!md.contains("too few contexts have"), "{md}");
     assert_eq!(md.matches("No measurable preference").count(), 1, "{md}");
+    // Its cards read "r = –": the rule above them said "a context's r here is noise", and the
+    // ideal observer "no weights could be learned" of weights learned as all 0.
+    assert!(
+        md.contains("and no context has an r: in none do both"),
+        "{md}"
+    );
+    assert!(!md.contains("r here is noise"), "{md}");
+    assert!(!md.contains("no weights could be learned"), "{md}");
     assert!(
         !md.contains("**Measurement quality:**"),
         "the diagnosis is not repeated under the score:\n{md}"
@@ -554,6 +565,11 @@ fn every_value_stays_with_its_label_and_every_count_is_grouped() {
     let dir = sim_run(root.path(), &root.path().join("f"), "faithful", "native");
     let html: String = render(root.path(), &dir, Format::Html, &ReportOptions::default());
     assert!(html.contains("</b> ·&nbsp;r&nbsp;=&nbsp;"), "{html}");
+    // Prose keeps "r =" with its value and an interval whole ("(r" / "= 0.858)" at 390 px), and
+    // a scatter's caption keeps "fit" with its equation.
+    let observer: String = text_between(&html, "<section id=\"observer\">", "</p>");
+    assert!(observer.contains("(r&nbsp;=&nbsp;0."), "{observer}");
+    assert!(html.contains("<span class=\"nw\">fit y = "), "{html}");
     // A separator stays with the item after it: at 390 px a card heading or the title's
     // line ended in a lone "·".
     for (start, end) in [

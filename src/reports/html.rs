@@ -11,8 +11,8 @@ use super::sentences::{
 };
 use super::svg;
 use super::text::{
-    MISSING, clamp_r, count, count_u64, html, interval, line_equation, no_cost, num, pct,
-    proportion,
+    MISSING, clamp_r, count, count_u64, html, html_prose, interval, line_equation, no_cost, num,
+    pct, proportion,
 };
 use super::{Exporter, Section, render_sections};
 use std::fmt::Write;
@@ -31,7 +31,7 @@ h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.8em 0 .6em;border
 h3{font-size:1em;margin:1.2em 0 .4em}
 .sub{color:var(--muted);margin:0 0 1em}
 .headline{display:flex;flex-wrap:wrap;gap:12px 28px;align-items:center;background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 22px}
-.score{font-size:3em;font-weight:700;line-height:1;font-variant-numeric:tabular-nums;white-space:nowrap}
+.score{font-size:3em;font-weight:700;line-height:1;font-variant-numeric:tabular-nums;white-space:nowrap}.nw{white-space:nowrap}
 .figs{flex:1 1 22em;min-width:0}
 .diagnosis{background:#fff;border:1px solid var(--line);border-left:5px solid #cf222e;border-radius:8px;padding:10px 18px;margin:0 0 14px}
 .diagnosis h2{border:0;margin:0 0 .3em;padding:0;font-size:1.05em}.diagnosis ol{margin:0;padding-left:1.3em}.diagnosis li{margin:.25em 0;max-width:60em}
@@ -108,14 +108,15 @@ pub const SCRIPT: &str = r#"
 "#;
 
 /// Puts "This table scrolls sideways →" above each `.scroll` box whose table is wider than
-/// it, and keeps it right when the window is resized.
+/// it, "down ↓" where a tall box (the contexts table) holds more rows than it shows, and
+/// keeps it right when the window is resized.
 pub const SCROLL_HINTS: &str = r#"
 (function(){
   var hints=Array.prototype.map.call(document.querySelectorAll('.scroll'),function(d){
-    var p=document.createElement('p');p.className='scroll-hint';p.textContent='This table scrolls sideways \u2192';
-    d.parentNode.insertBefore(p,d);return [d,p];
+    var p=document.createElement('p');p.className='scroll-hint';d.parentNode.insertBefore(p,d);return [d,p];
   });
-  function mark(){hints.forEach(function(x){x[1].classList.toggle('on',x[0].scrollWidth>x[0].clientWidth+1);});}
+  function mark(){hints.forEach(function(x){var d=x[0],w=d.scrollWidth>d.clientWidth+1,t=d.scrollHeight>d.clientHeight+1;
+    x[1].textContent='This table scrolls '+(w&&t?'sideways \u2192 and down \u2193':w?'sideways \u2192':'down \u2193');x[1].classList.toggle('on',w||t);});}
   mark();window.addEventListener('resize',mark);
 })();
 "#;
@@ -167,7 +168,7 @@ fn headline(r: &ReportData, out: &mut String) {
     if !r.diagnosis.is_empty() {
         out.push_str("<section class=\"diagnosis\" id=\"diagnosis\">\n<h2>What limits this reading, most severe first</h2>\n<ol>\n");
         for f in &r.diagnosis {
-            let _ = writeln!(out, "<li>{}</li>", html(&f.sentence));
+            let _ = writeln!(out, "<li>{}</li>", html_prose(&f.sentence));
         }
         out.push_str("</ol>\n</section>\n");
     }
@@ -176,7 +177,7 @@ fn headline(r: &ReportData, out: &mut String) {
         if has(&r.diagnosis, FindingKind::AtChance) || says(&r.diagnosis, &h.sentence) {
             String::new()
         } else {
-            format!("<p class=\"sentence\">{}</p>\n", html(&h.sentence))
+            format!("<p class=\"sentence\">{}</p>\n", html_prose(&h.sentence))
         };
     let quality: String = if has(&r.diagnosis, FindingKind::UnreliableBehaviour) {
         String::new()
@@ -184,7 +185,7 @@ fn headline(r: &ReportData, out: &mut String) {
         format!(
             "<p class=\"quality flag-{}\">{}</p>",
             flag_class(r),
-            html(&h.quality_sentence)
+            html_prose(&h.quality_sentence)
         )
     };
     let _ = write!(
@@ -263,7 +264,7 @@ fn comparisons(r: &ReportData, out: &mut String) {
     let _ = write!(
         out,
         "</tbody>\n</table></div>\n<p>{}</p>\n</section>\n",
-        html(&overview_sentence(r))
+        html_prose(&overview_sentence(r))
     );
 }
 
@@ -273,7 +274,7 @@ fn observer(r: &ReportData, out: &mut String) {
     };
     out.push_str(&format!(
         "<section id=\"observer\">\n<h2>Ideal observer: what the reports are worth in choices</h2>\n<p>{}</p>\n",
-        html(&super::observer::sentence(o))
+        html_prose(&super::observer::sentence(o))
     ));
     if !super::observer::defined(o) {
         out.push_str("</section>\n");
@@ -300,7 +301,7 @@ fn quality(r: &ReportData, out: &mut String) {
             out,
             "<p class=\"quality flag-{}\">{}</p>",
             flag_class(r),
-            html(&r.headline.quality_sentence)
+            html_prose(&r.headline.quality_sentence)
         );
     } else {
         out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>measure</th><th>value</th><th>95% CI</th><th>what it means</th></tr></thead>\n<tbody>\n");
@@ -309,9 +310,9 @@ fn quality(r: &ReportData, out: &mut String) {
                 out,
                 "<tr><td>{}</td><td class=\"v\">{}</td><td>{}</td><td class=\"note\">{}</td></tr>",
                 html(&measure),
-                html(&value),
-                html(&ci),
-                html(&note)
+                html_prose(&value),
+                html_prose(&ci),
+                html_prose(&note)
             );
         }
         out.push_str("</tbody>\n</table></div>\n");
@@ -334,10 +335,10 @@ fn plots(r: &ReportData, out: &mut String) {
         };
         let _ = writeln!(
             out,
-            "<figure><figcaption>{} (r = {}; {})</figcaption>{}</figure>",
+            "<figure><figcaption>{} <span class=\"nw\">(r&nbsp;=&nbsp;{};</span> <span class=\"nw\">{})</span></figcaption>{}</figure>",
             html(&p.title),
             num(p.r, 3),
-            fit,
+            html(&fit),
             svg::scatter(p, &format!("scatter{i}"))
         );
     }
@@ -359,7 +360,7 @@ fn multiples(r: &ReportData, out: &mut String) {
     let _ = write!(
         out,
         "<section id=\"multiples\">\n<h2>Contexts side by side</h2>\n<p>{} Bars run from 0 on the -100..100 scale; a value beyond it stops at the edge with a mark, and the numbers at the right are the weights as given.</p>\n<div class=\"multiples\">\n",
-        html(&m.rule)
+        html_prose(&m.rule)
     );
     for p in &m.panels {
         let _ = writeln!(
@@ -518,8 +519,8 @@ fn position(r: &ReportData, out: &mut String) {
     let _ = write!(
         out,
         "{}</p>\n<p>{}</p>\n</section>\n",
-        html(&order_shares(r)),
-        html(&intercept_sentence(r))
+        html_prose(&order_shares(r)),
+        html_prose(&intercept_sentence(r))
     );
 }
 

@@ -120,8 +120,15 @@ pub fn build(
         .filter(|c| c.reported.is_some() && c.n_trials > 0)
         .collect();
     let mk = |c: &ContextSummary, g: Group| panel(c, meta.get(&c.id), g);
+    // A run whose learned weights never vary (the random agent's are all 0) has no r in any
+    // context: its cards read "r = –", and "a context's r here is noise" said otherwise.
+    let any_r: bool = usable.iter().any(|c| c.per_context_r.is_some());
     let noise: String = match null {
-        Some(why) => format!(" {why}, so a context's r here is noise, not agreement."),
+        Some(why) if any_r => format!(" {why}, so a context's r here is noise, not agreement."),
+        Some(why) => format!(
+            " {why}, and no context has an r: in none do both its learned and its reported \
+weights vary."
+        ),
         None => String::new(),
     };
     if usable.len() <= ALL_UP_TO {
@@ -140,9 +147,15 @@ pub fn build(
             .collect();
         return Multiples {
             rule: format!(
-                "{why}, so the contexts agreeing most and least would show only noise (a \
-context's r here is noise, not agreement): {} of {} contexts with both reports and fitted \
-choices, drawn at random (seeded by the scoring seed, {}).",
+                "{why}, so {}: {} of {} contexts with both reports and fitted choices, drawn at \
+random (seeded by the scoring seed, {}).",
+                if any_r {
+                    "the contexts agreeing most and least would show only noise (a context's r \
+here is noise, not agreement)"
+                } else {
+                    "and no context has an r to choose them by (in none do both its learned \
+and its reported weights vary)"
+                },
                 panels.len(),
                 usable.len(),
                 s.options.seed

@@ -31,9 +31,9 @@ pub fn sentence(o: &ObserverScale) -> String {
 each context";
     if !defined(o) {
         return format!(
-            "{AGAINST}, no r is defined for the reports or for an ideal observer (no weights \
-could be learned from the held-out halves of {} contexts), so the reports cannot be given a \
-worth in choices.",
+            "{AGAINST}, no r is defined for the reports or for an ideal observer (the weights \
+learned from the held-out halves of {} contexts are missing or do not vary), so the reports \
+cannot be given a worth in choices.",
             o.n_contexts
         );
     }
@@ -63,7 +63,7 @@ show ({ci}).",
     if o.k_star == Some(0.0) {
         return format!(
             "{AGAINST}, the reports (r = {rm}) are worth no choices: an ideal observer that has \
-seen none already does as well (K* = 0; {ci})."
+seen none already does as well (K* = 0.0; {ci})."
         );
     }
     format!(
@@ -73,9 +73,10 @@ K* = {} of the other choices ({ci}).",
     )
 }
 
-/// Rows of (K, r_obs, interval) at the shown K.
+/// Rows of (K, r_obs, interval), one for every point of the curve (the table listed only
+/// K = 5, 10, 20, 50 beside a curve drawn through more points).
 pub fn rows(o: &ObserverScale) -> Vec<Vec<String>> {
-    o.points
+    o.curve
         .iter()
         .map(|p| vec![p.k.to_string(), num(p.r_obs, 3), interval(p.ci)])
         .collect()

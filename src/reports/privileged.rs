@@ -4,7 +4,7 @@
 
 use super::data::ReportData;
 use super::markdown::table;
-use super::text::{html, interval, num};
+use super::text::{html, html_prose, interval, num};
 use crate::scoring::privileged::{AccessDifference, AccessRow, PrivilegedAccess};
 use std::fmt::Write;
 
@@ -98,7 +98,7 @@ pub fn html_section(r: &ReportData, out: &mut String) {
         return;
     };
     out.push_str("<section id=\"privileged\">\n<h2>Privileged access</h2>\n<p>");
-    out.push_str(&html(INTRO));
+    out.push_str(&html_prose(INTRO));
     out.push_str("</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>estimate</th><th>r</th><th>95% CI (contexts resampled)</th></tr></thead>\n<tbody>\n");
     for row in rows(p) {
         let _ = writeln!(
@@ -106,13 +106,13 @@ pub fn html_section(r: &ReportData, out: &mut String) {
             "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             html(&row[0]),
             html(&row[1]),
-            html(&row[2])
+            html_prose(&row[2])
         );
     }
     let _ = write!(
         out,
         "</tbody>\n</table></div>\n<p>{}</p>\n</section>\n",
-        html(&p.reading)
+        html_prose(&p.reading)
     );
 }
 

@@ -47,11 +47,58 @@ pub fn with_interval(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
     }
 }
 
+/// A share as a percentage to one decimal, or more where one would round a share that is
+/// not 0 or 1 to "0.0%" or "100.0%" (SmolLM2's choices predicted 99.96% read "100.0%"
+/// beside its diagnosis's 99.96%), as [`proportion`] does.
 pub fn pct(v: Option<f64>) -> String {
     match v {
-        Some(x) if x.is_finite() => format!("{:.1}%", 100.0 * x),
+        Some(x) if x.is_finite() => {
+            let shown = |d: usize| fix_zero(format!("{:.d$}", 100.0 * x));
+            let exact: bool = x == 0.0 || x == 1.0;
+            let d: usize = (1..=4)
+                .find(|&d| {
+                    exact || {
+                        let s: String = shown(d);
+                        s != shown_end(d, 0) && s != shown_end(d, 100)
+                    }
+                })
+                .unwrap_or(4);
+            format!("{}%", shown(d))
+        }
         _ => MISSING.to_string(),
     }
+}
+
+/// `end` (0 or 100) as [`pct`] prints it at `d` decimals.
+fn shown_end(d: usize, end: u32) -> String {
+    format!("{:.d$}", f64::from(end))
+}
+
+/// Text for HTML prose and figure cells, escaped, with a label kept on the line of its
+/// value: "r = 0.858", "p < 0.001" and an interval's two ends do not break apart at a phone's
+/// width (they read "(r" / "= 0.858)"). Not for a model's raw answers, shown as given.
+pub fn html_prose(s: &str) -> String {
+    let mut out: String = html(s)
+        .replace(" = ", "&nbsp;=&nbsp;")
+        .replace("(p ", "(p&nbsp;")
+        .replace("&lt; ", "&lt;&nbsp;");
+    // ", " inside "[lo, hi]" of two numbers.
+    let mut at: usize = 0;
+    while let Some(open) = out[at..].find('[').map(|i| at + i) {
+        let Some(close) = out[open..].find(']').map(|i| open + i) else {
+            break;
+        };
+        let inner: &str = &out[open + 1..close];
+        if let Some((a, b)) = inner.split_once(", ")
+            && a.parse::<f64>().is_ok()
+            && b.parse::<f64>().is_ok()
+        {
+            let bound: String = format!("{a},&nbsp;{b}");
+            out.replace_range(open + 1..close, &bound);
+        }
+        at = open + 1;
+    }
+    out
 }
 
 /// The tokens section's sentence when the run has no cost: a simulated agent costs nothing
@@ -166,6 +213,28 @@ failing, so the run is still ranked.",
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// At 390 px the reports broke "(r = 0.858)" after "(r", "(p < 0.001)" after "(p" and
+    /// intervals after their comma (scripts/screenshots.sh).
+    #[test]
+    fn html_prose_keeps_labels_with_their_values() {
+        assert_eq!(
+            html_prose("the reports (r = 0.858) [0.149, 0.398] (p < 0.001) [a, b] <b>"),
+            "the reports (r&nbsp;=&nbsp;0.858) [0.149,&nbsp;0.398] (p&nbsp;&lt;&nbsp;0.001) \
+[a, b] &lt;b&gt;"
+        );
+    }
+
+    #[test]
+    fn a_percentage_never_rounds_to_0_or_100_unless_it_is() {
+        assert_eq!(pct(Some(0.9996)), "99.96%");
+        assert_eq!(pct(Some(0.99996)), "99.996%");
+        assert_eq!(pct(Some(0.00004)), "0.004%");
+        assert_eq!(pct(Some(0.852)), "85.2%");
+        assert_eq!(pct(Some(1.0)), "100.0%");
+        assert_eq!(pct(Some(0.0)), "0.0%");
+        assert_eq!(pct(None), MISSING);
+    }
 
     #[test]
     fn formats() {
