@@ -385,6 +385,22 @@ fn check_finetune_command_fails_naming_file_and_line() {
         stderr.contains(&format!("{}:3: choice answer", p.display())),
         "{stderr}"
     );
+    // A warning about the whole file names no line (it read "bad.jsonl:0: warning").
+    assert!(
+        stderr.contains(&format!(
+            "{}: warning: only 3 examples; OpenAI requires at least 10",
+            p.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(":0:"), "{stderr}");
+    std::fs::write(&p, format!("{choice}\n")).unwrap();
+    let o = bin().arg("check-finetune").arg(&p).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("warning: only 1 example; OpenAI requires at least 10"),
+        "{stderr}"
+    );
     let o = bin()
         .arg("check-finetune")
         .arg(dir.path().join("missing.jsonl"))
@@ -1184,4 +1200,33 @@ fn batch_import_refuses_two_different_answers_to_one_request() {
         e.to_string().contains("none.manifest.json: cannot read"),
         "{e}"
     );
+}
+
+/// A mistyped simulated agent anywhere in a study is refused before its first run, naming the
+/// file, the model and the field (the study ran its first four runs, then stopped at the fifth
+/// with the run's message and no field).
+#[test]
+fn a_study_with_a_mistyped_agent_is_refused_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/studies/sim.toml"),
+    )
+    .unwrap()
+    .replace("benchmark = \"v1\"", "benchmark = \"vt\"")
+    .replace("../../results/studies/sim", "out")
+    .replace(
+        "native_before = \"partial:0.5\"",
+        "native_before = \"partal:0.5\"",
+    );
+    let cpath = dir.path().join("bad.toml");
+    std::fs::write(&cpath, config).unwrap();
+    let o = cli(&["study", "--config", cpath.to_str().unwrap()]);
+    let e: String = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("bad.toml: model \"sim\": native_before: unknown simulated agent \"partal:0.5\" (did you mean \"partial\"?)"),
+        "{e}"
+    );
+    assert!(!dir.path().join("out").exists(), "a run was started");
 }

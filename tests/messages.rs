@@ -260,3 +260,23 @@ fn an_out_that_cannot_take_the_run_is_refused_before_the_plan() {
     let after: String = std::fs::read_to_string(d.join("first/manifest.json")).unwrap();
     assert_eq!(before, after, "a refused run touched the bundle");
 }
+
+/// `validate` given a run bundle (a new user's "validate my run") says what it checks and what
+/// re-scores one run, exit 2; it printed "LEADERBOARD.md: missing" and "2 problem(s) in 0
+/// entries", exit 1.
+#[test]
+fn validate_of_a_run_bundle_says_it_wants_a_results_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    assert_ok(&bin_in(d, &RunArgs::quick().out("first").to_vec()));
+    let o = bin_in(d, &["validate", "first"]);
+    let e: String = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("first: a run bundle, not a results directory")
+            && e.contains("`selfinterp score first` re-scores this run"),
+        "{e}"
+    );
+    assert!(o.stdout.is_empty());
+}

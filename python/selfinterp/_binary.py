@@ -19,9 +19,18 @@ class SelfinterpError(RuntimeError):
     def __init__(self, args: List[str], code: int, stderr: str) -> None:
         lines = stderr.strip().splitlines()
         # The binary's own error line; a usage error from the argument parser ends with a hint
-        # ("For more information, try '--help'.") after the line that says what is wrong.
-        errors = [line for line in lines if line.startswith("error:")]
-        last = errors[-1] if errors else (lines[-1] if lines else "(no message)")
+        # ("For more information, try '--help'.") after the line that says what is wrong, and
+        # may carry the values it takes or the flag meant on the lines between: those are kept.
+        errors = [i for i, line in enumerate(lines) if line.startswith("error:")]
+        if errors:
+            hints = [
+                line.strip()
+                for line in lines[errors[-1] + 1 :]
+                if line.strip().startswith(("[possible values:", "tip:"))
+            ]
+            last = "; ".join([lines[errors[-1]], *hints])
+        else:
+            last = lines[-1] if lines else "(no message)"
         super().__init__(f"selfinterp {' '.join(args)}: exit {code}: {last}")
         self.code = code
         self.stderr = stderr

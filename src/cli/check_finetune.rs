@@ -57,7 +57,7 @@ pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
             continue;
         }
         for p in r.problems.iter().take(a.max_problems) {
-            eprintln!("{}:{}: {}", f.display(), p.line, p.message);
+            eprintln!("{}: {}", at(f, p.line), p.message);
         }
         if r.problems.len() > a.max_problems {
             eprintln!(
@@ -74,7 +74,7 @@ pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
             } else {
                 String::new()
             };
-            eprintln!("{}:{}: warning: {}{more}", f.display(), w.line, w.message);
+            eprintln!("{}: warning: {}{more}", at(f, w.line), w.message);
         }
         println!(
             "{}: {} examples ({} choice: {} A / {} B; {} report), ~{} tokens (max ~{} per example): {}",
@@ -101,4 +101,12 @@ pub fn run(_cli: &Cli, a: &CheckFinetuneArgs) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// Where a problem is: `FILE:LINE`, or `FILE` for one about the whole file (line 0).
+fn at(f: &std::path::Path, line: usize) -> String {
+    match line {
+        0 => f.display().to_string(),
+        n => format!("{}:{n}", f.display()),
+    }
 }

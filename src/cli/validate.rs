@@ -29,6 +29,14 @@ pub fn run(cli: &Cli, a: &ValidateArgs) -> anyhow::Result<()> {
         Some(r) => r.clone(),
         None => cli.checkout_dir("results", "validate")?,
     };
+    if results.join(selfinterp::bundle::MANIFEST).is_file() {
+        return Err(Failure::usage(format!(
+            "{}: a run bundle, not a results directory; validate checks the leaderboard entries under one (e.g. results/); `selfinterp score {}` re-scores this run",
+            results.display(),
+            results.display()
+        ))
+        .into());
+    }
     let strict: Option<&[String]> = a.strict.then_some(a.grandfather.as_slice());
     let (n, problems) =
         leaderboard::validate::validate_with(&results, &cli.benchmark_dir(), strict)

@@ -234,7 +234,11 @@ pub fn check_text(text: &str) -> CheckReport {
     } else if r.examples < 10 {
         r.warnings.push(Problem {
             line: 0,
-            message: format!("only {} examples; OpenAI requires at least 10", r.examples),
+            message: format!(
+                "only {} example{}; OpenAI requires at least 10",
+                r.examples,
+                if r.examples == 1 { "" } else { "s" }
+            ),
         });
     }
     r

@@ -90,6 +90,12 @@ pub enum StudyConfigError {
     OneHalf(String),
     #[error("no [[models]]")]
     NoModels,
+    #[error("model {label:?}: {field}: {source}")]
+    SimAgent {
+        label: String,
+        field: &'static str,
+        source: crate::sim::AgentNameError,
+    },
 }
 
 impl StudyConfig {
@@ -111,11 +117,40 @@ impl StudyConfig {
             if m.introspection_first.is_some() != m.introspection_second.is_some() {
                 return Err(StudyConfigError::OneHalf(m.label.clone()));
             }
+            m.check_agents()?;
         }
         if c.models.is_empty() {
             return Err(StudyConfigError::NoModels);
         }
         Ok(c)
+    }
+}
+
+impl ModelSpec {
+    /// A simulated model's agents, every one checked before the study's first run (a
+    /// mistyped one stopped the study at its run, after the runs before it).
+    fn check_agents(&self) -> Result<(), StudyConfigError> {
+        if self.provider != ProviderKind::Sim {
+            return Ok(());
+        }
+        let fields = [
+            ("base", &self.base),
+            ("instilled", &self.instilled),
+            ("introspection_first", &self.introspection_first),
+            ("introspection_second", &self.introspection_second),
+            ("native_before", &self.native_before),
+            ("native_after", &self.native_after),
+        ];
+        for (field, name) in fields {
+            if let Some(Err(source)) = name.as_deref().map(str::parse::<crate::sim::AgentKind>) {
+                return Err(StudyConfigError::SimAgent {
+                    label: self.label.clone(),
+                    field,
+                    source,
+                });
+            }
+        }
+        Ok(())
     }
 }
 

@@ -116,6 +116,14 @@ def test_a_usage_error_names_what_is_wrong(runs: Path):
     with pytest.raises(selfinterp.SelfinterpError) as e:
         selfinterp.open(runs / "first").report("pdf")
     assert e.value.code == 2 and "invalid value 'pdf'" in str(e.value), str(e.value)
+    # ... with the values it takes, and the flag a mistyped keyword meant (both were dropped).
+    assert "[possible values: md, json, html]" in str(e.value), str(e.value)
+    with pytest.raises(selfinterp.SelfinterpError) as e:
+        selfinterp.run(provider="sim", model="faithful", experiment="native", preset="quick",
+                       out=runs / "never", context=5)
+    assert e.value.code == 2, str(e.value)
+    assert "unexpected argument '--context' found" in str(e.value), str(e.value)
+    assert "tip: a similar argument exists: '--contexts'" in str(e.value), str(e.value)
 
 
 def test_run_without_a_preset_keeps_the_paid_api_guard(
