@@ -468,3 +468,74 @@ fn the_listings_the_cli_page_names_print_arrays_of_objects() {
         );
     }
 }
+
+/// CHANGELOG.md: the renamed flags' old spellings still work, hidden from `--help`
+/// (`batch export --flavour`, `leaderboard --results DIR`, `batch import --into`).
+#[test]
+fn the_changelogs_old_flag_spellings_still_work_hidden_from_help() {
+    let changelog: String = read("CHANGELOG.md");
+    for old in [
+        "`batch import\n  --into`",
+        "`batch export --flavour`",
+        "`leaderboard\n  --results DIR`",
+    ] {
+        let flat = |t: &str| t.split_whitespace().collect::<Vec<&str>>().join(" ");
+        assert!(
+            flat(&changelog).contains(&flat(old)),
+            "CHANGELOG.md no longer names {old}"
+        );
+    }
+    for (words, old) in [
+        (&["batch", "export"][..], "--flavour"),
+        (&["batch", "import"], "--into"),
+        (&["leaderboard"], "--results"),
+    ] {
+        assert!(
+            !has_option(&help(words), old),
+            "{words:?} {old} is shown in --help"
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d: &Path = tmp.path();
+    let batch = |flag: &str, out: &str| {
+        let o = crate::support::bin_in(
+            d,
+            &[
+                "batch",
+                "export",
+                "--provider",
+                "openai",
+                "--model",
+                "m",
+                "--experiment",
+                "native",
+                "--preset",
+                "quick",
+                "--constrain",
+                "letters",
+                flag,
+                "vllm",
+                "--out",
+                out,
+            ],
+        );
+        assert_ok(&o);
+        std::fs::read(d.join(out)).unwrap()
+    };
+    assert_eq!(
+        batch("--flavour", "old.jsonl"),
+        batch("--server-flavour", "new.jsonl")
+    );
+    let root: &str = env!("CARGO_MANIFEST_DIR");
+    let results: String = format!("{root}/results");
+    let rows = |args: &[&str]| {
+        let o = bin()
+            .args(["--root", root, "leaderboard", "--format", "csv"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_ok(&o);
+        o.stdout
+    };
+    assert_eq!(rows(&["--results", &results]), rows(&[&results]));
+}
