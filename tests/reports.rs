@@ -526,6 +526,23 @@ fn the_title_names_preset_size_and_server() {
         md.contains("llama.cpp server at 127.0.0.1:8765 (provider `openai`); preset quick"),
         "{md}"
     );
+    // A server on this machine charges nothing per token, as the run's plan says: the tokens
+    // section read "Cost unknown (no price given; ...)" (found by the user helper); a server
+    // elsewhere, a private network's included, stays unknown without a price.
+    for page in [&md, &html] {
+        assert!(
+            page.contains("Cost none per token (a server on this machine, 127.0.0.1)."),
+            "{page}"
+        );
+        assert!(!page.contains("Cost unknown"), "{page}");
+    }
+    m["parameters"]["base_url"] = "http://10.0.0.5:8000/v1".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let md: String = render(root.path(), &dir, Format::Md, &opts);
+    assert!(
+        md.contains("Cost unknown (no price given; pass --price-in and --price-out)."),
+        "{md}"
+    );
 }
 
 /// The text of `html` from `start` to the next `end`, tags removed.

@@ -284,6 +284,9 @@ pub struct Tokens {
     pub prices: Option<Prices>,
     /// US dollars; null when no price was given.
     pub cost_usd: Option<f64>,
+    /// The host of a server on this machine (a loopback `--base-url`), which charges nothing
+    /// per token, as the run's plan says (`runner::budget::local_host`); null otherwise.
+    pub local_server: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -478,7 +481,7 @@ fn position_bias(s: &Summary, samples: &[Sample]) -> PositionBias {
     }
 }
 
-fn tokens(samples: &[Sample], prices: Option<Prices>) -> Tokens {
+fn tokens(m: &RunManifest, samples: &[Sample], prices: Option<Prices>) -> Tokens {
     let input: u64 = samples.iter().filter_map(|s| s.tokens_in).sum();
     let output: u64 = samples.iter().filter_map(|s| s.tokens_out).sum();
     let counted: usize = samples
@@ -495,6 +498,9 @@ fn tokens(samples: &[Sample], prices: Option<Prices>) -> Tokens {
         samples: samples.len(),
         prices,
         cost_usd,
+        local_server: crate::runner::budget::local_host(
+            m.parameters.as_ref().and_then(|p| p.base_url.as_deref()),
+        ),
     }
 }
 
@@ -580,7 +586,7 @@ pub fn build(scored: &Scored, opts: &ReportOptions) -> ReportData {
         failures: failures(s, samples),
         position_bias: position_bias(s, samples),
         privileged_access: scored.privileged_access.clone(),
-        tokens: tokens(samples, opts.prices),
+        tokens: tokens(m, samples, opts.prices),
         reproducibility: reproducibility(m, s),
     }
 }

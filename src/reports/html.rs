@@ -532,7 +532,7 @@ fn tokens(r: &ReportData, out: &mut String) {
             num(Some(p.input_per_mtok), 2),
             num(Some(p.output_per_mtok), 2)
         ),
-        _ => no_cost(&r.title.provider).into(),
+        _ => html_prose(&no_cost(&r.title.provider, t.local_server.as_deref())),
     };
     let _ = write!(
         out,

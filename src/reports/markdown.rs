@@ -421,7 +421,10 @@ fn tokens(r: &ReportData, out: &mut String) {
             num(Some(p.output_per_mtok), 2)
         )),
         _ => {
-            out.push_str(no_cost(&r.title.provider));
+            out.push_str(&md_cell(&no_cost(
+                &r.title.provider,
+                t.local_server.as_deref(),
+            )));
             out.push_str("\n\n");
         }
     }

@@ -76,12 +76,20 @@ fn shown_end(d: usize, end: u32) -> String {
 
 /// Text for HTML prose and figure cells, escaped, with a label kept on the line of its
 /// value: "r = 0.858", "p < 0.001" and an interval's two ends do not break apart at a phone's
-/// width (they read "(r" / "= 0.858)"). Not for a model's raw answers, shown as given.
+/// width (they read "(r" / "= 0.858)"), nor does a flag at its hyphens ("--" / "price-out").
+/// Not for a model's raw answers, shown as given.
 pub fn html_prose(s: &str) -> String {
     let mut out: String = html(s)
         .replace(" = ", "&nbsp;=&nbsp;")
         .replace("(p ", "(p&nbsp;")
-        .replace("&lt; ", "&lt;&nbsp;");
+        .replace("&lt; ", "&lt;&nbsp;")
+        .split(' ')
+        .map(|w| match w.starts_with("--") {
+            true => format!("<span class=\"nw\">{w}</span>"),
+            false => w.to_string(),
+        })
+        .collect::<Vec<String>>()
+        .join(" ");
     // ", " inside "[lo, hi]" of two numbers.
     let mut at: usize = 0;
     while let Some(open) = out[at..].find('[').map(|i| at + i) {
@@ -101,13 +109,14 @@ pub fn html_prose(s: &str) -> String {
     out
 }
 
-/// The tokens section's sentence when the run has no cost: a simulated agent costs nothing
-/// (as the run's plan says); otherwise no price was given.
-pub fn no_cost(provider: &str) -> &'static str {
-    if provider == "sim" {
-        "Cost none (simulated agents)."
-    } else {
-        "Cost unknown (no price given; pass --price-in and --price-out)."
+/// The tokens section's sentence when the run has no cost, as the run's plan says it: a
+/// simulated agent costs nothing, and so, per token, does a server on this machine
+/// (`local_server`, its host); otherwise no price was given.
+pub fn no_cost(provider: &str, local_server: Option<&str>) -> String {
+    match local_server {
+        _ if provider == "sim" => "Cost none (simulated agents).".to_string(),
+        Some(host) => format!("Cost none per token (a server on this machine, {host})."),
+        None => "Cost unknown (no price given; pass --price-in and --price-out).".to_string(),
     }
 }
 
@@ -222,6 +231,10 @@ mod tests {
             html_prose("the reports (r = 0.858) [0.149, 0.398] (p < 0.001) [a, b] <b>"),
             "the reports (r&nbsp;=&nbsp;0.858) [0.149,&nbsp;0.398] (p&nbsp;&lt;&nbsp;0.001) \
 [a, b] &lt;b&gt;"
+        );
+        assert_eq!(
+            html_prose("pass --price-in and --price-out)."),
+            "pass <span class=\"nw\">--price-in</span> and <span class=\"nw\">--price-out).</span>"
         );
     }
 
