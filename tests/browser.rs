@@ -82,9 +82,9 @@ const LEADERBOARD_CHECK: &str = r#"<script>
 })();
 </script></body>"#;
 
-/// The detail page's findings: overflow, bad breaks, and each word of a command (`<code>`)
+/// A page's findings (the detail pages, the viewer's index): overflow, bad breaks, and each word of a command (`<code>`)
 /// that a line break splits (after "--", at a hyphen of a path).
-const DETAIL_CHECK: &str = r#"<script>
+pub(crate) const DETAIL_CHECK: &str = r#"<script>
 (function(){
   var vw=document.documentElement.clientWidth, split=[];
   [].forEach.call(document.querySelectorAll('code'),function(code){
@@ -122,7 +122,13 @@ const REPORT_CHECK: &str = r#"<script>
 /// findings. A frame, because headless Chromium will not make its window narrower than
 /// 500 px; the frame's own viewport is `width` wide, media queries included. The check
 /// posts its findings to the wrapper, which writes them where `--dump-dom` shows them.
-fn check(chromium: &Path, dir: &Path, page: &str, check: &str, width: u32) -> serde_json::Value {
+pub(crate) fn check(
+    chromium: &Path,
+    dir: &Path,
+    page: &str,
+    check: &str,
+    width: u32,
+) -> serde_json::Value {
     let inner: PathBuf = dir.join(format!("page-{width}.html"));
     std::fs::write(&inner, page.replace("</body>", check)).unwrap();
     let file: PathBuf = dir.join(format!("check-{width}.html"));

@@ -95,8 +95,11 @@ fn the_viewer_serves_reports_samples_and_prompts_that_match_their_hashes() {
         index.contains("<th>experiment</th>") && index.contains("<th>leaderboard</th>"),
         "{index}"
     );
+    // (Its numbers are kept with their units by no-break spaces.)
     assert!(
-        index.contains("<td>instilled · custom: 4 contexts × 10 pairs × 2 reports</td>"),
+        index.replace('\u{a0}', " ").contains(
+            "<td data-label=\"experiment\">instilled · custom: 4 contexts × 10 pairs × 2 reports</td>"
+        ),
         "{index}"
     );
     assert!(index.contains("ranked</td>"), "{index}");
@@ -267,37 +270,77 @@ fn the_sample_browser_filters_in_a_real_browser_without_console_errors() {
     }
 }
 
-/// The index of the repository's results, as its screenshots at 390 px showed it: the score
-/// column faded at the right with no word that the table scrolls (the reports say so), sample
-/// counts without thousands separators ("11000" where the reports print "11,000"), and the
-/// random agent "not ranked: too little usable choice data" where the leaderboard says it
-/// has no measurable preference. In a browser the sample browser counts the same way and
-/// keeps a pair's number with its order ("10 ab", not "10" over "ab").
+/// The index of the repository's results, as its screenshots at 390 px showed it: a table
+/// scrolling sideways with the score off screen and "100" over "contexts" in five-line cells,
+/// sample counts without thousands separators ("11000" where the reports print "11,000"),
+/// the random agent "not ranked: too little usable choice data" where the leaderboard says
+/// it has no measurable preference, and its score "r = – [–, –], chance –"; a local model's
+/// server named only "openai". Now a card per run on a phone, nothing off screen, no number
+/// split from its unit. In a browser the sample browser counts the same way and keeps a
+/// pair's number with its order ("10 ab", not "10" over "ab").
 #[test]
-fn the_viewer_index_says_it_scrolls_and_counts_as_the_reports_do() {
+fn the_viewer_index_fits_a_phone_and_counts_as_the_reports_do() {
     let repo: &Path = Path::new(env!("CARGO_MANIFEST_DIR"));
     let v = start_viewer(repo, "results");
     let (st, index) = get(&v.url);
     assert_eq!(st, 200);
     assert!(
-        index.contains("<p class=\"scroll-hint\">The table scrolls sideways →</p>\n<div class=\"scroll\"><table class=\"index\">"),
+        index.contains("<td data-label=\"samples\" class=\"num\">11,000</td>"),
         "{index}"
     );
-    assert!(index.contains("<td class=\"num\">11,000</td>"), "{index}");
     assert!(!index.contains(">11000<"), "{index}");
-    let random: &str = index
-        .lines()
-        .find(|l| l.contains("sim-random-native-quick"))
-        .unwrap();
+    let row = |entry: &str| -> String {
+        index
+            .lines()
+            .find(|l| l.contains(&format!("/b/{entry}/report")))
+            .unwrap()
+            .replace('\u{a0}', " ")
+    };
+    let random: String = row("sim-random-native-quick");
     assert!(
         random.contains("not ranked: no measurable preference"),
         "{random}"
+    );
+    assert!(
+        random.contains("no score: no measurable preference (every learned weight is 0)"),
+        "{random}"
+    );
+    assert!(!random.contains("[–, –]"), "{random}");
+    let local: String = row("smollm2-135m-instruct-native-full");
+    assert!(
+        local.contains("smollm2-135m-instruct (llama.cpp server at 127.0.0.1:8765, smollm2"),
+        "{local}"
     );
 
     let Some(browser) = chromium() else {
         eprintln!("SKIPPED: no Chromium found (apt-get install -y chromium, or set CHROMIUM)");
         return;
     };
+    // Laid out at phone and desktop widths with its style sheet inlined (the check script
+    // is inline, which the viewer's own policy refuses).
+    let (_, css) = get(&format!("{}static/view.css", v.url));
+    let page: String = index.replace(
+        "<link rel=\"stylesheet\" href=\"/static/view.css\">",
+        &format!("<style>{css}</style>"),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let check: String = format!(
+        "{}{}",
+        crate::browser::BAD_BREAKS,
+        crate::browser::DETAIL_CHECK
+    );
+    for width in [390, 1280] {
+        let found = crate::browser::check(&browser, tmp.path(), &page, &check, width);
+        assert_eq!(
+            found["overflow"], 0,
+            "the index scrolls sideways at {width} px: {found}"
+        );
+        assert_eq!(
+            found["badBreaks"],
+            serde_json::json!([]),
+            "the index breaks a line badly at {width} px"
+        );
+    }
     let profile = tempfile::tempdir().unwrap();
     let url: String = format!("{}b/sim-faithful-native-full/samples", v.url);
     let (dom, log) = dump_dom(&browser, &url, profile.path());
@@ -307,6 +350,80 @@ fn the_viewer_index_says_it_scrolls_and_counts_as_the_reports_do() {
         "{dom}"
     );
     assert!(dom.contains("<td class=\"nowrap\">10 ab</td>"), "{dom}");
+}
+
+/// The sample browser of the SmolLM2 full-protocol run opened on 200 rows of "A" from one
+/// context: that it answers A to nearly every choice, that 296 choices did not parse and that
+/// most reports are out of range showed only to a reader who scrolled the table sideways and
+/// tried the status filter. Now a tally of answers and parse statuses, counted here from
+/// samples.jsonl, leads the page, and each status links to its rows.
+#[test]
+fn the_sample_browser_tallies_answers_and_statuses_and_links_each_status() {
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED: no Chromium found (apt-get install -y chromium, or set CHROMIUM)");
+        return;
+    };
+    let repo: &Path = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let entry: &str = "smollm2-135m-instruct-native-full";
+    let samples: Vec<serde_json::Value> =
+        std::fs::read_to_string(repo.join("results").join(entry).join("samples.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let choices: Vec<&serde_json::Value> =
+        samples.iter().filter(|s| s["kind"] == "choice").collect();
+    let n_where = |f: &dyn Fn(&serde_json::Value) -> bool| choices.iter().filter(|s| f(s)).count();
+    let answered_a: usize = n_where(&|s| s["parsed"] == "A");
+    let invalid: usize = n_where(&|s| s["status"] == "invalid");
+    assert!(invalid > 0 && answered_a > 9 * choices.len() / 10);
+    let grouped = |n: usize| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let pct = |n: usize| format!("{:.1}%", 100.0 * n as f64 / choices.len() as f64);
+
+    let v = start_viewer(repo, "results");
+    let profile = tempfile::tempdir().unwrap();
+    let (dom, log) = dump_dom(
+        &browser,
+        &format!("{}b/{entry}/samples", v.url),
+        profile.path(),
+    );
+    assert!(dom.contains("data-ready=\"1\""), "{dom}\n{log}");
+    let dom: String = dom.replace("&nbsp;", " ");
+    let tally: &str = &dom[dom.find("<section id=\"tally\"").unwrap()..];
+    let tally: &str = &tally[..tally.find("</section>").unwrap()];
+    let want_a: String = format!("answered A {} ({})", grouped(answered_a), pct(answered_a));
+    assert!(tally.contains(&want_a), "{want_a}: {tally}");
+    let link: String = "?kind=choice&amp;status=invalid".to_string();
+    let want_invalid: String = format!(
+        "<a class=\"bad\" href=\"{link}\" data-status=\"invalid\">invalid {} ({})</a>",
+        grouped(invalid),
+        pct(invalid)
+    );
+    assert!(tally.contains(&want_invalid), "{want_invalid}: {tally}");
+    assert!(tally.contains("<b>reports 1,000:</b>"), "{tally}");
+
+    // The link opens the rows it counts.
+    let url: String = format!("{}b/{entry}/samples?kind=choice&status=invalid", v.url);
+    let (dom, log) = dump_dom(&browser, &url, profile.path());
+    assert!(dom.contains("data-ready=\"1\""), "{dom}\n{log}");
+    assert!(
+        dom.contains(&format!(
+            "{} of {} samples (first 200 shown)",
+            grouped(invalid),
+            grouped(samples.len())
+        )),
+        "{dom}"
+    );
 }
 
 /// The rules of a style sheet whose selector list names `selector`, their bodies.

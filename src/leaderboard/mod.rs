@@ -8,7 +8,6 @@ pub(crate) mod entry;
 pub(crate) mod export;
 pub(crate) mod files;
 pub(crate) mod full_report;
-pub(crate) mod nobreak;
 pub(crate) mod provenance;
 pub(crate) mod published;
 pub(crate) mod render;

@@ -12,6 +12,7 @@ pub(crate) mod json;
 pub(crate) mod load;
 pub(crate) mod markdown;
 pub(crate) mod multiples;
+pub(crate) mod nobreak;
 pub(crate) mod observer;
 pub(crate) mod privileged;
 pub(crate) mod quality;

@@ -121,11 +121,23 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<ViewBundle, ViewError> 
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "run".into());
     let m = &scored.bundle.manifest;
-    let title = format!("{} ({}, {})", m.model, m.provider, name);
+    // Where the model ran: "llama.cpp server at 127.0.0.1:8765" says more than "openai".
+    let title = format!(
+        "{} ({}, {name})",
+        m.model,
+        reports::title::server_words(m)
+            .trim_start_matches("provider ")
+            .to_string()
+    );
     let rvl = scored.summary.reports_vs_learned.as_ref();
     let headline = match rvl {
+        // No r to print, and no interval or chance level either: say why, not "r = – [–, –]".
+        Some(c) if c.r.is_none() && reports::text::no_measurable_preference(&scored.summary) => {
+            "no score: no measurable preference (every learned weight is 0)".to_string()
+        }
+        Some(c) if c.r.is_none() => "no score: r is undefined".to_string(),
         Some(c) => format!(
-            "r = {} [{}, {}], chance {}",
+            "r = {} [{}, {}], chance\u{a0}{}",
             fmt2(c.r),
             fmt2(c.ci_bootstrap.map(|x| x[0])),
             fmt2(c.ci_bootstrap.map(|x| x[1])),

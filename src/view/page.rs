@@ -9,6 +9,13 @@ use super::ViewBundle;
 use crate::reports::text::html as escape;
 // Counts with thousands separators, as in the reports.
 use crate::reports::text::count;
+// Numbers kept with their units on a phone, as on the leaderboard.
+use crate::reports::nobreak::nobreak;
+
+/// Escaped text whose numbers stay with their units ([`nobreak`]).
+fn text(s: &str) -> String {
+    escape(&nobreak(s))
+}
 
 /// Content-Security-Policy of the viewer's own pages: scripts and styles from the viewer only,
 /// and fetches back to it.
@@ -23,23 +30,24 @@ fn head(title: &str) -> String {
     )
 }
 
-/// The list of bundles, each with its headline and links to its report and samples.
+/// The list of bundles, each with its headline and links to its report and samples: a table
+/// on a wide screen, a card per run on a phone (each value beside its column's name).
 pub fn index(bundles: &[ViewBundle]) -> String {
     let mut out = head("selfinterp view");
-    out.push_str("<body>\n<header><h1>selfinterp view</h1></header>\n<main>\n<p class=\"scroll-hint\">The table scrolls sideways →</p>\n<div class=\"scroll\"><table class=\"index\">\n<thead><tr><th>run</th><th>experiment</th><th>score</th><th>leaderboard</th><th>samples</th><th></th></tr></thead>\n<tbody>\n");
+    out.push_str("<body>\n<header><h1>selfinterp view</h1></header>\n<main>\n<table class=\"index\">\n<thead><tr><th>run</th><th>experiment</th><th>score</th><th>leaderboard</th><th>samples</th><th></th></tr></thead>\n<tbody>\n");
     for b in bundles {
         out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td{}>{}</td><td class=\"num\">{}</td><td class=\"nowrap\"><a href=\"/b/{n}/report\">report</a> · <a href=\"/b/{n}/samples\">samples</a></td></tr>\n",
-            escape(&b.title),
-            escape(&b.experiment),
-            escape(&b.headline),
+            "<tr><td data-label=\"run\">{}</td><td data-label=\"experiment\">{}</td><td data-label=\"score\">{}</td><td data-label=\"leaderboard\"{}>{}</td><td data-label=\"samples\" class=\"num\">{}</td><td data-label=\"open\" class=\"nowrap\"><span><a href=\"/b/{n}/report\">report</a> · <a href=\"/b/{n}/samples\">samples</a></span></td></tr>\n",
+            text(&b.title),
+            text(&b.experiment),
+            text(&b.headline),
             if b.ranking == "ranked" { "" } else { " class=\"bad\"" },
-            escape(&b.ranking),
+            text(&b.ranking),
             count(b.samples.len()),
             n = escape(&b.name),
         ));
     }
-    out.push_str("</tbody>\n</table></div>\n</main>\n</body>\n</html>\n");
+    out.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
     out
 }
 
@@ -50,8 +58,8 @@ pub fn samples(b: &ViewBundle) -> String {
         "<body>\n<header><a href=\"/\">all runs</a> · <a href=\"/b/{n}/report\">report</a>\
 <h1>{t}</h1><p class=\"headline\">{h}</p></header>\n",
         n = escape(&b.name),
-        t = escape(&b.title),
-        h = escape(&b.headline),
+        t = text(&b.title),
+        h = text(&b.headline),
     ));
     out.push_str(SAMPLES_BODY);
     out.push_str(&format!(
@@ -69,6 +77,7 @@ const SAMPLES_BODY: &str = r#"<main>
 <label>response contains <input id="f-q" name="q" type="search" size="16"></label>
 <span id="count" class="count"></span>
 </form>
+<section id="tally" class="tally" aria-label="what the samples are"></section>
 <section id="weights" aria-label="learned and reported weights"></section>
 <p class="scroll-hint">The table scrolls sideways →</p>
 <div class="scroll"><table class="samples">
@@ -160,6 +169,52 @@ pub const SAMPLES_JS: &str = r#""use strict";
     wrap.appendChild(grid);
   }
 
+  // A share of a whole in percent, one decimal; a share too small to show is "<0.1%", not 0.
+  const share = (n, of) => {
+    const p = 100 * n / of;
+    return (n > 0 && p < 0.05) ? "<0.1%" : p.toFixed(1) + "%";
+  };
+
+  // What the samples of the shown context (or of all) are, before any row is read: how often
+  // each answer and each parse status occurs, so a failure mode (always "A", reports that do
+  // not parse, values out of range) is plain at a glance. Each status links to its rows.
+  function renderTally(f) {
+    const box = $("tally");
+    box.replaceChildren();
+    const pool = D.samples.filter((s) => !f.context || s.context === f.context);
+    for (const kind of ["choice", "report"]) {
+      const of = pool.filter((s) => s.kind === kind);
+      if (!of.length) continue;
+      const line = el("p", null, "tally-line");
+      line.appendChild(el("b", (kind === "choice" ? "choices" : "reports") + "\u00a0" + count(of.length) + (f.context ? " in this context" : "") + ":"));
+      const parts = [];
+      if (kind === "choice") {
+        for (const x of ["A", "B"]) parts.push({ text: "answered\u00a0" + x, n: of.filter((s) => s.parsed === x).length });
+      }
+      const by = new Map();
+      for (const s of of) {
+        const k = by.get(s.status) || { n: 0, bad: s.parsed === null };
+        k.n += 1;
+        by.set(s.status, k);
+      }
+      for (const [st, k] of [...by].sort((x, y) => y[1].n - x[1].n)) parts.push({ text: st, n: k.n, status: st, bad: k.bad });
+      parts.forEach((x, i) => {
+        line.appendChild(document.createTextNode(i ? " \u00b7\u00a0" : " "));
+        const label = x.text.replace(/ /g, "\u00a0") + "\u00a0" + count(x.n) + "\u00a0(" + share(x.n, of.length) + ")";
+        if (x.status === undefined) { line.appendChild(el("span", label, "answer")); return; }
+        const u = new URLSearchParams();
+        if (f.context) u.set("context", f.context);
+        u.set("kind", kind);
+        u.set("status", x.status);
+        const a = el("a", label, x.bad ? "bad" : "");
+        a.href = "?" + u.toString();
+        a.dataset.status = x.status;
+        line.appendChild(a);
+      });
+      box.appendChild(line);
+    }
+  }
+
   function parsedText(p) {
     if (p === null) return "–";
     if (Array.isArray(p)) return p.map((x) => num(x, 0)).join(" ");
@@ -218,6 +273,7 @@ pub const SAMPLES_JS: &str = r#""use strict";
       (rows.length > shown ? " (first " + count(shown) + " shown)" : "");
     $("more").hidden = rows.length <= shown;
     renderWeights(f);
+    renderTally(f);
     const u = new URLSearchParams();
     for (const [k, v] of Object.entries(f)) if (v) u.set(k, v);
     const qs = u.toString();
@@ -264,6 +320,15 @@ tr.detail pre { max-width: calc(100vw - 48px); }
 .question { margin: 0; color: #444; font-size: 0.9em; max-width: 40em; }
 .errors { color: #b00020; }
 details summary { cursor: pointer; margin: 8px 0; }
+.tally-line { margin: 2px 0; }
+/* The index on a phone: a card per run, each value beside its column's name. */
+@media (max-width: 700px) {
+  table.index, table.index tbody, table.index tr, table.index td { display: block; width: 100%; box-sizing: border-box; }
+  table.index thead { display: none; }
+  table.index tr { border: 1px solid #ddd; border-radius: 6px; margin: 0 0 8px; }
+  table.index td { display: flex; gap: 10px; justify-content: space-between; text-align: right; border-bottom: 1px solid #f0f0f0; }
+  table.index td::before { content: attr(data-label); color: #555; font-weight: normal; text-align: left; flex: 0 0 auto; }
+}
 "#;
 
 #[cfg(test)]
