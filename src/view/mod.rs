@@ -125,9 +125,7 @@ pub fn load(benchmark_root: &Path, dir: &Path) -> Result<ViewBundle, ViewError> 
     let title = format!(
         "{} ({}, {name})",
         m.model,
-        reports::title::server_words(m)
-            .trim_start_matches("provider ")
-            .to_string()
+        reports::title::server_words(m).trim_start_matches("provider ")
     );
     let rvl = scored.summary.reports_vs_learned.as_ref();
     let headline = match rvl {
