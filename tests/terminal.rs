@@ -91,3 +91,37 @@ fn nothing_of_a_progress_bar_reaches_a_pipe() {
         assert!(!err.contains(bar), "{bar:?} in stderr:\n{err:?}");
     }
 }
+
+/// `report --format html` without --out on a terminal is refused in one line naming --out (it
+/// printed the whole page, about 90 KB of HTML, onto the screen); to a pipe it is written as
+/// before.
+#[test]
+fn an_html_report_is_not_printed_onto_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d: &Path = tmp.path();
+    let o = bin_in(d, RUN);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let program: String = bin().get_program().to_string_lossy().to_string();
+    let line: String = format!(
+        "stty rows {ROWS} cols {COLS}; exec {} report first --format html",
+        quote(&program)
+    );
+    let o = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(d)
+        .env_remove("SELFINTERP_ROOT")
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux `script` runs the command in a pseudo-terminal");
+    let screen: String = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(2), "{screen}");
+    assert!(!screen.contains("<html"), "{screen}");
+    assert!(
+        screen.contains("--format html: a whole HTML page is not printed to a terminal")
+            && screen.contains("--out first/report.html"),
+        "{screen}"
+    );
+    let piped = bin_in(d, &["report", "first", "--format", "html"]);
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert!(String::from_utf8_lossy(&piped.stdout).starts_with("<!DOCTYPE html>"));
+}

@@ -21,7 +21,8 @@ pub struct ReportArgs {
     /// The report as JSON (the same as --format json)
     #[arg(long)]
     pub json: bool,
-    /// Write to this file instead of stdout
+    /// Write to this file instead of stdout (needed for --format html when stdout is a
+    /// terminal)
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Price of input tokens, US dollars per million [range: 0-1000000]
@@ -61,6 +62,18 @@ fn format(a: &ReportArgs) -> Result<FormatArg, Failure> {
 
 pub fn run(cli: &Cli, a: &ReportArgs) -> anyhow::Result<()> {
     let format: FormatArg = format(a)?;
+    // A whole page of HTML scrolls the terminal away and is of no use there (as gzip will not
+    // write compressed data to one).
+    if matches!(format, FormatArg::Html)
+        && a.out.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        return Err(Failure::usage(format!(
+            "--format html: a whole HTML page is not printed to a terminal; add --out FILE (e.g. --out {}) or redirect stdout",
+            a.dir.join("report.html").display()
+        ))
+        .into());
+    }
     super::expect_bundle(&a.dir)?;
     let opts = ReportOptions { prices: prices(a)? };
     let scored = reports::load(&cli.benchmark_dir(), &a.dir)?;
