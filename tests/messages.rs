@@ -280,3 +280,23 @@ fn validate_of_a_run_bundle_says_it_wants_a_results_directory() {
     );
     assert!(o.stdout.is_empty());
 }
+
+/// `view` given a file of a bundle (its samples.jsonl) for the bundle: exit 2 and what to give
+/// instead, as `report`, `score` and `export table` say it (it was exit 5, "cannot read: Not a
+/// directory").
+#[test]
+fn view_of_a_file_inside_a_bundle_names_the_bundle_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::create_dir(d.join("first")).unwrap();
+    std::fs::write(d.join("first/manifest.json"), "{}").unwrap();
+    std::fs::write(d.join("first/samples.jsonl"), "").unwrap();
+    let o = bin_in(d, &["view", "first/samples.jsonl", "--port", "0"]);
+    let e: String = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("first/samples.jsonl: a file, not a run bundle") && e.contains("probably first"),
+        "{e}"
+    );
+}

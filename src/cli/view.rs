@@ -44,6 +44,10 @@ pub fn run(cli: &Cli, a: &ViewArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
+    if a.dir.is_file() {
+        // A bundle's file given for its directory: a usage error, as `report` says it.
+        super::expect_bundle(&a.dir)?;
+    }
     let bundles = view::load_all(&cli.benchmark_dir(), &a.dir)?;
     let n = bundles.len();
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], a.port));
