@@ -114,6 +114,7 @@ const REPORT_CHECK: &str = r#"<script>
     return !(p&&p.classList.contains('scroll-hint')&&p.offsetParent!==null);}).length;
   var c=document.querySelector('#context-table').parentNode.previousElementSibling;
   out.contextsHint=c.classList.contains('on')?c.textContent:'';
+  out.noteWidth=document.querySelector('#quality td.note').getBoundingClientRect().width;
   parent.postMessage(JSON.stringify(out),'*');
 })();
 </script></body>"#;
@@ -291,6 +292,9 @@ fn leaderboard_and_report_work_in_a_real_browser() {
             v["contextsHint"], "This table scrolls sideways \u{2192} and down \u{2193}",
             "{v}"
         );
+        // The quality table's "what it means" column keeps a readable width (it was squeezed
+        // to a word a line at 390 px: a cell ignores min-width, so its text holds it).
+        assert!(v["noteWidth"].as_f64().unwrap() >= 240.0, "{v}");
     }
     let v = check(&chromium, tmp.path(), &page, REPORT_CHECK, 1400);
     assert!(

@@ -488,6 +488,21 @@ fn a_run_at_chance_shows_random_contexts_side_by_side() {
     assert!(null_groups.iter().all(|g| g == "random"), "{null_groups:?}");
     assert!(rule.starts_with("The score is at chance"), "{rule}");
     assert!(rule.contains("noise"), "{rule}");
+    // No context of the random agent has an r: the rule says so, in one sentence (it read
+    // "There is no score, so and no context has an r to choose them by").
+    let (_, random_groups, rule) = groups("random");
+    assert!(
+        random_groups.iter().all(|g| g == "random"),
+        "{random_groups:?}"
+    );
+    assert!(
+        rule.starts_with("There is no score, and no context has an r to choose them by"),
+        "{rule}"
+    );
+    assert!(
+        !rule.contains("so and") && !rule.contains("r here is noise"),
+        "{rule}"
+    );
     let (verdict, groups, rule) = groups("faithful");
     assert_eq!(verdict, "above_chance");
     assert!(groups.iter().any(|g| g == "most_agreeing"), "{groups:?}");

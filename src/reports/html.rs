@@ -67,7 +67,7 @@ td.names,td.w{white-space:nowrap;line-height:22px}td.names{color:var(--muted)}td
 .quality.flag-unreliable_reports,.quality.flag-none{border-color:#9a6700;background:#fdf8ec}
 tr.chance td{background:#fff5e6}td.chance{color:#9a6700;font-weight:600}
 dl.repro{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:#fff;border:1px solid var(--line);padding:10px 14px;border-radius:6px}
-td.v{text-align:right}td.note{min-width:16em}
+td.v{text-align:right}td.note>span{display:block;min-width:16em}
 @media (max-width:600px){body{padding:12px 10px 32px}.score{font-size:2.4em}.headline{padding:12px}.figs dl{grid-template-columns:minmax(0,1fr)}.figs dd{margin-bottom:4px}}
 dl.repro dt{color:var(--muted)}dl.repro dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;overflow-wrap:anywhere}
 @media (max-width:600px){dl.repro{grid-template-columns:minmax(0,1fr);gap:0}dl.repro dd{margin-bottom:6px}}
@@ -191,7 +191,7 @@ fn headline(r: &ReportData, out: &mut String) {
     let _ = write!(
         out,
         "<div class=\"headline verdict-{} flag-{}\" id=\"headline\">\n<div class=\"score\">r = {}<small>reports vs learned weights</small></div>\n\
-<div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula (clamped to [-1, 1])</dt><dd>{}</dd>\
+<div class=\"figs\"><dl><dt>95% CI, context bootstrap</dt><dd>{}</dd><dt>95% CI, study's formula (clamped to [-1,&nbsp;1])</dt><dd>{}</dd>\
 <dt>chance level</dt><dd>{}</dd><dt>calibration slope (reported on learned)</dt><dd>{}</dd><dt>points / contexts</dt><dd>{} / {}</dd>\
 <dt>{CORRECTED_LABEL}</dt><dd>{}</dd><dt>noise ceiling</dt><dd>{}</dd>\
 <dt>behavioural / report reliability</dt><dd>{} / {}</dd><dt>reports counted</dt><dd>{} valid of {} ({} out of range)</dd></dl>\n\
@@ -242,7 +242,7 @@ fn td_num(v: Option<f64>, decimals: usize) -> String {
 }
 
 fn comparisons(r: &ReportData, out: &mut String) {
-    out.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>comparison</th><th>r</th><th>95% CI bootstrap</th><th>95% CI study (clamped to [-1, 1])</th><th>chance r</th><th>Spearman</th><th>mean context r</th><th>same sign</th><th>same top attribute</th><th>MAE</th><th>points / contexts</th></tr></thead>\n<tbody>\n");
+    out.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>comparison</th><th>r</th><th>95% CI bootstrap</th><th>95% CI study (clamped to [-1,&nbsp;1])</th><th>chance r</th><th>Spearman</th><th>mean context r</th><th>same sign</th><th>same top attribute</th><th>MAE</th><th>points / contexts</th></tr></thead>\n<tbody>\n");
     for (_, label, k) in r.comparisons() {
         let _ = writeln!(
             out,
@@ -308,7 +308,7 @@ fn quality(r: &ReportData, out: &mut String) {
         for [measure, value, ci, note] in rows {
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td class=\"v\">{}</td><td>{}</td><td class=\"note\">{}</td></tr>",
+                "<tr><td>{}</td><td class=\"v\">{}</td><td>{}</td><td class=\"note\"><span>{}</span></td></tr>",
                 html(&measure),
                 html_prose(&value),
                 html_prose(&ci),

@@ -145,17 +145,22 @@ weights vary."
             .iter()
             .filter_map(|c| mk(c, Group::Random))
             .collect();
+        // It read "There is no score, so and no context has an r" (scripts/screenshots.sh).
+        let lead: String = if any_r {
+            format!(
+                "{why}, so the contexts agreeing most and least would show only noise (a \
+context's r here is noise, not agreement)"
+            )
+        } else {
+            format!(
+                "{why}, and no context has an r to choose them by (in none do both its learned \
+and its reported weights vary)"
+            )
+        };
         return Multiples {
             rule: format!(
-                "{why}, so {}: {} of {} contexts with both reports and fitted choices, drawn at \
-random (seeded by the scoring seed, {}).",
-                if any_r {
-                    "the contexts agreeing most and least would show only noise (a context's r \
-here is noise, not agreement)"
-                } else {
-                    "and no context has an r to choose them by (in none do both its learned \
-and its reported weights vary)"
-                },
+                "{lead}: {} of {} contexts with both reports and fitted choices, drawn at random \
+(seeded by the scoring seed, {}).",
                 panels.len(),
                 usable.len(),
                 s.options.seed
