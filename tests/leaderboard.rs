@@ -680,6 +680,12 @@ fn committed_leaderboard_lines_fit_and_random_has_no_measurable_preference() {
         .expect("the random agent's row");
     assert!(random.contains("no measurable preference"), "{random}");
     assert!(!random.contains("too little data"), "{random}");
+    // Every name is whole: a line kept short by cutting a name ("…, full prot…") hides
+    // what the row is; a name that repeats its section's class is too long, not the line.
+    for e in leaderboard::load_all(&results).unwrap() {
+        let link: String = format!("[{}][", e.meta.display_name);
+        assert!(md.contains(&link), "{} is cut in LEADERBOARD.md", e.name);
+    }
 }
 
 /// Runs measured with a different protocol size are ranked in their own table, never against

@@ -47,6 +47,9 @@ pub struct Row {
     pub invalid_report_rate: Option<f64>,
     pub invalid_choice_rate: Option<f64>,
     pub n_reports_out_of_range: usize,
+    /// Reports that parsed (what `n_reports_out_of_range` is a part of).
+    #[serde(skip)]
+    pub n_reports_valid: usize,
     pub p_answer_a: Option<f64>,
     pub n_contexts: usize,
     pub n_choices: usize,
@@ -154,6 +157,7 @@ fn row(e: &Entry) -> Row {
         invalid_choice_rate: (s.n_choices > 0)
             .then(|| (s.n_choices - s.n_choices_valid) as f64 / s.n_choices as f64),
         n_reports_out_of_range: s.n_reports_out_of_range,
+        n_reports_valid: s.n_reports_valid,
         p_answer_a: s.p_answer_a,
         n_contexts: s.n_contexts,
         n_choices: s.n_choices,

@@ -36,7 +36,7 @@ pub fn reliability_mark(r: &Row) -> String {
         _ if r.rankable => "ranked".into(),
         Some(QualityFlag::UnreliableBehaviour) => format!(
             "{NOT_RANKED} unreliable behaviour ({})",
-            num(r.behavioural_reliability, 2)
+            num(r.behavioural_reliability, 3)
         ),
         Some(QualityFlag::InsufficientData) if r.no_preference => {
             format!("{NOT_RANKED} no measurable preference")

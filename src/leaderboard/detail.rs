@@ -65,6 +65,33 @@ fn provider(r: &Row) -> String {
     }
 }
 
+/// A figure, or why it is undefined: a dash alone reads as a figure someone forgot.
+fn or_why(v: Option<f64>, decimals: usize, why: Option<String>) -> String {
+    match (v, why) {
+        (None, Some(why)) => format!("{MISSING} ({why})"),
+        _ => num(v, decimals),
+    }
+}
+
+/// Why the score and the behavioural figures of `r` are undefined, when they are.
+fn why_no_score(r: &Row) -> Option<String> {
+    r.no_preference
+        .then(|| "undefined: every learned weight is 0, no measurable preference".to_string())
+}
+
+/// Why the noise ceiling (and so the corrected r) of `r` is undefined, when it is.
+fn why_no_ceiling(r: &Row) -> Option<String> {
+    let not_positive =
+        |name: &str, v: f64| format!("undefined: {name} {} is not positive", num(Some(v), 3));
+    match (r.behavioural_reliability, r.report_reliability) {
+        (Some(b), _) if b <= 0.0 => Some(not_positive("behavioural reliability", b)),
+        (_, Some(q)) if q <= 0.0 => Some(not_positive("report reliability", q)),
+        (None, _) => Some("undefined: no behavioural reliability".into()),
+        (_, None) => Some("undefined: no report reliability".into()),
+        _ => None,
+    }
+}
+
 /// The page's (label, value) lines, shared by both formats.
 pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'static str, String)> {
     vec![
@@ -94,7 +121,7 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
         ),
         ("rank in its table", rank_cell(r)),
         ("reliability", reliability_mark(r)),
-        ("r, reports vs learned", num(r.r, 3)),
+        ("r, reports vs learned", or_why(r.r, 3, why_no_score(r))),
         ("95% CI, context bootstrap", interval(r.ci_bootstrap)),
         (
             "95% CI, study's formula (clamped to [-1, 1])",
@@ -108,20 +135,36 @@ pub fn lines(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> Vec<(&'st
             "calibration slope (reported on learned; 1 = same scale)",
             num(r.calibration_slope, 2),
         ),
-        ("behavioural reliability", num(r.behavioural_reliability, 3)),
+        (
+            "behavioural reliability",
+            or_why(r.behavioural_reliability, 3, why_no_score(r)),
+        ),
         ("report reliability", num(r.report_reliability, 3)),
-        ("noise ceiling", num(r.noise_ceiling, 3)),
+        (
+            "noise ceiling",
+            or_why(r.noise_ceiling, 3, why_no_ceiling(r)),
+        ),
         (
             CORRECTED_LABEL,
-            corrected_r_with_ci(r.corrected_r, r.corrected_r_ci),
+            match r.noise_ceiling {
+                None if r.corrected_r.is_none() => format!("{MISSING} (no noise ceiling)"),
+                _ => corrected_r_with_ci(r.corrected_r, r.corrected_r_ci),
+            },
         ),
         ("invalid reports", pct(r.invalid_report_rate)),
         (
             "valid reports out of range (counted as given)",
-            count(r.n_reports_out_of_range),
+            format!(
+                "{} of {}",
+                count(r.n_reports_out_of_range),
+                count(r.n_reports_valid)
+            ),
         ),
         ("invalid choices", pct(r.invalid_choice_rate)),
-        ("P(answer A)", num(r.p_answer_a, 4)),
+        (
+            "P(answer A) over all parsed choices (0.5 = no preference for a position)",
+            num(r.p_answer_a, 4),
+        ),
         ("contexts × choices × reports", counts_cell(r)),
         ("against the next row", tie_sentence(r, next, name)),
     ]
