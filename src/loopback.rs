@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 pub enum ServeError {
     #[error("cannot start the server's runtime: {0}")]
     Runtime(#[source] std::io::Error),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {source}{}", in_use_hint(source))]
     Bind {
         addr: SocketAddr,
         #[source]
@@ -29,6 +29,16 @@ pub enum ServeError {
     },
     #[error("cannot announce the server: {0}")]
     Announce(#[source] std::io::Error),
+}
+
+/// What to do about a port another process holds, for [`ServeError::Bind`].
+fn in_use_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "; another process holds the port: pass another --port, or --port 0 for a free one"
+        }
+        _ => "",
+    }
 }
 
 /// The threads a blocking server runs on.
@@ -205,5 +215,9 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, ServeError::Bind { .. }), "{err:?}");
         assert!(err.to_string().contains(&addr.to_string()), "{err}");
+        assert!(
+            err.to_string().contains("or --port 0 for a free one"),
+            "{err}"
+        );
     }
 }
