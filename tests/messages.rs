@@ -55,6 +55,35 @@ fn a_bundle_that_does_not_exist_is_named_as_not_a_run_bundle() {
             "{args:?}: {e}"
         );
     }
+    // The other commands that read a bundle: `plan --pilot` and an observer run's `--of`
+    // (they said "runs/never-made/manifest.json: cannot read").
+    for args in [
+        &["plan", "--pilot", missing, "--target-width", "0.1"][..],
+        &[
+            "run",
+            "--provider",
+            "sim",
+            "--model",
+            "faithful",
+            "--experiment",
+            "observe",
+            "--of",
+            missing,
+            "--examples",
+            "5",
+            "--out",
+            "obs",
+        ],
+    ] {
+        let o = bin_in(d, args);
+        let e: String = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            e.contains("runs/never-made: not a run bundle (no such directory)"),
+            "{args:?}: {e}"
+        );
+        assert!(!d.join("obs").exists(), "nothing written for a refused run");
+    }
     let o = bin_in(d, &["view", missing, "--port", "0"]);
     let e: String = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{e}");

@@ -115,6 +115,7 @@ fn request(a: &PlanArgs) -> PlanRequest {
 }
 
 pub fn run(cli: &Cli, a: &PlanArgs) -> anyhow::Result<()> {
+    super::expect_bundle(&a.pilot)?;
     let opened: OpenBundle = super::score::open(cli, &a.pilot)?;
     let inputs: Vec<ContextInput> = opened.inputs()?;
     let (b, bench): (&Bundle, Option<&Benchmark>) = (&opened.bundle, opened.benchmark.as_ref());

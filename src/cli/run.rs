@@ -266,6 +266,7 @@ pub fn config(cli: &Cli, a: &RunArgs) -> Result<(RunConfig, Benchmark), Failure>
     let observe: bool = a.ask.experiment == ExperimentArg::Observe;
     match (observe, &a.of, a.examples) {
         (true, Some(of), Some(examples)) => {
+            super::expect_bundle(of)?;
             let o = ObserveRequest {
                 of: of.clone(),
                 examples,
