@@ -247,12 +247,13 @@ dt{{color:#5f6368}}dd{{margin:0;font-variant-numeric:tabular-nums}}\
     out
 }
 
-/// A command as code that a narrow screen breaks only between its words, never at a
-/// hyphen inside one ("--" over "format") nor between an option and its value.
+/// A command as code that a narrow screen breaks only between its words or after a path's
+/// "/" (a long entry's path is wider than a phone), never at a hyphen inside a word ("--"
+/// over "format") nor between an option and its value.
 fn command_spans(words: &[String]) -> String {
     words
         .iter()
-        .map(|w| format!("<span>{}</span>", html(w)))
+        .map(|w| format!("<span>{}</span>", html(w).replace('/', "/<wbr>")))
         .collect::<Vec<_>>()
         .join(" ")
 }
