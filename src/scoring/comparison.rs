@@ -38,7 +38,9 @@
 //!   recomputes the pooled r; the mean and the 2.5%/97.5% quantiles are reported.
 //! - `spearman`: Spearman's rho over the pooled points (ties get average ranks).
 //! - `mean_context_r`: the mean of the within-context r over contexts where it is defined.
-//! - `sign_agreement`: fraction of points with sign(x) == sign(y) (zero is its own sign).
+//! - `sign_agreement`: fraction of points with sign(x) == sign(y) (zero is its own sign), over
+//!   the contexts where both sides have a top attribute (below): all-zero weights state no
+//!   direction, so they can neither agree nor disagree on one (`None` when no context counts).
 //! - `top_attribute_agreement`: fraction of contexts whose largest-|w| attribute is the same
 //!   for x and y (first index on ties), among the contexts where both sides have one: a side
 //!   whose weights are all zero (an agent with no measurable preference) has no top attribute,
@@ -56,6 +58,7 @@ use super::describe::{Description, describe};
 use super::draw::index_below;
 use super::stats::{Moments, Sums, pearson, spearman, top_index};
 use super::streams::Stream;
+use crate::types::N_ATTR;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -105,7 +108,8 @@ pub struct Comparison {
     pub spearman: Option<f64>,
     /// Mean of the within-context r, over contexts where it is defined.
     pub mean_context_r: Option<f64>,
-    /// Share of points whose two weights have the same sign.
+    /// Share of points whose two weights have the same sign, in the contexts where both sides
+    /// have a direction (see the module's list).
     pub sign_agreement: Option<f64>,
     /// Share of contexts whose largest-|w| attribute is the same on both sides.
     pub top_attribute_agreement: Option<f64>,
@@ -311,15 +315,15 @@ pub fn compare(points: &[ContextPoints], opts: &CompareOptions) -> Comparison {
     };
     let null: NullBaseline = null_baseline(points, opts.null_permutations, &mut rng);
     let context_rs: Vec<f64> = points.iter().filter_map(|p| pearson(&p.x, &p.y)).collect();
-    let signs: usize = xs
-        .iter()
-        .zip(&ys)
-        .filter(|(a, b)| sign(**a) == sign(**b))
-        .count();
     let ranked: Vec<&ContextPoints> = points
         .iter()
         .filter(|p| has_top(&p.x) && has_top(&p.y))
         .collect();
+    let signs: usize = ranked
+        .iter()
+        .flat_map(|p| p.x.iter().zip(&p.y))
+        .filter(|(a, b)| sign(**a) == sign(**b))
+        .count();
     let tops: usize = ranked
         .iter()
         .filter(|p| top_index(&p.x) == top_index(&p.y))
@@ -337,7 +341,7 @@ pub fn compare(points: &[ContextPoints], opts: &CompareOptions) -> Comparison {
         spearman: spearman(&xs, &ys),
         mean_context_r: (!context_rs.is_empty())
             .then(|| context_rs.iter().sum::<f64>() / context_rs.len() as f64),
-        sign_agreement: fraction(signs, n),
+        sign_agreement: fraction(signs, ranked.len() * N_ATTR),
         top_attribute_agreement: fraction(tops, ranked.len()),
         mae,
         bootstrap_resamples: opts.bootstrap_resamples,
@@ -349,7 +353,6 @@ pub fn compare(points: &[ContextPoints], opts: &CompareOptions) -> Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::N_ATTR;
 
     fn options() -> CompareOptions {
         CompareOptions {
@@ -376,6 +379,7 @@ mod tests {
             flat([100.0, -40.0, 2.0, 5.0, 3.0]),
         ];
         assert_eq!(compare(&all_flat, &options()).top_attribute_agreement, None);
+        assert_eq!(compare(&all_flat, &options()).sign_agreement, None);
         let mut mixed: Vec<ContextPoints> = all_flat;
         mixed.push(ContextPoints {
             x: [10.0, 100.0, 0.0, 5.0, 3.0],
@@ -389,5 +393,8 @@ mod tests {
             compare(&mixed, &options()).top_attribute_agreement,
             Some(0.5)
         );
+        // Only the two contexts with a direction on both sides count: 8 of their 10 points
+        // share a sign (each first attribute does not; 0 against 0 does).
+        assert_eq!(compare(&mixed, &options()).sign_agreement, Some(0.8));
     }
 }
