@@ -605,6 +605,11 @@ fn compare_cli_on_stored_runs() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
+    // A permutation p below 0.001 reads as the reports print it (it read "5.0e-4").
+    assert!(
+        text.contains("permutation p < 0.001, Holm p < 0.001"),
+        "{text}"
+    );
     let k_star: f64 = own["observer"]["k_star"].as_f64().unwrap();
     assert!(
         text.contains(&format!(

@@ -9,6 +9,7 @@ use super::score::{control_summary, score_bundle};
 use clap::Args;
 use selfinterp::bundle::{self, Bundle};
 use selfinterp::reports::observer::line;
+use selfinterp::reports::text::{MISSING, num, p_value};
 use selfinterp::scoring::ObserverScale;
 use selfinterp::scoring::privileged::PrivilegedAccess;
 use selfinterp::scoring::runs::{RunComparison, compare_pair, compare_runs};
@@ -154,15 +155,7 @@ pub fn run(cli: &Cli, a: &CompareArgs) -> anyhow::Result<()> {
 }
 
 fn f(v: Option<f64>) -> String {
-    v.map_or("-".to_string(), |x| format!("{x:.3}"))
-}
-
-/// A p-value: never printed as 0 (the permutation p is at least 1/(1 + permutations)).
-fn pv(v: Option<f64>) -> String {
-    match v {
-        Some(x) if x < 0.001 => format!("{x:.1e}"),
-        other => f(other),
-    }
+    num(v, 3)
 }
 
 fn human(c: &RunComparison) -> String {
@@ -176,9 +169,9 @@ fn human(c: &RunComparison) -> String {
             f(p.r_b),
             f(p.difference),
             p.ci_bootstrap
-                .map_or("-".to_string(), |[l, h]| format!("[{l:.3}, {h:.3}]")),
-            pv(p.p_permutation),
-            pv(p.p_holm),
+                .map_or(MISSING.to_string(), |[l, h]| format!("[{l:.3}, {h:.3}]")),
+            p_value(p.p_permutation),
+            p_value(p.p_holm),
             p.note
         ));
     }

@@ -9,7 +9,7 @@ use super::exit::Failure;
 use clap::Args;
 use selfinterp::bundle::{self, Bundle, BundleSummary, OpenBundle, RunManifest};
 use selfinterp::reports::quality::{CORRECTED_LABEL, corrected_r_with_ci};
-use selfinterp::reports::text::{clamp_r, flag_words, quality_sentence};
+use selfinterp::reports::text::{MISSING, clamp_r, flag_words, quality_sentence};
 use selfinterp::scoring::Summary;
 use selfinterp::scoring::quality::Quality;
 use selfinterp::types::{ContextId, Weights};
@@ -132,18 +132,18 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// A figure to three decimals; "-" when undefined (null in the JSON).
+/// A figure to three decimals; "–" when undefined (null in the JSON), as in the reports.
 fn num(v: Option<f64>) -> String {
     match v.filter(|x| x.is_finite()) {
         Some(x) => format!("{x:.3}"),
-        None => "-".to_string(),
+        None => MISSING.to_string(),
     }
 }
 
 fn interval(v: Option<[f64; 2]>) -> String {
     match v.filter(|[a, b]| a.is_finite() && b.is_finite()) {
         Some([a, b]) => format!("[{a:.3}, {b:.3}]"),
-        None => "-".to_string(),
+        None => MISSING.to_string(),
     }
 }
 
@@ -274,7 +274,7 @@ fn human(m: &RunManifest, summary: &BundleSummary) -> String {
                 .collect::<Vec<_>>()
                 .join(" ")
         }
-        None => "-".to_string(),
+        None => MISSING.to_string(),
     };
     for c in &s.contexts {
         rows.push([

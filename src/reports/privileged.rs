@@ -4,18 +4,9 @@
 
 use super::data::ReportData;
 use super::markdown::table;
-use super::text::{html, html_prose, interval, num};
+use super::text::{html, html_prose, interval, num, p_value};
 use crate::scoring::privileged::{AccessDifference, AccessRow, PrivilegedAccess};
 use std::fmt::Write;
-
-/// A permutation p, never printed as 0 (it is at least 1/(1 + permutations)); below 0.001 it
-/// reads "< 0.001", as p values are conventionally written, not in exponent notation.
-fn p_value(p: Option<f64>) -> String {
-    match p {
-        Some(x) if x < 0.001 => "< 0.001".to_string(),
-        other => num(other, 3),
-    }
-}
 
 /// A partial correlation's controls in words ("observer_model" is a field name, not a word).
 fn controls(names: &[String]) -> String {

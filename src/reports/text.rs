@@ -14,6 +14,16 @@ pub fn num(v: Option<f64>, decimals: usize) -> String {
     }
 }
 
+/// A permutation p, never printed as 0 (it is at least 1/(1 + permutations)); below 0.001 it
+/// reads "< 0.001", as p values are conventionally written, not in exponent notation. The
+/// reports and `compare` print it the same way.
+pub fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(x) if x < 0.001 => "< 0.001".to_string(),
+        other => num(other, 3),
+    }
+}
+
 /// "-0.000" reads as a sign where there is none.
 fn fix_zero(s: String) -> String {
     if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
