@@ -214,7 +214,7 @@ pub fn html_page(r: &Row, next: Option<&Row>) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}: selfinterp leaderboard</title>\n<style>\
 body{{font:15px/1.45 system-ui,sans-serif;color:#1b1b1b;background:#fafafa;margin:0;padding:24px 20px 48px;max-width:900px;overflow-wrap:break-word}}\
 code span{{white-space:nowrap}}\
-dl{{display:grid;grid-template-columns:minmax(8em,max-content) minmax(0,1fr);gap:4px 16px;background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px}}\
+dl{{display:grid;grid-template-columns:fit-content(22em) minmax(0,1fr);gap:4px 16px;background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px}}\
 dt{{color:#5f6368}}dd{{margin:0;font-variant-numeric:tabular-nums}}\
 @media (max-width:600px){{dl{{grid-template-columns:minmax(0,1fr)}}dd{{margin-bottom:6px}}}}\
 </style>\n</head>\n<body>\n<p><a href=\"../{HTML_FILE}\">← leaderboard</a> · <a href=\"{}\">full report →</a></p>\n<h1>{}</h1>\n<dl>\n",

@@ -79,6 +79,7 @@ const SAMPLES_BODY: &str = r#"<main>
 </form>
 <section id="tally" class="tally" aria-label="what the samples are"></section>
 <section id="weights" aria-label="learned and reported weights"></section>
+<p class="columns"><b>pair</b>: a choice's pair number in its context and the order its options were shown in (<code>ab</code> as frozen, <code>ba</code> swapped), or a report's number. <b>P(A)</b>: this answer's probability of "A" against "B", from the log-probabilities of its first token (– when the server gave none); not the share of choices answered A.</p>
 <p class="scroll-hint">The table scrolls sideways →</p>
 <div class="scroll"><table class="samples">
 <thead><tr><th>#</th><th>context</th><th>kind</th><th>pair</th><th>status</th><th>parsed</th><th>P(A)</th><th>response</th></tr></thead>
@@ -321,6 +322,7 @@ tr.detail pre { max-width: calc(100vw - 48px); }
 .errors { color: #b00020; }
 details summary { cursor: pointer; margin: 8px 0; }
 .tally-line { margin: 2px 0; }
+.columns { margin: 6px 0; font-size: 0.85em; color: #555; }
 /* The index on a phone: a card per run, each value beside its column's name. */
 @media (max-width: 700px) {
   table.index, table.index tbody, table.index tr, table.index td { display: block; width: 100%; box-sizing: border-box; }
@@ -351,6 +353,16 @@ mod tests {
             contexts: std::collections::HashMap::new(),
             observe: None,
         }
+    }
+
+    /// The columns "pair" ("0 ab") and "P(A)" meant nothing to a reader, and the detail page's
+    /// "P(answer A)" (the share of choices answered A) is another quantity.
+    #[test]
+    fn the_sample_browser_says_what_pair_and_p_a_mean() {
+        let page: String = samples(&hostile());
+        assert!(page.contains("<code>ab</code> as frozen, <code>ba</code> swapped"));
+        assert!(page.contains("log-probabilities of its first token"));
+        assert!(page.contains("not the share of choices answered A"));
     }
 
     #[test]
