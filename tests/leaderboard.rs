@@ -744,3 +744,16 @@ fn runs_are_ranked_only_within_their_comparability_class() {
         "{page}"
     );
 }
+
+/// A detail page printed "paired permutation p = 0.0005" where the reports and `compare`
+/// print a p below 0.001 as "< 0.001".
+#[test]
+fn detail_pages_print_a_small_p_as_the_reports_do() {
+    let details = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results/details");
+    let md: String = std::fs::read_to_string(details.join("sim-faithful-native-quick.md")).unwrap();
+    assert!(
+        md.contains("paired permutation p < 0.001, Holm-adjusted p < 0.001"),
+        "{md}"
+    );
+    assert!(!md.contains("0.0005"), "{md}");
+}

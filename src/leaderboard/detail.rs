@@ -36,13 +36,13 @@ pub fn tie_sentence(r: &Row, next: Option<&Row>, name: fn(&str) -> String) -> St
     match t.method {
         TieMethod::Paired => format!(
             "{verdict} against {}: on {} shared contexts the difference in r (next row minus this \
-one) is {} (95% CI {}), paired permutation p = {}, Holm-adjusted p = {}",
+one) is {} (95% CI {}), paired permutation p {}, Holm-adjusted p {}",
             name(&n.display_name),
             count(t.shared_contexts),
             num(t.difference, 3),
             interval(t.difference_ci),
-            num(t.p, 4),
-            num(t.p_holm, 4)
+            p_phrase(t.p),
+            p_phrase(t.p_holm)
         ),
         TieMethod::IntervalOverlap => format!(
             "{verdict} against {}: fewer shared contexts than a paired comparison needs ({}), \
@@ -52,6 +52,17 @@ so the 95% bootstrap intervals were compared ({} here, {} there)",
             interval(r.ci_bootstrap),
             interval(n.ci_bootstrap)
         ),
+    }
+}
+
+/// "= 0.034" or "< 0.001": a p as the reports and `compare` print it (this page printed
+/// "p = 0.0005" where they print "p < 0.001").
+fn p_phrase(p: Option<f64>) -> String {
+    let v: String = crate::reports::text::p_value(p);
+    if v.starts_with('<') {
+        v
+    } else {
+        format!("= {v}")
     }
 }
 

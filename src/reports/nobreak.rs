@@ -19,8 +19,8 @@ fn glued(before: char, after: char, in_brackets: bool) -> bool {
         (_, '·') => false,
         // "100 contexts", "95% CI", "100 × 10,000", "1 = same".
         _ if number_end && (after.is_alphabetic() || matches!(after, '×' | '=')) => true,
-        // "× 10,000", "p = 0.0005", "r = –".
-        ('×' | '=', _) | (_, '=') => true,
+        // "× 10,000", "p = 0.034", "p < 0.001", "r = –".
+        ('×' | '=' | '<', _) | (_, '=' | '<') => true,
         // The mark after a date or a rank.
         (_, '‡' | '≈') => true,
         // "[-0.131, 0.047]".
@@ -71,6 +71,7 @@ mod tests {
             shown("95% CI [-0.131, 0.047], p = 0.0005"),
             "95%_CI [-0.131,_0.047], p_=_0.0005"
         );
+        assert_eq!(shown("p < 0.001, Holm"), "p_<_0.001, Holm");
         assert_eq!(shown("2026-11-27 ‡"), "2026-11-27_‡");
         // Elsewhere a comma's space still breaks; so do words and hyphens.
         assert_eq!(
