@@ -9,7 +9,7 @@ use super::entry::{HTML_FILE, MD_FILE};
 use super::full_report;
 use super::ties::{Tie, TieMethod};
 use crate::reports::html::CSP;
-use crate::reports::nobreak::nobreak;
+use crate::reports::nobreak::html_nobreak;
 use crate::reports::quality::{CORRECTED_LABEL, corrected_r_with_ci};
 use crate::reports::text::{MISSING, count, html, interval, md_cell, num, pct};
 use std::fmt::Write;
@@ -237,8 +237,8 @@ dt{{color:#5f6368}}dd{{margin:0;font-variant-numeric:tabular-nums}}\
         let _ = writeln!(
             out,
             "<dt>{}</dt><dd>{}</dd>",
-            html(&nobreak(k)),
-            html(&nobreak(&v))
+            html_nobreak(k),
+            html_nobreak(&v)
         );
     }
     let command: [String; 5] = [

@@ -17,7 +17,7 @@ use super::entry::Entry;
 use super::full_report;
 use super::ties::{ALPHA, MIN_SHARED, PERMUTATIONS};
 use crate::reports::html::{CSP, SCRIPT};
-use crate::reports::nobreak::nobreak;
+use crate::reports::nobreak::{html_nobreak as text, nobreak};
 use crate::reports::text::{count, html, interval, md_cell, num};
 use crate::scoring::quality::BEHAVIOUR_THRESHOLD;
 use std::collections::BTreeMap;
@@ -244,11 +244,6 @@ fn td_num(v: Option<f64>, text: &str, class: &str, label: &str) -> String {
         .unwrap_or_default();
     let label: String = nobreak(label);
     format!("<td class=\"{class}\" data-label=\"{label}\" data-v=\"{data}\">{text}</td>")
-}
-
-/// Escaped text whose numbers stay with their units on a narrow screen ([`nobreak`]).
-fn text(s: &str) -> String {
-    html(&nobreak(s))
 }
 
 fn html_header(name: &str) -> String {

@@ -29,6 +29,12 @@ fn glued(before: char, after: char, in_brackets: bool) -> bool {
     }
 }
 
+/// `text` escaped for HTML, its spaces that must not break turned into no-break spaces
+/// ([`nobreak`]): the text of the leaderboard's pages and the viewer's.
+pub fn html_nobreak(text: &str) -> String {
+    super::text::html(&nobreak(text))
+}
+
 /// `text` with the spaces that must not break replaced by [`NBSP`].
 pub fn nobreak(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();

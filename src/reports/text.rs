@@ -248,6 +248,14 @@ mod tests {
         );
     }
 
+    /// The observer report printed "(p 1.0e-3)" for 1/1001 (seen in scripts/screenshots.sh).
+    #[test]
+    fn a_small_permutation_p_reads_below_a_thousandth() {
+        assert_eq!(p_value(Some(1.0 / 1001.0)), "< 0.001");
+        assert_eq!(p_value(Some(0.001)), "0.001");
+        assert_eq!(p_value(Some(0.25)), "0.250");
+    }
+
     #[test]
     fn a_percentage_never_rounds_to_0_or_100_unless_it_is() {
         assert_eq!(pct(Some(0.9996)), "99.96%");

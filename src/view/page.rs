@@ -10,12 +10,7 @@ use crate::reports::text::html as escape;
 // Counts with thousands separators, as in the reports.
 use crate::reports::text::count;
 // Numbers kept with their units on a phone, as on the leaderboard.
-use crate::reports::nobreak::nobreak;
-
-/// Escaped text whose numbers stay with their units ([`nobreak`]).
-fn text(s: &str) -> String {
-    escape(&nobreak(s))
-}
+use crate::reports::nobreak::html_nobreak as text;
 
 /// Content-Security-Policy of the viewer's own pages: scripts and styles from the viewer only,
 /// and fetches back to it.
